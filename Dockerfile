@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Dependencies first so the layer is reused while only sources change. Scripts are skipped because
+# the package's own `prepare` (a build) needs the sources, which are not copied yet; no runtime
+# dependency needs its install script (native parts ship as prebuilt optional packages).
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bin ./bin
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=root:root /app/package.json ./package.json
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/bin ./bin
+# SQL files are read at runtime from <package root>/sql (see src/warehouse/sql.ts).
+COPY sql ./sql
+# The base image's unprivileged `node` user (uid 1000); the app files stay root-owned and read-only to it.
+USER node
+CMD ["node", "bin/sparkify.js", "worker"]
