@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * A setting the user got wrong. The CLI prints the message as one line and exits 2, so the message
+ * must name the setting (flag or environment variable) and say what would be accepted.
+ */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type WarehouseConfig =
+  | { kind: 'duckdb'; path: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'redshift'; uri: string };
+
+export type SourceConfig = { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
+
+export const DEFAULT_DUCKDB_PATH = '.sparkify/warehouse.duckdb';
+export const DEFAULT_TASK_QUEUE = 'sparkify-etl';
+
+/** `duckdb:PATH` | `postgres://…` | `postgresql://…` | `redshift-data://…` */
+export function parseWarehouseUri(uri: string, setting = '--warehouse'): WarehouseConfig {
+  const value = uri.trim();
+  if (value.startsWith('duckdb:')) {
+    const file = value.slice('duckdb:'.length).replace(/^\/\//, '');
+    if (file === '') throw new ConfigError(`${setting}: "duckdb:" needs a file path, e.g. duckdb:${DEFAULT_DUCKDB_PATH}`);
+    return { kind: 'duckdb', path: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError(`${setting}: "${redactUri(value)}" is not a valid PostgreSQL URL (postgres://user@host:5432/db)`);
+    }
+    return { kind: 'postgres', url: value };
+  }
+  if (value.startsWith('redshift-data://')) return { kind: 'redshift', uri: value };
+  throw new ConfigError(
+    `${setting}: "${redactUri(value)}" is not a warehouse URI; use duckdb:PATH, postgres://… or redshift-data://…`,
+  );
+}
+
+/** A local directory, or `s3://bucket[/prefix]`. */
+export function parseSourceUri(uri: string, setting = '--source'): SourceConfig {
+  const value = uri.trim();
+  if (value.startsWith('s3://')) {
+    const rest = value.slice('s3://'.length);
+    const [bucket, ...prefixParts] = rest.split('/');
+    if (!bucket) throw new ConfigError(`${setting}: "${value}" names no bucket; use s3://bucket/prefix`);
+    let prefix = prefixParts.join('/');
+    if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+    return { kind: 's3', bucket, prefix };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new ConfigError(`${setting}: "${value}" is neither a local directory nor an s3:// URI`);
+  }
+  if (value === '') throw new ConfigError(`${setting}: empty; give a directory or s3://bucket/prefix`);
+  return { kind: 'local', dir: path.resolve(value) };
+}
+
+export function describeSource(source: SourceConfig): string {
+  return source.kind === 'local' ? source.dir : `s3://${source.bucket}/${source.prefix}`;
+}
+
+/** Hides the password of a URI so it can be logged, shown in the Web UI or stored in history. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Validates a calendar date written YYYY-MM-DD. */
+export function parseDate(value: string, setting: string): string {
+  if (!isoDate.test(value)) throw new ConfigError(`${setting}: "${value}" is not a date in YYYY-MM-DD form`);
+  const d = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {
+    throw new ConfigError(`${setting}: "${value}" is not a real calendar date`);
+  }
+  return value;
+}
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT, e.g. localhost:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  SPARKIFY_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  SPARKIFY_SOURCE: z.string().min(1).optional(),
+  SPARKIFY_WAREHOUSE: z.string().min(1).optional(),
+  SPARKIFY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type EnvSettings = z.infer<typeof envSchema>;
+
+/** Reads and validates the environment once, naming the first bad variable. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name}: ${issue.message} (got "${env[name] ?? ''}")`);
+  }
+  return result.data;
+}

@@ -1,0 +1,22 @@
+import type { SourceConfig } from '../config';
+import { LocalSource } from './local';
+import { S3Source } from './s3';
+import { createS3Client, s3SettingsFromEnv, type S3Settings } from './s3Client';
+import type { Source } from './types';
+
+export type { Source, SourceObject } from './types';
+export { LocalSource, S3Source };
+
+export function openSource(config: SourceConfig, s3: S3Settings = s3SettingsFromEnv()): Source {
+  if (config.kind === 'local') return new LocalSource(config.dir);
+  return new S3Source(createS3Client(s3), config.bucket, config.prefix);
+}
+
+/** Keys of the event logs for one day: `log_data/YYYY/MM/YYYY-MM-DD-events.json`. */
+export function eventLogPrefixForDate(date: string): string {
+  const [y, m] = date.split('-');
+  return `log_data/${y}/${m}/${date}`;
+}
+
+export const EVENT_LOG_ROOT = 'log_data/';
+export const SONG_DATA_ROOT = 'song_data/';

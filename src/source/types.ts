@@ -1,0 +1,19 @@
+import type { Readable } from 'node:stream';
+
+/** One object in a source: a log file or a song file. */
+export interface SourceObject {
+  /** Path relative to the source root, with forward slashes, e.g. `log_data/2018/11/2018-11-01-events.json`. */
+  key: string;
+  /** Changes whenever the content changes (S3 ETag; size+mtime for local files). */
+  etag: string;
+  size: number;
+}
+
+/** Where the raw JSON lives. Implementations: a local directory and S3. */
+export interface Source {
+  /** A human-readable address, for logs and run summaries. */
+  readonly description: string;
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<SourceObject>;
+  open(key: string): Promise<Readable>;
+}
