@@ -1,0 +1,113 @@
+/** Types shared by the workflow and the activities: plain data only (they cross Temporal's wire). */
+import type { CheckDefinition, Severity } from '../quality/checks';
+
+export type { CheckDefinition, Severity };
+
+/** Dates are inclusive, YYYY-MM-DD. No window: every log file in the source. */
+export interface RunWindow {
+  from: string;
+  to: string;
+}
+
+export interface EtlInput {
+  /** Source URI (directory or s3://bucket/prefix); default: the worker's SPARKIFY_SOURCE. */
+  source?: string;
+  /** Warehouse URI with any password hidden; default: the worker's SPARKIFY_WAREHOUSE. */
+  warehouse?: string;
+  window?: RunWindow | null;
+  /** Highest tolerated share of rejected records per record kind before the run fails (default 0.01). */
+  maxRejectRate?: number;
+  /** Largest duration difference in seconds for a repaired song match (default 2). */
+  durationTolerance?: number;
+  /** Below this share of matched plays, the match-rate check warns (default 0.5). */
+  matchRateWarnBelow?: number;
+  /** Fail, rather than warn, when the window holds no events. */
+  failOnEmpty?: boolean;
+  /** Extra checks to run after the declared ones (tests use this to inject a failing check). */
+  extraChecks?: CheckDefinition[];
+}
+
+export interface RunRef {
+  runId: string;
+  source: string;
+  warehouse: string;
+}
+
+export type RecordKind = 'events' | 'songs';
+
+export interface ListedFiles {
+  eventFiles: number;
+  songFiles: number;
+  eventBytes: number;
+  songBytes: number;
+}
+
+export interface RejectSample {
+  sourceKey: string;
+  sourceLine: number;
+  reason: string;
+}
+
+export interface StageResult {
+  kind: RecordKind;
+  files: number;
+  bytes: number;
+  recordsRead: number;
+  recordsStaged: number;
+  recordsRejected: number;
+  rejectSamples: RejectSample[];
+}
+
+export interface RepairResult {
+  distinctValues: number;
+  repairedValues: number;
+}
+
+export interface MatchStats {
+  plays: number;
+  strictMatches: number;
+  repairedMatches: number;
+  /** repairedMatches / plays (0 when there are no plays). */
+  matchRate: number;
+  /** NextSong events with an empty userId: staged, but not songplays. */
+  playsWithoutUser: number;
+}
+
+export interface CheckResult {
+  name: string;
+  severity: Severity;
+  status: 'pass' | 'fail';
+  failingCount: number;
+  sampleKeys: string[];
+  description: string;
+}
+
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface StepProgress {
+  status: StepStatus;
+  durationMs?: number;
+}
+
+export interface RunProgress {
+  runId: string;
+  currentSteps: string[];
+  steps: Record<string, StepProgress>;
+}
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  status: 'completed';
+  source: string;
+  warehouse: string;
+  window: RunWindow | null;
+  tables: Record<string, number>;
+  files: { events: number; songs: number; bytes: number };
+  staging: { events: StageResult; songs: StageResult };
+  rejected: { count: number; samples: RejectSample[] };
+  matches: MatchStats;
+  checks: CheckResult[];
+  steps: Record<string, StepProgress>;
+  durationMs: number;
+}
