@@ -1,0 +1,78 @@
+-- The pipeline's own bookkeeping, beside the star schema (prefix etl_).
+
+-- etl_runs: one row per run (the run id is the workflow id), with its summary as JSON text.
+CREATE TABLE IF NOT EXISTS etl_runs (
+  run_id        {{text}} NOT NULL,
+  window_start  {{text}},
+  window_end    {{text}},
+  source        {{text}},
+  status        {{text}},
+  started_at    TIMESTAMP,
+  finished_at   TIMESTAMP,
+  summary       {{text}}
+);
+
+-- etl_run_files: the source files a run listed and loads: exactly these, nothing more.
+CREATE TABLE IF NOT EXISTS etl_run_files (
+  run_id     {{text}} NOT NULL,
+  kind       {{text}} NOT NULL,
+  source_key {{text}} NOT NULL,
+  etag       {{text}},
+  size       BIGINT
+);
+
+-- etl_rejected_records: source records that could not be staged, with the reason (never dropped).
+CREATE TABLE IF NOT EXISTS etl_rejected_records (
+  run_id      {{text}} NOT NULL,
+  kind        {{text}} NOT NULL,
+  source_key  {{text}},
+  source_line INTEGER,
+  reason      {{text}},
+  raw         {{text}}
+);
+
+-- etl_quality_results: one row per quality check per run.
+CREATE TABLE IF NOT EXISTS etl_quality_results (
+  run_id        {{text}} NOT NULL,
+  check_name    {{text}} NOT NULL,
+  severity      {{text}} NOT NULL,
+  status        {{text}} NOT NULL,
+  failing_count BIGINT,
+  sample_keys   {{text}},
+  description   {{text}}
+);
+
+-- etl_text_repairs: the run's distinct free-text values with their repaired form and the key
+-- song matching compares (repair and case folding happen once, in the worker, so every engine
+-- gets the same answer).
+CREATE TABLE IF NOT EXISTS etl_text_repairs (
+  run_id    {{text}} NOT NULL,
+  kind      {{text}} NOT NULL,
+  raw       {{text}} NOT NULL,
+  repaired  {{text}},
+  match_key {{text}}
+);
+
+-- etl_song_keys: one row per song_id: what plays are matched against, raw (strict rule) and
+-- repaired (tolerant rule).
+CREATE TABLE IF NOT EXISTS etl_song_keys (
+  song_id         {{text}} NOT NULL,
+  artist_id       {{text}},
+  title_raw       {{text}},
+  artist_name_raw {{text}},
+  title_key       {{text}},
+  artist_key      {{text}},
+  duration        DOUBLE PRECISION
+);
+
+-- etl_user_state: one row per user id: the user's latest event seen so far (by ts, then item in
+-- session), whatever order dates are loaded in. users is derived from it.
+CREATE TABLE IF NOT EXISTS etl_user_state (
+  user_id    INTEGER NOT NULL,
+  last_ts    BIGINT NOT NULL,
+  last_item  INTEGER,
+  level      {{text}},
+  first_name {{text}},
+  last_name  {{text}},
+  gender     {{text}}
+);

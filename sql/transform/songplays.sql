@@ -1,0 +1,52 @@
+-- songplays: one row per NextSong event (with a user) staged by this run.
+-- Sources: staging_events; etl_text_repairs (repaired text and match keys); etl_song_keys.
+-- Key: songplay_id = md5 of the event's identity, so the same event always gets the same id and
+-- re-loading replaces it. A play gets a song when its repaired title and artist equal a song's
+-- (case-folded) and the durations differ by at most {{duration_tolerance}} s; among several
+-- candidates, the closest duration, then the smallest song_id.
+CREATE TEMP TABLE publish_songplays AS
+WITH next_song_events AS (
+  SELECT {{songplay_id(e)}} AS songplay_id,
+         {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
+         CAST(TRIM(e.userid) AS INTEGER) AS user_id,
+         e.level,
+         e.sessionid AS session_id,
+         COALESCE(location.repaired, e.location) AS location,
+         COALESCE(user_agent.repaired, e.useragent) AS user_agent,
+         song.match_key AS song_key,
+         artist.match_key AS artist_key,
+         e.length,
+         e.source_key,
+         e.source_line
+  FROM staging_events e
+  LEFT JOIN etl_text_repairs song ON song.run_id = e.run_id AND song.kind = 'text' AND song.raw = e.song
+  LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
+  LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
+  LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+),
+unique_events AS (
+  -- The same event staged twice (e.g. present in two files) is one play.
+  SELECT songplay_id, start_time, user_id, level, session_id, location, user_agent, song_key, artist_key, length,
+         ROW_NUMBER() OVER (PARTITION BY songplay_id ORDER BY source_key, source_line) AS copy_no
+  FROM next_song_events
+),
+song_candidates AS (
+  SELECT u.songplay_id, k.song_id, k.artist_id,
+         ROW_NUMBER() OVER (PARTITION BY u.songplay_id ORDER BY ABS(k.duration - u.length), k.song_id) AS pick
+  FROM unique_events u
+  JOIN etl_song_keys k
+    ON k.title_key = u.song_key AND k.artist_key = u.artist_key AND ABS(k.duration - u.length) <= {{duration_tolerance}}
+  WHERE u.copy_no = 1
+)
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent
+FROM unique_events u
+LEFT JOIN song_candidates m ON m.songplay_id = u.songplay_id AND m.pick = 1
+WHERE u.copy_no = 1;
+
+DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_songplays);
+INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
+SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
+FROM publish_songplays;
+
+DROP TABLE publish_songplays;

@@ -1,0 +1,62 @@
+-- songs: one row per song_id, plus etl_song_keys, the song's match keys for songplays.
+-- Sources: this run's staging_songs (text repaired via etl_text_repairs) and the song's current
+-- rows, which compete with the new ones so the result never depends on load order.
+-- Rule when a song_id has several versions: a known year (> 0) first, then the smallest
+-- (title, artist_id, duration).
+CREATE TEMP TABLE publish_songs AS
+WITH staged AS (
+  SELECT s.song_id, COALESCE(title.repaired, s.title) AS title, s.artist_id, s.year, s.duration
+  FROM staging_songs s
+  LEFT JOIN etl_text_repairs title ON title.run_id = s.run_id AND title.kind = 'text' AND title.raw = s.title
+  WHERE s.run_id = {{run_id}} AND s.song_id IS NOT NULL
+),
+candidates AS (
+  SELECT song_id, title, artist_id, year, duration FROM staged
+  UNION ALL
+  SELECT song_id, title, artist_id, year, duration FROM songs WHERE song_id IN (SELECT song_id FROM staged)
+),
+ranked AS (
+  SELECT song_id, title, artist_id, year, duration,
+         ROW_NUMBER() OVER (
+           PARTITION BY song_id
+           ORDER BY CASE WHEN year > 0 THEN 0 ELSE 1 END, title NULLS LAST, artist_id NULLS LAST, duration NULLS LAST
+         ) AS pick
+  FROM candidates
+)
+SELECT song_id, title, artist_id, year, duration FROM ranked WHERE pick = 1;
+
+CREATE TEMP TABLE publish_song_keys AS
+WITH staged AS (
+  SELECT s.song_id, s.artist_id, s.title AS title_raw, s.artist_name AS artist_name_raw,
+         title.match_key AS title_key, artist.match_key AS artist_key, s.duration
+  FROM staging_songs s
+  LEFT JOIN etl_text_repairs title ON title.run_id = s.run_id AND title.kind = 'text' AND title.raw = s.title
+  LEFT JOIN etl_text_repairs artist ON artist.run_id = s.run_id AND artist.kind = 'text' AND artist.raw = s.artist_name
+  WHERE s.run_id = {{run_id}} AND s.song_id IS NOT NULL
+),
+candidates AS (
+  SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration FROM staged
+  UNION ALL
+  SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration
+  FROM etl_song_keys WHERE song_id IN (SELECT song_id FROM staged)
+),
+ranked AS (
+  SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration,
+         ROW_NUMBER() OVER (
+           PARTITION BY song_id
+           ORDER BY title_raw NULLS LAST, artist_name_raw NULLS LAST, duration NULLS LAST, artist_id NULLS LAST
+         ) AS pick
+  FROM candidates
+)
+SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration FROM ranked WHERE pick = 1;
+
+DELETE FROM songs WHERE song_id IN (SELECT song_id FROM publish_songs);
+INSERT INTO songs (song_id, title, artist_id, year, duration)
+SELECT song_id, title, artist_id, year, duration FROM publish_songs;
+
+DELETE FROM etl_song_keys WHERE song_id IN (SELECT song_id FROM publish_song_keys);
+INSERT INTO etl_song_keys (song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration)
+SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration FROM publish_song_keys;
+
+DROP TABLE publish_songs;
+DROP TABLE publish_song_keys;

@@ -1,0 +1,16 @@
+-- time: one row per distinct start time of this run's plays that is not there yet.
+-- Source: staging_events (NextSong events with a user, as songplays). Key: start_time.
+INSERT INTO time (start_time, hour, day, week, month, year, weekday)
+SELECT start_time,
+       CAST(EXTRACT(hour FROM start_time) AS INTEGER),
+       CAST(EXTRACT(day FROM start_time) AS INTEGER),
+       CAST(EXTRACT(week FROM start_time) AS INTEGER),
+       CAST(EXTRACT(month FROM start_time) AS INTEGER),
+       CAST(EXTRACT(year FROM start_time) AS INTEGER),
+       CAST(EXTRACT(dow FROM start_time) AS INTEGER)
+FROM (
+  SELECT DISTINCT {{epoch_ms_to_timestamp(e.ts)}} AS start_time
+  FROM staging_events e
+  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+) AS play_times
+WHERE start_time NOT IN (SELECT start_time FROM time);

@@ -1,0 +1,48 @@
+-- users: one row per user id with at least one NextSong event; level is the level of the user's
+-- latest event of any page (users change plan mid-month, so they appear once, never twice).
+-- Sources: this run's staging_events (names repaired) and etl_user_state, each user's latest
+-- event seen so far, which competes with the new events so load order never matters.
+-- Latest means: greatest ts, then greatest item in session, then level 'paid' over 'free'.
+CREATE TEMP TABLE publish_user_state AS
+WITH staged AS (
+  SELECT CAST(TRIM(e.userid) AS INTEGER) AS user_id, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
+         COALESCE(first_name.repaired, e.firstname) AS first_name,
+         COALESCE(last_name.repaired, e.lastname) AS last_name,
+         e.gender
+  FROM staging_events e
+  LEFT JOIN etl_text_repairs first_name ON first_name.run_id = e.run_id AND first_name.kind = 'text' AND first_name.raw = e.firstname
+  LEFT JOIN etl_text_repairs last_name ON last_name.run_id = e.run_id AND last_name.kind = 'text' AND last_name.raw = e.lastname
+  WHERE e.run_id = {{run_id}} AND TRIM(e.userid) <> ''
+),
+candidates AS (
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM staged
+  UNION ALL
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender
+  FROM etl_user_state WHERE user_id IN (SELECT user_id FROM staged)
+),
+ranked AS (
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender,
+         ROW_NUMBER() OVER (
+           PARTITION BY user_id
+           ORDER BY last_ts DESC, last_item DESC NULLS LAST, level DESC NULLS LAST,
+                    first_name NULLS LAST, last_name NULLS LAST, gender NULLS LAST
+         ) AS pick
+  FROM candidates
+)
+SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM ranked WHERE pick = 1;
+
+DELETE FROM etl_user_state WHERE user_id IN (SELECT user_id FROM publish_user_state);
+INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender)
+SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM publish_user_state;
+
+DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_user_state);
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
+FROM publish_user_state s
+WHERE s.user_id IN (
+  SELECT CAST(TRIM(userid) AS INTEGER) FROM staging_events
+  WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+)
+OR s.user_id IN (SELECT user_id FROM songplays);
+
+DROP TABLE publish_user_state;

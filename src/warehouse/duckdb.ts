@@ -1,0 +1,186 @@
+import {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CellValue } from '../etl/records';
+import type { Row, StatementOptions, Warehouse } from './types';
+import { classifyDuckDbError } from './errors';
+import { bigintToJs, microsToIso } from './values';
+
+type Appendable = (appender: DuckDBAppender, value: Exclude<CellValue, null>) => void;
+
+function appenderFor(type: string): Appendable {
+  const t = type.toUpperCase();
+  if (t === 'BIGINT') return (a, v) => a.appendBigInt(BigInt(Math.trunc(Number(v))));
+  if (t === 'INTEGER') return (a, v) => a.appendInteger(Number(v));
+  if (t === 'SMALLINT') return (a, v) => a.appendSmallInt(Number(v));
+  if (t === 'DOUBLE' || t === 'FLOAT') return (a, v) => a.appendDouble(Number(v));
+  if (t === 'VARCHAR') return (a, v) => a.appendVarchar(String(v));
+  throw new Error(`appending to a DuckDB ${type} column is not supported`);
+}
+
+function toJs(value: DuckDBValue): Row[string] {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return bigintToJs(value);
+  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) return microsToIso(value.micros);
+  if (value instanceof DuckDBDecimalValue) return Number(value.toString());
+  return String(value);
+}
+
+/**
+ * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
+ * process every user shares one cached instance, and each call gets its own connection.
+ */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+
+  private closed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly instance: DuckDBInstance,
+    readonly description: string,
+  ) {}
+
+  static async open(file: string): Promise<DuckDbWarehouse> {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      const instance = await acquireInstance(file);
+      return new DuckDbWarehouse(file, instance, `duckdb:${file}`);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/lock/i.test(message)) {
+        throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`);
+      }
+      throw err;
+    }
+  }
+
+  private async withConnection<T>(options: StatementOptions | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    const onAbort = () => connection.interrupt();
+    options?.signal?.addEventListener('abort', onAbort);
+    try {
+      options?.signal?.throwIfAborted();
+      return await work(connection);
+    } catch (err) {
+      throw classifyDuckDbError(err);
+    } finally {
+      options?.signal?.removeEventListener('abort', onAbort);
+      connection.disconnectSync();
+    }
+  }
+
+  private async inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await connection.run('COMMIT');
+      return result;
+    } catch (err) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
+    const list = typeof statements === 'string' ? [statements] : statements;
+    await this.withConnection(options, (c) =>
+      this.inTransaction(c, async () => {
+        for (const sql of list) await c.run(sql);
+      }),
+    );
+  }
+
+  async query(sql: string, options?: StatementOptions): Promise<Row[]> {
+    return this.withConnection(options, async (c) => {
+      const reader = await c.runAndReadAll(sql);
+      const names = reader.columnNames();
+      return reader.getRows().map((values) => {
+        const row: Row = {};
+        names.forEach((name, i) => (row[name] = toJs(values[i])));
+        return row;
+      });
+    });
+  }
+
+  async appendRows(
+    table: string,
+    columns: readonly string[],
+    rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
+    options?: StatementOptions & { deleteFirst?: string },
+  ): Promise<number> {
+    return this.withConnection(options, async (c) => {
+      const layout = await c.runAndReadAll(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
+      );
+      const tableColumns = layout.getRows().map(([name, type]) => ({ name: String(name), type: String(type) }));
+      if (tableColumns.length === 0) throw new Error(`table ${table} does not exist`);
+      // The appender fills every column in table order: place each given column, NULL the rest.
+      const positions = tableColumns.map((col) => columns.indexOf(col.name));
+      const unknown = columns.filter((name) => !tableColumns.some((col) => col.name === name));
+      if (unknown.length > 0) throw new Error(`table ${table} has no column(s) ${unknown.join(', ')}`);
+      const appenders = tableColumns.map((col) => appenderFor(col.type));
+
+      return this.inTransaction(c, async () => {
+        if (options?.deleteFirst) await c.run(options.deleteFirst);
+        const appender = await c.createAppender(table);
+        let count = 0;
+        try {
+          for await (const row of rows) {
+            for (let i = 0; i < positions.length; i++) {
+              const value = positions[i] < 0 ? null : row[positions[i]];
+              if (value === null || value === undefined) appender.appendNull();
+              else appenders[i](appender, value);
+            }
+            appender.endRow();
+            count++;
+            if (count % 100_000 === 0) options?.signal?.throwIfAborted();
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+        return count;
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    releaseInstance(this.file);
+  }
+}
+
+// One instance per file in this process (DuckDB allows one writer per file); closed with its last user.
+const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>();
+
+function acquireInstance(file: string): Promise<DuckDBInstance> {
+  if (file === ':memory:') return DuckDBInstance.create(file);
+  let entry = instances.get(file);
+  if (!entry) {
+    entry = { instance: DuckDBInstance.create(file), users: 0 };
+    instances.set(file, entry);
+    entry.instance.catch(() => instances.delete(file));
+  }
+  entry.users++;
+  return entry.instance;
+}
+
+function releaseInstance(file: string): void {
+  const entry = instances.get(file);
+  if (!entry) return;
+  entry.users--;
+  if (entry.users === 0) {
+    instances.delete(file);
+    void entry.instance.then((instance) => instance.closeSync());
+  }
+}

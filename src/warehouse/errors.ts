@@ -1,0 +1,32 @@
+/**
+ * A statement the warehouse refused for what it says (bad SQL, bad data, a violated constraint):
+ * running it again gives the same answer, so Temporal must not retry it. Connection losses,
+ * deadlocks and write conflicts are left as ordinary errors, which are retried.
+ */
+export class SqlError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SqlError';
+  }
+}
+
+// SQLSTATE classes that retrying cannot fix: data exception, integrity violation, syntax or
+// access rule violation, feature not supported, invalid transaction/schema names.
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '0A', '3D', '3F', '2B']);
+
+export function classifyPostgresError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && PERMANENT_SQLSTATE_CLASSES.has(code.slice(0, 2))) {
+    return new SqlError(`${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
+  }
+  return err;
+}
+
+// DuckDB names its error kinds at the start of the message.
+const PERMANENT_DUCKDB_KINDS = /^(Parser|Binder|Catalog|Conversion|Constraint|Invalid Input|Not implemented|Out of Range|Syntax) Error/;
+
+export function classifyDuckDbError(err: unknown): unknown {
+  const message = (err as Error).message ?? '';
+  if (PERMANENT_DUCKDB_KINDS.test(message)) return new SqlError(message, { cause: err });
+  return err;
+}

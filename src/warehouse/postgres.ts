@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { redactUri } from '../config';
+import type { CellValue } from '../etl/records';
+import type { Row, StatementOptions, Warehouse } from './types';
+import { classifyPostgresError } from './errors';
+import { timestampTextToIso } from './values';
+
+const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
+
+// Rows come back the same as from DuckDB: whole numbers as numbers, timestamps as ISO strings in
+// UTC (pg's default would turn a timestamp into a Date in the process's local zone).
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === OID.int8) return (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v);
+    if (oid === OID.numeric) return (v: string) => Number(v);
+    if (oid === OID.timestamp || oid === OID.timestamptz) return (v: string) => timestampTextToIso(v);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+/** COPY text format: backslash escapes, \N for NULL. */
+function copyTextField(value: CellValue): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = typeof value === 'number' ? String(value) : value;
+  return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
+export class PostgresWarehouse implements Warehouse {
+  readonly dialect = 'postgres' as const;
+  readonly description: string;
+  private readonly pool: pg.Pool;
+
+  constructor(url: string) {
+    this.description = redactUri(url);
+    this.pool = new pg.Pool({ connectionString: url, max: 8, types, application_name: 'sparkify-etl' });
+    // An idle client losing its server must not crash the worker; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async withClient<T>(options: StatementOptions | undefined, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    options?.signal?.throwIfAborted();
+    const client = await this.pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    const onAbort = () => {
+      void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    options?.signal?.addEventListener('abort', onAbort);
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (err) {
+      broken = options?.signal?.aborted ?? false;
+      throw classifyPostgresError(err);
+    } finally {
+      options?.signal?.removeEventListener('abort', onAbort);
+      client.release(broken);
+    }
+  }
+
+  private async inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
+    const list = typeof statements === 'string' ? [statements] : statements;
+    await this.withClient(options, (c) =>
+      this.inTransaction(c, async () => {
+        for (const sql of list) await c.query(sql);
+      }),
+    );
+  }
+
+  async query(sql: string, options?: StatementOptions): Promise<Row[]> {
+    return this.withClient(options, async (c) => (await c.query(sql)).rows as Row[]);
+  }
+
+  async appendRows(
+    table: string,
+    columns: readonly string[],
+    rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
+    options?: StatementOptions & { deleteFirst?: string },
+  ): Promise<number> {
+    return this.withClient(options, (c) =>
+      this.inTransaction(c, async () => {
+        if (options?.deleteFirst) await c.query(options.deleteFirst);
+        const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+        let count = 0;
+        async function* lines(): AsyncGenerator<string> {
+          for await (const row of rows) {
+            count++;
+            yield row.map(copyTextField).join('\t') + '\n';
+          }
+        }
+        await pipeline(Readable.from(lines()), copy);
+        if (!copy.writableFinished) await once(copy, 'finish');
+        return count;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

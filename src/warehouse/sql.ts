@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Dialect } from './types';
+
+/** The `sql/` folder at the package root (the same relative place from `src/` and `dist/`). */
+export const SQL_DIR = path.resolve(__dirname, '../../sql');
+
+const cache = new Map<string, string>();
+
+/** Reads `sql/<name>.sql`. */
+export function readSqlFile(name: string): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(SQL_DIR, `${name}.sql`), 'utf8');
+    cache.set(name, text);
+  }
+  return text;
+}
+
+export type SqlParam = string | number | boolean | null | readonly (string | number)[];
+
+/** A SQL literal. Strings use standard quoting (the three engines all treat backslash literally). */
+export function sqlLiteral(value: SqlParam): string {
+  if (value === null) return 'NULL';
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new Error('an empty list cannot be a SQL literal (IN () is invalid)');
+    return value.map((v) => sqlLiteral(v)).join(', ');
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`${value} cannot be a SQL literal`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return `'${String(value).replace(/'/g, "''")}'`;
+}
+
+/** A fragment gets the text between its parentheses as written (it may hold parentheses too). */
+type Fragment = (args: string) => string;
+
+/**
+ * The few places where the engines differ. Everything else in `sql/` is shared text.
+ * `{{name}}` or `{{name(arg, …)}}` in a SQL file calls these.
+ */
+const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
+  duckdb: {
+    text: () => 'VARCHAR',
+    epoch_ms_to_timestamp: (ms) => `epoch_ms(${ms})`,
+    // DuckDB checks unique keys eagerly, so the delete-then-insert publish inside one
+    // transaction trips its own constraint; uniqueness is the load SQL's job and a quality check.
+    primary_key: () => '',
+    table_attributes: () => '',
+  },
+  postgres: {
+    text: () => 'TEXT',
+    epoch_ms_to_timestamp: (ms) => `(TIMESTAMP 'epoch' + (${ms}) * INTERVAL '1 millisecond')`,
+    primary_key: (cols) => `, PRIMARY KEY (${cols})`,
+    table_attributes: () => '',
+  },
+  redshift: {
+    // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
+    text: () => 'VARCHAR(65535)',
+    epoch_ms_to_timestamp: (ms) => `(TIMESTAMP 'epoch' + (${ms}) * INTERVAL '1 millisecond')`,
+    // Informational only on Redshift (not enforced), but the planner uses it.
+    primary_key: (cols) => `, PRIMARY KEY (${cols})`,
+    table_attributes: (attrs) => attrs,
+  },
+};
+
+/** Fragments that are the same text on every engine, kept here so each is written once. */
+const SHARED_FRAGMENTS: Record<string, Fragment> = {
+  // An event's identity: the same event always hashes to the same songplay_id.
+  songplay_id: (e) =>
+    `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,
+};
+
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*(?:\((.*?)\))?\s*\}\}/g;
+
+/**
+ * Renders a SQL template for a dialect: `{{fragment(args)}}` from FRAGMENTS, `{{param}}` from params
+ * as literals. Unknown names are errors, so a typo never reaches the warehouse.
+ */
+export function renderSql(template: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
+  return template.replace(PLACEHOLDER, (_whole, name: string, args: string | undefined) => {
+    const fragment = FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
+    if (fragment) return fragment((args ?? '').trim());
+    if (args === undefined && Object.prototype.hasOwnProperty.call(params, name)) return sqlLiteral(params[name]);
+    throw new Error(`SQL template uses {{${name}}}, which is neither a ${dialect} fragment nor a given parameter`);
+  });
+}
+
+/** Splits a SQL file into statements at semicolons that end a line; drops comment-only pieces. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;[ \t]*(?:\r?\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
+}
+
+/** Reads, renders and splits `sql/<name>.sql`. */
+export function sqlStatements(name: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string[] {
+  return splitStatements(renderSql(readSqlFile(name), dialect, params));
+}
+
+/** The single statement of `sql/<name>.sql`. */
+export function sqlStatement(name: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
+  const statements = sqlStatements(name, dialect, params);
+  if (statements.length !== 1) throw new Error(`sql/${name}.sql should hold one statement, holds ${statements.length}`);
+  return statements[0];
+}
