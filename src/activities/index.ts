@@ -1,0 +1,261 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describeSource, parseSourceUri, redactUri } from '../config';
+import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
+import type {
+  CheckDefinition,
+  CheckResult,
+  ListedFiles,
+  MatchStats,
+  RecordKind,
+  RepairResult,
+  RunRef,
+  RunSummary,
+  RunWindow,
+  StageResult,
+} from '../etl/types';
+import type { Logger } from '../log';
+import { qualityChecks } from '../quality/checks';
+import { describeFailure, runCheck } from '../quality/runner';
+import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
+import { sqlLiteral, sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import type { Resources } from './resources';
+import { activitySignal, heartbeat, stageFromClient } from './staging';
+
+export interface ActivityDeps {
+  resources: Resources;
+  log: Logger;
+}
+
+/** Schema files in dependency order: `sql/schema/<name>.sql`. */
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+
+/** The dates of a window, inclusive. */
+export function datesInWindow(window: RunWindow): string[] {
+  const dates: string[] = [];
+  for (let d = new Date(`${window.from}T00:00:00Z`); d <= new Date(`${window.to}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1)) {
+    dates.push(d.toISOString().slice(0, 10));
+  }
+  return dates;
+}
+
+const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
+
+/**
+ * Runs a SQL file and names it in the error, so a failure says where the SQL lives. SQL errors
+ * are not retried: running the same statement again would fail the same way.
+ */
+async function runSqlFile(warehouse: Warehouse, name: string, params: Record<string, string | number>): Promise<void> {
+  try {
+    await warehouse.execute(sqlStatements(name, warehouse.dialect, params), { signal: activitySignal() });
+  } catch (err) {
+    throw asSqlFailure(err, name);
+  }
+}
+
+function asSqlFailure(err: unknown, name: string): unknown {
+  if ((err as Error).name === 'SqlError') {
+    return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${(err as Error).message}`, 'SqlError');
+  }
+  return err;
+}
+
+export function createActivities({ resources, log }: ActivityDeps) {
+  const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
+
+  async function runFileKeys(warehouse: Warehouse, runId: string, kind: RecordKind): Promise<string[]> {
+    const rows = await warehouse.query(
+      `SELECT source_key FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)} ORDER BY source_key`,
+    );
+    return rows.map((r) => String(r.source_key));
+  }
+
+  async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
+    const warehouse = await warehouseFor(ref);
+    const keys = await runFileKeys(warehouse, ref.runId, kind);
+    const result = await stageFromClient({
+      runId: ref.runId,
+      kind,
+      keys,
+      source: resources.source(ref.source),
+      warehouse,
+      maxRejectRate: ref.maxRejectRate,
+    });
+    log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
+    return result;
+  }
+
+  return {
+    /** Creates every table that does not exist yet; safe to run any number of times. */
+    async createSchema(ref: { warehouse: string }): Promise<void> {
+      const warehouse = await warehouseFor(ref);
+      const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
+      await warehouse.execute(statements);
+    },
+
+    /** Lists the window's event logs and all song files, and records them as the run's file list. */
+    async listSourceFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
+      const source = resources.source(ref.source);
+      const warehouse = await warehouseFor(ref);
+      const events: SourceObject[] = [];
+      const prefixes = ref.window ? datesInWindow(ref.window).map(eventLogPrefixForDate) : [EVENT_LOG_ROOT];
+      for (const prefix of prefixes) {
+        for await (const obj of source.list(prefix)) {
+          const date = EVENT_LOG_NAME.exec(obj.key)?.[1];
+          if (date && (!ref.window || (date >= ref.window.from && date <= ref.window.to))) events.push(obj);
+        }
+        heartbeat({ listed: events.length });
+      }
+      const songs: SourceObject[] = [];
+      for await (const obj of source.list(SONG_DATA_ROOT)) {
+        if (obj.key.endsWith('.json')) songs.push(obj);
+        if (songs.length % 1000 === 0) heartbeat({ listed: events.length + songs.length });
+      }
+      const rows = [
+        ...events.map((o) => [ref.runId, 'events', o.key, o.etag, o.size] as const),
+        ...songs.map((o) => [ref.runId, 'songs', o.key, o.etag, o.size] as const),
+      ];
+      await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, {
+        deleteFirst: `DELETE FROM etl_run_files WHERE run_id = ${sqlLiteral(ref.runId)}`,
+      });
+      const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
+      return { eventFiles: events.length, songFiles: songs.length, eventBytes: bytes(events), songBytes: bytes(songs) };
+    },
+
+    async stageEvents(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {
+      return stage(ref, 'events');
+    },
+
+    async stageSongs(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {
+      return stage(ref, 'songs');
+    },
+
+    /** Repairs the run's distinct free-text values once, in the worker, for every engine alike. */
+    async repairText(ref: RunRef): Promise<RepairResult> {
+      const warehouse = await warehouseFor(ref);
+      const candidates = await warehouse.query(sqlStatement('transform/text_candidates', warehouse.dialect, { run_id: ref.runId }));
+      let repairedValues = 0;
+      const rows = candidates.map((row) => {
+        const raw = String(row.raw);
+        const repaired = row.kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw);
+        if (repaired !== raw) repairedValues++;
+        return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
+      });
+      await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
+        deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
+      });
+      return { distinctValues: rows.length, repairedValues };
+    },
+
+    async loadSongs(ref: RunRef): Promise<void> {
+      await runSqlFile(await warehouseFor(ref), 'transform/songs', { run_id: ref.runId });
+    },
+
+    async loadArtists(ref: RunRef): Promise<void> {
+      await runSqlFile(await warehouseFor(ref), 'transform/artists', { run_id: ref.runId });
+    },
+
+    async loadUsers(ref: RunRef): Promise<void> {
+      await runSqlFile(await warehouseFor(ref), 'transform/users', { run_id: ref.runId });
+    },
+
+    async loadTime(ref: RunRef): Promise<void> {
+      await runSqlFile(await warehouseFor(ref), 'transform/time', { run_id: ref.runId });
+    },
+
+    /** Publishes the run's plays, then reports how they matched songs. */
+    async loadSongplays(ref: RunRef & { durationTolerance: number }): Promise<MatchStats> {
+      const warehouse = await warehouseFor(ref);
+      await runSqlFile(warehouse, 'transform/songplays', { run_id: ref.runId, duration_tolerance: ref.durationTolerance });
+      const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }));
+      const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }));
+      const plays = Number(stats.plays);
+      const repairedMatches = Number(stats.repaired_matches);
+      return {
+        plays,
+        strictMatches: Number(stats.strict_matches),
+        repairedMatches,
+        matchRate: plays === 0 ? 0 : repairedMatches / plays,
+        playsWithoutUser: Number(anonymous.plays_without_user),
+      };
+    },
+
+    /**
+     * Runs every declared check (and any extra ones), stores the results with the run id, and fails
+     * the run, without retry, when an error-level check fails.
+     */
+    async runQualityChecks(
+      ref: RunRef & {
+        staging: { events: StageResult; songs: StageResult };
+        matches: MatchStats;
+        matchRateWarnBelow: number;
+        failOnEmpty: boolean;
+        extraChecks: CheckDefinition[];
+      },
+    ): Promise<CheckResult[]> {
+      const warehouse = await warehouseFor(ref);
+      const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
+      const results: CheckResult[] = [];
+      for (const check of checks) {
+        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));
+        heartbeat({ checked: results.length });
+      }
+      await warehouse.appendRows(
+        'etl_quality_results',
+        ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
+        results.map((r) => [ref.runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
+        { deleteFirst: `DELETE FROM etl_quality_results WHERE run_id = ${sqlLiteral(ref.runId)}` },
+      );
+      const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
+      if (failed.length > 0) {
+        throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), 'QualityCheckFailed', results);
+      }
+      for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
+      return results;
+    },
+
+    /** Counts the tables, records the run in etl_runs and returns its summary. */
+    async summarizeRun(
+      ref: RunRef & Omit<RunSummary, 'tables' | 'source' | 'warehouse' | 'status'> & { startedAt: number },
+    ): Promise<RunSummary> {
+      const warehouse = await warehouseFor(ref);
+      const counts = await warehouse.query(sqlStatement('stats/table_counts', warehouse.dialect));
+      const tables = Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)]));
+      const summary: RunSummary = {
+        workflowId: ref.workflowId,
+        runId: ref.runId,
+        status: 'completed',
+        source: describeSource(parseSourceUri(resources.resolveSourceUri(ref.source))),
+        warehouse: redactUri(resources.resolveWarehouseUri(ref.warehouse)),
+        window: ref.window,
+        tables,
+        files: ref.files,
+        staging: ref.staging,
+        rejected: ref.rejected,
+        matches: ref.matches,
+        checks: ref.checks,
+        steps: ref.steps,
+        durationMs: ref.durationMs,
+      };
+      const ts = (ms: number) => sqlLiteral(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+      await warehouse.execute([
+        `DELETE FROM etl_runs WHERE run_id = ${sqlLiteral(ref.runId)}`,
+        `INSERT INTO etl_runs (run_id, window_start, window_end, source, status, started_at, finished_at, summary) VALUES (` +
+          [
+            sqlLiteral(ref.runId),
+            sqlLiteral(ref.window?.from ?? null),
+            sqlLiteral(ref.window?.to ?? null),
+            sqlLiteral(summary.source),
+            sqlLiteral('completed'),
+            `CAST(${ts(ref.startedAt)} AS TIMESTAMP)`,
+            `CAST(${ts(ref.startedAt + ref.durationMs)} AS TIMESTAMP)`,
+            sqlLiteral(JSON.stringify(summary)),
+          ].join(', ') +
+          ')',
+      ]);
+      return summary;
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

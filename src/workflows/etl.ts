@@ -1,0 +1,125 @@
+import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
+
+/** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
+const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
+
+// Quick bookkeeping: schema, listing, text repair, checks, summary.
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// Long loads: staging and publishing can take hours on a big window; they heartbeat as they go.
+const loads = proxyActivities<Activities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+export const ETL_STEPS = [
+  'createSchema',
+  'listSourceFiles',
+  'stageEvents',
+  'stageSongs',
+  'repairText',
+  'loadSongs',
+  'loadArtists',
+  'loadUsers',
+  'loadTime',
+  'loadSongplays',
+  'runQualityChecks',
+  'summarizeRun',
+] as const;
+
+export type EtlStep = (typeof ETL_STEPS)[number];
+
+export const DEFAULTS = {
+  maxRejectRate: 0.01,
+  durationTolerance: 2,
+  matchRateWarnBelow: 0.5,
+};
+
+/**
+ * The ETL DAG for one window (a date, a range, or every file):
+ * create schema → list files → stage events ∥ stage songs → repair text →
+ * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
+ */
+export async function etlRun(input: EtlInput): Promise<RunSummary> {
+  const info = workflowInfo();
+  const startedAt = Date.now();
+  const ref: RunRef = { runId: info.runId, source: input.source ?? '', warehouse: input.warehouse ?? '' };
+  const steps: Record<string, StepProgress> = Object.fromEntries(ETL_STEPS.map((s) => [s, { status: 'pending' }]));
+  setHandler(progressQuery, () => ({
+    runId: ref.runId,
+    currentSteps: Object.keys(steps).filter((s) => steps[s].status === 'running'),
+    steps,
+  }));
+
+  async function step<T>(name: EtlStep, run: () => Promise<T>): Promise<T> {
+    const began = Date.now();
+    steps[name] = { status: 'running' };
+    try {
+      const result = await run();
+      steps[name] = { status: 'completed', durationMs: Date.now() - began };
+      return result;
+    } catch (err) {
+      steps[name] = { status: 'failed', durationMs: Date.now() - began };
+      throw err;
+    }
+  }
+
+  const window = input.window ?? null;
+  const maxRejectRate = input.maxRejectRate ?? DEFAULTS.maxRejectRate;
+
+  await step('createSchema', () => quick.createSchema(ref));
+  const files = await step('listSourceFiles', () => quick.listSourceFiles({ ...ref, window }));
+  const [events, songs] = await Promise.all([
+    step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate })),
+    step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate })),
+  ]);
+  await step('repairText', () => quick.repairText(ref));
+  await Promise.all([
+    step('loadSongs', () => loads.loadSongs(ref)),
+    step('loadArtists', () => loads.loadArtists(ref)),
+    step('loadUsers', () => loads.loadUsers(ref)),
+    step('loadTime', () => loads.loadTime(ref)),
+  ]);
+  const matches = await step('loadSongplays', () =>
+    loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance }),
+  );
+  const staging = { events, songs };
+  const checks = await step('runQualityChecks', () =>
+    quick.runQualityChecks({
+      ...ref,
+      staging,
+      matches,
+      matchRateWarnBelow: input.matchRateWarnBelow ?? DEFAULTS.matchRateWarnBelow,
+      failOnEmpty: input.failOnEmpty ?? false,
+      extraChecks: input.extraChecks ?? [],
+    }),
+  );
+  steps.summarizeRun = { status: 'running' };
+  const summary = await quick.summarizeRun({
+    ...ref,
+    workflowId: info.workflowId,
+    window,
+    files: { events: files.eventFiles, songs: files.songFiles, bytes: files.eventBytes + files.songBytes },
+    staging,
+    rejected: {
+      count: events.recordsRejected + songs.recordsRejected,
+      samples: [...events.rejectSamples, ...songs.rejectSamples],
+    },
+    matches,
+    checks,
+    steps: { ...steps, summarizeRun: { status: 'completed' } },
+    startedAt,
+    durationMs: Date.now() - startedAt,
+  });
+  steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
+  return summary;
+}

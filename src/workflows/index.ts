@@ -1,0 +1,2 @@
+// The worker's workflow bundle entry point: every workflow the worker runs is exported here.
+export { etlRun, progressQuery } from './etl';
