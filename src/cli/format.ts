@@ -1,0 +1,60 @@
+import type { RunSummary } from '../etl/types';
+
+const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'];
+const STAGING_TABLES = ['staging_events', 'staging_songs'];
+
+/** A plain text table: a header row, then rows; numbers right-aligned. */
+export function textTable(header: string[], rows: (string | number | null)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === null ? '' : String(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
+  const line = (r: string[]) =>
+    r.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The run summary as a person reads it in a terminal. */
+export function formatSummary(s: RunSummary): string {
+  const window = s.window ? (s.window.from === s.window.to ? s.window.from : `${s.window.from} … ${s.window.to}`) : 'all files';
+  const out: string[] = [];
+  out.push(`Run ${s.workflowId} (${s.runId}) completed in ${seconds(s.durationMs)}`);
+  out.push(`  source    ${s.source}`, `  warehouse ${s.warehouse}`, `  window    ${window}`, '');
+  out.push(
+    textTable(
+      ['table', 'rows'],
+      [...STAR_TABLES, ...STAGING_TABLES].map((t) => [t, s.tables[t] ?? null]),
+    ),
+    '',
+  );
+  const { events, songs } = s.staging;
+  out.push(
+    textTable(
+      ['staged', 'files', 'read', 'staged', 'rejected'],
+      [
+        ['events', events.files, events.recordsRead, events.recordsStaged, events.recordsRejected],
+        ['songs', songs.files, songs.recordsRead, songs.recordsStaged, songs.recordsRejected],
+      ],
+    ),
+  );
+  for (const r of s.rejected.samples) out.push(`  rejected ${r.sourceKey}:${r.sourceLine}: ${r.reason}`);
+  if (s.rejected.count > 0) out.push('  (every rejected record is kept in etl_rejected_records)');
+  const m = s.matches;
+  out.push(
+    '',
+    `Song matches: ${m.repairedMatches} of ${m.plays} plays (${(m.matchRate * 100).toFixed(2)}%) after text repair; ` +
+      `${m.strictMatches} by the strict rule.` +
+      (m.playsWithoutUser > 0 ? ` ${m.playsWithoutUser} plays had no user id (staged, not songplays).` : ''),
+    '',
+  );
+  const failing = s.checks.filter((c) => c.status === 'fail');
+  out.push(`Quality checks: ${s.checks.length - failing.length} passed, ${failing.length} failed (warnings)`);
+  for (const c of failing) {
+    out.push(`  ${c.severity.toUpperCase()} ${c.name}: ${c.failingCount} failing${c.sampleKeys.length ? ` (${c.sampleKeys.join(', ')})` : ''}`);
+  }
+  out.push('', 'Steps: ' + Object.entries(s.steps).map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
+  return out.join('\n');
+}

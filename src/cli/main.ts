@@ -1,0 +1,295 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ConfigError,
+  DEFAULT_DUCKDB_PATH,
+  parseDate,
+  parseSourceUri,
+  parseWarehouseUri,
+  readEnv,
+  type EnvSettings,
+} from '../config';
+import type { RunWindow } from '../etl/types';
+import { generateDataset } from '../generate';
+import { createLogger, type Logger } from '../log';
+import { s3SettingsFromEnv } from '../source/s3Client';
+import { openWarehouse } from '../warehouse';
+import { formatSummary, textTable } from './format';
+import { RunFailedError, runEtl } from './runEtl';
+import { runCleanups, onShutdown } from './shutdown';
+import { openStack } from './temporalStack';
+
+const LOCAL_DIR = '.sparkify';
+
+function intOption(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+function rateOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a share between 0 and 1, e.g. 0.01');
+  return n;
+}
+
+interface WindowFlags {
+  all?: boolean;
+  date?: string;
+  from?: string;
+  to?: string;
+}
+
+/** --all | --date D | --from D --to D, one of them; no flag means every file. */
+export function windowFromFlags(flags: WindowFlags): RunWindow | null {
+  const given = [flags.all, flags.date, flags.from ?? flags.to].filter((v) => v !== undefined).length;
+  if (given > 1) throw new ConfigError('--all, --date and --from/--to: give only one of them');
+  if (flags.date) {
+    const date = parseDate(flags.date, '--date');
+    return { from: date, to: date };
+  }
+  if (flags.from || flags.to) {
+    if (!flags.from || !flags.to) throw new ConfigError('--from and --to go together: give both dates');
+    const from = parseDate(flags.from, '--from');
+    const to = parseDate(flags.to, '--to');
+    if (from > to) throw new ConfigError(`--from ${from} is after --to ${to}`);
+    return { from, to };
+  }
+  return null;
+}
+
+function required(value: string | undefined, flag: string, envName: string): string {
+  if (!value) throw new ConfigError(`${flag} is required (or set ${envName})`);
+  return value;
+}
+
+function print(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+interface Context {
+  env: EnvSettings;
+  log: Logger;
+}
+
+function buildProgram(ctx: () => Context): Command {
+  const program = new Command('sparkify')
+    .description("Sparkify's data warehouse pipeline on Temporal: raw JSON logs to a star schema.")
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const temporalOption = () =>
+    new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
+
+  program
+    .command('run')
+    .description('Run the ETL workflow for a window and wait for it')
+    .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
+    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
+    .option('--all', 'every log file in the source (the default)')
+    .option('--date <YYYY-MM-DD>', 'one day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
+    .addOption(temporalOption())
+    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
+    .option('--json', 'print the run summary as one JSON object on the last line')
+    .action(async (flags) => {
+      const { env, log } = ctx();
+      const window = windowFromFlags(flags);
+      const summary = await runEtl({
+        source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
+        warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
+        window,
+        temporalAddress: flags.temporal,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        s3: s3SettingsFromEnv(),
+        log,
+        input: { maxRejectRate: flags.maxRejectRate },
+      });
+      print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
+    });
+
+  program
+    .command('sql')
+    .description('Run a query on a warehouse and print the rows')
+    .argument('<query>', 'SQL, e.g. "SELECT level, COUNT(*) FROM users GROUP BY level"')
+    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… (env SPARKIFY_WAREHOUSE)')
+    .option('--json', 'print the rows as a JSON array')
+    .action(async (query: string, flags) => {
+      const { env } = ctx();
+      const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      const warehouse = await openWarehouse(parseWarehouseUri(uri));
+      try {
+        const rows = await warehouse.query(query);
+        if (flags.json) print(JSON.stringify(rows));
+        else if (rows.length === 0) print('(no rows)');
+        else {
+          const columns = Object.keys(rows[0]);
+          print(textTable(columns, rows.map((r) => columns.map((c) => (typeof r[c] === 'boolean' ? String(r[c]) : (r[c] as string | number | null))))));
+          print(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+        }
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+  program
+    .command('dev')
+    .description('Local stack: Temporal dev server with persistence under .sparkify/, the Web UI, and a worker')
+    .option('--port <n>', 'Temporal gRPC port', intOption('--port', 1), 7233)
+    .option('--ui-port <n>', 'Web UI port', intOption('--ui-port', 1), 8233)
+    .option('--source <dir|s3://…>', "the worker's default source (env SPARKIFY_SOURCE)")
+    .option('--warehouse <uri>', "the worker's default warehouse (env SPARKIFY_WAREHOUSE)", `duckdb:${DEFAULT_DUCKDB_PATH}`)
+    .action(async (flags) => {
+      const { env, log } = ctx();
+      fs.mkdirSync(LOCAL_DIR, { recursive: true });
+      const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
+      parseWarehouseUri(warehouse);
+      const stack = await openStack({
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        log,
+        devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db') },
+        worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source ?? env.SPARKIFY_SOURCE, defaultWarehouse: warehouse },
+      });
+      print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
+      print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
+      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${warehouse}`);
+      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${warehouse}`);
+      print('Ctrl-C stops everything.');
+      await stack.worker!.run();
+    });
+
+  program
+    .command('worker')
+    .description('A worker process against TEMPORAL_ADDRESS (what production runs)')
+    .addOption(temporalOption().makeOptionMandatory())
+    .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
+    .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
+    .action(async (flags) => {
+      const { env, log } = ctx();
+      const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
+      if (warehouse) parseWarehouseUri(warehouse);
+      const source = flags.source ?? env.SPARKIFY_SOURCE;
+      if (source) parseSourceUri(source);
+      const stack = await openStack({
+        address: flags.temporal,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        log,
+        worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
+      });
+      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE }, 'worker running');
+      await stack.worker!.run();
+    });
+
+  program
+    .command('generate')
+    .description('Write a seeded data set with the layout, shape and quirks of the real one')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--days <n>', 'days of event logs', intOption('--days', 1), 30)
+    .option('--users <n>', 'users', intOption('--users', 1), 100)
+    .option('--songs <n>', 'songs', intOption('--songs', 1), 500)
+    .option('--seed <n>', 'seed (same seed, same bytes)', intOption('--seed'), 42)
+    .option('--start-date <YYYY-MM-DD>', 'first day', '2018-11-01')
+    .action(async (flags) => {
+      const result = await generateDataset({
+        outDir: path.resolve(flags.out),
+        days: flags.days,
+        users: flags.users,
+        songs: flags.songs,
+        seed: flags.seed,
+        startDate: parseDate(flags.startDate, '--start-date'),
+      });
+      print(
+        `Wrote ${result.logFiles} log files (${result.events} events, ${result.nextSongEvents} plays) and ` +
+          `${result.songFiles} song files to ${flags.out} (${(result.bytes / 1e6).toFixed(1)} MB).`,
+      );
+    });
+
+  program
+    .command('quickstart')
+    .description("The README's first command: generate a small data set if none is given and run everything on DuckDB")
+    .option('--source <dir|s3://…>', 'use this data instead of a generated set')
+    .option('--warehouse <uri>', 'warehouse', `duckdb:${DEFAULT_DUCKDB_PATH}`)
+    .action(async (flags) => {
+      const { env, log } = ctx();
+      let source: string = flags.source;
+      if (!source) {
+        source = path.join(LOCAL_DIR, 'data');
+        if (!fs.existsSync(path.join(source, 'log_data'))) {
+          print(`Generating a small sample data set in ${source} …`);
+          await generateDataset({ outDir: path.resolve(source), days: 7, users: 40, songs: 300, seed: 42 });
+        }
+      }
+      print(`Running the pipeline: ${source} → ${flags.warehouse} (embedded Temporal dev server and worker) …`);
+      const summary = await runEtl({
+        source,
+        warehouse: flags.warehouse,
+        window: null,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        s3: s3SettingsFromEnv(),
+        log,
+      });
+      print();
+      print(formatSummary(summary));
+      print();
+      print('Next:');
+      print(`  npx sparkify sql --warehouse ${flags.warehouse} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
+      print('  npx sparkify dev        # Temporal Web UI on http://localhost:8233 and a worker');
+      print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
+    });
+
+  return program;
+}
+
+/** Parses the command line and runs it; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let context: Context | undefined;
+  const ctx = (): Context => {
+    if (!context) {
+      const env = readEnv();
+      context = { env, log: createLogger({ level: env.SPARKIFY_LOG_LEVEL }) };
+    }
+    return context;
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; help and version are not errors.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sparkify: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof RunFailedError) {
+      process.stderr.write(`sparkify: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`sparkify: ${(err as Error).message ?? String(err)}\n`);
+    if (process.env.SPARKIFY_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 1;
+  } finally {
+    await runCleanups();
+  }
+}
+
+/** The process entry point (bin/sparkify.js). */
+export function cli(): void {
+  onShutdown(() => undefined);
+  void main(process.argv).then((code) => {
+    // Pending handles (the native runtime) must not keep the process alive after the command.
+    process.exit(code);
+  });
+}
+
+if (require.main === module) cli();

@@ -1,0 +1,107 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
+import type { Logger } from '../log';
+import type { S3Settings } from '../source/s3Client';
+import type { etlRun } from '../workflows/etl';
+import { openStack } from './temporalStack';
+
+export interface RunEtlOptions {
+  source: string;
+  warehouse: string;
+  window: RunWindow | null;
+  temporalAddress?: string;
+  namespace: string;
+  taskQueue: string;
+  s3: S3Settings;
+  log: Logger;
+  input?: Omit<EtlInput, 'source' | 'warehouse' | 'window'>;
+  /** Called once the workflow has started. */
+  onStarted?: (workflowId: string) => void;
+}
+
+/** A failed run, said in one sentence: which step, and why. */
+export class RunFailedError extends Error {
+  constructor(
+    message: string,
+    readonly workflowId: string,
+  ) {
+    super(message);
+    this.name = 'RunFailedError';
+  }
+}
+
+/** Deterministic per window, so two starts for the same window attach to one run. */
+export function workflowIdFor(window: RunWindow | null): string {
+  if (!window) return 'sparkify-etl-all';
+  return window.from === window.to ? `sparkify-etl-${window.from}` : `sparkify-etl-${window.from}_${window.to}`;
+}
+
+/** The deepest cause's message: the activity's own words. */
+export function rootMessage(err: unknown): string {
+  let current = err as { message?: string; cause?: unknown } | undefined;
+  let message = current?.message ?? String(err);
+  while (current?.cause) {
+    current = current.cause as { message?: string; cause?: unknown };
+    if (current.message) message = current.message;
+  }
+  return message;
+}
+
+/** The activity a failure came from, if it came from one. */
+export function failedStep(err: unknown): string | undefined {
+  for (let c = err as { activityType?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+    if (c.activityType) return c.activityType;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the ETL workflow and waits for it. Without a Temporal address it starts an embedded dev
+ * server and an in-process worker for the length of the call; with one, it starts the run there
+ * and waits for whatever worker serves the task queue.
+ */
+export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
+  // Validate before anything starts, so a typo costs nothing.
+  parseSourceUri(options.source);
+  parseWarehouseUri(options.warehouse);
+  const embedded = !options.temporalAddress;
+  const stack = await openStack({
+    address: options.temporalAddress,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    log: options.log,
+    sdkLogLevel: 'ERROR',
+    worker: embedded ? { s3: options.s3, defaultSource: options.source, defaultWarehouse: options.warehouse } : undefined,
+  });
+  try {
+    const workflowId = workflowIdFor(options.window);
+    const input: EtlInput = {
+      ...options.input,
+      source: options.source,
+      // The history (and so the Web UI) never holds a password; the worker has the full URI.
+      warehouse: redactUri(options.warehouse),
+      window: options.window,
+    };
+    const handle = await stack.client.workflow.start<typeof etlRun>('etlRun', {
+      taskQueue: options.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    options.onStarted?.(workflowId);
+    options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
+    const result = handle.result();
+    try {
+      return stack.worker ? await stack.worker.runUntil(result) : await result;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        const step = failedStep(err);
+        throw new RunFailedError(`run ${workflowId} failed${step ? ` at step ${step}` : ''}: ${rootMessage(err)}`, workflowId);
+      }
+      throw err;
+    }
+  } finally {
+    await stack.close();
+  }
+}

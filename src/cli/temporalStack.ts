@@ -1,0 +1,101 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Resources } from '../activities/resources';
+import type { Logger } from '../log';
+import type { S3Settings } from '../source/s3Client';
+import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/devServer';
+import { createEtlWorker } from '../worker';
+import { onShutdown } from './shutdown';
+
+let runtimeInstalled = false;
+
+/**
+ * The SDK's runtime, once per process: its logs at WARN (ours go through pino), and no signal
+ * handlers of its own, since the CLI stops the worker and the dev server together on Ctrl-C.
+ */
+export function installRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+}
+
+export interface Stack {
+  address: string;
+  namespace: string;
+  client: Client;
+  server?: DevServer;
+  worker?: Worker;
+  resources?: Resources;
+  /** Stops what this stack started, in reverse order. */
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** HOST:PORT of an existing server; otherwise an embedded dev server is started. */
+  address?: string;
+  namespace: string;
+  taskQueue: string;
+  log: Logger;
+  /** Run a worker in this process. */
+  worker?: { s3: S3Settings; defaultSource?: string; defaultWarehouse?: string };
+  devServer?: Omit<DevServerOptions, 'log' | 'namespace'>;
+  /**
+   * The SDK's own log level. A run command reports failures itself, so it wants only errors; a
+   * long-running worker also logs each failed activity attempt (WARN).
+   */
+  sdkLogLevel?: 'WARN' | 'ERROR';
+}
+
+/** Connects to (or starts) Temporal, and optionally runs a worker in-process. */
+export async function openStack(options: StackOptions): Promise<Stack> {
+  installRuntime(options.sdkLogLevel);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    while (closers.length > 0) await closers.pop()!().catch(() => undefined);
+  };
+  const unregister = onShutdown(close);
+  try {
+    let address = options.address;
+    let server: DevServer | undefined;
+    if (!address) {
+      server = await startDevServer({ ...options.devServer, namespace: options.namespace, log: options.log });
+      closers.push(() => server!.stop());
+      address = server.address;
+    }
+    const connection = await Connection.connect({ address });
+    closers.push(() => connection.close());
+    const client = new Client({ connection, namespace: options.namespace });
+
+    let worker: Worker | undefined;
+    let resources: Resources | undefined;
+    if (options.worker) {
+      resources = new Resources({ log: options.log, ...options.worker });
+      closers.push(() => resources!.close());
+      const nativeConnection = await NativeConnection.connect({ address });
+      closers.push(() => nativeConnection.close());
+      worker = await createEtlWorker({
+        connection: nativeConnection,
+        namespace: options.namespace,
+        taskQueue: options.taskQueue,
+        resources,
+        log: options.log,
+      });
+    }
+    return {
+      address,
+      namespace: options.namespace,
+      client,
+      server,
+      worker,
+      resources,
+      close: async () => {
+        unregister();
+        await close();
+      },
+    };
+  } catch (err) {
+    unregister();
+    await close();
+    throw err;
+  }
+}
