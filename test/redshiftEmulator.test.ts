@@ -265,6 +265,19 @@ describe('BatchExecuteStatement', () => {
     await expect(client.send(new GetStatementResultCommand({ Id: out.Id }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
+  test('a batch is one session: its temp tables live until the batch ends', async () => {
+    const out = await client.send(
+      new BatchExecuteStatementCommand({
+        ...CONNECTION,
+        Sqls: ['CREATE TEMP TABLE scratch AS SELECT 1 AS x', 'INSERT INTO scratch VALUES (2)', 'SELECT sum(x) AS total FROM scratch', 'DROP TABLE scratch'],
+      }),
+    );
+    expect((await waitDone(out.Id!)).Status).toBe('FINISHED');
+    expect((await client.send(new GetStatementResultCommand({ Id: `${out.Id}:3` }))).Records).toEqual([[{ longValue: 3 }]]);
+    await run('CREATE TEMP TABLE gone AS SELECT 1 AS x');
+    expect(await failureOf('SELECT * FROM gone')).toMatch(/relation "gone" does not exist/);
+  });
+
   test('a failing statement rolls back the earlier ones and fails the batch', async () => {
     const out = await client.send(
       new BatchExecuteStatementCommand({
@@ -378,6 +391,18 @@ describe('COPY from the loopback S3', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  test("JSON 'auto' is case-sensitive: camelCase keys only map with 'auto ignorecase'", async () => {
+    await run('CREATE TABLE events_auto (firstname VARCHAR(64), iteminsession INTEGER, page VARCHAR(32), ts BIGINT)');
+    const source = `s3://${BUCKET}/log_data/2018/11/2018-11-03`;
+    const strict = await run(`COPY events_auto FROM '${source}' IAM_ROLE default JSON 'auto'`);
+    const { rows: a } = await db.query('SELECT count(firstname)::int AS names, count(page)::int AS pages FROM events_auto');
+    expect(a[0]).toEqual({ names: 0, pages: strict.ResultRows });
+    await run('TRUNCATE events_auto');
+    await run(`COPY events_auto FROM '${source}' IAM_ROLE default JSON 'auto ignorecase'`);
+    const { rows: b } = await db.query('SELECT count(iteminsession)::int AS items, count(*)::int AS n FROM events_auto');
+    expect(b[0]).toEqual({ items: recordCount(LOG_FILES[0]), n: recordCount(LOG_FILES[0]) });
+  });
+
   test('a malformed record fails the COPY with MAXERROR 0 and is recorded in the load-error tables', async () => {
     const lines = readFileSync(LOG_FILES[0], 'utf8').split('\n').slice(0, 4);
     lines[2] = lines[2].slice(0, 40); // truncated JSON on line 3
@@ -464,6 +489,10 @@ describe('test controls', () => {
     await expect(client.send(new ExecuteStatementCommand({ ...CONNECTION, Sql: 'SELECT 1' }))).rejects.toMatchObject({
       name: 'ActiveStatementsExceededException',
     });
+    // The same control over HTTP, for tests whose emulator runs in another process.
+    const res = await fetch(`${emulator.endpoint}/__emulator/throttle`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
+    expect(res.status).toBe(200);
+    await expect(client.send(new DescribeStatementCommand({ Id: 'x' }))).rejects.toMatchObject({ name: 'ThrottlingException' });
     // The SDK's standard retry rides out throttling; the statement is submitted once.
     const retrying = newClient(3);
     try {
