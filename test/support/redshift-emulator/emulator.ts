@@ -93,6 +93,7 @@ export class RedshiftDataEmulator {
   private injected: { remaining: number; type: InjectedError; operations?: Set<string> } | undefined;
   private server: http.Server | undefined;
   private stopping = false;
+  private adminClosed = false;
   pageSize: number;
 
   constructor(private readonly config: EmulatorConfig) {
@@ -137,6 +138,7 @@ export class RedshiftDataEmulator {
     }
     for (const st of this.statements.values()) if (!TERMINAL.has(st.status)) await this.requestCancel(st);
     await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    this.adminClosed = true;
     await this.admin.end();
   }
 
@@ -537,8 +539,20 @@ export class RedshiftDataEmulator {
   private async requestCancel(st: Statement): Promise<void> {
     st.cancelRequested = true;
     this.changes.emit('change');
-    if (st.pid !== undefined) {
-      await this.admin.query('SELECT pg_cancel_backend($1)', [st.pid]).catch(() => undefined);
+    await this.cancelBackend(st);
+    void this.repeatCancel(st);
+  }
+
+  private async cancelBackend(st: Statement): Promise<void> {
+    if (st.pid === undefined || TERMINAL.has(st.status) || this.adminClosed) return;
+    await this.admin.query('SELECT pg_cancel_backend($1)', [st.pid]).catch(() => undefined);
+  }
+
+  /** A cancel that reaches the backend just before its query does is lost: repeat until the statement ends. */
+  private async repeatCancel(st: Statement): Promise<void> {
+    for (let attempt = 0; attempt < 50 && !TERMINAL.has(st.status) && !this.adminClosed; attempt++) {
+      await new Promise((r) => setTimeout(r, 200).unref());
+      await this.cancelBackend(st);
     }
   }
 
