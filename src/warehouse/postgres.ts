@@ -110,6 +110,9 @@ export class PostgresWarehouse implements Warehouse {
         }
         await pipeline(Readable.from(lines()), copy);
         if (!copy.writableFinished) await once(copy, 'finish');
+        // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
+        // is after the next statements need them: without them the joins on it go nested-loop.
+        await c.query(`ANALYZE ${quoteIdent(table)}`);
         return count;
       }),
     );
