@@ -57,7 +57,7 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (err) {
       const message = (err as Error).message;
       if (/lock/i.test(message)) {
-        throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`);
+        throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`, { cause: err });
       }
       throw err;
     }
