@@ -1,0 +1,89 @@
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Resources } from '../../src/activities/resources';
+import type { EtlInput, RunSummary } from '../../src/etl/types';
+import { silentLogger } from '../../src/log';
+import type { S3Settings } from '../../src/source/s3Client';
+import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { createEtlWorker } from '../../src/worker';
+import type { etlRun } from '../../src/workflows/etl';
+
+export const SAMPLE_DIR = path.resolve(__dirname, '../../../shared/data/udacity-sample');
+
+let runtimeInstalled = false;
+
+/** A real Temporal dev server, a client, and the workflow code bundled once for every worker. */
+export interface TestTemporal {
+  server: DevServer;
+  client: Client;
+  /** Starts a worker on a fresh task queue; `run` executes the ETL workflow on it. */
+  worker(options?: { s3?: S3Settings; warehouse?: string; source?: string }): Promise<TestWorker>;
+  stop(): Promise<void>;
+}
+
+export interface TestWorker {
+  worker: Worker;
+  taskQueue: string;
+  resources: Resources;
+  start(input: EtlInput, workflowId?: string): Promise<WorkflowHandle<typeof etlRun>>;
+  run(input: EtlInput, workflowId?: string): Promise<RunSummary>;
+  /** Runs `fn` while the worker polls, then shuts the worker down. */
+  during<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export async function startTestTemporal(): Promise<TestTemporal> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const server = await startDevServer();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
+  const resourcesToClose: Resources[] = [];
+
+  return {
+    server,
+    client,
+    async worker(options = {}) {
+      const taskQueue = `test-${randomUUID()}`;
+      const resources = new Resources({
+        s3: options.s3 ?? {},
+        log: silentLogger,
+        defaultWarehouse: options.warehouse,
+        defaultSource: options.source,
+      });
+      resourcesToClose.push(resources);
+      const worker = await createEtlWorker({
+        connection: nativeConnection,
+        namespace: server.namespace,
+        taskQueue,
+        resources,
+        log: silentLogger,
+        workflowBundle,
+      });
+      const start = (input: EtlInput, workflowId = `etl-${randomUUID()}`) =>
+        client.workflow.start<typeof etlRun>('etlRun', { taskQueue, workflowId, args: [input] });
+      return {
+        worker,
+        taskQueue,
+        resources,
+        start,
+        run: async (input, workflowId) => worker.runUntil(async () => (await start(input, workflowId)).result()),
+        during: (fn) => worker.runUntil(fn),
+      };
+    },
+    async stop() {
+      for (const r of resourcesToClose) await r.close();
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
