@@ -1,0 +1,38 @@
+import { Readable } from 'node:stream';
+import { EVENT_FIELDS, parseLine, parseRecords } from '../src/etl/records';
+
+const realEvent =
+  '{"artist":"Des\'ree","auth":"Logged In","firstName":"Kaylee","gender":"F","itemInSession":1,"lastName":"Summers","length":246.30812,"level":"free","location":"Phoenix-Mesa-Scottsdale, AZ","method":"PUT","page":"NextSong","registration":1540344794796.0,"sessionId":139,"song":"You Gotta Be","status":200,"ts":1541106106796,"userAgent":"\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64)\\"","userId":"8"}';
+
+describe('record parsing', () => {
+  test('a real event becomes one cell per source field, in source order', () => {
+    const parsed = parseLine('events', 'log_data/2018/11/2018-11-01-events.json', 3, realEvent);
+    expect(parsed.rejected).toBeUndefined();
+    const byKey = Object.fromEntries(EVENT_FIELDS.map((f, i) => [f.key, parsed.cells![i]]));
+    expect(byKey).toMatchObject({ artist: "Des'ree", userId: '8', ts: 1541106106796, registration: 1540344794796, length: 246.30812, sessionId: 139 });
+  });
+
+  test.each([
+    ['{"page":"Home"', /invalid JSON/],
+    ['[1,2]', /not a JSON object/],
+    ['{"page":"Home","ts":"yesterday","sessionId":1,"itemInSession":0,"userId":"1"}', /field "ts" should be a whole number, got "yesterday"/],
+    ['{"page":"Home","sessionId":1,"itemInSession":0,"userId":"1"}', /field "ts" is missing/],
+    ['{"page":"Home","ts":1,"sessionId":1,"itemInSession":0,"userId":"bob"}', /field "userId" should be digits or empty/],
+    ['{"page":"NextSong","ts":1,"sessionId":1,"itemInSession":0,"userId":"1","length":"long"}', /field "length" should be a number/],
+  ])('rejects %s with a reason naming the problem', (line, reason) => {
+    const parsed = parseLine('events', 'log_data/x.json', 7, line);
+    expect(parsed.cells).toBeUndefined();
+    expect(parsed.rejected).toEqual({ sourceKey: 'log_data/x.json', sourceLine: 7, reason: expect.stringMatching(reason), raw: line });
+  });
+
+  test('reads line by line, numbering lines as in the file and skipping blank ones', async () => {
+    const input = Readable.from([`${realEvent}\n\n{"broken"\n`, realEvent]);
+    const out = [];
+    for await (const r of parseRecords('events', 'k', input)) out.push({ line: r.line, ok: r.cells !== undefined });
+    expect(out).toEqual([
+      { line: 1, ok: true },
+      { line: 3, ok: false },
+      { line: 4, ok: true },
+    ]);
+  });
+});
