@@ -78,7 +78,6 @@ interface Context {
 function buildProgram(ctx: () => Context): Command {
   const program = new Command('sparkify')
     .description("Sparkify's data warehouse pipeline on Temporal: raw JSON logs to a star schema.")
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   const temporalOption = () =>

@@ -1,5 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import fs from 'node:fs';
+import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
 import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
 import type { Logger } from '../log';
 import type { S3Settings } from '../source/s3Client';
@@ -63,7 +64,10 @@ export function failedStep(err: unknown): string | undefined {
  */
 export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   // Validate before anything starts, so a typo costs nothing.
-  parseSourceUri(options.source);
+  const source = parseSourceUri(options.source);
+  if (source.kind === 'local' && !fs.existsSync(source.dir)) {
+    throw new ConfigError(`--source: directory ${source.dir} does not exist`);
+  }
   parseWarehouseUri(options.warehouse);
   const embedded = !options.temporalAddress;
   const stack = await openStack({
