@@ -1,0 +1,282 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { silentLogger, type Logger } from '../log';
+import { freePort, waitForPort } from '../util/ports';
+import { resolveTemporalCli, type ResolvedCli } from './cli';
+
+export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+
+export interface DevServerOptions {
+  /** Default 127.0.0.1. */
+  ip?: string;
+  /** Default: a free port. */
+  port?: number;
+  /** Default false. */
+  ui?: boolean;
+  /** Default: a free port when ui is true. */
+  uiPort?: number;
+  /** SQLite file for persistence; default in-memory. */
+  dbFilename?: string;
+  /** Default 'default'. */
+  namespace?: string;
+  searchAttributes?: Record<string, SearchAttributeType>;
+  log?: Logger;
+  /** Default: resolveTemporalCli(). */
+  cli?: ResolvedCli;
+}
+
+export interface DevServer {
+  /** host:port of the frontend gRPC service. */
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** The server process; undefined when the SDK runs it. */
+  pid?: number;
+  /** Stops the server and waits for it to exit. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+const OUTPUT_LINES_KEPT = 40;
+
+/** Starts a Temporal dev server, from the resolved CLI if there is one, else through the SDK's download. */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const log = opts.log ?? silentLogger;
+  const ip = opts.ip ?? '127.0.0.1';
+  const namespace = opts.namespace ?? 'default';
+  const ui = opts.ui ?? false;
+  const port = opts.port ?? (await freePort(ip));
+  const uiPort = ui ? (opts.uiPort ?? (await freePort(ip))) : undefined;
+  const cli = opts.cli ?? (await resolveTemporalCli({ log }));
+  const settings: Settings = {
+    ip,
+    port,
+    uiPort,
+    namespace,
+    dbFilename: opts.dbFilename,
+    searchAttributes: opts.searchAttributes ?? {},
+    log,
+  };
+  if (cli === undefined) return startWithSdk(settings);
+  return startWithCli(cli, settings);
+}
+
+interface Settings {
+  ip: string;
+  port: number;
+  uiPort: number | undefined;
+  namespace: string;
+  dbFilename: string | undefined;
+  searchAttributes: Record<string, SearchAttributeType>;
+  log: Logger;
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function cliArgs(s: Settings): string[] {
+  const args = ['server', 'start-dev', '--ip', s.ip, '--port', String(s.port)];
+  if (s.uiPort !== undefined) args.push('--ui-port', String(s.uiPort));
+  else args.push('--headless');
+  if (s.dbFilename !== undefined) args.push('--db-filename', s.dbFilename);
+  args.push('--namespace', s.namespace);
+  for (const [name, type] of Object.entries(s.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
+  // --http-port and --metrics-port are left out on purpose: start-dev picks a random free port
+  // for each when they are not given, so concurrent servers do not collide on them.
+  args.push('--log-level', 'warn');
+  return args;
+}
+
+/** Keeps the last lines a process printed, for error messages. */
+class OutputTail {
+  private lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly log: Logger) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.partial + chunk.toString()).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) this.add(line);
+  }
+
+  private add(line: string): void {
+    if (line.trim() === '') return;
+    this.log.debug({ line }, 'temporal dev server output');
+    this.lines.push(line);
+    if (this.lines.length > OUTPUT_LINES_KEPT) this.lines.shift();
+  }
+
+  text(): string {
+    const all = this.partial.trim() === '' ? this.lines : [...this.lines, this.partial];
+    return all.join('\n');
+  }
+}
+
+class EarlyExitError extends Error {}
+
+async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
+  const args = cliArgs(s);
+  const address = hostPort(s.ip, s.port);
+  s.log.info({ cli: cli.path, source: cli.source, address, uiPort: s.uiPort }, 'starting Temporal dev server');
+
+  const tail = new OutputTail(s.log);
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (c: Buffer) => tail.push(c));
+  child.stderr?.on('data', (c: Buffer) => tail.push(c));
+
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (err) => resolve(`could not run ${cli.path}: ${err.message}`));
+    child.once('exit', (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`));
+  });
+  // 'close' comes after the pipes are drained, so the output tail is complete by then.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+
+  // 'exit' handlers must be synchronous, which kill() is. Nothing can be done when the parent
+  // itself is SIGKILLed, and a SIGTERM/SIGINT without a handler also skips 'exit' handlers; apps
+  // that want cleanup on signals should handle them and call process.exit().
+  const killOnExit = () => {
+    if (isRunning(child)) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+
+  let connection: Connection | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await terminate(child, exited);
+      process.removeListener('exit', killOnExit);
+      await connection?.close();
+    })();
+    return stopping;
+  };
+
+  const abort = new AbortController();
+  const ready = waitUntilReady(s, address, abort.signal);
+  const diedEarly = exited.then(async (why): Promise<never> => {
+    await Promise.race([closed, sleep(500)]);
+    throw new EarlyExitError(`Temporal dev server ${why} before it was ready. Last output:\n${tail.text()}`);
+  });
+  // Whichever loses the race below rejects later; nobody needs to hear about it.
+  ready.catch(() => undefined);
+  diedEarly.catch(() => undefined);
+  try {
+    connection = await Promise.race([ready, diedEarly]);
+  } catch (err) {
+    abort.abort();
+    await stop();
+    if (err instanceof EarlyExitError) throw err;
+    throw new Error(`${(err as Error).message}\nLast output of the Temporal dev server:\n${tail.text()}`, {
+      cause: err,
+    });
+  }
+
+  const uiUrl = s.uiPort !== undefined ? `http://${hostPort(s.ip, s.uiPort)}` : undefined;
+  s.log.info({ address, uiUrl, pid: child.pid }, 'Temporal dev server ready');
+  return { address, namespace: s.namespace, uiUrl, pid: child.pid, stop };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+async function terminate(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  if (child.pid === undefined || !isRunning(child)) return;
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS);
+  });
+  const outcome = await Promise.race([exited, grace]);
+  clearTimeout(timer);
+  if (outcome === 'timeout' && isRunning(child)) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Polls until the frontend answers getSystemInfo and knows the namespace, and the UI (if any) listens. */
+async function waitUntilReady(s: Settings, address: string, abort: AbortSignal): Promise<Connection> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError: unknown;
+  let connection: Connection | undefined;
+  while (!abort.aborted) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Temporal dev server at ${address} did not answer within ${READY_TIMEOUT_MS} ms: ${String(lastError)}`,
+      );
+    }
+    // Connection.connect would leak the channel when it fails; lazy + ensureConnected is the same
+    // sequence but leaves us a handle to close.
+    const attempt = Connection.lazy({ address, connectTimeout: Math.min(5_000, Math.max(deadline - Date.now(), 1)) });
+    try {
+      await attempt.ensureConnected();
+      await attempt.workflowService.getSystemInfo({});
+      await attempt.workflowService.describeNamespace({ namespace: s.namespace });
+      connection = attempt;
+      break;
+    } catch (err) {
+      lastError = err;
+      await attempt.close();
+      await sleep(200);
+    }
+  }
+  if (connection === undefined) throw new Error('aborted');
+  if (abort.aborted) {
+    await connection.close();
+    throw new Error('aborted');
+  }
+  if (s.uiPort !== undefined) {
+    try {
+      await waitForPort(s.ip, s.uiPort, Math.max(deadline - Date.now(), 1_000));
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+  }
+  return connection;
+}
+
+const SDK_SEARCH_ATTRIBUTE_TYPES = {
+  Keyword: 'KEYWORD',
+  Text: 'TEXT',
+  Int: 'INT',
+  Double: 'DOUBLE',
+  Bool: 'BOOL',
+  Datetime: 'DATETIME',
+  KeywordList: 'KEYWORD_LIST',
+} as const;
+
+async function startWithSdk(s: Settings): Promise<DevServer> {
+  s.log.warn('no Temporal CLI could be provisioned; using the Temporal SDK download of the dev server');
+  // Imported lazily: @temporalio/testing loads the native core bridge, which the CLI path never needs.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const { defineSearchAttributeKey } = await import('@temporalio/common');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: s.ip,
+      port: s.port,
+      ui: s.uiPort !== undefined,
+      uiPort: s.uiPort,
+      dbFilename: s.dbFilename,
+      namespace: s.namespace,
+      searchAttributes: Object.entries(s.searchAttributes).map(([name, type]) =>
+        defineSearchAttributeKey(name, SDK_SEARCH_ATTRIBUTE_TYPES[type]),
+      ),
+    },
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    address: env.address,
+    namespace: s.namespace,
+    uiUrl: s.uiPort !== undefined ? `http://${hostPort(s.ip, s.uiPort)}` : undefined,
+    stop: () => (stopping ??= env.teardown()),
+  };
+}
