@@ -8,4 +8,5 @@ module.exports = {
   testTimeout: 180_000,
   // Two cores: more workers only make the servers fight for CPU.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
 };
