@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const baseEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: '' };
+const baseEnv: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
 delete baseEnv.TEMPORAL_ADDRESS;
 
 function sparkify(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -171,11 +171,12 @@ describe('processes', () => {
 
       // What the Web UI shows comes from its HTTP API: the run, and its activities by name.
       const api = `http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows/${summary.workflowId}`;
-      const described = await (await fetch(api)).json();
+      const described = (await (await fetch(api)).json()) as { workflowExecutionInfo: { status: string } };
       expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
-      const history = await (await fetch(`${api}/history?maximumPageSize=1000`)).json();
+      type HistoryEvent = { activityTaskScheduledEventAttributes?: { activityType: { name: string } } };
+      const history = (await (await fetch(`${api}/history?maximumPageSize=1000`)).json()) as { history: { events: HistoryEvent[] } };
       const activities = history.history.events
-        .map((e: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }) => e.activityTaskScheduledEventAttributes?.activityType.name)
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType.name)
         .filter(Boolean);
       expect(activities).toEqual(expect.arrayContaining(['createSchema', 'stageEvents', 'stageSongs', 'loadSongplays', 'runQualityChecks']));
     } finally {

@@ -135,6 +135,22 @@ export function heartbeat(details: unknown): void {
   }
 }
 
+const KEEPALIVE_MS = 10_000;
+
+/**
+ * Heartbeats every few seconds while `work` runs: a single long statement (a big publish) must
+ * not look like a dead worker to Temporal's heartbeat timeout.
+ */
+export async function whileHeartbeating<T>(details: unknown, work: () => Promise<T>, intervalMs = KEEPALIVE_MS): Promise<T> {
+  heartbeat(details);
+  const timer = setInterval(() => heartbeat(details), intervalMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function activitySignal(): AbortSignal | undefined {
   try {
     return Context.current().cancellationSignal;
