@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Readable } from 'node:stream';
 import {
   parseLine,
   parseRecords,
@@ -13,7 +12,7 @@ import {
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlLiteral } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import type { StatementOptions, StatementTracker, Warehouse } from '../warehouse/types';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
@@ -23,23 +22,25 @@ const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
 const MAX_SONG_FILE_BYTES = 16 * 1024 * 1024;
 const REJECT_SAMPLES = 5;
 
+/** How many song files are read ahead of the one being parsed: they are tiny, and S3 round trips are not. */
+const SONG_READ_AHEAD = 16;
+
+async function readSongFile(source: Source, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of await source.open(key)) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_SONG_FILE_BYTES) throw new Error(`song file ${key} is larger than ${MAX_SONG_FILE_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /**
  * Song files hold one JSON object each (sometimes pretty-printed over several lines), so a song
  * file is parsed whole; event logs are parsed line by line, never whole.
  */
-async function* parseSongFile(key: string, input: Readable): AsyncGenerator<ParsedLine> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of input) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_SONG_FILE_BYTES) {
-      input.destroy();
-      yield { line: 1, rejected: { sourceKey: key, sourceLine: 1, reason: `song file larger than ${MAX_SONG_FILE_BYTES} bytes`, raw: '' } };
-      return;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+function* parseSongFile(key: string, text: string): Generator<ParsedLine> {
   if (text.trim() === '') return;
   let whole: unknown;
   try {
@@ -52,6 +53,25 @@ async function* parseSongFile(key: string, input: Readable): AsyncGenerator<Pars
   }
   const records = Array.isArray(whole) ? whole : [whole];
   for (const record of records) yield parseLine('songs', key, 1, JSON.stringify(record));
+}
+
+/** Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order. */
+export async function* inOrderAhead<T>(keys: readonly string[], depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
+  const pending: Promise<T>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < keys.length && pending.length < depth) {
+      const loading = load(keys[next++]);
+      loading.catch(() => undefined); // awaited below, in order; don't report it as unhandled meanwhile
+      pending.push(loading);
+    }
+  };
+  fill();
+  for (const key of keys) {
+    const value = await pending.shift()!;
+    fill();
+    yield [key, value];
+  }
 }
 
 export interface StageOptions {
@@ -77,18 +97,33 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
   let filesDone = 0;
   const signal = activitySignal();
 
-  async function* rows(): AsyncGenerator<CellValue[]> {
+  async function* records(): AsyncGenerator<[string, ParsedLine]> {
+    if (kind === 'songs') {
+      for await (const [key, content] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readSongFile(source, k))) {
+        bytes += content.length;
+        for (const record of parseSongFile(key, content.toString('utf8'))) yield [key, record];
+        fileDone();
+      }
+      return;
+    }
     for (const key of keys) {
       const input = await source.open(key);
       input.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      const parsed = kind === 'songs' ? parseSongFile(key, input) : parseRecords(kind, key, input);
-      for await (const record of parsed) {
-        recordsRead++;
-        if (record.rejected) rejected.push(record.rejected);
-        else yield [runId, key, record.line, ...record.cells!];
-      }
-      filesDone++;
-      heartbeat({ kind, filesDone, files: keys.length, recordsRead });
+      for await (const record of parseRecords(kind, key, input)) yield [key, record];
+      fileDone();
+    }
+  }
+
+  function fileDone(): void {
+    filesDone++;
+    if (filesDone % 100 === 0 || filesDone === keys.length) heartbeat({ kind, filesDone, files: keys.length, recordsRead });
+  }
+
+  async function* rows(): AsyncGenerator<CellValue[]> {
+    for await (const [key, record] of records()) {
+      recordsRead++;
+      if (record.rejected) rejected.push(record.rejected);
+      else yield [runId, key, record.line, ...record.cells!];
     }
   }
 
@@ -113,12 +148,18 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
     recordsRejected: rejected.length,
     rejectSamples: rejected.slice(0, REJECT_SAMPLES).map(({ sourceKey, sourceLine, reason }): RejectSample => ({ sourceKey, sourceLine, reason })),
   };
-  const rate = recordsRead === 0 ? 0 : rejected.length / recordsRead;
-  if (rate > options.maxRejectRate) {
+  return checkRejectRate(result, options.maxRejectRate);
+}
+
+/** Fails the staging, without retry, when more than `maxRejectRate` of the records were rejected. */
+export function checkRejectRate(result: StageResult, maxRejectRate: number): StageResult {
+  const { recordsRead, recordsRejected, kind } = result;
+  const rate = recordsRead === 0 ? 0 : recordsRejected / recordsRead;
+  if (rate > maxRejectRate) {
     const where = result.rejectSamples.map((r) => `${r.sourceKey}:${r.sourceLine} ${r.reason}`).join('; ');
     throw ApplicationFailure.nonRetryable(
-      `${rejected.length} of ${recordsRead} ${kind} records rejected (${(rate * 100).toFixed(2)}%, limit ` +
-        `${(options.maxRejectRate * 100).toFixed(2)}%); all are kept in etl_rejected_records. First: ${where}`,
+      `${recordsRejected} of ${recordsRead} ${kind} records rejected (${(rate * 100).toFixed(2)}%, limit ` +
+        `${(maxRejectRate * 100).toFixed(2)}%); all are kept in etl_rejected_records. First: ${where}`,
       'InvalidInput',
       result,
     );
@@ -128,11 +169,68 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
 
 /** Heartbeats when running inside an activity; a no-op when called directly (tests, tools). */
 export function heartbeat(details: unknown): void {
+  let context: Context;
   try {
-    Context.current().heartbeat(details);
+    context = Context.current();
   } catch {
-    // Not in an activity context.
+    return; // Not in an activity context.
   }
+  context.heartbeat(withTrackedStatements(context, details));
+}
+
+/** Per activity attempt: statement ids by key (what a retried attempt re-attaches to), and key uses. */
+const trackedStatements = new WeakMap<Context, { ids: Record<string, string>; uses: Map<string, number> }>();
+
+// Every heartbeat carries the tracked statements: the last heartbeat's details are what the next
+// attempt sees, whichever heartbeat that was.
+function withTrackedStatements(context: Context, details: unknown): unknown {
+  const statements = trackedStatements.get(context)?.ids;
+  if (!statements || Object.keys(statements).length === 0) return details;
+  const base = details !== null && typeof details === 'object' && !Array.isArray(details) ? details : { details };
+  return { ...base, statements };
+}
+
+/**
+ * The heartbeat-based StatementTracker of the current activity attempt (undefined outside one):
+ * each statement id is heartbeated as soon as it is submitted, before it is awaited, and the next
+ * attempt finds it in `info.heartbeatDetails`. The same statement text submitted n times in one
+ * attempt is tracked n times, under `key#0`, `key#1`, ….
+ */
+export function activityTracker(): StatementTracker | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined;
+  }
+  let state = trackedStatements.get(context);
+  if (!state) {
+    const previous = (context.info.heartbeatDetails as { statements?: Record<string, string> } | undefined)?.statements;
+    state = { ids: { ...(previous ?? {}) }, uses: new Map() };
+    trackedStatements.set(context, state);
+  }
+  const { ids, uses } = state;
+  const current = new Map<string, string>();
+  return {
+    find(key) {
+      const n = uses.get(key) ?? 0;
+      uses.set(key, n + 1);
+      current.set(key, `${key}#${n}`);
+      return ids[`${key}#${n}`];
+    },
+    record(key, id) {
+      ids[current.get(key) ?? `${key}#0`] = id;
+      context.heartbeat(withTrackedStatements(context, { submitted: id }));
+    },
+    waiting() {
+      context.heartbeat(withTrackedStatements(context, { waiting: true }));
+    },
+  };
+}
+
+/** The options every warehouse call of an activity should get: its cancellation and tracker. */
+export function activityStatementOptions(): StatementOptions {
+  return { signal: activitySignal(), tracker: activityTracker() };
 }
 
 const KEEPALIVE_MS = 10_000;
