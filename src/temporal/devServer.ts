@@ -39,6 +39,7 @@ export interface DevServer {
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_LINES_KEPT = 40;
+const BANNERLESS_GRACE_MS = 10_000;
 
 /** Starts a Temporal dev server, from the resolved CLI if there is one, else through the SDK's download. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -93,6 +94,8 @@ function cliArgs(s: Settings): string[] {
 class OutputTail {
   private lines: string[] = [];
   private partial = '';
+  /** start-dev prints "Server:  <host>:<port>" only once it has bound its ports and started. */
+  sawStartedBanner = false;
 
   constructor(private readonly log: Logger) {}
 
@@ -104,6 +107,7 @@ class OutputTail {
 
   private add(line: string): void {
     if (line.trim() === '') return;
+    if (/^Server:\s/.test(line)) this.sawStartedBanner = true;
     this.log.debug({ line }, 'temporal dev server output');
     this.lines.push(line);
     if (this.lines.length > OUTPUT_LINES_KEPT) this.lines.shift();
@@ -154,7 +158,7 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   };
 
   const abort = new AbortController();
-  const ready = waitUntilReady(s, address, abort.signal);
+  const ready = waitUntilReady(s, address, () => tail.sawStartedBanner, abort.signal);
   const diedEarly = exited.then(async (why): Promise<never> => {
     await Promise.race([closed, sleep(500)]);
     throw new EarlyExitError(`Temporal dev server ${why} before it was ready. Last output:\n${tail.text()}`);
@@ -173,6 +177,10 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
     });
   }
 
+  void exited.then((why) => {
+    if (stopping !== undefined) return;
+    s.log.error({ address, output: tail.text() }, `Temporal dev server ${why} unexpectedly`);
+  });
   const uiUrl = s.uiPort !== undefined ? `http://${hostPort(s.ip, s.uiPort)}` : undefined;
   s.log.info({ address, uiUrl, pid: child.pid }, 'Temporal dev server ready');
   return { address, namespace: s.namespace, uiUrl, pid: child.pid, stop };
@@ -201,46 +209,59 @@ async function terminate(child: ChildProcess, exited: Promise<string>): Promise<
   }
 }
 
-/** Polls until the frontend answers getSystemInfo and knows the namespace, and the UI (if any) listens. */
-async function waitUntilReady(s: Settings, address: string, abort: AbortSignal): Promise<Connection> {
+/**
+ * Polls until the frontend answers getSystemInfo and knows the namespace, and the UI (if any) listens.
+ *
+ * An answer alone does not prove it is our child answering: another server may already hold the
+ * port, and our child then exits with "address already in use" a moment later. So we also wait
+ * for the child's started banner; a CLI version that prints none is accepted once it has stayed
+ * alive for BANNERLESS_GRACE_MS after the first answer (a failed bind exits well within that).
+ */
+async function waitUntilReady(
+  s: Settings,
+  address: string,
+  started: () => boolean,
+  abort: AbortSignal,
+): Promise<Connection> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
   let connection: Connection | undefined;
-  while (!abort.aborted) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Temporal dev server at ${address} did not answer within ${READY_TIMEOUT_MS} ms: ${String(lastError)}`,
-      );
+  let firstAnswerAt: number | undefined;
+  try {
+    for (;;) {
+      if (abort.aborted) throw new Error('aborted');
+      if (Date.now() > deadline) {
+        const why =
+          connection === undefined ? String(lastError) : 'the server answered but never reported it had started';
+        throw new Error(`Temporal dev server at ${address} was not ready within ${READY_TIMEOUT_MS} ms: ${why}`);
+      }
+      if (connection === undefined) {
+        // Connection.connect would leak the channel when it fails; lazy + ensureConnected is the
+        // same sequence but leaves us a handle to close.
+        const connectTimeout = Math.min(5_000, Math.max(deadline - Date.now(), 1));
+        const attempt = Connection.lazy({ address, connectTimeout });
+        try {
+          await attempt.ensureConnected();
+          await attempt.workflowService.getSystemInfo({});
+          await attempt.workflowService.describeNamespace({ namespace: s.namespace });
+          connection = attempt;
+          firstAnswerAt = Date.now();
+        } catch (err) {
+          lastError = err;
+          await attempt.close();
+        }
+      }
+      if (connection !== undefined && firstAnswerAt !== undefined) {
+        if (started() || Date.now() - firstAnswerAt > BANNERLESS_GRACE_MS) break;
+      }
+      await sleep(connection === undefined ? 200 : 50);
     }
-    // Connection.connect would leak the channel when it fails; lazy + ensureConnected is the same
-    // sequence but leaves us a handle to close.
-    const attempt = Connection.lazy({ address, connectTimeout: Math.min(5_000, Math.max(deadline - Date.now(), 1)) });
-    try {
-      await attempt.ensureConnected();
-      await attempt.workflowService.getSystemInfo({});
-      await attempt.workflowService.describeNamespace({ namespace: s.namespace });
-      connection = attempt;
-      break;
-    } catch (err) {
-      lastError = err;
-      await attempt.close();
-      await sleep(200);
-    }
+    if (s.uiPort !== undefined) await waitForPort(s.ip, s.uiPort, Math.max(deadline - Date.now(), 1_000));
+    return connection;
+  } catch (err) {
+    await connection?.close();
+    throw err;
   }
-  if (connection === undefined) throw new Error('aborted');
-  if (abort.aborted) {
-    await connection.close();
-    throw new Error('aborted');
-  }
-  if (s.uiPort !== undefined) {
-    try {
-      await waitForPort(s.ip, s.uiPort, Math.max(deadline - Date.now(), 1_000));
-    } catch (err) {
-      await connection.close();
-      throw err;
-    }
-  }
-  return connection;
 }
 
 const SDK_SEARCH_ATTRIBUTE_TYPES = {

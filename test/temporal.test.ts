@@ -1,0 +1,276 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import ts from 'typescript';
+import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
+import { startDevServer, type DevServer } from '../src/temporal/devServer';
+
+const REPO = path.resolve(__dirname, '..');
+const originalEnv = { ...process.env };
+let cli: ResolvedCli;
+let tmp: string;
+
+beforeAll(async () => {
+  // Whatever CI provisioned (`node dist/temporal/cli.js`); never build from inside the tests.
+  const found = await resolveTemporalCli({ build: false });
+  if (found === undefined) throw new Error('no Temporal CLI provisioned; run `node dist/temporal/cli.js` first');
+  cli = found;
+});
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-temporal-test-'));
+});
+
+afterEach(() => {
+  process.env = { ...originalEnv };
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function dir(name: string): string {
+  const d = path.join(tmp, name);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function link(target: string, at: string): string {
+  fs.mkdirSync(path.dirname(at), { recursive: true });
+  fs.symlinkSync(target, at);
+  return at;
+}
+
+/** A `go` on PATH that only records that it ran, to prove resolution never reached the build step. */
+function goThatRecordsCalls(): { binDir: string; marker: string } {
+  const binDir = dir('gobin');
+  const marker = path.join(tmp, 'go-was-called');
+  fs.writeFileSync(path.join(binDir, 'go'), `#!/bin/sh\n: > '${marker}'\nexit 1\n`, { mode: 0o755 });
+  return { binDir, marker };
+}
+
+function cacheLayout(xdg: string): string {
+  return path.join(xdg, 'sparkify-etl', `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+  // An orphan whose new parent has not reaped it yet is a zombie: dead, but still signalable.
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+}
+
+describe('resolveTemporalCli', () => {
+  test('cache dir follows XDG_CACHE_HOME', () => {
+    process.env.XDG_CACHE_HOME = '/some/cache';
+    expect(temporalCliCacheDir()).toBe('/some/cache/sparkify-etl/temporal-cli-1.5.1');
+    delete process.env.XDG_CACHE_HOME;
+    expect(temporalCliCacheDir()).toBe(path.join(os.homedir(), '.cache/sparkify-etl/temporal-cli-1.5.1'));
+  });
+
+  test('TEMPORAL_CLI_PATH wins over PATH and cache', async () => {
+    const fromEnv = link(cli.path, path.join(dir('env'), 'my-temporal'));
+    const pathDir = dir('bin');
+    link(cli.path, path.join(pathDir, 'temporal'));
+    const xdg = dir('xdg');
+    link(cli.path, cacheLayout(xdg));
+    process.env.TEMPORAL_CLI_PATH = fromEnv;
+    process.env.PATH = pathDir;
+    process.env.XDG_CACHE_HOME = xdg;
+
+    await expect(resolveTemporalCli()).resolves.toEqual({ path: fromEnv, source: 'env' });
+  });
+
+  test('a non-executable TEMPORAL_CLI_PATH is an error naming the variable', async () => {
+    const notExecutable = path.join(tmp, 'temporal');
+    fs.writeFileSync(notExecutable, 'not a binary', { mode: 0o644 });
+    process.env.TEMPORAL_CLI_PATH = notExecutable;
+    await expect(resolveTemporalCli()).rejects.toThrow(/TEMPORAL_CLI_PATH.*not an executable file/);
+
+    process.env.TEMPORAL_CLI_PATH = path.join(tmp, 'does-not-exist');
+    await expect(resolveTemporalCli()).rejects.toThrow(/TEMPORAL_CLI_PATH/);
+  });
+
+  test('temporal on PATH wins over the cache', async () => {
+    delete process.env.TEMPORAL_CLI_PATH;
+    const pathDir = dir('bin');
+    const onPath = link(cli.path, path.join(pathDir, 'temporal'));
+    const xdg = dir('xdg');
+    link(cli.path, cacheLayout(xdg));
+    process.env.PATH = [dir('empty'), pathDir].join(path.delimiter);
+    process.env.XDG_CACHE_HOME = xdg;
+
+    await expect(resolveTemporalCli()).resolves.toEqual({ path: onPath, source: 'path' });
+  });
+
+  test('the cached build is used without invoking go', async () => {
+    delete process.env.TEMPORAL_CLI_PATH;
+    const { binDir, marker } = goThatRecordsCalls();
+    const xdg = dir('xdg');
+    const cached = link(cli.path, cacheLayout(xdg));
+    process.env.PATH = binDir;
+    process.env.XDG_CACHE_HOME = xdg;
+
+    await expect(resolveTemporalCli()).resolves.toEqual({ path: cached, source: 'cache' });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('nothing found: undefined, and a failed go build leaves no binary behind', async () => {
+    delete process.env.TEMPORAL_CLI_PATH;
+    const { binDir, marker } = goThatRecordsCalls();
+    const xdg = dir('xdg');
+    process.env.PATH = binDir;
+    process.env.XDG_CACHE_HOME = xdg;
+
+    await expect(resolveTemporalCli({ build: false })).resolves.toBeUndefined();
+    expect(fs.existsSync(marker)).toBe(false);
+
+    await expect(resolveTemporalCli()).resolves.toBeUndefined();
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(fs.readdirSync(path.dirname(cacheLayout(xdg)))).toEqual([]);
+  });
+});
+
+describe('startDevServer', () => {
+  const servers: DevServer[] = [];
+  const connections: Connection[] = [];
+
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  async function start(opts: Parameters<typeof startDevServer>[0] = {}): Promise<DevServer> {
+    const server = await startDevServer({ cli, ...opts });
+    servers.push(server);
+    return server;
+  }
+
+  async function connect(server: DevServer): Promise<Connection> {
+    const connection = await Connection.connect({ address: server.address });
+    connections.push(connection);
+    return connection;
+  }
+
+  test('serves the namespace and search attributes it was asked for, and stop() leaves no process', async () => {
+    const server = await start({
+      namespace: 'sparkify-test',
+      searchAttributes: { SparkifyRunId: 'Keyword', SparkifyRows: 'Int' },
+    });
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(server.namespace).toBe('sparkify-test');
+    expect(server.uiUrl).toBeUndefined();
+    const pid = server.pid;
+    if (pid === undefined) throw new Error('expected the CLI server to report its pid');
+    expect(isAlive(pid)).toBe(true);
+
+    const connection = await connect(server);
+    const info = await connection.workflowService.getSystemInfo({});
+    expect(info.serverVersion).toMatch(/^\d+\.\d+/);
+    const ns = await connection.workflowService.describeNamespace({ namespace: 'sparkify-test' });
+    expect(ns.namespaceInfo?.name).toBe('sparkify-test');
+
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'sparkify-test' });
+    const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+    expect(customAttributes?.SparkifyRunId).toBe(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(customAttributes?.SparkifyRows).toBe(IndexedValueType.INDEXED_VALUE_TYPE_INT);
+
+    await server.stop();
+    await server.stop();
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+  test('with ui: true the web UI answers HTTP 200', async () => {
+    const server = await start({ ui: true });
+    expect(server.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(server.uiUrl as string);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  });
+
+  test('two servers run side by side', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    expect(a.address).not.toBe(b.address);
+    for (const server of [a, b]) {
+      const connection = await connect(server);
+      await expect(connection.workflowService.getSystemInfo({})).resolves.toBeDefined();
+    }
+  });
+
+  test('a server that cannot start rejects with its own output', async () => {
+    const first = await start();
+    const port = Number(first.address.split(':')[1]);
+    // Whatever happens, a second server must not be left running.
+    const second = startDevServer({ cli, port }).then((s) => (servers.push(s), s));
+    await expect(second).rejects.toThrow(/exited with code 1 before it was ready[\s\S]*address already in use/);
+  });
+
+  test('workflows survive a restart when dbFilename is set', async () => {
+    const dbFilename = path.join(tmp, 'temporal.db');
+    const workflowId = `persisted-${process.pid}-${Date.now()}`;
+
+    const first = await start({ dbFilename });
+    const firstClient = new Client({ connection: await connect(first), namespace: first.namespace });
+    await firstClient.workflow.start('noSuchWorkflowType', { taskQueue: 'nobody-polls-this-queue', workflowId });
+    await first.stop();
+    expect(fs.statSync(dbFilename).size).toBeGreaterThan(0);
+
+    const second = await start({ dbFilename });
+    const secondClient = new Client({ connection: await connect(second), namespace: second.namespace });
+    const description = await secondClient.workflow.getHandle(workflowId).describe();
+    expect(description.workflowId).toBe(workflowId);
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.taskQueue).toBe('nobody-polls-this-queue');
+  });
+
+  test('a parent that exits without stop() takes the server with it', async () => {
+    // The exit hook only runs in a real process exit, so run startDevServer in a child node process.
+    const outDir = dir('compiled');
+    for (const file of ['src/log.ts', 'src/util/ports.ts', 'src/temporal/cli.ts', 'src/temporal/devServer.ts']) {
+      const source = fs.readFileSync(path.join(REPO, file), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      const out = path.join(outDir, file.replace(/\.ts$/, '.js'));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, outputText);
+    }
+    const script = `
+      const { startDevServer } = require(${JSON.stringify(path.join(outDir, 'src/temporal/devServer.js'))});
+      startDevServer({ cli: ${JSON.stringify(cli)} }).then((s) => {
+        process.stdout.write(String(s.pid) + '\\n');
+        process.exit(0);
+      }, (err) => { console.error(err); process.exit(2); });
+    `;
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const serverPid = Number(stdout.trim());
+    expect(serverPid).toBeGreaterThan(0);
+
+    try {
+      const deadline = Date.now() + 5_000;
+      while (isAlive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(isAlive(serverPid)).toBe(false);
+    } finally {
+      if (isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
+    }
+  });
+});
