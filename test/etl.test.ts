@@ -200,6 +200,7 @@ describe('the ETL workflow on the real sample', () => {
       'loadSongplays',
       'runQualityChecks',
       'summarizeRun',
+      'writeReport',
     ]);
     expect(Object.values(progress.steps).every((s) => s.status === 'completed')).toBe(true);
     expect(progress.currentSteps).toEqual([]);

@@ -13,6 +13,7 @@ import type {
   RunWindow,
   StageResult,
 } from '../etl/types';
+import { buildInsights, DEFAULT_REPORT_DIR, renderHtml, reportFileName, writeHtmlReport } from '../insights';
 import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
@@ -254,6 +255,16 @@ export function createActivities({ resources, log }: ActivityDeps) {
           ')',
       ]);
       return summary;
+    },
+
+    /** Writes the insights report for the run's window as one HTML file; returns where it went. */
+    async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
+      const report = await buildInsights(await warehouseFor(ref), ref.window);
+      return writeHtmlReport(renderHtml(report), {
+        to: ref.reportTo || DEFAULT_REPORT_DIR,
+        fileName: reportFileName(ref.workflowId),
+        s3: resources.options.s3,
+      });
     },
   };
 }

@@ -55,6 +55,7 @@ export function formatSummary(s: RunSummary): string {
   for (const c of failing) {
     out.push(`  ${c.severity.toUpperCase()} ${c.name}: ${c.failingCount} failing${c.sampleKeys.length ? ` (${c.sampleKeys.join(', ')})` : ''}`);
   }
+  if (s.report) out.push('', `Insights report: ${s.report}`);
   out.push('', 'Steps: ' + Object.entries(s.steps).map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
   return out.join('\n');
 }

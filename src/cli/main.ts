@@ -12,6 +12,7 @@ import {
 } from '../config';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
+import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
@@ -95,9 +96,11 @@ function buildProgram(ctx: () => Context): Command {
     .addOption(temporalOption())
     .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
     .option('--json', 'print the run summary as one JSON object on the last line')
+    .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")
     .action(async (flags) => {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
+      const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
       const summary = await runEtl({
         source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
         warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
@@ -107,9 +110,37 @@ function buildProgram(ctx: () => Context): Command {
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { maxRejectRate: flags.maxRejectRate },
+        input: { maxRejectRate: flags.maxRejectRate, reportTo },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
+    });
+
+  program
+    .command('insights')
+    .description('Business answers from the star schema: a terminal report, JSON, or one self-contained HTML file')
+    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… (env SPARKIFY_WAREHOUSE)')
+    .option('--from <YYYY-MM-DD>', 'first day (UTC) of the window')
+    .option('--to <YYYY-MM-DD>', 'last day (UTC) of the window, inclusive')
+    .addOption(new Option('--format <format>', 'table (terminal) | json | html').choices(INSIGHT_FORMATS).default('table'))
+    .option('--out <path>', 'write the report to this file instead of printing it')
+    .option('--top <n>', 'rows in each top list', intOption('--top', 1), 10)
+    .action(async (flags) => {
+      const { env } = ctx();
+      const window = windowFromFlags({ from: flags.from, to: flags.to });
+      const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      const warehouse = await openWarehouse(parseWarehouseUri(uri));
+      try {
+        const text = renderReport(await buildInsights(warehouse, window, { limit: flags.top }), flags.format as InsightFormat);
+        if (flags.out) {
+          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+          fs.writeFileSync(flags.out, text.endsWith('\n') ? text : `${text}\n`);
+          print(`Wrote the ${flags.format} report to ${flags.out}`);
+        } else {
+          print(text.replace(/\n$/, ''));
+        }
+      } finally {
+        await warehouse.close();
+      }
     });
 
   program

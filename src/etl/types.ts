@@ -25,6 +25,8 @@ export interface EtlInput {
   failOnEmpty?: boolean;
   /** Extra checks to run after the declared ones (tests use this to inject a failing check). */
   extraChecks?: CheckDefinition[];
+  /** Where the run's HTML insights report goes: a directory or s3://bucket/prefix (default: the worker's .sparkify/reports). */
+  reportTo?: string;
 }
 
 export interface RunRef {
@@ -110,4 +112,6 @@ export interface RunSummary {
   checks: CheckResult[];
   steps: Record<string, StepProgress>;
   durationMs: number;
+  /** Where the run's insights report was written: a file path or an s3:// URI. */
+  report?: string;
 }

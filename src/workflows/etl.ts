@@ -34,6 +34,7 @@ export const ETL_STEPS = [
   'loadSongplays',
   'runQualityChecks',
   'summarizeRun',
+  'writeReport',
 ] as const;
 
 export type EtlStep = (typeof ETL_STEPS)[number];
@@ -121,5 +122,8 @@ export async function etlRun(input: EtlInput): Promise<RunSummary> {
     durationMs: Date.now() - startedAt,
   });
   steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
-  return summary;
+  const report = await step('writeReport', () =>
+    quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo }),
+  );
+  return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
 }

@@ -1,0 +1,21 @@
+-- Engagement: users by number of sessions with a play. Buckets: 0 = 1, 1 = 2–3, 2 = 4–5,
+-- 3 = 6–10, 4 = 11–20, 5 = more.
+SELECT bucket, COUNT(*) AS users
+FROM (
+  SELECT CASE
+           WHEN sessions <= 1 THEN 0
+           WHEN sessions <= 3 THEN 1
+           WHEN sessions <= 5 THEN 2
+           WHEN sessions <= 10 THEN 3
+           WHEN sessions <= 20 THEN 4
+           ELSE 5
+         END AS bucket
+  FROM (
+    SELECT user_id, COUNT(DISTINCT session_id) AS sessions
+    FROM songplays
+    WHERE start_time >= CAST({{from_ts}} AS TIMESTAMP) AND start_time < CAST({{to_ts}} AS TIMESTAMP)
+    GROUP BY user_id
+  ) u
+) b
+GROUP BY bucket
+ORDER BY bucket;

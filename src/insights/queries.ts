@@ -1,0 +1,185 @@
+import type { RunWindow } from '../etl/types';
+import { sqlStatement } from '../warehouse/sql';
+import type { Row, Warehouse } from '../warehouse/types';
+import { fillBuckets, PLAYS_PER_SESSION_BUCKETS, SESSION_LENGTH_BUCKETS, SESSIONS_PER_USER_BUCKETS } from './buckets';
+import { summarizeUserAgents, type AgentShare } from './userAgents';
+import { windowParams } from './window';
+
+/** Every insight as plain numbers: what the JSON format prints and the report is built from. */
+export interface InsightData {
+  activity: {
+    daily: { day: string; plays: number; activeUsers: number }[];
+    byHour: { hour: number; plays: number }[];
+    byWeekday: { weekday: number; plays: number }[];
+  };
+  content: {
+    topSongs: { songId: string; title: string; artist: string | null; plays: number; listeners: number }[];
+    topArtists: { artistId: string; name: string | null; plays: number; listeners: number }[];
+    matchDaily: { day: string; plays: number; matchedPlays: number }[];
+    plays: number;
+    matchedPlays: number;
+    unmatchedPlays: number;
+  };
+  revenue: {
+    byLevel: { level: string; plays: number; users: number }[];
+    daily: { day: string; paidPlays: number; freePlays: number; paidUsers: number; freeUsers: number }[];
+    levelChanges: { day: string; levelUpgrades: number; levelDowngrades: number; submitUpgrades: number; submitDowngrades: number }[];
+  };
+  engagement: {
+    sessions: number;
+    users: number;
+    plays: number;
+    maxPlaysPerSession: number;
+    sessionLengths: { label: string; count: number }[];
+    playsPerSession: { label: string; count: number }[];
+    sessionsPerUser: { label: string; count: number }[];
+    topUsers: { userId: number; firstName: string | null; lastName: string | null; level: string | null; plays: number; sessions: number }[];
+  };
+  audience: {
+    locations: { location: string; plays: number; users: number }[];
+    platforms: AgentShare[];
+    browsers: AgentShare[];
+  };
+  operations: {
+    runs: { runId: string; window: string; startedAt: string | null; eventsStaged: number; songsStaged: number; plays: number; rejected: number }[];
+    rejected: { runId: string; kind: string; records: number; startedAt: string | null }[];
+    quality: { runId: string; startedAt: string | null; passed: number; warned: number; failed: number }[];
+  };
+}
+
+export interface InsightOptions {
+  window: RunWindow | null;
+  /** Rows in each top list (default 10). */
+  limit?: number;
+}
+
+const num = (v: Row[string]): number => (v === null ? 0 : Number(v));
+const str = (v: Row[string]): string => (v === null ? '' : String(v));
+const strOrNull = (v: Row[string]): string | null => (v === null ? null : String(v));
+
+interface StoredSummary {
+  staging?: { events?: { recordsStaged?: number }; songs?: { recordsStaged?: number } };
+  matches?: { plays?: number };
+  rejected?: { count?: number };
+}
+
+function parseSummary(text: Row[string]): StoredSummary {
+  try {
+    return typeof text === 'string' ? (JSON.parse(text) as StoredSummary) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Runs every `sql/insights/*.sql` query for the window and shapes the rows. */
+export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
+  const params = { ...windowParams(options.window), limit: options.limit ?? 10 };
+  const run = async (name: string): Promise<Row[]> => {
+    try {
+      return await warehouse.query(sqlStatement(`insights/${name}`, warehouse.dialect, params));
+    } catch (err) {
+      throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
+  const matchDaily = (await run('content_match_daily')).map((r) => ({ day: str(r.day), plays: num(r.plays), matchedPlays: num(r.matched_plays) }));
+  const plays = matchDaily.reduce((s, d) => s + d.plays, 0);
+  const matchedPlays = matchDaily.reduce((s, d) => s + d.matchedPlays, 0);
+  const [engagement] = await run('engagement_summary');
+  const buckets = async (name: string, column: string) => (await run(name)).map((r) => ({ bucket: num(r.bucket), count: num(r[column]) }));
+
+  return {
+    activity: {
+      daily: (await run('activity_daily')).map((r) => ({ day: str(r.day), plays: num(r.plays), activeUsers: num(r.active_users) })),
+      byHour: (await run('activity_by_hour')).map((r) => ({ hour: num(r.hour), plays: num(r.plays) })),
+      byWeekday: (await run('activity_by_weekday')).map((r) => ({ weekday: num(r.weekday), plays: num(r.plays) })),
+    },
+    content: {
+      topSongs: (await run('content_top_songs')).map((r) => ({
+        songId: str(r.song_id),
+        title: str(r.title),
+        artist: strOrNull(r.artist_name),
+        plays: num(r.plays),
+        listeners: num(r.listeners),
+      })),
+      topArtists: (await run('content_top_artists')).map((r) => ({
+        artistId: str(r.artist_id),
+        name: strOrNull(r.artist_name),
+        plays: num(r.plays),
+        listeners: num(r.listeners),
+      })),
+      matchDaily,
+      plays,
+      matchedPlays,
+      unmatchedPlays: plays - matchedPlays,
+    },
+    revenue: {
+      byLevel: (await run('revenue_level_share')).map((r) => ({ level: str(r.level), plays: num(r.plays), users: num(r.users) })),
+      daily: (await run('revenue_plays_daily')).map((r) => ({
+        day: str(r.day),
+        paidPlays: num(r.paid_plays),
+        freePlays: num(r.free_plays),
+        paidUsers: num(r.paid_users),
+        freeUsers: num(r.free_users),
+      })),
+      levelChanges: (await run('revenue_level_changes')).map((r) => ({
+        day: str(r.day),
+        levelUpgrades: num(r.level_upgrades),
+        levelDowngrades: num(r.level_downgrades),
+        submitUpgrades: num(r.submit_upgrades),
+        submitDowngrades: num(r.submit_downgrades),
+      })),
+    },
+    engagement: {
+      sessions: num(engagement.sessions),
+      users: num(engagement.users),
+      plays: num(engagement.plays),
+      maxPlaysPerSession: num(engagement.max_plays_per_session),
+      sessionLengths: fillBuckets(SESSION_LENGTH_BUCKETS, await buckets('engagement_session_lengths', 'sessions')),
+      playsPerSession: fillBuckets(PLAYS_PER_SESSION_BUCKETS, await buckets('engagement_plays_per_session', 'sessions')),
+      sessionsPerUser: fillBuckets(SESSIONS_PER_USER_BUCKETS, await buckets('engagement_sessions_per_user', 'users')),
+      topUsers: (await run('engagement_top_users')).map((r) => ({
+        userId: num(r.user_id),
+        firstName: strOrNull(r.first_name),
+        lastName: strOrNull(r.last_name),
+        level: strOrNull(r.level),
+        plays: num(r.plays),
+        sessions: num(r.sessions),
+      })),
+    },
+    audience: {
+      locations: (await run('audience_locations')).map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),
+      ...summarizeUserAgents(
+        (await run('audience_user_agents')).map((r) => ({ userAgent: str(r.user_agent), userId: num(r.user_id), plays: num(r.plays) })),
+      ),
+    },
+    operations: {
+      runs: (await run('operations_runs')).map((r) => {
+        const summary = parseSummary(r.summary);
+        const window = r.window_start === null ? 'all files' : r.window_start === r.window_end ? str(r.window_start) : `${str(r.window_start)} … ${str(r.window_end)}`;
+        return {
+          runId: str(r.run_id),
+          window,
+          startedAt: strOrNull(r.started_at),
+          eventsStaged: summary.staging?.events?.recordsStaged ?? 0,
+          songsStaged: summary.staging?.songs?.recordsStaged ?? 0,
+          plays: summary.matches?.plays ?? 0,
+          rejected: summary.rejected?.count ?? 0,
+        };
+      }),
+      rejected: (await run('operations_rejected')).map((r) => ({
+        runId: str(r.run_id),
+        kind: str(r.kind),
+        records: num(r.records),
+        startedAt: strOrNull(r.started_at),
+      })),
+      quality: (await run('operations_quality')).map((r) => ({
+        runId: str(r.run_id),
+        startedAt: strOrNull(r.started_at),
+        passed: num(r.passed),
+        warned: num(r.warned),
+        failed: num(r.failed),
+      })),
+    },
+  };
+}
