@@ -76,3 +76,18 @@ CREATE TABLE IF NOT EXISTS etl_user_state (
   last_name  {{text}},
   gender     {{text}}
 );
+
+-- etl_load_ledger: one row per source file whose records are published in the star tables: the
+-- ETag and size it had, the records staged and rejected, the run and when. Written in the same
+-- transaction as the run's songplays publish. A song file is staged again only when its ETag
+-- changes; `backfill --only-missing` skips dates whose event log is here.
+CREATE TABLE IF NOT EXISTS etl_load_ledger (
+  kind       {{text}} NOT NULL,
+  source_key {{text}} NOT NULL,
+  etag       {{text}},
+  size       BIGINT,
+  records    BIGINT,
+  rejects    BIGINT,
+  run_id     {{text}} NOT NULL,
+  loaded_at  TIMESTAMP
+);

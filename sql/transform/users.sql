@@ -35,14 +35,22 @@ DELETE FROM etl_user_state WHERE user_id IN (SELECT user_id FROM publish_user_st
 INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender)
 SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM publish_user_state;
 
-DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_user_state);
-INSERT INTO users (user_id, first_name, last_name, gender, level)
+-- Rewritten: the users this run gives a play, and those already published (or with plays), whose
+-- latest state may have changed. A user is never deleted here, so a run for another date that
+-- sees only their non-play events cannot drop a user whose plays another run is publishing.
+CREATE TEMP TABLE publish_users AS
 SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
 FROM publish_user_state s
 WHERE s.user_id IN (
   SELECT CAST(TRIM(userid) AS INTEGER) FROM staging_events
   WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
 )
+OR s.user_id IN (SELECT user_id FROM users)
 OR s.user_id IN (SELECT user_id FROM songplays);
 
+DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_users);
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT user_id, first_name, last_name, gender, level FROM publish_users;
+
 DROP TABLE publish_user_state;
+DROP TABLE publish_users;

@@ -18,8 +18,10 @@ import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
 import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
-import { sqlLiteral, sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { activitySignal, heartbeat, stageFromClient } from './staging';
 
@@ -46,9 +48,16 @@ const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
  * Runs a SQL file and names it in the error, so a failure says where the SQL lives. SQL errors
  * are not retried: running the same statement again would fail the same way.
  */
-async function runSqlFile(warehouse: Warehouse, name: string, params: Record<string, string | number>): Promise<void> {
+async function runSqlFile(
+  warehouse: Warehouse,
+  name: string,
+  params: Record<string, SqlParam>,
+  after: string[] = [],
+): Promise<void> {
   try {
-    await warehouse.execute(sqlStatements(name, warehouse.dialect, params), { signal: activitySignal() });
+    // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
+    const statements = [...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    await serializedPublish(warehouse, () => warehouse.execute(statements, { signal: activitySignal() }));
   } catch (err) {
     throw asSqlFailure(err, name);
   }
@@ -71,6 +80,11 @@ export function createActivities({ resources, log }: ActivityDeps) {
     return rows.map((r) => String(r.source_key));
   }
 
+  async function listedEventDates(warehouse: Warehouse, runId: string): Promise<string[]> {
+    const keys = await runFileKeys(warehouse, runId, 'events');
+    return [...new Set(keys.map((key) => EVENT_LOG_NAME.exec(key)?.[1]).filter((d): d is string => d !== undefined))];
+  }
+
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
     const warehouse = await warehouseFor(ref);
     const keys = await runFileKeys(warehouse, ref.runId, kind);
@@ -91,7 +105,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-      await warehouse.execute(statements);
+      await warehouse.execute([...schemaLockStatements(warehouse), ...statements]);
     },
 
     /** Lists the window's event logs and all song files, and records them as the run's file list. */
@@ -107,11 +121,13 @@ export function createActivities({ resources, log }: ActivityDeps) {
         }
         heartbeat({ listed: events.length });
       }
-      const songs: SourceObject[] = [];
+      const listedSongs: SourceObject[] = [];
       for await (const obj of source.list(SONG_DATA_ROOT)) {
-        if (obj.key.endsWith('.json')) songs.push(obj);
-        if (songs.length % 1000 === 0) heartbeat({ listed: events.length + songs.length });
+        if (obj.key.endsWith('.json')) listedSongs.push(obj);
+        if (listedSongs.length % 1000 === 0) heartbeat({ listed: events.length + listedSongs.length });
       }
+      // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
+      const songs = await songFilesToLoad(warehouse, listedSongs);
       const rows = [
         ...events.map((o) => [ref.runId, 'events', o.key, o.etag, o.size] as const),
         ...songs.map((o) => [ref.runId, 'songs', o.key, o.etag, o.size] as const),
@@ -120,7 +136,13 @@ export function createActivities({ resources, log }: ActivityDeps) {
         deleteFirst: `DELETE FROM etl_run_files WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
       const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
-      return { eventFiles: events.length, songFiles: songs.length, eventBytes: bytes(events), songBytes: bytes(songs) };
+      return {
+        eventFiles: events.length,
+        songFiles: songs.length,
+        eventBytes: bytes(events),
+        songBytes: bytes(songs),
+        songFilesUnchanged: listedSongs.length - songs.length,
+      };
     },
 
     async stageEvents(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {
@@ -164,10 +186,19 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await runSqlFile(await warehouseFor(ref), 'transform/time', { run_id: ref.runId });
     },
 
-    /** Publishes the run's plays, then reports how they matched songs. */
-    async loadSongplays(ref: RunRef & { durationTolerance: number }): Promise<MatchStats> {
+    /**
+     * Publishes the run's plays, replacing its days, and records its files in the load ledger in
+     * the same transaction; then reports how the plays matched songs.
+     */
+    async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
-      await runSqlFile(warehouse, 'transform/songplays', { run_id: ref.runId, duration_tolerance: ref.durationTolerance });
+      const days = ref.window ? datesInWindow(ref.window) : await listedEventDates(warehouse, ref.runId);
+      await runSqlFile(
+        warehouse,
+        'transform/songplays',
+        { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
+        recordLedgerStatements(warehouse, ref.runId, new Date()),
+      );
       const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }));
       const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }));
       const plays = Number(stats.plays);
@@ -213,6 +244,12 @@ export function createActivities({ resources, log }: ActivityDeps) {
       }
       for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
       return results;
+    },
+
+    /** The dates, among those given, whose event log the load ledger holds (for backfill --only-missing). */
+    async loadedDates(ref: { warehouse: string; dates: string[] }): Promise<string[]> {
+      const warehouse = await warehouseFor(ref);
+      return (await hasLedger(warehouse)) ? loadedDates(warehouse, ref.dates) : [];
     },
 
     /** Counts the tables, records the run in etl_runs and returns its summary. */

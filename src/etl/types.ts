@@ -42,6 +42,8 @@ export interface ListedFiles {
   songFiles: number;
   eventBytes: number;
   songBytes: number;
+  /** Song files listed but not staged: the load ledger holds them with the same ETag. */
+  songFilesUnchanged?: number;
 }
 
 export interface RejectSample {

@@ -91,7 +91,7 @@ export async function etlRun(input: EtlInput): Promise<RunSummary> {
     step('loadTime', () => loads.loadTime(ref)),
   ]);
   const matches = await step('loadSongplays', () =>
-    loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance }),
+    loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance, window }),
   );
   const staging = { events, songs };
   const checks = await step('runQualityChecks', () =>

@@ -1,0 +1,127 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { datesBetween } from '../etl/dates';
+import { runDate, type DateRunInput } from './dateRun';
+
+export interface BackfillInput {
+  /** First and last logical date, inclusive (YYYY-MM-DD). */
+  from: string;
+  to: string;
+  etl: DateRunInput;
+  /** Dates running at once (default 4). */
+  concurrency?: number;
+  /** Skip dates whose event log the load ledger already holds. */
+  onlyMissing?: boolean;
+  /** Newest date first (default oldest first). */
+  newestFirst?: boolean;
+  /** Dates one workflow run handles before continuing as new, so history stays bounded (default 100). */
+  datesPerRun?: number;
+  /** Carried across continue-as-new; not for callers. */
+  carried?: BackfillCounts & { cursor: number; runs: number };
+}
+
+export interface BackfillCounts {
+  completed: number;
+  skipped: number;
+  failed: { date: string; error: string }[];
+}
+
+export interface BackfillProgress extends BackfillCounts {
+  from: string;
+  to: string;
+  total: number;
+  running: string[];
+  /** Dates not started yet. */
+  pending: number;
+  /** Workflow runs in this backfill's chain so far (1 + continue-as-new count). */
+  runs: number;
+}
+
+export type BackfillResult = Omit<BackfillProgress, 'running' | 'pending'>;
+
+export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
+
+const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
+});
+
+/**
+ * Runs etlRun for every date of a range, one child workflow per date under the date's id, at most
+ * `concurrency` at once. Every `datesPerRun` dates it waits for its children and continues as new
+ * with a cursor, so a multi-year range never grows one history without bound. A failed date does
+ * not stop the others; the backfill fails at the end, naming the failed dates.
+ */
+export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  const ordered = datesBetween(input.from, input.to);
+  if (input.newestFirst) ordered.reverse();
+  const concurrency = Math.max(1, input.concurrency ?? 4);
+  const perRun = Math.max(1, input.datesPerRun ?? 100);
+  const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
+  const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed] };
+  const runs = carried.runs + 1;
+  const running = new Set<string>();
+  const cursor = carried.cursor;
+  const chunkEnd = Math.min(ordered.length, cursor + perRun);
+  let queue = ordered.slice(cursor, chunkEnd);
+
+  setHandler(backfillProgressQuery, () => ({
+    from: input.from,
+    to: input.to,
+    total: ordered.length,
+    ...counts,
+    running: [...running],
+    pending: queue.length + (ordered.length - chunkEnd),
+    runs,
+  }));
+
+  if (input.onlyMissing && queue.length > 0) {
+    const loaded = new Set(await ledger.loadedDates({ warehouse: input.etl.warehouse ?? '', dates: queue }));
+    counts.skipped += queue.filter((d) => loaded.has(d)).length;
+    queue = queue.filter((d) => !loaded.has(d));
+  }
+
+  const lane = async (limit = Infinity): Promise<void> => {
+    for (let n = 0; n < limit && queue.length > 0; n++) {
+      const date = queue.shift()!;
+      running.add(date);
+      try {
+        await runDate(date, input.etl);
+        counts.completed++;
+      } catch (err) {
+        counts.failed.push({ date, error: rootMessage(err) });
+      } finally {
+        running.delete(date);
+      }
+    }
+  };
+  // The first date runs alone: it stages the song files no run has loaded yet, so the dates after
+  // it find them in the ledger instead of all staging (and racing over) the same files.
+  if (queue.length > 0) await lane(1);
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, () => lane()));
+
+  if (chunkEnd < ordered.length) {
+    await continueAsNew<typeof backfill>({ ...input, carried: { ...counts, cursor: chunkEnd, runs } });
+  }
+  const result: BackfillResult = { from: input.from, to: input.to, total: ordered.length, ...counts, runs };
+  if (counts.failed.length > 0) {
+    const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');
+    throw ApplicationFailure.nonRetryable(
+      `backfill ${workflowInfo().workflowId}: ${counts.failed.length} of ${ordered.length} dates failed (${list})`,
+      'BackfillFailed',
+      result,
+    );
+  }
+  return result;
+}
+
+function rootMessage(err: unknown): string {
+  let current = err as { message?: string; cause?: unknown } | undefined;
+  let message = current?.message ?? String(err);
+  while (current?.cause) {
+    current = current.cause as { message?: string; cause?: unknown };
+    if (current.message) message = current.message;
+  }
+  return message;
+}
