@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startDevServer } from '../src/temporal/devServer';
 import { freePort, waitForPort } from '../src/util/ports';
 import { SAMPLE_DIR } from './harness/temporal';
 
@@ -134,6 +135,22 @@ describe('sparkify run and sql', () => {
 });
 
 describe('processes', () => {
+  test('a run against a server where no worker polls says so instead of waiting in silence', async () => {
+    const server = await startDevServer();
+    try {
+      const child = spawn(process.execPath, [BIN, 'run', '--temporal', server.address, '--source', SAMPLE_DIR, '--warehouse', `duckdb:${path.join(tmp, 'nw.duckdb')}`], {
+        cwd: tmp,
+        env: { ...baseEnv, SPARKIFY_TASK_QUEUE: 'nobody-polls-this' },
+      });
+      const output = await waitForOutput(child, /no worker polls task queue nobody-polls-this/);
+      expect(output).toMatch(/sparkify worker/);
+      child.kill('SIGINT');
+      expect(await exited(child)).toBe(130);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('Ctrl-C during a run leaves no dev server or worker behind', async () => {
     const data = path.join(tmp, 'big');
     expect(sparkify(['generate', '--out', data, '--days', '20', '--users', '300', '--songs', '200']).status).toBe(0);

@@ -50,12 +50,14 @@ export function formatSummary(s: RunSummary): string {
       (m.playsWithoutUser > 0 ? ` ${m.playsWithoutUser} plays had no user id (staged, not songplays).` : ''),
     '',
   );
+  // A completed run has no failed error-level check (one would have failed the run): what fails here warns.
   const failing = s.checks.filter((c) => c.status === 'fail');
-  out.push(`Quality checks: ${s.checks.length - failing.length} passed, ${failing.length} failed (warnings)`);
+  out.push(`Quality checks: ${s.checks.length - failing.length} passed` + (failing.length > 0 ? `, ${failing.length} warning${failing.length === 1 ? '' : 's'}` : ''));
   for (const c of failing) {
     out.push(`  ${c.severity.toUpperCase()} ${c.name}: ${c.failingCount} failing${c.sampleKeys.length ? ` (${c.sampleKeys.join(', ')})` : ''}`);
   }
   if (s.report) out.push('', `Insights report: ${s.report}`);
-  out.push('', 'Steps: ' + Object.entries(s.steps).map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
+  const timed = Object.entries(s.steps).filter(([, p]) => p.durationMs !== undefined);
+  out.push('', 'Steps: ' + timed.map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
   return out.join('\n');
 }

@@ -1,11 +1,15 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import fs from 'node:fs';
 import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
 import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
 import type { Logger } from '../log';
+import { runSearchAttributes, SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { workflowIdFor } from '../etl/workflowIds';
 import type { S3Settings } from '../source/s3Client';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import type { etlRun } from '../workflows/etl';
-import { openStack } from './temporalStack';
+import { openStack, type Stack } from './temporalStack';
 
 export interface RunEtlOptions {
   source: string;
@@ -32,11 +36,7 @@ export class RunFailedError extends Error {
   }
 }
 
-/** Deterministic per window, so two starts for the same window attach to one run. */
-export function workflowIdFor(window: RunWindow | null): string {
-  if (!window) return 'sparkify-etl-all';
-  return window.from === window.to ? `sparkify-etl-${window.from}` : `sparkify-etl-${window.from}_${window.to}`;
-}
+export { workflowIdFor };
 
 /** The deepest cause's message: the activity's own words. */
 export function rootMessage(err: unknown): string {
@@ -47,6 +47,25 @@ export function rootMessage(err: unknown): string {
     if (current.message) message = current.message;
   }
   return message;
+}
+
+/** A run against a server with no worker on its task queue waits forever: say so. */
+async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<void> {
+  try {
+    const { pollers } = await stack.client.workflowService.describeTaskQueue({
+      namespace: options.namespace,
+      taskQueue: { name: options.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    if (!pollers || pollers.length === 0) {
+      options.log.warn(
+        { taskQueue: options.taskQueue, address: stack.address },
+        `no worker polls task queue ${options.taskQueue} at ${stack.address}: the run waits until one does (start one with \`sparkify worker\` or \`sparkify dev\`)`,
+      );
+    }
+  } catch {
+    // Only advice: never fail a run over it.
+  }
 }
 
 /** The activity a failure came from, if it came from one. */
@@ -77,6 +96,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     log: options.log,
     sdkLogLevel: 'ERROR',
     worker: embedded ? { s3: options.s3, defaultSource: options.source, defaultWarehouse: options.warehouse } : undefined,
+    devServer: { searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
   });
   try {
     const workflowId = workflowIdFor(options.window);
@@ -92,9 +112,14 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
       workflowId,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // So the Web UI can filter runs by date, source and warehouse.
+      typedSearchAttributes: (await ensureSearchAttributes(stack.client, options.log))
+        ? runSearchAttributes({ date: options.window?.from, source: input.source, warehouse: input.warehouse })
+        : undefined,
     });
     options.onStarted?.(workflowId);
     options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
+    if (!stack.worker) await warnIfNoWorker(stack, options);
     const result = handle.result();
     try {
       return stack.worker ? await stack.worker.runUntil(result) : await result;
