@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   // Real servers (Temporal, PostgreSQL, S3) start in these tests: allow them time.
   testTimeout: 180_000,
   // Two cores: more workers only make the servers fight for CPU.
