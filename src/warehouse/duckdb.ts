@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
 import type { Row, StatementOptions, Warehouse } from './types';
+import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
 
@@ -78,22 +79,10 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  private async inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    await connection.run('BEGIN TRANSACTION');
-    try {
-      const result = await work();
-      await connection.run('COMMIT');
-      return result;
-    } catch (err) {
-      await connection.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-
   async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
-    const list = typeof statements === 'string' ? [statements] : statements;
+    const list = statementList(statements);
     await this.withConnection(options, (c) =>
-      this.inTransaction(c, async () => {
+      inTransaction((sql) => c.run(sql), async () => {
         for (const sql of list) await c.run(sql);
       }),
     );
@@ -129,7 +118,7 @@ export class DuckDbWarehouse implements Warehouse {
       if (unknown.length > 0) throw new Error(`table ${table} has no column(s) ${unknown.join(', ')}`);
       const appenders = tableColumns.map((col) => appenderFor(col.type));
 
-      return this.inTransaction(c, async () => {
+      return inTransaction((sql) => c.run(sql), async () => {
         if (options?.deleteFirst) await c.run(options.deleteFirst);
         const appender = await c.createAppender(table);
         let count = 0;

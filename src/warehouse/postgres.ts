@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { redactUri } from '../config';
 import type { CellValue } from '../etl/records';
 import type { Row, StatementOptions, Warehouse } from './types';
+import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
 
@@ -66,22 +67,10 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  private async inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
-    await client.query('BEGIN');
-    try {
-      const result = await work();
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-
   async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
-    const list = typeof statements === 'string' ? [statements] : statements;
+    const list = statementList(statements);
     await this.withClient(options, (c) =>
-      this.inTransaction(c, async () => {
+      inTransaction((sql) => c.query(sql), async () => {
         for (const sql of list) await c.query(sql);
       }),
     );
@@ -98,7 +87,7 @@ export class PostgresWarehouse implements Warehouse {
     options?: StatementOptions & { deleteFirst?: string },
   ): Promise<number> {
     return this.withClient(options, (c) =>
-      this.inTransaction(c, async () => {
+      inTransaction((sql) => c.query(sql), async () => {
         if (options?.deleteFirst) await c.query(options.deleteFirst);
         const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
         let count = 0;
