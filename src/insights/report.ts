@@ -91,7 +91,10 @@ function content(data: InsightData): Section {
       yLabel: 'Song',
       categories: c.topSongs.map((s) => `${s.title}${s.artist ? ` — ${s.artist}` : ''}`),
       series: [{ name: 'Plays', values: c.topSongs.map((s) => s.plays) }],
-      takeaway: coverage,
+      takeaway:
+        c.topSongs.length === 0
+          ? `No play was matched to a song; ${plural(c.unmatchedPlays, 'play')} could not be matched to the catalogue.`
+          : `"${c.topSongs[0].title}" leads with ${plural(c.topSongs[0].plays, 'play')}, but ${plural(c.unmatchedPlays, 'play')} (${percent(share(c.unmatchedPlays, c.plays))}) could not be matched to a song and count in no list.`,
     },
     {
       id: 'top-artists',

@@ -129,8 +129,8 @@ function verticalChart(chart: Chart): string {
     );
   });
   parts.push(
-    `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.xLabel)}</text>`,
-    `<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.yLabel)}</text>`,
+    `<text class="axis-label" x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.xLabel)}</text>`,
+    `<text class="axis-label" x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.yLabel)}</text>`,
     '</svg>',
   );
   return parts.join('');
@@ -146,7 +146,8 @@ function horizontalChart(chart: Chart): string {
   const left = 30 + labelW;
   const right = 56;
   const plotW = WIDTH - left - right;
-  const plotH = Math.max(1, n) * rowH;
+  // At least three rows tall, so a one-item list still reads as a chart.
+  const plotH = Math.max(3, n) * rowH;
   const height = top + plotH + 52;
   const { top: xMax, step } = niceScale(Math.max(0, ...values), Boolean(chart.percent));
   const x = (v: number) => left + (v / xMax) * plotW;
@@ -170,8 +171,8 @@ function horizontalChart(chart: Chart): string {
   });
   parts.push(
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#888"/>`,
-    `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.xLabel)}</text>`,
-    `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.yLabel)}</text>`,
+    `<text class="axis-label" x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.xLabel)}</text>`,
+    `<text class="axis-label" x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">${escapeXml(chart.yLabel)}</text>`,
     '</svg>',
   );
   return parts.join('');

@@ -1,0 +1,221 @@
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunSummary } from '../src/etl/types';
+import { buildInsights, type InsightData } from '../src/insights';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { viewReport } from './support/insightBrowser';
+import { expectedInsights } from './support/insightExpectations';
+
+let temporal: TestTemporal;
+let pg: PgServer;
+let s3: S3Server;
+let tmp: string;
+let duckFile: string;
+let duckRun: RunSummary;
+let pgUrl: string;
+let pgRun: RunSummary;
+const REPORT_BUCKET = 'sparkify-reports';
+const SCREENSHOT = path.resolve(__dirname, '../docs/insights.png');
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+
+/** The CLI as a user runs it, over the built dist/ (commander is ESM-only, so not in-process). */
+function sparkify(args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
+  delete env.SPARKIFY_WAREHOUSE;
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+beforeAll(async () => {
+  [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-insights-'));
+  await uploadDirectory(s3, SAMPLE_DIR, 'sparkify-raw', 'udacity/');
+  await s3.client().send(new CreateBucketCommand({ Bucket: REPORT_BUCKET }));
+
+  // The sample, loaded by the real workflow: from the directory into DuckDB with the report in a
+  // local directory, and from S3 into PostgreSQL with the report under an S3 prefix.
+  duckFile = path.join(tmp, 'warehouse.duckdb');
+  const w1 = await temporal.worker({ s3: s3.settings });
+  duckRun = await w1.run({ source: SAMPLE_DIR, warehouse: `duckdb:${duckFile}`, reportTo: path.join(tmp, 'reports') }, 'insights-duckdb');
+  // A DuckDB file has one writer: let go of it so the tests (and the CLI's process) can open it.
+  await w1.resources.close();
+  pgUrl = await createTestDatabase(pg.url, 'insights');
+  const w2 = await temporal.worker({ s3: s3.settings });
+  pgRun = await w2.run({ source: 's3://sparkify-raw/udacity', warehouse: pgUrl, reportTo: `s3://${REPORT_BUCKET}/runs` }, 'insights-postgres');
+});
+
+afterAll(async () => {
+  await temporal?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function withWarehouse<T>(kind: 'duckdb' | 'postgres', fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = kind === 'duckdb' ? await DuckDbWarehouse.open(duckFile) : new PostgresWarehouse(pgUrl);
+  try {
+    return await fn(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Every business insight against the independent computation from the raw files. */
+function expectMatchesRawFiles(data: InsightData, window: { from: string; to: string } | null): void {
+  const want = expectedInsights(SAMPLE_DIR, window);
+  expect(data.activity).toEqual(want.activity);
+
+  expect(data.content.plays).toBe(want.content.plays);
+  expect(data.content.matchedPlays).toBe(want.content.matchedPlays);
+  expect(data.content.unmatchedPlays).toBe(want.content.plays - want.content.matchedPlays);
+  expect(data.content.matchDaily).toEqual(want.content.matchDaily);
+  expect(data.content.topSongs.map(({ songId, title, plays, listeners }) => ({ songId, title, plays, listeners }))).toEqual(want.content.topSongs);
+  expect(data.content.topArtists.map(({ artistId, plays, listeners }) => ({ artistId, plays, listeners }))).toEqual(want.content.topArtists);
+  for (const a of data.content.topArtists) expect(want.content.artistNames(a.artistId)).toContain(a.name);
+
+  expect(data.revenue).toEqual(want.revenue);
+
+  const { sessionLengths, playsPerSession, sessionsPerUser, ...totals } = data.engagement;
+  const { sessionLengths: wantLengths, playsPerSession: wantPlays, sessionsPerUser: wantUsers, ...wantTotals } = want.engagement;
+  expect(totals).toEqual(wantTotals);
+  expect(sessionLengths.map((b) => b.count)).toEqual(wantLengths);
+  expect(playsPerSession.map((b) => b.count)).toEqual(wantPlays);
+  expect(sessionsPerUser.map((b) => b.count)).toEqual(wantUsers);
+
+  expect(data.audience).toEqual(want.audience);
+}
+
+describe('insights on the real sample', () => {
+  test.each(['duckdb', 'postgres'] as const)('every insight from %s equals what the raw files say', async (kind) => {
+    const data = await withWarehouse(kind, async (w) => (await buildInsights(w, null)).data);
+    expect(data.content.plays).toBeGreaterThan(6000);
+    expect(data.revenue.levelChanges.reduce((s, d) => s + d.submitUpgrades, 0)).toBeGreaterThan(0);
+    expectMatchesRawFiles(data, null);
+  });
+
+  test.each(['duckdb', 'postgres'] as const)('a window on %s counts only its days (level changes still see the events before it)', async (kind) => {
+    const window = { from: '2018-11-10', to: '2018-11-20' };
+    const data = await withWarehouse(kind, async (w) => (await buildInsights(w, window)).data);
+    expect(data.activity.daily.map((d) => d.day)).toEqual(Array.from({ length: 11 }, (_, i) => `2018-11-${10 + i}`));
+    expectMatchesRawFiles(data, window);
+  });
+
+  test('operations: each engine lists its run with the rows it loaded, its rejects and its checks', async () => {
+    for (const [kind, run] of [['duckdb', duckRun], ['postgres', pgRun]] as const) {
+      const ops = await withWarehouse(kind, async (w) => (await buildInsights(w, null)).data.operations);
+      expect(ops.runs).toEqual([
+        {
+          runId: run.runId,
+          window: 'all files',
+          startedAt: expect.any(String),
+          eventsStaged: run.staging.events.recordsStaged,
+          songsStaged: run.staging.songs.recordsStaged,
+          plays: run.matches.plays,
+          rejected: 0,
+        },
+      ]);
+      expect(ops.rejected).toEqual([]);
+      const failedWarnings = run.checks.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
+      expect(ops.quality).toEqual([
+        { runId: run.runId, startedAt: ops.runs[0].startedAt, passed: run.checks.filter((c) => c.status === 'pass').length, warned: failedWarnings, failed: 0 },
+      ]);
+    }
+  });
+
+  test('the takeaways state the numbers, including how many plays no top list can see', async () => {
+    const report = await withWarehouse('duckdb', (w) => buildInsights(w, null));
+    const want = expectedInsights(SAMPLE_DIR, null);
+    const takeaway = (id: string) => report.sections.flatMap((s) => s.charts).find((c) => c.id === id)!.takeaway;
+    const busiest = [...want.activity.daily].sort((a, b) => b.plays - a.plays)[0];
+    expect(takeaway('plays-per-day')).toContain(`The busiest day was ${busiest.day} with ${busiest.plays} plays`);
+    const peak = [...want.activity.byHour].sort((a, b) => b.plays - a.plays)[0];
+    expect(takeaway('plays-by-hour')).toContain(`peaks at ${String(peak.hour).padStart(2, '0')}:00 UTC`);
+    const unmatched = (want.content.plays - want.content.matchedPlays).toLocaleString('en-US');
+    expect(takeaway('top-songs')).toContain(`${unmatched} plays could not be matched`);
+    const paid = want.revenue.byLevel.find((l) => l.level === 'paid')!;
+    const paidShare = ((paid.plays / want.content.plays) * 100).toFixed(1);
+    expect(takeaway('level-share')).toContain(`account for ${paidShare}% of plays`);
+    for (const chart of report.sections.flatMap((s) => s.charts)) {
+      expect(chart.title).not.toBe('');
+      expect(chart.xLabel).not.toBe('');
+      expect(chart.yLabel).not.toBe('');
+      expect(chart.takeaway).toMatch(/\.$/);
+    }
+  });
+
+  test('the run wrote its report as its last step: a local file for the DuckDB run, an S3 object for the PostgreSQL run', async () => {
+    expect(duckRun.report).toBe(path.join(tmp, 'reports', 'insights-duckdb.html'));
+    const local = fs.readFileSync(duckRun.report!, 'utf8');
+    expect(local).toMatch(/^<!doctype html>/);
+    expect(local).toContain('Sparkify insights');
+    expect(duckRun.steps.writeReport.status).toBe('completed');
+
+    expect(pgRun.report).toBe(`s3://${REPORT_BUCKET}/runs/insights-postgres.html`);
+    const object = await s3.client().send(new GetObjectCommand({ Bucket: REPORT_BUCKET, Key: 'runs/insights-postgres.html' }));
+    expect(object.ContentType).toMatch(/^text\/html/);
+    const remote = await object.Body!.transformToString();
+    expect(remote).toContain('Sparkify insights');
+    // Both engines' reports carry the same figures (PostgreSQL's was built from its own tables).
+    const figures = (html: string) => [...html.matchAll(/<div class="figure"><b>([^<]*)<\/b>/g)].map((m) => m[1]);
+    expect(figures(remote)).toEqual(figures(local));
+    expect(figures(local)[0]).toBe(expectedInsights(SAMPLE_DIR, null).content.plays.toLocaleString('en-US'));
+  });
+
+  test('sparkify insights prints tables, writes JSON and HTML, and rejects bad flags with exit 2', () => {
+    if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    const warehouse = `duckdb:${duckFile}`;
+    const table = sparkify(['insights', '--warehouse', warehouse]);
+    expect(table.stderr).toBe('');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain('Plays per day');
+    expect(table.stdout).toMatch(/Plays by hour of day\n/);
+    expect(table.stdout).toContain(`${(expectedInsights(SAMPLE_DIR, null).content.plays - 1).toLocaleString('en-US')} plays could not be matched`);
+
+    const json = sparkify(['insights', '--warehouse', warehouse, '--from', '2018-11-10', '--to', '2018-11-20', '--format', 'json']);
+    expect(json.status).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { window: unknown; data: InsightData };
+    expect(parsed.window).toEqual({ from: '2018-11-10', to: '2018-11-20' });
+    expect(parsed.data.activity).toEqual(expectedInsights(SAMPLE_DIR, { from: '2018-11-10', to: '2018-11-20' }).activity);
+
+    const htmlFile = path.join(tmp, 'cli', 'report.html');
+    const html = sparkify(['insights', '--warehouse', warehouse, '--format', 'html', '--out', htmlFile]);
+    expect(html.status).toBe(0);
+    expect(html.stdout).toContain(`Wrote the html report to ${htmlFile}`);
+    expect(fs.readFileSync(htmlFile, 'utf8')).toMatch(/^<!doctype html>[\s\S]*<svg class="chart"/);
+
+    for (const bad of [['--format', 'xml'], ['--from', '2018-11-10'], ['--from', '2018-11-31', '--to', '2018-12-01']]) {
+      const result = sparkify(['insights', '--warehouse', warehouse, ...bad]);
+      expect({ bad, status: result.status }).toEqual({ bad, status: 2 });
+      expect(result.stderr).toMatch(/--format|--from|--to/);
+    }
+  });
+
+  test('the HTML report in headless Chromium: every chart rendered and visible, nothing fetched, no console errors', async () => {
+    const file = duckRun.report!;
+    const report = await withWarehouse('duckdb', (w) => buildInsights(w, null));
+    const expectedCharts = report.sections.flatMap((s) => s.charts);
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    const view = await viewReport(file, { path: SCREENSHOT, height: 1500 });
+
+    expect(view.consoleErrors).toEqual([]);
+    expect(view.requests).toEqual([`file://${file}`]);
+    expect(view.charts.map((c) => c.id)).toEqual(expectedCharts.map((c) => c.id));
+    for (const [i, chart] of view.charts.entries()) {
+      const want = expectedCharts[i];
+      expect({ id: chart.id, visible: chart.visible }).toEqual({ id: want.id, visible: true });
+      expect(chart.width).toBeGreaterThan(300);
+      expect(chart.height).toBeGreaterThan(100);
+      expect(chart.marks).toBeGreaterThan(0);
+      expect(chart.title).toBe(want.title);
+      expect(chart.takeaway).toBe(want.takeaway);
+      expect(chart.axisLabels).toEqual([want.xLabel, want.yLabel]);
+    }
+    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+});
