@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
 /**
  * A setting the user got wrong. The CLI prints the message as one line and exits 2, so the message
@@ -15,7 +16,7 @@ export class ConfigError extends Error {
 export type WarehouseConfig =
   | { kind: 'duckdb'; path: string }
   | { kind: 'postgres'; url: string }
-  | { kind: 'redshift'; uri: string };
+  | { kind: 'redshift'; uri: string; settings: RedshiftSettings };
 
 export type SourceConfig = { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
 
@@ -38,7 +39,7 @@ export function parseWarehouseUri(uri: string, setting = '--warehouse'): Warehou
     }
     return { kind: 'postgres', url: value };
   }
-  if (value.startsWith('redshift-data://')) return { kind: 'redshift', uri: value };
+  if (value.startsWith('redshift-data://')) return { kind: 'redshift', uri: value, settings: parseRedshiftUri(value, setting) };
   throw new ConfigError(
     `${setting}: "${redactUri(value)}" is not a warehouse URI; use duckdb:PATH, postgres://… or redshift-data://…`,
   );

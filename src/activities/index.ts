@@ -23,7 +23,8 @@ import type { Warehouse } from '../warehouse/types';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
-import { activitySignal, heartbeat, stageFromClient } from './staging';
+import { serverStaging, stageOnServer } from './serverStaging';
+import { activityStatementOptions, heartbeat, stageFromClient } from './staging';
 
 export interface ActivityDeps {
   resources: Resources;
@@ -57,7 +58,7 @@ async function runSqlFile(
   try {
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
-    await serializedPublish(warehouse, () => warehouse.execute(statements, { signal: activitySignal() }));
+    await serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions()));
   } catch (err) {
     throw asSqlFailure(err, name);
   }
@@ -88,14 +89,12 @@ export function createActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
     const warehouse = await warehouseFor(ref);
     const keys = await runFileKeys(warehouse, ref.runId, kind);
-    const result = await stageFromClient({
-      runId: ref.runId,
-      kind,
-      keys,
-      source: resources.source(ref.source),
-      warehouse,
-      maxRejectRate: ref.maxRejectRate,
-    });
+    const source = resources.source(ref.source);
+    const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: ref.maxRejectRate };
+    const server = serverStaging(warehouse, source);
+    const result = server
+      ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
+      : await stageFromClient({ ...options, source });
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
     return result;
   }

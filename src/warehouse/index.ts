@@ -1,6 +1,7 @@
-import { ConfigError, type WarehouseConfig } from '../config';
+import type { WarehouseConfig } from '../config';
 import { DuckDbWarehouse } from './duckdb';
 import { PostgresWarehouse } from './postgres';
+import { RedshiftWarehouse } from './redshift';
 import type { Warehouse } from './types';
 
 export type { Dialect, Row, Warehouse } from './types';
@@ -12,6 +13,6 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
     case 'postgres':
       return new PostgresWarehouse(config.url);
     case 'redshift':
-      throw new ConfigError('--warehouse: the Redshift Data API warehouse is not available in this build yet');
+      return new RedshiftWarehouse(config.settings);
   }
 }

@@ -1,4 +1,5 @@
 import type { CellValue } from '../etl/records';
+import type { RecordKind, RejectSample } from '../etl/types';
 
 export type Dialect = 'duckdb' | 'postgres' | 'redshift';
 
@@ -11,6 +12,53 @@ export type Row = Record<string, string | number | boolean | null>;
 export interface StatementOptions {
   /** Aborts the statement (the warehouse cancels it server-side where it can). */
   signal?: AbortSignal;
+  /** Where a warehouse with asynchronous statements (Redshift) records what it submitted. */
+  tracker?: StatementTracker;
+}
+
+/**
+ * Remembers the ids of submitted server-side statements across attempts of one activity, so a
+ * retried attempt re-attaches to a statement instead of running it again. Keys are stable for the
+ * same statement text; `find` hands out an earlier attempt's id at most once.
+ */
+export interface StatementTracker {
+  find(key: string): string | undefined;
+  /** Records a submitted statement before it is awaited. */
+  record(key: string, id: string): void;
+  /** Called while a statement runs: keeps the activity heartbeating (and so hearing of cancellation). */
+  waiting(): void;
+}
+
+/** Load the run's files with a server-side COPY (see ServerSideStaging). */
+export interface ServerStagingRequest {
+  runId: string;
+  kind: RecordKind;
+  /** s3:// URL of each file the run listed, in order: exactly these are loaded. */
+  files: { key: string; url: string }[];
+  /** The source's root (s3://bucket/prefix/), to turn load-error file URLs back into source keys. */
+  sourceUrl: string;
+  /** Writes a small object (manifest, JSONPaths) to S3. */
+  putObject(url: string, body: string): Promise<void>;
+}
+
+export interface ServerStagingResult {
+  recordsRead: number;
+  recordsStaged: number;
+  recordsRejected: number;
+  rejectSamples: RejectSample[];
+}
+
+/**
+ * A warehouse that stages S3 files itself (Redshift COPY) instead of receiving rows from this
+ * process. It writes the staging rows and etl_rejected_records for the run and kind, replacing
+ * what an earlier attempt wrote.
+ */
+export interface ServerSideStaging {
+  stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult>;
+}
+
+export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehouse & ServerSideStaging {
+  return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
 /**

@@ -1,4 +1,5 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
 
@@ -6,18 +7,29 @@ import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '..
 const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
 
 // Quick bookkeeping: schema, listing, text repair, checks, summary.
-const quick = proxyActivities<Activities>({
+const QUICK: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+const quick = proxyActivities<Activities>(QUICK);
 
 // Long loads: staging and publishing can take hours on a big window; they heartbeat as they go.
-const loads = proxyActivities<Activities>({
+const LOADS: ActivityOptions = {
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+const loads = proxyActivities<Activities>(LOADS);
+
+/** The activity stubs of a run: the defaults, or with the run's own heartbeat timeout. */
+function activityStubs(heartbeatTimeout: Duration | undefined): { quick: typeof quick; loads: typeof loads } {
+  if (heartbeatTimeout === undefined) return { quick, loads };
+  return {
+    quick: proxyActivities<Activities>({ ...QUICK, heartbeatTimeout }),
+    loads: proxyActivities<Activities>({ ...LOADS, heartbeatTimeout }),
+  };
+}
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
@@ -52,6 +64,7 @@ export const DEFAULTS = {
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
   const info = workflowInfo();
+  const { quick, loads } = activityStubs(input.heartbeatTimeout);
   const startedAt = Date.now();
   const ref: RunRef = { runId: info.runId, source: input.source ?? '', warehouse: input.warehouse ?? '' };
   const steps: Record<string, StepProgress> = Object.fromEntries(ETL_STEPS.map((s) => [s, { status: 'pending' }]));

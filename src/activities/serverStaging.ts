@@ -1,0 +1,55 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/common';
+import type { RecordKind, StageResult } from '../etl/types';
+import { S3Source, type Source } from '../source';
+import { createS3Client, type S3Settings } from '../source/s3Client';
+import { sqlLiteral } from '../warehouse/sql';
+import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
+import { activityStatementOptions, checkRejectRate, whileHeartbeating } from './staging';
+
+/** Server-side staging applies when the warehouse has it and can reach the files: an S3 source. */
+export function serverStaging(warehouse: Warehouse, source: Source): { warehouse: Warehouse & ServerSideStaging; source: S3Source } | undefined {
+  return hasServerSideStaging(warehouse) && source instanceof S3Source ? { warehouse, source } : undefined;
+}
+
+/**
+ * Stages exactly the listed files with the warehouse's own loader (Redshift COPY): the files never
+ * pass through this process. The same result and reject-rate rule as client-side staging.
+ */
+export async function stageOnServer(options: {
+  runId: string;
+  kind: RecordKind;
+  keys: string[];
+  source: S3Source;
+  warehouse: Warehouse & ServerSideStaging;
+  maxRejectRate: number;
+  s3: S3Settings;
+}): Promise<StageResult> {
+  const { runId, kind, keys, source, warehouse } = options;
+  const statementOptions = activityStatementOptions();
+  const [sizes] = await warehouse.query(
+    `SELECT COALESCE(SUM(size), 0) AS bytes FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)}`,
+    statementOptions,
+  );
+  const s3 = createS3Client(options.s3);
+  try {
+    const putObject = async (url: string, body: string): Promise<void> => {
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+      if (!m) throw new Error(`${url} is not an s3://bucket/key URL`);
+      await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body, ContentType: 'application/json' }));
+    };
+    const staged = await whileHeartbeating({ kind, files: keys.length }, () =>
+      warehouse.stageFromS3(
+        { runId, kind, files: keys.map((key) => ({ key, url: source.url(key) })), sourceUrl: source.description, putObject },
+        statementOptions,
+      ),
+    ).catch((err: unknown) => {
+      // A refused COPY (bad records beyond MAXERROR, bad SQL) fails the same way on every attempt.
+      if ((err as Error).name === 'SqlError') throw ApplicationFailure.nonRetryable((err as Error).message, 'SqlError');
+      throw err;
+    });
+    return checkRejectRate({ kind, files: keys.length, bytes: Number(sizes.bytes), ...staged }, options.maxRejectRate);
+  } finally {
+    s3.destroy();
+  }
+}

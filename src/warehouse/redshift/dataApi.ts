@@ -1,0 +1,223 @@
+import {
+  BatchExecuteStatementCommand,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+  type ColumnMetadata,
+  type DescribeStatementResponse,
+  type Field,
+} from '@aws-sdk/client-redshift-data';
+import { createHash } from 'node:crypto';
+import { SqlError } from '../errors';
+import type { Row, StatementOptions } from '../types';
+import { timestampTextToIso } from '../values';
+import type { RedshiftSettings } from './uri';
+
+/** The Data API's limit on one BatchExecuteStatement. */
+export const MAX_BATCH_SQLS = 40;
+
+/** What a finished statement (or batch) reports: per SQL, the rows it returned, changed or loaded. */
+export interface FinishedStatement {
+  id: string;
+  subs: { id: string; resultRows: number; queryId: number; hasResultSet: boolean }[];
+}
+
+/** A statement the warehouse refused; `statement` is its last description (batch sub-statements included). */
+export class StatementFailedError extends SqlError {
+  constructor(
+    message: string,
+    readonly statement: DescribeStatementResponse,
+  ) {
+    super(message);
+  }
+}
+
+// Errors the Data API answers when it is busy: worth waiting for, unlike SQL and data errors.
+const BUSY_ERRORS = new Set(['ThrottlingException', 'ActiveStatementsExceededException', 'InternalServerException']);
+// A FAILED statement whose cause is another transaction or the connection: running it again can work.
+const TRANSIENT_FAILURE = /serializable isolation violation|could not serialize|deadlock|connection (reset|lost|closed)|terminating connection/i;
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+function cellValue(field: Field, column: ColumnMetadata | undefined): Row[string] {
+  if (field.isNull) return null;
+  if (field.longValue !== undefined) return field.longValue;
+  if (field.doubleValue !== undefined) return field.doubleValue;
+  if (field.booleanValue !== undefined) return field.booleanValue;
+  if (field.blobValue !== undefined) return Buffer.from(field.blobValue).toString('base64');
+  const text = field.stringValue ?? null;
+  if (text === null) return null;
+  const type = (column?.typeName ?? '').toLowerCase();
+  if (type === 'numeric' || type === 'decimal') return Number(text);
+  if (type === 'timestamp' || type === 'timestamptz') return timestampTextToIso(text);
+  return text;
+}
+
+/**
+ * The Redshift Data API, asynchronous underneath: a statement is submitted, then described until it
+ * ends. Busy answers are retried with backoff; a FAILED statement is a SqlError (not retried);
+ * an aborted signal cancels the statement on the server. With a tracker, the id of every submitted
+ * statement is recorded before it is awaited, and a retried attempt re-attaches to it instead of
+ * running it again.
+ */
+export class DataApi {
+  private readonly client: RedshiftDataClient;
+
+  constructor(private readonly settings: RedshiftSettings) {
+    this.client = new RedshiftDataClient({
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    });
+  }
+
+  private connection() {
+    const t = this.settings.target;
+    return t.kind === 'cluster'
+      ? { ClusterIdentifier: t.clusterIdentifier, DbUser: t.dbUser, SecretArn: t.secretArn, Database: this.settings.database }
+      : { WorkgroupName: t.workgroupName, SecretArn: t.secretArn, Database: this.settings.database };
+  }
+
+  /** Calls the API, waiting out throttling and the active-statement quota with exponential backoff. */
+  private async call<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (!BUSY_ERRORS.has((err as Error).name) || attempt >= 10) throw err;
+        await sleep(Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.5 + Math.random() / 2), signal);
+      }
+    }
+  }
+
+  private submit(sqls: readonly string[], signal?: AbortSignal): Promise<string> {
+    return this.call(async () => {
+      const out =
+        sqls.length === 1
+          ? await this.client.send(new ExecuteStatementCommand({ ...this.connection(), Sql: sqls[0] }), { abortSignal: signal })
+          : await this.client.send(new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls] }), { abortSignal: signal });
+      if (!out.Id) throw new Error('the Data API returned no statement id');
+      return out.Id;
+    }, signal);
+  }
+
+  describe(id: string, signal?: AbortSignal): Promise<DescribeStatementResponse> {
+    return this.call(() => this.client.send(new DescribeStatementCommand({ Id: id }), { abortSignal: signal }), signal);
+  }
+
+  private async cancel(id: string): Promise<void> {
+    await this.call(() => this.client.send(new CancelStatementCommand({ Id: id }))).catch(() => undefined);
+  }
+
+  /**
+   * Runs the SQLs, in one transaction when there are several (BatchExecuteStatement), and waits
+   * for the end.
+   */
+  async run(sqls: readonly string[], options: StatementOptions = {}): Promise<FinishedStatement> {
+    if (sqls.length === 0) throw new Error('no SQL to run');
+    if (sqls.length > MAX_BATCH_SQLS) throw new Error(`one Data API batch holds at most ${MAX_BATCH_SQLS} statements, got ${sqls.length}`);
+    const { signal, tracker } = options;
+    signal?.throwIfAborted();
+    const key = createHash('sha256').update(JSON.stringify(sqls)).digest('hex').slice(0, 20);
+    let id = await this.reattach(tracker?.find(key), signal);
+    if (id === undefined) {
+      id = await this.submit(sqls, signal);
+      tracker?.record(key, id);
+    }
+    return this.wait(id, options);
+  }
+
+  /** An earlier attempt's statement, if it can still count: running, finished, or failed for good. */
+  private async reattach(id: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+    if (id === undefined) return undefined;
+    let described: DescribeStatementResponse;
+    try {
+      described = await this.describe(id, signal);
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
+    if (described.Status === 'ABORTED') return undefined;
+    if (described.Status === 'FAILED' && TRANSIENT_FAILURE.test(described.Error ?? '')) return undefined;
+    return id;
+  }
+
+  private async wait(id: string, options: StatementOptions): Promise<FinishedStatement> {
+    const { signal, tracker } = options;
+    let pause = 50;
+    for (;;) {
+      if (signal?.aborted) {
+        await this.cancel(id);
+        throw signal.reason;
+      }
+      const described = await this.describe(id).catch(async (err: unknown) => {
+        if (signal?.aborted) await this.cancel(id);
+        throw err;
+      });
+      switch (described.Status) {
+        case 'FINISHED':
+          return {
+            id,
+            subs: (described.SubStatements ?? [described]).map((s) => ({
+              id: s.Id ?? id,
+              resultRows: Number(s.ResultRows ?? 0),
+              queryId: Number(s.RedshiftQueryId ?? 0),
+              hasResultSet: s.HasResultSet ?? false,
+            })),
+          };
+        case 'FAILED': {
+          const message = described.Error ?? `statement ${id} failed`;
+          if (TRANSIENT_FAILURE.test(message)) throw new Error(`Redshift statement ${id} failed: ${message}`);
+          throw new StatementFailedError(message, described);
+        }
+        case 'ABORTED':
+          throw new Error(`Redshift statement ${id} was aborted`);
+      }
+      tracker?.waiting();
+      try {
+        await sleep(pause, signal);
+      } catch {
+        // Aborted: cancelled at the top of the loop.
+      }
+      pause = Math.min(pause * 1.5, 1000);
+    }
+  }
+
+  /** Every row of a finished statement's result, page by page. */
+  async rows(id: string, signal?: AbortSignal): Promise<Row[]> {
+    const rows: Row[] = [];
+    let token: string | undefined;
+    let columns: ColumnMetadata[] = [];
+    do {
+      const page = await this.call(
+        () => this.client.send(new GetStatementResultCommand({ Id: id, NextToken: token }), { abortSignal: signal }),
+        signal,
+      );
+      if (page.ColumnMetadata) columns = page.ColumnMetadata;
+      for (const record of page.Records ?? []) {
+        const row: Row = {};
+        record.forEach((field, i) => (row[columns[i]?.name ?? `column${i + 1}`] = cellValue(field, columns[i])));
+        rows.push(row);
+      }
+      token = page.NextToken;
+    } while (token);
+    return rows;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

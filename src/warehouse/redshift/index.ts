@@ -1,0 +1,2 @@
+export { RedshiftWarehouse } from './warehouse';
+export { parseRedshiftUri, type RedshiftSettings } from './uri';

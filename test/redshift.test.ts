@@ -1,0 +1,285 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import type { etlRun } from '../src/workflows/etl';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { dumpStarTables } from './support/tables';
+
+let temporal: TestTemporal;
+let pg: PgServer;
+let s3: S3Server;
+const BUCKET = 'sparkify-raw';
+const S3_SOURCE = `s3://${BUCKET}/udacity`;
+const emulators: RedshiftEmulator[] = [];
+
+beforeAll(async () => {
+  // The Data API client signs with the standard credential chain; the emulator accepts any key.
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
+  await uploadDirectory(s3, SAMPLE_DIR, BUCKET, 'udacity/');
+});
+
+afterAll(async () => {
+  for (const e of emulators) await e.stop();
+  await temporal?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+});
+
+/** A fresh database behind a fresh emulator, and the warehouse URI that reaches it. */
+async function newRedshift(params: Record<string, string> = {}): Promise<{ emulator: RedshiftEmulator; uri: string }> {
+  const emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'rs'), s3: s3.settings });
+  emulators.push(emulator);
+  const query = new URLSearchParams({
+    dbUser: 'etl',
+    region: 'us-east-1',
+    iamRole: 'arn:aws:iam::123456789012:role/sparkify-copy',
+    endpoint: emulator.endpoint,
+    ...params,
+  });
+  return { emulator, uri: `redshift-data://cluster/sparkify/dev?${query}` };
+}
+
+const COPY_EVENTS = /^COPY copy_events /;
+
+describe('the ETL workflow on Redshift (Data API emulator, loopback S3, real Temporal)', () => {
+  test('the real sample from S3 gives star tables identical to the PostgreSQL warehouse', async () => {
+    const { emulator, uri } = await newRedshift();
+    const pgUrl = await createTestDatabase(pg.url, 'etl');
+    const worker = await temporal.worker({ s3: s3.settings });
+    const [redshiftSummary, postgresSummary] = await worker.during(() =>
+      Promise.all([
+        worker.start({ source: S3_SOURCE, warehouse: uri }).then((h) => h.result()),
+        worker.start({ source: S3_SOURCE, warehouse: pgUrl }).then((h) => h.result()),
+      ]),
+    );
+    const redshift = new RedshiftWarehouse(parseRedshiftUri(uri));
+    const postgres = new PostgresWarehouse(pgUrl);
+    try {
+      const [fromRedshift, fromPostgres] = await Promise.all([dumpStarTables(redshift), dumpStarTables(postgres)]);
+      expect(fromRedshift.songplays.length).toBeGreaterThan(6000);
+      expect(fromRedshift).toEqual(fromPostgres);
+    } finally {
+      await Promise.all([redshift.close(), postgres.close()]);
+    }
+    // Staged by one COPY per kind through a manifest, not through this process.
+    expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
+    expect(emulator.submissionCount(/^COPY copy_songs /)).toBe(1);
+    expect(redshiftSummary.staging.events).toMatchObject({ recordsRead: 8056, recordsStaged: 8056, recordsRejected: 0, files: 30 });
+    expect(redshiftSummary.staging.songs).toMatchObject({ recordsRead: 71, recordsStaged: 71, recordsRejected: 0, files: 71 });
+    expect(redshiftSummary.staging.events.bytes).toBe(postgresSummary.staging.events.bytes);
+    expect(redshiftSummary.matches).toEqual(postgresSummary.matches);
+    expect(redshiftSummary.tables).toEqual(postgresSummary.tables);
+    expect(redshiftSummary.checks.map((c) => [c.name, c.status])).toEqual(postgresSummary.checks.map((c) => [c.name, c.status]));
+  });
+});
+
+
+/** A small data set: two days of the sample's logs and three song files, with optional damage. */
+function smallDataSet(damage?: (eventsOfNov2: string[]) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-rs-'));
+  const copy = (key: string, edit?: (lines: string[]) => void): void => {
+    const lines = fs.readFileSync(path.join(SAMPLE_DIR, key), 'utf8').split('\n');
+    edit?.(lines);
+    fs.mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+    fs.writeFileSync(path.join(dir, key), lines.join('\n'));
+  };
+  copy('log_data/2018/11/2018-11-02-events.json', damage);
+  copy('log_data/2018/11/2018-11-03-events.json');
+  for (const f of fs.readdirSync(path.join(SAMPLE_DIR, 'song_data/A/A/A')).slice(0, 3)) copy(`song_data/A/A/A/${f}`);
+  return dir;
+}
+
+async function uploadSmall(name: string, damage?: (lines: string[]) => void): Promise<string> {
+  const dir = smallDataSet(damage);
+  try {
+    await uploadDirectory(s3, dir, BUCKET, `${name}/`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return `s3://${BUCKET}/${name}`;
+}
+
+/** Line 3 of 2018-11-02's log with an itemInSession that is not a number. */
+const BAD_LINE = 3;
+function damageLine(lines: string[]): void {
+  lines[BAD_LINE - 1] = lines[BAD_LINE - 1].replace(/"itemInSession":\d+/, '"itemInSession":"third"');
+  if (!lines[BAD_LINE - 1].includes('"third"')) throw new Error('the sample line has no itemInSession to damage');
+}
+
+describe('bad records in a COPY', () => {
+  let source: string;
+  beforeAll(async () => {
+    source = await uploadSmall('damaged', damageLine);
+  });
+
+  test('with MAXERROR 0 the run fails, without retry, naming file, line, column and reason', async () => {
+    const { emulator, uri } = await newRedshift({ maxError: '0' });
+    const worker = await temporal.worker({ s3: s3.settings });
+    const error = await worker.run({ source, warehouse: uri, maxRejectRate: 0.5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const activity = (error as WorkflowFailedError).cause as { activityType?: string; cause?: { message: string; nonRetryable?: boolean } };
+    expect(activity.activityType).toBe('stageEvents');
+    expect(activity.cause?.nonRetryable).toBe(true);
+    expect(activity.cause?.message).toContain(`log_data/2018/11/2018-11-02-events.json:${BAD_LINE} column iteminsession`);
+    expect(activity.cause?.message).toMatch(/Invalid digit/);
+    expect(activity.cause?.message).toContain('MAXERROR 0');
+    expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
+  });
+
+  test('with a higher MAXERROR the run succeeds and reports the rejected record', async () => {
+    const { uri } = await newRedshift({ maxError: '10' });
+    const worker = await temporal.worker({ s3: s3.settings });
+    const summary = await worker.run({ source, warehouse: uri, maxRejectRate: 0.5 });
+    const good = fs.readFileSync(path.join(SAMPLE_DIR, 'log_data/2018/11/2018-11-02-events.json'), 'utf8').split('\n').filter((l) => l.trim()).length +
+      fs.readFileSync(path.join(SAMPLE_DIR, 'log_data/2018/11/2018-11-03-events.json'), 'utf8').split('\n').filter((l) => l.trim()).length - 1;
+    expect(summary.staging.events).toMatchObject({ recordsRead: good + 1, recordsStaged: good, recordsRejected: 1 });
+    expect(summary.rejected.count).toBe(1);
+    expect(summary.rejected.samples).toEqual([
+      { sourceKey: 'log_data/2018/11/2018-11-02-events.json', sourceLine: BAD_LINE, reason: expect.stringMatching(/^column iteminsession \(int4\): Invalid digit/) },
+    ]);
+    // records read = staged + rejected holds, so the reconciliation check passes.
+    expect(summary.checks.find((c) => c.name === 'staging_events reconciles with source')?.status).toBe('pass');
+    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    try {
+      const rejected = await warehouse.query(`SELECT kind, source_key, source_line, reason FROM etl_rejected_records WHERE run_id = '${summary.runId}'`);
+      expect(rejected).toEqual([{ kind: 'events', source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: BAD_LINE, reason: summary.rejected.samples[0].reason }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
+describe('the Data API answering busy', () => {
+  test('throttling and the active-statement quota are waited out and the run completes', async () => {
+    const source = await uploadSmall('throttled');
+    const { emulator, uri } = await newRedshift();
+    // Submissions refused first (the SDK does not retry this one), then every call throttled,
+    // more times in a row than the SDK's own three attempts absorb.
+    emulator.injectThrottling(4, 'ActiveStatementsExceededException');
+    emulator.hold(COPY_EVENTS);
+    const worker = await temporal.worker({ s3: s3.settings });
+    const summary = await worker.during(async () => {
+      const handle = await worker.start({ source, warehouse: uri });
+      await emulator.waitUntilHeld(COPY_EVENTS);
+      emulator.injectThrottling(8, 'ThrottlingException');
+      emulator.release(COPY_EVENTS);
+      return handle.result();
+    });
+    expect(summary.staging.events.recordsRejected).toBe(0);
+    expect(summary.staging.events.recordsStaged).toBe(summary.staging.events.recordsRead);
+    expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
+  });
+});
+
+describe('cancelling a run', () => {
+  test('cancels the statement in flight (CancelStatement)', async () => {
+    const source = await uploadSmall('cancelled');
+    const { emulator, uri } = await newRedshift();
+    emulator.hold(COPY_EVENTS);
+    const worker = await temporal.worker({ s3: s3.settings });
+    const { outcome, statement } = await worker.during(async () => {
+      const handle = await worker.start({ source, warehouse: uri, heartbeatTimeout: '2s' });
+      const id = await emulator.waitUntilHeld(COPY_EVENTS);
+      await handle.cancel();
+      const held = emulator.statement(id)!;
+      // Ends only when cancelled: the hold is never released.
+      await held.done;
+      return { outcome: await handle.result().catch((e: unknown) => e), statement: held };
+    });
+    expect(statement.cancelRequested).toBe(true);
+    expect(statement.status).toBe('ABORTED');
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect(String((outcome as WorkflowFailedError).cause?.name)).toMatch(/Cancelled/);
+  });
+});
+
+describe('a worker killed during a COPY', () => {
+  const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+  const workers: ChildProcess[] = [];
+
+  beforeAll(() => {
+    // The worker runs as `bin/sparkify.js` over dist/, so it must be built from the current source.
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  });
+
+  afterAll(() => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  });
+
+  function startWorkerProcess(taskQueue: string): ChildProcess {
+    const child = spawn(process.execPath, [BIN, 'worker', '--temporal', temporal.server.address], {
+      env: {
+        ...process.env,
+        TEMPORAL_NAMESPACE: temporal.server.namespace,
+        SPARKIFY_TASK_QUEUE: taskQueue,
+        SPARKIFY_S3_ENDPOINT: s3.settings.endpoint,
+        AWS_ACCESS_KEY_ID: s3.settings.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.settings.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        SPARKIFY_LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.push(child);
+    return child;
+  }
+
+  /** Resolves once the activity's last recorded heartbeat names the statement. */
+  async function heartbeatNames(handle: WorkflowHandle<typeof etlRun>, statementId: string): Promise<void> {
+    for (;;) {
+      const description = await handle.describe();
+      for (const pending of description.raw.pendingActivities ?? []) {
+        const payloads = pending.heartbeatDetails?.payloads ?? [];
+        if (payloads.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(statementId))) return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  test('the next worker re-attaches to the COPY, which runs exactly once, and the run completes', async () => {
+    const { emulator, uri } = await newRedshift();
+    emulator.hold(COPY_EVENTS);
+    const taskQueue = `rs-kill-${Date.now()}`;
+    const first = startWorkerProcess(taskQueue);
+    const handle = await temporal.client.workflow.start<typeof etlRun>('etlRun', {
+      taskQueue,
+      workflowId: `rs-kill-${Date.now()}`,
+      args: [{ source: S3_SOURCE, warehouse: uri, heartbeatTimeout: '3s' }],
+    });
+    const copyId = await emulator.waitUntilHeld(COPY_EVENTS, 150_000);
+    await heartbeatNames(handle, copyId);
+    const exited = new Promise((resolve) => first.once('exit', resolve));
+    first.kill('SIGKILL');
+    await exited;
+
+    startWorkerProcess(taskQueue);
+    emulator.release(COPY_EVENTS);
+    const summary = await handle.result();
+
+    expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
+    expect(summary.staging.events).toMatchObject({ recordsRead: 8056, recordsStaged: 8056, recordsRejected: 0 });
+    const history = await handle.fetchHistory();
+    const stageAttempts = (history.events ?? []).filter(
+      (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1,
+    );
+    // The COPY's activity ran again (on the second worker) and attached to the same statement.
+    expect(stageAttempts.length).toBeGreaterThanOrEqual(1);
+    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    try {
+      const [{ n }] = await warehouse.query(`SELECT COUNT(*) AS n FROM staging_events WHERE run_id = '${summary.runId}'`);
+      expect(n).toBe(8056);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
