@@ -1,0 +1,153 @@
+import { ConfigError, parseWarehouseUri } from '../src/config';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { MAX_STATEMENT_BYTES } from '../src/warehouse/redshift/append';
+import { DataApi } from '../src/warehouse/redshift/dataApi';
+import { parseRedshiftUri, type RedshiftSettings } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { StatementTracker } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+describe('redshift-data:// URIs', () => {
+  test('a cluster with a database user, and every optional parameter', () => {
+    const config = parseWarehouseUri(
+      'redshift-data://cluster/analytics-1/sparkify?dbUser=etl&region=eu-west-1&iamRole=arn:aws:iam::123456789012:role/copy' +
+        '&maxError=10&s3Region=us-west-2&staging=s3://etl-work/sparkify&endpoint=https://vpce-1.redshift-data.eu-west-1.vpce.amazonaws.com',
+    );
+    expect(config).toMatchObject({
+      kind: 'redshift',
+      settings: {
+        target: { kind: 'cluster', clusterIdentifier: 'analytics-1', dbUser: 'etl' },
+        database: 'sparkify',
+        region: 'eu-west-1',
+        iamRole: 'arn:aws:iam::123456789012:role/copy',
+        maxError: 10,
+        s3Region: 'us-west-2',
+        staging: 's3://etl-work/sparkify/',
+        endpoint: 'https://vpce-1.redshift-data.eu-west-1.vpce.amazonaws.com',
+      },
+    });
+  });
+
+  test('a Serverless workgroup with or without a secret; defaults', () => {
+    expect(parseRedshiftUri('redshift-data://workgroup/etl/dev')).toEqual({
+      target: { kind: 'workgroup', workgroupName: 'etl', secretArn: undefined },
+      database: 'dev',
+      iamRole: 'default',
+      maxError: 0,
+      region: undefined,
+      endpoint: undefined,
+      s3Region: undefined,
+      staging: undefined,
+    });
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sparkify-etl-AbCdEf';
+    expect(parseRedshiftUri(`redshift-data://workgroup/etl/dev?secretArn=${arn}`).target).toEqual({ kind: 'workgroup', workgroupName: 'etl', secretArn: arn });
+  });
+
+  test.each([
+    ['redshift-data://warehouse/x/dev?dbUser=a', /"cluster" or "workgroup"/],
+    ['redshift-data://cluster/x?dbUser=a', /database is missing/],
+    ['redshift-data://cluster/x/dev', /exactly one of the parameters "dbUser" and "secretArn"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&secretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:s', /exactly one/],
+    ['redshift-data://workgroup/x/dev?dbUser=a', /parameter "dbUser" is for clusters/],
+    ['redshift-data://cluster/x/dev?dbUser=a&maxError=-1', /parameter "maxError"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&iamRole=copy-role', /parameter "iamRole"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&region=Europe', /parameter "region"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&staging=/tmp/x', /parameter "staging"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&endpoint=localhost:1', /parameter "endpoint"/],
+    ['redshift-data://workgroup/x/dev?secretArn=my-secret', /parameter "secretArn"/],
+    ['redshift-data://cluster/x/dev?dbUser=a&dbuser=b', /unknown parameter "dbuser"/],
+  ])('%s is a ConfigError naming what is wrong', (uri, message) => {
+    expect(() => parseWarehouseUri(uri, '--warehouse')).toThrow(ConfigError);
+    expect(() => parseWarehouseUri(uri, '--warehouse')).toThrow(message);
+    expect(() => parseWarehouseUri(uri, '--warehouse')).toThrow(/^--warehouse: /);
+  });
+});
+
+describe('the Redshift warehouse against the Data API emulator', () => {
+  let pg: PgServer;
+  let s3: S3Server;
+  let emulator: RedshiftEmulator;
+  let settings: RedshiftSettings;
+  let warehouse: RedshiftWarehouse;
+
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+    [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+    emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'rsw'), s3: s3.settings, pageSize: 7 });
+    settings = parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`);
+    warehouse = new RedshiftWarehouse(settings);
+  });
+
+  afterAll(async () => {
+    await warehouse?.close();
+    await emulator?.stop();
+    await Promise.all([pg?.stop(), s3?.stop()]);
+  });
+
+  test('the schema with its distribution and sort keys is accepted, and queries page through results', async () => {
+    const ddl = ['staging_events', 'songplays', 'users', 'time', 'etl_tables'].flatMap((f) => sqlStatements(`schema/${f}`, 'redshift'));
+    expect(ddl.join('\n')).toContain('DISTSTYLE KEY DISTKEY(user_id) SORTKEY(start_time)');
+    expect(ddl.join('\n')).toContain('DISTSTYLE ALL SORTKEY(user_id)');
+    await warehouse.execute(ddl);
+    const rows = await warehouse.query(
+      "SELECT n, n * 0.5 AS half, CAST('2018-11-01 21:01:46.796' AS TIMESTAMP) AS at, CAST(n AS VARCHAR) AS label FROM generate_series(1, 20) AS n ORDER BY n",
+    );
+    expect(rows).toHaveLength(20);
+    expect(rows[19]).toEqual({ n: 20, half: 10, at: '2018-11-01T21:01:46.796Z', label: '20' });
+  });
+
+  test('a failed statement is a SqlError with the server\'s message', async () => {
+    await expect(warehouse.query('SELECT no_such_column FROM users')).rejects.toMatchObject({ name: 'SqlError', message: /no_such_column/ });
+  });
+
+  test('appendRows splits rows into INSERTs within the statement limit, in one batch with deleteFirst, and is idempotent', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ['run-a', 'songs', `song_data/A/B/C/TR${String(i).padStart(6, '0')}.json`, `"etag-${i}" O'Brien`, i]);
+    const append = () =>
+      warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, { deleteFirst: "DELETE FROM etl_run_files WHERE run_id = 'run-a'" });
+    expect(await append()).toBe(3000);
+    expect(await append()).toBe(3000);
+    const inserts = [...emulator.submissions().keys()].filter((sql) => sql.startsWith('INSERT INTO "etl_run_files"'));
+    expect(inserts.length).toBeGreaterThan(1);
+    for (const sql of inserts) expect(Buffer.byteLength(sql)).toBeLessThanOrEqual(MAX_STATEMENT_BYTES);
+    const [summary] = await warehouse.query("SELECT COUNT(*) AS n, SUM(size) AS total, MAX(etag) AS etag FROM etl_run_files WHERE run_id = 'run-a'");
+    expect(summary).toEqual({ n: 3000, total: (2999 * 3000) / 2, etag: `"etag-999" O'Brien` });
+  });
+
+  test('with a tracker that knows the statement, a retried call attaches to it instead of submitting again', async () => {
+    const api = new DataApi(settings);
+    const sql = "INSERT INTO etl_runs (run_id, status) VALUES ('tracked', 'completed')";
+    const ids: Record<string, string> = {};
+    const tracker = (): StatementTracker => ({ find: (key) => ids[key], record: (key, id) => (ids[key] = id), waiting: () => undefined });
+    try {
+      emulator.hold(/'tracked'/);
+      const first = api.run([sql], { tracker: tracker() });
+      const held = await emulator.waitUntilHeld(/'tracked'/);
+      expect(Object.values(ids)).toEqual([held]);
+      // A second attempt while the first still runs: the same statement, not a new one.
+      const second = api.run([sql], { tracker: tracker() });
+      emulator.release();
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.id).toBe(held);
+      expect(b.id).toBe(held);
+      expect(emulator.submissionCount(sql)).toBe(1);
+      expect(await warehouse.query("SELECT COUNT(*) AS n FROM etl_runs WHERE run_id = 'tracked'")).toEqual([{ n: 1 }]);
+    } finally {
+      api.close();
+    }
+  });
+
+  test('aborting a call cancels its statement on the server', async () => {
+    emulator.hold(/'aborted'/);
+    const controller = new AbortController();
+    const call = warehouse.execute("INSERT INTO etl_runs (run_id) VALUES ('aborted')", { signal: controller.signal });
+    const id = await emulator.waitUntilHeld(/'aborted'/);
+    controller.abort(new Error('cancelled by the test'));
+    await expect(call).rejects.toThrow('cancelled by the test');
+    await emulator.statement(id)!.done;
+    expect(emulator.statement(id)!.status).toBe('ABORTED');
+    emulator.release();
+  });
+});
