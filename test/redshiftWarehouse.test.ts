@@ -116,6 +116,23 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     expect(summary).toEqual({ n: 3000, total: (2999 * 3000) / 2, etag: `"etag-999" O'Brien` });
   });
 
+  test('an append too big for one batch goes through a buffer table and still replaces in one transaction', async () => {
+    const rows = (run: string) =>
+      Array.from({ length: 60_000 }, (_, i) => [run, 'events', `log_data/2018/11/2018-11-${String((i % 30) + 1).padStart(2, '0')}-events.json#${i}`, 'x'.repeat(20), i]);
+    const append = (run: string) =>
+      warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows(run), {
+        deleteFirst: `DELETE FROM etl_run_files WHERE run_id = '${run}'`,
+      });
+    expect(await append('run-big')).toBe(60_000);
+    expect(await append('run-big')).toBe(60_000);
+    expect(await warehouse.query("SELECT COUNT(*) AS n, COUNT(DISTINCT source_key) AS keys FROM etl_run_files WHERE run_id = 'run-big'")).toEqual([
+      { n: 60_000, keys: 60_000 },
+    ]);
+    const buffers = await warehouse.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name LIKE 'etl_append_%'");
+    expect(buffers).toEqual([{ n: 0 }]);
+    expect(emulator.submissionCount(/^INSERT INTO "etl_append_[0-9a-f]+"/)).toBeGreaterThan(40);
+  });
+
   test('with a tracker that knows the statement, a retried call attaches to it instead of submitting again', async () => {
     const api = new DataApi(settings);
     const sql = "INSERT INTO etl_runs (run_id, status) VALUES ('tracked', 'completed')";

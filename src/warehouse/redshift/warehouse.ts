@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
 import { sqlLiteral } from '../sql';
@@ -9,7 +10,7 @@ import type {
   StatementOptions,
   Warehouse,
 } from '../types';
-import { appendStatements } from './append';
+import { insertChunks, quoteIdent } from './append';
 import { copyBatch, deleteStaged, eventJsonPaths, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -48,23 +49,47 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     return finished.subs[0].hasResultSet ? this.api.rows(finished.id, options?.signal) : [];
   }
 
-  /** Multi-row INSERTs within the Data API's statement size, in one batch with `deleteFirst`. */
+  /**
+   * Multi-row INSERTs within the Data API's statement size, in one batch with `deleteFirst` when
+   * they fit (40 SQLs). Larger appends fill a buffer table over several batches first; a last batch
+   * then runs `deleteFirst` and moves the rows, so the target still changes in one transaction.
+   */
   async appendRows(
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
     options?: StatementOptions & { deleteFirst?: string },
   ): Promise<number> {
-    const { statements, count } = await appendStatements(table, columns, rows);
-    const sqls = [...(options?.deleteFirst ? [options.deleteFirst] : []), ...statements];
-    if (sqls.length > MAX_BATCH_SQLS) {
-      throw new Error(
-        `appending ${count} rows to ${table} needs ${sqls.length} statements, more than one Data API batch (${MAX_BATCH_SQLS}) ` +
-          'holds in one transaction; stage large inputs from S3 (server-side COPY) instead',
-      );
+    const chunks = await insertChunks(table, columns, rows);
+    const deleteFirst = options?.deleteFirst ? [options.deleteFirst] : [];
+    const direct = chunks.into(table);
+    if (deleteFirst.length + direct.length <= MAX_BATCH_SQLS) {
+      await this.execute([...deleteFirst, ...direct], options);
+      return chunks.count;
     }
-    await this.execute(sqls, options);
-    return count;
+    // Named after the append, so a retried attempt replaces its own leftover buffer.
+    const buffer = `etl_append_${createHash('sha256').update(`${table}\n${options?.deleteFirst ?? ''}`).digest('hex').slice(0, 16)}`;
+    const inserts = chunks.into(buffer);
+    const setup = [`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`, `CREATE TABLE ${quoteIdent(buffer)} (LIKE ${quoteIdent(table)})`];
+    let batch = setup;
+    for (const insert of inserts) {
+      if (batch.length === MAX_BATCH_SQLS) {
+        await this.execute(batch, options);
+        batch = [];
+      }
+      batch.push(insert);
+    }
+    await this.execute(batch, options);
+    const columnList = columns.map(quoteIdent).join(', ');
+    await this.execute(
+      [
+        ...deleteFirst,
+        `INSERT INTO ${quoteIdent(table)} (${columnList}) SELECT ${columnList} FROM ${quoteIdent(buffer)}`,
+        `DROP TABLE ${quoteIdent(buffer)}`,
+      ],
+      options,
+    );
+    return chunks.count;
   }
 
   async stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult> {
