@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { describeSource, parseSourceUri, redactUri } from '../config';
+import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
 import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
 import type {
   CheckDefinition,
@@ -13,7 +13,7 @@ import type {
   RunWindow,
   StageResult,
 } from '../etl/types';
-import { buildInsights, DEFAULT_REPORT_DIR, renderHtml, reportFileName, writeHtmlReport } from '../insights';
+import { buildInsights, defaultReportDir, renderHtml, reportFileName, writeHtmlReport } from '../insights';
 import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
@@ -297,7 +297,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
       const report = await buildInsights(await warehouseFor(ref), ref.window);
       return writeHtmlReport(renderHtml(report), {
-        to: ref.reportTo || DEFAULT_REPORT_DIR,
+        to: ref.reportTo || defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse))),
         fileName: reportFileName(ref.workflowId),
         s3: resources.options.s3,
       });

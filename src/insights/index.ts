@@ -9,7 +9,7 @@ import { renderTerminal } from './terminal';
 export type { InsightReport } from './model';
 export type { InsightData } from './queries';
 export { renderHtml, renderTerminal };
-export { DEFAULT_REPORT_DIR, reportFileName, resolveReportDestination, writeHtmlReport } from './write';
+export { DEFAULT_REPORT_DIR, defaultReportDir, reportFileName, resolveReportDestination, writeHtmlReport } from './write';
 
 export type InsightFormat = 'table' | 'json' | 'html';
 export const INSIGHT_FORMATS: readonly InsightFormat[] = ['table', 'json', 'html'];

@@ -9,9 +9,15 @@ export function share(part: number, whole: number): number {
   return whole === 0 ? 0 : part / whole;
 }
 
-/** A share as a percentage; small non-zero shares keep two decimals so they do not read as 0. */
-export function percent(value: number, digits = value > 0 && value < 0.01 ? 2 : 1): string {
-  return `${(value * 100).toFixed(digits)}%`;
+/**
+ * A share as a percentage. Unless told the decimals, a share that is neither none nor all gets up
+ * to three, so it never reads as 0% or 100%.
+ */
+export function percent(value: number, digits?: number): string {
+  let d = digits ?? 1;
+  const misleading = () => value > 0 && value < 1 && ['0', '100'].includes(String(Number((value * 100).toFixed(d))));
+  while (digits === undefined && d < 3 && misleading()) d++;
+  return `${(value * 100).toFixed(d)}%`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -1,11 +1,19 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseSourceUri } from '../config';
+import { parseSourceUri, type WarehouseConfig } from '../config';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 
-/** Where reports go when a run names no place: beside the local warehouse, under .sparkify/. */
+/** Where reports go when a run names no place and the warehouse is not a local file. */
 export const DEFAULT_REPORT_DIR = '.sparkify/reports';
+
+/**
+ * A run's report goes beside its DuckDB file when it has one (`.sparkify/reports/` for the
+ * quickstart warehouse), else into `.sparkify/reports/` under the worker's directory.
+ */
+export function defaultReportDir(warehouse: WarehouseConfig): string {
+  return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:' ? path.join(path.dirname(warehouse.path), 'reports') : DEFAULT_REPORT_DIR;
+}
 
 /** A file name from a workflow id (which may hold characters a file system dislikes). */
 export function reportFileName(id: string): string {
