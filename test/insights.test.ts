@@ -7,12 +7,15 @@ import type { RunSummary } from '../src/etl/types';
 import { buildInsights, type InsightData } from '../src/insights';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { viewReport } from './support/insightBrowser';
 import { expectedInsights } from './support/insightExpectations';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -22,6 +25,9 @@ let duckFile: string;
 let duckRun: RunSummary;
 let pgUrl: string;
 let pgRun: RunSummary;
+let redshift: RedshiftEmulator;
+let redshiftUri: string;
+let redshiftRun: RunSummary;
 const REPORT_BUCKET = 'sparkify-reports';
 const SCREENSHOT = path.resolve(__dirname, '../docs/insights.png');
 const BIN = path.resolve(__dirname, '../bin/sparkify.js');
@@ -49,16 +55,30 @@ beforeAll(async () => {
   pgUrl = await createTestDatabase(pg.url, 'insights');
   const w2 = await temporal.worker({ s3: s3.settings });
   pgRun = await w2.run({ source: 's3://sparkify-raw/udacity', warehouse: pgUrl, reportTo: `s3://${REPORT_BUCKET}/runs` }, 'insights-postgres');
+
+  // And into Redshift through the Data API emulator (the Redshift dialect of every insight query).
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  redshift = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'insights_rs'), s3: s3.settings });
+  const query = new URLSearchParams({ dbUser: 'etl', region: 'us-east-1', iamRole: 'arn:aws:iam::123456789012:role/sparkify-copy', endpoint: redshift.endpoint });
+  redshiftUri = `redshift-data://cluster/sparkify/dev?${query}`;
+  const w3 = await temporal.worker({ s3: s3.settings });
+  redshiftRun = await w3.run({ source: 's3://sparkify-raw/udacity', warehouse: redshiftUri, reportTo: `s3://${REPORT_BUCKET}/redshift` }, 'insights-redshift');
 });
 
 afterAll(async () => {
+  await redshift?.stop();
   await temporal?.stop();
   await Promise.all([pg?.stop(), s3?.stop()]);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function withWarehouse<T>(kind: 'duckdb' | 'postgres', fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const warehouse = kind === 'duckdb' ? await DuckDbWarehouse.open(duckFile) : new PostgresWarehouse(pgUrl);
+type Engine = 'duckdb' | 'postgres' | 'redshift';
+const ENGINES: Engine[] = ['duckdb', 'postgres', 'redshift'];
+
+async function withWarehouse<T>(kind: Engine, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse =
+    kind === 'duckdb' ? await DuckDbWarehouse.open(duckFile) : kind === 'postgres' ? new PostgresWarehouse(pgUrl) : new RedshiftWarehouse(parseRedshiftUri(redshiftUri));
   try {
     return await fn(warehouse);
   } finally {
@@ -97,14 +117,14 @@ function expectMatchesRawFiles(data: InsightData, window: { from: string; to: st
 }
 
 describe('insights on the real sample', () => {
-  test.each(['duckdb', 'postgres'] as const)('every insight from %s equals what the raw files say', async (kind) => {
+  test.each(ENGINES)('every insight from %s equals what the raw files say', async (kind) => {
     const data = await withWarehouse(kind, async (w) => (await buildInsights(w, null)).data);
     expect(data.content.plays).toBeGreaterThan(6000);
     expect(data.revenue.levelChanges.reduce((s, d) => s + d.submitUpgrades, 0)).toBeGreaterThan(0);
     expectMatchesRawFiles(data, null);
   });
 
-  test.each(['duckdb', 'postgres'] as const)('a window on %s counts only its days (level changes still see the events before it)', async (kind) => {
+  test.each(ENGINES)('a window on %s counts only its days (level changes still see the events before it)', async (kind) => {
     const window = { from: '2018-11-10', to: '2018-11-20' };
     const data = await withWarehouse(kind, async (w) => (await buildInsights(w, window)).data);
     expect(data.activity.daily.map((d) => d.day)).toEqual(Array.from({ length: 11 }, (_, i) => `2018-11-${10 + i}`));
@@ -112,7 +132,7 @@ describe('insights on the real sample', () => {
   });
 
   test('operations: each engine lists its run with the rows it loaded, its rejects and its checks', async () => {
-    for (const [kind, run] of [['duckdb', duckRun], ['postgres', pgRun]] as const) {
+    for (const [kind, run] of [['duckdb', duckRun], ['postgres', pgRun], ['redshift', redshiftRun]] as const) {
       const ops = await withWarehouse(kind, async (w) => (await buildInsights(w, null)).data.operations);
       expect(ops.runs).toEqual([
         {
@@ -156,7 +176,7 @@ describe('insights on the real sample', () => {
     }
   });
 
-  test('the run wrote its report as its last step: beside the DuckDB file by default, an S3 object for the PostgreSQL run', async () => {
+  test('the run wrote its report as its last step: beside the DuckDB file by default, S3 objects for the PostgreSQL and Redshift runs', async () => {
     expect(duckRun.report).toBe(path.join(tmp, 'reports', 'insights-duckdb.html'));
     const local = fs.readFileSync(duckRun.report!, 'utf8');
     expect(local).toMatch(/^<!doctype html>/);
@@ -170,6 +190,9 @@ describe('insights on the real sample', () => {
     expect(remote).toContain('Sparkify insights');
     // Both engines' reports carry the same figures (PostgreSQL's was built from its own tables).
     expect(headlineFigures(remote)).toEqual(headlineFigures(local));
+    expect(redshiftRun.report).toBe(`s3://${REPORT_BUCKET}/redshift/insights-redshift.html`);
+    const fromRedshift = await s3.client().send(new GetObjectCommand({ Bucket: REPORT_BUCKET, Key: 'redshift/insights-redshift.html' }));
+    expect(headlineFigures(await fromRedshift.Body!.transformToString())).toEqual(headlineFigures(local));
     expect(headlineFigures(local)[0]).toBe(expectedInsights(SAMPLE_DIR, null).content.plays.toLocaleString('en-US'));
   });
 
