@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../src/etl/types';
-import { buildInsights, type InsightData } from '../src/insights';
+import { buildInsights, renderHtml, type InsightData } from '../src/insights';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
@@ -174,6 +174,15 @@ describe('insights on the real sample', () => {
       expect(chart.yLabel).not.toBe('');
       expect(chart.takeaway).toMatch(/\.$/);
     }
+  });
+
+  test('a window without plays: every chart says so, and the HTML holds no NaN or Infinity', async () => {
+    const report = await withWarehouse('duckdb', (w) => buildInsights(w, { from: '2019-01-01', to: '2019-01-31' }));
+    const playCharts = report.sections.filter((s) => s.id !== 'operations').flatMap((s) => s.charts);
+    for (const chart of playCharts) expect({ id: chart.id, takeaway: chart.takeaway }).toEqual({ id: chart.id, takeaway: expect.stringMatching(/^No (plays|events) in this window\.$/) });
+    const html = renderHtml(report);
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    expect(html).toContain('No data in this window');
   });
 
   test('the run wrote its report as its last step: beside the DuckDB file by default, S3 objects for the PostgreSQL and Redshift runs', async () => {

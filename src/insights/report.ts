@@ -92,9 +92,11 @@ function content(data: InsightData): Section {
       categories: c.topSongs.map((s) => `${s.title}${s.artist ? ` — ${s.artist}` : ''}`),
       series: [{ name: 'Plays', values: c.topSongs.map((s) => s.plays) }],
       takeaway:
-        c.topSongs.length === 0
-          ? `No play was matched to a song; ${plural(c.unmatchedPlays, 'play')} could not be matched to the catalogue.`
-          : `"${c.topSongs[0].title}" leads with ${plural(c.topSongs[0].plays, 'play')}, but ${plural(c.unmatchedPlays, 'play')} (${percent(share(c.unmatchedPlays, c.plays))}) could not be matched to a song and count in no list.`,
+        c.plays === 0
+          ? NO_PLAYS
+          : c.topSongs.length === 0
+            ? `No play was matched to a song; ${plural(c.unmatchedPlays, 'play')} could not be matched to the catalogue.`
+            : `"${c.topSongs[0].title}" leads with ${plural(c.topSongs[0].plays, 'play')}, but ${plural(c.unmatchedPlays, 'play')} (${percent(share(c.unmatchedPlays, c.plays))}) could not be matched to a song and count in no list.`,
     },
     {
       id: 'top-artists',
@@ -105,9 +107,11 @@ function content(data: InsightData): Section {
       categories: c.topArtists.map((a) => a.name ?? a.artistId),
       series: [{ name: 'Plays', values: c.topArtists.map((a) => a.plays) }],
       takeaway:
-        c.topArtists.length === 0
-          ? `No play was matched to an artist; ${plural(c.unmatchedPlays, 'play')} had no match.`
-          : `${c.topArtists[0].name ?? c.topArtists[0].artistId} leads with ${plural(c.topArtists[0].plays, 'play')}; like the song list, this covers only the ${percent(matchedShare)} of plays that matched.`,
+        c.plays === 0
+          ? NO_PLAYS
+          : c.topArtists.length === 0
+            ? `No play was matched to an artist; ${plural(c.unmatchedPlays, 'play')} had no match.`
+            : `${c.topArtists[0].name ?? c.topArtists[0].artistId} leads with ${plural(c.topArtists[0].plays, 'play')}; like the song list, this covers only the ${percent(matchedShare)} of plays that matched.`,
     },
     {
       id: 'match-rate-per-day',
