@@ -108,17 +108,22 @@ async function uploadSmall(name: string, damage?: (lines: string[]) => void): Pr
   return `s3://${BUCKET}/${name}`;
 }
 
-/** Line 3 of 2018-11-02's log with an itemInSession that is not a number. */
+/**
+ * 2018-11-02's log with line 3's itemInSession not a number (COPY rejects it) and line 5 without
+ * a sessionId (COPY loads it; the client parser's rule, applied in SQL, rejects it).
+ */
 const BAD_LINE = 3;
-function damageLine(lines: string[]): void {
+const INCOMPLETE_LINE = 5;
+function damageLines(lines: string[]): void {
   lines[BAD_LINE - 1] = lines[BAD_LINE - 1].replace(/"itemInSession":\d+/, '"itemInSession":"third"');
-  if (!lines[BAD_LINE - 1].includes('"third"')) throw new Error('the sample line has no itemInSession to damage');
+  lines[INCOMPLETE_LINE - 1] = lines[INCOMPLETE_LINE - 1].replace(/"sessionId":\d+,/, '');
+  if (!lines[BAD_LINE - 1].includes('"third"') || lines[INCOMPLETE_LINE - 1].includes('sessionId')) throw new Error('the sample lines changed');
 }
 
 describe('bad records in a COPY', () => {
   let source: string;
   beforeAll(async () => {
-    source = await uploadSmall('damaged', damageLine);
+    source = await uploadSmall('damaged', damageLines);
   });
 
   test('with MAXERROR 0 the run fails, without retry, naming file, line, column and reason', async () => {
@@ -139,19 +144,27 @@ describe('bad records in a COPY', () => {
     const { uri } = await newRedshift({ maxError: '10' });
     const worker = await temporal.worker({ s3: s3.settings });
     const summary = await worker.run({ source, warehouse: uri, maxRejectRate: 0.5 });
-    const good = fs.readFileSync(path.join(SAMPLE_DIR, 'log_data/2018/11/2018-11-02-events.json'), 'utf8').split('\n').filter((l) => l.trim()).length +
-      fs.readFileSync(path.join(SAMPLE_DIR, 'log_data/2018/11/2018-11-03-events.json'), 'utf8').split('\n').filter((l) => l.trim()).length - 1;
-    expect(summary.staging.events).toMatchObject({ recordsRead: good + 1, recordsStaged: good, recordsRejected: 1 });
-    expect(summary.rejected.count).toBe(1);
+    const records = ['2018-11-02', '2018-11-03']
+      .map((d) => fs.readFileSync(path.join(SAMPLE_DIR, `log_data/2018/11/${d}-events.json`), 'utf8').split('\n').filter((l) => l.trim()).length)
+      .reduce((a, b) => a + b);
+    expect(summary.staging.events).toMatchObject({ recordsRead: records, recordsStaged: records - 2, recordsRejected: 2 });
+    expect(summary.rejected.count).toBe(2);
     expect(summary.rejected.samples).toEqual([
       { sourceKey: 'log_data/2018/11/2018-11-02-events.json', sourceLine: BAD_LINE, reason: expect.stringMatching(/^column iteminsession \(int4\): Invalid digit/) },
+      // COPY cannot say which file or line a loaded row came from.
+      { sourceKey: '', sourceLine: 0, reason: 'field "sessionId" is missing' },
     ]);
     // records read = staged + rejected holds, so the reconciliation check passes.
     expect(summary.checks.find((c) => c.name === 'staging_events reconciles with source')?.status).toBe('pass');
     const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
     try {
-      const rejected = await warehouse.query(`SELECT kind, source_key, source_line, reason FROM etl_rejected_records WHERE run_id = '${summary.runId}'`);
-      expect(rejected).toEqual([{ kind: 'events', source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: BAD_LINE, reason: summary.rejected.samples[0].reason }]);
+      const rejected = await warehouse.query(
+        `SELECT kind, source_key, source_line, reason FROM etl_rejected_records WHERE run_id = '${summary.runId}' ORDER BY source_key, source_line`,
+      );
+      expect(rejected).toEqual([
+        { kind: 'events', source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: BAD_LINE, reason: summary.rejected.samples[0].reason },
+        { kind: 'events', source_key: null, source_line: null, reason: 'field "sessionId" is missing' },
+      ]);
     } finally {
       await warehouse.close();
     }
