@@ -16,8 +16,11 @@ import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination,
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
+import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { registerBackfillCommand } from './backfill';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
+import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown } from './shutdown';
 import { openStack } from './temporalStack';
 
@@ -96,6 +99,7 @@ function buildProgram(ctx: () => Context): Command {
     .addOption(temporalOption())
     .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
     .option('--json', 'print the run summary as one JSON object on the last line')
+    .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")
     .action(async (flags) => {
       const { env, log } = ctx();
@@ -110,7 +114,7 @@ function buildProgram(ctx: () => Context): Command {
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { maxRejectRate: flags.maxRejectRate, reportTo },
+        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
     });
@@ -183,7 +187,7 @@ function buildProgram(ctx: () => Context): Command {
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
-        devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db') },
+        devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
         worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source ?? env.SPARKIFY_SOURCE, defaultWarehouse: warehouse },
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
@@ -275,6 +279,8 @@ function buildProgram(ctx: () => Context): Command {
       print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
     });
 
+  registerScheduleCommands(program, ctx);
+  registerBackfillCommand(program, ctx);
   return program;
 }
 

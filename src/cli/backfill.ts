@@ -1,0 +1,135 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { ConfigError, parseDate, parseWarehouseUri } from '../config';
+import { hasLedger, loadedDates } from '../activities/ledger';
+import { datesBetween } from '../etl/dates';
+import { backfillWorkflowIdFor } from '../etl/workflowIds';
+import { s3SettingsFromEnv } from '../source/s3Client';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { openWarehouse } from '../warehouse';
+import type { BackfillInput, BackfillResult, backfill } from '../workflows/backfill';
+import { RunFailedError, rootMessage } from './runEtl';
+import { dateRunInput, integerOption, print, type CliContext } from './schedule';
+import { openStack } from './temporalStack';
+import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+
+interface BackfillFlags {
+  from: string;
+  to: string;
+  concurrency: number;
+  onlyMissing?: boolean;
+  dryRun?: boolean;
+  newestFirst?: boolean;
+  datesPerRun: number;
+  temporal?: string;
+  source?: string;
+  warehouse?: string;
+  failOnEmpty?: boolean;
+  wait: boolean;
+  json?: boolean;
+}
+
+/** The dates a backfill would run: the range, in order, less those the ledger holds with --only-missing. */
+async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined): Promise<string[]> {
+  const dates = datesBetween(flags.from, flags.to);
+  if (flags.newestFirst) dates.reverse();
+  if (!flags.onlyMissing) return dates;
+  if (!warehouseUri) throw new ConfigError('--only-missing reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)');
+  const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
+  try {
+    const loaded = new Set((await hasLedger(warehouse)) ? await loadedDates(warehouse, dates) : []);
+    return dates.filter((d) => !loaded.has(d));
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function describeResult(r: BackfillResult): string {
+  return `Backfill ${r.from} … ${r.to}: ${r.completed} date(s) loaded, ${r.skipped} skipped as already loaded, ${r.failed.length} failed (${r.runs} workflow run(s)).`;
+}
+
+/** `sparkify backfill --from D --to D [--concurrency N] [--only-missing] [--dry-run]` */
+export function registerBackfillCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('backfill')
+    .description('Load every date of a range, one child run per date, a few at a time (a workflow: it survives worker restarts)')
+    .requiredOption('--from <YYYY-MM-DD>', 'first date')
+    .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
+    .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', 1), 4)
+    .option('--only-missing', 'skip dates the load ledger shows loaded')
+    .option('--dry-run', 'print the dates it would run, and run nothing')
+    .option('--newest-first', 'run the latest date first')
+    .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', 1), 100)
+    .option('--temporal <host:port>', 'Temporal server (default: an embedded dev server and worker for this command; env TEMPORAL_ADDRESS)')
+    .option('--source <dir|s3://…>', "source (default: the worker's; env SPARKIFY_SOURCE)")
+    .option('--warehouse <uri>', "warehouse (default: the worker's; env SPARKIFY_WAREHOUSE)")
+    .option('--fail-on-empty', 'fail a date that has no events (default: succeed with a warning)')
+    .option('--no-wait', 'start the backfill and return (follow it with `temporal workflow query … --type backfillProgress`)')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: BackfillFlags) => {
+      const { env, log } = ctx();
+      const from = parseDate(flags.from, '--from');
+      const to = parseDate(flags.to, '--to');
+      if (from > to) throw new ConfigError(`--from ${from} is after --to ${to}`);
+      const temporalAddress = flags.temporal ?? env.TEMPORAL_ADDRESS;
+      const warehouseUri = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
+      const etl = dateRunInput(flags, env);
+
+      if (flags.dryRun) {
+        const dates = await plannedDates(flags, warehouseUri);
+        if (flags.json) return print(JSON.stringify({ from, to, dates }));
+        print(`Would run ${dates.length} date(s), ${flags.concurrency} at a time:`);
+        for (const date of dates) print(date);
+        return;
+      }
+      const embedded = !temporalAddress;
+      if (embedded && (!etl.source || !etl.warehouse)) {
+        throw new ConfigError('without --temporal the backfill runs in this process: give --source and --warehouse (or set SPARKIFY_SOURCE, SPARKIFY_WAREHOUSE)');
+      }
+      if (embedded && !flags.wait) throw new ConfigError('--no-wait needs --temporal: an embedded server ends with the command');
+      const stack = await openStack({
+        address: temporalAddress,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        log,
+        sdkLogLevel: 'ERROR',
+        worker: embedded ? { s3: s3SettingsFromEnv(), defaultSource: etl.source, defaultWarehouse: warehouseUri } : undefined,
+        devServer: { searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
+      });
+      try {
+        // Each child run carries the Sparkify search attributes: the namespace must know them.
+        if (!(await ensureSearchAttributes(stack.client, log))) {
+          throw new ConfigError('backfill: the Sparkify search attributes could not be registered on the namespace (see docs/operations.md)');
+        }
+        const workflowId = backfillWorkflowIdFor(from, to);
+        const input: BackfillInput = {
+          from,
+          to,
+          etl,
+          concurrency: flags.concurrency,
+          onlyMissing: flags.onlyMissing ?? false,
+          newestFirst: flags.newestFirst ?? false,
+          datesPerRun: flags.datesPerRun,
+        };
+        const handle = await stack.client.workflow.start<typeof backfill>('backfill', {
+          taskQueue: env.SPARKIFY_TASK_QUEUE,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        log.info({ workflowId, address: stack.address }, 'backfill started');
+        if (!flags.wait) return print(`Started backfill ${workflowId} on ${stack.address}.`);
+        const result = handle.result();
+        let outcome: BackfillResult;
+        try {
+          outcome = stack.worker ? await stack.worker.runUntil(result) : await result;
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) throw new RunFailedError(`backfill ${workflowId} failed: ${rootMessage(err)}`, workflowId);
+          throw err;
+        }
+        print(flags.json ? JSON.stringify(outcome) : describeResult(outcome));
+      } finally {
+        await stack.close();
+      }
+    });
+}

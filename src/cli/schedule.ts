@@ -1,0 +1,210 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri, type EnvSettings } from '../config';
+import type { Logger } from '../log';
+import {
+  createDailySchedule,
+  OVERLAP_POLICIES,
+  SCHEDULE_DEFAULTS,
+  summarizeSchedule,
+  updateDailySchedule,
+  type DailySchedule,
+} from '../schedules/daily';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { openStack } from './temporalStack';
+
+export type CliContext = () => { env: EnvSettings; log: Logger };
+
+export function print(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+/** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
+export function temporalAddressOption(): Option {
+  return new Option('--temporal <host:port>', 'Temporal server').env('TEMPORAL_ADDRESS').makeOptionMandatory();
+}
+
+export function integerOption(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+/** Connects to the server for the length of `work`. */
+export async function withClient<T>(ctx: CliContext, address: string, work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>): Promise<T> {
+  const { env, log } = ctx();
+  const stack = await openStack({ address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
+  try {
+    return await work(stack.client, env, log);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** The run input a schedule or backfill hands each date: URIs checked, the password hidden. */
+export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, env: EnvSettings) {
+  const source = flags.source ?? env.SPARKIFY_SOURCE;
+  const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
+  if (source) parseSourceUri(source);
+  if (warehouse) parseWarehouseUri(warehouse);
+  return {
+    ...(source ? { source } : {}),
+    // The worker knows the full URI; the schedule (visible in the Web UI) never holds a password.
+    ...(warehouse ? { warehouse: redactUri(warehouse) } : {}),
+    ...(flags.failOnEmpty ? { failOnEmpty: true } : {}),
+  };
+}
+
+function offsetOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number of days, e.g. -1');
+  return n;
+}
+
+function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
+  const d = (value: string | number) => (withDefaults ? value : undefined);
+  return command
+    .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
+    .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
+    .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', offsetOption, d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
+    .addOption(
+      new Option('--overlap <policy>', 'when the previous run is still going at start time').choices([...OVERLAP_POLICIES] as string[]).default(d(SCHEDULE_DEFAULTS.overlap)),
+    )
+    .option('--catchup-window <duration>', 'how late a missed start may still run, e.g. 1d, 12h', d(SCHEDULE_DEFAULTS.catchupWindow) as string | undefined)
+    .option('--source <dir|s3://…>', "source for each run (default: the worker's; env SPARKIFY_SOURCE)")
+    .option('--warehouse <uri>', "warehouse for each run (default: the worker's; env SPARKIFY_WAREHOUSE)")
+    .option('--fail-on-empty', 'fail a run whose day has no events (default: succeed with a warning)');
+}
+
+/** `sparkify schedule create|update|describe|list|pause|unpause|trigger|delete` */
+export function registerScheduleCommands(program: Command, ctx: CliContext): void {
+  const schedule = program
+    .command('schedule')
+    .description('The nightly ETL run as a Temporal Schedule: by default daily at 02:00 UTC, for the previous day');
+  const idOption = () => new Option('--id <scheduleId>', 'schedule id').default(SCHEDULE_DEFAULTS.scheduleId);
+
+  scheduleSettingFlags(schedule.command('create').description('Create the daily schedule'), true)
+    .addOption(idOption())
+    .addOption(temporalAddressOption())
+    .option('--paused', 'create it paused')
+    .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client, env, log) => {
+        const settings: DailySchedule = {
+          scheduleId: flags.id,
+          taskQueue: env.SPARKIFY_TASK_QUEUE,
+          at: flags.at,
+          timeZone: flags.timeZone,
+          offsetDays: flags.offsetDays,
+          overlap: flags.overlap,
+          catchupWindow: flags.catchupWindow,
+          etl: dateRunInput(flags, env),
+        };
+        // Each run carries the Sparkify search attributes: the namespace must know them.
+        await ensureSearchAttributes(client, log);
+        await createDailySchedule(client, settings, { paused: flags.paused, note: flags.note });
+        print(`Created schedule ${flags.id}: daily at ${flags.at} ${flags.timeZone}, logical date ${flags.offsetDays} day(s), overlap ${flags.overlap}${flags.paused ? ' (paused)' : ''}.`);
+      });
+    });
+
+  scheduleSettingFlags(schedule.command('update').description('Change settings of the schedule; the others stay'), false)
+    .addOption(idOption())
+    .addOption(temporalAddressOption())
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client, env) => {
+        const changes = Object.fromEntries(
+          Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        );
+        const etl = dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined });
+        if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0) throw new ConfigError('schedule update: give at least one setting to change');
+        const updated = await updateDailySchedule(client, flags.id, { ...changes, etl });
+        print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}.`);
+      });
+    });
+
+  schedule
+    .command('describe')
+    .description("Show the schedule's settings, state, recent and next runs")
+    .addOption(idOption())
+    .addOption(temporalAddressOption())
+    .option('--json', 'as one JSON object')
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client) => {
+        const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
+        if (flags.json) return print(JSON.stringify(summary));
+        for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
+      });
+    });
+
+  schedule
+    .command('list')
+    .description('List the schedules of the namespace')
+    .addOption(temporalAddressOption())
+    .option('--json', 'as a JSON array')
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client) => {
+        const rows = [];
+        for await (const s of client.schedule.list()) {
+          rows.push({
+            scheduleId: s.scheduleId,
+            paused: s.state.paused,
+            workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : null,
+            next: s.info.nextActionTimes[0]?.toISOString() ?? null,
+          });
+        }
+        if (flags.json) return print(JSON.stringify(rows));
+        if (rows.length === 0) return print('(no schedules)');
+        for (const r of rows) print(`${r.scheduleId}  ${r.paused ? 'paused' : 'active'}  ${r.workflowType ?? ''}  next ${r.next ?? '-'}`);
+      });
+    });
+
+  for (const [name, verb] of [
+    ['pause', 'Pause'],
+    ['unpause', 'Unpause'],
+  ] as const) {
+    schedule
+      .command(name)
+      .description(`${verb} the schedule (the note says why, for whoever looks next)`)
+      .addOption(idOption())
+      .addOption(temporalAddressOption())
+      .option('--note <text>', 'why')
+      .action(async (flags) => {
+        await withClient(ctx, flags.temporal, async (client) => {
+          await client.schedule.getHandle(flags.id)[name](flags.note);
+          print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
+        });
+      });
+  }
+
+  schedule
+    .command('trigger')
+    .description("Start a run now (its logical date follows from now, as if scheduled now); the schedule's overlap policy applies")
+    .addOption(idOption())
+    .addOption(temporalAddressOption())
+    .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client) => {
+        const handle = client.schedule.getHandle(flags.id);
+        // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
+        const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
+        await handle.trigger(overlap);
+        print(`Triggered schedule ${flags.id} (overlap ${overlap}).`);
+      });
+    });
+
+  schedule
+    .command('delete')
+    .description('Delete the schedule (runs already started go on)')
+    .addOption(idOption())
+    .addOption(temporalAddressOption())
+    .action(async (flags) => {
+      await withClient(ctx, flags.temporal, async (client) => {
+        await client.schedule.getHandle(flags.id).delete();
+        print(`Deleted schedule ${flags.id}.`);
+      });
+    });
+}

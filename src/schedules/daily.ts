@@ -1,0 +1,158 @@
+import type { Client, ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleOverlapPolicy } from '@temporalio/client';
+import { msToNumber, type Duration } from '@temporalio/common';
+import { ConfigError } from '../config';
+import { isTimeZone } from '../etl/dates';
+import type { DateRunInput } from '../workflows/dateRun';
+import type { ScheduledEtlInput, scheduledEtlRun } from '../workflows/scheduled';
+
+/** What a daily ETL schedule is made of; everything else about the Temporal Schedule follows from it. */
+export interface DailySchedule {
+  scheduleId: string;
+  taskQueue: string;
+  /** Local time of day the run starts, HH:MM (24 h). */
+  at: string;
+  /** IANA time zone `at` and the logical date are read in. */
+  timeZone: string;
+  /** Logical date = the scheduled time's local date plus this many days (-1: the previous day). */
+  offsetDays: number;
+  /** What to do when a run is still going at the next start time. */
+  overlap: ScheduleOverlapPolicy;
+  /** How late a missed start (server down) may still be taken, e.g. '1 day'. */
+  catchupWindow: string;
+  etl: DateRunInput;
+}
+
+export const SCHEDULE_DEFAULTS = {
+  scheduleId: 'sparkify-etl-daily',
+  at: '02:00',
+  timeZone: 'UTC',
+  offsetDays: -1,
+  overlap: 'SKIP',
+  catchupWindow: '1 day',
+} as const satisfies Partial<DailySchedule>;
+
+export const OVERLAP_POLICIES: readonly ScheduleOverlapPolicy[] = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'];
+
+/** The workflow id prefix of scheduled runs (the server appends the scheduled time). */
+export const SCHEDULED_WORKFLOW_ID = 'sparkify-etl-scheduled';
+
+function timeOfDay(at: string): { hour: number; minute: number } {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(at);
+  const hour = Number(m?.[1]);
+  const minute = Number(m?.[2]);
+  if (!m || hour > 23 || minute > 59) throw new ConfigError(`--at: "${at}" is not a time of day in HH:MM form, e.g. 02:30`);
+  return { hour, minute };
+}
+
+/** Checks every setting, naming the flag that is wrong. */
+export function validateSchedule(s: DailySchedule): void {
+  timeOfDay(s.at);
+  if (!isTimeZone(s.timeZone)) throw new ConfigError(`--time-zone: "${s.timeZone}" is not an IANA time zone, e.g. UTC or Europe/Berlin`);
+  if (!Number.isInteger(s.offsetDays)) throw new ConfigError(`--offset-days: "${s.offsetDays}" is not a whole number of days`);
+  if (!OVERLAP_POLICIES.includes(s.overlap)) {
+    throw new ConfigError(`--overlap: "${s.overlap}" is not one of ${OVERLAP_POLICIES.join(', ')}`);
+  }
+  let catchup: number;
+  try {
+    catchup = msToNumber(s.catchupWindow as Duration);
+  } catch {
+    catchup = NaN;
+  }
+  if (!(catchup >= 10_000)) throw new ConfigError(`--catchup-window: "${s.catchupWindow}" is not a duration of at least 10 s, e.g. 1d or 12h`);
+}
+
+function workflowInput(s: DailySchedule): ScheduledEtlInput {
+  return { etl: s.etl, offsetDays: s.offsetDays, timeZone: s.timeZone };
+}
+
+function scheduleBody(s: DailySchedule): Pick<ScheduleOptions, 'spec' | 'action' | 'policies'> {
+  const { hour, minute } = timeOfDay(s.at);
+  return {
+    spec: { calendars: [{ hour, minute, comment: `daily at ${s.at} ${s.timeZone}` }], timezone: s.timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledEtlRun',
+      workflowId: SCHEDULED_WORKFLOW_ID,
+      taskQueue: s.taskQueue,
+      args: [workflowInput(s)],
+    },
+    policies: { overlap: s.overlap, catchupWindow: s.catchupWindow as Duration },
+  };
+}
+
+export async function createDailySchedule(client: Client, s: DailySchedule, state: { paused?: boolean; note?: string } = {}): Promise<void> {
+  validateSchedule(s);
+  await client.schedule.create({
+    scheduleId: s.scheduleId,
+    ...scheduleBody(s),
+    state: { paused: state.paused ?? false, note: state.note },
+  });
+}
+
+/** Reads a daily schedule's settings back from its description. */
+export function dailyScheduleFrom(d: ScheduleDescription): DailySchedule {
+  if (d.action.type !== 'startWorkflow' || d.action.workflowType !== 'scheduledEtlRun') {
+    throw new ConfigError(`schedule ${d.scheduleId} does not start scheduledEtlRun: it is not a Sparkify daily schedule`);
+  }
+  const input = (d.action.args?.[0] ?? {}) as ScheduledEtlInput;
+  const calendar = d.spec.calendars?.[0];
+  const hour = Number(calendar?.hour?.[0]?.start ?? 0);
+  const minute = Number(calendar?.minute?.[0]?.start ?? 0);
+  return {
+    scheduleId: d.scheduleId,
+    taskQueue: d.action.taskQueue,
+    at: `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`,
+    timeZone: input.timeZone ?? d.spec.timezone ?? 'UTC',
+    offsetDays: input.offsetDays ?? SCHEDULE_DEFAULTS.offsetDays,
+    overlap: d.policies.overlap,
+    catchupWindow: `${Math.round(d.policies.catchupWindow / 1000)}s`,
+    etl: input.etl ?? {},
+  };
+}
+
+/** Changes the given settings of a daily schedule, keeping the others. */
+export async function updateDailySchedule(
+  client: Client,
+  scheduleId: string,
+  changes: Partial<Omit<DailySchedule, 'scheduleId' | 'etl'>> & { etl?: Partial<DateRunInput> },
+): Promise<DailySchedule> {
+  const handle = client.schedule.getHandle(scheduleId);
+  let updated: DailySchedule | undefined;
+  const current = dailyScheduleFrom(await handle.describe());
+  validateSchedule({ ...current, ...changes, etl: { ...current.etl, ...changes.etl } });
+  await handle.update<typeof scheduledEtlRun>((previous) => {
+    const was = dailyScheduleFrom(previous);
+    updated = { ...was, ...changes, scheduleId, etl: { ...was.etl, ...changes.etl } };
+    const body = scheduleBody(updated);
+    return { ...body, action: body.action as ScheduleOptionsStartWorkflowAction<typeof scheduledEtlRun>, state: previous.state };
+  });
+  return updated!;
+}
+
+/** A description as plain data, for printing. */
+export function summarizeSchedule(d: ScheduleDescription) {
+  const s = dailyScheduleFrom(d);
+  return {
+    scheduleId: s.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    at: s.at,
+    timeZone: s.timeZone,
+    offsetDays: s.offsetDays,
+    overlap: s.overlap,
+    catchupWindow: s.catchupWindow,
+    taskQueue: s.taskQueue,
+    source: s.etl.source ?? null,
+    warehouse: s.etl.warehouse ?? null,
+    failOnEmpty: s.etl.failOnEmpty ?? false,
+    actionsTaken: d.info.numActionsTaken,
+    skippedOverlap: d.info.numActionsSkippedOverlap,
+    missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
+    running: d.info.runningActions.map((a) => a.workflow.workflowId),
+    recent: d.info.recentActions.map((a) => ({
+      scheduledAt: a.scheduledAt.toISOString(),
+      workflowId: a.action.type === 'startWorkflow' ? a.action.workflow.workflowId : null,
+    })),
+    next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+  };
+}

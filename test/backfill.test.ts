@@ -1,0 +1,198 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunSummary } from '../src/etl/types';
+import { resolveTemporalCli } from '../src/temporal/cli';
+import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { backfillProgressQuery, type backfill, type BackfillProgress } from '../src/workflows/backfill';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { dumpStarTables } from './support/tables';
+
+/**
+ * Backfills and single-date starts as operators run them: the worker as its own process
+ * (`bin/sparkify.js worker` over the built `dist/`; the test command builds first), the backfill
+ * CLI, and the Temporal CLI's `workflow start` exactly as docs/operations.md shows it.
+ */
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+let temporal: TestTemporal;
+let pg: PgServer;
+let tmp: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  [temporal, pg] = await Promise.all([startTestTemporal(), startPostgres()]);
+  expect(await ensureSearchAttributes(temporal.client)).toBe(true);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-backfill-'));
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await temporal?.stop();
+  await pg?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** `sparkify worker` in its own process; resolves once it polls. */
+function startWorkerProcess(taskQueue: string, warehouse: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--temporal', temporal.server.address, '--source', SAMPLE_DIR, '--warehouse', warehouse], {
+    cwd: tmp,
+    env: { ...process.env, SPARKIFY_LOG_LEVEL: 'info', SPARKIFY_TASK_QUEUE: taskQueue },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('worker running')) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`worker exited (${signal ?? code}) before polling:\n${seen}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function progressUntil(workflowId: string, done: (p: BackfillProgress) => boolean): Promise<BackfillProgress> {
+  const handle = temporal.client.workflow.getHandle(workflowId);
+  for (;;) {
+    const progress = await handle.query(backfillProgressQuery).catch(() => undefined);
+    if (progress && done(progress)) return progress;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('backfills and single-date starts', () => {
+  test('a worker SIGKILLed mid-backfill and a new one started complete the backfill with correct star tables', async () => {
+    const reference = await createTestDatabase(pg.url, 'allfiles');
+    await (await temporal.worker()).run({ source: SAMPLE_DIR, warehouse: reference });
+    const want = await withPg(reference, dumpStarTables);
+
+    const warehouse = await createTestDatabase(pg.url, 'killed');
+    const taskQueue = `kill-${randomUUID()}`;
+    const first = await startWorkerProcess(taskQueue, warehouse);
+    const workflowId = `backfill-${randomUUID()}`;
+    const handle = await temporal.client.workflow.start<typeof backfill>('backfill', {
+      taskQueue,
+      workflowId,
+      // A short heartbeat timeout: the killed worker's activities are retried within seconds.
+      args: [{ from: '2018-11-01', to: '2018-11-30', concurrency: 3, datesPerRun: 10, etl: { heartbeatTimeout: '10 seconds' } }],
+    });
+    const before = await progressUntil(workflowId, (p) => p.completed >= 4 && p.running.length > 0);
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(before.completed).toBeLessThan(30);
+
+    const second = await startWorkerProcess(taskQueue, warehouse);
+    const result = await handle.result();
+    second.kill('SIGTERM');
+    await exited(second);
+    expect(result).toMatchObject({ total: 30, completed: 30, skipped: 0, failed: [], runs: 3 });
+    expect(await withPg(warehouse, dumpStarTables)).toEqual(want);
+
+    // The CLI's dry run plans from the same ledger: with --only-missing only the unloaded dates remain.
+    const planned = sparkify(['backfill', '--from', '2018-11-28', '--to', '2018-12-02', '--only-missing', '--dry-run', '--warehouse', warehouse]);
+    expect(planned.status).toBe(0);
+    expect(planned.stdout).toBe('Would run 2 date(s), 4 at a time:\n2018-12-01\n2018-12-02\n');
+    const all = sparkify(['backfill', '--from', '2018-11-28', '--to', '2018-12-02', '--dry-run', '--newest-first', '--json']);
+    expect(JSON.parse(all.stdout)).toEqual({ from: '2018-11-28', to: '2018-12-02', dates: ['2018-12-02', '2018-12-01', '2018-11-30', '2018-11-29', '2018-11-28'] });
+  });
+
+  test('sparkify backfill (embedded server and worker) loads the range and says what it did; a bad range is a setting error', () => {
+    const db = path.join(tmp, 'cli-backfill.duckdb');
+    const run = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-06', '--concurrency', '2', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${db}`]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toBe('Backfill 2018-11-04 … 2018-11-06: 3 date(s) loaded, 0 skipped as already loaded, 0 failed (1 workflow run(s)).\n');
+    const again = sparkify(['backfill', '--from', '2018-11-03', '--to', '2018-11-06', '--only-missing', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${db}`]);
+    expect(again.stdout).toMatch(/1 date\(s\) loaded, 3 skipped as already loaded, 0 failed/);
+    const bad = sparkify(['backfill', '--from', '2018-11-06', '--to', '2018-11-04', '--dry-run']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('sparkify: --from 2018-11-06 is after --to 2018-11-04\n');
+  });
+
+  test('sparkify run for a day without a log succeeds with a warning, and fails with --fail-on-empty', () => {
+    const warehouse = `duckdb:${path.join(tmp, 'empty-day.duckdb')}`;
+    const quiet = sparkify(['run', '--date', '2018-12-01', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--json']);
+    expect(quiet.status).toBe(0);
+    const summary = JSON.parse(quiet.stdout.trim().split('\n').pop()!) as RunSummary;
+    expect(summary.tables.songplays).toBe(0);
+    expect(summary.checks.find((c) => c.name === 'run has events')).toMatchObject({ severity: 'warn', status: 'fail' });
+
+    const strict = sparkify(['run', '--date', '2018-12-02', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--fail-on-empty']);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toMatch(/run sparkify-etl-2018-12-02 failed at step runQualityChecks: quality check "run has events" failed/);
+  });
+
+  test('`temporal workflow start` as docs/operations.md shows it completes a run for the date against a worker', async () => {
+    const cli = await resolveTemporalCli();
+    expect(cli).toBeDefined();
+    const db = path.join(tmp, 'temporal-cli.duckdb');
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${db}` });
+    const docs = fs.readFileSync(path.resolve(__dirname, '../docs/operations.md'), 'utf8');
+    const documented = /```sh\n(temporal workflow start[^`]*?)\n```/.exec(docs)?.[1];
+    expect(documented).toBeDefined();
+    // The documented command word for word, pointed at this server and this worker's task queue.
+    const args = shellWords(documented!.replace(/\\\n\s*/g, ' '))
+      .slice(1)
+      .map((a) => (a === 'sparkify-etl' ? w.taskQueue : a));
+    const started = spawnSync(cli!.path, [...args, '--address', temporal.server.address], { encoding: 'utf8' });
+    expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(started.stdout).toMatch(/WorkflowId\s+sparkify-etl-2018-11-05/);
+    const summary = await w.during(() => temporal.client.workflow.getHandle<() => Promise<RunSummary>>('sparkify-etl-2018-11-05').result());
+    expect(summary.window).toEqual({ from: '2018-11-05', to: '2018-11-05' });
+    expect(summary.files.events).toBe(1);
+    const described = await temporal.client.workflow.getHandle('sparkify-etl-2018-11-05').describe();
+    expect(described.typedSearchAttributes.get({ name: 'SparkifyLogicalDate', type: 'DATETIME' })).toEqual(new Date('2018-11-05T00:00:00Z'));
+    const wh = await DuckDbWarehouse.open(db);
+    try {
+      const [row] = await wh.query("SELECT COUNT(*) AS n FROM songplays WHERE CAST(start_time AS DATE) = DATE '2018-11-05'");
+      expect(row.n).toBe(summary.tables.songplays);
+    } finally {
+      await wh.close();
+    }
+  });
+});
+
+function sparkify(args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `cli-${randomUUID()}` };
+  delete env.TEMPORAL_ADDRESS;
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+}
+
+async function withPg<T>(url: string, fn: (w: PostgresWarehouse) => Promise<T>): Promise<T> {
+  const w = new PostgresWarehouse(url);
+  try {
+    return await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
+/** Splits a POSIX shell command line (single and double quotes, no expansions). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let current: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "'" || c === '"') {
+      const end = line.indexOf(c, i + 1);
+      current = (current ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (/\s/.test(c)) {
+      if (current !== undefined) words.push(current);
+      current = undefined;
+    } else current = (current ?? '') + c;
+  }
+  if (current !== undefined) words.push(current);
+  return words;
+}

@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { addDays } from '../src/etl/dates';
+import type { RunSummary } from '../src/etl/types';
+import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+
+/**
+ * Schedules through the CLI as a user runs it (`bin/sparkify.js` over the built `dist/`; the test
+ * command builds first) against a real dev server, with the ETL worker in this process.
+ */
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+let temporal: TestTemporal;
+let tmp: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  temporal = await startTestTemporal();
+  expect(await ensureSearchAttributes(temporal.client)).toBe(true);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-schedule-'));
+});
+
+afterAll(async () => {
+  await temporal?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function sparkify(args: string[], taskQueue: string) {
+  const env = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: taskQueue };
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+function ok(result: ReturnType<typeof sparkify>): string {
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  return result.stdout;
+}
+
+function describeJson(id: string, taskQueue: string) {
+  return JSON.parse(ok(sparkify(['schedule', 'describe', '--id', id, '--json'], taskQueue))) as Record<string, unknown> & {
+    recent: { scheduledAt: string; workflowId: string }[];
+    running: string[];
+  };
+}
+
+/** Waits for the schedule to have processed `n` actions (taken or skipped): it works asynchronously. */
+async function actionsProcessed(id: string, n: number) {
+  const handle = temporal.client.schedule.getHandle(id);
+  for (;;) {
+    const d = await handle.describe();
+    if (d.info.numActionsTaken + d.info.numActionsSkippedOverlap >= n && d.info.recentActions.length > 0) return d;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function resultOf(workflowId: string): Promise<RunSummary> {
+  for (;;) {
+    try {
+      return await temporal.client.workflow.getHandle<() => Promise<RunSummary>>(workflowId).result();
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+describe('the daily schedule', () => {
+  test('create, describe, list, update, pause with a note, unpause and delete through the CLI', async () => {
+    const id = `daily-${randomUUID()}`;
+    const tq = `schedule-${randomUUID()}`;
+    ok(sparkify(['schedule', 'create', '--id', id, '--at', '02:00', '--time-zone', 'Europe/Berlin', '--source', SAMPLE_DIR, '--note', 'nightly load'], tq));
+    expect(describeJson(id, tq)).toMatchObject({
+      scheduleId: id,
+      paused: false,
+      note: 'nightly load',
+      at: '02:00',
+      timeZone: 'Europe/Berlin',
+      offsetDays: -1,
+      overlap: 'SKIP',
+      catchupWindow: '86400s',
+      taskQueue: tq,
+      source: SAMPLE_DIR,
+    });
+    const spec = (await temporal.client.schedule.getHandle(id).describe()).spec;
+    expect(spec.timezone).toBe('Europe/Berlin');
+    expect(JSON.parse(ok(sparkify(['schedule', 'list', '--json'], tq)))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ scheduleId: id, paused: false, workflowType: 'scheduledEtlRun' })]),
+    );
+
+    ok(sparkify(['schedule', 'update', '--id', id, '--at', '03:15', '--overlap', 'BUFFER_ONE', '--catchup-window', '12h'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:15', overlap: 'BUFFER_ONE', catchupWindow: '43200s', timeZone: 'Europe/Berlin', source: SAMPLE_DIR });
+
+    expect(ok(sparkify(['schedule', 'pause', '--id', id, '--note', 'warehouse maintenance'], tq))).toMatch(/Paused schedule/);
+    const paused = await temporal.client.schedule.getHandle(id).describe();
+    expect(paused.state).toMatchObject({ paused: true, note: 'warehouse maintenance' });
+    ok(sparkify(['schedule', 'unpause', '--id', id], tq));
+    expect((await temporal.client.schedule.getHandle(id).describe()).state.paused).toBe(false);
+
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+    const gone = sparkify(['schedule', 'describe', '--id', id], tq);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toMatch(/not found/i);
+  });
+
+  test('bad settings are refused before anything is created, naming the flag', () => {
+    const tq = `schedule-${randomUUID()}`;
+    const zone = sparkify(['schedule', 'create', '--id', 'bad', '--time-zone', 'Mars/Olympus_Mons'], tq);
+    expect(zone.status).toBe(2);
+    expect(zone.stderr).toMatch(/--time-zone: "Mars\/Olympus_Mons" is not an IANA time zone/);
+    const at = sparkify(['schedule', 'create', '--id', 'bad', '--at', '25:00'], tq);
+    expect(at.status).toBe(2);
+    expect(at.stderr).toMatch(/--at: "25:00" is not a time of day/);
+  });
+
+  test('a run scheduled for 2018-11-06 02:00 (here: a schedule backfill) loads 2018-11-05, whatever the wall clock says', async () => {
+    const id = `daily-${randomUUID()}`;
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, `${id}.duckdb`)}` });
+    ok(sparkify(['schedule', 'create', '--id', id, '--at', '02:00', '--time-zone', 'UTC'], w.taskQueue));
+    await temporal.client.schedule.getHandle(id).backfill({
+      start: new Date('2018-11-06T01:00:00Z'),
+      end: new Date('2018-11-06T03:00:00Z'),
+      overlap: 'ALLOW_ALL',
+    });
+    const summary = await w.during(() => resultOf('sparkify-etl-2018-11-05'));
+    expect(summary.window).toEqual({ from: '2018-11-05', to: '2018-11-05' });
+    expect(summary.tables.songplays).toBeGreaterThan(0);
+    const d = await actionsProcessed(id, 1);
+    expect(d.info.recentActions[0].scheduledAt.toISOString()).toBe('2018-11-06T02:00:00.000Z');
+    const child = await temporal.client.workflow.getHandle('sparkify-etl-2018-11-05').describe();
+    expect(child.typedSearchAttributes.get({ name: 'SparkifyLogicalDate', type: 'DATETIME' })).toEqual(new Date('2018-11-05T00:00:00Z'));
+    ok(sparkify(['schedule', 'delete', '--id', id], w.taskQueue));
+  });
+
+  test('triggered twice while the first run is still going, overlap SKIP skips the second; the first completes for the day before its scheduled time', async () => {
+    const id = `daily-${randomUUID()}`;
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, `${id}.duckdb`)}` });
+    ok(sparkify(['schedule', 'create', '--id', id, '--time-zone', 'Pacific/Kiritimati'], w.taskQueue));
+    // No worker polls yet, so the first run stays running while the second trigger arrives.
+    ok(sparkify(['schedule', 'trigger', '--id', id], w.taskQueue));
+    ok(sparkify(['schedule', 'trigger', '--id', id], w.taskQueue));
+    const d = await actionsProcessed(id, 2);
+    expect(d.info.numActionsTaken).toBe(1);
+    expect(d.info.numActionsSkippedOverlap).toBe(1);
+    expect(d.info.runningActions).toHaveLength(1);
+
+    const scheduledAt = d.info.recentActions[0].scheduledAt;
+    const scheduledWorkflowId = d.info.runningActions[0].workflow.workflowId;
+    const summary = await w.during(() => temporal.client.workflow.getHandle<() => Promise<RunSummary>>(scheduledWorkflowId).result());
+    // Kiritimati is UTC+14: its date of the scheduled time, minus one day.
+    const local = new Date(scheduledAt.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+    expect(summary.window).toEqual({ from: addDays(local, -1), to: addDays(local, -1) });
+    expect(summary.workflowId).toBe(`sparkify-etl-${addDays(local, -1)}`);
+    // No log for that day: the run succeeds with zero plays and says so.
+    expect(summary.checks.find((c) => c.name === 'run has events')).toMatchObject({ severity: 'warn', status: 'fail' });
+    expect(describeJson(id, w.taskQueue)).toMatchObject({ actionsTaken: 1, skippedOverlap: 1 });
+    ok(sparkify(['schedule', 'delete', '--id', id], w.taskQueue));
+  });
+});
