@@ -24,7 +24,7 @@ import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from 
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
-import { activityStatementOptions, heartbeat, stageFromClient } from './staging';
+import { activityStatementOptions, heartbeat, stageFromClient, whileHeartbeating } from './staging';
 
 export interface ActivityDeps {
   resources: Resources;
@@ -58,7 +58,9 @@ async function runSqlFile(
   try {
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
-    await serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions()));
+    await whileHeartbeating({ sql: name }, () =>
+      serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
+    );
   } catch (err) {
     throw asSqlFailure(err, name);
   }
