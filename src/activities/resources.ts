@@ -16,7 +16,14 @@ export class Resources {
   private readonly credentials = new Map<string, string>();
 
   constructor(
-    readonly options: { s3: S3Settings; log: Logger; defaultSource?: string; defaultWarehouse?: string },
+    readonly options: {
+      s3: S3Settings;
+      log: Logger;
+      defaultSource?: string;
+      defaultWarehouse?: string;
+      /** Where run reports go when neither the run nor a DuckDB file says (default .sparkify/reports). */
+      reportDir?: string;
+    },
   ) {
     if (options.defaultWarehouse) this.rememberCredentials(options.defaultWarehouse);
   }

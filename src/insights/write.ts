@@ -9,10 +9,11 @@ export const DEFAULT_REPORT_DIR = '.sparkify/reports';
 
 /**
  * A run's report goes beside its DuckDB file when it has one (`.sparkify/reports/` for the
- * quickstart warehouse), else into `.sparkify/reports/` under the worker's directory.
+ * quickstart warehouse), else into the worker's report directory (`.sparkify/reports/` under its
+ * working directory unless configured).
  */
-export function defaultReportDir(warehouse: WarehouseConfig): string {
-  return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:' ? path.join(path.dirname(warehouse.path), 'reports') : DEFAULT_REPORT_DIR;
+export function defaultReportDir(warehouse: WarehouseConfig, workerReportDir = DEFAULT_REPORT_DIR): string {
+  return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:' ? path.join(path.dirname(warehouse.path), 'reports') : workerReportDir;
 }
 
 /** A file name from a workflow id (which may hold characters a file system dislikes). */

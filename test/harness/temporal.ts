@@ -1,6 +1,8 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Resources } from '../../src/activities/resources';
 import type { EtlInput, RunSummary } from '../../src/etl/types';
@@ -47,6 +49,8 @@ export async function startTestTemporal(): Promise<TestTemporal> {
     logger: new DefaultLogger('ERROR'),
   });
   const resourcesToClose: Resources[] = [];
+  // Run reports of non-DuckDB warehouses go here, not into the repository's .sparkify/.
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-reports-'));
 
   return {
     server,
@@ -58,6 +62,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
         log: silentLogger,
         defaultWarehouse: options.warehouse,
         defaultSource: options.source,
+        reportDir,
       });
       resourcesToClose.push(resources);
       const worker = await createEtlWorker({
@@ -84,6 +89,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
       await nativeConnection.close();
       await connection.close();
       await server.stop();
+      fs.rmSync(reportDir, { recursive: true, force: true });
     },
   };
 }
