@@ -1,11 +1,15 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../src/etl/searchAttributes';
 import type { EtlInput, RunWindow } from '../src/etl/types';
 import { workflowIdFor } from '../src/etl/workflowIds';
+import { silentLogger } from '../src/log';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
@@ -131,6 +135,41 @@ describe('per-date runs, the load ledger and backfills on the real sample', () =
       }
       expect(await ledgerRows(w)).toEqual(ledgerBefore);
     });
+  });
+
+  test('on PostgreSQL a publish locks the tables it writes before reading them, so concurrent upserts of one user queue', async () => {
+    const wh = await newWarehouse('postgres');
+    const summary = await runDate(await temporal.worker(), '2018-11-05', { source: SAMPLE_DIR, warehouse: wh.uri });
+    const resources = new Resources({ s3: {}, log: silentLogger });
+    const activities = createActivities({ resources, log: silentLogger });
+    const other = new Client({ connectionString: wh.uri });
+    await other.connect();
+    try {
+      // Another publisher holds users (as a concurrent run's loadUsers would) ...
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+      let settled = false;
+      const publish = activities.loadUsers({ runId: summary.runId, source: SAMPLE_DIR, warehouse: wh.uri }).finally(() => (settled = true));
+      // ... so this publish waits on its first statement, the lock, before it has read any user.
+      let failure: unknown;
+      publish.catch((err: unknown) => (failure = err));
+      for (;;) {
+        if (failure) throw failure;
+        // Inside a transaction pg_stat_activity is a snapshot: take a fresh one each time.
+        await other.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await other.query(
+          "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE%'",
+        );
+        if (rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(settled).toBe(false);
+      await other.query('COMMIT');
+      await publish;
+    } finally {
+      await other.end();
+      await resources.close();
+    }
   });
 
   test('the same backfill oldest first on DuckDB, 4 at once in one worker, equals one run over all files', async () => {
