@@ -108,6 +108,39 @@ describe('backfills and single-date starts', () => {
     expect(JSON.parse(all.stdout)).toEqual({ from: '2018-11-28', to: '2018-12-02', dates: ['2018-12-02', '2018-12-01', '2018-11-30', '2018-11-29', '2018-11-28'] });
   });
 
+  test('a backfill child never runs beside another run of its date: it waits for that run to end, then runs', async () => {
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'busy.duckdb')}` });
+    // A run of 2018-11-07 already going (here: on a queue no worker polls, so it stays running).
+    const manual = await temporal.client.workflow.start('etlRun', {
+      taskQueue: `nobody-${randomUUID()}`,
+      workflowId: 'sparkify-etl-2018-11-07',
+      args: [{ window: { from: '2018-11-07', to: '2018-11-07' } }],
+    });
+    const workflowId = `backfill-${randomUUID()}`;
+    const result = await w.during(async () => {
+      const handle = await temporal.client.workflow.start<typeof backfill>('backfill', {
+        taskQueue: w.taskQueue,
+        workflowId,
+        args: [{ from: '2018-11-07', to: '2018-11-07', etl: {} }],
+      });
+      // The child's start was refused (the id is taken) and the backfill waits ...
+      for (;;) {
+        const history = await handle.fetchHistory();
+        if (history.events?.some((e) => e.startChildWorkflowExecutionFailedEventAttributes)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect((await temporal.client.workflow.getHandle('sparkify-etl-2018-11-07').describe()).runId).toBe(manual.firstExecutionRunId);
+      // ... until that run ends; then the date runs under the same id.
+      await manual.terminate('test: the other run ends');
+      return handle.result();
+    });
+    expect(result).toMatchObject({ completed: 1, failed: [] });
+    const latest = await temporal.client.workflow.getHandle('sparkify-etl-2018-11-07').describe();
+    expect(latest.runId).not.toBe(manual.firstExecutionRunId);
+    expect(latest.status.name).toBe('COMPLETED');
+    expect(latest.taskQueue).toBe(w.taskQueue);
+  });
+
   test('sparkify backfill (embedded server and worker) loads the range and says what it did; a bad range is a setting error', () => {
     const db = path.join(tmp, 'cli-backfill.duckdb');
     const run = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-06', '--concurrency', '2', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${db}`]);
