@@ -166,6 +166,24 @@ describe('backfills and single-date starts', () => {
     expect(strict.stderr).toMatch(/run sparkify-etl-2018-12-02 failed at step runQualityChecks: quality check "run has events" failed/);
   });
 
+  test('sparkify run against a server starts the date under its id with the Sparkify search attributes', async () => {
+    const warehouse = `duckdb:${path.join(tmp, 'run-attrs.duckdb')}`;
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse });
+    const run = spawn(process.execPath, [BIN, 'run', '--temporal', temporal.server.address, '--date', '2018-11-08', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--json'], {
+      cwd: tmp,
+      env: { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: w.taskQueue },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(run);
+    const code = await w.during(() => new Promise<number | null>((resolve) => run.once('exit', resolve)));
+    expect(code).toBe(0);
+    const d = await temporal.client.workflow.getHandle('sparkify-etl-2018-11-08').describe();
+    expect(d.status.name).toBe('COMPLETED');
+    expect(d.typedSearchAttributes.get({ name: 'SparkifyLogicalDate', type: 'DATETIME' })).toEqual(new Date('2018-11-08T00:00:00Z'));
+    expect(d.typedSearchAttributes.get({ name: 'SparkifySource', type: 'KEYWORD' })).toBe(SAMPLE_DIR);
+    expect(d.typedSearchAttributes.get({ name: 'SparkifyWarehouse', type: 'KEYWORD' })).toBe(warehouse);
+  });
+
   test('`temporal workflow start` as docs/operations.md shows it completes a run for the date against a worker', async () => {
     const cli = await resolveTemporalCli();
     expect(cli).toBeDefined();
