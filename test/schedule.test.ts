@@ -89,8 +89,10 @@ describe('the daily schedule', () => {
       expect.arrayContaining([expect.objectContaining({ scheduleId: id, paused: false, workflowType: 'scheduledEtlRun' })]),
     );
 
-    ok(sparkify(['schedule', 'update', '--id', id, '--at', '03:15', '--overlap', 'BUFFER_ONE', '--catchup-window', '12h'], tq));
-    expect(describeJson(id, tq)).toMatchObject({ at: '03:15', overlap: 'BUFFER_ONE', catchupWindow: '43200s', timeZone: 'Europe/Berlin', source: SAMPLE_DIR });
+    ok(sparkify(['schedule', 'update', '--id', id, '--at', '03:15', '--overlap', 'BUFFER_ONE', '--catchup-window', '12h', '--fail-on-empty'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:15', overlap: 'BUFFER_ONE', catchupWindow: '43200s', timeZone: 'Europe/Berlin', source: SAMPLE_DIR, failOnEmpty: true });
+    ok(sparkify(['schedule', 'update', '--id', id, '--no-fail-on-empty'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:15', failOnEmpty: false });
 
     expect(ok(sparkify(['schedule', 'pause', '--id', id, '--note', 'warehouse maintenance'], tq))).toMatch(/Paused schedule/);
     const paused = await temporal.client.schedule.getHandle(id).describe();

@@ -110,6 +110,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     });
 
   scheduleSettingFlags(schedule.command('update').description('Change settings of the schedule; the others stay'), false)
+    .option('--no-fail-on-empty', 'let a run whose day has no events succeed with a warning again')
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
@@ -119,7 +120,10 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
             ([, v]) => v !== undefined,
           ),
         );
-        const etl = dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined });
+        const etl = {
+          ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined }),
+          ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
+        };
         if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0) throw new ConfigError('schedule update: give at least one setting to change');
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl });
         print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}.`);
