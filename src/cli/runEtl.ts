@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import fs from 'node:fs';
 import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import { failedStep, rootMessage } from '../etl/failures';
 import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
 import type { Logger } from '../log';
 import { runSearchAttributes, SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -38,17 +39,6 @@ export class RunFailedError extends Error {
 
 export { workflowIdFor };
 
-/** The deepest cause's message: the activity's own words. */
-export function rootMessage(err: unknown): string {
-  let current = err as { message?: string; cause?: unknown } | undefined;
-  let message = current?.message ?? String(err);
-  while (current?.cause) {
-    current = current.cause as { message?: string; cause?: unknown };
-    if (current.message) message = current.message;
-  }
-  return message;
-}
-
 /** A run against a server with no worker on its task queue waits forever: say so. */
 async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<void> {
   try {
@@ -66,14 +56,6 @@ async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<voi
   } catch {
     // Only advice: never fail a run over it.
   }
-}
-
-/** The activity a failure came from, if it came from one. */
-export function failedStep(err: unknown): string | undefined {
-  for (let c = err as { activityType?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
-    if (c.activityType) return c.activityType;
-  }
-  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo }
 import type { Activities } from '../activities';
 import { datesBetween } from '../etl/dates';
 import { runDate, type DateRunInput } from './dateRun';
+import { rootMessage } from '../etl/failures';
 
 export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
@@ -114,14 +115,4 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     );
   }
   return result;
-}
-
-function rootMessage(err: unknown): string {
-  let current = err as { message?: string; cause?: unknown } | undefined;
-  let message = current?.message ?? String(err);
-  while (current?.cause) {
-    current = current.cause as { message?: string; cause?: unknown };
-    if (current.message) message = current.message;
-  }
-  return message;
 }
