@@ -1,19 +1,12 @@
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalCli } from '../src/temporal/cli';
-import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
-import type { backfill } from '../src/workflows/backfill';
-import { SAMPLE_DIR, startTestTemporal } from './harness/temporal';
 import { historyFromCliJson } from './histories/load';
 
 /**
  * Recorded histories of real runs, replayed through the current workflow code: a change to a
  * workflow that would break runs in flight (non-determinism) fails here. See docs/operations.md.
- * `RECORD_HISTORIES=1 npx jest test/replay.test.ts` records them afresh from real runs.
+ * `npm run record-histories` (test/histories/record.ts) records them afresh from real runs.
  */
 const HISTORIES = path.resolve(__dirname, 'histories');
 const WORKFLOWS = require.resolve('../src/workflows');
@@ -34,63 +27,7 @@ async function replay(workflowsPath: string) {
   return results;
 }
 
-const recording = process.env.RECORD_HISTORIES === '1';
-
-(recording ? describe : describe.skip)('recording histories from real runs', () => {
-  test('etlRun for a date, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
-    const temporal = await startTestTemporal();
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));
-    try {
-      await ensureSearchAttributes(temporal.client);
-      const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'wh.duckdb')}` });
-      const cli = (await resolveTemporalCli())!;
-      const save = async (name: string, workflowId: string, runId?: string) => {
-        const args = ['workflow', 'show', '--address', temporal.server.address, '--workflow-id', workflowId, '--output', 'json'];
-        const json = execFileSync(cli.path, runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8' });
-        fs.writeFileSync(path.join(HISTORIES, `${name}.json`), json);
-      };
-      await w.during(async () => {
-        const run = await temporal.client.workflow.start('etlRun', {
-          taskQueue: w.taskQueue,
-          workflowId: 'sparkify-etl-2018-11-05',
-          args: [{ window: { from: '2018-11-05', to: '2018-11-05' } }],
-        });
-        await run.result();
-        await save('etlRun-date', run.workflowId);
-
-        const bf = await temporal.client.workflow.start<typeof backfill>('backfill', {
-          taskQueue: w.taskQueue,
-          workflowId: `sparkify-backfill-2018-11-01_2018-11-04`,
-          args: [{ from: '2018-11-01', to: '2018-11-04', concurrency: 2, datesPerRun: 2, etl: {} }],
-        });
-        await bf.result();
-        await save('backfill-continued', bf.workflowId, bf.firstExecutionRunId);
-        await save('backfill-completed', bf.workflowId);
-
-        const scheduleId = `record-${randomUUID()}`;
-        const schedule = await temporal.client.schedule.create({
-          scheduleId,
-          spec: { calendars: [{ hour: 2, minute: 0 }] },
-          action: { type: 'startWorkflow', workflowType: 'scheduledEtlRun', workflowId: 'sparkify-etl-scheduled', taskQueue: w.taskQueue, args: [{ etl: {}, offsetDays: -1, timeZone: 'UTC' }] },
-        });
-        await schedule.backfill({ start: new Date('2018-11-08T01:00:00Z'), end: new Date('2018-11-08T03:00:00Z'), overlap: 'ALLOW_ALL' });
-        let workflowId: string | undefined;
-        while (!workflowId) {
-          workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
-          if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-        await temporal.client.workflow.getHandle(workflowId).result();
-        await save('scheduledEtlRun', workflowId);
-        await schedule.delete();
-      });
-    } finally {
-      await temporal.stop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  });
-});
-
-(recording ? describe.skip : describe)('replaying recorded histories', () => {
+describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
   test('every recorded history replays through the current workflow code', async () => {
