@@ -2,11 +2,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import ts from 'typescript';
+import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
-import { startDevServer, type DevServer } from '../src/temporal/devServer';
+import { OutputTail, startDevServer, type DevServer } from '../src/temporal/devServer';
 
 const REPO = path.resolve(__dirname, '..');
 const originalEnv = { ...process.env };
@@ -272,5 +275,50 @@ describe('startDevServer', () => {
     } finally {
       if (isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
     }
+  });
+});
+
+describe('start-up failures', () => {
+  function capturingLogger() {
+    const lines: { msg: string; attempt?: number }[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    return { log: pino({ level: 'warn' }, stream), lines };
+  }
+
+  test('a server that dies at start-up on ports it picked is tried again on new ports, then the error names why', async () => {
+    const { log, lines } = capturingLogger();
+    const notAFile = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-db-dir-'));
+    try {
+      await expect(startDevServer({ dbFilename: notAFile, log })).rejects.toThrow(/before it was ready[\s\S]*unable to open database file/);
+      expect(lines.filter((l) => /trying again on other ports/.test(l.msg)).map((l) => l.attempt)).toEqual([1, 2]);
+    } finally {
+      fs.rmSync(notAFile, { recursive: true, force: true });
+    }
+  });
+
+  test('with a port the caller chose, there is no second try', async () => {
+    const { log, lines } = capturingLogger();
+    const notAFile = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-db-dir-'));
+    try {
+      await expect(startDevServer({ dbFilename: notAFile, port: await freePort(), log })).rejects.toThrow(/before it was ready/);
+      expect(lines.filter((l) => /trying again/.test(l.msg))).toEqual([]);
+    } finally {
+      fs.rmSync(notAFile, { recursive: true, force: true });
+    }
+  });
+
+  test("Go's panic header is kept in the error text even when the stack pushes it out of the tail", () => {
+    const tail = new OutputTail(pino({ level: 'silent' }));
+    tail.push(Buffer.from('panic: listen tcp 127.0.0.1:7234: bind: address already in use\n\ngoroutine 1 [running]:\n'));
+    for (let i = 0; i < 60; i++) tail.push(Buffer.from(`\tframe ${i}\n`));
+    const text = tail.text();
+    expect(text.split('\n')[0]).toBe('panic: listen tcp 127.0.0.1:7234: bind: address already in use');
+    expect(text).toContain('frame 59');
+    expect(text).not.toContain('frame 0\n');
   });
 });

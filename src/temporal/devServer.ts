@@ -47,21 +47,31 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const ip = opts.ip ?? '127.0.0.1';
   const namespace = opts.namespace ?? 'default';
   const ui = opts.ui ?? false;
-  const port = opts.port ?? (await freePort(ip));
-  const uiPort = ui ? (opts.uiPort ?? (await freePort(ip))) : undefined;
   const cli = opts.cli ?? (await resolveTemporalCli({ log }));
-  const settings: Settings = {
-    ip,
-    port,
-    uiPort,
-    namespace,
-    dbFilename: opts.dbFilename,
-    searchAttributes: opts.searchAttributes ?? {},
-    log,
-  };
-  if (cli === undefined) return startWithSdk(settings);
-  return startWithCli(cli, settings);
+  // Ports we pick ourselves can be taken by another process between the pick and the server's
+  // bind (tests start servers in parallel); then the server dies at start-up and a new pick helps.
+  const pickedPorts = opts.port === undefined && (!ui || opts.uiPort === undefined);
+  for (let attempt = 1; ; attempt++) {
+    const settings: Settings = {
+      ip,
+      port: opts.port ?? (await freePort(ip)),
+      uiPort: ui ? (opts.uiPort ?? (await freePort(ip))) : undefined,
+      namespace,
+      dbFilename: opts.dbFilename,
+      searchAttributes: opts.searchAttributes ?? {},
+      log,
+    };
+    if (cli === undefined) return startWithSdk(settings);
+    try {
+      return await startWithCli(cli, settings);
+    } catch (err) {
+      if (!(err instanceof EarlyExitError) || !pickedPorts || attempt >= START_ATTEMPTS) throw err;
+      log.warn({ attempt, error: err.message }, 'Temporal dev server died at start-up; trying again on other ports');
+    }
+  }
 }
+
+const START_ATTEMPTS = 3;
 
 interface Settings {
   ip: string;
@@ -91,8 +101,10 @@ function cliArgs(s: Settings): string[] {
 }
 
 /** Keeps the last lines a process printed, for error messages. */
-class OutputTail {
+export class OutputTail {
   private lines: string[] = [];
+  /** Go's panic and fatal-error headers come long before the stack's end: keep them apart. */
+  private causes: string[] = [];
   private partial = '';
   /** start-dev prints "Server:  <host>:<port>" only once it has bound its ports and started. */
   sawStartedBanner = false;
@@ -109,13 +121,15 @@ class OutputTail {
     if (line.trim() === '') return;
     if (/^Server:\s/.test(line)) this.sawStartedBanner = true;
     this.log.debug({ line }, 'temporal dev server output');
+    if (/^(panic|fatal error):/.test(line) && this.causes.length < 5) this.causes.push(line);
     this.lines.push(line);
     if (this.lines.length > OUTPUT_LINES_KEPT) this.lines.shift();
   }
 
   text(): string {
     const all = this.partial.trim() === '' ? this.lines : [...this.lines, this.partial];
-    return all.join('\n');
+    const causes = this.causes.filter((c) => !all.includes(c));
+    return [...causes, ...(causes.length > 0 ? ['…'] : []), ...all].join('\n');
   }
 }
 
