@@ -14,6 +14,7 @@ import type {
   StageResult,
 } from '../etl/types';
 import { buildInsights, defaultReportDir, renderHtml, reportFileName, writeHtmlReport } from '../insights';
+import { datesBetween } from '../etl/dates';
 import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
@@ -33,15 +34,6 @@ export interface ActivityDeps {
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
 const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
-
-/** The dates of a window, inclusive. */
-export function datesInWindow(window: RunWindow): string[] {
-  const dates: string[] = [];
-  for (let d = new Date(`${window.from}T00:00:00Z`); d <= new Date(`${window.to}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1)) {
-    dates.push(d.toISOString().slice(0, 10));
-  }
-  return dates;
-}
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
@@ -114,7 +106,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
       const source = resources.source(ref.source);
       const warehouse = await warehouseFor(ref);
       const events: SourceObject[] = [];
-      const prefixes = ref.window ? datesInWindow(ref.window).map(eventLogPrefixForDate) : [EVENT_LOG_ROOT];
+      const prefixes = ref.window ? datesBetween(ref.window.from, ref.window.to).map(eventLogPrefixForDate) : [EVENT_LOG_ROOT];
       for (const prefix of prefixes) {
         for await (const obj of source.list(prefix)) {
           const date = EVENT_LOG_NAME.exec(obj.key)?.[1];
@@ -193,7 +185,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
      */
     async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
-      const days = ref.window ? datesInWindow(ref.window) : await listedEventDates(warehouse, ref.runId);
+      const days = ref.window ? datesBetween(ref.window.from, ref.window.to) : await listedEventDates(warehouse, ref.runId);
       await runSqlFile(
         warehouse,
         'transform/songplays',
