@@ -6,7 +6,7 @@ WITH docs AS (
   SELECT source_key, source_line, raw, problem, valid,
          CASE WHEN valid THEN json_type(raw) = 'OBJECT' ELSE FALSE END AS is_object
   FROM (SELECT *, CASE WHEN problem IS NULL THEN json_valid(raw) ELSE FALSE END AS valid FROM etl_raw_lines)
-), parsed AS (
+), parsed AS MATERIALIZED (
   SELECT source_key, source_line, raw,
     CASE
       WHEN problem IS NOT NULL THEN problem
