@@ -1,6 +1,7 @@
--- PostgreSQL: parses each raw event record once (etl_try_json: NULL for invalid JSON) and keeps,
+-- PostgreSQL: parses each raw event record of the chunk once (etl_try_json: NULL for invalid JSON) and keeps,
 -- per source field, its JSON text (j_, NULL when missing or null) and its unescaped text when it
 -- is a JSON string (s_). reason0 is why the record is no object at all; check_events.sql checks fields.
+DROP TABLE IF EXISTS etl_stage_fields;
 CREATE TEMP TABLE etl_stage_fields AS
 WITH docs AS MATERIALIZED (
   SELECT source_key, source_line, raw, problem,
