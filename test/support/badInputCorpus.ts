@@ -81,7 +81,8 @@ function eventCases(): EventCase[] {
     ['nested object and array in text fields', lines(withField('artist', { name: 'x' }), withField('song', ['a'])), 0,
       [[1, /^field "artist" should be text, got \{/], [2, /^field "song" should be text, got \[/]]],
     ['boolean in a text field', lines(withField('level', true)), 0, [[1, /^field "level" should be text, got true$/]]],
-    ['duplicate keys', lines(ok().replace('{', '{"userId":"1",')), 0, [[1, /duplicate key/]]],
+    // A key given twice is not an error (RFC 8259 leaves it open): which occurrence counts is the engine's.
+    ['duplicate keys', lines(ok().replace('{', '{"userId":"1",')), 1, []],
     ['NUL byte in a line', Buffer.concat([lines(ok()), Buffer.from('{"page":"Home"\0}\n'), lines(j(goodEvent(2)))]), 2,
       [[2, /NUL byte/]]],
     ['escaped NUL in a string', lines(withField('song', 'a\u0000b'), ok()), 1, [[1, /NUL\) escape/]]],

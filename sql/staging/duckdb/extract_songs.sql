@@ -1,22 +1,22 @@
 -- DuckDB: parses each raw song record of the chunk once (from_json into one JSON value per
 -- source field) and keeps, per field, its JSON text (j_, NULL when missing or null) and its
 -- unescaped text when it is a JSON string (s_). reason0: why the record is no usable object.
+-- A key given twice: the first occurrence counts here (PostgreSQL takes the last; see docs).
 CREATE OR REPLACE TEMP TABLE etl_stage_fields AS
 WITH docs AS MATERIALIZED (
   SELECT source_key, source_line, raw, problem,
          CASE WHEN problem IS NULL THEN json_valid(raw) ELSE FALSE END AS valid
   FROM etl_raw_lines
 ), objects AS MATERIALIZED (
-  SELECT *, CASE WHEN valid AND json_type(raw) = 'OBJECT' THEN json_keys(raw) END AS keys
+  SELECT *, CASE WHEN valid THEN json_type(raw) = 'OBJECT' ELSE FALSE END AS is_object
   FROM docs
 ), screened AS MATERIALIZED (
   SELECT source_key, source_line, raw,
     CASE
       WHEN problem IS NOT NULL THEN problem
       WHEN NOT valid THEN 'invalid JSON'
-      WHEN keys IS NULL THEN 'not a JSON object'
+      WHEN NOT is_object THEN 'not a JSON object'
       WHEN strpos(raw, '\u0000') > 0 THEN 'record holds a \u0000 (NUL) escape, which no text column can store'
-      WHEN len(keys) <> len(list_distinct(keys)) THEN 'duplicate key in the JSON object'
     END AS reason0
   FROM objects
 ), fields AS MATERIALIZED (
