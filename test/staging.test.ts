@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
@@ -154,4 +155,27 @@ describe.each(engines)('the reject-rate threshold on %s', (_engine, warehouseFor
       await f.resources.close();
     }
   }, 120_000);
+});
+
+describe('heartbeats while staging one big file', () => {
+  test('every 100k lines (or few seconds) with the file and line reached, not only at the end', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'data', 'log_data', '2018', '11', '2018-11-01-events.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 350_000; i++) lines.push(JSON.stringify(goodEvent(i % 1000, { ts: Date.UTC(2018, 10, 1) + i })));
+    fs.writeFileSync(file, lines.join('\n'));
+    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'));
+    try {
+      const env = new MockActivityEnvironment();
+      const beats: { file?: string; line?: number }[] = [];
+      env.on('heartbeat', (d: unknown) => beats.push(d as { file?: string; line?: number }));
+      const result = await env.run(() => f.activities.stageEvents({ ...f.ref, maxRejectRate: 0 }));
+      expect(result).toMatchObject({ recordsStaged: 350_000 });
+      const midFile = beats.filter((b) => b.file === 'log_data/2018/11/2018-11-01-events.json' && (b.line ?? 0) > 0 && (b.line ?? 0) < 350_000);
+      expect(midFile.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await f.resources.close();
+    }
+  }, 300_000);
 });
