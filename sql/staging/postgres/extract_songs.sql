@@ -1,9 +1,9 @@
 -- PostgreSQL: parses each raw song record of the chunk once (etl_try_json: NULL for invalid JSON) and keeps,
 -- per source field, its JSON text (j_, NULL when missing or null) and its unescaped text when it
 -- is a JSON string (s_). A key given twice: the last occurrence counts (DuckDB takes the first).
--- reason0 is why the record is no object at all; check_songs.sql checks fields.
-DROP TABLE IF EXISTS etl_stage_fields;
-CREATE TEMP TABLE etl_stage_fields AS
+-- reason0 is why the record is no object at all. A view: check_songs.sql materializes it once.
+DROP VIEW IF EXISTS etl_stage_fields;
+CREATE TEMP VIEW etl_stage_fields AS
 WITH docs AS MATERIALIZED (
   SELECT source_key, source_line, raw, problem,
          CASE WHEN problem IS NULL THEN pg_temp.etl_try_json(raw) END AS doc
