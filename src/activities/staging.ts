@@ -12,7 +12,7 @@ import {
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlLiteral } from '../warehouse/sql';
-import { hasLineStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
@@ -62,7 +62,7 @@ export interface StageOptions {
  */
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
-  if (hasLineStaging(warehouse)) {
+  if (hasChunkedStaging(warehouse)) {
     const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, statementOptions: { signal: activitySignal() } });
     return checkRejectRate(result, options.maxRejectRate);
   }
