@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { dateProblem } from './etl/dates';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
 /**
@@ -72,15 +73,10 @@ export function redactUri(uri: string): string {
   return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
 }
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Validates a calendar date written YYYY-MM-DD. */
+/** Validates a calendar date written YYYY-MM-DD, within the supported dates (src/etl/dates.ts). */
 export function parseDate(value: string, setting: string): string {
-  if (!isoDate.test(value)) throw new ConfigError(`${setting}: "${value}" is not a date in YYYY-MM-DD form`);
-  const d = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {
-    throw new ConfigError(`${setting}: "${value}" is not a real calendar date`);
-  }
+  const problem = dateProblem(value);
+  if (problem) throw new ConfigError(`${setting}: "${value}" ${problem}`);
   return value;
 }
 
