@@ -80,6 +80,48 @@ export function parseDate(value: string, setting: string): string {
   return value;
 }
 
+/**
+ * How long a PostgreSQL warehouse may wait: for a connection, for one statement, and before TCP
+ * keepalive starts probing an idle connection (so a server that vanished is noticed instead of
+ * waited on forever). Seconds, from the environment; 0 turns the statement timeout off.
+ */
+export interface PostgresTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  keepAliveInitialDelayMs: number;
+}
+
+const seconds = (name: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name} must be a number of seconds` })
+    .min(0, `${name} must be 0 or more seconds`)
+    .default(fallback)
+    .transform((s) => Math.round(s * 1000));
+
+const postgresTimeoutsSchema = z.object({
+  // A new connection that the server has not answered in this long fails (and is retried).
+  SPARKIFY_PG_CONNECT_TIMEOUT: seconds('SPARKIFY_PG_CONNECT_TIMEOUT', 15),
+  // The longest load activity may run 6 hours; a statement outliving it serves no attempt.
+  SPARKIFY_PG_STATEMENT_TIMEOUT: seconds('SPARKIFY_PG_STATEMENT_TIMEOUT', 6 * 3600),
+  SPARKIFY_PG_KEEPALIVE_DELAY: seconds('SPARKIFY_PG_KEEPALIVE_DELAY', 10),
+});
+
+/** The PostgreSQL timeouts from the environment (defaults: connect 15 s, statement 6 h, keepalive after 10 s idle). */
+export function postgresTimeouts(env: NodeJS.ProcessEnv = process.env): PostgresTimeouts {
+  const result = postgresTimeoutsSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name}: ${issue.message} (got "${env[name] ?? ''}")`);
+  }
+  const t = result.data;
+  return {
+    connectTimeoutMs: t.SPARKIFY_PG_CONNECT_TIMEOUT,
+    statementTimeoutMs: t.SPARKIFY_PG_STATEMENT_TIMEOUT,
+    keepAliveInitialDelayMs: t.SPARKIFY_PG_KEEPALIVE_DELAY,
+  };
+}
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()

@@ -1,4 +1,9 @@
+import net from 'node:net';
 import { songFilesToLoad, loadedDates } from '../src/activities/ledger';
+import { ConfigError, postgresTimeouts } from '../src/config';
+import { freePort } from '../src/util/ports';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -34,5 +39,49 @@ describe('the load ledger counts only files of runs that completed', () => {
 
   test('event dates follow the same rule', async () => {
     expect(await loadedDates(w, ['2018-11-01', '2018-11-02', '2018-11-03'])).toEqual(['2018-11-01']);
+  });
+});
+
+/** Settles with the promise's outcome, or rejects with `message` once `ms` have passed (a deadline, not a timing assertion). */
+function deadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe('PostgreSQL never waits forever', () => {
+  let pg: PgServer | undefined;
+  afterAll(() => pg?.stop());
+
+  test('a server that accepts the connection and never answers fails the connect after the connect timeout', async () => {
+    const silent = net.createServer(() => undefined); // accepts, then says nothing
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    const w = new PostgresWarehouse(`postgres://sparkify@127.0.0.1:${port}/db`, { connectTimeoutMs: 300, statementTimeoutMs: 0, keepAliveInitialDelayMs: 1000 });
+    try {
+      await expect(deadline(w.query('SELECT 1'), 30_000, 'the query was still waiting on a silent server after 30 s')).rejects.toThrow(/timeout/i);
+    } finally {
+      await w.close();
+      silent.close();
+    }
+  });
+
+  test('a statement longer than the statement timeout is cancelled by the server', async () => {
+    pg = await startPostgres();
+    const url = await createTestDatabase(pg.url, 'timeouts');
+    const w = new PostgresWarehouse(url, { connectTimeoutMs: 10_000, statementTimeoutMs: 200, keepAliveInitialDelayMs: 1000 });
+    try {
+      await expect(deadline(w.query('SELECT pg_sleep(60)'), 40_000, 'pg_sleep(60) was not cancelled')).rejects.toThrow(/statement timeout/);
+      expect(await w.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('the timeouts come from the environment, with defaults, and a bad value names its variable', () => {
+    expect(postgresTimeouts({})).toEqual({ connectTimeoutMs: 15_000, statementTimeoutMs: 6 * 3_600_000, keepAliveInitialDelayMs: 10_000 });
+    expect(postgresTimeouts({ SPARKIFY_PG_CONNECT_TIMEOUT: '2.5', SPARKIFY_PG_STATEMENT_TIMEOUT: '0' })).toMatchObject({ connectTimeoutMs: 2500, statementTimeoutMs: 0 });
+    expect(() => postgresTimeouts({ SPARKIFY_PG_STATEMENT_TIMEOUT: 'soon' })).toThrow(ConfigError);
+    expect(() => postgresTimeouts({ SPARKIFY_PG_STATEMENT_TIMEOUT: 'soon' })).toThrow(/SPARKIFY_PG_STATEMENT_TIMEOUT: .*seconds \(got "soon"\)/);
   });
 });
