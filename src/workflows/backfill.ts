@@ -4,6 +4,7 @@ import type { Activities } from '../activities';
 import { datesBetween } from '../etl/dates';
 import { runDate, type DateRunInput } from './dateRun';
 import { rootMessage } from '../etl/failures';
+import { backfillInputSchema, checkWorkflowInput } from './inputs';
 
 export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
@@ -55,6 +56,7 @@ const ledger = proxyActivities<Activities>({
  * not stop the others; the backfill fails at the end, naming the failed dates.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  checkWorkflowInput('backfill', backfillInputSchema, input);
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
   const concurrency = Math.max(1, input.concurrency ?? 4);

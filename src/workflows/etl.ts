@@ -1,6 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { checkWorkflowInput, etlInputSchema } from './inputs';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
 
 /** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
@@ -63,6 +64,7 @@ export const DEFAULTS = {
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
+  checkWorkflowInput('etlRun', etlInputSchema, input);
   const info = workflowInfo();
   const { quick, loads } = activityStubs(input.heartbeatTimeout);
   const startedAt = Date.now();
