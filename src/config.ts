@@ -122,6 +122,48 @@ export function postgresTimeouts(env: NodeJS.ProcessEnv = process.env): Postgres
   };
 }
 
+/**
+ * What a worker serves when its operator restricts it: the warehouses, sources and report
+ * locations workflow input may name (anyone who can start a workflow can name any). Unset means
+ * no restriction. Comma-separated in SPARKIFY_ALLOWED_WAREHOUSES (URIs, compared without their
+ * passwords; a trailing * matches any rest), SPARKIFY_ALLOWED_SOURCES and
+ * SPARKIFY_ALLOWED_REPORT_LOCATIONS (directories or s3://bucket/prefix; anything inside one).
+ */
+export interface AllowList {
+  warehouses?: string[];
+  sources?: string[];
+  reportLocations?: string[];
+}
+
+export function allowListFromEnv(env: NodeJS.ProcessEnv = process.env): AllowList {
+  const list = (name: string) => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    return value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  };
+  return {
+    warehouses: list('SPARKIFY_ALLOWED_WAREHOUSES'),
+    sources: list('SPARKIFY_ALLOWED_SOURCES'),
+    reportLocations: list('SPARKIFY_ALLOWED_REPORT_LOCATIONS'),
+  };
+}
+
+/** A warehouse URI as allow-lists compare it: DuckDB paths absolute, passwords hidden. */
+export function warehouseIdentity(uri: string): string {
+  const config = parseWarehouseUri(uri, 'warehouse');
+  return config.kind === 'duckdb' ? `duckdb:${config.path}` : redactUri(config.kind === 'postgres' ? config.url : config.uri);
+}
+
+/** A source or report location as allow-lists compare it: an absolute directory or s3://bucket/prefix/, ending in '/'. */
+export function locationIdentity(uri: string, setting: string): string {
+  const place = parseSourceUri(uri, setting);
+  const text = place.kind === 'local' ? place.dir : `s3://${place.bucket}/${place.prefix}`;
+  return text.endsWith('/') ? text : `${text}/`;
+}
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()

@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { songFilesToLoad, loadedDates } from '../src/activities/ledger';
-import { ConfigError, postgresTimeouts } from '../src/config';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
+import { allowListFromEnv, ConfigError, postgresTimeouts } from '../src/config';
+import { silentLogger } from '../src/log';
 import { freePort } from '../src/util/ports';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
@@ -83,5 +86,53 @@ describe('PostgreSQL never waits forever', () => {
     expect(postgresTimeouts({ SPARKIFY_PG_CONNECT_TIMEOUT: '2.5', SPARKIFY_PG_STATEMENT_TIMEOUT: '0' })).toMatchObject({ connectTimeoutMs: 2500, statementTimeoutMs: 0 });
     expect(() => postgresTimeouts({ SPARKIFY_PG_STATEMENT_TIMEOUT: 'soon' })).toThrow(ConfigError);
     expect(() => postgresTimeouts({ SPARKIFY_PG_STATEMENT_TIMEOUT: 'soon' })).toThrow(/SPARKIFY_PG_STATEMENT_TIMEOUT: .*seconds \(got "soon"\)/);
+  });
+});
+
+describe('a worker serves only the warehouses, sources and report locations it allows', () => {
+  const allow = {
+    warehouses: ['postgres://etl:secret@db.internal:5432/sparkify', 'duckdb:/srv/sparkify/*'],
+    sources: ['/srv/data', 's3://raw-bucket/sparkify'],
+    reportLocations: ['/srv/reports'],
+  };
+  const resources = new Resources({ s3: {}, log: silentLogger, allow, defaultWarehouse: 'duckdb:/var/lib/own.duckdb', defaultSource: '/var/lib/own-data', reportDir: '/var/lib/own-reports' });
+
+  test('allowed ones resolve, with the password the worker holds', () => {
+    expect(resources.resolveWarehouseUri('postgres://etl:***@db.internal:5432/sparkify')).toBe('postgres://etl:secret@db.internal:5432/sparkify');
+    expect(resources.resolveWarehouseUri('duckdb:/srv/sparkify/a.duckdb')).toBe('duckdb:/srv/sparkify/a.duckdb');
+    expect(resources.resolveWarehouseUri(undefined)).toBe('duckdb:/var/lib/own.duckdb');
+    expect(resources.resolveSourceUri('/srv/data/2018')).toBe('/srv/data/2018');
+    expect(resources.resolveSourceUri('s3://raw-bucket/sparkify/2018/')).toBe('s3://raw-bucket/sparkify/2018/');
+    expect(resources.resolveSourceUri(undefined)).toBe('/var/lib/own-data');
+    expect(resources.resolveReportLocation('/srv/reports/nightly', () => 'unused')).toBe('/srv/reports/nightly');
+    expect(resources.resolveReportLocation(undefined, () => '/var/lib/own-reports')).toBe('/var/lib/own-reports');
+  });
+
+  test.each([
+    ['warehouse', () => resources.resolveWarehouseUri('postgres://etl:***@evil.example:5432/sparkify'), /warehouse postgres:\/\/etl:\*\*\*@evil\.example:5432\/sparkify is not one this worker serves \(SPARKIFY_ALLOWED_WAREHOUSES\)/],
+    ['warehouse (other database)', () => resources.resolveWarehouseUri('postgres://etl@db.internal:5432/other'), /SPARKIFY_ALLOWED_WAREHOUSES/],
+    ['warehouse (file outside)', () => resources.resolveWarehouseUri('duckdb:/etc/passwd.duckdb'), /SPARKIFY_ALLOWED_WAREHOUSES/],
+    ['source (sibling with the same prefix)', () => resources.resolveSourceUri('/srv/data-private'), /source \/srv\/data-private\/ is not one this worker serves \(SPARKIFY_ALLOWED_SOURCES\)/],
+    ['source (.. out of an allowed directory)', () => resources.resolveSourceUri('/srv/data/../../etc'), /SPARKIFY_ALLOWED_SOURCES/],
+    ['source (other bucket)', () => resources.resolveSourceUri('s3://raw-bucket-2/sparkify'), /SPARKIFY_ALLOWED_SOURCES/],
+    ['report location', () => resources.resolveReportLocation('/home/someone/.ssh', () => 'unused'), /report location \/home\/someone\/\.ssh\/ is not one this worker serves \(SPARKIFY_ALLOWED_REPORT_LOCATIONS\)/],
+  ])('a %s outside the allow-list is refused with a ConfigError (not retried)', (_what, resolve, message) => {
+    expect(resolve).toThrow(ConfigError);
+    expect(resolve).toThrow(message);
+  });
+
+  test('the activities refuse them before touching anything', async () => {
+    const activities = createActivities({ resources, log: silentLogger });
+    await expect(activities.createSchema({ warehouse: 'duckdb:/tmp/elsewhere.duckdb' })).rejects.toThrow(/not one this worker serves/);
+  });
+
+  test('the allow-list comes from the environment; unset, everything is served', () => {
+    expect(allowListFromEnv({ SPARKIFY_ALLOWED_SOURCES: ' /a , s3://b/c ', SPARKIFY_ALLOWED_WAREHOUSES: '' })).toEqual({
+      sources: ['/a', 's3://b/c'],
+      warehouses: undefined,
+      reportLocations: undefined,
+    });
+    const open = new Resources({ s3: {}, log: silentLogger, allow: {} });
+    expect(open.resolveSourceUri('/anything')).toBe('/anything');
   });
 });

@@ -291,7 +291,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
       const report = await buildInsights(await warehouseFor(ref), ref.window);
       return writeHtmlReport(renderHtml(report), {
-        to: ref.reportTo || defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        to: resources.resolveReportLocation(ref.reportTo, () =>
+          defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        ),
         fileName: reportFileName(ref.workflowId),
         s3: resources.options.s3,
       });
