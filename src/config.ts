@@ -68,9 +68,44 @@ export function describeSource(source: SourceConfig): string {
   return source.kind === 'local' ? source.dir : `s3://${source.bucket}/${source.prefix}`;
 }
 
-/** Hides the password of a URI so it can be logged, shown in the Web UI or stored in history. */
+// Query parameters whose values are secrets (libpq's password, sslpassword; keys, tokens,
+// signatures). An ARN (Redshift's secretArn) names a secret and is not one: workers need it.
+const SECRET_PARAM = /^(?!.*arn$)(?:.*(?:pass|pwd|secret|token|credential|signature|private).*|.*key)$/i;
+
+/**
+ * Hides the secrets of a URI so it can be logged, shown in the Web UI or stored in history: the
+ * password of the user-info part (whatever it holds: '@', '/', ':', an empty user) and the values
+ * of secret query parameters (`?password=…`). Parsed by hand, not by `new URL`, because the URIs
+ * people write are often not valid URLs (an unescaped '@' or '/' in a password): a URI that cannot
+ * be parsed must still come out without its secret.
+ */
 export function redactUri(uri: string): string {
-  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri);
+  if (!scheme) return uri;
+  let rest = uri.slice(scheme[0].length);
+  // The user info ends at the '@' before the host: the last '@' before the query, else the last '@'.
+  const firstQuery = rest.search(/[?#]/);
+  const head = firstQuery === -1 ? rest : rest.slice(0, firstQuery);
+  const at = head.includes('@') ? head.lastIndexOf('@') : rest.lastIndexOf('@');
+  if (at !== -1) {
+    const userInfo = rest.slice(0, at);
+    const colon = userInfo.indexOf(':');
+    if (colon !== -1) rest = `${userInfo.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  const query = rest.search(/[?#]/);
+  if (query === -1) return scheme[0] + rest;
+  const redactedQuery = rest
+    .slice(query)
+    .replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, sep: string, name: string) => (SECRET_PARAM.test(decodeName(name)) ? `${sep}${name}=***` : whole));
+  return scheme[0] + rest.slice(0, query) + redactedQuery;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /** Validates a calendar date written YYYY-MM-DD, within the supported dates (src/etl/dates.ts). */
