@@ -1,4 +1,5 @@
 import { redactUri } from '../src/config';
+import { createLogger } from '../src/log';
 
 describe('redactUri hides every password, however the URI is written', () => {
   test.each([
@@ -22,4 +23,20 @@ describe('redactUri hides every password, however the URI is written', () => {
     '%s has nothing to hide and is unchanged',
     (uri) => expect(redactUri(uri)).toBe(uri),
   );
+});
+
+describe('the logger redacts secrets it is handed', () => {
+  test('passwords, AWS keys, session tokens and URIs with passwords never reach the log', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => lines.push(line) } });
+    log.info({ password: 'pw-1', s3: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'aws-secret-2', sessionToken: 'aws-token-3' } }, 'settings');
+    log.info({ worker: { settings: { s3: { secretAccessKey: 'aws-secret-4' } } } }, 'nested');
+    log.warn({ url: 'postgres://etl:pw-5@db/x', warehouse: 'postgres://etl@db/x?password=pw-6', other: { uri: 'postgres://:pw-7@db/x' } }, 'uris');
+    const text = lines.join('');
+    for (const secret of ['pw-1', 'aws-secret-2', 'aws-token-3', 'aws-secret-4', 'pw-5', 'pw-6', 'pw-7']) expect(text).not.toContain(secret);
+    // What is not secret stays readable.
+    expect(text).toContain('AKIAFAKE');
+    expect(text).toContain('postgres://etl:***@db/x');
+    expect(text).toContain('postgres://etl@db/x?password=***');
+  });
 });

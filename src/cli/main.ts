@@ -8,6 +8,7 @@ import {
   parseSourceUri,
   parseWarehouseUri,
   readEnv,
+  redactUri,
   type EnvSettings,
 } from '../config';
 import type { RunWindow } from '../etl/types';
@@ -192,8 +193,8 @@ function buildProgram(ctx: () => Context): Command {
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
-      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${warehouse}`);
-      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${warehouse}`);
+      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
+      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
     });
@@ -260,7 +261,7 @@ function buildProgram(ctx: () => Context): Command {
           await generateDataset({ outDir: path.resolve(source), days: 7, users: 40, songs: 300, seed: 42 });
         }
       }
-      print(`Running the pipeline: ${source} → ${flags.warehouse} (embedded Temporal dev server and worker) …`);
+      print(`Running the pipeline: ${source} → ${redactUri(flags.warehouse)} (embedded Temporal dev server and worker) …`);
       const summary = await runEtl({
         source,
         warehouse: flags.warehouse,
@@ -274,7 +275,7 @@ function buildProgram(ctx: () => Context): Command {
       print(formatSummary(summary));
       print();
       print('Next:');
-      print(`  npx sparkify sql --warehouse ${flags.warehouse} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
+      print(`  npx sparkify sql --warehouse ${redactUri(flags.warehouse)} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
       print('  npx sparkify dev        # Temporal Web UI on http://localhost:8233 and a worker');
       print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
     });
