@@ -38,6 +38,9 @@ function attemptOf(attempt: number): MockActivityEnvironment {
   });
 }
 
+/** Claims the step as the given attempt; the statements its write transaction must start with. */
+const fenceIn = (env: MockActivityEnvironment, w: Warehouse): Promise<string[]> => env.run(() => fenceCurrentAttempt(w)) as Promise<string[]>;
+
 async function prepare(w: Warehouse): Promise<void> {
   await w.execute([...sqlStatements('schema/etl_attempt_fence', w.dialect), 'CREATE TABLE staged (run_id VARCHAR NOT NULL, line INTEGER NOT NULL, attempt INTEGER NOT NULL)']);
 }
@@ -64,9 +67,9 @@ describe.each([
       await prepare(w);
       const first = attemptOf(1);
       const second = attemptOf(2);
-      const staleFence = await first.run(() => fenceCurrentAttempt(w));
+      const staleFence = await fenceIn(first, w);
       // The retry starts, claims the step and commits its rows ...
-      const fence = await second.run(() => fenceCurrentAttempt(w));
+      const fence = await fenceIn(second, w);
       await w.execute([...fence, `DELETE FROM staged WHERE run_id = 'run-1'`, rowsOf(2)]);
       // ... then the old attempt, still alive, tries to commit its own.
       const stale = await w.execute([...staleFence, `DELETE FROM staged WHERE run_id = 'run-1'`, rowsOf(1)]).then(
@@ -78,7 +81,7 @@ describe.each([
       expect(String((stale as Error).message)).toMatch(/stale attempt 1 of stageEvents#4 fenced out by attempt 2/);
       expect(await contents(w)).toEqual(newest(2));
       // An older attempt can never claim the step back.
-      const again = await first.run(() => fenceCurrentAttempt(w));
+      const again = await fenceIn(first, w);
       await expect(w.execute([...again, rowsOf(1)])).rejects.toThrow(/fenced out by attempt 2/);
       expect(await contents(w)).toEqual(newest(2));
     } finally {
@@ -99,7 +102,7 @@ test('PostgreSQL: a retry claiming the step while the old attempt\'s transaction
     // The old attempt's transaction stalls halfway through its rows (a lock the test holds).
     await holder.query(`SELECT pg_advisory_lock(${HOLD_LOCK})`);
     const first = attemptOf(1);
-    const staleFence = await first.run(() => fenceCurrentAttempt(w));
+    const staleFence = await fenceIn(first, w);
     const oldWrite = w.execute([...staleFence, `DELETE FROM staged WHERE run_id = 'run-1'`, rowsOf(1, 1, 5), `SELECT pg_advisory_xact_lock(${HOLD_LOCK})`, rowsOf(1, 6, ROWS)]);
     await waitFor(watcher, 1);
 
