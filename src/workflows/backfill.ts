@@ -46,6 +46,8 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProg
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
 });
 
