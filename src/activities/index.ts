@@ -22,6 +22,7 @@ import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObjec
 import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { createNotifyActivities } from './notify';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -94,6 +95,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
+    ...createNotifyActivities({ log }),
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
