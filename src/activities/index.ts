@@ -23,6 +23,7 @@ import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../wareh
 import type { Warehouse } from '../warehouse/types';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { createNotifyActivities } from './notify';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -98,6 +99,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
+    ...createNotifyActivities({ log }),
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
