@@ -21,7 +21,9 @@ import { describeFailure, runCheck } from '../quality/runner';
 import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
 import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { createNotifyActivities } from './notify';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -33,7 +35,7 @@ export interface ActivityDeps {
 }
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence'];
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
@@ -48,8 +50,10 @@ async function runSqlFile(
   after: string[] = [],
 ): Promise<void> {
   try {
+    // A superseded attempt of this step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
-    const statements = [...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
     );
@@ -59,6 +63,7 @@ async function runSqlFile(
 }
 
 function asSqlFailure(err: unknown, name: string): unknown {
+  if (isFencedOut(err)) return fencedOutFailure(err);
   if ((err as Error).name === 'SqlError') {
     return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${(err as Error).message}`, 'SqlError');
   }
@@ -94,6 +99,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
+    ...createNotifyActivities({ log }),
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
@@ -160,6 +166,8 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
+      // PostgreSQL plans the publishes from statistics; give it those of what this run staged.
+      if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('transform/analyze_staged', warehouse.dialect));
       return { distinctValues: rows.length, repairedValues };
     },
 

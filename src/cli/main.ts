@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { registerBackfillCommand } from './backfill';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
@@ -88,8 +89,7 @@ function buildProgram(ctx: () => Context): Command {
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
-  program
-    .command('run')
+  addNotifyOptions(program.command('run'))
     .description('Run the ETL workflow for a window and wait for it')
     .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
@@ -106,6 +106,7 @@ function buildProgram(ctx: () => Context): Command {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
+      const notify = notifyFromFlags(flags);
       const summary = await runEtl({
         source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
         warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
@@ -115,7 +116,7 @@ function buildProgram(ctx: () => Context): Command {
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo },
+        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
     });

@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { dateProblem, isTimeZone } from '../etl/dates';
+import { NOTIFY_ON } from '../notify/types';
 
 /**
  * The columns a check may name, per table: the declared schema (sql/schema/*.sql; a test keeps
@@ -36,6 +37,8 @@ const location = z
   .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'holds control characters');
 
 const share = z.number().min(0).max(1);
+
+const notify = z.strictObject({ url: location, on: z.enum(NOTIFY_ON), webUi: location.optional() });
 
 // A Temporal duration: milliseconds, or text such as '30s', '2 minutes'.
 const duration = z.union([z.number().positive().finite(), z.string().regex(/^\s*\d+(\.\d+)?\s*[a-z]*\s*$/i, 'is not a duration such as "30s" or "2 minutes"')]);
@@ -96,6 +99,7 @@ const dateRunFields = {
   extraChecks: z.array(checkDefinitionSchema).max(100).optional(),
   heartbeatTimeout: duration.optional(),
   reportTo: location.optional(),
+  notify: notify.optional(),
 };
 
 // Unknown fields pass (a newer starter may send more than this worker knows); known ones are checked.
@@ -112,6 +116,7 @@ export const backfillInputSchema = z
     newestFirst: z.boolean().optional(),
     datesPerRun: z.number().int().min(1).max(10_000).optional(),
     carried: z.unknown().optional(),
+    notify: notify.optional(),
   })
   .refine((b) => b.from <= b.to, { message: 'from is after to', path: ['to'] });
 
