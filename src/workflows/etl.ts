@@ -142,6 +142,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       count: events.recordsRejected + songs.recordsRejected,
       samples: [...events.rejectSamples, ...songs.rejectSamples],
     },
+    skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
     matches,
     checks,
     steps: { ...steps, summarizeRun: { status: 'completed' } },
