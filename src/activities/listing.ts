@@ -9,10 +9,11 @@ import type { RunWindow, SkippedFile } from '../etl/types';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 
 export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
-export const SONG_FILE_LAYOUT = 'song_data/A/B/C/TR….json';
+// Song files are named by track id in the real data (TR….json); the name is not checked, the layout is.
+export const SONG_FILE_LAYOUT = 'song_data/A/B/C/NAME.json';
 
 const EVENT_LOG_KEY = /^log_data\/(\d{4})\/(\d{2})\/((\d{4})-(\d{2})-\d{2})-events\.json$/;
-const SONG_FILE_KEY = /^song_data\/[A-Za-z0-9]\/[A-Za-z0-9]\/[A-Za-z0-9]\/TR[A-Za-z0-9]+\.json$/;
+const SONG_FILE_KEY = /^song_data\/[A-Za-z0-9]\/[A-Za-z0-9]\/[A-Za-z0-9]\/[^/]+\.json$/;
 const COMPRESSED = /\.(gz|gzip|bz2|zip|zst|xz|lz4|snappy|br)$/i;
 // Magic bytes of compressed content, whatever the name says.
 const COMPRESSED_MAGIC: [string, number[]][] = [
