@@ -23,6 +23,7 @@ import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../wareh
 import type { Warehouse } from '../warehouse/types';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { createNotifyActivities } from './notify';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -98,6 +99,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
+    ...createNotifyActivities({ log }),
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
@@ -164,6 +166,8 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
+      // PostgreSQL plans the publishes from statistics; give it those of what this run staged.
+      if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('transform/analyze_staged', warehouse.dialect));
       return { distinctValues: rows.length, repairedValues };
     },
 
@@ -295,7 +299,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
       const report = await buildInsights(await warehouseFor(ref), ref.window);
       return writeHtmlReport(renderHtml(report), {
-        to: ref.reportTo || defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        to: resources.resolveReportLocation(ref.reportTo, () =>
+          defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        ),
         fileName: reportFileName(ref.workflowId),
         s3: resources.options.s3,
       });

@@ -1,5 +1,5 @@
 import { eventLogPrefixForDate, type SourceObject } from '../source';
-import { sqlStatements } from '../warehouse/sql';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
@@ -8,9 +8,12 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
   return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
 }
 
-/** The song files to stage: those the ledger does not hold with the same ETag. */
+/**
+ * The song files to stage: those the ledger does not hold with the same ETag from a run that
+ * completed (as for event logs, a run that failed after publishing does not count).
+ */
 export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject[]): Promise<SourceObject[]> {
-  const rows = await warehouse.query(`SELECT source_key, etag FROM etl_load_ledger WHERE kind = 'songs'`);
+  const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect));
   const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
   return listed.filter((obj) => loaded.get(obj.key) !== obj.etag);
 }
@@ -21,10 +24,7 @@ export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject
  */
 export async function loadedDates(warehouse: Warehouse, dates: string[]): Promise<string[]> {
   if (dates.length === 0) return [];
-  const rows = await warehouse.query(
-    `SELECT l.source_key FROM etl_load_ledger l JOIN etl_runs r ON r.run_id = l.run_id ` +
-      `WHERE l.kind = 'events' AND r.status = 'completed'`,
-  );
+  const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect));
   const keys = rows.map((r) => String(r.source_key));
   return dates.filter((date) => {
     const prefix = eventLogPrefixForDate(date);
@@ -35,7 +35,7 @@ export async function loadedDates(warehouse: Warehouse, dates: string[]): Promis
 /** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */
 export async function hasLedger(warehouse: Warehouse): Promise<boolean> {
   try {
-    await warehouse.query('SELECT 1 FROM etl_load_ledger WHERE 1 = 0');
+    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect));
     return true;
   } catch {
     return false;

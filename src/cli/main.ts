@@ -8,6 +8,7 @@ import {
   parseSourceUri,
   parseWarehouseUri,
   readEnv,
+  redactUri,
   type EnvSettings,
 } from '../config';
 import type { RunWindow } from '../etl/types';
@@ -17,6 +18,7 @@ import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { registerBackfillCommand } from './backfill';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
@@ -87,8 +89,7 @@ function buildProgram(ctx: () => Context): Command {
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
-  program
-    .command('run')
+  addNotifyOptions(program.command('run'))
     .description('Run the ETL workflow for a window and wait for it')
     .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
@@ -105,6 +106,7 @@ function buildProgram(ctx: () => Context): Command {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
+      const notify = notifyFromFlags(flags);
       const summary = await runEtl({
         source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
         warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
@@ -114,7 +116,7 @@ function buildProgram(ctx: () => Context): Command {
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo },
+        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
     });
@@ -192,8 +194,8 @@ function buildProgram(ctx: () => Context): Command {
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
-      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${warehouse}`);
-      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${warehouse}`);
+      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
+      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
     });
@@ -260,7 +262,7 @@ function buildProgram(ctx: () => Context): Command {
           await generateDataset({ outDir: path.resolve(source), days: 7, users: 40, songs: 300, seed: 42 });
         }
       }
-      print(`Running the pipeline: ${source} → ${flags.warehouse} (embedded Temporal dev server and worker) …`);
+      print(`Running the pipeline: ${source} → ${redactUri(flags.warehouse)} (embedded Temporal dev server and worker) …`);
       const summary = await runEtl({
         source,
         warehouse: flags.warehouse,
@@ -274,7 +276,7 @@ function buildProgram(ctx: () => Context): Command {
       print(formatSummary(summary));
       print();
       print('Next:');
-      print(`  npx sparkify sql --warehouse ${flags.warehouse} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
+      print(`  npx sparkify sql --warehouse ${redactUri(flags.warehouse)} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
       print('  npx sparkify dev        # Temporal Web UI on http://localhost:8233 and a worker');
       print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
     });

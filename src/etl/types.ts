@@ -1,6 +1,7 @@
 /** Types shared by the workflow and the activities: plain data only (they cross Temporal's wire). */
 import type { Duration } from '@temporalio/common';
 import type { CheckDefinition, Severity } from '../quality/checks';
+import type { NotifySettings } from '../notify/types';
 
 export type { CheckDefinition, Severity };
 
@@ -33,6 +34,8 @@ export interface EtlInput {
   heartbeatTimeout?: Duration;
   /** Where the run's HTML insights report goes: a directory or s3://bucket/prefix (default: the worker's .sparkify/reports). */
   reportTo?: string;
+  /** Send an alert to a webhook when the run fails (or warns, or always: see NotifySettings). */
+  notify?: NotifySettings;
 }
 
 export interface RunRef {

@@ -1,7 +1,9 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { checkWorkflowInput, etlInputSchema } from './inputs';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
+import { withRunAlerts } from '../notify/workflow';
 
 /** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
 const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
@@ -70,6 +72,11 @@ export const DEFAULTS = {
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
+  checkWorkflowInput('etlRun', etlInputSchema, input);
+  return withRunAlerts(input.notify, input.window ?? null, () => etlSteps(input));
+}
+
+async function etlSteps(input: EtlInput): Promise<RunSummary> {
   const info = workflowInfo();
   const { quick, loads } = activityStubs(input.heartbeatTimeout);
   const startedAt = Date.now();
