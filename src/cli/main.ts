@@ -20,6 +20,8 @@ import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { registerBackfillCommand } from './backfill';
+import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
+import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
@@ -107,9 +109,13 @@ function buildProgram(ctx: () => Context): Command {
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
       const notify = notifyFromFlags(flags);
+      const source = required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE');
+      const warehouseUri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      // With --temporal, a remote worker reads the source and the warehouse, not this process.
+      if (!flags.temporal) await failFastOnStartChecks({ source, warehouse: warehouseUri });
       const summary = await runEtl({
-        source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
-        warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
+        source,
+        warehouse: warehouseUri,
         window,
         temporalAddress: flags.temporal,
         namespace: env.TEMPORAL_NAMESPACE,
@@ -212,6 +218,7 @@ function buildProgram(ctx: () => Context): Command {
       if (warehouse) parseWarehouseUri(warehouse);
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
+      await failFastOnStartChecks({ source, warehouse });
       const stack = await openStack({
         address: flags.temporal,
         namespace: env.TEMPORAL_NAMESPACE,
@@ -283,6 +290,8 @@ function buildProgram(ctx: () => Context): Command {
 
   registerScheduleCommands(program, ctx);
   registerBackfillCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerInfraCommands(program);
   return program;
 }
 
@@ -299,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return doctorExitCode() ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message; help and version are not errors.
