@@ -23,6 +23,7 @@ import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../wareh
 import type { Warehouse } from '../warehouse/types';
 import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
 import { createNotifyActivities } from './notify';
+import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -286,6 +287,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
           ].join(', ') +
           ')',
       ]);
+      recordRunMetrics(summary);
       return summary;
     },
 
