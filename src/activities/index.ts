@@ -25,6 +25,7 @@ import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
 import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { createNotifyActivities } from './notify';
+import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -285,6 +286,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
           ].join(', ') +
           ')',
       ]);
+      recordRunMetrics(summary);
       return summary;
     },
 

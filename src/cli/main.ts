@@ -19,6 +19,7 @@ import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { parseMetricsEndpoint } from '../metrics/exporter';
 import { registerBackfillCommand } from './backfill';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
@@ -88,6 +89,8 @@ function buildProgram(ctx: () => Context): Command {
     .description("Sparkify's data warehouse pipeline on Temporal: raw JSON logs to a star schema.")
     .exitOverride();
 
+  const metricsPortOption = () =>
+    new Option('--metrics-port <[host:]port>', "serve Prometheus metrics (the SDK's and the pipeline's) at GET /metrics").env('SPARKIFY_METRICS_PORT');
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
@@ -186,6 +189,7 @@ function buildProgram(ctx: () => Context): Command {
     .option('--ui-port <n>', 'Web UI port', intOption('--ui-port', 1), 8233)
     .option('--source <dir|s3://…>', "the worker's default source (env SPARKIFY_SOURCE)")
     .option('--warehouse <uri>', "the worker's default warehouse (env SPARKIFY_WAREHOUSE)", `duckdb:${DEFAULT_DUCKDB_PATH}`)
+    .addOption(metricsPortOption())
     .action(async (flags) => {
       const { env, log } = ctx();
       fs.mkdirSync(LOCAL_DIR, { recursive: true });
@@ -195,6 +199,7 @@ function buildProgram(ctx: () => Context): Command {
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
+        metrics: flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined,
         devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
         worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source ?? env.SPARKIFY_SOURCE, defaultWarehouse: warehouse },
       });
@@ -202,6 +207,7 @@ function buildProgram(ctx: () => Context): Command {
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
       print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
       print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
+      if (flags.metricsPort) print(`Metrics:             http://localhost:${parseMetricsEndpoint(flags.metricsPort).port}/metrics`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
     });
@@ -212,6 +218,7 @@ function buildProgram(ctx: () => Context): Command {
     .addOption(temporalOption().makeOptionMandatory())
     .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
+    .addOption(metricsPortOption())
     .action(async (flags) => {
       const { env, log } = ctx();
       const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
@@ -219,14 +226,16 @@ function buildProgram(ctx: () => Context): Command {
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
       await failFastOnStartChecks({ source, warehouse });
+      const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
       const stack = await openStack({
         address: flags.temporal,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
+        metrics,
         worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
       });
-      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE }, 'worker running');
+      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
       await stack.worker!.run();
     });
 
