@@ -12,7 +12,7 @@ module.exports = {
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/plainSummaryReporter.js'],
   // Real servers (Temporal, PostgreSQL, S3) start in the integration tests: allow them time. The
-  // fast tier's waits carry their own deadlines (test/unit/support/workflowEnv.ts, Signal.until).
+  // fast tier's waits carry their own deadlines (test/unit/support/workflowEnv.ts, signal.ts).
   testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/test'], testMatch: UNIT },

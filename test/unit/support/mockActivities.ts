@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../../src/activities';
 import type { MatchStats, RunSummary, StageResult } from '../../../src/etl/types';
-import { Signal } from './workflowEnv';
+import { Signal } from './signal';
 
 export type ActivityName = keyof Activities;
 
@@ -40,6 +40,9 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   summarizeRun: async (input) => summaryFrom(input),
   writeReport: async (input) => `/reports/${String(input.workflowId)}.html`,
 };
+
+/** Every activity the worker registers (the record above is checked against the real Activities type). */
+export const ACTIVITY_NAMES = Object.keys(DEFAULTS) as ActivityName[];
 
 /** What the real summarizeRun returns, minus the warehouse's table counts. */
 function summaryFrom(input: Record<string, unknown>): RunSummary {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../../src/activities';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../../../src/etl/searchAttributes';
 import { startDevServer } from '../../../src/temporal/devServer';
+import { ACTIVITY_NAMES } from './mockActivities';
 
 export interface WorkflowEnv {
   client: Client;
@@ -38,52 +39,38 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
     throw err;
   }
   const client = new Client({ connection, namespace: server.namespace });
+  // One worker per file: creating one per test costs more than the test. Each test's activities
+  // are swapped in; tests in a file run one after another.
+  let current: Partial<Activities> = {};
+  const delegate = new Proxy({} as Record<string, (...args: unknown[]) => unknown>, {
+    get: (_target, name: string) => (...args: unknown[]) => {
+      const impl = (current as Record<string, (...a: unknown[]) => unknown>)[name];
+      if (!impl) throw new Error(`activity ${name} is not mocked in this test`);
+      return impl(...args);
+    },
+  });
+  const taskQueue = `unit-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: native,
+    namespace: server.namespace,
+    taskQueue,
+    workflowBundle,
+    activities: Object.fromEntries(ACTIVITY_NAMES.map((name) => [name, delegate[name]])),
+    shutdownGraceTime: '1 second',
+  });
+  const running = worker.run();
   return {
     client,
     async withWorker(activities, fn) {
-      const taskQueue = `unit-${randomUUID()}`;
-      const worker = await Worker.create({
-        connection: native!,
-        namespace: server.namespace,
-        taskQueue,
-        workflowBundle,
-        activities,
-        shutdownGraceTime: '1 second',
-      });
-      return worker.runUntil(fn(taskQueue));
+      current = activities;
+      return fn(taskQueue);
     },
     async stop() {
+      worker.shutdown();
+      await running;
       await native?.close();
       await connection?.close();
       await server.stop();
     },
   };
-}
-
-/** Resolves when `predicate` holds, checking on every `changed` call; rejects after `ms`, naming what was awaited. */
-export class Signal {
-  private waiters: { predicate: () => boolean; resolve: () => void }[] = [];
-
-  changed(): void {
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.predicate()) return true;
-      w.resolve();
-      return false;
-    });
-  }
-
-  until(what: string, predicate: () => boolean, ms = 15_000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`gave up after ${ms} ms waiting for ${what}`));
-      }, ms);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push({ predicate, resolve: done });
-    });
-  }
 }
