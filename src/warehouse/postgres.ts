@@ -76,13 +76,20 @@ export class PostgresWarehouse implements Warehouse, LineStaging {
     };
     options?.signal?.addEventListener('abort', onAbort);
     let broken = false;
+    // A checked-out client whose server goes away (a restart, a cut connection) emits 'error'
+    // as well as failing its query; unheard, that event would crash the whole worker process.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       return await work(client);
     } catch (err) {
-      broken = options?.signal?.aborted ?? false;
+      broken ||= options?.signal?.aborted ?? false;
       throw classifyPostgresError(err);
     } finally {
       options?.signal?.removeEventListener('abort', onAbort);
+      client.off('error', onLost);
       client.release(broken);
     }
   }
