@@ -25,6 +25,8 @@ import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
 import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { stagedDataChecks } from './stagedChecks';
+import { z } from 'zod';
+import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
 import { createNotifyActivities } from './notify';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
@@ -220,6 +222,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
       },
     ): Promise<CheckResult[]> {
       const warehouse = await warehouseFor(ref);
+      // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
+      const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
+      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, INVALID_INPUT);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       const results: CheckResult[] = [];
       for (const check of checks) {
