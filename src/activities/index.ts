@@ -28,6 +28,7 @@ import { stagedDataChecks } from './stagedChecks';
 import { z } from 'zod';
 import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
 import { createNotifyActivities } from './notify';
+import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -317,6 +318,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
           ].join(', ') +
           ')',
       ]);
+      recordRunMetrics(summary);
       return summary;
     },
 

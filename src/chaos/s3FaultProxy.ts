@@ -24,6 +24,8 @@ export interface FaultCounts {
 export interface S3FaultProxy {
   endpoint: string;
   counts: FaultCounts;
+  /** Milliseconds from each run of faults to the next request S3 answered whole (the client's retry). */
+  recoveries: number[];
   enable(rates: FaultRates): void;
   disable(): void;
   stop(): Promise<void>;
@@ -59,11 +61,19 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
   const random = seededRandom(seed);
   const counts: FaultCounts = { internalError: 0, serviceUnavailable: 0, slowDown: 0, droppedMidObject: 0, forwarded: 0 };
   let rates: FaultRates | undefined;
+  const recoveries: number[] = [];
+  let faultSince: number | undefined;
+  const faulted = () => (faultSince ??= Date.now());
+  const answered = () => {
+    if (faultSince !== undefined) recoveries.push(Date.now() - faultSince);
+    faultSince = undefined;
+  };
 
   const server = http.createServer((req, res) => {
     if (rates && random() < rates.errors) {
       const fault = ERRORS[Math.floor(random() * ERRORS.length)];
       counts[fault.count]++;
+      faulted();
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>${fault.message}</Message></Error>`;
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
@@ -76,12 +86,13 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (!drop) {
+        const length = Number(answer.headers['content-length'] ?? 0);
+        if (!drop || length < 2) {
+          if ((answer.statusCode ?? 500) < 500) answer.once('end', answered);
           answer.pipe(res);
           return;
         }
         // Send the headers (with the full length) and half the body, then cut the connection.
-        const length = Number(answer.headers['content-length'] ?? 0);
         let sent = 0;
         answer.on('data', (chunk: Buffer) => {
           if (sent >= length / 2) return;
@@ -90,6 +101,7 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
           res.write(part);
           if (sent >= length / 2) {
             counts.droppedMidObject++;
+            faulted();
             answer.destroy();
             res.socket?.destroy();
           }
@@ -104,6 +116,7 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
+    recoveries,
     enable: (r) => (rates = r),
     disable: () => (rates = undefined),
     stop: () =>
