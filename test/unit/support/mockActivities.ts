@@ -29,6 +29,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   listSourceFiles: async () => ({ eventFiles: 1, songFiles: 1, eventBytes: 10, songBytes: 10 }),
   stageEvents: async () => stageResult('events'),
   stageSongs: async () => stageResult('songs'),
+  checkStagedData: async () => [],
   repairText: async () => ({ distinctValues: 2, repairedValues: 0 }),
   loadSongs: async () => undefined,
   loadArtists: async () => undefined,
@@ -39,6 +40,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   loadedDates: async () => [],
   summarizeRun: async (input) => summaryFrom(input),
   writeReport: async (input) => `/reports/${String(input.workflowId)}.html`,
+  sendNotification: async () => undefined,
 };
 
 /** Every activity the worker registers (the record above is checked against the real Activities type). */
