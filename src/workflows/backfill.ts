@@ -11,7 +11,8 @@ export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
   from: string;
   to: string;
-  etl: DateRunInput;
+  /** What each date's run gets (default {}: the worker's source and warehouse). */
+  etl?: DateRunInput;
   /** Dates running at once (default 4). */
   concurrency?: number;
   /** Skip dates whose event log the load ledger already holds. */
@@ -59,6 +60,8 @@ const ledger = proxyActivities<Activities>({
  * not stop the others; the backfill fails at the end, naming the failed dates.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  // `etl` may be left out of a hand-written input (the Temporal CLI): the worker's defaults.
+  const etl = input.etl ?? {};
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
   const concurrency = Math.max(1, input.concurrency ?? 4);
@@ -83,7 +86,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   }));
 
   if (input.onlyMissing && queue.length > 0) {
-    const loaded = new Set(await ledger.loadedDates({ warehouse: input.etl.warehouse ?? '', dates: queue }));
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }
@@ -93,7 +96,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       const date = queue.shift()!;
       running.add(date);
       try {
-        const summary = await runDate(date, input.etl);
+        const summary = await runDate(date, etl);
         counts.completed++;
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
