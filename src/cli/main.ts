@@ -8,6 +8,7 @@ import {
   parseSourceUri,
   parseWarehouseUri,
   readEnv,
+  redactUri,
   type EnvSettings,
 } from '../config';
 import type { RunWindow } from '../etl/types';
@@ -21,6 +22,8 @@ import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
 import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
+import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
+import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
@@ -110,9 +113,13 @@ function buildProgram(ctx: () => Context): Command {
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
       const notify = notifyFromFlags(flags);
+      const source = required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE');
+      const warehouseUri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      // With --temporal, a remote worker reads the source and the warehouse, not this process.
+      if (!flags.temporal) await failFastOnStartChecks({ source, warehouse: warehouseUri });
       const summary = await runEtl({
-        source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
-        warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
+        source,
+        warehouse: warehouseUri,
         window,
         temporalAddress: flags.temporal,
         connect: flags,
@@ -200,8 +207,8 @@ function buildProgram(ctx: () => Context): Command {
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
-      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${warehouse}`);
-      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${warehouse}`);
+      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
+      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
       if (flags.metricsPort) print(`Metrics:             http://localhost:${parseMetricsEndpoint(flags.metricsPort).port}/metrics`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
@@ -220,6 +227,7 @@ function buildProgram(ctx: () => Context): Command {
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
       requireServer(flags);
+      await failFastOnStartChecks({ source, warehouse });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
       const stack = await openStack({
         address: flags.temporal,
@@ -273,7 +281,7 @@ function buildProgram(ctx: () => Context): Command {
           await generateDataset({ outDir: path.resolve(source), days: 7, users: 40, songs: 300, seed: 42 });
         }
       }
-      print(`Running the pipeline: ${source} → ${flags.warehouse} (embedded Temporal dev server and worker) …`);
+      print(`Running the pipeline: ${source} → ${redactUri(flags.warehouse)} (embedded Temporal dev server and worker) …`);
       const summary = await runEtl({
         source,
         warehouse: flags.warehouse,
@@ -287,13 +295,15 @@ function buildProgram(ctx: () => Context): Command {
       print(formatSummary(summary));
       print();
       print('Next:');
-      print(`  npx sparkify sql --warehouse ${flags.warehouse} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
+      print(`  npx sparkify sql --warehouse ${redactUri(flags.warehouse)} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
       print('  npx sparkify dev        # Temporal Web UI on http://localhost:8233 and a worker');
       print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
     });
 
   registerScheduleCommands(program, ctx);
   registerBackfillCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerInfraCommands(program);
   return program;
 }
 
@@ -310,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return doctorExitCode() ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message; help and version are not errors.

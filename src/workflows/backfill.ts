@@ -4,6 +4,7 @@ import type { Activities } from '../activities';
 import { datesBetween } from '../etl/dates';
 import { runDate, type DateRunInput } from './dateRun';
 import { rootMessage } from '../etl/failures';
+import { backfillInputSchema, checkWorkflowInput } from './inputs';
 import { notifyQuietly, runWarnings } from '../notify/workflow';
 import type { NotifySettings } from '../notify/types';
 
@@ -11,8 +12,8 @@ export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
   from: string;
   to: string;
-  /** What each date's run gets (default {}: the worker's source and warehouse). */
-  etl?: DateRunInput;
+  /** What each date's run gets ({}: the worker's source and warehouse). */
+  etl: DateRunInput;
   /** Dates running at once (default 4). */
   concurrency?: number;
   /** Skip dates whose event log the load ledger already holds. */
@@ -50,6 +51,8 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProg
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
 });
 
@@ -60,8 +63,8 @@ const ledger = proxyActivities<Activities>({
  * not stop the others; the backfill fails at the end, naming the failed dates.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
-  // `etl` may be left out of a hand-written input (the Temporal CLI): the worker's defaults.
-  const etl = input.etl ?? {};
+  checkWorkflowInput('backfill', backfillInputSchema, input);
+  const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
   const concurrency = Math.max(1, input.concurrency ?? 4);
