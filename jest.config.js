@@ -15,7 +15,14 @@ module.exports = {
   // fast tier's waits carry their own deadlines (test/unit/support/workflowEnv.ts, signal.ts).
   testTimeout: 180_000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/test'], testMatch: UNIT },
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/test'],
+      testMatch: UNIT,
+      globalSetup: '<rootDir>/test/unit/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/unit/support/globalTeardown.ts',
+    },
     {
       ...common,
       displayName: 'integration',
