@@ -12,6 +12,7 @@ import {
 } from '../schedules/daily';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { openStack } from './temporalStack';
+import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 
 export type CliContext = () => { env: EnvSettings; log: Logger };
 
@@ -65,7 +66,7 @@ function offsetOption(value: string): number {
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
-  return command
+  return addNotifyOptions(command)
     .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
     .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', offsetOption, d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
@@ -100,7 +101,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           offsetDays: flags.offsetDays,
           overlap: flags.overlap,
           catchupWindow: flags.catchupWindow,
-          etl: dateRunInput(flags, env),
+          etl: { ...dateRunInput(flags, env), ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}) },
         };
         // Each run carries the Sparkify search attributes: the namespace must know them.
         await ensureSearchAttributes(client, log);
@@ -123,6 +124,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
         const etl = {
           ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined }),
           ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
+          ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}),
         };
         if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0) throw new ConfigError('schedule update: give at least one setting to change');
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl });

@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { S3Settings } from '../source/s3Client';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/devServer';
 import { createEtlWorker } from '../worker';
+import { prometheusTelemetry, type MetricsEndpoint } from '../metrics/exporter';
 import { onShutdown } from './shutdown';
 
 let runtimeInstalled = false;
@@ -13,10 +14,10 @@ let runtimeInstalled = false;
  * The SDK's runtime, once per process: its logs at WARN (ours go through pino), and no signal
  * handlers of its own, since the CLI stops the worker and the dev server together on Ctrl-C.
  */
-export function installRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+export function installRuntime(level: 'WARN' | 'ERROR' = 'WARN', metrics?: MetricsEndpoint): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [], ...(metrics ? { telemetryOptions: prometheusTelemetry(metrics) } : {}) });
 }
 
 export interface Stack {
@@ -44,11 +45,13 @@ export interface StackOptions {
    * long-running worker also logs each failed activity attempt (WARN).
    */
   sdkLogLevel?: 'WARN' | 'ERROR';
+  /** Serve the SDK's and the pipeline's metrics for Prometheus here (GET /metrics). */
+  metrics?: MetricsEndpoint;
 }
 
 /** Connects to (or starts) Temporal, and optionally runs a worker in-process. */
 export async function openStack(options: StackOptions): Promise<Stack> {
-  installRuntime(options.sdkLogLevel);
+  installRuntime(options.sdkLogLevel, options.metrics);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     while (closers.length > 0) await closers.pop()!().catch(() => undefined);

@@ -10,7 +10,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { Row, StatementOptions, Warehouse } from './types';
+import type { LineStaging, RawLine, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
@@ -39,7 +39,7 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-export class DuckDbWarehouse implements Warehouse {
+export class DuckDbWarehouse implements Warehouse, LineStaging {
   readonly dialect = 'duckdb' as const;
 
   private closed = false;
@@ -140,6 +140,40 @@ export class DuckDbWarehouse implements Warehouse {
         return count;
       });
     });
+  }
+
+  async stageLines(
+    lines: AsyncIterable<readonly RawLine[]>,
+    statements: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<number> {
+    return this.withConnection(options, (c) =>
+      inTransaction((sql) => c.run(sql), async () => {
+        for (const sql of statements.before) await c.run(sql);
+        // etl_raw_lines is a temporary table: it lives in this connection's temp catalog.
+        const appender = await c.createAppender('etl_raw_lines', 'main', 'temp');
+        let count = 0;
+        try {
+          for await (const batch of lines) {
+            for (const line of batch) {
+              appender.appendVarchar(line.sourceKey);
+              appender.appendInteger(line.line);
+              appender.appendVarchar(line.text);
+              if (line.problem === null) appender.appendNull();
+              else appender.appendVarchar(line.problem);
+              appender.endRow();
+            }
+            count += batch.length;
+            options?.signal?.throwIfAborted();
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+        for (const sql of statements.after) await c.run(sql);
+        return count;
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -3,9 +3,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { redactUri } from '../config';
+import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
-import type { Row, StatementOptions, Warehouse } from './types';
+import type { LineStaging, RawLine, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -34,15 +34,35 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+function clientWithConnectTimeout(ms: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+    }
+  };
+}
+
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse {
+export class PostgresWarehouse implements Warehouse, LineStaging {
   readonly dialect = 'postgres' as const;
   readonly description: string;
   private readonly pool: pg.Pool;
 
-  constructor(url: string) {
+  constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
     this.description = redactUri(url);
-    this.pool = new pg.Pool({ connectionString: url, max: 8, types, application_name: 'sparkify-etl' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 8,
+      types,
+      application_name: 'sparkify-etl',
+      // No endless waits: on a connection, on a statement, or on a server that vanished. The
+      // connect timeout goes to each new client only: the pool's own option would also limit the
+      // wait for a free pooled client, which busy parallel loads may rightly need.
+      Client: clientWithConnectTimeout(timeouts.connectTimeoutMs),
+      statement_timeout: timeouts.statementTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
+    });
     // An idle client losing its server must not crash the worker; the next query reconnects.
     this.pool.on('error', () => undefined);
   }
@@ -102,6 +122,35 @@ export class PostgresWarehouse implements Warehouse {
         // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
         // is after the next statements need them: without them the joins on it go nested-loop.
         await c.query(`ANALYZE ${quoteIdent(table)}`);
+        return count;
+      }),
+    );
+  }
+
+  async stageLines(
+    lines: AsyncIterable<readonly RawLine[]>,
+    statements: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<number> {
+    return this.withClient(options, (c) =>
+      inTransaction((sql) => c.query(sql), async () => {
+        for (const sql of statements.before) await c.query(sql);
+        const copy = c.query(copyFrom('COPY etl_raw_lines (source_key, source_line, raw, problem) FROM STDIN'));
+        let count = 0;
+        // One COPY chunk per batch of lines: the stream's backpressure bounds what is in flight.
+        async function* chunks(): AsyncGenerator<string> {
+          for await (const batch of lines) {
+            let chunk = '';
+            for (const line of batch) {
+              chunk += `${copyTextField(line.sourceKey)}\t${line.line}\t${copyTextField(line.text)}\t${copyTextField(line.problem)}\n`;
+            }
+            count += batch.length;
+            yield chunk;
+          }
+        }
+        await pipeline(Readable.from(chunks()), copy);
+        if (!copy.writableFinished) await once(copy, 'finish');
+        for (const sql of statements.after) await c.query(sql);
         return count;
       }),
     );

@@ -61,6 +61,33 @@ export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehou
   return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
+/** One raw line (or song record) of a source file, as `LineStaging` loads it: never parsed in this process. */
+export interface RawLine {
+  sourceKey: string;
+  line: number;
+  text: string;
+  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
+  problem: string | null;
+}
+
+/**
+ * A warehouse that parses, checks and rejects records itself, set-based, from raw lines streamed
+ * into a session table `etl_raw_lines` (DuckDB's appender, PostgreSQL's COPY): in ONE transaction,
+ * `before` runs (it creates that table), the lines stream in with bounded memory, then `after`
+ * runs (parse, check, insert, reject). Returns the number of lines loaded.
+ */
+export interface LineStaging {
+  stageLines(
+    lines: AsyncIterable<readonly RawLine[]>,
+    statements: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<number>;
+}
+
+export function hasLineStaging(warehouse: Warehouse): warehouse is Warehouse & LineStaging {
+  return typeof (warehouse as Partial<LineStaging>).stageLines === 'function';
+}
+
 /**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a

@@ -2,7 +2,7 @@
  * Redshift SQL → PostgreSQL, for the statements the project emits. Table-driven: to teach the
  * emulator another Redshift function or to reject another construct, add one line to a table below.
  */
-import { isSignificant, render, SqlSyntaxError, splitStatements, Token, tokenize, upper } from './sqlLexer';
+import { isSignificant, quoteLiteral, render, SqlSyntaxError, splitStatements, stringValue, Token, tokenize, upper } from './sqlLexer';
 
 /** The schema the emulator keeps its own objects in (load errors, Redshift-only functions). */
 export const EMULATOR_SCHEMA = 'redshift_emulator';
@@ -124,6 +124,8 @@ export function translateStatement(input: Token[], parameters: Map<string, strin
   else if (/^CREATE (LOCAL )?(TEMP |TEMPORARY )?TABLE\b/.test(skel)) translateCreateTable(tokens, options);
 
   rewriteNames(body);
+  // PostgreSQL reads '…' with standard_conforming_strings: hand it the text the literal denotes on Redshift.
+  for (const t of body) if (t.kind === 'string') t.text = quoteLiteral(stringValue(t));
   const values = bindParameters(body, parameters);
   return { kind: 'sql', sql: render(body), values, transactional: !NON_TRANSACTIONAL.test(skel) };
 }
