@@ -2,9 +2,11 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parsePostgres } from 'libpg-query';
-import { renderSql, splitStatements, SQL_DIR, sqlLiteral, sqlStatements, type SqlParam } from '../../src/warehouse/sql';
+import { readSqlFile, renderSql, splitStatements, SQL_DIR, sqlLiteral, sqlStatements, type SqlParam } from '../../src/warehouse/sql';
 import type { Dialect } from '../../src/warehouse/types';
 import { parseStatements, translateStatement } from '../support/redshift-emulator/translate';
+
+const DIALECTS: Dialect[] = ['duckdb', 'postgres', 'redshift'];
 
 /** Every file under sql/, by the name the code uses (`transform/songs`). */
 const SQL_FILES = (fs.readdirSync(SQL_DIR, { recursive: true }) as string[])
@@ -23,9 +25,25 @@ const PARAMS: Record<string, SqlParam> = {
   from_ms: 1541030400000,
   to_ms: 1541116800000,
   limit: 10,
+  attempt: 2,
+  step: 'loadUsers',
+  kind: 'events',
+  raw_cap: 1000,
+  log_glob: '/data/log_data/**/*.json',
+  song_glob: '/data/song_data/**/*.json',
+  events_csv: '/tmp/events.csv',
+  songs_csv: '/tmp/songs.csv',
 };
 
-const DIALECTS: Dialect[] = ['duckdb', 'postgres', 'redshift'];
+/**
+ * The engine a file is written for, if only one: a folder named after it (`staging/duckdb/…`) or a
+ * name that starts with it (`bench/postgres_copy_events`). Every other file is shared by all three.
+ */
+function dialectsOf(name: string): Dialect[] {
+  const own = DIALECTS.filter((d) => name.split('/').slice(0, -1).includes(d) || name.split('/').pop()!.startsWith(`${d}_`));
+  return own.length > 0 ? own : DIALECTS;
+}
+
 
 let duckdb: DuckDBConnection;
 beforeAll(async () => {
@@ -84,9 +102,10 @@ describe('SQL templates', () => {
   });
 
   describe.each(DIALECTS)('on %s', (dialect) => {
-    test.each(SQL_FILES)('sql/%s.sql renders and parses', async (name) => {
+    test.each(SQL_FILES.filter((name) => dialectsOf(name).includes(dialect)))('sql/%s.sql renders and parses', async (name) => {
       const statements = sqlStatements(name, dialect, PARAMS);
-      expect(statements.length).toBeGreaterThan(0);
+      // A file without statements is one that says in its comments why it is empty (an engine needs none).
+      if (statements.length === 0) expect(readSqlFile(name).trim().split('\n').every((l) => l.trim() === '' || l.trim().startsWith('--'))).toBe(true);
       for (const statement of statements) {
         expect(statement).not.toMatch(/\{\{|\}\}/);
         await expect(parseWith(dialect, statement).then(() => 'parsed')).resolves.toBe('parsed');
