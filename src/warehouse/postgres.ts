@@ -3,7 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { redactUri } from '../config';
+import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
@@ -34,6 +34,14 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+function clientWithConnectTimeout(ms: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+    }
+  };
+}
+
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
 export class PostgresWarehouse implements Warehouse, ChunkedStaging {
   readonly dialect = 'postgres' as const;
@@ -42,9 +50,21 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging {
   readonly description: string;
   private readonly pool: pg.Pool;
 
-  constructor(url: string) {
+  constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
     this.description = redactUri(url);
-    this.pool = new pg.Pool({ connectionString: url, max: 8, types, application_name: 'sparkify-etl' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 8,
+      types,
+      application_name: 'sparkify-etl',
+      // No endless waits: on a connection, on a statement, or on a server that vanished. The
+      // connect timeout goes to each new client only: the pool's own option would also limit the
+      // wait for a free pooled client, which busy parallel loads may rightly need.
+      Client: clientWithConnectTimeout(timeouts.connectTimeoutMs),
+      statement_timeout: timeouts.statementTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
+    });
     // An idle client losing its server must not crash the worker; the next query reconnects.
     this.pool.on('error', () => undefined);
   }
@@ -58,13 +78,20 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging {
     };
     options?.signal?.addEventListener('abort', onAbort);
     let broken = false;
+    // A checked-out client whose server goes away (a restart, a cut connection) emits 'error'
+    // as well as failing its query; unheard, that event would crash the whole worker process.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       return await work(client);
     } catch (err) {
-      broken = options?.signal?.aborted ?? false;
+      broken ||= options?.signal?.aborted ?? false;
       throw classifyPostgresError(err);
     } finally {
       options?.signal?.removeEventListener('abort', onAbort);
+      client.off('error', onLost);
       client.release(broken);
     }
   }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { EVENT_FIELDS, parseLine, parseRecords } from '../src/etl/records';
+import { EVENT_FIELDS, parseLine, parseRecords } from '../../src/etl/records';
 
 const realEvent =
   '{"artist":"Des\'ree","auth":"Logged In","firstName":"Kaylee","gender":"F","itemInSession":1,"lastName":"Summers","length":246.30812,"level":"free","location":"Phoenix-Mesa-Scottsdale, AZ","method":"PUT","page":"NextSong","registration":1540344794796.0,"sessionId":139,"song":"You Gotta Be","status":200,"ts":1541106106796,"userAgent":"\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64)\\"","userId":"8"}';
