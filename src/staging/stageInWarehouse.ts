@@ -21,6 +21,8 @@ export interface WarehouseStagingOptions {
   statementOptions?: StatementOptions;
   /** Called with progress details every few seconds or PROGRESS_EVERY_LINES lines, and while SQL runs. */
   heartbeat: (details: unknown) => void;
+  /** Statements the staging transaction starts with: the attempt fence (activities/fence.ts). */
+  fence?: readonly string[];
 }
 
 /** The statements of one staging call, in the warehouse's dialect (see sql/staging/). */
@@ -68,7 +70,9 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }, PROGRESS_EVERY_MS);
   heartbeat(details());
   try {
-    await warehouse.stageLines(rawLinesOf(kind, keys, source, progress, onProgress), stagingStatements(warehouse, runId, kind), options.statementOptions);
+    const statements = stagingStatements(warehouse, runId, kind);
+    statements.before = [...(options.fence ?? []), ...statements.before];
+    await warehouse.stageLines(rawLinesOf(kind, keys, source, progress, onProgress), statements, options.statementOptions);
   } finally {
     clearInterval(keepalive);
   }
