@@ -1,7 +1,7 @@
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import type { LineStaging, StatementOptions, Warehouse } from '../warehouse/types';
+import type { LineStaging, LineStagingStatements, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type ReadProgress } from './rawLines';
 
 /** Raw text kept with a rejected record, in characters. */
@@ -25,18 +25,23 @@ export interface WarehouseStagingOptions {
   fence?: readonly string[];
 }
 
+/** Raw lines the warehouse holds at once: parsed, checked and staged chunk by chunk. */
+export const CHUNK_LINES = 200_000;
+
 /** The statements of one staging call, in the warehouse's dialect (see sql/staging/). */
-export function stagingStatements(warehouse: Warehouse, runId: string, kind: RecordKind): { before: string[]; after: string[] } {
+export function stagingStatements(warehouse: Warehouse, runId: string, kind: RecordKind): LineStagingStatements {
   const d = warehouse.dialect;
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
   return {
     before: [...sqlStatements(`staging/clear_${kind}`, d, params), ...sqlStatements('staging/raw_lines', d), ...sqlStatements(`staging/${d}/functions`, d)],
-    after: [
+    eachChunk: [
       ...sqlStatements(`staging/${d}/extract_${kind}`, d),
       ...sqlStatements(`staging/check_${kind}`, d),
       ...sqlStatements(`staging/insert_${kind}`, d, params),
-      ...sqlStatements('staging/drop_work_tables', d),
+      ...sqlStatements('staging/next_chunk', d),
     ],
+    after: [...sqlStatements(`staging/analyze_${kind}`, d), ...sqlStatements('staging/drop_work_tables', d)],
+    chunkLines: CHUNK_LINES,
   };
 }
 

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
-import type { LineStaging, RawLine, Row, StatementOptions, Warehouse } from './types';
+import type { LineStaging, LineStagingStatements, RawLine, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -134,29 +134,38 @@ export class PostgresWarehouse implements Warehouse, LineStaging {
     );
   }
 
-  async stageLines(
-    lines: AsyncIterable<readonly RawLine[]>,
-    statements: { before: readonly string[]; after: readonly string[] },
-    options?: StatementOptions,
-  ): Promise<number> {
+  async stageLines(lines: AsyncIterable<readonly RawLine[]>, statements: LineStagingStatements, options?: StatementOptions): Promise<number> {
     return this.withClient(options, (c) =>
       inTransaction((sql) => c.query(sql), async () => {
         for (const sql of statements.before) await c.query(sql);
-        const copy = c.query(copyFrom('COPY etl_raw_lines (source_key, source_line, raw, problem) FROM STDIN'));
+        const batches = lines[Symbol.asyncIterator]();
         let count = 0;
+        let done = false;
         // One COPY chunk per batch of lines: the stream's backpressure bounds what is in flight.
-        async function* chunks(): AsyncGenerator<string> {
-          for await (const batch of lines) {
-            let chunk = '';
-            for (const line of batch) {
-              chunk += `${copyTextField(line.sourceKey)}\t${line.line}\t${copyTextField(line.text)}\t${copyTextField(line.problem)}\n`;
+        async function* chunk(): AsyncGenerator<string> {
+          let inChunk = 0;
+          while (inChunk < statements.chunkLines) {
+            const next = await batches.next();
+            if (next.done) {
+              done = true;
+              return;
             }
-            count += batch.length;
-            yield chunk;
+            let text = '';
+            for (const line of next.value) {
+              text += `${copyTextField(line.sourceKey)}\t${line.line}\t${copyTextField(line.text)}\t${copyTextField(line.problem)}\n`;
+            }
+            inChunk += next.value.length;
+            count += next.value.length;
+            yield text;
           }
         }
-        await pipeline(Readable.from(chunks()), copy);
-        if (!copy.writableFinished) await once(copy, 'finish');
+        while (!done) {
+          const before = count;
+          const copy = c.query(copyFrom('COPY etl_raw_lines (source_key, source_line, raw, problem) FROM STDIN'));
+          await pipeline(Readable.from(chunk()), copy);
+          if (!copy.writableFinished) await once(copy, 'finish');
+          if (count > before) for (const sql of statements.eachChunk) await c.query(sql);
+        }
         for (const sql of statements.after) await c.query(sql);
         return count;
       }),

@@ -70,18 +70,25 @@ export interface RawLine {
   problem: string | null;
 }
 
+/** The statements of a LineStaging call: see there. */
+export interface LineStagingStatements {
+  before: readonly string[];
+  /** Run after each chunk of lines is in etl_raw_lines; they must leave it empty for the next. */
+  eachChunk: readonly string[];
+  after: readonly string[];
+  /** Lines per chunk: what the warehouse holds at once. */
+  chunkLines: number;
+}
+
 /**
  * A warehouse that parses, checks and rejects records itself, set-based, from raw lines streamed
  * into a session table `etl_raw_lines` (DuckDB's appender, PostgreSQL's COPY): in ONE transaction,
- * `before` runs (it creates that table), the lines stream in with bounded memory, then `after`
- * runs (parse, check, insert, reject). Returns the number of lines loaded.
+ * `before` runs (it creates that table), then chunk by chunk the lines stream in with bounded
+ * memory and `eachChunk` runs (parse, check, insert, reject, empty the table), then `after`.
+ * Returns the number of lines loaded.
  */
 export interface LineStaging {
-  stageLines(
-    lines: AsyncIterable<readonly RawLine[]>,
-    statements: { before: readonly string[]; after: readonly string[] },
-    options?: StatementOptions,
-  ): Promise<number>;
+  stageLines(lines: AsyncIterable<readonly RawLine[]>, statements: LineStagingStatements, options?: StatementOptions): Promise<number>;
 }
 
 export function hasLineStaging(warehouse: Warehouse): warehouse is Warehouse & LineStaging {

@@ -34,7 +34,7 @@ const date = z.string().superRefine((value, ctx) => {
 const location = z
   .string()
   .max(2048, 'is longer than 2048 characters')
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'holds control characters');
+  .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'holds control characters');
 
 const share = z.number().min(0).max(1);
 

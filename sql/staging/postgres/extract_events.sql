@@ -1,6 +1,8 @@
--- PostgreSQL: parses each raw event record once (etl_try_json: NULL for invalid JSON) and keeps,
+-- PostgreSQL: parses each raw event record of the chunk once (etl_try_json: NULL for invalid JSON) and keeps,
 -- per source field, its JSON text (j_, NULL when missing or null) and its unescaped text when it
--- is a JSON string (s_). reason0 is why the record is no object at all; check_events.sql checks fields.
+-- is a JSON string (s_). A key given twice: the last occurrence counts (DuckDB takes the first).
+-- reason0 is why the record is no object at all; check_events.sql checks fields.
+DROP TABLE IF EXISTS etl_stage_fields;
 CREATE TEMP TABLE etl_stage_fields AS
 WITH docs AS MATERIALIZED (
   SELECT source_key, source_line, raw, problem,
@@ -13,8 +15,6 @@ WITH docs AS MATERIALIZED (
       WHEN doc IS NULL THEN 'invalid JSON'
       WHEN json_typeof(doc) <> 'object' THEN 'not a JSON object'
       WHEN strpos(raw, '\u0000') > 0 THEN 'record holds a \u0000 (NUL) escape, which no text column can store'
-      WHEN (SELECT COUNT(*) FROM json_object_keys(doc)) <> (SELECT COUNT(DISTINCT k) FROM json_object_keys(doc) AS k)
-        THEN 'duplicate key in the JSON object'
     END AS reason0
   FROM docs
 )
