@@ -60,7 +60,7 @@ async function runSqlFile(
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
   } catch (err) {
     throw asSqlFailure(err, name);
