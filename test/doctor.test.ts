@@ -10,6 +10,8 @@ import type { CheckResult } from '../src/doctor';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type MotoServer } from './harness/moto';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startDevServer } from '../src/temporal/devServer';
+import { freePort } from '../src/util/ports';
 
 // `sparkify doctor` (the built CLI) against moto in server mode: real AWS API calls (STS, S3, IAM,
 // provisioned Redshift) to an emulator on loopback, with one seeded fault per test. The Data API
@@ -234,4 +236,62 @@ test('sparkify worker fails fast on a Redshift warehouse without a region', () =
   });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/PROBLEM +AWS region set: no AWS region for the Redshift Data API — fix: set AWS_REGION/);
+});
+
+test('deploy says up front when the account is not bootstrapped (CloudFormation on moto has no CDKToolkit stack)', async () => {
+  const r = await runCli(['infra', 'deploy', '--out', path.join(tmp, 'cdk.out'), '--source', `s3://${BUCKET}/${PREFIX}`, '--yes'], {
+    PATH: process.env.PATH ?? '', HOME: tmp, ...moto.env,
+  });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`deploy: account ${MOTO_ACCOUNT} in ${MOTO_REGION} is not bootstrapped for CDK (no CDKToolkit stack)`);
+  expect(r.stderr).toContain(`npx cdk bootstrap aws://${MOTO_ACCOUNT}/${MOTO_REGION}`);
+});
+
+describe('local checks', () => {
+  const localEnv = () => ({ PATH: process.env.PATH ?? '', HOME: tmp, SPARKIFY_LOG_LEVEL: 'silent' });
+  const checksOf = (stdout: string): CheckResult[] => (JSON.parse(stdout.trim().split('\n').pop()!) as { checks: CheckResult[] }).checks;
+
+  test('a local source without song files, and PostgreSQL reachable or not', async () => {
+    const dir = path.join(tmp, 'data');
+    fs.mkdirSync(path.join(dir, 'log_data', '2018', '11'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'log_data', '2018', '11', '2018-11-01-events.json'), '{}\n');
+    let r = await runCli(['doctor', '--json', '--source', dir, '--warehouse', pg.url], localEnv());
+    let checks = checksOf(r.stdout);
+    expect(byId(checks, 'aws.credentials').status).toBe('skipped');
+    expect(byId(checks, 'source.layout')).toMatchObject({ status: 'problem', detail: `${dir}: no song files (song_data/…/*.json)` });
+    expect(byId(checks, 'warehouse.local')).toMatchObject({ status: 'ok', title: 'PostgreSQL reachable' });
+    expect(r.code).toBe(1);
+
+    fs.mkdirSync(path.join(dir, 'song_data', 'A'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'song_data', 'A', 'TRA.json'), '{}');
+    const closed = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    r = await runCli(['doctor', '--json', '--source', dir, '--warehouse', closed], localEnv());
+    checks = checksOf(r.stdout);
+    expect(byId(checks, 'source.layout').status).toBe('ok');
+    expect(byId(checks, 'warehouse.local').status).toBe('problem');
+    expect(byId(checks, 'warehouse.local').fix).toContain('start PostgreSQL');
+    expect(r.code).toBe(1);
+  });
+
+  test('Temporal: unreachable; reachable with no worker; a namespace that does not exist', async () => {
+    const closed = `127.0.0.1:${await freePort()}`;
+    let r = await runCli(['doctor', '--json', '--temporal', closed], localEnv());
+    expect(byId(checksOf(r.stdout), 'temporal.reachable')).toMatchObject({ status: 'problem' });
+    expect(byId(checksOf(r.stdout), 'temporal.reachable').detail).toContain(`nothing answers at ${closed}`);
+
+    const server = await startDevServer();
+    try {
+      r = await runCli(['doctor', '--json', '--temporal', server.address], { ...localEnv(), SPARKIFY_TASK_QUEUE: 'doctor-test-queue' });
+      let checks = checksOf(r.stdout);
+      expect(byId(checks, 'temporal.reachable').status).toBe('ok');
+      expect(byId(checks, 'temporal.namespace').status).toBe('ok');
+      expect(byId(checks, 'temporal.worker')).toMatchObject({ status: 'problem', detail: 'no worker polls task queue doctor-test-queue: runs would wait' });
+
+      r = await runCli(['doctor', '--json', '--temporal', server.address], { ...localEnv(), TEMPORAL_NAMESPACE: 'no-such-namespace' });
+      checks = checksOf(r.stdout);
+      expect(byId(checks, 'temporal.namespace')).toMatchObject({ status: 'problem', detail: `namespace no-such-namespace does not exist at ${server.address}` });
+    } finally {
+      await server.stop();
+    }
+  });
 });
