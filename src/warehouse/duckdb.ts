@@ -10,7 +10,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { Row, StatementOptions, Warehouse } from './types';
+import type { LineStaging, LineStagingStatements, RawLine, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
@@ -39,7 +39,7 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-export class DuckDbWarehouse implements Warehouse {
+export class DuckDbWarehouse implements Warehouse, LineStaging {
   readonly dialect = 'duckdb' as const;
 
   private closed = false;
@@ -140,6 +140,48 @@ export class DuckDbWarehouse implements Warehouse {
         return count;
       });
     });
+  }
+
+  async stageLines(lines: AsyncIterable<readonly RawLine[]>, statements: LineStagingStatements, options?: StatementOptions): Promise<number> {
+    return this.withConnection(options, (c) =>
+      inTransaction((sql) => c.run(sql), async () => {
+        for (const sql of statements.before) await c.run(sql);
+        const batches = lines[Symbol.asyncIterator]();
+        let count = 0;
+        let done = false;
+        while (!done) {
+          // etl_raw_lines is a temporary table: it lives in this connection's temp catalog.
+          const appender = await c.createAppender('etl_raw_lines', 'main', 'temp');
+          let inChunk = 0;
+          try {
+            while (inChunk < statements.chunkLines) {
+              const next = await batches.next();
+              if (next.done) {
+                done = true;
+                break;
+              }
+              for (const line of next.value) {
+                appender.appendVarchar(line.sourceKey);
+                appender.appendInteger(line.line);
+                appender.appendVarchar(line.text);
+                if (line.problem === null) appender.appendNull();
+                else appender.appendVarchar(line.problem);
+                appender.endRow();
+              }
+              inChunk += next.value.length;
+              options?.signal?.throwIfAborted();
+            }
+            appender.flushSync();
+          } finally {
+            appender.closeSync();
+          }
+          count += inChunk;
+          if (inChunk > 0) for (const sql of statements.eachChunk) await c.run(sql);
+        }
+        for (const sql of statements.after) await c.run(sql);
+        return count;
+      }),
+    );
   }
 
   async close(): Promise<void> {

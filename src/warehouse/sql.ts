@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { STAGING_FRAGMENTS } from './stagingFragments';
 import type { Dialect } from './types';
 
 /** The `sql/` folder at the package root (the same relative place from `src/` and `dist/`). */
@@ -19,19 +20,29 @@ export function readSqlFile(name: string): string {
 
 export type SqlParam = string | number | boolean | null | readonly (string | number)[];
 
-/** A SQL literal. Strings use standard quoting (the three engines all treat backslash literally). */
-export function sqlLiteral(value: SqlParam): string {
+/**
+ * A SQL literal for `dialect`. PostgreSQL (standard_conforming_strings) and DuckDB read a
+ * backslash in '…' as itself, so only `'` is doubled. Redshift reads a backslash in a plain
+ * literal as an escape (see QUOTE_LITERAL in AWS's docs, which doubles both), so there both `'`
+ * and `\` are doubled. Without a dialect the result must mean the same on every engine: a string
+ * holding a backslash becomes `('…' || CHR(92) || '…')`, an expression with no backslash in it.
+ */
+export function sqlLiteral(value: SqlParam, dialect?: Dialect): string {
   if (value === null) return 'NULL';
   if (Array.isArray(value)) {
     if (value.length === 0) throw new Error('an empty list cannot be a SQL literal (IN () is invalid)');
-    return value.map((v) => sqlLiteral(v)).join(', ');
+    return value.map((v) => sqlLiteral(v, dialect)).join(', ');
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`${value} cannot be a SQL literal`);
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  return `'${String(value).replace(/'/g, "''")}'`;
+  const text = String(value);
+  const quoted = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  if (dialect === 'redshift') return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  if (dialect !== undefined || !text.includes('\\')) return quoted(text);
+  return `(${text.split('\\').map(quoted).join(' || CHR(92) || ')})`;
 }
 
 /** A fragment gets the text between its parentheses as written (it may hold parentheses too). */
@@ -81,9 +92,9 @@ const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*(?:\((.*?)\))?\s*\}\}/g;
  */
 export function renderSql(template: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
   return template.replace(PLACEHOLDER, (_whole, name: string, args: string | undefined) => {
-    const fragment = FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
+    const fragment = FRAGMENTS[dialect][name] ?? STAGING_FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
     if (fragment) return fragment((args ?? '').trim());
-    if (args === undefined && Object.prototype.hasOwnProperty.call(params, name)) return sqlLiteral(params[name]);
+    if (args === undefined && Object.prototype.hasOwnProperty.call(params, name)) return sqlLiteral(params[name], dialect);
     throw new Error(`SQL template uses {{${name}}}, which is neither a ${dialect} fragment nor a given parameter`);
   });
 }

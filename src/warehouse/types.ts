@@ -61,6 +61,40 @@ export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehou
   return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
+/** One raw line (or song record) of a source file, as `LineStaging` loads it: never parsed in this process. */
+export interface RawLine {
+  sourceKey: string;
+  line: number;
+  text: string;
+  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
+  problem: string | null;
+}
+
+/** The statements of a LineStaging call: see there. */
+export interface LineStagingStatements {
+  before: readonly string[];
+  /** Run after each chunk of lines is in etl_raw_lines; they must leave it empty for the next. */
+  eachChunk: readonly string[];
+  after: readonly string[];
+  /** Lines per chunk: what the warehouse holds at once. */
+  chunkLines: number;
+}
+
+/**
+ * A warehouse that parses, checks and rejects records itself, set-based, from raw lines streamed
+ * into a session table `etl_raw_lines` (DuckDB's appender, PostgreSQL's COPY): in ONE transaction,
+ * `before` runs (it creates that table), then chunk by chunk the lines stream in with bounded
+ * memory and `eachChunk` runs (parse, check, insert, reject, empty the table), then `after`.
+ * Returns the number of lines loaded.
+ */
+export interface LineStaging {
+  stageLines(lines: AsyncIterable<readonly RawLine[]>, statements: LineStagingStatements, options?: StatementOptions): Promise<number>;
+}
+
+export function hasLineStaging(warehouse: Warehouse): warehouse is Warehouse & LineStaging {
+  return typeof (warehouse as Partial<LineStaging>).stageLines === 'function';
+}
+
 /**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a

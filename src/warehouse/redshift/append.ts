@@ -30,7 +30,7 @@ export async function insertChunks(
   let count = 0;
   for await (const row of rows) {
     if (row.length !== columns.length) throw new Error(`row ${count + 1} for ${target} has ${row.length} values for ${columns.length} columns`);
-    const tuple = `(${row.map((v) => sqlLiteral(v ?? null)).join(', ')})`;
+    const tuple = `(${row.map((v) => sqlLiteral(v ?? null, 'redshift')).join(', ')})`;
     const size = Buffer.byteLength(tuple) + 2;
     if (size > MAX_VALUES_BYTES) throw new Error(`row ${count + 1} for ${target} is ${size} bytes, more than one Data API statement holds`);
     if (bytes + size > MAX_VALUES_BYTES) {

@@ -1,6 +1,9 @@
 import { EVENT_FIELDS, FIELDS_BY_KIND, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS } from '../../etl/records';
 import type { RecordKind } from '../../etl/types';
-import { sqlLiteral } from '../sql';
+import { sqlLiteral as anyLiteral, type SqlParam } from '../sql';
+
+/** Literals for Redshift, which reads backslashes in them as escapes. */
+const sqlLiteral = (value: SqlParam): string => anyLiteral(value, 'redshift');
 import type { RedshiftSettings } from './uri';
 
 const TABLES: Record<RecordKind, { table: string; columns: readonly string[] }> = {

@@ -8,6 +8,7 @@ import {
   type ColumnMetadata,
   type DescribeStatementResponse,
   type Field,
+  type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
 import { createHash } from 'node:crypto';
 import { SqlError } from '../errors';
@@ -52,6 +53,17 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+
+/**
+ * Values for the Data API's `Parameters` (`:name` in the SQL): Redshift binds them, so no value is
+ * ever parsed as SQL. The API takes no empty value, so those must be literals in the SQL.
+ */
+function sqlParameters(values: Record<string, string>): SqlParameter[] {
+  return Object.entries(values).map(([name, value]) => {
+    if (value === '') throw new Error(`parameter :${name} is empty; the Data API takes no empty parameter value`);
+    return { name, value };
+  });
+}
 
 function cellValue(field: Field, column: ColumnMetadata | undefined): Row[string] {
   if (field.isNull) return null;
@@ -103,12 +115,14 @@ export class DataApi {
     }
   }
 
-  private submit(sqls: readonly string[], signal?: AbortSignal): Promise<string> {
+  private submit(sqls: readonly string[], parameters: SqlParameter[] | undefined, signal?: AbortSignal): Promise<string> {
     return this.call(async () => {
       const out =
         sqls.length === 1
-          ? await this.client.send(new ExecuteStatementCommand({ ...this.connection(), Sql: sqls[0] }), { abortSignal: signal })
-          : await this.client.send(new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls] }), { abortSignal: signal });
+          ? await this.client.send(new ExecuteStatementCommand({ ...this.connection(), Sql: sqls[0], Parameters: parameters }), { abortSignal: signal })
+          : await this.client.send(new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters }), {
+              abortSignal: signal,
+            });
       if (!out.Id) throw new Error('the Data API returned no statement id');
       return out.Id;
     }, signal);
@@ -126,15 +140,16 @@ export class DataApi {
    * Runs the SQLs, in one transaction when there are several (BatchExecuteStatement), and waits
    * for the end.
    */
-  async run(sqls: readonly string[], options: StatementOptions = {}): Promise<FinishedStatement> {
+  async run(sqls: readonly string[], options: StatementOptions = {}, values?: Record<string, string>): Promise<FinishedStatement> {
     if (sqls.length === 0) throw new Error('no SQL to run');
+    const parameters = values === undefined ? undefined : sqlParameters(values);
     if (sqls.length > MAX_BATCH_SQLS) throw new Error(`one Data API batch holds at most ${MAX_BATCH_SQLS} statements, got ${sqls.length}`);
     const { signal, tracker } = options;
     signal?.throwIfAborted();
-    const key = createHash('sha256').update(JSON.stringify(sqls)).digest('hex').slice(0, 20);
+    const key = createHash('sha256').update(JSON.stringify([sqls, values ?? {}])).digest('hex').slice(0, 20);
     let id = await this.reattach(tracker?.find(key), signal);
     if (id === undefined) {
-      id = await this.submit(sqls, signal);
+      id = await this.submit(sqls, parameters, signal);
       tracker?.record(key, id);
     }
     return this.wait(id, options);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
-import { sqlLiteral } from '../sql';
+import { sqlLiteral as anyLiteral, type SqlParam } from '../sql';
+
+/** Literals for Redshift, which reads backslashes in them as escapes. */
+const sqlLiteral = (value: SqlParam): string => anyLiteral(value, 'redshift');
 import type {
   Row,
   ServerSideStaging,
@@ -162,11 +165,15 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
   }
 
   private async rejectSamples(runId: string, kind: string, options?: StatementOptions): Promise<RejectSample[]> {
-    const rows = await this.query(
-      `SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)} ` +
-        `ORDER BY source_key, source_line, reason LIMIT ${REJECT_SAMPLES}`,
+    const finished = await this.api.run(
+      [
+        `SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = :run_id AND kind = :kind ` +
+          `ORDER BY source_key, source_line, reason LIMIT ${REJECT_SAMPLES}`,
+      ],
       options,
+      { run_id: runId, kind },
     );
+    const rows = await this.api.rows(finished.id, options?.signal);
     return rows.map((r) => ({ sourceKey: String(r.source_key ?? ''), sourceLine: Number(r.source_line ?? 0), reason: String(r.reason) }));
   }
 

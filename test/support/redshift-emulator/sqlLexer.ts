@@ -61,11 +61,12 @@ export function tokenize(sql: string): Token[] {
       if (depth !== 0) throw new SqlSyntaxError('unterminated /* comment');
       push('comment', j);
     } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
-      const backslashEscapes = c !== "'";
-      let j = backslashEscapes ? i + 2 : i + 1;
+      // Redshift reads a backslash in every string literal as an escape, plain '…' included
+      // (its standard_conforming_strings is off): '\'' holds a quote, and 'a\' is unterminated.
+      let j = c === "'" ? i + 1 : i + 2;
       for (;;) {
         if (j >= n) throw new SqlSyntaxError('unterminated quoted string');
-        if (backslashEscapes && sql[j] === '\\') j += 2;
+        if (sql[j] === '\\') j += 2;
         else if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
         else if (sql[j] === "'") break;
         else j++;
@@ -139,17 +140,23 @@ export function splitStatements(tokens: Token[]): Token[][] {
 
 export const render = (tokens: Token[]): string => tokens.map((t) => t.text).join('');
 
-/** The text a string literal denotes. */
+const BACKSLASH_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * The text a string literal denotes. In '…' and E'…' alike, `''` is a quote, and a backslash
+ * escapes the next character: \b \f \n \r \t, up to three octal digits, or the character itself.
+ */
 export function stringValue(t: Token): string {
   if (t.kind === 'dollar') {
     const tag = /^\$[^$]*\$/.exec(t.text)![0];
     return t.text.slice(tag.length, t.text.length - tag.length);
   }
-  if (t.text[0] === "'") return t.text.slice(1, -1).replace(/''/g, "'");
-  return t.text
-    .slice(2, -1)
-    .replace(/''/g, "'")
-    .replace(/\\(.)/g, (_m, ch: string) => ({ n: '\n', t: '\t', r: '\r' })[ch] ?? ch);
+  const body = t.text[0] === "'" ? t.text.slice(1, -1) : t.text.slice(2, -1);
+  return body.replace(/''|\\([0-7]{1,3}|[\s\S])/g, (_whole: string, escaped: string | undefined) => {
+    if (escaped === undefined) return "'";
+    if (/^[0-7]+$/.test(escaped)) return String.fromCharCode(parseInt(escaped, 8));
+    return BACKSLASH_ESCAPES[escaped] ?? escaped;
+  });
 }
 
 /** Identifier text as the server sees it: unquoted words lower-cased, quoted ones as written. */
