@@ -11,6 +11,7 @@ import {
   redactUri,
   type EnvSettings,
 } from '../config';
+import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
 import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
@@ -103,7 +104,7 @@ function buildProgram(ctx: () => Context): Command {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .addOption(temporalOption())
-    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
+    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, RUN_DEFAULTS.maxRejectRate)
     .option('--json', 'print the run summary as one JSON object on the last line')
     .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")

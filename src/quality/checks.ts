@@ -3,6 +3,8 @@
  * `src/quality/runner.ts` turns each rule into SQL or a comparison of run statistics.
  */
 
+import { RUN_DEFAULTS } from '../defaults';
+
 export type Severity = 'error' | 'warn';
 
 export type CheckRule =
@@ -58,7 +60,7 @@ export interface CheckOptions {
   failOnEmpty: boolean;
 }
 
-export const DEFAULT_CHECK_OPTIONS: CheckOptions = { matchRateWarnBelow: 0.5, failOnEmpty: false };
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = { matchRateWarnBelow: RUN_DEFAULTS.matchRateWarnBelow, failOnEmpty: RUN_DEFAULTS.failOnEmpty };
 
 export function qualityChecks(options: CheckOptions = DEFAULT_CHECK_OPTIONS): CheckDefinition[] {
   return [
