@@ -22,6 +22,7 @@ import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
 import { registerBackfillCommand } from './backfill';
+import { integerOption as intOption, print } from './common';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
@@ -31,14 +32,6 @@ import { runCleanups, onShutdown } from './shutdown';
 import { openStack } from './temporalStack';
 
 const LOCAL_DIR = '.sparkify';
-
-function intOption(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-}
 
 function rateOption(value: string): number {
   const n = Number(value);
@@ -76,9 +69,6 @@ function required(value: string | undefined, flag: string, envName: string): str
   return value;
 }
 
-function print(line = ''): void {
-  process.stdout.write(line + '\n');
-}
 
 interface Context {
   env: EnvSettings;
