@@ -60,7 +60,7 @@ async function runSqlFile(
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
   } catch (err) {
     throw asSqlFailure(err, name);
@@ -162,8 +162,6 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
-      // PostgreSQL plans the publishes from statistics; give it those of what this run staged.
-      if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('transform/analyze_staged', warehouse.dialect));
       return { distinctValues: rows.length, repairedValues };
     },
 

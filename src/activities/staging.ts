@@ -16,6 +16,7 @@ import { hasChunkedStaging, type StatementOptions, type StatementTracker, type W
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
+import { fenceCurrentAttempt } from './fence';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
@@ -63,7 +64,9 @@ export interface StageOptions {
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
   if (hasChunkedStaging(warehouse)) {
-    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, statementOptions: { signal: activitySignal() } });
+    // A superseded attempt of this staging step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
+    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
     return checkRejectRate(result, options.maxRejectRate);
   }
   const { table, columns } = TABLES[kind];

@@ -10,7 +10,7 @@ import { openWarehouse } from '../warehouse';
 import type { BackfillInput, BackfillResult, backfill } from '../workflows/backfill';
 import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
-import { dateRunInput, integerOption, print, type CliContext } from './schedule';
+import { dateRunInput, integerOption, print, type CliContext } from './common';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags, type NotifyFlags } from '../notify/flags';

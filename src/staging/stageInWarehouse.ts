@@ -22,6 +22,8 @@ export interface WarehouseStagingOptions {
   statementOptions?: StatementOptions;
   /** Called with progress details every few seconds or PROGRESS_EVERY_LINES lines, and while SQL runs. */
   heartbeat: (details: unknown) => void;
+  /** Statements the staging transaction starts with: the attempt fence (activities/fence.ts). */
+  fence?: readonly string[];
 }
 
 /** Rows the warehouse holds at once: checked and staged chunk by chunk. */
@@ -111,7 +113,9 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   try {
     const lines = rawLinesOf(kind, keys, source, progress, onProgress);
     const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
-    await warehouse.stageChunks(rows, stagingLoad(warehouse, runId, kind), options.statementOptions);
+    const load = stagingLoad(warehouse, runId, kind);
+    load.before = [...(options.fence ?? []), ...load.before];
+    await warehouse.stageChunks(rows, load, options.statementOptions);
   } finally {
     clearInterval(keepalive);
   }

@@ -14,6 +14,12 @@ export interface StatementOptions {
   signal?: AbortSignal;
   /** Where a warehouse with asynchronous statements (Redshift) records what it submitted. */
   tracker?: StatementTracker;
+  /**
+   * The statement's logical identity within its activity (e.g. the SQL file it runs), the same on
+   * every attempt: a retried attempt re-attaches by it even when the SQL text differs (a
+   * timestamp in it). Without it, the SQL text is the identity.
+   */
+  key?: string;
 }
 
 /**
