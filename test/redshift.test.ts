@@ -67,6 +67,12 @@ describe('the ETL workflow on Redshift (Data API emulator, loopback S3, real Tem
       const [fromRedshift, fromPostgres] = await Promise.all([dumpStarTables(redshift), dumpStarTables(postgres)]);
       expect(fromRedshift.songplays.length).toBeGreaterThan(6000);
       expect(fromRedshift).toEqual(fromPostgres);
+      // The ledger counts each file's records on Redshift too (from SYS_LOAD_DETAIL), as on PostgreSQL.
+      const ledger = 'SELECT kind, source_key, etag, records, rejects FROM etl_load_ledger ORDER BY kind, source_key';
+      const [redshiftLedger, postgresLedger] = await Promise.all([redshift.query(ledger), postgres.query(ledger)]);
+      expect(redshiftLedger).toHaveLength(101);
+      expect(redshiftLedger.filter((r) => Number(r.records) === 0)).toEqual([]);
+      expect(redshiftLedger).toEqual(postgresLedger);
     } finally {
       await Promise.all([redshift.close(), postgres.close()]);
     }
@@ -164,6 +170,30 @@ describe('bad records in a COPY', () => {
       expect(rejected).toEqual([
         { kind: 'events', source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: BAD_LINE, reason: summary.rejected.samples[0].reason },
         { kind: 'events', source_key: null, source_line: null, reason: 'field "sessionId" is missing' },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
+describe('a run over one log file (a daily run)', () => {
+  test("tags its staging rows and parser-rule rejects with the file's key, so the ledger counts them", async () => {
+    const source = await uploadSmall('one-day', damageLines);
+    const { uri } = await newRedshift({ maxError: '10' });
+    const worker = await temporal.worker({ s3: s3.settings });
+    const summary = await worker.run({ source, warehouse: uri, maxRejectRate: 0.5, window: { from: '2018-11-02', to: '2018-11-02' } });
+    const key = 'log_data/2018/11/2018-11-02-events.json';
+    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    try {
+      expect(await warehouse.query(`SELECT source_key, COUNT(*) AS n FROM staging_events WHERE run_id = '${summary.runId}' GROUP BY source_key`)).toEqual([
+        { source_key: key, n: summary.staging.events.recordsStaged },
+      ]);
+      expect(await warehouse.query(`SELECT source_key, reason FROM etl_rejected_records WHERE run_id = '${summary.runId}' AND source_line IS NULL`)).toEqual([
+        { source_key: key, reason: 'field "sessionId" is missing' },
+      ]);
+      expect(await warehouse.query(`SELECT records, rejects FROM etl_load_ledger WHERE source_key = '${key}'`)).toEqual([
+        { records: summary.staging.events.recordsStaged, rejects: 2 },
       ]);
     } finally {
       await warehouse.close();
