@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { dateProblem } from './etl/dates';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
 /**
@@ -51,13 +52,13 @@ export function parseSourceUri(uri: string, setting = '--source'): SourceConfig 
   if (value.startsWith('s3://')) {
     const rest = value.slice('s3://'.length);
     const [bucket, ...prefixParts] = rest.split('/');
-    if (!bucket) throw new ConfigError(`${setting}: "${value}" names no bucket; use s3://bucket/prefix`);
+    if (!bucket) throw new ConfigError(`${setting}: "${redactUri(value)}" names no bucket; use s3://bucket/prefix`);
     let prefix = prefixParts.join('/');
     if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
     return { kind: 's3', bucket, prefix };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new ConfigError(`${setting}: "${value}" is neither a local directory nor an s3:// URI`);
+    throw new ConfigError(`${setting}: "${redactUri(value)}" is neither a local directory nor an s3:// URI`);
   }
   if (value === '') throw new ConfigError(`${setting}: empty; give a directory or s3://bucket/prefix`);
   return { kind: 'local', dir: path.resolve(value) };
@@ -67,21 +68,135 @@ export function describeSource(source: SourceConfig): string {
   return source.kind === 'local' ? source.dir : `s3://${source.bucket}/${source.prefix}`;
 }
 
-/** Hides the password of a URI so it can be logged, shown in the Web UI or stored in history. */
+// Query parameters whose values are secrets (libpq's password, sslpassword; keys, tokens,
+// signatures). An ARN (Redshift's secretArn) names a secret and is not one: workers need it.
+const SECRET_PARAM = /^(?!.*arn$)(?:.*(?:pass|pwd|secret|token|credential|signature|private).*|.*key)$/i;
+
+/**
+ * Hides the secrets of a URI so it can be logged, shown in the Web UI or stored in history: the
+ * password of the user-info part (whatever it holds: '@', '/', ':', an empty user) and the values
+ * of secret query parameters (`?password=…`). Parsed by hand, not by `new URL`, because the URIs
+ * people write are often not valid URLs (an unescaped '@' or '/' in a password): a URI that cannot
+ * be parsed must still come out without its secret.
+ */
 export function redactUri(uri: string): string {
-  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri);
+  if (!scheme) return uri;
+  let rest = uri.slice(scheme[0].length);
+  // The user info ends at the '@' before the host: the last '@' before the query, else the last '@'.
+  const firstQuery = rest.search(/[?#]/);
+  const head = firstQuery === -1 ? rest : rest.slice(0, firstQuery);
+  const at = head.includes('@') ? head.lastIndexOf('@') : rest.lastIndexOf('@');
+  if (at !== -1) {
+    const userInfo = rest.slice(0, at);
+    const colon = userInfo.indexOf(':');
+    if (colon !== -1) rest = `${userInfo.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  const query = rest.search(/[?#]/);
+  if (query === -1) return scheme[0] + rest;
+  const redactedQuery = rest
+    .slice(query)
+    .replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, sep: string, name: string) => (SECRET_PARAM.test(decodeName(name)) ? `${sep}${name}=***` : whole));
+  return scheme[0] + rest.slice(0, query) + redactedQuery;
 }
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Validates a calendar date written YYYY-MM-DD. */
-export function parseDate(value: string, setting: string): string {
-  if (!isoDate.test(value)) throw new ConfigError(`${setting}: "${value}" is not a date in YYYY-MM-DD form`);
-  const d = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {
-    throw new ConfigError(`${setting}: "${value}" is not a real calendar date`);
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
   }
+}
+
+/** Validates a calendar date written YYYY-MM-DD, within the supported dates (src/etl/dates.ts). */
+export function parseDate(value: string, setting: string): string {
+  const problem = dateProblem(value);
+  if (problem) throw new ConfigError(`${setting}: "${value}" ${problem}`);
   return value;
+}
+
+/**
+ * How long a PostgreSQL warehouse may wait: for a connection, for one statement, and before TCP
+ * keepalive starts probing an idle connection (so a server that vanished is noticed instead of
+ * waited on forever). Seconds, from the environment; 0 turns the statement timeout off.
+ */
+export interface PostgresTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  keepAliveInitialDelayMs: number;
+}
+
+const seconds = (name: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name} must be a number of seconds` })
+    .min(0, `${name} must be 0 or more seconds`)
+    .default(fallback)
+    .transform((s) => Math.round(s * 1000));
+
+const postgresTimeoutsSchema = z.object({
+  // A new connection that the server has not answered in this long fails (and is retried).
+  SPARKIFY_PG_CONNECT_TIMEOUT: seconds('SPARKIFY_PG_CONNECT_TIMEOUT', 15),
+  // The longest load activity may run 6 hours; a statement outliving it serves no attempt.
+  SPARKIFY_PG_STATEMENT_TIMEOUT: seconds('SPARKIFY_PG_STATEMENT_TIMEOUT', 6 * 3600),
+  SPARKIFY_PG_KEEPALIVE_DELAY: seconds('SPARKIFY_PG_KEEPALIVE_DELAY', 10),
+});
+
+/** The PostgreSQL timeouts from the environment (defaults: connect 15 s, statement 6 h, keepalive after 10 s idle). */
+export function postgresTimeouts(env: NodeJS.ProcessEnv = process.env): PostgresTimeouts {
+  const result = postgresTimeoutsSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name}: ${issue.message} (got "${env[name] ?? ''}")`);
+  }
+  const t = result.data;
+  return {
+    connectTimeoutMs: t.SPARKIFY_PG_CONNECT_TIMEOUT,
+    statementTimeoutMs: t.SPARKIFY_PG_STATEMENT_TIMEOUT,
+    keepAliveInitialDelayMs: t.SPARKIFY_PG_KEEPALIVE_DELAY,
+  };
+}
+
+/**
+ * What a worker serves when its operator restricts it: the warehouses, sources and report
+ * locations workflow input may name (anyone who can start a workflow can name any). Unset means
+ * no restriction. Comma-separated in SPARKIFY_ALLOWED_WAREHOUSES (URIs, compared without their
+ * passwords; a trailing * matches any rest), SPARKIFY_ALLOWED_SOURCES and
+ * SPARKIFY_ALLOWED_REPORT_LOCATIONS (directories or s3://bucket/prefix; anything inside one).
+ */
+export interface AllowList {
+  warehouses?: string[];
+  sources?: string[];
+  reportLocations?: string[];
+}
+
+export function allowListFromEnv(env: NodeJS.ProcessEnv = process.env): AllowList {
+  const list = (name: string) => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    return value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  };
+  return {
+    warehouses: list('SPARKIFY_ALLOWED_WAREHOUSES'),
+    sources: list('SPARKIFY_ALLOWED_SOURCES'),
+    reportLocations: list('SPARKIFY_ALLOWED_REPORT_LOCATIONS'),
+  };
+}
+
+/** A warehouse URI as allow-lists compare it: DuckDB paths absolute, passwords hidden. */
+export function warehouseIdentity(uri: string): string {
+  const config = parseWarehouseUri(uri, 'warehouse');
+  return config.kind === 'duckdb' ? `duckdb:${config.path}` : redactUri(config.kind === 'postgres' ? config.url : config.uri);
+}
+
+/** A source or report location as allow-lists compare it: an absolute directory or s3://bucket/prefix/, ending in '/'. */
+export function locationIdentity(uri: string, setting: string): string {
+  const place = parseSourceUri(uri, setting);
+  const text = place.kind === 'local' ? place.dir : `s3://${place.bucket}/${place.prefix}`;
+  return text.endsWith('/') ? text : `${text}/`;
 }
 
 const envSchema = z.object({

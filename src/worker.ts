@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { keepaliveInterceptor } from './activities/keepalive';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
 
@@ -22,6 +23,7 @@ export function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
     taskQueue,
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ resources, log }),
+    interceptors: { activity: [keepaliveInterceptor()] },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
     maxConcurrentActivityTaskExecutions: 8,
   });

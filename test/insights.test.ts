@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../src/etl/types';
-import { buildInsights, renderHtml, type InsightData } from '../src/insights';
+import { buildInsights, renderHtml, renderTerminal, type InsightData } from '../src/insights';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
@@ -29,7 +29,6 @@ let redshift: RedshiftEmulator;
 let redshiftUri: string;
 let redshiftRun: RunSummary;
 const REPORT_BUCKET = 'sparkify-reports';
-const SCREENSHOT = path.resolve(__dirname, '../docs/insights.png');
 const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
 /** The CLI as a user runs it, over the built dist/ (commander is ESM-only, so not in-process). */
@@ -103,6 +102,9 @@ function expectMatchesRawFiles(data: InsightData, window: { from: string; to: st
   expect(data.content.topSongs.map(({ songId, title, plays, listeners }) => ({ songId, title, plays, listeners }))).toEqual(want.content.topSongs);
   expect(data.content.topArtists.map(({ artistId, plays, listeners }) => ({ artistId, plays, listeners }))).toEqual(want.content.topArtists);
   for (const a of data.content.topArtists) expect(want.content.artistNames(a.artistId)).toContain(a.name);
+  // What was played, by the plays' own (repaired) names, next to the catalogue lists.
+  expect(data.content.playedSongs).toEqual(want.content.playedSongs);
+  expect(data.content.playedArtists).toEqual(want.content.playedArtists);
 
   expect(data.revenue).toEqual(want.revenue);
 
@@ -174,6 +176,29 @@ describe('insights on the real sample', () => {
       expect(chart.yLabel).not.toBe('');
       expect(chart.takeaway).toMatch(/\.$/);
     }
+  });
+
+  test('what was played: the lists by the plays\' own names show what the catalogue lists cannot, and say which is which', async () => {
+    const report = await withWarehouse('duckdb', (w) => buildInsights(w, null));
+    const c = report.data.content;
+    // On the sample nearly no play matches the catalogue: the played lists still rank real songs.
+    expect(c.playedSongs).toHaveLength(10);
+    expect(c.playedSongs[0].plays).toBeGreaterThan(c.topSongs[0]?.plays ?? 0);
+    expect(c.playedArtists[0].plays).toBeGreaterThan(c.playedSongs[0].plays);
+    const chart = (id: string) => report.sections.flatMap((s) => s.charts).find((x) => x.id === id)!;
+    expect(chart('played-songs').title).toMatch(/as the plays name them/);
+    expect(chart('top-songs').title).toMatch(/catalogue/);
+    const matched = c.playedSongs.reduce((s, r) => s + r.matchedPlays, 0);
+    const total = c.playedSongs.reduce((s, r) => s + r.plays, 0);
+    const covered = c.playedSongs.filter((r) => r.matchedPlays > 0).length;
+    expect(chart('played-songs').takeaway).toContain(`"${c.playedSongs[0].title}" by ${c.playedSongs[0].artist} was played most (${c.playedSongs[0].plays} plays`);
+    expect(chart('played-songs').takeaway).toContain(`Catalogue coverage of these top 10: ${covered} of the 10 songs had a play matched to the catalogue, and ${matched} play`);
+    expect(chart('played-songs').takeaway).toContain(`of their ${total} (`);
+    const section = report.sections.find((s) => s.id === 'content')!;
+    expect(section.notes[0]).toMatch(/"as the plays name them" counts every play.*"catalogue" lists count only the plays matched/);
+    const text = renderTerminal(report);
+    expect(text).toContain('Most played songs, as the plays name them');
+    expect(text).toContain(`${c.playedArtists[0].name}`);
   });
 
   test('a window without plays: every chart says so, and the HTML holds no NaN or Infinity', async () => {
@@ -255,8 +280,9 @@ describe('insights on the real sample', () => {
     const file = duckRun.report!;
     const report = await withWarehouse('duckdb', (w) => buildInsights(w, null));
     const expectedCharts = report.sections.flatMap((s) => s.charts);
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    const view = await viewReport(file, { path: SCREENSHOT, height: 1500 });
+    // A temp file: the tracked docs/insights.png is regenerated only by `npm run docs:screenshot`.
+    const screenshot = path.join(tmp, 'insights.png');
+    const view = await viewReport(file, { path: screenshot, height: 1500 });
 
     expect(view.consoleErrors).toEqual([]);
     expect(view.requests).toEqual([`file://${file}`]);
@@ -271,6 +297,11 @@ describe('insights on the real sample', () => {
       expect(chart.takeaway).toBe(want.takeaway);
       expect(chart.axisLabels).toEqual([want.xLabel, want.yLabel]);
     }
-    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    // The lists of what was played sit beside the catalogue lists, each saying which it is.
+    expect(view.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['played-songs', 'played-artists', 'top-songs', 'top-artists']));
+    expect(view.charts.find((c) => c.id === 'played-songs')!.takeaway).toMatch(/Catalogue coverage of these top 10/);
+    expect(view.tableCaptions).toEqual(expect.arrayContaining(['Most played songs, as the plays name them', 'Most played artists, as the plays name them', 'Top catalogue songs (matched plays only)']));
+    expect(view.tableRows['Most played songs, as the plays name them']).toBe(report.data.content.playedSongs.length);
+    expect(fs.statSync(screenshot).size).toBeGreaterThan(10_000);
   });
 });

@@ -12,6 +12,7 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temp
 import type { etlRun } from '../src/workflows/etl';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
+import { pollUntil } from './support/poll';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -279,14 +280,14 @@ describe('a worker killed during a COPY', () => {
 
   /** Resolves once the activity's last recorded heartbeat names the statement. */
   async function heartbeatNames(handle: WorkflowHandle<typeof etlRun>, statementId: string): Promise<void> {
-    for (;;) {
+    await pollUntil(`a pending activity's heartbeat to name statement ${statementId}`, async () => {
       const description = await handle.describe();
       for (const pending of description.raw.pendingActivities ?? []) {
         const payloads = pending.heartbeatDetails?.payloads ?? [];
-        if (payloads.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(statementId))) return;
+        if (payloads.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(statementId))) return true;
       }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return undefined;
+    });
   }
 
   test('the next worker re-attaches to the COPY, which runs exactly once, and the run completes', async () => {

@@ -56,14 +56,16 @@ WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
 -- dates of the logs it listed), so plays that vanished from a changed or deleted log go too.
-DELETE FROM songplays
-WHERE songplay_id IN (SELECT songplay_id FROM publish_songplays) OR CAST(start_time AS DATE) IN ({{days}});
+-- Two deletes, not one with IN (…) OR …, which can only run as a SubPlan per songplay.
+DELETE FROM songplays WHERE CAST(start_time AS DATE) IN ({{days}});
+DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_songplays);
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
 FROM publish_songplays;
 
 -- time holds exactly the start times of songplays: drop those of the replaced days no play has now.
 DELETE FROM time
-WHERE CAST(start_time AS DATE) IN ({{days}}) AND start_time NOT IN (SELECT start_time FROM songplays);
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM songplays p WHERE p.start_time = time.start_time);
 
 DROP TABLE publish_songplays;

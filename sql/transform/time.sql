@@ -1,5 +1,6 @@
 -- time: one row per distinct start time of this run's plays that is not there yet.
 -- Source: staging_events (NextSong events with a user, as songplays). Key: start_time.
+-- NOT EXISTS, not NOT IN: an anti-join, where NOT IN is a SubPlan per row (start_time is never NULL).
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
 SELECT start_time,
        CAST(EXTRACT(hour FROM start_time) AS INTEGER),
@@ -13,4 +14,4 @@ FROM (
   FROM staging_events e
   WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 ) AS play_times
-WHERE start_time NOT IN (SELECT start_time FROM time);
+WHERE NOT EXISTS (SELECT 1 FROM time t WHERE t.start_time = play_times.start_time);

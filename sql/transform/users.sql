@@ -38,15 +38,19 @@ SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM pu
 -- Rewritten: the users this run gives a play, and those already published (or with plays), whose
 -- latest state may have changed. A user is never deleted here, so a run for another date that
 -- sees only their non-play events cannot drop a user whose plays another run is publishing.
+-- The three key sets are one UNION joined once (hash join), never IN (…) OR IN (…), which
+-- PostgreSQL can only run as a SubPlan per user (rescanning the run's events when it outgrows work_mem).
 CREATE TEMP TABLE publish_users AS
 SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
 FROM publish_user_state s
-WHERE s.user_id IN (
-  SELECT CAST(TRIM(userid) AS INTEGER) FROM staging_events
+JOIN (
+  SELECT CAST(TRIM(userid) AS INTEGER) AS user_id FROM staging_events
   WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
-)
-OR s.user_id IN (SELECT user_id FROM users)
-OR s.user_id IN (SELECT user_id FROM songplays);
+  UNION
+  SELECT user_id FROM users
+  UNION
+  SELECT user_id FROM songplays
+) AS kept ON kept.user_id = s.user_id;
 
 DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_users);
 INSERT INTO users (user_id, first_name, last_name, gender, level)

@@ -18,10 +18,17 @@ import { datesBetween } from '../etl/dates';
 import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
-import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
+import type { SourceObject } from '../source';
 import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { hasLedger, loadedDates, recordLedgerStatements, songFilesToLoad } from './ledger';
+import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
+import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
+import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
+import { stagedDataChecks } from './stagedChecks';
+import { z } from 'zod';
+import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
+import { createNotifyActivities } from './notify';
+import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -33,7 +40,7 @@ export interface ActivityDeps {
 }
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_file_counts'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
@@ -48,8 +55,10 @@ async function runSqlFile(
   after: string[] = [],
 ): Promise<void> {
   try {
+    // A superseded attempt of this step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
-    const statements = [...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
@@ -59,6 +68,7 @@ async function runSqlFile(
 }
 
 function asSqlFailure(err: unknown, name: string): unknown {
+  if (isFencedOut(err)) return fencedOutFailure(err);
   if ((err as Error).name === 'SqlError') {
     return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${(err as Error).message}`, 'SqlError');
   }
@@ -94,6 +104,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
+    ...createNotifyActivities({ log }),
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await warehouseFor(ref);
@@ -101,40 +112,31 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.execute([...schemaLockStatements(warehouse), ...statements]);
     },
 
-    /** Lists the window's event logs and all song files, and records them as the run's file list. */
+    /**
+     * Lists the window's event logs and all song files, records them as the run's file list, and
+     * records every other file listed as skipped, with the reason (src/activities/listing.ts).
+     */
     async listSourceFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
       const source = resources.source(ref.source);
       const warehouse = await warehouseFor(ref);
-      const events: SourceObject[] = [];
-      const prefixes = ref.window ? datesBetween(ref.window.from, ref.window.to).map(eventLogPrefixForDate) : [EVENT_LOG_ROOT];
-      for (const prefix of prefixes) {
-        for await (const obj of source.list(prefix)) {
-          const date = EVENT_LOG_NAME.exec(obj.key)?.[1];
-          if (date && (!ref.window || (date >= ref.window.from && date <= ref.window.to))) events.push(obj);
-        }
-        heartbeat({ listed: events.length });
-      }
-      const listedSongs: SourceObject[] = [];
-      for await (const obj of source.list(SONG_DATA_ROOT)) {
-        if (obj.key.endsWith('.json')) listedSongs.push(obj);
-        if (listedSongs.length % 1000 === 0) heartbeat({ listed: events.length + listedSongs.length });
-      }
+      const listing = await listSource(source, ref.window, (listed) => heartbeat({ listed }));
       // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
-      const songs = await songFilesToLoad(warehouse, listedSongs);
-      const rows = [
-        ...events.map((o) => [ref.runId, 'events', o.key, o.etag, o.size] as const),
-        ...songs.map((o) => [ref.runId, 'songs', o.key, o.etag, o.size] as const),
-      ];
-      await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, {
-        deleteFirst: `DELETE FROM etl_run_files WHERE run_id = ${sqlLiteral(ref.runId)}`,
-      });
+      const songsToLoad = await songFilesToLoad(warehouse, listing.songs);
+      const skipped = listing.skipped;
+      const probed = (n: number) => heartbeat({ probed: n });
+      const events = await dropUnreadable(source, listing.events, skipped, probed);
+      const songs = await dropUnreadable(source, songsToLoad, skipped, probed);
+      await recordRunFiles(warehouse, ref.runId, { events, songs, skipped });
+      for (const file of skipped.slice(0, SKIPPED_SAMPLE_LIMIT)) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
       const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
       return {
         eventFiles: events.length,
         songFiles: songs.length,
         eventBytes: bytes(events),
         songBytes: bytes(songs),
-        songFilesUnchanged: listedSongs.length - songs.length,
+        songFilesUnchanged: listing.songs.length - songsToLoad.length,
+        skippedFiles: skipped.length,
+        skippedSamples: skipped.slice(0, SKIPPED_SAMPLE_LIMIT),
       };
     },
 
@@ -219,6 +221,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
       },
     ): Promise<CheckResult[]> {
       const warehouse = await warehouseFor(ref);
+      // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
+      const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
+      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, INVALID_INPUT);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       const results: CheckResult[] = [];
       for (const check of checks) {
@@ -236,6 +241,32 @@ export function createActivities({ resources, log }: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), 'QualityCheckFailed', results);
       }
       for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
+      return results;
+    },
+
+    /**
+     * Before anything is published: the error-level checks on the staged data alone (staging
+     * reconciles with the source; with failOnEmpty, the run has events). Fails the run, without
+     * retry, when one fails, so a run that cannot pass them publishes nothing.
+     */
+    async checkStagedData(ref: RunRef & { staging: { events: StageResult; songs: StageResult }; failOnEmpty: boolean }): Promise<CheckResult[]> {
+      const warehouse = await warehouseFor(ref);
+      const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
+      const results: CheckResult[] = [];
+      for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
+        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }));
+      }
+      const failed = results.filter((r) => r.status === 'fail');
+      if (failed.length > 0) {
+        // Kept with the run id like every check result (the full check step, had it run, would replace them).
+        await warehouse.appendRows(
+          'etl_quality_results',
+          ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
+          results.map((r) => [ref.runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
+          { deleteFirst: `DELETE FROM etl_quality_results WHERE run_id = ${sqlLiteral(ref.runId)}` },
+        );
+        throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, 'QualityCheckFailed', results);
+      }
       return results;
     },
 
@@ -263,6 +294,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
         files: ref.files,
         staging: ref.staging,
         rejected: ref.rejected,
+        ...(ref.skipped ? { skipped: ref.skipped } : {}),
         matches: ref.matches,
         checks: ref.checks,
         steps: ref.steps,
@@ -284,6 +316,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
           ].join(', ') +
           ')',
       ]);
+      recordRunMetrics(summary);
       return summary;
     },
 
@@ -291,7 +324,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
       const report = await buildInsights(await warehouseFor(ref), ref.window);
       return writeHtmlReport(renderHtml(report), {
-        to: ref.reportTo || defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        to: resources.resolveReportLocation(ref.reportTo, () =>
+          defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        ),
         fileName: reportFileName(ref.workflowId),
         s3: resources.options.s3,
       });

@@ -1,6 +1,41 @@
-import { eventLogPrefixForDate, type SourceObject } from '../source';
-import { sqlStatements } from '../warehouse/sql';
+import type { SkippedFile } from '../etl/types';
+import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
+import { schemaLockStatements } from './publishLock';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+
+/** Which part of the source a key is in, as etl_skipped_files.kind says it. */
+function keyKind(key: string): string {
+  if (key.startsWith(EVENT_LOG_ROOT)) return 'events';
+  if (key.startsWith(SONG_DATA_ROOT)) return 'songs';
+  return 'other';
+}
+
+/**
+ * Records a run's listing: the files it loads (etl_run_files, which the publish turns into ledger
+ * rows) and the files it skips with their reasons (etl_skipped_files). Each write replaces the
+ * run's earlier one, so a retried listing leaves one copy.
+ */
+export async function recordRunFiles(
+  warehouse: Warehouse,
+  runId: string,
+  files: { events: SourceObject[]; songs: SourceObject[]; skipped: SkippedFile[] },
+): Promise<void> {
+  const rows = [
+    ...files.events.map((o) => [runId, 'events', o.key, o.etag, o.size] as const),
+    ...files.songs.map((o) => [runId, 'songs', o.key, o.etag, o.size] as const),
+  ];
+  await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, {
+    deleteFirst: sqlStatement('etl/list_forget_run_files', warehouse.dialect, { run_id: runId }),
+  });
+  await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('ledger/skipped_files_table', warehouse.dialect)]);
+  await warehouse.appendRows(
+    'etl_skipped_files',
+    ['run_id', 'kind', 'source_key', 'etag', 'size', 'reason'],
+    files.skipped.map((f) => [runId, keyKind(f.sourceKey), f.sourceKey, f.etag, f.size, f.reason]),
+    { deleteFirst: sqlStatement('ledger/forget_skipped_files', warehouse.dialect, { run_id: runId }) },
+  );
+}
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
@@ -8,9 +43,12 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
   return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
 }
 
-/** The song files to stage: those the ledger does not hold with the same ETag. */
+/**
+ * The song files to stage: those the ledger does not hold with the same ETag from a run that
+ * completed (as for event logs, a run that failed after publishing does not count).
+ */
 export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject[]): Promise<SourceObject[]> {
-  const rows = await warehouse.query(`SELECT source_key, etag FROM etl_load_ledger WHERE kind = 'songs'`);
+  const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect));
   const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
   return listed.filter((obj) => loaded.get(obj.key) !== obj.etag);
 }
@@ -21,10 +59,7 @@ export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject
  */
 export async function loadedDates(warehouse: Warehouse, dates: string[]): Promise<string[]> {
   if (dates.length === 0) return [];
-  const rows = await warehouse.query(
-    `SELECT l.source_key FROM etl_load_ledger l JOIN etl_runs r ON r.run_id = l.run_id ` +
-      `WHERE l.kind = 'events' AND r.status = 'completed'`,
-  );
+  const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect));
   const keys = rows.map((r) => String(r.source_key));
   return dates.filter((date) => {
     const prefix = eventLogPrefixForDate(date);
@@ -35,7 +70,7 @@ export async function loadedDates(warehouse: Warehouse, dates: string[]): Promis
 /** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */
 export async function hasLedger(warehouse: Warehouse): Promise<boolean> {
   try {
-    await warehouse.query('SELECT 1 FROM etl_load_ledger WHERE 1 = 0');
+    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect));
     return true;
   } catch {
     return false;

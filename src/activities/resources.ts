@@ -1,4 +1,13 @@
-import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import {
+  allowListFromEnv,
+  ConfigError,
+  locationIdentity,
+  parseSourceUri,
+  parseWarehouseUri,
+  redactUri,
+  warehouseIdentity,
+  type AllowList,
+} from '../config';
 import type { Logger } from '../log';
 import { openSource, type Source } from '../source';
 import type { S3Settings } from '../source/s3Client';
@@ -23,9 +32,45 @@ export class Resources {
       defaultWarehouse?: string;
       /** Where run reports go when neither the run nor a DuckDB file says (default .sparkify/reports). */
       reportDir?: string;
+      /** What this worker serves (default: from SPARKIFY_ALLOWED_* in the environment; unset, anything). */
+      allow?: AllowList;
     },
   ) {
     if (options.defaultWarehouse) this.rememberCredentials(options.defaultWarehouse);
+    this.allow = options.allow ?? allowListFromEnv();
+    // An allowed warehouse given with its password can be opened by runs that name it without.
+    for (const entry of this.allow.warehouses ?? []) if (!entry.endsWith('*')) this.rememberCredentials(entry);
+  }
+
+  private readonly allow: AllowList;
+
+  /** Throws unless the allow-list (if any) holds the warehouse; the worker's own default always passes. */
+  private checkWarehouse(uri: string): void {
+    const allowed = this.allow.warehouses;
+    if (!allowed) return;
+    const identity = warehouseIdentity(uri);
+    const entries = [...allowed, ...(this.options.defaultWarehouse ? [this.options.defaultWarehouse] : [])];
+    const match = entries.some((entry) =>
+      entry.endsWith('*') ? identity.startsWith(redactUri(entry.slice(0, -1))) : identity === warehouseIdentity(entry),
+    );
+    if (!match) throw new ConfigError(`warehouse ${identity} is not one this worker serves (SPARKIFY_ALLOWED_WAREHOUSES)`);
+  }
+
+  /** Throws unless the location lies in (or is) an allowed directory or S3 prefix. */
+  private checkLocation(uri: string, allowed: string[] | undefined, own: (string | undefined)[], what: string, variable: string): void {
+    if (!allowed) return;
+    const identity = locationIdentity(uri, what);
+    const entries = [...allowed, ...own.filter((o): o is string => Boolean(o))];
+    if (!entries.some((entry) => identity.startsWith(locationIdentity(entry, variable)))) {
+      throw new ConfigError(`${what} ${identity} is not one this worker serves (${variable})`);
+    }
+  }
+
+  /** Where a run's report goes: the run's choice if the worker allows it, else the default given. */
+  resolveReportLocation(given: string | undefined, fallback: () => string): string {
+    if (!given) return fallback();
+    this.checkLocation(given, this.allow.reportLocations, [this.options.reportDir], 'report location', 'SPARKIFY_ALLOWED_REPORT_LOCATIONS');
+    return given;
   }
 
   /** Lets the worker open a warehouse whose password the workflow input does not carry. */
@@ -36,12 +81,14 @@ export class Resources {
   resolveWarehouseUri(uri: string | undefined): string {
     const given = uri || this.options.defaultWarehouse;
     if (!given) throw new ConfigError('no warehouse given: pass one in the run input or set SPARKIFY_WAREHOUSE on the worker');
+    this.checkWarehouse(given);
     return this.credentials.get(given) ?? given;
   }
 
   resolveSourceUri(uri: string | undefined): string {
     const given = uri || this.options.defaultSource;
     if (!given) throw new ConfigError('no source given: pass one in the run input or set SPARKIFY_SOURCE on the worker');
+    this.checkLocation(given, this.allow.sources, [this.options.defaultSource], 'source', 'SPARKIFY_ALLOWED_SOURCES');
     return given;
   }
 

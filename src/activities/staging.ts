@@ -12,18 +12,22 @@ import {
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlLiteral } from '../warehouse/sql';
-import type { StatementOptions, StatementTracker, Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
+import { inOrderAhead } from '../staging/rawLines';
+import { splitSongFile } from '../staging/songFile';
+import { stageInWarehouse } from '../staging/stageInWarehouse';
+import { fenceCurrentAttempt } from './fence';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
   songs: { table: 'staging_songs', columns: STAGING_SONG_COLUMNS },
 };
 
-const MAX_SONG_FILE_BYTES = 16 * 1024 * 1024;
 const REJECT_SAMPLES = 5;
-
-/** How many song files are read ahead of the one being parsed: they are tiny, and S3 round trips are not. */
 const SONG_READ_AHEAD = 16;
+
+/** Warehouses without set-based staging (Redshift from a non-S3 source) get rows parsed here. */
+const MAX_SONG_FILE_BYTES = 16 * 1024 * 1024;
 
 async function readSongFile(source: Source, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -36,43 +40,12 @@ async function readSongFile(source: Source, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * Song files hold one JSON object each (sometimes pretty-printed over several lines), so a song
- * file is parsed whole; event logs are parsed line by line, never whole.
- */
+/** A song file's records as rows for warehouses that take parsed rows: each object a record (see splitSongFile). */
 function* parseSongFile(key: string, text: string): Generator<ParsedLine> {
-  if (text.trim() === '') return;
-  let whole: unknown;
-  try {
-    whole = JSON.parse(text);
-  } catch {
-    // Not one JSON document: newline-delimited records.
-    const lines = text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) if (lines[i].trim() !== '') yield parseLine('songs', key, i + 1, lines[i]);
-    return;
-  }
-  const records = Array.isArray(whole) ? whole : [whole];
-  for (const record of records) yield parseLine('songs', key, 1, JSON.stringify(record));
+  for (const record of splitSongFile(text)) yield parseLine('songs', key, record.line, record.text);
 }
 
-/** Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order. */
-export async function* inOrderAhead<T>(keys: readonly string[], depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
-  const pending: Promise<T>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (next < keys.length && pending.length < depth) {
-      const loading = load(keys[next++]);
-      loading.catch(() => undefined); // awaited below, in order; don't report it as unhandled meanwhile
-      pending.push(loading);
-    }
-  };
-  fill();
-  for (const key of keys) {
-    const value = await pending.shift()!;
-    fill();
-    yield [key, value];
-  }
-}
+export { inOrderAhead };
 
 export interface StageOptions {
   runId: string;
@@ -90,6 +63,12 @@ export interface StageOptions {
  */
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
+  if (hasChunkedStaging(warehouse)) {
+    // A superseded attempt of this staging step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
+    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
+    return checkRejectRate(result, options.maxRejectRate);
+  }
   const { table, columns } = TABLES[kind];
   const rejected: RejectedRecord[] = [];
   let recordsRead = 0;

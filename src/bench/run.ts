@@ -1,70 +1,200 @@
 /**
- * Benchmark: generates a seeded data set of a given size, runs the whole pipeline on it through
- * the embedded Temporal dev server, and prints figures (throughput and time per step).
+ * Benchmark (issue 9): for each data set size, on DuckDB and PostgreSQL, the full workflow through
+ * Temporal against the raw floor for the same work, in one invocation. Prints a table per size and
+ * whether each target is met, and writes every figure to a JSON file.
  *
- *   npm run bench -- [--days 30] [--users 1000] [--songs 2000] [--warehouse duckdb:PATH|postgres://…]
+ *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--out FILE]
+ *                    [--timeout-minutes 20] [--keep]
+ *
+ * Data sets are generated once into --cache (default .sparkify/bench/data) and reused. PostgreSQL
+ * is a throwaway cluster started here; Temporal is the embedded dev server.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runEtl } from '../cli/runEtl';
-import { generateDataset } from '../generate';
-import { silentLogger } from '../log';
+import { Client, Connection } from '@temporalio/client';
+import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { startDevServer, type DevServer } from '../temporal/devServer';
+import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
+import { duckdbFloor, postgresFloor } from './floor';
+import { createDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
+import { formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type SizeResult } from './report';
+import { runWorkflow } from './workflow';
 
-async function main(): Promise<void> {
+interface BenchOptions {
+  sizes: string[];
+  engines: Engine[];
+  cacheDir: string;
+  outFile: string;
+  timeoutMs: number;
+  keep: boolean;
+}
+
+function options(): BenchOptions {
   const { values } = parseArgs({
     options: {
-      days: { type: 'string', default: '30' },
-      users: { type: 'string', default: '1000' },
-      songs: { type: 'string', default: '2000' },
-      seed: { type: 'string', default: '7' },
-      warehouse: { type: 'string' },
+      sizes: { type: 'string', default: SIZES.map((s) => s.name).join(',') },
+      engines: { type: 'string', default: 'duckdb,postgres' },
+      cache: { type: 'string', default: path.join('.sparkify', 'bench', 'data') },
+      out: { type: 'string' },
+      'timeout-minutes': { type: 'string', default: '20' },
+      keep: { type: 'boolean', default: false },
     },
   });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-bench-'));
+  const engines = values.engines.split(',').map((e) => e.trim());
+  for (const e of engines) if (e !== 'duckdb' && e !== 'postgres') throw new Error(`--engines: unknown engine '${e}' (duckdb, postgres)`);
+  const sizes = values.sizes.split(',').map((s) => sizeByName(s.trim()).name);
+  const timeout = Number(values['timeout-minutes']);
+  if (!(timeout > 0)) throw new Error(`--timeout-minutes must be a positive number, got ${values['timeout-minutes']}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    sizes: SIZES.filter((s) => sizes.includes(s.name)).map((s) => s.name),
+    engines: engines as Engine[],
+    cacheDir: path.resolve(values.cache),
+    outFile: path.resolve(values.out ?? path.join('.sparkify', 'bench', `results-${stamp}.json`)),
+    timeoutMs: timeout * 60_000,
+    keep: values.keep,
+  };
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  let postgres = 'not found';
   try {
-    const genStart = performance.now();
-    const data = await generateDataset({
-      outDir: path.join(dir, 'data'),
-      days: Number(values.days),
-      users: Number(values.users),
-      songs: Number(values.songs),
-      seed: Number(values.seed),
-    });
-    const genSeconds = (performance.now() - genStart) / 1000;
-    const warehouse = values.warehouse ?? `duckdb:${path.join(dir, 'bench.duckdb')}`;
-    const start = performance.now();
-    const summary = await runEtl({
-      source: path.join(dir, 'data'),
-      warehouse,
-      window: null,
-      namespace: 'default',
-      taskQueue: 'sparkify-bench',
-      s3: {},
-      log: silentLogger,
-    });
-    const seconds = (performance.now() - start) / 1000;
-    const mb = data.bytes / 1e6;
-    const line = (label: string, value: string) => console.log(`${label.padEnd(28)}${value}`);
-    line('data set', `${data.events} events (${data.nextSongEvents} plays), ${data.songFiles} song files, ${mb.toFixed(1)} MB`);
-    line('generate', `${genSeconds.toFixed(2)} s (${(data.events / genSeconds).toFixed(0)} events/s)`);
-    line('warehouse', summary.warehouse);
-    line('pipeline, end to end', `${seconds.toFixed(2)} s incl. dev server start and workflow bundling`);
-    line('workflow', `${(summary.durationMs / 1000).toFixed(2)} s (${(data.events / (summary.durationMs / 1000)).toFixed(0)} events/s, ${(mb / (summary.durationMs / 1000)).toFixed(1)} MB/s)`);
-    for (const [step, p] of Object.entries(summary.steps)) {
-      if (p.durationMs !== undefined) line(`  ${step}`, `${(p.durationMs / 1000).toFixed(2)} s`);
-    }
-    line('song matches', `${summary.matches.repairedMatches}/${summary.matches.plays} repaired, ${summary.matches.strictMatches} strict`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    postgres = execFileSync(path.join(pgBinDir(), 'postgres'), ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // reported as not found
   }
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres,
+    duckdb: (JSON.parse(fs.readFileSync(require.resolve('@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version,
+    loadAverageAtStart: os.loadavg()[0],
+  };
+}
+
+const message = (err: unknown) => (err as Error).message.split('\n').slice(0, 6).join('\n');
+
+async function benchSize(
+  dataset: Dataset,
+  opts: BenchOptions,
+  stack: { client: Client; address: string; pg?: PgServer },
+  log: (line: string) => void,
+): Promise<SizeResult> {
+  const { size } = dataset;
+  const workDir = path.join(path.dirname(opts.cacheDir), 'work', size.name);
+  fs.rmSync(workDir, { recursive: true, force: true });
+  fs.mkdirSync(workDir, { recursive: true });
+  const engines: SizeResult['engines'] = {};
+  const csvDir = path.join(workDir, 'csv');
+  try {
+    // The DuckDB floor also writes the staged rows as CSV for the PostgreSQL floor.
+    log(`${size.name}: duckdb floor …`);
+    let duckFloor: EngineResult['floor'];
+    let duckFloorError: string | undefined;
+    try {
+      duckFloor = await duckdbFloor(dataset.dir, path.join(workDir, 'floor.duckdb'), csvDir);
+    } catch (err) {
+      duckFloorError = message(err);
+    }
+    fs.rmSync(path.join(workDir, 'floor.duckdb'), { force: true });
+    for (const engine of opts.engines) {
+      const result: EngineResult = {};
+      engines[engine] = result;
+      let warehouse: string;
+      if (engine === 'duckdb') {
+        result.floor = duckFloor;
+        result.floorError = duckFloorError;
+        warehouse = `duckdb:${path.join(workDir, 'workflow.duckdb')}`;
+      } else {
+        log(`${size.name}: postgres floor …`);
+        try {
+          if (!duckFloor) throw new Error('no CSV: the DuckDB floor failed');
+          result.floor = await postgresFloor(await createDatabase(stack.pg!.url, 'bench_floor'), csvDir);
+        } catch (err) {
+          result.floorError = message(err);
+        }
+        warehouse = await createDatabase(stack.pg!.url, 'bench_run');
+      }
+      log(`${size.name}: ${engine} workflow …`);
+      try {
+        result.workflow = await runWorkflow({
+          client: stack.client,
+          address: stack.address,
+          taskQueue: `sparkify-bench-${size.name}-${engine}`,
+          workflowId: `bench-${size.name}-${engine}-${Date.now()}`,
+          source: dataset.dir,
+          warehouse,
+          workDir: path.join(workDir, engine),
+          timeoutMs: opts.timeoutMs,
+        });
+      } catch (err) {
+        result.workflowError = message(err);
+      }
+      if (result.workflow && result.floor) result.ratio = result.workflow.wallSeconds / result.floor.totalSeconds;
+      if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
+    }
+  } finally {
+    if (!opts.keep) fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  return { size, dataset: dataset.result, generateSeconds: dataset.generateSeconds, engines };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const host = machine();
+  console.log(`machine: ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, node ${host.node}, ${host.postgres}, duckdb ${host.duckdb}, load average ${Number(host.loadAverageAtStart).toFixed(2)}`);
+
+  const datasets: Dataset[] = [];
+  for (const name of opts.sizes) {
+    const d = await ensureDataset(opts.cacheDir, sizeByName(name), log);
+    log(`${name}: ${d.generateSeconds === null ? 'reused' : `generated in ${d.generateSeconds.toFixed(0)} s`}: ${d.dir}`);
+    datasets.push(d);
+  }
+
+  let server: DevServer | undefined;
+  let pg: PgServer | undefined;
+  let connection: Connection | undefined;
+  const results: SizeResult[] = [];
+  const began = performance.now();
+  try {
+    [server, pg] = await Promise.all([
+      startDevServer({ searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } }),
+      opts.engines.includes('postgres') ? startThrowawayPostgres() : Promise.resolve(undefined),
+    ]);
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: server.namespace });
+    for (const dataset of datasets) {
+      const result = await benchSize(dataset, opts, { client, address: server.address, pg }, log);
+      results.push(result);
+      console.log(`\n${formatSizeTable(result, opts.engines)}`);
+    }
+  } finally {
+    await connection?.close().catch(() => undefined);
+    await Promise.all([server?.stop(), pg?.stop()].map((p) => p?.catch(() => undefined)));
+  }
+  const verdicts = judgeTargets(results, opts.engines);
+  const benchSeconds = (performance.now() - began) / 1000;
+  console.log(`\n${formatTargets(verdicts)}`);
+  console.log(`\nbench: ${benchSeconds.toFixed(0)} s (data sets ready beforehand); results in ${opts.outFile}`);
+  fs.mkdirSync(path.dirname(opts.outFile), { recursive: true });
+  fs.writeFileSync(
+    opts.outFile,
+    JSON.stringify({ finishedAt: new Date().toISOString(), machine: host, benchSeconds, options: opts, results, targets: verdicts }, null, 2),
+  );
 }
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(`bench: ${(err as Error).message}`);
+    console.error(`bench: ${(err as Error).stack ?? (err as Error).message}`);
     process.exit(1);
   },
 );

@@ -8,6 +8,7 @@ import {
   parseSourceUri,
   parseWarehouseUri,
   readEnv,
+  redactUri,
   type EnvSettings,
 } from '../config';
 import type { RunWindow } from '../etl/types';
@@ -17,7 +18,12 @@ import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { parseMetricsEndpoint } from '../metrics/exporter';
+import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
+import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
+import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
@@ -84,11 +90,12 @@ function buildProgram(ctx: () => Context): Command {
     .description("Sparkify's data warehouse pipeline on Temporal: raw JSON logs to a star schema.")
     .exitOverride();
 
+  const metricsPortOption = () =>
+    new Option('--metrics-port <[host:]port>', "serve Prometheus metrics (the SDK's and the pipeline's) at GET /metrics").env('SPARKIFY_METRICS_PORT');
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
-  program
-    .command('run')
+  addConnectionOptions(addNotifyOptions(program.command('run')))
     .description('Run the ETL workflow for a window and wait for it')
     .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
@@ -105,16 +112,22 @@ function buildProgram(ctx: () => Context): Command {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
+      const notify = notifyFromFlags(flags);
+      const source = required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE');
+      const warehouseUri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      // With --temporal, a remote worker reads the source and the warehouse, not this process.
+      if (!flags.temporal) await failFastOnStartChecks({ source, warehouse: warehouseUri });
       const summary = await runEtl({
-        source: required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE'),
-        warehouse: required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE'),
+        source,
+        warehouse: warehouseUri,
         window,
         temporalAddress: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo },
+        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
     });
@@ -178,6 +191,7 @@ function buildProgram(ctx: () => Context): Command {
     .option('--ui-port <n>', 'Web UI port', intOption('--ui-port', 1), 8233)
     .option('--source <dir|s3://…>', "the worker's default source (env SPARKIFY_SOURCE)")
     .option('--warehouse <uri>', "the worker's default warehouse (env SPARKIFY_WAREHOUSE)", `duckdb:${DEFAULT_DUCKDB_PATH}`)
+    .addOption(metricsPortOption())
     .action(async (flags) => {
       const { env, log } = ctx();
       fs.mkdirSync(LOCAL_DIR, { recursive: true });
@@ -187,37 +201,44 @@ function buildProgram(ctx: () => Context): Command {
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
+        metrics: flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined,
         devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
         worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source ?? env.SPARKIFY_SOURCE, defaultWarehouse: warehouse },
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
-      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${warehouse}`);
-      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${warehouse}`);
+      print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
+      print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
+      if (flags.metricsPort) print(`Metrics:             http://localhost:${parseMetricsEndpoint(flags.metricsPort).port}/metrics`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
     });
 
-  program
-    .command('worker')
+  addConnectionOptions(program.command('worker'))
     .description('A worker process against TEMPORAL_ADDRESS (what production runs)')
-    .addOption(temporalOption().makeOptionMandatory())
+    .addOption(temporalOption())
     .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
+    .addOption(metricsPortOption())
     .action(async (flags) => {
       const { env, log } = ctx();
       const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
       if (warehouse) parseWarehouseUri(warehouse);
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
+      requireServer(flags);
+      await failFastOnStartChecks({ source, warehouse });
+      const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
       const stack = await openStack({
         address: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
+        metrics,
         worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
       });
-      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE }, 'worker running');
+      log.info({ address: stack.address, namespace: stack.namespace, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
       await stack.worker!.run();
     });
 
@@ -260,7 +281,7 @@ function buildProgram(ctx: () => Context): Command {
           await generateDataset({ outDir: path.resolve(source), days: 7, users: 40, songs: 300, seed: 42 });
         }
       }
-      print(`Running the pipeline: ${source} → ${flags.warehouse} (embedded Temporal dev server and worker) …`);
+      print(`Running the pipeline: ${source} → ${redactUri(flags.warehouse)} (embedded Temporal dev server and worker) …`);
       const summary = await runEtl({
         source,
         warehouse: flags.warehouse,
@@ -274,13 +295,15 @@ function buildProgram(ctx: () => Context): Command {
       print(formatSummary(summary));
       print();
       print('Next:');
-      print(`  npx sparkify sql --warehouse ${flags.warehouse} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
+      print(`  npx sparkify sql --warehouse ${redactUri(flags.warehouse)} "SELECT level, COUNT(*) AS users FROM users GROUP BY level"`);
       print('  npx sparkify dev        # Temporal Web UI on http://localhost:8233 and a worker');
       print('  npm test                # the test suite, against real Temporal, PostgreSQL and S3');
     });
 
   registerScheduleCommands(program, ctx);
   registerBackfillCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerInfraCommands(program);
   return program;
 }
 
@@ -297,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return doctorExitCode() ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message; help and version are not errors.

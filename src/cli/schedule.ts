@@ -12,6 +12,8 @@ import {
 } from '../schedules/daily';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { openStack } from './temporalStack';
+import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { addConnectionOptions, requireServer, type ConnectionFlags } from '../temporal/connection';
 
 export type CliContext = () => { env: EnvSettings; log: Logger };
 
@@ -21,7 +23,7 @@ export function print(line = ''): void {
 
 /** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
 export function temporalAddressOption(): Option {
-  return new Option('--temporal <host:port>', 'Temporal server').env('TEMPORAL_ADDRESS').makeOptionMandatory();
+  return new Option('--temporal <host:port>', 'Temporal server (required here: flag, TEMPORAL_ADDRESS or a Temporal CLI profile)').env('TEMPORAL_ADDRESS');
 }
 
 export function integerOption(name: string, min: number) {
@@ -33,9 +35,15 @@ export function integerOption(name: string, min: number) {
 }
 
 /** Connects to the server for the length of `work`. */
-export async function withClient<T>(ctx: CliContext, address: string, work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  ctx: CliContext,
+  server: string | ConnectionFlags,
+  work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>,
+): Promise<T> {
   const { env, log } = ctx();
-  const stack = await openStack({ address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
+  const connect = typeof server === 'string' ? { temporal: server } : server;
+  requireServer(connect);
+  const stack = await openStack({ address: connect.temporal, connect, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
   try {
     return await work(stack.client, env, log);
   } finally {
@@ -65,7 +73,7 @@ function offsetOption(value: string): number {
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
-  return command
+  return addNotifyOptions(command)
     .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
     .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', offsetOption, d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
@@ -91,7 +99,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env, log) => {
+      await withClient(ctx, flags, async (client, env, log) => {
         const settings: DailySchedule = {
           scheduleId: flags.id,
           taskQueue: env.SPARKIFY_TASK_QUEUE,
@@ -100,7 +108,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           offsetDays: flags.offsetDays,
           overlap: flags.overlap,
           catchupWindow: flags.catchupWindow,
-          etl: dateRunInput(flags, env),
+          etl: { ...dateRunInput(flags, env), ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}) },
         };
         // Each run carries the Sparkify search attributes: the namespace must know them.
         await ensureSearchAttributes(client, log);
@@ -114,7 +122,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env) => {
+      await withClient(ctx, flags, async (client, env) => {
         const changes = Object.fromEntries(
           Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
             ([, v]) => v !== undefined,
@@ -123,6 +131,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
         const etl = {
           ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined }),
           ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
+          ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}),
         };
         if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0) throw new ConfigError('schedule update: give at least one setting to change');
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl });
@@ -137,7 +146,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as one JSON object')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
         if (flags.json) return print(JSON.stringify(summary));
         for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
@@ -150,7 +159,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as a JSON array')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
           rows.push({
@@ -177,7 +186,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .addOption(temporalAddressOption())
       .option('--note <text>', 'why')
       .action(async (flags) => {
-        await withClient(ctx, flags.temporal, async (client) => {
+        await withClient(ctx, flags, async (client) => {
           await client.schedule.getHandle(flags.id)[name](flags.note);
           print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
         });
@@ -191,7 +200,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const handle = client.schedule.getHandle(flags.id);
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
         const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
@@ -206,9 +215,12 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         await client.schedule.getHandle(flags.id).delete();
         print(`Deleted schedule ${flags.id}.`);
       });
     });
+
+  // Every subcommand reaches the server the same way as run, worker and backfill.
+  for (const command of schedule.commands) addConnectionOptions(command);
 }

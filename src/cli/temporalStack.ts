@@ -5,6 +5,8 @@ import type { Logger } from '../log';
 import type { S3Settings } from '../source/s3Client';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/devServer';
 import { createEtlWorker } from '../worker';
+import { prometheusTelemetry, type MetricsEndpoint } from '../metrics/exporter';
+import { connectClient, connectWorker, resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { onShutdown } from './shutdown';
 
 let runtimeInstalled = false;
@@ -13,10 +15,10 @@ let runtimeInstalled = false;
  * The SDK's runtime, once per process: its logs at WARN (ours go through pino), and no signal
  * handlers of its own, since the CLI stops the worker and the dev server together on Ctrl-C.
  */
-export function installRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+export function installRuntime(level: 'WARN' | 'ERROR' = 'WARN', metrics?: MetricsEndpoint): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [], ...(metrics ? { telemetryOptions: prometheusTelemetry(metrics) } : {}) });
 }
 
 export interface Stack {
@@ -44,38 +46,45 @@ export interface StackOptions {
    * long-running worker also logs each failed activity attempt (WARN).
    */
   sdkLogLevel?: 'WARN' | 'ERROR';
+  /** TLS, mTLS, API key, namespace and profile (src/temporal/connection.ts); `address` wins over its `temporal`. */
+  connect?: ConnectionFlags;
+  /** Serve the SDK's and the pipeline's metrics for Prometheus here (GET /metrics). */
+  metrics?: MetricsEndpoint;
 }
 
 /** Connects to (or starts) Temporal, and optionally runs a worker in-process. */
 export async function openStack(options: StackOptions): Promise<Stack> {
-  installRuntime(options.sdkLogLevel);
+  installRuntime(options.sdkLogLevel, options.metrics);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     while (closers.length > 0) await closers.pop()!().catch(() => undefined);
   };
   const unregister = onShutdown(close);
   try {
-    let address = options.address;
+    // The server the flags, env and Temporal CLI profile name; none: an embedded dev server.
+    const target = resolveTarget({ ...options.connect, temporal: options.address ?? options.connect?.temporal });
+    let address = target?.address;
+    const namespace = target?.namespace ?? options.namespace;
     let server: DevServer | undefined;
     if (!address) {
       server = await startDevServer({ ...options.devServer, namespace: options.namespace, log: options.log });
       closers.push(() => server!.stop());
       address = server.address;
     }
-    const connection = await Connection.connect({ address });
+    const connection = target ? await connectClient(target) : await Connection.connect({ address });
     closers.push(() => connection.close());
-    const client = new Client({ connection, namespace: options.namespace });
+    const client = new Client({ connection, namespace });
 
     let worker: Worker | undefined;
     let resources: Resources | undefined;
     if (options.worker) {
       resources = new Resources({ log: options.log, ...options.worker });
       closers.push(() => resources!.close());
-      const nativeConnection = await NativeConnection.connect({ address });
+      const nativeConnection = target ? await connectWorker(target) : await NativeConnection.connect({ address });
       closers.push(() => nativeConnection.close());
       worker = await createEtlWorker({
         connection: nativeConnection,
-        namespace: options.namespace,
+        namespace,
         taskQueue: options.taskQueue,
         resources,
         log: options.log,
@@ -83,7 +92,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     }
     return {
       address,
-      namespace: options.namespace,
+      namespace,
       client,
       server,
       worker,

@@ -1,6 +1,7 @@
 /** Types shared by the workflow and the activities: plain data only (they cross Temporal's wire). */
 import type { Duration } from '@temporalio/common';
 import type { CheckDefinition, Severity } from '../quality/checks';
+import type { NotifySettings } from '../notify/types';
 
 export type { CheckDefinition, Severity };
 
@@ -27,12 +28,14 @@ export interface EtlInput {
   /** Extra checks to run after the declared ones (tests use this to inject a failing check). */
   extraChecks?: CheckDefinition[];
   /**
-   * Heartbeat timeout of every activity, e.g. '30s' (default 2 minutes for quick steps, 5 for
-   * loads): how soon an attempt on a worker that died is retried elsewhere.
+   * Heartbeat timeout of every activity, e.g. '30s' (default 20 seconds; every activity heartbeats
+   * every 5): how soon an attempt on a worker that died is retried elsewhere.
    */
   heartbeatTimeout?: Duration;
   /** Where the run's HTML insights report goes: a directory or s3://bucket/prefix (default: the worker's .sparkify/reports). */
   reportTo?: string;
+  /** Send an alert to a webhook when the run fails (or warns, or always: see NotifySettings). */
+  notify?: NotifySettings;
 }
 
 export interface RunRef {
@@ -50,6 +53,17 @@ export interface ListedFiles {
   songBytes: number;
   /** Song files listed but not staged: the load ledger holds them with the same ETag. */
   songFilesUnchanged?: number;
+  /** Files listed but not loaded, each with a reason (all in etl_skipped_files; the first few here). */
+  skippedFiles?: number;
+  skippedSamples?: SkippedFile[];
+}
+
+/** A source file a run listed and did not load, and why (a misnamed, empty, compressed or unreadable file). */
+export interface SkippedFile {
+  sourceKey: string;
+  etag: string;
+  size: number;
+  reason: string;
 }
 
 export interface RejectSample {
@@ -116,6 +130,8 @@ export interface RunSummary {
   files: { events: number; songs: number; bytes: number };
   staging: { events: StageResult; songs: StageResult };
   rejected: { count: number; samples: RejectSample[] };
+  /** Files listed and not loaded, with reasons (every one is in etl_skipped_files). */
+  skipped?: { count: number; samples: SkippedFile[] };
   matches: MatchStats;
   checks: CheckResult[];
   steps: Record<string, StepProgress>;

@@ -15,6 +15,9 @@ export interface InsightData {
   content: {
     topSongs: { songId: string; title: string; artist: string | null; plays: number; listeners: number }[];
     topArtists: { artistId: string; name: string | null; plays: number; listeners: number }[];
+    /** What was played: by the plays' own (repaired) title and artist, matched to the catalogue or not. */
+    playedSongs: { title: string; artist: string; plays: number; listeners: number; matchedPlays: number }[];
+    playedArtists: { name: string; plays: number; listeners: number; matchedPlays: number }[];
     matchDaily: { day: string; plays: number; matchedPlays: number }[];
     plays: number;
     matchedPlays: number;
@@ -107,6 +110,19 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         name: strOrNull(r.artist_name),
         plays: num(r.plays),
         listeners: num(r.listeners),
+      })),
+      playedSongs: (await run('content_played_songs')).map((r) => ({
+        title: str(r.title),
+        artist: str(r.artist_name),
+        plays: num(r.plays),
+        listeners: num(r.listeners),
+        matchedPlays: num(r.matched_plays),
+      })),
+      playedArtists: (await run('content_played_artists')).map((r) => ({
+        name: str(r.artist_name),
+        plays: num(r.plays),
+        listeners: num(r.listeners),
+        matchedPlays: num(r.matched_plays),
       })),
       matchDaily,
       plays,

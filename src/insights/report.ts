@@ -6,6 +6,14 @@ import { describeWindow } from './window';
 
 const NO_PLAYS = 'No plays in this window.';
 
+/** How much of a top list as played the catalogue covers: rows with any matched play, and matched plays. */
+function catalogueCoverage(rows: { plays: number; matchedPlays: number }[], what: string): string {
+  const plays = rows.reduce((s, r) => s + r.plays, 0);
+  const matched = rows.reduce((s, r) => s + r.matchedPlays, 0);
+  const covered = rows.filter((r) => r.matchedPlays > 0).length;
+  return `Catalogue coverage of these top ${rows.length}: ${covered} of the ${plural(rows.length, what)} had a play matched to the catalogue, and ${plural(matched, 'play')} of their ${count(plays)} (${percent(share(matched, plays))}) matched.`;
+}
+
 function activity(data: InsightData): Section {
   const { daily, byHour, byWeekday } = data.activity;
   const hours = Array.from({ length: 24 }, (_, h) => byHour.find((r) => r.hour === h)?.plays ?? 0);
@@ -84,8 +92,36 @@ function content(data: InsightData): Section {
   const dailyRates = c.matchDaily.map((d) => share(d.matchedPlays, d.plays));
   const charts: Chart[] = [
     {
+      id: 'played-songs',
+      title: 'Most played songs, as the plays name them (catalogue or not)',
+      kind: 'bar',
+      xLabel: 'Plays',
+      yLabel: 'Song (title — artist, as played)',
+      categories: c.playedSongs.map((s) => `${s.title} — ${s.artist}`),
+      series: [{ name: 'Plays', values: c.playedSongs.map((s) => s.plays) }],
+      takeaway:
+        c.playedSongs.length === 0
+          ? NO_PLAYS
+          : `"${c.playedSongs[0].title}" by ${c.playedSongs[0].artist} was played most (${plural(c.playedSongs[0].plays, 'play')} by ${plural(c.playedSongs[0].listeners, 'listener')}), counted by the title each play names. ` +
+            catalogueCoverage(c.playedSongs, 'song'),
+    },
+    {
+      id: 'played-artists',
+      title: 'Most played artists, as the plays name them (catalogue or not)',
+      kind: 'bar',
+      xLabel: 'Plays',
+      yLabel: 'Artist (as played)',
+      categories: c.playedArtists.map((a) => a.name),
+      series: [{ name: 'Plays', values: c.playedArtists.map((a) => a.plays) }],
+      takeaway:
+        c.playedArtists.length === 0
+          ? NO_PLAYS
+          : `${c.playedArtists[0].name} was played most (${plural(c.playedArtists[0].plays, 'play')} by ${plural(c.playedArtists[0].listeners, 'listener')}), counted by the artist each play names. ` +
+            catalogueCoverage(c.playedArtists, 'artist'),
+    },
+    {
       id: 'top-songs',
-      title: 'Top songs by plays',
+      title: 'Top catalogue songs (plays matched to the catalogue only)',
       kind: 'bar',
       xLabel: 'Plays',
       yLabel: 'Song',
@@ -100,7 +136,7 @@ function content(data: InsightData): Section {
     },
     {
       id: 'top-artists',
-      title: 'Top artists by plays',
+      title: 'Top catalogue artists (plays matched to the catalogue only)',
       kind: 'bar',
       xLabel: 'Plays',
       yLabel: 'Artist',
@@ -131,11 +167,25 @@ function content(data: InsightData): Section {
   return {
     id: 'content',
     title: 'Content',
-    notes: [coverage],
+    notes: [
+      'Two kinds of list: "as the plays name them" counts every play by the title and artist it carries (repaired text); ' +
+        '"catalogue" lists count only the plays matched to a song in the catalogue, by its song and artist ids.',
+      coverage,
+    ],
     charts,
     tables: [
       {
-        title: 'Top songs',
+        title: 'Most played songs, as the plays name them',
+        columns: ['song (as played)', 'artist (as played)', 'plays', 'listeners', 'plays matched to the catalogue'],
+        rows: c.playedSongs.map((s) => [s.title, s.artist, s.plays, s.listeners, s.matchedPlays]),
+      },
+      {
+        title: 'Most played artists, as the plays name them',
+        columns: ['artist (as played)', 'plays', 'listeners', 'plays matched to the catalogue'],
+        rows: c.playedArtists.map((a) => [a.name, a.plays, a.listeners, a.matchedPlays]),
+      },
+      {
+        title: 'Top catalogue songs (matched plays only)',
         columns: ['song', 'artist', 'plays', 'listeners'],
         rows: c.topSongs.map((s) => [s.title, s.artist, s.plays, s.listeners]),
       },

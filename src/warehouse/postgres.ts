@@ -3,9 +3,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { redactUri } from '../config';
+import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
-import type { Row, StatementOptions, Warehouse } from './types';
+import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -34,15 +34,37 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+function clientWithConnectTimeout(ms: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+    }
+  };
+}
+
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging {
   readonly dialect = 'postgres' as const;
+  /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
+  readonly recordParsing = 'worker' as const;
   readonly description: string;
   private readonly pool: pg.Pool;
 
-  constructor(url: string) {
+  constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
     this.description = redactUri(url);
-    this.pool = new pg.Pool({ connectionString: url, max: 8, types, application_name: 'sparkify-etl' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 8,
+      types,
+      application_name: 'sparkify-etl',
+      // No endless waits: on a connection, on a statement, or on a server that vanished. The
+      // connect timeout goes to each new client only: the pool's own option would also limit the
+      // wait for a free pooled client, which busy parallel loads may rightly need.
+      Client: clientWithConnectTimeout(timeouts.connectTimeoutMs),
+      statement_timeout: timeouts.statementTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
+    });
     // An idle client losing its server must not crash the worker; the next query reconnects.
     this.pool.on('error', () => undefined);
   }
@@ -56,13 +78,20 @@ export class PostgresWarehouse implements Warehouse {
     };
     options?.signal?.addEventListener('abort', onAbort);
     let broken = false;
+    // A checked-out client whose server goes away (a restart, a cut connection) emits 'error'
+    // as well as failing its query; unheard, that event would crash the whole worker process.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       return await work(client);
     } catch (err) {
-      broken = options?.signal?.aborted ?? false;
+      broken ||= options?.signal?.aborted ?? false;
       throw classifyPostgresError(err);
     } finally {
       options?.signal?.removeEventListener('abort', onAbort);
+      client.off('error', onLost);
       client.release(broken);
     }
   }
@@ -102,6 +131,42 @@ export class PostgresWarehouse implements Warehouse {
         // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
         // is after the next statements need them: without them the joins on it go nested-loop.
         await c.query(`ANALYZE ${quoteIdent(table)}`);
+        return count;
+      }),
+    );
+  }
+
+  async stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number> {
+    return this.withClient(options, (c) =>
+      inTransaction((sql) => c.query(sql), async () => {
+        for (const sql of load.before) await c.query(sql);
+        const batches = rows[Symbol.asyncIterator]();
+        let count = 0;
+        let done = false;
+        // One COPY chunk per batch of rows: the stream's backpressure bounds what is in flight.
+        async function* chunk(): AsyncGenerator<string> {
+          let inChunk = 0;
+          while (inChunk < load.chunkRows) {
+            const next = await batches.next();
+            if (next.done) {
+              done = true;
+              return;
+            }
+            let text = '';
+            for (const row of next.value) text += row.map(copyTextField).join('\t') + '\n';
+            inChunk += next.value.length;
+            count += next.value.length;
+            yield text;
+          }
+        }
+        while (!done) {
+          const before = count;
+          const copy = c.query(copyFrom(`COPY ${quoteIdent(load.table)} FROM STDIN`));
+          await pipeline(Readable.from(chunk()), copy);
+          if (!copy.writableFinished) await once(copy, 'finish');
+          if (count > before) for (const sql of load.eachChunk) await c.query(sql);
+        }
+        for (const sql of load.after) await c.query(sql);
         return count;
       }),
     );

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { STAGING_FRAGMENTS } from './stagingFragments';
 import type { Dialect } from './types';
 
 /** The `sql/` folder at the package root (the same relative place from `src/` and `dist/`). */
@@ -91,7 +92,7 @@ const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*(?:\((.*?)\))?\s*\}\}/g;
  */
 export function renderSql(template: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
   return template.replace(PLACEHOLDER, (_whole, name: string, args: string | undefined) => {
-    const fragment = FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
+    const fragment = FRAGMENTS[dialect][name] ?? STAGING_FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
     if (fragment) return fragment((args ?? '').trim());
     if (args === undefined && Object.prototype.hasOwnProperty.call(params, name)) return sqlLiteral(params[name], dialect);
     throw new Error(`SQL template uses {{${name}}}, which is neither a ${dialect} fragment nor a given parameter`);

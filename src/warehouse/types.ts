@@ -67,6 +67,37 @@ export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehou
   return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
+/** How a ChunkedStaging call loads its session table and what runs around it. */
+export interface ChunkLoad {
+  /** A temporary table `before` creates; rows give every one of its columns, in its order. */
+  table: string;
+  before: readonly string[];
+  /** Run after each chunk of rows is in the table; they must leave it empty for the next. */
+  eachChunk: readonly string[];
+  after: readonly string[];
+  /** Rows per chunk: what the warehouse holds at once. */
+  chunkRows: number;
+}
+
+/**
+ * A warehouse that stages records set-based: in ONE transaction, `before` runs (it creates a
+ * session table), then chunk by chunk rows stream into that table with bounded memory (DuckDB's
+ * appender, PostgreSQL's COPY) and `eachChunk` runs (check, insert, reject, empty the table),
+ * then `after`. Returns the number of rows loaded.
+ */
+export interface ChunkedStaging {
+  /**
+   * Where records are parsed, chosen per engine by measurement (docs/staging.md): `warehouse`
+   * gets raw lines and parses them in SQL; `worker` gets rows this process parsed.
+   */
+  readonly recordParsing: 'warehouse' | 'worker';
+  stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
+}
+
+export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse & ChunkedStaging {
+  return typeof (warehouse as Partial<ChunkedStaging>).stageChunks === 'function';
+}
+
 /**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a

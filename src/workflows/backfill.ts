@@ -4,11 +4,15 @@ import type { Activities } from '../activities';
 import { datesBetween } from '../etl/dates';
 import { runDate, type DateRunInput } from './dateRun';
 import { rootMessage } from '../etl/failures';
+import { backfillInputSchema, checkWorkflowInput } from './inputs';
+import { notifyQuietly, runWarnings } from '../notify/workflow';
+import type { NotifySettings } from '../notify/types';
 
 export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
   from: string;
   to: string;
+  /** What each date's run gets ({}: the worker's source and warehouse). */
   etl: DateRunInput;
   /** Dates running at once (default 4). */
   concurrency?: number;
@@ -18,8 +22,10 @@ export interface BackfillInput {
   newestFirst?: boolean;
   /** Dates one workflow run handles before continuing as new, so history stays bounded (default 100). */
   datesPerRun?: number;
+  /** Alert a webhook once, when the whole backfill has ended (its dates' runs send none of their own). */
+  notify?: NotifySettings;
   /** Carried across continue-as-new; not for callers. */
-  carried?: BackfillCounts & { cursor: number; runs: number };
+  carried?: BackfillCounts & { cursor: number; runs: number; warnedDates?: string[] };
 }
 
 export interface BackfillCounts {
@@ -45,6 +51,8 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProg
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
 });
 
@@ -55,6 +63,8 @@ const ledger = proxyActivities<Activities>({
  * not stop the others; the backfill fails at the end, naming the failed dates.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  checkWorkflowInput('backfill', backfillInputSchema, input);
+  const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
   const concurrency = Math.max(1, input.concurrency ?? 4);
@@ -62,6 +72,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
   const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed] };
   const runs = carried.runs + 1;
+  const warnedDates = [...(carried.warnedDates ?? [])];
   const running = new Set<string>();
   const cursor = carried.cursor;
   const chunkEnd = Math.min(ordered.length, cursor + perRun);
@@ -78,7 +89,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   }));
 
   if (input.onlyMissing && queue.length > 0) {
-    const loaded = new Set(await ledger.loadedDates({ warehouse: input.etl.warehouse ?? '', dates: queue }));
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }
@@ -88,8 +99,9 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       const date = queue.shift()!;
       running.add(date);
       try {
-        await runDate(date, input.etl);
+        const summary = await runDate(date, etl);
         counts.completed++;
+        if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
         counts.failed.push({ date, error: rootMessage(err) });
       } finally {
@@ -103,9 +115,17 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, () => lane()));
 
   if (chunkEnd < ordered.length) {
-    await continueAsNew<typeof backfill>({ ...input, carried: { ...counts, cursor: chunkEnd, runs } });
+    await continueAsNew<typeof backfill>({ ...input, carried: { ...counts, cursor: chunkEnd, runs, ...(input.notify ? { warnedDates } : {}) } });
   }
   const result: BackfillResult = { from: input.from, to: input.to, total: ordered.length, ...counts, runs };
+  await notifyQuietly(input.notify, {
+    kind: 'backfill',
+    outcome: counts.failed.length > 0 ? 'failed' : warnedDates.length > 0 ? 'warning' : 'completed',
+    dates: `${input.from} … ${input.to}`,
+    ...(counts.failed.length > 0 ? { rootCause: `${counts.failed.length} of ${ordered.length} dates failed`, failedDates: counts.failed } : {}),
+    ...(warnedDates.length > 0 ? { warnings: [`dates that finished with warnings: ${warnedDates.join(', ')}`] } : {}),
+    figures: `${counts.completed} dates loaded, ${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
+  });
   if (counts.failed.length > 0) {
     const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');
     throw ApplicationFailure.nonRetryable(

@@ -1,15 +1,24 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { defineQuery, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { checkWorkflowInput, etlInputSchema } from './inputs';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
+import { withRunAlerts } from '../notify/workflow';
 
 /** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
 const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
 
+/**
+ * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
+ * worker killed mid-step is noticed after this long and the step retried on another worker:
+ * a step resumes within a minute of a kill (timeout + first retry interval + a poll).
+ */
+export const HEARTBEAT_TIMEOUT = '20 seconds';
+
 // Quick bookkeeping: schema, listing, text repair, checks, summary.
 const QUICK: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const quick = proxyActivities<Activities>(QUICK);
@@ -17,7 +26,7 @@ const quick = proxyActivities<Activities>(QUICK);
 // Long loads: staging and publishing can take hours on a big window; they heartbeat as they go.
 const LOADS: ActivityOptions = {
   startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '5 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const loads = proxyActivities<Activities>(LOADS);
@@ -63,6 +72,11 @@ export const DEFAULTS = {
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
+  checkWorkflowInput('etlRun', etlInputSchema, input);
+  return withRunAlerts(input.notify, input.window ?? null, () => etlSteps(input));
+}
+
+async function etlSteps(input: EtlInput): Promise<RunSummary> {
   const info = workflowInfo();
   const { quick, loads } = activityStubs(input.heartbeatTimeout);
   const startedAt = Date.now();
@@ -96,6 +110,11 @@ export async function etlRun(input: EtlInput): Promise<RunSummary> {
     step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate })),
     step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate })),
   ]);
+  // Blocking checks on the staged data run before any publish (runs recorded before this existed
+  // replay without it).
+  if (patched('checks-before-publish')) {
+    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? false });
+  }
   await step('repairText', () => quick.repairText(ref));
   await Promise.all([
     step('loadSongs', () => loads.loadSongs(ref)),
@@ -128,6 +147,7 @@ export async function etlRun(input: EtlInput): Promise<RunSummary> {
       count: events.recordsRejected + songs.recordsRejected,
       samples: [...events.rejectSamples, ...songs.rejectSamples],
     },
+    skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
     matches,
     checks,
     steps: { ...steps, summarizeRun: { status: 'completed' } },

@@ -62,7 +62,7 @@ export function readSongs(root: string): RawSong[] {
 }
 
 /** Undo "UTF-8 read as Latin-1" as many times as it applies, then tidy spaces. */
-function fixText(s: string): string {
+export function fixText(s: string): string {
   let v = s;
   for (let i = 0; i < 3; i++) {
     if ([...v].some((c) => c.charCodeAt(0) > 255)) break;

@@ -21,6 +21,9 @@ export interface BrowserView {
   consoleErrors: string[];
   /** Every URL the page asked for (a self-contained report asks only for itself). */
   requests: string[];
+  /** Captions of the visible tables, and each one's body row count. */
+  tableCaptions: string[];
+  tableRows: Record<string, number>;
 }
 
 /** Opens an HTML file in headless Chromium, reads what each chart rendered, and takes a screenshot. */
@@ -54,9 +57,19 @@ export async function viewReport(file: string, screenshot: { path: string; heigh
         axisLabels: await svg.locator('text.axis-label').allTextContents(),
       });
     }
+    const tableCaptions: string[] = [];
+    const tableRows: Record<string, number> = {};
+    const tables = page.locator('table');
+    for (let i = 0; i < (await tables.count()); i++) {
+      const t = tables.nth(i);
+      if (!(await t.isVisible())) continue;
+      const caption = (await t.locator('caption').textContent()) ?? '';
+      tableCaptions.push(caption);
+      tableRows[caption] = await t.locator('tbody tr').count();
+    }
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: screenshot.path });
-    return { charts, consoleErrors, requests };
+    return { charts, consoleErrors, requests, tableCaptions, tableRows };
   } finally {
     await browser.close();
   }

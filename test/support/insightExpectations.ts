@@ -3,7 +3,8 @@
  * expectations.ts, which reads them without the product's SQL or text repair). Bucket thresholds
  * and user-agent rules are written out here again, on purpose, rather than imported.
  */
-import { expectedTables, readEvents, readSongs, type Expected } from './expectations';
+import { createHash } from 'node:crypto';
+import { expectedTables, fixText, readEvents, readSongs, type Expected } from './expectations';
 
 export interface InsightWindow {
   from: string;
@@ -84,6 +85,32 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
   }
   const ranked = (map: Map<string, { plays: number; users: Set<number> }>) =>
     [...map.entries()].sort(([a, x], [b, y]) => y.plays - x.plays || (a < b ? -1 : 1)).slice(0, limit);
+  // What was played: each play by the title and artist its own event names (text repaired), matched or not.
+  const named = new Map<string, { title: string; artist: string }>();
+  for (const e of readEvents(root)) {
+    if (e.page !== 'NextSong' || e.userId.trim() === '') continue;
+    const id = createHash('md5').update(`${e.userId.trim()}|${e.sessionId}|${e.itemInSession}|${e.ts}`).digest('hex');
+    named.set(id, { title: e.song === null ? '(unknown)' : fixText(e.song), artist: e.artist === null ? '(unknown)' : fixText(e.artist) });
+  }
+  const playedBy = (keyOf: (p: Play) => string[]) => {
+    const groups = new Map<string, { key: string[]; plays: number; users: Set<number>; matched: number }>();
+    for (const p of plays) {
+      const key = keyOf(p);
+      const g = groups.get(key.join('\u0000')) ?? { key, plays: 0, users: new Set<number>(), matched: 0 };
+      g.plays++;
+      g.users.add(p.user_id);
+      if (p.song_id !== null) g.matched++;
+      groups.set(key.join('\u0000'), g);
+    }
+    const cmp = (a: string[], b: string[]) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return Buffer.compare(Buffer.from(a[i]), Buffer.from(b[i]));
+      return 0;
+    };
+    return [...groups.values()].sort((a, b) => b.plays - a.plays || cmp(a.key, b.key)).slice(0, limit);
+  };
+  const playedSongs = playedBy((p) => [named.get(p.songplay_id)!.title, named.get(p.songplay_id)!.artist]);
+  const playedArtists = playedBy((p) => [named.get(p.songplay_id)!.artist]);
+
   const matchDaily = new Map<string, { plays: number; matched: number }>();
   for (const p of plays) {
     const d = matchDaily.get(day(p.start_time)) ?? { plays: 0, matched: 0 };
@@ -181,6 +208,8 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
         listeners: g.users.size,
       })),
       topArtists: ranked(artistPlays).map(([id, g]) => ({ artistId: id, plays: g.plays, listeners: g.users.size })),
+      playedSongs: playedSongs.map((g) => ({ title: g.key[0], artist: g.key[1], plays: g.plays, listeners: g.users.size, matchedPlays: g.matched })),
+      playedArtists: playedArtists.map((g) => ({ name: g.key[0], plays: g.plays, listeners: g.users.size, matchedPlays: g.matched })),
       artistNames: (artistId: string) => new Set(songs.filter((s) => s.artist_id === artistId).map((s) => s.artist_name)),
       matchDaily: byKey(matchDaily.entries()).map(([d, v]) => ({ day: d, plays: v.plays, matchedPlays: v.matched })),
       plays: plays.length,

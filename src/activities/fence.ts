@@ -1,0 +1,68 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { sqlStatements } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+
+/**
+ * Attempt fencing. Temporal retries an activity once its heartbeat timeout passes, but the old
+ * attempt may still be alive (a paused process, a stalled network) and go on writing beside its
+ * retry. Every attempt claims its step in etl_attempt_fence when it starts; the newest claim wins.
+ * Its write transaction starts with the check statement, so a superseded attempt's transaction
+ * fails instead of committing, and a claim made while an older attempt's transaction is open
+ * waits for it (PostgreSQL row lock) or conflicts with it (DuckDB, Redshift).
+ */
+export interface AttemptClaim {
+  runId: string;
+  /** The activity within its run: type and activity id (`stageEvents#4`). */
+  step: string;
+  attempt: number;
+}
+
+/** The claim of the current activity attempt, or undefined outside an activity (tests, tools). */
+export function currentAttempt(): AttemptClaim | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined;
+  }
+  const { workflowExecution, activityType, activityId, attempt } = context.info;
+  if (!workflowExecution) return undefined;
+  return { runId: workflowExecution.runId, step: `${activityType}#${activityId}`, attempt };
+}
+
+const params = (claim: AttemptClaim) => ({ run_id: claim.runId, step: claim.step, attempt: claim.attempt });
+
+/** Claims the step for this attempt (its own small transaction). */
+export async function claimAttempt(warehouse: Warehouse, claim: AttemptClaim): Promise<void> {
+  await warehouse.execute(sqlStatements('etl/fence_claim', warehouse.dialect, params(claim)));
+}
+
+/** The statements to put first in a write transaction: it fails unless `claim` is still the newest. */
+export function fenceStatements(warehouse: Warehouse, claim: AttemptClaim): string[] {
+  return sqlStatements('etl/fence_check', warehouse.dialect, params(claim));
+}
+
+/**
+ * Claims the current attempt's step and returns the check statements for its write transaction;
+ * outside an activity, nothing to claim and no statements.
+ */
+export async function fenceCurrentAttempt(warehouse: Warehouse): Promise<string[]> {
+  const claim = currentAttempt();
+  if (!claim) return [];
+  await claimAttempt(warehouse, claim);
+  return fenceStatements(warehouse, claim);
+}
+
+const STALE = /stale attempt \d+ of \S+ fenced out by attempt \d+/;
+
+/** Whether a warehouse error is the fence refusing a superseded attempt's commit. */
+export function isFencedOut(err: unknown): boolean {
+  return STALE.test(String((err as Error)?.message ?? ''));
+}
+
+/** A superseded attempt's failure, named as such (its result is discarded by Temporal anyway). */
+export function fencedOutFailure(err: unknown): ApplicationFailure {
+  const detail = STALE.exec(String((err as Error).message))?.[0] ?? 'stale attempt';
+  return ApplicationFailure.nonRetryable(`${detail}: its writes were rolled back`, 'StaleAttempt');
+}

@@ -1,0 +1,162 @@
+/**
+ * Which source files a run loads, and why it skips the others. Every file listed under the
+ * source ends the run accounted for: in the run's file list (etl_run_files, then the load
+ * ledger) or in etl_skipped_files with a reason (and in the run summary). Nothing is ignored in
+ * silence, and no file name or content that cannot be loaded reaches a later step.
+ */
+import { dateProblem, datesBetween } from '../etl/dates';
+import type { RunWindow, SkippedFile } from '../etl/types';
+import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
+
+export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
+// Song files are named by track id in the real data (TR….json); the name is not checked, the layout is.
+export const SONG_FILE_LAYOUT = 'song_data/A/B/C/NAME.json';
+
+const EVENT_LOG_KEY = /^log_data\/(\d{4})\/(\d{2})\/((\d{4})-(\d{2})-\d{2})-events\.json$/;
+const SONG_FILE_KEY = /^song_data\/[A-Za-z0-9]\/[A-Za-z0-9]\/[A-Za-z0-9]\/[^/]+\.json$/;
+const COMPRESSED = /\.(gz|gzip|bz2|zip|zst|xz|lz4|snappy|br)$/i;
+// Magic bytes of compressed content, whatever the name says.
+const COMPRESSED_MAGIC: [string, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['zip', [0x50, 0x4b, 0x03, 0x04]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+];
+
+/** Longest source key kept: keys are stored and shown; a longer name is skipped, not truncated. */
+export const MAX_KEY_LENGTH = 1024;
+/** Skipped files a run summary lists by name (all of them are in etl_skipped_files). */
+export const SKIPPED_SAMPLE_LIMIT = 20;
+
+export type Classified = { kind: 'events'; date: string } | { kind: 'songs' } | { skip: string };
+
+/** What a key is by its name and size alone: an event log of a date, a song file, or skipped (why). */
+export function classifyKey(key: string, size: number): Classified {
+  if (key.length > MAX_KEY_LENGTH) return { skip: `name longer than ${MAX_KEY_LENGTH} characters` };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\ufffd]/.test(key)) return { skip: 'name holds control characters or bytes that are not UTF-8' };
+  const compressed = COMPRESSED.exec(key);
+  if (compressed) return { skip: `compressed file (.${compressed[1].toLowerCase()}): the pipeline reads plain JSON only; store it uncompressed` };
+  const isEvents = key.startsWith(EVENT_LOG_ROOT);
+  const isSongs = key.startsWith(SONG_DATA_ROOT);
+  if (!isEvents && !isSongs) return { skip: `outside ${EVENT_LOG_ROOT} and ${SONG_DATA_ROOT}` };
+  if (!/\.json$/i.test(key)) return { skip: 'not a .json file' };
+  let classified: Classified;
+  if (isEvents) {
+    const m = EVENT_LOG_KEY.exec(key);
+    if (!m) return { skip: `name does not fit ${EVENT_LOG_LAYOUT}` };
+    const [, year, month, date, dateYear, dateMonth] = m;
+    const problem = dateProblem(date);
+    if (problem) return { skip: `date in the name ${problem}` };
+    if (year !== dateYear || month !== dateMonth) return { skip: `date ${date} is filed under ${year}/${month}, not ${dateYear}/${dateMonth}` };
+    classified = { kind: 'events', date };
+  } else {
+    if (!SONG_FILE_KEY.test(key)) return { skip: `name does not fit ${SONG_FILE_LAYOUT}` };
+    classified = { kind: 'songs' };
+  }
+  if (size === 0) return { skip: 'empty file (0 bytes)' };
+  return classified;
+}
+
+/** Error codes that say an object cannot be read at all (retrying will not help). */
+const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOENT', 'ELOOP', 'ENAMETOOLONG', 'AccessDenied', 'Forbidden', 'InvalidObjectState', 'NoSuchKey', 'NotFound']);
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode === 403) return 'AccessDenied';
+  for (const value of [e?.code, e?.Code, e?.name]) if (typeof value === 'string' && UNREADABLE.has(value)) return value;
+  return undefined;
+}
+
+/**
+ * Reads the first bytes of an object: a reason to skip it (unreadable, empty, compressed content),
+ * or null when it can be staged. Errors that may pass (network, throttling) are thrown, so the
+ * activity is retried rather than the file skipped.
+ */
+export async function probeObject(source: Source, key: string): Promise<string | null> {
+  let head: Buffer;
+  try {
+    const stream = await source.open(key);
+    head = await new Promise<Buffer>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.once('end', () => resolve(Buffer.alloc(0)));
+      stream.once('data', (chunk: Buffer | string) => {
+        resolve(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        stream.destroy();
+      });
+    });
+  } catch (err) {
+    const code = errorCode(err);
+    if (code) return `unreadable (${code})`;
+    throw err;
+  }
+  if (head.length === 0) return 'empty file (0 bytes)';
+  for (const [format, magic] of COMPRESSED_MAGIC) {
+    if (magic.every((byte, i) => head[i] === byte)) return `${format}-compressed content in a .json file: the pipeline reads plain JSON only`;
+  }
+  return null;
+}
+
+export interface SourceListing {
+  events: SourceObject[];
+  songs: SourceObject[];
+  skipped: SkippedFile[];
+}
+
+/**
+ * Lists what a run covers. With a window: the month folders of its dates (so a misnamed file
+ * beside the window's logs is reported, not missed) and every song file. Without: everything
+ * under the source, so files outside log_data/ and song_data/ are reported too. Event logs of
+ * dates outside the window belong to other runs and are left out without a word.
+ */
+export async function listSource(source: Source, window: RunWindow | null, onProgress: (listed: number) => void): Promise<SourceListing> {
+  const listing: SourceListing = { events: [], songs: [], skipped: [] };
+  const prefixes = window ? [...new Set(datesBetween(window.from, window.to).map((d) => `${EVENT_LOG_ROOT}${d.slice(0, 4)}/${d.slice(5, 7)}/`)), SONG_DATA_ROOT] : [''];
+  let listed = 0;
+  for (const prefix of prefixes) {
+    for await (const obj of source.list(prefix)) {
+      // An S3 "folder" (a key ending in '/', made by consoles) is not a file.
+      if (obj.key.endsWith('/')) continue;
+      const classified = classifyKey(obj.key, obj.size);
+      if ('skip' in classified) {
+        listing.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });
+      } else if (classified.kind === 'songs') {
+        listing.songs.push(obj);
+      } else if (!window || (classified.date >= window.from && classified.date <= window.to)) {
+        listing.events.push(obj);
+      }
+      if (++listed % 1000 === 0) onProgress(listed);
+    }
+  }
+  onProgress(listed);
+  return listing;
+}
+
+/** Probes the files a run will stage, a few at a time; moves those that cannot be read to `skipped`. */
+export async function dropUnreadable(
+  source: Source,
+  files: SourceObject[],
+  skipped: SkippedFile[],
+  onProgress: (probed: number) => void = () => undefined,
+  concurrency = 8,
+): Promise<SourceObject[]> {
+  const reasons = new Array<string | null>(files.length);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < files.length) {
+      const i = next++;
+      reasons[i] = await probeObject(source, files[i].key);
+      if (++done % 200 === 0) onProgress(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, lane));
+  const readable: SourceObject[] = [];
+  files.forEach((file, i) => {
+    const reason = reasons[i];
+    if (reason === null) readable.push(file);
+    else skipped.push({ sourceKey: file.key, etag: file.etag, size: file.size, reason });
+  });
+  return readable;
+}

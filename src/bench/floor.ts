@@ -1,0 +1,91 @@
+/**
+ * The raw floor: the same work as the pipeline (files → staging → the five star tables) done the
+ * plainest fast way each engine offers, with none of the pipeline's guarantees. DuckDB reads the
+ * files itself; PostgreSQL gets the same rows by COPY of typed CSV. Both then run sql/bench/star.sql.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DuckDbWarehouse } from '../warehouse/duckdb';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Dialect } from '../warehouse/types';
+
+export interface FloorResult {
+  /** Files (or CSV) into staging. */
+  stageSeconds: number;
+  /** Staging into the five star tables (PostgreSQL: with ANALYZE of staging first). */
+  starSeconds: number;
+  totalSeconds: number;
+  songplays: number;
+}
+
+/** Everything the floor creates: the project's own staging and star tables. */
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time'];
+
+function schema(dialect: Dialect): string[] {
+  return SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, dialect));
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/**
+ * DuckDB floor into a fresh database file; afterwards writes the staged rows as CSV into `csvDir`
+ * (not timed) for the PostgreSQL floor.
+ */
+export async function duckdbFloor(dataDir: string, dbFile: string, csvDir: string): Promise<FloorResult> {
+  const warehouse = await DuckDbWarehouse.open(dbFile);
+  try {
+    await warehouse.execute(schema('duckdb'));
+    const began = performance.now();
+    await warehouse.execute(
+      sqlStatements('bench/duckdb_stage', 'duckdb', {
+        log_glob: path.join(dataDir, 'log_data', '**', '*.json'),
+        song_glob: path.join(dataDir, 'song_data', '**', '*.json'),
+      }),
+    );
+    const stageSeconds = seconds(began);
+    const starBegan = performance.now();
+    await warehouse.execute(sqlStatements('bench/star', 'duckdb'));
+    const starSeconds = seconds(starBegan);
+    const totalSeconds = seconds(began);
+    const [count] = await warehouse.query('SELECT COUNT(*) AS n FROM songplays');
+    fs.mkdirSync(csvDir, { recursive: true });
+    await warehouse.execute(sqlStatements('bench/duckdb_export_staging', 'duckdb', csvPaths(csvDir)));
+    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(count.n) };
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function csvPaths(csvDir: string): { events_csv: string; songs_csv: string } {
+  return { events_csv: path.join(csvDir, 'staging_events.csv'), songs_csv: path.join(csvDir, 'staging_songs.csv') };
+}
+
+/** PostgreSQL floor into a fresh, empty database: COPY of the CSV from duckdbFloor, then star.sql. */
+export async function postgresFloor(databaseUrl: string, csvDir: string): Promise<FloorResult> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const statement of schema('postgres')) await client.query(statement);
+    const csv = csvPaths(csvDir);
+    const began = performance.now();
+    await client.query('BEGIN');
+    await pipeline(fs.createReadStream(csv.events_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_events', 'postgres'))));
+    await pipeline(fs.createReadStream(csv.songs_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_songs', 'postgres'))));
+    await client.query('COMMIT');
+    const stageSeconds = seconds(began);
+    const starBegan = performance.now();
+    for (const statement of sqlStatements('bench/postgres_analyze', 'postgres')) await client.query(statement);
+    await client.query('BEGIN');
+    for (const statement of sqlStatements('bench/star', 'postgres')) await client.query(statement);
+    await client.query('COMMIT');
+    const starSeconds = seconds(starBegan);
+    const totalSeconds = seconds(began);
+    const { rows } = await client.query('SELECT COUNT(*) AS n FROM songplays');
+    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(rows[0].n) };
+  } finally {
+    await client.end();
+  }
+}

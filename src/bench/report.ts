@@ -1,0 +1,164 @@
+/**
+ * The benchmark's output: one table per data set size (a column per engine), then each target of
+ * issue 9 with whether these figures meet it. Figures only: nothing here fails a build.
+ */
+import type { GenerateResult } from '../generate';
+import type { DatasetSize } from './datasets';
+import type { FloorResult } from './floor';
+import type { WorkflowResult } from './workflow';
+
+export type Engine = 'duckdb' | 'postgres';
+
+export interface EngineResult {
+  workflow?: WorkflowResult;
+  workflowError?: string;
+  floor?: FloorResult;
+  floorError?: string;
+  /** Workflow wall time over the floor's total. */
+  ratio?: number;
+}
+
+export interface SizeResult {
+  size: DatasetSize;
+  dataset: GenerateResult;
+  generateSeconds: number | null;
+  engines: Partial<Record<Engine, EngineResult>>;
+}
+
+export interface TargetVerdict {
+  target: string;
+  met: boolean | null;
+  detail: string;
+}
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+const num = (n: number) => n.toLocaleString('en-US');
+const secs = (s: number | undefined) => (s === undefined ? '–' : `${s.toFixed(s < 10 ? 2 : 1)} s`);
+const mib = (b: number | undefined) => (b === undefined ? '–' : `${Math.round(b / MIB)} MiB`);
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+}
+
+/** The table of one size: a row per figure, a column per engine. */
+export function formatSizeTable(result: SizeResult, engines: readonly Engine[]): string {
+  const d = result.dataset;
+  const header =
+    `== ${result.size.name}: ${num(d.events)} events (${num(d.nextSongEvents)} plays), ${num(d.songFiles)} song files, ` +
+    `${(d.bytes / 1e6).toFixed(0)} MB ==`;
+  const rows: string[][] = [['', ...engines]];
+  const per = (f: (e: EngineResult) => string) => engines.map((e) => {
+    const r = result.engines[e];
+    return r ? f(r) : '–';
+  });
+  rows.push(['workflow wall', ...per((r) => (r.workflow ? secs(r.workflow.wallSeconds) : `failed`))]);
+  rows.push(['events/s', ...per((r) => (r.workflow ? num(Math.round(d.events / r.workflow.wallSeconds)) : '–'))]);
+  rows.push(['worker peak RSS', ...per((r) => mib(r.workflow?.peakRssBytes))]);
+  rows.push(['  (RSS when ready)', ...per((r) => mib(r.workflow?.readyRssBytes))]);
+  rows.push(['time in activities', ...per((r) => secs(r.workflow?.activeSeconds))]);
+  rows.push(['orchestration overhead', ...per((r) => secs(r.workflow?.overheadSeconds))]);
+  rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
+  rows.push(['ratio to floor', ...per((r) => (r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`))]);
+  const steps = new Set<string>();
+  for (const e of engines) for (const name of Object.keys(result.engines[e]?.workflow?.activities ?? {})) steps.add(name);
+  for (const step of steps) rows.push([`  ${step}`, ...per((r) => secs(r.workflow?.activities[step]))]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = [header, ...rows.map((r) => pad(r, widths))];
+  for (const e of engines) {
+    const r = result.engines[e];
+    if (r?.workflowError) lines.push(`${e} workflow: ${r.workflowError}`);
+    if (r?.floorError) lines.push(`${e} floor: ${r.floorError}`);
+  }
+  return lines.join('\n');
+}
+
+const FLOOR_RATIO = 1.5;
+const RSS_LIMIT = GIB;
+const RSS_FLAT = 1.3;
+const STEP_SLACK = 1.2;
+const OVERHEAD_LIMIT = 0.5;
+/** Steps shorter than this at the larger size are too short to judge growth from. */
+const STEP_MIN_SECONDS = 0.5;
+
+/** Each target of issue 9, judged on the figures measured (null: not measured in this run). */
+export function judgeTargets(results: readonly SizeResult[], engines: readonly Engine[]): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  const bySize = (name: string) => results.find((r) => r.size.name === name);
+  for (const engine of engines) {
+    // Within 1.5× of the floor at 1.6M and 8M events.
+    for (const name of ['1.6M', '8M']) {
+      const r = bySize(name)?.engines[engine];
+      verdicts.push(
+        r?.ratio === undefined
+          ? { target: `${engine} ${name}: workflow ≤ ${FLOOR_RATIO}× floor`, met: null, detail: 'not measured' }
+          : { target: `${engine} ${name}: workflow ≤ ${FLOOR_RATIO}× floor`, met: r.ratio <= FLOOR_RATIO, detail: `${r.ratio.toFixed(2)}×` },
+      );
+    }
+    // Peak RSS ≤ 1 GiB at every size, and flat.
+    for (const result of results) {
+      const w = result.engines[engine]?.workflow;
+      verdicts.push(
+        w === undefined
+          ? { target: `${engine} ${result.size.name}: worker peak RSS ≤ 1 GiB`, met: null, detail: 'not measured' }
+          : { target: `${engine} ${result.size.name}: worker peak RSS ≤ 1 GiB`, met: w.peakRssBytes <= RSS_LIMIT, detail: mib(w.peakRssBytes) },
+      );
+    }
+    const small = results[0]?.engines[engine]?.workflow;
+    const large = results.length > 1 ? results[results.length - 1].engines[engine]?.workflow : undefined;
+    const flatName = results.length > 1 ? `${results[results.length - 1].size.name} vs ${results[0].size.name}` : 'largest vs smallest';
+    verdicts.push(
+      small && large
+        ? {
+            target: `${engine}: peak RSS flat (${flatName} ≤ ${RSS_FLAT}×)`,
+            met: large.peakRssBytes <= RSS_FLAT * small.peakRssBytes,
+            detail: `${(large.peakRssBytes / small.peakRssBytes).toFixed(2)}×`,
+          }
+        : { target: `${engine}: peak RSS flat (largest ≤ ${RSS_FLAT}× smallest)`, met: null, detail: 'needs two sizes' },
+    );
+    // Every step grows at most linearly: time ratio ≤ 1.2 × events ratio, between consecutive sizes.
+    for (let i = 1; i < results.length; i++) {
+      const a = results[i - 1];
+      const b = results[i];
+      const wa = a.engines[engine]?.workflow;
+      const wb = b.engines[engine]?.workflow;
+      const target = `${engine} ${a.size.name}→${b.size.name}: every step ≤ ${STEP_SLACK}× linear`;
+      if (!wa || !wb) {
+        verdicts.push({ target, met: null, detail: 'not measured' });
+        continue;
+      }
+      const eventsRatio = b.dataset.events / a.dataset.events;
+      const over: string[] = [];
+      const judged: string[] = [];
+      for (const [step, tb] of Object.entries(wb.activities)) {
+        const ta = wa.activities[step];
+        if (ta === undefined || tb < STEP_MIN_SECONDS) continue;
+        const ratio = tb / Math.max(ta, 0.001);
+        judged.push(step);
+        if (ratio > STEP_SLACK * eventsRatio) over.push(`${step} ${ratio.toFixed(1)}×`);
+      }
+      verdicts.push({
+        target,
+        met: over.length === 0,
+        detail: `${eventsRatio.toFixed(1)}× events, limit ${(STEP_SLACK * eventsRatio).toFixed(1)}×; ${over.length ? `over: ${over.join(', ')}` : `${judged.length} steps ≥ ${STEP_MIN_SECONDS} s within`}`,
+      });
+    }
+    // Orchestration overhead ≤ 0.5 s per run.
+    for (const result of results) {
+      const w = result.engines[engine]?.workflow;
+      verdicts.push(
+        w === undefined
+          ? { target: `${engine} ${result.size.name}: overhead ≤ ${OVERHEAD_LIMIT} s`, met: null, detail: 'not measured' }
+          : { target: `${engine} ${result.size.name}: overhead ≤ ${OVERHEAD_LIMIT} s`, met: w.overheadSeconds <= OVERHEAD_LIMIT, detail: secs(w.overheadSeconds) },
+      );
+    }
+  }
+  return verdicts;
+}
+
+export function formatTargets(verdicts: readonly TargetVerdict[]): string {
+  const width = Math.max(...verdicts.map((v) => v.target.length));
+  const mark = (met: boolean | null) => (met === null ? 'n/a    ' : met ? 'met    ' : 'NOT MET');
+  return ['== targets (issue 9) ==', ...verdicts.map((v) => `${mark(v.met)}  ${v.target.padEnd(width)}  ${v.detail}`)].join('\n');
+}

@@ -1,0 +1,173 @@
+/**
+ * One full pipeline run through Temporal, measured: a fresh worker process (so its peak RSS is
+ * this run's alone) against the bench's dev server; the client here starts etlRun and waits.
+ * Times per activity come from the workflow history (started → completed, server clock).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { EtlInput, RunSummary } from '../etl/types';
+import type { etlRun } from '../workflows/etl';
+
+const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
+const WORKER_READY_MS = 180_000;
+const STDERR_KEPT = 40;
+
+export interface WorkflowResult {
+  /** Workflow started → completed, on the server's clock. */
+  wallSeconds: number;
+  /** Each activity's started → completed (the last attempt), by activity name. */
+  activities: Record<string, number>;
+  /** Time during which at least one activity ran (parallel activities counted once). */
+  activeSeconds: number;
+  /** wallSeconds − activeSeconds: scheduling, workflow tasks, and the gaps between steps. */
+  overheadSeconds: number;
+  /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
+  peakRssBytes: number;
+  readyRssBytes: number;
+  summary: RunSummary;
+}
+
+function procStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
+  return Number(match[1]) * 1024;
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+function startWorker(address: string, taskQueue: string, cwd: string): WorkerProcess {
+  const lines: string[] = [];
+  const child = spawn(process.execPath, [BIN, 'worker', '--temporal', address], {
+    cwd,
+    env: { ...process.env, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    lines.push(...chunk.split('\n').filter((l) => l.trim() !== ''));
+    if (lines.length > STDERR_KEPT) lines.splice(0, lines.length - STDERR_KEPT);
+  });
+  return { child, stderr: () => lines.join('\n') };
+}
+
+async function waitForPoller(client: Client, taskQueue: string, worker: WorkerProcess): Promise<void> {
+  const deadline = Date.now() + WORKER_READY_MS;
+  for (;;) {
+    if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}:\n${worker.stderr()}`);
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    if (pollers && pollers.length > 0) return;
+    if (Date.now() > deadline) throw new Error(`no worker polled ${taskQueue} within ${WORKER_READY_MS / 1000} s:\n${worker.stderr()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stopWorker(worker: WorkerProcess): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  const exited = once(worker.child, 'exit');
+  worker.child.kill('SIGINT');
+  const timer = setTimeout(() => worker.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+type Timestamp = { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined;
+
+function ms(t: Timestamp): number {
+  if (!t) throw new Error('history event without a time');
+  const s = typeof t.seconds === 'number' ? t.seconds : (t.seconds?.toNumber() ?? 0);
+  return s * 1000 + (t.nanos ?? 0) / 1e6;
+}
+
+const idOf = (v: { toString(): string } | number | null | undefined) => String(v ?? '');
+
+/** Activity times and the run's wall time from its history. */
+export function timesFromHistory(history: temporal.api.history.v1.IHistory): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds'> {
+  const events = history.events ?? [];
+  const names = new Map<string, string>();
+  const starts = new Map<string, number>();
+  const intervals: Array<[number, number]> = [];
+  const activities: Record<string, number> = {};
+  let began: number | undefined;
+  let ended: number | undefined;
+  for (const e of events) {
+    if (e.workflowExecutionStartedEventAttributes) began = ms(e.eventTime as Timestamp);
+    if (e.workflowExecutionCompletedEventAttributes) ended = ms(e.eventTime as Timestamp);
+    if (e.activityTaskScheduledEventAttributes) names.set(idOf(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    if (e.activityTaskStartedEventAttributes) starts.set(idOf(e.eventId), ms(e.eventTime as Timestamp));
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const start = starts.get(idOf(done.startedEventId));
+      if (start === undefined) continue;
+      const end = ms(e.eventTime as Timestamp);
+      activities[names.get(idOf(done.scheduledEventId)) ?? '?'] = (end - start) / 1000;
+      intervals.push([start, end]);
+    }
+  }
+  if (began === undefined || ended === undefined) throw new Error('the history holds no completed workflow');
+  intervals.sort((a, b) => a[0] - b[0]);
+  let active = 0;
+  let coveredTo = -Infinity;
+  for (const [start, end] of intervals) {
+    if (end <= coveredTo) continue;
+    active += end - Math.max(start, coveredTo);
+    coveredTo = end;
+  }
+  const wallSeconds = (ended - began) / 1000;
+  return { wallSeconds, activities, activeSeconds: active / 1000, overheadSeconds: wallSeconds - active / 1000 };
+}
+
+export interface WorkflowRunOptions {
+  client: Client;
+  address: string;
+  taskQueue: string;
+  workflowId: string;
+  source: string;
+  warehouse: string;
+  /** The worker's working directory; the run's HTML report goes in reports/ under it. */
+  workDir: string;
+  timeoutMs: number;
+}
+
+/** Starts a worker, runs etlRun over every file of the source, measures, stops the worker. */
+export async function runWorkflow(options: WorkflowRunOptions): Promise<WorkflowResult> {
+  const { client } = options;
+  fs.mkdirSync(options.workDir, { recursive: true });
+  const worker = startWorker(options.address, options.taskQueue, options.workDir);
+  try {
+    await waitForPoller(client, options.taskQueue, worker);
+    const pid = worker.child.pid!;
+    const readyRssBytes = procStatusBytes(pid, 'VmRSS');
+    const input: EtlInput = { source: options.source, warehouse: options.warehouse, window: null, reportTo: path.join(options.workDir, 'reports') };
+    const handle = await client.workflow.start<typeof etlRun>('etlRun', { taskQueue: options.taskQueue, workflowId: options.workflowId, args: [input] });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the run took longer than ${options.timeoutMs / 60_000} min (terminated)`)), options.timeoutMs);
+    });
+    let summary: RunSummary;
+    try {
+      summary = await Promise.race([handle.result(), timedOut]);
+    } catch (err) {
+      await handle.terminate('bench: run failed or timed out').catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    const peakRssBytes = procStatusBytes(pid, 'VmHWM');
+    const times = timesFromHistory(await handle.fetchHistory());
+    return { ...times, peakRssBytes, readyRssBytes, summary };
+  } finally {
+    await stopWorker(worker);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { ConfigError, type EnvSettings } from '../config';
+import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks } from '../doctor';
+import { s3SettingsFromEnv } from '../source/s3Client';
+import { addConnectionOptions, resolveTarget } from '../temporal/connection';
+
+/** Set by the doctor command: main() returns it instead of 0. */
+let pendingExitCode: number | undefined;
+export function doctorExitCode(): number | undefined {
+  return pendingExitCode;
+}
+
+export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }): void {
+  addConnectionOptions(program.command('doctor'))
+    .description('Check access before a run: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses')
+    .option('--source <dir|s3://bucket/prefix>', 'the source to check (env SPARKIFY_SOURCE)')
+    .option('--warehouse <uri>', 'the warehouse to check (env SPARKIFY_WAREHOUSE)')
+    .option('--temporal <host:port>', 'the Temporal server to check (env TEMPORAL_ADDRESS)')
+    .option('--json', 'print the results as one JSON object')
+    .action(async (flags) => {
+      const { env } = ctx();
+      const report = await runDoctor({
+        source: flags.source ?? env.SPARKIFY_SOURCE,
+        warehouse: flags.warehouse ?? env.SPARKIFY_WAREHOUSE,
+        temporal: resolveTarget({ ...flags, temporal: flags.temporal ?? env.TEMPORAL_ADDRESS, namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }),
+        taskQueue: env.SPARKIFY_TASK_QUEUE,
+        s3: s3SettingsFromEnv(),
+      });
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        for (const check of report.checks) process.stdout.write(`${formatCheck(check)}\n`);
+        const counts = report.checks.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.status]: (acc[c.status] ?? 0) + 1 }), {});
+        process.stdout.write(`${report.status === 'ok' ? 'All checks passed' : report.status === 'problems' ? 'Problems found' : 'Some checks could not run'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+      }
+      pendingExitCode = DOCTOR_EXIT[report.status];
+    });
+}
+
+/** `sparkify run` / `sparkify worker`: the cheap checks, failing fast with the doctor's lines. */
+export async function failFastOnStartChecks(options: { source?: string; warehouse?: string }): Promise<void> {
+  const problems = await runStartChecks({ ...options, s3: s3SettingsFromEnv() });
+  if (problems.length > 0) {
+    throw new ConfigError(`start checks failed (sparkify doctor checks more):\n${problems.map(formatCheck).join('\n')}`);
+  }
+}

@@ -1,0 +1,129 @@
+import { parseSourceUri, parseWarehouseUri, type SourceConfig, type WarehouseConfig } from '../config';
+import { createS3Client, type S3Settings } from '../source/s3Client';
+import { checkAwsCredentials, resolveAwsRegion } from './aws';
+import { checkDuckDbPath, checkPostgres } from './local';
+import { checkRedshift } from './redshift';
+import { checkLocalSource, checkS3Source } from './source';
+import type { TemporalTarget } from '../temporal/connection';
+import { checkTemporal } from './temporal';
+import { ok, problem, skipped, unchecked, type CheckResult } from './types';
+
+export type { CheckResult, CheckStatus } from './types';
+
+export interface DoctorOptions {
+  source?: string;
+  warehouse?: string;
+  /** The Temporal server; unset means runs use an embedded dev server, so there is nothing to check. */
+  temporal?: TemporalTarget;
+  taskQueue: string;
+  s3: S3Settings;
+}
+
+export interface DoctorReport {
+  status: 'ok' | 'problems' | 'unchecked';
+  checks: CheckResult[];
+}
+
+/** Exit codes: everything ok, a problem found, or something could not be checked (and nothing is known wrong). */
+export const DOCTOR_EXIT = { ok: 0, problems: 1, unchecked: 3 } as const;
+
+function summarize(checks: CheckResult[]): DoctorReport {
+  const status = checks.some((c) => c.status === 'problem') ? 'problems' : checks.some((c) => c.status === 'unchecked') ? 'unchecked' : 'ok';
+  return { status, checks };
+}
+
+function usesAws(source: SourceConfig | undefined, warehouse: WarehouseConfig | undefined, s3: S3Settings): boolean {
+  return warehouse?.kind === 'redshift' || (source?.kind === 's3' && s3.endpoint === undefined);
+}
+
+/** Every check, in order: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const source = options.source ? parseSourceUri(options.source) : undefined;
+  const warehouse = options.warehouse ? parseWarehouseUri(options.warehouse) : undefined;
+  const checks: CheckResult[] = [];
+
+  // 1. AWS
+  let awsOk = true;
+  if (usesAws(source, warehouse, options.s3)) {
+    const region = warehouse?.kind === 'redshift' ? (warehouse.settings.region ?? (await resolveAwsRegion())) : (await resolveAwsRegion()) ?? options.s3.region;
+    checks.push(
+      region
+        ? ok('aws.region', 'AWS region set', region)
+        : problem('aws.region', 'AWS region set', 'no AWS region', 'set AWS_REGION, a region in your AWS profile, or region= in the warehouse URI'),
+    );
+    const identity = await checkAwsCredentials(region);
+    if (identity.ok) checks.push(ok('aws.credentials', 'AWS credentials', `${identity.arn} (account ${identity.account})`));
+    else {
+      awsOk = false;
+      checks.push(identity.kind === 'problem' ? problem('aws.credentials', 'AWS credentials', identity.detail, identity.fix) : unchecked('aws.credentials', 'AWS credentials', identity.detail, identity.fix));
+    }
+  } else {
+    checks.push(skipped('aws.credentials', 'AWS credentials', 'neither the source nor the warehouse is on AWS'));
+  }
+
+  // 2. Source
+  let sampleLogKey: string | undefined;
+  if (!source) checks.push(skipped('source.readable', 'source readable', 'no source configured (--source or SPARKIFY_SOURCE)'));
+  else if (source.kind === 'local') checks.push(...checkLocalSource(source.dir).results);
+  else if (!awsOk && options.s3.endpoint === undefined) checks.push(unchecked('source.readable', 'source readable', 'needs working AWS credentials (see above)'));
+  else {
+    const found = await checkS3Source(source, options.s3);
+    checks.push(...found.results);
+    sampleLogKey = found.sampleLogKey;
+  }
+
+  // 3-4. COPY role and Redshift
+  if (warehouse?.kind === 'redshift') {
+    if (!awsOk) checks.push(unchecked('warehouse.available', 'warehouse available', 'needs working AWS credentials (see above)'));
+    else checks.push(...(await checkRedshift(warehouse.settings, source, sampleLogKey)));
+  }
+
+  // 5. Temporal
+  if (options.temporal) checks.push(...(await checkTemporal(options.temporal, options.taskQueue)));
+  else checks.push(skipped('temporal.reachable', 'Temporal reachable', 'no --temporal / TEMPORAL_ADDRESS: runs start an embedded dev server'));
+
+  // 6. Local warehouses
+  if (warehouse?.kind === 'duckdb') checks.push(checkDuckDbPath(warehouse.path));
+  else if (warehouse?.kind === 'postgres') checks.push(await checkPostgres(warehouse.url));
+  else if (!warehouse) checks.push(skipped('warehouse.local', 'warehouse', 'no warehouse configured (--warehouse or SPARKIFY_WAREHOUSE)'));
+
+  return summarize(checks);
+}
+
+/**
+ * The checks `sparkify run` and `sparkify worker` make at start: nothing slow and no call the run
+ * would not make anyway. Region for Redshift, AWS credentials present where AWS is used, the
+ * DuckDB path writable.
+ */
+export async function runStartChecks(options: Pick<DoctorOptions, 'source' | 'warehouse' | 's3'>): Promise<CheckResult[]> {
+  const source = options.source ? parseSourceUri(options.source) : undefined;
+  const warehouse = options.warehouse ? parseWarehouseUri(options.warehouse) : undefined;
+  const checks: CheckResult[] = [];
+  if (warehouse?.kind === 'redshift') {
+    const region = warehouse.settings.region ?? (await resolveAwsRegion());
+    if (!region) checks.push(problem('aws.region', 'AWS region set', 'no AWS region for the Redshift Data API', 'set AWS_REGION, a region in your AWS profile, or region= in the warehouse URI'));
+  }
+  if (source?.kind === 's3' && options.s3.accessKeyId === undefined) {
+    // The same credential chain the S3 client uses; resolving it reads no data.
+    const client = createS3Client(options.s3);
+    try {
+      await client.config.credentials();
+    } catch {
+      checks.push(problem('aws.credentials', 'AWS credentials', 'no AWS credentials found for the S3 source', 'set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance/task role applies'));
+    } finally {
+      client.destroy();
+    }
+  }
+  if (warehouse?.kind === 'duckdb') {
+    const result = checkDuckDbPath(warehouse.path);
+    if (result.status === 'problem') checks.push(result);
+  }
+  return checks.filter((c) => c.status === 'problem');
+}
+
+const MARK: Record<CheckResult['status'], string> = { ok: 'ok     ', problem: 'PROBLEM', unchecked: 'UNCHECKED', skipped: 'skip   ' };
+
+/** One line per check: status, what, what was found, and the fix. */
+export function formatCheck(check: CheckResult): string {
+  return `${MARK[check.status].padEnd(9)} ${check.title}: ${check.detail}${check.fix ? ` — fix: ${check.fix}` : ''}`;
+}

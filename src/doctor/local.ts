@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PostgresWarehouse } from '../warehouse/postgres';
+import { sqlStatement } from '../warehouse/sql';
+import { redactUri } from '../config';
+import { ok, problem, type CheckResult } from './types';
+
+/** A DuckDB file can be created or opened for writing where the URI says. */
+export function checkDuckDbPath(file: string): CheckResult {
+  const title = 'DuckDB path writable';
+  if (file === ':memory:') return ok('warehouse.local', title, 'in memory');
+  // The nearest existing ancestor decides: the warehouse creates the missing folders.
+  let dir = path.dirname(file);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const target = fs.existsSync(file) ? file : dir;
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+    if (target === dir && !fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    return ok('warehouse.local', title, `${file} is writable`);
+  } catch (err) {
+    return problem('warehouse.local', title, `${target} is not writable (${(err as NodeJS.ErrnoException).code})`, `give --warehouse duckdb:<path> in a directory you can write to, or fix the permissions of ${target}`);
+  }
+}
+
+/** The PostgreSQL warehouse accepts a connection and answers the probe. */
+export async function checkPostgres(url: string): Promise<CheckResult> {
+  const title = 'PostgreSQL reachable';
+  const warehouse = new PostgresWarehouse(url);
+  try {
+    await warehouse.query(sqlStatement('doctor/probe', 'postgres'));
+    return ok('warehouse.local', title, `${redactUri(url)} answers`);
+  } catch (err) {
+    return problem('warehouse.local', title, `${redactUri(url)}: ${(err as Error).message}`, 'start PostgreSQL or fix host, port, user, password and database in the postgres:// URI');
+  } finally {
+    await warehouse.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,19 @@
+/** ok; a problem with its fix; could not be checked (why, and what to do); or does not apply here. */
+export type CheckStatus = 'ok' | 'problem' | 'unchecked' | 'skipped';
+
+export interface CheckResult {
+  /** Stable id, e.g. `aws.credentials`, `copyRole.trust`. */
+  id: string;
+  /** What was checked, in a few words. */
+  title: string;
+  status: CheckStatus;
+  /** What was found. */
+  detail: string;
+  /** For a problem or an unchecked check: what to do. */
+  fix?: string;
+}
+
+export const ok = (id: string, title: string, detail: string): CheckResult => ({ id, title, status: 'ok', detail });
+export const problem = (id: string, title: string, detail: string, fix: string): CheckResult => ({ id, title, status: 'problem', detail, fix });
+export const unchecked = (id: string, title: string, detail: string, fix?: string): CheckResult => ({ id, title, status: 'unchecked', detail, fix });
+export const skipped = (id: string, title: string, detail: string): CheckResult => ({ id, title, status: 'skipped', detail });

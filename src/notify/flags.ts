@@ -1,0 +1,41 @@
+import { Option, type Command } from 'commander';
+import { ConfigError } from '../config';
+import { NOTIFY_ON, type NotifyOn, type NotifySettings } from './types';
+
+export interface NotifyFlags {
+  notifyUrl?: string;
+  notifyOn?: string;
+  webUi?: string;
+}
+
+/** --notify-url, --notify-on and --web-ui, the same on run, backfill and schedule create/update. */
+export function addNotifyOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--notify-url <url>', 'POST a JSON alert (Slack-compatible `text`) to this webhook').env('SPARKIFY_NOTIFY_URL'))
+    .addOption(new Option('--notify-on <level>', 'when to alert: failure | warning (also failed warn checks) | always (default failure)').choices([...NOTIFY_ON]))
+    .addOption(new Option('--web-ui <url>', 'Temporal Web UI base URL, for the link in alerts (e.g. http://localhost:8233)').env('SPARKIFY_WEB_UI'));
+}
+
+function httpUrl(value: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${flag}: "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag}: "${value}" must be an http:// or https:// URL`);
+  return value;
+}
+
+/** The alert settings the flags ask for, or undefined when no --notify-url is given. */
+export function notifyFromFlags(flags: NotifyFlags): NotifySettings | undefined {
+  if (!flags.notifyUrl) {
+    if (flags.notifyOn) throw new ConfigError('--notify-on needs --notify-url (or SPARKIFY_NOTIFY_URL): where should the alert go?');
+    return undefined;
+  }
+  return {
+    url: httpUrl(flags.notifyUrl, '--notify-url'),
+    on: (flags.notifyOn as NotifyOn | undefined) ?? 'failure',
+    ...(flags.webUi ? { webUi: httpUrl(flags.webUi, '--web-ui') } : {}),
+  };
+}

@@ -1,0 +1,140 @@
+import { isUtf8 } from 'node:buffer';
+import type { RecordKind } from '../etl/types';
+import type { Source } from '../source';
+import { readLines } from './lineReader';
+import { splitSongFile } from './songFile';
+
+/** Longest event log line staged; longer ones are cut while reading and rejected. Real lines are < 1 KiB. */
+/** One raw line (or song record) of a source file: never parsed in this module. */
+export interface RawLine {
+  sourceKey: string;
+  line: number;
+  text: string;
+  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
+  problem: string | null;
+}
+
+export const MAX_LINE_BYTES = 1024 * 1024;
+/** Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB. */
+export const MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;
+/** How many song files are read ahead of the one being split: they are tiny, and S3 round trips are not. */
+const SONG_READ_AHEAD = 16;
+/** Song records are handed on in batches of about this many. */
+const SONG_BATCH = 512;
+
+export interface ReadProgress {
+  filesDone: number;
+  bytes: number;
+  lines: number;
+  /** The file being read and how far. */
+  file?: string;
+  line?: number;
+}
+
+/**
+ * The raw lines (event logs) or raw records (song files) of the listed files, in key order, in
+ * batches, with bounded memory: an event log is never held whole, a song file at most up to
+ * MAX_SONG_FILE_BYTES. `progress` is updated as it goes and `onProgress` called after each batch.
+ */
+export async function* rawLinesOf(
+  kind: RecordKind,
+  keys: readonly string[],
+  source: Source,
+  progress: ReadProgress,
+  onProgress: () => void,
+): AsyncGenerator<RawLine[]> {
+  if (kind === 'songs') {
+    let batch: RawLine[] = [];
+    for await (const [key, file] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
+      progress.bytes += file.bytes;
+      progress.file = key;
+      for (const record of songRecords(key, file)) batch.push(record);
+      progress.filesDone++;
+      if (batch.length >= SONG_BATCH) {
+        progress.lines += batch.length;
+        yield batch;
+        batch = [];
+        onProgress();
+      }
+    }
+    if (batch.length > 0) {
+      progress.lines += batch.length;
+      yield batch;
+    }
+    onProgress();
+    return;
+  }
+  for (const key of keys) {
+    const input = await source.open(key);
+    progress.file = key;
+    input.on('data', (chunk: Buffer) => (progress.bytes += chunk.length));
+    for await (const batch of readLines(input, { maxLineBytes: MAX_LINE_BYTES })) {
+      const out: RawLine[] = batch.map((l) => ({ sourceKey: key, line: l.line, text: l.text, problem: l.problem }));
+      progress.lines += out.length;
+      progress.line = batch[batch.length - 1].line;
+      yield out;
+      onProgress();
+    }
+    progress.filesDone++;
+    onProgress();
+  }
+}
+
+interface CappedFile {
+  content: Buffer;
+  /** Bytes the file has: more than content.length when it was cut at the cap. */
+  bytes: number;
+  overCap: boolean;
+}
+
+/** Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole). */
+async function readCapped(source: Source, key: string, cap: number): Promise<CappedFile> {
+  const input = await source.open(key);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > cap) {
+      input.destroy();
+      const kept = Buffer.concat(chunks);
+      return { content: kept, bytes: size, overCap: true };
+    }
+    chunks.push(buffer);
+  }
+  return { content: Buffer.concat(chunks, size), bytes: size, overCap: false };
+}
+
+/** A song file's records (see splitSongFile), or one record saying why the file as a whole can't be read. */
+function songRecords(key: string, file: CappedFile): RawLine[] {
+  const whole = (problem: string): RawLine[] => [
+    { sourceKey: key, line: 1, text: file.content.subarray(0, 65_536).toString('utf8').replace(/\0/g, '\uFFFD'), problem },
+  ];
+  if (file.overCap) return whole(`song file is more than ${MAX_SONG_FILE_BYTES} bytes (the limit); it was not read further`);
+  if (file.content.includes(0)) return whole('song file holds a NUL byte, which is not valid JSON text');
+  if (!isUtf8(file.content)) return whole('song file is not valid UTF-8');
+  const records: RawLine[] = [];
+  for (const record of splitSongFile(file.content.toString('utf8'))) {
+    records.push({ sourceKey: key, line: record.line, text: record.text, problem: null });
+  }
+  return records;
+}
+
+/** Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order. */
+export async function* inOrderAhead<T>(keys: readonly string[], depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
+  const pending: Promise<T>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < keys.length && pending.length < depth) {
+      const loading = load(keys[next++]);
+      loading.catch(() => undefined); // awaited below, in order; don't report it as unhandled meanwhile
+      pending.push(loading);
+    }
+  };
+  fill();
+  for (const key of keys) {
+    const value = await pending.shift()!;
+    fill();
+    yield [key, value];
+  }
+}

@@ -1,0 +1,138 @@
+import type { RecordKind, RejectSample, StageResult } from '../etl/types';
+import type { Source } from '../source';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { FIELDS_BY_KIND, parseLine, type CellValue } from '../etl/records';
+import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
+import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
+
+/** Raw text kept with a rejected record, in characters. */
+export const MAX_RAW_KEPT = 65_536;
+/** Rejects named in the result (and so in failure messages, history and summaries). */
+export const REJECT_SAMPLES = 5;
+/** Heartbeat at least this often while lines stream in, and while the warehouse parses them. */
+const PROGRESS_EVERY_MS = 5_000;
+const PROGRESS_EVERY_LINES = 100_000;
+
+export interface WarehouseStagingOptions {
+  runId: string;
+  kind: RecordKind;
+  keys: readonly string[];
+  source: Source;
+  warehouse: Warehouse & ChunkedStaging;
+  statementOptions?: StatementOptions;
+  /** Called with progress details every few seconds or PROGRESS_EVERY_LINES lines, and while SQL runs. */
+  heartbeat: (details: unknown) => void;
+  /** Statements the staging transaction starts with: the attempt fence (activities/fence.ts). */
+  fence?: readonly string[];
+}
+
+/** Rows the warehouse holds at once: checked and staged chunk by chunk. */
+export const CHUNK_ROWS = 200_000;
+
+/**
+ * The session table and statements of one staging call, in the warehouse's dialect (see
+ * sql/staging/): raw lines parsed in SQL, or rows the worker parsed.
+ */
+export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string, kind: RecordKind): ChunkLoad {
+  const d = warehouse.dialect;
+  const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
+  const clear = sqlStatements(`staging/clear_${kind}`, d, params);
+  const analyze = sqlStatements(`staging/analyze_${kind}`, d);
+  if (warehouse.recordParsing === 'worker') {
+    return {
+      table: 'etl_parsed_rows',
+      before: [...clear, ...sqlStatements(`staging/parsed_${kind}`, d)],
+      eachChunk: sqlStatements(`staging/insert_parsed_${kind}`, d, params),
+      after: [...analyze, ...sqlStatements('staging/drop_parsed_rows', d)],
+      chunkRows: CHUNK_ROWS,
+    };
+  }
+  return {
+    table: 'etl_raw_lines',
+    before: [...clear, ...sqlStatements('staging/raw_lines', d)],
+    eachChunk: [
+      ...sqlStatements(`staging/${d}/extract_${kind}`, d),
+      ...sqlStatements(`staging/check_${kind}`, d),
+      ...sqlStatements(`staging/insert_${kind}`, d, params),
+      ...sqlStatements('staging/next_chunk', d),
+    ],
+    after: [...analyze, ...sqlStatements('staging/drop_work_tables', d)],
+    chunkRows: CHUNK_ROWS,
+  };
+}
+
+/** Raw lines as etl_raw_lines rows: file key, line, text, problem. */
+async function* rawLineRows(lines: AsyncIterable<RawLine[]>): AsyncGenerator<CellValue[][]> {
+  for await (const batch of lines) yield batch.map((l) => [l.sourceKey, l.line, l.text, l.problem]);
+}
+
+/** Raw lines parsed and checked here, as etl_parsed_rows rows: key, line, cells, reason, raw. */
+async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): AsyncGenerator<CellValue[][]> {
+  const width = FIELDS_BY_KIND[kind].length;
+  const nulls: CellValue[] = new Array<CellValue>(width).fill(null);
+  for await (const batch of lines) {
+    yield batch.map((l) => {
+      const parsed = l.problem === null ? parseLine(kind, l.sourceKey, l.line, l.text) : undefined;
+      if (parsed?.cells) return [l.sourceKey, l.line, ...parsed.cells, null, null];
+      const reason = parsed?.rejected?.reason ?? l.problem;
+      return [l.sourceKey, l.line, ...nulls, reason, l.text.length > MAX_RAW_KEPT ? l.text.slice(0, MAX_RAW_KEPT) : l.text];
+    });
+  }
+}
+
+/**
+ * Stages the listed files set-based: lines stream from the source into the warehouse (raw, to be
+ * parsed and checked in SQL, or parsed here, as the engine does best), which writes staging rows
+ * and rejects chunk by chunk, replacing what this run or these files staged before, in one
+ * transaction. Memory stays bounded: lines flow through in batches, and counts and
+ * the first rejects are read back from the warehouse.
+ */
+export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
+  const { runId, kind, keys, source, warehouse, heartbeat } = options;
+  const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
+  const details = () => ({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
+
+  let lastBeat = Date.now();
+  let linesAtBeat = 0;
+  const onProgress = () => {
+    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS || progress.lines - linesAtBeat >= PROGRESS_EVERY_LINES) {
+      lastBeat = Date.now();
+      linesAtBeat = progress.lines;
+      heartbeat(details());
+    }
+  };
+  // While the warehouse works on its own (parse and check after the last line) nothing else
+  // heartbeats: a timer does, so a long statement never looks like a dead worker.
+  const keepalive = setInterval(() => {
+    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
+      lastBeat = Date.now();
+      heartbeat({ ...details(), parsing: progress.filesDone === keys.length });
+    }
+  }, PROGRESS_EVERY_MS);
+  heartbeat(details());
+  try {
+    const lines = rawLinesOf(kind, keys, source, progress, onProgress);
+    const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
+    const load = stagingLoad(warehouse, runId, kind);
+    load.before = [...(options.fence ?? []), ...load.before];
+    await warehouse.stageChunks(rows, load, options.statementOptions);
+  } finally {
+    clearInterval(keepalive);
+  }
+  heartbeat(details());
+
+  const d = warehouse.dialect;
+  const [counts] = await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), options.statementOptions);
+  const samples = await warehouse.query(sqlStatement('staging/reject_samples', d, { run_id: runId, kind, limit: REJECT_SAMPLES }), options.statementOptions);
+  const recordsStaged = Number(counts.staged);
+  const recordsRejected = Number(counts.rejected);
+  return {
+    kind,
+    files: keys.length,
+    bytes: progress.bytes,
+    recordsRead: recordsStaged + recordsRejected,
+    recordsStaged,
+    recordsRejected,
+    rejectSamples: samples.map((r): RejectSample => ({ sourceKey: String(r.source_key), sourceLine: Number(r.source_line), reason: String(r.reason) })),
+  };
+}

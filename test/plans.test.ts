@@ -1,0 +1,164 @@
+/**
+ * Query plans stay linear: every transform, stats query, ledger statement and quality check is
+ * EXPLAINed on PostgreSQL at two sizes of staged data (the second 10× the first), after a first run
+ * has filled the star tables. A SubPlan (a subquery re-run per outer row, or hashed only while it
+ * fits work_mem) or a Nested Loop join is the quadratic shape: every row rescanning the other side.
+ */
+import { Client } from 'pg';
+import { qualityChecks } from '../src/quality/checks';
+import { failingRowsSql } from '../src/quality/runner';
+import { sqlStatements, type SqlParam } from '../src/warehouse/sql';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+
+let pg: PgServer;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+
+afterAll(async () => {
+  await pg?.stop();
+});
+
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+
+interface PlanNode {
+  'Node Type': string;
+  'Parent Relationship'?: string;
+  'Subplan Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+/**
+ * The nodes whose cost multiplies the sizes of their inputs: a SubPlan (an InitPlan runs once and
+ * is fine), and a Nested Loop whose inner side is not an index probe (each outer row rescans it).
+ */
+function quadraticNodes(node: PlanNode, path: string[] = []): string[] {
+  const here = [...path, node['Node Type']];
+  const found: string[] = [];
+  if (node['Subplan Name']?.startsWith('SubPlan')) found.push(`${here.join(' > ')} is ${node['Subplan Name']}`);
+  if (node['Node Type'] === 'Nested Loop') {
+    const inner = node.Plans?.find((p) => p['Parent Relationship'] === 'Inner');
+    const probe = inner && /^Index( Only)? Scan$/.test(inner['Node Type']) && inner['Index Cond'] !== undefined;
+    if (!probe) found.push(`${here.join(' > ')} rescans ${inner?.['Node Type'] ?? 'its inner side'} per outer row`);
+  }
+  for (const child of node.Plans ?? []) found.push(...quadraticNodes(child, here));
+  return found;
+}
+
+const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
+
+/**
+ * Stages `events` events (about one user per 100 events, one song per 10) for a run, lists its
+ * files, and fills etl_text_repairs from the run's text candidates, as the pipeline does before
+ * publishing. Plain test fixture SQL: the shapes matter here, not the values.
+ */
+async function stageRun(client: Client, runId: string, events: number, dayOffset: number): Promise<void> {
+  const users = Math.max(10, Math.floor(events / 100));
+  const songs = Math.max(10, Math.floor(events / 10));
+  const day0 = Date.UTC(2018, 10, 1);
+  await client.query(
+    `INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname,
+       length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
+     SELECT $1, 'log_data/2018/11/' || $5 || '-events.json', i, 'Artist ' || (i % $4), 'Logged In', 'First ' || (i % $3), 'F',
+       i % 40, 'Last ' || (i % $3), 100 + (i % $4), CASE WHEN i % 7 = 0 THEN 'paid' ELSE 'free' END, 'Town ' || (i % 50), 'PUT',
+       CASE WHEN i % 5 = 0 THEN 'Home' ELSE 'NextSong' END, 1540000000000, i / 20, 'Song ' || (i % $4), 200,
+       $6::bigint + i * 1000, '"Mozilla/5.0"', CASE WHEN i % 97 = 0 THEN '' ELSE CAST(i % $3 AS TEXT) END
+     FROM generate_series(1, $2::int) AS i`,
+    [runId, events, users, songs, DAYS[dayOffset], day0 + dayOffset * 86_400_000],
+  );
+  await client.query(
+    `INSERT INTO staging_songs (run_id, source_key, source_line, num_songs, artist_id, artist_latitude, artist_longitude,
+       artist_location, artist_name, song_id, title, duration, year)
+     SELECT $1, 'song_data/A/' || i || '.json', 1, 1, 'AR' || (i % ($2::int / 3 + 1)), NULL, NULL, 'Town ' || (i % 50),
+       'Artist ' || i, 'SO' || i, 'Song ' || i, 100 + i, 2000 + i % 10
+     FROM generate_series(0, $2::int - 1) AS i`,
+    [runId, songs],
+  );
+  await client.query(
+    `INSERT INTO etl_run_files (run_id, kind, source_key, etag, size)
+     SELECT $1, 'events', 'log_data/2018/11/' || $2 || '-events.json', 'e', 1
+     UNION ALL SELECT $1, 'songs', 'song_data/A/' || i || '.json', 'e', 1 FROM generate_series(0, $3::int - 1) AS i`,
+    [runId, DAYS[dayOffset], songs],
+  );
+  const [candidates] = sqlStatements('transform/text_candidates', 'postgres', { run_id: runId });
+  await client.query(
+    `INSERT INTO etl_text_repairs (run_id, kind, raw, repaired, match_key)
+     SELECT $1, kind, raw, TRIM(raw), LOWER(TRIM(raw)) FROM (${candidates}) AS c`,
+    [runId],
+  );
+  // As the pipeline does: staging ANALYZEs what it staged, and appendRows the repairs it loaded.
+  for (const kind of ['events', 'songs']) {
+    for (const statement of sqlStatements(`staging/analyze_${kind}`, 'postgres')) await client.query(statement);
+  }
+  await client.query('ANALYZE etl_text_repairs');
+}
+
+/** The publish SQL of one run in workflow order, with its parameters. */
+function publishFiles(runId: string, day: string): Array<[string, Record<string, SqlParam>]> {
+  return [
+    ['transform/songs', { run_id: runId }],
+    ['transform/artists', { run_id: runId }],
+    ['transform/users', { run_id: runId }],
+    ['transform/time', { run_id: runId }],
+    ['transform/songplays', { run_id: runId, duration_tolerance: 2, days: [day] }],
+    ['ledger/record', { run_id: runId, loaded_at: '2018-12-01 00:00:00' }],
+    ['stats/match_stats', { run_id: runId }],
+    ['stats/plays_without_user', { run_id: runId }],
+    ['stats/table_counts', {}],
+  ];
+}
+
+const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE TEMP TABLE)/i;
+
+/**
+ * Runs the run's publish SQL in order (so each statement sees the temp tables before it), EXPLAINing
+ * each statement first; returns the plans that hold a quadratic node, named by file.
+ */
+async function quadraticPlans(client: Client, runId: string, day: string): Promise<string[]> {
+  const found: string[] = [];
+  const check = async (name: string, statement: string) => {
+    const json = (await client.query(`EXPLAIN (FORMAT JSON) ${statement}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+    const nodes = quadraticNodes(json[0].Plan);
+    if (nodes.length === 0) return;
+    const text = (await client.query(`EXPLAIN ${statement}`)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+    found.push(`sql/${name}.sql: ${nodes.join('; ')}\n${statement.slice(-400)}\n--- plan ---\n${text}`);
+  };
+  for (const [name, params] of publishFiles(runId, day)) {
+    for (const statement of sqlStatements(name, 'postgres', params)) {
+      if (EXPLAINABLE.test(statement)) await check(name, statement);
+      await client.query(statement);
+    }
+  }
+  for (const { rule } of qualityChecks()) {
+    if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule));
+  }
+  return found;
+}
+
+test.each([
+  ['2,000 events', 2_000],
+  ['20,000 events', 20_000],
+])('no transform, stats, ledger or check statement plans a SubPlan or Nested Loop (%s staged)', async (_label, events) => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    // A first run fills the star tables, so the second one's publish competes with existing rows.
+    await stageRun(client, 'run-1', events, 0);
+    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
+      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
+    }
+    await stageRun(client, 'run-2', events, 1);
+    const found = await quadraticPlans(client, 'run-2', DAYS[1]);
+    expect(found).toEqual([]);
+    // The fixture really published: otherwise the plans above would be of empty work.
+    const { rows } = await client.query('SELECT (SELECT COUNT(*) FROM songplays) AS plays, (SELECT COUNT(*) FROM users) AS users');
+    expect(Number(rows[0].plays)).toBeGreaterThan(events);
+    expect(Number(rows[0].users)).toBeGreaterThan(0);
+  } finally {
+    await client.end();
+  }
+});

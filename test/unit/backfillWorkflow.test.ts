@@ -1,0 +1,148 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { RunSummary } from '../../src/etl/types';
+import { backfill, backfillProgressQuery, type BackfillInput, type BackfillResult } from '../../src/workflows/backfill';
+import { scheduledEtlRun } from '../../src/workflows/scheduled';
+import { MockActivities } from './support/mockActivities';
+import { startWorkflowEnv, type WorkflowEnv } from './support/workflowEnv';
+
+let env: WorkflowEnv;
+
+beforeAll(async () => {
+  env = await startWorkflowEnv();
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+const ETL = { source: '/data', warehouse: 'duckdb:/tmp/w.duckdb' };
+
+async function runBackfill(mocks: MockActivities, input: Omit<BackfillInput, 'etl'>): Promise<BackfillResult | unknown> {
+  return env.withWorker(mocks.activities(), (taskQueue) =>
+    env.client.workflow
+      .execute(backfill, { taskQueue, workflowId: `unit-backfill-${randomUUID()}`, args: [{ ...input, etl: ETL }] })
+      .catch((err: unknown) => err),
+  );
+}
+
+/** The dates whose etlRun children ran, in the order their first activity started. */
+function datesRun(mocks: MockActivities): string[] {
+  return [...new Set(mocks.calls.map((c) => c.workflowId.replace(/^sparkify-etl-/, '')))];
+}
+
+describe('backfill with mocked activities', () => {
+  test('runs one etlRun child per date under the date id, the first date alone, the rest side by side', async () => {
+    const mocks = new MockActivities();
+    const result = (await runBackfill(mocks, { from: '2018-01-01', to: '2018-01-03', concurrency: 2 })) as BackfillResult;
+    expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], runs: 1 });
+    expect(datesRun(mocks).sort()).toEqual(['2018-01-01', '2018-01-02', '2018-01-03']);
+    // Each child loaded its own date.
+    const listing = mocks.calls.filter((c) => c.name === 'listSourceFiles');
+    for (const c of listing) expect(c.workflowId).toBe(`sparkify-etl-${(c.input.window as { from: string }).from}`);
+    // The first date finished (its report written) before any other date began.
+    const firstEnd = mocks.events.indexOf('end:writeReport');
+    expect(mocks.calls[0].workflowId).toBe('sparkify-etl-2018-01-01');
+    expect(mocks.events.slice(0, firstEnd).filter((e) => e === 'start:createSchema')).toHaveLength(1);
+  });
+
+  test('newest first starts with the last date', async () => {
+    const mocks = new MockActivities();
+    await runBackfill(mocks, { from: '2018-02-01', to: '2018-02-02', newestFirst: true, concurrency: 1 });
+    expect(datesRun(mocks)).toEqual(['2018-02-02', '2018-02-01']);
+  });
+
+  test('only-missing skips the dates the load ledger already holds', async () => {
+    const mocks = new MockActivities({ loadedDates: async () => ['2018-03-02'] });
+    const result = (await runBackfill(mocks, { from: '2018-03-01', to: '2018-03-03', onlyMissing: true })) as BackfillResult;
+    expect(result).toMatchObject({ total: 3, completed: 2, skipped: 1 });
+    expect(mocks.calls.find((c) => c.name === 'loadedDates')!.input).toEqual({ warehouse: ETL.warehouse, dates: ['2018-03-01', '2018-03-02', '2018-03-03'] });
+    expect(datesRun(mocks).filter((d) => /^\d/.test(d)).sort()).toEqual(['2018-03-01', '2018-03-03']);
+  });
+
+  test('a failed date does not stop the others; the backfill then fails naming it', async () => {
+    const mocks = new MockActivities({
+      loadSongplays: async (input) => {
+        if ((input.window as { from: string }).from === '2018-04-02') throw ApplicationFailure.create({ type: 'SqlError', message: 'songplays: bad cast' });
+        return { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
+      },
+    });
+    const error = await runBackfill(mocks, { from: '2018-04-01', to: '2018-04-03' });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+    expect(failure.type).toBe('BackfillFailed');
+    expect(failure.message).toMatch(/1 of 3 dates failed \(2018-04-02: .*songplays: bad cast/);
+    expect(failure.details?.[0]).toMatchObject({ completed: 2, failed: [{ date: '2018-04-02' }] });
+    expect(mocks.count('writeReport')).toBe(2);
+  });
+
+  test('continues as new every datesPerRun dates and carries its counts and progress across', async () => {
+    const mocks = new MockActivities();
+    const result = (await runBackfill(mocks, { from: '2018-05-01', to: '2018-05-02', datesPerRun: 1 })) as BackfillResult;
+    expect(result).toEqual({ from: '2018-05-01', to: '2018-05-02', total: 2, completed: 2, skipped: 0, failed: [], runs: 2 });
+    expect(datesRun(mocks).sort()).toEqual(['2018-05-01', '2018-05-02']);
+  });
+
+  test('answers the progress query with the dates running and pending', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const mocks = new MockActivities({ createSchema: async () => released });
+    const progress = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(backfill, {
+        taskQueue,
+        workflowId: `unit-backfill-${randomUUID()}`,
+        args: [{ from: '2018-06-01', to: '2018-06-02', etl: ETL }],
+      });
+      await mocks.changed.until('the first date to start', () => mocks.started('createSchema'));
+      const during = await handle.query(backfillProgressQuery);
+      release();
+      await handle.result();
+      return during;
+    });
+    expect(progress).toMatchObject({ total: 2, running: ['2018-06-01'], pending: 1, completed: 0, runs: 1 });
+  });
+});
+
+describe('scheduledEtlRun with mocked activities', () => {
+  test('started by hand, loads the day before its start date (UTC)', async () => {
+    const mocks = new MockActivities();
+    const { summary, startTime } = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(scheduledEtlRun, { taskQueue, workflowId: `unit-scheduled-${randomUUID()}`, args: [{ etl: ETL }] });
+      const summary: RunSummary = await handle.result();
+      return { summary, startTime: (await handle.describe()).startTime };
+    });
+    const dayBefore = new Date(Date.UTC(startTime.getUTCFullYear(), startTime.getUTCMonth(), startTime.getUTCDate() - 1)).toISOString().slice(0, 10);
+    expect(summary.window).toEqual({ from: dayBefore, to: dayBefore });
+    expect(summary.workflowId).toBe(`sparkify-etl-${dayBefore}`);
+  });
+
+  test("a schedule's backfilled action loads the date it was scheduled for, in the schedule's time zone", async () => {
+    const mocks = new MockActivities();
+    const scheduleId = `unit-schedule-${randomUUID()}`;
+    await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const schedule = await env.client.schedule.create({
+        scheduleId,
+        spec: { calendars: [{ hour: 1, minute: 30 }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: scheduledEtlRun,
+          taskQueue,
+          args: [{ etl: ETL, offsetDays: 0, timeZone: 'America/New_York' }],
+        },
+        state: { paused: true },
+      });
+      try {
+        // 2018-07-10 01:30 UTC is still 2018-07-09 in New York.
+        await schedule.backfill({ start: new Date('2018-07-10T01:00:00Z'), end: new Date('2018-07-10T02:00:00Z'), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+        await mocks.changed.until('the scheduled run to write its report', () => mocks.count('writeReport') === 1, 20_000);
+      } finally {
+        await schedule.delete();
+      }
+    });
+    expect(mocks.calls.find((c) => c.name === 'listSourceFiles')).toMatchObject({
+      workflowId: 'sparkify-etl-2018-07-09',
+      input: { window: { from: '2018-07-09', to: '2018-07-09' } },
+    });
+  });
+});

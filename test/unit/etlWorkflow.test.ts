@@ -1,0 +1,245 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { EtlInput, RunProgress, RunSummary } from '../../src/etl/types';
+import { DEFAULTS, ETL_STEPS, etlRun, progressQuery } from '../../src/workflows/etl';
+import { heartbeatUntil, MATCHES, MockActivities, stageResult, type ActivityName } from './support/mockActivities';
+import { startWorkflowEnv, type WorkflowEnv } from './support/workflowEnv';
+
+let env: WorkflowEnv;
+
+beforeAll(async () => {
+  env = await startWorkflowEnv();
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+const INPUT: EtlInput = { source: '/data', warehouse: 'duckdb:/tmp/w.duckdb', window: { from: '2018-11-01', to: '2018-11-02' } };
+
+async function run(mocks: MockActivities, input: EtlInput = INPUT): Promise<{ workflowId: string; result: RunSummary | unknown }> {
+  const workflowId = `unit-etl-${randomUUID()}`;
+  const result = await env.withWorker(mocks.activities(), async (taskQueue) =>
+    env.client.workflow.execute(etlRun, { taskQueue, workflowId, args: [input] }).catch((err: unknown) => err),
+  );
+  return { workflowId, result };
+}
+
+/** An activity body that returns `value` only once every activity in `group` has started: proof they run at once. */
+function together(mocks: () => MockActivities, group: ActivityName[], value: unknown = undefined) {
+  return async () => {
+    await mocks()
+      .changed.until(`${group.join(', ')} to run at the same time`, () => group.every((n) => mocks().started(n)))
+      .catch((err: Error) => {
+        throw ApplicationFailure.nonRetryable(err.message, 'NotConcurrent');
+      });
+    return value;
+  };
+}
+
+function failureOf(result: unknown): ActivityFailure {
+  expect(result).toBeInstanceOf(WorkflowFailedError);
+  const cause = (result as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ActivityFailure);
+  return cause as ActivityFailure;
+}
+
+describe('etlRun with mocked activities', () => {
+  test('runs the DAG in order, parallel branches at once, and returns the summary with the report', async () => {
+    const loads: ActivityName[] = ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'];
+    const mocks: MockActivities = new MockActivities({
+      stageEvents: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('events')),
+      stageSongs: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('songs')),
+      ...Object.fromEntries(loads.map((n) => [n, together(() => mocks, loads)])),
+    });
+    const { workflowId, result } = await run(mocks);
+    const summary = result as RunSummary;
+    expect(summary.status).toBe('completed');
+
+    // Every step ran once, in DAG order: each stage starts only after the one before it ended.
+    // (checkStagedData is not a progress step: the blocking checks on staged data, before any publish.)
+    expect([...mocks.calledNames()].sort()).toEqual([...ETL_STEPS, 'checkStagedData'].sort());
+    const before = (a: ActivityName, b: ActivityName) => expect(mocks.indexOf(`end:${a}`)).toBeLessThan(mocks.indexOf(`start:${b}`));
+    before('createSchema', 'listSourceFiles');
+    for (const s of ['stageEvents', 'stageSongs'] as const) {
+      before('listSourceFiles', s);
+      before(s, 'checkStagedData');
+    }
+    before('checkStagedData', 'repairText');
+    for (const l of loads) {
+      before('repairText', l);
+      before(l, 'loadSongplays');
+    }
+    before('loadSongplays', 'runQualityChecks');
+    before('runQualityChecks', 'summarizeRun');
+    before('summarizeRun', 'writeReport');
+
+    // What the steps were given: the run's ref, the window, and the defaults.
+    const input = (name: ActivityName) => mocks.calls.find((c) => c.name === name)!.input;
+    expect(input('createSchema')).toMatchObject({ source: '/data', warehouse: 'duckdb:/tmp/w.duckdb' });
+    expect(input('listSourceFiles')).toMatchObject({ window: INPUT.window });
+    expect(input('stageEvents')).toMatchObject({ maxRejectRate: DEFAULTS.maxRejectRate });
+    expect(input('loadSongplays')).toMatchObject({ durationTolerance: DEFAULTS.durationTolerance, window: INPUT.window });
+    expect(input('runQualityChecks')).toMatchObject({
+      matches: MATCHES,
+      matchRateWarnBelow: DEFAULTS.matchRateWarnBelow,
+      failOnEmpty: false,
+      extraChecks: [],
+      staging: { events: stageResult('events'), songs: stageResult('songs') },
+    });
+    expect(input('summarizeRun')).toMatchObject({
+      workflowId,
+      files: { events: 1, songs: 1, bytes: 20 },
+      rejected: { count: 0, samples: [] },
+    });
+    expect(input('writeReport')).toMatchObject({ workflowId, window: INPUT.window });
+
+    expect(summary.report).toBe(`/reports/${workflowId}.html`);
+    expect(Object.keys(summary.steps).sort()).toEqual([...ETL_STEPS].sort());
+    for (const s of ETL_STEPS) expect(summary.steps[s].status).toBe('completed');
+  });
+
+  test("passes the run's own thresholds, checks and report target to the steps", async () => {
+    const mocks = new MockActivities();
+    const extra = { name: 'x', severity: 'warn' as const, description: 'd', rule: { kind: 'not_null' as const, table: 'users', column: 'user_id' } };
+    await run(mocks, {
+      ...INPUT,
+      maxRejectRate: 0.2,
+      durationTolerance: 5,
+      matchRateWarnBelow: 0.9,
+      failOnEmpty: true,
+      extraChecks: [extra as never],
+      reportTo: 's3://bucket/reports',
+    });
+    const input = (name: ActivityName) => mocks.calls.find((c) => c.name === name)!.input;
+    expect(input('stageSongs')).toMatchObject({ maxRejectRate: 0.2 });
+    expect(input('loadSongplays')).toMatchObject({ durationTolerance: 5 });
+    expect(input('runQualityChecks')).toMatchObject({ matchRateWarnBelow: 0.9, failOnEmpty: true, extraChecks: [extra] });
+    expect(input('writeReport')).toMatchObject({ reportTo: 's3://bucket/reports' });
+  });
+
+  test('adds rejected records of both kinds into the summary', async () => {
+    const rejected = (kind: 'events' | 'songs', n: number) => ({
+      ...stageResult(kind),
+      recordsRejected: n,
+      rejectSamples: [{ sourceKey: `${kind}.json`, sourceLine: n, reason: 'bad json' }],
+    });
+    const mocks = new MockActivities({ stageEvents: async () => rejected('events', 2), stageSongs: async () => rejected('songs', 1) });
+    await run(mocks);
+    expect(mocks.calls.find((c) => c.name === 'summarizeRun')!.input.rejected).toEqual({
+      count: 3,
+      samples: [
+        { sourceKey: 'events.json', sourceLine: 2, reason: 'bad json' },
+        { sourceKey: 'songs.json', sourceLine: 1, reason: 'bad json' },
+      ],
+    });
+  });
+
+  test('answers the progress query while a step runs', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const mocks = new MockActivities({ loadSongplays: async () => (await released, MATCHES) });
+    const progress = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(etlRun, { taskQueue, workflowId: `unit-etl-${randomUUID()}`, args: [INPUT] });
+      await mocks.changed.until('loadSongplays to start', () => mocks.started('loadSongplays'));
+      const during = await handle.query(progressQuery);
+      release();
+      await handle.result();
+      return during;
+    });
+    const p = progress as RunProgress;
+    expect(p.currentSteps).toEqual(['loadSongplays']);
+    expect(p.steps.loadTime.status).toBe('completed');
+    expect(p.steps.runQualityChecks.status).toBe('pending');
+    expect(p.steps.writeReport.status).toBe('pending');
+  });
+
+  test.each(['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'])(
+    'an activity error of type %s fails the run without a retry, and no later step runs',
+    async (type) => {
+      const mocks = new MockActivities({
+        runQualityChecks: async () => {
+          throw ApplicationFailure.create({ type, message: `broken (${type})` });
+        },
+      });
+      const { result } = await run(mocks);
+      const failure = failureOf(result);
+      expect(failure.activityType).toBe('runQualityChecks');
+      expect((failure.cause as ApplicationFailure).type).toBe(type);
+      expect(mocks.count('runQualityChecks')).toBe(1);
+      expect(mocks.started('summarizeRun')).toBe(false);
+      expect(mocks.started('writeReport')).toBe(false);
+    },
+  );
+
+  test('a failing parallel branch fails the run; the steps after it never start', async () => {
+    const mocks = new MockActivities({
+      loadUsers: async () => {
+        throw ApplicationFailure.create({ type: 'SqlError', message: 'users: syntax error' });
+      },
+    });
+    const { result, progress } = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(etlRun, { taskQueue, workflowId: `unit-etl-${randomUUID()}`, args: [INPUT] });
+      const result = await handle.result().catch((err: unknown) => err);
+      // A closed run still answers queries (the worker replays its history).
+      return { result, progress: await handle.query(progressQuery) };
+    });
+    expect(failureOf(result).activityType).toBe('loadUsers');
+    expect(mocks.started('loadSongplays')).toBe(false);
+    expect(mocks.started('runQualityChecks')).toBe(false);
+    expect(progress.steps.loadUsers.status).toBe('failed');
+    expect(progress.steps.loadSongplays.status).toBe('pending');
+  });
+
+  test('a transient error is retried and the run completes', async () => {
+    const mocks = new MockActivities({
+      repairText: async () => {
+        if (mocks.count('repairText') === 1) throw new Error('connection reset');
+        return { distinctValues: 1, repairedValues: 0 };
+      },
+    });
+    const { result } = await run(mocks);
+    expect((result as RunSummary).status).toBe('completed');
+    expect(mocks.calls.filter((c) => c.name === 'repairText').map((c) => c.attempt)).toEqual([1, 2]);
+    expect(mocks.count('loadSongs')).toBe(1);
+  });
+
+  test('an activity that declares its failure final on a later attempt fails the run there', async () => {
+    const mocks: MockActivities = new MockActivities({
+      createSchema: async () => {
+        if (mocks.count('createSchema') < 2) throw ApplicationFailure.retryable('still down', 'Unavailable');
+        throw ApplicationFailure.nonRetryable('gave up', 'Unavailable');
+      },
+    });
+    const { result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('createSchema');
+    expect(mocks.calls.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(mocks.started('listSourceFiles')).toBe(false);
+  });
+
+  test('cancelling a run cancels the running activities and starts nothing after them', async () => {
+    const cancelled: string[] = [];
+    const never = new Promise<void>(() => undefined);
+    const mocks: MockActivities = new MockActivities({
+      stageEvents: async () => heartbeatUntil(never, () => cancelled.push('stageEvents')),
+      stageSongs: async () => heartbeatUntil(never, () => cancelled.push('stageSongs')),
+    });
+    const result = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(etlRun, {
+        taskQueue,
+        workflowId: `unit-etl-${randomUUID()}`,
+        args: [{ ...INPUT, heartbeatTimeout: '2 seconds' }],
+      });
+      await mocks.changed.until('both staging steps to start', () => mocks.started('stageEvents') && mocks.started('stageSongs'));
+      await handle.cancel();
+      const outcome = await handle.result().catch((err: unknown) => err);
+      await mocks.changed.until('both staging activities to see the cancellation', () => cancelled.length === 2);
+      return outcome;
+    });
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect((result as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(cancelled.sort()).toEqual(['stageEvents', 'stageSongs']);
+    expect(mocks.started('repairText')).toBe(false);
+  });
+});
