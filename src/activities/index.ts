@@ -31,6 +31,7 @@ import { createNotifyActivities } from './notify';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
+import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { activityStatementOptions, heartbeat, stageFromClient, whileHeartbeating } from './staging';
 
@@ -315,6 +316,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
             sqlLiteral(JSON.stringify(summary)),
           ].join(', ') +
           ')',
+        ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
       ]);
       recordRunMetrics(summary);
       return summary;
