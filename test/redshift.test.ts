@@ -12,6 +12,9 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temp
 import type { etlRun } from '../src/workflows/etl';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
+import { describeRedshiftTargets, liveRedshift } from './support/redshiftLive';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/source/s3Client';
 import { pollUntil } from './support/poll';
 
 let temporal: TestTemporal;
@@ -21,7 +24,10 @@ const BUCKET = 'sparkify-raw';
 const S3_SOURCE = `s3://${BUCKET}/udacity`;
 const emulators: RedshiftEmulator[] = [];
 
+const live = liveRedshift();
+
 beforeAll(async () => {
+  console.info(describeRedshiftTargets(live));
   // The Data API client signs with the standard credential chain; the emulator accepts any key.
   process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
@@ -177,6 +183,36 @@ describe('bad records in a COPY', () => {
     }
   });
 });
+
+if (live) {
+  describe('the ETL workflow on a real Redshift (live test mode)', () => {
+    test('the real sample gives the same star tables and ledger as the PostgreSQL warehouse', async () => {
+      // The sample goes to the live prefix once; both runs read it from real S3.
+      const aws = createS3Client({});
+      const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(live.s3Prefix)!;
+      const files = fs.readdirSync(SAMPLE_DIR, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      for (const f of files) {
+        const local = path.join(f.parentPath, f.name);
+        const key = `${m[2]}udacity/${path.relative(SAMPLE_DIR, local).split(path.sep).join('/')}`;
+        await aws.send(new PutObjectCommand({ Bucket: m[1], Key: key, Body: fs.readFileSync(local) }));
+      }
+      aws.destroy();
+      const source = `${live.s3Prefix}udacity`;
+      const pgUrl = await createTestDatabase(pg.url, 'live');
+      const worker = await temporal.worker({ s3: {} });
+      await worker.during(() => Promise.all([worker.start({ source, warehouse: live.uri }), worker.start({ source, warehouse: pgUrl })].map((h) => h.then((x) => x.result()))));
+      const redshift = new RedshiftWarehouse(parseRedshiftUri(live.uri));
+      const postgres = new PostgresWarehouse(pgUrl);
+      try {
+        expect(await dumpStarTables(redshift)).toEqual(await dumpStarTables(postgres));
+        const ledger = 'SELECT kind, source_key, records, rejects FROM etl_load_ledger ORDER BY kind, source_key';
+        expect(await redshift.query(ledger)).toEqual(await postgres.query(ledger));
+      } finally {
+        await Promise.all([redshift.close(), postgres.close()]);
+      }
+    });
+  });
+}
 
 describe('a run over one log file (a daily run)', () => {
   test("tags its staging rows and parser-rule rejects with the file's key, so the ledger counts them", async () => {
