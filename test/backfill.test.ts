@@ -167,7 +167,7 @@ describe('backfills and single-date starts', () => {
 
     const strict = sparkify(['run', '--date', '2018-12-02', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--fail-on-empty']);
     expect(strict.status).toBe(1);
-    expect(strict.stderr).toMatch(/run sparkify-etl-2018-12-02 failed at step runQualityChecks: quality check "run has events" failed/);
+    expect(strict.stderr).toMatch(/run sparkify-etl-2018-12-02 failed at step checkStagedData: quality check "run has events" failed/);
   });
 
   test('sparkify run against a server starts the date under its id with the Sparkify search attributes', async () => {

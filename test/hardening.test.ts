@@ -1,4 +1,10 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { failedStep, rootMessage } from '../src/etl/failures';
+import { generateDataset } from '../src/generate';
 import { songFilesToLoad, loadedDates } from '../src/activities/ledger';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
@@ -7,6 +13,7 @@ import { silentLogger } from '../src/log';
 import { freePort } from '../src/util/ports';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startTestTemporal, type TestTemporal } from './harness/temporal';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -134,5 +141,41 @@ describe('a worker serves only the warehouses, sources and report locations it a
     });
     const open = new Resources({ s3: {}, log: silentLogger, allow: {} });
     expect(open.resolveSourceUri('/anything')).toBe('/anything');
+  });
+});
+
+describe('blocking checks on staged data run before anything is published', () => {
+  let temporal: TestTemporal;
+  let tmp: string;
+  beforeAll(async () => {
+    temporal = await startTestTemporal();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-prepublish-'));
+    await generateDataset({ outDir: path.join(tmp, 'data'), days: 1, users: 4, songs: 10, seed: 3, startDate: '2018-11-01' });
+  });
+  afterAll(async () => {
+    await temporal?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a day without events, run with failOnEmpty, fails and publishes no songs, artists, users or time', async () => {
+    const file = path.join(tmp, 'wh.duckdb');
+    const error = await (await temporal.worker())
+      .run({ source: path.join(tmp, 'data'), warehouse: `duckdb:${file}`, window: { from: '2018-11-09', to: '2018-11-09' }, failOnEmpty: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(failedStep(error)).toBe('checkStagedData');
+    expect(rootMessage(error)).toMatch(/quality check "run has events" failed: .*\(before publishing: nothing was published\)/);
+    const w = await DuckDbWarehouse.open(file);
+    try {
+      const [counts] = await w.query(
+        'SELECT (SELECT COUNT(*) FROM songs) AS songs, (SELECT COUNT(*) FROM artists) AS artists, (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM time) AS time',
+      );
+      expect(counts).toEqual({ songs: 0, artists: 0, users: 0, time: 0 });
+      // The songs were staged (so they would have been published), and the failed check is recorded.
+      expect((await w.query('SELECT COUNT(*) AS n FROM staging_songs'))[0].n).toBe(10);
+      expect(await w.query("SELECT check_name, status FROM etl_quality_results WHERE status = 'fail'")).toEqual([{ check_name: 'run has events', status: 'fail' }]);
+    } finally {
+      await w.close();
+    }
   });
 });

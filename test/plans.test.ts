@@ -88,7 +88,11 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
      SELECT $1, kind, raw, TRIM(raw), LOWER(TRIM(raw)) FROM (${candidates}) AS c`,
     [runId],
   );
-  for (const statement of sqlStatements('transform/analyze_staged', 'postgres')) await client.query(statement);
+  // As the pipeline does: staging ANALYZEs what it staged, and appendRows the repairs it loaded.
+  for (const kind of ['events', 'songs']) {
+    for (const statement of sqlStatements(`staging/analyze_${kind}`, 'postgres')) await client.query(statement);
+  }
+  await client.query('ANALYZE etl_text_repairs');
 }
 
 /** The publish SQL of one run in workflow order, with its parameters. */

@@ -5,10 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { redactUri } from '../src/config';
+import { parseSourceUri, parseWarehouseUri, redactUri } from '../src/config';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../src/etl/searchAttributes';
 import { workflowIdFor } from '../src/etl/workflowIds';
 import { startDevServer, type DevServer } from '../src/temporal/devServer';
+import { freePort } from '../src/util/ports';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR } from './harness/temporal';
@@ -185,4 +186,63 @@ describe('a run with fake secrets leaves none of them behind', () => {
     const leaks = Object.entries(places).flatMap(([place, text]) => secretsIn(text).map((secret) => `${secret} in ${place}`));
     expect(leaks).toEqual([]);
   });
+});
+
+describe('sparkify dev and quickstart print the warehouse without its password', () => {
+  const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+  const SECRET_URI = 'postgres://etl:Pr1ntedS3cret@127.0.0.1:1/sparkify';
+  let tmp: string;
+  beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-printed-'))));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** Starts the command, collects its output until `until` appears, then stops it with Ctrl-C and waits for it to exit. */
+  async function outputUntil(args: string[], until: RegExp): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
+    delete env.TEMPORAL_ADDRESS;
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let seen = '';
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${until} after 120 s:\n${seen}`)), 120_000);
+        const onData = (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (until.test(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          if (!until.test(seen)) reject(new Error(`exited before ${until}:\n${seen}`));
+        });
+      });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+    }
+    return seen;
+  }
+
+  test('sparkify dev', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const out = await outputUntil(['dev', '--port', String(port), '--ui-port', String(uiPort), '--warehouse', SECRET_URI], /Ctrl-C stops everything/);
+    expect(out).toContain('warehouse postgres://etl:***@127.0.0.1:1/sparkify');
+    expect(out).not.toContain('Pr1ntedS3cret');
+  });
+
+  test('sparkify quickstart', async () => {
+    const data = path.join(tmp, 'data');
+    fs.mkdirSync(data, { recursive: true });
+    const out = await outputUntil(['quickstart', '--source', data, '--warehouse', SECRET_URI], /Running the pipeline: .*\n/);
+    expect(out).toContain('→ postgres://etl:***@127.0.0.1:1/sparkify');
+    expect(out).not.toContain('Pr1ntedS3cret');
+  });
+});
+
+test('configuration errors name a URI without its password', () => {
+  expect(() => parseSourceUri('https://reader:S3cretPW@files.example/raw')).toThrow('--source: "https://reader:***@files.example/raw" is neither a local directory nor an s3:// URI');
+  expect(() => parseWarehouseUri('mysql://etl:S3cretPW@db/x')).toThrow(/"mysql:\/\/etl:\*\*\*@db\/x" is not a warehouse URI/);
 });

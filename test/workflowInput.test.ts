@@ -1,6 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
+import { silentLogger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import { backfillInputSchema, CHECKABLE_COLUMNS, checkWorkflowInput, etlInputSchema, INVALID_INPUT, scheduledInputSchema } from '../src/workflows/inputs';
@@ -111,5 +114,28 @@ describe('workflows started with a bad input fail at once', () => {
   test('a scheduled run without etl fails naming it', async () => {
     const { message } = await startAndFail('scheduledEtlRun', { offsetDays: -1 });
     expect(message).toMatch(/^invalid scheduledEtlRun input: etl: expected object, got nothing/);
+  });
+});
+
+describe('the quality-check activity checks extra checks too', () => {
+  test('an undeclared column handed straight to the activity is refused before any SQL runs', async () => {
+    const resources = new Resources({ s3: {}, log: silentLogger });
+    const activities = createActivities({ resources, log: silentLogger });
+    const stage = { kind: 'events' as const, files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] };
+    try {
+      const call = activities.runQualityChecks({
+        runId: 'r',
+        source: '/nowhere',
+        warehouse: 'duckdb::memory:',
+        staging: { events: stage, songs: { ...stage, kind: 'songs' } },
+        matches: { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 },
+        matchRateWarnBelow: 0.5,
+        failOnEmpty: false,
+        extraChecks: [{ name: 'x', severity: 'error', description: 'x', rule: { kind: 'not_null', table: 'users', column: 'level IS NULL OR 1=1 --' } }],
+      });
+      await expect(call).rejects.toThrow(/^extraChecks: 0\.rule\.column: is not a plain column name$/);
+    } finally {
+      await resources.close();
+    }
   });
 });

@@ -24,6 +24,9 @@ import type { Warehouse } from '../warehouse/types';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
 import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
+import { stagedDataChecks } from './stagedChecks';
+import { z } from 'zod';
+import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
 import { createNotifyActivities } from './notify';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
@@ -57,7 +60,7 @@ async function runSqlFile(
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
   } catch (err) {
     throw asSqlFailure(err, name);
@@ -159,8 +162,6 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
-      // PostgreSQL plans the publishes from statistics; give it those of what this run staged.
-      if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('transform/analyze_staged', warehouse.dialect));
       return { distinctValues: rows.length, repairedValues };
     },
 
@@ -220,6 +221,9 @@ export function createActivities({ resources, log }: ActivityDeps) {
       },
     ): Promise<CheckResult[]> {
       const warehouse = await warehouseFor(ref);
+      // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
+      const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
+      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, INVALID_INPUT);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       const results: CheckResult[] = [];
       for (const check of checks) {
@@ -237,6 +241,32 @@ export function createActivities({ resources, log }: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), 'QualityCheckFailed', results);
       }
       for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
+      return results;
+    },
+
+    /**
+     * Before anything is published: the error-level checks on the staged data alone (staging
+     * reconciles with the source; with failOnEmpty, the run has events). Fails the run, without
+     * retry, when one fails, so a run that cannot pass them publishes nothing.
+     */
+    async checkStagedData(ref: RunRef & { staging: { events: StageResult; songs: StageResult }; failOnEmpty: boolean }): Promise<CheckResult[]> {
+      const warehouse = await warehouseFor(ref);
+      const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
+      const results: CheckResult[] = [];
+      for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
+        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }));
+      }
+      const failed = results.filter((r) => r.status === 'fail');
+      if (failed.length > 0) {
+        // Kept with the run id like every check result (the full check step, had it run, would replace them).
+        await warehouse.appendRows(
+          'etl_quality_results',
+          ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
+          results.map((r) => [ref.runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
+          { deleteFirst: `DELETE FROM etl_quality_results WHERE run_id = ${sqlLiteral(ref.runId)}` },
+        );
+        throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, 'QualityCheckFailed', results);
+      }
       return results;
     },
 

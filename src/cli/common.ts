@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { parseSourceUri, parseWarehouseUri, redactUri, type EnvSettings } from '../config';
 import type { Logger } from '../log';
+import { requireServer, type ConnectionFlags } from '../temporal/connection';
 import { openStack } from './temporalStack';
 
 export type CliContext = () => { env: EnvSettings; log: Logger };
@@ -13,7 +14,7 @@ export function print(line = ''): void {
 
 /** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
 export function temporalAddressOption(): Option {
-  return new Option('--temporal <host:port>', 'Temporal server').env('TEMPORAL_ADDRESS').makeOptionMandatory();
+  return new Option('--temporal <host:port>', 'Temporal server (required here: flag, TEMPORAL_ADDRESS or a Temporal CLI profile)').env('TEMPORAL_ADDRESS');
 }
 
 export function integerOption(name: string, min = 0) {
@@ -25,9 +26,15 @@ export function integerOption(name: string, min = 0) {
 }
 
 /** Connects to the server for the length of `work`. */
-export async function withClient<T>(ctx: CliContext, address: string, work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  ctx: CliContext,
+  server: string | ConnectionFlags,
+  work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>,
+): Promise<T> {
   const { env, log } = ctx();
-  const stack = await openStack({ address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
+  const connect = typeof server === 'string' ? { temporal: server } : server;
+  requireServer(connect);
+  const stack = await openStack({ address: connect.temporal, connect, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
   try {
     return await work(stack.client, env, log);
   } finally {

@@ -21,6 +21,7 @@ import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
+import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
 import { integerOption as intOption, print } from './common';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
@@ -85,7 +86,7 @@ function buildProgram(ctx: () => Context): Command {
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
-  addNotifyOptions(program.command('run'))
+  addConnectionOptions(addNotifyOptions(program.command('run')))
     .description('Run the ETL workflow for a window and wait for it')
     .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
@@ -112,6 +113,7 @@ function buildProgram(ctx: () => Context): Command {
         warehouse: warehouseUri,
         window,
         temporalAddress: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
@@ -203,10 +205,9 @@ function buildProgram(ctx: () => Context): Command {
       await stack.worker!.run();
     });
 
-  program
-    .command('worker')
+  addConnectionOptions(program.command('worker'))
     .description('A worker process against TEMPORAL_ADDRESS (what production runs)')
-    .addOption(temporalOption().makeOptionMandatory())
+    .addOption(temporalOption())
     .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
     .addOption(metricsPortOption())
@@ -216,17 +217,19 @@ function buildProgram(ctx: () => Context): Command {
       if (warehouse) parseWarehouseUri(warehouse);
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
+      requireServer(flags);
       await failFastOnStartChecks({ source, warehouse });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
       const stack = await openStack({
         address: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
         metrics,
         worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
       });
-      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
+      log.info({ address: stack.address, namespace: stack.namespace, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
       await stack.worker!.run();
     });
 

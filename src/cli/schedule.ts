@@ -11,6 +11,7 @@ import {
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { dateRunInput, print, temporalAddressOption, withClient, type CliContext } from './common';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { addConnectionOptions } from '../temporal/connection';
 
 function offsetOption(value: string): number {
   const n = Number(value);
@@ -46,7 +47,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env, log) => {
+      await withClient(ctx, flags, async (client, env, log) => {
         const settings: DailySchedule = {
           scheduleId: flags.id,
           taskQueue: env.SPARKIFY_TASK_QUEUE,
@@ -69,7 +70,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env) => {
+      await withClient(ctx, flags, async (client, env) => {
         const changes = Object.fromEntries(
           Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
             ([, v]) => v !== undefined,
@@ -93,7 +94,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as one JSON object')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
         if (flags.json) return print(JSON.stringify(summary));
         for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
@@ -106,7 +107,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as a JSON array')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
           rows.push({
@@ -133,7 +134,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .addOption(temporalAddressOption())
       .option('--note <text>', 'why')
       .action(async (flags) => {
-        await withClient(ctx, flags.temporal, async (client) => {
+        await withClient(ctx, flags, async (client) => {
           await client.schedule.getHandle(flags.id)[name](flags.note);
           print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
         });
@@ -147,7 +148,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const handle = client.schedule.getHandle(flags.id);
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
         const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
@@ -162,9 +163,12 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         await client.schedule.getHandle(flags.id).delete();
         print(`Deleted schedule ${flags.id}.`);
       });
     });
+
+  // Every subcommand reaches the server the same way as run, worker and backfill.
+  for (const command of schedule.commands) addConnectionOptions(command);
 }

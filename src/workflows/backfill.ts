@@ -14,6 +14,7 @@ export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
   from: string;
   to: string;
+  /** What each date's run gets ({}: the worker's source and warehouse). */
   etl: DateRunInput;
   /** Dates running at once (default 4). */
   concurrency?: number;
@@ -65,6 +66,7 @@ const ledger = proxyActivities<Activities>({
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   checkWorkflowInput('backfill', backfillInputSchema, input);
+  const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
   const concurrency = Math.max(1, input.concurrency ?? BACKFILL_DEFAULTS.concurrency);
@@ -89,7 +91,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   }));
 
   if (input.onlyMissing && queue.length > 0) {
-    const loaded = new Set(await ledger.loadedDates({ warehouse: input.etl.warehouse ?? '', dates: queue }));
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }
@@ -99,7 +101,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       const date = queue.shift()!;
       running.add(date);
       try {
-        const summary = await runDate(date, input.etl);
+        const summary = await runDate(date, etl);
         counts.completed++;
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {

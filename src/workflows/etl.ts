@@ -1,4 +1,4 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { defineQuery, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkWorkflowInput, etlInputSchema } from './inputs';
@@ -107,6 +107,11 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate })),
     step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate })),
   ]);
+  // Blocking checks on the staged data run before any publish (runs recorded before this existed
+  // replay without it).
+  if (patched('checks-before-publish')) {
+    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? false });
+  }
   await step('repairText', () => quick.repairText(ref));
   await Promise.all([
     step('loadSongs', () => loads.loadSongs(ref)),

@@ -58,13 +58,15 @@ describe('etlRun with mocked activities', () => {
     expect(summary.status).toBe('completed');
 
     // Every step ran once, in DAG order: each stage starts only after the one before it ended.
-    expect([...mocks.calledNames()].sort()).toEqual([...ETL_STEPS].sort());
+    // (checkStagedData is not a progress step: the blocking checks on staged data, before any publish.)
+    expect([...mocks.calledNames()].sort()).toEqual([...ETL_STEPS, 'checkStagedData'].sort());
     const before = (a: ActivityName, b: ActivityName) => expect(mocks.indexOf(`end:${a}`)).toBeLessThan(mocks.indexOf(`start:${b}`));
     before('createSchema', 'listSourceFiles');
     for (const s of ['stageEvents', 'stageSongs'] as const) {
       before('listSourceFiles', s);
-      before(s, 'repairText');
+      before(s, 'checkStagedData');
     }
+    before('checkStagedData', 'repairText');
     for (const l of loads) {
       before('repairText', l);
       before(l, 'loadSongplays');

@@ -29,6 +29,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   listSourceFiles: async () => ({ eventFiles: 1, songFiles: 1, eventBytes: 10, songBytes: 10 }),
   stageEvents: async () => stageResult('events'),
   stageSongs: async () => stageResult('songs'),
+  checkStagedData: async () => [],
   repairText: async () => ({ distinctValues: 2, repairedValues: 0 }),
   loadSongs: async () => undefined,
   loadArtists: async () => undefined,
