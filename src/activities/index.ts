@@ -256,7 +256,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
       const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       const results: CheckResult[] = [];
       for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
-        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }));
+        results.push(await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }), 1000));
       }
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {
