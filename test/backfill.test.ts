@@ -12,6 +12,7 @@ import { backfillProgressQuery, type backfill, type BackfillProgress } from '../
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { dumpStarTables } from './support/tables';
+import { pollUntil } from './support/poll';
 
 /**
  * Backfills and single-date starts as operators run them: the worker as its own process
@@ -65,11 +66,15 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function progressUntil(workflowId: string, done: (p: BackfillProgress) => boolean): Promise<BackfillProgress> {
   const handle = temporal.client.workflow.getHandle(workflowId);
-  for (;;) {
-    const progress = await handle.query(backfillProgressQuery).catch(() => undefined);
-    if (progress && done(progress)) return progress;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let last: BackfillProgress | undefined;
+  return pollUntil(
+    `backfill ${workflowId} to reach the awaited progress`,
+    async () => {
+      last = await handle.query(backfillProgressQuery).catch(() => undefined);
+      return last && done(last) ? last : undefined;
+    },
+    { intervalMs: 250, lastSeen: () => JSON.stringify(last) },
+  );
 }
 
 describe('backfills and single-date starts', () => {
@@ -124,11 +129,10 @@ describe('backfills and single-date starts', () => {
         args: [{ from: '2018-11-07', to: '2018-11-07', etl: {} }],
       });
       // The child's start was refused (the id is taken) and the backfill waits ...
-      for (;;) {
+      await pollUntil('the backfill to record that starting the child for 2018-11-07 failed', async () => {
         const history = await handle.fetchHistory();
-        if (history.events?.some((e) => e.startChildWorkflowExecutionFailedEventAttributes)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+        return history.events?.some((e) => e.startChildWorkflowExecutionFailedEventAttributes) ? true : undefined;
+      });
       expect((await temporal.client.workflow.getHandle('sparkify-etl-2018-11-07').describe()).runId).toBe(manual.firstExecutionRunId);
       // ... until that run ends; then the date runs under the same id.
       await manual.terminate('test: the other run ends');

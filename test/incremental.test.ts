@@ -18,6 +18,7 @@ import { backfillProgressQuery, type BackfillInput, type BackfillResult, type ba
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
 import { dumpStarTables, type StarDump } from './support/tables';
+import { pollUntil } from './support/poll';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -153,16 +154,19 @@ describe('per-date runs, the load ledger and backfills on the real sample', () =
       // ... so this publish waits on its first statement, the lock, before it has read any user.
       let failure: unknown;
       publish.catch((err: unknown) => (failure = err));
-      for (;;) {
-        if (failure) throw failure;
-        // Inside a transaction pg_stat_activity is a snapshot: take a fresh one each time.
-        await other.query('SELECT pg_stat_clear_snapshot()');
-        const { rows } = await other.query(
-          "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE%'",
-        );
-        if (rows.length > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await pollUntil(
+        "the publish's LOCK TABLE users to wait on the other session's lock (pg_stat_activity)",
+        async () => {
+          if (failure) throw failure;
+          // Inside a transaction pg_stat_activity is a snapshot: take a fresh one each time.
+          await other.query('SELECT pg_stat_clear_snapshot()');
+          const { rows } = await other.query(
+            "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE%'",
+          );
+          return rows.length > 0 ? true : undefined;
+        },
+        { intervalMs: 100 },
+      );
       expect(settled).toBe(false);
       await other.query('COMMIT');
       await publish;

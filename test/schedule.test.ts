@@ -7,6 +7,7 @@ import { addDays } from '../src/etl/dates';
 import type { RunSummary } from '../src/etl/types';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { pollUntil } from './support/poll';
 
 /**
  * Schedules through the CLI as a user runs it (`bin/sparkify.js` over the built `dist/`; the test
@@ -48,22 +49,27 @@ function describeJson(id: string, taskQueue: string) {
 /** Waits for the schedule to have processed `n` actions (taken or skipped): it works asynchronously. */
 async function actionsProcessed(id: string, n: number) {
   const handle = temporal.client.schedule.getHandle(id);
-  for (;;) {
-    const d = await handle.describe();
-    if (d.info.numActionsTaken + d.info.numActionsSkippedOverlap >= n && d.info.recentActions.length > 0) return d;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let seen = 'nothing yet';
+  return pollUntil(
+    `schedule ${id} to have processed ${n} action(s)`,
+    async () => {
+      const d = await handle.describe();
+      seen = `${d.info.numActionsTaken} taken, ${d.info.numActionsSkippedOverlap} skipped, ${d.info.recentActions.length} recent`;
+      return d.info.numActionsTaken + d.info.numActionsSkippedOverlap >= n && d.info.recentActions.length > 0 ? d : undefined;
+    },
+    { lastSeen: () => seen },
+  );
 }
 
 async function resultOf(workflowId: string): Promise<RunSummary> {
-  for (;;) {
+  return pollUntil(`workflow ${workflowId} to exist and complete`, async () => {
     try {
       return await temporal.client.workflow.getHandle<() => Promise<RunSummary>>(workflowId).result();
     } catch (err) {
       if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      return undefined;
     }
-  }
+  });
 }
 
 describe('the daily schedule', () => {

@@ -1,6 +1,5 @@
--- Stages the events records that passed their checks, typed, with the run, file and line; the
+-- Stages the chunk's events records that passed their checks, typed, with the run, file and line; the
 -- rest go to etl_rejected_records with the reason and the raw text (capped at raw_cap characters).
--- ANALYZE: the joins on the freshly loaded table need statistics before autovacuum gets there.
 INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname, length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
 SELECT {{run_id}}, source_key, source_line,
   {{text_value(artist)}} AS artist,
@@ -28,5 +27,3 @@ INSERT INTO etl_rejected_records (run_id, kind, source_key, source_line, reason,
 SELECT {{run_id}}, 'events', source_key, source_line, reason, left(raw, {{raw_cap}})
 FROM etl_stage_checked
 WHERE reason IS NOT NULL;
-
-ANALYZE staging_events;

@@ -1,6 +1,5 @@
--- Stages the songs records that passed their checks, typed, with the run, file and line; the
+-- Stages the chunk's songs records that passed their checks, typed, with the run, file and line; the
 -- rest go to etl_rejected_records with the reason and the raw text (capped at raw_cap characters).
--- ANALYZE: the joins on the freshly loaded table need statistics before autovacuum gets there.
 INSERT INTO staging_songs (run_id, source_key, source_line, num_songs, artist_id, artist_latitude, artist_longitude, artist_location, artist_name, song_id, title, duration, year)
 SELECT {{run_id}}, source_key, source_line,
   {{integer_value(num_songs, INTEGER)}} AS num_songs,
@@ -20,5 +19,3 @@ INSERT INTO etl_rejected_records (run_id, kind, source_key, source_line, reason,
 SELECT {{run_id}}, 'songs', source_key, source_line, reason, left(raw, {{raw_cap}})
 FROM etl_stage_checked
 WHERE reason IS NOT NULL;
-
-ANALYZE staging_songs;

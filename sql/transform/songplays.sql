@@ -26,9 +26,19 @@ WITH next_song_events AS (
   WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 ),
 unique_events AS (
-  -- The same event staged twice (e.g. present in two files) is one play.
+  -- The same event staged twice (e.g. present in two files) is one play. Which copy is kept
+  -- depends only on the copies' own content, the same on every engine: the smallest md5 of the
+  -- fields a play is made of (md5 hex sorts alike under any collation; NULL is ''; length in
+  -- whole milliseconds, so no engine's float formatting enters). Copies with equal content make
+  -- equal plays, so file and line only order those.
   SELECT songplay_id, start_time, user_id, level, session_id, location, user_agent, song_key, artist_key, length,
-         ROW_NUMBER() OVER (PARTITION BY songplay_id ORDER BY source_key, source_line) AS copy_no
+         ROW_NUMBER() OVER (
+           PARTITION BY songplay_id
+           ORDER BY md5(COALESCE(level, '') || '|' || COALESCE(location, '') || '|' || COALESCE(user_agent, '') || '|' ||
+                        COALESCE(song_key, '') || '|' || COALESCE(artist_key, '') || '|' ||
+                        COALESCE(CAST(CAST(ROUND(length * 1000) AS BIGINT) AS VARCHAR), '')),
+                    source_key, source_line
+         ) AS copy_no
   FROM next_song_events
 ),
 song_candidates AS (

@@ -7,15 +7,16 @@ import { backfillWorkflowIdFor } from '../etl/workflowIds';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { openWarehouse } from '../warehouse';
-import type { BackfillInput, BackfillResult, backfill } from '../workflows/backfill';
+import { backfill, type BackfillInput, type BackfillResult } from '../workflows/backfill';
 import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
-import { dateRunInput, integerOption, print, type CliContext } from './schedule';
+import { dateRunInput, integerOption, print, type CliContext } from './common';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags, type NotifyFlags } from '../notify/flags';
+import { addConnectionOptions, resolveTarget, type ConnectionFlags } from '../temporal/connection';
 
-interface BackfillFlags extends NotifyFlags {
+interface BackfillFlags extends NotifyFlags, ConnectionFlags {
   from: string;
   to: string;
   concurrency: number;
@@ -52,7 +53,7 @@ function describeResult(r: BackfillResult): string {
 
 /** `sparkify backfill --from D --to D [--concurrency N] [--only-missing] [--dry-run]` */
 export function registerBackfillCommand(program: Command, ctx: CliContext): void {
-  addNotifyOptions(program.command('backfill'))
+  addConnectionOptions(addNotifyOptions(program.command('backfill')))
     .description('Load every date of a range, one child run per date, a few at a time (a workflow: it survives worker restarts)')
     .requiredOption('--from <YYYY-MM-DD>', 'first date')
     .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
@@ -84,13 +85,14 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         for (const date of dates) print(date);
         return;
       }
-      const embedded = !temporalAddress;
+      const embedded = !resolveTarget({ ...flags, temporal: temporalAddress });
       if (embedded && (!etl.source || !etl.warehouse)) {
         throw new ConfigError('without --temporal the backfill runs in this process: give --source and --warehouse (or set SPARKIFY_SOURCE, SPARKIFY_WAREHOUSE)');
       }
       if (embedded && !flags.wait) throw new ConfigError('--no-wait needs --temporal: an embedded server ends with the command');
       const stack = await openStack({
         address: temporalAddress,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
@@ -114,7 +116,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           datesPerRun: flags.datesPerRun,
           ...(notify ? { notify } : {}),
         };
-        const handle = await stack.client.workflow.start<typeof backfill>('backfill', {
+        const handle = await stack.client.workflow.start(backfill, {
           taskQueue: env.SPARKIFY_TASK_QUEUE,
           workflowId,
           args: [input],

@@ -11,6 +11,7 @@ import {
   redactUri,
   type EnvSettings,
 } from '../config';
+import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
 import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
@@ -20,7 +21,9 @@ import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
+import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
+import { integerOption as intOption, print } from './common';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
@@ -30,14 +33,6 @@ import { runCleanups, onShutdown } from './shutdown';
 import { openStack } from './temporalStack';
 
 const LOCAL_DIR = '.sparkify';
-
-function intOption(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-}
 
 function rateOption(value: string): number {
   const n = Number(value);
@@ -75,9 +70,6 @@ function required(value: string | undefined, flag: string, envName: string): str
   return value;
 }
 
-function print(line = ''): void {
-  process.stdout.write(line + '\n');
-}
 
 interface Context {
   env: EnvSettings;
@@ -94,7 +86,7 @@ function buildProgram(ctx: () => Context): Command {
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
-  addNotifyOptions(program.command('run'))
+  addConnectionOptions(addNotifyOptions(program.command('run')))
     .description('Run the ETL workflow for a window and wait for it')
     .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
@@ -103,7 +95,7 @@ function buildProgram(ctx: () => Context): Command {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .addOption(temporalOption())
-    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
+    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, RUN_DEFAULTS.maxRejectRate)
     .option('--json', 'print the run summary as one JSON object on the last line')
     .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")
@@ -121,6 +113,7 @@ function buildProgram(ctx: () => Context): Command {
         warehouse: warehouseUri,
         window,
         temporalAddress: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
@@ -212,10 +205,9 @@ function buildProgram(ctx: () => Context): Command {
       await stack.worker!.run();
     });
 
-  program
-    .command('worker')
+  addConnectionOptions(program.command('worker'))
     .description('A worker process against TEMPORAL_ADDRESS (what production runs)')
-    .addOption(temporalOption().makeOptionMandatory())
+    .addOption(temporalOption())
     .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
     .addOption(metricsPortOption())
@@ -225,17 +217,19 @@ function buildProgram(ctx: () => Context): Command {
       if (warehouse) parseWarehouseUri(warehouse);
       const source = flags.source ?? env.SPARKIFY_SOURCE;
       if (source) parseSourceUri(source);
+      requireServer(flags);
       await failFastOnStartChecks({ source, warehouse });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
       const stack = await openStack({
         address: flags.temporal,
+        connect: flags,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
         metrics,
         worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
       });
-      log.info({ address: stack.address, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
+      log.info({ address: stack.address, namespace: stack.namespace, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
       await stack.worker!.run();
     });
 

@@ -9,7 +9,8 @@ import { runSearchAttributes, SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAt
 import { workflowIdFor } from '../etl/workflowIds';
 import type { S3Settings } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
-import type { etlRun } from '../workflows/etl';
+import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
+import { etlRun } from '../workflows/etl';
 import { openStack, type Stack } from './temporalStack';
 
 export interface RunEtlOptions {
@@ -17,6 +18,8 @@ export interface RunEtlOptions {
   warehouse: string;
   window: RunWindow | null;
   temporalAddress?: string;
+  /** TLS, API key, namespace, profile: see src/temporal/connection.ts. */
+  connect?: ConnectionFlags;
   namespace: string;
   taskQueue: string;
   s3: S3Settings;
@@ -43,7 +46,7 @@ export { workflowIdFor };
 async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<void> {
   try {
     const { pollers } = await stack.client.workflowService.describeTaskQueue({
-      namespace: options.namespace,
+      namespace: stack.namespace,
       taskQueue: { name: options.taskQueue },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
@@ -70,9 +73,10 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     throw new ConfigError(`--source: directory ${source.dir} does not exist`);
   }
   parseWarehouseUri(options.warehouse);
-  const embedded = !options.temporalAddress;
+  const embedded = !resolveTarget({ ...options.connect, temporal: options.temporalAddress });
   const stack = await openStack({
     address: options.temporalAddress,
+    connect: options.connect,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     log: options.log,
@@ -89,7 +93,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
       warehouse: redactUri(options.warehouse),
       window: options.window,
     };
-    const handle = await stack.client.workflow.start<typeof etlRun>('etlRun', {
+    const handle = await stack.client.workflow.start(etlRun, {
       taskQueue: options.taskQueue,
       workflowId,
       args: [input],

@@ -1,7 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Client } from '@temporalio/client';
-import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri, type EnvSettings } from '../config';
-import type { Logger } from '../log';
+import { ConfigError } from '../config';
 import {
   createDailySchedule,
   OVERLAP_POLICIES,
@@ -11,52 +9,9 @@ import {
   type DailySchedule,
 } from '../schedules/daily';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
-import { openStack } from './temporalStack';
+import { dateRunInput, print, temporalAddressOption, withClient, type CliContext } from './common';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
-
-export type CliContext = () => { env: EnvSettings; log: Logger };
-
-export function print(line = ''): void {
-  process.stdout.write(line + '\n');
-}
-
-/** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
-export function temporalAddressOption(): Option {
-  return new Option('--temporal <host:port>', 'Temporal server').env('TEMPORAL_ADDRESS').makeOptionMandatory();
-}
-
-export function integerOption(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-}
-
-/** Connects to the server for the length of `work`. */
-export async function withClient<T>(ctx: CliContext, address: string, work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>): Promise<T> {
-  const { env, log } = ctx();
-  const stack = await openStack({ address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
-  try {
-    return await work(stack.client, env, log);
-  } finally {
-    await stack.close();
-  }
-}
-
-/** The run input a schedule or backfill hands each date: URIs checked, the password hidden. */
-export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, env: EnvSettings) {
-  const source = flags.source ?? env.SPARKIFY_SOURCE;
-  const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
-  if (source) parseSourceUri(source);
-  if (warehouse) parseWarehouseUri(warehouse);
-  return {
-    ...(source ? { source } : {}),
-    // The worker knows the full URI; the schedule (visible in the Web UI) never holds a password.
-    ...(warehouse ? { warehouse: redactUri(warehouse) } : {}),
-    ...(flags.failOnEmpty ? { failOnEmpty: true } : {}),
-  };
-}
+import { addConnectionOptions } from '../temporal/connection';
 
 function offsetOption(value: string): number {
   const n = Number(value);
@@ -92,7 +47,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env, log) => {
+      await withClient(ctx, flags, async (client, env, log) => {
         const settings: DailySchedule = {
           scheduleId: flags.id,
           taskQueue: env.SPARKIFY_TASK_QUEUE,
@@ -115,7 +70,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client, env) => {
+      await withClient(ctx, flags, async (client, env) => {
         const changes = Object.fromEntries(
           Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
             ([, v]) => v !== undefined,
@@ -139,7 +94,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as one JSON object')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
         if (flags.json) return print(JSON.stringify(summary));
         for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
@@ -152,7 +107,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as a JSON array')
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
           rows.push({
@@ -179,7 +134,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .addOption(temporalAddressOption())
       .option('--note <text>', 'why')
       .action(async (flags) => {
-        await withClient(ctx, flags.temporal, async (client) => {
+        await withClient(ctx, flags, async (client) => {
           await client.schedule.getHandle(flags.id)[name](flags.note);
           print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
         });
@@ -193,7 +148,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         const handle = client.schedule.getHandle(flags.id);
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
         const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
@@ -208,9 +163,12 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags.temporal, async (client) => {
+      await withClient(ctx, flags, async (client) => {
         await client.schedule.getHandle(flags.id).delete();
         print(`Deleted schedule ${flags.id}.`);
       });
     });
+
+  // Every subcommand reaches the server the same way as run, worker and backfill.
+  for (const command of schedule.commands) addConnectionOptions(command);
 }

@@ -6,6 +6,7 @@ import type { S3Settings } from '../source/s3Client';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/devServer';
 import { createEtlWorker } from '../worker';
 import { prometheusTelemetry, type MetricsEndpoint } from '../metrics/exporter';
+import { connectClient, connectWorker, resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { onShutdown } from './shutdown';
 
 let runtimeInstalled = false;
@@ -45,6 +46,8 @@ export interface StackOptions {
    * long-running worker also logs each failed activity attempt (WARN).
    */
   sdkLogLevel?: 'WARN' | 'ERROR';
+  /** TLS, mTLS, API key, namespace and profile (src/temporal/connection.ts); `address` wins over its `temporal`. */
+  connect?: ConnectionFlags;
   /** Serve the SDK's and the pipeline's metrics for Prometheus here (GET /metrics). */
   metrics?: MetricsEndpoint;
 }
@@ -58,27 +61,30 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   };
   const unregister = onShutdown(close);
   try {
-    let address = options.address;
+    // The server the flags, env and Temporal CLI profile name; none: an embedded dev server.
+    const target = resolveTarget({ ...options.connect, temporal: options.address ?? options.connect?.temporal });
+    let address = target?.address;
+    const namespace = target?.namespace ?? options.namespace;
     let server: DevServer | undefined;
     if (!address) {
       server = await startDevServer({ ...options.devServer, namespace: options.namespace, log: options.log });
       closers.push(() => server!.stop());
       address = server.address;
     }
-    const connection = await Connection.connect({ address });
+    const connection = target ? await connectClient(target) : await Connection.connect({ address });
     closers.push(() => connection.close());
-    const client = new Client({ connection, namespace: options.namespace });
+    const client = new Client({ connection, namespace });
 
     let worker: Worker | undefined;
     let resources: Resources | undefined;
     if (options.worker) {
       resources = new Resources({ log: options.log, ...options.worker });
       closers.push(() => resources!.close());
-      const nativeConnection = await NativeConnection.connect({ address });
+      const nativeConnection = target ? await connectWorker(target) : await NativeConnection.connect({ address });
       closers.push(() => nativeConnection.close());
       worker = await createEtlWorker({
         connection: nativeConnection,
-        namespace: options.namespace,
+        namespace,
         taskQueue: options.taskQueue,
         resources,
         log: options.log,
@@ -86,7 +92,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     }
     return {
       address,
-      namespace: options.namespace,
+      namespace,
       client,
       server,
       worker,

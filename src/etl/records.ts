@@ -1,5 +1,5 @@
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
+import { readLines } from '../staging/lineReader';
 
 /** A source record that could not be staged, kept with the reason. */
 export interface RejectedRecord {
@@ -20,10 +20,12 @@ interface FieldSpec {
   column: string;
   type: FieldType;
   required?: boolean;
+  /** A whole number's staging column type: its range is checked. */
+  sqlType?: 'INTEGER' | 'BIGINT';
 }
 
-function field(key: string, type: FieldType, required = false): FieldSpec {
-  return { key, column: key.toLowerCase(), type, required };
+function field(key: string, type: FieldType, required = false, sqlType?: 'INTEGER' | 'BIGINT'): FieldSpec {
+  return { key, column: key.toLowerCase(), type, required, sqlType: type === 'integer' ? (sqlType ?? 'INTEGER') : undefined };
 }
 
 /** Every field of an event log record, in the source's order. */
@@ -40,10 +42,10 @@ export const EVENT_FIELDS: readonly FieldSpec[] = [
   field('method', 'string'),
   field('page', 'string', true),
   field('registration', 'number'),
-  field('sessionId', 'integer', true),
+  field('sessionId', 'integer', true, 'BIGINT'),
   field('song', 'string'),
   field('status', 'integer'),
-  field('ts', 'integer', true),
+  field('ts', 'integer', true, 'BIGINT'),
   field('userAgent', 'string'),
   field('userId', 'string'),
 ];
@@ -74,6 +76,27 @@ export const FIELDS_BY_KIND: Record<RecordKind, readonly FieldSpec[]> = { events
 
 class InvalidRecord extends Error {}
 
+/** Longest value quoted in a reason (the same cap as the SQL checks). */
+const MAX_QUOTED = 80;
+
+function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+const INT32 = { min: -2147483648, max: 2147483647 };
+
+function checkRange(spec: FieldSpec, n: number, raw: unknown): number {
+  if (spec.sqlType === 'INTEGER' && (n < INT32.min || n > INT32.max)) {
+    throw new InvalidRecord(`field "${spec.key}" is out of range for INTEGER, got ${quote(raw)}`);
+  }
+  if (!Number.isSafeInteger(n)) {
+    // Beyond 2^53 a JavaScript number is no longer exact: out of range for this reader.
+    throw new InvalidRecord(`field "${spec.key}" is out of range for ${spec.sqlType ?? 'BIGINT'}, got ${quote(raw)}`);
+  }
+  return n;
+}
+
 function convert(spec: FieldSpec, value: unknown): CellValue {
   if (value === null || value === undefined) {
     if (spec.required) throw new InvalidRecord(`field "${spec.key}" is missing`);
@@ -84,14 +107,16 @@ function convert(spec: FieldSpec, value: unknown): CellValue {
       // userId arrives as a string in the real logs, but a number is the same id.
       if (typeof value === 'string') return value;
       if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-      throw new InvalidRecord(`field "${spec.key}" should be text, got ${JSON.stringify(value)}`);
+      throw new InvalidRecord(`field "${spec.key}" should be text, got ${quote(value)}`);
     case 'integer':
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-      if (typeof value === 'string' && /^-?\d+$/.test(value.trim()) && Number.isSafeInteger(Number(value))) return Number(value);
-      throw new InvalidRecord(`field "${spec.key}" should be a whole number, got ${JSON.stringify(value)}`);
+      if (typeof value === 'number' && Number.isInteger(value)) return checkRange(spec, value, value);
+      if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return checkRange(spec, Number(value), value);
+      throw new InvalidRecord(`field "${spec.key}" should be a whole number, got ${quote(value)}`);
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
-      throw new InvalidRecord(`field "${spec.key}" should be a number, got ${JSON.stringify(value)}`);
+      // JSON has no infinity: a non-finite number was a literal beyond DOUBLE PRECISION (1e999).
+      if (typeof value === 'number') throw new InvalidRecord(`field "${spec.key}" is out of range for DOUBLE PRECISION`);
+      throw new InvalidRecord(`field "${spec.key}" should be a number, got ${quote(value)}`);
   }
 }
 
@@ -105,7 +130,11 @@ export function recordCells(kind: RecordKind, value: unknown): CellValue[] {
   if (kind === 'events') {
     const userId = cells[EVENT_FIELDS.findIndex((f) => f.key === 'userId')];
     if (typeof userId === 'string' && userId.trim() !== '' && !/^\d+$/.test(userId.trim())) {
-      throw new InvalidRecord(`field "userId" should be digits or empty, got ${JSON.stringify(userId)}`);
+      throw new InvalidRecord(`field "userId" should be digits or empty, got ${quote(userId)}`);
+    }
+    // users.user_id is an INTEGER.
+    if (typeof userId === 'string' && userId.trim() !== '' && Number(userId) > INT32.max) {
+      throw new InvalidRecord(`field "userId" is out of range for INTEGER (users.user_id), got ${quote(userId)}`);
     }
   }
   return cells;
@@ -119,22 +148,26 @@ export interface ParsedLine {
   rejected?: RejectedRecord;
 }
 
+/** Longest line parsed here; longer ones are rejected (see src/staging/lineReader.ts). */
+const MAX_LINE_BYTES = 1024 * 1024;
+
 /**
  * Reads newline-delimited JSON records from a stream, one line at a time, so a file of any size
- * needs only one line in memory. Blank lines are skipped; every other line yields cells or a
- * rejection with the reason.
+ * needs only one line in memory: a leading byte-order mark is dropped, blank lines are skipped,
+ * an over-long line is cut while reading and rejected; every other line yields cells or a
+ * rejection with the reason. (For warehouses that take parsed rows; the others parse in SQL.)
  */
 export async function* parseRecords(kind: RecordKind, sourceKey: string, input: Readable): AsyncGenerator<ParsedLine> {
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const text of lines) {
-    lineNo++;
-    if (text.trim() === '') continue;
-    yield parseLine(kind, sourceKey, lineNo, text);
+  for await (const batch of readLines(input, { maxLineBytes: MAX_LINE_BYTES })) {
+    for (const { line, text, problem } of batch) {
+      yield problem === null ? parseLine(kind, sourceKey, line, text) : { line, rejected: reject(sourceKey, line, problem, text) };
+    }
   }
 }
 
 export function parseLine(kind: RecordKind, sourceKey: string, line: number, text: string): ParsedLine {
+  // Valid JSON, but no text column stores a NUL character (the same rule as the SQL checks).
+  if (text.includes('\\u0000')) return { line, rejected: reject(sourceKey, line, 'record holds a \\u0000 (NUL) escape, which no text column can store', text) };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -38,7 +38,7 @@ function isBlank(bytes: Buffer): boolean {
  * `maxLineBytes` is kept only up to the cap and marked with a problem. Lines that are not valid
  * UTF-8 or hold a NUL byte (which no text column can store) are marked too, their text made safe.
  */
-export async function* readLines(input: Readable | AsyncIterable<Buffer>, options: LineReaderOptions): AsyncGenerator<SourceLine[]> {
+export async function* readLines(input: Readable | AsyncIterable<Buffer | string>, options: LineReaderOptions): AsyncGenerator<SourceLine[]> {
   const { maxLineBytes } = options;
   const batchSize = options.batchSize ?? 2048;
   let batch: SourceLine[] = [];
@@ -80,7 +80,7 @@ export async function* readLines(input: Readable | AsyncIterable<Buffer>, option
   };
 
   for await (const raw of input) {
-    let chunk = raw as Buffer;
+    let chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer);
     if (atStart) {
       if (chunk.length === 0) continue;
       atStart = false;

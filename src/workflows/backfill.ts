@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
+import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { runDate, type DateRunInput } from './dateRun';
 import { rootMessage } from '../etl/failures';
 import { backfillInputSchema, checkWorkflowInput } from './inputs';
@@ -12,6 +14,7 @@ export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
   from: string;
   to: string;
+  /** What each date's run gets ({}: the worker's source and warehouse). */
   etl: DateRunInput;
   /** Dates running at once (default 4). */
   concurrency?: number;
@@ -52,7 +55,7 @@ const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
   heartbeatTimeout: '20 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 /**
@@ -63,10 +66,11 @@ const ledger = proxyActivities<Activities>({
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   checkWorkflowInput('backfill', backfillInputSchema, input);
+  const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
-  const concurrency = Math.max(1, input.concurrency ?? 4);
-  const perRun = Math.max(1, input.datesPerRun ?? 100);
+  const concurrency = Math.max(1, input.concurrency ?? BACKFILL_DEFAULTS.concurrency);
+  const perRun = Math.max(1, input.datesPerRun ?? BACKFILL_DEFAULTS.datesPerRun);
   const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
   const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed] };
   const runs = carried.runs + 1;
@@ -87,7 +91,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   }));
 
   if (input.onlyMissing && queue.length > 0) {
-    const loaded = new Set(await ledger.loadedDates({ warehouse: input.etl.warehouse ?? '', dates: queue }));
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }
@@ -97,7 +101,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       const date = queue.shift()!;
       running.add(date);
       try {
-        const summary = await runDate(date, input.etl);
+        const summary = await runDate(date, etl);
         counts.completed++;
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
@@ -128,7 +132,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');
     throw ApplicationFailure.nonRetryable(
       `backfill ${workflowInfo().workflowId}: ${counts.failed.length} of ${ordered.length} dates failed (${list})`,
-      'BackfillFailed',
+      ERROR_TYPES.backfillFailed,
       result,
     );
   }

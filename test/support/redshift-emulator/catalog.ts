@@ -2,8 +2,8 @@
  * The emulator's own objects in the target database: the load-error table behind Redshift's
  * sys_load_error_detail / stl_load_errors views, the query-id sequence, and Redshift-only functions.
  */
-import type { Pool } from 'pg';
-import type { LoadError } from './copy';
+import type { ClientBase, Pool } from 'pg';
+import type { LoadedFile, LoadError } from './copy';
 import { EMULATED_FUNCTIONS, EMULATOR_SCHEMA } from './translate';
 
 const S = EMULATOR_SCHEMA;
@@ -39,6 +39,31 @@ export async function ensureCatalog(pool: Pool): Promise<void> {
         raw_line text NOT NULL,
         raw_field_value text NOT NULL
       )`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${S}.load_commits (
+        user_id integer NOT NULL,
+        query_id bigint NOT NULL,
+        file_name text NOT NULL,
+        bytes_scanned bigint NOT NULL,
+        lines_scanned bigint NOT NULL,
+        errors integer NOT NULL,
+        start_time timestamp NOT NULL,
+        end_time timestamp NOT NULL,
+        file_etag text NOT NULL
+      )`);
+    // One row per file a committed COPY loaded, under Redshift's names (STL_LOAD_COMMITS on
+    // provisioned clusters, SYS_LOAD_DETAIL on Serverless and newer clusters).
+    await client.query(`
+      CREATE OR REPLACE VIEW ${S}.stl_load_commits AS
+      SELECT user_id AS userid, query_id::integer AS query, 0 AS slice, file_name::char(256) AS name, file_name::char(256) AS filename,
+             0 AS byte_offset, lines_scanned::integer AS lines_scanned, errors, end_time AS curtime, 1 AS status,
+             'JSON'::char(16) AS file_format, 0 AS is_partial, 0::bigint AS start_offset, 0::bigint AS copy_job_id
+        FROM ${S}.load_commits`);
+    await client.query(`
+      CREATE OR REPLACE VIEW ${S}.sys_load_detail AS
+      SELECT user_id, query_id, file_name::char(256) AS file_name, bytes_scanned, lines_scanned, end_time AS record_time,
+             1 AS splits_scanned, start_time, end_time, file_etag::char(256) AS file_etag, end_time AS file_last_modified
+        FROM ${S}.load_commits`);
     // Column names and types as documented for Redshift's views.
     await client.query(`
       CREATE OR REPLACE VIEW ${S}.sys_load_error_detail AS
@@ -105,6 +130,29 @@ export async function insertLoadErrors(pool: Pool, ctx: LoadErrorContext, errors
       // PostgreSQL text can't hold NUL; Redshift replaces unprintable bytes in raw_line too.
       col('rawLine').map((s) => s.replaceAll('\u0000', '.')),
       col('rawFieldValue').map((s) => s.replaceAll('\u0000', '.')),
+    ],
+  );
+}
+
+/** The per-file rows of a COPY, written in its own transaction (so a rolled-back COPY leaves none). */
+export async function insertLoadCommits(client: ClientBase, queryId: number, files: LoadedFile[]): Promise<void> {
+  if (files.length === 0) return;
+  const col = <K extends keyof LoadedFile>(key: K): Array<LoadedFile[K]> => files.map((f) => f[key]);
+  await client.query(
+    `INSERT INTO ${S}.load_commits (user_id, query_id, file_name, bytes_scanned, lines_scanned, errors, start_time, end_time, file_etag)
+     SELECT $1, $2, u.file_name, u.bytes, u.lines, u.errors, u.started AT TIME ZONE 'UTC', u.ended AT TIME ZONE 'UTC', u.etag
+       FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::int[], $7::timestamptz[], $8::timestamptz[], $9::text[])
+            AS u(file_name, bytes, lines, errors, started, ended, etag)`,
+    [
+      EMULATED_USER_ID,
+      queryId,
+      col('fileName'),
+      col('bytesScanned'),
+      col('linesScanned'),
+      col('errors'),
+      col('startTime').map((d) => d.toISOString()),
+      col('endTime').map((d) => d.toISOString()),
+      col('etag'),
     ],
   );
 }

@@ -105,13 +105,23 @@ function coerceTimestamp(value: unknown, raw: string, opts: CoerceOptions, withZ
   return { ok: true, text: withZone ? `${wall}${m[8] === undefined ? '+00' : m[8] === 'Z' ? '+00' : m[8]}` : wall };
 }
 
+// NUL, and the invalid UTF-8 bytes the COPY reader keeps as U+DC80–U+DCFF (copy.ts).
+// eslint-disable-next-line no-control-regex
+const INVALID_CHARS = /[\u0000\udc80-\udcff]/;
+
 function coerceString(value: unknown, col: ColumnInfo, opts: CoerceOptions): Coerced {
   let s = typeof value === 'string' ? value : JSON.stringify(value);
   if (opts.emptyAsNull && s === '') return { ok: true, text: null };
   if (opts.blanksAsNull && s !== '' && s.trim() === '') return { ok: true, text: null };
-  if (s.includes('\u0000')) {
-    if (opts.acceptInvChars === undefined) return fail(LOAD_ERROR.utf8, 'String contains invalid or unsupported UTF8 codepoints');
-    s = s.replaceAll('\u0000', opts.acceptInvChars);
+  // Invalid UTF-8 bytes (kept by the reader as U+DC80–U+DCFF) and NUL fail the record unless
+  // ACCEPTINVCHARS, which replaces each with its character ('?' by default).
+  if (INVALID_CHARS.test(s)) {
+    if (opts.acceptInvChars === undefined) {
+      const bad = new RegExp(INVALID_CHARS.source).exec(s)![0].charCodeAt(0);
+      const hex = (bad === 0 ? 0 : bad - 0xdc00).toString(16).padStart(2, '0');
+      return fail(LOAD_ERROR.utf8, `String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex sequence: ${hex}`);
+    }
+    s = s.replace(new RegExp(INVALID_CHARS.source, 'g'), opts.acceptInvChars);
   }
   const max = columnLength(col);
   if (max !== undefined && Buffer.byteLength(s, 'utf8') > max) {

@@ -37,10 +37,24 @@ export interface LoadError {
   errorMessage: string;
 }
 
+/** What the load-commit views say about one file of a COPY. */
+export interface LoadedFile {
+  fileName: string;
+  bytesScanned: number;
+  /** Lines of the file scanned; one record per line for newline-delimited JSON. */
+  linesScanned: number;
+  errors: number;
+  etag: string;
+  startTime: Date;
+  endTime: Date;
+}
+
 export interface CopyContext {
   s3: S3Client;
   /** Stores load errors outside the COPY's transaction, so they survive its failure (as in Redshift). */
   recordLoadErrors(table: { oid: number }, errors: LoadError[]): Promise<void>;
+  /** Records each loaded file (STL_LOAD_COMMITS / SYS_LOAD_DETAIL) inside the COPY's transaction: gone if it rolls back. */
+  recordLoadCommits(files: LoadedFile[]): Promise<void>;
   throwIfCancelled(): void;
 }
 
@@ -205,11 +219,71 @@ function splitS3Url(url: string): { bucket: string; key: string } {
   return { bucket: m[1], key: m[2] };
 }
 
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** First byte of a UTF-8 sequence → its length and the smallest code point it may encode. */
+function sequenceOf(byte: number): [number, number] | undefined {
+  if (byte >= 0xc2 && byte <= 0xdf) return [2, 0x80];
+  if (byte >= 0xe0 && byte <= 0xef) return [3, 0x800];
+  if (byte >= 0xf0 && byte <= 0xf4) return [4, 0x10000];
+  return undefined;
+}
+
+/**
+ * Decodes UTF-8 keeping every invalid byte visible as a lone surrogate U+DC80–U+DCFF (which no
+ * valid UTF-8 decodes to), so a value holding one can fail as Redshift's COPY fails it, instead
+ * of being silently replaced by U+FFFD.
+ */
+export function decodeUtf8KeepingInvalid(bytes: Uint8Array): string {
+  try {
+    return FATAL_UTF8.decode(bytes);
+  } catch {
+    // Fall through to the byte-by-byte walk.
+  }
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    const seq = sequenceOf(b);
+    let cp = -1;
+    if (seq !== undefined && i + seq[0] <= bytes.length) {
+      cp = b & (0xff >> (seq[0] + 1));
+      for (let k = 1; k < seq[0]; k++) {
+        const c = bytes[i + k];
+        if ((c & 0xc0) !== 0x80) {
+          cp = -1;
+          break;
+        }
+        cp = (cp << 6) | (c & 0x3f);
+      }
+      if (cp < seq[1] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = -1;
+    }
+    if (cp === -1) {
+      out += String.fromCharCode(0xdc00 + b);
+      i++;
+    } else {
+      out += String.fromCodePoint(cp);
+      i += seq![0];
+    }
+  }
+  return out;
+}
+
 async function getObjectText(s3: S3Client, url: string): Promise<string | undefined> {
+  return (await getObject(s3, url))?.text;
+}
+
+async function getObject(s3: S3Client, url: string): Promise<{ text: string; bytes: number; etag: string } | undefined> {
   const { bucket, key } = splitS3Url(url);
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await out.Body!.transformToString('utf8');
+    const bytes = await out.Body!.transformToByteArray();
+    return { text: decodeUtf8KeepingInvalid(bytes), bytes: bytes.length, etag: (out.ETag ?? '').replace(/"/g, '') };
   } catch (err) {
     if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
     throw err;
@@ -299,10 +373,10 @@ export function* scanRecords(text: string): Generator<SourceRecord> {
     }
     if (i >= n) break;
     const start = i;
-    if (text[i] !== '{') {
+    if (text[i] !== '{' && text[i] !== '[') {
       const end = text.indexOf('\n', i);
       const stop = end === -1 ? n : end;
-      yield { line, text: text.slice(start, stop), error: 'Invalid JSON object: a record must start with {' };
+      yield { line, text: text.slice(start, stop), error: 'Invalid JSON object: a record must start with { or [' };
       i = stop;
       continue;
     }
@@ -422,18 +496,25 @@ export async function executeCopy(client: ClientBase, command: CopyCommand, ctx:
   const files = await listFiles(ctx.s3, command);
   const lines: string[] = [];
   const errors: LoadError[] = [];
+  const loaded: LoadedFile[] = [];
   for (const entry of files) {
     ctx.throwIfCancelled();
     const mandatory = entry.startsWith('!');
     const url = mandatory ? entry.slice(1) : entry;
-    const text = await getObjectText(ctx.s3, url);
-    if (text === undefined) {
+    const object = await getObject(ctx.s3, url);
+    if (object === undefined) {
       if (mandatory) throw new StatementError(`Manifest file entry ${url} is mandatory but does not exist`);
       continue;
     }
-    for (const record of scanRecords(text)) {
+    const startTime = new Date();
+    const errorsBefore = errors.length;
+    let scanned = 0;
+    for (const record of scanRecords(object.text)) {
+      scanned++;
       const rawLine = truncate(record.text, 1024);
-      if (record.value === undefined || typeof record.value !== 'object' || Array.isArray(record.value)) {
+      // A record that is an array maps to columns only through a JSONPaths file ($[0], $[1], …).
+      const arrayWithoutPaths = Array.isArray(record.value) && paths === undefined;
+      if (record.value === undefined || typeof record.value !== 'object' || arrayWithoutPaths) {
         errors.push({
           fileName: url,
           lineNumber: record.line,
@@ -444,7 +525,7 @@ export async function executeCopy(client: ClientBase, command: CopyCommand, ctx:
           rawLine,
           rawFieldValue: '',
           errorCode: LOAD_ERROR.invalidLine,
-          errorMessage: record.error ?? 'Invalid JSON object: not an object',
+          errorMessage: record.error ?? (arrayWithoutPaths ? "Invalid JSON object: an array record needs a JSONPaths file, not JSON 'auto'" : 'Invalid JSON object: not an object'),
         });
         continue;
       }
@@ -474,6 +555,15 @@ export async function executeCopy(client: ClientBase, command: CopyCommand, ctx:
       }
       if (!failed) lines.push(fields.join('\t') + '\n');
     }
+    loaded.push({
+      fileName: url,
+      bytesScanned: object.bytes,
+      linesScanned: scanned,
+      errors: errors.length - errorsBefore,
+      etag: object.etag,
+      startTime,
+      endTime: new Date(),
+    });
   }
 
   if (errors.length > 0) await ctx.recordLoadErrors(target, errors);
@@ -481,6 +571,7 @@ export async function executeCopy(client: ClientBase, command: CopyCommand, ctx:
     throw new StatementError(`Load into table '${target.label}' failed. Check 'sys_load_error_detail' system table for details.`);
   }
   ctx.throwIfCancelled();
+  await ctx.recordLoadCommits(loaded);
   if (lines.length === 0) return 0;
 
   const qualified = command.schema === undefined ? quoteIdent(command.table) : `${quoteIdent(command.schema)}.${quoteIdent(command.table)}`;

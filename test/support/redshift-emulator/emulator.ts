@@ -39,6 +39,9 @@ export class ApiError extends Error {
   }
 }
 
+/** The Data API's limit on one SQL text (ExecuteStatement's Sql, each of BatchExecuteStatement's Sqls). */
+export const MAX_QUERY_BYTES = 100 * 1024;
+
 const validation = (message: string): ApiError => new ApiError('ValidationException', message);
 
 type Json = Record<string, unknown>;
@@ -339,6 +342,10 @@ export class RedshiftDataEmulator {
       });
     } else {
       sqls = [requiredString(input, 'Sql')];
+    }
+    // The Data API refuses a query string over 100 KB at submission ("Considerations when calling the Data API").
+    for (const sql of sqls) {
+      if (Buffer.byteLength(sql, 'utf8') > MAX_QUERY_BYTES) throw validation(`Cannot process query string larger than 100kB (${Buffer.byteLength(sql, 'utf8')} bytes)`);
     }
     if (input.SessionId !== undefined || input.SessionKeepAliveSeconds !== undefined) {
       throw validation('Sessions (SessionId, SessionKeepAliveSeconds) are not supported by the Redshift emulator.');

@@ -6,10 +6,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { EventEmitter } from 'node:events';
 import { Client, FieldDef, Pool } from 'pg';
 import type { Logger } from '../../../src/log';
-import { insertLoadErrors } from './catalog';
+import { insertLoadCommits, insertLoadErrors } from './catalog';
 import { executeCopy, parseCopy } from './copy';
 import { SqlSyntaxError } from './sqlLexer';
-import { parseStatements, StatementError, translateStatement, TranslateOptions, Translated } from './translate';
+import { parseStatements, StatementError, translateStatement, TranslateOptions, Translated, VARCHAR_BYTES_CONSTRAINT } from './translate';
 
 export type StatusString = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'ABORTED' | 'FAILED';
 export const TERMINAL: ReadonlySet<StatusString> = new Set(['FINISHED', 'ABORTED', 'FAILED']);
@@ -95,6 +95,8 @@ export interface ExecutorOptions {
 class Cancelled extends Error {}
 
 const QUERY_CANCELED = '57014';
+const SERIALIZATION_FAILURE = '40001';
+const CHECK_VIOLATION = '23514';
 
 /** Return every value as PostgreSQL's text, so the Field mapping below decides the type. */
 const rawTypes = { getTypeParser: () => (value: string) => value };
@@ -180,7 +182,9 @@ export class Executor {
       st.startedAt = new Date();
       touch(st, 'STARTED');
       if (transactional) {
-        await client.query('BEGIN');
+        // Redshift runs every transaction serializably and aborts one that conflicts with a
+        // concurrent one (error 1023); PostgreSQL's SERIALIZABLE aborts such cycles too.
+        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
         inTransaction = true;
       }
       for (let i = 0; i < st.subs.length; i++) {
@@ -237,6 +241,15 @@ export class Executor {
 
   private errorText(err: unknown): string {
     const message = (err as { message?: string }).message ?? String(err);
+    const constraint = (err as { constraint?: string }).constraint ?? '';
+    if ((err as { code?: string }).code === CHECK_VIOLATION && constraint.startsWith(VARCHAR_BYTES_CONSTRAINT)) {
+      const bytes = constraint.slice(VARCHAR_BYTES_CONSTRAINT.length).split('_')[0];
+      return `ERROR: value too long for type character varying(${bytes})`;
+    }
+    if ((err as { code?: string }).code === SERIALIZATION_FAILURE) {
+      // Redshift's text for the same condition (Troubleshooting serializable isolation errors).
+      return `ERROR: 1023 DETAIL: Serializable isolation violation on table in Redshift (${message})`;
+    }
     return message.startsWith('ERROR: ') ? message : `ERROR: ${message}`;
   }
 
@@ -278,6 +291,7 @@ export class Executor {
             errors,
           );
         },
+        recordLoadCommits: (files) => insertLoadCommits(client, sub.queryId!, files),
       });
       sub.resultRows = rows;
       return;

@@ -2,7 +2,7 @@
  * Redshift SQL → PostgreSQL, for the statements the project emits. Table-driven: to teach the
  * emulator another Redshift function or to reject another construct, add one line to a table below.
  */
-import { isSignificant, quoteLiteral, render, SqlSyntaxError, splitStatements, stringValue, Token, tokenize, upper } from './sqlLexer';
+import { isSignificant, quoteIdent, quoteLiteral, render, SqlSyntaxError, splitStatements, stringValue, Token, tokenize, upper } from './sqlLexer';
 
 /** The schema the emulator keeps its own objects in (load errors, Redshift-only functions). */
 export const EMULATOR_SCHEMA = 'redshift_emulator';
@@ -33,7 +33,7 @@ export const KEYWORD_REPLACEMENTS: Record<string, string> = {
 };
 
 /** Redshift system tables/views the emulator provides (as views in EMULATOR_SCHEMA). */
-export const EMULATED_SYSTEM_RELATIONS = new Set(['sys_load_error_detail', 'stl_load_errors']);
+export const EMULATED_SYSTEM_RELATIONS = new Set(['sys_load_error_detail', 'stl_load_errors', 'sys_load_detail', 'stl_load_commits']);
 const SYSTEM_RELATION_PREFIX = /^(stl|stv|svl|svv|svcs|stcs|sys)_[a-z0-9_]+$/;
 
 /**
@@ -49,6 +49,64 @@ export const UNSUPPORTED_CONSTRUCTS: Array<[RegExp, string]> = [
   [/\bON CONFLICT\b/, 'INSERT ... ON CONFLICT is PostgreSQL, not Redshift SQL (Redshift has no ON CONFLICT; use MERGE or delete + insert)'],
   [/\bRETURNING\b/, 'RETURNING is PostgreSQL, not Redshift SQL'],
 ];
+
+/**
+ * The statements the emulator runs: an allow-list of the kinds the project emits (matched against
+ * the skeleton). Anything else fails, naming the statement, so SQL nobody checked against
+ * Redshift's grammar can't pass here by accident.
+ */
+export const ALLOWED_STATEMENTS: RegExp[] = [
+  /^SELECT\b/,
+  /^WITH\b/,
+  /^INSERT INTO\b/,
+  /^DELETE FROM\b/,
+  /^UPDATE\b/,
+  /^MERGE INTO\b/,
+  /^CREATE (LOCAL )?(TEMP |TEMPORARY )?TABLE\b/,
+  /^DROP TABLE\b/,
+  /^TRUNCATE\b/,
+  /^LOCK\b/,
+  /^COPY\b/,
+  /^VACUUM\b/,
+  /^ANALYZE\b/,
+];
+
+/**
+ * Functions (a word followed by `(`) the emulator accepts: Redshift functions the project's SQL
+ * calls, plus a few that tests use. Another one is one line here, after checking it exists on
+ * Redshift with the same meaning (SQL functions reference in AWS's Database Developer Guide).
+ */
+export const ALLOWED_FUNCTIONS = new Set([
+  // aggregates and window functions
+  'count', 'sum', 'min', 'max', 'avg', 'row_number', 'rank', 'dense_rank', 'lag', 'lead', 'first_value', 'last_value',
+  'listagg', 'median', 'stddev', 'bool_or', 'bool_and',
+  // conditional and conversion
+  'coalesce', 'nvl', 'nvl2', 'nullif', 'greatest', 'least', 'decode', 'cast', 'convert', 'to_char', 'to_date', 'to_timestamp', 'to_number',
+  // strings
+  'trim', 'btrim', 'ltrim', 'rtrim', 'md5', 'replace', 'chr', 'ascii', 'concat', 'length', 'len', 'octet_length', 'char_length',
+  'character_length', 'lower', 'upper', 'substring', 'substr', 'left', 'right', 'position', 'strpos', 'split_part', 'lpad', 'rpad',
+  'regexp_replace', 'regexp_substr', 'regexp_count', 'regexp_instr', 'quote_literal', 'quote_ident', 'initcap', 'reverse', 'repeat',
+  // numbers
+  'abs', 'round', 'ceil', 'ceiling', 'floor', 'mod', 'power', 'sqrt', 'ln', 'log', 'exp', 'trunc', 'sign', 'random',
+  // dates and times
+  'extract', 'date_part', 'date_trunc', 'dateadd', 'datediff', 'getdate', 'convert_timezone', 'add_months', 'last_day',
+  // leader-node only on Redshift, used by tests on their own
+  'generate_series', 'pg_last_copy_id',
+  // emulator test helper (not Redshift): a query that runs long enough to be cancelled
+  'pg_sleep',
+]);
+
+/** Words followed by `(` that are syntax, not function calls. */
+const PAREN_KEYWORDS = new Set([
+  'in', 'as', 'exists', 'values', 'any', 'all', 'some', 'over', 'filter', 'within', 'and', 'or', 'not', 'on', 'using', 'when',
+  'then', 'else', 'select', 'from', 'where', 'by', 'join', 'is', 'case', 'between', 'union', 'except', 'intersect', 'minus',
+  'varchar', 'char', 'character', 'varying', 'nvarchar', 'nchar', 'bpchar', 'decimal', 'numeric', 'float', 'timestamp', 'time',
+  'identity', 'distkey', 'sortkey', 'key', 'unique', 'check', 'interval', 'with', 'set', 'lateral', 'default', 'partition', 'group',
+  'order', 'having', 'limit', 'returns', 'matched', 'distinct', 'row', 'array', 'null', 'true', 'false',
+]);
+
+/** A word followed by `(` after one of these names a table (or an alias's columns), not a function. */
+const TABLE_NAME_BEFORE = new Set(['INTO', 'TABLE', 'EXISTS', 'REFERENCES', 'LIKE', 'COPY', 'AS', 'UPDATE']);
 
 /** Statements accepted and skipped: they only tune Redshift's workload manager or physical layout. */
 export const IGNORED_STATEMENTS: RegExp[] = [
@@ -117,6 +175,9 @@ export function translateStatement(input: Token[], parameters: Map<string, strin
     if (m !== null) throw new UnsupportedSqlError(message.replace(/\$(\d)/g, (_s, d: string) => m[Number(d)] ?? ''));
   }
   if (IGNORED_STATEMENTS.some((p) => p.test(skel))) return { kind: 'ignored' };
+  if (!ALLOWED_STATEMENTS.some((p) => p.test(skel))) {
+    throw new UnsupportedSqlError(`${skel.split(' ').slice(0, 3).join(' ')} … is not among the statements the Redshift emulator allows (ALLOWED_STATEMENTS)`);
+  }
   if (/^COPY\b/.test(skel)) return { kind: 'copy', tokens };
 
   let body = tokens;
@@ -171,6 +232,10 @@ function rewriteNames(tokens: Token[]): void {
     const qualifiedByCatalog = isPunct(prev, '.') && p >= 2 && tokens[sig[p - 2]].text.toLowerCase() === 'pg_catalog';
     if (isPunct(prev, '.') && !qualifiedByCatalog) continue;
     if (isPunct(next, '(')) {
+      const before = prev !== undefined && prev.kind === 'word' ? prev.text.toUpperCase() : '';
+      if (!ALLOWED_FUNCTIONS.has(name) && !PAREN_KEYWORDS.has(name) && !TABLE_NAME_BEFORE.has(before) && !qualifiedByCatalog) {
+        throw new UnsupportedSqlError(`function ${name}() is not in the Redshift emulator's allow-list (ALLOWED_FUNCTIONS)`);
+      }
       if (FUNCTION_RENAMES[name] !== undefined) t.text = FUNCTION_RENAMES[name];
       else if (EMULATED_FUNCTIONS[name] !== undefined) t.text = `${EMULATOR_SCHEMA}.${name}`;
       continue;
@@ -296,6 +361,7 @@ function translateColumnList(tokens: Token[], sig: number[], open: number, close
 
 function translateColumn(tokens: Token[], sig: number[], start: number, end: number, options: TranslateOptions): void {
   const at = (p: number): Token => tokens[sig[p]];
+  const bytes = declaredBytes(tokens, sig, start, end);
   const typeToken = at(start + 1);
   const typeName = upper(typeToken);
   if (typeName in COLUMN_TYPES) {
@@ -354,4 +420,29 @@ function translateColumn(tokens: Token[], sig: number[], start: number, end: num
       p = q;
     }
   }
+  if (bytes !== undefined) {
+    // Redshift's CHAR/VARCHAR lengths are bytes, PostgreSQL's characters: check the bytes too.
+    const column = at(start).text;
+    const name = `${VARCHAR_BYTES_CONSTRAINT}${bytes}_${column.replace(/"/g, '')}`.slice(0, 63);
+    at(end - 1).text += ` CONSTRAINT ${quoteIdent(name)} CHECK (octet_length(${column}) <= ${bytes})`;
+  }
+}
+
+/** Prefix of the CHECK constraints that give CHAR/VARCHAR columns Redshift's byte semantics. */
+export const VARCHAR_BYTES_CONSTRAINT = 'rs_bytes_';
+
+/** The byte length a CHAR/VARCHAR column declares (TEXT is VARCHAR(256), MAX 65535 or 4096), or undefined. */
+function declaredBytes(tokens: Token[], sig: number[], start: number, end: number): number | undefined {
+  const at = (p: number): Token => tokens[sig[p]];
+  const type = upper(at(start + 1));
+  if (type === 'TEXT') return 256;
+  if (type === 'BPCHAR') return 256;
+  if (!['VARCHAR', 'CHAR', 'CHARACTER', 'NVARCHAR', 'NCHAR'].includes(type)) return undefined;
+  let p = start + 2;
+  if (upper(at(p)) === 'VARYING') p++;
+  const isChar = (type === 'CHAR' || type === 'CHARACTER' || type === 'NCHAR') && upper(at(start + 2)) !== 'VARYING';
+  if (p >= end || !isPunct(at(p), '(')) return isChar ? 1 : 256;
+  const size = at(p + 1);
+  if (upper(size) === 'MAX') return isChar ? 4096 : 65535;
+  return size.kind === 'number' ? Number(size.text) : undefined;
 }

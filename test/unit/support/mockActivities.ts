@@ -40,7 +40,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   loadedDates: async () => [],
   summarizeRun: async (input) => summaryFrom(input),
   writeReport: async (input) => `/reports/${String(input.workflowId)}.html`,
-  sendNotification: async () => undefined,
+  sendNotification: async () => ({ status: 200 }),
 };
 
 /** Every activity the worker registers (the record above is checked against the real Activities type). */

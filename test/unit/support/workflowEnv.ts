@@ -1,44 +1,38 @@
 /**
  * The fast tier's Temporal: the project's dev server (the cached Temporal CLI, in memory) and the
- * real workflow bundle, with workers that run mocked activities. Workflows run as in production;
- * only the side effects are replaced.
+ * real workflow bundle, both from globalSetup, with a worker per test file that runs mocked
+ * activities. Workflows run as in production; only the side effects are replaced.
  */
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../../src/activities';
-import { SPARKIFY_SEARCH_ATTRIBUTES } from '../../../src/etl/searchAttributes';
-import { startDevServer } from '../../../src/temporal/devServer';
+import { ADDRESS_ENV, BUNDLE_ENV } from './globalSetup';
 import { ACTIVITY_NAMES } from './mockActivities';
 
 export interface WorkflowEnv {
   client: Client;
-  /** Runs `fn` while a worker with these activities polls a fresh task queue, then shuts it down. */
+  /** Runs `fn` (given the worker's task queue) with these activities behind the file's worker. */
   withWorker<T>(activities: Partial<Activities>, fn: (taskQueue: string) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
+/** Connects to the server and bundle that globalSetup prepared and starts the file's worker. */
 export async function startWorkflowEnv(): Promise<WorkflowEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
-  const [server, workflowBundle] = await Promise.all([
-    startDevServer({ searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('ERROR') }),
-  ]);
-  let connection: Connection | undefined;
-  let native: NativeConnection | undefined;
-  try {
-    connection = await Connection.connect({ address: server.address });
-    native = await NativeConnection.connect({ address: server.address });
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  const client = new Client({ connection, namespace: server.namespace });
+  const address = process.env[ADDRESS_ENV];
+  const codePath = process.env[BUNDLE_ENV];
+  if (!address || !codePath) throw new Error(`${ADDRESS_ENV} and ${BUNDLE_ENV} are unset: run the fast tier through jest's 'unit' project (npm run test:unit)`);
+  const workflowBundle = { codePath };
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  const namespace = 'default';
+  const client = new Client({ connection, namespace });
   // One worker per file: creating one per test costs more than the test. Each test's activities
   // are swapped in; tests in a file run one after another.
   let current: Partial<Activities> = {};
@@ -52,7 +46,7 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
   const taskQueue = `unit-${randomUUID()}`;
   const worker = await Worker.create({
     connection: native,
-    namespace: server.namespace,
+    namespace,
     taskQueue,
     workflowBundle,
     activities: Object.fromEntries(ACTIVITY_NAMES.map((name) => [name, delegate[name]])),
@@ -68,9 +62,8 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
     async stop() {
       worker.shutdown();
       await running;
-      await native?.close();
-      await connection?.close();
-      await server.stop();
+      await native.close();
+      await connection.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { matchKey, repairText, repairUserAgent, undoMojibake } from '../src/etl/textRepair';
+import { matchKey, repairText, repairUserAgent, undoMojibake } from '../../src/etl/textRepair';
 
 describe('text repair', () => {
   // Each raw value appears verbatim in the real sample's log files.

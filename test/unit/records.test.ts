@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { EVENT_FIELDS, parseLine, parseRecords } from '../src/etl/records';
+import { EVENT_FIELDS, parseLine, parseRecords } from '../../src/etl/records';
 
 const realEvent =
   '{"artist":"Des\'ree","auth":"Logged In","firstName":"Kaylee","gender":"F","itemInSession":1,"lastName":"Summers","length":246.30812,"level":"free","location":"Phoenix-Mesa-Scottsdale, AZ","method":"PUT","page":"NextSong","registration":1540344794796.0,"sessionId":139,"song":"You Gotta Be","status":200,"ts":1541106106796,"userAgent":"\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64)\\"","userId":"8"}';
@@ -19,10 +19,34 @@ describe('record parsing', () => {
     ['{"page":"Home","sessionId":1,"itemInSession":0,"userId":"1"}', /field "ts" is missing/],
     ['{"page":"Home","ts":1,"sessionId":1,"itemInSession":0,"userId":"bob"}', /field "userId" should be digits or empty/],
     ['{"page":"NextSong","ts":1,"sessionId":1,"itemInSession":0,"userId":"1","length":"long"}', /field "length" should be a number/],
+    ['{"page":"Home","ts":1,"sessionId":1,"itemInSession":0,"userId":"99999999999"}', /field "userId" is out of range for INTEGER/],
+    ['{"page":"Home","ts":1,"sessionId":1,"itemInSession":3000000000,"userId":"1"}', /field "itemInSession" is out of range for INTEGER, got 3000000000/],
+    ['{"page":"Home","ts":1,"sessionId":99999999999999999999,"itemInSession":0,"userId":"1"}', /field "sessionId" is out of range for BIGINT/],
+    [`{"page":"Home","ts":"${'9'.repeat(500)}","sessionId":1,"itemInSession":0,"userId":"1"}`, /^field "ts" is out of range for BIGINT, got "9{79}…$/],
   ])('rejects %s with a reason naming the problem', (line, reason) => {
     const parsed = parseLine('events', 'log_data/x.json', 7, line);
     expect(parsed.cells).toBeUndefined();
     expect(parsed.rejected).toEqual({ sourceKey: 'log_data/x.json', sourceLine: 7, reason: expect.stringMatching(reason), raw: line });
+  });
+
+  test('a leading byte-order mark does not cost the first record; CRLF ends a line', async () => {
+    const input = Readable.from([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${realEvent}\r\n${realEvent}`)]);
+    const out = [];
+    for await (const r of parseRecords('events', 'k', input)) out.push({ line: r.line, ok: r.cells !== undefined });
+    expect(out).toEqual([
+      { line: 1, ok: true },
+      { line: 2, ok: true },
+    ]);
+  });
+
+  test('an over-long line is cut while reading and rejected with its length', async () => {
+    const long = `{"page":"Home","userAgent":"${'x'.repeat(2 * 1024 * 1024)}"}`;
+    const out = [];
+    for await (const r of parseRecords('events', 'k', Readable.from([`${long}\n${realEvent}\n`]))) out.push(r);
+    expect(out.map((r) => r.line)).toEqual([1, 2]);
+    expect(out[0].rejected).toMatchObject({ sourceLine: 1, reason: expect.stringMatching(/^line is 2097\d+ bytes long, more than the limit of 1048576$/) });
+    expect(out[0].rejected!.raw.length).toBeLessThanOrEqual(65_536);
+    expect(out[1].cells).toBeDefined();
   });
 
   test('reads line by line, numbering lines as in the file and skipping blank ones', async () => {

@@ -1,0 +1,3 @@
+-- After staging events: the joins on the freshly loaded table need planner statistics before
+-- autovacuum would get there.
+ANALYZE staging_events;

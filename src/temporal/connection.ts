@@ -1,0 +1,213 @@
+/**
+ * How every command reaches Temporal (run, worker, backfill, schedule; dev starts its own server):
+ * the Temporal CLI's own settings, read by the SDK's loader (@temporalio/envconfig: TOML profiles,
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE), with
+ * our flags layered on top. Connection errors that come from a setting are said in one line
+ * naming the setting (a ConfigError: exit 2).
+ */
+import { Connection } from '@temporalio/client';
+import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ClientConfigTLS } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { Option, type Command } from 'commander';
+import fs from 'node:fs';
+import http2 from 'node:http2';
+import { ConfigError } from '../config';
+import { rootMessage } from '../etl/failures';
+
+export interface ConnectionFlags {
+  /** HOST:PORT (--temporal / TEMPORAL_ADDRESS). */
+  temporal?: string;
+  namespace?: string;
+  profile?: string;
+  tls?: boolean;
+  tlsServerName?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  apiKey?: string;
+}
+
+/** A resolved server to connect to, and what was used, for error messages. */
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  options: NativeConnectionOptions;
+  tls: boolean;
+  ca?: string;
+  clientCert?: string;
+  apiKey: boolean;
+}
+
+/** The connection flags every client or worker command takes (beside its --temporal). */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE; default "default")'))
+    .addOption(new Option('--profile <name>', 'profile of the Temporal CLI config file (env TEMPORAL_PROFILE, file TEMPORAL_CONFIG_FILE)'))
+    .addOption(new Option('--tls', 'connect with TLS (implied by the other --tls-* flags and by an API key; env TEMPORAL_TLS=true)'))
+    .addOption(new Option('--tls-server-name <name>', 'server name the certificate is checked against (env TEMPORAL_TLS_SERVER_NAME)'))
+    .addOption(new Option('--tls-ca <path>', "CA certificate (PEM) to trust for the server's certificate").env('TEMPORAL_TLS_CA'))
+    .addOption(new Option('--tls-cert <path>', 'client certificate (PEM) for mTLS').env('TEMPORAL_TLS_CERT'))
+    .addOption(new Option('--tls-key <path>', "client certificate's private key (PEM) for mTLS").env('TEMPORAL_TLS_KEY'))
+    .addOption(new Option('--api-key <key>', 'API key, sent as "authorization: Bearer KEY" (env TEMPORAL_API_KEY)'));
+}
+
+function readable(path: string, setting: string): string {
+  try {
+    fs.accessSync(path, fs.constants.R_OK);
+    return path;
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function loadProfile(name: string | undefined): ClientConfigProfile {
+  try {
+    return loadClientConfigProfile({ profile: name });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // No config file at the default place is the usual case: env vars alone then.
+    if (code === 'ENOENT' && !process.env.TEMPORAL_CONFIG_FILE) return loadClientConfigProfile({ profile: name, disableFile: true });
+    throw new ConfigError(`Temporal client config (--profile / TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE): ${(err as Error).message}`);
+  }
+}
+
+/** The server the settings name, or undefined when they name none (the command may then start its own). */
+export function resolveTarget(flags: ConnectionFlags): TemporalTarget | undefined {
+  const profile = loadProfile(flags.profile);
+  const address = flags.temporal ?? profile.address;
+  const anyTlsFlag = Boolean(flags.tls || flags.tlsServerName || flags.tlsCa || flags.tlsCert || flags.tlsKey);
+  if (!address) {
+    if (anyTlsFlag || flags.apiKey) throw new ConfigError('--tls*/--api-key: give the server too (--temporal HOST:PORT or TEMPORAL_ADDRESS)');
+    return undefined;
+  }
+  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) {
+    throw new ConfigError('--tls-cert (TEMPORAL_TLS_CERT) and --tls-key (TEMPORAL_TLS_KEY) go together: give both for mTLS');
+  }
+  let tls: ClientConfigTLS | undefined = profile.tls;
+  if (anyTlsFlag) {
+    tls = {
+      ...(profile.tls ?? {}),
+      disabled: false,
+      ...(flags.tlsServerName ? { serverName: flags.tlsServerName } : {}),
+      ...(flags.tlsCa ? { serverCACert: { path: readable(flags.tlsCa, '--tls-ca (TEMPORAL_TLS_CA)') } } : {}),
+      ...(flags.tlsCert ? { clientCert: { path: readable(flags.tlsCert, '--tls-cert (TEMPORAL_TLS_CERT)') } } : {}),
+      ...(flags.tlsKey ? { clientKey: { path: readable(flags.tlsKey, '--tls-key (TEMPORAL_TLS_KEY)') } } : {}),
+    };
+  }
+  for (const [source, setting] of [
+    [tls?.serverCACert, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH (or the profile\'s tls.server_ca_cert_path)'],
+    [tls?.clientCert, 'TEMPORAL_TLS_CLIENT_CERT_PATH (or the profile\'s tls.client_cert_path)'],
+    [tls?.clientKey, 'TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile\'s tls.client_key_path)'],
+  ] as const) {
+    if (source && 'path' in source) readable(source.path, setting);
+  }
+  const apiKey = flags.apiKey ?? profile.apiKey;
+  const namespace = flags.namespace ?? profile.namespace ?? 'default';
+  const { connectionOptions } = toClientOptions({ ...profile, address, namespace, apiKey, tls });
+  const caSource = tls?.serverCACert;
+  return {
+    address,
+    namespace,
+    options: connectionOptions,
+    tls: connectionOptions.tls !== undefined && connectionOptions.tls !== false,
+    ca: caSource ? ('path' in caSource ? caSource.path : '(inline data)') : undefined,
+    clientCert: tls?.clientCert ? ('path' in tls.clientCert ? tls.clientCert.path : '(inline data)') : undefined,
+    apiKey: apiKey !== undefined && apiKey !== '',
+  };
+}
+
+/** For commands that need a real server (worker, schedule): the target, or a ConfigError saying how to name one. */
+export function requireServer(flags: ConnectionFlags): TemporalTarget {
+  const target = resolveTarget(flags);
+  if (!target) throw new ConfigError('--temporal HOST:PORT is required (or TEMPORAL_ADDRESS, or a Temporal CLI profile with an address)');
+  return target;
+}
+
+/** A connection failure said as the setting that caused it, in one line; anything else as it is. */
+export function explainConnectError(err: unknown, target: TemporalTarget): Error {
+  const message = rootMessage(err).replace(/\s+/g, ' ').trim();
+  const short = message.length > 240 ? `${message.slice(0, 240)}…` : message;
+  const at = `Temporal at ${target.address}`;
+  if (/unauthenticated|api key|unauthori[sz]ed|\b16\b.*auth/i.test(message)) {
+    return new ConfigError(
+      target.apiKey
+        ? `${at} rejected the API key (--api-key / TEMPORAL_API_KEY): ${short}`
+        : `${at} wants credentials: set an API key (--api-key / TEMPORAL_API_KEY) or a client certificate (TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY): ${short}`,
+    );
+  }
+  if (target.tls) {
+    if (/not ?valid ?for ?name|hostname|altnames|subject alternative name|NotValidForName/i.test(message)) {
+      return new ConfigError(`${at}: its certificate is not for that name: set --tls-server-name (TEMPORAL_TLS_SERVER_NAME) to a name it holds: ${short}`);
+    }
+    if (/certificate required|CertificateRequired|certificate_required|peer did not return a certificate/i.test(message) || (!target.clientCert && /handshake|alert|reset|closed|broken pipe|EPIPE/i.test(message))) {
+      return new ConfigError(`${at} wants a client certificate (mTLS): set --tls-cert and --tls-key (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY): ${short}`);
+    }
+    if (/certificate|UnknownIssuer|self[- ]signed|issuer|verify|CERT_|BadSignature/i.test(message)) {
+      return new ConfigError(
+        `${at}: its certificate is not trusted ${target.ca ? `by the CA in ${target.ca} (--tls-ca / TEMPORAL_TLS_CA)` : 'by the system CAs: give its CA with --tls-ca (TEMPORAL_TLS_CA)'}: ${short}`,
+      );
+    }
+    if (/wrong version number|packet length too long|http2|protocol/i.test(message)) {
+      return new ConfigError(`${at} does not speak TLS there: drop --tls (TEMPORAL_TLS) or check the address: ${short}`);
+    }
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** How long the diagnostic handshake may take before it gives up (it only explains a failure). */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * gRPC clients retry a failed TLS handshake until their deadline and then say only that: so, once
+ * connecting has failed, one TLS + HTTP/2 handshake with the same settings tells why (the
+ * server's certificate, a client certificate it wants, …). Undefined when the handshake succeeds.
+ */
+export async function probeTls(target: TemporalTarget): Promise<string | undefined> {
+  const tls = typeof target.options.tls === 'object' && target.options.tls !== null ? target.options.tls : {};
+  return new Promise((resolve) => {
+    const session = http2.connect(`https://${target.address}`, {
+      ...(tls.serverRootCACertificate ? { ca: Buffer.from(tls.serverRootCACertificate) } : {}),
+      ...(tls.clientCertPair ? { cert: Buffer.from(tls.clientCertPair.crt), key: Buffer.from(tls.clientCertPair.key) } : {}),
+      ...(tls.serverNameOverride ? { servername: tls.serverNameOverride } : {}),
+    });
+    const done = (result: string | undefined) => {
+      clearTimeout(timer);
+      session.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(undefined), PROBE_TIMEOUT_MS);
+    session.once('error', (err) => done(err.message));
+    session.once('close', () => done('the server closed the connection during the TLS handshake'));
+    // TLS 1.3 servers refuse a client certificate after the handshake: the first request hears it.
+    const request = session.request({ ':method': 'POST', ':path': '/', 'content-type': 'application/grpc' });
+    request.once('response', () => done(undefined));
+    request.once('error', (err) => done(err.message));
+    request.end();
+  });
+}
+
+async function explained(err: unknown, target: TemporalTarget): Promise<Error> {
+  const first = explainConnectError(err, target);
+  if (first instanceof ConfigError || !target.tls) return first;
+  const probe = await probeTls(target);
+  return probe ? explainConnectError(new Error(probe), target) : first;
+}
+
+/** A client connection (starting workflows, schedules, queries). */
+export async function connectClient(target: TemporalTarget): Promise<Connection> {
+  const { address, tls, apiKey, metadata } = target.options;
+  try {
+    return await Connection.connect({ address, tls, apiKey, metadata });
+  } catch (err) {
+    throw await explained(err, target);
+  }
+}
+
+/** A worker's native connection. */
+export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(target.options);
+  } catch (err) {
+    throw await explained(err, target);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Which copy of a duplicated event songplays keeps (sql/transform/songplays.sql) depends only on
+ * the copies' content: the same on DuckDB, PostgreSQL and Redshift, whatever order or file the
+ * copies were staged in (on Redshift, COPY-staged rows carry no file or line at all).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+const COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'location', 'useragent', 'song', 'artist', 'length'];
+
+/** One event, three copies that differ in level, location and user agent. */
+const copies = [
+  ['free', 'Portland, OR', 'Agent A', 201.5],
+  ['paid', 'Austin, TX', 'Agent B', 201.5],
+  ['free', 'Boston, MA', 'Agent C', 199.25],
+];
+
+function stagingRows(runId: string, order: number[], withLineage: boolean): (string | number | null)[][] {
+  return order.map((i, n) => {
+    const [level, location, agent, length] = copies[i];
+    return [runId, withLineage ? `log_data/2018/11/2018-11-0${n + 1}-events.json` : null, withLineage ? 1 : null, '42', 7, 3, 1541106106796, 'NextSong', level, location, agent, 'Song', 'Artist', length];
+  });
+}
+
+async function keptCopy(warehouse: Warehouse, runId: string, order: number[], withLineage: boolean): Promise<unknown> {
+  await warehouse.appendRows('staging_events', COLUMNS, stagingRows(runId, order, withLineage));
+  await warehouse.execute(sqlStatements('transform/songplays', warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null }));
+  const rows = await warehouse.query(`SELECT level, location, user_agent FROM songplays WHERE session_id = 7`);
+  expect(rows).toHaveLength(1);
+  await warehouse.execute('DELETE FROM songplays');
+  return rows[0];
+}
+
+let pg: PgServer;
+let s3: S3Server;
+let emulator: RedshiftEmulator;
+let tmp: string;
+const warehouses: Record<string, Warehouse> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-dups-'));
+  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'dups_rs'), s3: s3.settings });
+  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'dups.duckdb'));
+  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'dups_pg'));
+  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
+  for (const warehouse of Object.values(warehouses)) {
+    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+  }
+});
+
+afterAll(async () => {
+  for (const warehouse of Object.values(warehouses)) await warehouse.close();
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('every engine keeps the same copy of a duplicated event, whatever the staging order or lineage', async () => {
+  const kept: unknown[] = [];
+  const orders = [
+    [0, 1, 2],
+    [2, 1, 0],
+    [1, 2, 0],
+  ];
+  for (const [name, warehouse] of Object.entries(warehouses)) {
+    for (const [n, order] of orders.entries()) {
+      for (const withLineage of [true, false]) {
+        kept.push(await keptCopy(warehouse, `${name}-${n}-${withLineage}`, order, withLineage));
+      }
+    }
+  }
+  expect(kept).toHaveLength(18);
+  expect(new Set(kept.map((k) => JSON.stringify(k))).size).toBe(1);
+});

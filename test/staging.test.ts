@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
+import { silentLogger } from '../src/log';
+import { hasChunkedStaging } from '../src/warehouse/types';
+import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
+
+/**
+ * The set-based staging path on DuckDB and PostgreSQL, fed the bad-input corpus: nothing crashes,
+ * every bad record is in etl_rejected_records with its file, line and reason, every good record is
+ * staged, and the reject-rate threshold works as before.
+ */
+let pg: PgServer;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  pg = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await pg?.stop();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-staging-'));
+  dirs.push(dir);
+  return dir;
+}
+
+type Parsing = 'warehouse' | 'worker';
+const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
+  ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
+  ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
+];
+
+async function prepare(warehouse: string, source: string, parsing?: Parsing) {
+  const resources = new Resources({ s3: {}, log: silentLogger });
+  const activities = createActivities({ resources, log: silentLogger });
+  const opened = await resources.warehouse(warehouse);
+  if (parsing) {
+    if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
+    opened.recordParsing = parsing;
+  }
+  const ref = { runId: 'corpus-run', source, warehouse };
+  await activities.createSchema(ref);
+  await activities.listSourceFiles({ ...ref, window: null });
+  const query = async (sql: string) => (await resources.warehouse(warehouse)).query(sql);
+  return { resources, activities, ref, query };
+}
+
+test('the corpus caps are the staging caps', () => {
+  expect(CORPUS_MAX_LINE_BYTES).toBe(MAX_LINE_BYTES);
+  expect(CORPUS_MAX_SONG_FILE_BYTES).toBe(MAX_SONG_FILE_BYTES);
+});
+
+describe.each(engines)('the bad-input corpus on %s', (_engine, warehouseFor, parsing) => {
+  let corpus: CorpusCase[];
+  let staged: { events: Awaited<ReturnType<ReturnType<typeof createActivities>['stageEvents']>>; songs: Awaited<ReturnType<ReturnType<typeof createActivities>['stageSongs']>> };
+  let byKey: Map<string, { staged: number; rejects: { line: number; reason: string; raw: string }[] }>;
+  let query: (sql: string) => Promise<Record<string, unknown>[]>;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    corpus = writeBadInputCorpus(path.join(dir, 'data'));
+    const f = await prepare(await warehouseFor(dir), path.join(dir, 'data'), parsing);
+    query = f.query;
+    close = () => f.resources.close();
+    staged = {
+      events: await f.activities.stageEvents({ ...f.ref, maxRejectRate: 1 }),
+      songs: await f.activities.stageSongs({ ...f.ref, maxRejectRate: 1 }),
+    };
+    byKey = new Map(corpus.map((c) => [c.key, { staged: 0, rejects: [] }]));
+    for (const table of ['staging_events', 'staging_songs']) {
+      for (const row of await f.query(`SELECT source_key, COUNT(*) AS n FROM ${table} WHERE run_id = 'corpus-run' GROUP BY source_key`)) {
+        byKey.get(String(row.source_key))!.staged = Number(row.n);
+      }
+    }
+    for (const row of await f.query('SELECT source_key, source_line, reason, raw FROM etl_rejected_records ORDER BY source_key, source_line')) {
+      byKey.get(String(row.source_key))!.rejects.push({ line: Number(row.source_line), reason: String(row.reason), raw: String(row.raw) });
+    }
+  }, 180_000);
+
+  afterAll(() => close?.());
+
+  test('has at least 30 distinct cases', () => {
+    expect(new Set(corpus.map((c) => c.name + c.kind)).size).toBeGreaterThanOrEqual(30);
+  });
+
+  test('every case stages its good records and rejects its bad ones with line and reason', () => {
+    for (const c of corpus) {
+      const got = byKey.get(c.key)!;
+      const summary = { case: c.name, staged: got.staged, rejects: got.rejects.map((r) => ({ line: r.line, reason: r.reason })) };
+      expect({ case: c.name, staged: got.staged, rejects: got.rejects.map((r) => r.line) }).toEqual({ case: c.name, staged: c.staged, rejects: c.rejects.map((r) => r.line) });
+      c.rejects.forEach((expected, i) => expect({ ...summary, reason: got.rejects[i].reason }).toEqual({ ...summary, reason: expect.stringMatching(expected.reason) }));
+    }
+  });
+
+  test('the results count every record once', async () => {
+    for (const kind of ['events', 'songs'] as const) {
+      const cases = corpus.filter((c) => c.kind === kind);
+      const good = cases.reduce((n, c) => n + c.staged, 0);
+      const bad = cases.reduce((n, c) => n + c.rejects.length, 0);
+      // Which files are staged is the listing's business (it may skip, say, an empty file with a reason).
+      const [listed] = await query(`SELECT COUNT(*) AS n FROM etl_run_files WHERE run_id = 'corpus-run' AND kind = '${kind}'`);
+      expect(staged[kind]).toMatchObject({ files: listed.n, recordsStaged: good, recordsRejected: bad, recordsRead: good + bad });
+      expect(staged[kind].rejectSamples.length).toBe(5);
+    }
+  });
+
+  test('rejects keep raw text, capped', () => {
+    const all = [...byKey.values()].flatMap((v) => v.rejects);
+    expect(all.every((r) => r.raw.length > 0 && r.raw.length <= 65_536)).toBe(true);
+    const overLong = corpus.find((c) => c.name === 'line longer than the cap')!;
+    expect(byKey.get(overLong.key)!.rejects[0].raw).toHaveLength(65_536);
+  });
+
+  test('values arrive as the source had them: BOM stripped, numbers typed, unicode intact', async () => {
+    const bom = corpus.find((c) => c.name === 'leading byte-order mark' && c.kind === 'events')!;
+    expect(await query(`SELECT source_line, userid, iteminsession, sessionid, ts, length FROM staging_events WHERE source_key = '${bom.key}' ORDER BY source_line`)).toEqual([
+      { source_line: 1, userid: '12', iteminsession: 0, sessionid: 7, ts: goodEvent(0).ts, length: 215.5 },
+      { source_line: 2, userid: '12', iteminsession: 1, sessionid: 7, ts: goodEvent(1).ts, length: 215.5 },
+    ]);
+    const typed = corpus.find((c) => c.name === 'userId as a number and ts as digit text')!;
+    expect(await query(`SELECT userid, ts FROM staging_events WHERE source_key = '${typed.key}' ORDER BY source_line`)).toEqual([
+      { userid: '42', ts: goodEvent(1).ts },
+      { userid: '12', ts: goodEvent(0).ts },
+    ]);
+    const unicode = corpus.find((c) => c.name === 'unicode escapes and emoji')!;
+    expect(await query(`SELECT song, artist FROM staging_events WHERE source_key = '${unicode.key}' ORDER BY source_line`)).toEqual([
+      { song: 'Jóga 🎵', artist: 'Björk' },
+      { song: 'Jóga', artist: 'Sigur Rós — ( ͡° ͜ʖ ͡°)' },
+    ]);
+    const big = corpus.find((c) => c.name === 'sessionId beyond 32 bits fits BIGINT')!;
+    expect(await query(`SELECT sessionid FROM staging_events WHERE source_key = '${big.key}'`)).toEqual([{ sessionid: 3000000000 }]);
+    const concatenated = corpus.find((c) => c.name === 'two concatenated objects')!;
+    expect(await query(`SELECT source_line, song_id, year, duration FROM staging_songs WHERE source_key = '${concatenated.key}' ORDER BY song_id`)).toEqual([
+      { source_line: 1, song_id: 'SOB1', year: 2000, duration: 200.5 },
+      { source_line: 1, song_id: 'SOB2', year: 2000, duration: 200.5 },
+    ]);
+  });
+});
+
+describe.each(engines)('the reject-rate threshold on %s', (_engine, warehouseFor, parsing) => {
+  test('too many rejects fail staging without retry and keep every reject', async () => {
+    const dir = tempDir();
+    const corpus = writeBadInputCorpus(path.join(dir, 'data'));
+    const f = await prepare(await warehouseFor(dir), path.join(dir, 'data'), parsing);
+    try {
+      const err = await f.activities.stageEvents({ ...f.ref, maxRejectRate: 0.2 }).catch((e: unknown) => e);
+      const bad = corpus.filter((c) => c.kind === 'events').reduce((n, c) => n + c.rejects.length, 0);
+      expect(err).toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringMatching(new RegExp(`^${bad} of \\d+ events records rejected`)) });
+      expect(await f.query("SELECT COUNT(*) AS n FROM etl_rejected_records WHERE kind = 'events'")).toEqual([{ n: bad }]);
+      // Under the limit the same input stages.
+      await expect(f.activities.stageEvents({ ...f.ref, maxRejectRate: 0.9 })).resolves.toMatchObject({ recordsRejected: bad });
+      expect(await f.query("SELECT COUNT(*) AS n FROM etl_rejected_records WHERE kind = 'events'")).toEqual([{ n: bad }]);
+    } finally {
+      await f.resources.close();
+    }
+  }, 120_000);
+});
+
+describe('heartbeats while staging one big file', () => {
+  test('every 100k lines (or few seconds) with the file and line reached, not only at the end', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'data', 'log_data', '2018', '11', '2018-11-01-events.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 350_000; i++) lines.push(JSON.stringify(goodEvent(i % 1000, { ts: Date.UTC(2018, 10, 1) + i })));
+    fs.writeFileSync(file, lines.join('\n'));
+    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'));
+    try {
+      const env = new MockActivityEnvironment();
+      const beats: { file?: string; line?: number }[] = [];
+      env.on('heartbeat', (d: unknown) => beats.push(d as { file?: string; line?: number }));
+      const result = await env.run(() => f.activities.stageEvents({ ...f.ref, maxRejectRate: 0 }));
+      expect(result).toMatchObject({ recordsStaged: 350_000 });
+      const midFile = beats.filter((b) => b.file === 'log_data/2018/11/2018-11-01-events.json' && (b.line ?? 0) > 0 && (b.line ?? 0) < 350_000);
+      expect(midFile.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await f.resources.close();
+    }
+  }, 300_000);
+});

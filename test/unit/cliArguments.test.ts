@@ -1,0 +1,93 @@
+/**
+ * The CLI's argument handling, in process: bad flags exit 2 with a message naming the flag, before
+ * any server, warehouse or source is touched.
+ */
+import { main, windowFromFlags } from '../../src/cli/main';
+import { dateRunInput } from '../../src/cli/common';
+import { ConfigError } from '../../src/config';
+
+const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
+const saved: Record<string, string | undefined> = {};
+let stderr: string;
+let stdout: string;
+
+beforeEach(() => {
+  for (const name of ENV_NAMES) {
+    saved[name] = process.env[name];
+    delete process.env[name];
+  }
+  stderr = '';
+  stdout = '';
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+  for (const name of ENV_NAMES) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+});
+
+const sparkify = (...args: string[]) => main(['node', 'sparkify', ...args]);
+
+describe('the run window flags', () => {
+  test('no flag means every file; --date one day; --from/--to a range', () => {
+    expect(windowFromFlags({})).toBeNull();
+    expect(windowFromFlags({ all: true })).toBeNull();
+    expect(windowFromFlags({ date: '2018-11-05' })).toEqual({ from: '2018-11-05', to: '2018-11-05' });
+    expect(windowFromFlags({ from: '2018-11-01', to: '2018-11-30' })).toEqual({ from: '2018-11-01', to: '2018-11-30' });
+  });
+
+  test.each([
+    [{ all: true, date: '2018-11-05' }, /give only one of them/],
+    [{ date: '2018-11-05', from: '2018-11-01', to: '2018-11-02' }, /give only one of them/],
+    [{ from: '2018-11-01' }, /--from and --to go together/],
+    [{ to: '2018-11-01' }, /--from and --to go together/],
+    [{ from: '2018-11-05', to: '2018-11-01' }, /--from 2018-11-05 is after --to 2018-11-01/],
+    [{ date: '2018-02-30' }, /--date/],
+    [{ date: '11/05/2018' }, /--date/],
+  ])('%j is refused: %s', (flags, message) => {
+    expect(() => windowFromFlags(flags)).toThrow(ConfigError);
+    expect(() => windowFromFlags(flags)).toThrow(message);
+  });
+});
+
+describe('sparkify run', () => {
+  test.each([
+    [['run', '--date', '2018-11-05', '--all', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb'], /give only one of them/],
+    [['run', '--from', '2018-11-05', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb'], /--from and --to go together/],
+    [['run', '--warehouse', 'duckdb:/w.duckdb'], /--source is required \(or set SPARKIFY_SOURCE\)/],
+    [['run', '--source', '/s'], /--warehouse is required \(or set SPARKIFY_WAREHOUSE\)/],
+    [['run', '--max-reject-rate', '1.5', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb'], /share between 0 and 1/],
+    [['run', '--max-reject-rate', 'lots'], /share between 0 and 1/],
+    [['run', '--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['no-such-command'], /unknown command 'no-such-command'/],
+  ])('%j exits 2, saying %s', async (args, message) => {
+    expect(await sparkify(...args)).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  test('--help prints the usage and exits 0', async () => {
+    expect(await sparkify('run', '--help')).toBe(0);
+    expect(stdout).toMatch(/--max-reject-rate <share>/);
+    expect(stdout).toMatch(/--date <YYYY-MM-DD>/);
+  });
+});
+
+describe('schedule and backfill commands', () => {
+  test('need a real server: --temporal is mandatory', async () => {
+    expect(await sparkify('schedule', 'list')).toBe(2);
+    expect(stderr).toMatch(/--temporal <host:port>/);
+  });
+
+  test('the run input they store checks the URIs and hides the password', () => {
+    expect(dateRunInput({ source: '/data', warehouse: 'postgres://etl:s3cret@db:5432/dw', failOnEmpty: true }, {} as never)).toEqual({
+      source: '/data',
+      warehouse: expect.not.stringContaining('s3cret'),
+      failOnEmpty: true,
+    });
+    expect(() => dateRunInput({ warehouse: 'mysql://db/dw' }, {} as never)).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,125 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parsePostgres } from 'libpg-query';
+import { readSqlFile, renderSql, splitStatements, SQL_DIR, sqlLiteral, sqlStatements, type SqlParam } from '../../src/warehouse/sql';
+import type { Dialect } from '../../src/warehouse/types';
+import { parseStatements, translateStatement } from '../support/redshift-emulator/translate';
+
+const DIALECTS: Dialect[] = ['duckdb', 'postgres', 'redshift'];
+
+/** Every file under sql/, by the name the code uses (`transform/songs`). */
+const SQL_FILES = (fs.readdirSync(SQL_DIR, { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.sql'))
+  .map((f) => f.replace(/\.sql$/, '').split(path.sep).join('/'))
+  .sort();
+
+/** A sample value for every parameter the files use; a file with a new one fails below, naming it. */
+const PARAMS: Record<string, SqlParam> = {
+  run_id: 'r1',
+  duration_tolerance: 2,
+  days: ['2018-11-01', '2018-11-02'],
+  loaded_at: '2018-11-30 12:00:00',
+  from_ts: '2018-11-01 00:00:00',
+  to_ts: '2018-11-02 00:00:00',
+  from_ms: 1541030400000,
+  to_ms: 1541116800000,
+  limit: 10,
+  attempt: 2,
+  step: 'loadUsers',
+  kind: 'events',
+  raw_cap: 1000,
+  log_glob: '/data/log_data/**/*.json',
+  song_glob: '/data/song_data/**/*.json',
+  events_csv: '/tmp/events.csv',
+  songs_csv: '/tmp/songs.csv',
+};
+
+/**
+ * The engine a file is written for, if only one: a folder named after it (`staging/duckdb/…`) or a
+ * name that starts with it (`bench/postgres_copy_events`). Every other file is shared by all three.
+ */
+function dialectsOf(name: string): Dialect[] {
+  const own = DIALECTS.filter((d) => name.split('/').slice(0, -1).includes(d) || name.split('/').pop()!.startsWith(`${d}_`));
+  return own.length > 0 ? own : DIALECTS;
+}
+
+
+let duckdb: DuckDBConnection;
+beforeAll(async () => {
+  duckdb = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(() => duckdb?.closeSync());
+
+/**
+ * Parses one rendered statement with the engine's own grammar: DuckDB's parser (in process), the
+ * PostgreSQL parser, and for Redshift the Redshift emulator's checks (constructs Redshift lacks are
+ * errors) followed by the PostgreSQL parser on its translation.
+ */
+async function parseWith(dialect: Dialect, statement: string): Promise<void> {
+  if (dialect === 'duckdb') {
+    await duckdb.extractStatements(statement);
+    return;
+  }
+  if (dialect === 'postgres') {
+    await parsePostgres(statement);
+    return;
+  }
+  for (const tokens of parseStatements(statement)) {
+    const translated = translateStatement(tokens, new Map());
+    if (translated.kind === 'sql') await parsePostgres(translated.sql);
+  }
+}
+
+
+describe('SQL templates', () => {
+  test('fragments render per dialect, with nested parentheses in their arguments', () => {
+    const template = 'CREATE TABLE t (a {{text}}{{primary_key(a)}}) {{table_attributes(DISTSTYLE KEY DISTKEY(a) SORTKEY(a))}}';
+    expect(renderSql(template, 'duckdb')).toBe('CREATE TABLE t (a VARCHAR) ');
+    expect(renderSql(template, 'postgres')).toBe('CREATE TABLE t (a TEXT, PRIMARY KEY (a)) ');
+    expect(renderSql(template, 'redshift')).toBe('CREATE TABLE t (a VARCHAR(65535), PRIMARY KEY (a)) DISTSTYLE KEY DISTKEY(a) SORTKEY(a)');
+  });
+
+  test('parameters become literals, quotes doubled', () => {
+    expect(renderSql('WHERE run_id = {{run_id}} AND n <= {{n}}', 'postgres', { run_id: "it's", n: 2 })).toBe(
+      "WHERE run_id = 'it''s' AND n <= 2",
+    );
+    expect(sqlLiteral(['a', 1])).toBe("'a', 1");
+    expect(sqlLiteral(null)).toBe('NULL');
+  });
+
+  test('an unknown placeholder is an error, never sent to the warehouse', () => {
+    expect(() => renderSql('SELECT {{nope}}', 'duckdb')).toThrow(/\{\{nope\}\}/);
+  });
+
+  test('files split at semicolons ending a line, comment-only pieces dropped', () => {
+    expect(splitStatements("-- header\nSELECT 1;\n\nSELECT ';' AS x;\n-- trailing comment\n")).toEqual(['-- header\nSELECT 1', "SELECT ';' AS x"]);
+  });
+
+  test('the list covers every file under sql/', () => {
+    expect(SQL_FILES.length).toBeGreaterThanOrEqual(37);
+    expect(SQL_FILES).toEqual(expect.arrayContaining(['schema/songplays', 'transform/songplays', 'insights/activity_daily', 'ledger/record']));
+  });
+
+  describe.each(DIALECTS)('on %s', (dialect) => {
+    test.each(SQL_FILES.filter((name) => dialectsOf(name).includes(dialect)))('sql/%s.sql renders and parses', async (name) => {
+      const statements = sqlStatements(name, dialect, PARAMS);
+      // A file without statements is one that says in its comments why it is empty (an engine needs none).
+      if (statements.length === 0) expect(readSqlFile(name).trim().split('\n').every((l) => l.trim() === '' || l.trim().startsWith('--'))).toBe(true);
+      for (const statement of statements) {
+        expect(statement).not.toMatch(/\{\{|\}\}/);
+        await expect(parseWith(dialect, statement).then(() => 'parsed')).resolves.toBe('parsed');
+      }
+    });
+  });
+
+  test.each(DIALECTS)('the %s parser rejects a broken statement (so a pass above means something)', async (dialect) => {
+    await expect(parseWith(dialect, 'SELECT FROM WHERE songplays')).rejects.toThrow();
+  });
+
+  test('the Redshift check rejects what Redshift lacks even where PostgreSQL parses it', async () => {
+    const upsert = 'INSERT INTO users (user_id) VALUES (1) ON CONFLICT (user_id) DO NOTHING';
+    await expect(parseWith('postgres', upsert)).resolves.toBeUndefined();
+    await expect(parseWith('redshift', upsert)).rejects.toThrow(/ON CONFLICT/);
+  });
+});
