@@ -64,6 +64,7 @@ export const ALLOWED_STATEMENTS: RegExp[] = [
   /^MERGE INTO\b/,
   /^CREATE (LOCAL )?(TEMP |TEMPORARY )?TABLE\b/,
   /^DROP TABLE\b/,
+  /^DROP VIEW\b/,
   /^TRUNCATE\b/,
   /^LOCK\b/,
   /^COPY\b/,
@@ -102,7 +103,7 @@ const PAREN_KEYWORDS = new Set([
   'then', 'else', 'select', 'from', 'where', 'by', 'join', 'is', 'case', 'between', 'union', 'except', 'intersect', 'minus',
   'varchar', 'char', 'character', 'varying', 'nvarchar', 'nchar', 'bpchar', 'decimal', 'numeric', 'float', 'timestamp', 'time',
   'identity', 'distkey', 'sortkey', 'key', 'unique', 'check', 'interval', 'with', 'set', 'lateral', 'default', 'partition', 'group',
-  'order', 'having', 'limit', 'returns', 'matched',
+  'order', 'having', 'limit', 'returns', 'matched', 'distinct',
 ]);
 
 /** A word followed by `(` after one of these names a table (or an alias's columns), not a function. */
