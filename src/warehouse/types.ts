@@ -90,7 +90,7 @@ export interface ChunkedStaging {
    * Where records are parsed, chosen per engine by measurement (docs/staging.md): `warehouse`
    * gets raw lines and parses them in SQL; `worker` gets rows this process parsed.
    */
-  readonly recordParsing: 'warehouse' | 'worker';
+  recordParsing: 'warehouse' | 'worker';
   stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
 }
 
