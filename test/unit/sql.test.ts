@@ -33,6 +33,7 @@ const PARAMS: Record<string, SqlParam> = {
   song_glob: '/data/song_data/**/*.json',
   events_csv: '/tmp/events.csv',
   songs_csv: '/tmp/songs.csv',
+  cutoff: '2018-11-20 00:00:00',
 };
 
 /**

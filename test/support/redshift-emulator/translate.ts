@@ -64,6 +64,7 @@ export const ALLOWED_STATEMENTS: RegExp[] = [
   /^MERGE INTO\b/,
   /^CREATE (LOCAL )?(TEMP |TEMPORARY )?TABLE\b/,
   /^DROP TABLE\b/,
+  /^DROP VIEW\b/,
   /^TRUNCATE\b/,
   /^LOCK\b/,
   /^COPY\b/,
