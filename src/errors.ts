@@ -1,6 +1,7 @@
 /**
- * Error types every layer uses, at the bottom of the import graph (no imports): config, warehouse
- * adapters, activities and workflows all name failures the same way. Workflow-safe.
+ * Error types shared across layers, at the bottom of the import graph (no imports), so config,
+ * the warehouse adapters and the workflows can name failures without importing each other.
+ * Workflow-safe.
  */
 
 /**

@@ -102,7 +102,7 @@ export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse 
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
  * capability of the engine (`appendRows` streams from this process; Redshift stages with a
- * server-side COPY instead, see `StagingCapability`).
+ * server-side COPY instead, see `ServerSideStaging`).
  */
 export interface Warehouse {
   readonly dialect: Dialect;

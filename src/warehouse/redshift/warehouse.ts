@@ -14,7 +14,7 @@ import type {
   Warehouse,
 } from '../types';
 import { insertChunks, quoteIdent } from './append';
-import { copyBatch, deleteStaged, eventJsonPaths, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
+import { copyBatch, deleteStaged, eventJsonPaths, fileCountsStatements, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
 import type { RedshiftSettings } from './uri';
@@ -119,7 +119,8 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
       jsonPathsUrl = `${work}jsonpaths/staging_events.json`;
       await request.putObject(jsonPathsUrl, eventJsonPaths());
     }
-    const plan = copyBatch(this.settings, { runId, kind, manifestUrl, jsonPathsUrl });
+    const sourceKey = request.files.length === 1 ? request.files[0].key : undefined;
+    const plan = copyBatch(this.settings, { runId, kind, manifestUrl, jsonPathsUrl, sourceKey });
     let finished;
     try {
       finished = await this.api.run(plan.sqls, options);
@@ -130,6 +131,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     const loaded = finished.subs[plan.copyAt].resultRows;
     const invalid = finished.subs[plan.rejectsAt].resultRows;
     const loadErrors = await this.keepLoadErrors(finished.subs[plan.copyAt].queryId, request, options);
+    await this.withLoadErrorView((view) => this.api.run(fileCountsStatements(view, finished.subs[plan.copyAt].queryId, request), options));
     const rejected = invalid + loadErrors;
     return {
       recordsRead: loaded + loadErrors,
@@ -151,7 +153,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     try {
       return await work('sys_load_error_detail');
     } catch (err) {
-      if (!(err instanceof StatementFailedError) || !/sys_load_error_detail/i.test(err.message)) throw err;
+      if (!(err instanceof StatementFailedError) || !/sys_load_(error_)?detail/i.test(err.message)) throw err;
       return work('stl_load_errors');
     }
   }
