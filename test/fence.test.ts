@@ -3,12 +3,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { createActivities } from '../src/activities';
 import { fenceCurrentAttempt, isFencedOut } from '../src/activities/fence';
+import { Resources } from '../src/activities/resources';
+import { stageFromClient } from '../src/activities/staging';
+import type { StageResult } from '../src/etl/types';
+import { silentLogger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { SAMPLE_DIR } from './harness/temporal';
 
 /**
  * Two attempts of one step overlapping, as when an attempt outlives its heartbeat timeout and
@@ -139,3 +145,27 @@ async function waitFor(watcher: Client, n: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('PostgreSQL staging: a stale attempt of stageEvents cannot commit after its retry staged the files; no row is staged twice or lost', async () => {
+  const url = await createTestDatabase(pg.url, 'fence_staging');
+  const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: url, defaultSource: SAMPLE_DIR });
+  try {
+    const activities = createActivities({ resources, log: silentLogger });
+    await activities.createSchema({ warehouse: '' });
+    const w = await resources.warehouse('');
+    const keys = ['log_data/2018/11/2018-11-05-events.json', 'log_data/2018/11/2018-11-06-events.json'];
+    const stage = (env: MockActivityEnvironment) =>
+      env.run(() => stageFromClient({ runId: 'run-1', kind: 'events', keys, source: resources.source(''), warehouse: w, maxRejectRate: 0.01 })) as Promise<StageResult>;
+    const staged = async () => (await w.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT source_key || ':' || CAST(source_line AS VARCHAR)) AS lines FROM staging_events`))[0];
+
+    const retry = await stage(attemptOf(2));
+    expect(retry.recordsStaged).toBeGreaterThan(0);
+    const want = { n: retry.recordsStaged, lines: retry.recordsStaged };
+    expect(await staged()).toEqual(want);
+    // The first attempt, which Temporal already gave up on, wakes up and stages the same files.
+    await expect(stage(attemptOf(1))).rejects.toThrow(/stale attempt 1 of stageEvents#4 fenced out by attempt 2/);
+    expect(await staged()).toEqual(want);
+  } finally {
+    await resources.close();
+  }
+});

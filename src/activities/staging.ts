@@ -12,10 +12,11 @@ import {
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlLiteral } from '../warehouse/sql';
-import { hasLineStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
+import { fenceCurrentAttempt } from './fence';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
@@ -62,8 +63,10 @@ export interface StageOptions {
  */
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
-  if (hasLineStaging(warehouse)) {
-    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, statementOptions: { signal: activitySignal() } });
+  if (hasChunkedStaging(warehouse)) {
+    // A superseded attempt of this staging step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
+    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
     return checkRejectRate(result, options.maxRejectRate);
   }
   const { table, columns } = TABLES[kind];

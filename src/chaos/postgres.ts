@@ -49,7 +49,7 @@ async function waitForConnections(url: string, timeoutMs = 60_000): Promise<void
       await client.query('SELECT 1');
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL at ${url} does not accept connections: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`PostgreSQL at ${url} does not accept connections: ${(err as Error).message}`, { cause: err });
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -93,18 +93,24 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
           return;
         }
         // Send the headers (with the full length) and half the body, then cut the connection.
+        const half = Math.floor(length / 2);
         let sent = 0;
         answer.on('data', (chunk: Buffer) => {
-          if (sent >= length / 2) return;
-          const part = chunk.subarray(0, Math.max(1, Math.floor(length / 2) - sent));
+          if (sent >= half) return;
+          const part = chunk.subarray(0, half - sent);
           sent += part.length;
-          res.write(part);
-          if (sent >= length / 2) {
-            counts.droppedMidObject++;
-            faulted();
-            answer.destroy();
-            res.socket?.destroy();
+          if (sent < half) {
+            res.write(part);
+            return;
           }
+          counts.droppedMidObject++;
+          faulted();
+          answer.destroy();
+          // Cut only once the half is on the wire: the client has the headers and part of the body.
+          res.write(part, () => res.socket?.destroy());
+        });
+        answer.on('end', () => {
+          if (sent < half) res.socket?.destroy(); // shorter than its length said: cut it all the same
         });
       },
     );

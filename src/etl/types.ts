@@ -1,6 +1,6 @@
 /** Types shared by the workflow and the activities: plain data only (they cross Temporal's wire). */
 import type { Duration } from '@temporalio/common';
-import type { CheckDefinition, Severity } from '../quality/checks';
+import type { CheckDefinition, Severity } from './checkTypes';
 import type { NotifySettings } from '../notify/types';
 
 export type { CheckDefinition, Severity };
@@ -28,8 +28,8 @@ export interface EtlInput {
   /** Extra checks to run after the declared ones (tests use this to inject a failing check). */
   extraChecks?: CheckDefinition[];
   /**
-   * Heartbeat timeout of every activity, e.g. '30s' (default 2 minutes for quick steps, 5 for
-   * loads): how soon an attempt on a worker that died is retried elsewhere.
+   * Heartbeat timeout of every activity, e.g. '30s' (default 20 seconds; every activity heartbeats
+   * every 5): how soon an attempt on a worker that died is retried elsewhere.
    */
   heartbeatTimeout?: Duration;
   /** Where the run's HTML insights report goes: a directory or s3://bucket/prefix (default: the worker's .sparkify/reports). */
