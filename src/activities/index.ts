@@ -122,12 +122,12 @@ export function createActivities({ resources, log }: ActivityDeps) {
       const warehouse = await warehouseFor(ref);
       const listing = await listSource(source, ref.window, (listed) => heartbeat({ listed }));
       // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
-      const songsToLoad = await songFilesToLoad(warehouse, listing.songs);
+      const songsToLoad = await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, listing.songs), 1000);
       const skipped = listing.skipped;
       const probed = (n: number) => heartbeat({ probed: n });
       const events = await dropUnreadable(source, listing.events, skipped, probed);
       const songs = await dropUnreadable(source, songsToLoad, skipped, probed);
-      await recordRunFiles(warehouse, ref.runId, { events, songs, skipped });
+      await whileHeartbeating({ step: 'recording the file list' }, () => recordRunFiles(warehouse, ref.runId, { events, songs, skipped }), 1000);
       for (const file of skipped.slice(0, SKIPPED_SAMPLE_LIMIT)) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
       const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
       return {
@@ -255,7 +255,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
       const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       const results: CheckResult[] = [];
       for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
-        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }));
+        results.push(await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }), 1000));
       }
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {

@@ -126,7 +126,8 @@ export async function listSource(source: Source, window: RunWindow | null, onPro
       } else if (!window || (classified.date >= window.from && classified.date <= window.to)) {
         listing.events.push(obj);
       }
-      if (++listed % 1000 === 0) onProgress(listed);
+      // Heartbeats are throttled by the SDK: reporting every file costs nothing and keeps short heartbeat timeouts safe.
+      onProgress(++listed);
     }
   }
   onProgress(listed);
@@ -148,7 +149,7 @@ export async function dropUnreadable(
     while (next < files.length) {
       const i = next++;
       reasons[i] = await probeObject(source, files[i].key);
-      if (++done % 200 === 0) onProgress(done);
+      onProgress(++done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, lane));
