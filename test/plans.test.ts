@@ -20,7 +20,8 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+// As createSchema (src/activities/index.ts) creates them.
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
 
 interface PlanNode {
   'Node Type': string;
