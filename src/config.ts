@@ -1,18 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { dateProblem } from './etl/dates';
+import { ConfigError } from './errors';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
-/**
- * A setting the user got wrong. The CLI prints the message as one line and exits 2, so the message
- * must name the setting (flag or environment variable) and say what would be accepted.
- */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+// Defined in ./errors (below the warehouse adapters, which throw it too); exported here for callers.
+export { ConfigError };
 
 export type WarehouseConfig =
   | { kind: 'duckdb'; path: string }
@@ -52,13 +45,13 @@ export function parseSourceUri(uri: string, setting = '--source'): SourceConfig 
   if (value.startsWith('s3://')) {
     const rest = value.slice('s3://'.length);
     const [bucket, ...prefixParts] = rest.split('/');
-    if (!bucket) throw new ConfigError(`${setting}: "${value}" names no bucket; use s3://bucket/prefix`);
+    if (!bucket) throw new ConfigError(`${setting}: "${redactUri(value)}" names no bucket; use s3://bucket/prefix`);
     let prefix = prefixParts.join('/');
     if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
     return { kind: 's3', bucket, prefix };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new ConfigError(`${setting}: "${value}" is neither a local directory nor an s3:// URI`);
+    throw new ConfigError(`${setting}: "${redactUri(value)}" is neither a local directory nor an s3:// URI`);
   }
   if (value === '') throw new ConfigError(`${setting}: empty; give a directory or s3://bucket/prefix`);
   return { kind: 'local', dir: path.resolve(value) };

@@ -2,7 +2,11 @@ import { createHash } from 'crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
 import os from 'os';
 import path from 'path';
+import v8 from 'v8';
+import vm from 'vm';
+import { SIZES } from '../src/bench/datasets';
 import { GenerateOptions, GenerateResult, generateDataset } from '../src/generate';
+import { buildUsers } from '../src/generate/users';
 
 const REAL = path.resolve(__dirname, '../../shared/data/udacity-sample');
 
@@ -370,5 +374,51 @@ describe('matching NextSong events to song_data', () => {
     // Unmatched plays still look like songs: some share a title and artist with the catalog, only the length differs.
     const titleArtist = new Set(d.songs.map((s) => `${s.title}\u0000${s.artist_name}`));
     expect(plays.some((e) => titleArtist.has(`${e.song}\u0000${e.artist}`) && !exact.has(`${e.song}\u0000${e.artist}\u0000${e.length}`))).toBe(true);
+  });
+});
+
+describe('memory at scale', () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const liveHeap = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+
+  /** Peak live heap (garbage collected first) sampled while a data set is generated. */
+  async function peakLiveHeap(opts: Omit<GenerateOptions, 'outDir'>): Promise<{ peak: number; events: number }> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkify-gen-mem-'));
+    tmpDirs.push(dir);
+    let peak = liveHeap();
+    // The writer awaits the file stream every 64 KB, so samples run all along the generation.
+    const sampler = setInterval(() => (peak = Math.max(peak, liveHeap())), 250);
+    try {
+      const result = await generateDataset({ outDir: dir, ...opts });
+      return { peak: Math.max(peak, liveHeap()), events: result.events };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
+  it('holds well under 1 KB per user (a user agent escaped char by char held kilobytes)', () => {
+    const before = liveHeap();
+    const users = buildUsers(7, 20_000, Date.UTC(2018, 10, 1), 10);
+    const perUser = (liveHeap() - before) / users.length;
+    expect(users).toHaveLength(20_000);
+    expect(perUser).toBeLessThan(1024);
+  });
+
+  it('streams: 10× the days (and events) needs about the same live heap', async () => {
+    const short = await peakLiveHeap({ days: 2, users: 2_000, songs: 1_000, seed: 5 });
+    const long = await peakLiveHeap({ days: 20, users: 2_000, songs: 1_000, seed: 5 });
+    expect(long.events).toBeGreaterThan(8 * short.events);
+    expect(long.peak).toBeLessThan(short.peak * 1.3);
+  });
+
+  it('the benchmark sizes are about 160k, 1.6M and 8M events, the largest with at least 70,000 song files', () => {
+    // Events scale with users (about 2.9 events per user-day, measured on the generator).
+    expect(SIZES.map((s) => s.name)).toEqual(['160k', '1.6M', '8M']);
+    expect(SIZES.map((s) => Math.round((s.users * s.days * 2.87) / 1e4) * 1e4)).toEqual([160_000, 1_610_000, 8_050_000]);
+    expect(SIZES[2].songs).toBeGreaterThanOrEqual(70_000);
   });
 });

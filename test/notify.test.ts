@@ -184,6 +184,30 @@ describe('failure alerts to a webhook', () => {
     expect(message.text).toContain('• 2018-11-14: ');
   });
 
+  test('a schedule made with --notify-url hands the settings to each run, and a scheduled run alerts', async () => {
+    const bin = path.resolve(__dirname, '../bin/sparkify.js');
+    const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: `sched-${randomUUID()}` };
+    delete env.SPARKIFY_NOTIFY_URL;
+    const id = `notify-${randomUUID()}`;
+    const created = spawnSync(process.execPath, [bin, 'schedule', 'create', '--id', id, '--paused', '--source', SAMPLE_DIR, '--notify-url', webhook.url, '--notify-on', 'warning', '--web-ui', WEB_UI], { env, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: created.status, stderr: created.stderr }).toEqual({ status: 0, stderr: '' });
+    const described = await temporal.client.schedule.getHandle(id).describe();
+    const args = described.action.type === 'startWorkflow' ? (described.action.args as { etl: EtlInput }[]) : [];
+    expect(args[0].etl.notify).toEqual({ url: webhook.url, on: 'warning', webUi: WEB_UI });
+    await temporal.client.schedule.getHandle(id).delete();
+
+    // What the schedule starts, by hand: its date's run carries the settings and alerts on its warnings.
+    const w = await temporal.worker();
+    const handle = await temporal.client.workflow.start('scheduledEtlRun', {
+      taskQueue: w.taskQueue,
+      workflowId: `notify-scheduled-${randomUUID()}`,
+      args: [{ etl: { source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'scheduled.duckdb')}`, extraChecks: [WARNS], notify: args[0].etl.notify } }],
+    });
+    const summary = (await w.during(() => handle.result())) as { runId: string; window: { from: string } };
+    expect(webhook.received).toHaveLength(1);
+    expect(webhook.received[0]).toMatchObject({ kind: 'run', outcome: 'warning', dates: summary.window.from, runId: summary.runId, workflowId: `sparkify-etl-${summary.window.from}` });
+  });
+
   test('the CLI rejects --notify-on without --notify-url, and a URL that is not http(s), with exit 2', () => {
     const bin = path.resolve(__dirname, '../bin/sparkify.js');
     if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');

@@ -12,6 +12,9 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temp
 import type { etlRun } from '../src/workflows/etl';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
+import { describeRedshiftTargets, liveRedshift } from './support/redshiftLive';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/source/s3Client';
 import { pollUntil } from './support/poll';
 
 let temporal: TestTemporal;
@@ -21,7 +24,10 @@ const BUCKET = 'sparkify-raw';
 const S3_SOURCE = `s3://${BUCKET}/udacity`;
 const emulators: RedshiftEmulator[] = [];
 
+const live = liveRedshift();
+
 beforeAll(async () => {
+  console.info(describeRedshiftTargets(live));
   // The Data API client signs with the standard credential chain; the emulator accepts any key.
   process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
@@ -68,6 +74,12 @@ describe('the ETL workflow on Redshift (Data API emulator, loopback S3, real Tem
       const [fromRedshift, fromPostgres] = await Promise.all([dumpStarTables(redshift), dumpStarTables(postgres)]);
       expect(fromRedshift.songplays.length).toBeGreaterThan(6000);
       expect(fromRedshift).toEqual(fromPostgres);
+      // The ledger counts each file's records on Redshift too (from SYS_LOAD_DETAIL), as on PostgreSQL.
+      const ledger = 'SELECT kind, source_key, etag, records, rejects FROM etl_load_ledger ORDER BY kind, source_key';
+      const [redshiftLedger, postgresLedger] = await Promise.all([redshift.query(ledger), postgres.query(ledger)]);
+      expect(redshiftLedger).toHaveLength(101);
+      expect(redshiftLedger.filter((r) => Number(r.records) === 0)).toEqual([]);
+      expect(redshiftLedger).toEqual(postgresLedger);
     } finally {
       await Promise.all([redshift.close(), postgres.close()]);
     }
@@ -165,6 +177,60 @@ describe('bad records in a COPY', () => {
       expect(rejected).toEqual([
         { kind: 'events', source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: BAD_LINE, reason: summary.rejected.samples[0].reason },
         { kind: 'events', source_key: null, source_line: null, reason: 'field "sessionId" is missing' },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
+if (live) {
+  describe('the ETL workflow on a real Redshift (live test mode)', () => {
+    test('the real sample gives the same star tables and ledger as the PostgreSQL warehouse', async () => {
+      // The sample goes to the live prefix once; both runs read it from real S3.
+      const aws = createS3Client({});
+      const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(live.s3Prefix)!;
+      const files = fs.readdirSync(SAMPLE_DIR, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      for (const f of files) {
+        const local = path.join(f.parentPath, f.name);
+        const key = `${m[2]}udacity/${path.relative(SAMPLE_DIR, local).split(path.sep).join('/')}`;
+        await aws.send(new PutObjectCommand({ Bucket: m[1], Key: key, Body: fs.readFileSync(local) }));
+      }
+      aws.destroy();
+      const source = `${live.s3Prefix}udacity`;
+      const pgUrl = await createTestDatabase(pg.url, 'live');
+      const worker = await temporal.worker({ s3: {} });
+      await worker.during(() => Promise.all([worker.start({ source, warehouse: live.uri }), worker.start({ source, warehouse: pgUrl })].map((h) => h.then((x) => x.result()))));
+      const redshift = new RedshiftWarehouse(parseRedshiftUri(live.uri));
+      const postgres = new PostgresWarehouse(pgUrl);
+      try {
+        expect(await dumpStarTables(redshift)).toEqual(await dumpStarTables(postgres));
+        const ledger = 'SELECT kind, source_key, records, rejects FROM etl_load_ledger ORDER BY kind, source_key';
+        expect(await redshift.query(ledger)).toEqual(await postgres.query(ledger));
+      } finally {
+        await Promise.all([redshift.close(), postgres.close()]);
+      }
+    });
+  });
+}
+
+describe('a run over one log file (a daily run)', () => {
+  test("tags its staging rows and parser-rule rejects with the file's key, so the ledger counts them", async () => {
+    const source = await uploadSmall('one-day', damageLines);
+    const { uri } = await newRedshift({ maxError: '10' });
+    const worker = await temporal.worker({ s3: s3.settings });
+    const summary = await worker.run({ source, warehouse: uri, maxRejectRate: 0.5, window: { from: '2018-11-02', to: '2018-11-02' } });
+    const key = 'log_data/2018/11/2018-11-02-events.json';
+    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    try {
+      expect(await warehouse.query(`SELECT source_key, COUNT(*) AS n FROM staging_events WHERE run_id = '${summary.runId}' GROUP BY source_key`)).toEqual([
+        { source_key: key, n: summary.staging.events.recordsStaged },
+      ]);
+      expect(await warehouse.query(`SELECT source_key, reason FROM etl_rejected_records WHERE run_id = '${summary.runId}' AND source_line IS NULL`)).toEqual([
+        { source_key: key, reason: 'field "sessionId" is missing' },
+      ]);
+      expect(await warehouse.query(`SELECT records, rejects FROM etl_load_ledger WHERE source_key = '${key}'`)).toEqual([
+        { records: summary.staging.events.recordsStaged, rejects: 2 },
       ]);
     } finally {
       await warehouse.close();

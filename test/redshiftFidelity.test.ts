@@ -7,6 +7,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri, type RedshiftSettings } from '../src/warehouse/redshift/uri';
 import { sqlLiteral } from '../src/warehouse/sql';
+import type { StatementTracker } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, type S3Server } from './harness/s3';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
@@ -207,5 +208,33 @@ describe('per-file load records (STL_LOAD_COMMITS, SYS_LOAD_DETAIL)', () => {
     const bad = await put('commits/bad.json', '{"n": "x"}\n');
     await expect(copyInto('commits_bad', 'n INTEGER', bad, "FORMAT AS JSON 'auto'")).rejects.toThrow(/Load into table/);
     expect(await warehouse.query(`SELECT COUNT(*) AS n FROM sys_load_detail WHERE TRIM(file_name) = '${bad}'`)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('serializable isolation (Serializable isolation; error 1023)', () => {
+  test('of two conflicting concurrent transactions the later to commit fails with 1023, and its retry re-submits and succeeds', async () => {
+    await warehouse.execute(['CREATE TABLE ser_a (n INTEGER)', 'CREATE TABLE ser_b (n INTEGER)']);
+    // Each reads the table the other writes: no serial order gives both results (write skew).
+    const first = ['SELECT COUNT(*) FROM ser_a /* first */', 'INSERT INTO ser_b (n) SELECT COUNT(*) FROM ser_a'];
+    const second = ['SELECT COUNT(*) FROM ser_b', 'INSERT INTO ser_a (n) SELECT COUNT(*) FROM ser_b'];
+    const ids: Record<string, string> = {};
+    const tracker = (): StatementTracker => ({ find: (key) => ids[key], record: (key, id) => (ids[key] = id), waiting: () => undefined });
+    emulator.hold(/\/\* first \*\//);
+    const attempt = warehouse.execute(first, { tracker: tracker() }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    await emulator.waitUntilHeld(/\/\* first \*\//);
+    await warehouse.execute(second);
+    emulator.release();
+    const failure = await attempt;
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure!.message).toMatch(/1023 DETAIL: Serializable isolation violation/);
+    // Not a SqlError: the activity is retried, and the retry re-submits instead of re-attaching to the failed statement.
+    expect(failure!.name).not.toBe('SqlError');
+    const submittedBefore = emulator.submissionCount(first[0]);
+    await warehouse.execute(first, { tracker: tracker() });
+    expect(emulator.submissionCount(first[0])).toBe(submittedBefore + 1);
+    expect(await warehouse.query('SELECT (SELECT COUNT(*) FROM ser_a) AS a, (SELECT COUNT(*) FROM ser_b) AS b')).toEqual([{ a: 1, b: 1 }]);
   });
 });

@@ -130,7 +130,7 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     ]);
     const buffers = await warehouse.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name LIKE 'etl_append_%'");
     expect(buffers).toEqual([{ n: 0 }]);
-    expect(emulator.submissionCount(/^INSERT INTO "etl_append_[0-9a-f]+"/)).toBeGreaterThan(40);
+    expect(emulator.submissionCount(/^INSERT INTO "etl_append_[0-9a-f]+_[0-9a-f]+"/)).toBeGreaterThan(40);
   });
 
   test('with a tracker that knows the statement, a retried call attaches to it instead of submitting again', async () => {

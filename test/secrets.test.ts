@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { redactUri } from '../src/config';
+import { parseSourceUri, parseWarehouseUri, redactUri } from '../src/config';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../src/etl/searchAttributes';
 import { workflowIdFor } from '../src/etl/workflowIds';
 import { startDevServer, type DevServer } from '../src/temporal/devServer';
@@ -240,4 +240,9 @@ describe('sparkify dev and quickstart print the warehouse without its password',
     expect(out).toContain('→ postgres://etl:***@127.0.0.1:1/sparkify');
     expect(out).not.toContain('Pr1ntedS3cret');
   });
+});
+
+test('configuration errors name a URI without its password', () => {
+  expect(() => parseSourceUri('https://reader:S3cretPW@files.example/raw')).toThrow('--source: "https://reader:***@files.example/raw" is neither a local directory nor an s3:// URI');
+  expect(() => parseWarehouseUri('mysql://etl:S3cretPW@db/x')).toThrow(/"mysql:\/\/etl:\*\*\*@db\/x" is not a warehouse URI/);
 });

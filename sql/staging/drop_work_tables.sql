@@ -1,4 +1,4 @@
 -- After staging: the session's work tables go, so the pooled session carries nothing over.
 DROP TABLE IF EXISTS etl_stage_checked;
-DROP TABLE IF EXISTS etl_stage_fields;
+DROP VIEW IF EXISTS etl_stage_fields;
 DROP TABLE IF EXISTS etl_raw_lines;

@@ -31,6 +31,7 @@ import { createNotifyActivities } from './notify';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
 import type { Resources } from './resources';
+import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { activityStatementOptions, heartbeat, stageFromClient, whileHeartbeating } from './staging';
 
@@ -40,7 +41,7 @@ export interface ActivityDeps {
 }
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
@@ -60,7 +61,7 @@ async function runSqlFile(
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
     const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, activityStatementOptions())),
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
   } catch (err) {
     throw asSqlFailure(err, name);
@@ -162,8 +163,6 @@ export function createActivities({ resources, log }: ActivityDeps) {
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
       });
-      // PostgreSQL plans the publishes from statistics; give it those of what this run staged.
-      if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('transform/analyze_staged', warehouse.dialect));
       return { distinctValues: rows.length, repairedValues };
     },
 
@@ -317,6 +316,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
             sqlLiteral(JSON.stringify(summary)),
           ].join(', ') +
           ')',
+        ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
       ]);
       recordRunMetrics(summary);
       return summary;

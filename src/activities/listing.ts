@@ -116,6 +116,8 @@ export async function listSource(source: Source, window: RunWindow | null, onPro
   let listed = 0;
   for (const prefix of prefixes) {
     for await (const obj of source.list(prefix)) {
+      // An S3 "folder" (a key ending in '/', made by consoles) is not a file.
+      if (obj.key.endsWith('/')) continue;
       const classified = classifyKey(obj.key, obj.size);
       if ('skip' in classified) {
         listing.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });

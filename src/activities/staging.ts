@@ -12,7 +12,7 @@ import {
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlLiteral } from '../warehouse/sql';
-import { hasLineStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
@@ -63,7 +63,7 @@ export interface StageOptions {
  */
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
-  if (hasLineStaging(warehouse)) {
+  if (hasChunkedStaging(warehouse)) {
     // A superseded attempt of this staging step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
     const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });

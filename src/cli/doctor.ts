@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, type EnvSettings } from '../config';
 import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks } from '../doctor';
 import { s3SettingsFromEnv } from '../source/s3Client';
+import { addConnectionOptions, resolveTarget } from '../temporal/connection';
 
 /** Set by the doctor command: main() returns it instead of 0. */
 let pendingExitCode: number | undefined;
@@ -10,8 +11,7 @@ export function doctorExitCode(): number | undefined {
 }
 
 export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }): void {
-  program
-    .command('doctor')
+  addConnectionOptions(program.command('doctor'))
     .description('Check access before a run: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses')
     .option('--source <dir|s3://bucket/prefix>', 'the source to check (env SPARKIFY_SOURCE)')
     .option('--warehouse <uri>', 'the warehouse to check (env SPARKIFY_WAREHOUSE)')
@@ -22,8 +22,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
       const report = await runDoctor({
         source: flags.source ?? env.SPARKIFY_SOURCE,
         warehouse: flags.warehouse ?? env.SPARKIFY_WAREHOUSE,
-        temporal: flags.temporal ?? env.TEMPORAL_ADDRESS,
-        namespace: env.TEMPORAL_NAMESPACE,
+        temporal: resolveTarget({ ...flags, temporal: flags.temporal ?? env.TEMPORAL_ADDRESS, namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }),
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
       });

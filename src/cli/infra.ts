@@ -38,6 +38,8 @@ function loadInfraApp(): InfraApp {
   const candidates = [path.join(__dirname, '..', 'infra', 'app'), path.join(__dirname, '..', '..', 'infra', 'app')];
   for (const candidate of candidates) {
     try {
+      // A path chosen at run time, and optional: the CDK app exists only where dev dependencies do.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(candidate) as InfraApp;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

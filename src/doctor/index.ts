@@ -4,6 +4,7 @@ import { checkAwsCredentials, resolveAwsRegion } from './aws';
 import { checkDuckDbPath, checkPostgres } from './local';
 import { checkRedshift } from './redshift';
 import { checkLocalSource, checkS3Source } from './source';
+import type { TemporalTarget } from '../temporal/connection';
 import { checkTemporal } from './temporal';
 import { ok, problem, skipped, unchecked, type CheckResult } from './types';
 
@@ -12,9 +13,8 @@ export type { CheckResult, CheckStatus } from './types';
 export interface DoctorOptions {
   source?: string;
   warehouse?: string;
-  /** Temporal address; unset means runs use an embedded dev server, so there is nothing to check. */
-  temporal?: string;
-  namespace: string;
+  /** The Temporal server; unset means runs use an embedded dev server, so there is nothing to check. */
+  temporal?: TemporalTarget;
   taskQueue: string;
   s3: S3Settings;
 }
@@ -79,7 +79,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   // 5. Temporal
-  if (options.temporal) checks.push(...(await checkTemporal(options.temporal, options.namespace, options.taskQueue)));
+  if (options.temporal) checks.push(...(await checkTemporal(options.temporal, options.taskQueue)));
   else checks.push(skipped('temporal.reachable', 'Temporal reachable', 'no --temporal / TEMPORAL_ADDRESS: runs start an embedded dev server'));
 
   // 6. Local warehouses

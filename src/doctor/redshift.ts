@@ -18,6 +18,8 @@ import { classifyAwsError, describeAwsError } from './aws';
 import { ok, problem, skipped, unchecked, type CheckResult } from './types';
 
 const REDSHIFT_PRINCIPAL = 'redshift.amazonaws.com';
+/** A Serverless workgroup may resume from idle first: allow it a minute. */
+const PROBE_DEADLINE_MS = 60_000;
 
 /** What describing the cluster or workgroup found; later checks use it. */
 interface WarehouseFacts {
@@ -269,12 +271,17 @@ async function probeDataApi(settings: RedshiftSettings): Promise<CheckResult> {
         : 'your IAM identity';
   const warehouse = new RedshiftWarehouse(settings);
   try {
-    const rows = await warehouse.query(sqlStatement('doctor/probe', 'redshift'));
-    if (rows.length !== 1) return problem('warehouse.query', title, `SELECT 1 returned ${rows.length} rows`, 'check the Data API endpoint (endpoint= in the URI)');
+    const rows = await warehouse.query(sqlStatement('doctor/probe', 'redshift'), { signal: AbortSignal.timeout(PROBE_DEADLINE_MS) });
+    if (rows.length !== 1 || Number(rows[0].ok) !== 1) {
+      return problem('warehouse.query', title, `SELECT 1 AS ok answered ${JSON.stringify(rows).slice(0, 200)}`, 'this is not a Redshift Data API: check endpoint= in the URI and AWS_ENDPOINT_URL');
+    }
     return ok('warehouse.query', title, `database ${settings.database} answers through the Data API as ${auth}`);
   } catch (err) {
     const kind = classifyAwsError(err);
     const text = describeAwsError(err);
+    if ((err as Error).name === 'TimeoutError') {
+      return unchecked('warehouse.query', title, `no answer within ${PROBE_DEADLINE_MS / 1000} s`, 'the warehouse may be resuming or queueing; run the doctor again, or check the Data API endpoint');
+    }
     if (kind === 'denied') {
       return problem('warehouse.query', title, `access denied by the Data API (${text})`, 'attach the worker policy (infra/policies.ts; sparkify infra outputs names it) to this identity');
     }

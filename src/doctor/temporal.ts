@@ -1,15 +1,18 @@
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { connectClient, type TemporalTarget } from '../temporal/connection';
 import { ok, problem, unchecked, type CheckResult } from './types';
 
 /** Temporal answers at the address, the namespace exists, and a worker polls the task queue. */
-export async function checkTemporal(address: string, namespace: string, taskQueue: string): Promise<CheckResult[]> {
+export async function checkTemporal(target: TemporalTarget, taskQueue: string): Promise<CheckResult[]> {
+  const { address, namespace } = target;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    // The same connection (TLS, API key, profile) and error explanations as every client command.
+    connection = await connectClient(target);
   } catch (err) {
     return [
-      problem('temporal.reachable', 'Temporal reachable', `nothing answers at ${address} (${(err as Error).message.split('\n')[0]})`, 'start the server (sparkify dev, or your Temporal cluster), or fix --temporal / TEMPORAL_ADDRESS'),
+      problem('temporal.reachable', 'Temporal reachable', `nothing answers at ${address} (${(err as Error).message.split('\n')[0]})`, 'start the server (sparkify dev, or your Temporal cluster), or fix --temporal / TEMPORAL_ADDRESS and the TLS / API key settings'),
       unchecked('temporal.namespace', 'Temporal namespace exists', 'Temporal is not reachable'),
       unchecked('temporal.worker', 'a worker polls the task queue', 'Temporal is not reachable'),
     ];

@@ -114,6 +114,8 @@ function convert(spec: FieldSpec, value: unknown): CellValue {
       throw new InvalidRecord(`field "${spec.key}" should be a whole number, got ${quote(value)}`);
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
+      // JSON has no infinity: a non-finite number was a literal beyond DOUBLE PRECISION (1e999).
+      if (typeof value === 'number') throw new InvalidRecord(`field "${spec.key}" is out of range for DOUBLE PRECISION`);
       throw new InvalidRecord(`field "${spec.key}" should be a number, got ${quote(value)}`);
   }
 }
@@ -164,6 +166,8 @@ export async function* parseRecords(kind: RecordKind, sourceKey: string, input: 
 }
 
 export function parseLine(kind: RecordKind, sourceKey: string, line: number, text: string): ParsedLine {
+  // Valid JSON, but no text column stores a NUL character (the same rule as the SQL checks).
+  if (text.includes('\\u0000')) return { line, rejected: reject(sourceKey, line, 'record holds a \\u0000 (NUL) escape, which no text column can store', text) };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -41,6 +41,18 @@ export const MS_OFFSET = 796;
 export function buildUsers(seed: number, count: number, startMs: number, expectedSessions: number): User[] {
   const rng = new Prng(deriveSeed(seed, 0x05e75));
   const users: User[] = [];
+  // Names, locations and user agents come from short lists: encode each distinct value once and
+  // share it, so a user costs a few hundred bytes (an escaped string built char by char is a
+  // rope of one heap object per character, kilobytes per user agent when held per user).
+  const fragments = new Map<string, string>();
+  const encoded = (value: string): string => {
+    let json = fragments.get(value);
+    if (json === undefined) {
+      json = pyString(value, true);
+      fragments.set(value, json);
+    }
+    return json;
+  };
   let nextId = 2;
   for (let i = 0; i < count; i++) {
     // Real user ids have gaps.
@@ -68,12 +80,12 @@ export function buildUsers(seed: number, count: number, startMs: number, expecte
       json: { firstName: '', lastName: '', gender: '', location: '', registration: '', userAgent: '', userId: '' },
     };
     user.json = {
-      firstName: pyString(user.firstName, true),
-      lastName: pyString(user.lastName, true),
-      gender: pyString(user.gender, true),
-      location: pyString(user.location, true),
+      firstName: encoded(user.firstName),
+      lastName: encoded(user.lastName),
+      gender: encoded(user.gender),
+      location: encoded(user.location),
       registration: pyFloat(user.registration),
-      userAgent: pyString(user.userAgent, true),
+      userAgent: encoded(user.userAgent),
       userId: pyString(user.userId, true),
     };
     users.push(user);

@@ -1,11 +1,19 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
-import type { RawLine } from '../warehouse/types';
 import { readLines } from './lineReader';
 import { splitSongFile } from './songFile';
 
 /** Longest event log line staged; longer ones are cut while reading and rejected. Real lines are < 1 KiB. */
+/** One raw line (or song record) of a source file: never parsed in this module. */
+export interface RawLine {
+  sourceKey: string;
+  line: number;
+  text: string;
+  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
+  problem: string | null;
+}
+
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB. */
 export const MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;

@@ -1,8 +1,9 @@
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import type { LineStaging, LineStagingStatements, StatementOptions, Warehouse } from '../warehouse/types';
-import { rawLinesOf, type ReadProgress } from './rawLines';
+import { FIELDS_BY_KIND, parseLine, type CellValue } from '../etl/records';
+import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
+import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
 
 /** Raw text kept with a rejected record, in characters. */
 export const MAX_RAW_KEPT = 65_536;
@@ -17,7 +18,7 @@ export interface WarehouseStagingOptions {
   kind: RecordKind;
   keys: readonly string[];
   source: Source;
-  warehouse: Warehouse & LineStaging;
+  warehouse: Warehouse & ChunkedStaging;
   statementOptions?: StatementOptions;
   /** Called with progress details every few seconds or PROGRESS_EVERY_LINES lines, and while SQL runs. */
   heartbeat: (details: unknown) => void;
@@ -25,30 +26,65 @@ export interface WarehouseStagingOptions {
   fence?: readonly string[];
 }
 
-/** Raw lines the warehouse holds at once: parsed, checked and staged chunk by chunk. */
-export const CHUNK_LINES = 200_000;
+/** Rows the warehouse holds at once: checked and staged chunk by chunk. */
+export const CHUNK_ROWS = 200_000;
 
-/** The statements of one staging call, in the warehouse's dialect (see sql/staging/). */
-export function stagingStatements(warehouse: Warehouse, runId: string, kind: RecordKind): LineStagingStatements {
+/**
+ * The session table and statements of one staging call, in the warehouse's dialect (see
+ * sql/staging/): raw lines parsed in SQL, or rows the worker parsed.
+ */
+export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string, kind: RecordKind): ChunkLoad {
   const d = warehouse.dialect;
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
+  const clear = sqlStatements(`staging/clear_${kind}`, d, params);
+  const analyze = sqlStatements(`staging/analyze_${kind}`, d);
+  if (warehouse.recordParsing === 'worker') {
+    return {
+      table: 'etl_parsed_rows',
+      before: [...clear, ...sqlStatements(`staging/parsed_${kind}`, d)],
+      eachChunk: sqlStatements(`staging/insert_parsed_${kind}`, d, params),
+      after: [...analyze, ...sqlStatements('staging/drop_parsed_rows', d)],
+      chunkRows: CHUNK_ROWS,
+    };
+  }
   return {
-    before: [...sqlStatements(`staging/clear_${kind}`, d, params), ...sqlStatements('staging/raw_lines', d), ...sqlStatements(`staging/${d}/functions`, d)],
+    table: 'etl_raw_lines',
+    before: [...clear, ...sqlStatements('staging/raw_lines', d)],
     eachChunk: [
       ...sqlStatements(`staging/${d}/extract_${kind}`, d),
       ...sqlStatements(`staging/check_${kind}`, d),
       ...sqlStatements(`staging/insert_${kind}`, d, params),
       ...sqlStatements('staging/next_chunk', d),
     ],
-    after: [...sqlStatements(`staging/analyze_${kind}`, d), ...sqlStatements('staging/drop_work_tables', d)],
-    chunkLines: CHUNK_LINES,
+    after: [...analyze, ...sqlStatements('staging/drop_work_tables', d)],
+    chunkRows: CHUNK_ROWS,
   };
 }
 
+/** Raw lines as etl_raw_lines rows: file key, line, text, problem. */
+async function* rawLineRows(lines: AsyncIterable<RawLine[]>): AsyncGenerator<CellValue[][]> {
+  for await (const batch of lines) yield batch.map((l) => [l.sourceKey, l.line, l.text, l.problem]);
+}
+
+/** Raw lines parsed and checked here, as etl_parsed_rows rows: key, line, cells, reason, raw. */
+async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): AsyncGenerator<CellValue[][]> {
+  const width = FIELDS_BY_KIND[kind].length;
+  const nulls: CellValue[] = new Array<CellValue>(width).fill(null);
+  for await (const batch of lines) {
+    yield batch.map((l) => {
+      const parsed = l.problem === null ? parseLine(kind, l.sourceKey, l.line, l.text) : undefined;
+      if (parsed?.cells) return [l.sourceKey, l.line, ...parsed.cells, null, null];
+      const reason = parsed?.rejected?.reason ?? l.problem;
+      return [l.sourceKey, l.line, ...nulls, reason, l.text.length > MAX_RAW_KEPT ? l.text.slice(0, MAX_RAW_KEPT) : l.text];
+    });
+  }
+}
+
 /**
- * Stages the listed files set-based: raw lines stream from the source into the warehouse, which
- * parses, types, checks and rejects them in SQL, replacing what this run or these files staged
- * before, in one transaction. Memory stays bounded: lines flow through in batches, and counts and
+ * Stages the listed files set-based: lines stream from the source into the warehouse (raw, to be
+ * parsed and checked in SQL, or parsed here, as the engine does best), which writes staging rows
+ * and rejects chunk by chunk, replacing what this run or these files staged before, in one
+ * transaction. Memory stays bounded: lines flow through in batches, and counts and
  * the first rejects are read back from the warehouse.
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
@@ -75,9 +111,11 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }, PROGRESS_EVERY_MS);
   heartbeat(details());
   try {
-    const statements = stagingStatements(warehouse, runId, kind);
-    statements.before = [...(options.fence ?? []), ...statements.before];
-    await warehouse.stageLines(rawLinesOf(kind, keys, source, progress, onProgress), statements, options.statementOptions);
+    const lines = rawLinesOf(kind, keys, source, progress, onProgress);
+    const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
+    const load = stagingLoad(warehouse, runId, kind);
+    load.before = [...(options.fence ?? []), ...load.before];
+    await warehouse.stageChunks(rows, load, options.statementOptions);
   } finally {
     clearInterval(keepalive);
   }

@@ -14,6 +14,12 @@ export interface StatementOptions {
   signal?: AbortSignal;
   /** Where a warehouse with asynchronous statements (Redshift) records what it submitted. */
   tracker?: StatementTracker;
+  /**
+   * The statement's logical identity within its activity (e.g. the SQL file it runs), the same on
+   * every attempt: a retried attempt re-attaches by it even when the SQL text differs (a
+   * timestamp in it). Without it, the SQL text is the identity.
+   */
+  key?: string;
 }
 
 /**
@@ -61,45 +67,42 @@ export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehou
   return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
-/** One raw line (or song record) of a source file, as `LineStaging` loads it: never parsed in this process. */
-export interface RawLine {
-  sourceKey: string;
-  line: number;
-  text: string;
-  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
-  problem: string | null;
-}
-
-/** The statements of a LineStaging call: see there. */
-export interface LineStagingStatements {
+/** How a ChunkedStaging call loads its session table and what runs around it. */
+export interface ChunkLoad {
+  /** A temporary table `before` creates; rows give every one of its columns, in its order. */
+  table: string;
   before: readonly string[];
-  /** Run after each chunk of lines is in etl_raw_lines; they must leave it empty for the next. */
+  /** Run after each chunk of rows is in the table; they must leave it empty for the next. */
   eachChunk: readonly string[];
   after: readonly string[];
-  /** Lines per chunk: what the warehouse holds at once. */
-  chunkLines: number;
+  /** Rows per chunk: what the warehouse holds at once. */
+  chunkRows: number;
 }
 
 /**
- * A warehouse that parses, checks and rejects records itself, set-based, from raw lines streamed
- * into a session table `etl_raw_lines` (DuckDB's appender, PostgreSQL's COPY): in ONE transaction,
- * `before` runs (it creates that table), then chunk by chunk the lines stream in with bounded
- * memory and `eachChunk` runs (parse, check, insert, reject, empty the table), then `after`.
- * Returns the number of lines loaded.
+ * A warehouse that stages records set-based: in ONE transaction, `before` runs (it creates a
+ * session table), then chunk by chunk rows stream into that table with bounded memory (DuckDB's
+ * appender, PostgreSQL's COPY) and `eachChunk` runs (check, insert, reject, empty the table),
+ * then `after`. Returns the number of rows loaded.
  */
-export interface LineStaging {
-  stageLines(lines: AsyncIterable<readonly RawLine[]>, statements: LineStagingStatements, options?: StatementOptions): Promise<number>;
+export interface ChunkedStaging {
+  /**
+   * Where records are parsed, chosen per engine by measurement (docs/staging.md): `warehouse`
+   * gets raw lines and parses them in SQL; `worker` gets rows this process parsed.
+   */
+  recordParsing: 'warehouse' | 'worker';
+  stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
 }
 
-export function hasLineStaging(warehouse: Warehouse): warehouse is Warehouse & LineStaging {
-  return typeof (warehouse as Partial<LineStaging>).stageLines === 'function';
+export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse & ChunkedStaging {
+  return typeof (warehouse as Partial<ChunkedStaging>).stageChunks === 'function';
 }
 
 /**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
  * capability of the engine (`appendRows` streams from this process; Redshift stages with a
- * server-side COPY instead, see `StagingCapability`).
+ * server-side COPY instead, see `ServerSideStaging`).
  */
 export interface Warehouse {
   readonly dialect: Dialect;

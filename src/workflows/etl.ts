@@ -5,8 +5,8 @@ import { checkWorkflowInput, etlInputSchema } from './inputs';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
 import { withRunAlerts } from '../notify/workflow';
 
-/** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
-const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
+import { RUN_DEFAULTS } from '../defaults';
+import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
 /**
  * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
@@ -66,16 +66,13 @@ export const ETL_STEPS = [
 
 export type EtlStep = (typeof ETL_STEPS)[number];
 
-export const DEFAULTS = {
-  maxRejectRate: 0.01,
-  durationTolerance: 2,
-  matchRateWarnBelow: 0.5,
-};
+/** The run settings' defaults (src/defaults.ts). */
+export const DEFAULTS = RUN_DEFAULTS;
 
 /**
  * The ETL DAG for one window (a date, a range, or every file):
  * create schema → list files → stage events ∥ stage songs → repair text →
- * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
+ * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary → write report.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
   checkWorkflowInput('etlRun', etlInputSchema, input);

@@ -1,8 +1,9 @@
 -- DuckDB: parses each raw event record of the chunk once (from_json into one JSON value per
 -- source field) and keeps, per field, its JSON text (j_, NULL when missing or null) and its
--- unescaped text when it is a JSON string (s_). reason0: why the record is no usable object.
+-- unescaped text when it is a JSON string (s_). reason0: why the record is no usable object. A view: check_events.sql materializes it once.
 -- A key given twice: the first occurrence counts here (PostgreSQL takes the last; see docs).
-CREATE OR REPLACE TEMP TABLE etl_stage_fields AS
+DROP VIEW IF EXISTS etl_stage_fields;
+CREATE TEMP VIEW etl_stage_fields AS
 WITH docs AS MATERIALIZED (
   SELECT source_key, source_line, raw, problem,
          CASE WHEN problem IS NULL THEN json_valid(raw) ELSE FALSE END AS valid

@@ -62,9 +62,11 @@ export const COPY_TEMP_TABLE: Record<RecordKind, string> = { events: 'copy_event
  */
 export function copyBatch(
   settings: RedshiftSettings,
-  request: { runId: string; kind: RecordKind; manifestUrl: string; jsonPathsUrl?: string },
+  request: { runId: string; kind: RecordKind; manifestUrl: string; jsonPathsUrl?: string; sourceKey?: string },
 ): CopyPlan {
   const { runId, kind } = request;
+  // A COPY of one file (every daily run's events): its rows and rejects are that file's.
+  const key = request.sourceKey === undefined ? 'NULL' : sqlLiteral(request.sourceKey);
   const { table } = TABLES[kind];
   const temp = COPY_TEMP_TABLE[kind];
   const fields = fieldColumns(kind).join(', ');
@@ -84,10 +86,10 @@ export function copyBatch(
     `COPY ${temp} (${fields}) FROM ${sqlLiteral(request.manifestUrl)} ${options.join(' ')}`,
     `DELETE FROM etl_rejected_records WHERE run_id = ${run} AND kind = ${sqlLiteral(kind)}`,
     `INSERT INTO etl_rejected_records (run_id, kind, source_key, source_line, reason, raw) ` +
-      `SELECT ${run}, ${sqlLiteral(kind)}, NULL, NULL, reason, NULL FROM (SELECT ${rejectReason(kind)} AS reason FROM ${temp}) AS checked WHERE reason IS NOT NULL`,
+      `SELECT ${run}, ${sqlLiteral(kind)}, ${key}, NULL, reason, NULL FROM (SELECT ${rejectReason(kind)} AS reason FROM ${temp}) AS checked WHERE reason IS NOT NULL`,
     deleteStaged(runId, kind),
     `INSERT INTO ${table} (run_id, source_key, source_line, ${fields}) ` +
-      `SELECT ${run}, NULL, NULL, ${fields} FROM ${temp} WHERE (${rejectReason(kind)}) IS NULL`,
+      `SELECT ${run}, ${key}, NULL, ${fields} FROM ${temp} WHERE (${rejectReason(kind)}) IS NULL`,
   ];
   return { sqls, copyAt: 1, rejectsAt: 3, stagedAt: 5 };
 }
@@ -102,6 +104,31 @@ export function deleteStaged(runId: string, kind: RecordKind): string {
 }
 
 export type LoadErrorView = 'sys_load_error_detail' | 'stl_load_errors';
+
+/**
+ * Replaces the run's per-file counts for a kind with those of one COPY: lines scanned per file
+ * (SYS_LOAD_DETAIL on Serverless and current clusters, STL_LOAD_COMMITS where SYS views are
+ * missing; a split file has several rows) minus the file's load errors. Event logs and song files
+ * hold one JSON record per line, so lines are records.
+ */
+export function fileCountsStatements(view: LoadErrorView, queryId: number, request: { runId: string; kind: RecordKind; sourceUrl: string }): string[] {
+  const run = sqlLiteral(request.runId);
+  const kind = sqlLiteral(request.kind);
+  const scanned =
+    view === 'sys_load_error_detail'
+      ? `SELECT TRIM(file_name) AS file_name, SUM(lines_scanned) AS lines FROM sys_load_detail WHERE query_id = ${queryId} GROUP BY TRIM(file_name)`
+      : `SELECT TRIM(filename) AS file_name, SUM(lines_scanned) AS lines FROM stl_load_commits WHERE query = ${queryId} GROUP BY TRIM(filename)`;
+  const errors =
+    view === 'sys_load_error_detail'
+      ? `SELECT TRIM(file_name) AS file_name, COUNT(*) AS errors FROM sys_load_error_detail WHERE query_id = ${queryId} GROUP BY TRIM(file_name)`
+      : `SELECT TRIM(filename) AS file_name, COUNT(*) AS errors FROM stl_load_errors WHERE query = ${queryId} GROUP BY TRIM(filename)`;
+  return [
+    `DELETE FROM etl_file_counts WHERE run_id = ${run} AND kind = ${kind}`,
+    `INSERT INTO etl_file_counts (run_id, kind, source_key, records) ` +
+      `SELECT ${run}, ${kind}, REPLACE(s.file_name, ${sqlLiteral(request.sourceUrl)}, ''), s.lines - COALESCE(e.errors, 0) ` +
+      `FROM (${scanned}) AS s LEFT JOIN (${errors}) AS e ON e.file_name = s.file_name`,
+  ];
+}
 
 /** The load errors of one COPY, from SYS_LOAD_ERROR_DETAIL (Serverless and current clusters) or STL_LOAD_ERRORS. */
 export function loadErrorsQuery(view: LoadErrorView, queryId: number): string {

@@ -146,7 +146,8 @@ export class DataApi {
     if (sqls.length > MAX_BATCH_SQLS) throw new Error(`one Data API batch holds at most ${MAX_BATCH_SQLS} statements, got ${sqls.length}`);
     const { signal, tracker } = options;
     signal?.throwIfAborted();
-    const key = createHash('sha256').update(JSON.stringify([sqls, values ?? {}])).digest('hex').slice(0, 20);
+    const identity = options.key !== undefined ? ['key', options.key] : [sqls, values ?? {}];
+    const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 20);
     let id = await this.reattach(tracker?.find(key), signal);
     if (id === undefined) {
       id = await this.submit(sqls, parameters, signal);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
 import { sqlLiteral as anyLiteral, type SqlParam } from '../sql';
@@ -14,12 +14,15 @@ import type {
   Warehouse,
 } from '../types';
 import { insertChunks, quoteIdent } from './append';
-import { copyBatch, deleteStaged, eventJsonPaths, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
+import { copyBatch, deleteStaged, eventJsonPaths, fileCountsStatements, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
 import type { RedshiftSettings } from './uri';
 
 const REJECT_SAMPLES = 5;
+
+/** Buffer tables of multi-batch appends: etl_append_<target hash>_<attempt token>. */
+export const APPEND_BUFFER_PREFIX = 'etl_append_';
 
 function describeTarget(settings: RedshiftSettings): string {
   const t = settings.target;
@@ -70,28 +73,35 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
       await this.execute([...deleteFirst, ...direct], options);
       return chunks.count;
     }
-    // Named after the append, so a retried attempt replaces its own leftover buffer.
-    const buffer = `etl_append_${createHash('sha256').update(`${table}\n${options?.deleteFirst ?? ''}`).digest('hex').slice(0, 16)}`;
+    // One buffer per call (so per attempt): two overlapping attempts of one append never share rows.
+    // Each attempt drops its own; a killed attempt's buffer is left behind (see docs/redshift.md).
+    const target = createHash('sha256').update(`${table}\n${options?.deleteFirst ?? ''}`).digest('hex').slice(0, 12);
+    const buffer = `${APPEND_BUFFER_PREFIX}${target}_${randomBytes(4).toString('hex')}`;
     const inserts = chunks.into(buffer);
-    const setup = [`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`, `CREATE TABLE ${quoteIdent(buffer)} (LIKE ${quoteIdent(table)})`];
-    let batch = setup;
-    for (const insert of inserts) {
-      if (batch.length === MAX_BATCH_SQLS) {
-        await this.execute(batch, options);
-        batch = [];
-      }
-      batch.push(insert);
-    }
-    await this.execute(batch, options);
     const columnList = columns.map(quoteIdent).join(', ');
-    await this.execute(
-      [
-        ...deleteFirst,
-        `INSERT INTO ${quoteIdent(table)} (${columnList}) SELECT ${columnList} FROM ${quoteIdent(buffer)}`,
-        `DROP TABLE ${quoteIdent(buffer)}`,
-      ],
-      options,
-    );
+    let batch = [`CREATE TABLE ${quoteIdent(buffer)} (LIKE ${quoteIdent(table)})`];
+    try {
+      for (const insert of inserts) {
+        if (batch.length === MAX_BATCH_SQLS) {
+          await this.execute(batch, options);
+          batch = [];
+        }
+        batch.push(insert);
+      }
+      await this.execute(batch, options);
+      await this.execute(
+        [
+          ...deleteFirst,
+          `INSERT INTO ${quoteIdent(table)} (${columnList}) SELECT ${columnList} FROM ${quoteIdent(buffer)}`,
+          `DROP TABLE ${quoteIdent(buffer)}`,
+        ],
+        options,
+      );
+    } catch (err) {
+      // A failed attempt (a serializable conflict, say) drops its buffer; only a killed one leaves it.
+      await this.api.run([`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`]).catch(() => undefined);
+      throw err;
+    }
     return chunks.count;
   }
 
@@ -109,7 +119,8 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
       jsonPathsUrl = `${work}jsonpaths/staging_events.json`;
       await request.putObject(jsonPathsUrl, eventJsonPaths());
     }
-    const plan = copyBatch(this.settings, { runId, kind, manifestUrl, jsonPathsUrl });
+    const sourceKey = request.files.length === 1 ? request.files[0].key : undefined;
+    const plan = copyBatch(this.settings, { runId, kind, manifestUrl, jsonPathsUrl, sourceKey });
     let finished;
     try {
       finished = await this.api.run(plan.sqls, options);
@@ -120,6 +131,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     const loaded = finished.subs[plan.copyAt].resultRows;
     const invalid = finished.subs[plan.rejectsAt].resultRows;
     const loadErrors = await this.keepLoadErrors(finished.subs[plan.copyAt].queryId, request, options);
+    await this.withLoadErrorView((view) => this.api.run(fileCountsStatements(view, finished.subs[plan.copyAt].queryId, request), options));
     const rejected = invalid + loadErrors;
     return {
       recordsRead: loaded + loadErrors,
@@ -141,7 +153,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     try {
       return await work('sys_load_error_detail');
     } catch (err) {
-      if (!(err instanceof StatementFailedError) || !/sys_load_error_detail/i.test(err.message)) throw err;
+      if (!(err instanceof StatementFailedError) || !/sys_load_(error_)?detail/i.test(err.message)) throw err;
       return work('stl_load_errors');
     }
   }

@@ -102,7 +102,7 @@ const PAREN_KEYWORDS = new Set([
   'then', 'else', 'select', 'from', 'where', 'by', 'join', 'is', 'case', 'between', 'union', 'except', 'intersect', 'minus',
   'varchar', 'char', 'character', 'varying', 'nvarchar', 'nchar', 'bpchar', 'decimal', 'numeric', 'float', 'timestamp', 'time',
   'identity', 'distkey', 'sortkey', 'key', 'unique', 'check', 'interval', 'with', 'set', 'lateral', 'default', 'partition', 'group',
-  'order', 'having', 'limit', 'returns', 'matched',
+  'order', 'having', 'limit', 'returns', 'matched', 'distinct', 'row', 'array', 'null', 'true', 'false',
 ]);
 
 /** A word followed by `(` after one of these names a table (or an alias's columns), not a function. */

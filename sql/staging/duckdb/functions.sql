@@ -1,2 +1,0 @@
--- DuckDB: no session helpers needed for parsing raw records (json_valid and TRY_CAST exist).
--- PostgreSQL's counterpart defines etl_try_json; this file is empty on purpose.

@@ -1,0 +1,77 @@
+/**
+ * Staging rows belong to a run: once the run is recorded completed and older than the retention,
+ * its rows go (sql/etl/clear_staging_expired.sql), on every engine; a run never recorded (still
+ * running, or killed mid-staging) keeps its rows, which no other run reads (they filter by run_id).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clearStagingStatements, stagingRetentionDays } from '../src/activities/clearStaging';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts'];
+const NOW = new Date('2018-12-01T00:00:00.000Z');
+
+let pg: PgServer;
+let s3: S3Server;
+let emulator: RedshiftEmulator;
+let tmp: string;
+const warehouses: Record<string, Warehouse> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-clear-'));
+  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'clear_rs'), s3: s3.settings });
+  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'clear.duckdb'));
+  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'clear_pg'));
+  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
+  for (const warehouse of Object.values(warehouses)) {
+    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+  }
+});
+
+afterAll(async () => {
+  for (const warehouse of Object.values(warehouses)) await warehouse.close();
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const runsWithStaging = async (warehouse: Warehouse): Promise<string[]> =>
+  (await warehouse.query('SELECT DISTINCT run_id FROM staging_events UNION SELECT DISTINCT run_id FROM staging_songs ORDER BY 1')).map((r) => String(r.run_id));
+
+test.each(['duckdb', 'postgres', 'redshift'])('%s: completed runs past the retention lose their staging rows; unrecorded runs keep theirs', async (name) => {
+  const warehouse = warehouses[name];
+  // old: completed 10 days ago; recent: completed just now; killed: staged, never recorded.
+  for (const run of ['old', 'recent', 'killed']) {
+    await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [[run, 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
+    await warehouse.appendRows('staging_songs', ['run_id', 'source_key', 'source_line', 'song_id'], [[run, 'song_data/A/A/A/x.json', 1, 'S1']]);
+    await warehouse.appendRows('etl_file_counts', ['run_id', 'kind', 'source_key', 'records'], [[run, 'events', 'log_data/2018/11/2018-11-01-events.json', 1]]);
+  }
+  await warehouse.execute([
+    "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('old', 'completed', CAST('2018-11-21 00:00:00' AS TIMESTAMP))",
+    "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('recent', 'completed', CAST('2018-12-01 00:00:00' AS TIMESTAMP))",
+  ]);
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 7));
+  expect(await runsWithStaging(warehouse)).toEqual(['killed', 'recent']);
+  // Retention 0: a run's staging goes as it is recorded completed.
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
+  expect(await runsWithStaging(warehouse)).toEqual(['killed']);
+  expect(await warehouse.query('SELECT run_id FROM etl_file_counts')).toEqual([{ run_id: 'killed' }]);
+});
+
+test('the retention comes from SPARKIFY_STAGING_RETENTION_DAYS, checked', () => {
+  expect(stagingRetentionDays({})).toBe(7);
+  expect(stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: '0' })).toBe(0);
+  expect(() => stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: 'a week' })).toThrow(/whole number of days/);
+});
