@@ -169,3 +169,36 @@ test('PostgreSQL staging: a stale attempt of stageEvents cannot commit after its
     await resources.close();
   }
 });
+
+test('PostgreSQL: two attempts claiming a new step at once (the older paused mid-claim) both finish their claims, and the newer one holds it', async () => {
+  const url = await createTestDatabase(pg.url, 'fence_claims');
+  const w = new PostgresWarehouse(url);
+  const holder = new Client({ connectionString: url });
+  const watcher = new Client({ connectionString: url });
+  await holder.connect();
+  await watcher.connect();
+  try {
+    await prepare(w);
+    // The older attempt's claim stalls after inserting its row, before committing.
+    await holder.query(`SELECT pg_advisory_lock(${HOLD_LOCK})`);
+    const first = attemptOf(1);
+    const claim1 = first.run(async () => {
+      const { sqlStatements: render } = await import('../src/warehouse/sql');
+      const params = { run_id: 'run-1', step: 'stageEvents#4', attempt: 1 };
+      await w.execute([...render('etl/fence_claim_lock', 'postgres', params), ...render('etl/fence_claim', 'postgres', params), `SELECT pg_advisory_xact_lock(${HOLD_LOCK})`]);
+    });
+    await waitFor(watcher, 1);
+    const second = fenceIn(attemptOf(2), w);
+    await waitFor(watcher, 2);
+    await holder.query(`SELECT pg_advisory_unlock(${HOLD_LOCK})`);
+    await claim1;
+    const fence = await second;
+    await w.execute([...fence, rowsOf(2)]);
+    expect(await w.query('SELECT step, attempt FROM etl_attempt_fence')).toEqual([{ step: 'stageEvents#4', attempt: 2 }]);
+    expect(await contents(w)).toEqual(newest(2));
+  } finally {
+    await holder.end();
+    await watcher.end();
+    await w.close();
+  }
+});
