@@ -1,18 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { dateProblem } from './etl/dates';
+import { ConfigError } from './errors';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
-/**
- * A setting the user got wrong. The CLI prints the message as one line and exits 2, so the message
- * must name the setting (flag or environment variable) and say what would be accepted.
- */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+// Defined in ./errors (below the warehouse adapters, which throw it too); exported here for callers.
+export { ConfigError };
 
 export type WarehouseConfig =
   | { kind: 'duckdb'; path: string }

@@ -193,6 +193,7 @@ describe('the ETL workflow on the real sample', () => {
       'listSourceFiles',
       'stageEvents',
       'stageSongs',
+      'checkStagedData', // blocking checks on the staged data, before anything is published
       'repairText',
       'loadSongs',
       'loadArtists',

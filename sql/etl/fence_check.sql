@@ -1,7 +1,7 @@
 -- etl_attempt_fence: the first statement of a fenced write transaction. It writes the step's claim
--- row (PostgreSQL: a row lock held to commit, so a newer claim waits; DuckDB and Redshift: a write
--- conflict with a concurrent claim) and fails the transaction, through a cast of a message that is
--- not a number, unless this attempt still holds the claim. Works alike on all three engines.
+-- row (PostgreSQL: a row lock held to commit, so a newer claim waits; DuckDB: a write conflict
+-- with a concurrent claim) and fails the transaction, through a cast of a message that is not a
+-- number, unless this attempt still holds the claim. Redshift needs no fence (see fence.ts).
 UPDATE etl_attempt_fence
 SET attempt = CAST(
   CASE WHEN attempt = {{attempt}} THEN CAST(attempt AS {{text}})

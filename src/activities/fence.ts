@@ -9,7 +9,7 @@ import type { Warehouse } from '../warehouse/types';
  * retry. Every attempt claims its step in etl_attempt_fence when it starts; the newest claim wins.
  * Its write transaction starts with the check statement, so a superseded attempt's transaction
  * fails instead of committing, and a claim made while an older attempt's transaction is open
- * waits for it (PostgreSQL row lock) or conflicts with it (DuckDB, Redshift).
+ * waits for it (PostgreSQL row lock) or conflicts with it (DuckDB). Redshift needs none (needsFence).
  */
 export interface AttemptClaim {
   runId: string;
@@ -44,12 +44,24 @@ export function fenceStatements(warehouse: Warehouse, claim: AttemptClaim): stri
 }
 
 /**
+ * Whether the engine needs the fence. Redshift does not: a retried attempt re-attaches to the
+ * statement its predecessor submitted (redshift/dataApi.ts) instead of running a second one, and
+ * Redshift runs transactions serializably, so two batches writing the same rows cannot both
+ * commit. A fence there would change the batch's text per attempt and so defeat re-attachment.
+ * PostgreSQL (READ COMMITTED: a retry's DELETE does not see rows a stale attempt has yet to
+ * commit) and DuckDB need it.
+ */
+export function needsFence(warehouse: Warehouse): boolean {
+  return warehouse.dialect !== 'redshift';
+}
+
+/**
  * Claims the current attempt's step and returns the check statements for its write transaction;
- * outside an activity, nothing to claim and no statements.
+ * outside an activity, or on an engine that needs no fence, nothing to claim and no statements.
  */
 export async function fenceCurrentAttempt(warehouse: Warehouse): Promise<string[]> {
   const claim = currentAttempt();
-  if (!claim) return [];
+  if (!claim || !needsFence(warehouse)) return [];
   await claimAttempt(warehouse, claim);
   return fenceStatements(warehouse, claim);
 }

@@ -27,6 +27,11 @@ export async function startChaosS3(): Promise<ChaosS3> {
   const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD, require.resolve('s3rver'), directory], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  const cleanUp = () => {
+    child.kill('SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  };
+  process.on('exit', cleanUp);
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`s3rver failed: ${m.error}`))));
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
@@ -41,6 +46,7 @@ export async function startChaosS3(): Promise<ChaosS3> {
         child.kill('SIGTERM');
         await exited;
       }
+      process.removeListener('exit', cleanUp);
       rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -71,7 +71,15 @@ export class Lane {
       env: { ...process.env, ...env, SPARKIFY_LOG_LEVEL: 'info', SPARKIFY_TASK_QUEUE: this.taskQueue },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // If the suite itself is stopped (Ctrl-C, a CI timeout), its workers go with it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.on('exit', killOnExit);
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        process.removeListener('exit', killOnExit);
+        resolve();
+      }),
+    );
     const worker = { child, exited };
     this.all.push(worker);
     if (this.settings.logDir) {

@@ -7,10 +7,10 @@ import { backfillWorkflowIdFor } from '../etl/workflowIds';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { openWarehouse } from '../warehouse';
-import type { BackfillInput, BackfillResult, backfill } from '../workflows/backfill';
+import { backfill, type BackfillInput, type BackfillResult } from '../workflows/backfill';
 import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
-import { dateRunInput, integerOption, print, type CliContext } from './schedule';
+import { dateRunInput, integerOption, print, type CliContext } from './common';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags, type NotifyFlags } from '../notify/flags';
@@ -116,7 +116,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           datesPerRun: flags.datesPerRun,
           ...(notify ? { notify } : {}),
         };
-        const handle = await stack.client.workflow.start<typeof backfill>('backfill', {
+        const handle = await stack.client.workflow.start(backfill, {
           taskQueue: env.SPARKIFY_TASK_QUEUE,
           workflowId,
           args: [input],

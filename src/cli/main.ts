@@ -11,6 +11,7 @@ import {
   redactUri,
   type EnvSettings,
 } from '../config';
+import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
 import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
@@ -22,6 +23,7 @@ import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
 import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
+import { integerOption as intOption, print } from './common';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
@@ -31,14 +33,6 @@ import { runCleanups, onShutdown } from './shutdown';
 import { openStack } from './temporalStack';
 
 const LOCAL_DIR = '.sparkify';
-
-function intOption(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-}
 
 function rateOption(value: string): number {
   const n = Number(value);
@@ -76,9 +70,6 @@ function required(value: string | undefined, flag: string, envName: string): str
   return value;
 }
 
-function print(line = ''): void {
-  process.stdout.write(line + '\n');
-}
 
 interface Context {
   env: EnvSettings;
@@ -104,7 +95,7 @@ function buildProgram(ctx: () => Context): Command {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .addOption(temporalOption())
-    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, 0.01)
+    .option('--max-reject-rate <share>', 'fail when more than this share of records is rejected', rateOption, RUN_DEFAULTS.maxRejectRate)
     .option('--json', 'print the run summary as one JSON object on the last line')
     .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")

@@ -10,7 +10,7 @@ import { workflowIdFor } from '../etl/workflowIds';
 import type { S3Settings } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
-import type { etlRun } from '../workflows/etl';
+import { etlRun } from '../workflows/etl';
 import { openStack, type Stack } from './temporalStack';
 
 export interface RunEtlOptions {
@@ -93,7 +93,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
       warehouse: redactUri(options.warehouse),
       window: options.window,
     };
-    const handle = await stack.client.workflow.start<typeof etlRun>('etlRun', {
+    const handle = await stack.client.workflow.start(etlRun, {
       taskQueue: options.taskQueue,
       workflowId,
       args: [input],

@@ -29,7 +29,7 @@ export function describeAwsError(err: unknown): string {
   return e.name && e.name !== 'Error' ? `${e.name}: ${message}` : message;
 }
 
-/** The region the AWS SDK would use (AWS_REGION, AWS_DEFAULT_REGION is not read by the SDK, or the profile), if any. */
+/** The region the AWS SDK would use (AWS_REGION or the profile), else AWS_DEFAULT_REGION as the AWS CLI reads it. */
 export async function resolveAwsRegion(): Promise<string | undefined> {
   const client = new STSClient({});
   try {

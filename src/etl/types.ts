@@ -1,6 +1,6 @@
 /** Types shared by the workflow and the activities: plain data only (they cross Temporal's wire). */
 import type { Duration } from '@temporalio/common';
-import type { CheckDefinition, Severity } from '../quality/checks';
+import type { CheckDefinition, Severity } from './checkTypes';
 import type { NotifySettings } from '../notify/types';
 
 export type { CheckDefinition, Severity };

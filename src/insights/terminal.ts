@@ -1,4 +1,4 @@
-import { textTable } from '../cli/format';
+import { textTable } from '../util/textTable';
 import type { Chart, InsightReport } from './model';
 import { count, percent } from './text';
 

@@ -3,26 +3,11 @@
  * `src/quality/runner.ts` turns each rule into SQL or a comparison of run statistics.
  */
 
-export type Severity = 'error' | 'warn';
+import { RUN_DEFAULTS } from '../defaults';
+// The check types are plain data that crosses the workflow boundary, so they live with the ETL's types.
+import type { CheckDefinition, CheckRule, Severity } from '../etl/checkTypes';
 
-export type CheckRule =
-  | { kind: 'not_null'; table: string; column: string }
-  | { kind: 'unique'; table: string; column: string }
-  | { kind: 'references'; table: string; column: string; refTable: string; refColumn: string }
-  | { kind: 'accepted_values'; table: string; column: string; values: string[] }
-  /** This run's staged rows equal the records read from the source minus those rejected. */
-  | { kind: 'staging_reconciliation'; table: 'staging_events' | 'staging_songs' }
-  /** This run's plays that matched a song, as a share of its plays, is at least `min`. */
-  | { kind: 'match_rate'; min: number }
-  /** This run staged at least one event (an empty or missing day is worth saying). */
-  | { kind: 'run_has_events' };
-
-export interface CheckDefinition {
-  name: string;
-  severity: Severity;
-  description: string;
-  rule: CheckRule;
-}
+export type { CheckDefinition, CheckRule, Severity };
 
 /** Each star table's key: what failing rows are named by in check results. */
 export const TABLE_KEYS: Record<string, string> = {
@@ -58,7 +43,7 @@ export interface CheckOptions {
   failOnEmpty: boolean;
 }
 
-export const DEFAULT_CHECK_OPTIONS: CheckOptions = { matchRateWarnBelow: 0.5, failOnEmpty: false };
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = { matchRateWarnBelow: RUN_DEFAULTS.matchRateWarnBelow, failOnEmpty: RUN_DEFAULTS.failOnEmpty };
 
 export function qualityChecks(options: CheckOptions = DEFAULT_CHECK_OPTIONS): CheckDefinition[] {
   return [

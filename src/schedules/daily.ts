@@ -3,7 +3,7 @@ import { msToNumber, type Duration } from '@temporalio/common';
 import { ConfigError } from '../config';
 import { isTimeZone } from '../etl/dates';
 import type { DateRunInput } from '../workflows/dateRun';
-import type { ScheduledEtlInput, scheduledEtlRun } from '../workflows/scheduled';
+import { scheduledEtlRun, type ScheduledEtlInput } from '../workflows/scheduled';
 
 /** What a daily ETL schedule is made of; everything else about the Temporal Schedule follows from it. */
 export interface DailySchedule {
@@ -71,7 +71,7 @@ function scheduleBody(s: DailySchedule): Pick<ScheduleOptions, 'spec' | 'action'
     spec: { calendars: [{ hour, minute, comment: `daily at ${s.at} ${s.timeZone}` }], timezone: s.timeZone },
     action: {
       type: 'startWorkflow',
-      workflowType: 'scheduledEtlRun',
+      workflowType: scheduledEtlRun,
       workflowId: SCHEDULED_WORKFLOW_ID,
       taskQueue: s.taskQueue,
       args: [workflowInput(s)],
@@ -91,7 +91,7 @@ export async function createDailySchedule(client: Client, s: DailySchedule, stat
 
 /** Reads a daily schedule's settings back from its description. */
 export function dailyScheduleFrom(d: ScheduleDescription): DailySchedule {
-  if (d.action.type !== 'startWorkflow' || d.action.workflowType !== 'scheduledEtlRun') {
+  if (d.action.type !== 'startWorkflow' || d.action.workflowType !== scheduledEtlRun.name) {
     throw new ConfigError(`schedule ${d.scheduleId} does not start scheduledEtlRun: it is not a Sparkify daily schedule`);
   }
   const input = (d.action.args?.[0] ?? {}) as ScheduledEtlInput;

@@ -90,7 +90,7 @@ export interface ChunkedStaging {
    * Where records are parsed, chosen per engine by measurement (docs/staging.md): `warehouse`
    * gets raw lines and parses them in SQL; `worker` gets rows this process parsed.
    */
-  readonly recordParsing: 'warehouse' | 'worker';
+  recordParsing: 'warehouse' | 'worker';
   stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
 }
 
@@ -102,7 +102,7 @@ export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse 
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
  * capability of the engine (`appendRows` streams from this process; Redshift stages with a
- * server-side COPY instead, see `StagingCapability`).
+ * server-side COPY instead, see `ServerSideStaging`).
  */
 export interface Warehouse {
   readonly dialect: Dialect;

@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
+import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { runDate, type DateRunInput } from './dateRun';
 import { rootMessage } from '../etl/failures';
 import { backfillInputSchema, checkWorkflowInput } from './inputs';
@@ -53,7 +55,7 @@ const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
   heartbeatTimeout: '20 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['SqlError', 'ConfigError'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 /**
@@ -67,8 +69,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();
-  const concurrency = Math.max(1, input.concurrency ?? 4);
-  const perRun = Math.max(1, input.datesPerRun ?? 100);
+  const concurrency = Math.max(1, input.concurrency ?? BACKFILL_DEFAULTS.concurrency);
+  const perRun = Math.max(1, input.datesPerRun ?? BACKFILL_DEFAULTS.datesPerRun);
   const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
   const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed] };
   const runs = carried.runs + 1;
@@ -130,7 +132,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');
     throw ApplicationFailure.nonRetryable(
       `backfill ${workflowInfo().workflowId}: ${counts.failed.length} of ${ordered.length} dates failed (${list})`,
-      'BackfillFailed',
+      ERROR_TYPES.backfillFailed,
       result,
     );
   }

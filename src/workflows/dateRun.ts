@@ -3,7 +3,7 @@ import { executeChild, sleep } from '@temporalio/workflow';
 import { runSearchAttributes } from '../etl/searchAttributes';
 import type { EtlInput, RunSummary } from '../etl/types';
 import { workflowIdFor } from '../etl/workflowIds';
-import type { etlRun } from './etl';
+import { etlRun } from './etl';
 
 /** The ETL input of a run, without its window: what schedules and backfills hand to each date. */
 export type DateRunInput = Omit<EtlInput, 'window'>;
@@ -20,7 +20,7 @@ const BUSY_DATE_RETRY = '30 seconds';
 export async function runDate(date: string, input: DateRunInput): Promise<RunSummary> {
   for (;;) {
     try {
-      return await executeChild<typeof etlRun>('etlRun', {
+      return await executeChild(etlRun, {
         workflowId: workflowIdFor({ from: date, to: date }),
         args: [{ ...input, window: { from: date, to: date } }],
         typedSearchAttributes: runSearchAttributes({ date, source: input.source, warehouse: input.warehouse }),

@@ -5,8 +5,8 @@ import { checkWorkflowInput, etlInputSchema } from './inputs';
 import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
 import { withRunAlerts } from '../notify/workflow';
 
-/** Errors that retrying cannot fix; they fail the activity, and so the run, at once. */
-const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'ConfigError'];
+import { RUN_DEFAULTS } from '../defaults';
+import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
 /**
  * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
@@ -14,12 +14,18 @@ const NON_RETRYABLE = ['SqlError', 'QualityCheckFailed', 'InvalidInput', 'Config
  * a step resumes within a minute of a kill (timeout + first retry interval + a poll).
  */
 export const HEARTBEAT_TIMEOUT = '20 seconds';
+/**
+ * Retries back off up to this and no further: a step whose worker was killed several times in a
+ * row still resumes within a minute (timeout + this). More attempts keep the total retry time
+ * (about 2 minutes for quick steps, 10 for loads) for outages such as a warehouse restart.
+ */
+const RETRY_AT_MOST_EVERY = '20 seconds';
 
 // Quick bookkeeping: schema, listing, text repair, checks, summary.
 const QUICK: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const quick = proxyActivities<Activities>(QUICK);
 
@@ -27,7 +33,7 @@ const quick = proxyActivities<Activities>(QUICK);
 const LOADS: ActivityOptions = {
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const loads = proxyActivities<Activities>(LOADS);
 
@@ -60,16 +66,13 @@ export const ETL_STEPS = [
 
 export type EtlStep = (typeof ETL_STEPS)[number];
 
-export const DEFAULTS = {
-  maxRejectRate: 0.01,
-  durationTolerance: 2,
-  matchRateWarnBelow: 0.5,
-};
+/** The run settings' defaults (src/defaults.ts). */
+export const DEFAULTS = RUN_DEFAULTS;
 
 /**
  * The ETL DAG for one window (a date, a range, or every file):
  * create schema → list files → stage events ∥ stage songs → repair text →
- * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary.
+ * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary → write report.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
   checkWorkflowInput('etlRun', etlInputSchema, input);

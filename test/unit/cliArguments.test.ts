@@ -3,7 +3,7 @@
  * any server, warehouse or source is touched.
  */
 import { main, windowFromFlags } from '../../src/cli/main';
-import { dateRunInput } from '../../src/cli/schedule';
+import { dateRunInput } from '../../src/cli/common';
 import { ConfigError } from '../../src/config';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];

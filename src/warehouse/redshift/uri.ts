@@ -1,4 +1,4 @@
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../errors';
 
 /** Where the statements go: a provisioned cluster or a Serverless workgroup. */
 export type RedshiftTarget =

@@ -1,0 +1,57 @@
+/** Helpers every CLI command module uses: output, option parsers, the server connection, run input. */
+import { InvalidArgumentError, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import { parseSourceUri, parseWarehouseUri, redactUri, type EnvSettings } from '../config';
+import type { Logger } from '../log';
+import { requireServer, type ConnectionFlags } from '../temporal/connection';
+import { openStack } from './temporalStack';
+
+export type CliContext = () => { env: EnvSettings; log: Logger };
+
+export function print(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+/** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
+export function temporalAddressOption(): Option {
+  return new Option('--temporal <host:port>', 'Temporal server (required here: flag, TEMPORAL_ADDRESS or a Temporal CLI profile)').env('TEMPORAL_ADDRESS');
+}
+
+export function integerOption(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+/** Connects to the server for the length of `work`. */
+export async function withClient<T>(
+  ctx: CliContext,
+  server: string | ConnectionFlags,
+  work: (client: Client, env: EnvSettings, log: Logger) => Promise<T>,
+): Promise<T> {
+  const { env, log } = ctx();
+  const connect = typeof server === 'string' ? { temporal: server } : server;
+  requireServer(connect);
+  const stack = await openStack({ address: connect.temporal, connect, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SPARKIFY_TASK_QUEUE, log, sdkLogLevel: 'ERROR' });
+  try {
+    return await work(stack.client, env, log);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** The run input a schedule or backfill hands each date: URIs checked, the password hidden. */
+export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, env: EnvSettings) {
+  const source = flags.source ?? env.SPARKIFY_SOURCE;
+  const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
+  if (source) parseSourceUri(source);
+  if (warehouse) parseWarehouseUri(warehouse);
+  return {
+    ...(source ? { source } : {}),
+    // The worker knows the full URI; the schedule (visible in the Web UI) never holds a password.
+    ...(warehouse ? { warehouse: redactUri(warehouse) } : {}),
+    ...(flags.failOnEmpty ? { failOnEmpty: true } : {}),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Defaults of the run settings, in one place for the workflows, the CLI and the quality checks.
+ * Plain data: workflow-safe.
+ */
+
+export const RUN_DEFAULTS = {
+  /** Highest tolerated share of rejected records per record kind before the run fails. */
+  maxRejectRate: 0.01,
+  /** Largest duration difference in seconds for a repaired song match. */
+  durationTolerance: 2,
+  /** Below this share of matched plays, the match-rate check warns. */
+  matchRateWarnBelow: 0.5,
+  /** An empty or missing day warns rather than fails. */
+  failOnEmpty: false,
+} as const;
+
+export const BACKFILL_DEFAULTS = {
+  /** Dates running at once. */
+  concurrency: 4,
+  /** Dates one workflow run handles before continuing as new, so history stays bounded. */
+  datesPerRun: 100,
+} as const;

@@ -1,0 +1,37 @@
+/**
+ * Error types shared across layers, at the bottom of the import graph (no imports), so config,
+ * the warehouse adapters and the workflows can name failures without importing each other.
+ * Workflow-safe.
+ */
+
+/**
+ * A setting the user got wrong. The CLI prints the message as one line and exits 2, so the message
+ * must name the setting (flag or environment variable) and say what would be accepted.
+ */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ERROR_TYPES.config;
+  }
+}
+
+/** The names failures travel under: an Error's `name`, or an ApplicationFailure's `type`. */
+export const ERROR_TYPES = {
+  /** The warehouse refused a statement for what it says (src/warehouse/errors.ts SqlError). */
+  sql: 'SqlError',
+  config: 'ConfigError',
+  /** Source records the run cannot read, beyond the tolerated reject rate. */
+  invalidInput: 'InvalidInput',
+  /** An error-level data-quality check failed. */
+  qualityCheckFailed: 'QualityCheckFailed',
+  /** One or more dates of a backfill failed (raised by the backfill workflow at its end). */
+  backfillFailed: 'BackfillFailed',
+} as const;
+
+/** Failures that retrying cannot fix: an activity failing with one of them fails its run at once. */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  ERROR_TYPES.sql,
+  ERROR_TYPES.qualityCheckFailed,
+  ERROR_TYPES.invalidInput,
+  ERROR_TYPES.config,
+];
