@@ -3,7 +3,8 @@
 -- Key: songplay_id = md5 of the event's identity, so the same event always gets the same id and
 -- re-loading replaces it. A play gets a song when its repaired title and artist equal a song's
 -- (case-folded) and the durations differ by at most {{duration_tolerance}} s; among several
--- candidates, the closest duration, then the smallest song_id.
+-- candidates, the closest duration, then the smallest song_id. Delete + insert, not MERGE: the
+-- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
 CREATE TEMP TABLE publish_songplays AS
 WITH next_song_events AS (
   SELECT {{songplay_id(e)}} AS songplay_id,

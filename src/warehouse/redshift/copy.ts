@@ -38,11 +38,22 @@ function rejectReason(kind: RecordKind): string {
   const cases = FIELDS_BY_KIND[kind]
     .filter((f) => f.required)
     .map((f) => `WHEN ${f.column} IS NULL THEN ${sqlLiteral(`field "${f.key}" is missing`)}`);
+  // COPY runs with TRUNCATECOLUMNS so one over-long value can't fail the whole load; a value that
+  // reached the column's limit was (or may have been) cut, so its record is rejected, saying so.
+  for (const f of FIELDS_BY_KIND[kind].filter((x) => x.type === 'string')) {
+    cases.push(
+      // A cut stops before a multi-byte character that doesn't fit: up to 3 bytes short of the limit.
+      `WHEN OCTET_LENGTH(${f.column}) > ${MAX_TEXT_BYTES - 4} THEN ${sqlLiteral(`field "${f.key}" reaches the ${MAX_TEXT_BYTES}-byte limit of a Redshift VARCHAR (cut by COPY)`)}`,
+    );
+  }
   if (kind === 'events') {
     cases.push(`WHEN TRIM(userid) <> '' AND NOT (TRIM(userid) ~ '^[0-9]+$') THEN 'field "userId" should be digits or empty, got ' || userid`);
   }
   return `CASE ${cases.join(' ')} END`;
 }
+
+/** Redshift's largest VARCHAR, the staging text columns' type ({{text}} in sql/warehouse/sql.ts). */
+export const MAX_TEXT_BYTES = 65535;
 
 export interface CopyPlan {
   sqls: string[];
@@ -77,6 +88,7 @@ export function copyBatch(
     'MANIFEST',
     ...(settings.s3Region ? [`REGION ${sqlLiteral(settings.s3Region)}`] : []),
     `MAXERROR ${settings.maxError}`,
+    'TRUNCATECOLUMNS',
     // A temp table is dropped with the batch: analysing or choosing encodings for it is wasted work.
     'COMPUPDATE OFF',
     'STATUPDATE OFF',
