@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readLines } from '../staging/lineReader';
+import { readLines } from './lineReader';
 
 /** A source record that could not be staged, kept with the reason. */
 export interface RejectedRecord {
@@ -148,7 +148,7 @@ export interface ParsedLine {
   rejected?: RejectedRecord;
 }
 
-/** Longest line parsed here; longer ones are rejected (see src/staging/lineReader.ts). */
+/** Longest line parsed here; longer ones are rejected (see src/etl/lineReader.ts). */
 const MAX_LINE_BYTES = 1024 * 1024;
 
 /**

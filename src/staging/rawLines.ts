@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
-import { readLines } from './lineReader';
+import { readLines } from '../etl/lineReader';
 import { splitSongFile } from './songFile';
 
 /** Longest event log line staged; longer ones are cut while reading and rejected. Real lines are < 1 KiB. */

@@ -49,14 +49,14 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
   }
   return {
     table: 'etl_raw_lines',
-    before: [...clear, ...sqlStatements('staging/raw_lines', d)],
+    before: [...clear, ...sqlStatements(`staging/${d}/raw_lines`, d)],
     eachChunk: [
       ...sqlStatements(`staging/${d}/extract_${kind}`, d),
-      ...sqlStatements(`staging/check_${kind}`, d),
-      ...sqlStatements(`staging/insert_${kind}`, d, params),
-      ...sqlStatements('staging/next_chunk', d),
+      ...sqlStatements(`staging/${d}/check_${kind}`, d),
+      ...sqlStatements(`staging/${d}/insert_${kind}`, d, params),
+      ...sqlStatements(`staging/${d}/next_chunk`, d),
     ],
-    after: [...analyze, ...sqlStatements('staging/drop_work_tables', d)],
+    after: [...analyze, ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
     chunkRows: CHUNK_ROWS,
   };
 }

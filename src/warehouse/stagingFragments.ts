@@ -1,7 +1,7 @@
 import type { Dialect } from './types';
 
 /**
- * Fragments for sql/staging/check_*.sql and insert_*.sql: the per-field checks of a raw record.
+ * Fragments for sql/staging/duckdb/check_*.sql and insert_*.sql: the per-field checks of a raw record.
  * Each works on the columns the extract step leaves per source field: `j_<col>`, the value's JSON
  * text (NULL when missing or null), and `s_<col>`, its unescaped text when it is a JSON string.
  * Arguments: the staging column, then the source key (for the reason), then the SQL type.
