@@ -35,7 +35,7 @@ const params = (claim: AttemptClaim) => ({ run_id: claim.runId, step: claim.step
 
 /** Claims the step for this attempt (its own small transaction). */
 export async function claimAttempt(warehouse: Warehouse, claim: AttemptClaim): Promise<void> {
-  const lock = warehouse.dialect === 'postgres' ? sqlStatements('etl/fence_claim_lock', warehouse.dialect, params(claim)) : [];
+  const lock = warehouse.dialect === 'postgres' ? sqlStatements('etl/postgres/fence_claim_lock', warehouse.dialect, params(claim)) : [];
   await warehouse.execute([...lock, ...sqlStatements('etl/fence_claim', warehouse.dialect, params(claim))]);
 }
 
