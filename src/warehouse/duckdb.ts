@@ -205,11 +205,24 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging {
 // One instance per file in this process (DuckDB allows one writer per file); closed with its last user.
 const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>();
 
+/**
+ * DuckDB's buffer pool defaults to 80% of the machine's memory, and a staging transaction's chunk
+ * tables stay in it until commit: the worker's memory then grows with the input. A limit makes
+ * DuckDB spill to its temp directory (beside the file) instead. SPARKIFY_DUCKDB_MEMORY_LIMIT
+ * overrides it ('' = DuckDB's default).
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1GB';
+
+function instanceOptions(): Record<string, string> {
+  const limit = process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
+  return limit === '' ? {} : { memory_limit: limit };
+}
+
 function acquireInstance(file: string): Promise<DuckDBInstance> {
-  if (file === ':memory:') return DuckDBInstance.create(file);
+  if (file === ':memory:') return DuckDBInstance.create(file, instanceOptions());
   let entry = instances.get(file);
   if (!entry) {
-    entry = { instance: DuckDBInstance.create(file), users: 0 };
+    entry = { instance: DuckDBInstance.create(file, instanceOptions()), users: 0 };
     instances.set(file, entry);
     entry.instance.catch(() => instances.delete(file));
   }
