@@ -6,7 +6,6 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import ts from 'typescript';
 import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
 import { OutputTail, startDevServer, type DevServer } from '../src/temporal/devServer';
@@ -238,18 +237,10 @@ describe('startDevServer', () => {
 
   test('a parent that exits without stop() takes the server with it', async () => {
     // The exit hook only runs in a real process exit, so run startDevServer in a child node process.
-    const outDir = dir('compiled');
-    for (const file of ['src/log.ts', 'src/util/ports.ts', 'src/temporal/cli.ts', 'src/temporal/devServer.ts']) {
-      const source = fs.readFileSync(path.join(REPO, file), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      });
-      const out = path.join(outDir, file.replace(/\.ts$/, '.js'));
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, outputText);
-    }
+    // The built modules (npm test builds first), so the child needs no compiler and sees every import.
+    const devServerModule = path.join(REPO, 'dist/temporal/devServer.js');
     const script = `
-      const { startDevServer } = require(${JSON.stringify(path.join(outDir, 'src/temporal/devServer.js'))});
+      const { startDevServer } = require(${JSON.stringify(devServerModule)});
       startDevServer({ cli: ${JSON.stringify(cli)} }).then((s) => {
         process.stdout.write(String(s.pid) + '\\n');
         process.exit(0);
