@@ -113,7 +113,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
     ['ledger/record', { run_id: runId, loaded_at: '2018-12-01 00:00:00' }],
     ['stats/match_stats', { run_id: runId }],
     ['stats/plays_without_user', { run_id: runId }],
-    ['stats/table_counts', {}],
+    ['stats/table_counts', { run_id: runId }],
     ['ledger/loaded_events', {}],
     ['ledger/loaded_songs', {}],
   ];

@@ -282,7 +282,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
       ref: RunRef & Omit<RunSummary, 'tables' | 'source' | 'warehouse' | 'status'> & { startedAt: number },
     ): Promise<RunSummary> {
       const warehouse = await warehouseFor(ref);
-      const counts = await warehouse.query(sqlStatement('stats/table_counts', warehouse.dialect));
+      const counts = await warehouse.query(sqlStatement('stats/table_counts', warehouse.dialect, { run_id: ref.runId }));
       const tables = Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)]));
       const summary: RunSummary = {
         workflowId: ref.workflowId,

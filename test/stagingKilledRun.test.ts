@@ -1,0 +1,229 @@
+/**
+ * Two runs over the same files, the first killed mid-staging (issue 12): the dead attempt's
+ * staging rows are never seen or counted by the second run, and once the second run completes
+ * (SPARKIFY_STAGING_RETENTION_DAYS=0 on its worker) staging holds no rows of any completed run.
+ * Real components: worker child processes (bin/sparkify.js), the Data API emulator, loopback S3,
+ * and a Temporal dev server.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunSummary } from '../src/etl/types';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import type { Warehouse } from '../src/warehouse/types';
+import type { etlRun } from '../src/workflows/etl';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { pollUntil } from './support/poll';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { dumpStarTables } from './support/tables';
+
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+const BUCKET = 'sparkify-raw';
+const COPY_EVENTS = /^COPY copy_events /;
+/** temporal.api.enums.v1.PendingActivityState: a worker has the activity. */
+const PENDING_ACTIVITY_STATE_STARTED = 2;
+
+let temporal: TestTemporal;
+let pg: PgServer;
+let s3: S3Server;
+let source: string;
+const emulators: RedshiftEmulator[] = [];
+const workers: ChildProcess[] = [];
+
+/** Three days of the sample's logs and five of its song files, uploaded under `subset/`. */
+async function uploadSubset(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-killed-'));
+  try {
+    const keys = [
+      ...['01', '02', '03'].map((d) => `log_data/2018/11/2018-11-${d}-events.json`),
+      ...fs.readdirSync(path.join(SAMPLE_DIR, 'song_data/A/A/A')).sort().slice(0, 5).map((f) => `song_data/A/A/A/${f}`),
+    ];
+    for (const key of keys) {
+      fs.mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+      fs.copyFileSync(path.join(SAMPLE_DIR, key), path.join(dir, key));
+    }
+    await uploadDirectory(s3, dir, BUCKET, 'subset/');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return `s3://${BUCKET}/subset`;
+}
+
+beforeAll(async () => {
+  // The workers run as `bin/sparkify.js` over dist/, so it must be built from the current source.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
+  source = await uploadSubset();
+});
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  for (const e of emulators) await e.stop();
+  await temporal?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+});
+
+async function newRedshift(): Promise<{ emulator: RedshiftEmulator; uri: string }> {
+  const emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'killed'), s3: s3.settings });
+  emulators.push(emulator);
+  const query = new URLSearchParams({
+    dbUser: 'etl',
+    region: 'us-east-1',
+    iamRole: 'arn:aws:iam::123456789012:role/sparkify-copy',
+    endpoint: emulator.endpoint,
+  });
+  return { emulator, uri: `redshift-data://cluster/sparkify/dev?${query}` };
+}
+
+function startWorkerProcess(taskQueue: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, 'worker', '--temporal', temporal.server.address], {
+    env: {
+      ...process.env,
+      TEMPORAL_NAMESPACE: temporal.server.namespace,
+      SPARKIFY_TASK_QUEUE: taskQueue,
+      SPARKIFY_S3_ENDPOINT: s3.settings.endpoint,
+      AWS_ACCESS_KEY_ID: s3.settings.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.settings.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      SPARKIFY_LOG_LEVEL: 'error',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  workers.push(child);
+  return child;
+}
+
+async function startRun(taskQueue: string, uri: string, name: string): Promise<WorkflowHandle<typeof etlRun>> {
+  return temporal.client.workflow.start<typeof etlRun>('etlRun', {
+    taskQueue,
+    workflowId: `${name}-${Date.now()}`,
+    args: [{ source, warehouse: uri, heartbeatTimeout: '3s' }],
+  });
+}
+
+/**
+ * Activity types scheduled and completed in the history, and those a worker is running now
+ * (Temporal writes a retried activity's started event only when it ends, so "running" comes
+ * from the pending activities).
+ */
+async function activityProgress(handle: WorkflowHandle<typeof etlRun>): Promise<{ scheduled: string[]; completed: string[]; running: string[] }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const typeOfScheduled = new Map<string, string>();
+  const completed: string[] = [];
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) typeOfScheduled.set(String(e.eventId), scheduled.activityType?.name ?? '');
+    const c = e.activityTaskCompletedEventAttributes;
+    if (c) completed.push(typeOfScheduled.get(String(c.scheduledEventId)) ?? '?');
+  }
+  const pending = (await handle.describe()).raw.pendingActivities ?? [];
+  const running = pending
+    .filter((p) => Number(p.state) === PENDING_ACTIVITY_STATE_STARTED)
+    .map((p) => p.activityType?.name ?? '?');
+  return { scheduled: [...typeOfScheduled.values()], completed, running };
+}
+
+/** Row counts per run id in the two staging tables. */
+async function stagingByRun(warehouse: Warehouse): Promise<Record<string, { events: number; songs: number }>> {
+  const out: Record<string, { events: number; songs: number }> = {};
+  for (const kind of ['events', 'songs'] as const) {
+    for (const row of await warehouse.query(`SELECT run_id, COUNT(*) AS n FROM staging_${kind} GROUP BY run_id`)) {
+      const entry = (out[String(row.run_id)] ??= { events: 0, songs: 0 });
+      entry[kind] = Number(row.n);
+    }
+  }
+  return out;
+}
+
+const comparable = (s: RunSummary) => ({
+  staging: { events: { ...s.staging.events }, songs: { ...s.staging.songs } },
+  matches: s.matches,
+  tables: s.tables,
+  checks: s.checks.map((c) => [c.name, c.status, c.failingCount]),
+});
+
+describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run over the same files', () => {
+  test("the re-run counts and publishes none of the dead run's rows, and its cleanup leaves no completed run in staging", async () => {
+    // A clean run over the same files, on its own warehouse: what the re-run must equal.
+    const clean = await newRedshift();
+    const cleanQueue = `clean-${Date.now()}`;
+    startWorkerProcess(cleanQueue);
+    const cleanSummary = await (await startRun(cleanQueue, clean.uri, 'clean')).result();
+
+    const { emulator, uri } = await newRedshift();
+    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    try {
+      // Run A: the events COPY is held in flight; songs staging is let through and completes.
+      emulator.hold(COPY_EVENTS);
+      const queueA = `killed-${Date.now()}`;
+      const workerA = startWorkerProcess(queueA);
+      const runA = await startRun(queueA, uri, 'run-a');
+      const copyId = await emulator.waitUntilHeld(COPY_EVENTS, 150_000);
+      const beforeKill = await pollUntil('run A to complete stageSongs while a worker runs its held stageEvents', async () => {
+        const progress = await activityProgress(runA);
+        return progress.completed.includes('stageSongs') && progress.running.includes('stageEvents') ? progress : undefined;
+      });
+      const exited = new Promise((resolve) => workerA.once('exit', resolve));
+      workerA.kill('SIGKILL');
+      await exited;
+
+      // The kill landed mid-staging: stageEvents was running and never completed, nothing past
+      // staging was scheduled.
+      expect(beforeKill.completed).not.toContain('stageEvents');
+      const atKill = await activityProgress(runA);
+      expect(atKill.completed).not.toContain('stageEvents');
+      expect(atKill.scheduled.filter((t) => !['createSchema', 'listSourceFiles', 'stageEvents', 'stageSongs'].includes(t))).toEqual([]);
+      // The warehouse finishes the orphaned COPY batch (as Redshift does after its client dies),
+      // so run A leaves staging rows of both kinds behind.
+      emulator.release(COPY_EVENTS);
+      await emulator.statement(copyId)!.done;
+      expect(emulator.statement(copyId)!.status).toBe('FINISHED');
+      const runAId = (await runA.describe()).runId;
+      const leftByA = (await stagingByRun(warehouse))[runAId];
+      expect(leftByA?.events).toBeGreaterThan(0);
+      expect(leftByA?.songs).toBeGreaterThan(0);
+
+      // What an operator does with a run whose worker died: terminate it.
+      await runA.terminate('worker killed mid-staging');
+      expect((await runA.describe()).status.name).toBe('TERMINATED');
+
+      // Run B over the same files, on a worker that clears a run's staging as it completes.
+      const queueB = `rerun-${Date.now()}`;
+      startWorkerProcess(queueB, { SPARKIFY_STAGING_RETENTION_DAYS: '0' });
+      const runB = await startRun(queueB, uri, 'run-b');
+      const summaryB = await runB.result();
+
+      expect(summaryB.runId).not.toBe(runAId);
+      expect(summaryB.staging.events.recordsStaged).toBeGreaterThan(0);
+      expect(comparable(summaryB)).toEqual(comparable(cleanSummary));
+      const cleanWarehouse = new RedshiftWarehouse(parseRedshiftUri(clean.uri));
+      try {
+        expect(await dumpStarTables(warehouse)).toEqual(await dumpStarTables(cleanWarehouse));
+      } finally {
+        await cleanWarehouse.close();
+      }
+
+      // After B's cleanup: B is recorded completed, and no completed run has staging rows left.
+      // Only A's rows remain (a run never recorded keeps its rows; no other run reads them).
+      expect(await warehouse.query(`SELECT status FROM etl_runs WHERE run_id = '${summaryB.runId}'`)).toEqual([{ status: 'completed' }]);
+      expect(
+        await warehouse.query(
+          "SELECT run_id FROM staging_events WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed') " +
+            "UNION SELECT run_id FROM staging_songs WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed')",
+        ),
+      ).toEqual([]);
+      expect(await stagingByRun(warehouse)).toEqual({ [runAId]: leftByA });
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
