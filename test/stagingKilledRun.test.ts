@@ -2,17 +2,21 @@
  * Two runs over the same files, the first killed mid-staging (issue 12): the dead attempt's
  * staging rows are never seen or counted by the second run, and once the second run completes
  * (SPARKIFY_STAGING_RETENTION_DAYS=0 on its worker) staging holds no rows of any completed run.
- * Real components: worker child processes (bin/sparkify.js), the Data API emulator, loopback S3,
- * and a Temporal dev server.
+ * On the Redshift emulator and on PostgreSQL, with real components: worker child processes
+ * (bin/sparkify.js), the Data API emulator, a throwaway PostgreSQL, loopback S3 and a Temporal
+ * dev server.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { RunSummary } from '../src/etl/types';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import type { etlRun } from '../src/workflows/etl';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
@@ -34,6 +38,7 @@ let s3: S3Server;
 let source: string;
 const emulators: RedshiftEmulator[] = [];
 const workers: ChildProcess[] = [];
+const lockers: Client[] = [];
 
 /** Three days of the sample's logs and five of its song files, uploaded under `subset/`. */
 async function uploadSubset(): Promise<string> {
@@ -66,12 +71,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  for (const l of lockers) await l.end().catch(() => undefined);
   for (const e of emulators) await e.stop();
   await temporal?.stop();
   await Promise.all([pg?.stop(), s3?.stop()]);
 });
 
-async function newRedshift(): Promise<{ emulator: RedshiftEmulator; uri: string }> {
+/**
+ * A fresh warehouse of one engine, and a way to hold run A's events staging in flight: the
+ * emulator holds the events COPY; on PostgreSQL the test locks staging_events against writes.
+ */
+interface Target {
+  uri: string;
+  open(): Warehouse;
+  /** Before run A starts: from now on, events staging blocks. */
+  holdEventsStaging(): Promise<void>;
+  /** Resolves once the worker's events staging is blocked on the hold. */
+  whenHeld(): Promise<void>;
+  /** After the kill: lets the orphaned staging statement go on, and waits until it has ended. */
+  releaseOrphan(): Promise<void>;
+}
+
+async function newRedshift(): Promise<Target> {
   const emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'killed'), s3: s3.settings });
   emulators.push(emulator);
   const query = new URLSearchParams({
@@ -80,8 +101,70 @@ async function newRedshift(): Promise<{ emulator: RedshiftEmulator; uri: string 
     iamRole: 'arn:aws:iam::123456789012:role/sparkify-copy',
     endpoint: emulator.endpoint,
   });
-  return { emulator, uri: `redshift-data://cluster/sparkify/dev?${query}` };
+  const uri = `redshift-data://cluster/sparkify/dev?${query}`;
+  let copyId = '';
+  return {
+    uri,
+    open: () => new RedshiftWarehouse(parseRedshiftUri(uri)),
+    holdEventsStaging: async () => emulator.hold(COPY_EVENTS),
+    whenHeld: async () => {
+      copyId = await emulator.waitUntilHeld(COPY_EVENTS, 150_000);
+    },
+    releaseOrphan: async () => {
+      // Redshift finishes a statement whose client died, so the dead run's COPY batch commits.
+      emulator.release(COPY_EVENTS);
+      await emulator.statement(copyId)!.done;
+      expect(emulator.statement(copyId)!.status).toBe('FINISHED');
+    },
+  };
 }
+
+async function newPostgres(): Promise<Target> {
+  const uri = await createTestDatabase(pg.url, 'killed');
+  const locker = new Client({ connectionString: uri });
+  lockers.push(locker);
+  let blocked: number[] = [];
+  return {
+    uri,
+    open: () => new PostgresWarehouse(uri),
+    holdEventsStaging: async () => {
+      // The table exists before the run (createSchema's CREATE TABLE IF NOT EXISTS then takes no
+      // conflicting lock); EXCLUSIVE lets readers through and blocks every write.
+      await locker.connect();
+      for (const statement of sqlStatements('schema/staging_events', 'postgres')) await locker.query(statement);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE staging_events IN EXCLUSIVE MODE');
+    },
+    whenHeld: async () => {
+      let sessions = '';
+      blocked = await pollUntil(
+        'a worker session blocked on the staging_events lock',
+        async () => {
+          // The locker is inside its transaction, where pg_stat_activity is a cached snapshot.
+          await locker.query('SELECT pg_stat_clear_snapshot()');
+          const { rows } = await locker.query(
+            'SELECT pid, state, wait_event_type, LEFT(query, 100) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+          );
+          sessions = JSON.stringify(rows);
+          const waiting = rows.filter((r: { wait_event_type: string | null }) => r.wait_event_type === 'Lock');
+          return waiting.length > 0 ? waiting.map((r: { pid: number }) => r.pid) : undefined;
+        },
+        { lastSeen: () => sessions },
+      );
+    },
+    releaseOrphan: async () => {
+      await locker.query('COMMIT');
+      // The dead worker's sessions end once they next read from their closed connection.
+      await pollUntil(`the dead worker's sessions ${blocked.join(', ')} to end`, async () => {
+        await locker.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await locker.query('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])', [blocked]);
+        return rows.length === 0 ? true : undefined;
+      });
+    },
+  };
+}
+
+const TARGETS: Record<string, () => Promise<Target>> = { redshift: newRedshift, postgres: newPostgres };
 
 function startWorkerProcess(taskQueue: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'worker', '--temporal', temporal.server.address], {
@@ -151,23 +234,24 @@ const comparable = (s: RunSummary) => ({
   checks: s.checks.map((c) => [c.name, c.status, c.failingCount]),
 });
 
-describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run over the same files', () => {
+describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run over the same files', (engine) => {
   test("the re-run counts and publishes none of the dead run's rows, and its cleanup leaves no completed run in staging", async () => {
     // A clean run over the same files, on its own warehouse: what the re-run must equal.
-    const clean = await newRedshift();
+    const clean = await TARGETS[engine]();
     const cleanQueue = `clean-${Date.now()}`;
     startWorkerProcess(cleanQueue);
     const cleanSummary = await (await startRun(cleanQueue, clean.uri, 'clean')).result();
 
-    const { emulator, uri } = await newRedshift();
-    const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
+    const target = await TARGETS[engine]();
+    const uri = target.uri;
+    const warehouse = target.open();
     try {
-      // Run A: the events COPY is held in flight; songs staging is let through and completes.
-      emulator.hold(COPY_EVENTS);
+      // Run A: its events staging is held in flight; songs staging is let through and completes.
+      await target.holdEventsStaging();
       const queueA = `killed-${Date.now()}`;
       const workerA = startWorkerProcess(queueA);
       const runA = await startRun(queueA, uri, 'run-a');
-      const copyId = await emulator.waitUntilHeld(COPY_EVENTS, 150_000);
+      await target.whenHeld();
       const beforeKill = await pollUntil('run A to complete stageSongs while a worker runs its held stageEvents', async () => {
         const progress = await activityProgress(runA);
         return progress.completed.includes('stageSongs') && progress.running.includes('stageEvents') ? progress : undefined;
@@ -182,15 +266,13 @@ describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run 
       const atKill = await activityProgress(runA);
       expect(atKill.completed).not.toContain('stageEvents');
       expect(atKill.scheduled.filter((t) => !['createSchema', 'listSourceFiles', 'stageEvents', 'stageSongs'].includes(t))).toEqual([]);
-      // The warehouse finishes the orphaned COPY batch (as Redshift does after its client dies),
-      // so run A leaves staging rows of both kinds behind.
-      emulator.release(COPY_EVENTS);
-      await emulator.statement(copyId)!.done;
-      expect(emulator.statement(copyId)!.status).toBe('FINISHED');
+      // Run A leaves staging rows behind: its songs, and on Redshift its events too (the
+      // warehouse finishes the orphaned COPY batch); PostgreSQL rolls the dead session back.
+      await target.releaseOrphan();
       const runAId = (await runA.describe()).runId;
       const leftByA = (await stagingByRun(warehouse))[runAId];
-      expect(leftByA?.events).toBeGreaterThan(0);
       expect(leftByA?.songs).toBeGreaterThan(0);
+      if (engine === 'redshift') expect(leftByA?.events).toBeGreaterThan(0);
 
       // What an operator does with a run whose worker died: terminate it.
       await runA.terminate('worker killed mid-staging');
@@ -205,7 +287,7 @@ describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run 
       expect(summaryB.runId).not.toBe(runAId);
       expect(summaryB.staging.events.recordsStaged).toBeGreaterThan(0);
       expect(comparable(summaryB)).toEqual(comparable(cleanSummary));
-      const cleanWarehouse = new RedshiftWarehouse(parseRedshiftUri(clean.uri));
+      const cleanWarehouse = clean.open();
       try {
         expect(await dumpStarTables(warehouse)).toEqual(await dumpStarTables(cleanWarehouse));
       } finally {
@@ -213,7 +295,9 @@ describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run 
       }
 
       // After B's cleanup: B is recorded completed, and no completed run has staging rows left.
-      // Only A's rows remain (a run never recorded keeps its rows; no other run reads them).
+      // Only rows of A can remain: a run never recorded keeps its rows, which no other run reads.
+      // (Client-side staging also clears an earlier run's rows for the same files by source_key;
+      // a multi-file COPY's rows carry no key, so on Redshift A's rows stay.)
       expect(await warehouse.query(`SELECT status FROM etl_runs WHERE run_id = '${summaryB.runId}'`)).toEqual([{ status: 'completed' }]);
       expect(
         await warehouse.query(
@@ -221,7 +305,9 @@ describe('Redshift (Data API emulator): a run killed mid-staging, then a re-run 
             "UNION SELECT run_id FROM staging_songs WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed')",
         ),
       ).toEqual([]);
-      expect(await stagingByRun(warehouse)).toEqual({ [runAId]: leftByA });
+      const after = await stagingByRun(warehouse);
+      expect(Object.keys(after).filter((runId) => runId !== runAId)).toEqual([]);
+      if (engine === 'redshift') expect(after).toEqual({ [runAId]: leftByA });
     } finally {
       await warehouse.close();
     }
