@@ -71,7 +71,7 @@ export const DEFAULTS = RUN_DEFAULTS;
 
 /**
  * The ETL DAG for one window (a date, a range, or every file):
- * create schema → list files → stage events ∥ stage songs → repair text →
+ * create schema → list files → stage events ∥ stage songs → blocking checks on staging → repair text →
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary → write report.
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
