@@ -207,14 +207,13 @@ const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: nu
 
 /**
  * DuckDB's buffer pool defaults to 80% of the machine's memory, and a staging transaction's chunk
- * tables stay in it until commit: the worker's memory then grows with the input. A limit makes
- * DuckDB spill to its temp directory (beside the file) instead. SPARKIFY_DUCKDB_MEMORY_LIMIT
- * overrides it ('' = DuckDB's default).
+ * tables stay in it until commit, so the worker's memory grows with the input. An operator who
+ * needs the worker's memory bounded sets SPARKIFY_DUCKDB_MEMORY_LIMIT (e.g. '1GB'): DuckDB then
+ * spills to its temp directory beside the file. Not the default: a plain bulk insert that must keep
+ * insertion order can fail under a tight limit (a 1.6M-event read_json did at 1GB).
  */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1GB';
-
 function instanceOptions(): Record<string, string> {
-  const limit = process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
+  const limit = process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT ?? '';
   return limit === '' ? {} : { memory_limit: limit };
 }
 

@@ -1,3 +1,4 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 
 async function memoryLimit(): Promise<string> {
@@ -17,14 +18,19 @@ describe('DuckDB memory limit', () => {
     else process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT = saved;
   });
 
-  test('a warehouse caps its buffer pool at 1 GB by default, not 80% of the machine', async () => {
-    delete process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT;
-    // DuckDB reports 1GB (10^9 bytes) in binary units.
-    expect(await memoryLimit()).toBe('953.6 MiB');
-  });
-
-  test('SPARKIFY_DUCKDB_MEMORY_LIMIT sets another limit', async () => {
+  test('SPARKIFY_DUCKDB_MEMORY_LIMIT caps the buffer pool (DuckDB reports 10^6-byte units in MiB)', async () => {
     process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT = '256MB';
     expect(await memoryLimit()).toBe('244.1 MiB');
+  });
+
+  test('unset, DuckDB keeps its own default', async () => {
+    delete process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT;
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll("SELECT current_setting('memory_limit') AS memory_limit");
+    const duckdbDefault = String(reader.getRows()[0][0]);
+    connection.disconnectSync();
+    instance.closeSync();
+    expect(await memoryLimit()).toBe(duckdbDefault);
   });
 });
