@@ -58,10 +58,10 @@ function assertBinaries(binDir: string): void {
   }
 }
 
-const isRoot = (): boolean => process.getuid?.() === 0;
+export const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** PostgreSQL refuses to run as root, so as root every server command runs as the `postgres` user. */
-function asServerUser(file: string, args: string[]): [string, string[]] {
+export function asServerUser(file: string, args: string[]): [string, string[]] {
   return isRoot() ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
 }
 
@@ -83,7 +83,7 @@ async function tail(file: string, lines = 30): Promise<string> {
   }
 }
 
-async function waitForConnections(url: string, timeoutMs: number): Promise<void> {
+export async function waitForConnections(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });

@@ -1,10 +1,10 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { freePort } from '../util/ports';
+import { asServerUser, createDatabase, isRoot, pgBinDir, waitForConnections } from '../bench/postgresServer';
 
 const run = promisify(execFile);
 
@@ -19,17 +19,6 @@ export interface ChaosPostgres {
   stop(): Promise<void>;
 }
 
-function binDir(): string {
-  if (process.env.SPARKIFY_PG_BIN) return process.env.SPARKIFY_PG_BIN;
-  const debian = '/usr/lib/postgresql/15/bin';
-  if (existsSync(path.join(debian, 'pg_ctl'))) return debian;
-  return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
-}
-
-const isRoot = () => process.getuid?.() === 0;
-/** PostgreSQL refuses to run as root: as root its commands run as the `postgres` user. */
-const asServerUser = (file: string, args: string[]): [string, string[]] => (isRoot() ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args]);
-
 async function pg(file: string, args: string[]): Promise<void> {
   const [cmd, cmdArgs] = asServerUser(file, args);
   try {
@@ -40,25 +29,8 @@ async function pg(file: string, args: string[]): Promise<void> {
   }
 }
 
-async function waitForConnections(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL at ${url} does not accept connections: ${(err as Error).message}`, { cause: err });
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export async function startChaosPostgres(): Promise<ChaosPostgres> {
-  const bin = binDir();
+  const bin = pgBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkify-chaos-pg-'));
   const dataDir = path.join(dir, 'data');
   const socketDir = path.join(dir, 'socket');
@@ -92,29 +64,16 @@ export async function startChaosPostgres(): Promise<ChaosPostgres> {
   };
   await start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitForConnections(url);
-  let databases = 0;
+  await waitForConnections(url, 60_000);
   return {
     url,
-    async createDatabase(prefix) {
-      const name = `${prefix}_${++databases}_${process.pid}`;
-      const client = new Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      const u = new URL(url);
-      u.pathname = `/${name}`;
-      return u.toString();
-    },
+    createDatabase: (prefix) => createDatabase(url, prefix),
     async restart() {
       // immediate: like a crash, sessions and open transactions are cut, recovery runs at start.
       await pg(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '60']);
       running = false;
       await start();
-      await waitForConnections(url);
+      await waitForConnections(url, 60_000);
     },
     async stop() {
       if (running) await pg(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60']);
