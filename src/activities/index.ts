@@ -19,7 +19,7 @@ import type { Logger } from '../log';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
 import type { SourceObject } from '../source';
-import { sqlLiteral, sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
@@ -76,13 +76,21 @@ function asSqlFailure(err: unknown, name: string): unknown {
   return err;
 }
 
+/** Stores a run's check results, replacing what an earlier attempt stored. */
+async function storeCheckResults(warehouse: Warehouse, runId: string, results: CheckResult[]): Promise<void> {
+  await warehouse.appendRows(
+    'etl_quality_results',
+    ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
+    results.map((r) => [runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
+    { deleteFirst: sqlStatement('etl/clear_quality_results', warehouse.dialect, { run_id: runId }) },
+  );
+}
+
 export function createActivities({ resources, log }: ActivityDeps) {
   const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
 
   async function runFileKeys(warehouse: Warehouse, runId: string, kind: RecordKind): Promise<string[]> {
-    const rows = await warehouse.query(
-      `SELECT source_key FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)} ORDER BY source_key`,
-    );
+    const rows = await warehouse.query(sqlStatement('etl/run_file_keys', warehouse.dialect, { run_id: runId, kind }));
     return rows.map((r) => String(r.source_key));
   }
 
@@ -161,7 +169,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
         return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
       });
       await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
-        deleteFirst: `DELETE FROM etl_text_repairs WHERE run_id = ${sqlLiteral(ref.runId)}`,
+        deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: ref.runId }),
       });
       return { distinctValues: rows.length, repairedValues };
     },
@@ -231,12 +239,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
         results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));
         heartbeat({ checked: results.length });
       }
-      await warehouse.appendRows(
-        'etl_quality_results',
-        ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
-        results.map((r) => [ref.runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
-        { deleteFirst: `DELETE FROM etl_quality_results WHERE run_id = ${sqlLiteral(ref.runId)}` },
-      );
+      await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       if (failed.length > 0) {
         throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), 'QualityCheckFailed', results);
@@ -260,12 +263,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {
         // Kept with the run id like every check result (the full check step, had it run, would replace them).
-        await warehouse.appendRows(
-          'etl_quality_results',
-          ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
-          results.map((r) => [ref.runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
-          { deleteFirst: `DELETE FROM etl_quality_results WHERE run_id = ${sqlLiteral(ref.runId)}` },
-        );
+        await storeCheckResults(warehouse, ref.runId, results);
         throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, 'QualityCheckFailed', results);
       }
       return results;
@@ -301,21 +299,17 @@ export function createActivities({ resources, log }: ActivityDeps) {
         steps: ref.steps,
         durationMs: ref.durationMs,
       };
-      const ts = (ms: number) => sqlLiteral(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+      const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
       await warehouse.execute([
-        `DELETE FROM etl_runs WHERE run_id = ${sqlLiteral(ref.runId)}`,
-        `INSERT INTO etl_runs (run_id, window_start, window_end, source, status, started_at, finished_at, summary) VALUES (` +
-          [
-            sqlLiteral(ref.runId),
-            sqlLiteral(ref.window?.from ?? null),
-            sqlLiteral(ref.window?.to ?? null),
-            sqlLiteral(summary.source),
-            sqlLiteral('completed'),
-            `CAST(${ts(ref.startedAt)} AS TIMESTAMP)`,
-            `CAST(${ts(ref.startedAt + ref.durationMs)} AS TIMESTAMP)`,
-            sqlLiteral(JSON.stringify(summary)),
-          ].join(', ') +
-          ')',
+        ...sqlStatements('etl/record_run', warehouse.dialect, {
+          run_id: ref.runId,
+          window_start: ref.window?.from ?? null,
+          window_end: ref.window?.to ?? null,
+          source: summary.source,
+          started_at: ts(ref.startedAt),
+          finished_at: ts(ref.startedAt + ref.durationMs),
+          summary: JSON.stringify(summary),
+        }),
         ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
       ]);
       recordRunMetrics(summary);

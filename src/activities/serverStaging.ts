@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { RecordKind, StageResult } from '../etl/types';
 import { S3Source, type Source } from '../source';
 import { createS3Client, type S3Settings } from '../source/s3Client';
-import { sqlLiteral } from '../warehouse/sql';
+import { sqlStatement } from '../warehouse/sql';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
 import { activityStatementOptions, checkRejectRate, whileHeartbeating } from './staging';
 
@@ -27,10 +27,7 @@ export async function stageOnServer(options: {
 }): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
   const statementOptions = activityStatementOptions();
-  const [sizes] = await warehouse.query(
-    `SELECT COALESCE(SUM(size), 0) AS bytes FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)}`,
-    statementOptions,
-  );
+  const [sizes] = await warehouse.query(sqlStatement('etl/run_file_bytes', warehouse.dialect, { run_id: runId, kind }), statementOptions);
   const s3 = createS3Client(options.s3);
   try {
     const putObject = async (url: string, body: string): Promise<void> => {

@@ -34,6 +34,12 @@ const PARAMS: Record<string, SqlParam> = {
   events_csv: '/tmp/events.csv',
   songs_csv: '/tmp/songs.csv',
   cutoff: '2018-11-20 00:00:00',
+  window_start: '2018-11-01',
+  window_end: null,
+  source: '/data',
+  started_at: '2018-11-30 12:00:00.000',
+  finished_at: '2018-11-30 12:01:00.000',
+  summary: '{"runId":"r1","note":"a \\\\ backslash"}',
 };
 
 /**
