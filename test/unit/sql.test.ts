@@ -40,6 +40,14 @@ const PARAMS: Record<string, SqlParam> = {
   started_at: '2018-11-30 12:00:00.000',
   finished_at: '2018-11-30 12:01:00.000',
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
+  // Names for {{ident:…}} (sql/checks/).
+  table: 'users',
+  column: 'level',
+  key: 'user_id',
+  ref_table: 'users',
+  ref_column: 'user_id',
+  values: ['free', 'paid'],
+  samples: 5,
 };
 
 /**
