@@ -29,7 +29,7 @@ import { z } from 'zod';
 import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
 import { createNotifyActivities } from './notify';
 import { recordRunMetrics } from '../metrics/pipeline';
-import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish } from './publishLock';
+import { publishLockStatements, schemaLockStatements, serializedPublish, type PublishName } from './publishLock';
 import type { Resources } from './resources';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -51,7 +51,7 @@ const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
  */
 async function runSqlFile(
   warehouse: Warehouse,
-  name: string,
+  name: PublishName,
   params: Record<string, SqlParam>,
   after: string[] = [],
 ): Promise<void> {
@@ -59,7 +59,7 @@ async function runSqlFile(
     // A superseded attempt of this step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
     // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
-    const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [...fence, ...publishLockStatements(warehouse, name), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );

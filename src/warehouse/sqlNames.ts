@@ -53,6 +53,8 @@ export const SQL_NAMES = [
   'ledger/loaded_songs',
   'ledger/record',
   'ledger/skipped_files_table',
+  'postgres/lock_table',
+  'postgres/schema_lock',
   'schema/artists',
   'schema/etl_attempt_fence',
   'schema/etl_file_counts',

@@ -99,6 +99,23 @@ export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse 
 }
 
 /**
+ * A warehouse whose concurrent write transactions must lock to stay apart (PostgreSQL: two
+ * upserts of one row would otherwise both read the old row). The statements go first in the
+ * transaction. Warehouses without it need none: DuckDB has one writer process per file, Redshift
+ * runs transactions serializably and aborts a conflicting one.
+ */
+export interface WriteLocking {
+  /** Makes writers of these tables queue (readers go on), locking in one global order so no two deadlock. */
+  tableLockStatements(tables: readonly string[]): string[];
+  /** Makes concurrent schema creations (CREATE TABLE IF NOT EXISTS) queue instead of colliding. */
+  schemaLockStatements(): string[];
+}
+
+export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & WriteLocking {
+  return typeof (warehouse as Partial<WriteLocking>).tableLockStatements === 'function';
+}
+
+/**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
  * capability of the engine (`appendRows` streams from this process; Redshift stages with a

@@ -13,7 +13,7 @@ const ON_DISK = (fs.readdirSync(SQL_DIR, { recursive: true }) as string[])
   .sort();
 
 test('SQL_NAMES lists exactly the files under sql/ (add or remove a name with its file)', () => {
-  const listed = [...SQL_NAMES].sort();
+  const listed: string[] = [...SQL_NAMES].sort();
   expect({ missingFromList: ON_DISK.filter((n) => !listed.includes(n)), withoutFile: listed.filter((n) => !ON_DISK.includes(n)) }).toEqual({
     missingFromList: [],
     withoutFile: [],
