@@ -48,6 +48,13 @@ const PARAMS: Record<string, SqlParam> = {
   ref_column: 'user_id',
   values: ['free', 'paid'],
   samples: 5,
+  // Server-side staging (sql/staging/redshift/, sql/redshift/): session tables and the COPY.
+  loaded: 'copy_events',
+  load_errors: 'copy_load_errors',
+  file_records: 'copy_file_records',
+  source_key: 'log_data/2018/11/2018-11-01-events.json',
+  source_url: 's3://bucket/prefix/',
+  query_id: 7,
 };
 
 /**
