@@ -22,7 +22,8 @@ import type { SourceObject } from '../source';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
-import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
+import { recordLedgerStatements, recordRunFiles } from './ledger';
+import { loadedDates, songFilesToLoad } from '../ledger/loaded';
 import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { stagedDataChecks } from './stagedChecks';
 import { z } from 'zod';
@@ -272,7 +273,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
     /** The dates, among those given, whose event log the load ledger holds (for backfill --only-missing). */
     async loadedDates(ref: { warehouse: string; dates: string[] }): Promise<string[]> {
       const warehouse = await warehouseFor(ref);
-      return (await hasLedger(warehouse)) ? loadedDates(warehouse, ref.dates) : [];
+      return loadedDates(warehouse, ref.dates);
     },
 
     /** Counts the tables, records the run in etl_runs and returns its summary. */

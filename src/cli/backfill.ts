@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { ConfigError, parseDate, parseWarehouseUri } from '../config';
-import { hasLedger, loadedDates } from '../activities/ledger';
+import { loadedDates } from '../ledger/loaded';
 import { datesBetween } from '../etl/dates';
 import { backfillWorkflowIdFor } from '../etl/workflowIds';
 import { s3SettingsFromEnv } from '../source/s3Client';
@@ -40,7 +40,7 @@ async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefin
   if (!warehouseUri) throw new ConfigError('--only-missing reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)');
   const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
   try {
-    const loaded = new Set((await hasLedger(warehouse)) ? await loadedDates(warehouse, dates) : []);
+    const loaded = new Set(await loadedDates(warehouse, dates));
     return dates.filter((d) => !loaded.has(d));
   } finally {
     await warehouse.close();
