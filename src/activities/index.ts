@@ -34,7 +34,8 @@ import { lockStatements, PUBLISH_TABLES, schemaLockStatements, serializedPublish
 import type { Resources } from './resources';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import { serverStaging, stageOnServer } from './serverStaging';
-import { activityStatementOptions, heartbeat, stageFromClient, whileHeartbeating } from './staging';
+import { stageFromClient } from './staging';
+import { activityStatementOptions, heartbeat, whileHeartbeating } from './heartbeat';
 
 export interface ActivityDeps {
   resources: Resources;

@@ -5,7 +5,8 @@ import { S3Source, type Source } from '../source';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { sqlStatement } from '../warehouse/sql';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
-import { activityStatementOptions, checkRejectRate, whileHeartbeating } from './staging';
+import { checkRejectRate } from './staging';
+import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 
 /** Server-side staging applies when the warehouse has it and can reach the files: an S3 source. */
 export function serverStaging(warehouse: Warehouse, source: Source): { warehouse: Warehouse & ServerSideStaging; source: S3Source } | undefined {

@@ -53,7 +53,7 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProg
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
+  // The worker heartbeats every activity (activities/heartbeat.ts): a killed worker's lookup is retried at once.
   heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });

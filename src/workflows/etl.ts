@@ -9,7 +9,7 @@ import { RUN_DEFAULTS } from '../defaults';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
 /**
- * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
+ * Every activity heartbeats every few seconds while it runs (activities/heartbeat.ts), so a
  * worker killed mid-step is noticed after this long and the step retried on another worker:
  * a step resumes within a minute of a kill (timeout + first retry interval + a poll).
  */
