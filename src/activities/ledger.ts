@@ -1,4 +1,4 @@
-import type { SkippedFile } from '../etl/types';
+import type { RecordKind, SkippedFile } from '../etl/types';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type SourceObject } from '../source';
 import { schemaLockStatements } from './publishLock';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
@@ -41,4 +41,10 @@ export async function recordRunFiles(
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
   const loadedAt = now.toISOString().replace('T', ' ').replace('Z', '');
   return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
+}
+
+/** The source keys of the run's file list (etl_run_files) of one kind. */
+export async function runFileKeys(warehouse: Warehouse, runId: string, kind: RecordKind): Promise<string[]> {
+  const rows = await warehouse.query(sqlStatement('etl/run_file_keys', warehouse.dialect, { run_id: runId, kind }));
+  return rows.map((r) => String(r.source_key));
 }
