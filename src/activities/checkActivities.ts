@@ -4,12 +4,13 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { checkDefinitionSchema, INVALID_INPUT } from '../workflows/inputs';
+import { checkDefinitionSchema } from '../workflows/inputs';
 import type { ActivityDeps } from './deps';
 import { heartbeat, whileHeartbeating } from './heartbeat';
 import { stagedDataChecks } from './stagedChecks';
@@ -42,7 +43,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const warehouse = await resources.warehouse(ref.warehouse);
       // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
       const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
-      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, INVALID_INPUT);
+      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       const results: CheckResult[] = [];
       for (const check of checks) {
@@ -52,7 +53,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       if (failed.length > 0) {
-        throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), 'QualityCheckFailed', results);
+        throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), ERROR_TYPES.qualityCheckFailed, results);
       }
       for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
       return results;
@@ -74,7 +75,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       if (failed.length > 0) {
         // Kept with the run id like every check result (the full check step, had it run, would replace them).
         await storeCheckResults(warehouse, ref.runId, results);
-        throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, 'QualityCheckFailed', results);
+        throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, ERROR_TYPES.qualityCheckFailed, results);
       }
       return results;
     },

@@ -5,10 +5,12 @@
  * - checks: checkStagedData, runQualityChecks;
  * - report: summarizeRun, writeReport;
  * - notify: sendNotification.
- * Heartbeats and cancellation for all of them are in heartbeat.ts.
+ * Heartbeats and cancellation for all of them are in heartbeat.ts; the types they fail under, in
+ * failureTypes.ts.
  */
 import { createCheckActivities } from './checkActivities';
 import type { ActivityDeps } from './deps';
+import { withFailureTypes } from './failureTypes';
 import { createNotifyActivities } from './notify';
 import { createPublishActivities } from './publishActivities';
 import { createReportActivities } from './reportActivities';
@@ -17,13 +19,13 @@ import { createStagingActivities } from './stagingActivities';
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withFailureTypes({
     ...createNotifyActivities(deps),
     ...createStagingActivities(deps),
     ...createPublishActivities(deps),
     ...createCheckActivities(deps),
     ...createReportActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,10 +3,12 @@
  * per star table (sql/transform/), each published in one transaction.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
 import { datesBetween } from '../etl/dates';
 import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { SqlError } from '../warehouse/errors';
 import type { Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
@@ -41,9 +43,7 @@ async function runSqlFile(
 
 function asSqlFailure(err: unknown, name: string): unknown {
   if (isFencedOut(err)) return fencedOutFailure(err);
-  if ((err as Error).name === 'SqlError') {
-    return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${(err as Error).message}`, 'SqlError');
-  }
+  if (err instanceof SqlError) return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${err.message}`, ERROR_TYPES.sql);
   return err;
 }
 

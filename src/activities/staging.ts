@@ -17,6 +17,7 @@ import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
 import { fenceCurrentAttempt } from './fence';
 import { activitySignal, heartbeat } from './heartbeat';
+import { ERROR_TYPES } from '../errors';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
@@ -139,7 +140,7 @@ export function checkRejectRate(result: StageResult, maxRejectRate: number): Sta
     throw ApplicationFailure.nonRetryable(
       `${recordsRejected} of ${recordsRead} ${kind} records rejected (${(rate * 100).toFixed(2)}%, limit ` +
         `${(maxRejectRate * 100).toFixed(2)}%); all are kept in etl_rejected_records. First: ${where}`,
-      'InvalidInput',
+      ERROR_TYPES.invalidInput,
       result,
     );
   }
