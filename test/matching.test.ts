@@ -117,6 +117,9 @@ function expectedFromRawFiles(root: string): ExpectedMatching {
 let fixture: MatchingFixture;
 let expected: ExpectedMatching;
 
+/** What the fixture built a play to show, by songplay_id. */
+const whyPlayed = (id: string) => fixture.intent.plays.find((p) => songplayId(fixture.events[p.event]) === id)?.why ?? '';
+
 /** Rows that differ from what is expected, each with its key (and why the fixture has it). */
 function differences<T>(rows: Record<string, unknown>[], key: string, want: Map<string, T>, pickFields: (row: Record<string, unknown>) => T, why?: (k: string) => string) {
   const out: unknown[] = [];
@@ -186,7 +189,7 @@ describe('matching through the whole workflow', () => {
   let temporal: TestTemporal;
   let pg: PgServer;
   let s3: S3Server;
-  let redshift: { emulator: RedshiftEmulator; uri: string };
+  const emulators: RedshiftEmulator[] = [];
   let tmp: string;
   const BUCKET = 'sparkify-matching';
   const S3_SOURCE = `s3://${BUCKET}/fixture`;
@@ -197,27 +200,37 @@ describe('matching through the whole workflow', () => {
     expected = expectedFromRawFiles(fixture.root);
     [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
     await uploadDirectory(s3, fixture.root, BUCKET, 'fixture/');
-    redshift = await startEmulatedRedshift(pg, s3, 'matching_rs');
   });
 
   afterAll(async () => {
-    await redshift?.emulator.stop();
+    for (const emulator of emulators) await emulator.stop();
     await temporal?.stop();
     await Promise.all([pg?.stop(), s3?.stop()]);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** The warehouse for an engine, and the source it reads (Redshift COPYs from S3 only). */
+  /** A fresh warehouse on an engine, and the source it reads (Redshift COPYs from S3 only). */
   async function target(engine: Engine): Promise<{ uri: string; source: string; open: () => Promise<Warehouse> }> {
     if (engine === 'duckdb') {
-      const file = path.join(tmp, 'matching.duckdb');
+      const file = fs.mkdtempSync(path.join(tmp, 'duckdb-')) + '/matching.duckdb';
       return { uri: `duckdb:${file}`, source: fixture.root, open: () => DuckDbWarehouse.open(file) };
     }
     if (engine === 'postgres') {
       const url = await createTestDatabase(pg.url, 'matching');
       return { uri: url, source: S3_SOURCE, open: async () => new PostgresWarehouse(url) };
     }
-    return { uri: redshift.uri, source: S3_SOURCE, open: async () => new RedshiftWarehouse(parseRedshiftUri(redshift.uri)) };
+    const { emulator, uri } = await startEmulatedRedshift(pg, s3, 'matching_rs');
+    emulators.push(emulator);
+    return { uri, source: S3_SOURCE, open: async () => new RedshiftWarehouse(parseRedshiftUri(uri)) };
+  }
+
+  async function songplaysOf(open: () => Promise<Warehouse>) {
+    const warehouse = await open();
+    try {
+      return (await dumpStarTables(warehouse)).songplays;
+    } finally {
+      await warehouse.close();
+    }
   }
 
   test.each(['duckdb', 'postgres', 'redshift'] as const)('on %s: songplays, songs and artists equal what the raw files say', async (engine) => {
@@ -228,9 +241,8 @@ describe('matching through the whole workflow', () => {
     const warehouse = await open();
     try {
       const dump = await dumpStarTables(warehouse);
-      const why = new Map(fixture.intent.plays.map((p) => [songplayId(fixture.events[p.event]), p.why]));
       expect({
-        songplays: differences(dump.songplays, 'songplay_id', expected.songplays, (r) => ({ song_id: r.song_id, artist_id: r.artist_id }), (id) => why.get(id) ?? ''),
+        songplays: differences(dump.songplays, 'songplay_id', expected.songplays, (r) => ({ song_id: r.song_id, artist_id: r.artist_id }), whyPlayed),
         songs: differences(dump.songs, 'song_id', expected.songs, (r) => ({ title: r.title, artist_id: r.artist_id, year: r.year, duration: r.duration })),
         artists: differences(dump.artists, 'artist_id', expected.artists, (r) => ({ name: r.name, location: r.location, latitude: r.latitude, longitude: r.longitude })),
       }).toEqual({ songplays: [], songs: [], artists: [] });
@@ -241,4 +253,22 @@ describe('matching through the whole workflow', () => {
     expect(summary.matches.repairedMatches).toBe(expected.repairedMatches);
     expect(summary.rejected.count).toBe(0);
   });
+
+  test.each(['duckdb', 'postgres', 'redshift'] as const)(
+    'on %s, loaded one day at a time (only the first run stages the song files), the plays match the same',
+    async (engine) => {
+      const { uri, source, open } = await target(engine);
+      const worker = await temporal.worker({ s3: s3.settings });
+      const summaries = await worker.during(async () => {
+        const done: RunSummary[] = [];
+        for (const day of fixture.days) done.push(await (await worker.start({ source, warehouse: uri, window: { from: day, to: day } })).result());
+        return done;
+      });
+      if (engine === 'duckdb') await worker.resources.close();
+      expect(summaries.map((s) => s.files.songs)).toEqual([fixture.songs.length, ...fixture.days.slice(1).map(() => 0)]);
+      const rows = await songplaysOf(open);
+      expect(differences(rows, 'songplay_id', expected.songplays, (r) => ({ song_id: r.song_id, artist_id: r.artist_id }), whyPlayed)).toEqual([]);
+      expect(summaries.reduce((n, s) => n + s.matches.repairedMatches, 0)).toBe(expected.repairedMatches);
+    },
+  );
 });

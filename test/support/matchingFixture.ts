@@ -56,6 +56,8 @@ export interface IntendedArtist {
 
 export interface MatchingFixture {
   root: string;
+  /** The dates of the log files, in order. */
+  days: string[];
   songs: FixtureSong[];
   events: FixtureEvent[];
   intent: {
@@ -314,6 +316,7 @@ export function writeMatchingFixture(root: string): MatchingFixture {
 
   return {
     root,
+    days: DAYS,
     songs,
     events,
     intent: { plays: intendedPlays, artists, titles: new Map(specs.map((s) => [songId(s.n), s.cleanTitle])) },
