@@ -16,7 +16,8 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temp
 import { viewReport } from './support/insightBrowser';
 import { expectedInsights, TOP_N } from './support/insightExpectations';
 import { expectTopN } from './support/ranking';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startEmulatedRedshift } from './support/emulatedRedshift';
+import type { RedshiftEmulator } from './support/redshift-emulator';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -57,11 +58,7 @@ beforeAll(async () => {
   pgRun = await w2.run({ source: 's3://sparkify-raw/udacity', warehouse: pgUrl, reportTo: `s3://${REPORT_BUCKET}/runs` }, 'insights-postgres');
 
   // And into Redshift through the Data API emulator (the Redshift dialect of every insight query).
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  redshift = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'insights_rs'), s3: s3.settings });
-  const query = new URLSearchParams({ dbUser: 'etl', region: 'us-east-1', iamRole: 'arn:aws:iam::123456789012:role/sparkify-copy', endpoint: redshift.endpoint });
-  redshiftUri = `redshift-data://cluster/sparkify/dev?${query}`;
+  ({ emulator: redshift, uri: redshiftUri } = await startEmulatedRedshift(pg, s3, 'insights_rs'));
   const w3 = await temporal.worker({ s3: s3.settings });
   redshiftRun = await w3.run({ source: 's3://sparkify-raw/udacity', warehouse: redshiftUri, reportTo: `s3://${REPORT_BUCKET}/redshift` }, 'insights-redshift');
 });
