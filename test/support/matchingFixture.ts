@@ -217,6 +217,8 @@ export function writeMatchingFixture(root: string): MatchingFixture {
     { song: 'Clocks', artist: 'Coldplay', length: 309.01, songId: null, why: '2.01 s longer' },
     { song: 'Clocks', artist: 'Coldplay', length: 304.99, songId: null, why: '2.01 s shorter' },
     { song: 'Clocks', artist: 'Coldplay', length: 309.001, songId: null, why: '2.001 s longer' },
+    { song: 'Clocks', artist: 'Coldplay', length: 309.0, songId: clocks, why: 'exactly 2 s longer (within: at most 2 s)' },
+    { song: 'Clocks', artist: 'Coldplay', length: 305.0, songId: clocks, why: 'exactly 2 s shorter' },
     { song: 'Clocks', artist: 'Coldplay', length: 307.0, songId: clocks, why: 'exact (a strict match)' },
     // Two songs with one title and artist: the duration picks.
     { song: 'Yellow', artist: 'Coldplay', length: 265.0, songId: yellow, why: 'only the 266 s song is within 2 s' },
