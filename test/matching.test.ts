@@ -16,7 +16,7 @@ import { readEvents, readSongs, type RawSong } from './support/expectations';
 import { writeMatchingFixture, type MatchingFixture } from './support/matchingFixture';
 import { matchKeyOf, repaired } from './support/mojibake';
 import type { RedshiftEmulator } from './support/redshift-emulator';
-import { dumpStarTables } from './support/tables';
+import { dumpStarTables, type StarDump } from './support/tables';
 
 /**
  * Song matching, text repair and the artist rule, on a generated fixture where most plays match
@@ -190,6 +190,7 @@ describe('matching through the whole workflow', () => {
   let pg: PgServer;
   let s3: S3Server;
   const emulators: RedshiftEmulator[] = [];
+  const dumps = new Map<Engine, StarDump>();
   let tmp: string;
   const BUCKET = 'sparkify-matching';
   const S3_SOURCE = `s3://${BUCKET}/fixture`;
@@ -241,6 +242,7 @@ describe('matching through the whole workflow', () => {
     const warehouse = await open();
     try {
       const dump = await dumpStarTables(warehouse);
+      dumps.set(engine, dump);
       expect({
         songplays: differences(dump.songplays, 'songplay_id', expected.songplays, (r) => ({ song_id: r.song_id, artist_id: r.artist_id }), whyPlayed),
         songs: differences(dump.songs, 'song_id', expected.songs, (r) => ({ title: r.title, artist_id: r.artist_id, year: r.year, duration: r.duration })),
@@ -252,6 +254,12 @@ describe('matching through the whole workflow', () => {
     expect(summary.matches.strictMatches).toBe(expected.strictMatches);
     expect(summary.matches.repairedMatches).toBe(expected.repairedMatches);
     expect(summary.rejected.count).toBe(0);
+  });
+
+  test('the three engines load identical star tables from the fixture', () => {
+    expect([...dumps.keys()]).toEqual(['duckdb', 'postgres', 'redshift']);
+    expect(dumps.get('postgres')).toEqual(dumps.get('duckdb'));
+    expect(dumps.get('redshift')).toEqual(dumps.get('duckdb'));
   });
 
   test.each(['duckdb', 'postgres', 'redshift'] as const)(
