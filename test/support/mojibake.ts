@@ -1,7 +1,7 @@
 /**
  * Mojibake for tests, both ways, built on the platform's WHATWG Windows-1252 decoder rather than on
  * the product's own table: `mangle` makes the damage the logs carry (UTF-8 bytes read as
- * Windows-1252), `unmangle` undoes it the way the README promises, as a test's independent oracle.
+ * Windows-1252), `unmangle` undoes it (Windows-1252 or Latin-1 readings) the way the README promises, as a test's independent oracle.
  */
 
 const cp1252 = new TextDecoder('windows-1252');
@@ -29,7 +29,10 @@ function cp1252Bytes(text: string): Uint8Array | undefined {
   const chars = [...text];
   const bytes = new Uint8Array(chars.length);
   for (const [i, ch] of chars.entries()) {
-    const b = CHAR_TO_BYTE.get(ch);
+    // C1 controls are how Latin-1 reads the five bytes Windows-1252 leaves undefined and the others
+    // it gives letters to; the logs carry both readings (e.g. "TÃ\x83Âº" for "Tú").
+    const code = ch.codePointAt(0)!;
+    const b = CHAR_TO_BYTE.get(ch) ?? (code >= 0x80 && code <= 0x9f ? code : undefined);
     if (b === undefined) return undefined;
     bytes[i] = b;
   }
