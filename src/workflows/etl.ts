@@ -73,6 +73,7 @@ export const DEFAULTS = RUN_DEFAULTS;
  * The ETL DAG for one window (a date, a range, or every file):
  * create schema → list files → stage events ∥ stage songs → blocking checks on staging → repair text →
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary → write report.
+ * What each step reads and writes is declared in src/etl/dag.ts (a unit test holds this order to it).
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
   checkWorkflowInput('etlRun', etlInputSchema, input);
