@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { PUBLISH_TRANSFORMS } from '../../src/activities/publishActivities';
 import { stagedDataChecks } from '../../src/activities/stagedChecks';
 import { ETL_DAG, type StepTables, type Table } from '../../src/etl/dag';
 import { qualityChecks, type CheckDefinition } from '../../src/quality/checks';
@@ -81,6 +82,18 @@ describe('each step declares the tables its SQL names', () => {
       step: name,
       reads: sorted([...step.reads, ...(step.readsEarlierRuns ?? []), ...(step.readsOwnRows ?? []), ...Object.keys(step.notRead ?? {})]),
       writes: sorted([...step.writes, ...(step.clears ?? [])]),
+    });
+  });
+
+  test('each publish step runs its declared transform and locks the tables it declares it writes', () => {
+    for (const [step, file] of Object.entries(PUBLISH_TRANSFORMS)) expect({ step, sql: DAG[step].sql }).toEqual({ step, sql: expect.arrayContaining([file]) });
+    // The locks as they were listed by hand before they came from the declaration.
+    expect(Object.fromEntries(Object.keys(PUBLISH_TRANSFORMS).map((s) => [s, sorted(DAG[s].writes)]))).toEqual({
+      loadSongs: ['etl_song_keys', 'songs'],
+      loadArtists: ['artists'],
+      loadUsers: ['etl_user_state', 'users'],
+      loadTime: ['time'],
+      loadSongplays: ['etl_load_ledger', 'songplays', 'time'],
     });
   });
 
