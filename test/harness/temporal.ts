@@ -1,5 +1,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { keepaliveInterceptor } from '../../src/activities/keepalive';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +23,19 @@ export interface TestTemporal {
   server: DevServer;
   client: Client;
   /** Starts a worker on a fresh task queue; `run` executes the ETL workflow on it. */
-  worker(options?: { s3?: S3Settings; warehouse?: string; source?: string }): Promise<TestWorker>;
+  worker(options?: TestWorkerOptions): Promise<TestWorker>;
   stop(): Promise<void>;
+}
+
+export interface TestWorkerOptions {
+  s3?: S3Settings;
+  warehouse?: string;
+  source?: string;
+  /**
+   * Activity interceptors run inside the production ones (e.g. a fault injected into one attempt);
+   * the worker is then built here with the production worker's settings plus these.
+   */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export interface TestWorker {
@@ -65,14 +78,24 @@ export async function startTestTemporal(): Promise<TestTemporal> {
         reportDir,
       });
       resourcesToClose.push(resources);
-      const worker = await createEtlWorker({
-        connection: nativeConnection,
-        namespace: server.namespace,
-        taskQueue,
-        resources,
-        log: silentLogger,
-        workflowBundle,
-      });
+      const worker = options.activityInterceptors
+        ? await Worker.create({
+            connection: nativeConnection,
+            namespace: server.namespace,
+            taskQueue,
+            workflowBundle,
+            activities: createActivities({ resources, log: silentLogger }),
+            interceptors: { activity: [keepaliveInterceptor(), ...options.activityInterceptors] },
+            maxConcurrentActivityTaskExecutions: 8,
+          })
+        : await createEtlWorker({
+            connection: nativeConnection,
+            namespace: server.namespace,
+            taskQueue,
+            resources,
+            log: silentLogger,
+            workflowBundle,
+          });
       const start = (input: EtlInput, workflowId = `etl-${randomUUID()}`) =>
         client.workflow.start<typeof etlRun>('etlRun', { taskQueue, workflowId, args: [input] });
       return {
