@@ -13,6 +13,7 @@ import type { S3Settings } from '../../src/source/s3Client';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { createEtlWorker } from '../../src/worker';
 import type { etlRun } from '../../src/workflows/etl';
+import { TEST_BUNDLE_ENV } from './workflowBundle';
 
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../shared/data/udacity-sample');
 
@@ -57,10 +58,12 @@ export async function startTestTemporal(): Promise<TestTemporal> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('ERROR'),
-  });
+  // The integration run's shared bundle (globalSetup.ts), or one of this file's own.
+  const shared = process.env[TEST_BUNDLE_ENV];
+  const workflowBundle =
+    shared && fs.existsSync(shared)
+      ? { code: fs.readFileSync(shared, 'utf8') }
+      : await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
   const resourcesToClose: Resources[] = [];
   // Run reports of non-DuckDB warehouses go here, not into the repository's .sparkify/.
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-reports-'));
