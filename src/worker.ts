@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { keepaliveInterceptor } from './activities/keepalive';
+import { keepaliveInterceptor } from './activities/heartbeat';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
 

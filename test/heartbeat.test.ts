@@ -4,8 +4,7 @@ import type { ActivityExecuteInput } from '@temporalio/worker';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { keepaliveInterceptor } from '../src/activities/keepalive';
-import { whileHeartbeating } from '../src/activities/staging';
+import { keepaliveInterceptor, whileHeartbeating } from '../src/activities/heartbeat';
 import { SAMPLE_DIR, startTestTemporal } from './harness/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

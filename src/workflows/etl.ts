@@ -9,7 +9,7 @@ import { RUN_DEFAULTS } from '../defaults';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
 /**
- * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
+ * Every activity heartbeats every few seconds while it runs (activities/heartbeat.ts), so a
  * worker killed mid-step is noticed after this long and the step retried on another worker:
  * a step resumes within a minute of a kill (timeout + first retry interval + a poll).
  */
@@ -116,7 +116,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   // Blocking checks on the staged data run before any publish (runs recorded before this existed
   // replay without it).
   if (patched('checks-before-publish')) {
-    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? false });
+    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty });
   }
   await step('repairText', () => quick.repairText(ref));
   await Promise.all([
@@ -135,7 +135,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       staging,
       matches,
       matchRateWarnBelow: input.matchRateWarnBelow ?? DEFAULTS.matchRateWarnBelow,
-      failOnEmpty: input.failOnEmpty ?? false,
+      failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty,
       extraChecks: input.extraChecks ?? [],
     }),
   );
