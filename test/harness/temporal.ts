@@ -1,7 +1,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { keepaliveInterceptor } from '../../src/activities/keepalive';
+import { keepaliveInterceptor } from '../../src/activities/heartbeat';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
