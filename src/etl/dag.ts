@@ -55,7 +55,8 @@ export interface StepTables {
 const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'etl/run_file_keys',
   'etl/run_file_bytes',
-  `staging/clear_${kind}`,
+  'staging/clear_staged',
+  'staging/clear_rejected',
   `staging/parsed_${kind}`,
   `staging/insert_parsed_${kind}`,
   `staging/analyze_${kind}`,
@@ -68,6 +69,9 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/duckdb/drop_work_tables',
   'staging/staged_counts',
   'staging/reject_samples',
+  `staging/redshift/copy_keep_${kind}`,
+  'staging/redshift/copy_keep_load_errors',
+  'staging/redshift/copy_file_counts',
 ];
 
 const STAR_TABLES: Table[] = ['songplays', 'users', 'songs', 'artists', 'time'];
@@ -94,18 +98,20 @@ export const ETL_DAG = {
     sql: STAGING_SQL('events'),
     reads: ['etl_run_files'],
     readsOwnRows: ['staging_events', 'etl_rejected_records'],
-    writes: ['staging_events', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
   },
   stageSongs: {
     sql: STAGING_SQL('songs'),
     reads: ['etl_run_files'],
     readsOwnRows: ['staging_songs', 'etl_rejected_records'],
-    writes: ['staging_songs', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
   },
   checkStagedData: {
-    sql: ['etl/clear_quality_results'],
+    sql: ['etl/clear_quality_results', 'checks/*'],
     reads: [],
     checkReads: ['staging_events', 'staging_songs'],
     writes: ['etl_quality_results'],
@@ -148,7 +154,7 @@ export const ETL_DAG = {
     writes: ['songplays', 'time', 'etl_load_ledger'],
   },
   runQualityChecks: {
-    sql: ['etl/clear_quality_results'],
+    sql: ['etl/clear_quality_results', 'checks/*'],
     reads: [],
     checkReads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
     writes: ['etl_quality_results'],
