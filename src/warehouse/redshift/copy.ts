@@ -48,6 +48,9 @@ function rejectReason(kind: RecordKind): string {
   }
   if (kind === 'events') {
     cases.push(`WHEN TRIM(userid) <> '' AND NOT (TRIM(userid) ~ '^[0-9]+$') THEN 'field "userId" should be digits or empty, got ' || userid`);
+    // The star tables cast userId to INTEGER: digits beyond its range are rejected here, not left to fail a later step.
+    const digits = `LTRIM(TRIM(userid), '0')`;
+    cases.push(`WHEN LENGTH(${digits}) > 10 OR (LENGTH(${digits}) = 10 AND ${digits} > '2147483647') THEN 'field "userId" is out of range for INTEGER, got ' || LEFT(userid, 80)`);
   }
   return `CASE ${cases.join(' ')} END`;
 }
