@@ -2,7 +2,8 @@
  * Publish and schema locks are a capability of the warehouse (WriteLocking), not a dialect check in
  * the activities: PostgreSQL locks each publish step's tables in one global order; DuckDB needs none.
  */
-import { PUBLISH_TABLES, publishLockStatements, schemaLockStatements, type PublishName } from '../../src/activities/publishLock';
+import { lockStatements, schemaLockStatements } from '../../src/activities/publishLock';
+import { ETL_DAG } from '../../src/etl/dag';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../../src/warehouse/postgres';
 import { hasWriteLocking } from '../../src/warehouse/types';
@@ -23,25 +24,21 @@ afterAll(async () => {
 
 test('PostgreSQL locks a publish step\'s tables, sorted, each SHARE ROW EXCLUSIVE', () => {
   expect(hasWriteLocking(postgres)).toBe(true);
-  expect(bare(publishLockStatements(postgres, 'transform/songplays'))).toEqual([
+  expect(bare(lockStatements(postgres, ETL_DAG.loadSongplays.writes))).toEqual([
     'LOCK TABLE "etl_load_ledger" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE',
   ]);
-  for (const name of Object.keys(PUBLISH_TABLES) as PublishName[]) {
-    expect(publishLockStatements(postgres, name)).toHaveLength(PUBLISH_TABLES[name].length);
-  }
+  expect(lockStatements(postgres, ['time', 'artists'])).toHaveLength(2);
   expect(bare(schemaLockStatements(postgres))).toEqual(["SELECT pg_advisory_xact_lock(hashtext('sparkify-etl schema'))"]);
 });
 
 test('DuckDB takes no locks (one writer process per file)', () => {
   expect(hasWriteLocking(duckdb)).toBe(false);
-  expect(publishLockStatements(duckdb, 'transform/users')).toEqual([]);
+  expect(lockStatements(duckdb, ETL_DAG.loadUsers.writes)).toEqual([]);
   expect(schemaLockStatements(duckdb)).toEqual([]);
 });
 
-test('a step with no tables listed is an error, never a publish without its locks', () => {
-  expect(() => publishLockStatements(postgres, 'transform/text_candidates' as PublishName)).toThrow(
-    'sql/transform/text_candidates.sql is not a publish step: PUBLISH_TABLES names no tables for it',
-  );
+test('a publish with no tables to lock is an error, never a publish without its locks', () => {
+  expect(() => lockStatements(postgres, [])).toThrow('a publish step must lock the tables it writes');
 });
