@@ -10,7 +10,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse } from './types';
+import type { ChunkLoad, ChunkedStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
@@ -39,7 +39,10 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging {
+/** Serialized writes per database (description), across the instances that share its file. */
+const writeQueues = new Map<string, Promise<unknown>>();
+
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWrites {
   readonly dialect = 'duckdb' as const;
   /**
    * Where records are parsed. Measured (docs/staging.md): parsing in the worker and appending typed
@@ -67,6 +70,18 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging {
         throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`, { cause: err });
       }
       throw err;
+    }
+  }
+
+  async serializedWrite<T>(work: () => Promise<T>): Promise<T> {
+    const key = this.description;
+    const previous = writeQueues.get(key) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(work);
+    writeQueues.set(key, current);
+    try {
+      return await current;
+    } finally {
+      if (writeQueues.get(key) === current) writeQueues.delete(key);
     }
   }
 

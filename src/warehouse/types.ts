@@ -147,6 +147,19 @@ export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & 
 }
 
 /**
+ * A warehouse whose publishes to one database must not overlap within this process (DuckDB: one
+ * writer process per file, and two transactions upserting the same rows conflict instead of
+ * queueing). `serializedWrite` runs `work` after every earlier one on the same database has ended.
+ */
+export interface SerializedWrites {
+  serializedWrite<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export function hasSerializedWrites(warehouse: Warehouse): warehouse is Warehouse & SerializedWrites {
+  return typeof (warehouse as Partial<SerializedWrites>).serializedWrite === 'function';
+}
+
+/**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
  * capability of the engine (`appendRows` streams from this process; Redshift stages with a

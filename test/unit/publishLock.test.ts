@@ -2,11 +2,11 @@
  * Publish and schema locks are a capability of the warehouse (WriteLocking), not a dialect check in
  * the activities: PostgreSQL locks each publish step's tables in one global order; DuckDB needs none.
  */
-import { lockStatements, schemaLockStatements } from '../../src/activities/publishLock';
+import { lockStatements, schemaLockStatements, serializedPublish } from '../../src/activities/publishLock';
 import { ETL_DAG } from '../../src/etl/dag';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../../src/warehouse/postgres';
-import { hasWriteLocking } from '../../src/warehouse/types';
+import { hasSerializedWrites, hasWriteLocking } from '../../src/warehouse/types';
 
 // No connection is made: the pool connects on a first query, and none runs here.
 /** A statement without the header comment its SQL file gives it. */
@@ -41,4 +41,48 @@ test('DuckDB takes no locks (one writer process per file)', () => {
 
 test('a publish with no tables to lock is an error, never a publish without its locks', () => {
   expect(() => lockStatements(postgres, [])).toThrow('a publish step must lock the tables it writes');
+});
+
+/** A publish's work that records when it starts and ends, and ends only when released. */
+function heldWork(log: string[], name: string) {
+  let release!: () => void;
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const work = async () => {
+    log.push(`${name} start`);
+    started();
+    await released;
+    log.push(`${name} end`);
+  };
+  return { work, running, release };
+}
+
+test('publishes to one DuckDB database run one after another (SerializedWrites); PostgreSQL ones overlap', async () => {
+  expect(hasSerializedWrites(duckdb)).toBe(true);
+  expect(hasSerializedWrites(postgres)).toBe(false);
+
+  const log: string[] = [];
+  const a = heldWork(log, 'a');
+  const b = heldWork(log, 'b');
+  const first = serializedPublish(duckdb, a.work);
+  const second = serializedPublish(duckdb, b.work);
+  await a.running;
+  // b is queued behind a: releasing b first must not let it start.
+  b.release();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(log).toEqual(['a start']);
+  a.release();
+  await Promise.all([first, second]);
+  expect(log).toEqual(['a start', 'a end', 'b start', 'b end']);
+
+  const overlap: string[] = [];
+  const c = heldWork(overlap, 'c');
+  const d = heldWork(overlap, 'd');
+  const both = Promise.all([serializedPublish(postgres, c.work), serializedPublish(postgres, d.work)]);
+  await Promise.all([c.running, d.running]);
+  expect(overlap).toEqual(['c start', 'd start']);
+  c.release();
+  d.release();
+  await both;
 });
