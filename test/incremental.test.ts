@@ -161,7 +161,8 @@ describe('per-date runs, the load ledger and backfills on the real sample', () =
           // Inside a transaction pg_stat_activity is a snapshot: take a fresh one each time.
           await other.query('SELECT pg_stat_clear_snapshot()');
           const { rows } = await other.query(
-            "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE%'",
+            // The statement comes from sql/postgres/lock_table.sql: its header comment, then the lock.
+            `SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE%'`,
           );
           return rows.length > 0 ? true : undefined;
         },
