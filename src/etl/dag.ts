@@ -175,6 +175,8 @@ export const ETL_DAG = {
     // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
     readsEarlierRuns: ['etl_runs'],
     writes: ['etl_runs'],
+    // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too, before writeReport reads
+    // staging_events: its report then shows no played songs, artists or level changes for the run.
     clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
   },
   writeReport: {
