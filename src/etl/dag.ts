@@ -108,6 +108,7 @@ export const ETL_DAG = {
     sql: STAGING_SQL('events'),
     reads: ['etl_run_files'],
     readsOwnRows: ['staging_events', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_events'], ...COPY_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
@@ -116,6 +117,7 @@ export const ETL_DAG = {
     sql: STAGING_SQL('songs'),
     reads: ['etl_run_files'],
     readsOwnRows: ['staging_songs', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_songs'], ...COPY_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
