@@ -21,7 +21,7 @@ import { describeFailure, runCheck } from '../quality/runner';
 import type { SourceObject } from '../source';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
+import { fenceCurrentAttempt, fencedAppendRows, fencedOutFailure, isFencedOut } from './fence';
 import { hasLedger, loadedDates, recordLedgerStatements, recordRunFiles, songFilesToLoad } from './ledger';
 import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { stagedDataChecks } from './stagedChecks';
@@ -78,7 +78,8 @@ function asSqlFailure(err: unknown, name: string): unknown {
 
 /** Stores a run's check results, replacing what an earlier attempt stored. */
 async function storeCheckResults(warehouse: Warehouse, runId: string, results: CheckResult[]): Promise<void> {
-  await warehouse.appendRows(
+  await fencedAppendRows(
+    warehouse,
     'etl_quality_results',
     ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
     results.map((r) => [runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
@@ -168,7 +169,7 @@ export function createActivities({ resources, log }: ActivityDeps) {
         if (repaired !== raw) repairedValues++;
         return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
       });
-      await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
+      await fencedAppendRows(warehouse, 'etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: ref.runId }),
       });
       return { distinctValues: rows.length, repairedValues };
