@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
 import type { Logger } from '../log';
 import { notifyReference, resolveNotifyUrl, scrubNotifyUrl } from '../notify/destination';
 import { buildMessage } from '../notify/message';
@@ -18,7 +19,7 @@ export function createNotifyActivities({ log }: { log: Logger }) {
       if (url === undefined) {
         throw ApplicationFailure.nonRetryable(
           `alert destination ${shown} is not a webhook this worker knows: give the worker its URL in SPARKIFY_NOTIFY_URL (several: SPARKIFY_NOTIFY_URLS, comma-separated)`,
-          'UnknownNotifyDestination',
+          ERROR_TYPES.config,
         );
       }
       let response: Response;
@@ -38,7 +39,7 @@ export function createNotifyActivities({ log }: { log: Logger }) {
         const text = `webhook ${shown} answered ${response.status}${body ? `: ${scrubNotifyUrl(body.slice(0, 200), url)}` : ''}`;
         // A 4xx other than timeout/rate limit will say the same next time: no point retrying.
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-          throw ApplicationFailure.nonRetryable(text, 'WebhookRejected');
+          throw ApplicationFailure.nonRetryable(text, ERROR_TYPES.webhookRejected);
         }
         throw new Error(text);
       }
