@@ -32,6 +32,8 @@ export function createNotifyActivities({ log }: { log: Logger }) {
         });
       } catch (err) {
         const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+        // Not attached as the cause: it travels into history and may quote the URL, whose path is secret.
+        // eslint-disable-next-line preserve-caught-error
         throw new Error(`webhook ${shown} could not be reached: ${scrubNotifyUrl(cause, url)}`);
       }
       const body = await response.text().catch(() => '');
