@@ -26,10 +26,23 @@ export const ERROR_TYPES = {
   qualityCheckFailed: 'QualityCheckFailed',
   /** One or more dates of a backfill failed (raised by the backfill workflow at its end). */
   backfillFailed: 'BackfillFailed',
+  /** A workflow's input does not have the expected shape (src/workflows/inputs.ts). */
+  invalidWorkflowInput: 'InvalidWorkflowInput',
+  /** A superseded attempt of a step tried to commit; the fence rolled it back (src/activities/fence.ts). */
+  staleAttempt: 'StaleAttempt',
+  /** The alert webhook refused the message for what it says (a 4xx other than 408/429). */
+  webhookRejected: 'WebhookRejected',
 } as const;
 
-/** Failures that retrying cannot fix: an activity failing with one of them fails its run at once. */
-export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+/** One of the failure names above: what activities throw and retry policies list. */
+export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
+
+/**
+ * Failures that retrying cannot fix: an activity failing with one of them fails its run at once.
+ * Every retry policy of the ETL and backfill workflows lists exactly these. (The other types are
+ * always thrown as non-retryable failures, or never by an activity.)
+ */
+export const NON_RETRYABLE_ERROR_TYPES: ErrorType[] = [
   ERROR_TYPES.sql,
   ERROR_TYPES.qualityCheckFailed,
   ERROR_TYPES.invalidInput,

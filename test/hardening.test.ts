@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { failedStep, rootMessage } from '../src/etl/failures';
 import { generateDataset } from '../src/generate';
-import { songFilesToLoad, loadedDates } from '../src/activities/ledger';
+import { songFilesToLoad, loadedDates } from '../src/ledger/loaded';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { allowListFromEnv, ConfigError, postgresTimeouts } from '../src/config';

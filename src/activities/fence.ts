@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
 import { sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
@@ -77,5 +78,5 @@ export function isFencedOut(err: unknown): boolean {
 /** A superseded attempt's failure, named as such (its result is discarded by Temporal anyway). */
 export function fencedOutFailure(err: unknown): ApplicationFailure {
   const detail = STALE.exec(String((err as Error).message))?.[0] ?? 'stale attempt';
-  return ApplicationFailure.nonRetryable(`${detail}: its writes were rolled back`, 'StaleAttempt');
+  return ApplicationFailure.nonRetryable(`${detail}: its writes were rolled back`, ERROR_TYPES.staleAttempt);
 }

@@ -1,5 +1,5 @@
-import type { SkippedFile } from '../etl/types';
-import { EVENT_LOG_ROOT, eventLogPrefixForDate, SONG_DATA_ROOT, type SourceObject } from '../source';
+import type { RecordKind, SkippedFile } from '../etl/types';
+import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type SourceObject } from '../source';
 import { schemaLockStatements } from './publishLock';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
@@ -43,36 +43,8 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
   return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
 }
 
-/**
- * The song files to stage: those the ledger does not hold with the same ETag from a run that
- * completed (as for event logs, a run that failed after publishing does not count).
- */
-export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject[]): Promise<SourceObject[]> {
-  const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect));
-  const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
-  return listed.filter((obj) => loaded.get(obj.key) !== obj.etag);
-}
-
-/**
- * The dates, among those given, whose event log the ledger holds from a run that completed (a run
- * that published and then failed a quality check does not count: its date is loaded again).
- */
-export async function loadedDates(warehouse: Warehouse, dates: string[]): Promise<string[]> {
-  if (dates.length === 0) return [];
-  const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect));
-  const keys = rows.map((r) => String(r.source_key));
-  return dates.filter((date) => {
-    const prefix = eventLogPrefixForDate(date);
-    return keys.some((key) => key.startsWith(prefix) && key.endsWith(`${date}-events.json`));
-  });
-}
-
-/** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */
-export async function hasLedger(warehouse: Warehouse): Promise<boolean> {
-  try {
-    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect));
-    return true;
-  } catch {
-    return false;
-  }
+/** The source keys of the run's file list (etl_run_files) of one kind. */
+export async function runFileKeys(warehouse: Warehouse, runId: string, kind: RecordKind): Promise<string[]> {
+  const rows = await warehouse.query(sqlStatement('etl/run_file_keys', warehouse.dialect, { run_id: runId, kind }));
+  return rows.map((r) => String(r.source_key));
 }

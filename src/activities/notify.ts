@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
 import type { Logger } from '../log';
 import { buildMessage } from '../notify/message';
 import type { NotifyEvent, NotifySettings } from '../notify/types';
@@ -28,7 +29,7 @@ export function createNotifyActivities({ log }: { log: Logger }) {
         const text = `webhook ${settings.url} answered ${response.status}${body ? `: ${body.slice(0, 200)}` : ''}`;
         // A 4xx other than timeout/rate limit will say the same next time: no point retrying.
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-          throw ApplicationFailure.nonRetryable(text, 'WebhookRejected');
+          throw ApplicationFailure.nonRetryable(text, ERROR_TYPES.webhookRejected);
         }
         throw new Error(text);
       }

@@ -1,11 +1,15 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
 import type { RecordKind, StageResult } from '../etl/types';
 import { S3Source, type Source } from '../source';
 import { createS3Client, type S3Settings } from '../source/s3Client';
+import { serverStagingPlan } from '../staging/serverStagingSql';
+import { SqlError } from '../warehouse/errors';
 import { sqlStatement } from '../warehouse/sql';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
-import { activityStatementOptions, checkRejectRate, whileHeartbeating } from './staging';
+import { checkRejectRate } from './staging';
+import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 
 /** Server-side staging applies when the warehouse has it and can reach the files: an S3 source. */
 export function serverStaging(warehouse: Warehouse, source: Source): { warehouse: Warehouse & ServerSideStaging; source: S3Source } | undefined {
@@ -37,12 +41,19 @@ export async function stageOnServer(options: {
     };
     const staged = await whileHeartbeating({ kind, files: keys.length }, () =>
       warehouse.stageFromS3(
-        { runId, kind, files: keys.map((key) => ({ key, url: source.url(key) })), sourceUrl: source.description, putObject },
+        {
+          runId,
+          kind,
+          files: keys.map((key) => ({ key, url: source.url(key) })),
+          sourceUrl: source.description,
+          putObject,
+          ...serverStagingPlan(warehouse.dialect, { runId, kind, sourceUrl: source.description }),
+        },
         statementOptions,
       ),
     ).catch((err: unknown) => {
       // A refused COPY (bad records beyond MAXERROR, bad SQL) fails the same way on every attempt.
-      if ((err as Error).name === 'SqlError') throw ApplicationFailure.nonRetryable((err as Error).message, 'SqlError');
+      if (err instanceof SqlError) throw ApplicationFailure.nonRetryable(err.message, ERROR_TYPES.sql);
       throw err;
     });
     return checkRejectRate({ kind, files: keys.length, bytes: Number(sizes.bytes), ...staged }, options.maxRejectRate);

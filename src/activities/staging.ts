@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   parseLine,
@@ -11,12 +10,14 @@ import {
 } from '../etl/records';
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
-import { sqlLiteral } from '../warehouse/sql';
-import { hasChunkedStaging, type StatementOptions, type StatementTracker, type Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type Warehouse } from '../warehouse/types';
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
+import { clearRejectedStatement, clearStagedStatement } from '../staging/stagingSql';
 import { fenceCurrentAttempt } from './fence';
+import { activitySignal, heartbeat } from './heartbeat';
+import { ERROR_TYPES } from '../errors';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   events: { table: 'staging_events', columns: STAGING_EVENT_COLUMNS },
@@ -106,16 +107,14 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
     }
   }
 
-  const deleteFirst =
-    `DELETE FROM ${table} WHERE run_id = ${sqlLiteral(runId)} OR source_key IN ` +
-    `(SELECT source_key FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)})`;
+  const deleteFirst = clearStagedStatement(warehouse.dialect, runId, kind);
   const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst, signal });
 
   await warehouse.appendRows(
     'etl_rejected_records',
     ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'],
     rejected.map((r) => [runId, kind, r.sourceKey, r.sourceLine, r.reason, r.raw]),
-    { deleteFirst: `DELETE FROM etl_rejected_records WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)}` },
+    { deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind) },
   );
 
   const result: StageResult = {
@@ -139,99 +138,9 @@ export function checkRejectRate(result: StageResult, maxRejectRate: number): Sta
     throw ApplicationFailure.nonRetryable(
       `${recordsRejected} of ${recordsRead} ${kind} records rejected (${(rate * 100).toFixed(2)}%, limit ` +
         `${(maxRejectRate * 100).toFixed(2)}%); all are kept in etl_rejected_records. First: ${where}`,
-      'InvalidInput',
+      ERROR_TYPES.invalidInput,
       result,
     );
   }
   return result;
-}
-
-/** Heartbeats when running inside an activity; a no-op when called directly (tests, tools). */
-export function heartbeat(details: unknown): void {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return; // Not in an activity context.
-  }
-  context.heartbeat(withTrackedStatements(context, details));
-}
-
-/** Per activity attempt: statement ids by key (what a retried attempt re-attaches to), and key uses. */
-const trackedStatements = new WeakMap<Context, { ids: Record<string, string>; uses: Map<string, number> }>();
-
-// Every heartbeat carries the tracked statements: the last heartbeat's details are what the next
-// attempt sees, whichever heartbeat that was.
-function withTrackedStatements(context: Context, details: unknown): unknown {
-  const statements = trackedStatements.get(context)?.ids;
-  if (!statements || Object.keys(statements).length === 0) return details;
-  const base = details !== null && typeof details === 'object' && !Array.isArray(details) ? details : { details };
-  return { ...base, statements };
-}
-
-/**
- * The heartbeat-based StatementTracker of the current activity attempt (undefined outside one):
- * each statement id is heartbeated as soon as it is submitted, before it is awaited, and the next
- * attempt finds it in `info.heartbeatDetails`. The same statement text submitted n times in one
- * attempt is tracked n times, under `key#0`, `key#1`, ….
- */
-export function activityTracker(): StatementTracker | undefined {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return undefined;
-  }
-  let state = trackedStatements.get(context);
-  if (!state) {
-    const previous = (context.info.heartbeatDetails as { statements?: Record<string, string> } | undefined)?.statements;
-    state = { ids: { ...(previous ?? {}) }, uses: new Map() };
-    trackedStatements.set(context, state);
-  }
-  const { ids, uses } = state;
-  const current = new Map<string, string>();
-  return {
-    find(key) {
-      const n = uses.get(key) ?? 0;
-      uses.set(key, n + 1);
-      current.set(key, `${key}#${n}`);
-      return ids[`${key}#${n}`];
-    },
-    record(key, id) {
-      ids[current.get(key) ?? `${key}#0`] = id;
-      context.heartbeat(withTrackedStatements(context, { submitted: id }));
-    },
-    waiting() {
-      context.heartbeat(withTrackedStatements(context, { waiting: true }));
-    },
-  };
-}
-
-/** The options every warehouse call of an activity should get: its cancellation and tracker. */
-export function activityStatementOptions(): StatementOptions {
-  return { signal: activitySignal(), tracker: activityTracker() };
-}
-
-const KEEPALIVE_MS = 10_000;
-
-/**
- * Heartbeats every few seconds while `work` runs: a single long statement (a big publish) must
- * not look like a dead worker to Temporal's heartbeat timeout.
- */
-export async function whileHeartbeating<T>(details: unknown, work: () => Promise<T>, intervalMs = KEEPALIVE_MS): Promise<T> {
-  heartbeat(details);
-  const timer = setInterval(() => heartbeat(details), intervalMs);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-export function activitySignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
 }

@@ -126,35 +126,8 @@ export async function workerKilled(ctx: ChaosContext, lanes: number, killsPerLan
 }
 
 /** PostgreSQL restarted: one run at a time, the server is stopped hard and started mid-run. */
-export async function postgresRestarted(ctx: ChaosContext, restarts: number): Promise<FaultReport> {
-  const report: FaultReport = { kind: 'postgres restarted', injected: 0, survived: 0, resumeMs: [], notes: [] };
-  const steps = ETL_STEPS.filter((s) => s !== 'writeReport');
-  for (let i = 0; i < restarts; i++) {
-    const warehouse = await ctx.pg.createDatabase(`pgrestart${i}`);
-    const lane = new Lane({ temporal: ctx.temporal, source: ctx.source, warehouse, logDir: ctx.logDir });
-    try {
-      await lane.startWorker();
-      const handle = await lane.start(ctx.window);
-      const target = steps[Math.floor(ctx.random() * steps.length)];
-      const before = await whenRunning(handle, target);
-      if (!before) {
-        report.notes.push(`run ${i}: ended before ${target}; no restart`);
-        continue;
-      }
-      const at = Date.now();
-      await ctx.pg.restart();
-      report.injected++;
-      const resumeMs = await resumedAfter(handle, before, at);
-      report.resumeMs.push(resumeMs);
-      ctx.log(`  restart ${i + 1}: during ${runningSteps(before)}; resumed after ${(resumeMs / 1000).toFixed(1)} s`);
-      const problem = await verdict(ctx, handle, warehouse);
-      if (problem) report.notes.push(problem);
-      else report.survived++;
-    } finally {
-      await lane.stop();
-    }
-  }
-  return report;
+export function postgresRestarted(ctx: ChaosContext, restarts: number): Promise<FaultReport> {
+  return restartedMidRun(ctx, { kind: 'postgres restarted', database: 'pgrestart', restarts, restart: () => ctx.pg.restart() });
 }
 
 /**
@@ -193,11 +166,22 @@ export async function s3Failing(ctx: ChaosContext, proxy: S3FaultProxy, s3Source
 }
 
 /** Temporal restarted: the dev server (state in its SQLite file) stops and starts mid-run. */
-export async function temporalRestarted(ctx: ChaosContext, restarts: number): Promise<FaultReport> {
-  const report: FaultReport = { kind: 'temporal restarted', injected: 0, survived: 0, resumeMs: [], notes: [] };
+export function temporalRestarted(ctx: ChaosContext, restarts: number): Promise<FaultReport> {
+  return restartedMidRun(ctx, { kind: 'temporal restarted', database: 'temporal', restarts, restart: () => ctx.temporal.restart() });
+}
+
+/**
+ * One run at a time: once a randomly chosen step is running, `restart` takes a component down and
+ * brings it back; the run must resume and end with the clean run's tables.
+ */
+async function restartedMidRun(
+  ctx: ChaosContext,
+  fault: { kind: string; database: string; restarts: number; restart: () => Promise<void> },
+): Promise<FaultReport> {
+  const report: FaultReport = { kind: fault.kind, injected: 0, survived: 0, resumeMs: [], notes: [] };
   const steps = ETL_STEPS.filter((s) => s !== 'writeReport');
-  for (let i = 0; i < restarts; i++) {
-    const warehouse = await ctx.pg.createDatabase(`temporal${i}`);
+  for (let i = 0; i < fault.restarts; i++) {
+    const warehouse = await ctx.pg.createDatabase(`${fault.database}${i}`);
     const lane = new Lane({ temporal: ctx.temporal, source: ctx.source, warehouse, logDir: ctx.logDir });
     try {
       await lane.startWorker();
@@ -209,7 +193,7 @@ export async function temporalRestarted(ctx: ChaosContext, restarts: number): Pr
         continue;
       }
       const at = Date.now();
-      await ctx.temporal.restart();
+      await fault.restart();
       report.injected++;
       const resumeMs = await resumedAfter(handle, before, at);
       report.resumeMs.push(resumeMs);

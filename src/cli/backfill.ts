@@ -1,7 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { ConfigError, parseDate, parseWarehouseUri } from '../config';
-import { hasLedger, loadedDates } from '../activities/ledger';
+import { loadedDates } from '../ledger/loaded';
+import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
 import { backfillWorkflowIdFor } from '../etl/workflowIds';
 import { s3SettingsFromEnv } from '../source/s3Client';
@@ -40,7 +41,7 @@ async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefin
   if (!warehouseUri) throw new ConfigError('--only-missing reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)');
   const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
   try {
-    const loaded = new Set((await hasLedger(warehouse)) ? await loadedDates(warehouse, dates) : []);
+    const loaded = new Set(await loadedDates(warehouse, dates));
     return dates.filter((d) => !loaded.has(d));
   } finally {
     await warehouse.close();
@@ -57,11 +58,11 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
     .description('Load every date of a range, one child run per date, a few at a time (a workflow: it survives worker restarts)')
     .requiredOption('--from <YYYY-MM-DD>', 'first date')
     .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
-    .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', 1), 4)
+    .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', 1), BACKFILL_DEFAULTS.concurrency)
     .option('--only-missing', 'skip dates the load ledger shows loaded')
     .option('--dry-run', 'print the dates it would run, and run nothing')
     .option('--newest-first', 'run the latest date first')
-    .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', 1), 100)
+    .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', 1), BACKFILL_DEFAULTS.datesPerRun)
     .option('--temporal <host:port>', 'Temporal server (default: an embedded dev server and worker for this command; env TEMPORAL_ADDRESS)')
     .option('--source <dir|s3://…>', "source (default: the worker's; env SPARKIFY_SOURCE)")
     .option('--warehouse <uri>', "warehouse (default: the worker's; env SPARKIFY_WAREHOUSE)")

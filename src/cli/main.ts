@@ -29,7 +29,7 @@ import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
-import { runCleanups, onShutdown } from './shutdown';
+import { runCleanups, onShutdown, exitCodeAfter, isStopping } from './shutdown';
 import { openStack } from './temporalStack';
 
 const LOCAL_DIR = '.sparkify';
@@ -325,6 +325,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sparkify: ${err.message}\n`);
       return 1;
     }
+    if (isStopping()) return exitCodeAfter(1);
     process.stderr.write(`sparkify: ${(err as Error).message ?? String(err)}\n`);
     if (process.env.SPARKIFY_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     return 1;
@@ -338,7 +339,7 @@ export function cli(): void {
   onShutdown(() => undefined);
   void main(process.argv).then((code) => {
     // Pending handles (the native runtime) must not keep the process alive after the command.
-    process.exit(code);
+    process.exit(exitCodeAfter(code));
   });
 }
 

@@ -6,7 +6,7 @@ type Cleanup = () => Promise<void> | void;
 
 const cleanups: Cleanup[] = [];
 let installed = false;
-let stopping = false;
+let stoppedBy: NodeJS.Signals | undefined;
 
 export function onShutdown(cleanup: Cleanup): () => void {
   install();
@@ -33,11 +33,29 @@ function install(): void {
   if (installed) return;
   installed = true;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (stoppedBy) process.exit(130);
+    stoppedBy = signal;
     process.stderr.write(`\n${signal}: stopping…\n`);
-    void runCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void runCleanups().finally(() => process.exit(signalExitCode(signal)));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
+/**
+ * The code the process exits with once a command has returned `code`. After Ctrl-C or SIGTERM the
+ * command often fails only because its connections were closed under it ("Channel has been shut
+ * down"); the signal, not that failure, is why the process ends.
+ */
+export function exitCodeAfter(code: number): number {
+  return stoppedBy ? signalExitCode(stoppedBy) : code;
+}
+
+/** True once Ctrl-C or SIGTERM has started the cleanups. */
+export function isStopping(): boolean {
+  return stoppedBy !== undefined;
 }

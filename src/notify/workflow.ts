@@ -4,6 +4,7 @@
  */
 import { isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ERROR_TYPES } from '../errors';
 import { failedStep, rootMessage } from '../etl/failures';
 import type { RunSummary, RunWindow } from '../etl/types';
 import { describeDates, shouldNotify } from './policy';
@@ -11,7 +12,7 @@ import type { NotifyEvent, NotifySettings } from './types';
 
 const { sendNotification } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['WebhookRejected'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [ERROR_TYPES.webhookRejected] },
 });
 
 type EventFacts = Omit<NotifyEvent, 'workflowId' | 'runId' | 'namespace'>;

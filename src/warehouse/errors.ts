@@ -1,3 +1,5 @@
+import { ERROR_TYPES } from '../errors';
+
 /**
  * A statement the warehouse refused for what it says (bad SQL, bad data, a violated constraint):
  * running it again gives the same answer, so Temporal must not retry it. Connection losses,
@@ -6,7 +8,7 @@
 export class SqlError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'SqlError';
+    this.name = ERROR_TYPES.sql;
   }
 }
 

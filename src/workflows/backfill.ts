@@ -5,6 +5,7 @@ import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
 import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { runDate, type DateRunInput } from './dateRun';
+import { HEARTBEAT_TIMEOUT } from './etl';
 import { rootMessage } from '../etl/failures';
 import { backfillInputSchema, checkWorkflowInput } from './inputs';
 import { notifyQuietly, runWarnings } from '../notify/workflow';
@@ -53,8 +54,8 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProg
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  // The worker heartbeats every activity (keepalive.ts): a killed worker's lookup is retried at once.
-  heartbeatTimeout: '20 seconds',
+  // The worker heartbeats every activity (activities/heartbeat.ts): a killed worker's lookup is retried at once.
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 

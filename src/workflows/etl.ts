@@ -6,10 +6,11 @@ import type { EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '..
 import { withRunAlerts } from '../notify/workflow';
 
 import { RUN_DEFAULTS } from '../defaults';
+import { ETL_DAG, type DagStep } from '../etl/dag';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
 /**
- * Every activity heartbeats every few seconds while it runs (activities/keepalive.ts), so a
+ * Every activity heartbeats every few seconds while it runs (activities/heartbeat.ts), so a
  * worker killed mid-step is noticed after this long and the step retried on another worker:
  * a step resumes within a minute of a kill (timeout + first retry interval + a poll).
  */
@@ -48,23 +49,13 @@ function activityStubs(heartbeatTimeout: Duration | undefined): { quick: typeof 
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-export const ETL_STEPS = [
-  'createSchema',
-  'listSourceFiles',
-  'stageEvents',
-  'stageSongs',
-  'repairText',
-  'loadSongs',
-  'loadArtists',
-  'loadUsers',
-  'loadTime',
-  'loadSongplays',
-  'runQualityChecks',
-  'summarizeRun',
-  'writeReport',
-] as const;
-
-export type EtlStep = (typeof ETL_STEPS)[number];
+/**
+ * The steps a run's progress reports, in DAG order: the DAG's declared steps (src/etl/dag.ts) but
+ * checkStagedData, which runs without a progress entry (it was added under patched(), after runs
+ * whose histories have none).
+ */
+export type EtlStep = Exclude<DagStep, 'checkStagedData'>;
+export const ETL_STEPS: readonly EtlStep[] = (Object.keys(ETL_DAG) as DagStep[]).filter((s): s is EtlStep => s !== 'checkStagedData');
 
 /** The run settings' defaults (src/defaults.ts). */
 export const DEFAULTS = RUN_DEFAULTS;
@@ -73,6 +64,7 @@ export const DEFAULTS = RUN_DEFAULTS;
  * The ETL DAG for one window (a date, a range, or every file):
  * create schema → list files → stage events ∥ stage songs → blocking checks on staging → repair text →
  * load songs ∥ artists ∥ users ∥ time → load songplays → quality checks → run summary → write report.
+ * What each step reads and writes is declared in src/etl/dag.ts (a unit test holds this order to it).
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
   checkWorkflowInput('etlRun', etlInputSchema, input);
@@ -116,7 +108,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   // Blocking checks on the staged data run before any publish (runs recorded before this existed
   // replay without it).
   if (patched('checks-before-publish')) {
-    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? false });
+    await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty });
   }
   await step('repairText', () => quick.repairText(ref));
   await Promise.all([
@@ -135,7 +127,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       staging,
       matches,
       matchRateWarnBelow: input.matchRateWarnBelow ?? DEFAULTS.matchRateWarnBelow,
-      failOnEmpty: input.failOnEmpty ?? false,
+      failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty,
       extraChecks: input.extraChecks ?? [],
     }),
   );

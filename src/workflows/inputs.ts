@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { dateProblem, isTimeZone } from '../etl/dates';
+import { ERROR_TYPES } from '../errors';
 import { NOTIFY_ON } from '../notify/types';
 
 /**
@@ -142,7 +143,7 @@ export const INPUT_SHAPES = {
 export type WorkflowName = keyof typeof INPUT_SHAPES;
 
 /** The error type of a rejected input (non-retryable: the same input fails the same way). */
-export const INVALID_INPUT = 'InvalidWorkflowInput';
+export const INVALID_INPUT = ERROR_TYPES.invalidWorkflowInput;
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const field = issue.path.length > 0 ? issue.path.join('.') : '(the input)';

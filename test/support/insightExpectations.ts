@@ -2,6 +2,17 @@
  * What each insight should say, computed in plain TypeScript from the raw files (through
  * expectations.ts, which reads them without the product's SQL or text repair). Bucket thresholds
  * and user-agent rules are written out here again, on purpose, rather than imported.
+ *
+ * Ties are not broken here the way the SQL breaks them. Each rule is stated, and where the raw files
+ * would leave it undecided the expectation throws (`undecided`) instead of choosing:
+ * - Level share: each user counts once, on the level of their last play in the window (the latest
+ *   start time). Plays of one user at one start time on different levels would leave it undecided.
+ * - Level changes: each of a user's events is compared with the one before it in time (ts). Events
+ *   of one user at one ts on one level count the same in any order; on different levels the order
+ *   would decide, so they leave it undecided.
+ * - Top lists rank by count alone. The lists here are complete rankings; which items tied at the
+ *   N-th place make a top N, and the order among equal counts, are the product's choice, and the
+ *   test compares with expectTopN (test/support/ranking.ts).
  */
 import { createHash } from 'node:crypto';
 import { expectedTables, fixText, readEvents, readSongs, type Expected } from './expectations';
@@ -16,6 +27,13 @@ type Play = Expected['songplays'] extends Map<string, infer P> ? P & { songplay_
 const inc = <K>(map: Map<K, number>, key: K, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const day = (iso: string) => iso.slice(0, 10);
+
+/** The insights' default top-list length. */
+export const TOP_N = 10;
+
+function undecided(what: string): never {
+  throw new Error(`the raw files leave ${what} undecided by the stated rule; pick data where it is decided`);
+}
 
 function bucketOf(value: number, upperBounds: number[]): number {
   const i = upperBounds.findIndex((bound) => value < bound);
@@ -49,10 +67,10 @@ function shares(plays: Play[], keyOf: (p: Play) => string) {
   }
   return [...groups.entries()]
     .map(([name, g]) => ({ name, plays: g.plays, users: g.users.size }))
-    .sort((a, b) => b.plays - a.plays || (a.name < b.name ? -1 : 1));
+    .sort((a, b) => b.plays - a.plays);
 }
 
-export function expectedInsights(root: string, window: InsightWindow | null, limit = 10) {
+export function expectedInsights(root: string, window: InsightWindow | null) {
   const tables = expectedTables(root);
   const inWindow = (d: string) => !window || (d >= window.from && d <= window.to);
   const plays: Play[] = [...tables.songplays.entries()].map(([songplay_id, p]) => ({ ...p, songplay_id })).filter((p) => inWindow(day(p.start_time)));
@@ -83,8 +101,7 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
       map.set(key, g);
     }
   }
-  const ranked = (map: Map<string, { plays: number; users: Set<number> }>) =>
-    [...map.entries()].sort(([a, x], [b, y]) => y.plays - x.plays || (a < b ? -1 : 1)).slice(0, limit);
+  const ranked = (map: Map<string, { plays: number; users: Set<number> }>) => [...map.entries()].sort(([, x], [, y]) => y.plays - x.plays);
   // What was played: each play by the title and artist its own event names (text repaired), matched or not.
   const named = new Map<string, { title: string; artist: string }>();
   for (const e of readEvents(root)) {
@@ -102,11 +119,7 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
       if (p.song_id !== null) g.matched++;
       groups.set(key.join('\u0000'), g);
     }
-    const cmp = (a: string[], b: string[]) => {
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return Buffer.compare(Buffer.from(a[i]), Buffer.from(b[i]));
-      return 0;
-    };
-    return [...groups.values()].sort((a, b) => b.plays - a.plays || cmp(a.key, b.key)).slice(0, limit);
+    return [...groups.values()].sort((a, b) => b.plays - a.plays);
   };
   const playedSongs = playedBy((p) => [named.get(p.songplay_id)!.title, named.get(p.songplay_id)!.artist]);
   const playedArtists = playedBy((p) => [named.get(p.songplay_id)!.artist]);
@@ -122,11 +135,17 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
   // Revenue
   const levelPlays = new Map<string, number>();
   const lastPlay = new Map<number, Play>();
+  const levelsAtLastPlay = new Map<number, Set<string>>();
   const revenueDaily = new Map<string, { paid: number; free: number; paidUsers: Set<number>; freeUsers: Set<number> }>();
   for (const p of plays) {
     inc(levelPlays, p.level);
     const last = lastPlay.get(p.user_id);
-    if (!last || p.start_time > last.start_time || (p.start_time === last.start_time && p.songplay_id > last.songplay_id)) lastPlay.set(p.user_id, p);
+    if (!last || p.start_time > last.start_time) {
+      lastPlay.set(p.user_id, p);
+      levelsAtLastPlay.set(p.user_id, new Set([p.level]));
+    } else if (p.start_time === last.start_time) {
+      levelsAtLastPlay.get(p.user_id)!.add(p.level);
+    }
     const d = revenueDaily.get(day(p.start_time)) ?? { paid: 0, free: 0, paidUsers: new Set<number>(), freeUsers: new Set<number>() };
     if (p.level === 'paid') {
       d.paid++;
@@ -138,23 +157,25 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
     revenueDaily.set(day(p.start_time), d);
   }
   const levelUsers = new Map<string, number>();
+  for (const [user, levels] of levelsAtLastPlay) if (levels.size > 1) undecided(`user ${user}'s level at their last play (${[...levels].join(' and ')} at one start time)`);
   for (const p of lastPlay.values()) inc(levelUsers, p.level);
 
   // Level changes over every raw event (all pages), each distinct event once, in time order per user.
   const seen = new Set<string>();
-  const perUser = new Map<string, { ts: number; item: number; session: number; level: string; page: string }[]>();
+  const perUser = new Map<string, { ts: number; level: string; page: string }[]>();
   for (const e of readEvents(root)) {
     const user = e.userId.trim();
     if (user === '') continue;
     const id = [user, e.sessionId, e.itemInSession, e.ts, e.level, e.page].join('|');
     if (seen.has(id)) continue;
     seen.add(id);
-    perUser.set(user, [...(perUser.get(user) ?? []), { ts: e.ts, item: e.itemInSession, session: e.sessionId, level: e.level, page: e.page }]);
+    perUser.set(user, [...(perUser.get(user) ?? []), { ts: e.ts, level: e.level, page: e.page }]);
   }
   const changes = new Map<string, { up: number; down: number; submitUp: number; submitDown: number }>();
-  for (const events of perUser.values()) {
-    events.sort((a, b) => a.ts - b.ts || a.item - b.item || a.session - b.session);
+  for (const [user, events] of perUser) {
+    events.sort((a, b) => a.ts - b.ts);
     events.forEach((e, i) => {
+      if (i > 0 && events[i - 1].ts === e.ts && events[i - 1].level !== e.level) undecided(`the order of user ${user}'s events at ts ${e.ts} (levels ${events[i - 1].level} and ${e.level})`);
       const d = new Date(e.ts).toISOString().slice(0, 10);
       if (!inWindow(d)) return;
       const c = changes.get(d) ?? { up: 0, down: 0, submitUp: 0, submitDown: 0 };
@@ -192,7 +213,7 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
   for (const p of plays) inc(userPlays, p.user_id);
   const buckets = (map: Map<number, number>, size: number) => Array.from({ length: size }, (_, i) => map.get(i) ?? 0);
 
-  const locations = shares(plays, (p) => p.location ?? '(unknown)').slice(0, limit);
+  const locations = shares(plays, (p) => p.location ?? '(unknown)');
 
   return {
     activity: {
@@ -245,8 +266,7 @@ export function expectedInsights(root: string, window: InsightWindow | null, lim
       playsPerSession: buckets(playBuckets, 7),
       sessionsPerUser: buckets(userBuckets, 6),
       topUsers: [...userPlays.entries()]
-        .sort(([a, x], [b, y]) => y - x || a - b)
-        .slice(0, limit)
+        .sort(([, x], [, y]) => y - x)
         .map(([userId, n]) => ({
           userId,
           firstName: tables.users.get(userId)!.first_name,

@@ -1,0 +1,83 @@
+/**
+ * The data-quality steps: the blocking checks on the staged data before anything is published,
+ * and every declared check after the publish. Results are stored with the run id.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { ERROR_TYPES } from '../errors';
+import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
+import { qualityChecks } from '../quality/checks';
+import { describeFailure, runCheck } from '../quality/runner';
+import { sqlStatement } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import { checkDefinitionSchema } from '../workflows/inputs';
+import type { ActivityDeps } from './deps';
+import { heartbeat, whileHeartbeating } from './heartbeat';
+import { stagedDataChecks } from './stagedChecks';
+
+/** Stores a run's check results, replacing what an earlier attempt stored. */
+async function storeCheckResults(warehouse: Warehouse, runId: string, results: CheckResult[]): Promise<void> {
+  await warehouse.appendRows(
+    'etl_quality_results',
+    ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
+    results.map((r) => [runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
+    { deleteFirst: sqlStatement('etl/clear_quality_results', warehouse.dialect, { run_id: runId }) },
+  );
+}
+
+export function createCheckActivities({ resources, log }: ActivityDeps) {
+  return {
+    /**
+     * Runs every declared check (and any extra ones), stores the results with the run id, and fails
+     * the run, without retry, when an error-level check fails.
+     */
+    async runQualityChecks(
+      ref: RunRef & {
+        staging: { events: StageResult; songs: StageResult };
+        matches: MatchStats;
+        matchRateWarnBelow: number;
+        failOnEmpty: boolean;
+        extraChecks: CheckDefinition[];
+      },
+    ): Promise<CheckResult[]> {
+      const warehouse = await resources.warehouse(ref.warehouse);
+      // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
+      const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
+      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
+      const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
+      const results: CheckResult[] = [];
+      for (const check of checks) {
+        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));
+        heartbeat({ checked: results.length });
+      }
+      await storeCheckResults(warehouse, ref.runId, results);
+      const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
+      if (failed.length > 0) {
+        throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), ERROR_TYPES.qualityCheckFailed, results);
+      }
+      for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
+      return results;
+    },
+
+    /**
+     * Before anything is published: the error-level checks on the staged data alone (staging
+     * reconciles with the source; with failOnEmpty, the run has events). Fails the run, without
+     * retry, when one fails, so a run that cannot pass them publishes nothing.
+     */
+    async checkStagedData(ref: RunRef & { staging: { events: StageResult; songs: StageResult }; failOnEmpty: boolean }): Promise<CheckResult[]> {
+      const warehouse = await resources.warehouse(ref.warehouse);
+      const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
+      const results: CheckResult[] = [];
+      for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
+        results.push(await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }), 1000));
+      }
+      const failed = results.filter((r) => r.status === 'fail');
+      if (failed.length > 0) {
+        // Kept with the run id like every check result (the full check step, had it run, would replace them).
+        await storeCheckResults(warehouse, ref.runId, results);
+        throw ApplicationFailure.nonRetryable(`${failed.map(describeFailure).join('; ')} (before publishing: nothing was published)`, ERROR_TYPES.qualityCheckFailed, results);
+      }
+      return results;
+    },
+  };
+}

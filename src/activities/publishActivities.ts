@@ -1,0 +1,127 @@
+/**
+ * The steps that build the star tables from the staged data: the text repair, then one SQL file
+ * per star table (sql/transform/), each published in one transaction.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPES } from '../errors';
+import { ETL_DAG } from '../etl/dag';
+import { datesBetween } from '../etl/dates';
+import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
+import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
+import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { SqlError } from '../warehouse/errors';
+import type { Warehouse } from '../warehouse/types';
+import type { ActivityDeps } from './deps';
+import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
+import { activityStatementOptions, whileHeartbeating } from './heartbeat';
+import { recordLedgerStatements, runFileKeys } from './ledger';
+import { lockStatements, serializedPublish } from './publishLock';
+
+const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
+
+type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
+
+/** The transform each publish step runs (sql/transform/); the tables it writes are the DAG's (src/etl/dag.ts). */
+export const PUBLISH_TRANSFORMS = {
+  loadSongs: 'transform/songs',
+  loadArtists: 'transform/artists',
+  loadUsers: 'transform/users',
+  loadTime: 'transform/time',
+  loadSongplays: 'transform/songplays',
+} as const satisfies Record<PublishStep, string>;
+
+/**
+ * Runs a publish step's SQL file and names it in the error, so a failure says where the SQL lives.
+ * SQL errors are not retried: running the same statement again would fail the same way.
+ */
+async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, after: string[] = []): Promise<void> {
+  const name = PUBLISH_TRANSFORMS[step];
+  try {
+    // A superseded attempt of this step cannot commit (fence.ts).
+    const fence = await fenceCurrentAttempt(warehouse);
+    // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
+    const statements = [...fence, ...lockStatements(warehouse, ETL_DAG[step].writes), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    await whileHeartbeating({ sql: name }, () =>
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
+    );
+  } catch (err) {
+    throw asSqlFailure(err, name);
+  }
+}
+
+function asSqlFailure(err: unknown, name: string): unknown {
+  if (isFencedOut(err)) return fencedOutFailure(err);
+  if (err instanceof SqlError) return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${err.message}`, ERROR_TYPES.sql);
+  return err;
+}
+
+/** The dates of the event logs in the run's file list. */
+async function listedEventDates(warehouse: Warehouse, runId: string): Promise<string[]> {
+  const keys = await runFileKeys(warehouse, runId, 'events');
+  return [...new Set(keys.map((key) => EVENT_LOG_NAME.exec(key)?.[1]).filter((d): d is string => d !== undefined))];
+}
+
+export function createPublishActivities({ resources }: ActivityDeps) {
+  const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
+
+  return {
+    /** Repairs the run's distinct free-text values once, in the worker, for every engine alike. */
+    async repairText(ref: RunRef): Promise<RepairResult> {
+      const warehouse = await warehouseFor(ref);
+      const candidates = await warehouse.query(sqlStatement('transform/text_candidates', warehouse.dialect, { run_id: ref.runId }));
+      let repairedValues = 0;
+      const rows = candidates.map((row) => {
+        const raw = String(row.raw);
+        const repaired = row.kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw);
+        if (repaired !== raw) repairedValues++;
+        return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
+      });
+      await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
+        deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: ref.runId }),
+      });
+      return { distinctValues: rows.length, repairedValues };
+    },
+
+    async loadSongs(ref: RunRef): Promise<void> {
+      await publish(await warehouseFor(ref), 'loadSongs', { run_id: ref.runId });
+    },
+
+    async loadArtists(ref: RunRef): Promise<void> {
+      await publish(await warehouseFor(ref), 'loadArtists', { run_id: ref.runId });
+    },
+
+    async loadUsers(ref: RunRef): Promise<void> {
+      await publish(await warehouseFor(ref), 'loadUsers', { run_id: ref.runId });
+    },
+
+    async loadTime(ref: RunRef): Promise<void> {
+      await publish(await warehouseFor(ref), 'loadTime', { run_id: ref.runId });
+    },
+
+    /**
+     * Publishes the run's plays, replacing its days, and records its files in the load ledger in
+     * the same transaction; then reports how the plays matched songs.
+     */
+    async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
+      const warehouse = await warehouseFor(ref);
+      const days = ref.window ? datesBetween(ref.window.from, ref.window.to) : await listedEventDates(warehouse, ref.runId);
+      await publish(
+        warehouse,
+        'loadSongplays',
+        { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
+        recordLedgerStatements(warehouse, ref.runId, new Date()),
+      );
+      const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }));
+      const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }));
+      const plays = Number(stats.plays);
+      const repairedMatches = Number(stats.repaired_matches);
+      return {
+        plays,
+        strictMatches: Number(stats.strict_matches),
+        repairedMatches,
+        matchRate: plays === 0 ? 0 : repairedMatches / plays,
+        playsWithoutUser: Number(anonymous.plays_without_user),
+      };
+    },
+  };
+}

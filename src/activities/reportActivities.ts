@@ -1,0 +1,65 @@
+/** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
+import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import type { RunRef, RunSummary, RunWindow } from '../etl/types';
+import { buildInsights, defaultReportDir, renderHtml, reportFileName, writeHtmlReport } from '../insights';
+import { recordRunMetrics } from '../metrics/pipeline';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
+import type { ActivityDeps } from './deps';
+
+export function createReportActivities({ resources }: ActivityDeps) {
+  return {
+    /** Counts the tables, records the run in etl_runs and returns its summary. */
+    async summarizeRun(
+      ref: RunRef & Omit<RunSummary, 'tables' | 'source' | 'warehouse' | 'status'> & { startedAt: number },
+    ): Promise<RunSummary> {
+      const warehouse = await resources.warehouse(ref.warehouse);
+      const counts = await warehouse.query(sqlStatement('stats/table_counts', warehouse.dialect, { run_id: ref.runId }));
+      const tables = Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)]));
+      const summary: RunSummary = {
+        workflowId: ref.workflowId,
+        runId: ref.runId,
+        status: 'completed',
+        source: describeSource(parseSourceUri(resources.resolveSourceUri(ref.source))),
+        warehouse: redactUri(resources.resolveWarehouseUri(ref.warehouse)),
+        window: ref.window,
+        tables,
+        files: ref.files,
+        staging: ref.staging,
+        rejected: ref.rejected,
+        ...(ref.skipped ? { skipped: ref.skipped } : {}),
+        matches: ref.matches,
+        checks: ref.checks,
+        steps: ref.steps,
+        durationMs: ref.durationMs,
+      };
+      const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+      await warehouse.execute([
+        ...sqlStatements('etl/record_run', warehouse.dialect, {
+          run_id: ref.runId,
+          window_start: ref.window?.from ?? null,
+          window_end: ref.window?.to ?? null,
+          source: summary.source,
+          started_at: ts(ref.startedAt),
+          finished_at: ts(ref.startedAt + ref.durationMs),
+          summary: JSON.stringify(summary),
+        }),
+        ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
+      ]);
+      recordRunMetrics(summary);
+      return summary;
+    },
+
+    /** Writes the insights report for the run's window as one HTML file; returns where it went. */
+    async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
+      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window);
+      return writeHtmlReport(renderHtml(report), {
+        to: resources.resolveReportLocation(ref.reportTo, () =>
+          defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
+        ),
+        fileName: reportFileName(ref.workflowId),
+        s3: resources.options.s3,
+      });
+    },
+  };
+}
