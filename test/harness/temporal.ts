@@ -1,5 +1,5 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/log';
 import type { S3Settings } from '../../src/source/s3Client';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { createEtlWorker } from '../../src/worker';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 import type { etlRun } from '../../src/workflows/etl';
 
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../shared/data/udacity-sample');
@@ -44,10 +45,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('ERROR'),
-  });
+  const workflowBundle = await sharedWorkflowBundle();
   const resourcesToClose: Resources[] = [];
   // Run reports of non-DuckDB warehouses go here, not into the repository's .sparkify/.
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-reports-'));
