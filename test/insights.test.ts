@@ -14,7 +14,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { viewReport } from './support/insightBrowser';
-import { expectedInsights, TOP_N } from './support/insightExpectations';
+import { expectedInsights as computeExpectedInsights, TOP_N } from './support/insightExpectations';
 import { expectTopN } from './support/ranking';
 import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
@@ -71,6 +71,21 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), s3?.stop()]);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/**
+ * The independent computation from the raw files, once per window: it reads and repairs every
+ * event, which costs seconds, and every engine's tests compare against the same answer.
+ */
+const expectedByWindow = new Map<string, ReturnType<typeof computeExpectedInsights>>();
+function expectedInsights(root: string, window: { from: string; to: string } | null): ReturnType<typeof computeExpectedInsights> {
+  const key = JSON.stringify([root, window]);
+  let want = expectedByWindow.get(key);
+  if (want === undefined) {
+    want = computeExpectedInsights(root, window);
+    expectedByWindow.set(key, want);
+  }
+  return want;
+}
 
 type Engine = 'duckdb' | 'postgres' | 'redshift';
 const ENGINES: Engine[] = ['duckdb', 'postgres', 'redshift'];
