@@ -35,6 +35,8 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/rules.test.ts'],
+      // Builds dist/ if stale and bundles the workflows once for every file and worker process.
+      globalSetup: '<rootDir>/test/harness/globalSetup.ts',
     },
   ],
 };

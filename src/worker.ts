@@ -21,10 +21,20 @@ export function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
     connection,
     namespace,
     taskQueue,
-    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...workflowCode(settings.workflowBundle),
     activities: createActivities({ resources, log }),
     interceptors: { activity: [keepaliveInterceptor()] },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
     maxConcurrentActivityTaskExecutions: 8,
   });
+}
+
+/**
+ * The given bundle; else one prebuilt from these workflows named by SPARKIFY_WORKFLOW_BUNDLE (the
+ * test suite builds it once for all its worker processes); else the workflows, bundled at start.
+ */
+function workflowCode(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (bundle) return { workflowBundle: bundle };
+  const codePath = process.env.SPARKIFY_WORKFLOW_BUNDLE;
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('./workflows') };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { RunSummary } from '../src/etl/types';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
@@ -12,6 +13,8 @@ import { backfillProgressQuery, type backfill, type BackfillProgress } from '../
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { dumpStarTables } from './support/tables';
+import { activitiesInFlight, activityOutcome } from './harness/activityHistory';
+import { workflowIdFor } from '../src/etl/workflowIds';
 import { pollUntil } from './support/poll';
 
 /**
@@ -24,6 +27,7 @@ let temporal: TestTemporal;
 let pg: PgServer;
 let tmp: string;
 const children: ChildProcess[] = [];
+const lockers: Client[] = [];
 
 beforeAll(async () => {
   if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
@@ -34,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const l of lockers) await l.end().catch(() => undefined);
   await temporal?.stop();
   await pg?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -93,16 +98,50 @@ describe('backfills and single-date starts', () => {
       // A short heartbeat timeout: the killed worker's activities are retried within seconds.
       args: [{ from: '2018-11-01', to: '2018-11-30', concurrency: 3, datesPerRun: 10, etl: { heartbeatTimeout: '10 seconds' } }],
     });
-    const before = await progressUntil(workflowId, (p) => p.completed >= 4 && p.running.length > 0);
+    // Once a date is done, hold every later date's events staging in flight: a lock on
+    // staging_events (EXCLUSIVE: readers pass, writers wait) taken in a transaction of our own.
+    await progressUntil(workflowId, (p) => p.completed >= 1);
+    const locker = new Client({ connectionString: warehouse });
+    await locker.connect();
+    lockers.push(locker);
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE staging_events IN EXCLUSIVE MODE');
+    // Kill only once a date's run has stageEvents started on the worker and not closed in the
+    // history, and a worker session waits on the lock: the step is in flight, not done or not begun.
+    let seen = '';
+    const interrupted = await pollUntil(
+      'a running date whose stageEvents is started and not completed, with a worker session waiting on the staging_events lock',
+      async () => {
+        const progress = await temporal.client.workflow.getHandle(workflowId).query(backfillProgressQuery);
+        await locker.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await locker.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        seen = `${JSON.stringify(progress)}; sessions waiting on a lock: ${rows.length}`;
+        if (rows.length === 0) return undefined;
+        for (const date of progress.running) {
+          const child = temporal.client.workflow.getHandle(workflowIdFor({ from: date, to: date }));
+          const staging = (await activitiesInFlight(child).catch(() => [])).find((a) => a.activityType === 'stageEvents');
+          if (staging) return staging;
+        }
+        return undefined;
+      },
+      { intervalMs: 250, lastSeen: () => seen },
+    );
     first.kill('SIGKILL');
     await exited(first);
-    expect(before.completed).toBeLessThan(30);
+    // The dead worker's blocked statements go on once the lock is gone; their transactions, whose
+    // client is dead, roll back.
+    await locker.query('COMMIT');
 
     const second = await startWorkerProcess(taskQueue, warehouse);
     const result = await handle.result();
     second.kill('SIGTERM');
     await exited(second);
     expect(result).toMatchObject({ total: 30, completed: 30, skipped: 0, failed: [], runs: 3 });
+    // The activity the kill interrupted was retried (a later attempt started it) and then completed,
+    // in the same run of that date: the run was resumed, not started over.
+    const outcome = await activityOutcome(temporal.client.workflow.getHandle(interrupted.workflowId, interrupted.runId), interrupted.activityId);
+    expect(outcome).toEqual({ activityType: 'stageEvents', lastAttempt: expect.any(Number), scheduled: 1, completed: true });
+    expect(outcome.lastAttempt).toBeGreaterThan(interrupted.attempt);
     expect(await withPg(warehouse, dumpStarTables)).toEqual(want);
 
     // The CLI's dry run plans from the same ledger: with --only-missing only the unloaded dates remain.

@@ -9,18 +9,38 @@ import { SAMPLE_DIR, startTestTemporal } from './harness/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Resolves after `ticks` ticks of an interval of `periodMs` started now. A heartbeat interval of
+ * the same period that were still live would have fired before each of these ticks (timers fire
+ * in order of expiry, however late a loaded machine runs them), so no new beat by then means it
+ * was stopped, whatever the wall clock did.
+ */
+function afterTicks(periodMs: number, ticks: number): Promise<void> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const timer = setInterval(() => {
+      if (++n < ticks) return;
+      clearInterval(timer);
+      resolve();
+    }, periodMs);
+  });
+}
+
 test('a long statement keeps heartbeating while it runs, and stops when it ends', async () => {
   const env = new MockActivityEnvironment();
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
-  const result = await env.run(() =>
-    whileHeartbeating({ sql: 'transform/songplays' }, () => new Promise((r) => setTimeout(() => r('done'), 400)), 50),
-  );
+  // The statement ends once it has seen four beats: however slowly the machine runs, it ends only
+  // if the helper kept beating while it ran.
+  const statement = async () => {
+    while (beats.length < 4) await sleep(10);
+    return 'done';
+  };
+  const result = await env.run(() => whileHeartbeating({ sql: 'transform/songplays' }, statement, 50));
   expect(result).toBe('done');
-  expect(beats.length).toBeGreaterThanOrEqual(4);
   expect(beats[0]).toEqual({ sql: 'transform/songplays' });
   const after = beats.length;
-  await new Promise((r) => setTimeout(r, 200));
+  await afterTicks(50, 4);
   expect(beats.length).toBe(after);
 });
 
@@ -43,7 +63,7 @@ test('the worker keepalive heartbeats an activity that never heartbeats itself, 
   expect(finished).toBe(true);
   expect(beats.slice(0, 3)).toEqual([{ alive: 'repairText' }, { alive: 'repairText' }, { alive: 'repairText' }]);
   const after = beats.length;
-  await sleep(100);
+  await afterTicks(20, 4);
   expect(beats.length).toBe(after);
 });
 

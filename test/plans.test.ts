@@ -141,7 +141,7 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
     }
   }
   for (const { rule } of qualityChecks()) {
-    if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule));
+    if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule, 'postgres'));
   }
   return found;
 }

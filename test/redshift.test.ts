@@ -1,5 +1,5 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,10 +8,12 @@ import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
+import { ensureBuilt } from './harness/build';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import type { etlRun } from '../src/workflows/etl';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
+import { activitiesInFlight, activityOutcome } from './harness/activityHistory';
 import { describeRedshiftTargets, liveRedshift } from './support/redshiftLive';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/source/s3Client';
@@ -251,8 +253,7 @@ describe('a worker killed during a COPY', () => {
 
   beforeAll(() => {
     // The worker runs as `bin/sparkify.js` over dist/, so it must be built from the current source.
-    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+    ensureBuilt();
   });
 
   afterAll(() => {
@@ -277,19 +278,32 @@ describe('a worker killed during a COPY', () => {
     return child;
   }
 
-  /** Resolves once the activity's last recorded heartbeat names the statement. */
-  async function heartbeatNames(handle: WorkflowHandle<typeof etlRun>, statementId: string): Promise<void> {
-    await pollUntil(`a pending activity's heartbeat to name statement ${statementId}`, async () => {
+  /** The pending activity whose last recorded heartbeat names the statement: its id and attempt. */
+  async function heartbeatNames(handle: WorkflowHandle<typeof etlRun>, statementId: string): Promise<{ activityId: string; attempt: number }> {
+    return pollUntil(`a pending activity's heartbeat to name statement ${statementId}`, async () => {
       const description = await handle.describe();
       for (const pending of description.raw.pendingActivities ?? []) {
         const payloads = pending.heartbeatDetails?.payloads ?? [];
-        if (payloads.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(statementId))) return true;
+        if (payloads.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(statementId))) {
+          return { activityId: pending.activityId ?? '', attempt: pending.attempt ?? 1 };
+        }
       }
       return undefined;
     });
   }
 
   test('the next worker re-attaches to the COPY, which runs exactly once, and the run completes', async () => {
+    // Two days of logs and three song files: the COPY is what is killed, not the data's size.
+    const source = await uploadSmall('killed-copy');
+    const records = ['2018-11-02', '2018-11-03']
+      .map((d) => fs.readFileSync(path.join(SAMPLE_DIR, `log_data/2018/11/${d}-events.json`), 'utf8').split('\n').filter((l) => l.trim()).length)
+      .reduce((a, b) => a + b);
+    // An undisturbed run over the same files, on its own warehouse, alongside: what the killed run must equal.
+    const clean = await newRedshift();
+    const cleanWorker = await temporal.worker({ s3: s3.settings });
+    const cleanRun = cleanWorker.run({ source, warehouse: clean.uri });
+    cleanRun.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+
     const { emulator, uri } = await newRedshift();
     emulator.hold(COPY_EVENTS);
     const taskQueue = `rs-kill-${Date.now()}`;
@@ -297,10 +311,12 @@ describe('a worker killed during a COPY', () => {
     const handle = await temporal.client.workflow.start<typeof etlRun>('etlRun', {
       taskQueue,
       workflowId: `rs-kill-${Date.now()}`,
-      args: [{ source: S3_SOURCE, warehouse: uri, heartbeatTimeout: '3s' }],
+      args: [{ source, warehouse: uri, heartbeatTimeout: '3s' }],
     });
     const copyId = await emulator.waitUntilHeld(COPY_EVENTS, 150_000);
-    await heartbeatNames(handle, copyId);
+    const holder = await heartbeatNames(handle, copyId);
+    // In flight when the worker dies: started on it, not closed in the history.
+    expect((await activitiesInFlight(handle)).map((a) => a.activityId)).toContain(holder.activityId);
     const exited = new Promise((resolve) => first.once('exit', resolve));
     first.kill('SIGKILL');
     await exited;
@@ -310,17 +326,25 @@ describe('a worker killed during a COPY', () => {
     const summary = await handle.result();
 
     expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
-    expect(summary.staging.events).toMatchObject({ recordsRead: 8056, recordsStaged: 8056, recordsRejected: 0 });
-    const history = await handle.fetchHistory();
-    const stageAttempts = (history.events ?? []).filter(
-      (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1,
-    );
-    // The COPY's activity ran again (on the second worker) and attached to the same statement.
-    expect(stageAttempts.length).toBeGreaterThanOrEqual(1);
+    expect(summary.staging.events).toMatchObject({ recordsRead: records, recordsStaged: records, recordsRejected: 0 });
+    // The activity that held the COPY ran again (a later attempt, on the second worker), attached to
+    // the same statement, and completed.
+    const outcome = await activityOutcome(handle, holder.activityId);
+    expect(outcome).toEqual({ activityType: 'stageEvents', lastAttempt: expect.any(Number), scheduled: 1, completed: true });
+    expect(outcome.lastAttempt).toBeGreaterThan(holder.attempt);
     const warehouse = new RedshiftWarehouse(parseRedshiftUri(uri));
     try {
       const [{ n }] = await warehouse.query(`SELECT COUNT(*) AS n FROM staging_events WHERE run_id = '${summary.runId}'`);
-      expect(n).toBe(8056);
+      expect(n).toBe(records);
+      await cleanRun;
+      const cleanWarehouse = new RedshiftWarehouse(parseRedshiftUri(clean.uri));
+      try {
+        const want = await dumpStarTables(cleanWarehouse);
+        expect(want.songplays.length).toBeGreaterThan(0);
+        expect(await dumpStarTables(warehouse)).toEqual(want);
+      } finally {
+        await cleanWarehouse.close();
+      }
     } finally {
       await warehouse.close();
     }

@@ -3,6 +3,7 @@
  * long value: the record is rejected with a reason that says so, and the others load.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { serverStagingPlan } from '../src/staging/serverStagingSql';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import { sqlStatements } from '../src/warehouse/sql';
@@ -50,6 +51,7 @@ test('a song title over 65535 bytes rejects its record with a reason; the COPY (
     files: files.map((f) => ({ key: f.key, url: `s3://${BUCKET}/${f.key}` })),
     sourceUrl: `s3://${BUCKET}/`,
     putObject,
+    ...serverStagingPlan('redshift', { runId: 'long', kind: 'songs', sourceUrl: `s3://${BUCKET}/` }),
   });
   expect(result).toMatchObject({ recordsRead: 2, recordsStaged: 1, recordsRejected: 1 });
   expect(result.rejectSamples).toEqual([expect.objectContaining({ reason: 'field "title" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)' })]);

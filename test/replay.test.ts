@@ -11,35 +11,83 @@ import { historyFromCliJson } from './histories/load';
 const HISTORIES = path.resolve(__dirname, 'histories');
 const WORKFLOWS = require.resolve('../src/workflows');
 
+type History = ReturnType<typeof historyFromCliJson>;
+
 /** The histories as `temporal workflow show --output json` writes them; the SDK reads that form. */
-function recorded() {
+function recorded(): Array<{ file: string; workflowId: string; workflowType: string; history: History }> {
   return fs
     .readdirSync(HISTORIES)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, workflowId: file.replace(/\.json$/, ''), history: historyFromCliJson(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
+    .map((file) => {
+      const history = historyFromCliJson(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
+      const workflowType = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?';
+      return { file, workflowId: file.replace(/\.json$/, ''), workflowType, history };
+    });
 }
 
-async function replay(workflowsPath: string) {
+async function replay(workflowsPath: string, histories = recorded()) {
   const results = [];
-  const histories = recorded();
   for await (const r of Worker.runReplayHistories({ workflowsPath }, histories)) results.push(r);
   return results;
 }
 
+const outcomes = (results: Awaited<ReturnType<typeof replay>>) => results.map((r) => ({ workflowId: r.workflowId, error: r.error?.name }));
+
 describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
+  test('the recordings cover a date run, a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
+    const all = recorded();
+    expect(all.map((h) => [h.file, h.workflowType])).toEqual([
+      ['backfill-completed.json', 'backfill'],
+      ['backfill-continued.json', 'backfill'],
+      ['etlRun-date.json', 'etlRun'],
+      ['etlRun-failedCheck.json', 'etlRun'],
+      ['etlRun-retriedActivity.json', 'etlRun'],
+      ['scheduledEtlRun.json', 'scheduledEtlRun'],
+    ]);
+    const events = (id: string) => all.find((h) => h.workflowId === id)!.history.events ?? [];
+
+    // The failed check: the run ends failed, at runQualityChecks, on the check's error.
+    const failed = events('etlRun-failedCheck');
+    const failure = failed.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+    expect(failure?.cause?.message).toMatch(/^quality check "every user is paid" failed/);
+    const failedActivity = failed.find((e) => e.activityTaskFailedEventAttributes)!.activityTaskFailedEventAttributes!;
+    const scheduledType = (list: typeof failed, scheduledEventId: unknown) =>
+      list.find((e) => String(e.eventId) === String(scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name;
+    expect(scheduledType(failed, failedActivity.scheduledEventId)).toBe('runQualityChecks');
+
+    // The retried activity: loadUsers's first attempt failed, its second ran and completed, the run completed.
+    const retried = events('etlRun-retriedActivity');
+    expect(retried.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    const laterAttempts = retried
+      .map((e) => e.activityTaskStartedEventAttributes)
+      .filter((s) => s && (s.attempt ?? 1) > 1)
+      .map((s) => ({ activity: scheduledType(retried, s!.scheduledEventId), attempt: s!.attempt, lastFailure: s!.lastFailure?.message }));
+    expect(laterAttempts).toEqual([{ activity: 'loadUsers', attempt: 2, lastFailure: expect.stringMatching(/first attempt fails/) }]);
+  });
+
   test('every recorded history replays through the current workflow code', async () => {
-    const files = recorded().map((h) => h.file);
-    expect(files).toEqual(['backfill-completed.json', 'backfill-continued.json', 'etlRun-date.json', 'scheduledEtlRun.json']);
-    const results = await replay(WORKFLOWS);
-    expect(results.map((r) => ({ workflowId: r.workflowId, error: r.error?.message }))).toEqual(files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), error: undefined })));
+    const histories = recorded();
+    expect(outcomes(await replay(WORKFLOWS, histories))).toEqual(histories.map((h) => ({ workflowId: h.workflowId, error: undefined })));
   });
 
   test('a DAG changed without patched() fails the replay with a non-determinism error', async () => {
     const results = await replay(path.join(HISTORIES, 'changedDag.ts'));
     const etl = results.find((r) => r.workflowId === 'etlRun-date');
     expect(etl?.error?.name).toBe('DeterminismViolationError');
+  });
+
+  test('a new first step behind patched() replays every recorded run; the same step without it breaks every etlRun', async () => {
+    const histories = recorded();
+    const etlRuns = histories.filter((h) => h.workflowType === 'etlRun');
+    expect(etlRuns.length).toBeGreaterThanOrEqual(3);
+    expect(outcomes(await replay(path.join(HISTORIES, 'patchedFirstStep.ts'), histories))).toEqual(
+      histories.map((h) => ({ workflowId: h.workflowId, error: undefined })),
+    );
+    expect(outcomes(await replay(path.join(HISTORIES, 'unpatchedFirstStep.ts'), etlRuns))).toEqual(
+      etlRuns.map((h) => ({ workflowId: h.workflowId, error: 'DeterminismViolationError' })),
+    );
   });
 });

@@ -7,7 +7,7 @@
  * dev server.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import type { Warehouse } from '../src/warehouse/types';
 import type { etlRun } from '../src/workflows/etl';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
+import { ensureBuilt } from './harness/build';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { pollUntil } from './support/poll';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
@@ -61,8 +62,7 @@ async function uploadSubset(): Promise<string> {
 
 beforeAll(async () => {
   // The workers run as `bin/sparkify.js` over dist/, so it must be built from the current source.
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt();
   process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
   [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);

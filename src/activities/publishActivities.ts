@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
+import { ETL_DAG } from '../etl/dag';
 import { datesBetween } from '../etl/dates';
 import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
@@ -14,25 +15,32 @@ import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { recordLedgerStatements, runFileKeys } from './ledger';
-import { lockStatements, PUBLISH_TABLES, serializedPublish } from './publishLock';
+import { lockStatements, serializedPublish } from './publishLock';
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
+type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
+
+/** The transform each publish step runs (sql/transform/); the tables it writes are the DAG's (src/etl/dag.ts). */
+export const PUBLISH_TRANSFORMS = {
+  loadSongs: 'transform/songs',
+  loadArtists: 'transform/artists',
+  loadUsers: 'transform/users',
+  loadTime: 'transform/time',
+  loadSongplays: 'transform/songplays',
+} as const satisfies Record<PublishStep, string>;
+
 /**
- * Runs a SQL file and names it in the error, so a failure says where the SQL lives. SQL errors
- * are not retried: running the same statement again would fail the same way.
+ * Runs a publish step's SQL file and names it in the error, so a failure says where the SQL lives.
+ * SQL errors are not retried: running the same statement again would fail the same way.
  */
-async function runSqlFile(
-  warehouse: Warehouse,
-  name: string,
-  params: Record<string, SqlParam>,
-  after: string[] = [],
-): Promise<void> {
+async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, after: string[] = []): Promise<void> {
+  const name = PUBLISH_TRANSFORMS[step];
   try {
     // A superseded attempt of this step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
-    // Publishes of different dates may run at once: each locks its tables first (publishLock.ts).
-    const statements = [...fence, ...lockStatements(warehouse, PUBLISH_TABLES[name] ?? []), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
+    const statements = [...fence, ...lockStatements(warehouse, ETL_DAG[step].writes), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
@@ -75,19 +83,19 @@ export function createPublishActivities({ resources }: ActivityDeps) {
     },
 
     async loadSongs(ref: RunRef): Promise<void> {
-      await runSqlFile(await warehouseFor(ref), 'transform/songs', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadSongs', { run_id: ref.runId });
     },
 
     async loadArtists(ref: RunRef): Promise<void> {
-      await runSqlFile(await warehouseFor(ref), 'transform/artists', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadArtists', { run_id: ref.runId });
     },
 
     async loadUsers(ref: RunRef): Promise<void> {
-      await runSqlFile(await warehouseFor(ref), 'transform/users', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadUsers', { run_id: ref.runId });
     },
 
     async loadTime(ref: RunRef): Promise<void> {
-      await runSqlFile(await warehouseFor(ref), 'transform/time', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadTime', { run_id: ref.runId });
     },
 
     /**
@@ -97,9 +105,9 @@ export function createPublishActivities({ resources }: ActivityDeps) {
     async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
       const days = ref.window ? datesBetween(ref.window.from, ref.window.to) : await listedEventDates(warehouse, ref.runId);
-      await runSqlFile(
+      await publish(
         warehouse,
-        'transform/songplays',
+        'loadSongplays',
         { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
         recordLedgerStatements(warehouse, ref.runId, new Date()),
       );

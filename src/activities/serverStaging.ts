@@ -4,6 +4,7 @@ import { ERROR_TYPES } from '../errors';
 import type { RecordKind, StageResult } from '../etl/types';
 import { S3Source, type Source } from '../source';
 import { createS3Client, type S3Settings } from '../source/s3Client';
+import { serverStagingPlan } from '../staging/serverStagingSql';
 import { SqlError } from '../warehouse/errors';
 import { sqlStatement } from '../warehouse/sql';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
@@ -40,7 +41,14 @@ export async function stageOnServer(options: {
     };
     const staged = await whileHeartbeating({ kind, files: keys.length }, () =>
       warehouse.stageFromS3(
-        { runId, kind, files: keys.map((key) => ({ key, url: source.url(key) })), sourceUrl: source.description, putObject },
+        {
+          runId,
+          kind,
+          files: keys.map((key) => ({ key, url: source.url(key) })),
+          sourceUrl: source.description,
+          putObject,
+          ...serverStagingPlan(warehouse.dialect, { runId, kind, sourceUrl: source.description }),
+        },
         statementOptions,
       ),
     ).catch((err: unknown) => {

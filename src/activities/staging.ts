@@ -10,11 +10,11 @@ import {
 } from '../etl/records';
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
-import { sqlLiteral } from '../warehouse/sql';
 import { hasChunkedStaging, type Warehouse } from '../warehouse/types';
 import { inOrderAhead } from '../staging/rawLines';
 import { splitSongFile } from '../staging/songFile';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
+import { clearRejectedStatement, clearStagedStatement } from '../staging/stagingSql';
 import { fenceCurrentAttempt } from './fence';
 import { activitySignal, heartbeat } from './heartbeat';
 import { ERROR_TYPES } from '../errors';
@@ -107,16 +107,14 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
     }
   }
 
-  const deleteFirst =
-    `DELETE FROM ${table} WHERE run_id = ${sqlLiteral(runId)} OR source_key IN ` +
-    `(SELECT source_key FROM etl_run_files WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)})`;
+  const deleteFirst = clearStagedStatement(warehouse.dialect, runId, kind);
   const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst, signal });
 
   await warehouse.appendRows(
     'etl_rejected_records',
     ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'],
     rejected.map((r) => [runId, kind, r.sourceKey, r.sourceLine, r.reason, r.raw]),
-    { deleteFirst: `DELETE FROM etl_rejected_records WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)}` },
+    { deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind) },
   );
 
   const result: StageResult = {

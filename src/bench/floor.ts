@@ -10,6 +10,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { inTransaction } from '../warehouse/transaction';
 import type { Dialect } from '../warehouse/types';
 
 export interface FloorResult {
@@ -22,7 +23,7 @@ export interface FloorResult {
 }
 
 /** Everything the floor creates: the project's own staging and star tables. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time'] as const;
 
 function schema(dialect: Dialect): string[] {
   return SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, dialect));
@@ -50,7 +51,7 @@ export async function duckdbFloor(dataDir: string, dbFile: string, csvDir: strin
     await warehouse.execute(sqlStatements('bench/star', 'duckdb'));
     const starSeconds = seconds(starBegan);
     const totalSeconds = seconds(began);
-    const [count] = await warehouse.query('SELECT COUNT(*) AS n FROM songplays');
+    const [count] = await warehouse.query(sqlStatement('bench/songplays_count', 'duckdb'));
     fs.mkdirSync(csvDir, { recursive: true });
     await warehouse.execute(sqlStatements('bench/duckdb_export_staging', 'duckdb', csvPaths(csvDir)));
     return { stageSeconds, starSeconds, totalSeconds, songplays: Number(count.n) };
@@ -71,19 +72,20 @@ export async function postgresFloor(databaseUrl: string, csvDir: string): Promis
     for (const statement of schema('postgres')) await client.query(statement);
     const csv = csvPaths(csvDir);
     const began = performance.now();
-    await client.query('BEGIN');
-    await pipeline(fs.createReadStream(csv.events_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_events', 'postgres'))));
-    await pipeline(fs.createReadStream(csv.songs_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_songs', 'postgres'))));
-    await client.query('COMMIT');
+    const run = (sql: string) => client.query(sql);
+    await inTransaction(run, async () => {
+      await pipeline(fs.createReadStream(csv.events_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_events', 'postgres'))));
+      await pipeline(fs.createReadStream(csv.songs_csv), client.query(copyFrom(sqlStatement('bench/postgres_copy_songs', 'postgres'))));
+    });
     const stageSeconds = seconds(began);
     const starBegan = performance.now();
     for (const statement of sqlStatements('bench/postgres_analyze', 'postgres')) await client.query(statement);
-    await client.query('BEGIN');
-    for (const statement of sqlStatements('bench/star', 'postgres')) await client.query(statement);
-    await client.query('COMMIT');
+    await inTransaction(run, async () => {
+      for (const statement of sqlStatements('bench/star', 'postgres')) await client.query(statement);
+    });
     const starSeconds = seconds(starBegan);
     const totalSeconds = seconds(began);
-    const { rows } = await client.query('SELECT COUNT(*) AS n FROM songplays');
+    const { rows } = await client.query(sqlStatement('bench/songplays_count', 'postgres'));
     return { stageSeconds, starSeconds, totalSeconds, songplays: Number(rows[0].n) };
   } finally {
     await client.end();

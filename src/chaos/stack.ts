@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startDevServer, type DevServer } from '../temporal/devServer';
 import { PostgresWarehouse } from '../warehouse/postgres';
+import { sqlStatement } from '../warehouse/sql';
 import type { RunWindow } from '../etl/types';
 import { ETL_STEPS, type EtlStep } from '../workflows/etl';
 
@@ -220,15 +221,13 @@ export async function warehouseFingerprint(url: string): Promise<Record<string, 
   try {
     const out: Record<string, string> = {};
     for (const [table, key] of Object.entries(STAR_TABLES)) {
-      const rows = await w.query(`SELECT * FROM ${table} ORDER BY ${key}`);
+      const rows = await w.query(sqlStatement('chaos/table_rows', w.dialect, { table, key }));
       const hash = createHash('sha256');
       for (const row of rows) hash.update(JSON.stringify(row)).update('\n');
       out[table] = `${rows.length} rows ${hash.digest('hex').slice(0, 16)}`;
     }
     for (const table of ['staging_events', 'staging_songs']) {
-      const [r] = await w.query(
-        `SELECT COUNT(*) AS n, COUNT(*) - COUNT(DISTINCT run_id || '|' || source_key || '|' || CAST(source_line AS VARCHAR)) AS twice FROM ${table}`,
-      );
+      const [r] = await w.query(sqlStatement('chaos/staged_twice', w.dialect, { table }));
       out[table] = `${r.n} rows, ${r.twice} staged twice`;
     }
     return out;

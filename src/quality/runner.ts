@@ -1,6 +1,6 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
-import { sqlLiteral } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import { sqlStatement, type SqlParam } from '../warehouse/sql';
+import type { Dialect, Warehouse } from '../warehouse/types';
 import { TABLE_KEYS, type CheckDefinition, type CheckRule } from './checks';
 
 export interface RunFacts {
@@ -11,35 +11,22 @@ export interface RunFacts {
 
 const SAMPLE_SIZE = 5;
 
-function keyOf(table: string, alias: string): string {
-  return `CAST(${alias}.${TABLE_KEYS[table] ?? 'run_id'} AS VARCHAR)`;
-}
+type ColumnRule = Extract<CheckRule, { table: string; column: string }>;
 
-/** SQL listing a few failing keys, each row also carrying the total count of failures. */
-export function failingRowsSql(rule: Extract<CheckRule, { table: string; column: string }>): string {
-  const { table, column } = rule;
-  const key = keyOf(table, 't');
-  let from: string;
-  switch (rule.kind) {
-    case 'not_null':
-      from = `FROM ${table} t WHERE t.${column} IS NULL`;
-      break;
-    case 'unique':
-      return (
-        `SELECT CAST(d.${column} AS VARCHAR) AS sample_key, COUNT(*) OVER () AS failing ` +
-        `FROM (SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL GROUP BY ${column} HAVING COUNT(*) > 1) d ` +
-        `ORDER BY 1 LIMIT ${SAMPLE_SIZE}`
-      );
-    case 'references':
-      from =
-        `FROM ${table} t LEFT JOIN ${rule.refTable} r ON r.${rule.refColumn} = t.${column} ` +
-        `WHERE t.${column} IS NOT NULL AND r.${rule.refColumn} IS NULL`;
-      break;
-    case 'accepted_values':
-      from = `FROM ${table} t WHERE t.${column} IS NULL OR t.${column} NOT IN (${sqlLiteral(rule.values)})`;
-      break;
-  }
-  return `SELECT ${key} AS sample_key, COUNT(*) OVER () AS failing ${from} ORDER BY 1 LIMIT ${SAMPLE_SIZE}`;
+/**
+ * The statement listing a few failing keys of a column rule, each row also carrying the total
+ * count of failures: sql/checks/<kind>.sql with the rule's table and column names.
+ */
+export function failingRowsSql(rule: ColumnRule, dialect: Dialect): string {
+  const params: Record<string, SqlParam> = {
+    table: rule.table,
+    column: rule.column,
+    key: TABLE_KEYS[rule.table] ?? 'run_id',
+    samples: SAMPLE_SIZE,
+  };
+  if (rule.kind === 'references') Object.assign(params, { ref_table: rule.refTable, ref_column: rule.refColumn });
+  if (rule.kind === 'accepted_values') params.values = rule.values;
+  return sqlStatement(`checks/${rule.kind}`, dialect, params);
 }
 
 function result(check: CheckDefinition, failingCount: number, sampleKeys: string[] = []): CheckResult {
@@ -60,14 +47,12 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
     case 'unique':
     case 'references':
     case 'accepted_values': {
-      const rows = await warehouse.query(failingRowsSql(rule));
+      const rows = await warehouse.query(failingRowsSql(rule, warehouse.dialect));
       return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
     }
     case 'staging_reconciliation': {
       const stage = rule.table === 'staging_events' ? facts.staging.events : facts.staging.songs;
-      const rows = await warehouse.query(
-        `SELECT COUNT(*) AS n FROM ${rule.table} WHERE run_id = ${sqlLiteral(facts.runId)}`,
-      );
+      const rows = await warehouse.query(sqlStatement('checks/staging_reconciliation', warehouse.dialect, { table: rule.table, run_id: facts.runId }));
       const staged = Number(rows[0].n);
       const expected = stage.recordsRead - stage.recordsRejected;
       return result(check, Math.abs(staged - expected), staged === expected ? [] : [`staged ${staged}, expected ${expected}`]);

@@ -1,6 +1,7 @@
 import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { clearStagingStatements } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
@@ -36,7 +37,7 @@ export const CHUNK_ROWS = 200_000;
 export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string, kind: RecordKind): ChunkLoad {
   const d = warehouse.dialect;
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
-  const clear = sqlStatements(`staging/clear_${kind}`, d, params);
+  const clear = clearStagingStatements(d, runId, kind);
   const analyze = sqlStatements(`staging/analyze_${kind}`, d);
   if (warehouse.recordParsing === 'worker') {
     return {

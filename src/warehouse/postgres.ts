@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
-import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse } from './types';
+import { sqlStatements } from './sql';
+import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -43,7 +44,7 @@ function clientWithConnectTimeout(ms: number): typeof pg.Client {
 }
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, WriteLocking {
   readonly dialect = 'postgres' as const;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
@@ -170,6 +171,14 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging {
         return count;
       }),
     );
+  }
+
+  tableLockStatements(tables: readonly string[]): string[] {
+    return [...new Set(tables)].sort().flatMap((table) => sqlStatements('postgres/lock_table', this.dialect, { table }));
+  }
+
+  schemaLockStatements(): string[] {
+    return sqlStatements('postgres/schema_lock', this.dialect);
   }
 
   async close(): Promise<void> {

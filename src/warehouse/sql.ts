@@ -1,21 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isSqlName, type SqlName, type SqlNameArg } from './sqlNames';
 import { STAGING_FRAGMENTS } from './stagingFragments';
 import type { Dialect } from './types';
+
+export type { SqlName, SqlNameArg } from './sqlNames';
 
 /** The `sql/` folder at the package root (the same relative place from `src/` and `dist/`). */
 export const SQL_DIR = path.resolve(__dirname, '../../sql');
 
 const cache = new Map<string, string>();
 
-/** Reads `sql/<name>.sql`. */
-export function readSqlFile(name: string): string {
+/** Reads `sql/<name>.sql`; a missing file is an error naming it. */
+export function readSqlFile<T extends string>(name: SqlNameArg<T>): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = fs.readFileSync(path.join(SQL_DIR, `${name}.sql`), 'utf8');
+    const file = path.join(SQL_DIR, `${name}.sql`);
+    if (!fs.existsSync(file)) throw new Error(`sql/${name}.sql does not exist (looked in ${SQL_DIR})`);
+    text = fs.readFileSync(file, 'utf8');
     cache.set(name, text);
   }
   return text;
+}
+
+/**
+ * A name built at run time (`staging/${kind}`, an insight's name), checked against the files:
+ * one that names no file is an error here, never a statement silently left out.
+ */
+export function sqlName(name: string): SqlName {
+  if (!isSqlName(name)) throw new Error(`sql/${name}.sql is not a SQL file of this project (src/warehouse/sqlNames.ts lists them)`);
+  return name;
 }
 
 export type SqlParam = string | number | boolean | null | readonly (string | number)[];
@@ -84,17 +98,38 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
     `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,
 };
 
-const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*(?:\((.*?)\))?\s*\}\}/g;
+/** A plain lowercase name: quoted, it means the same as unquoted on every engine. */
+const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * A parameter used as a table or column name, double-quoted. Only plain lowercase names are
+ * taken: anything else (a quote, a space, a capital that quoting would make case-sensitive) is an
+ * error naming the parameter, so a name can never change what the statement does.
+ */
+export function sqlIdentifier(value: SqlParam | undefined, param: string): string {
+  if (typeof value !== 'string' || !PLAIN_IDENTIFIER.test(value)) {
+    throw new Error(`{{ident:${param}}} needs a plain lowercase table or column name, got ${JSON.stringify(value)}`);
+  }
+  return `"${value}"`;
+}
+
+const PLACEHOLDER = /\{\{\s*(ident:)?([a-z_]+)\s*(?:\((.*?)\))?\s*\}\}/g;
 
 /**
  * Renders a SQL template for a dialect: `{{fragment(args)}}` from FRAGMENTS, `{{param}}` from params
- * as literals. Unknown names are errors, so a typo never reaches the warehouse.
+ * as literals, `{{ident:param}}` from params as a quoted identifier (sqlIdentifier). Unknown names
+ * are errors, so a typo never reaches the warehouse.
  */
 export function renderSql(template: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
-  return template.replace(PLACEHOLDER, (_whole, name: string, args: string | undefined) => {
+  return template.replace(PLACEHOLDER, (_whole, ident: string | undefined, name: string, args: string | undefined) => {
+    const given = Object.prototype.hasOwnProperty.call(params, name);
+    if (ident) {
+      if (args !== undefined || !given) throw new Error(`SQL template uses {{ident:${name}}}, but no parameter ${name} is given`);
+      return sqlIdentifier(params[name], name);
+    }
     const fragment = FRAGMENTS[dialect][name] ?? STAGING_FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
     if (fragment) return fragment((args ?? '').trim());
-    if (args === undefined && Object.prototype.hasOwnProperty.call(params, name)) return sqlLiteral(params[name], dialect);
+    if (args === undefined && given) return sqlLiteral(params[name], dialect);
     throw new Error(`SQL template uses {{${name}}}, which is neither a ${dialect} fragment nor a given parameter`);
   });
 }
@@ -108,12 +143,12 @@ export function splitStatements(sql: string): string[] {
 }
 
 /** Reads, renders and splits `sql/<name>.sql`. */
-export function sqlStatements(name: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string[] {
+export function sqlStatements<T extends string>(name: SqlNameArg<T>, dialect: Dialect, params: Record<string, SqlParam> = {}): string[] {
   return splitStatements(renderSql(readSqlFile(name), dialect, params));
 }
 
 /** The single statement of `sql/<name>.sql`. */
-export function sqlStatement(name: string, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
+export function sqlStatement<T extends string>(name: SqlNameArg<T>, dialect: Dialect, params: Record<string, SqlParam> = {}): string {
   const statements = sqlStatements(name, dialect, params);
   if (statements.length !== 1) throw new Error(`sql/${name}.sql should hold one statement, holds ${statements.length}`);
   return statements[0];

@@ -35,16 +35,47 @@ export interface StatementTracker {
   waiting(): void;
 }
 
+/**
+ * The pipeline's statements for one server-side load, rendered for the warehouse. The warehouse
+ * runs them its way around its own load mechanics, passing in the names of the session tables it
+ * filled; it knows nothing of the tables they write.
+ */
+export interface ServerStagingSql {
+  /** Drops what this run, or an earlier run of these files, staged and rejected: first in the load's transaction. */
+  clear: readonly string[];
+  /**
+   * Given the session table the load filled (`loaded`: the request's columns) and the one file it
+   * loaded, if only one: the statement that rejects the records the pipeline refuses, and the one
+   * that stages the rest. Both run in the load's transaction, after `clear`.
+   */
+  keepLoaded(loaded: string, sourceKey: string | null): { reject: string; stage: string };
+  /**
+   * Given a session table of the load's tolerated errors (file_name as a URL, line_number,
+   * column_name, column_type, raw_value, raw_line, error_code, error_message): keeps them as rejects.
+   */
+  keepLoadErrors(loadErrors: string): string;
+  /** Given a session table of records per loaded file (file_name as a URL, records): the run's per-file counts. */
+  keepFileCounts(fileRecords: string): string[];
+  /** The first few rejects of the run and kind: source_key, source_line, reason. */
+  rejectSamples: string;
+}
+
 /** Load the run's files with a server-side COPY (see ServerSideStaging). */
 export interface ServerStagingRequest {
   runId: string;
   kind: RecordKind;
+  /** The staging table, and the source-field columns the loader fills, in order. */
+  table: string;
+  columns: readonly string[];
+  /** A JSONPaths document naming each column's source key, where the keys are not the column names. */
+  jsonPaths?: string;
   /** s3:// URL of each file the run listed, in order: exactly these are loaded. */
   files: { key: string; url: string }[];
   /** The source's root (s3://bucket/prefix/), to turn load-error file URLs back into source keys. */
   sourceUrl: string;
   /** Writes a small object (manifest, JSONPaths) to S3. */
   putObject(url: string, body: string): Promise<void>;
+  sql: ServerStagingSql;
 }
 
 export interface ServerStagingResult {
@@ -56,8 +87,8 @@ export interface ServerStagingResult {
 
 /**
  * A warehouse that stages S3 files itself (Redshift COPY) instead of receiving rows from this
- * process. It writes the staging rows and etl_rejected_records for the run and kind, replacing
- * what an earlier attempt wrote.
+ * process. It loads the files into a session table and runs the request's statements (`sql`),
+ * which replace what an earlier attempt staged and rejected, in one transaction.
  */
 export interface ServerSideStaging {
   stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult>;
@@ -96,6 +127,23 @@ export interface ChunkedStaging {
 
 export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse & ChunkedStaging {
   return typeof (warehouse as Partial<ChunkedStaging>).stageChunks === 'function';
+}
+
+/**
+ * A warehouse whose concurrent write transactions must lock to stay apart (PostgreSQL: two
+ * upserts of one row would otherwise both read the old row). The statements go first in the
+ * transaction. Warehouses without it need none: DuckDB has one writer process per file, Redshift
+ * runs transactions serializably and aborts a conflicting one.
+ */
+export interface WriteLocking {
+  /** Makes writers of these tables queue (readers go on), locking in one global order so no two deadlock. */
+  tableLockStatements(tables: readonly string[]): string[];
+  /** Makes concurrent schema creations (CREATE TABLE IF NOT EXISTS) queue instead of colliding. */
+  schemaLockStatements(): string[];
+}
+
+export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & WriteLocking {
+  return typeof (warehouse as Partial<WriteLocking>).tableLockStatements === 'function';
 }
 
 /**

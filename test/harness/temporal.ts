@@ -1,5 +1,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { keepaliveInterceptor } from '../../src/activities/heartbeat';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +12,8 @@ import { silentLogger } from '../../src/log';
 import type { S3Settings } from '../../src/source/s3Client';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { createEtlWorker } from '../../src/worker';
-import { sharedWorkflowBundle } from '../support/workflowBundle';
 import type { etlRun } from '../../src/workflows/etl';
+import { TEST_BUNDLE_ENV } from './workflowBundle';
 
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../shared/data/udacity-sample');
 
@@ -22,8 +24,19 @@ export interface TestTemporal {
   server: DevServer;
   client: Client;
   /** Starts a worker on a fresh task queue; `run` executes the ETL workflow on it. */
-  worker(options?: { s3?: S3Settings; warehouse?: string; source?: string }): Promise<TestWorker>;
+  worker(options?: TestWorkerOptions): Promise<TestWorker>;
   stop(): Promise<void>;
+}
+
+export interface TestWorkerOptions {
+  s3?: S3Settings;
+  warehouse?: string;
+  source?: string;
+  /**
+   * Activity interceptors run inside the production ones (e.g. a fault injected into one attempt);
+   * the worker is then built here with the production worker's settings plus these.
+   */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export interface TestWorker {
@@ -45,7 +58,12 @@ export async function startTestTemporal(): Promise<TestTemporal> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const workflowBundle = await sharedWorkflowBundle();
+  // The integration run's shared bundle (globalSetup.ts), or one of this file's own.
+  const shared = process.env[TEST_BUNDLE_ENV];
+  const workflowBundle =
+    shared && fs.existsSync(shared)
+      ? { code: fs.readFileSync(shared, 'utf8') }
+      : await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
   const resourcesToClose: Resources[] = [];
   // Run reports of non-DuckDB warehouses go here, not into the repository's .sparkify/.
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-reports-'));
@@ -63,14 +81,24 @@ export async function startTestTemporal(): Promise<TestTemporal> {
         reportDir,
       });
       resourcesToClose.push(resources);
-      const worker = await createEtlWorker({
-        connection: nativeConnection,
-        namespace: server.namespace,
-        taskQueue,
-        resources,
-        log: silentLogger,
-        workflowBundle,
-      });
+      const worker = options.activityInterceptors
+        ? await Worker.create({
+            connection: nativeConnection,
+            namespace: server.namespace,
+            taskQueue,
+            workflowBundle,
+            activities: createActivities({ resources, log: silentLogger }),
+            interceptors: { activity: [keepaliveInterceptor(), ...options.activityInterceptors] },
+            maxConcurrentActivityTaskExecutions: 8,
+          })
+        : await createEtlWorker({
+            connection: nativeConnection,
+            namespace: server.namespace,
+            taskQueue,
+            resources,
+            log: silentLogger,
+            workflowBundle,
+          });
       const start = (input: EtlInput, workflowId = `etl-${randomUUID()}`) =>
         client.workflow.start<typeof etlRun>('etlRun', { taskQueue, workflowId, args: [input] });
       return {

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { ensureSearchAttributes } from '../../src/temporal/searchAttributes';
 import type { backfill } from '../../src/workflows/backfill';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { SAMPLE_DIR, startTestTemporal } from '../harness/temporal';
+import { pollUntil } from '../support/poll';
 
 /**
  * Records the histories test/replay.test.ts replays, from real runs against a dev server. Not part
@@ -15,8 +18,31 @@ import { SAMPLE_DIR, startTestTemporal } from '../harness/temporal';
  */
 const HISTORIES = __dirname;
 
+/** The activity whose first attempt fails in the retried-activity recording. */
+export const RETRIED_ACTIVITY = 'loadUsers';
+
+/** Fails the first attempt of RETRIED_ACTIVITY with a retryable error; every other attempt runs. */
+const failFirstAttempt: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      if (ctx.info.activityType === RETRIED_ACTIVITY && ctx.info.attempt === 1) {
+        throw ApplicationFailure.retryable(`${RETRIED_ACTIVITY}: first attempt fails (injected for the recording)`, 'InjectedFault');
+      }
+      return next(input);
+    },
+  },
+});
+
+/** An error-severity check the sample fails (it has free users): the run fails at runQualityChecks. */
+export const FAILING_CHECK = {
+  name: 'every user is paid',
+  severity: 'error',
+  description: 'every user is paid (the sample has free users)',
+  rule: { kind: 'accepted_values', table: 'users', column: 'level', values: ['paid'] },
+} as const;
+
 describe('recording histories from real runs', () => {
-  test('etlRun for a date, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
+  test('etlRun for a date, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
     const temporal = await startTestTemporal();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));
     try {
@@ -28,6 +54,14 @@ describe('recording histories from real runs', () => {
         const json = execFileSync(cli.path, runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8' });
         fs.writeFileSync(path.join(HISTORIES, `${name}.json`), json);
       };
+      // Each on its own DuckDB file: a failed run and a retried one leave the shared warehouse as the
+      // other recordings expect it.
+      const checked = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'failed-check.duckdb')}` });
+      const faulty = await temporal.worker({
+        source: SAMPLE_DIR,
+        warehouse: `duckdb:${path.join(tmp, 'retried.duckdb')}`,
+        activityInterceptors: [failFirstAttempt],
+      });
       await w.during(async () => {
         const run = await temporal.client.workflow.start('etlRun', {
           taskQueue: w.taskQueue,
@@ -36,6 +70,30 @@ describe('recording histories from real runs', () => {
         });
         await run.result();
         await save('etlRun-date', run.workflowId);
+
+        await checked.during(async () => {
+          const failed = await temporal.client.workflow.start('etlRun', {
+            taskQueue: checked.taskQueue,
+            workflowId: 'sparkify-etl-2018-11-06',
+            args: [{ window: { from: '2018-11-06', to: '2018-11-06' }, extraChecks: [FAILING_CHECK] }],
+          });
+          const failure = await failed.result().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (!failure) throw new Error('the failed-check run completed: the check no longer fails on the sample');
+          await save('etlRun-failedCheck', failed.workflowId);
+        });
+
+        await faulty.during(async () => {
+          const retried = await temporal.client.workflow.start('etlRun', {
+            taskQueue: faulty.taskQueue,
+            workflowId: 'sparkify-etl-2018-11-09',
+            args: [{ window: { from: '2018-11-09', to: '2018-11-09' } }],
+          });
+          await retried.result();
+          await save('etlRun-retriedActivity', retried.workflowId);
+        });
 
         const bf = await temporal.client.workflow.start<typeof backfill>('backfill', {
           taskQueue: w.taskQueue,
@@ -53,11 +111,7 @@ describe('recording histories from real runs', () => {
           action: { type: 'startWorkflow', workflowType: 'scheduledEtlRun', workflowId: 'sparkify-etl-scheduled', taskQueue: w.taskQueue, args: [{ etl: {}, offsetDays: -1, timeZone: 'UTC' }] },
         });
         await schedule.backfill({ start: new Date('2018-11-08T01:00:00Z'), end: new Date('2018-11-08T03:00:00Z'), overlap: 'ALLOW_ALL' });
-        let workflowId: string | undefined;
-        while (!workflowId) {
-          workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
-          if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+        const workflowId = await pollUntil('the schedule to start its backfilled action', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
         await temporal.client.workflow.getHandle(workflowId).result();
         await save('scheduledEtlRun', workflowId);
         await schedule.delete();

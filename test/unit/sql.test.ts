@@ -40,6 +40,21 @@ const PARAMS: Record<string, SqlParam> = {
   started_at: '2018-11-30 12:00:00.000',
   finished_at: '2018-11-30 12:01:00.000',
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
+  // Names for {{ident:…}} (sql/checks/).
+  table: 'users',
+  column: 'level',
+  key: 'user_id',
+  ref_table: 'users',
+  ref_column: 'user_id',
+  values: ['free', 'paid'],
+  samples: 5,
+  // Server-side staging (sql/staging/redshift/, sql/redshift/): session tables and the COPY.
+  loaded: 'copy_events',
+  load_errors: 'copy_load_errors',
+  file_records: 'copy_file_records',
+  source_key: 'log_data/2018/11/2018-11-01-events.json',
+  source_url: 's3://bucket/prefix/',
+  query_id: 7,
 };
 
 /**

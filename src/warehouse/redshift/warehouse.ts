@@ -1,10 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
-import { sqlLiteral as anyLiteral, type SqlParam } from '../sql';
-
-/** Literals for Redshift, which reads backslashes in them as escapes. */
-const sqlLiteral = (value: SqlParam): string => anyLiteral(value, 'redshift');
 import type {
   Row,
   ServerSideStaging,
@@ -14,12 +10,14 @@ import type {
   Warehouse,
 } from '../types';
 import { insertChunks, quoteIdent } from './append';
-import { copyBatch, deleteStaged, eventJsonPaths, fileCountsStatements, insertLoadErrors, loadErrorsQuery, manifest, type LoadErrorView } from './copy';
+import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifest, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
 import type { RedshiftSettings } from './uri';
 
-const REJECT_SAMPLES = 5;
+/** Session tables the pipeline's statements read after a COPY (see ServerStagingSql). */
+const LOAD_ERRORS_TABLE = 'copy_load_errors';
+const FILE_RECORDS_TABLE = 'copy_file_records';
 
 /** Buffer tables of multi-batch appends: etl_append_<target hash>_<attempt token>. */
 export const APPEND_BUFFER_PREFIX = 'etl_append_';
@@ -106,46 +104,59 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
   }
 
   async stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult> {
-    const { runId, kind } = request;
+    const { runId, kind, sql } = request;
     if (request.files.length === 0) {
-      await this.execute([`DELETE FROM etl_rejected_records WHERE run_id = ${sqlLiteral(runId)} AND kind = ${sqlLiteral(kind)}`, deleteStaged(runId, kind)], options);
+      await this.execute(sql.clear, options);
       return { recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] };
     }
     const work = this.settings.staging ?? `${request.sourceUrl}_sparkify-etl/`;
     const manifestUrl = `${work}manifests/${runId}/${kind}.manifest`;
     await request.putObject(manifestUrl, manifest(request.files.map((f) => f.url)));
     let jsonPathsUrl: string | undefined;
-    if (kind === 'events') {
-      jsonPathsUrl = `${work}jsonpaths/staging_events.json`;
-      await request.putObject(jsonPathsUrl, eventJsonPaths());
+    if (request.jsonPaths !== undefined) {
+      jsonPathsUrl = `${work}jsonpaths/${request.table}.json`;
+      await request.putObject(jsonPathsUrl, request.jsonPaths);
     }
-    const sourceKey = request.files.length === 1 ? request.files[0].key : undefined;
-    const plan = copyBatch(this.settings, { runId, kind, manifestUrl, jsonPathsUrl, sourceKey });
+    // A COPY of one file (every daily run's events): its rows and rejects are that file's.
+    const sourceKey = request.files.length === 1 ? request.files[0].key : null;
+    const temp = COPY_TEMP_TABLE[kind];
+    // One batch, so one transaction: COPY into a session table, then the pipeline's statements
+    // replace the run's staging rows and rejects with what it loaded.
+    const copy = copyStatements(this.settings, { table: request.table, columns: request.columns, temp, manifestUrl, jsonPathsUrl });
+    const keep = sql.keepLoaded(temp, sourceKey);
+    const sqls = [...copy, ...sql.clear, keep.reject, keep.stage];
+    const copyAt = 1;
+    const rejectsAt = copy.length + sql.clear.length;
     let finished;
     try {
-      finished = await this.api.run(plan.sqls, options);
+      finished = await this.api.run(sqls, options);
     } catch (err) {
-      if (err instanceof StatementFailedError) throw await this.explainCopyFailure(err, plan.copyAt, request, options);
+      if (err instanceof StatementFailedError) throw await this.explainCopyFailure(err, copyAt, request, options);
       throw err;
     }
-    const loaded = finished.subs[plan.copyAt].resultRows;
-    const invalid = finished.subs[plan.rejectsAt].resultRows;
-    const loadErrors = await this.keepLoadErrors(finished.subs[plan.copyAt].queryId, request, options);
-    await this.withLoadErrorView((view) => this.api.run(fileCountsStatements(view, finished.subs[plan.copyAt].queryId, request), options));
+    const queryId = finished.subs[copyAt].queryId;
+    const loaded = finished.subs[copyAt].resultRows;
+    const invalid = finished.subs[rejectsAt].resultRows;
+    const loadErrors = await this.keepLoadErrors(queryId, request, options);
+    await this.withLoadErrorView((view) =>
+      this.api.run([sessionTable(FILE_RECORDS_TABLE, fileRecordsQuery(view, queryId)), ...sql.keepFileCounts(FILE_RECORDS_TABLE)], options),
+    );
     const rejected = invalid + loadErrors;
     return {
       recordsRead: loaded + loadErrors,
-      recordsStaged: finished.subs[plan.stagedAt].resultRows,
+      recordsStaged: finished.subs[rejectsAt + 1].resultRows,
       recordsRejected: rejected,
-      rejectSamples: rejected === 0 ? [] : await this.rejectSamples(runId, kind, options),
+      rejectSamples: rejected === 0 ? [] : await this.rejectSamples(sql.rejectSamples, options),
     };
   }
 
-  /** Adds the load errors COPY tolerated (MAXERROR) to etl_rejected_records; returns their count. */
+  /** Adds the load errors COPY tolerated (MAXERROR) to the rejects (the pipeline's statement); returns their count. */
   private async keepLoadErrors(queryId: number, request: ServerStagingRequest, options?: StatementOptions): Promise<number> {
     if (this.settings.maxError === 0) return 0;
-    const sys = await this.withLoadErrorView((view) => this.api.run([insertLoadErrors(view, queryId, request)], options));
-    return sys.subs[0].resultRows;
+    const kept = await this.withLoadErrorView((view) =>
+      this.api.run([sessionTable(LOAD_ERRORS_TABLE, loadErrorsQuery(view, queryId)), request.sql.keepLoadErrors(LOAD_ERRORS_TABLE)], options),
+    );
+    return kept.subs[1].resultRows;
   }
 
   /** SYS_LOAD_ERROR_DETAIL where it exists, else STL_LOAD_ERRORS (older provisioned clusters). */
@@ -176,16 +187,8 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     );
   }
 
-  private async rejectSamples(runId: string, kind: string, options?: StatementOptions): Promise<RejectSample[]> {
-    const finished = await this.api.run(
-      [
-        `SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = :run_id AND kind = :kind ` +
-          `ORDER BY source_key, source_line, reason LIMIT ${REJECT_SAMPLES}`,
-      ],
-      options,
-      { run_id: runId, kind },
-    );
-    const rows = await this.api.rows(finished.id, options?.signal);
+  private async rejectSamples(query: string, options?: StatementOptions): Promise<RejectSample[]> {
+    const rows = await this.query(query, options);
     return rows.map((r) => ({ sourceKey: String(r.source_key ?? ''), sourceLine: Number(r.source_line ?? 0), reason: String(r.reason) }));
   }
 

@@ -1,0 +1,177 @@
+/**
+ * The ETL DAG's data dependencies, as data: for each step of etlRun (src/workflows/etl.ts), the sql/
+ * files it runs and the tables it reads and writes. The SQL is the truth: a unit test
+ * (test/unit/dag.test.ts) holds every declaration to the tables its files name, and the order the
+ * workflow runs the steps in to the declarations: a step runs only after every step that writes
+ * what it reads. Plain data: workflow-safe.
+ */
+
+/** The warehouse's tables (sql/schema/, plus etl_skipped_files, created by the listing). */
+export type Table =
+  | 'staging_events'
+  | 'staging_songs'
+  | 'songplays'
+  | 'users'
+  | 'songs'
+  | 'artists'
+  | 'time'
+  | 'etl_runs'
+  | 'etl_run_files'
+  | 'etl_skipped_files'
+  | 'etl_load_ledger'
+  | 'etl_rejected_records'
+  | 'etl_file_counts'
+  | 'etl_text_repairs'
+  | 'etl_song_keys'
+  | 'etl_user_state'
+  | 'etl_quality_results'
+  | 'etl_attempt_fence';
+
+export interface StepTables {
+  /**
+   * The sql/ files the step runs, on any engine (`dir/*`: every file there). The attempt fence's
+   * files (sql/etl/fence_*), which every fenced write runs, are left out, as is its table.
+   */
+  sql: string[];
+  /** Tables the step reads this run's rows of: every step that writes one runs before it. */
+  reads: Table[];
+  /** Tables the step writes this run's rows to. */
+  writes: Table[];
+  /**
+   * Tables the step reads as earlier runs left them (the ledger; a star table's current rows,
+   * which compete with the run's new ones): no step that writes one may run at the same time.
+   */
+  readsEarlierRuns?: Table[];
+  /** Tables the step reads only the rows of that it wrote itself (its run and record kind). */
+  readsOwnRows?: Table[];
+  /** Tables whose rows of earlier runs the step deletes (staging retention), not this run's data. */
+  clears?: Table[];
+  /** Tables its SQL names on a branch this step never takes, and why. */
+  notRead?: Partial<Record<Table, string>>;
+  /** Tables its checks read (declared as data in src/quality/checks.ts, not in sql/ files). */
+  checkReads?: Table[];
+}
+
+const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
+  'etl/run_file_keys',
+  'etl/run_file_bytes',
+  'staging/clear_staged',
+  'staging/clear_rejected',
+  `staging/parsed_${kind}`,
+  `staging/insert_parsed_${kind}`,
+  `staging/analyze_${kind}`,
+  'staging/drop_parsed_rows',
+  'staging/duckdb/raw_lines',
+  `staging/duckdb/extract_${kind}`,
+  `staging/duckdb/check_${kind}`,
+  `staging/duckdb/insert_${kind}`,
+  'staging/duckdb/next_chunk',
+  'staging/duckdb/drop_work_tables',
+  'staging/staged_counts',
+  'staging/reject_samples',
+  `staging/redshift/copy_keep_${kind}`,
+  'staging/redshift/copy_keep_load_errors',
+  'staging/redshift/copy_file_counts',
+];
+
+const STAR_TABLES: Table[] = ['songplays', 'users', 'songs', 'artists', 'time'];
+
+/** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
+export const ETL_DAG = {
+  createSchema: {
+    sql: ['schema/*'],
+    reads: [],
+    writes: [
+      ...(['staging_events', 'staging_songs'] as const),
+      ...STAR_TABLES,
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_quality_results'] as const),
+    ],
+  },
+  listSourceFiles: {
+    sql: ['ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
+    reads: [],
+    // Song files already in the ledger from a completed run are not staged again.
+    readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],
+    writes: ['etl_run_files', 'etl_skipped_files'],
+  },
+  stageEvents: {
+    sql: STAGING_SQL('events'),
+    reads: ['etl_run_files'],
+    readsOwnRows: ['staging_events', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
+    notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
+  },
+  stageSongs: {
+    sql: STAGING_SQL('songs'),
+    reads: ['etl_run_files'],
+    readsOwnRows: ['staging_songs', 'etl_rejected_records'],
+    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
+    notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
+  },
+  checkStagedData: {
+    sql: ['etl/clear_quality_results', 'checks/*'],
+    reads: [],
+    checkReads: ['staging_events', 'staging_songs'],
+    writes: ['etl_quality_results'],
+  },
+  repairText: {
+    sql: ['transform/text_candidates', 'etl/clear_text_repairs'],
+    reads: ['staging_events', 'staging_songs'],
+    writes: ['etl_text_repairs'],
+  },
+  loadSongs: {
+    sql: ['transform/songs'],
+    reads: ['staging_songs', 'etl_text_repairs'],
+    readsEarlierRuns: ['songs', 'etl_song_keys'],
+    writes: ['songs', 'etl_song_keys'],
+  },
+  loadArtists: {
+    sql: ['transform/artists'],
+    reads: ['staging_songs', 'etl_text_repairs'],
+    readsEarlierRuns: ['artists'],
+    writes: ['artists'],
+  },
+  loadUsers: {
+    sql: ['transform/users'],
+    reads: ['staging_events', 'etl_text_repairs'],
+    // Users already published, or with plays published, are rewritten with their latest state.
+    readsEarlierRuns: ['users', 'etl_user_state', 'songplays'],
+    writes: ['users', 'etl_user_state'],
+  },
+  loadTime: {
+    sql: ['transform/time'],
+    reads: ['staging_events'],
+    readsEarlierRuns: ['time'],
+    writes: ['time'],
+  },
+  loadSongplays: {
+    sql: ['transform/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
+    reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
+    // Plays of the replaced days go, and their start times that no play has any more.
+    readsEarlierRuns: ['songplays'],
+    writes: ['songplays', 'time', 'etl_load_ledger'],
+  },
+  runQualityChecks: {
+    sql: ['etl/clear_quality_results', 'checks/*'],
+    reads: [],
+    checkReads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
+    writes: ['etl_quality_results'],
+  },
+  summarizeRun: {
+    sql: ['stats/table_counts', 'etl/record_run', 'etl/clear_staging_expired'],
+    reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
+    // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
+    readsEarlierRuns: ['etl_runs'],
+    writes: ['etl_runs'],
+    clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
+  },
+  writeReport: {
+    sql: ['insights/*'],
+    reads: ['songplays', 'users', 'songs', 'artists', 'time', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
+    writes: [],
+  },
+} satisfies Record<string, StepTables>;
+
+export type DagStep = keyof typeof ETL_DAG;

@@ -1,0 +1,215 @@
+/**
+ * The ETL DAG's declared data dependencies (src/etl/dag.ts) against the truth: the tables each
+ * step's sql/ files name, and the order etlRun really runs its steps in (recorded from a run with
+ * mocked activities).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { PUBLISH_TRANSFORMS } from '../../src/activities/publishActivities';
+import { stagedDataChecks } from '../../src/activities/stagedChecks';
+import { ETL_DAG, type StepTables, type Table } from '../../src/etl/dag';
+import { qualityChecks, type CheckDefinition } from '../../src/quality/checks';
+import { ETL_STEPS, etlRun } from '../../src/workflows/etl';
+import { dependencyProblems, stagesOrder, type RanBefore } from './support/dagCheck';
+import { MockActivities } from './support/mockActivities';
+import { SQL_DIR, sqlFileTables } from './support/sqlTables';
+import { startWorkflowEnv } from './support/workflowEnv';
+
+const DAG: Record<string, StepTables> = ETL_DAG;
+const STEPS = Object.keys(DAG);
+
+/** The attempt fence's files and table: every fenced write runs them, whatever the step. */
+const FENCE_FILE = /^etl\/(?:postgres\/)?fence_/;
+const FENCE_TABLE = 'etl_attempt_fence';
+
+/** sql/ files no step of etlRun runs, and who does. */
+const OUTSIDE_THE_DAG: Record<string, string> = {
+  'ledger/exists': 'loadedDates (backfill --only-missing)',
+  'ledger/loaded_events': 'loadedDates (backfill --only-missing)',
+};
+/** Folders of sql/ that are the pipeline's (bench/ and doctor/ are tooling). */
+const PIPELINE_SQL = /^(etl|ledger|schema|staging|stats|transform|insights|checks)\//;
+
+function sqlFiles(): string[] {
+  return (fs.readdirSync(SQL_DIR, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.split(path.sep).join('/').replace(/\.sql$/, ''))
+    .sort();
+}
+
+function filesOf(step: StepTables): string[] {
+  const all = sqlFiles();
+  return step.sql.flatMap((entry) => (entry.endsWith('/*') ? all.filter((f) => f.startsWith(entry.slice(0, -1)) && !f.slice(entry.length - 1).includes('/')) : [entry]));
+}
+
+const sorted = (tables: Iterable<string>) => [...new Set(tables)].sort();
+
+function checkTables(checks: CheckDefinition[]): string[] {
+  return sorted(checks.flatMap(({ rule }) => ('table' in rule ? [rule.table, ...('refTable' in rule ? [rule.refTable] : [])] : [])));
+}
+
+describe('each step declares the tables its SQL names', () => {
+  test("the workflow's progress steps are the declared ones, in DAG order (checkStagedData has no progress entry)", () => {
+    expect(ETL_STEPS).toEqual([
+      'createSchema',
+      'listSourceFiles',
+      'stageEvents',
+      'stageSongs',
+      'repairText',
+      'loadSongs',
+      'loadArtists',
+      'loadUsers',
+      'loadTime',
+      'loadSongplays',
+      'runQualityChecks',
+      'summarizeRun',
+      'writeReport',
+    ]);
+    expect(STEPS.filter((s) => !(ETL_STEPS as string[]).includes(s))).toEqual(['checkStagedData']);
+  });
+
+  test.each(STEPS)('%s', (name) => {
+    const step = DAG[name];
+    const files = filesOf(step);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect({ file: `sql/${f}.sql`, exists: fs.existsSync(path.join(SQL_DIR, `${f}.sql`)) }).toEqual({ file: `sql/${f}.sql`, exists: true });
+    const tables = files.map(sqlFileTables);
+    // Temporary tables and views are the step's own scratch space, wherever in its files they are created.
+    const scratch = new Set([...tables.flatMap((t) => t.temporary), FENCE_TABLE]);
+    const named = (kind: 'reads' | 'writes') => sorted(tables.flatMap((t) => t[kind]).filter((t) => !scratch.has(t)));
+    expect({ step: name, reads: named('reads'), writes: named('writes') }).toEqual({
+      step: name,
+      reads: sorted([...step.reads, ...(step.readsEarlierRuns ?? []), ...(step.readsOwnRows ?? []), ...Object.keys(step.notRead ?? {})]),
+      writes: sorted([...step.writes, ...(step.clears ?? [])]),
+    });
+  });
+
+  test('each publish step runs its declared transform and locks the tables it declares it writes', () => {
+    for (const [step, file] of Object.entries(PUBLISH_TRANSFORMS)) expect({ step, sql: DAG[step].sql }).toEqual({ step, sql: expect.arrayContaining([file]) });
+    // The locks as they were listed by hand before they came from the declaration.
+    expect(Object.fromEntries(Object.keys(PUBLISH_TRANSFORMS).map((s) => [s, sorted(DAG[s].writes)]))).toEqual({
+      loadSongs: ['etl_song_keys', 'songs'],
+      loadArtists: ['artists'],
+      loadUsers: ['etl_user_state', 'users'],
+      loadTime: ['time'],
+      loadSongplays: ['etl_load_ledger', 'songplays', 'time'],
+    });
+  });
+
+  test('the check steps declare the tables their checks name (src/quality/checks.ts)', () => {
+    expect(sorted(DAG.runQualityChecks.checkReads ?? [])).toEqual(checkTables(qualityChecks({ matchRateWarnBelow: 0.5, failOnEmpty: true })));
+    expect(sorted(DAG.checkStagedData.checkReads ?? [])).toEqual(checkTables(stagedDataChecks({ failOnEmpty: true })));
+    expect(STEPS.filter((s) => DAG[s].checkReads !== undefined).sort()).toEqual(['checkStagedData', 'runQualityChecks']);
+  });
+
+  test("every pipeline file in sql/ is some step's (or named as run outside etlRun)", () => {
+    const claimed = new Set(STEPS.flatMap((s) => filesOf(DAG[s])));
+    const unclaimed = sqlFiles().filter((f) => PIPELINE_SQL.test(f) && !FENCE_FILE.test(f) && !claimed.has(f) && !(f in OUTSIDE_THE_DAG));
+    expect(unclaimed).toEqual([]);
+  });
+
+  test('no table is read by a step but written by none (a dependency nobody meets)', () => {
+    const written = new Set(STEPS.flatMap((s) => DAG[s].writes));
+    const read = STEPS.flatMap((s) => [...DAG[s].reads, ...(DAG[s].checkReads ?? [])].map((t) => `${s} reads ${t}`));
+    expect(read.filter((r) => !written.has(r.split(' reads ')[1] as Table))).toEqual([]);
+  });
+});
+
+describe('the order etlRun runs its steps in keeps the declared dependencies', () => {
+  let order: RanBefore;
+
+  beforeAll(async () => {
+    const env = await startWorkflowEnv();
+    try {
+      const mocks = new MockActivities();
+      const workflowId = `unit-dag-${randomUUID()}`;
+      await env.withWorker(mocks.activities(), (taskQueue) =>
+        env.client.workflow.execute(etlRun, {
+          taskQueue,
+          workflowId,
+          args: [{ source: '/data', warehouse: 'duckdb:/tmp/w.duckdb', window: { from: '2018-11-01', to: '2018-11-01' } }],
+        }),
+      );
+      // The order is the history's, not the mocks' timing: a step ran before another when it
+      // completed before the workflow scheduled the other; steps scheduled together run at once.
+      const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const scheduled = new Map<string, number>();
+      const completed = new Map<string, number>();
+      const nameOf = new Map<string, string>();
+      events.forEach((e, i) => {
+        const s = e.activityTaskScheduledEventAttributes;
+        if (s) {
+          nameOf.set(String(e.eventId), s.activityType!.name!);
+          scheduled.set(s.activityType!.name!, i);
+        }
+        const c = e.activityTaskCompletedEventAttributes;
+        if (c) completed.set(nameOf.get(String(c.scheduledEventId))!, i);
+      });
+      expect(sorted(scheduled.keys())).toEqual(sorted(STEPS));
+      expect(sorted(completed.keys())).toEqual(sorted(STEPS));
+      order = (a, b) => completed.get(a)! < scheduled.get(b)!;
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('every step runs after the steps that write what it reads, and nothing writes what it reads while it runs', () => {
+    expect(dependencyProblems(DAG, order)).toEqual([]);
+    // The recorded order is a real one: the parallel branches did run at once.
+    expect(order('loadSongs', 'loadArtists') || order('loadArtists', 'loadSongs')).toBe(false);
+    expect(order('loadSongs', 'loadSongplays')).toBe(true);
+  });
+
+  test('a mis-ordered DAG fails the check: songplays before the songs it matches', () => {
+    const misordered = stagesOrder([
+      ['createSchema'],
+      ['listSourceFiles'],
+      ['stageEvents', 'stageSongs'],
+      ['checkStagedData'],
+      ['repairText'],
+      ['loadSongplays'],
+      ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
+      ['runQualityChecks'],
+      ['summarizeRun'],
+      ['writeReport'],
+    ]);
+    expect(dependencyProblems(DAG, misordered)).toEqual(['loadSongplays reads etl_song_keys, which loadSongs writes, and loadSongs does not run before it']);
+  });
+
+  test('so does songplays published beside the loads: it reads song keys being written, users reads plays being written', () => {
+    const together = stagesOrder([
+      ['createSchema'],
+      ['listSourceFiles'],
+      ['stageEvents', 'stageSongs'],
+      ['checkStagedData'],
+      ['repairText'],
+      ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime', 'loadSongplays'],
+      ['runQualityChecks'],
+      ['summarizeRun'],
+      ['writeReport'],
+    ]);
+    expect(dependencyProblems(DAG, together).sort()).toEqual([
+      'loadSongplays reads etl_song_keys while loadSongs writes it',
+      'loadSongplays reads etl_song_keys, which loadSongs writes, and loadSongs does not run before it',
+      'loadTime reads time while loadSongplays writes it',
+      'loadUsers reads songplays while loadSongplays writes it',
+    ]);
+  });
+
+  test('so does a report written before the run summary it shows', () => {
+    const early = stagesOrder([
+      ['createSchema'],
+      ['listSourceFiles'],
+      ['stageEvents', 'stageSongs'],
+      ['checkStagedData'],
+      ['repairText'],
+      ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
+      ['loadSongplays'],
+      ['runQualityChecks'],
+      ['writeReport'],
+      ['summarizeRun'],
+    ]);
+    expect(dependencyProblems(DAG, early)).toEqual(['writeReport reads etl_runs, which summarizeRun writes, and summarizeRun does not run before it']);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Holds the DAG's declared tables (src/etl/dag.ts) to an order of its steps: every step that writes
+ * what a step reads ran before it, and nothing writes what a step reads as earlier runs left it
+ * while that step runs.
+ */
+import type { StepTables, Table } from '../../../src/etl/dag';
+
+/** Whether step `a` ended before step `b` began. */
+export type RanBefore = (a: string, b: string) => boolean;
+
+/** Every way the order breaks the declared dependencies, one line each (none: it keeps them). */
+export function dependencyProblems(dag: Record<string, StepTables>, ranBefore: RanBefore): string[] {
+  const steps = Object.keys(dag);
+  const writers = (table: Table, except: string) => steps.filter((w) => w !== except && ([...dag[w].writes, ...(dag[w].clears ?? [])] as Table[]).includes(table));
+  const problems: string[] = [];
+  for (const step of steps) {
+    const { reads, readsEarlierRuns = [] } = dag[step];
+    for (const table of reads) {
+      for (const w of writers(table, step).filter((w) => dag[w].writes.includes(table))) {
+        if (!ranBefore(w, step)) problems.push(`${step} reads ${table}, which ${w} writes, and ${w} does not run before it`);
+      }
+    }
+    for (const table of [...reads, ...readsEarlierRuns]) {
+      for (const w of writers(table, step)) {
+        if (!ranBefore(w, step) && !ranBefore(step, w)) problems.push(`${step} reads ${table} while ${w} writes it`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The order of a list of stages, each a set of steps that run at once. */
+export function stagesOrder(stages: string[][]): RanBefore {
+  const stage = new Map(stages.flatMap((group, i) => group.map((s) => [s, i] as const)));
+  return (a, b) => stage.get(a)! < stage.get(b)!;
+}
