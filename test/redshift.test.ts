@@ -23,7 +23,6 @@ let temporal: TestTemporal;
 let pg: PgServer;
 let s3: S3Server;
 const BUCKET = 'sparkify-raw';
-const S3_SOURCE = `s3://${BUCKET}/udacity`;
 const emulators: RedshiftEmulator[] = [];
 
 const live = liveRedshift();
@@ -33,8 +32,8 @@ beforeAll(async () => {
   // The Data API client signs with the standard credential chain; the emulator accepts any key.
   process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  // Each case uploads the small data set it needs (the full sample's case is redshiftSample.test.ts).
   [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
-  await uploadDirectory(s3, SAMPLE_DIR, BUCKET, 'udacity/');
 });
 
 afterAll(async () => {
