@@ -133,6 +133,25 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     expect(emulator.submissionCount(/^INSERT INTO "etl_append_[0-9a-f]+_[0-9a-f]+"/)).toBeGreaterThan(40);
   });
 
+  test('a big append streams: rows are sent a batch at a time while the rest are still being read', async () => {
+    const bufferInserts = /^INSERT INTO "etl_append_[0-9a-f]+_[0-9a-f]+"/;
+    const before = emulator.submissionCount(bufferInserts);
+    let sentBeforeLastRow = -1;
+    async function* rows(): AsyncGenerator<(string | number)[]> {
+      for (let i = 0; i < 60_000; i++) {
+        if (i === 59_999) sentBeforeLastRow = emulator.submissionCount(bufferInserts) - before;
+        yield ['run-stream', 'events', `log_data/2018/11/2018-11-01-events.json#${i}`, 'x'.repeat(20), i];
+      }
+    }
+    const appended = await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows(), {
+      deleteFirst: "DELETE FROM etl_run_files WHERE run_id = 'run-stream'",
+    });
+    expect(appended).toBe(60_000);
+    // Built all in memory first, no INSERT would have gone out before the last row was read.
+    expect(sentBeforeLastRow).toBeGreaterThan(0);
+    expect(await warehouse.query("SELECT COUNT(*) AS n FROM etl_run_files WHERE run_id = 'run-stream'")).toEqual([{ n: 60_000 }]);
+  });
+
   test('with a tracker that knows the statement, a retried call attaches to it instead of submitting again', async () => {
     const api = new DataApi(settings);
     const sql = "INSERT INTO etl_runs (run_id, status) VALUES ('tracked', 'completed')";

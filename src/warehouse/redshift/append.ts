@@ -13,36 +13,48 @@ export function quoteIdent(name: string): string {
 }
 
 /** Rows as the VALUES lists of multi-row INSERTs, each list small enough for one statement. */
-export interface InsertChunks {
-  count: number;
-  /** `INSERT … VALUES …` statements into `table` (the target, or a buffer with its columns). */
-  into(table: string): string[];
+export interface InsertLists extends AsyncIterable<string> {
+  /** Rows read so far (all of them once the lists are exhausted). */
+  readonly count: number;
+  /** `INSERT … VALUES <list>` into `table` (the target, or a buffer with its columns). */
+  insertInto(table: string, values: string): string;
 }
 
-export async function insertChunks(
+/**
+ * Reads `rows` lazily: each VALUES list is built only when the previous one has been taken, so a
+ * caller that sends lists as it takes them holds at most its own batch in memory.
+ */
+export function insertLists(
   target: string,
   columns: readonly string[],
   rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-): Promise<InsertChunks> {
-  const chunks: string[] = [];
-  let values: string[] = [];
-  let bytes = 0;
+): InsertLists {
   let count = 0;
-  for await (const row of rows) {
-    if (row.length !== columns.length) throw new Error(`row ${count + 1} for ${target} has ${row.length} values for ${columns.length} columns`);
-    const tuple = `(${row.map((v) => sqlLiteral(v ?? null, 'redshift')).join(', ')})`;
-    const size = Buffer.byteLength(tuple) + 2;
-    if (size > MAX_VALUES_BYTES) throw new Error(`row ${count + 1} for ${target} is ${size} bytes, more than one Data API statement holds`);
-    if (bytes + size > MAX_VALUES_BYTES) {
-      chunks.push(values.join(', '));
-      values = [];
-      bytes = 0;
-    }
-    values.push(tuple);
-    bytes += size;
-    count++;
-  }
-  if (values.length > 0) chunks.push(values.join(', '));
   const columnList = columns.map(quoteIdent).join(', ');
-  return { count, into: (table) => chunks.map((v) => `INSERT INTO ${quoteIdent(table)} (${columnList}) VALUES ${v}`) };
+  async function* lists(): AsyncGenerator<string> {
+    let values: string[] = [];
+    let bytes = 0;
+    for await (const row of rows) {
+      if (row.length !== columns.length) throw new Error(`row ${count + 1} for ${target} has ${row.length} values for ${columns.length} columns`);
+      const tuple = `(${row.map((v) => sqlLiteral(v ?? null, 'redshift')).join(', ')})`;
+      const size = Buffer.byteLength(tuple) + 2;
+      if (size > MAX_VALUES_BYTES) throw new Error(`row ${count + 1} for ${target} is ${size} bytes, more than one Data API statement holds`);
+      if (bytes + size > MAX_VALUES_BYTES) {
+        yield values.join(', ');
+        values = [];
+        bytes = 0;
+      }
+      values.push(tuple);
+      bytes += size;
+      count++;
+    }
+    if (values.length > 0) yield values.join(', ');
+  }
+  return {
+    get count() {
+      return count;
+    },
+    insertInto: (table, values) => `INSERT INTO ${quoteIdent(table)} (${columnList}) VALUES ${values}`,
+    [Symbol.asyncIterator]: () => lists(),
+  };
 }

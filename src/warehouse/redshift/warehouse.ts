@@ -9,7 +9,7 @@ import type {
   StatementOptions,
   Warehouse,
 } from '../types';
-import { insertChunks, quoteIdent } from './append';
+import { insertLists, quoteIdent } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifest, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -62,30 +62,40 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string },
+    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number> {
-    const chunks = await insertChunks(table, columns, rows);
-    const deleteFirst = options?.deleteFirst ? [options.deleteFirst] : [];
-    const direct = chunks.into(table);
-    if (deleteFirst.length + direct.length <= MAX_BATCH_SQLS) {
-      await this.execute([...deleteFirst, ...direct], options);
-      return chunks.count;
+    const lists = insertLists(table, columns, rows);
+    const deleteFirst = [...(options?.before ?? []), ...(options?.deleteFirst ? [options.deleteFirst] : [])];
+    const iterator = lists[Symbol.asyncIterator]();
+    // Rows that fit one batch beside deleteFirst replace in that one batch (one transaction).
+    const first: string[] = [];
+    let next = await iterator.next();
+    while (!next.done && deleteFirst.length + first.length < MAX_BATCH_SQLS) {
+      first.push(next.value);
+      next = await iterator.next();
     }
-    // One buffer per call (so per attempt): two overlapping attempts of one append never share rows.
-    // Each attempt drops its own; a killed attempt's buffer is left behind (see docs/redshift.md).
+    if (next.done) {
+      await this.execute([...deleteFirst, ...first.map((values) => lists.insertInto(table, values))], options);
+      return lists.count;
+    }
+    // More than a batch: the rows stream into a buffer table a batch at a time (at most one batch
+    // in memory), then replace in one transaction. One buffer per call (so per attempt): two
+    // overlapping attempts of one append never share rows. Each attempt drops its own; a killed
+    // attempt's buffer is left behind (see docs/redshift.md).
     const target = createHash('sha256').update(`${table}\n${options?.deleteFirst ?? ''}`).digest('hex').slice(0, 12);
     const buffer = `${APPEND_BUFFER_PREFIX}${target}_${randomBytes(4).toString('hex')}`;
-    const inserts = chunks.into(buffer);
     const columnList = columns.map(quoteIdent).join(', ');
     let batch = [`CREATE TABLE ${quoteIdent(buffer)} (LIKE ${quoteIdent(table)})`];
-    try {
-      for (const insert of inserts) {
-        if (batch.length === MAX_BATCH_SQLS) {
-          await this.execute(batch, options);
-          batch = [];
-        }
-        batch.push(insert);
+    const add = async (insert: string) => {
+      if (batch.length === MAX_BATCH_SQLS) {
+        await this.execute(batch, options);
+        batch = [];
       }
+      batch.push(insert);
+    };
+    try {
+      for (const values of first) await add(lists.insertInto(buffer, values));
+      for (; !next.done; next = await iterator.next()) await add(lists.insertInto(buffer, next.value));
       await this.execute(batch, options);
       await this.execute(
         [
@@ -100,7 +110,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
       await this.api.run([`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`]).catch(() => undefined);
       throw err;
     }
-    return chunks.count;
+    return lists.count;
   }
 
   async stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult> {
