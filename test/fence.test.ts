@@ -185,7 +185,7 @@ test('PostgreSQL: two attempts claiming a new step at once (the older paused mid
     const claim1 = first.run(async () => {
       const { sqlStatements: render } = await import('../src/warehouse/sql');
       const params = { run_id: 'run-1', step: 'stageEvents#4', attempt: 1 };
-      await w.execute([...render('etl/postgres/fence_claim_lock', 'postgres', params), ...render('etl/fence_claim', 'postgres', params), `SELECT pg_advisory_xact_lock(${HOLD_LOCK})`]);
+      await w.execute([...w.keyLockStatements('run-1|stageEvents#4'), ...render('etl/fence_claim', 'postgres', params), `SELECT pg_advisory_xact_lock(${HOLD_LOCK})`]);
     });
     await waitFor(watcher, 1);
     const second = fenceIn(attemptOf(2), w);

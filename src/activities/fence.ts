@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { sqlStatements } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import { hasWriteLocking, type Warehouse } from '../warehouse/types';
 
 /**
  * Attempt fencing. Temporal retries an activity once its heartbeat timeout passes, but the old
@@ -36,7 +36,9 @@ const params = (claim: AttemptClaim) => ({ run_id: claim.runId, step: claim.step
 
 /** Claims the step for this attempt (its own small transaction). */
 export async function claimAttempt(warehouse: Warehouse, claim: AttemptClaim): Promise<void> {
-  const lock = warehouse.dialect === 'postgres' ? sqlStatements('etl/postgres/fence_claim_lock', warehouse.dialect, params(claim)) : [];
+  // Claims of one step queue, so two attempts claiming at once (one paused mid-claim) cannot both
+  // find no row and both insert one. DuckDB has one writer per file and needs no lock.
+  const lock = hasWriteLocking(warehouse) ? warehouse.keyLockStatements(`${claim.runId}|${claim.step}`) : [];
   await warehouse.execute([...lock, ...sqlStatements('etl/fence_claim', warehouse.dialect, params(claim))]);
 }
 

@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import type { RecordKind, StageResult } from '../etl/types';
-import { S3Source, type Source } from '../source';
+import { hasObjectUrls, type ObjectUrls, type Source } from '../source';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { serverStagingPlan } from '../staging/serverStagingSql';
 import { SqlError } from '../warehouse/errors';
@@ -11,9 +11,9 @@ import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '..
 import { checkRejectRate } from './staging';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 
-/** Server-side staging applies when the warehouse has it and can reach the files: an S3 source. */
-export function serverStaging(warehouse: Warehouse, source: Source): { warehouse: Warehouse & ServerSideStaging; source: S3Source } | undefined {
-  return hasServerSideStaging(warehouse) && source instanceof S3Source ? { warehouse, source } : undefined;
+/** Server-side staging applies when the warehouse has it and can reach the files by URL (S3). */
+export function serverStaging(warehouse: Warehouse, source: Source): { warehouse: Warehouse & ServerSideStaging; source: Source & ObjectUrls } | undefined {
+  return hasServerSideStaging(warehouse) && hasObjectUrls(source) ? { warehouse, source } : undefined;
 }
 
 /**
@@ -24,7 +24,7 @@ export async function stageOnServer(options: {
   runId: string;
   kind: RecordKind;
   keys: string[];
-  source: S3Source;
+  source: Source & ObjectUrls;
   warehouse: Warehouse & ServerSideStaging;
   maxRejectRate: number;
   s3: S3Settings;

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { Source, SourceObject } from './types';
+import type { ObjectUrls, Source, SourceObject } from './types';
 
-export class S3Source implements Source {
+export class S3Source implements Source, ObjectUrls {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,

@@ -19,3 +19,15 @@ export interface Source {
   list(prefix: string): AsyncIterable<SourceObject>;
   open(key: string): Promise<Readable>;
 }
+
+/**
+ * A source whose objects a warehouse can load by URL itself (S3: `s3://bucket/key`, which Redshift
+ * COPY reads), so the files need not pass through the worker.
+ */
+export interface ObjectUrls {
+  url(key: string): string;
+}
+
+export function hasObjectUrls(source: Source): source is Source & ObjectUrls {
+  return typeof (source as Partial<ObjectUrls>).url === 'function';
+}

@@ -182,6 +182,10 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, WriteLockin
     return sqlStatements('postgres/schema_lock', this.dialect);
   }
 
+  keyLockStatements(key: string): string[] {
+    return sqlStatements('postgres/key_lock', this.dialect, { key });
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

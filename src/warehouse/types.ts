@@ -140,6 +140,8 @@ export interface WriteLocking {
   tableLockStatements(tables: readonly string[]): string[];
   /** Makes concurrent schema creations (CREATE TABLE IF NOT EXISTS) queue instead of colliding. */
   schemaLockStatements(): string[];
+  /** Makes transactions that take the same key (any text) queue, for as long as each lasts. */
+  keyLockStatements(key: string): string[];
 }
 
 export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & WriteLocking {
