@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { sqlStatements } from '../warehouse/sql';
-import { hasWriteLocking, type Warehouse } from '../warehouse/types';
+import { hasWriteLocking, reattachesRetriedStatements, type Warehouse } from '../warehouse/types';
 
 /**
  * Attempt fencing. Temporal retries an activity once its heartbeat timeout passes, but the old
@@ -48,15 +48,12 @@ export function fenceStatements(warehouse: Warehouse, claim: AttemptClaim): stri
 }
 
 /**
- * Whether the engine needs the fence. Redshift does not: a retried attempt re-attaches to the
- * statement its predecessor submitted (redshift/dataApi.ts) instead of running a second one, and
- * Redshift runs transactions serializably, so two batches writing the same rows cannot both
- * commit. A fence there would change the batch's text per attempt and so defeat re-attachment.
- * PostgreSQL (READ COMMITTED: a retry's DELETE does not see rows a stale attempt has yet to
- * commit) and DuckDB need it.
+ * Whether the engine needs the fence: PostgreSQL (READ COMMITTED: a retry's DELETE does not see
+ * rows a stale attempt has yet to commit) and DuckDB do; a warehouse that re-attaches retried
+ * attempts to their statements (Redshift) does not.
  */
 export function needsFence(warehouse: Warehouse): boolean {
-  return warehouse.dialect !== 'redshift';
+  return !reattachesRetriedStatements(warehouse);
 }
 
 /**

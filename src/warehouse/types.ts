@@ -187,3 +187,17 @@ export interface Warehouse {
   ): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * A warehouse whose retried attempts cannot write beside a stale one (Redshift's Data API): a retry
+ * re-attaches to the statement its predecessor submitted instead of running a second one, and
+ * transactions are serializable, so two batches writing the same rows cannot both commit. Attempt
+ * fences (src/activities/fence.ts) are not needed there, and would defeat re-attachment.
+ */
+export interface ReattachingStatements {
+  readonly reattachesRetriedStatements: true;
+}
+
+export function reattachesRetriedStatements(warehouse: Warehouse): warehouse is Warehouse & ReattachingStatements {
+  return (warehouse as Partial<ReattachingStatements>).reattachesRetriedStatements === true;
+}

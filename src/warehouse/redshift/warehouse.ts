@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
 import type {
+  ReattachingStatements,
   Row,
   ServerSideStaging,
   ServerStagingRequest,
@@ -32,8 +33,9 @@ function describeTarget(settings: RedshiftSettings): string {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements {
   readonly dialect = 'redshift' as const;
+  readonly reattachesRetriedStatements = true as const;
   readonly description: string;
   private readonly api: DataApi;
 

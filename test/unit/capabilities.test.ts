@@ -1,10 +1,12 @@
 /**
- * Staging runs on the warehouse's own loader only where both sides allow it: the warehouse stages
- * server-side (Redshift COPY) and the source gives URLs it can read (S3). Both are capabilities of
- * the interfaces, not class or dialect checks.
+ * Engine differences the pipeline acts on are capabilities of the interfaces, not class or dialect
+ * checks: staging runs on the warehouse's own loader only where the warehouse stages server-side
+ * (Redshift COPY) and the source gives URLs it can read (S3); attempts are fenced except where the
+ * warehouse re-attaches retried statements (Redshift).
  */
 import os from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
+import { needsFence } from '../../src/activities/fence';
 import { serverStaging } from '../../src/activities/serverStaging';
 import { hasObjectUrls, LocalSource, S3Source } from '../../src/source';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
@@ -36,4 +38,9 @@ test('server-side staging is chosen for Redshift from S3 only', () => {
   expect(serverStaging(redshift, s3)?.source).toBe(s3);
   expect(serverStaging(redshift, local)).toBeUndefined();
   expect(serverStaging(duckdb, s3)).toBeUndefined();
+});
+
+test('attempts are fenced on DuckDB, not on Redshift (which re-attaches a retry to its statement)', () => {
+  expect(needsFence(duckdb)).toBe(true);
+  expect(needsFence(redshift)).toBe(false);
 });
