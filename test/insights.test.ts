@@ -14,7 +14,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { viewReport } from './support/insightBrowser';
-import { expectedInsights, TOP_N } from './support/insightExpectations';
+import { expectedInsights as computeExpectedInsights, TOP_N } from './support/insightExpectations';
 import { expectTopN } from './support/ranking';
 import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
@@ -47,20 +47,22 @@ beforeAll(async () => {
   await s3.client().send(new CreateBucketCommand({ Bucket: REPORT_BUCKET }));
 
   // The sample, loaded by the real workflow: from the directory into DuckDB with the report in its
-  // default place (beside the DuckDB file), and from S3 into PostgreSQL with the report under an S3 prefix.
+  // default place (beside the DuckDB file), and from S3 into PostgreSQL with the report under an S3
+  // prefix, and into Redshift through the Data API emulator (the Redshift dialect of every insight
+  // query). The three runs share nothing (own worker, own warehouse), so they run at once.
   duckFile = path.join(tmp, 'warehouse.duckdb');
-  const w1 = await temporal.worker({ s3: s3.settings });
-  duckRun = await w1.run({ source: SAMPLE_DIR, warehouse: `duckdb:${duckFile}` }, 'insights-duckdb');
-  // A DuckDB file has one writer: let go of it so the tests (and the CLI's process) can open it.
-  await w1.resources.close();
   pgUrl = await createTestDatabase(pg.url, 'insights');
-  const w2 = await temporal.worker({ s3: s3.settings });
-  pgRun = await w2.run({ source: 's3://sparkify-raw/udacity', warehouse: pgUrl, reportTo: `s3://${REPORT_BUCKET}/runs` }, 'insights-postgres');
-
-  // And into Redshift through the Data API emulator (the Redshift dialect of every insight query).
   ({ emulator: redshift, uri: redshiftUri } = await startEmulatedRedshift(pg, s3, 'insights_rs'));
-  const w3 = await temporal.worker({ s3: s3.settings });
-  redshiftRun = await w3.run({ source: 's3://sparkify-raw/udacity', warehouse: redshiftUri, reportTo: `s3://${REPORT_BUCKET}/redshift` }, 'insights-redshift');
+  const [w1, w2, w3] = await Promise.all([1, 2, 3].map(() => temporal.worker({ s3: s3.settings })));
+  [duckRun, pgRun, redshiftRun] = await Promise.all([
+    w1.run({ source: SAMPLE_DIR, warehouse: `duckdb:${duckFile}` }, 'insights-duckdb').then(async (run) => {
+      // A DuckDB file has one writer: let go of it so the tests (and the CLI's process) can open it.
+      await w1.resources.close();
+      return run;
+    }),
+    w2.run({ source: 's3://sparkify-raw/udacity', warehouse: pgUrl, reportTo: `s3://${REPORT_BUCKET}/runs` }, 'insights-postgres'),
+    w3.run({ source: 's3://sparkify-raw/udacity', warehouse: redshiftUri, reportTo: `s3://${REPORT_BUCKET}/redshift` }, 'insights-redshift'),
+  ]);
 });
 
 afterAll(async () => {
@@ -69,6 +71,21 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), s3?.stop()]);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/**
+ * The independent computation from the raw files, once per window: it reads and repairs every
+ * event, which costs seconds, and every engine's tests compare against the same answer.
+ */
+const expectedByWindow = new Map<string, ReturnType<typeof computeExpectedInsights>>();
+function expectedInsights(root: string, window: { from: string; to: string } | null): ReturnType<typeof computeExpectedInsights> {
+  const key = JSON.stringify([root, window]);
+  let want = expectedByWindow.get(key);
+  if (want === undefined) {
+    want = computeExpectedInsights(root, window);
+    expectedByWindow.set(key, want);
+  }
+  return want;
+}
 
 type Engine = 'duckdb' | 'postgres' | 'redshift';
 const ENGINES: Engine[] = ['duckdb', 'postgres', 'redshift'];

@@ -23,7 +23,6 @@ let temporal: TestTemporal;
 let pg: PgServer;
 let s3: S3Server;
 const BUCKET = 'sparkify-raw';
-const S3_SOURCE = `s3://${BUCKET}/udacity`;
 const emulators: RedshiftEmulator[] = [];
 
 const live = liveRedshift();
@@ -33,8 +32,8 @@ beforeAll(async () => {
   // The Data API client signs with the standard credential chain; the emulator accepts any key.
   process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  // Each case uploads the small data set it needs (the full sample's case is redshiftSample.test.ts).
   [temporal, pg, s3] = await Promise.all([startTestTemporal(), startPostgres(), startS3()]);
-  await uploadDirectory(s3, SAMPLE_DIR, BUCKET, 'udacity/');
 });
 
 afterAll(async () => {
@@ -59,44 +58,7 @@ async function newRedshift(params: Record<string, string> = {}): Promise<{ emula
 
 const COPY_EVENTS = /^COPY copy_events /;
 
-describe('the ETL workflow on Redshift (Data API emulator, loopback S3, real Temporal)', () => {
-  test('the real sample from S3 gives star tables identical to the PostgreSQL warehouse', async () => {
-    const { emulator, uri } = await newRedshift();
-    const pgUrl = await createTestDatabase(pg.url, 'etl');
-    const worker = await temporal.worker({ s3: s3.settings });
-    const [redshiftSummary, postgresSummary] = await worker.during(() =>
-      Promise.all([
-        worker.start({ source: S3_SOURCE, warehouse: uri }).then((h) => h.result()),
-        worker.start({ source: S3_SOURCE, warehouse: pgUrl }).then((h) => h.result()),
-      ]),
-    );
-    const redshift = new RedshiftWarehouse(parseRedshiftUri(uri));
-    const postgres = new PostgresWarehouse(pgUrl);
-    try {
-      const [fromRedshift, fromPostgres] = await Promise.all([dumpStarTables(redshift), dumpStarTables(postgres)]);
-      expect(fromRedshift.songplays.length).toBeGreaterThan(6000);
-      expect(fromRedshift).toEqual(fromPostgres);
-      // The ledger counts each file's records on Redshift too (from SYS_LOAD_DETAIL), as on PostgreSQL.
-      const ledger = 'SELECT kind, source_key, etag, records, rejects FROM etl_load_ledger ORDER BY kind, source_key';
-      const [redshiftLedger, postgresLedger] = await Promise.all([redshift.query(ledger), postgres.query(ledger)]);
-      expect(redshiftLedger).toHaveLength(101);
-      expect(redshiftLedger.filter((r) => Number(r.records) === 0)).toEqual([]);
-      expect(redshiftLedger).toEqual(postgresLedger);
-    } finally {
-      await Promise.all([redshift.close(), postgres.close()]);
-    }
-    // Staged by one COPY per kind through a manifest, not through this process.
-    expect(emulator.submissionCount(COPY_EVENTS)).toBe(1);
-    expect(emulator.submissionCount(/^COPY copy_songs /)).toBe(1);
-    expect(redshiftSummary.staging.events).toMatchObject({ recordsRead: 8056, recordsStaged: 8056, recordsRejected: 0, files: 30 });
-    expect(redshiftSummary.staging.songs).toMatchObject({ recordsRead: 71, recordsStaged: 71, recordsRejected: 0, files: 71 });
-    expect(redshiftSummary.staging.events.bytes).toBe(postgresSummary.staging.events.bytes);
-    expect(redshiftSummary.matches).toEqual(postgresSummary.matches);
-    expect(redshiftSummary.tables).toEqual(postgresSummary.tables);
-    expect(redshiftSummary.checks.map((c) => [c.name, c.status])).toEqual(postgresSummary.checks.map((c) => [c.name, c.status]));
-  });
-});
-
+// The real sample compared with PostgreSQL: test/redshiftSample.test.ts (its own file, so it runs beside this one).
 
 /** A small data set: two days of the sample's logs and three song files, with optional damage. */
 function smallDataSet(damage?: (eventsOfNov2: string[]) => void): string {

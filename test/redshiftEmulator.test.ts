@@ -340,7 +340,7 @@ const STAGING_EVENTS = `
   CREATE TABLE staging_events (
     artist VARCHAR(256), auth VARCHAR(32), first_name VARCHAR(64), gender CHAR(1), item_in_session INTEGER,
     last_name VARCHAR(64), length DOUBLE PRECISION, level VARCHAR(8), location VARCHAR(256), method VARCHAR(8),
-    page VARCHAR(32), registration BIGINT, session_id INTEGER, song VARCHAR(256), status INTEGER, ts TIMESTAMP,
+    page VARCHAR(32), registration DOUBLE PRECISION, session_id INTEGER, song VARCHAR(256), status INTEGER, ts TIMESTAMP,
     user_agent VARCHAR(512), user_id INTEGER
   ) DISTSTYLE EVEN`;
 const JSONPATHS = {

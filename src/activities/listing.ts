@@ -60,7 +60,7 @@ export function classifyKey(key: string, size: number): Classified {
 }
 
 /** Error codes that say an object cannot be read at all (retrying will not help). */
-const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOENT', 'ELOOP', 'ENAMETOOLONG', 'AccessDenied', 'Forbidden', 'InvalidObjectState', 'NoSuchKey', 'NotFound']);
+const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTREG', 'ENOENT', 'ELOOP', 'ENAMETOOLONG', 'AccessDenied', 'Forbidden', 'InvalidObjectState', 'NoSuchKey', 'NotFound']);
 
 function errorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
@@ -118,7 +118,7 @@ export async function listSource(source: Source, window: RunWindow | null, onPro
     for await (const obj of source.list(prefix)) {
       // An S3 "folder" (a key ending in '/', made by consoles) is not a file.
       if (obj.key.endsWith('/')) continue;
-      const classified = classifyKey(obj.key, obj.size);
+      const classified: Classified = obj.skip === undefined ? classifyKey(obj.key, obj.size) : { skip: obj.skip };
       if ('skip' in classified) {
         listing.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });
       } else if (classified.kind === 'songs') {

@@ -1,9 +1,15 @@
-import { createReadStream } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Source, SourceObject } from './types';
 
+/**
+ * A local directory. Every entry under the listed prefix is reported: regular files (and symbolic
+ * links to regular files, followed) as objects; anything else (a named pipe, a socket, a device, a
+ * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
+ * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
+ */
 export class LocalSource implements Source {
   constructor(private readonly root: string) {}
 
@@ -15,25 +21,63 @@ export class LocalSource implements Source {
     // The prefix's directory part is where listing starts; its last segment filters names.
     const slash = prefix.lastIndexOf('/');
     const startDir = path.join(this.root, prefix.slice(0, slash + 1));
-    const keys: string[] = [];
-    await collectFiles(startDir, keys);
-    keys.sort();
-    for (const abs of keys) {
-      const key = path.relative(this.root, abs).split(path.sep).join('/');
+    const entries: { abs: string; key: string }[] = [];
+    await collectEntries(startDir, entries, this.root);
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { abs, key } of entries) {
       if (!key.startsWith(prefix)) continue;
-      const stat = await fs.stat(abs);
-      yield { key, etag: `${stat.size}-${Math.trunc(stat.mtimeMs)}`, size: stat.size };
+      yield await describeEntry(abs, key);
     }
   }
 
   async open(key: string): Promise<Readable> {
     const abs = path.join(this.root, ...key.split('/'));
-    await fs.access(abs);
-    return createReadStream(abs);
+    // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
+    const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
+        const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
+        throw Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });
+      }
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    return handle.createReadStream();
   }
 }
 
-async function collectFiles(dir: string, out: string[]): Promise<void> {
+/** What a non-regular file is, in words. */
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+async function describeEntry(abs: string, key: string): Promise<SourceObject> {
+  const own = await fs.lstat(abs);
+  const skipped = (reason: string, stat: Stats = own): SourceObject => ({ key, etag: `${stat.size}-${Math.trunc(stat.mtimeMs)}`, size: stat.size, skip: reason });
+  if (own.isFile()) return { key, etag: `${own.size}-${Math.trunc(own.mtimeMs)}`, size: own.size };
+  if (!own.isSymbolicLink()) return skipped(`${kindOf(own)}, not a regular file`);
+  let target: Stats;
+  try {
+    target = await fs.stat(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return skipped('broken symbolic link (its target does not exist)');
+    if (code === 'ELOOP') return skipped('symbolic link loop');
+    return skipped(`symbolic link that cannot be followed (${code ?? 'error'})`);
+  }
+  if (target.isFile()) return { key, etag: `${target.size}-${Math.trunc(target.mtimeMs)}`, size: target.size };
+  if (target.isDirectory()) return skipped('symbolic link to a directory (not followed: it could lead outside the source or loop)');
+  return skipped(`symbolic link to ${kindOf(target)}, not a regular file`);
+}
+
+/** Every entry under `dir` that is not a real directory (those are walked), with its key. */
+async function collectEntries(dir: string, out: { abs: string; key: string }[], root: string): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -43,7 +87,7 @@ async function collectFiles(dir: string, out: string[]): Promise<void> {
   }
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) await collectFiles(abs, out);
-    else if (entry.isFile()) out.push(abs);
+    if (entry.isDirectory()) await collectEntries(abs, out, root);
+    else out.push({ abs, key: path.relative(root, abs).split(path.sep).join('/') });
   }
 }

@@ -7,6 +7,8 @@ export interface SourceObject {
   /** Changes whenever the content changes (S3 ETag; size+mtime for local files). */
   etag: string;
   size: number;
+  /** Set when the source itself can say the object is not a loadable file: why (a named pipe, a broken link, …). */
+  skip?: string;
 }
 
 /** Where the raw JSON lives. Implementations: a local directory and S3. */

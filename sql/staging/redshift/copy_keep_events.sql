@@ -1,5 +1,6 @@
 -- Server-side staging (Redshift COPY) of events: the COPY filled the session table {{ident:loaded}}.
--- Records the worker's parser would reject (src/etl/records.ts: a required field missing, a userId that is not digits) go to
+-- Records the worker's parser would reject (src/etl/records.ts: a required field missing, a userId that is not digits or is beyond INTEGER,
+-- which the star tables cast it to) go to
 -- etl_rejected_records with the reason, as do values that reach a VARCHAR's 65535 bytes (COPY runs
 -- with TRUNCATECOLUMNS and may have cut them; a cut stops up to 3 bytes short of the limit). The
 -- rest go to staging_events. COPY can't tell which file a row came from: {{source_key}} is the file
@@ -26,6 +27,7 @@ FROM (
     WHEN OCTET_LENGTH(useragent) > 65531 THEN 'field "userAgent" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
     WHEN OCTET_LENGTH(userid) > 65531 THEN 'field "userId" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
     WHEN TRIM(userid) <> '' AND NOT (TRIM(userid) ~ '^[0-9]+$') THEN 'field "userId" should be digits or empty, got ' || userid
+    WHEN LENGTH(LTRIM(TRIM(userid), '0')) > 10 OR (LENGTH(LTRIM(TRIM(userid), '0')) = 10 AND LTRIM(TRIM(userid), '0') > '2147483647') THEN 'field "userId" is out of range for INTEGER, got ' || LEFT(userid, 80)
   END AS reason
   FROM {{ident:loaded}}
 ) AS checked
@@ -52,4 +54,5 @@ WHERE (CASE
   WHEN OCTET_LENGTH(useragent) > 65531 THEN 'field "userAgent" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
   WHEN OCTET_LENGTH(userid) > 65531 THEN 'field "userId" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
   WHEN TRIM(userid) <> '' AND NOT (TRIM(userid) ~ '^[0-9]+$') THEN 'field "userId" should be digits or empty, got ' || userid
+  WHEN LENGTH(LTRIM(TRIM(userid), '0')) > 10 OR (LENGTH(LTRIM(TRIM(userid), '0')) = 10 AND LTRIM(TRIM(userid), '0') > '2147483647') THEN 'field "userId" is out of range for INTEGER, got ' || LEFT(userid, 80)
 END) IS NULL;

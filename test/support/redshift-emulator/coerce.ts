@@ -140,7 +140,35 @@ function coerceString(value: unknown, col: ColumnInfo, opts: CoerceOptions): Coe
   return { ok: true, text: s };
 }
 
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/**
+ * A JSON number with its source text. Redshift converts the text, not a parsed double: 3.0 into
+ * an INTEGER is an invalid digit ('.'), 99999999999999999999 keeps its digits, 215.50 loads into
+ * a VARCHAR as written.
+ */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  get value(): number {
+    return Number(this.text);
+  }
+  toJSON(): unknown {
+    return rawJSON(this.text);
+  }
+}
+
+/** JSON.parse's reviver (with source text access) that keeps numbers as JsonNumber. */
+export function keepNumberText(_key: string, value: unknown, context?: { source?: string }): unknown {
+  return typeof value === 'number' && context?.source !== undefined ? new JsonNumber(context.source) : value;
+}
+
+/** What a column type reads of a JSON number: its text for numbers and text, else its value. */
+function numberFor(value: JsonNumber, col: ColumnInfo): string | number {
+  return ['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'varchar', 'bpchar', 'text'].includes(col.typname) ? value.text : value.value;
+}
+
 export function coerce(value: unknown, col: ColumnInfo, opts: CoerceOptions): Coerced {
+  if (value instanceof JsonNumber) value = numberFor(value, col);
   if (value === undefined || value === null) {
     return col.notNull ? fail(LOAD_ERROR.notNull, 'Missing data for not-null field') : { ok: true, text: null };
   }
@@ -179,8 +207,14 @@ function coerceNonNull(value: unknown, raw: string, col: ColumnInfo, opts: Coerc
     }
     case 'float4':
     case 'float8': {
+      // A JSON number beyond DOUBLE PRECISION (1e999) parses to Infinity here; Redshift's range is
+      // that of IEEE 754 doubles, so it is a range error, not the value infinity.
+      if (typeof value === 'number' && !Number.isFinite(value)) return fail(LOAD_ERROR.outOfRange, `Overflow, Value '${String(value)}', Pos 0, Type: Double`);
       if (typeof value === 'number') return { ok: true, text: String(value) };
-      if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return { ok: true, text: value.trim() };
+      if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
+        if (!Number.isFinite(Number(value))) return fail(LOAD_ERROR.outOfRange, `Overflow, Value '${value.trim()}', Pos 0, Type: Double`);
+        return { ok: true, text: value.trim() };
+      }
       if (typeof value === 'string' && /^(nan|[+-]?inf(inity)?)$/i.test(value.trim())) return { ok: true, text: value.trim() };
       return fail(LOAD_ERROR.float, `Invalid digit, Value '${raw}', Pos ${badDigitPosition(raw)}, Type: Double`);
     }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CoerceOptions, coerce, ColumnInfo, columnLength, copyTextField, LOAD_ERROR, TimeFormat } from './coerce';
+import { CoerceOptions, coerce, ColumnInfo, columnLength, copyTextField, keepNumberText, LOAD_ERROR, TimeFormat } from './coerce';
 import { identifierValue, isSignificant, quoteIdent, SqlSyntaxError, stringValue, Token, upper } from './sqlLexer';
 import { StatementError, UnsupportedSqlError } from './translate';
 
@@ -361,6 +361,9 @@ interface SourceRecord {
   error?: string;
 }
 
+/** Redshift's limit on one JSON object or array of a COPY source, braces included. */
+export const MAX_JSON_OBJECT_BYTES = 4 * 1024 * 1024;
+
 /** Splits an object's text into JSON objects (newline-separated or concatenated), tracking line numbers. */
 export function* scanRecords(text: string): Generator<SourceRecord> {
   let i = 0;
@@ -402,9 +405,14 @@ export function* scanRecords(text: string): Generator<SourceRecord> {
     const recordText = text.slice(start, i);
     let value: Record<string, unknown> | undefined;
     let error = depth !== 0 ? 'Invalid JSON object: unexpected end of input' : undefined;
+    // "The maximum size of a single JSON object or array, including braces or brackets, is 4 MB"
+    // (COPY from JSON format): a larger one is a load error, so COPY fails unless MAXERROR allows it.
+    if (error === undefined && recordText.length * 3 > MAX_JSON_OBJECT_BYTES && Buffer.byteLength(recordText, 'utf8') > MAX_JSON_OBJECT_BYTES) {
+      error = `The total size of the json object exceeds the max limit of ${MAX_JSON_OBJECT_BYTES} bytes`;
+    }
     if (error === undefined) {
       try {
-        value = JSON.parse(recordText) as Record<string, unknown>;
+        value = JSON.parse(recordText, keepNumberText as (key: string, value: unknown) => unknown) as Record<string, unknown>;
       } catch (err) {
         error = `Invalid JSON object: ${(err as Error).message}`;
       }

@@ -8,6 +8,9 @@ import path from 'node:path';
 
 export const SQL_DIR = path.resolve(__dirname, '../../../sql');
 
+/** How a `{{ident:param}}` placeholder shows in the tables found: `ident__param`. */
+export const IDENT_PREFIX = 'ident__';
+
 export interface SqlTables {
   reads: string[];
   writes: string[];
@@ -42,6 +45,8 @@ export function sqlTables(sql: string): SqlTables & { temporary: string[] } {
   const text = sql
     .replace(/--[^\n]*/g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''")
+    // A table or column the caller names: kept as `ident__<param>`, for the caller to resolve.
+    .replace(/\{\{\s*ident:([a-z_]+)\s*\}\}/g, (_m, param: string) => `${IDENT_PREFIX}${param}`)
     .replace(/\{\{[^}]*\}\}/g, 'NULL');
   const local = names(text, LOCAL);
   const temporary = names(text, LOCAL.slice(0, 1));
