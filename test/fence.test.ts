@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createActivities } from '../src/activities';
-import { fenceCurrentAttempt, isFencedOut } from '../src/activities/fence';
+import { fenceCurrentAttempt, fencedAppendRows, isFencedOut } from '../src/activities/fence';
 import { Resources } from '../src/activities/resources';
 import { stageFromClient } from '../src/activities/staging';
 import type { StageResult } from '../src/etl/types';
@@ -201,4 +201,87 @@ test('PostgreSQL: two attempts claiming a new step at once (the older paused mid
     await watcher.end();
     await w.close();
   }
+});
+
+/** An attempt of the given activity (its own step in the fence: type and id). */
+function attemptOfActivity(activityType: string, attempt: number): MockActivityEnvironment {
+  return new MockActivityEnvironment({ attempt, activityType, activityId: '2', workflowExecution: { workflowId: 'sparkify-etl-2018-11-05', runId: 'run-1' } });
+}
+
+describe.each([
+  ['PostgreSQL', async () => createTestDatabase(pg.url, 'fence_append')],
+  ['DuckDB', async () => `duckdb:${path.join(tmp, `fence-append-${Date.now()}.duckdb`)}`],
+])('appendRows writes on %s are fenced too', (_engine, warehouseUri) => {
+  test('fencedAppendRows: a stale attempt\'s append is refused (StaleAttempt) and leaves the retry\'s rows', async () => {
+    const uri = await warehouseUri();
+    const resources = new Resources({ s3: {}, log: silentLogger });
+    try {
+      const w = await resources.warehouse(uri);
+      await prepare(w);
+      const append = (attempt: number) =>
+        attemptOf(attempt).run(() =>
+          fencedAppendRows(w, 'staged', ['run_id', 'line', 'attempt'], Array.from({ length: ROWS }, (_, i) => ['run-1', i + 1, attempt]), {
+            deleteFirst: "DELETE FROM staged WHERE run_id = 'run-1'",
+          }),
+        );
+      const staleClaim = await fenceIn(attemptOf(1), w);
+      expect(staleClaim.length).toBeGreaterThan(0);
+      await expect(append(2)).resolves.toBe(ROWS);
+      await expect(append(1)).rejects.toMatchObject({ type: 'StaleAttempt', nonRetryable: true, message: expect.stringMatching(/stale attempt 1 of stageEvents#4 fenced out by attempt 2/) });
+      expect(await contents(w)).toEqual(newest(2));
+    } finally {
+      await resources.close();
+    }
+  });
+
+  test('listing, text repair and check results: a stale attempt cannot write after its retry did', async () => {
+    const uri = await warehouseUri();
+    const source = path.join(tmp, `fence-source-${Date.now()}`);
+    const logs = path.join(source, 'log_data', '2018', '11');
+    fs.mkdirSync(logs, { recursive: true });
+    fs.copyFileSync(path.join(SAMPLE_DIR, 'log_data/2018/11/2018-11-05-events.json'), path.join(logs, '2018-11-05-events.json'));
+    const resources = new Resources({ s3: {}, log: silentLogger });
+    try {
+      const activities = createActivities({ resources, log: silentLogger });
+      const ref = { runId: 'run-1', source, warehouse: uri };
+      await activities.createSchema(ref);
+      const w = await resources.warehouse(uri);
+      const runFiles = async () => (await w.query("SELECT source_key FROM etl_run_files WHERE run_id = 'run-1' ORDER BY source_key")).map((r) => r.source_key);
+
+      // Listing: the retry lists one file; a second appears; the stale attempt's list (two files) must not replace it.
+      const list = (attempt: number) => attemptOfActivity('listSourceFiles', attempt).run(() => activities.listSourceFiles({ ...ref, window: null }));
+      const staleListing = fenceIn(attemptOfActivity('listSourceFiles', 1), w);
+      await staleListing;
+      await list(2);
+      expect(await runFiles()).toEqual(['log_data/2018/11/2018-11-05-events.json']);
+      fs.writeFileSync(path.join(logs, '2018-11-06-events.json'), fs.readFileSync(path.join(logs, '2018-11-05-events.json')));
+      await expect(list(1)).rejects.toMatchObject({ type: 'StaleAttempt', message: expect.stringMatching(/stale attempt 1 of listSourceFiles#2 fenced out by attempt 2/) });
+      expect(await runFiles()).toEqual(['log_data/2018/11/2018-11-05-events.json']);
+
+      await activities.stageEvents({ ...ref, maxRejectRate: 1 });
+      await activities.stageSongs({ ...ref, maxRejectRate: 1 });
+
+      // Text repairs and check results: the stale attempt fails instead of committing its rows.
+      const repair = (attempt: number) => attemptOfActivity('repairText', attempt).run(() => activities.repairText(ref));
+      await fenceIn(attemptOfActivity('repairText', 1), w);
+      await repair(2);
+      await expect(repair(1)).rejects.toMatchObject({ type: 'StaleAttempt', message: expect.stringMatching(/stale attempt 1 of repairText#2 fenced out by attempt 2/) });
+
+      const staging = { events: await activities.stageEvents({ ...ref, maxRejectRate: 1 }), songs: await activities.stageSongs({ ...ref, maxRejectRate: 1 }) };
+      const matches = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
+      const check = (attempt: number) =>
+        attemptOfActivity('runQualityChecks', attempt).run(() =>
+          activities.runQualityChecks({ ...ref, staging, matches, matchRateWarnBelow: 0, failOnEmpty: false, extraChecks: [] }),
+        );
+      await fenceIn(attemptOfActivity('runQualityChecks', 1), w);
+      // Nothing was published, so error-level checks may fail: the results are stored either way.
+      await check(2).catch((err: unknown) => expect(err).toMatchObject({ type: 'QualityCheckFailed' }));
+      const stored = await w.query("SELECT COUNT(*) AS n FROM etl_quality_results WHERE run_id = 'run-1'");
+      expect(Number(stored[0].n)).toBeGreaterThan(0);
+      await expect(check(1)).rejects.toMatchObject({ type: 'StaleAttempt', message: expect.stringMatching(/stale attempt 1 of runQualityChecks#2 fenced out by attempt 2/) });
+      expect(await w.query("SELECT COUNT(*) AS n FROM etl_quality_results WHERE run_id = 'run-1'")).toEqual(stored);
+    } finally {
+      await resources.close();
+    }
+  });
 });

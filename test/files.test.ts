@@ -10,8 +10,12 @@ import { LocalSource } from '../src/source';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Warehouse } from '../src/warehouse/types';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
+import { startEmulatedRedshift } from './support/emulatedRedshift';
 
 /**
  * Every file under the source ends a run accounted for: loaded (in the load ledger) or skipped
@@ -104,17 +108,21 @@ describe('classifying keys', () => {
 describe('a run over a source with bad files accounts for every file', () => {
   let temporal: TestTemporal;
   let pg: PgServer;
+  let s3: S3Server | undefined;
+  const stops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     [temporal, pg] = await Promise.all([startTestTemporal(), startPostgres()]);
   });
   afterAll(async () => {
+    for (const stop of stops) await stop();
     await temporal?.stop();
     await pg?.stop();
   });
 
-  async function check(warehouseUri: string, open: () => Promise<Warehouse>): Promise<void> {
-    const worker = await temporal.worker();
-    const summary: RunSummary = await worker.run({ source: dataDir, warehouse: warehouseUri });
+  async function check(warehouseUri: string, open: () => Promise<Warehouse>, source = dataDir): Promise<void> {
+    const workerOptions = s3 ? { s3: s3.settings } : {};
+    const worker = await temporal.worker(workerOptions);
+    const summary: RunSummary = await worker.run({ source, warehouse: warehouseUri });
     expect(summary.skipped?.count).toBe(BAD_FILES.length);
     for (const bad of BAD_FILES) {
       const sample = summary.skipped!.samples.find((s) => s.sourceKey === bad.key);
@@ -137,7 +145,7 @@ describe('a run over a source with bad files accounts for every file', () => {
     }
 
     // A one-day run reports the misnamed files beside its log (its month folder), and every song-side file.
-    const day = await (await temporal.worker()).run({ source: dataDir, warehouse: warehouseUri, window: { from: '2018-11-01', to: '2018-11-01' } });
+    const day = await (await temporal.worker(workerOptions)).run({ source, warehouse: warehouseUri, window: { from: '2018-11-01', to: '2018-11-01' } });
     const dayKeys = day.skipped!.samples.map((s) => s.sourceKey);
     expect(dayKeys).toContain('log_data/2018/11/2018-11-01-events (1).json');
     expect(dayKeys).toContain('song_data/A/B/song.json');
@@ -152,5 +160,15 @@ describe('a run over a source with bad files accounts for every file', () => {
   test('on PostgreSQL', async () => {
     const url = await createTestDatabase(pg.url, 'files');
     await check(url, async () => new PostgresWarehouse(url));
+  });
+
+  // Redshift COPYs from S3 only: the same files, listed from a bucket, staged server-side.
+  test('on Redshift (emulator), from S3', async () => {
+    s3 = await startS3();
+    stops.push(() => s3!.stop());
+    await uploadDirectory(s3, dataDir, 'bad-files', 'data/');
+    const { emulator, uri } = await startEmulatedRedshift(pg, s3, 'files_rs');
+    stops.unshift(() => emulator.stop());
+    await check(uri, async () => new RedshiftWarehouse(parseRedshiftUri(uri)), 's3://bad-files/data');
   });
 });

@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { CheckDefinition, EtlInput } from '../src/etl/types';
+import { knownNotifyUrls, notifyReference, resolveNotifyUrl } from '../src/notify/destination';
 import type { NotifyMessage } from '../src/notify/message';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { freePort } from '../src/util/ports';
@@ -86,6 +87,29 @@ async function notifyAttempts(workflowId: string): Promise<{ attempts: number; f
   const failed = events.find((e) => Number(e.activityTaskFailedEventAttributes?.scheduledEventId) === id);
   return { attempts: started?.activityTaskStartedEventAttributes?.attempt ?? 0, failure: failed?.activityTaskFailedEventAttributes?.failure?.message ?? null };
 }
+
+describe('webhook references: workflow input names the webhook, the worker holds its URL', () => {
+  const SLACK = 'https://hooks.slack.com/services/T0FAKE/B0FAKE/FakeSlackSecret123';
+
+  test('a reference keeps scheme and host, and hides path, query and credentials', () => {
+    expect(notifyReference(SLACK)).toMatch(/^https:\/\/hooks\.slack\.com\/…#sha256=[0-9a-f]{16}$/);
+    const other = notifyReference('https://user:pw-1@hooks.example:8443/x/y?token=tok-2');
+    expect(other).toMatch(/^https:\/\/hooks\.example:8443\/…#sha256=[0-9a-f]{16}$/);
+    expect(notifyReference(other)).toBe(other);
+    expect(notifyReference(SLACK)).not.toBe(notifyReference(`${SLACK}x`));
+  });
+
+  test('the worker resolves a reference against the URLs it knows, and only those', () => {
+    const ref = notifyReference(SLACK);
+    expect(resolveNotifyUrl(ref, [WEB_UI, SLACK])).toBe(SLACK);
+    expect(resolveNotifyUrl(ref, [WEB_UI])).toBeUndefined();
+    // A URL given as such (a workflow started by hand) is used as it is.
+    expect(resolveNotifyUrl(SLACK, [])).toBe(SLACK);
+    expect(knownNotifyUrls({ SPARKIFY_NOTIFY_URL: SLACK, SPARKIFY_NOTIFY_URLS: ` ${WEB_UI} ,, https://a.example/h ` })).toEqual(
+      expect.arrayContaining([SLACK, WEB_UI, 'https://a.example/h']),
+    );
+  });
+});
 
 describe('failure alerts to a webhook', () => {
   test('a failed run POSTs one message naming the date, the failed step, the root cause, the Web UI link and the run id', async () => {
@@ -195,19 +219,37 @@ describe('failure alerts to a webhook', () => {
     expect({ status: created.status, stderr: created.stderr }).toEqual({ status: 0, stderr: '' });
     const described = await temporal.client.schedule.getHandle(id).describe();
     const args = described.action.type === 'startWorkflow' ? (described.action.args as { etl: EtlInput }[]) : [];
-    expect(args[0].etl.notify).toEqual({ url: webhook.url, on: 'warning', webUi: WEB_UI });
+    // The schedule holds a reference to the webhook, not its URL (whose path may be a secret).
+    expect(args[0].etl.notify).toEqual({ url: notifyReference(webhook.url), on: 'warning', webUi: WEB_UI });
+    expect(JSON.stringify(described)).not.toContain('/hooks/sparkify');
     await temporal.client.schedule.getHandle(id).delete();
 
-    // What the schedule starts, by hand: its date's run carries the settings and alerts on its warnings.
+    // What the schedule starts, by hand: its date's run carries the settings and alerts on its
+    // warnings, through a worker that has the URL in its environment.
+    process.env.SPARKIFY_NOTIFY_URL = webhook.url;
     const w = await temporal.worker();
     const handle = await temporal.client.workflow.start('scheduledEtlRun', {
       taskQueue: w.taskQueue,
       workflowId: `notify-scheduled-${randomUUID()}`,
       args: [{ etl: { source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'scheduled.duckdb')}`, extraChecks: [WARNS], notify: args[0].etl.notify } }],
     });
-    const summary = (await w.during(() => handle.result())) as { runId: string; window: { from: string } };
+    const summary = (await w.during(() => handle.result()).finally(() => delete process.env.SPARKIFY_NOTIFY_URL)) as { runId: string; window: { from: string } };
     expect(webhook.received).toHaveLength(1);
     expect(webhook.received[0]).toMatchObject({ kind: 'run', outcome: 'warning', dates: summary.window.from, runId: summary.runId, workflowId: `sparkify-etl-${summary.window.from}` });
+  });
+
+  test('a reference to a webhook the worker does not know: the alert fails without retry, naming only the reference; the run keeps its outcome', async () => {
+    delete process.env.SPARKIFY_NOTIFY_URL;
+    const unknown = `${webhook.url}/FakeUnknownSecret`;
+    const w = await temporal.worker();
+    const workflowId = `notify-unknown-${randomUUID()}`;
+    const summary = await w.run(input({ notify: { url: notifyReference(unknown), on: 'always' } }), workflowId);
+    expect(summary.status).toBe('completed');
+    expect(webhook.received).toEqual([]);
+    const attempts = await notifyAttempts(workflowId);
+    expect(attempts).toEqual({ attempts: 1, failure: expect.stringMatching(/^alert destination http:\/\/127\.0\.0\.1:\d+\/…#sha256=[0-9a-f]{16} is not a webhook this worker knows/) });
+    const history = JSON.stringify(await temporal.client.workflow.getHandle(workflowId).fetchHistory());
+    expect(history).not.toContain('FakeUnknownSecret');
   });
 
   test('the CLI rejects --notify-on without --notify-url, and a URL that is not http(s), with exit 2', () => {

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -66,7 +67,9 @@ describe('a run with fake secrets leaves none of them behind', () => {
   const PASSWORD = 'S3cretPW@/x';
   const AWS_SECRET = 'FakeAwsSecretKey0123456789';
   const SESSION_TOKEN = 'FakeSessionToken0123456789';
-  const secretsIn = (text: string) => [/S3cretPW/, /FakeAwsSecretKey/, /FakeSessionToken/].filter((p) => p.test(text)).map(String);
+  // A Slack-style incoming webhook: the path is the credential.
+  const WEBHOOK_SECRET = 'FakeWebhookSecret0123456789';
+  const secretsIn = (text: string) => [/S3cretPW/, /FakeAwsSecretKey/, /FakeSessionToken/, /FakeWebhookSecret/].filter((p) => p.test(text)).map(String);
   const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
   let server: DevServer;
@@ -75,18 +78,30 @@ describe('a run with fake secrets leaves none of them behind', () => {
   let tmp: string;
   let worker: ChildProcess | undefined;
   let workerLog = '';
+  let webhook: http.Server;
+  const alerts: string[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(path.resolve(__dirname, '../dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     [server, pg] = await Promise.all([startDevServer({ searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } }), startPostgres()]);
     client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-secrets-'));
+    webhook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.url?.endsWith(WEBHOOK_SECRET)) alerts.push(body);
+        res.writeHead(req.url?.endsWith(WEBHOOK_SECRET) ? 200 : 404).end(`no hook at ${req.url}`);
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
     if (worker && worker.exitCode === null) {
       worker.kill('SIGTERM');
       await new Promise((r) => worker!.once('exit', r));
     }
+    await new Promise((r) => webhook?.close(r));
     await client?.connection.close();
     await server?.stop();
     await pg?.stop();
@@ -116,7 +131,13 @@ describe('a run with fake secrets leaves none of them behind', () => {
       AWS_SESSION_TOKEN: SESSION_TOKEN,
       SPARKIFY_ALLOWED_WAREHOUSES: warehouse,
     };
-    worker = spawn(process.execPath, [BIN, 'worker', '--warehouse', warehouse, '--source', SAMPLE_DIR], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/services/T0FAKE/B0FAKE/${WEBHOOK_SECRET}`;
+    // The worker knows the webhook from its environment; the run names it with --notify-url.
+    worker = spawn(process.execPath, [BIN, 'worker', '--warehouse', warehouse, '--source', SAMPLE_DIR], {
+      cwd: tmp,
+      env: { ...env, SPARKIFY_NOTIFY_URL: webhookUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const ready = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         workerLog += chunk.toString();
@@ -129,11 +150,19 @@ describe('a run with fake secrets leaves none of them behind', () => {
     await ready;
 
     const reports = path.join(tmp, 'reports');
-    const run = spawnSync(
-      process.execPath,
-      [BIN, 'run', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--date', '2018-11-01', '--report-to', reports, '--json'],
-      { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 },
-    );
+    // Not spawnSync: the webhook answers from this process, which must keep running meanwhile.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'run', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--date', '2018-11-01', '--report-to', reports, '--json', '--notify-url', webhookUrl, '--notify-on', 'always'],
+        { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    });
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { warehouse: string; report: string };
     expect(summary.warehouse).toMatch(/etl_secret@.*\?password=\*\*\*$/);
@@ -142,7 +171,12 @@ describe('a run with fake secrets leaves none of them behind', () => {
     const other = new URL(warehouse);
     other.searchParams.set('password', 'S3cretPWother');
     other.pathname = '/not_allowed';
-    const refused = spawnSync(process.execPath, [BIN, 'run', '--source', SAMPLE_DIR, '--warehouse', other.toString(), '--date', '2018-11-02'], {
+    // The webhook took the run's alert (so the searches below look where the URL went).
+    expect(alerts).toHaveLength(1);
+    expect(JSON.parse(alerts[0])).toMatchObject({ outcome: expect.stringMatching(/^(completed|warning)$/), dates: '2018-11-01' });
+
+    // The refused run alerts too, to a webhook path that answers 404: the error must not quote the URL.
+    const refused = spawnSync(process.execPath, [BIN, 'run', '--source', SAMPLE_DIR, '--warehouse', other.toString(), '--date', '2018-11-02', '--notify-url', `${webhookUrl}/wrong`], {
       cwd: tmp,
       env,
       encoding: 'utf8',
@@ -172,6 +206,9 @@ describe('a run with fake secrets leaves none of them behind', () => {
     expect(places['history of 2018-11-01'].includes('?password=***')).toBe(true);
     expect(places['search attributes of 2018-11-01'].includes('?password=***')).toBe(true);
     expect(places['history of 2018-11-02'].includes('is not one this worker serves')).toBe(true);
+    // … and the webhook, by reference (the worker resolved the first; it knows no URL for the second).
+    expect(places['history of 2018-11-01']).toMatch(/http:\/\/127\.0\.0\.1:\d+\/…#sha256=[0-9a-f]{16}/);
+    expect(places['history of 2018-11-02']).toMatch(/alert destination http:\/\/127\.0\.0\.1:\d+\/…#sha256=[0-9a-f]{16} is not a webhook this worker knows/);
     const w = new PostgresWarehouse(warehouse);
     try {
       for (const table of ['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_quality_results']) {

@@ -26,6 +26,7 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temp
 import { pollUntil } from './support/poll';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
+import { activitiesInFlight, activityOutcome } from './harness/activityHistory';
 
 const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const BUCKET = 'sparkify-raw';
@@ -252,9 +253,11 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
       const workerA = startWorkerProcess(queueA);
       const runA = await startRun(queueA, uri, 'run-a');
       await target.whenHeld();
-      const beforeKill = await pollUntil('run A to complete stageSongs while a worker runs its held stageEvents', async () => {
+      // The activity the kill interrupts: stageEvents, started on worker A and not closed in the history.
+      const interrupted = await pollUntil('run A to complete stageSongs while a worker runs its held stageEvents', async () => {
         const progress = await activityProgress(runA);
-        return progress.completed.includes('stageSongs') && progress.running.includes('stageEvents') ? progress : undefined;
+        if (!progress.completed.includes('stageSongs')) return undefined;
+        return (await activitiesInFlight(runA)).find((a) => a.activityType === 'stageEvents');
       });
       const exited = new Promise((resolve) => workerA.once('exit', resolve));
       workerA.kill('SIGKILL');
@@ -262,7 +265,6 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
 
       // The kill landed mid-staging: stageEvents was running and never completed, nothing past
       // staging was scheduled.
-      expect(beforeKill.completed).not.toContain('stageEvents');
       const atKill = await activityProgress(runA);
       expect(atKill.completed).not.toContain('stageEvents');
       expect(atKill.scheduled.filter((t) => !['createSchema', 'listSourceFiles', 'stageEvents', 'stageSongs'].includes(t))).toEqual([]);
@@ -277,6 +279,10 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
       // What an operator does with a run whose worker died: terminate it.
       await runA.terminate('worker killed mid-staging');
       expect((await runA.describe()).status.name).toBe('TERMINATED');
+      // The interrupted attempt never completed, and the terminated run did not retry it.
+      const outcome = await activityOutcome(runA, interrupted.activityId);
+      expect(outcome).toMatchObject({ activityType: 'stageEvents', scheduled: 1, completed: false });
+      expect(outcome.lastAttempt).toBeLessThanOrEqual(1);
 
       // Run B over the same files, on a worker that clears a run's staging as it completes.
       const queueB = `rerun-${Date.now()}`;

@@ -42,24 +42,37 @@ unique_events AS (
          ) AS copy_no
   FROM next_song_events
 ),
-song_candidates AS (
-  SELECT u.songplay_id, k.song_id, k.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY u.songplay_id ORDER BY ABS(k.duration - u.length), k.song_id) AS pick
-  FROM unique_events u
+-- A play's song depends only on its (title, artist, length), so songs are matched once per such
+-- triple, not once per play: far fewer rows to sort than plays, and the plays join the result.
+play_keys AS (
+  SELECT DISTINCT song_key, artist_key, length
+  FROM unique_events
+  WHERE copy_no = 1 AND song_key IS NOT NULL AND artist_key IS NOT NULL AND length IS NOT NULL
+),
+key_candidates AS (
+  SELECT t.song_key, t.artist_key, t.length, k.song_id, k.artist_id,
+         ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), k.song_id) AS pick
+  FROM play_keys t
   JOIN etl_song_keys k
-    ON k.title_key = u.song_key AND k.artist_key = u.artist_key AND ABS(k.duration - u.length) <= {{duration_tolerance}}
-  WHERE u.copy_no = 1
+    ON k.title_key = t.song_key AND k.artist_key = t.artist_key AND ABS(k.duration - t.length) <= {{duration_tolerance}}
 )
 SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent
 FROM unique_events u
-LEFT JOIN song_candidates m ON m.songplay_id = u.songplay_id AND m.pick = 1
+LEFT JOIN key_candidates m
+  ON m.pick = 1 AND m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
 WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
 -- dates of the logs it listed), so plays that vanished from a changed or deleted log go too.
--- Two deletes, not one with IN (…) OR …, which can only run as a SubPlan per songplay.
+-- Two deletes, not one with IN (…) OR …, which can only run as a SubPlan per songplay. A play's id
+-- holds its ts, so it fixes its day: the first delete took every play of the run's days, and by key
+-- only plays outside them are left to replace (an event logged in another day's file). Without that
+-- filter PostgreSQL probes songplays' index once per play (the temp table has no statistics).
 DELETE FROM songplays WHERE CAST(start_time AS DATE) IN ({{days}});
-DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_songplays);
+DELETE FROM songplays WHERE songplay_id IN (
+  SELECT songplay_id FROM publish_songplays
+  WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
+);
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
 FROM publish_songplays;

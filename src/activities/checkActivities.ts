@@ -12,12 +12,14 @@ import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionSchema } from '../workflows/inputs';
 import type { ActivityDeps } from './deps';
+import { fencedAppendRows } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
 import { stagedDataChecks } from './stagedChecks';
 
 /** Stores a run's check results, replacing what an earlier attempt stored. */
 async function storeCheckResults(warehouse: Warehouse, runId: string, results: CheckResult[]): Promise<void> {
-  await warehouse.appendRows(
+  await fencedAppendRows(
+    warehouse,
     'etl_quality_results',
     ['run_id', 'check_name', 'severity', 'status', 'failing_count', 'sample_keys', 'description'],
     results.map((r) => [runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),

@@ -80,3 +80,24 @@ export function fencedOutFailure(err: unknown): ApplicationFailure {
   const detail = STALE.exec(String((err as Error).message))?.[0] ?? 'stale attempt';
   return ApplicationFailure.nonRetryable(`${detail}: its writes were rolled back`, ERROR_TYPES.staleAttempt);
 }
+
+/**
+ * `warehouse.appendRows` fenced like the other writes of an activity: the fence check runs first
+ * in the append's transaction, so a superseded attempt's rows (a listing's file list, text
+ * repairs, check results) are rolled back instead of committed, and it fails as StaleAttempt.
+ */
+export async function fencedAppendRows(
+  warehouse: Warehouse,
+  table: string,
+  columns: readonly string[],
+  rows: Parameters<Warehouse['appendRows']>[2],
+  options: Parameters<Warehouse['appendRows']>[3] = {},
+): Promise<number> {
+  const fence = await fenceCurrentAttempt(warehouse);
+  try {
+    return await warehouse.appendRows(table, columns, rows, { ...options, before: [...fence, ...(options.before ?? [])] });
+  } catch (err) {
+    if (isFencedOut(err)) throw fencedOutFailure(err);
+    throw err;
+  }
+}

@@ -1,5 +1,6 @@
 import type { RecordKind, SkippedFile } from '../etl/types';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type SourceObject } from '../source';
+import { fencedAppendRows } from './fence';
 import { schemaLockStatements } from './publishLock';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
@@ -25,11 +26,12 @@ export async function recordRunFiles(
     ...files.events.map((o) => [runId, 'events', o.key, o.etag, o.size] as const),
     ...files.songs.map((o) => [runId, 'songs', o.key, o.etag, o.size] as const),
   ];
-  await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, {
+  await fencedAppendRows(warehouse, 'etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], rows, {
     deleteFirst: sqlStatement('etl/list_forget_run_files', warehouse.dialect, { run_id: runId }),
   });
   await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('ledger/skipped_files_table', warehouse.dialect)]);
-  await warehouse.appendRows(
+  await fencedAppendRows(
+    warehouse,
     'etl_skipped_files',
     ['run_id', 'kind', 'source_key', 'etag', 'size', 'reason'],
     files.skipped.map((f) => [runId, keyKind(f.sourceKey), f.sourceKey, f.etag, f.size, f.reason]),

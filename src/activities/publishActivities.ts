@@ -12,7 +12,7 @@ import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
 import type { Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
-import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
+import { fencedAppendRows, fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { recordLedgerStatements, runFileKeys } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
@@ -76,7 +76,7 @@ export function createPublishActivities({ resources }: ActivityDeps) {
         if (repaired !== raw) repairedValues++;
         return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
       });
-      await warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
+      await fencedAppendRows(warehouse, 'etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
         deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: ref.runId }),
       });
       return { distinctValues: rows.length, repairedValues };

@@ -3,8 +3,8 @@
  * Temporal against the raw floor for the same work, in one invocation. Prints a table per size and
  * whether each target is met, and writes every figure to a JSON file.
  *
- *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--out FILE]
- *                    [--timeout-minutes 20] [--keep]
+ *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--work DIR]
+ *                    [--out FILE] [--timeout-minutes 20] [--keep]
  *
  * Data sets are generated once into --cache (default .sparkify/bench/data) and reused. PostgreSQL
  * is a throwaway cluster started here; Temporal is the embedded dev server.
@@ -27,6 +27,8 @@ interface BenchOptions {
   sizes: string[];
   engines: Engine[];
   cacheDir: string;
+  /** Where each size's warehouse files and CSV go (emptied first): per checkout, so two benches sharing a cache don't collide. */
+  workDir: string;
   outFile: string;
   timeoutMs: number;
   keep: boolean;
@@ -38,6 +40,7 @@ function options(): BenchOptions {
       sizes: { type: 'string', default: SIZES.map((s) => s.name).join(',') },
       engines: { type: 'string', default: 'duckdb,postgres' },
       cache: { type: 'string', default: path.join('.sparkify', 'bench', 'data') },
+      work: { type: 'string', default: path.join('.sparkify', 'bench', 'work') },
       out: { type: 'string' },
       'timeout-minutes': { type: 'string', default: '20' },
       keep: { type: 'boolean', default: false },
@@ -53,6 +56,7 @@ function options(): BenchOptions {
     sizes: SIZES.filter((s) => sizes.includes(s.name)).map((s) => s.name),
     engines: engines as Engine[],
     cacheDir: path.resolve(values.cache),
+    workDir: path.resolve(values.work),
     outFile: path.resolve(values.out ?? path.join('.sparkify', 'bench', `results-${stamp}.json`)),
     timeoutMs: timeout * 60_000,
     keep: values.keep,
@@ -88,7 +92,7 @@ async function benchSize(
   log: (line: string) => void,
 ): Promise<SizeResult> {
   const { size } = dataset;
-  const workDir = path.join(path.dirname(opts.cacheDir), 'work', size.name);
+  const workDir = path.join(opts.workDir, size.name);
   fs.rmSync(workDir, { recursive: true, force: true });
   fs.mkdirSync(workDir, { recursive: true });
   const engines: SizeResult['engines'] = {};

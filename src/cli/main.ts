@@ -118,7 +118,7 @@ function buildProgram(ctx: () => Context): Command {
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
         log,
-        input: { failOnEmpty: flags.failOnEmpty ?? false, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
+        input: { failOnEmpty: flags.failOnEmpty ?? RUN_DEFAULTS.failOnEmpty, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
       });
       print(flags.json ? JSON.stringify(summary) : formatSummary(summary));
     });

@@ -48,8 +48,11 @@ export interface StepTables {
   clears?: Table[];
   /** Tables its SQL names on a branch this step never takes, and why. */
   notRead?: Partial<Record<Table, string>>;
-  /** Tables its checks read (declared as data in src/quality/checks.ts, not in sql/ files). */
-  checkReads?: Table[];
+  /**
+   * What its files' `{{ident:param}}` table placeholders stand for: the tables the step passes, or
+   * `adapter` for a table or view the engine's adapter supplies (its COPY target, its load errors).
+   */
+  idents?: Record<string, readonly Table[] | 'adapter'>;
 }
 
 const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
@@ -73,6 +76,13 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/redshift/copy_keep_load_errors',
   'staging/redshift/copy_file_counts',
 ];
+
+/** The Redshift COPY's tables, supplied by its adapter. */
+const COPY_IDENTS = { loaded: 'adapter', load_errors: 'adapter', file_records: 'adapter' } as const;
+
+/** The tables the quality checks (src/quality/checks.ts) name, as sql/checks/*.sql's {{ident:table}} and {{ident:ref_table}}. */
+const CHECKED_TABLES: Table[] = ['songplays', 'users', 'songs', 'artists', 'time', 'staging_events', 'staging_songs'];
+const REFERENCED_TABLES: Table[] = ['users', 'time'];
 
 const STAR_TABLES: Table[] = ['songplays', 'users', 'songs', 'artists', 'time'];
 
@@ -100,6 +110,7 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_events', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
+    idents: { table: ['staging_events'], ...COPY_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
   },
   stageSongs: {
@@ -108,13 +119,14 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_songs', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
+    idents: { table: ['staging_songs'], ...COPY_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
   },
   checkStagedData: {
-    sql: ['etl/clear_quality_results', 'checks/*'],
-    reads: [],
-    checkReads: ['staging_events', 'staging_songs'],
+    sql: ['checks/staging_reconciliation', 'etl/clear_quality_results'],
+    reads: ['staging_events', 'staging_songs'],
     writes: ['etl_quality_results'],
+    idents: { table: ['staging_events', 'staging_songs'] },
   },
   repairText: {
     sql: ['transform/text_candidates', 'etl/clear_text_repairs'],
@@ -154,10 +166,10 @@ export const ETL_DAG = {
     writes: ['songplays', 'time', 'etl_load_ledger'],
   },
   runQualityChecks: {
-    sql: ['etl/clear_quality_results', 'checks/*'],
-    reads: [],
-    checkReads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
+    sql: ['checks/*', 'etl/clear_quality_results'],
+    reads: CHECKED_TABLES,
     writes: ['etl_quality_results'],
+    idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
     sql: ['stats/table_counts', 'etl/record_run', 'etl/clear_staging_expired'],
@@ -165,6 +177,8 @@ export const ETL_DAG = {
     // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
     readsEarlierRuns: ['etl_runs'],
     writes: ['etl_runs'],
+    // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too, before writeReport reads
+    // staging_events: its report then shows no played songs, artists or level changes for the run.
     clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
   },
   writeReport: {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config';
+import { notifyReference, rememberNotifyUrl } from './destination';
 import { NOTIFY_ON, type NotifyOn, type NotifySettings } from './types';
 
 export interface NotifyFlags {
@@ -21,20 +22,26 @@ function httpUrl(value: string, flag: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${flag}: "${value}" is not a URL`);
+    throw new ConfigError(`${flag}: "${notifyReference(value)}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag}: "${value}" must be an http:// or https:// URL`);
   return value;
 }
 
-/** The alert settings the flags ask for, or undefined when no --notify-url is given. */
+/**
+ * The alert settings the flags ask for, or undefined when no --notify-url is given. They name the
+ * webhook by reference only (destination.ts): the URL itself stays in this process, for its own
+ * worker, and a separate worker needs it in SPARKIFY_NOTIFY_URL(S).
+ */
 export function notifyFromFlags(flags: NotifyFlags): NotifySettings | undefined {
   if (!flags.notifyUrl) {
     if (flags.notifyOn) throw new ConfigError('--notify-on needs --notify-url (or SPARKIFY_NOTIFY_URL): where should the alert go?');
     return undefined;
   }
+  const url = httpUrl(flags.notifyUrl, '--notify-url');
+  rememberNotifyUrl(url);
   return {
-    url: httpUrl(flags.notifyUrl, '--notify-url'),
+    url: notifyReference(url),
     on: (flags.notifyOn as NotifyOn | undefined) ?? 'failure',
     ...(flags.webUi ? { webUi: httpUrl(flags.webUi, '--web-ui') } : {}),
   };

@@ -5,7 +5,11 @@ export const NOTIFY_ON = ['failure', 'warning', 'always'] as const;
 export type NotifyOn = (typeof NOTIFY_ON)[number];
 
 export interface NotifySettings {
-  /** Where the JSON message is POSTed (a generic webhook, or a Slack incoming webhook). */
+  /**
+   * Where the JSON message is POSTed (a generic webhook, or a Slack incoming webhook): a reference
+   * to the URL, which the worker resolves (src/notify/destination.ts), or, from a workflow started
+   * by hand, the URL itself.
+   */
   url: string;
   on: NotifyOn;
   /** Base URL of the Temporal Web UI (e.g. http://localhost:8233), for the link in the message. */

@@ -15,6 +15,11 @@ const { sendNotification } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [ERROR_TYPES.webhookRejected] },
 });
 
+/** A webhook URL (or reference) cut to scheme and host, plus a reference's fingerprint: its path and credentials are secret. */
+function originOnly(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)(?:[^/?#@]*@)?([^/?#]*)[^#]*/i, '$1$2/…');
+}
+
 type EventFacts = Omit<NotifyEvent, 'workflowId' | 'runId' | 'namespace'>;
 
 /** Sends the alert when the settings ask for this outcome; swallows (and logs) a failure to send. */
@@ -28,7 +33,7 @@ export async function notifyQuietly(settings: NotifySettings | undefined, facts:
   try {
     await sendNotification({ settings, event });
   } catch (err) {
-    log.warn('the alert could not be sent; the run keeps its own outcome', { url: settings.url, error: rootMessage(err) });
+    log.warn('the alert could not be sent; the run keeps its own outcome', { destination: originOnly(settings.url), error: rootMessage(err) });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Client, ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleOverlapPolicy } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { ConfigError } from '../config';
+import { RUN_DEFAULTS } from '../defaults';
 import { isTimeZone } from '../etl/dates';
 import type { DateRunInput } from '../workflows/dateRun';
 import { scheduledEtlRun, type ScheduledEtlInput } from '../workflows/scheduled';
@@ -144,7 +145,7 @@ export function summarizeSchedule(d: ScheduleDescription) {
     taskQueue: s.taskQueue,
     source: s.etl.source ?? null,
     warehouse: s.etl.warehouse ?? null,
-    failOnEmpty: s.etl.failOnEmpty ?? false,
+    failOnEmpty: s.etl.failOnEmpty ?? RUN_DEFAULTS.failOnEmpty,
     actionsTaken: d.info.numActionsTaken,
     skippedOverlap: d.info.numActionsSkippedOverlap,
     missedCatchupWindow: d.info.numActionsMissedCatchupWindow,

@@ -110,7 +110,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging {
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string },
+    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number> {
     return this.withConnection(options, async (c) => {
       const layout = await c.runAndReadAll(
@@ -125,6 +125,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging {
       const appenders = tableColumns.map((col) => appenderFor(col.type));
 
       return inTransaction((sql) => c.run(sql), async () => {
+        for (const sql of options?.before ?? []) await c.run(sql);
         if (options?.deleteFirst) await c.run(options.deleteFirst);
         const appender = await c.createAppender(table);
         let count = 0;

@@ -114,10 +114,11 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, WriteLockin
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string },
+    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number> {
     return this.withClient(options, (c) =>
       inTransaction((sql) => c.query(sql), async () => {
+        for (const sql of options?.before ?? []) await c.query(sql);
         if (options?.deleteFirst) await c.query(options.deleteFirst);
         const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
         let count = 0;

@@ -114,9 +114,8 @@ export type SqlName = (typeof SQL_NAMES)[number];
  * naming a file that doesn't exist is a compile error; a name only known at run time (a `string`,
  * or a pattern such as `insights/${string}`) passes here and is checked when read (readSqlFile).
  */
-// `{} extends Record<T, true>` holds only when T has no literal members (string, or a pattern).
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type SqlNameArg<T extends string> = T & (T extends SqlName ? T : {} extends Record<T, true> ? T : never);
+// `Record<never, never> extends Record<T, true>` holds only when T has no literal members (string, or a pattern).
+export type SqlNameArg<T extends string> = T & (T extends SqlName ? T : Record<never, never> extends Record<T, true> ? T : never);
 
 const NAMES: ReadonlySet<string> = new Set(SQL_NAMES);
 

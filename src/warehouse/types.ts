@@ -162,13 +162,13 @@ export interface Warehouse {
   /**
    * Appends rows to a table in one transaction, streaming them so memory stays flat; returns the
    * count. `deleteFirst` runs before the rows go in, inside the same transaction, which makes a
-   * retried append idempotent.
+   * retried append idempotent. `before` runs first of all in that transaction (an attempt fence).
    */
   appendRows(
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string },
+    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number>;
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { qualityChecks, type CheckDefinition } from '../../src/quality/checks';
 import { ETL_STEPS, etlRun } from '../../src/workflows/etl';
 import { dependencyProblems, stagesOrder, type RanBefore } from './support/dagCheck';
 import { MockActivities } from './support/mockActivities';
-import { SQL_DIR, sqlFileTables } from './support/sqlTables';
+import { IDENT_PREFIX, SQL_DIR, sqlFileTables } from './support/sqlTables';
 import { startWorkflowEnv } from './support/workflowEnv';
 
 const DAG: Record<string, StepTables> = ETL_DAG;
@@ -45,8 +45,8 @@ function filesOf(step: StepTables): string[] {
 
 const sorted = (tables: Iterable<string>) => [...new Set(tables)].sort();
 
-function checkTables(checks: CheckDefinition[]): string[] {
-  return sorted(checks.flatMap(({ rule }) => ('table' in rule ? [rule.table, ...('refTable' in rule ? [rule.refTable] : [])] : [])));
+function checkTables(checks: CheckDefinition[], field: 'table' | 'refTable'): string[] {
+  return sorted(checks.flatMap(({ rule }) => (field in rule ? [(rule as Record<string, string>)[field]] : [])));
 }
 
 describe('each step declares the tables its SQL names', () => {
@@ -77,7 +77,13 @@ describe('each step declares the tables its SQL names', () => {
     const tables = files.map(sqlFileTables);
     // Temporary tables and views are the step's own scratch space, wherever in its files they are created.
     const scratch = new Set([...tables.flatMap((t) => t.temporary), FENCE_TABLE]);
-    const named = (kind: 'reads' | 'writes') => sorted(tables.flatMap((t) => t[kind]).filter((t) => !scratch.has(t)));
+    // A `{{ident:param}}` table is what the step declares it passes (or the adapter's own: none of the pipeline's).
+    const resolve = (table: string): string[] => {
+      if (!table.startsWith(IDENT_PREFIX)) return [table];
+      const bound = step.idents?.[table.slice(IDENT_PREFIX.length)];
+      return bound === 'adapter' ? [] : [...(bound ?? [`{{ident:${table.slice(IDENT_PREFIX.length)}}} (not declared in idents)`])];
+    };
+    const named = (kind: 'reads' | 'writes') => sorted(tables.flatMap((t) => t[kind]).filter((t) => !scratch.has(t)).flatMap(resolve));
     expect({ step: name, reads: named('reads'), writes: named('writes') }).toEqual({
       step: name,
       reads: sorted([...step.reads, ...(step.readsEarlierRuns ?? []), ...(step.readsOwnRows ?? []), ...Object.keys(step.notRead ?? {})]),
@@ -97,10 +103,12 @@ describe('each step declares the tables its SQL names', () => {
     });
   });
 
-  test('the check steps declare the tables their checks name (src/quality/checks.ts)', () => {
-    expect(sorted(DAG.runQualityChecks.checkReads ?? [])).toEqual(checkTables(qualityChecks({ matchRateWarnBelow: 0.5, failOnEmpty: true })));
-    expect(sorted(DAG.checkStagedData.checkReads ?? [])).toEqual(checkTables(stagedDataChecks({ failOnEmpty: true })));
-    expect(STEPS.filter((s) => DAG[s].checkReads !== undefined).sort()).toEqual(['checkStagedData', 'runQualityChecks']);
+  test('the check steps pass sql/checks/ the tables their checks name (src/quality/checks.ts)', () => {
+    const passed = (step: StepTables, param: string) => sorted((step.idents?.[param] as Table[] | undefined) ?? []);
+    const all = qualityChecks({ matchRateWarnBelow: 0.5, failOnEmpty: true });
+    expect(passed(DAG.runQualityChecks, 'table')).toEqual(checkTables(all, 'table'));
+    expect(passed(DAG.runQualityChecks, 'ref_table')).toEqual(checkTables(all, 'refTable'));
+    expect(passed(DAG.checkStagedData, 'table')).toEqual(checkTables(stagedDataChecks({ failOnEmpty: true }), 'table'));
   });
 
   test("every pipeline file in sql/ is some step's (or named as run outside etlRun)", () => {
@@ -111,7 +119,7 @@ describe('each step declares the tables its SQL names', () => {
 
   test('no table is read by a step but written by none (a dependency nobody meets)', () => {
     const written = new Set(STEPS.flatMap((s) => DAG[s].writes));
-    const read = STEPS.flatMap((s) => [...DAG[s].reads, ...(DAG[s].checkReads ?? [])].map((t) => `${s} reads ${t}`));
+    const read = STEPS.flatMap((s) => DAG[s].reads.map((t) => `${s} reads ${t}`));
     expect(read.filter((r) => !written.has(r.split(' reads ')[1] as Table))).toEqual([]);
   });
 });

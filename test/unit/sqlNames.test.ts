@@ -21,6 +21,13 @@ test('SQL_NAMES lists exactly the files under sql/ (add or remove a name with it
   expect(new Set(SQL_NAMES).size).toBe(SQL_NAMES.length);
 });
 
+test('a literal name that is no file does not compile', () => {
+  // If the type stopped catching this, the directive below would be unused: a type error itself.
+  // @ts-expect-error 'transform/songz' is not a SqlName
+  const misspelt = () => sqlStatements('transform/songz', 'duckdb');
+  expect(misspelt).toThrow(/sql\/transform\/songz\.sql/);
+});
+
 test('a name known only at run time is checked: an unknown one throws, naming the file', () => {
   expect(sqlName('transform/songs')).toBe('transform/songs');
   expect(isSqlName('transform/songz')).toBe(false);

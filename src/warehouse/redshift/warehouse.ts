@@ -62,10 +62,10 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging {
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string },
+    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number> {
     const chunks = await insertChunks(table, columns, rows);
-    const deleteFirst = options?.deleteFirst ? [options.deleteFirst] : [];
+    const deleteFirst = [...(options?.before ?? []), ...(options?.deleteFirst ? [options.deleteFirst] : [])];
     const direct = chunks.into(table);
     if (deleteFirst.length + direct.length <= MAX_BATCH_SQLS) {
       await this.execute([...deleteFirst, ...direct], options);

@@ -8,6 +8,9 @@ import path from 'node:path';
 
 export const SQL_DIR = path.resolve(__dirname, '../../../sql');
 
+/** How a `{{ident:param}}` placeholder shows in the tables found: `ident__param`. */
+export const IDENT_PREFIX = 'ident__';
+
 export interface SqlTables {
   reads: string[];
   writes: string[];
@@ -29,7 +32,6 @@ const LOCAL = [
   /\bCREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi,
   /(?:\bWITH(?:\s+RECURSIVE)?|,)\s*(\w+)\s+AS\s+(?:NOT\s+)?(?:MATERIALIZED\s*)?\(/gi,
 ];
-const IDENT_PARAM = 'ident_param';
 const DROP = /\bDROP\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?(\w+)/gi;
 
 function names(text: string, patterns: RegExp[]): Set<string> {
@@ -43,15 +45,15 @@ export function sqlTables(sql: string): SqlTables & { temporary: string[] } {
   const text = sql
     .replace(/--[^\n]*/g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''")
-    // A table named by a parameter ({{ident:table}}) is the caller's; the step declares it.
-    .replace(/\{\{ident:[^}]*\}\}/g, IDENT_PARAM)
+    // A table or column the caller names: kept as `ident__<param>`, for the caller to resolve.
+    .replace(/\{\{\s*ident:([a-z_]+)\s*\}\}/g, (_m, param: string) => `${IDENT_PREFIX}${param}`)
     .replace(/\{\{[^}]*\}\}/g, 'NULL');
   const local = names(text, LOCAL);
   const temporary = names(text, LOCAL.slice(0, 1));
   const writes = names(text, [...WRITES, DROP]);
   const readText = text.replace(/\bDELETE\s+FROM\s+\w+/gi, ' ').replace(NOT_A_TABLE_FROM, ' ');
   const reads = new Set([...readText.matchAll(READS)].map((m) => m[1].toLowerCase()));
-  for (const name of [...local, IDENT_PARAM]) {
+  for (const name of local) {
     reads.delete(name);
     writes.delete(name);
   }
