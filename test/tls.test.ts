@@ -208,7 +208,6 @@ describe('connecting through TLS', () => {
 
   test('a wrong CA, a missing client certificate and a bad API key each exit 2 with one line naming the setting', async () => {
     const base = { SPARKIFY_TASK_QUEUE: `bad-${randomUUID()}`, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME };
-    const warehouse = `duckdb:${path.join(tmp, 'bad.duckdb')}`;
     const cases: { name: string; env: Record<string, string>; message: RegExp }[] = [
       {
         name: 'wrong CA',
@@ -231,12 +230,16 @@ describe('connecting through TLS', () => {
         message: /^sparkify: --tls-ca \(TEMPORAL_TLS_CA\): cannot read .*missing\.pem \(ENOENT\)/,
       },
     ];
-    for (const c of cases) {
-      for (const command of [['run', '--date', DAY, '--source', SAMPLE_DIR, '--warehouse', warehouse], ['worker', '--source', SAMPLE_DIR, '--warehouse', warehouse]]) {
-        const r = await sparkify(command, c.env);
-        expect({ case: c.name, command: command[0], status: r.status, stderr: r.stderr }).toEqual({ case: c.name, command: command[0], status: 2, stderr: expect.stringMatching(c.message) });
-        expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      }
+    // Each case and command in its own process at once (its own warehouse file, so none waits on another's).
+    const attempts = cases.flatMap((c, i) => {
+      const warehouse = `duckdb:${path.join(tmp, `bad-${i}.duckdb`)}`;
+      return [['run', '--date', DAY, '--source', SAMPLE_DIR, '--warehouse', warehouse], ['worker', '--source', SAMPLE_DIR, '--warehouse', warehouse]].map((command) => ({ c, command }));
+    });
+    const results = await Promise.all(attempts.map(({ c, command }) => sparkify(command, c.env)));
+    for (const [i, { c, command }] of attempts.entries()) {
+      const r = results[i];
+      expect({ case: c.name, command: command[0], status: r.status, stderr: r.stderr }).toEqual({ case: c.name, command: command[0], status: 2, stderr: expect.stringMatching(c.message) });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
 });

@@ -2,7 +2,7 @@ import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements } from './stagingSql';
-import { FIELDS_BY_KIND, parseLine, type CellValue } from '../etl/records';
+import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
 
@@ -46,6 +46,7 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
       eachChunk: sqlStatements(`staging/insert_parsed_${kind}`, d, params),
       after: [...analyze, ...sqlStatements('staging/drop_parsed_rows', d)],
       chunkRows: CHUNK_ROWS,
+      direct: stagedRowsDirect(runId, kind),
     };
   }
   return {
@@ -59,6 +60,20 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
     ],
     after: [...analyze, ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
     chunkRows: CHUNK_ROWS,
+  };
+}
+
+/**
+ * A checked row (no reason) as a staging row: the run, then the session row's file key, line and
+ * cells, which are in the staging table's order. Rejected rows stay on the session-table path.
+ */
+function stagedRowsDirect(runId: string, kind: RecordKind): NonNullable<ChunkLoad['direct']> {
+  const width = FIELDS_BY_KIND[kind].length;
+  const reasonAt = 2 + width;
+  return {
+    table: `staging_${kind}`,
+    columns: kind === 'events' ? STAGING_EVENT_COLUMNS : STAGING_SONG_COLUMNS,
+    route: (row) => (row[reasonAt] === null ? [runId, ...row.slice(0, reasonAt)] : null),
   };
 }
 

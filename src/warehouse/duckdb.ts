@@ -27,6 +27,16 @@ function appenderFor(type: string): Appendable {
   throw new Error(`appending to a DuckDB ${type} column is not supported`);
 }
 
+/** Appends one row, a value per column in table order (null or missing: NULL). */
+function appendRow(appender: DuckDBAppender, appenders: readonly Appendable[], row: readonly (CellValue | undefined)[]): void {
+  for (let i = 0; i < appenders.length; i++) {
+    const value = row[i];
+    if (value === null || value === undefined) appender.appendNull();
+    else appenders[i](appender, value);
+  }
+  appender.endRow();
+}
+
 function toJs(value: DuckDBValue): Row[string] {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return bigintToJs(value);
@@ -164,6 +174,23 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
     });
   }
 
+  /** The layout of a ChunkLoad's direct table: per table column, its appender and where the routed row holds it. */
+  private async directAppend(c: DuckDBConnection, direct: NonNullable<ChunkLoad['direct']>) {
+    const layout = await c.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog <> 'temp' AND table_name = '${direct.table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
+    );
+    const columns = layout.getRows().map(([name, type]) => ({ name: String(name), type: String(type) }));
+    if (columns.length === 0) throw new Error(`table ${direct.table} does not exist`);
+    const unknown = direct.columns.filter((name) => !columns.some((col) => col.name === name));
+    if (unknown.length > 0) throw new Error(`table ${direct.table} has no column(s) ${unknown.join(', ')}`);
+    return {
+      table: direct.table,
+      route: direct.route,
+      appenders: columns.map((col) => appenderFor(col.type)),
+      positions: columns.map((col) => direct.columns.indexOf(col.name)),
+    };
+  }
+
   async stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number> {
     return this.withConnection(options, (c) =>
       inTransaction((sql) => c.run(sql), async () => {
@@ -174,11 +201,15 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
         );
         const appenders = layout.getRows().map(([type]) => appenderFor(String(type)));
         if (appenders.length === 0) throw new Error(`temporary table ${load.table} does not exist`);
+        // Rows routed straight into a table (load.direct): DuckDB keeps every chunk a session
+        // table held until commit, but spills a table's appended row groups to the file.
+        const direct = load.direct ? await this.directAppend(c, load.direct) : undefined;
         const batches = rows[Symbol.asyncIterator]();
         let count = 0;
         let done = false;
         while (!done) {
           const appender = await c.createAppender(load.table, 'main', 'temp');
+          const directAppender = direct ? await c.createAppender(direct.table) : undefined;
           let inChunk = 0;
           try {
             while (inChunk < load.chunkRows) {
@@ -188,19 +219,18 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
                 break;
               }
               for (const row of next.value) {
-                for (let i = 0; i < appenders.length; i++) {
-                  const value = row[i];
-                  if (value === null || value === undefined) appender.appendNull();
-                  else appenders[i](appender, value);
-                }
-                appender.endRow();
+                const routed = direct ? direct.route(row) : null;
+                if (routed && directAppender && direct) appendRow(directAppender, direct.appenders, direct.positions.map((p) => (p < 0 ? null : routed[p])));
+                else appendRow(appender, appenders, row);
               }
               inChunk += next.value.length;
               options?.signal?.throwIfAborted();
             }
             appender.flushSync();
+            directAppender?.flushSync();
           } finally {
             appender.closeSync();
+            directAppender?.closeSync();
           }
           count += inChunk;
           if (inChunk > 0) for (const sql of load.eachChunk) await c.run(sql);

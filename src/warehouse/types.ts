@@ -108,6 +108,13 @@ export interface ChunkLoad {
   after: readonly string[];
   /** Rows per chunk: what the warehouse holds at once. */
   chunkRows: number;
+  /**
+   * Rows an engine may append straight into a table instead of the session table: `route` gives
+   * a row for `table` (values for `columns`), or null to send the row to the session table. DuckDB
+   * takes it: it keeps every chunk a session table held until the transaction commits, so staging
+   * through one grows with the input. The `eachChunk` statements must not depend on those rows.
+   */
+  direct?: { table: string; columns: readonly string[]; route(row: readonly CellValue[]): readonly CellValue[] | null };
 }
 
 /**

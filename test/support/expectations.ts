@@ -85,17 +85,21 @@ export function expectedTables(root: string, dates?: { from: string; to: string 
   const songplays: Expected['songplays'] = new Map();
   let strictMatches = 0;
   let repairedMatches = 0;
+  // Each song's repaired, case-folded title and artist, computed once (not once per play).
+  const songKeys = new Map(songs.map((s) => [s, { title: fixText(s.title).toLowerCase(), artist: fixText(s.artist_name).toLowerCase() }]));
   for (const e of plays) {
     const id = createHash('md5').update(`${e.userId.trim()}|${e.sessionId}|${e.itemInSession}|${e.ts}`).digest('hex');
     const strict = songs.some((s) => s.title === e.song && s.artist_name === e.artist && s.duration === e.length);
+    const playTitle = e.song === null ? null : fixText(e.song).toLowerCase();
+    const playArtist = e.artist === null ? null : fixText(e.artist).toLowerCase();
     const candidates = songs
       .filter(
         (s) =>
-          e.song !== null &&
-          e.artist !== null &&
+          playTitle !== null &&
+          playArtist !== null &&
           e.length !== null &&
-          fixText(s.title).toLowerCase() === fixText(e.song).toLowerCase() &&
-          fixText(s.artist_name).toLowerCase() === fixText(e.artist).toLowerCase() &&
+          songKeys.get(s)!.title === playTitle &&
+          songKeys.get(s)!.artist === playArtist &&
           Math.abs(s.duration - e.length) <= toleranceSeconds,
       )
       .sort((a, b) => Math.abs(a.duration - e.length!) - Math.abs(b.duration - e.length!) || a.song_id.localeCompare(b.song_id));
