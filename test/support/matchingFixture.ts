@@ -11,19 +11,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { RawSong } from './expectations';
 import { mangle } from './mojibake';
 
-export interface FixtureSong {
+/** A song file as the sample's are written: the fields the tests read, plus num_songs. */
+export interface FixtureSong extends RawSong {
   num_songs: number;
-  artist_id: string;
-  artist_latitude: number | null;
-  artist_longitude: number | null;
-  artist_location: string;
-  artist_name: string;
-  song_id: string;
-  title: string;
-  duration: number;
-  year: number;
 }
 
 export interface FixtureEvent {
