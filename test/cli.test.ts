@@ -54,6 +54,23 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/**
+ * `sparkify dev` on ports picked here. Another process can take a picked port before the dev
+ * server binds it, and the server then dies at start-up (a Go panic); the product retries only
+ * on ports it picked itself (src/temporal/devServer.ts), so with explicit ports the test picks again.
+ */
+async function startDev(): Promise<{ dev: ChildProcess; port: number; uiPort: number; banner: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const dev = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort)], { cwd: tmp, env: baseEnv });
+    try {
+      return { dev, port, uiPort, banner: await waitForOutput(dev, /Ctrl-C stops everything/) };
+    } catch (err) {
+      if (attempt >= 3 || !/Temporal dev server exited with code \d+ before it was ready/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -167,10 +184,8 @@ describe('processes', () => {
   });
 
   test('sparkify dev serves the Web UI; a run started with --temporal shows there with its steps by name; Ctrl-C stops it all', async () => {
-    const [port, uiPort] = [await freePort(), await freePort()];
-    const dev = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort)], { cwd: tmp, env: baseEnv });
+    const { dev, port, uiPort, banner } = await startDev();
     try {
-      const banner = await waitForOutput(dev, /Ctrl-C stops everything/);
       expect(banner).toContain(`Web UI:              http://127.0.0.1:${uiPort}`);
       await waitForPort('127.0.0.1', uiPort, 30_000);
       const page = await fetch(`http://127.0.0.1:${uiPort}/`);
