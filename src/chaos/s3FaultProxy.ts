@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Prng } from '../generate/prng';
 
 /**
  * A loopback HTTP proxy in front of an S3 server that injects the faults S3 shows on a bad day:
@@ -37,16 +38,10 @@ const ERRORS = [
   { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.', count: 'slowDown' },
 ] as const;
 
-/** A small seeded generator (mulberry32), so a fault run can be repeated. */
+/** A seeded stream (the generator's mulberry32), so a fault run can be repeated. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 /** An object download: a GET of a key (not a bucket listing). */

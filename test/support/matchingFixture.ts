@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RawSong } from './expectations';
+import { Prng } from '../../src/generate/prng';
 import { mangle } from './mojibake';
 
 /** A song file as the sample's are written: the fields the tests read, plus num_songs. */
@@ -63,16 +64,10 @@ export interface MatchingFixture {
   };
 }
 
-/** A small deterministic generator (mulberry32), so every run writes the same files. */
+/** The generator's seeded stream (mulberry32), so every run writes the same files. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 const AGENT = '"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36"';
