@@ -3,6 +3,7 @@ import { createActivities } from './activities';
 import { keepaliveInterceptor } from './activities/heartbeat';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
+import { prebuiltWorkflowBundle } from './temporal/workflowBundle';
 
 export interface EtlWorkerSettings {
   connection: NativeConnection;
@@ -15,13 +16,13 @@ export interface EtlWorkerSettings {
 }
 
 /** The worker: the ETL workflows plus every activity, over the given connections. */
-export function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
+export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
   const { connection, namespace, taskQueue, resources, log } = settings;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...workflowCode(settings.workflowBundle),
+    ...(await workflowCode(settings.workflowBundle, log)),
     activities: createActivities({ resources, log }),
     interceptors: { activity: [keepaliveInterceptor()] },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
@@ -31,10 +32,20 @@ export function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
 
 /**
  * The given bundle; else one prebuilt from these workflows named by SPARKIFY_WORKFLOW_BUNDLE (the
- * test suite builds it once for all its worker processes); else the workflows, bundled at start.
+ * test suite builds it once for all its worker processes); else the compiled workflows bundled by a
+ * child process into a cache (src/temporal/workflowBundle.ts), which keeps webpack's memory out of
+ * the worker; else (TypeScript sources, or the child failed) the workflows, bundled in-process.
  */
-function workflowCode(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+async function workflowCode(bundle: WorkerOptions['workflowBundle'], log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
   if (bundle) return { workflowBundle: bundle };
-  const codePath = process.env.SPARKIFY_WORKFLOW_BUNDLE;
-  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('./workflows') };
+  const given = process.env.SPARKIFY_WORKFLOW_BUNDLE;
+  if (given) return { workflowBundle: { codePath: given } };
+  const workflowsPath = require.resolve('./workflows');
+  try {
+    const codePath = await prebuiltWorkflowBundle(workflowsPath);
+    if (codePath) return { workflowBundle: { codePath } };
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'bundling the workflows in a child process failed; bundling them in the worker');
+  }
+  return { workflowsPath };
 }

@@ -36,7 +36,7 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
  * (not timed) for the PostgreSQL floor.
  */
 export async function duckdbFloor(dataDir: string, dbFile: string, csvDir: string): Promise<FloorResult> {
-  const warehouse = await DuckDbWarehouse.open(dbFile);
+  const warehouse = await DuckDbWarehouse.open(dbFile, { memoryLimit: null }); // DuckDB's own default: the plainest way
   try {
     await warehouse.execute(schema('duckdb'));
     const began = performance.now();

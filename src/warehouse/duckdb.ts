@@ -14,6 +14,7 @@ import type { ChunkLoad, ChunkedStaging, Row, SerializedWrites, StatementOptions
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
+import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
 
 type Appendable = (appender: DuckDBAppender, value: Exclude<CellValue, null>) => void;
 
@@ -69,15 +70,20 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
     readonly description: string,
   ) {}
 
-  static async open(file: string): Promise<DuckDbWarehouse> {
+  /** `resources`: the buffer pool's bound (src/warehouse/duckdbSettings.ts); the first opener of a file sets it. */
+  static async open(file: string, resources: DuckDbResourceOptions = {}): Promise<DuckDbWarehouse> {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const options = duckDbInstanceOptions(file, resources);
     try {
-      const instance = await acquireInstance(file);
+      const instance = await acquireInstance(file, options);
       return new DuckDbWarehouse(file, instance, `duckdb:${file}`);
     } catch (err) {
       const message = (err as Error).message;
       if (/lock/i.test(message)) {
         throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`, { cause: err });
+      }
+      if (options.memory_limit !== undefined && /memory/i.test(message)) {
+        throw new Error(`duckdb:${file}: memory_limit '${options.memory_limit}' (${MEMORY_LIMIT_ENV}): ${message}`, { cause: err });
       }
       throw err;
     }
@@ -251,23 +257,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
 // One instance per file in this process (DuckDB allows one writer per file); closed with its last user.
 const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>();
 
-/**
- * DuckDB's buffer pool defaults to 80% of the machine's memory, and a staging transaction's chunk
- * tables stay in it until commit, so the worker's memory grows with the input. An operator who
- * needs the worker's memory bounded sets SPARKIFY_DUCKDB_MEMORY_LIMIT (e.g. '1GB'): DuckDB then
- * spills to its temp directory beside the file. Not the default: a plain bulk insert that must keep
- * insertion order can fail under a tight limit (a 1.6M-event read_json did at 1GB).
- */
-function instanceOptions(): Record<string, string> {
-  const limit = process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT ?? '';
-  return limit === '' ? {} : { memory_limit: limit };
-}
-
-function acquireInstance(file: string): Promise<DuckDBInstance> {
-  if (file === ':memory:') return DuckDBInstance.create(file, instanceOptions());
+function acquireInstance(file: string, options: Record<string, string>): Promise<DuckDBInstance> {
+  if (file === ':memory:') return DuckDBInstance.create(file, options);
   let entry = instances.get(file);
   if (!entry) {
-    entry = { instance: DuckDBInstance.create(file, instanceOptions()), users: 0 };
+    entry = { instance: DuckDBInstance.create(file, options), users: 0 };
     instances.set(file, entry);
     entry.instance.catch(() => instances.delete(file));
   }

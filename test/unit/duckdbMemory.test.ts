@@ -1,36 +1,78 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+import { MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
 
-async function memoryLimit(): Promise<string> {
-  const warehouse = await DuckDbWarehouse.open(':memory:');
+interface Settings {
+  memory_limit: string;
+  temp_directory: string;
+}
+
+async function settings(file = ':memory:', resources?: DuckDbResourceOptions): Promise<Settings> {
+  const warehouse = await DuckDbWarehouse.open(file, resources);
   try {
-    const [row] = await warehouse.query("SELECT current_setting('memory_limit') AS memory_limit");
-    return String(row.memory_limit);
+    const [row] = await warehouse.query("SELECT current_setting('memory_limit') AS memory_limit, current_setting('temp_directory') AS temp_directory");
+    return { memory_limit: String(row.memory_limit), temp_directory: String(row.temp_directory) };
   } finally {
     await warehouse.close();
   }
 }
 
-describe('DuckDB memory limit', () => {
-  const saved = process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT;
-    else process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT = saved;
-  });
-
-  test('SPARKIFY_DUCKDB_MEMORY_LIMIT caps the buffer pool (DuckDB reports 10^6-byte units in MiB)', async () => {
-    process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT = '256MB';
-    expect(await memoryLimit()).toBe('244.1 MiB');
-  });
-
-  test('unset, DuckDB keeps its own default', async () => {
-    delete process.env.SPARKIFY_DUCKDB_MEMORY_LIMIT;
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    const reader = await connection.runAndReadAll("SELECT current_setting('memory_limit') AS memory_limit");
-    const duckdbDefault = String(reader.getRows()[0][0]);
+/** What DuckDB itself picks for an instance opened with no options (80% of this machine's RAM). */
+async function duckdbOwnMemoryLimit(): Promise<string> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll("SELECT current_setting('memory_limit')");
+    return String(reader.getRows()[0][0]);
+  } finally {
     connection.disconnectSync();
     instance.closeSync();
-    expect(await memoryLimit()).toBe(duckdbDefault);
+  }
+}
+
+describe('DuckDB memory bound', () => {
+  const saved = process.env[MEMORY_LIMIT_ENV];
+  let dir: string;
+  beforeEach(() => {
+    delete process.env[MEMORY_LIMIT_ENV];
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duckdb-memory-'));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env[MEMORY_LIMIT_ENV];
+    else process.env[MEMORY_LIMIT_ENV] = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('by default the buffer pool is 512 MiB and spills beside the database file', async () => {
+    const file = path.join(dir, 'warehouse.duckdb');
+    const actual = await settings(file);
+    expect(actual).toEqual({ memory_limit: '512.0 MiB', temp_directory: `${file}.tmp` });
+    expect(await duckdbOwnMemoryLimit()).not.toBe('512.0 MiB');
+  });
+
+  test('an in-memory database is bounded too', async () => {
+    expect((await settings()).memory_limit).toBe('512.0 MiB');
+  });
+
+  test(`${MEMORY_LIMIT_ENV} sets another size (DuckDB reports 10^6-byte units in MiB)`, async () => {
+    process.env[MEMORY_LIMIT_ENV] = '256MB';
+    expect((await settings()).memory_limit).toBe('244.1 MiB');
+  });
+
+  test(`${MEMORY_LIMIT_ENV}=default keeps DuckDB's own default`, async () => {
+    process.env[MEMORY_LIMIT_ENV] = 'default';
+    expect((await settings()).memory_limit).toBe(await duckdbOwnMemoryLimit());
+  });
+
+  test('a caller may keep DuckDB\'s own default (the benchmark floor)', async () => {
+    expect((await settings(':memory:', { memoryLimit: null })).memory_limit).toBe(await duckdbOwnMemoryLimit());
+  });
+
+  test(`a value that is no size is refused, naming ${MEMORY_LIMIT_ENV}`, async () => {
+    process.env[MEMORY_LIMIT_ENV] = 'half';
+    await expect(settings()).rejects.toThrow(`${MEMORY_LIMIT_ENV}='half' is not a memory size`);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The settings every embedded DuckDB instance opens with. DuckDB runs inside the worker, and by
+ * default its buffer pool may take 80% of the machine's memory: the worker's memory would then
+ * grow with the input (4.6 GB at 8M events, docs/performance.md). Bounded by design instead: the
+ * pool gets a fixed share of a worker that fits in 1 GiB, and what does not fit spills to a temp
+ * directory beside the database file.
+ */
+import path from 'node:path';
+
+/** The buffer pool's default size: with the worker's own ~250 MiB and Node's working heap, under 1 GiB. */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MiB';
+
+/** Env: another pool size in DuckDB's syntax ('2GB', '768MiB'); 'default' keeps DuckDB's own (80% of RAM). */
+export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';
+
+export interface DuckDbResourceOptions {
+  /** The buffer pool's size in DuckDB's syntax; null keeps DuckDB's default. Default: the env, else DEFAULT_DUCKDB_MEMORY_LIMIT. */
+  memoryLimit?: string | null;
+}
+
+/** Where a database spills what exceeds the pool: `<file>.tmp` beside it (in-memory: DuckDB's default). */
+export function spillDirectory(file: string): string | undefined {
+  return file === ':memory:' ? undefined : path.resolve(`${file}.tmp`);
+}
+
+function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const value = (env[MEMORY_LIMIT_ENV] ?? '').trim();
+  if (value === '') return DEFAULT_DUCKDB_MEMORY_LIMIT;
+  if (value.toLowerCase() === 'default') return null;
+  if (!/^\d+(\.\d+)?\s*[a-z]*$/i.test(value)) {
+    throw new Error(`${MEMORY_LIMIT_ENV}='${value}' is not a memory size (e.g. 512MiB, 2GB, or 'default' for DuckDB's 80% of RAM)`);
+  }
+  return value;
+}
+
+/** The options DuckDBInstance.create gets for `file`. */
+export function duckDbInstanceOptions(file: string, options: DuckDbResourceOptions = {}, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const memoryLimit = options.memoryLimit === undefined ? memoryLimitFromEnv(env) : options.memoryLimit;
+  const spill = spillDirectory(file);
+  return {
+    ...(memoryLimit === null ? {} : { memory_limit: memoryLimit }),
+    ...(spill === undefined ? {} : { temp_directory: spill }),
+  };
+}
