@@ -7,8 +7,12 @@
  */
 import path from 'node:path';
 
-/** The buffer pool's default size: with the worker's own ~250 MiB and Node's working heap, under 1 GiB. */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MiB';
+/**
+ * The buffer pool's default size. DuckDB's process memory runs past its pool (allocator slack,
+ * memory outside the pool): at 1.6M events the worker peaked at 1079 MiB with 512 MiB and at
+ * 728 MiB with 256 MiB (ready: 255 MiB), no slower (docs/performance.md).
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
 
 /** Env: another pool size in DuckDB's syntax ('2GB', '768MiB'); 'default' keeps DuckDB's own (80% of RAM). */
 export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';

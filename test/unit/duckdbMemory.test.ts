@@ -46,20 +46,20 @@ describe('DuckDB memory bound', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('by default the buffer pool is 512 MiB and spills beside the database file', async () => {
+  test('by default the buffer pool is 256 MiB and spills beside the database file', async () => {
     const file = path.join(dir, 'warehouse.duckdb');
     const actual = await settings(file);
-    expect(actual).toEqual({ memory_limit: '512.0 MiB', temp_directory: `${file}.tmp` });
-    expect(await duckdbOwnMemoryLimit()).not.toBe('512.0 MiB');
+    expect(actual).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp` });
+    expect(await duckdbOwnMemoryLimit()).not.toBe('256.0 MiB');
   });
 
   test('an in-memory database is bounded too', async () => {
-    expect((await settings()).memory_limit).toBe('512.0 MiB');
+    expect((await settings()).memory_limit).toBe('256.0 MiB');
   });
 
   test(`${MEMORY_LIMIT_ENV} sets another size (DuckDB reports 10^6-byte units in MiB)`, async () => {
-    process.env[MEMORY_LIMIT_ENV] = '256MB';
-    expect((await settings()).memory_limit).toBe('244.1 MiB');
+    process.env[MEMORY_LIMIT_ENV] = '1GB';
+    expect((await settings()).memory_limit).toBe('953.6 MiB');
   });
 
   test(`${MEMORY_LIMIT_ENV}=default keeps DuckDB's own default`, async () => {
