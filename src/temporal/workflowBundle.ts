@@ -14,6 +14,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const CACHE_DIR = path.join(os.tmpdir(), 'sparkify-workflow-bundles');
+/** Bundles of other builds untouched this long are removed when a new one is written (a worker reads its bundle at start). */
+const STALE_BUNDLE_MS = 7 * 24 * 3600_000;
 
 function filesUnder(dir: string, ext: string): string[] {
   return fs
@@ -46,5 +48,17 @@ export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = C
   fs.mkdirSync(cacheDir, { recursive: true });
   await promisify(execFile)(process.execPath, [bundler, workflowsPath, codePath], { maxBuffer: 4 * 1024 * 1024 });
   if (!fs.existsSync(codePath)) throw new Error(`bundling ${workflowsPath} wrote no ${codePath}`);
+  removeStaleBundles(cacheDir, Date.now() - STALE_BUNDLE_MS);
   return codePath;
+}
+
+function removeStaleBundles(cacheDir: string, before: number): void {
+  for (const name of fs.readdirSync(cacheDir)) {
+    const file = path.join(cacheDir, name);
+    try {
+      if (fs.statSync(file).mtimeMs < before) fs.rmSync(file, { force: true });
+    } catch {
+      // removed meanwhile by another worker
+    }
+  }
 }
