@@ -128,6 +128,13 @@ export function timesFromHistory(history: temporal.api.history.v1.IHistory): Pic
   return { wallSeconds, activities, activeSeconds: active / 1000, overheadSeconds: wallSeconds - active / 1000 };
 }
 
+/** An error and its causes, one message each: a failed workflow's own message only says it failed. */
+export function causeChain(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err; e instanceof Error && messages.length < 6; e = e.cause) messages.push(e.message.split('\n')[0]);
+  return messages.length > 0 ? messages.join(': ') : String(err);
+}
+
 export interface WorkflowRunOptions {
   client: Client;
   address: string;
@@ -160,7 +167,7 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
       summary = await Promise.race([handle.result(), timedOut]);
     } catch (err) {
       await handle.terminate('bench: run failed or timed out').catch(() => undefined);
-      throw err;
+      throw new Error(causeChain(err), { cause: err });
     } finally {
       clearTimeout(timer);
     }

@@ -42,7 +42,9 @@ export function duckDbInstanceOptions(file: string, options: DuckDbResourceOptio
   const memoryLimit = options.memoryLimit === undefined ? memoryLimitFromEnv(env) : options.memoryLimit;
   const spill = spillDirectory(file);
   return {
-    ...(memoryLimit === null ? {} : { memory_limit: memoryLimit }),
+    // Under a bounded pool, an INSERT … SELECT that keeps its rows in order must hold them (the
+    // songplays publish ran out of memory so). No step relies on an order it did not ORDER BY.
+    ...(memoryLimit === null ? {} : { memory_limit: memoryLimit, preserve_insertion_order: 'false' }),
     ...(spill === undefined ? {} : { temp_directory: spill }),
   };
 }

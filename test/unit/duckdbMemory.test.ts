@@ -8,13 +8,16 @@ import { MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from '../../src/warehous
 interface Settings {
   memory_limit: string;
   temp_directory: string;
+  preserve_insertion_order: boolean;
 }
 
 async function settings(file = ':memory:', resources?: DuckDbResourceOptions): Promise<Settings> {
   const warehouse = await DuckDbWarehouse.open(file, resources);
   try {
-    const [row] = await warehouse.query("SELECT current_setting('memory_limit') AS memory_limit, current_setting('temp_directory') AS temp_directory");
-    return { memory_limit: String(row.memory_limit), temp_directory: String(row.temp_directory) };
+    const [row] = await warehouse.query(
+      "SELECT current_setting('memory_limit') AS memory_limit, current_setting('temp_directory') AS temp_directory, current_setting('preserve_insertion_order') AS preserve_insertion_order",
+    );
+    return { memory_limit: String(row.memory_limit), temp_directory: String(row.temp_directory), preserve_insertion_order: row.preserve_insertion_order === true };
   } finally {
     await warehouse.close();
   }
@@ -46,10 +49,10 @@ describe('DuckDB memory bound', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('by default the buffer pool is 256 MiB and spills beside the database file', async () => {
+  test('by default the buffer pool is 256 MiB, spills beside the database file, and keeps no insertion order', async () => {
     const file = path.join(dir, 'warehouse.duckdb');
     const actual = await settings(file);
-    expect(actual).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp` });
+    expect(actual).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
     expect(await duckdbOwnMemoryLimit()).not.toBe('256.0 MiB');
   });
 
@@ -64,7 +67,7 @@ describe('DuckDB memory bound', () => {
 
   test(`${MEMORY_LIMIT_ENV}=default keeps DuckDB's own default`, async () => {
     process.env[MEMORY_LIMIT_ENV] = 'default';
-    expect((await settings()).memory_limit).toBe(await duckdbOwnMemoryLimit());
+    expect(await settings()).toMatchObject({ memory_limit: await duckdbOwnMemoryLimit(), preserve_insertion_order: true });
   });
 
   test('a caller may keep DuckDB\'s own default (the benchmark floor)', async () => {
