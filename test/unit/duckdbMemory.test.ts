@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
-import { MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
+import { MEMORY_LIMIT_ENV, RECOMMENDED_DUCKDB_MEMORY_LIMIT, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
 
 interface Settings {
   memory_limit: string;
@@ -49,14 +49,21 @@ describe('DuckDB memory bound', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('by default the buffer pool is 256 MiB, spills beside the database file, and keeps no insertion order', async () => {
+  test("unset, DuckDB keeps its own pool size and insertion order, and spills beside the database file", async () => {
     const file = path.join(dir, 'warehouse.duckdb');
-    const actual = await settings(file);
-    expect(actual).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
-    expect(await duckdbOwnMemoryLimit()).not.toBe('256.0 MiB');
+    expect(await settings(file)).toEqual({ memory_limit: await duckdbOwnMemoryLimit(), temp_directory: `${file}.tmp`, preserve_insertion_order: true });
+  });
+
+  test(`${MEMORY_LIMIT_ENV} bounds the pool, spilling beside the database file, with no insertion order to keep`, async () => {
+    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
+    const file = path.join(dir, 'warehouse.duckdb');
+    const bounded = await settings(file);
+    expect(bounded).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
+    expect(await duckdbOwnMemoryLimit()).not.toBe(bounded.memory_limit);
   });
 
   test('an in-memory database is bounded too', async () => {
+    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
     expect((await settings()).memory_limit).toBe('256.0 MiB');
   });
 
@@ -70,7 +77,8 @@ describe('DuckDB memory bound', () => {
     expect(await settings()).toMatchObject({ memory_limit: await duckdbOwnMemoryLimit(), preserve_insertion_order: true });
   });
 
-  test('a caller may keep DuckDB\'s own default (the benchmark floor)', async () => {
+  test('a caller may keep DuckDB\'s own default whatever the env says (the benchmark floor)', async () => {
+    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
     expect((await settings(':memory:', { memoryLimit: null })).memory_limit).toBe(await duckdbOwnMemoryLimit());
   });
 
