@@ -2,7 +2,7 @@
 -- repaired), whatever the catalogue holds; matched_plays: those plays matched to a catalogue song.
 -- Plays are the published songplays in the window; their text comes from the raw events (an event
 -- staged twice, or by several runs, counts once: joined by its songplay_id). One pass for both
--- lists (list = 'song' | 'artist'): plays per (title, artist, user) first, then sums.
+-- lists (list = 'song' | 'artist'), ranked by plays; distinct listeners are counted for the top ones only.
 WITH played AS (
   SELECT {{songplay_id(e)}} AS songplay_id,
          MIN(COALESCE(song.repaired, e.song)) AS title,
@@ -13,18 +13,22 @@ WITH played AS (
   WHERE e.page = 'NextSong' AND TRIM(e.userid) <> '' AND e.ts >= {{from_ms}} AND e.ts < {{to_ms}}
   GROUP BY {{songplay_id(e)}}
 ),
-song_users AS (
-  SELECT COALESCE(pl.title, '(unknown)') AS title, COALESCE(pl.artist_name, '(unknown)') AS artist_name, p.user_id,
-         COUNT(*) AS plays, COUNT(p.song_id) AS matched_plays
+plays AS (
+  SELECT COALESCE(pl.title, '(unknown)') AS title, COALESCE(pl.artist_name, '(unknown)') AS artist_name, p.user_id, p.song_id
   FROM songplays p
   JOIN played pl ON pl.songplay_id = p.songplay_id
   WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
-  GROUP BY COALESCE(pl.title, '(unknown)'), COALESCE(pl.artist_name, '(unknown)'), p.user_id
 ),
 song_counts AS (
-  SELECT title, artist_name, SUM(plays) AS plays, COUNT(*) AS listeners, SUM(matched_plays) AS matched_plays
-  FROM song_users
+  SELECT title, artist_name, COUNT(*) AS plays, COUNT(song_id) AS matched_plays
+  FROM plays
   GROUP BY title, artist_name
+),
+top_songs AS (
+  SELECT title, artist_name, plays, matched_plays
+  FROM song_counts
+  ORDER BY plays DESC, title, artist_name
+  LIMIT {{limit}}
 ),
 top_artists AS (
   SELECT artist_name, SUM(plays) AS plays, SUM(matched_plays) AS matched_plays
@@ -33,20 +37,22 @@ top_artists AS (
   ORDER BY plays DESC, artist_name
   LIMIT {{limit}}
 ),
--- Distinct listeners only for the top artists: ranking needs plays alone.
+-- Distinct listeners only for the top songs and artists: ranking needs plays alone.
+song_listeners AS (
+  SELECT p.title, p.artist_name, COUNT(DISTINCT p.user_id) AS listeners
+  FROM plays p
+  JOIN top_songs t ON t.title = p.title AND t.artist_name = p.artist_name
+  GROUP BY p.title, p.artist_name
+),
 artist_listeners AS (
-  SELECT u.artist_name, COUNT(DISTINCT u.user_id) AS listeners
-  FROM song_users u
-  JOIN top_artists t ON t.artist_name = u.artist_name
-  GROUP BY u.artist_name
+  SELECT p.artist_name, COUNT(DISTINCT p.user_id) AS listeners
+  FROM plays p
+  JOIN top_artists t ON t.artist_name = p.artist_name
+  GROUP BY p.artist_name
 )
-SELECT list, title, artist_name, plays, listeners, matched_plays
-FROM (
-  SELECT 'song' AS list, title, artist_name, plays, listeners, matched_plays
-  FROM song_counts
-  ORDER BY plays DESC, title, artist_name
-  LIMIT {{limit}}
-) songs
+SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays
+FROM top_songs t
+JOIN song_listeners l ON l.title = t.title AND l.artist_name = t.artist_name
 UNION ALL
 SELECT 'artist' AS list, '' AS title, t.artist_name, t.plays, l.listeners, t.matched_plays
 FROM top_artists t
