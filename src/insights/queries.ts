@@ -188,7 +188,12 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
     audience: {
       locations: (await run('audience_locations')).map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),
       ...summarizeUserAgents(
-        (await run('audience_user_agents')).map((r) => ({ userAgent: str(r.user_agent), userId: num(r.user_id), plays: num(r.plays) })),
+        (await run('audience_user_agents')).map((r) => ({
+          userAgent: str(r.user_agent),
+          userId: r.user_id === null ? null : num(r.user_id),
+          plays: num(r.plays),
+          users: num(r.users),
+        })),
       ),
     },
     operations: {
