@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
-import { hasChunkedStaging } from '../src/warehouse/types';
+import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
@@ -35,7 +35,8 @@ function tempDir(): string {
 
 type Parsing = 'warehouse' | 'worker';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
-  ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (files read by DuckDB, the default for a local source)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (lines parsed in the worker)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'worker'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
 ];
@@ -47,6 +48,8 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
   if (parsing) {
     if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
     opened.recordParsing = parsing;
+    // Lines streamed through the worker, not files read by DuckDB (test/stagingDirect.test.ts).
+    if (hasFileStaging(opened)) opened.readsLocalFiles = false;
   }
   const ref = { runId: 'corpus-run', source, warehouse };
   await activities.createSchema(ref);
@@ -175,7 +178,8 @@ describe('heartbeats while staging one big file', () => {
     const lines: string[] = [];
     for (let i = 0; i < 350_000; i++) lines.push(JSON.stringify(goodEvent(i % 1000, { ts: Date.UTC(2018, 10, 1) + i })));
     fs.writeFileSync(file, lines.join('\n'));
-    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'));
+    // Lines streamed through the worker: DuckDB reading the file itself heartbeats per batch of files.
+    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'), 'worker');
     try {
       const env = new MockActivityEnvironment();
       const beats: { file?: string; line?: number }[] = [];

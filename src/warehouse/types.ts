@@ -132,6 +132,46 @@ export interface ChunkedStaging {
   stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
 }
 
+/** One batch of files a FileStaging call stages. */
+export interface FileBatch {
+  /** A query with a row per file: `key`, `size` (bytes) and `to_worker` (the engine can't read it as is). */
+  survey?: string;
+  /** Files known beforehand to need the worker's rows. */
+  toWorker?: readonly string[];
+  /** Statements that fill the session table from these files' keys (those the survey left to the engine). */
+  read(keys: readonly string[]): readonly string[];
+}
+
+/** How a FileStaging call stages its files: ChunkLoad's shape, with files instead of rows. */
+export interface FileLoad {
+  /** The temporary table `before` creates; the read statements and the worker's rows fill it. */
+  table: string;
+  before: readonly string[];
+  batches: Iterable<FileBatch>;
+  /** Session-table rows for files the survey left to the worker, every column in table order. */
+  workerRows(keys: readonly string[]): AsyncIterable<readonly (readonly CellValue[])[]>;
+  /** Run after each batch is in the session table; they must leave it empty for the next. */
+  eachBatch: readonly string[];
+  after: readonly string[];
+  /** Called after each batch with what it held. */
+  onBatch?(done: { files: number; bytes: number; toWorker: readonly string[] }): void;
+}
+
+/**
+ * A warehouse in this process that reads source files itself (DuckDB's read_blob): in ONE
+ * transaction, `before`, then batch by batch the files go into the session table and `eachBatch`
+ * runs, then `after`. Files it can't read as they are get their rows from the worker instead.
+ */
+export interface FileStaging {
+  /** False turns it off: staging then streams lines through the worker (ChunkedStaging). */
+  readsLocalFiles: boolean;
+  stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }>;
+}
+
+export function hasFileStaging(warehouse: Warehouse): warehouse is Warehouse & FileStaging {
+  return typeof (warehouse as Partial<FileStaging>).stageFiles === 'function';
+}
+
 export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse & ChunkedStaging {
   return typeof (warehouse as Partial<ChunkedStaging>).stageChunks === 'function';
 }
