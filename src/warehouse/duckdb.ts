@@ -256,7 +256,8 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           const survey = batch.survey ? (await c.runAndReadAll(batch.survey)).getRowObjects() : [];
           const direct = survey.filter((f) => f.to_worker !== true).map((f) => String(f.key));
           const viaWorker = [...(batch.toWorker ?? []), ...survey.filter((f) => f.to_worker === true).map((f) => String(f.key))];
-          const batchBytes = survey.reduce((sum, f) => sum + Number(f.size), 0);
+          // Bytes DuckDB read itself; the worker's reader counts the files it reads.
+          const batchBytes = survey.reduce((sum, f) => sum + (f.to_worker === true ? 0 : Number(f.size)), 0);
           if (direct.length > 0) for (const sql of batch.read(direct)) await c.run(sql);
           if (viaWorker.length > 0) await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
           options?.signal?.throwIfAborted();

@@ -154,7 +154,7 @@ export interface FileLoad {
   eachBatch: readonly string[];
   after: readonly string[];
   /** Called after each batch with what it held. */
-  onBatch?(done: { files: number; bytes: number; toWorker: readonly string[] }): void;
+  onBatch?(done: { files: number; /** bytes the engine read itself */ bytes: number; toWorker: readonly string[] }): void;
 }
 
 /**
@@ -165,6 +165,7 @@ export interface FileLoad {
 export interface FileStaging {
   /** False turns it off: staging then streams lines through the worker (ChunkedStaging). */
   readsLocalFiles: boolean;
+  /** Returns the bytes the engine read itself and how many files went to the worker. */
   stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }>;
 }
 
