@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
+import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { MAX_LINE_BYTES } from '../src/staging/rawLines';
 import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
@@ -45,8 +46,8 @@ async function stage(dataDir: string, via: Path) {
   const env = new MockActivityEnvironment();
   const beats: Record<string, unknown>[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
-  const events = await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }));
-  const songs = await env.run(() => activities.stageSongs({ ...ref, maxRejectRate: 1 }));
+  const events = (await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }))) as StageResult;
+  const songs = (await env.run(() => activities.stageSongs({ ...ref, maxRejectRate: 1 }))) as StageResult;
   const query = (sql: string) => opened.query(sql);
   const tables = {
     events: await query("SELECT * EXCLUDE (run_id) FROM staging_events WHERE run_id = 'direct-run' ORDER BY source_key, source_line"),

@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import type { RecordKind, StageResult } from '../etl/types';
 import type { LocalFiles, Source } from '../source';
 import { hasLocalFiles } from '../source';
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
-import { clearStagingStatements } from './stagingSql';
+import { clearStagingStatements, STAGING_TABLE } from './stagingSql';
 
 /** Raw text kept with a rejected record, in characters (the same as stageInWarehouse's). */
 const RAW_CAP = 65_536;
@@ -56,6 +56,30 @@ export function batchesOf(keys: readonly string[], sizes: ReadonlyMap<string, nu
   return batches;
 }
 
+/**
+ * One batch of files DuckDB reads itself, in two passes over a view of their lines, with nothing
+ * held in a session table (DuckDB keeps those until commit): the checked records go straight into
+ * staging; then the lines that did not stage, found by file and line, are parsed again for their
+ * reasons and rejected. Rejects are few, so the second pass costs the split, not the parse.
+ */
+function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam>): string[] {
+  const d = 'duckdb';
+  const params = { run_id: runId, raw_cap: RAW_CAP, checked: 'etl_stage_checks' };
+  const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
+  if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
+  const [stage, reject] = inserts;
+  return [
+    ...sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams),
+    ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
+    ...sqlStatements(`staging/duckdb/check_${kind}`, d),
+    stage,
+    ...sqlStatements('staging/duckdb/unstaged_lines', d, { run_id: runId, table: STAGING_TABLE[kind] }),
+    ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_unstaged' }),
+    ...sqlStatements(`staging/duckdb/check_${kind}`, d),
+    reject,
+  ];
+}
+
 async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   for (const key of keys) sizes.set(key, (await fs.stat(source.filePath(key))).size);
@@ -63,9 +87,9 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
 }
 
 /**
- * Stages a local source's files with DuckDB reading them itself: batch by batch, read_blob fills
- * etl_raw_lines (sql/staging/duckdb/read_*.sql), and the same SQL as the raw-line path parses,
- * checks, stages and rejects (extract_*, check_*, insert_*), all in one transaction that first
+ * Stages a local source's files with DuckDB reading them itself: batch by batch, read_blob and a
+ * split in SQL give the lines (sql/staging/duckdb/read_*.sql), and the same SQL as the raw-line
+ * path parses, checks, stages and rejects (extract_*, check_*, insert_*), all in one transaction that first
  * replaces what this run or these files staged before. A file DuckDB can't take as it is (not
  * UTF-8, a NUL byte, a song file that isn't one plain object) gets its lines from the worker's
  * reader instead, so its rejects carry the same reasons.
@@ -89,7 +113,7 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
       toWorker: batch.filter((k) => GLOB.test(source.filePath(k))),
-      read: (ks) => sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams(ks)),
+      read: (ks) => directStatements(kind, runId, fileParams(ks)),
     };
   });
 
@@ -112,10 +136,11 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
             yield lines.map((l) => [l.sourceKey, l.line, l.text, l.problem]);
           }
         },
-        eachBatch: [
-          ...sqlStatements(`staging/${d}/extract_${kind}`, d),
+        eachWorkerBatch: [
+          ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
           ...sqlStatements(`staging/${d}/check_${kind}`, d),
-          ...sqlStatements(`staging/${d}/insert_${kind}`, d, params),
+          ...sqlStatements(`staging/${d}/checked_table`, d),
+          ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
           ...sqlStatements(`staging/${d}/next_chunk`, d),
         ],
         after: [...sqlStatements(`staging/analyze_${kind}`, d), ...sqlStatements(`staging/${d}/drop_work_tables`, d)],

@@ -55,9 +55,10 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
     table: 'etl_raw_lines',
     before: [...clear, ...sqlStatements(`staging/${d}/raw_lines`, d)],
     eachChunk: [
-      ...sqlStatements(`staging/${d}/extract_${kind}`, d),
+      ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
       ...sqlStatements(`staging/${d}/check_${kind}`, d),
-      ...sqlStatements(`staging/${d}/insert_${kind}`, d, params),
+      ...sqlStatements(`staging/${d}/checked_table`, d),
+      ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
       ...sqlStatements(`staging/${d}/next_chunk`, d),
     ],
     after: [...analyze, ...sqlStatements(`staging/${d}/drop_work_tables`, d)],

@@ -259,9 +259,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           // Bytes DuckDB read itself; the worker's reader counts the files it reads.
           const batchBytes = survey.reduce((sum, f) => sum + (f.to_worker === true ? 0 : Number(f.size)), 0);
           if (direct.length > 0) for (const sql of batch.read(direct)) await c.run(sql);
-          if (viaWorker.length > 0) await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
           options?.signal?.throwIfAborted();
-          for (const sql of load.eachBatch) await c.run(sql);
+          if (viaWorker.length > 0) {
+            await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
+            for (const sql of load.eachWorkerBatch) await c.run(sql);
+          }
           bytes += batchBytes;
           toWorker += viaWorker.length;
           load.onBatch?.({ files: direct.length + viaWorker.length, bytes: batchBytes, toWorker: viaWorker });

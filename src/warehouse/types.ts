@@ -138,20 +138,20 @@ export interface FileBatch {
   survey?: string;
   /** Files known beforehand to need the worker's rows. */
   toWorker?: readonly string[];
-  /** Statements that fill the session table from these files' keys (those the survey left to the engine). */
+  /** Statements that stage these files' records (those the survey left to the engine). */
   read(keys: readonly string[]): readonly string[];
 }
 
 /** How a FileStaging call stages its files: ChunkLoad's shape, with files instead of rows. */
 export interface FileLoad {
-  /** The temporary table `before` creates; the read statements and the worker's rows fill it. */
+  /** The temporary table `before` creates, for the rows of files left to the worker. */
   table: string;
   before: readonly string[];
   batches: Iterable<FileBatch>;
   /** Session-table rows for files the survey left to the worker, every column in table order. */
   workerRows(keys: readonly string[]): AsyncIterable<readonly (readonly CellValue[])[]>;
-  /** Run after each batch is in the session table; they must leave it empty for the next. */
-  eachBatch: readonly string[];
+  /** Run after the worker's rows of a batch are in the session table; they must leave it empty. */
+  eachWorkerBatch: readonly string[];
   after: readonly string[];
   /** Called after each batch with what it held. */
   onBatch?(done: { files: number; /** bytes the engine read itself */ bytes: number; toWorker: readonly string[] }): void;
@@ -159,8 +159,9 @@ export interface FileLoad {
 
 /**
  * A warehouse in this process that reads source files itself (DuckDB's read_blob): in ONE
- * transaction, `before`, then batch by batch the files go into the session table and `eachBatch`
- * runs, then `after`. Files it can't read as they are get their rows from the worker instead.
+ * transaction, `before`, then batch by batch the batch's `read` statements stage the files it
+ * can read; files it can't read as they are get their rows from the worker, appended to the
+ * session table, and `eachWorkerBatch` stages those; then `after`.
  */
 export interface FileStaging {
   /** False turns it off: staging then streams lines through the worker (ChunkedStaging). */

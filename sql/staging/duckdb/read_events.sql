@@ -1,7 +1,7 @@
--- Direct staging: the raw lines of local event logs into etl_raw_lines, split by DuckDB as the
+-- Direct staging: etl_direct_lines, a view of the raw lines of a batch of local event logs, split by DuckDB as the
 -- worker's line reader does (src/etl/lineReader.ts): a leading byte-order mark dropped, LF or CRLF
 -- ends a line, blank lines skipped but counted, a line over max_line_bytes rejected with its length.
-INSERT INTO etl_raw_lines (source_key, source_line, raw, problem)
+CREATE OR REPLACE TEMP VIEW etl_direct_lines AS
 WITH files AS (
   SELECT m.key, decode(b.content) AS text
   FROM read_blob([{{paths}}]) AS b
@@ -17,8 +17,8 @@ WITH files AS (
     CASE WHEN ends_with(text, chr(13)) THEN left(text, length(text) - 1) ELSE text END AS stripped
   FROM numbered
 )
-SELECT key, line,
-  CASE WHEN over_long THEN left(text, {{raw_cap}}) ELSE stripped END,
-  CASE WHEN over_long THEN 'line is ' || strlen(text) || ' bytes long, more than the limit of ' || {{max_line_bytes}} END
+SELECT key AS source_key, line AS source_line,
+  CASE WHEN over_long THEN left(text, {{raw_cap}}) ELSE stripped END AS raw,
+  CASE WHEN over_long THEN 'line is ' || strlen(text) || ' bytes long, more than the limit of ' || {{max_line_bytes}} END AS problem
 FROM measured
 WHERE over_long OR ltrim(stripped, ' ' || chr(9) || chr(13) || chr(11) || chr(12)) <> '';
