@@ -88,6 +88,8 @@ describe('DuckDB reading local files itself', () => {
     write(data, 'song_data/A/A/A/array.json', `[${JSON.stringify(goodSong('R1'))},\n 7]`);
     write(data, 'song_data/A/A/A/blank.json', ' \n');
     write(data, 'song_data/A/A/A/garbage.json', '{"song_id": "SOX", "title": ');
+    // A name read_blob would take as a glob pattern: the worker reads it.
+    write(data, 'song_data/A/A/A/odd[1].json', JSON.stringify(goodSong('G1')));
     direct = await stage(data, 'direct');
   }, 120_000);
 
@@ -95,8 +97,8 @@ describe('DuckDB reading local files itself', () => {
     const last = direct.beats[direct.beats.length - 1];
     expect(direct.beats.every((b) => b.direct === true)).toBe(true);
     const finals = direct.beats.filter((b) => 'filesToWorker' in b).map((b) => ({ kind: b.kind, filesToWorker: b.filesToWorker }));
-    // events: the NUL and the non-UTF-8 log; songs: two objects, an array, and a truncated object.
-    expect(finals).toEqual([{ kind: 'events', filesToWorker: 2 }, { kind: 'songs', filesToWorker: 3 }]);
+    // events: the NUL and the non-UTF-8 log; songs: two objects, an array, a truncated object, a glob-like name.
+    expect(finals).toEqual([{ kind: 'events', filesToWorker: 2 }, { kind: 'songs', filesToWorker: 4 }]);
     expect(last).toMatchObject({ kind: 'songs', direct: true });
   });
 
@@ -133,6 +135,7 @@ describe('DuckDB reading local files itself', () => {
   test('song files: one record per object, on the line it starts; rejects with file and line', () => {
     expect(direct.tables.songs.map((r) => [r.source_key, r.source_line, r.song_id])).toEqual([
       ['song_data/A/A/A/array.json', 1, 'SOR1'],
+      ['song_data/A/A/A/odd[1].json', 1, 'SOG1'],
       ['song_data/A/A/A/plain.json', 3, 'SOP1'],
       ['song_data/A/A/A/two.json', 1, 'SOT1'],
       ['song_data/A/A/A/two.json', 2, 'SOT2'],

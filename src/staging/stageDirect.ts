@@ -18,6 +18,13 @@ const PROGRESS_EVERY_MS = 5_000;
 export const EVENT_BATCH = { files: 4, bytes: 64 * 1024 * 1024 };
 export const SONG_BATCH = { files: 2_000, bytes: 64 * 1024 * 1024 };
 
+/**
+ * DuckDB reads a file whole (and splits it whole): an event log larger than this is streamed by
+ * the worker's line reader instead, so what staging holds at once stays bounded whatever one
+ * file's size. Daily logs are far smaller (the 8M-event bench set's are 128 MB).
+ */
+export const MAX_DIRECT_FILE_BYTES = 256 * 1024 * 1024;
+
 /** Characters read_blob would take as a glob pattern: such a file's lines come from the worker. */
 const GLOB = /[*?[\]{}]/;
 
@@ -107,12 +114,13 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
   // Event logs are few and large: batches are cut by their sizes too.
   const sizes = kind === 'events' ? await fileSizes(source, keys) : undefined;
   const batches: FileBatch[] = batchesOf(keys, sizes, kind === 'events' ? EVENT_BATCH : SONG_BATCH).map((batch) => {
-    const readable = batch.filter((k) => !GLOB.test(source.filePath(k)));
+    const byWorker = (k: string) => GLOB.test(source.filePath(k)) || (sizes?.get(k) ?? 0) > MAX_DIRECT_FILE_BYTES;
+    const readable = batch.filter((k) => !byWorker(k));
     const paths = (ks: readonly string[]) => ks.map((k) => source.filePath(k));
     const fileParams = (ks: readonly string[]) => ({ paths: paths(ks), keys: [...ks], max_line_bytes: MAX_LINE_BYTES, max_song_bytes: MAX_SONG_FILE_BYTES, raw_cap: RAW_CAP });
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
-      toWorker: batch.filter((k) => GLOB.test(source.filePath(k))),
+      toWorker: batch.filter(byWorker),
       read: (ks) => directStatements(kind, runId, fileParams(ks)),
     };
   });
