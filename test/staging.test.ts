@@ -33,10 +33,10 @@ function tempDir(): string {
   return dir;
 }
 
-type Parsing = 'warehouse' | 'worker';
+type Parsing = 'warehouse' | 'worker' | 'direct';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
-  ['DuckDB (files read by DuckDB, the default for a local source)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
-  ['DuckDB (lines parsed in the worker)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'worker'],
+  ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
 ];
@@ -45,11 +45,12 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
   const resources = new Resources({ s3: {}, log: silentLogger });
   const activities = createActivities({ resources, log: silentLogger });
   const opened = await resources.warehouse(warehouse);
-  if (parsing) {
+  if (parsing === 'direct') {
+    if (!hasFileStaging(opened)) throw new Error(`${warehouse} does not read files itself`);
+    opened.readsLocalFiles = true; // test/stagingDirect.test.ts covers this path further
+  } else if (parsing) {
     if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
     opened.recordParsing = parsing;
-    // Lines streamed through the worker, not files read by DuckDB (test/stagingDirect.test.ts).
-    if (hasFileStaging(opened)) opened.readsLocalFiles = false;
   }
   const ref = { runId: 'corpus-run', source, warehouse };
   await activities.createSchema(ref);
@@ -178,8 +179,7 @@ describe('heartbeats while staging one big file', () => {
     const lines: string[] = [];
     for (let i = 0; i < 350_000; i++) lines.push(JSON.stringify(goodEvent(i % 1000, { ts: Date.UTC(2018, 10, 1) + i })));
     fs.writeFileSync(file, lines.join('\n'));
-    // Lines streamed through the worker: DuckDB reading the file itself heartbeats per batch of files.
-    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'), 'worker');
+    const f = await prepare(`duckdb:${path.join(dir, 'wh.duckdb')}`, path.join(dir, 'data'));
     try {
       const env = new MockActivityEnvironment();
       const beats: { file?: string; line?: number }[] = [];

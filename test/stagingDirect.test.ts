@@ -11,8 +11,8 @@ import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
 import { goodEvent, goodSong, writeBadInputCorpus } from './support/badInputCorpus';
 
 /**
- * DuckDB reading a local source's files itself (src/staging/stageDirect.ts): it is the path a local
- * source takes, its rejects name file, line and reason for each kind of bad line, the files it
+ * DuckDB reading a local source's files itself (src/staging/stageDirect.ts; off by default, see
+ * docs/staging.md): turned on, it is the path a local source takes, its rejects name file, line and reason for each kind of bad line, the files it
  * can't take as they are go through the worker's reader, and it stages exactly what the worker's
  * raw-line path stages, row for row.
  */
@@ -35,11 +35,9 @@ async function stage(dataDir: string, via: Path) {
   const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
   const opened = await resources.warehouse(warehouse);
   if (!hasFileStaging(opened) || !hasChunkedStaging(opened)) throw new Error('DuckDB should stage files itself');
-  expect(opened.readsLocalFiles).toBe(true); // the default
-  if (via === 'worker lines') {
-    opened.readsLocalFiles = false;
-    opened.recordParsing = 'warehouse'; // the same parse-and-check SQL, lines streamed by the worker
-  }
+  opened.readsLocalFiles = via === 'direct';
+  // The other way: the same parse-and-check SQL, lines streamed by the worker.
+  if (via === 'worker lines') opened.recordParsing = 'warehouse';
   const ref = { runId: 'direct-run', source: dataDir, warehouse };
   await activities.createSchema(ref);
   await activities.listSourceFiles({ ...ref, window: null });
@@ -93,7 +91,7 @@ describe('DuckDB reading local files itself', () => {
     direct = await stage(data, 'direct');
   }, 120_000);
 
-  test('is the path a local source takes, and hands the worker only the files it cannot read as they are', () => {
+  test('once turned on, is the path a local source takes, and hands the worker only the files it cannot read as they are', () => {
     const last = direct.beats[direct.beats.length - 1];
     expect(direct.beats.every((b) => b.direct === true)).toBe(true);
     const finals = direct.beats.filter((b) => 'filesToWorker' in b).map((b) => ({ kind: b.kind, filesToWorker: b.filesToWorker }));

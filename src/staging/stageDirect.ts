@@ -80,7 +80,7 @@ function directStatements(kind: RecordKind, runId: string, fileParams: Record<st
     ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
     stage,
-    ...sqlStatements('staging/duckdb/unstaged_lines', d, { run_id: runId, table: STAGING_TABLE[kind] }),
+    ...sqlStatements('staging/duckdb/unstaged_lines', d, { run_id: runId, table: STAGING_TABLE[kind], keys: fileParams.keys }),
     ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_unstaged' }),
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
     reject,
