@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Source, SourceObject } from './types';
+import type { LocalFiles, Source, SourceObject } from './types';
 
 /**
  * A local directory. Every entry under the listed prefix is reported: regular files (and symbolic
@@ -10,8 +10,13 @@ import type { Source, SourceObject } from './types';
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source {
+export class LocalSource implements Source, LocalFiles {
   constructor(private readonly root: string) {}
+
+  /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
+  filePath(key: string): string {
+    return path.resolve(this.root, ...key.split('/'));
+  }
 
   get description(): string {
     return this.root;
@@ -31,7 +36,7 @@ export class LocalSource implements Source {
   }
 
   async open(key: string): Promise<Readable> {
-    const abs = path.join(this.root, ...key.split('/'));
+    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
