@@ -114,12 +114,18 @@ export class StagingCopyEncoder {
  * gathered (up to REJECT_FLUSH_BYTES) and copied into etl_rejected_records between two staging
  * segments. Memory stays bounded by a batch of lines and the reject buffer.
  */
-export async function* stagingCopySegments(runId: string, kind: RecordKind, lines: AsyncIterable<RawLine[]>, rawCap: number): AsyncGenerator<CopySegment> {
+export async function* stagingCopySegments(
+  runId: string,
+  kind: RecordKind,
+  lines: AsyncIterable<RawLine[]>,
+  rawCap: number,
+  rejectFlushBytes = REJECT_FLUSH_BYTES,
+): AsyncGenerator<CopySegment> {
   const encoder = new StagingCopyEncoder(runId, kind, rawCap);
   const batches = lines[Symbol.asyncIterator]();
   let done = false;
   async function* stagedRows(): AsyncGenerator<Buffer> {
-    while (!done && encoder.rejects.size < REJECT_FLUSH_BYTES) {
+    while (!done && encoder.rejects.size < rejectFlushBytes) {
       const next = await batches.next();
       if (next.done) {
         done = true;
