@@ -136,8 +136,13 @@ export async function* stagingCopySegments(
     }
   }
   const columns = kind === 'events' ? STAGING_EVENT_COLUMNS : STAGING_SONG_COLUMNS;
-  while (!done) {
-    yield { table: STAGING_TABLE[kind], columns, data: stagedRows() };
-    if (encoder.rejects.size > 0) yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: encoder.rejects.take() };
+  try {
+    while (!done) {
+      yield { table: STAGING_TABLE[kind], columns, data: stagedRows() };
+      if (encoder.rejects.size > 0) yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: encoder.rejects.take() };
+    }
+  } finally {
+    // A failed COPY stops here: the file being read is closed now, not when it is collected.
+    if (!done) await batches.return?.();
   }
 }

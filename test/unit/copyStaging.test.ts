@@ -130,3 +130,20 @@ test('segments switch to etl_rejected_records whenever the rejects fill their bu
   expect(lineNumbers('staging_events', 2)).toEqual(lines.filter((l) => l.line % 3 !== 0).map((l) => l.line));
   expect(lineNumbers('etl_rejected_records', 3)).toEqual(lines.filter((l) => l.line % 3 === 0).map((l) => l.line));
 });
+
+test('stopping the segments early (a failed COPY) closes the lines being read', async () => {
+  let closed = false;
+  async function* batches(): AsyncGenerator<RawLine[]> {
+    try {
+      for (let i = 1; ; i++) yield [{ sourceKey: 'log_data/a.json', line: i, text: JSON.stringify({ page: 'Home', ts: i, sessionId: 1, itemInSession: i }), problem: null }];
+    } finally {
+      closed = true;
+    }
+  }
+  const segments = stagingCopySegments('r', 'events', batches(), RAW_CAP);
+  const first = await segments.next();
+  const data = (first.value as { data: AsyncIterable<Buffer> }).data[Symbol.asyncIterator]();
+  await data.next();
+  await segments.return(undefined);
+  expect(closed).toBe(true);
+});
