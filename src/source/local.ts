@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { CappedContent, Source, SourceObject, WholeReads } from './types';
+import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
 /**
  * A local directory. Every entry under the listed prefix is reported: regular files (and symbolic
@@ -10,8 +10,13 @@ import type { CappedContent, Source, SourceObject, WholeReads } from './types';
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source, WholeReads {
+export class LocalSource implements Source, LocalFiles, WholeReads {
   constructor(private readonly root: string) {}
+
+  /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
+  filePath(key: string): string {
+    return path.resolve(this.root, ...key.split('/'));
+  }
 
   get description(): string {
     return this.root;
@@ -55,7 +60,7 @@ export class LocalSource implements Source, WholeReads {
 
   /** Opens a regular file for reading; anything else is refused without blocking on it. */
   private async openRegular(key: string): Promise<{ handle: fs.FileHandle; size: number }> {
-    const abs = path.join(this.root, ...key.split('/'));
+    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {

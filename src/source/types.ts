@@ -50,3 +50,16 @@ export interface WholeReads {
 export function hasWholeReads(source: Source): source is Source & WholeReads {
   return typeof (source as Partial<WholeReads>).readUpTo === 'function';
 }
+
+/**
+ * A source whose objects are files on this machine, so a warehouse in this process (DuckDB) can
+ * read them itself by path instead of the worker streaming their lines.
+ */
+export interface LocalFiles {
+  /** The absolute path of the file behind `key`. */
+  filePath(key: string): string;
+}
+
+export function hasLocalFiles(source: Source): source is Source & LocalFiles {
+  return typeof (source as Partial<LocalFiles>).filePath === 'function';
+}
