@@ -7,7 +7,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { atMostEvery, dropUnreadable, probeObject } from '../src/activities/listing';
 import type { SkippedFile } from '../src/etl/types';
 import { LocalSource, S3Source, type Source, type SourceObject } from '../src/source';
-import { mapConcurrent, mapOrdered } from '../src/source/concurrent';
+import { mapConcurrent } from '../src/source/concurrent';
 import { createS3Client } from '../src/source/s3Client';
 import { freePort } from '../src/util/ports';
 import { startS3, type S3Server } from './harness/s3';
@@ -51,36 +51,6 @@ describe('bounded concurrency', () => {
     };
     return { call, mostOpen: () => mostOpen };
   }
-
-  test('mapOrdered keeps `limit` calls in flight and yields in the items’ order', async () => {
-    const items = Array.from({ length: 100 }, (_, i) => i);
-    const { call, mostOpen } = gatedCalls(items.length, 7);
-    const out: number[] = [];
-    for await (const value of mapOrdered(items, 7, call)) out.push(value);
-    expect(out).toEqual(items.map((i) => i * 10));
-    expect(mostOpen()).toBe(7);
-  });
-
-  test('mapOrdered throws a failure at its turn, after the results before it, with no unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const out: number[] = [];
-      // Item 3 fails at once, while items 0-2 are still waiting on a later tick.
-      const call = (i: number) => (i === 3 ? Promise.reject(new Error('item 3 failed')) : new Promise<number>((r) => setImmediate(() => r(i))));
-      await expect(
-        (async () => {
-          for await (const value of mapOrdered([0, 1, 2, 3, 4, 5], 4, call)) out.push(value);
-        })(),
-      ).rejects.toThrow('item 3 failed');
-      expect(out).toEqual([0, 1, 2]);
-      await new Promise((r) => setImmediate(r));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-  });
 
   test('mapConcurrent keeps `limit` calls in flight, returns results in order, and starts none after a failure', async () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
@@ -128,6 +98,11 @@ describe('LocalSource.readHead', () => {
     expect((await source.readHead('d/long.json', 6)).toString()).toBe('{"song');
     expect((await source.readHead('d/short.json', 6)).toString()).toBe('{}');
     expect((await source.readHead('d/empty.json', 6)).length).toBe(0);
+    // A cap of megabytes reads a small file whole (sized by the file, not the cap).
+    const whole = fs.readFileSync(path.join(dir, 'd', 'long.json'));
+    expect(await source.readHead('d/long.json', 4 * 1024 * 1024)).toEqual(whole);
+    expect(await source.readHead('d/long.json', whole.length)).toEqual(whole);
+    expect(await source.readHead('d/long.json', whole.length - 1)).toEqual(whole.subarray(0, whole.length - 1));
     await expect(source.readHead('d/sub', 6)).rejects.toMatchObject({ code: 'EISDIR' });
     await expect(source.readHead('d/pipe.json', 6)).rejects.toMatchObject({ code: 'ENOTREG', message: 'd/pipe.json is a named pipe (FIFO), not a regular file' });
     await expect(source.readHead('d/missing.json', 6)).rejects.toMatchObject({ code: 'ENOENT' });

@@ -63,8 +63,17 @@ export class LocalSource implements Source {
     try {
       const stat = fsSync.fstatSync(fd);
       if (!stat.isFile()) throw notRegular(key, stat);
-      const head = Buffer.alloc(bytes);
-      return head.subarray(0, fsSync.readSync(fd, head, 0, bytes, 0));
+      // Sized by the file, not by `bytes` (which may be a cap of megabytes); read on to the end
+      // of the file or `bytes`, whichever comes first, in case it grew since the stat.
+      let head = Buffer.allocUnsafe(Math.min(bytes, stat.size + 1));
+      let length = 0;
+      while (length < bytes) {
+        if (length === head.length) head = Buffer.concat([head], Math.min(bytes, head.length * 2));
+        const read = fsSync.readSync(fd, head, length, head.length - length, length);
+        if (read === 0) break;
+        length += read;
+      }
+      return head.subarray(0, length);
     } finally {
       fsSync.closeSync(fd);
     }
