@@ -2,7 +2,7 @@ import fsSync, { constants, type Dirent, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Source, SourceObject } from './types';
+import type { LocalFiles, Source, SourceObject } from './types';
 
 /*
  * Listing and probing make one small call per file (a stat, a first-bytes read): tens of
@@ -28,8 +28,13 @@ async function endOfSlice(): Promise<void> {
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source {
+export class LocalSource implements Source, LocalFiles {
   constructor(private readonly root: string) {}
+
+  /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
+  filePath(key: string): string {
+    return path.resolve(this.root, ...key.split('/'));
+  }
 
   get description(): string {
     return this.root;
@@ -57,7 +62,7 @@ export class LocalSource implements Source {
 
   async readHead(key: string, bytes: number): Promise<Buffer> {
     await endOfSlice();
-    const abs = path.join(this.root, ...key.split('/'));
+    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const fd = fsSync.openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
@@ -81,7 +86,7 @@ export class LocalSource implements Source {
 
   /** Opens a key that is a regular file (or a link to one); anything else fails with a code. */
   private async openRegular(key: string): Promise<fs.FileHandle> {
-    const abs = path.join(this.root, ...key.split('/'));
+    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {

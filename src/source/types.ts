@@ -38,3 +38,16 @@ export interface ObjectUrls {
 export function hasObjectUrls(source: Source): source is Source & ObjectUrls {
   return typeof (source as Partial<ObjectUrls>).url === 'function';
 }
+
+/**
+ * A source whose objects are files on this machine, so a warehouse in this process (DuckDB) can
+ * read them itself by path instead of the worker streaming their lines.
+ */
+export interface LocalFiles {
+  /** The absolute path of the file behind `key`. */
+  filePath(key: string): string;
+}
+
+export function hasLocalFiles(source: Source): source is Source & LocalFiles {
+  return typeof (source as Partial<LocalFiles>).filePath === 'function';
+}
