@@ -192,7 +192,7 @@ export const ETL_DAG = {
   },
   writeReport: {
     sql: ['insights/*'],
-    reads: ['songplays', 'users', 'songs', 'artists', 'time', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
+    reads: ['songplays', 'users', 'songs', 'artists', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
     writes: [],
   },
 } satisfies Record<string, StepTables>;

@@ -2,7 +2,7 @@ import fsSync, { constants, type Dirent, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { LocalFiles, Source, SourceObject } from './types';
+import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
 /*
  * Listing and probing make one small call per file (a stat, a first-bytes read): tens of
@@ -28,7 +28,7 @@ async function endOfSlice(): Promise<void> {
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source, LocalFiles {
+export class LocalSource implements Source, LocalFiles, WholeReads {
   constructor(private readonly root: string) {}
 
   /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
@@ -56,8 +56,7 @@ export class LocalSource implements Source, LocalFiles {
   }
 
   async open(key: string): Promise<Readable> {
-    const handle = await this.openRegular(key);
-    return handle.createReadStream();
+    return (await this.openRegular(key)).handle.createReadStream();
   }
 
   async readHead(key: string, bytes: number): Promise<Buffer> {
@@ -84,19 +83,38 @@ export class LocalSource implements Source, LocalFiles {
     }
   }
 
-  /** Opens a key that is a regular file (or a link to one); anything else fails with a code. */
-  private async openRegular(key: string): Promise<fs.FileHandle> {
+  async readUpTo(key: string, cap: number): Promise<CappedContent> {
+    const { handle, size } = await this.openRegular(key);
+    try {
+      // One byte past the cap tells an over-long file; the file may have grown since stat.
+      const buffer = Buffer.allocUnsafe(Math.min(size, cap) + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === buffer.length) break;
+      }
+      const overCap = filled > cap;
+      return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(size, filled), overCap };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Opens a regular file for reading; anything else is refused without blocking on it. */
+  private async openRegular(key: string): Promise<{ handle: fs.FileHandle; size: number }> {
     const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw notRegular(key, stat);
+      return { handle, size: stat.size };
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return handle;
   }
 }
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
+import { hasWholeReads } from '../source/types';
 import { readLines } from '../etl/lineReader';
 import { splitSongFile } from './songFile';
 
@@ -87,14 +88,23 @@ interface CappedFile {
   overCap: boolean;
 }
 
-/**
- * Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole).
- * One first-bytes read of cap + 1 bytes (a plain read locally, a byte range on S3), not a stream.
- */
+/** Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole). */
 async function readCapped(source: Source, key: string, cap: number): Promise<CappedFile> {
-  const content = await source.readHead(key, cap + 1);
-  if (content.length > cap) return { content: content.subarray(0, cap), bytes: content.length, overCap: true };
-  return { content, bytes: content.length, overCap: false };
+  if (hasWholeReads(source)) return source.readUpTo(key, cap);
+  const input = await source.open(key);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > cap) {
+      input.destroy();
+      const kept = Buffer.concat(chunks);
+      return { content: kept, bytes: size, overCap: true };
+    }
+    chunks.push(buffer);
+  }
+  return { content: Buffer.concat(chunks, size), bytes: size, overCap: false };
 }
 
 /** A song file's records (see splitSongFile), or one record saying why the file as a whole can't be read. */

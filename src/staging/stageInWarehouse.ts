@@ -5,6 +5,8 @@ import { clearStagingStatements } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
+import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
+import { stagingCopySegments } from './copyStaging';
 import { canStageDirect, stageDirect } from './stageDirect';
 import { hasLocalFiles } from '../source';
 
@@ -133,10 +135,17 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   heartbeat(details());
   try {
     const lines = rawLinesOf(kind, keys, source, progress, onProgress);
-    const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
-    const load = stagingLoad(warehouse, runId, kind);
-    load.before = [...(options.fence ?? []), ...load.before];
-    await warehouse.stageChunks(rows, load, options.statementOptions);
+    if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
+      // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
+      const d = warehouse.dialect;
+      const around = { before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind)], after: sqlStatements(`staging/analyze_${kind}`, d) };
+      await warehouse.stageCopySegments(stagingCopySegments(runId, kind, lines, MAX_RAW_KEPT), around, options.statementOptions);
+    } else {
+      const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
+      const load = stagingLoad(warehouse, runId, kind);
+      load.before = [...(options.fence ?? []), ...load.before];
+      await warehouse.stageChunks(rows, load, options.statementOptions);
+    }
   } finally {
     clearInterval(keepalive);
   }
