@@ -50,8 +50,6 @@ next_song_events AS (
          song.match_key AS song_key,
          artist.match_key AS artist_key,
          e.length,
-         m.song_id,
-         m.artist_id,
          CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
          e.source_key,
          e.source_line
@@ -60,8 +58,6 @@ next_song_events AS (
   LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
   LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
   LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
-  LEFT JOIN publish_play_songs m
-    ON m.song_key = song.match_key AND m.artist_key = artist.match_key AND m.length = e.length
   LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
   WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 ),
@@ -71,8 +67,9 @@ unique_events AS (
   -- fields a play is made of (md5 hex sorts alike under any collation; NULL is ''; length in
   -- whole milliseconds, so no engine's float formatting enters). Copies with equal content make
   -- equal plays, so file and line only order those. The play matches strictly when any copy does.
-  -- The rows come out in songplay_id order, so songplays' key index is filled in order below.
-  SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent,
+  -- The plays are matched after this (a temp table is out of reach of PostgreSQL's parallel
+  -- workers, which scan, join and sort the events here).
+  SELECT songplay_id, start_time, user_id, level, session_id, location, user_agent, song_key, artist_key, length,
          MAX(strict_match) OVER (PARTITION BY songplay_id) AS strict_match,
          ROW_NUMBER() OVER (
            PARTITION BY songplay_id
@@ -83,9 +80,10 @@ unique_events AS (
          ) AS copy_no
   FROM next_song_events
 )
-SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match
-FROM unique_events
-WHERE copy_no = 1;
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
+FROM unique_events u
+LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
+WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
 -- dates of the logs it listed), so plays that vanished from a changed or deleted log go too.
