@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
-import { hasChunkedStaging } from '../src/warehouse/types';
+import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
@@ -33,9 +33,10 @@ function tempDir(): string {
   return dir;
 }
 
-type Parsing = 'warehouse' | 'worker';
+type Parsing = 'warehouse' | 'worker' | 'direct';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
   ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
 ];
@@ -44,7 +45,10 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
   const resources = new Resources({ s3: {}, log: silentLogger });
   const activities = createActivities({ resources, log: silentLogger });
   const opened = await resources.warehouse(warehouse);
-  if (parsing) {
+  if (parsing === 'direct') {
+    if (!hasFileStaging(opened)) throw new Error(`${warehouse} does not read files itself`);
+    opened.readsLocalFiles = true; // test/stagingDirect.test.ts covers this path further
+  } else if (parsing) {
     if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
     opened.recordParsing = parsing;
   }

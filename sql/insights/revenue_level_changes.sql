@@ -2,11 +2,12 @@
 -- changing between consecutive events (free → paid is an upgrade), and the app's own
 -- 'Submit Upgrade' / 'Submit Downgrade' events. Reads the raw events (every page, not only plays);
 -- an event staged from two files counts once. A change is dated by the first event on the new level.
--- The distinct columns are listed in the window's order, so one sort serves both.
+-- The distinct columns are listed in the window's order, so one sort serves both. Events after the
+-- window cannot precede one in it, so they are left out before the sort.
 WITH events AS (
   SELECT DISTINCT TRIM(userid) AS user_id, ts, iteminsession, sessionid, level, page
   FROM staging_events
-  WHERE TRIM(userid) <> '' AND ts IS NOT NULL
+  WHERE TRIM(userid) <> '' AND ts IS NOT NULL AND ts < {{to_ms}}
 ),
 ordered AS (
   SELECT ts, level, page,

@@ -71,6 +71,10 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   `staging/duckdb/insert_${kind}`,
   'staging/duckdb/next_chunk',
   'staging/duckdb/drop_work_tables',
+  'staging/duckdb/checked_table',
+  `staging/duckdb/survey_${kind}`,
+  `staging/duckdb/read_${kind}`,
+  'staging/duckdb/unstaged_lines',
   'staging/staged_counts',
   'staging/reject_samples',
   `staging/redshift/copy_keep_${kind}`,
@@ -80,6 +84,11 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
 
 /** The Redshift COPY's tables, supplied by its adapter. */
 const COPY_IDENTS = { loaded: 'adapter', load_errors: 'adapter', file_records: 'adapter' } as const;
+/**
+ * DuckDB's raw-line staging SQL (sql/staging/duckdb/) names the session's own work relations by
+ * parameter (the lines it parses, the checked records it inserts): scratch the step creates itself.
+ */
+const RAW_LINE_IDENTS = { lines: 'adapter', checked: 'adapter' } as const;
 
 /** The tables the quality checks (src/quality/checks.ts) name, as sql/checks/*.sql's {{ident:table}} and {{ident:ref_table}}. */
 const CHECKED_TABLES: Table[] = ['songplays', 'users', 'songs', 'artists', 'time', 'staging_events', 'staging_songs'];
@@ -111,7 +120,7 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_events', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_events'], ...COPY_IDENTS },
+    idents: { table: ['staging_events'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
   },
   stageSongs: {
@@ -120,7 +129,7 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_songs', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_songs'], ...COPY_IDENTS },
+    idents: { table: ['staging_songs'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
   },
   checkStagedData: {
@@ -186,7 +195,7 @@ export const ETL_DAG = {
   },
   writeReport: {
     sql: ['insights/*'],
-    reads: ['songplays', 'users', 'songs', 'artists', 'time', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
+    reads: ['songplays', 'users', 'songs', 'artists', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
     writes: [],
   },
 } satisfies Record<string, StepTables>;

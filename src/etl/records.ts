@@ -13,7 +13,7 @@ export type CellValue = string | number | null;
 
 type FieldType = 'string' | 'integer' | 'number';
 
-interface FieldSpec {
+export interface FieldSpec {
   /** The key in the source JSON. */
   key: string;
   /** The staging column: the key folded to lower case, as SQL identifiers are. */
@@ -120,23 +120,58 @@ function convert(spec: FieldSpec, value: unknown): CellValue {
   }
 }
 
+/** A record's cell for one field of its JSON object; throws InvalidRecord naming the field. */
+export function fieldCell(spec: FieldSpec, obj: Record<string, unknown>): CellValue {
+  return convert(spec, obj[spec.key]);
+}
+
+/** The checks across an event's cells, after each field's own: userId (cells in EVENT_FIELDS order). */
+export function checkEventUserId(userId: CellValue): void {
+  if (typeof userId === 'string' && userId.trim() !== '' && !/^\d+$/.test(userId.trim())) {
+    throw new InvalidRecord(`field "userId" should be digits or empty, got ${quote(userId)}`);
+  }
+  // users.user_id is an INTEGER.
+  if (typeof userId === 'string' && userId.trim() !== '' && Number(userId) > INT32.max) {
+    throw new InvalidRecord(`field "userId" is out of range for INTEGER (users.user_id), got ${quote(userId)}`);
+  }
+}
+
+/** Where userId is among an event's cells. */
+export const EVENT_USER_ID_INDEX = EVENT_FIELDS.findIndex((f) => f.key === 'userId');
+
+/** The reason of a failed field check (fieldCell, checkEventUserId); anything else is rethrown. */
+export function invalidRecordReason(err: unknown): string {
+  if (err instanceof InvalidRecord) return err.message;
+  throw err;
+}
+
+/** Why a line of text is not a record at all, before its fields are looked at. */
+export class LineProblem {
+  constructor(readonly reason: string) {}
+}
+
+/** A line's JSON object, or why it is none (a NUL escape, invalid JSON, not an object). */
+export function recordObject(text: string): Record<string, unknown> | LineProblem {
+  // Valid JSON, but no text column stores a NUL character (the same rule as the SQL checks).
+  if (text.includes('\\u0000')) return new LineProblem('record holds a \\u0000 (NUL) escape, which no text column can store');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return new LineProblem(`invalid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return new LineProblem('not a JSON object');
+  return value as Record<string, unknown>;
+}
+
 /** Turns one parsed JSON value into staging cells, or throws InvalidRecord naming the field. */
 export function recordCells(kind: RecordKind, value: unknown): CellValue[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRecord('not a JSON object');
   }
   const obj = value as Record<string, unknown>;
-  const cells = FIELDS_BY_KIND[kind].map((spec) => convert(spec, obj[spec.key]));
-  if (kind === 'events') {
-    const userId = cells[EVENT_FIELDS.findIndex((f) => f.key === 'userId')];
-    if (typeof userId === 'string' && userId.trim() !== '' && !/^\d+$/.test(userId.trim())) {
-      throw new InvalidRecord(`field "userId" should be digits or empty, got ${quote(userId)}`);
-    }
-    // users.user_id is an INTEGER.
-    if (typeof userId === 'string' && userId.trim() !== '' && Number(userId) > INT32.max) {
-      throw new InvalidRecord(`field "userId" is out of range for INTEGER (users.user_id), got ${quote(userId)}`);
-    }
-  }
+  const cells = FIELDS_BY_KIND[kind].map((spec) => fieldCell(spec, obj));
+  if (kind === 'events') checkEventUserId(cells[EVENT_USER_ID_INDEX]);
   return cells;
 }
 
@@ -166,19 +201,12 @@ export async function* parseRecords(kind: RecordKind, sourceKey: string, input: 
 }
 
 export function parseLine(kind: RecordKind, sourceKey: string, line: number, text: string): ParsedLine {
-  // Valid JSON, but no text column stores a NUL character (the same rule as the SQL checks).
-  if (text.includes('\\u0000')) return { line, rejected: reject(sourceKey, line, 'record holds a \\u0000 (NUL) escape, which no text column can store', text) };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { line, rejected: reject(sourceKey, line, `invalid JSON: ${(err as Error).message}`, text) };
-  }
+  const value = recordObject(text);
+  if (value instanceof LineProblem) return { line, rejected: reject(sourceKey, line, value.reason, text) };
   try {
     return { line, cells: recordCells(kind, value) };
   } catch (err) {
-    if (err instanceof InvalidRecord) return { line, rejected: reject(sourceKey, line, err.message, text) };
-    throw err;
+    return { line, rejected: reject(sourceKey, line, invalidRecordReason(err), text) };
   }
 }
 

@@ -52,7 +52,7 @@ export interface InsightData {
 
 export interface InsightOptions {
   window: RunWindow | null;
-  /** Rows in each top list (default 10). */
+  /** Row[] in each top list (default 10). */
   limit?: number;
 }
 
@@ -74,7 +74,23 @@ function parseSummary(text: Row[string]): StoredSummary {
   }
 }
 
-/** Runs every `sql/insights/*.sql` query for the window and shapes the rows. */
+/** Sums of a column per key, ordered by key (e.g. plays by hour from the plays per hour and weekday). */
+function sumBy(rows: Row[], key: string, value: string): { key: number; sum: number }[] {
+  const sums = new Map<number, number>();
+  for (const r of rows) sums.set(num(r[key]), (sums.get(num(r[key])) ?? 0) + num(r[value]));
+  return [...sums.entries()].sort(([a], [b]) => a - b).map(([k, sum]) => ({ key: k, sum }));
+}
+
+/** Sessions per bucket of one of engagement_sessions' two bucket columns. */
+function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): { bucket: number; count: number }[] {
+  return sumBy(rows, column, 'sessions').map(({ key, sum }) => ({ bucket: key, count: sum }));
+}
+
+/**
+ * Runs every `sql/insights/*.sql` query for the window and shapes the rows. Each query returns a
+ * small, bounded result (top lists, per-day or per-bucket counts), and queries that need the same
+ * grouping of the plays share one pass (see each file's header).
+ */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
   const params = { ...windowParams(options.window), limit: options.limit ?? 10 };
   const run = async (name: string): Promise<Row[]> => {
@@ -85,17 +101,19 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
     }
   };
 
-  const matchDaily = (await run('content_match_daily')).map((r) => ({ day: str(r.day), plays: num(r.plays), matchedPlays: num(r.matched_plays) }));
-  const plays = matchDaily.reduce((s, d) => s + d.plays, 0);
-  const matchedPlays = matchDaily.reduce((s, d) => s + d.matchedPlays, 0);
-  const [engagement] = await run('engagement_summary');
-  const buckets = async (name: string, column: string) => (await run(name)).map((r) => ({ bucket: num(r.bucket), count: num(r[column]) }));
+  const daily = await run('activity_daily');
+  const hourWeekday = await run('activity_by_hour_weekday');
+  const sessions = await run('engagement_sessions');
+  const sessionsPerUser = (await run('engagement_sessions_per_user')).map((r) => ({ bucket: num(r.bucket), count: num(r.users) }));
+  const played = await run('content_played');
+  const plays = daily.reduce((s, d) => s + num(d.plays), 0);
+  const matchedPlays = daily.reduce((s, d) => s + num(d.matched_plays), 0);
 
   return {
     activity: {
-      daily: (await run('activity_daily')).map((r) => ({ day: str(r.day), plays: num(r.plays), activeUsers: num(r.active_users) })),
-      byHour: (await run('activity_by_hour')).map((r) => ({ hour: num(r.hour), plays: num(r.plays) })),
-      byWeekday: (await run('activity_by_weekday')).map((r) => ({ weekday: num(r.weekday), plays: num(r.plays) })),
+      daily: daily.map((r) => ({ day: str(r.day), plays: num(r.plays), activeUsers: num(r.active_users) })),
+      byHour: sumBy(hourWeekday, 'hour', 'plays').map(({ key, sum }) => ({ hour: key, plays: sum })),
+      byWeekday: sumBy(hourWeekday, 'weekday', 'plays').map(({ key, sum }) => ({ weekday: key, plays: sum })),
     },
     content: {
       topSongs: (await run('content_top_songs')).map((r) => ({
@@ -111,27 +129,31 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         plays: num(r.plays),
         listeners: num(r.listeners),
       })),
-      playedSongs: (await run('content_played_songs')).map((r) => ({
-        title: str(r.title),
-        artist: str(r.artist_name),
-        plays: num(r.plays),
-        listeners: num(r.listeners),
-        matchedPlays: num(r.matched_plays),
-      })),
-      playedArtists: (await run('content_played_artists')).map((r) => ({
-        name: str(r.artist_name),
-        plays: num(r.plays),
-        listeners: num(r.listeners),
-        matchedPlays: num(r.matched_plays),
-      })),
-      matchDaily,
+      playedSongs: played
+        .filter((r) => r.list === 'song')
+        .map((r) => ({
+          title: str(r.title),
+          artist: str(r.artist_name),
+          plays: num(r.plays),
+          listeners: num(r.listeners),
+          matchedPlays: num(r.matched_plays),
+        })),
+      playedArtists: played
+        .filter((r) => r.list === 'artist')
+        .map((r) => ({
+          name: str(r.artist_name),
+          plays: num(r.plays),
+          listeners: num(r.listeners),
+          matchedPlays: num(r.matched_plays),
+        })),
+      matchDaily: daily.map((r) => ({ day: str(r.day), plays: num(r.plays), matchedPlays: num(r.matched_plays) })),
       plays,
       matchedPlays,
       unmatchedPlays: plays - matchedPlays,
     },
     revenue: {
       byLevel: (await run('revenue_level_share')).map((r) => ({ level: str(r.level), plays: num(r.plays), users: num(r.users) })),
-      daily: (await run('revenue_plays_daily')).map((r) => ({
+      daily: daily.map((r) => ({
         day: str(r.day),
         paidPlays: num(r.paid_plays),
         freePlays: num(r.free_plays),
@@ -147,13 +169,13 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       })),
     },
     engagement: {
-      sessions: num(engagement.sessions),
-      users: num(engagement.users),
-      plays: num(engagement.plays),
-      maxPlaysPerSession: num(engagement.max_plays_per_session),
-      sessionLengths: fillBuckets(SESSION_LENGTH_BUCKETS, await buckets('engagement_session_lengths', 'sessions')),
-      playsPerSession: fillBuckets(PLAYS_PER_SESSION_BUCKETS, await buckets('engagement_plays_per_session', 'sessions')),
-      sessionsPerUser: fillBuckets(SESSIONS_PER_USER_BUCKETS, await buckets('engagement_sessions_per_user', 'users')),
+      sessions: sessions.reduce((s, r) => s + num(r.sessions), 0),
+      users: sessionsPerUser.reduce((s, r) => s + r.count, 0),
+      plays: sessions.reduce((s, r) => s + num(r.plays), 0),
+      maxPlaysPerSession: sessions.reduce((m, r) => Math.max(m, num(r.max_plays)), 0),
+      sessionLengths: fillBuckets(SESSION_LENGTH_BUCKETS, sessionBuckets(sessions, 'length_bucket')),
+      playsPerSession: fillBuckets(PLAYS_PER_SESSION_BUCKETS, sessionBuckets(sessions, 'plays_bucket')),
+      sessionsPerUser: fillBuckets(SESSIONS_PER_USER_BUCKETS, sessionsPerUser),
       topUsers: (await run('engagement_top_users')).map((r) => ({
         userId: num(r.user_id),
         firstName: strOrNull(r.first_name),
@@ -166,7 +188,12 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
     audience: {
       locations: (await run('audience_locations')).map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),
       ...summarizeUserAgents(
-        (await run('audience_user_agents')).map((r) => ({ userAgent: str(r.user_agent), userId: num(r.user_id), plays: num(r.plays) })),
+        (await run('audience_user_agents')).map((r) => ({
+          userAgent: str(r.user_agent),
+          userId: r.user_id === null ? null : num(r.user_id),
+          plays: num(r.plays),
+          users: num(r.users),
+        })),
       ),
     },
     operations: {

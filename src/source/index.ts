@@ -4,8 +4,8 @@ import { S3Source } from './s3';
 import { createS3Client, s3SettingsFromEnv, type S3Settings } from './s3Client';
 import type { Source } from './types';
 
-export type { ObjectUrls, Source, SourceObject } from './types';
-export { hasObjectUrls } from './types';
+export type { LocalFiles, ObjectUrls, Source, SourceObject } from './types';
+export { hasLocalFiles, hasObjectUrls } from './types';
 export { LocalSource, S3Source };
 
 export function openSource(config: SourceConfig, s3: S3Settings = s3SettingsFromEnv()): Source {

@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Source, SourceObject } from './types';
+import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
 /**
  * A local directory. Every entry under the listed prefix is reported: regular files (and symbolic
@@ -10,8 +10,13 @@ import type { Source, SourceObject } from './types';
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source {
+export class LocalSource implements Source, LocalFiles, WholeReads {
   constructor(private readonly root: string) {}
+
+  /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
+  filePath(key: string): string {
+    return path.resolve(this.root, ...key.split('/'));
+  }
 
   get description(): string {
     return this.root;
@@ -31,7 +36,31 @@ export class LocalSource implements Source {
   }
 
   async open(key: string): Promise<Readable> {
-    const abs = path.join(this.root, ...key.split('/'));
+    return (await this.openRegular(key)).handle.createReadStream();
+  }
+
+  async readUpTo(key: string, cap: number): Promise<CappedContent> {
+    const { handle, size } = await this.openRegular(key);
+    try {
+      // One byte past the cap tells an over-long file; the file may have grown since stat.
+      const buffer = Buffer.allocUnsafe(Math.min(size, cap) + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === buffer.length) break;
+      }
+      const overCap = filled > cap;
+      return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(size, filled), overCap };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Opens a regular file for reading; anything else is refused without blocking on it. */
+  private async openRegular(key: string): Promise<{ handle: fs.FileHandle; size: number }> {
+    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
@@ -40,11 +69,11 @@ export class LocalSource implements Source {
         const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
         throw Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });
       }
+      return { handle, size: stat.size };
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return handle.createReadStream();
   }
 }
 

@@ -31,3 +31,35 @@ export interface ObjectUrls {
 export function hasObjectUrls(source: Source): source is Source & ObjectUrls {
   return typeof (source as Partial<ObjectUrls>).url === 'function';
 }
+
+/** A file read whole up to a cap: `content` holds at most `cap` bytes; `bytes` is how many the file has (at least). */
+export interface CappedContent {
+  content: Buffer;
+  bytes: number;
+  overCap: boolean;
+}
+
+/**
+ * A source that reads a small object in one go, cheaper than a stream per object (a local
+ * directory: one open, stat, read and close, where a stream per file costs several times that).
+ */
+export interface WholeReads {
+  readUpTo(key: string, cap: number): Promise<CappedContent>;
+}
+
+export function hasWholeReads(source: Source): source is Source & WholeReads {
+  return typeof (source as Partial<WholeReads>).readUpTo === 'function';
+}
+
+/**
+ * A source whose objects are files on this machine, so a warehouse in this process (DuckDB) can
+ * read them itself by path instead of the worker streaming their lines.
+ */
+export interface LocalFiles {
+  /** The absolute path of the file behind `key`. */
+  filePath(key: string): string;
+}
+
+export function hasLocalFiles(source: Source): source is Source & LocalFiles {
+  return typeof (source as Partial<LocalFiles>).filePath === 'function';
+}

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
+import { hasWholeReads } from '../source/types';
 import { readLines } from '../etl/lineReader';
 import { splitSongFile } from './songFile';
 
@@ -89,6 +90,7 @@ interface CappedFile {
 
 /** Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole). */
 async function readCapped(source: Source, key: string, cap: number): Promise<CappedFile> {
+  if (hasWholeReads(source)) return source.readUpTo(key, cap);
   const input = await source.open(key);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -5,6 +5,10 @@ import { clearStagingStatements } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
+import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
+import { stagingCopySegments } from './copyStaging';
+import { canStageDirect, stageDirect } from './stageDirect';
+import { hasLocalFiles } from '../source';
 
 /** Raw text kept with a rejected record, in characters. */
 export const MAX_RAW_KEPT = 65_536;
@@ -53,9 +57,10 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
     table: 'etl_raw_lines',
     before: [...clear, ...sqlStatements(`staging/${d}/raw_lines`, d)],
     eachChunk: [
-      ...sqlStatements(`staging/${d}/extract_${kind}`, d),
+      ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
       ...sqlStatements(`staging/${d}/check_${kind}`, d),
-      ...sqlStatements(`staging/${d}/insert_${kind}`, d, params),
+      ...sqlStatements(`staging/${d}/checked_table`, d),
+      ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
       ...sqlStatements(`staging/${d}/next_chunk`, d),
     ],
     after: [...analyze, ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
@@ -105,6 +110,8 @@ async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): A
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
+  // DuckDB reads a local source's files itself (stageDirect.ts).
+  if (canStageDirect(warehouse, source) && hasLocalFiles(source)) return stageDirect({ ...options, source, warehouse });
   const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   const details = () => ({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
 
@@ -128,10 +135,17 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   heartbeat(details());
   try {
     const lines = rawLinesOf(kind, keys, source, progress, onProgress);
-    const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
-    const load = stagingLoad(warehouse, runId, kind);
-    load.before = [...(options.fence ?? []), ...load.before];
-    await warehouse.stageChunks(rows, load, options.statementOptions);
+    if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
+      // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
+      const d = warehouse.dialect;
+      const around = { before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind)], after: sqlStatements(`staging/analyze_${kind}`, d) };
+      await warehouse.stageCopySegments(stagingCopySegments(runId, kind, lines, MAX_RAW_KEPT), around, options.statementOptions);
+    } else {
+      const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
+      const load = stagingLoad(warehouse, runId, kind);
+      load.before = [...(options.fence ?? []), ...load.before];
+      await warehouse.stageChunks(rows, load, options.statementOptions);
+    }
   } finally {
     clearInterval(keepalive);
   }

@@ -10,7 +10,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { ChunkLoad, ChunkedStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
+import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
@@ -52,7 +52,7 @@ function toJs(value: DuckDBValue): Row[string] {
 /** Serialized writes per database (description), across the instances that share its file. */
 const writeQueues = new Map<string, Promise<unknown>>();
 
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWrites {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites {
   readonly dialect = 'duckdb' as const;
   /**
    * Where records are parsed. Measured (docs/staging.md): parsing in the worker and appending typed
@@ -60,6 +60,13 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
    * parsed and checked in SQL) stays selectable and tested.
    */
   recordParsing: 'warehouse' | 'worker' = 'worker';
+  /**
+   * Whether DuckDB reads a local source's files itself (read_blob, split, parsed and checked in
+   * SQL: sql/staging/duckdb/read_*.sql) instead of the worker streaming parsed rows. Off by
+   * default: measured (docs/staging.md), the SQL parse and checks cost DuckDB about 1.8× the CPU
+   * of the worker's parse at 1.6M events. SPARKIFY_DUCKDB_READ_FILES=1 turns it on.
+   */
+  readsLocalFiles = process.env.SPARKIFY_DUCKDB_READ_FILES === '1';
 
   private closed = false;
 
@@ -239,6 +246,53 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, SerializedWri
         return count;
       }),
     );
+  }
+
+  async stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }> {
+    return this.withConnection(options, (c) =>
+      inTransaction((sql) => c.run(sql), async () => {
+        for (const sql of load.before) await c.run(sql);
+        let bytes = 0;
+        let toWorker = 0;
+        for (const batch of load.batches) {
+          const survey = batch.survey ? (await c.runAndReadAll(batch.survey)).getRowObjects() : [];
+          const direct = survey.filter((f) => f.to_worker !== true).map((f) => String(f.key));
+          const viaWorker = [...(batch.toWorker ?? []), ...survey.filter((f) => f.to_worker === true).map((f) => String(f.key))];
+          // Bytes DuckDB read itself; the worker's reader counts the files it reads.
+          const batchBytes = survey.reduce((sum, f) => sum + (f.to_worker === true ? 0 : Number(f.size)), 0);
+          if (direct.length > 0) for (const sql of batch.read(direct)) await c.run(sql);
+          options?.signal?.throwIfAborted();
+          if (viaWorker.length > 0) {
+            await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
+            for (const sql of load.eachWorkerBatch) await c.run(sql);
+          }
+          bytes += batchBytes;
+          toWorker += viaWorker.length;
+          load.onBatch?.({ files: direct.length + viaWorker.length, bytes: batchBytes, toWorker: viaWorker });
+        }
+        for (const sql of load.after) await c.run(sql);
+        return { bytes, toWorker };
+      }),
+    );
+  }
+
+  /** Appends rows (every column, in order) to a temporary table of this connection. */
+  private async appendTemp(c: DuckDBConnection, table: string, rows: AsyncIterable<readonly (readonly CellValue[])[]>, options?: StatementOptions): Promise<void> {
+    const layout = await c.runAndReadAll(
+      `SELECT data_type FROM information_schema.columns WHERE table_catalog = 'temp' AND table_name = '${table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
+    );
+    const appenders = layout.getRows().map(([type]) => appenderFor(String(type)));
+    if (appenders.length === 0) throw new Error(`temporary table ${table} does not exist`);
+    const appender = await c.createAppender(table, 'main', 'temp');
+    try {
+      for await (const batch of rows) {
+        for (const row of batch) appendRow(appender, appenders, row);
+        options?.signal?.throwIfAborted();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
   }
 
   async close(): Promise<void> {

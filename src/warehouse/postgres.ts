@@ -7,6 +7,7 @@ import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatements } from './sql';
 import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
+import type { CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -44,7 +45,7 @@ function clientWithConnectTimeout(ms: number): typeof pg.Client {
 }
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, WriteLocking {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
   readonly dialect = 'postgres' as const;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
@@ -170,6 +171,24 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, WriteLockin
         }
         for (const sql of load.after) await c.query(sql);
         return count;
+      }),
+    );
+  }
+
+  async stageCopySegments(
+    segments: AsyncIterable<CopySegment>,
+    around: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<void> {
+    await this.withClient(options, (c) =>
+      inTransaction((sql) => c.query(sql), async () => {
+        for (const sql of around.before) await c.query(sql);
+        for await (const segment of segments) {
+          const copy = c.query(copyFrom(`COPY ${quoteIdent(segment.table)} (${segment.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+          await pipeline(Readable.from(segment.data, { objectMode: false }), copy);
+          if (!copy.writableFinished) await once(copy, 'finish');
+        }
+        for (const sql of around.after) await c.query(sql);
       }),
     );
   }

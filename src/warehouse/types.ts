@@ -132,6 +132,48 @@ export interface ChunkedStaging {
   stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number>;
 }
 
+/** One batch of files a FileStaging call stages. */
+export interface FileBatch {
+  /** A query with a row per file: `key`, `size` (bytes) and `to_worker` (the engine can't read it as is). */
+  survey?: string;
+  /** Files known beforehand to need the worker's rows. */
+  toWorker?: readonly string[];
+  /** Statements that stage these files' records (those the survey left to the engine). */
+  read(keys: readonly string[]): readonly string[];
+}
+
+/** How a FileStaging call stages its files: ChunkLoad's shape, with files instead of rows. */
+export interface FileLoad {
+  /** The temporary table `before` creates, for the rows of files left to the worker. */
+  table: string;
+  before: readonly string[];
+  batches: Iterable<FileBatch>;
+  /** Session-table rows for files the survey left to the worker, every column in table order. */
+  workerRows(keys: readonly string[]): AsyncIterable<readonly (readonly CellValue[])[]>;
+  /** Run after the worker's rows of a batch are in the session table; they must leave it empty. */
+  eachWorkerBatch: readonly string[];
+  after: readonly string[];
+  /** Called after each batch with what it held. */
+  onBatch?(done: { files: number; /** bytes the engine read itself */ bytes: number; toWorker: readonly string[] }): void;
+}
+
+/**
+ * A warehouse in this process that reads source files itself (DuckDB's read_blob): in ONE
+ * transaction, `before`, then batch by batch the batch's `read` statements stage the files it
+ * can read; files it can't read as they are get their rows from the worker, appended to the
+ * session table, and `eachWorkerBatch` stages those; then `after`.
+ */
+export interface FileStaging {
+  /** False turns it off: staging then streams lines through the worker (ChunkedStaging). */
+  readsLocalFiles: boolean;
+  /** Returns the bytes the engine read itself and how many files went to the worker. */
+  stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }>;
+}
+
+export function hasFileStaging(warehouse: Warehouse): warehouse is Warehouse & FileStaging {
+  return typeof (warehouse as Partial<FileStaging>).stageFiles === 'function';
+}
+
 export function hasChunkedStaging(warehouse: Warehouse): warehouse is Warehouse & ChunkedStaging {
   return typeof (warehouse as Partial<ChunkedStaging>).stageChunks === 'function';
 }

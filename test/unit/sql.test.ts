@@ -55,6 +55,13 @@ const PARAMS: Record<string, SqlParam> = {
   source_key: 'log_data/2018/11/2018-11-01-events.json',
   source_url: 's3://bucket/prefix/',
   query_id: 7,
+  // Raw-line staging on DuckDB (sql/staging/duckdb/): the relations read, and the files DuckDB reads itself.
+  lines: 'etl_raw_lines',
+  checked: 'etl_stage_checked',
+  paths: ['/data/log_data/2018/11/2018-11-01-events.json', '/data/log_data/2018/11/2018-11-02-events.json'],
+  keys: ['log_data/2018/11/2018-11-01-events.json', 'log_data/2018/11/2018-11-02-events.json'],
+  max_line_bytes: 1048576,
+  max_song_bytes: 4194304,
 };
 
 /**

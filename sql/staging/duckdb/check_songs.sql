@@ -1,8 +1,8 @@
--- The checks of every song record, in source field order: the first failing one is its reason
+-- A view: the checks of every song record, in source field order: the first failing one is its reason
 -- (NULL: the record stages). Over etl_stage_fields (staging/<engine>/extract_songs.sql); each
 -- field's check is its staging column's type (see src/warehouse/stagingFragments.ts).
-DROP TABLE IF EXISTS etl_stage_checked;
-CREATE TEMP TABLE etl_stage_checked AS
+DROP VIEW IF EXISTS etl_stage_checks;
+CREATE TEMP VIEW etl_stage_checks AS
 SELECT f.*,
   COALESCE(
     reason0,

@@ -1,26 +1,20 @@
--- DuckDB: parses each raw event record of the chunk once (from_json into one JSON value per
+-- DuckDB: parses each raw event record of the lines relation (parameter lines) once (from_json into one JSON value per
 -- source field) and keeps, per field, its JSON text (j_, NULL when missing or null) and its
--- unescaped text when it is a JSON string (s_). reason0: why the record is no usable object. A view: check_events.sql materializes it once.
+-- unescaped text when it is a JSON string (s_). reason0: why the record is no usable object. A view, evaluated
+-- once by the statement that reads it (no copies of the raw text: they cost more than the parse).
 -- A key given twice: the first occurrence counts here (PostgreSQL takes the last; see docs).
 DROP VIEW IF EXISTS etl_stage_fields;
 CREATE TEMP VIEW etl_stage_fields AS
-WITH docs AS MATERIALIZED (
-  SELECT source_key, source_line, raw, problem,
-         CASE WHEN problem IS NULL THEN json_valid(raw) ELSE FALSE END AS valid
-  FROM etl_raw_lines
-), objects AS MATERIALIZED (
-  SELECT *, CASE WHEN valid THEN json_type(raw) = 'OBJECT' ELSE FALSE END AS is_object
-  FROM docs
-), screened AS MATERIALIZED (
+WITH screened AS (
   SELECT source_key, source_line, raw,
     CASE
       WHEN problem IS NOT NULL THEN problem
-      WHEN NOT valid THEN 'invalid JSON'
-      WHEN NOT is_object THEN 'not a JSON object'
+      WHEN NOT json_valid(raw) THEN 'invalid JSON'
+      WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object'
       WHEN strpos(raw, '\u0000') > 0 THEN 'record holds a \u0000 (NUL) escape, which no text column can store'
     END AS reason0
-  FROM objects
-), fields AS MATERIALIZED (
+  FROM {{ident:lines}}
+), fields AS (
   SELECT source_key, source_line, raw, reason0,
     CASE WHEN reason0 IS NULL THEN from_json(raw, '{"artist": "JSON", "auth": "JSON", "firstName": "JSON", "gender": "JSON", "itemInSession": "JSON", "lastName": "JSON", "length": "JSON", "level": "JSON", "location": "JSON", "method": "JSON", "page": "JSON", "registration": "JSON", "sessionId": "JSON", "song": "JSON", "status": "JSON", "ts": "JSON", "userAgent": "JSON", "userId": "JSON"}') END AS f
   FROM screened

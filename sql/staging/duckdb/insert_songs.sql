@@ -1,5 +1,5 @@
 -- Stages the chunk's songs records that passed their checks, typed, with the run, file and line; the
--- rest go to etl_rejected_records with the reason and the raw text (capped at raw_cap characters).
+-- rest go to etl_rejected_records (both read the relation named by parameter checked: a table, or the view check_songs.sql makes) with the reason and the raw text (capped at raw_cap characters).
 INSERT INTO staging_songs (run_id, source_key, source_line, num_songs, artist_id, artist_latitude, artist_longitude, artist_location, artist_name, song_id, title, duration, year)
 SELECT {{run_id}}, source_key, source_line,
   {{integer_value(num_songs, INTEGER)}} AS num_songs,
@@ -12,10 +12,10 @@ SELECT {{run_id}}, source_key, source_line,
   {{text_value(title)}} AS title,
   {{number_value(duration)}} AS duration,
   {{integer_value(year, INTEGER)}} AS year
-FROM etl_stage_checked
+FROM {{ident:checked}}
 WHERE reason IS NULL;
 
 INSERT INTO etl_rejected_records (run_id, kind, source_key, source_line, reason, raw)
 SELECT {{run_id}}, 'songs', source_key, source_line, reason, left(raw, {{raw_cap}})
-FROM etl_stage_checked
+FROM {{ident:checked}}
 WHERE reason IS NOT NULL;

@@ -25,7 +25,8 @@ const WRITES = [
   /\bTRUNCATE\s+(?:TABLE\s+)?(\w+)/gi,
   /\bCOPY\s+(\w+)/gi,
 ];
-const READS = /\b(?:FROM|JOIN)\s+(\w+)/gi;
+// A name followed by `(` is a table function (DuckDB's read_blob), not a table.
+const READS = /\b(?:FROM|JOIN)\s+(\w+)\b(?!\s*\()/gi;
 // Functions whose arguments say FROM without naming a table.
 const NOT_A_TABLE_FROM = /\b(?:EXTRACT|TRIM|SUBSTRING|OVERLAY|POSITION)\s*\(([^()]|\([^()]*\))*?\bFROM\b/gi;
 const LOCAL = [

@@ -1,0 +1,148 @@
+import type { RecordKind } from '../etl/types';
+import {
+  checkEventUserId,
+  EVENT_USER_ID_INDEX,
+  FIELDS_BY_KIND,
+  fieldCell,
+  invalidRecordReason,
+  LineProblem,
+  recordObject,
+  STAGING_EVENT_COLUMNS,
+  STAGING_SONG_COLUMNS,
+  type CellValue,
+  type FieldSpec,
+} from '../etl/records';
+import type { CopySegment } from '../warehouse/copyTextStaging';
+import { CopyTextWriter, copyTextValue, maxEscapedBytes } from './copyText';
+import type { RawLine } from './rawLines';
+import { STAGING_TABLE } from './stagingSql';
+
+/** The columns of etl_rejected_records a reject fills. */
+export const REJECT_COLUMNS = ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'] as const;
+
+/** Rejects are held up to about this many bytes of COPY text, then copied between two staging segments. */
+export const REJECT_FLUSH_BYTES = 4 * 1024 * 1024;
+
+/** Most bytes a number takes as text (String() of a double: sign, 17 digits, point, exponent). */
+const MAX_NUMBER_BYTES = 26;
+/** Most bytes a line number takes (an INTEGER). */
+const MAX_LINE_NUMBER_BYTES = 11;
+
+/**
+ * Raw lines (or song records) parsed, checked and encoded straight into COPY text: a checked
+ * record as a `staging_<kind>` row (run, file key, line, the typed fields), a rejected one as an
+ * etl_rejected_records row (run, kind, file key, line, reason, raw text capped at `rawCap`).
+ * The checks and reasons are src/etl/records.ts's, the same every path applies.
+ */
+export class StagingCopyEncoder {
+  readonly staged = new CopyTextWriter();
+  readonly rejects = new CopyTextWriter();
+  private readonly fields: readonly FieldSpec[];
+  private readonly runId: string;
+  private readonly kindText: string;
+  private sourceKey: string | undefined;
+  /** `run<TAB>key<TAB>` of the file being encoded. */
+  private prefix = Buffer.alloc(0);
+
+  constructor(
+    runId: string,
+    private readonly kind: RecordKind,
+    private readonly rawCap: number,
+  ) {
+    this.fields = FIELDS_BY_KIND[kind];
+    this.runId = copyTextValue(runId);
+    this.kindText = copyTextValue(kind);
+  }
+
+  encode(line: RawLine): void {
+    if (line.problem !== null) return this.reject(line, line.problem);
+    const obj = recordObject(line.text);
+    if (obj instanceof LineProblem) return this.reject(line, obj.reason);
+    if (line.sourceKey !== this.sourceKey) {
+      this.sourceKey = line.sourceKey;
+      this.prefix = Buffer.from(`${this.runId}\t${copyTextValue(line.sourceKey)}\t`, 'utf8');
+    }
+    const w = this.staged;
+    const fields = this.fields;
+    // Every value's text came from the line: at most 3 bytes per character of it once escaped.
+    w.reserve(this.prefix.length + MAX_LINE_NUMBER_BYTES + maxEscapedBytes(line.text.length) + fields.length * (1 + MAX_NUMBER_BYTES));
+    const start = w.position;
+    w.bytes(this.prefix);
+    w.ascii(String(line.line));
+    // A JSON string holds a tab, newline, carriage return or backslash only as an escape.
+    const mayNeedEscape = line.text.includes('\\');
+    let userId: CellValue = null;
+    try {
+      for (let i = 0; i < fields.length; i++) {
+        const cell = fieldCell(fields[i], obj);
+        w.tab();
+        if (cell === null) w.null();
+        else if (typeof cell === 'number') w.ascii(String(cell));
+        else w.text(cell, mayNeedEscape);
+        if (i === EVENT_USER_ID_INDEX) userId = cell;
+      }
+      if (this.kind === 'events') checkEventUserId(userId);
+    } catch (err) {
+      w.rewind(start);
+      return this.reject(line, invalidRecordReason(err));
+    }
+    w.endRow();
+  }
+
+  private reject(line: RawLine, reason: string): void {
+    const raw = line.text.length > this.rawCap ? line.text.slice(0, this.rawCap) : line.text;
+    const key = copyTextValue(line.sourceKey);
+    const w = this.rejects;
+    w.reserve(maxEscapedBytes(this.runId.length + this.kindText.length + key.length + reason.length + raw.length) + MAX_LINE_NUMBER_BYTES + 8);
+    w.text(this.runId, false);
+    w.tab();
+    w.text(this.kindText, false);
+    w.tab();
+    w.text(key, false);
+    w.tab();
+    w.ascii(String(line.line));
+    w.tab();
+    w.text(reason);
+    w.tab();
+    w.text(raw);
+    w.endRow();
+  }
+}
+
+/**
+ * The COPY segments that stage `lines`: checked rows straight into `staging_<kind>`; rejects
+ * gathered (up to REJECT_FLUSH_BYTES) and copied into etl_rejected_records between two staging
+ * segments. Memory stays bounded by a batch of lines and the reject buffer.
+ */
+export async function* stagingCopySegments(
+  runId: string,
+  kind: RecordKind,
+  lines: AsyncIterable<RawLine[]>,
+  rawCap: number,
+  rejectFlushBytes = REJECT_FLUSH_BYTES,
+): AsyncGenerator<CopySegment> {
+  const encoder = new StagingCopyEncoder(runId, kind, rawCap);
+  const batches = lines[Symbol.asyncIterator]();
+  let done = false;
+  async function* stagedRows(): AsyncGenerator<Buffer> {
+    while (!done && encoder.rejects.size < rejectFlushBytes) {
+      const next = await batches.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      for (const line of next.value) encoder.encode(line);
+      yield* encoder.staged.take();
+    }
+  }
+  const columns = kind === 'events' ? STAGING_EVENT_COLUMNS : STAGING_SONG_COLUMNS;
+  try {
+    while (!done) {
+      yield { table: STAGING_TABLE[kind], columns, data: stagedRows() };
+      if (encoder.rejects.size > 0) yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: encoder.rejects.take() };
+    }
+  } finally {
+    // A failed COPY stops here: the file being read is closed now, not when it is collected.
+    if (!done) await batches.return?.();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Rows in PostgreSQL's COPY text format (tab between columns, newline after a row, `\N` for NULL,
+ * backslash escapes), written straight into byte chunks: no array per row, no string per row,
+ * no joined text. A caller reserves room for a row's worst case first, so a row never spans two
+ * chunks and a row begun can be taken back (rewind) when a later column turns out to be bad.
+ */
+
+/** Characters COPY text must escape in a value. */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPED = /[\\\t\n\r]/g;
+const escapeChar = (c: string): string => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r');
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+const LETTER_N = 0x4e;
+
+/** Bytes a value of `chars` UTF-16 units takes at most, escaped (a tab or backslash 2, other units ≤ 3). */
+export const maxEscapedBytes = (chars: number): number => 3 * chars;
+
+/** A value in COPY text, as a string (for short constant values: the run id, a file key). */
+export function copyTextValue(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, escapeChar) : value;
+}
+
+export class CopyTextWriter {
+  private chunk: Buffer;
+  private at = 0;
+  private readonly full: Buffer[] = [];
+  private fullBytes = 0;
+
+  constructor(private readonly chunkBytes = 256 * 1024) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  /** Makes room for `bytes` more in the current chunk, starting a new one (of at least that size) if needed. */
+  reserve(bytes: number): void {
+    if (this.at + bytes <= this.chunk.length) return;
+    if (this.at > 0) {
+      this.full.push(this.chunk.subarray(0, this.at));
+      this.fullBytes += this.at;
+    }
+    this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
+    this.at = 0;
+  }
+
+  /** Where the next byte goes in the current chunk: a row's start, to rewind to. */
+  get position(): number {
+    return this.at;
+  }
+
+  /** Drops what was written after `position` (in the same chunk: reserve the row first). */
+  rewind(position: number): void {
+    this.at = position;
+  }
+
+  /** Bytes written and not yet taken. */
+  get size(): number {
+    return this.fullBytes + this.at;
+  }
+
+  /**
+   * A text value. `mayNeedEscape` false skips the scan: the caller knows it holds no tab, newline,
+   * carriage return or backslash (e.g. parsed from a JSON line with no backslash in it).
+   */
+  text(value: string, mayNeedEscape = true): void {
+    const escaped = mayNeedEscape && NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, escapeChar) : value;
+    this.at += this.chunk.write(escaped, this.at, 'utf8');
+  }
+
+  /** Text known to be ASCII and to need no escape (numbers, prepared prefixes). */
+  ascii(value: string): void {
+    this.at += this.chunk.write(value, this.at, 'latin1');
+  }
+
+  /** Bytes already in COPY text form. */
+  bytes(value: Buffer): void {
+    value.copy(this.chunk, this.at);
+    this.at += value.length;
+  }
+
+  null(): void {
+    this.chunk[this.at++] = BACKSLASH;
+    this.chunk[this.at++] = LETTER_N;
+  }
+
+  tab(): void {
+    this.chunk[this.at++] = TAB;
+  }
+
+  endRow(): void {
+    this.chunk[this.at++] = NEWLINE;
+  }
+
+  /** Everything written so far, in order, as chunks handed over (the writer keeps none of them). */
+  take(): Buffer[] {
+    const out = this.full.splice(0);
+    if (this.at > 0) {
+      out.push(this.chunk.subarray(0, this.at));
+      this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+      this.at = 0;
+    }
+    this.fullBytes = 0;
+    return out;
+  }
+}

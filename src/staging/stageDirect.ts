@@ -1,0 +1,185 @@
+import fs from 'node:fs/promises';
+import type { RecordKind, StageResult } from '../etl/types';
+import type { LocalFiles, Source } from '../source';
+import { hasLocalFiles } from '../source';
+import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
+import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
+import { clearStagingStatements, STAGING_TABLE } from './stagingSql';
+
+/** Raw text kept with a rejected record, in characters (the same as stageInWarehouse's). */
+const RAW_CAP = 65_536;
+const REJECT_SAMPLES = 5;
+const PROGRESS_EVERY_MS = 5_000;
+/**
+ * What DuckDB reads per statement: a batch's raw lines (and its work tables) are what it holds at
+ * once. Event logs are tens of MB each; song files are tiny and many.
+ */
+export const EVENT_BATCH = { files: 4, bytes: 64 * 1024 * 1024 };
+export const SONG_BATCH = { files: 2_000, bytes: 64 * 1024 * 1024 };
+
+/**
+ * DuckDB reads a file whole (and splits it whole): an event log larger than this is streamed by
+ * the worker's line reader instead, so what staging holds at once stays bounded whatever one
+ * file's size. Daily logs are far smaller (the 8M-event bench set's are 128 MB).
+ */
+export const MAX_DIRECT_FILE_BYTES = 256 * 1024 * 1024;
+
+/** Characters read_blob would take as a glob pattern: such a file's lines come from the worker. */
+const GLOB = /[*?[\]{}]/;
+
+export interface DirectStagingOptions {
+  runId: string;
+  kind: RecordKind;
+  keys: readonly string[];
+  source: Source & LocalFiles;
+  warehouse: Warehouse & FileStaging;
+  statementOptions?: StatementOptions;
+  heartbeat: (details: unknown) => void;
+  fence?: readonly string[];
+}
+
+/** Whether DuckDB can read this source's files itself (and is set to). */
+export function canStageDirect(warehouse: Warehouse, source: Source): warehouse is Warehouse & FileStaging {
+  return hasFileStaging(warehouse) && warehouse.readsLocalFiles && hasLocalFiles(source);
+}
+
+/** The listed keys in batches of at most `limit` files and bytes (a bigger file is a batch of its own). */
+export function batchesOf(keys: readonly string[], sizes: ReadonlyMap<string, number> | undefined, limit: { files: number; bytes: number }): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const key of keys) {
+    const size = sizes?.get(key) ?? 0;
+    if (current.length > 0 && (current.length >= limit.files || bytes + size > limit.bytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(key);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * One batch of files DuckDB reads itself, in two passes over a view of their lines, with nothing
+ * held in a session table (DuckDB keeps those until commit): the checked records go straight into
+ * staging; then the lines that did not stage, found by file and line, are parsed again for their
+ * reasons and rejected. Rejects are few, so the second pass costs the split, not the parse.
+ */
+function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam>): string[] {
+  const d = 'duckdb';
+  const params = { run_id: runId, raw_cap: RAW_CAP, checked: 'etl_stage_checks' };
+  const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
+  if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
+  const [stage, reject] = inserts;
+  return [
+    ...sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams),
+    ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
+    ...sqlStatements(`staging/duckdb/check_${kind}`, d),
+    stage,
+    ...sqlStatements('staging/duckdb/unstaged_lines', d, { run_id: runId, table: STAGING_TABLE[kind], keys: fileParams.keys }),
+    ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_unstaged' }),
+    ...sqlStatements(`staging/duckdb/check_${kind}`, d),
+    reject,
+  ];
+}
+
+async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const key of keys) sizes.set(key, (await fs.stat(source.filePath(key))).size);
+  return sizes;
+}
+
+/**
+ * Stages a local source's files with DuckDB reading them itself: batch by batch, read_blob and a
+ * split in SQL give the lines (sql/staging/duckdb/read_*.sql), and the same SQL as the raw-line
+ * path parses, checks, stages and rejects (extract_*, check_*, insert_*), all in one transaction that first
+ * replaces what this run or these files staged before. A file DuckDB can't take as it is (not
+ * UTF-8, a NUL byte, a song file that isn't one plain object) gets its lines from the worker's
+ * reader instead, so its rejects carry the same reasons.
+ */
+export async function stageDirect(options: DirectStagingOptions): Promise<StageResult> {
+  const { runId, kind, keys, source, warehouse, heartbeat } = options;
+  const d = warehouse.dialect;
+  const params = { run_id: runId, raw_cap: RAW_CAP };
+  const fallback: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
+  let filesDone = 0;
+  let bytesRead = 0;
+  let filesToWorker = 0;
+  const details = () => ({ kind, files: keys.length, filesDone, direct: true });
+
+  // Event logs are few and large: batches are cut by their sizes too.
+  const sizes = kind === 'events' ? await fileSizes(source, keys) : undefined;
+  const batches: FileBatch[] = batchesOf(keys, sizes, kind === 'events' ? EVENT_BATCH : SONG_BATCH).map((batch) => {
+    const byWorker = (k: string) => GLOB.test(source.filePath(k)) || (sizes?.get(k) ?? 0) > MAX_DIRECT_FILE_BYTES;
+    const readable = batch.filter((k) => !byWorker(k));
+    const paths = (ks: readonly string[]) => ks.map((k) => source.filePath(k));
+    const fileParams = (ks: readonly string[]) => ({ paths: paths(ks), keys: [...ks], max_line_bytes: MAX_LINE_BYTES, max_song_bytes: MAX_SONG_FILE_BYTES, raw_cap: RAW_CAP });
+    return {
+      survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
+      toWorker: batch.filter(byWorker),
+      read: (ks) => directStatements(kind, runId, fileParams(ks)),
+    };
+  });
+
+  let lastBeat = Date.now();
+  const keepalive = setInterval(() => {
+    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
+      lastBeat = Date.now();
+      heartbeat(details());
+    }
+  }, PROGRESS_EVERY_MS);
+  heartbeat(details());
+  try {
+    await warehouse.stageFiles(
+      {
+        table: 'etl_raw_lines',
+        before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...sqlStatements(`staging/${d}/raw_lines`, d)],
+        batches,
+        async *workerRows(ks) {
+          for await (const lines of rawLinesOf(kind, ks, source, fallback, () => undefined)) {
+            yield lines.map((l) => [l.sourceKey, l.line, l.text, l.problem]);
+          }
+        },
+        eachWorkerBatch: [
+          ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
+          ...sqlStatements(`staging/${d}/check_${kind}`, d),
+          ...sqlStatements(`staging/${d}/checked_table`, d),
+          ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
+          ...sqlStatements(`staging/${d}/next_chunk`, d),
+        ],
+        after: [...sqlStatements(`staging/analyze_${kind}`, d), ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
+        onBatch(done) {
+          filesDone += done.files;
+          bytesRead += done.bytes;
+          filesToWorker += done.toWorker.length;
+          if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
+            lastBeat = Date.now();
+            heartbeat(details());
+          }
+        },
+      },
+      options.statementOptions,
+    );
+  } finally {
+    clearInterval(keepalive);
+  }
+  heartbeat({ ...details(), filesToWorker });
+
+  const [counts] = await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), options.statementOptions);
+  const samples = await warehouse.query(sqlStatement('staging/reject_samples', d, { run_id: runId, kind, limit: REJECT_SAMPLES }), options.statementOptions);
+  const recordsStaged = Number(counts.staged);
+  const recordsRejected = Number(counts.rejected);
+  return {
+    kind,
+    files: keys.length,
+    bytes: bytesRead + fallback.bytes,
+    recordsRead: recordsStaged + recordsRejected,
+    recordsStaged,
+    recordsRejected,
+    rejectSamples: samples.map((r) => ({ sourceKey: String(r.source_key), sourceLine: Number(r.source_line), reason: String(r.reason) })),
+  };
+}

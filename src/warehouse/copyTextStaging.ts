@@ -1,0 +1,25 @@
+import type { StatementOptions, Warehouse } from './types';
+
+/** One `COPY table (columns) FROM STDIN` of rows already encoded in COPY text format. */
+export interface CopySegment {
+  table: string;
+  columns: readonly string[];
+  data: AsyncIterable<Buffer> | Iterable<Buffer>;
+}
+
+/**
+ * A warehouse that stages rows encoded as COPY text (PostgreSQL): in ONE transaction, `before`
+ * runs, then each segment is copied in turn (a segment's data is read to its end before the next
+ * segment is asked for, so a producer can switch tables between segments), then `after`.
+ */
+export interface CopyTextStaging {
+  stageCopySegments(
+    segments: AsyncIterable<CopySegment>,
+    around: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<void>;
+}
+
+export function hasCopyTextStaging(warehouse: Warehouse): warehouse is Warehouse & CopyTextStaging {
+  return typeof (warehouse as Partial<CopyTextStaging>).stageCopySegments === 'function';
+}

@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
+import type { StageResult } from '../src/etl/types';
+import { silentLogger } from '../src/log';
+import { MAX_LINE_BYTES } from '../src/staging/rawLines';
+import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
+import { goodEvent, goodSong, writeBadInputCorpus } from './support/badInputCorpus';
+
+/**
+ * DuckDB reading a local source's files itself (src/staging/stageDirect.ts; off by default, see
+ * docs/staging.md): turned on, it is the path a local source takes, its rejects name file, line and reason for each kind of bad line, the files it
+ * can't take as they are go through the worker's reader, and it stages exactly what the worker's
+ * raw-line path stages, row for row.
+ */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-direct-'));
+  dirs.push(dir);
+  return dir;
+}
+
+type Path = 'direct' | 'worker lines';
+
+async function stage(dataDir: string, via: Path) {
+  const resources = new Resources({ s3: {}, log: silentLogger });
+  const activities = createActivities({ resources, log: silentLogger });
+  const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
+  const opened = await resources.warehouse(warehouse);
+  if (!hasFileStaging(opened) || !hasChunkedStaging(opened)) throw new Error('DuckDB should stage files itself');
+  opened.readsLocalFiles = via === 'direct';
+  // The other way: the same parse-and-check SQL, lines streamed by the worker.
+  if (via === 'worker lines') opened.recordParsing = 'warehouse';
+  const ref = { runId: 'direct-run', source: dataDir, warehouse };
+  await activities.createSchema(ref);
+  await activities.listSourceFiles({ ...ref, window: null });
+  const env = new MockActivityEnvironment();
+  const beats: Record<string, unknown>[] = [];
+  env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
+  const events = (await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }))) as StageResult;
+  const songs = (await env.run(() => activities.stageSongs({ ...ref, maxRejectRate: 1 }))) as StageResult;
+  const query = (sql: string) => opened.query(sql);
+  const tables = {
+    events: await query("SELECT * EXCLUDE (run_id) FROM staging_events WHERE run_id = 'direct-run' ORDER BY source_key, source_line"),
+    songs: await query("SELECT * EXCLUDE (run_id) FROM staging_songs WHERE run_id = 'direct-run' ORDER BY source_key, source_line, song_id"),
+    rejects: await query("SELECT kind, source_key, source_line, reason, raw FROM etl_rejected_records WHERE run_id = 'direct-run' ORDER BY kind, source_key, source_line"),
+  };
+  await resources.close();
+  return { events, songs, beats, tables };
+}
+
+const ok = (i: number) => JSON.stringify(goodEvent(i));
+
+function write(root: string, key: string, content: Buffer | string): void {
+  const file = path.join(root, ...key.split('/'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+}
+
+describe('DuckDB reading local files itself', () => {
+  let data: string;
+  let direct: Awaited<ReturnType<typeof stage>>;
+  const mixed = 'log_data/2018/11/2018-11-01-events.json';
+  const nul = 'log_data/2018/11/2018-11-02-events.json';
+  const notUtf8 = 'log_data/2018/11/2018-11-03-events.json';
+  const overLong = `{"page":"NextSong","song":"${'x'.repeat(MAX_LINE_BYTES)}"}`;
+
+  beforeAll(async () => {
+    data = path.join(tempDir(), 'data');
+    // One valid UTF-8 file with a bad line of each kind DuckDB's own split must catch, CRLF endings,
+    // a byte-order mark, blank lines (counted) and no newline after the last line.
+    write(data, mixed, Buffer.from(`\uFEFF${ok(1)}\r\n\r\n  \t\r\n${overLong}\r\n{"page":\n[1,2]\n"text"\n${ok(8)}\n${JSON.stringify(goodEvent(9, { ts: 'soon' }))}\n${ok(10)}`));
+    // Files DuckDB leaves to the worker's line reader: a NUL byte, bytes that are not UTF-8.
+    write(data, nul, Buffer.concat([Buffer.from(`${ok(1)}\n{"page":"A`), Buffer.from([0]), Buffer.from(`"}\n${ok(3)}\n`)]));
+    write(data, notUtf8, Buffer.concat([Buffer.from(`${ok(1)}\n${ok(2)}\n{"page":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]));
+    // Song files: one object after blank lines (its line is where it starts), CRLF; files the worker splits.
+    write(data, 'song_data/A/A/A/plain.json', `\r\n\n  ${JSON.stringify(goodSong('P1'))}\r\n`);
+    write(data, 'song_data/A/A/A/two.json', `${JSON.stringify(goodSong('T1'))}\n${JSON.stringify(goodSong('T2'))}`);
+    write(data, 'song_data/A/A/A/array.json', `[${JSON.stringify(goodSong('R1'))},\n 7]`);
+    write(data, 'song_data/A/A/A/blank.json', ' \n');
+    write(data, 'song_data/A/A/A/garbage.json', '{"song_id": "SOX", "title": ');
+    // A name read_blob would take as a glob pattern: the worker reads it.
+    write(data, 'song_data/A/A/A/odd[1].json', JSON.stringify(goodSong('G1')));
+    direct = await stage(data, 'direct');
+  }, 120_000);
+
+  test('once turned on, is the path a local source takes, and hands the worker only the files it cannot read as they are', () => {
+    const last = direct.beats[direct.beats.length - 1];
+    expect(direct.beats.every((b) => b.direct === true)).toBe(true);
+    const finals = direct.beats.filter((b) => 'filesToWorker' in b).map((b) => ({ kind: b.kind, filesToWorker: b.filesToWorker }));
+    // events: the NUL and the non-UTF-8 log; songs: two objects, an array, a truncated object, a glob-like name.
+    expect(finals).toEqual([{ kind: 'events', filesToWorker: 2 }, { kind: 'songs', filesToWorker: 4 }]);
+    expect(last).toMatchObject({ kind: 'songs', direct: true });
+  });
+
+  test('event rejects carry file, line and reason for each kind of bad line', () => {
+    const rejects = direct.tables.rejects.filter((r) => r.kind === 'events').map((r) => [r.source_key, r.source_line, r.reason]);
+    expect(rejects).toEqual([
+      [mixed, 4, `line is ${overLong.length + 1} bytes long, more than the limit of ${MAX_LINE_BYTES}`], // with its CR
+      [mixed, 5, 'invalid JSON'],
+      [mixed, 6, 'not a JSON object'],
+      [mixed, 7, 'not a JSON object'],
+      [mixed, 9, expect.stringMatching(/^field "ts" should be a whole number, got "soon"/)],
+      [nul, 2, 'line holds a NUL byte, which is not valid JSON text'],
+      [notUtf8, 3, 'line is not valid UTF-8'],
+    ]);
+    const long = direct.tables.rejects.find((r) => r.source_line === 4)!;
+    expect(String(long.raw)).toBe(overLong.slice(0, 65_536));
+  });
+
+  test('good lines stage with their own line numbers (BOM, CRLF, blank lines, no final newline)', () => {
+    const lines = direct.tables.events.map((r) => [r.source_key, r.source_line, r.iteminsession]);
+    expect(lines).toEqual([
+      [mixed, 1, 1],
+      [mixed, 8, 8],
+      [mixed, 10, 10],
+      [nul, 1, 1],
+      [nul, 3, 3],
+      [notUtf8, 1, 1],
+      [notUtf8, 2, 2],
+    ]);
+    expect(direct.events).toMatchObject({ files: 3, recordsStaged: 7, recordsRejected: 7, recordsRead: 14 });
+    expect(direct.events.bytes).toBe([mixed, nul, notUtf8].reduce((n, k) => n + fs.statSync(path.join(data, k)).size, 0));
+  });
+
+  test('song files: one record per object, on the line it starts; rejects with file and line', () => {
+    expect(direct.tables.songs.map((r) => [r.source_key, r.source_line, r.song_id])).toEqual([
+      ['song_data/A/A/A/array.json', 1, 'SOR1'],
+      ['song_data/A/A/A/odd[1].json', 1, 'SOG1'],
+      ['song_data/A/A/A/plain.json', 3, 'SOP1'],
+      ['song_data/A/A/A/two.json', 1, 'SOT1'],
+      ['song_data/A/A/A/two.json', 2, 'SOT2'],
+    ]);
+    expect(direct.tables.rejects.filter((r) => r.kind === 'songs').map((r) => [r.source_key, r.source_line, r.reason])).toEqual([
+      ['song_data/A/A/A/array.json', 2, 'not a JSON object'],
+      ['song_data/A/A/A/garbage.json', 1, 'invalid JSON'],
+    ]);
+  });
+
+  test('stages the same rows and rejects as the worker streaming the same lines', async () => {
+    const viaWorker = await stage(data, 'worker lines');
+    expect(viaWorker.beats.some((b) => b.direct === true)).toBe(false);
+    expect(direct.tables).toEqual(viaWorker.tables);
+    expect(direct.events).toEqual(viaWorker.events);
+    expect(direct.songs).toEqual(viaWorker.songs);
+  }, 120_000);
+});
+
+test('the bad-input corpus: the same rows and rejects read by DuckDB as streamed by the worker', async () => {
+  const data = path.join(tempDir(), 'corpus');
+  writeBadInputCorpus(data);
+  const direct = await stage(data, 'direct');
+  const viaWorker = await stage(data, 'worker lines');
+  expect(direct.tables.rejects.length).toBeGreaterThan(30);
+  expect(direct.tables).toEqual(viaWorker.tables);
+  expect({ ...direct.events, bytes: 0 }).toEqual({ ...viaWorker.events, bytes: 0 });
+  expect({ ...direct.songs, bytes: 0 }).toEqual({ ...viaWorker.songs, bytes: 0 });
+}, 180_000);
