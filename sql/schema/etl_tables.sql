@@ -77,6 +77,15 @@ CREATE TABLE IF NOT EXISTS etl_user_state (
   gender     {{text}}
 );
 
+-- etl_match_stats: one row per run: how its plays matched songs (plays, by the strict textbook
+-- rule, by the repaired rule), counted by the songplays publish in its transaction.
+CREATE TABLE IF NOT EXISTS etl_match_stats (
+  run_id           {{text}} NOT NULL,
+  plays            BIGINT,
+  strict_matches   BIGINT,
+  repaired_matches BIGINT
+);
+
 -- etl_load_ledger: one row per source file whose records are published in the star tables: the
 -- ETag and size it had, the records staged and rejected, the run and when. Written in the same
 -- transaction as the run's songplays publish. A song file is staged again only when its ETag

@@ -5,8 +5,41 @@
 -- (case-folded) and the durations differ by at most {{duration_tolerance}} s; among several
 -- candidates, the closest duration, then the smallest song_id. Delete + insert, not MERGE: the
 -- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
+CREATE TEMP TABLE publish_play_songs AS
+WITH play_keys AS (
+  -- A play's song depends only on its (title, artist, length), so songs are matched once per such
+  -- triple, not once per play: the run's distinct raw triples first (a small hash aggregate), then
+  -- their match keys. Read straight from staging, so the plays below are one pipelined pass.
+  SELECT DISTINCT song.match_key AS song_key, artist.match_key AS artist_key, t.length
+  FROM (
+    SELECT DISTINCT run_id, song, artist, length
+    FROM staging_events
+    WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> '' AND length IS NOT NULL
+  ) AS t
+  JOIN etl_text_repairs song ON song.run_id = t.run_id AND song.kind = 'text' AND song.raw = t.song
+  JOIN etl_text_repairs artist ON artist.run_id = t.run_id AND artist.kind = 'text' AND artist.raw = t.artist
+  WHERE song.match_key IS NOT NULL AND artist.match_key IS NOT NULL
+),
+key_candidates AS (
+  SELECT t.song_key, t.artist_key, t.length, k.song_id, k.artist_id,
+         ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), k.song_id) AS pick
+  FROM play_keys t
+  JOIN etl_song_keys k
+    ON k.title_key = t.song_key AND k.artist_key = t.artist_key AND ABS(k.duration - t.length) <= {{duration_tolerance}}
+)
+SELECT song_key, artist_key, length, song_id, artist_id FROM key_candidates WHERE pick = 1;
+
+-- A table of its own, with statistics: PostgreSQL estimates a three-column join on a subquery's
+-- output at one row, and then rescans it for every play (a nested loop) instead of hashing it.
+ANALYZE publish_play_songs;
+
 CREATE TEMP TABLE publish_songplays AS
-WITH next_song_events AS (
+-- strict_keys, for the run's match statistics: the raw (title, artist, duration) of every song,
+-- the textbook rule.
+WITH strict_keys AS (
+  SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
+),
+next_song_events AS (
   SELECT {{songplay_id(e)}} AS songplay_id,
          {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
          CAST(TRIM(e.userid) AS INTEGER) AS user_id,
@@ -17,6 +50,7 @@ WITH next_song_events AS (
          song.match_key AS song_key,
          artist.match_key AS artist_key,
          e.length,
+         CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
          e.source_key,
          e.source_line
   FROM staging_events e
@@ -24,6 +58,7 @@ WITH next_song_events AS (
   LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
   LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
   LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+  LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
   WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 ),
 unique_events AS (
@@ -31,8 +66,11 @@ unique_events AS (
   -- depends only on the copies' own content, the same on every engine: the smallest md5 of the
   -- fields a play is made of (md5 hex sorts alike under any collation; NULL is ''; length in
   -- whole milliseconds, so no engine's float formatting enters). Copies with equal content make
-  -- equal plays, so file and line only order those.
+  -- equal plays, so file and line only order those. The play matches strictly when any copy does.
+  -- The plays are matched after this (a temp table is out of reach of PostgreSQL's parallel
+  -- workers, which scan, join and sort the events here).
   SELECT songplay_id, start_time, user_id, level, session_id, location, user_agent, song_key, artist_key, length,
+         MAX(strict_match) OVER (PARTITION BY songplay_id) AS strict_match,
          ROW_NUMBER() OVER (
            PARTITION BY songplay_id
            ORDER BY md5(COALESCE(level, '') || '|' || COALESCE(location, '') || '|' || COALESCE(user_agent, '') || '|' ||
@@ -41,25 +79,10 @@ unique_events AS (
                     source_key, source_line
          ) AS copy_no
   FROM next_song_events
-),
--- A play's song depends only on its (title, artist, length), so songs are matched once per such
--- triple, not once per play: far fewer rows to sort than plays, and the plays join the result.
-play_keys AS (
-  SELECT DISTINCT song_key, artist_key, length
-  FROM unique_events
-  WHERE copy_no = 1 AND song_key IS NOT NULL AND artist_key IS NOT NULL AND length IS NOT NULL
-),
-key_candidates AS (
-  SELECT t.song_key, t.artist_key, t.length, k.song_id, k.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), k.song_id) AS pick
-  FROM play_keys t
-  JOIN etl_song_keys k
-    ON k.title_key = t.song_key AND k.artist_key = t.artist_key AND ABS(k.duration - t.length) <= {{duration_tolerance}}
 )
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
 FROM unique_events u
-LEFT JOIN key_candidates m
-  ON m.pick = 1 AND m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
+LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
 WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
@@ -82,4 +105,11 @@ DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
   AND NOT EXISTS (SELECT 1 FROM songplays p WHERE p.start_time = time.start_time);
 
+-- How the run's plays matched songs (stats/match_stats.sql reads it): counted here, from the plays
+-- just published, instead of hashing every staged event to its songplay_id once more afterwards.
+DELETE FROM etl_match_stats WHERE run_id = {{run_id}};
+INSERT INTO etl_match_stats (run_id, plays, strict_matches, repaired_matches)
+SELECT {{run_id}}, COUNT(*), COALESCE(SUM(strict_match), 0), COUNT(song_id) FROM publish_songplays;
+
+DROP TABLE publish_play_songs;
 DROP TABLE publish_songplays;

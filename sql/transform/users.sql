@@ -3,25 +3,37 @@
 -- Sources: this run's staging_events (names repaired) and etl_user_state, each user's latest
 -- event seen so far, which competes with the new events so load order never matters.
 -- Latest means: greatest ts, then greatest item in session, then level 'paid' over 'free'.
+-- The run's events are first reduced per user (latest ts, whether they played): a small hash
+-- aggregate, where ranking every event meant sorting them all (spilling past work_mem on PostgreSQL).
+-- Only the events at a user's latest ts can win, so only those are ranked and have names repaired.
 CREATE TEMP TABLE publish_user_state AS
-WITH staged AS (
-  SELECT CAST(TRIM(e.userid) AS INTEGER) AS user_id, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
+WITH run_users AS (
+  SELECT CAST(TRIM(userid) AS INTEGER) AS user_id, MAX(ts) AS last_ts,
+         MAX(CASE WHEN page = 'NextSong' THEN 1 ELSE 0 END) AS has_play
+  FROM staging_events
+  WHERE run_id = {{run_id}} AND TRIM(userid) <> ''
+  GROUP BY CAST(TRIM(userid) AS INTEGER)
+),
+staged AS (
+  SELECT u.user_id, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
          COALESCE(first_name.repaired, e.firstname) AS first_name,
          COALESCE(last_name.repaired, e.lastname) AS last_name,
-         e.gender
+         e.gender, u.has_play
   FROM staging_events e
+  JOIN run_users u ON u.user_id = CAST(TRIM(e.userid) AS INTEGER) AND u.last_ts = e.ts
   LEFT JOIN etl_text_repairs first_name ON first_name.run_id = e.run_id AND first_name.kind = 'text' AND first_name.raw = e.firstname
   LEFT JOIN etl_text_repairs last_name ON last_name.run_id = e.run_id AND last_name.kind = 'text' AND last_name.raw = e.lastname
   WHERE e.run_id = {{run_id}} AND TRIM(e.userid) <> ''
 ),
 candidates AS (
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM staged
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play FROM staged
   UNION ALL
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, CAST(NULL AS INTEGER)
   FROM etl_user_state WHERE user_id IN (SELECT user_id FROM staged)
 ),
 ranked AS (
   SELECT user_id, last_ts, last_item, level, first_name, last_name, gender,
+         MAX(has_play) OVER (PARTITION BY user_id) AS has_play,
          ROW_NUMBER() OVER (
            PARTITION BY user_id
            ORDER BY last_ts DESC, last_item DESC NULLS LAST, level DESC NULLS LAST,
@@ -29,28 +41,25 @@ ranked AS (
          ) AS pick
   FROM candidates
 )
-SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM ranked WHERE pick = 1;
+SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
 
 DELETE FROM etl_user_state WHERE user_id IN (SELECT user_id FROM publish_user_state);
 INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender)
 SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM publish_user_state;
 
--- Rewritten: the users this run gives a play, and those already published (or with plays), whose
--- latest state may have changed. A user is never deleted here, so a run for another date that
--- sees only their non-play events cannot drop a user whose plays another run is publishing.
--- The three key sets are one UNION joined once (hash join), never IN (…) OR IN (…), which
--- PostgreSQL can only run as a SubPlan per user (rescanning the run's events when it outgrows work_mem).
+-- The users this run gives a play, and those already published (or with plays), whose latest
+-- state may have changed. A user is never deleted here, so a run for another date that sees only
+-- their non-play events cannot drop a user whose plays another run is publishing. Two branches of
+-- a UNION ALL, never IN (…) OR IN (…), which PostgreSQL can only run as a SubPlan per user.
 CREATE TEMP TABLE publish_users AS
+SELECT user_id, first_name, last_name, gender, level
+FROM publish_user_state
+WHERE has_play = 1
+UNION ALL
 SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
 FROM publish_user_state s
-JOIN (
-  SELECT CAST(TRIM(userid) AS INTEGER) AS user_id FROM staging_events
-  WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
-  UNION
-  SELECT user_id FROM users
-  UNION
-  SELECT user_id FROM songplays
-) AS kept ON kept.user_id = s.user_id;
+JOIN (SELECT user_id FROM users UNION SELECT user_id FROM songplays) AS kept ON kept.user_id = s.user_id
+WHERE s.has_play = 0;
 
 DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_users);
 INSERT INTO users (user_id, first_name, last_name, gender, level)

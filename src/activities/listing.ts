@@ -7,6 +7,7 @@
 import { dateProblem, datesBetween } from '../etl/dates';
 import type { RunWindow, SkippedFile } from '../etl/types';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
+import { mapConcurrent } from '../source/concurrent';
 
 export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
 // Song files are named by track id in the real data (TR….json); the name is not checked, the layout is.
@@ -23,6 +24,8 @@ const COMPRESSED_MAGIC: [string, number[]][] = [
   ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
   ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
 ];
+/** How many first bytes a probe reads: enough for the longest magic. */
+const MAGIC_BYTES = Math.max(...COMPRESSED_MAGIC.map(([, magic]) => magic.length));
 
 /** Longest source key kept: keys are stored and shown; a longer name is skipped, not truncated. */
 export const MAX_KEY_LENGTH = 1024;
@@ -77,15 +80,7 @@ function errorCode(err: unknown): string | undefined {
 export async function probeObject(source: Source, key: string): Promise<string | null> {
   let head: Buffer;
   try {
-    const stream = await source.open(key);
-    head = await new Promise<Buffer>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.once('end', () => resolve(Buffer.alloc(0)));
-      stream.once('data', (chunk: Buffer | string) => {
-        resolve(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-        stream.destroy();
-      });
-    });
+    head = await source.readHead(key, MAGIC_BYTES);
   } catch (err) {
     const code = errorCode(err);
     if (code) return `unreadable (${code})`;
@@ -96,6 +91,22 @@ export async function probeObject(source: Source, key: string): Promise<string |
     if (magic.every((byte, i) => head[i] === byte)) return `${format}-compressed content in a .json file: the pipeline reads plain JSON only`;
   }
   return null;
+}
+
+/**
+ * `report`, called at most once per `intervalMs` (the first call always reports). A heartbeat per
+ * file is not free: each one the SDK takes is serialized and handed to its core, which at tens of
+ * thousands of files cost more than the listing itself. Every activity also beats every few seconds
+ * whatever it does (keepaliveInterceptor), so a slow file cannot starve the heartbeat timeout.
+ */
+export function atMostEvery<T>(intervalMs: number, report: (value: T) => void, now: () => number = () => performance.now()): (value: T) => void {
+  let last = -Infinity;
+  return (value) => {
+    const at = now();
+    if (at - last < intervalMs) return;
+    last = at;
+    report(value);
+  };
 }
 
 export interface SourceListing {
@@ -126,7 +137,6 @@ export async function listSource(source: Source, window: RunWindow | null, onPro
       } else if (!window || (classified.date >= window.from && classified.date <= window.to)) {
         listing.events.push(obj);
       }
-      // Heartbeats are throttled by the SDK: reporting every file costs nothing and keeps short heartbeat timeouts safe.
       onProgress(++listed);
     }
   }
@@ -134,25 +144,23 @@ export async function listSource(source: Source, window: RunWindow | null, onPro
   return listing;
 }
 
-/** Probes the files a run will stage, a few at a time; moves those that cannot be read to `skipped`. */
+/**
+ * Probes the files a run will stage, as many at a time as the source says suits it (a local disk
+ * or S3's latency); moves those that cannot be read to `skipped`.
+ */
 export async function dropUnreadable(
   source: Source,
   files: SourceObject[],
   skipped: SkippedFile[],
   onProgress: (probed: number) => void = () => undefined,
-  concurrency = 8,
+  concurrency = source.headConcurrency,
 ): Promise<SourceObject[]> {
-  const reasons = new Array<string | null>(files.length);
-  let next = 0;
   let done = 0;
-  const lane = async () => {
-    while (next < files.length) {
-      const i = next++;
-      reasons[i] = await probeObject(source, files[i].key);
-      onProgress(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, lane));
+  const reasons = await mapConcurrent(files, concurrency, async (file) => {
+    const reason = await probeObject(source, file.key);
+    onProgress(++done);
+    return reason;
+  });
   const readable: SourceObject[] = [];
   files.forEach((file, i) => {
     const reason = reasons[i];

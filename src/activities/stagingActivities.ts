@@ -9,10 +9,13 @@ import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
 import { heartbeat, whileHeartbeating } from './heartbeat';
 import { recordRunFiles, runFileKeys } from './ledger';
-import { dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
+import { atMostEvery, dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
+
+/** How often the listing heartbeats its progress (files listed, files probed). */
+const PROGRESS_INTERVAL_MS = 250;
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
 const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
@@ -46,11 +49,11 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     async listSourceFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
       const source = resources.source(ref.source);
       const warehouse = await resources.warehouse(ref.warehouse);
-      const listing = await listSource(source, ref.window, (listed) => heartbeat({ listed }));
+      const listing = await listSource(source, ref.window, atMostEvery(PROGRESS_INTERVAL_MS, (listed: number) => heartbeat({ listed })));
       // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
       const songsToLoad = await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, listing.songs), 1000);
       const skipped = listing.skipped;
-      const probed = (n: number) => heartbeat({ probed: n });
+      const probed = atMostEvery(PROGRESS_INTERVAL_MS, (n: number) => heartbeat({ probed: n }));
       const events = await dropUnreadable(source, listing.events, skipped, probed);
       const songs = await dropUnreadable(source, songsToLoad, skipped, probed);
       await whileHeartbeating({ step: 'recording the file list' }, () => recordRunFiles(warehouse, ref.runId, { events, songs, skipped }), 1000);

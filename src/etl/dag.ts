@@ -24,6 +24,7 @@ export type Table =
   | 'etl_text_repairs'
   | 'etl_song_keys'
   | 'etl_user_state'
+  | 'etl_match_stats'
   | 'etl_quality_results'
   | 'etl_attempt_fence';
 
@@ -103,7 +104,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_quality_results'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results'] as const),
     ],
   },
   listSourceFiles: {
@@ -172,7 +173,9 @@ export const ETL_DAG = {
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go, and their start times that no play has any more.
     readsEarlierRuns: ['songplays'],
-    writes: ['songplays', 'time', 'etl_load_ledger'],
+    // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
+    readsOwnRows: ['etl_match_stats'],
+    writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats'],
   },
   runQualityChecks: {
     sql: ['checks/*', 'etl/clear_quality_results'],

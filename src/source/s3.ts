@@ -2,6 +2,23 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import type { Readable } from 'node:stream';
 import type { ObjectUrls, Source, SourceObject } from './types';
 
+/** At most the first `bytes` bytes of a stream, which is then closed. */
+async function readUpTo(stream: Readable, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      chunks.push(buffer);
+      length += buffer.length;
+      if (length >= bytes) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, bytes);
+}
+
 export class S3Source implements Source, ObjectUrls {
   constructor(
     private readonly client: S3Client,
@@ -30,6 +47,32 @@ export class S3Source implements Source, ObjectUrls {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /**
+   * Each first-bytes read waits a round trip to S3 (tens of milliseconds): keep many in flight,
+   * just under the SDK's pool of 50 sockets per client, so none waits for a socket.
+   */
+  readonly headConcurrency = 48;
+
+  async readHead(key: string, bytes: number): Promise<Buffer> {
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.rootPrefix + key, Range: `bytes=0-${bytes - 1}` }));
+    } catch (err) {
+      // S3 answers a range on an empty object with 416 InvalidRange: there are no bytes to read.
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw err;
+    }
+    if (!res.Body) throw new Error(`s3://${this.bucket}/${this.rootPrefix}${key} has no body`);
+    // Some S3-compatible stores answer the range of an empty object with "bytes 0-0/0" and a body
+    // they never send: the total says there is nothing to read.
+    if (/\/0$/.test(res.ContentRange ?? '')) {
+      (res.Body as Readable).destroy();
+      return Buffer.alloc(0);
+    }
+    // A store that ignores Range sends the whole object: read only what was asked for.
+    return readUpTo(res.Body as Readable, bytes);
   }
 
   async open(key: string): Promise<Readable> {

@@ -18,6 +18,13 @@ export interface Source {
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): AsyncIterable<SourceObject>;
   open(key: string): Promise<Readable>;
+  /**
+   * Up to the first `bytes` bytes of an object (fewer when it is shorter; none when empty), read
+   * without streaming the rest. Fails as `open` does for what cannot be read.
+   */
+  readHead(key: string, bytes: number): Promise<Buffer>;
+  /** How many `readHead` calls a caller should keep in flight: more where each waits on a network. */
+  readonly headConcurrency: number;
 }
 
 /**
