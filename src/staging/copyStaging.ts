@@ -13,7 +13,7 @@ import {
   type FieldSpec,
 } from '../etl/records';
 import type { CopySegment } from '../warehouse/copyTextStaging';
-import { CopyTextWriter, copyTextValue, maxEscapedBytes } from './copyText';
+import { CopyTextWriter, copyTextValue, maxEscapedBytes, QUOTE_BYTES, type CopyFlavour } from './copyText';
 import type { RawLine } from './rawLines';
 import { STAGING_TABLE } from './stagingSql';
 
@@ -35,8 +35,8 @@ const MAX_LINE_NUMBER_BYTES = 11;
  * The checks and reasons are src/etl/records.ts's, the same every path applies.
  */
 export class StagingCopyEncoder {
-  readonly staged = new CopyTextWriter();
-  readonly rejects = new CopyTextWriter();
+  readonly staged: CopyTextWriter;
+  readonly rejects: CopyTextWriter;
   private readonly fields: readonly FieldSpec[];
   private readonly runId: string;
   private readonly kindText: string;
@@ -48,10 +48,13 @@ export class StagingCopyEncoder {
     runId: string,
     private readonly kind: RecordKind,
     private readonly rawCap: number,
+    private readonly flavour: CopyFlavour = 'text',
   ) {
+    this.staged = new CopyTextWriter(undefined, flavour);
+    this.rejects = new CopyTextWriter(undefined, flavour);
     this.fields = FIELDS_BY_KIND[kind];
-    this.runId = copyTextValue(runId);
-    this.kindText = copyTextValue(kind);
+    this.runId = copyTextValue(runId, flavour);
+    this.kindText = copyTextValue(kind, flavour);
   }
 
   encode(line: RawLine): void {
@@ -60,11 +63,12 @@ export class StagingCopyEncoder {
     if (obj instanceof LineProblem) return this.reject(line, obj.reason);
     if (line.sourceKey !== this.sourceKey) {
       this.sourceKey = line.sourceKey;
-      this.prefix = Buffer.from(`${this.runId}\t${copyTextValue(line.sourceKey)}\t`, 'utf8');
+      this.prefix = Buffer.from(`${this.runId}\t${copyTextValue(line.sourceKey, this.flavour)}\t`, 'utf8');
     }
     const w = this.staged;
     const fields = this.fields;
-    // Every value's text came from the line: at most 3 bytes per character of it once escaped.
+    // Every value's text came from the line: at most 3 bytes per character of it once escaped
+    // (CSV quotes, 2 per value, fit in the room kept for each field's number).
     w.reserve(this.prefix.length + MAX_LINE_NUMBER_BYTES + maxEscapedBytes(line.text.length) + fields.length * (1 + MAX_NUMBER_BYTES));
     const start = w.position;
     w.bytes(this.prefix);
@@ -91,9 +95,9 @@ export class StagingCopyEncoder {
 
   private reject(line: RawLine, reason: string): void {
     const raw = line.text.length > this.rawCap ? line.text.slice(0, this.rawCap) : line.text;
-    const key = copyTextValue(line.sourceKey);
+    const key = copyTextValue(line.sourceKey, this.flavour);
     const w = this.rejects;
-    w.reserve(maxEscapedBytes(this.runId.length + this.kindText.length + key.length + reason.length + raw.length) + MAX_LINE_NUMBER_BYTES + 8);
+    w.reserve(maxEscapedBytes(this.runId.length + this.kindText.length + key.length + reason.length + raw.length) + MAX_LINE_NUMBER_BYTES + 8 + REJECT_COLUMNS.length * QUOTE_BYTES);
     w.text(this.runId, false);
     w.tab();
     w.text(this.kindText, false);
@@ -120,8 +124,9 @@ export async function* stagingCopySegments(
   lines: AsyncIterable<RawLine[]>,
   rawCap: number,
   rejectFlushBytes = REJECT_FLUSH_BYTES,
+  flavour: CopyFlavour = 'text',
 ): AsyncGenerator<CopySegment> {
-  const encoder = new StagingCopyEncoder(runId, kind, rawCap);
+  const encoder = new StagingCopyEncoder(runId, kind, rawCap, flavour);
   const batches = lines[Symbol.asyncIterator]();
   let done = false;
   async function* stagedRows(): AsyncGenerator<Buffer> {

@@ -1,6 +1,8 @@
 /**
  * Rows in PostgreSQL's COPY text format (tab between columns, newline after a row, `\N` for NULL,
- * backslash escapes), written straight into byte chunks: no array per row, no string per row,
+ * backslash escapes) or, for DuckDB's CSV reader, its tab-separated CSV flavour (`\N` for NULL; a
+ * value holding a tab, newline, carriage return or `"`, or that is `\N` itself, in double quotes
+ * with `"` doubled), written straight into byte chunks: no array per row, no string per row,
  * no joined text. A caller reserves room for a row's worst case first, so a row never spans two
  * chunks and a row begun can be taken back (rewind) when a later column turns out to be bad.
  */
@@ -17,9 +19,28 @@ const LETTER_N = 0x4e;
 
 /** Bytes a value of `chars` UTF-16 units takes at most, escaped (a tab or backslash 2, other units ≤ 3). */
 export const maxEscapedBytes = (chars: number): number => 3 * chars;
+/** Bytes quoting adds to a CSV value beyond maxEscapedBytes: the two quotes (a `"` doubled fits in its 3). */
+export const QUOTE_BYTES = 2;
 
-/** A value in COPY text, as a string (for short constant values: the run id, a file key). */
-export function copyTextValue(value: string): string {
+/**
+ * How values are written: 'text' is PostgreSQL COPY text (backslash escapes); 'csv' is a CSV that
+ * DuckDB's reader takes with DELIMITER tab, QUOTE and ESCAPE `"`, NULL `\N`, ALLOW_QUOTED_NULLS
+ * false (it decodes no backslash escape, so the text form would not round-trip there).
+ */
+export type CopyFlavour = 'text' | 'csv';
+
+/** Characters that make a CSV value quoted. */
+const NEEDS_QUOTE = /[\t\n\r"]/;
+const QUOTES = /"/g;
+
+function csvValue(value: string): string {
+  if (value === '\\N') return '"\\N"';
+  return NEEDS_QUOTE.test(value) ? `"${value.replace(QUOTES, '""')}"` : value;
+}
+
+/** A value in COPY text (or the CSV flavour), as a string (for short constant values: the run id, a file key). */
+export function copyTextValue(value: string, flavour: CopyFlavour = 'text'): string {
+  if (flavour === 'csv') return csvValue(value);
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, escapeChar) : value;
 }
 
@@ -29,7 +50,10 @@ export class CopyTextWriter {
   private readonly full: Buffer[] = [];
   private fullBytes = 0;
 
-  constructor(private readonly chunkBytes = 256 * 1024) {
+  constructor(
+    private readonly chunkBytes = 256 * 1024,
+    readonly flavour: CopyFlavour = 'text',
+  ) {
     this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
 
@@ -61,10 +85,11 @@ export class CopyTextWriter {
 
   /**
    * A text value. `mayNeedEscape` false skips the scan: the caller knows it holds no tab, newline,
-   * carriage return or backslash (e.g. parsed from a JSON line with no backslash in it).
+   * carriage return or backslash (e.g. parsed from a JSON line with no backslash in it), nor (CSV)
+   * a `"`, nor is `\N`: a JSON string holds each of those only with a backslash.
    */
   text(value: string, mayNeedEscape = true): void {
-    const escaped = mayNeedEscape && NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, escapeChar) : value;
+    const escaped = mayNeedEscape ? copyTextValue(value, this.flavour) : value;
     this.at += this.chunk.write(escaped, this.at, 'utf8');
   }
 

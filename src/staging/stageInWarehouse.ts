@@ -139,7 +139,8 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
       const d = warehouse.dialect;
       const around = { before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind)], after: sqlStatements(`staging/analyze_${kind}`, d) };
-      await warehouse.stageCopySegments(stagingCopySegments(runId, kind, lines, MAX_RAW_KEPT), around, options.statementOptions);
+      const segments = stagingCopySegments(runId, kind, lines, MAX_RAW_KEPT, undefined, warehouse.copyFlavour ?? 'text');
+      await warehouse.stageCopySegments(segments, around, options.statementOptions);
     } else {
       const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
       const load = stagingLoad(warehouse, runId, kind);

@@ -1,3 +1,4 @@
+import type { CopyFlavour } from '../staging/copyText';
 import type { StatementOptions, Warehouse } from './types';
 
 /** One `COPY table (columns) FROM STDIN` of rows already encoded in COPY text format. */
@@ -8,11 +9,14 @@ export interface CopySegment {
 }
 
 /**
- * A warehouse that stages rows encoded as COPY text (PostgreSQL): in ONE transaction, `before`
- * runs, then each segment is copied in turn (a segment's data is read to its end before the next
- * segment is asked for, so a producer can switch tables between segments), then `after`.
+ * A warehouse that stages rows encoded as COPY text (PostgreSQL) or its CSV flavour (DuckDB's
+ * CSV reader): in ONE transaction, `before` runs, then each segment is copied in turn (a
+ * segment's data is read to its end before the next segment is asked for, so a producer can
+ * switch tables between segments), then `after`.
  */
 export interface CopyTextStaging {
+  /** The encoding segments must be in (src/staging/copyText.ts); 'text' if absent. */
+  readonly copyFlavour?: CopyFlavour;
   stageCopySegments(
     segments: AsyncIterable<CopySegment>,
     around: { before: readonly string[]; after: readonly string[] },

@@ -8,6 +8,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
 import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
@@ -15,6 +16,14 @@ import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
+import type { CopySegment, CopyTextStaging } from './copyTextStaging';
+import { sqlStatement } from './sql';
+
+/**
+ * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
+ * encodes the next, and disk (not memory) holds at most two parts.
+ */
+export const COPY_PART_BYTES = 32 * 1024 * 1024;
 
 type Appendable = (appender: DuckDBAppender, value: Exclude<CellValue, null>) => void;
 
@@ -53,8 +62,10 @@ function toJs(value: DuckDBValue): Row[string] {
 /** Serialized writes per database (description), across the instances that share its file. */
 const writeQueues = new Map<string, Promise<unknown>>();
 
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging {
   readonly dialect = 'duckdb' as const;
+  /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
+  readonly copyFlavour = 'csv' as const;
   /**
    * Where records are parsed. Measured (docs/staging.md): parsing in the worker and appending typed
    * rows beats DuckDB's own JSON functions here, so that is the default; 'warehouse' (raw lines
@@ -282,6 +293,52 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     );
   }
 
+  /**
+   * Stages copy segments (CSV flavour) in one transaction: each segment is spooled to part files
+   * in a private folder beside the database (the system's temp folder for an in-memory one) and
+   * loaded with DuckDB's CSV reader (sql/staging/duckdb/copy_csv.sql), one part loading while the
+   * next is written. The folder is removed at the end, also when a part fails.
+   */
+  async stageCopySegments(
+    segments: AsyncIterable<CopySegment>,
+    around: { before: readonly string[]; after: readonly string[] },
+    options?: StatementOptions,
+  ): Promise<void> {
+    const parent = this.file === ':memory:' ? os.tmpdir() : `${this.file}.tmp`;
+    await fs.promises.mkdir(parent, { recursive: true });
+    const dir = await fs.promises.mkdtemp(path.join(parent, 'copy-'));
+    try {
+      await this.withConnection(options, (c) =>
+        inTransaction((sql) => c.run(sql), async () => {
+          for (const sql of around.before) await c.run(sql);
+          let part = 0;
+          for await (const segment of segments) {
+            await this.checkCopyColumns(c, segment);
+            await spoolAndLoad(segment, () => path.join(dir, `part-${part++}.csv`), async (file) => {
+              options?.signal?.throwIfAborted();
+              await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { table: segment.table, file }));
+              await fs.promises.rm(file, { force: true });
+            });
+          }
+          for (const sql of around.after) await c.run(sql);
+        }),
+      );
+    } finally {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** COPY without a column list fills every column in order: a segment must name exactly those. */
+  private async checkCopyColumns(c: DuckDBConnection, segment: CopySegment): Promise<void> {
+    const layout = await c.runAndReadAll(
+      `SELECT column_name FROM information_schema.columns WHERE table_catalog <> 'temp' AND table_name = '${segment.table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
+    );
+    const columns = layout.getRows().map(([name]) => String(name));
+    if (columns.join(',') !== segment.columns.join(',')) {
+      throw new Error(`a copy segment for ${segment.table} has columns (${segment.columns.join(', ')}), but the table has (${columns.join(', ')})`);
+    }
+  }
+
   /** Appends rows (every column, in order) to a temporary table of this connection. */
   private async appendTemp(c: DuckDBConnection, table: string, rows: AsyncIterable<readonly (readonly CellValue[])[]>, options?: StatementOptions): Promise<void> {
     const layout = await c.runAndReadAll(
@@ -305,6 +362,49 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     if (this.closed) return;
     this.closed = true;
     releaseInstance(this.file);
+  }
+}
+
+/**
+ * Writes a segment's bytes to part files of about COPY_PART_BYTES (split between chunks, so
+ * between rows) and loads each with `load`, the next part being written while one loads. Every
+ * load started is awaited before this returns or throws.
+ */
+async function spoolAndLoad(segment: CopySegment, nextFile: () => string, load: (file: string) => Promise<void>): Promise<void> {
+  let loading: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  const startLoad = async (file: string): Promise<void> => {
+    await loading;
+    if (failure) throw failure.error;
+    loading = load(file).catch((error: unknown) => {
+      failure = { error };
+    });
+  };
+  let file = nextFile();
+  let handle: fs.promises.FileHandle | undefined = await fs.promises.open(file, 'w');
+  let bytes = 0;
+  try {
+    for await (const chunk of segment.data) {
+      if (failure) throw failure.error;
+      await handle.write(chunk);
+      bytes += chunk.length;
+      if (bytes >= COPY_PART_BYTES) {
+        await handle.close();
+        handle = undefined;
+        await startLoad(file);
+        file = nextFile();
+        handle = await fs.promises.open(file, 'w');
+        bytes = 0;
+      }
+    }
+    await handle.close();
+    handle = undefined;
+    if (bytes > 0) await startLoad(file);
+    await loading;
+    if (failure) throw failure.error;
+  } finally {
+    await handle?.close();
+    await loading;
   }
 }
 

@@ -74,6 +74,7 @@ export const SQL_NAMES = [
   'staging/duckdb/check_events',
   'staging/duckdb/check_songs',
   'staging/duckdb/checked_table',
+  'staging/duckdb/copy_csv',
   'staging/duckdb/drop_work_tables',
   'staging/duckdb/extract_events',
   'staging/duckdb/extract_songs',

@@ -7,6 +7,10 @@ import { LocalSource } from '../../src/source';
 import { REJECT_COLUMNS, StagingCopyEncoder, stagingCopySegments } from '../../src/staging/copyStaging';
 import { CopyTextWriter } from '../../src/staging/copyText';
 import { rawLinesOf, type RawLine } from '../../src/staging/rawLines';
+import { stageInWarehouse } from '../../src/staging/stageInWarehouse';
+import { hasCopyTextStaging } from '../../src/warehouse/copyTextStaging';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+import { sqlStatements } from '../../src/warehouse/sql';
 import { writeBadInputCorpus } from '../support/badInputCorpus';
 
 /**
@@ -146,4 +150,70 @@ test('stopping the segments early (a failed COPY) closes the lines being read', 
   await data.next();
   await segments.return(undefined);
   expect(closed).toBe(true);
+});
+
+/**
+ * DuckDB stages copy segments in a CSV flavour through its own CSV reader. Its staging rows and
+ * rejects must equal the appender path's (parsed rows appended cell by cell) exactly, including
+ * values that need quoting, NULL against the empty string and "\N" as text, and non-ASCII.
+ */
+describe('DuckDB copy segments (CSV flavour)', () => {
+  const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-duckcsv-'));
+    const tricky = (artist: string, i: number) => JSON.stringify({ page: 'NextSong', ts: 1541105830796 + i, sessionId: 7, itemInSession: i, userId: '12', artist, song: 'ok', gender: i % 2 === 0 ? '' : null });
+    const values = ['a\tb', 'line\nbreak', 'cr\rhere', 'say "hi"', '"', '""', '\\N', '\\', 'back\\slash\\N', '', ' padded ', 'é😀\u2028', '\u0001\u007f\u001f', 'x,y;z', "it's"];
+    const lines = values.map((v, i) => tricky(v, i + 1));
+    lines.push('{"page": "NextSong", "artist": "tab\\there", "ts": "x\\"y"}', 'not json "quoted"\t\\N');
+    fs.mkdirSync(path.join(dir, 'tricky', 'log_data'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tricky', 'log_data', 'tricky.json'), lines.join('\n') + '\n');
+    fs.mkdirSync(path.join(dir, 'corpus'));
+    writeBadInputCorpus(path.join(dir, 'corpus'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function staged(root: string, kind: RecordKind, via: 'copy' | 'rows', name: string) {
+    const file = path.join(dir, `${name}-${kind}-${via}.duckdb`);
+    const opened = await DuckDbWarehouse.open(file);
+    try {
+      await opened.execute(SCHEMA.flatMap((n) => sqlStatements(`schema/${n}`, 'duckdb')));
+      expect(hasCopyTextStaging(opened)).toBe(true);
+      // The appender path: the same warehouse with its copy-segment staging hidden.
+      const warehouse = via === 'copy' ? opened : (Object.create(opened, { stageCopySegments: { value: undefined } }) as DuckDbWarehouse);
+      expect(hasCopyTextStaging(warehouse)).toBe(via === 'copy');
+      const source = new LocalSource(root);
+      const keys: string[] = [];
+      for await (const o of source.list(kind === 'events' ? 'log_data/' : 'song_data/')) if (!o.skip) keys.push(o.key);
+      const result = await stageInWarehouse({ runId: 'r1', kind, keys, source, warehouse, heartbeat: () => undefined });
+      const rows = await opened.query(`SELECT * FROM staging_${kind} ORDER BY source_key, source_line`);
+      const rejects = await opened.query('SELECT * FROM etl_rejected_records ORDER BY source_key, source_line');
+      // The spool folder beside the database is left empty.
+      if (via === 'copy') expect(fs.readdirSync(`${file}.tmp`)).toEqual([]);
+      return { result, rows, rejects };
+    } finally {
+      await opened.close();
+    }
+  }
+
+  test.each([
+    ['events', 'tricky'],
+    ['events', 'corpus'],
+    ['songs', 'corpus'],
+  ] as const)('%s from the %s files: the same rows and rejects as the appender path', async (kind, name) => {
+    const root = path.join(dir, name);
+    const copy = await staged(root, kind, 'copy', name);
+    const rows = await staged(root, kind, 'rows', name);
+    expect(copy.rows.length).toBeGreaterThan(0);
+    expect(copy.rejects.length).toBeGreaterThan(0);
+    expect(copy.rows).toEqual(rows.rows);
+    expect(copy.rejects).toEqual(rows.rejects);
+    expect(copy.result).toEqual(rows.result);
+    if (name === 'tricky') {
+      const artists = copy.rows.map((r) => r.artist);
+      expect(artists).toEqual(['a\tb', 'line\nbreak', 'cr\rhere', 'say "hi"', '"', '""', '\\N', '\\', 'back\\slash\\N', '', ' padded ', 'é😀\u2028', '\u0001\u007f\u001f', 'x,y;z', "it's"]);
+      expect(copy.rows.map((r) => r.gender)).toEqual(copy.rows.map((_r, i) => ((i + 1) % 2 === 0 ? '' : null)));
+      expect(copy.rejects.map((r) => r.raw)).toContain('not json "quoted"\t\\N');
+    }
+  });
 });
