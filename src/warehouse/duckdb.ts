@@ -66,6 +66,8 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
+  /** Bytes of a copy segment per spooled part file (tests set it small to load many parts). */
+  copyPartBytes = COPY_PART_BYTES;
   /**
    * Where records are parsed. Measured (docs/staging.md): parsing in the worker and appending typed
    * rows beats DuckDB's own JSON functions here, so that is the default; 'warehouse' (raw lines
@@ -314,7 +316,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           let part = 0;
           for await (const segment of segments) {
             await this.checkCopyColumns(c, segment);
-            await spoolAndLoad(segment, () => path.join(dir, `part-${part++}.csv`), async (file) => {
+            await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), async (file) => {
               options?.signal?.throwIfAborted();
               await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { table: segment.table, file }));
               await fs.promises.rm(file, { force: true });
@@ -366,11 +368,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
 }
 
 /**
- * Writes a segment's bytes to part files of about COPY_PART_BYTES (split between chunks, so
+ * Writes a segment's bytes to part files of about `partBytes` (split between chunks, so
  * between rows) and loads each with `load`, the next part being written while one loads. Every
  * load started is awaited before this returns or throws.
  */
-async function spoolAndLoad(segment: CopySegment, nextFile: () => string, load: (file: string) => Promise<void>): Promise<void> {
+async function spoolAndLoad(segment: CopySegment, partBytes: number, nextFile: () => string, load: (file: string) => Promise<void>): Promise<void> {
   let loading: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
   const startLoad = async (file: string): Promise<void> => {
@@ -388,7 +390,7 @@ async function spoolAndLoad(segment: CopySegment, nextFile: () => string, load: 
       if (failure) throw failure.error;
       await handle.write(chunk);
       bytes += chunk.length;
-      if (bytes >= COPY_PART_BYTES) {
+      if (bytes >= partBytes) {
         await handle.close();
         handle = undefined;
         await startLoad(file);

@@ -173,11 +173,13 @@ describe('DuckDB copy segments (CSV flavour)', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function staged(root: string, kind: RecordKind, via: 'copy' | 'rows', name: string) {
+  async function staged(root: string, kind: RecordKind, via: 'copy' | 'rows', name: string, partBytes = 1) {
     const file = path.join(dir, `${name}-${kind}-${via}.duckdb`);
     const opened = await DuckDbWarehouse.open(file);
     try {
       await opened.execute(SCHEMA.flatMap((n) => sqlStatements(`schema/${n}`, 'duckdb')));
+      // Small parts: a segment is spooled to many files, one loading while the next is written.
+      opened.copyPartBytes = partBytes;
       expect(hasCopyTextStaging(opened)).toBe(true);
       // The appender path: the same warehouse with its copy-segment staging hidden.
       const warehouse = via === 'copy' ? opened : (Object.create(opened, { stageCopySegments: { value: undefined } }) as DuckDbWarehouse);
@@ -196,6 +198,32 @@ describe('DuckDB copy segments (CSV flavour)', () => {
     }
   }
 
+  test('a part DuckDB cannot load fails the whole call: nothing stays, the spool folder is emptied', async () => {
+    const file = path.join(dir, 'failing.duckdb');
+    const warehouse = await DuckDbWarehouse.open(file);
+    try {
+      await warehouse.execute(SCHEMA.flatMap((n) => sqlStatements(`schema/${n}`, 'duckdb')));
+      warehouse.copyPartBytes = 1;
+      const row = (line: string) => Buffer.from(`r\tkind\tk\t${line}\treason\traw\n`);
+      async function* segments() {
+        yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: [row('1'), row('2')] };
+        yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: [row('3'), row('not a line number')] };
+      }
+      const before = ["INSERT INTO etl_rejected_records VALUES ('r', 'kind', 'k', 0, 'before', NULL)"];
+      await expect(warehouse.stageCopySegments(segments(), { before, after: [] })).rejects.toThrow(/not a line number|INTEGER/);
+      expect(await warehouse.query('SELECT count(*) AS n FROM etl_rejected_records')).toEqual([{ n: 0 }]);
+      expect(fs.readdirSync(`${file}.tmp`)).toEqual([]);
+      // The same call with good rows commits all of them.
+      async function* good() {
+        yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: [row('1'), row('2')] };
+      }
+      await warehouse.stageCopySegments(good(), { before, after: [] });
+      expect(await warehouse.query('SELECT count(*) AS n FROM etl_rejected_records')).toEqual([{ n: 3 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   test.each([
     ['events', 'tricky'],
     ['events', 'corpus'],
@@ -204,6 +232,8 @@ describe('DuckDB copy segments (CSV flavour)', () => {
     const root = path.join(dir, name);
     const copy = await staged(root, kind, 'copy', name);
     const rows = await staged(root, kind, 'rows', name);
+    // One part per segment as well as a part per chunk.
+    expect(await staged(root, kind, 'copy', `${name}-whole`, 1 << 30)).toEqual(copy);
     expect(copy.rows.length).toBeGreaterThan(0);
     expect(copy.rejects.length).toBeGreaterThan(0);
     expect(copy.rows).toEqual(rows.rows);
