@@ -23,7 +23,7 @@ import { sqlStatement } from './sql';
  * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
  * encodes the next, and disk (not memory) holds at most two parts.
  */
-export const COPY_PART_BYTES = 32 * 1024 * 1024;
+export const COPY_PART_BYTES = 128 * 1024 * 1024;
 
 type Appendable = (appender: DuckDBAppender, value: Exclude<CellValue, null>) => void;
 
