@@ -75,6 +75,7 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   `staging/duckdb/survey_${kind}`,
   `staging/duckdb/read_${kind}`,
   'staging/duckdb/unstaged_lines',
+  'staging/duckdb/copy_csv',
   'staging/staged_counts',
   'staging/reject_samples',
   `staging/redshift/copy_keep_${kind}`,
@@ -120,7 +121,7 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_events', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_events'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
+    idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
   },
   stageSongs: {
@@ -129,7 +130,7 @@ export const ETL_DAG = {
     readsOwnRows: ['staging_songs', 'etl_rejected_records'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_songs'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
+    idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
   },
   checkStagedData: {

@@ -318,7 +318,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             await this.checkCopyColumns(c, segment);
             await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), async (file) => {
               options?.signal?.throwIfAborted();
-              await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { table: segment.table, file }));
+              await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { copy_table: segment.table, copy_file: file }));
               await fs.promises.rm(file, { force: true });
             });
           }
@@ -333,7 +333,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   /** COPY without a column list fills every column in order: a segment must name exactly those. */
   private async checkCopyColumns(c: DuckDBConnection, segment: CopySegment): Promise<void> {
     const layout = await c.runAndReadAll(
-      `SELECT column_name FROM information_schema.columns WHERE table_catalog <> 'temp' AND table_name = '${segment.table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog <> 'temp' AND table_name = '${segment.table.replace(/'/g, "''")}' ORDER BY ordinal_position`,
     );
     const columns = layout.getRows().map(([name]) => String(name));
     if (columns.join(',') !== segment.columns.join(',')) {

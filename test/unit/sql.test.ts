@@ -33,6 +33,8 @@ const PARAMS: Record<string, SqlParam> = {
   song_glob: '/data/song_data/**/*.json',
   events_csv: '/tmp/events.csv',
   songs_csv: '/tmp/songs.csv',
+  copy_table: 'staging_events',
+  copy_file: '/tmp/part-0.csv',
   cutoff: '2018-11-20 00:00:00',
   window_start: '2018-11-01',
   window_end: null,

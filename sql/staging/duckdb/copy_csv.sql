@@ -1,7 +1,7 @@
 -- One part of a staging segment, loaded with DuckDB's CSV reader: rows the worker encoded in the
 -- CSV flavour of src/staging/copyText.ts (tab-separated, `"` quoting, `\N` for NULL, every column
 -- of the table in order), spooled to a file beside the database. A quoted "\N" is text, not NULL.
-COPY {{ident:table}} FROM {{file}} (
+COPY {{ident:copy_table}} FROM {{copy_file}} (
   FORMAT csv, HEADER false, AUTO_DETECT false, DELIMITER '\t', QUOTE '"', ESCAPE '"',
   NULL '\N', ALLOW_QUOTED_NULLS false, MAX_LINE_SIZE 268435456
 );
