@@ -6,10 +6,8 @@ import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
 import { clearStagingStatements, STAGING_TABLE } from './stagingSql';
+import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
-/** Raw text kept with a rejected record, in characters (the same as stageInWarehouse's). */
-const RAW_CAP = 65_536;
-const REJECT_SAMPLES = 5;
 const PROGRESS_EVERY_MS = 5_000;
 /**
  * What DuckDB reads per statement: a batch's raw lines (and its work tables) are what it holds at
@@ -71,7 +69,7 @@ export function batchesOf(keys: readonly string[], sizes: ReadonlyMap<string, nu
  */
 function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam>): string[] {
   const d = 'duckdb';
-  const params = { run_id: runId, raw_cap: RAW_CAP, checked: 'etl_stage_checks' };
+  const params = { run_id: runId, raw_cap: MAX_RAW_KEPT, checked: 'etl_stage_checks' };
   const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
   if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
   const [stage, reject] = inserts;
@@ -104,7 +102,7 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
 export async function stageDirect(options: DirectStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
   const d = warehouse.dialect;
-  const params = { run_id: runId, raw_cap: RAW_CAP };
+  const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
   const fallback: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   let filesDone = 0;
   let bytesRead = 0;
@@ -117,7 +115,7 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     const byWorker = (k: string) => GLOB.test(source.filePath(k)) || (sizes?.get(k) ?? 0) > MAX_DIRECT_FILE_BYTES;
     const readable = batch.filter((k) => !byWorker(k));
     const paths = (ks: readonly string[]) => ks.map((k) => source.filePath(k));
-    const fileParams = (ks: readonly string[]) => ({ paths: paths(ks), keys: [...ks], max_line_bytes: MAX_LINE_BYTES, max_song_bytes: MAX_SONG_FILE_BYTES, raw_cap: RAW_CAP });
+    const fileParams = (ks: readonly string[]) => ({ paths: paths(ks), keys: [...ks], max_line_bytes: MAX_LINE_BYTES, max_song_bytes: MAX_SONG_FILE_BYTES, raw_cap: MAX_RAW_KEPT });
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
       toWorker: batch.filter(byWorker),
@@ -169,17 +167,5 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
   }
   heartbeat({ ...details(), filesToWorker });
 
-  const [counts] = await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), options.statementOptions);
-  const samples = await warehouse.query(sqlStatement('staging/reject_samples', d, { run_id: runId, kind, limit: REJECT_SAMPLES }), options.statementOptions);
-  const recordsStaged = Number(counts.staged);
-  const recordsRejected = Number(counts.rejected);
-  return {
-    kind,
-    files: keys.length,
-    bytes: bytesRead + fallback.bytes,
-    recordsRead: recordsStaged + recordsRejected,
-    recordsStaged,
-    recordsRejected,
-    rejectSamples: samples.map((r) => ({ sourceKey: String(r.source_key), sourceLine: Number(r.source_line), reason: String(r.reason) })),
-  };
+  return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: bytesRead + fallback.bytes }, options.statementOptions);
 }

@@ -1,6 +1,6 @@
-import type { RecordKind, RejectSample, StageResult } from '../etl/types';
+import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
@@ -9,11 +9,8 @@ import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
 import { stagingCopySegments } from './copyStaging';
 import { canStageDirect, stageDirect } from './stageDirect';
 import { hasLocalFiles } from '../source';
+import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
-/** Raw text kept with a rejected record, in characters. */
-export const MAX_RAW_KEPT = 65_536;
-/** Rejects named in the result (and so in failure messages, history and summaries). */
-export const REJECT_SAMPLES = 5;
 /** Heartbeat at least this often while lines stream in, and while the warehouse parses them. */
 const PROGRESS_EVERY_MS = 5_000;
 const PROGRESS_EVERY_LINES = 100_000;
@@ -152,18 +149,5 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }
   heartbeat(details());
 
-  const d = warehouse.dialect;
-  const [counts] = await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), options.statementOptions);
-  const samples = await warehouse.query(sqlStatement('staging/reject_samples', d, { run_id: runId, kind, limit: REJECT_SAMPLES }), options.statementOptions);
-  const recordsStaged = Number(counts.staged);
-  const recordsRejected = Number(counts.rejected);
-  return {
-    kind,
-    files: keys.length,
-    bytes: progress.bytes,
-    recordsRead: recordsStaged + recordsRejected,
-    recordsStaged,
-    recordsRejected,
-    rejectSamples: samples.map((r): RejectSample => ({ sourceKey: String(r.source_key), sourceLine: Number(r.source_line), reason: String(r.reason) })),
-  };
+  return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: progress.bytes }, options.statementOptions);
 }
