@@ -5,7 +5,7 @@ import { hasLocalFiles } from '../source';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
-import { clearStagingStatements, STAGING_TABLE } from './stagingSql';
+import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
 const PROGRESS_EVERY_MS = 5_000;
@@ -102,7 +102,7 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
 export async function stageDirect(options: DirectStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
   const d = warehouse.dialect;
-  const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
+  const rawLines = rawLineStatements(d, runId, kind);
   const fallback: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   let filesDone = 0;
   let bytesRead = 0;
@@ -142,14 +142,8 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
             yield lines.map((l) => [l.sourceKey, l.line, l.text, l.problem]);
           }
         },
-        eachWorkerBatch: [
-          ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
-          ...sqlStatements(`staging/${d}/check_${kind}`, d),
-          ...sqlStatements(`staging/${d}/checked_table`, d),
-          ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
-          ...sqlStatements(`staging/${d}/next_chunk`, d),
-        ],
-        after: [...sqlStatements(`staging/analyze_${kind}`, d), ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
+        eachWorkerBatch: rawLines.eachChunk,
+        after: rawLines.after,
         onBatch(done) {
           filesDone += done.files;
           bytesRead += done.bytes;

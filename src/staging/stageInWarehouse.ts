@@ -1,7 +1,7 @@
 import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatements } from '../warehouse/sql';
-import { clearStagingStatements } from './stagingSql';
+import { clearStagingStatements, rawLineStatements } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
@@ -53,14 +53,7 @@ export function stagingLoad(warehouse: Warehouse & ChunkedStaging, runId: string
   return {
     table: 'etl_raw_lines',
     before: [...clear, ...sqlStatements(`staging/${d}/raw_lines`, d)],
-    eachChunk: [
-      ...sqlStatements(`staging/${d}/extract_${kind}`, d, { lines: 'etl_raw_lines' }),
-      ...sqlStatements(`staging/${d}/check_${kind}`, d),
-      ...sqlStatements(`staging/${d}/checked_table`, d),
-      ...sqlStatements(`staging/${d}/insert_${kind}`, d, { ...params, checked: 'etl_stage_checked' }),
-      ...sqlStatements(`staging/${d}/next_chunk`, d),
-    ],
-    after: [...analyze, ...sqlStatements(`staging/${d}/drop_work_tables`, d)],
+    ...rawLineStatements(d, runId, kind),
     chunkRows: CHUNK_ROWS,
   };
 }

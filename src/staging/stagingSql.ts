@@ -1,5 +1,6 @@
 import type { RecordKind } from '../etl/types';
-import { sqlStatement } from '../warehouse/sql';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { MAX_RAW_KEPT } from './stagedResult';
 import type { Dialect } from '../warehouse/types';
 
 /** Each kind's staging table (fixed names). */
@@ -21,4 +22,22 @@ export function clearRejectedStatement(dialect: Dialect, runId: string, kind: Re
 /** Before a kind is staged again, in the staging transaction: both of the above. */
 export function clearStagingStatements(dialect: Dialect, runId: string, kind: RecordKind): string[] {
   return [clearStagedStatement(dialect, runId, kind), clearRejectedStatement(dialect, runId, kind)];
+}
+
+/**
+ * The raw-line path's statements (sql/staging/<dialect>/): for each chunk of etl_raw_lines, parse,
+ * check and stage it; after the last, analyze and drop the work tables.
+ */
+export function rawLineStatements(dialect: Dialect, runId: string, kind: RecordKind): { eachChunk: string[]; after: string[] } {
+  const params = { run_id: runId, raw_cap: MAX_RAW_KEPT };
+  return {
+    eachChunk: [
+      ...sqlStatements(`staging/${dialect}/extract_${kind}`, dialect, { lines: 'etl_raw_lines' }),
+      ...sqlStatements(`staging/${dialect}/check_${kind}`, dialect),
+      ...sqlStatements(`staging/${dialect}/checked_table`, dialect),
+      ...sqlStatements(`staging/${dialect}/insert_${kind}`, dialect, { ...params, checked: 'etl_stage_checked' }),
+      ...sqlStatements(`staging/${dialect}/next_chunk`, dialect),
+    ],
+    after: [...sqlStatements(`staging/analyze_${kind}`, dialect), ...sqlStatements(`staging/${dialect}/drop_work_tables`, dialect)],
+  };
 }
