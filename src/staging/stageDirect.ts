@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { RecordKind, StageResult } from '../etl/types';
 import type { LocalFiles, Source } from '../source';
 import { hasLocalFiles } from '../source';
-import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
@@ -17,9 +17,10 @@ export const EVENT_BATCH = { files: 4, bytes: 64 * 1024 * 1024 };
 export const SONG_BATCH = { files: 2_000, bytes: 64 * 1024 * 1024 };
 
 /**
- * DuckDB reads a file whole (and splits it whole): an event log larger than this is streamed by
- * the worker's line reader instead, so what staging holds at once stays bounded whatever one
- * file's size. Daily logs are far smaller (the 8M-event bench set's are 128 MB).
+ * DuckDB reads a file whole (and splits it whole): when an event log is larger than this, the
+ * kind is staged by the worker's parse instead (stageDirect returns undefined), which streams, so
+ * what staging holds at once stays bounded whatever one file's size. Daily logs are far smaller
+ * (the 8M-event bench set's are 128 MB).
  */
 export const MAX_DIRECT_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -62,19 +63,46 @@ export function batchesOf(keys: readonly string[], sizes: ReadonlyMap<string, nu
 }
 
 /**
- * One batch of files DuckDB reads itself, in two passes over a view of their lines, with nothing
- * held in a session table (DuckDB keeps those until commit): the checked records go straight into
- * staging; then the lines that did not stage, found by file and line, are parsed again for their
- * reasons and rejected. Rejects are few, so the second pass costs the split, not the parse.
+ * A kind's typed stage: one typed parse per line, staged straight into its table when a screen
+ * proves the checked SQL would stage the same values (sql/staging/duckdb/stage_typed_<kind>.sql,
+ * its macros in typed_screen.sql). A kind without one stages every line through the checked SQL.
  */
-function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam>): string[] {
+export const TYPED_STAGE: Partial<Record<RecordKind, SqlName>> = {
+  events: 'staging/duckdb/stage_typed_events',
+};
+
+/** The smallest and largest key in UTF-8 byte order, DuckDB's order for VARCHAR. */
+export function keyRange(keys: readonly string[]): { first_key: string; last_key: string } {
+  const sorted = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  return { first_key: sorted[0], last_key: sorted[sorted.length - 1] };
+}
+
+/**
+ * One batch of files DuckDB reads itself, over a view of their lines (read_<kind>.sql), with
+ * nothing but the left-over lines held in a session table (DuckDB keeps those until commit).
+ * With a typed stage: it stages the lines it proves; the rest (found by file and line: the batch's
+ * lines not staged) go into etl_raw_lines, where the raw-line path's checked SQL stages or rejects
+ * them (`rawLines`, the same statements the worker's lines take). Without: the checked SQL
+ * stages the checked records, then the lines that did not stage are parsed again for their reasons.
+ */
+function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam> & { keys: string[] }, rawLines: { eachChunk: readonly string[] }): string[] {
   const d = 'duckdb';
+  const read = sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams);
+  const typed = TYPED_STAGE[kind];
+  if (typed) {
+    return [
+      ...read,
+      ...sqlStatements(typed, d, { run_id: runId }),
+      ...sqlStatements('staging/duckdb/unstaged_raw_lines', d, { run_id: runId, table: STAGING_TABLE[kind], ...keyRange(fileParams.keys) }),
+      ...rawLines.eachChunk,
+    ];
+  }
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT, checked: 'etl_stage_checks' };
   const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
   if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
   const [stage, reject] = inserts;
   return [
-    ...sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams),
+    ...read,
     ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
     stage,
@@ -97,9 +125,10 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
  * path parses, checks, stages and rejects (extract_*, check_*, insert_*), all in one transaction that first
  * replaces what this run or these files staged before. A file DuckDB can't take as it is (not
  * UTF-8, a NUL byte, a song file that isn't one plain object) gets its lines from the worker's
- * reader instead, so its rejects carry the same reasons.
+ * reader instead, so its rejects carry the same reasons. Returns undefined, staging nothing, when an
+ * event log is larger than MAX_DIRECT_FILE_BYTES: the caller stages the kind the worker's way.
  */
-export async function stageDirect(options: DirectStagingOptions): Promise<StageResult> {
+export async function stageDirect(options: DirectStagingOptions): Promise<StageResult | undefined> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
   const d = warehouse.dialect;
   const rawLines = rawLineStatements(d, runId, kind);
@@ -111,15 +140,16 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
 
   // Event logs are few and large: batches are cut by their sizes too.
   const sizes = kind === 'events' ? await fileSizes(source, keys) : undefined;
+  if (sizes && [...sizes.values()].some((size) => size > MAX_DIRECT_FILE_BYTES)) return undefined;
   const batches: FileBatch[] = batchesOf(keys, sizes, kind === 'events' ? EVENT_BATCH : SONG_BATCH).map((batch) => {
-    const byWorker = (k: string) => GLOB.test(source.filePath(k)) || (sizes?.get(k) ?? 0) > MAX_DIRECT_FILE_BYTES;
+    const byWorker = (k: string) => GLOB.test(source.filePath(k));
     const readable = batch.filter((k) => !byWorker(k));
     const paths = (ks: readonly string[]) => ks.map((k) => source.filePath(k));
     const fileParams = (ks: readonly string[]) => ({ paths: paths(ks), keys: [...ks], max_line_bytes: MAX_LINE_BYTES, max_song_bytes: MAX_SONG_FILE_BYTES, raw_cap: MAX_RAW_KEPT });
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
       toWorker: batch.filter(byWorker),
-      read: (ks) => directStatements(kind, runId, fileParams(ks)),
+      read: (ks) => directStatements(kind, runId, fileParams(ks), rawLines),
     };
   });
 
@@ -135,7 +165,12 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     await warehouse.stageFiles(
       {
         table: 'etl_raw_lines',
-        before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...sqlStatements(`staging/${d}/raw_lines`, d)],
+        before: [
+          ...(options.fence ?? []),
+          ...clearStagingStatements(d, runId, kind),
+          ...sqlStatements(`staging/${d}/raw_lines`, d),
+          ...(TYPED_STAGE[kind] ? sqlStatements('staging/duckdb/typed_screen', d) : []),
+        ],
         batches,
         async *workerRows(ks) {
           for await (const lines of rawLinesOf(kind, ks, source, fallback, () => undefined)) {
@@ -143,7 +178,7 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
           }
         },
         eachWorkerBatch: rawLines.eachChunk,
-        after: rawLines.after,
+        after: [...rawLines.after, ...(TYPED_STAGE[kind] ? sqlStatements('staging/duckdb/drop_typed_screen', d) : [])],
         onBatch(done) {
           filesDone += done.files;
           bytesRead += done.bytes;

@@ -100,8 +100,11 @@ async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): A
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
-  // DuckDB reads a local source's files itself (stageDirect.ts).
-  if (canStageDirect(warehouse, source) && hasLocalFiles(source)) return stageDirect({ ...options, source, warehouse });
+  // DuckDB reads a local source's files itself (stageDirect.ts), unless one is too large to read whole.
+  if (canStageDirect(warehouse, source) && hasLocalFiles(source)) {
+    const staged = await stageDirect({ ...options, source, warehouse });
+    if (staged) return staged;
+  }
   const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   const details = () => ({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
 

@@ -75,12 +75,12 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    */
   recordParsing: 'warehouse' | 'worker' = 'worker';
   /**
-   * Whether DuckDB reads a local source's files itself (read_blob, split, parsed and checked in
-   * SQL: sql/staging/duckdb/read_*.sql) instead of the worker streaming parsed rows. Off by
-   * default: measured (docs/staging.md), the SQL parse and checks cost DuckDB about 1.8× the CPU
-   * of the worker's parse at 1.6M events. SPARKIFY_DUCKDB_READ_FILES=1 turns it on.
+   * Whether DuckDB reads a local source's files itself (read_blob and a split in SQL; event lines
+   * typed by one from_json and screened, the rest checked in SQL: src/staging/stageDirect.ts)
+   * instead of the worker parsing them. On by default: measured (docs/staging.md), it stages the
+   * bench's events at a fraction of the worker's cost. SPARKIFY_DUCKDB_READ_FILES=0 turns it off.
    */
-  readsLocalFiles = process.env.SPARKIFY_DUCKDB_READ_FILES === '1';
+  readsLocalFiles = process.env.SPARKIFY_DUCKDB_READ_FILES !== '0';
 
   private closed = false;
 
