@@ -7,7 +7,11 @@
  */
 import path from 'node:path';
 
-/** The pool's size unless the env says otherwise: measured in docs/performance.md ("The worker's memory"). */
+/**
+ * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory"): worker
+ * peak 643 / 883 MiB at 160k / 1.6M events. 128 MiB held 1.6M to 622 MiB but at 8M events
+ * loadSongplays ran out of it (an operator that does not spill).
+ */
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
 
 /** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
