@@ -11,7 +11,7 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { EtlInput, RunSummary } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
-import { WORKER_NODE_FLAGS } from '../workerNodeFlags';
+import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 const WORKER_READY_MS = 180_000;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORKER_NODE_FLAGS } from '../../src/workerNodeFlags';
+import { WORKER_NODE_FLAGS } from '../../src/util/workerNodeFlags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
