@@ -128,10 +128,12 @@ describe.each([
     for (const way of ['direct', 'checked', 'worker'] as const) ways[way] = await stage(data, way);
   }, 240_000);
 
-  test('DuckDB reading the files stages exactly what the checked SQL stages', () => {
+  test('DuckDB reading the event logs stages exactly what the checked SQL stages', () => {
     const { direct, checked } = ways as Record<Way, Staged>;
     expect(direct.tables.events.length).toBeGreaterThan(name === 'the real sample' ? 8000 : 20);
-    expect(direct.tables).toEqual(checked.tables);
+    // Song files are staged by the worker on every setting (test/songStaging.test.ts): events here.
+    const events = (t: Staged['tables']) => ({ events: t.events, rejects: t.rejects.filter((r) => r.kind === 'events') });
+    expect(events(direct.tables)).toEqual(events(checked.tables));
     expect(counts(direct.events)).toEqual(counts(checked.events));
   });
 
@@ -188,7 +190,8 @@ describe('every kind of JSON value in every field', () => {
     expect(direct.tables.events.length + direct.tables.rejects.length).toBe(lines.length);
     expect(direct.tables.events.length).toBeGreaterThan(lines.length / 4);
     expect(direct.tables.rejects.length).toBeGreaterThan(lines.length / 4);
-    expect(direct.tables).toEqual(checked.tables);
+    expect(direct.tables.events).toEqual(checked.tables.events);
+    expect(direct.tables.rejects).toEqual(checked.tables.rejects);
   });
 
   test('the typed stage itself takes the plain values: strings, canonical whole numbers, finite non-zero numbers', async () => {

@@ -100,8 +100,10 @@ async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): A
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
-  // DuckDB reads a local source's files itself (stageDirect.ts), unless one is too large to read whole.
-  if (canStageDirect(warehouse, source) && hasLocalFiles(source)) {
+  // DuckDB reads a local source's event logs itself (stageDirect.ts), unless one is too large to read
+  // whole. Song files are staged by the worker: DuckDB's reading of thousands of small files alone
+  // costs more CPU than the worker's whole song staging (read, split, parse, CSV; measured in docs/staging.md).
+  if (kind === 'events' && canStageDirect(warehouse, source) && hasLocalFiles(source)) {
     const staged = await stageDirect({ ...options, source, warehouse });
     if (staged) return staged;
   }
