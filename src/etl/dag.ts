@@ -75,6 +75,9 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   `staging/duckdb/survey_${kind}`,
   `staging/duckdb/read_${kind}`,
   'staging/duckdb/unstaged_lines',
+  'staging/duckdb/unstaged_raw_lines',
+  // DuckDB reading event logs itself: the typed stage (song files have none).
+  ...(kind === 'events' ? ['staging/duckdb/typed_screen', 'staging/duckdb/stage_typed_events', 'staging/duckdb/drop_typed_screen'] : []),
   'staging/duckdb/copy_csv',
   'staging/staged_counts',
   'staging/reject_samples',

@@ -180,6 +180,8 @@ describe('DuckDB copy segments (CSV flavour)', () => {
       await opened.execute(SCHEMA.flatMap((n) => sqlStatements(`schema/${n}`, 'duckdb')));
       // Small parts: a segment is spooled to many files, one loading while the next is written.
       opened.copyPartBytes = partBytes;
+      // The worker's parse: DuckDB reading the files itself (the default) is test/stagingTyped.test.ts's.
+      opened.readsLocalFiles = false;
       expect(hasCopyTextStaging(opened)).toBe(true);
       // The appender path: the same warehouse with its copy-segment staging hidden.
       const warehouse = via === 'copy' ? opened : (Object.create(opened, { stageCopySegments: { value: undefined } }) as DuckDbWarehouse);

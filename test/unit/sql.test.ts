@@ -62,6 +62,8 @@ const PARAMS: Record<string, SqlParam> = {
   checked: 'etl_stage_checked',
   paths: ['/data/log_data/2018/11/2018-11-01-events.json', '/data/log_data/2018/11/2018-11-02-events.json'],
   keys: ['log_data/2018/11/2018-11-01-events.json', 'log_data/2018/11/2018-11-02-events.json'],
+  first_key: 'log_data/2018/11/2018-11-01-events.json',
+  last_key: 'log_data/2018/11/2018-11-02-events.json',
   max_line_bytes: 1048576,
   max_song_bytes: 4194304,
 };
