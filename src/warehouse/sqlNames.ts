@@ -47,6 +47,7 @@ export const SQL_NAMES = [
   'ledger/loaded_songs',
   'ledger/record',
   'ledger/skipped_files_table',
+  'postgres/analyze_star',
   'postgres/key_lock',
   'postgres/lock_table',
   'postgres/schema_lock',
