@@ -1,5 +1,5 @@
 /**
- * Query plans stay linear: every transform, stats query, ledger statement and quality check is
+ * Query plans stay linear: every transform, stats query, ledger statement, quality check and insight is
  * EXPLAINed on PostgreSQL at two sizes of staged data (the second 10× the first), after a first run
  * has filled the star tables. A SubPlan (a subquery re-run per outer row, or hashed only while it
  * fits work_mem) or a Nested Loop join is the quadratic shape: every row rescanning the other side.
@@ -12,7 +12,9 @@ import { refreshCheckStatistics } from '../src/activities/checkActivities';
 import { qualityChecks } from '../src/quality/checks';
 import { failingRowsSql } from '../src/quality/runner';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { sqlStatements, type SqlParam } from '../src/warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlParam } from '../src/warehouse/sql';
+import { SQL_NAMES } from '../src/warehouse/sqlNames';
+import { windowParams } from '../src/insights/window';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 
 let pg: PgServer;
@@ -167,13 +169,17 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
   for (const { rule } of qualityChecks()) {
     if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule, 'postgres'));
   }
+  // The report's queries over the window (all data), after the run is recorded as writeReport reads it.
+  for (const name of SQL_NAMES.filter((n) => n.startsWith('insights/'))) {
+    await check(name, sqlStatement(name, 'postgres', { ...windowParams(null), limit: 10 }));
+  }
   return found;
 }
 
 test.each([
   ['2,000 events', 2_000],
   ['20,000 events', 20_000],
-])('no transform, stats, ledger or check statement plans a SubPlan or Nested Loop (%s staged)', async (_label, events) => {
+])('no transform, stats, ledger, check or insights statement plans a SubPlan or Nested Loop (%s staged)', async (_label, events) => {
   const url = await createTestDatabase(pg.url, 'plans');
   const client = new Client({ connectionString: url });
   await client.connect();
