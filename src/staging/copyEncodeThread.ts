@@ -5,7 +5,7 @@
  * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readLines } from '../etl/lineReader';
+import { ChunkLineSplitter } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import { stagingCopySegments } from './copyStaging';
 import { MAX_LINE_BYTES, SONG_BATCH, songRecords, type RawLine } from './rawLines';
@@ -67,6 +67,16 @@ function startFile(key: string): void {
   if (key === setup.failOnKey) throw new Error(`failing on ${key}, as the test asked`);
 }
 
+/** Lines are handed on in batches of about this many (readLines' own batch size). */
+const LINE_BATCH = 2048;
+
+function handOn(batch: RawLine[]): RawLine[] {
+  linesDone += batch.length;
+  where.line = batch[batch.length - 1].line;
+  reportProgress();
+  return batch;
+}
+
 /** The raw lines (or song records) of the files the main thread sends, in batches, as rawLinesOf gives them. */
 async function* lines(): AsyncGenerator<RawLine[]> {
   let songBatch: RawLine[] = [];
@@ -76,13 +86,14 @@ async function* lines(): AsyncGenerator<RawLine[]> {
     if (message.t === 'open') {
       const key = message.key;
       startFile(key);
-      for await (const batch of readLines(fileBytes(), { maxLineBytes: MAX_LINE_BYTES })) {
-        const out: RawLine[] = batch.map((l) => ({ sourceKey: key, line: l.line, text: l.text, problem: l.problem }));
-        linesDone += out.length;
-        where.line = batch[batch.length - 1].line;
-        yield out;
-        reportProgress();
+      // The line reader's batches: whatever a chunk completes, handed on once LINE_BATCH are waiting.
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES);
+      for await (const chunk of fileBytes()) {
+        splitter.push(chunk);
+        if (splitter.lines.length >= LINE_BATCH) yield handOn(splitter.takeLines());
       }
+      splitter.end();
+      if (splitter.lines.length > 0) yield handOn(splitter.takeLines());
       filesDone++;
       reportProgress();
     } else if (message.t === 'songs') {
