@@ -17,6 +17,17 @@ const OUTPUT_WINDOW = 8 * 1024 * 1024;
 const SONG_MESSAGE_FILES = 256;
 const SONG_MESSAGE_BYTES = 256 * 1024;
 
+/**
+ * A stream chunk's bytes in memory that can be moved to the thread: the chunk itself when it is
+ * the whole of a large memory block (a file stream reads into a new block each time), else a copy
+ * (small buffers share Node's 8 KiB pool; a network chunk is often a slice of a larger block).
+ */
+function ownMemory(chunk: Buffer): Uint8Array {
+  const block = chunk.buffer;
+  if (block instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === block.byteLength && block.byteLength >= 16 * 1024) return chunk;
+  return new Uint8Array(chunk);
+}
+
 export interface ThreadedCopyOptions {
   runId: string;
   kind: RecordKind;
@@ -136,9 +147,8 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
             const bytes = (chunk as Buffer).length;
             progress.bytes += bytes;
             if (!(await room(bytes))) return;
-            // A copy the thread owns: a stream's chunk may share its memory with others.
-            const data = new Uint8Array(chunk as Buffer);
-            send({ t: 'data', data }, [data.buffer]);
+            const data = ownMemory(chunk as Buffer);
+            send({ t: 'data', data }, [data.buffer as ArrayBuffer]);
           }
         } finally {
           input.destroy();
