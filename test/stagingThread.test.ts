@@ -95,7 +95,8 @@ describe('on PostgreSQL', () => {
     return { rows: rows.map(({ run_id: _r, ...rest }) => rest), rejects: rejects.map(({ run_id: _r, ...rest }) => rest) };
   }
 
-  test.each(['events', 'songs'] as const)('%s of the corpus: the same rows and rejects with and without the thread', async (kind) => {
+  // Song files stay on the main thread (stageInWarehouse.ts); their segments are compared above.
+  test.each(['events'] as const)('%s of the corpus: the same rows and rejects with and without the thread', async (kind) => {
     const source = new LocalSource(corpusDir);
     const keys = await keysOf(source, kind);
     const previous = process.env.SPARKIFY_STAGING_THREAD;

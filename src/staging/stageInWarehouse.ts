@@ -132,9 +132,10 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const d = warehouse.dialect;
       const around = { before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind)], after: sqlStatements(`staging/analyze_${kind}`, d) };
       const flavour = warehouse.copyFlavour ?? 'text';
-      // On a thread of its own unless SPARKIFY_STAGING_THREAD=0 (threadedCopyStaging.ts).
+      // Event logs on a thread of its own unless SPARKIFY_STAGING_THREAD=0 (threadedCopyStaging.ts);
+      // song files are read, not parsed, for most of their time: measured slower on a thread.
       const segments =
-        process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
+        kind === 'events' && process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
           ? threadedCopySegments({ runId, kind, keys, source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey })
           : stagingCopySegments(runId, kind, rawLinesOf(kind, keys, source, progress, onProgress), MAX_RAW_KEPT, undefined, flavour);
       await warehouse.stageCopySegments(segments, around, options.statementOptions);
