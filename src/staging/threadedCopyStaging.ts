@@ -111,7 +111,12 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
       progress.lines = message.lines;
       progress.file = message.file;
       progress.line = message.line;
-      onProgress();
+      // A throwing heartbeat fails the staging call, as on the main thread; it must not escape this handler.
+      try {
+        onProgress();
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+      }
     } else if (message.t === 'failed') {
       fail(new EncodeThreadError(kind, message.message, message.file, message.line));
     } else {
