@@ -35,8 +35,8 @@ function tempDir(): string {
 
 type Parsing = 'warehouse' | 'worker' | 'direct';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
-  ['DuckDB (files read by DuckDB itself, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
-  ['DuckDB (parsed in the worker)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'worker'],
+  ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
 ];
