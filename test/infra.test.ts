@@ -135,7 +135,7 @@ describe('sparkify infra (built CLI)', () => {
     const out = path.join(tmp, 'cdk.out');
     // No credentials and an unroutable endpoint: synth must not need AWS.
     const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
-    const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', out], { cwd: tmp, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', out], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('sparkify-warehouse-serverless');
@@ -152,7 +152,7 @@ describe('sparkify infra (built CLI)', () => {
   });
 
   test('synth refuses a bad setting with exit code 2, naming it', () => {
-    const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', path.join(tmp, 'x'), '--base-capacity', '5'], { cwd: tmp, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', path.join(tmp, 'x'), '--base-capacity', '5'], { cwd: tmp, encoding: 'utf8', timeout: 170_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--base-capacity');
   });
@@ -188,7 +188,7 @@ describe('sparkify infra (built CLI)', () => {
   ] as const)('outputs (%s) prints a warehouse URI that sparkify run accepts', (_mode, flags, kind, secretTail) => {
     const file = path.join(tmp, 'outputs.json');
     fs.writeFileSync(file, JSON.stringify(outputs));
-    const r = spawnSync(process.execPath, [BIN, 'infra', 'outputs', '--outputs-file', file, ...flags], { cwd: tmp, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'outputs', '--outputs-file', file, ...flags], { cwd: tmp, encoding: 'utf8', timeout: 170_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const uri = /^SPARKIFY_WAREHOUSE='(.+)'$/m.exec(r.stdout)![1];
@@ -202,14 +202,14 @@ describe('sparkify infra (built CLI)', () => {
     // And `sparkify run` itself takes it: it gets past every setting check and stops only at the
     // missing region-less/credential-less AWS it cannot reach (not at exit code 2 for the URI).
     const run = spawnSync(process.execPath, [BIN, 'run', '--temporal', '127.0.0.1:9', '--source', 's3://my-data/sparkify/', '--warehouse', uri, '--date', '2018-11-01'], {
-      cwd: tmp, encoding: 'utf8', env: { ...process.env, SPARKIFY_LOG_LEVEL: 'silent' },
+      cwd: tmp, encoding: 'utf8', env: { ...process.env, SPARKIFY_LOG_LEVEL: 'silent' }, timeout: 170_000,
     });
     expect(run.stderr).not.toContain('--warehouse');
     expect(run.status).toBe(1);
   });
 
   test('outputs without a file says what to do', () => {
-    const r = spawnSync(process.execPath, [BIN, 'infra', 'outputs', '--outputs-file', path.join(tmp, 'none.json')], { cwd: tmp, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'outputs', '--outputs-file', path.join(tmp, 'none.json')], { cwd: tmp, encoding: 'utf8', timeout: 170_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('sparkify infra deploy');
   });
@@ -220,7 +220,7 @@ describe('sparkify infra (built CLI)', () => {
 
   test('deploy says up front when AWS credentials are missing', () => {
     const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: 'eu-west-1', AWS_PROFILE: 'sparkify-none', AWS_CONFIG_FILE: path.join(tmp, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, 'none'), AWS_EC2_METADATA_DISABLED: 'true' };
-    const r = spawnSync(process.execPath, [BIN, 'infra', 'deploy', '--out', path.join(tmp, 'd.out'), '--source', 's3://my-data/sparkify/', '--yes'], { cwd: tmp, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'deploy', '--out', path.join(tmp, 'd.out'), '--source', 's3://my-data/sparkify/', '--yes'], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/deploy needs AWS credentials that work: no AWS credentials found/);
   });

@@ -306,12 +306,13 @@ export function registerInfraCommands(program: Command): void {
     .option('--outputs-file <file>', 'where to write the stack outputs', DEFAULT_OUTPUTS_FILE)
     .option('--yes', 'do not ask before IAM changes')
     .action(async (flags: InfraFlags) => {
+      // Credentials first: without them the user learns it before the (slow) synthesis.
+      await preflight('deploy');
       const app = loadInfraApp();
       const { directory, settings } = synth(app, flags);
       const mode = flags.provisioned ? 'provisioned' : 'serverless';
       const stack = app.stackName(settings, mode);
       const parameters = parameterArgs(stack, flags);
-      await preflight('deploy');
       print(
         `Deploying ${stack}: Redshift ${mode === 'serverless' ? `Serverless namespace and workgroup "${settings.name}" (${settings.baseCapacity} RPUs base)` : `cluster "${settings.name}" (${settings.numberOfNodes} × ${settings.nodeType})`}, ` +
           `the COPY role ${settings.name}-redshift-copy, the worker policy ${settings.name}-etl-worker, ` +
@@ -330,11 +331,11 @@ export function registerInfraCommands(program: Command): void {
   stackCommand('destroy', 'Delete the warehouse stack; the data stays (namespace retained, cluster snapshotted)')
     .option('--yes', 'do not ask')
     .action(async (flags: InfraFlags) => {
+      await preflight('destroy');
       const app = loadInfraApp();
       const { directory, settings } = synth(app, flags);
       const mode = flags.provisioned ? 'provisioned' : 'serverless';
       const stack = app.stackName(settings, mode);
-      await preflight('destroy');
       const kept =
         mode === 'serverless'
           ? `KEPT: the namespace "${settings.name}" with its data and the admin secret ${settings.name}-warehouse-admin (retained; it still costs storage). ` +
