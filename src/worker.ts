@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { keepaliveInterceptor } from './activities/heartbeat';
+import { memoryTraceInterceptor } from './activities/memoryTrace';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
 import { prebuiltWorkflowBundle } from './temporal/workflowBundle';
@@ -24,11 +25,13 @@ export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Work
     taskQueue,
     ...(await workflowCode(settings.workflowBundle, log)),
     activities: createActivities({ resources, log }),
-    interceptors: { activity: [keepaliveInterceptor()] },
+    interceptors: { activity: [keepaliveInterceptor(), ...optional(memoryTraceInterceptor())] },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
     maxConcurrentActivityTaskExecutions: 8,
   });
 }
+
+const optional = <T>(value: T | undefined): T[] => (value === undefined ? [] : [value]);
 
 /**
  * The given bundle; else one prebuilt from these workflows named by SPARKIFY_WORKFLOW_BUNDLE (the

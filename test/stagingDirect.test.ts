@@ -58,6 +58,15 @@ async function stage(dataDir: string, via: Path) {
 
 const ok = (i: number) => JSON.stringify(goodEvent(i));
 
+/**
+ * Song files take the worker's parse on the direct setting too, whose "invalid JSON" reasons say
+ * more than the SQL parse's: they compare up to that detail.
+ */
+function comparable(tables: Awaited<ReturnType<typeof stage>>['tables']) {
+  return { ...tables, rejects: tables.rejects.map((r) => (r.kind === 'songs' ? { ...r, reason: String(r.reason).replace(/^invalid JSON: .*/, 'invalid JSON') } : r)) };
+}
+const countsOf = (r: StageResult) => ({ files: r.files, recordsRead: r.recordsRead, recordsStaged: r.recordsStaged, recordsRejected: r.recordsRejected });
+
 function write(root: string, key: string, content: Buffer | string): void {
   const file = path.join(root, ...key.split('/'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -91,13 +100,13 @@ describe('DuckDB reading local files itself', () => {
     direct = await stage(data, 'direct');
   }, 120_000);
 
-  test('once turned on, is the path a local source takes, and hands the worker only the files it cannot read as they are', () => {
-    const last = direct.beats[direct.beats.length - 1];
-    expect(direct.beats.every((b) => b.direct === true)).toBe(true);
+  test('once turned on, is the path a local source\'s event logs take, and hands the worker only the files it cannot read as they are', () => {
+    expect(direct.beats.filter((b) => b.kind === 'events').every((b) => b.direct === true)).toBe(true);
+    // Song files are staged by the worker (cheaper than DuckDB reading them; test/songStaging.test.ts).
+    expect(direct.beats.filter((b) => b.kind === 'songs').some((b) => b.direct === true)).toBe(false);
     const finals = direct.beats.filter((b) => 'filesToWorker' in b).map((b) => ({ kind: b.kind, filesToWorker: b.filesToWorker }));
-    // events: the NUL and the non-UTF-8 log; songs: two objects, an array, a truncated object, a glob-like name.
-    expect(finals).toEqual([{ kind: 'events', filesToWorker: 2 }, { kind: 'songs', filesToWorker: 4 }]);
-    expect(last).toMatchObject({ kind: 'songs', direct: true });
+    // events: the NUL and the non-UTF-8 log.
+    expect(finals).toEqual([{ kind: 'events', filesToWorker: 2 }]);
   });
 
   test('event rejects carry file, line and reason for each kind of bad line', () => {
@@ -140,16 +149,16 @@ describe('DuckDB reading local files itself', () => {
     ]);
     expect(direct.tables.rejects.filter((r) => r.kind === 'songs').map((r) => [r.source_key, r.source_line, r.reason])).toEqual([
       ['song_data/A/A/A/array.json', 2, 'not a JSON object'],
-      ['song_data/A/A/A/garbage.json', 1, 'invalid JSON'],
+      ['song_data/A/A/A/garbage.json', 1, expect.stringMatching(/^invalid JSON/)],
     ]);
   });
 
   test('stages the same rows and rejects as the worker streaming the same lines', async () => {
     const viaWorker = await stage(data, 'worker lines');
     expect(viaWorker.beats.some((b) => b.direct === true)).toBe(false);
-    expect(direct.tables).toEqual(viaWorker.tables);
+    expect(comparable(direct.tables)).toEqual(comparable(viaWorker.tables));
     expect(direct.events).toEqual(viaWorker.events);
-    expect(direct.songs).toEqual(viaWorker.songs);
+    expect(countsOf(direct.songs)).toEqual(countsOf(viaWorker.songs));
   }, 120_000);
 });
 
@@ -159,7 +168,7 @@ test('the bad-input corpus: the same rows and rejects read by DuckDB as streamed
   const direct = await stage(data, 'direct');
   const viaWorker = await stage(data, 'worker lines');
   expect(direct.tables.rejects.length).toBeGreaterThan(30);
-  expect(direct.tables).toEqual(viaWorker.tables);
+  expect(comparable(direct.tables)).toEqual(comparable(viaWorker.tables));
   expect({ ...direct.events, bytes: 0 }).toEqual({ ...viaWorker.events, bytes: 0 });
-  expect({ ...direct.songs, bytes: 0 }).toEqual({ ...viaWorker.songs, bytes: 0 });
+  expect(countsOf(direct.songs)).toEqual(countsOf(viaWorker.songs));
 }, 180_000);

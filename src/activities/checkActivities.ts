@@ -8,7 +8,7 @@ import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck } from '../quality/runner';
-import { sqlStatement } from '../warehouse/sql';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionSchema } from '../workflows/inputs';
 import type { ActivityDeps } from './deps';
@@ -25,6 +25,14 @@ async function storeCheckResults(warehouse: Warehouse, runId: string, results: C
     results.map((r) => [runId, r.name, r.severity, r.status, r.failingCount, r.sampleKeys.join(', '), r.description]),
     { deleteFirst: sqlStatement('etl/clear_quality_results', warehouse.dialect, { run_id: runId }) },
   );
+}
+
+/**
+ * PostgreSQL plans the checks from the star tables' statistics, which the publishes just made
+ * stale (or, on a first run, left empty): refreshed first (sql/postgres/analyze_star.sql says why).
+ */
+export async function refreshCheckStatistics(warehouse: Warehouse): Promise<void> {
+  if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('postgres/analyze_star', 'postgres'));
 }
 
 export function createCheckActivities({ resources, log }: ActivityDeps) {
@@ -47,6 +55,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
       if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
+      await refreshCheckStatistics(warehouse);
       const results: CheckResult[] = [];
       for (const check of checks) {
         results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));

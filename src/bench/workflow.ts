@@ -11,6 +11,7 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { EtlInput, RunSummary } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
+import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 const WORKER_READY_MS = 180_000;
@@ -45,7 +46,7 @@ interface WorkerProcess {
 
 function startWorker(address: string, taskQueue: string, cwd: string): WorkerProcess {
   const lines: string[] = [];
-  const child = spawn(process.execPath, [BIN, 'worker', '--temporal', address], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, BIN, 'worker', '--temporal', address], {
     cwd,
     env: { ...process.env, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -81,7 +81,7 @@ function sumBy(rows: Row[], key: string, value: string): { key: number; sum: num
   return [...sums.entries()].sort(([a], [b]) => a - b).map(([k, sum]) => ({ key: k, sum }));
 }
 
-/** Sessions per bucket of one of engagement_sessions' two bucket columns. */
+/** Sessions per bucket of one of the engagement query's two session bucket columns. */
 function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): { bucket: number; count: number }[] {
   return sumBy(rows, column, 'sessions').map(({ key, sum }) => ({ bucket: key, count: sum }));
 }
@@ -103,8 +103,9 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
 
   const daily = await run('activity_daily');
   const hourWeekday = await run('activity_by_hour_weekday');
-  const sessions = await run('engagement_sessions');
-  const sessionsPerUser = (await run('engagement_sessions_per_user')).map((r) => ({ bucket: num(r.bucket), count: num(r.users) }));
+  const engagement = await run('engagement');
+  const sessions: Row[] = engagement.filter((r) => r.part === 'session').map((r) => ({ ...r, length_bucket: r.bucket, sessions: r.n }));
+  const sessionsPerUser = engagement.filter((r) => r.part === 'user').map((r) => ({ bucket: num(r.bucket), count: num(r.n) }));
   const played = await run('content_played');
   const plays = daily.reduce((s, d) => s + num(d.plays), 0);
   const matchedPlays = daily.reduce((s, d) => s + num(d.matched_plays), 0);
@@ -176,14 +177,16 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       sessionLengths: fillBuckets(SESSION_LENGTH_BUCKETS, sessionBuckets(sessions, 'length_bucket')),
       playsPerSession: fillBuckets(PLAYS_PER_SESSION_BUCKETS, sessionBuckets(sessions, 'plays_bucket')),
       sessionsPerUser: fillBuckets(SESSIONS_PER_USER_BUCKETS, sessionsPerUser),
-      topUsers: (await run('engagement_top_users')).map((r) => ({
-        userId: num(r.user_id),
-        firstName: strOrNull(r.first_name),
-        lastName: strOrNull(r.last_name),
-        level: strOrNull(r.level),
-        plays: num(r.plays),
-        sessions: num(r.sessions),
-      })),
+      topUsers: engagement
+        .filter((r) => r.part === 'top')
+        .map((r) => ({
+          userId: num(r.user_id),
+          firstName: strOrNull(r.first_name),
+          lastName: strOrNull(r.last_name),
+          level: strOrNull(r.level),
+          plays: num(r.plays),
+          sessions: num(r.n),
+        })),
     },
     audience: {
       locations: (await run('audience_locations')).map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),

@@ -23,8 +23,6 @@ export const REJECT_COLUMNS = ['run_id', 'kind', 'source_key', 'source_line', 'r
 /** Rejects are held up to about this many bytes of COPY text, then copied between two staging segments. */
 export const REJECT_FLUSH_BYTES = 4 * 1024 * 1024;
 
-/** Most bytes a number takes as text (String() of a double: sign, 17 digits, point, exponent). */
-const MAX_NUMBER_BYTES = 26;
 /** Most bytes a line number takes (an INTEGER). */
 const MAX_LINE_NUMBER_BYTES = 11;
 
@@ -42,7 +40,7 @@ export class StagingCopyEncoder {
   private readonly kindText: string;
   private sourceKey: string | undefined;
   /** `run<TAB>key<TAB>` of the file being encoded. */
-  private prefix = Buffer.alloc(0);
+  private prefix = '';
 
   constructor(
     runId: string,
@@ -63,34 +61,31 @@ export class StagingCopyEncoder {
     if (obj instanceof LineProblem) return this.reject(line, obj.reason);
     if (line.sourceKey !== this.sourceKey) {
       this.sourceKey = line.sourceKey;
-      this.prefix = Buffer.from(`${this.runId}\t${copyTextValue(line.sourceKey, this.flavour)}\t`, 'utf8');
+      this.prefix = `${this.runId}\t${copyTextValue(line.sourceKey, this.flavour)}\t`;
     }
-    const w = this.staged;
     const fields = this.fields;
-    // Every value's text came from the line: at most 3 bytes per character of it once escaped
-    // (CSV quotes, 2 per value, fit in the room kept for each field's number).
-    w.reserve(this.prefix.length + MAX_LINE_NUMBER_BYTES + maxEscapedBytes(line.text.length) + fields.length * (1 + MAX_NUMBER_BYTES));
-    const start = w.position;
-    w.bytes(this.prefix);
-    w.ascii(String(line.line));
     // A JSON string holds a tab, newline, carriage return or backslash only as an escape.
     const mayNeedEscape = line.text.includes('\\');
+    // The row is built as one string and written in one call (a call per value cost more); a
+    // record that fails a check writes nothing.
+    let row = this.prefix + line.line;
     let userId: CellValue = null;
     try {
       for (let i = 0; i < fields.length; i++) {
         const cell = fieldCell(fields[i], obj);
-        w.tab();
-        if (cell === null) w.null();
-        else if (typeof cell === 'number') w.ascii(String(cell));
-        else w.text(cell, mayNeedEscape);
+        if (cell === null) row += '\t\\N';
+        else if (typeof cell === 'number') row += '\t' + cell;
+        else row += '\t' + (mayNeedEscape ? copyTextValue(cell, this.flavour) : cell);
         if (i === EVENT_USER_ID_INDEX) userId = cell;
       }
       if (this.kind === 'events') checkEventUserId(userId);
     } catch (err) {
-      w.rewind(start);
       return this.reject(line, invalidRecordReason(err));
     }
-    w.endRow();
+    row += '\n';
+    const w = this.staged;
+    w.reserve(maxEscapedBytes(row.length));
+    w.text(row, false);
   }
 
   private reject(line: RawLine, reason: string): void {

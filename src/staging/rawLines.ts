@@ -19,9 +19,9 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 /** Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB. */
 export const MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;
 /** How many song files are read ahead of the one being split: they are tiny, and S3 round trips are not. */
-const SONG_READ_AHEAD = 16;
+export const SONG_READ_AHEAD = 16;
 /** Song records are handed on in batches of about this many. */
-const SONG_BATCH = 512;
+export const SONG_BATCH = 512;
 
 export interface ReadProgress {
   filesDone: number;
@@ -81,7 +81,7 @@ export async function* rawLinesOf(
   }
 }
 
-interface CappedFile {
+export interface CappedFile {
   content: Buffer;
   /** Bytes the file has: more than content.length when it was cut at the cap. */
   bytes: number;
@@ -89,7 +89,7 @@ interface CappedFile {
 }
 
 /** Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole). */
-async function readCapped(source: Source, key: string, cap: number): Promise<CappedFile> {
+export async function readCapped(source: Source, key: string, cap: number): Promise<CappedFile> {
   if (hasWholeReads(source)) return source.readUpTo(key, cap);
   const input = await source.open(key);
   const chunks: Buffer[] = [];
@@ -108,7 +108,7 @@ async function readCapped(source: Source, key: string, cap: number): Promise<Cap
 }
 
 /** A song file's records (see splitSongFile), or one record saying why the file as a whole can't be read. */
-function songRecords(key: string, file: CappedFile): RawLine[] {
+export function songRecords(key: string, file: CappedFile): RawLine[] {
   const whole = (problem: string): RawLine[] => [
     { sourceKey: key, line: 1, text: file.content.subarray(0, 65_536).toString('utf8').replace(/\0/g, '\uFFFD'), problem },
   ];

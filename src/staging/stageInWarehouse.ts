@@ -7,6 +7,7 @@ import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
 import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
 import { stagingCopySegments } from './copyStaging';
+import { encodeThreadScript, threadedCopySegments } from './threadedCopyStaging';
 import { canStageDirect, stageDirect } from './stageDirect';
 import { hasLocalFiles } from '../source';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
@@ -26,6 +27,8 @@ export interface WarehouseStagingOptions {
   heartbeat: (details: unknown) => void;
   /** Statements the staging transaction starts with: the attempt fence (activities/fence.ts). */
   fence?: readonly string[];
+  /** For tests: the COPY-text encoding thread fails when it starts this file (threadedCopyStaging.ts). */
+  failOnKey?: string;
 }
 
 /** Rows the warehouse holds at once: checked and staged chunk by chunk. */
@@ -100,8 +103,10 @@ async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): A
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
-  // DuckDB reads a local source's files itself (stageDirect.ts).
-  if (canStageDirect(warehouse, source) && hasLocalFiles(source)) return stageDirect({ ...options, source, warehouse });
+  // DuckDB reads a local source's event logs itself (stageDirect.ts). Song files are staged by the
+  // worker: DuckDB's reading of thousands of small files alone costs more CPU than the worker's
+  // whole song staging (read, split, parse, CSV; measured in docs/staging.md).
+  if (kind === 'events' && canStageDirect(warehouse, source) && hasLocalFiles(source)) return stageDirect({ ...options, source, warehouse });
   const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   const details = () => ({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
 
@@ -124,14 +129,20 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }, PROGRESS_EVERY_MS);
   heartbeat(details());
   try {
-    const lines = rawLinesOf(kind, keys, source, progress, onProgress);
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
       // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
       const d = warehouse.dialect;
       const around = { before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind)], after: sqlStatements(`staging/analyze_${kind}`, d) };
-      const segments = stagingCopySegments(runId, kind, lines, MAX_RAW_KEPT, undefined, warehouse.copyFlavour ?? 'text');
+      const flavour = warehouse.copyFlavour ?? 'text';
+      // Event logs on a thread of its own unless SPARKIFY_STAGING_THREAD=0 (threadedCopyStaging.ts);
+      // song files are read, not parsed, for most of their time: measured slower on a thread.
+      const segments =
+        kind === 'events' && process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
+          ? threadedCopySegments({ runId, kind, keys, source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey })
+          : stagingCopySegments(runId, kind, rawLinesOf(kind, keys, source, progress, onProgress), MAX_RAW_KEPT, undefined, flavour);
       await warehouse.stageCopySegments(segments, around, options.statementOptions);
     } else {
+      const lines = rawLinesOf(kind, keys, source, progress, onProgress);
       const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
       const load = stagingLoad(warehouse, runId, kind);
       load.before = [...(options.fence ?? []), ...load.before];

@@ -1,21 +1,24 @@
 /**
- * The settings every embedded DuckDB instance opens with. DuckDB runs inside the worker, and by
- * default its buffer pool may take 80% of the machine's memory, so the worker's memory grows with
- * the input (4.6 GB at 8M events, docs/performance.md). SPARKIFY_DUCKDB_MEMORY_LIMIT bounds it:
- * the pool then spills to a temp directory beside the database file. Not bounded by default yet:
- * at 8M events under a 256 MiB pool the report's content_played_songs query ran out of memory
- * (an operator that does not spill); staging and publishing completed (worker peak 980 MiB).
+ * The settings every embedded DuckDB instance opens with. DuckDB runs inside the worker, and its
+ * own default lets its buffer pool take 80% of the machine's memory, so the worker's memory grew
+ * with the input (3.6 GB at 8M events, docs/performance.md). The pool is bounded by default
+ * (DEFAULT_DUCKDB_MEMORY_LIMIT, or SPARKIFY_DUCKDB_MEMORY_LIMIT) and spills what exceeds it to a
+ * temp directory beside the database file.
  */
 import path from 'node:path';
 
-/** The pool size that kept the worker under 1 GiB at 1.6M events and through publishing at 8M. */
-export const RECOMMENDED_DUCKDB_MEMORY_LIMIT = '256MiB';
+/**
+ * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory"): worker
+ * peak 643 / 883 MiB at 160k / 1.6M events. 128 MiB held 1.6M to 622 MiB but at 8M events
+ * loadSongplays ran out of it (an operator that does not spill).
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
 
-/** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset or 'default': DuckDB's own (80% of RAM). */
+/** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
 export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';
 
 export interface DuckDbResourceOptions {
-  /** The buffer pool's size in DuckDB's syntax; null keeps DuckDB's default. Default: the env. */
+  /** The buffer pool's size in DuckDB's syntax; null keeps DuckDB's default. Default: the env, else DEFAULT_DUCKDB_MEMORY_LIMIT. */
   memoryLimit?: string | null;
 }
 
@@ -26,9 +29,10 @@ export function spillDirectory(file: string): string | undefined {
 
 function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
   const value = (env[MEMORY_LIMIT_ENV] ?? '').trim();
-  if (value === '' || value.toLowerCase() === 'default') return null;
+  if (value === '') return DEFAULT_DUCKDB_MEMORY_LIMIT;
+  if (value.toLowerCase() === 'default') return null;
   if (!/^\d+(\.\d+)?\s*[a-z]*$/i.test(value)) {
-    throw new Error(`${MEMORY_LIMIT_ENV}='${value}' is not a memory size (e.g. ${RECOMMENDED_DUCKDB_MEMORY_LIMIT}, 2GB, or 'default' for DuckDB's 80% of RAM)`);
+    throw new Error(`${MEMORY_LIMIT_ENV}='${value}' is not a memory size (e.g. ${DEFAULT_DUCKDB_MEMORY_LIMIT}, 2GB, or 'default' for DuckDB's 80% of RAM)`);
   }
   return value;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
-import { MEMORY_LIMIT_ENV, RECOMMENDED_DUCKDB_MEMORY_LIMIT, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
+import { MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
 
 interface Settings {
   memory_limit: string;
@@ -49,21 +49,20 @@ describe('DuckDB memory bound', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("unset, DuckDB keeps its own pool size and insertion order, and spills beside the database file", async () => {
-    const file = path.join(dir, 'warehouse.duckdb');
-    expect(await settings(file)).toEqual({ memory_limit: await duckdbOwnMemoryLimit(), temp_directory: `${file}.tmp`, preserve_insertion_order: true });
-  });
-
-  test(`${MEMORY_LIMIT_ENV} bounds the pool, spilling beside the database file, with no insertion order to keep`, async () => {
-    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
+  test('unset, the pool is bounded by default, spilling beside the database file, with no insertion order to keep', async () => {
     const file = path.join(dir, 'warehouse.duckdb');
     const bounded = await settings(file);
     expect(bounded).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
     expect(await duckdbOwnMemoryLimit()).not.toBe(bounded.memory_limit);
   });
 
+  test(`${MEMORY_LIMIT_ENV} sets the bound, spilling beside the database file, with no insertion order to keep`, async () => {
+    process.env[MEMORY_LIMIT_ENV] = '300MiB';
+    const file = path.join(dir, 'warehouse.duckdb');
+    expect(await settings(file)).toEqual({ memory_limit: '300.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
+  });
+
   test('an in-memory database is bounded too', async () => {
-    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
     expect((await settings()).memory_limit).toBe('256.0 MiB');
   });
 
@@ -78,12 +77,44 @@ describe('DuckDB memory bound', () => {
   });
 
   test('a caller may keep DuckDB\'s own default whatever the env says (the benchmark floor)', async () => {
-    process.env[MEMORY_LIMIT_ENV] = RECOMMENDED_DUCKDB_MEMORY_LIMIT;
+    process.env[MEMORY_LIMIT_ENV] = DEFAULT_DUCKDB_MEMORY_LIMIT;
     expect((await settings(':memory:', { memoryLimit: null })).memory_limit).toBe(await duckdbOwnMemoryLimit());
   });
 
   test(`a value that is no size is refused, naming ${MEMORY_LIMIT_ENV}`, async () => {
     process.env[MEMORY_LIMIT_ENV] = 'half';
     await expect(settings()).rejects.toThrow(`${MEMORY_LIMIT_ENV}='half' is not a memory size`);
+  });
+
+  describe('a workload bigger than the pool', () => {
+    // 1M distinct 64-character strings grouped: well over 64 MiB of hash table.
+    const WIDE = 'CREATE TABLE wide AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS s FROM range(1000000) t(i)';
+    const BIG = 'SELECT count(*) AS n, sum(c) AS d, min(s) AS first FROM (SELECT s, count(*) AS c FROM wide GROUP BY s)';
+    const POOL = '64MiB';
+
+    test('completes under the bound by spilling beside the database file', async () => {
+      const file = path.join(dir, 'warehouse.duckdb');
+      const warehouse = await DuckDbWarehouse.open(file, { memoryLimit: POOL });
+      try {
+        await warehouse.execute(WIDE);
+        const [row] = await warehouse.query(BIG);
+        expect({ n: Number(row.n), d: Number(row.d) }).toEqual({ n: 1_000_000, d: 1_000_000 });
+        expect(String(row.first)).toHaveLength(64);
+      } finally {
+        await warehouse.close();
+      }
+    }, 120_000);
+
+    test('runs out of the same pool when it may not spill (so the one above did spill)', async () => {
+      const instance = await DuckDBInstance.create(path.join(dir, 'nospill.duckdb'), { memory_limit: POOL, temp_directory: '', preserve_insertion_order: 'false' });
+      const connection = await instance.connect();
+      try {
+        await connection.run(WIDE);
+        await expect(connection.run(BIG)).rejects.toThrow(/Out of Memory/i);
+      } finally {
+        connection.disconnectSync();
+        instance.closeSync();
+      }
+    }, 120_000);
   });
 });

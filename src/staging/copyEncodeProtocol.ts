@@ -1,0 +1,51 @@
+import type { RecordKind } from '../etl/types';
+import type { CopyFlavour } from './copyText';
+
+/**
+ * The messages between the worker's main thread and the thread that parses and encodes staging
+ * COPY text (copyEncodeThread.ts, threadedCopyStaging.ts). The main thread reads the files and
+ * moves bytes; the thread splits lines, parses, checks and encodes. Byte arrays are transferred,
+ * not copied, and both directions are bounded by credit: the sender waits once a window of bytes
+ * is unacknowledged.
+ */
+
+export interface EncodeThreadSetup {
+  runId: string;
+  kind: RecordKind;
+  rawCap: number;
+  rejectFlushBytes: number;
+  flavour: CopyFlavour;
+  /** Bytes of encoded COPY text the thread sends ahead of the main thread's acknowledgements. */
+  outputWindow: number;
+  /** For tests: the thread fails (as an internal error would) when it starts this file. */
+  failOnKey?: string;
+}
+
+/** A song file read whole up to its cap (rawLines.ts readCapped). */
+export interface SongFileBytes {
+  key: string;
+  content: Uint8Array;
+  bytes: number;
+  overCap: boolean;
+}
+
+/** Main thread → encoding thread. */
+export type ToEncoder =
+  | { t: 'open'; key: string }
+  | { t: 'data'; data: Uint8Array }
+  | { t: 'end' }
+  | { t: 'songs'; files: SongFileBytes[] }
+  | { t: 'done' }
+  /** Encoded bytes the main thread has passed on. */
+  | { t: 'ack'; bytes: number };
+
+/** Encoding thread → main thread. */
+export type FromEncoder =
+  | { t: 'segment'; table: string; columns: readonly string[] }
+  | { t: 'chunk'; data: Uint8Array }
+  | { t: 'segmentEnd' }
+  | { t: 'finished' }
+  /** Input bytes the thread has taken off its queue. */
+  | { t: 'credit'; bytes: number }
+  | { t: 'progress'; filesDone: number; lines: number; file?: string; line?: number }
+  | { t: 'failed'; message: string; stack?: string; file?: string; line?: number };

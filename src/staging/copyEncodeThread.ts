@@ -1,0 +1,138 @@
+/**
+ * The thread that parses and encodes staging COPY text (started by threadedCopyStaging.ts): it
+ * takes a file's bytes (event logs) or whole song files from the main thread, splits them into
+ * lines and records exactly as rawLines.ts does, and runs stagingCopySegments on them, posting the
+ * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChunkLineSplitter } from './chunkLines';
+import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
+import { stagingCopySegments } from './copyStaging';
+import { MAX_LINE_BYTES, SONG_BATCH, songRecords, type RawLine } from './rawLines';
+
+const port = parentPort!;
+const setup = workerData as EncodeThreadSetup;
+const post = (message: FromEncoder, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+
+/** Messages from the main thread, in order, taken one at a time. */
+const inbox: ToEncoder[] = [];
+let wakeInbox: (() => void) | undefined;
+/** Encoded bytes posted and not yet acknowledged, and who waits for room. */
+let unacked = 0;
+let wakeSender: (() => void) | undefined;
+
+port.on('message', (message: ToEncoder) => {
+  if (message.t === 'ack') {
+    unacked -= message.bytes;
+    wakeSender?.();
+    return;
+  }
+  inbox.push(message);
+  wakeInbox?.();
+});
+
+async function nextMessage(): Promise<ToEncoder> {
+  while (inbox.length === 0) await new Promise<void>((resolve) => (wakeInbox = resolve));
+  wakeInbox = undefined;
+  return inbox.shift()!;
+}
+
+async function send(bytes: Buffer): Promise<void> {
+  while (unacked > 0 && unacked + bytes.length > setup.outputWindow) await new Promise<void>((resolve) => (wakeSender = resolve));
+  wakeSender = undefined;
+  unacked += bytes.length;
+  // A writer's chunk is the only view of its memory once taken (copyText.ts), so it moves as it is.
+  post({ t: 'chunk', data: bytes }, [bytes.buffer as ArrayBuffer]);
+}
+
+const where: { file?: string; line?: number } = {};
+let filesDone = 0;
+let linesDone = 0;
+const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, file: where.file, line: where.line });
+
+/** One event log's bytes, as the main thread sends them, until its end. */
+async function* fileBytes(): AsyncGenerator<Buffer> {
+  for (;;) {
+    const message = await nextMessage();
+    if (message.t === 'end') return;
+    if (message.t !== 'data') throw new Error(`encoding thread: expected a file's bytes, got "${message.t}"`);
+    post({ t: 'credit', bytes: message.data.byteLength });
+    yield Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+  }
+}
+
+function startFile(key: string): void {
+  where.file = key;
+  where.line = undefined;
+  if (key === setup.failOnKey) throw new Error(`failing on ${key}, as the test asked`);
+}
+
+/** Lines are handed on in batches of about this many (readLines' own batch size). */
+const LINE_BATCH = 2048;
+
+function handOn(batch: RawLine[]): RawLine[] {
+  linesDone += batch.length;
+  where.line = batch[batch.length - 1].line;
+  reportProgress();
+  return batch;
+}
+
+/** The raw lines (or song records) of the files the main thread sends, in batches, as rawLinesOf gives them. */
+async function* lines(): AsyncGenerator<RawLine[]> {
+  let songBatch: RawLine[] = [];
+  for (;;) {
+    const message = await nextMessage();
+    if (message.t === 'done') break;
+    if (message.t === 'open') {
+      const key = message.key;
+      startFile(key);
+      // The line reader's batches: whatever a chunk completes, handed on once LINE_BATCH are waiting.
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES);
+      for await (const chunk of fileBytes()) {
+        splitter.push(chunk);
+        if (splitter.lines.length >= LINE_BATCH) yield handOn(splitter.takeLines());
+      }
+      splitter.end();
+      if (splitter.lines.length > 0) yield handOn(splitter.takeLines());
+      filesDone++;
+      reportProgress();
+    } else if (message.t === 'songs') {
+      post({ t: 'credit', bytes: message.files.reduce((n, f: SongFileBytes) => n + f.content.byteLength, 0) });
+      for (const file of message.files) {
+        startFile(file.key);
+        const content = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength);
+        for (const record of songRecords(file.key, { content, bytes: file.bytes, overCap: file.overCap })) songBatch.push(record);
+        filesDone++;
+        if (songBatch.length >= SONG_BATCH) {
+          linesDone += songBatch.length;
+          yield songBatch;
+          songBatch = [];
+          reportProgress();
+        }
+      }
+    } else {
+      throw new Error(`encoding thread: unexpected "${message.t}" between files`);
+    }
+  }
+  if (songBatch.length > 0) {
+    linesDone += songBatch.length;
+    yield songBatch;
+  }
+  reportProgress();
+}
+
+async function run(): Promise<void> {
+  const segments = stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
+  for await (const segment of segments) {
+    post({ t: 'segment', table: segment.table, columns: segment.columns });
+    for await (const chunk of segment.data) await send(chunk);
+    post({ t: 'segmentEnd' });
+  }
+  post({ t: 'finished' });
+}
+
+// The thread stays until the main thread stops it (it has read 'finished' or 'failed' by then).
+run().catch((err: unknown) => {
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({ t: 'failed', message: e.message, stack: e.stack, file: where.file, line: where.line });
+});

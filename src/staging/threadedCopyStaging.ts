@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RecordKind } from '../etl/types';
+import type { Source } from '../source';
+import type { CopySegment } from '../warehouse/copyTextStaging';
+import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
+import type { CopyFlavour } from './copyText';
+import { REJECT_FLUSH_BYTES } from './copyStaging';
+import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, SONG_READ_AHEAD, type ReadProgress } from './rawLines';
+
+/** Bytes of source files handed to the thread and not yet taken by it. */
+const INPUT_WINDOW = 4 * 1024 * 1024;
+/** Bytes of encoded COPY text the thread sends ahead of what COPY has taken. */
+const OUTPUT_WINDOW = 8 * 1024 * 1024;
+/** Song files go to the thread in messages of up to this many files or bytes. */
+const SONG_MESSAGE_FILES = 256;
+const SONG_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * A stream chunk's bytes in memory that can be moved to the thread: the chunk itself when it is
+ * the whole of a large memory block (a file stream reads into a new block each time), else a copy
+ * (small buffers share Node's 8 KiB pool; a network chunk is often a slice of a larger block).
+ */
+function ownMemory(chunk: Buffer): Uint8Array {
+  const block = chunk.buffer;
+  if (block instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === block.byteLength && block.byteLength >= 16 * 1024) return chunk;
+  return new Uint8Array(chunk);
+}
+
+export interface ThreadedCopyOptions {
+  runId: string;
+  kind: RecordKind;
+  keys: readonly string[];
+  source: Source;
+  rawCap: number;
+  flavour: CopyFlavour;
+  progress: ReadProgress;
+  onProgress: () => void;
+  rejectFlushBytes?: number;
+  /** For tests: the thread fails when it starts this file. */
+  failOnKey?: string;
+}
+
+/**
+ * The compiled thread script. Under ts-jest this module runs from src/, where there is none: the
+ * build's copy in dist/ is used (the integration tests build dist/ first).
+ */
+export function encodeThreadScript(): string | undefined {
+  const beside = path.join(__dirname, 'copyEncodeThread.js');
+  if (fs.existsSync(beside)) return beside;
+  const built = path.resolve(__dirname, '../../dist/staging/copyEncodeThread.js');
+  return fs.existsSync(built) ? built : undefined;
+}
+
+/** An error in the encoding thread, naming the file (and line) it was at. */
+export class EncodeThreadError extends Error {
+  constructor(kind: RecordKind, message: string, file?: string, line?: number) {
+    const at = file === undefined ? '' : ` at ${file}${line === undefined ? '' : ` line ${line}`}`;
+    super(`staging ${kind}: encoding COPY text failed${at}: ${message}`);
+    this.name = 'EncodeThreadError';
+  }
+}
+
+/**
+ * The same COPY segments as stagingCopySegments (copyStaging.ts), with the parsing and encoding on
+ * a worker thread: this thread reads the files and moves bytes (to the thread, and from it to
+ * COPY), so reading, parsing and PostgreSQL's COPY run on different cores. Memory stays bounded:
+ * INPUT_WINDOW bytes of files and OUTPUT_WINDOW bytes of COPY text are in flight at most.
+ * Stopping early (a failed COPY, cancellation) stops the thread and the file reads.
+ */
+export async function* threadedCopySegments(options: ThreadedCopyOptions): AsyncGenerator<CopySegment> {
+  const { kind, keys, source, progress, onProgress } = options;
+  const script = encodeThreadScript();
+  if (script === undefined) throw new Error('the staging encoder thread script (copyEncodeThread.js) is not built: run `npm run build`');
+  const setup: EncodeThreadSetup = {
+    runId: options.runId,
+    kind,
+    rawCap: options.rawCap,
+    rejectFlushBytes: options.rejectFlushBytes ?? REJECT_FLUSH_BYTES,
+    flavour: options.flavour,
+    outputWindow: OUTPUT_WINDOW,
+    failOnKey: options.failOnKey,
+  };
+  const worker = new Worker(script, { workerData: setup });
+
+  // What the thread sent that COPY has yet to take, and who waits for it.
+  const outbox: FromEncoder[] = [];
+  let failure: Error | undefined;
+  let wakeReader: (() => void) | undefined;
+  // Input credit: bytes sent to the thread and not yet taken, and who waits for room.
+  let inFlight = 0;
+  let wakeFeeder: (() => void) | undefined;
+  let stopped = false;
+  let finished = false;
+  const wakeAll = () => {
+    wakeReader?.();
+    wakeFeeder?.();
+  };
+  const fail = (err: Error) => {
+    failure ??= err;
+    wakeAll();
+  };
+
+  worker.on('message', (message: FromEncoder) => {
+    if (message.t === 'credit') {
+      inFlight -= message.bytes;
+      wakeFeeder?.();
+    } else if (message.t === 'progress') {
+      progress.filesDone = message.filesDone;
+      progress.lines = message.lines;
+      progress.file = message.file;
+      progress.line = message.line;
+      // A throwing heartbeat fails the staging call, as on the main thread; it must not escape this handler.
+      try {
+        onProgress();
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+      }
+    } else if (message.t === 'failed') {
+      fail(new EncodeThreadError(kind, message.message, message.file, message.line));
+    } else {
+      if (message.t === 'finished') finished = true;
+      outbox.push(message);
+      wakeReader?.();
+    }
+  });
+  worker.on('error', (err) => fail(new EncodeThreadError(kind, err.message, progress.file, progress.line)));
+  worker.on('exit', (code) => {
+    if (!stopped && !finished) fail(new EncodeThreadError(kind, `the thread exited (code ${code}) before it finished`, progress.file, progress.line));
+  });
+
+  const send = (message: ToEncoder, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
+  const room = async (bytes: number) => {
+    while (!stopped && failure === undefined && inFlight > 0 && inFlight + bytes > INPUT_WINDOW) {
+      await new Promise<void>((resolve) => (wakeFeeder = resolve));
+    }
+    wakeFeeder = undefined;
+    if (failure !== undefined || stopped) return false;
+    inFlight += bytes;
+    return true;
+  };
+
+  // Reads the files and hands their bytes over, INPUT_WINDOW at most ahead of the thread.
+  const feed = async () => {
+    if (kind === 'events') {
+      for (const key of keys) {
+        send({ t: 'open', key });
+        const input = await source.open(key);
+        try {
+          for await (const chunk of input) {
+            const bytes = (chunk as Buffer).length;
+            progress.bytes += bytes;
+            if (!(await room(bytes))) return;
+            const data = ownMemory(chunk as Buffer);
+            send({ t: 'data', data }, [data.buffer as ArrayBuffer]);
+          }
+        } finally {
+          input.destroy();
+        }
+        send({ t: 'end' });
+      }
+    } else {
+      let files: SongFileBytes[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (!(await room(bytes))) return false;
+        const data = files;
+        send({ t: 'songs', files: data }, data.map((f) => f.content.buffer as ArrayBuffer));
+        files = [];
+        bytes = 0;
+        return true;
+      };
+      for await (const [key, file] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
+        if (stopped || failure !== undefined) return;
+        progress.bytes += file.bytes;
+        // A copy of its own, moved to the thread: a small Buffer shares Node's pool, which would be cloned whole.
+        files.push({ key, content: new Uint8Array(file.content), bytes: file.bytes, overCap: file.overCap });
+        bytes += file.content.length;
+        if ((files.length >= SONG_MESSAGE_FILES || bytes >= SONG_MESSAGE_BYTES) && !(await flush())) return;
+      }
+      if (files.length > 0 && !(await flush())) return;
+    }
+    send({ t: 'done' });
+  };
+  const feeding = feed().catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+
+  /** The next message meant for COPY, or the failure. */
+  const next = async (): Promise<FromEncoder> => {
+    while (outbox.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wakeReader = resolve));
+    wakeReader = undefined;
+    if (failure !== undefined) throw failure;
+    return outbox.shift()!;
+  };
+  async function* segmentData(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const message = await next();
+      if (message.t === 'segmentEnd') return;
+      if (message.t !== 'chunk') throw new EncodeThreadError(kind, `unexpected "${message.t}" inside a segment`);
+      const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+      send({ t: 'ack', bytes: data.length });
+      yield data;
+    }
+  }
+
+  try {
+    for (;;) {
+      const message = await next();
+      if (message.t === 'finished') break;
+      if (message.t !== 'segment') throw new EncodeThreadError(kind, `unexpected "${message.t}" between segments`);
+      yield { table: message.table, columns: message.columns, data: segmentData() };
+    }
+    await feeding;
+    if (failure !== undefined) throw failure;
+  } finally {
+    stopped = true;
+    wakeAll();
+    await worker.terminate();
+    await feeding;
+  }
+}
