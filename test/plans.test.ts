@@ -99,6 +99,17 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
      FROM generate_series(1, $2::int) AS i`,
     [runId, events, users, songs, DAYS[dayOffset], day0 + dayOffset * 86_400_000],
   );
+  // Every 50th event staged a second time (another file, another level), so that the songplays
+  // publish's dedup of copies (sql/transform/songplays.sql) is planned at both sizes too.
+  await client.query(
+    `INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname,
+       length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
+     SELECT run_id, 'log_data/2018/11/' || $2 || '-copies.json', source_line, artist, auth, firstname, gender, iteminsession, lastname,
+       length, CASE WHEN level = 'paid' THEN 'free' ELSE 'paid' END, location, method, page, registration, sessionid, song, status,
+       ts, useragent, userid
+     FROM staging_events WHERE run_id = $1 AND source_line % 50 = 0`,
+    [runId, DAYS[dayOffset]],
+  );
   await client.query(
     `INSERT INTO staging_songs (run_id, source_key, source_line, num_songs, artist_id, artist_latitude, artist_longitude,
        artist_location, artist_name, song_id, title, duration, year)

@@ -33,13 +33,27 @@ SELECT song_key, artist_key, length, song_id, artist_id FROM key_candidates WHER
 -- output at one row, and then rescans it for every play (a nested loop) instead of hashing it.
 ANALYZE publish_play_songs;
 
-CREATE TEMP TABLE publish_songplays AS
+-- The run's events staged more than once (e.g. present in two files): usually none. Grouped by the
+-- columns songplay_id is made of (userid is a whole number, so equal columns <=> equal ids), which
+-- costs a hash of four small columns per event instead of sorting every play by its id.
+CREATE TEMP TABLE publish_play_copies AS
+SELECT TRIM(userid) AS userid, sessionid, iteminsession, ts
+FROM staging_events
+WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+GROUP BY TRIM(userid), sessionid, iteminsession, ts
+HAVING COUNT(*) > 1;
+
+ANALYZE publish_play_copies;
+
+-- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, match).
 -- strict_keys, for the run's match statistics: the raw (title, artist, duration) of every song,
 -- the textbook rule.
+CREATE TEMP TABLE publish_songplays AS
 WITH strict_keys AS (
   SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 ),
 next_song_events AS (
+  -- (the same as the next statement's next_song_events)
   SELECT {{songplay_id(e)}} AS songplay_id,
          {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
          CAST(TRIM(e.userid) AS INTEGER) AS user_id,
@@ -51,6 +65,52 @@ next_song_events AS (
          artist.match_key AS artist_key,
          e.length,
          CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
+         TRIM(e.userid) AS userid,
+         e.iteminsession AS item_in_session,
+         e.ts,
+         e.source_key,
+         e.source_line
+  FROM staging_events e
+  LEFT JOIN etl_text_repairs song ON song.run_id = e.run_id AND song.kind = 'text' AND song.raw = e.song
+  LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
+  LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
+  LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+  LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
+  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+)
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
+FROM next_song_events u
+LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
+WHERE NOT EXISTS (
+  SELECT 1 FROM publish_play_copies c
+  WHERE c.userid = u.userid AND c.sessionid = u.session_id AND c.iteminsession = u.item_in_session AND c.ts = u.ts
+);
+
+-- The plays of events staged more than once: one play per event. Which copy is kept depends only
+-- on the copies' own content, the same on every engine: the smallest md5 of the fields a play is
+-- made of (md5 hex sorts alike under any collation; NULL is ''; length in whole milliseconds, so
+-- no engine's float formatting enters). Copies with equal content make equal plays, so file and
+-- line only order those. The play matches strictly when any copy does.
+INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match)
+WITH strict_keys AS (
+  SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
+),
+next_song_events AS (
+  -- (the same as the previous statement's next_song_events)
+  SELECT {{songplay_id(e)}} AS songplay_id,
+         {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
+         CAST(TRIM(e.userid) AS INTEGER) AS user_id,
+         e.level,
+         e.sessionid AS session_id,
+         COALESCE(location.repaired, e.location) AS location,
+         COALESCE(user_agent.repaired, e.useragent) AS user_agent,
+         song.match_key AS song_key,
+         artist.match_key AS artist_key,
+         e.length,
+         CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
+         TRIM(e.userid) AS userid,
+         e.iteminsession AS item_in_session,
+         e.ts,
          e.source_key,
          e.source_line
   FROM staging_events e
@@ -61,27 +121,22 @@ next_song_events AS (
   LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
   WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 ),
-unique_events AS (
-  -- The same event staged twice (e.g. present in two files) is one play. Which copy is kept
-  -- depends only on the copies' own content, the same on every engine: the smallest md5 of the
-  -- fields a play is made of (md5 hex sorts alike under any collation; NULL is ''; length in
-  -- whole milliseconds, so no engine's float formatting enters). Copies with equal content make
-  -- equal plays, so file and line only order those. The play matches strictly when any copy does.
-  -- The plays are matched after this (a temp table is out of reach of PostgreSQL's parallel
-  -- workers, which scan, join and sort the events here).
-  SELECT songplay_id, start_time, user_id, level, session_id, location, user_agent, song_key, artist_key, length,
-         MAX(strict_match) OVER (PARTITION BY songplay_id) AS strict_match,
+copies AS (
+  SELECT e.*,
+         MAX(e.strict_match) OVER (PARTITION BY e.songplay_id) AS any_strict_match,
          ROW_NUMBER() OVER (
-           PARTITION BY songplay_id
-           ORDER BY md5(COALESCE(level, '') || '|' || COALESCE(location, '') || '|' || COALESCE(user_agent, '') || '|' ||
-                        COALESCE(song_key, '') || '|' || COALESCE(artist_key, '') || '|' ||
-                        COALESCE(CAST(CAST(ROUND(length * 1000) AS BIGINT) AS VARCHAR), '')),
-                    source_key, source_line
+           PARTITION BY e.songplay_id
+           ORDER BY md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
+                        COALESCE(e.song_key, '') || '|' || COALESCE(e.artist_key, '') || '|' ||
+                        COALESCE(CAST(CAST(ROUND(e.length * 1000) AS BIGINT) AS VARCHAR), '')),
+                    e.source_key, e.source_line
          ) AS copy_no
-  FROM next_song_events
+  FROM next_song_events e
+  JOIN publish_play_copies c
+    ON c.userid = e.userid AND c.sessionid = e.session_id AND c.iteminsession = e.item_in_session AND c.ts = e.ts
 )
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
-FROM unique_events u
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match
+FROM copies u
 LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
 WHERE u.copy_no = 1;
 
@@ -98,12 +153,15 @@ DELETE FROM songplays WHERE songplay_id IN (
 );
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
-FROM publish_songplays;
+FROM publish_songplays
+{{primary_key_order(songplay_id)}};
 
 -- time holds exactly the start times of songplays: drop those of the replaced days no play has now.
+-- After the deletes above, the plays of the replaced days are exactly this run's plays of those
+-- days, so the run's plays are checked, not all of songplays (all history, for a daily run).
 DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND NOT EXISTS (SELECT 1 FROM songplays p WHERE p.start_time = time.start_time);
+  AND NOT EXISTS (SELECT 1 FROM publish_songplays p WHERE p.start_time = time.start_time);
 
 -- How the run's plays matched songs (stats/match_stats.sql reads it): counted here, from the plays
 -- just published, instead of hashing every staged event to its songplay_id once more afterwards.
@@ -112,4 +170,5 @@ INSERT INTO etl_match_stats (run_id, plays, strict_matches, repaired_matches)
 SELECT {{run_id}}, COUNT(*), COALESCE(SUM(strict_match), 0), COUNT(song_id) FROM publish_songplays;
 
 DROP TABLE publish_play_songs;
+DROP TABLE publish_play_copies;
 DROP TABLE publish_songplays;

@@ -40,13 +40,24 @@ async function publish(warehouse: Warehouse, step: PublishStep, params: Record<s
     // A superseded attempt of this step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
     // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
-    const statements = [...fence, ...lockStatements(warehouse, ETL_DAG[step].writes), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [
+      ...fence,
+      ...lockStatements(warehouse, ETL_DAG[step].writes),
+      ...publishSettings(warehouse),
+      ...sqlStatements(name, warehouse.dialect, params),
+      ...after,
+    ];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
   } catch (err) {
     throw asSqlFailure(err, name);
   }
+}
+
+/** Settings for the publish transaction: PostgreSQL's sorts and hashes get room to run in memory. */
+function publishSettings(warehouse: Warehouse): string[] {
+  return warehouse.dialect === 'postgres' ? sqlStatements('postgres/publish_work_mem', warehouse.dialect) : [];
 }
 
 function asSqlFailure(err: unknown, name: string): unknown {

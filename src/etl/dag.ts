@@ -175,8 +175,8 @@ export const ETL_DAG = {
   loadSongplays: {
     sql: ['transform/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
-    // Plays of the replaced days go, and their start times that no play has any more.
-    readsEarlierRuns: ['songplays'],
+    // Plays of the replaced days go, and their start times that no play has any more: deletes
+    // (writes), checked against the run's own plays, so no earlier run's rows are read.
     // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
     readsOwnRows: ['etl_match_stats'],
     writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats'],

@@ -74,12 +74,17 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // transaction trips its own constraint; uniqueness is the load SQL's job and a quality check.
     primary_key: () => '',
     table_attributes: () => '',
+    // No index to keep in order here: sorting the rows first would be work for nothing.
+    primary_key_order: () => '',
   },
   postgres: {
     text: () => 'TEXT',
     epoch_ms_to_timestamp: (ms) => `(TIMESTAMP 'epoch' + (${ms}) * INTERVAL '1 millisecond')`,
     primary_key: (cols) => `, PRIMARY KEY (${cols})`,
     table_attributes: () => '',
+    // Rows inserted in key order fill the primary-key B-tree at its right edge instead of at a
+    // random leaf per row, which misses shared_buffers once the index outgrows it.
+    primary_key_order: (cols) => `ORDER BY ${cols}`,
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -88,6 +93,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // Informational only on Redshift (not enforced), but the planner uses it.
     primary_key: (cols) => `, PRIMARY KEY (${cols})`,
     table_attributes: (attrs) => attrs,
+    // The key is informational only: no index to keep in order.
+    primary_key_order: () => '',
   },
 };
 

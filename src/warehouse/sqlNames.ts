@@ -50,6 +50,7 @@ export const SQL_NAMES = [
   'postgres/analyze_star',
   'postgres/key_lock',
   'postgres/lock_table',
+  'postgres/publish_work_mem',
   'postgres/schema_lock',
   'redshift/file_records_stl',
   'redshift/file_records_sys',

@@ -104,6 +104,8 @@ const PAREN_KEYWORDS = new Set([
   'varchar', 'char', 'character', 'varying', 'nvarchar', 'nchar', 'bpchar', 'decimal', 'numeric', 'float', 'timestamp', 'time',
   'identity', 'distkey', 'sortkey', 'key', 'unique', 'check', 'interval', 'with', 'set', 'lateral', 'default', 'partition', 'group',
   'order', 'having', 'limit', 'returns', 'matched', 'distinct', 'row', 'array', 'null', 'true', 'false',
+  // GROUP BY GROUPING SETS ((a), (b)): Redshift's aggregation extensions (GROUP BY clause, AWS's Database Developer Guide)
+  'sets',
 ]);
 
 /** A word followed by `(` after one of these names a table (or an alias's columns), not a function. */
