@@ -32,7 +32,10 @@ describe('the worker memory trace (SPARKIFY_MEMORY_TRACE)', () => {
     const [first] = lines;
     expect(first).toMatchObject({ activity: 'stageEvents', attempt: 2 });
     expect(first.peak.rssMiB).toBeGreaterThanOrEqual(first.start.rssMiB);
-    expect(first.peak.arrayBuffersMiB - first.start.arrayBuffersMiB).toBeGreaterThanOrEqual(60);
+    // The held buffer is alive at the highest sample (the interval fires before the 300 ms sleep
+    // ends; freeing it would lower RSS). A difference from the start is not asserted: buffers the
+    // start sample counted may be collected meanwhile (it measured 56 MiB once under load).
+    expect(first.peak.arrayBuffersMiB).toBeGreaterThanOrEqual(64);
     expect(first.seconds).toBeGreaterThan(0);
   });
 });
