@@ -8,11 +8,12 @@
 import path from 'node:path';
 
 /**
- * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory"): worker
- * peak 643 / 883 MiB at 160k / 1.6M events. 128 MiB held 1.6M to 622 MiB but at 8M events
- * loadSongplays ran out of it (an operator that does not spill).
+ * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory").
+ * Not smaller: at 8M events (6.3M songplays) loadSongplays ran out of 256 MiB on its first attempt
+ * (128 MiB: on every attempt); what does not spill grows with the warehouse (the songplays key's
+ * index), so a larger warehouse needs a larger pool (the out-of-memory error says how).
  */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MiB';
 
 /** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
 export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';

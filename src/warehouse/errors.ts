@@ -1,4 +1,5 @@
 import { ERROR_TYPES } from '../errors';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from './duckdbSettings';
 
 /**
  * A statement the warehouse refused for what it says (bad SQL, bad data, a violated constraint):
@@ -30,5 +31,10 @@ const PERMANENT_DUCKDB_KINDS = /^(Parser|Binder|Catalog|Conversion|Constraint|In
 export function classifyDuckDbError(err: unknown): unknown {
   const message = (err as Error).message ?? '';
   if (PERMANENT_DUCKDB_KINDS.test(message)) return new SqlError(message, { cause: err });
+  // DuckDB's own advice names its SET; the worker's pool is set by the env instead. Left retryable:
+  // a retry may fit once the failed attempt's memory is freed.
+  if (/^Out of Memory Error/.test(message)) {
+    return new Error(`${message}\nThe worker's DuckDB pool is SPARKIFY_DUCKDB_MEMORY_LIMIT (default ${DEFAULT_DUCKDB_MEMORY_LIMIT}): raise it (e.g. 2GB), or set it to 'default' for DuckDB's 80% of RAM.`, { cause: err });
+  }
   return err;
 }
