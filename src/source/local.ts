@@ -59,14 +59,25 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
     return (await this.openRegular(key)).handle.createReadStream();
   }
 
-  async readHead(key: string, bytes: number): Promise<Buffer> {
+  /**
+   * Opens a regular file with synchronous calls, at the end of a slice (see SLICE_MS), and closes
+   * it after `use`. Anything but a regular file is refused, naming the key.
+   */
+  private async withRegularFile<T>(key: string, use: (fd: number, stat: Stats) => T): Promise<T> {
     await endOfSlice();
-    const abs = this.filePath(key);
     // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
-    const fd = fsSync.openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+    const fd = fsSync.openSync(this.filePath(key), constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stat = fsSync.fstatSync(fd);
       if (!stat.isFile()) throw notRegular(key, stat);
+      return use(fd, stat);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+  }
+
+  async readHead(key: string, bytes: number): Promise<Buffer> {
+    return this.withRegularFile(key, (fd, stat) => {
       // Sized by the file, not by `bytes` (which may be a cap of megabytes); read on to the end
       // of the file or `bytes`, whichever comes first, in case it grew since the stat.
       let head = Buffer.allocUnsafe(Math.min(bytes, stat.size + 1));
@@ -78,9 +89,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
         length += read;
       }
       return head.subarray(0, length);
-    } finally {
-      fsSync.closeSync(fd);
-    }
+    });
   }
 
   /**
@@ -89,13 +98,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
    * about 7× the CPU of the calls themselves (docs/staging.md).
    */
   async readUpTo(key: string, cap: number): Promise<CappedContent> {
-    await endOfSlice();
-    const abs = this.filePath(key);
-    // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
-    const fd = fsSync.openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const stat = fsSync.fstatSync(fd);
-      if (!stat.isFile()) throw notRegular(key, stat);
+    return this.withRegularFile(key, (fd, stat) => {
       // One byte past the cap tells an over-long file; the file may have grown since stat.
       const buffer = Buffer.allocUnsafe(Math.min(stat.size, cap) + 1);
       let filled = 0;
@@ -106,9 +109,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
       }
       const overCap = filled > cap;
       return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(stat.size, filled), overCap };
-    } finally {
-      fsSync.closeSync(fd);
-    }
+    });
   }
 
   /** Opens a regular file for reading; anything else is refused without blocking on it. */
