@@ -18,18 +18,35 @@ export interface LineReaderOptions {
   batchSize?: number;
 }
 
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+export const NEWLINE = 0x0a;
+export const CR = 0x0d;
+export const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const REPLACEMENT = '\uFFFD';
 
 /** A line that holds only whitespace (blank lines are not records). */
-function isBlank(bytes: Buffer): boolean {
+export function isBlank(bytes: Buffer): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (b !== 0x20 && b !== 0x09 && b !== CR && b !== 0x0b && b !== 0x0c) return false;
   }
   return true;
+}
+
+/**
+ * A finished line's text, and why it is no record (null: it may be one); undefined for a blank
+ * line. `bytes` holds the line's first bytes (up to one past the cap), `fullLength` all of them.
+ */
+export function finishedLine(bytes: Buffer, fullLength: number, maxLineBytes: number): { text: string; problem: string | null } | undefined {
+  const overLong = fullLength > maxLineBytes;
+  if (!overLong && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+  if (!overLong && isBlank(bytes)) return undefined;
+  let problem: string | null = null;
+  if (overLong) problem = `line is ${fullLength} bytes long, more than the limit of ${maxLineBytes}`;
+  else if (bytes.includes(0)) problem = 'line holds a NUL byte, which is not valid JSON text';
+  else if (!isUtf8(bytes)) problem = 'line is not valid UTF-8';
+  let text = bytes.toString('utf8');
+  if (problem !== null && text.includes('\0')) text = text.replace(/\0/g, REPLACEMENT);
+  return { text, problem };
 }
 
 /**
@@ -51,21 +68,11 @@ export async function* readLines(input: Readable | AsyncIterable<Buffer | string
 
   const endLine = (): void => {
     lineNo++;
-    let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, kept);
+    const line = finishedLine(parts.length === 1 ? parts[0] : Buffer.concat(parts, kept), length, maxLineBytes);
     parts = [];
-    const overLong = length > maxLineBytes;
-    const fullLength = length;
     kept = 0;
     length = 0;
-    if (!overLong && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    if (!overLong && isBlank(bytes)) return;
-    let problem: string | null = null;
-    if (overLong) problem = `line is ${fullLength} bytes long, more than the limit of ${maxLineBytes}`;
-    else if (bytes.includes(0)) problem = 'line holds a NUL byte, which is not valid JSON text';
-    else if (!isUtf8(bytes)) problem = 'line is not valid UTF-8';
-    let text = bytes.toString('utf8');
-    if (problem !== null && text.includes('\0')) text = text.replace(/\0/g, REPLACEMENT);
-    batch.push({ line: lineNo, text, problem });
+    if (line) batch.push({ line: lineNo, ...line });
   };
 
   const take = (bytes: Buffer): void => {

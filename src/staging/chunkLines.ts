@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { BOM, CR, finishedLine, NEWLINE } from '../etl/lineReader';
 import type { RawLine } from './rawLines';
 
 /**
@@ -9,21 +10,7 @@ import type { RawLine } from './rawLines';
  * chunk that fails those checks, goes the line reader's own way (the same code, line by line).
  * test/stagingThread.test.ts compares the two on the corpus and on random bytes.
  */
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const REPLACEMENT = '\uFFFD';
-
-/** A line that holds only whitespace, as bytes (blank lines are not records). */
-function isBlankBytes(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b !== 0x20 && b !== 0x09 && b !== CR && b !== 0x0b && b !== 0x0c) return false;
-  }
-  return true;
-}
-
-/** The same test on decoded text (the same five characters; anything else is not blank). */
+/** isBlank's test (src/etl/lineReader.ts) on decoded text (the same five characters; anything else is not blank). */
 function isBlankText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -128,20 +115,10 @@ export class ChunkLineSplitter {
 
   private endLine(): void {
     this.lineNo++;
-    let bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.kept);
-    const overLong = this.length > this.maxLineBytes;
-    const fullLength = this.length;
+    const line = finishedLine(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.kept), this.length, this.maxLineBytes);
     this.parts = [];
     this.kept = 0;
     this.length = 0;
-    if (!overLong && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    if (!overLong && isBlankBytes(bytes)) return;
-    let problem: string | null = null;
-    if (overLong) problem = `line is ${fullLength} bytes long, more than the limit of ${this.maxLineBytes}`;
-    else if (bytes.includes(0)) problem = 'line holds a NUL byte, which is not valid JSON text';
-    else if (!isUtf8(bytes)) problem = 'line is not valid UTF-8';
-    let text = bytes.toString('utf8');
-    if (problem !== null && text.includes('\0')) text = text.replace(/\0/g, REPLACEMENT);
-    this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, text, problem });
+    if (line) this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, ...line });
   }
 }
