@@ -46,9 +46,11 @@ HAVING COUNT(*) > 1;
 ANALYZE publish_play_copies;
 
 -- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, match).
+-- An anti-join written as LEFT JOIN … IS NULL (one row per key in publish_play_copies): DuckDB runs
+-- NOT EXISTS over this CTE as a delim join that groups every play, which ran out of a 256 MiB pool.
 -- strict_keys, for the run's match statistics: the raw (title, artist, duration) of every song,
--- the textbook rule.
-CREATE TEMP TABLE publish_songplays AS
+-- the textbook rule. A TEMP TABLE except on DuckDB (fragment publish_table, src/warehouse/sql.ts).
+CREATE {{publish_table}} publish_songplays AS
 WITH strict_keys AS (
   SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 ),
@@ -81,10 +83,9 @@ next_song_events AS (
 SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
 FROM next_song_events u
 LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
-WHERE NOT EXISTS (
-  SELECT 1 FROM publish_play_copies c
-  WHERE c.userid = u.userid AND c.sessionid = u.session_id AND c.iteminsession = u.item_in_session AND c.ts = u.ts
-);
+LEFT JOIN publish_play_copies c
+  ON c.userid = u.userid AND c.sessionid = u.session_id AND c.iteminsession = u.item_in_session AND c.ts = u.ts
+WHERE c.userid IS NULL;
 
 -- The plays of events staged more than once: one play per event. Which copy is kept depends only
 -- on the copies' own content, the same on every engine: the smallest md5 of the fields a play is

@@ -9,11 +9,13 @@ import path from 'node:path';
 
 /**
  * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory").
- * Not smaller: at 8M events (6.3M songplays) loadSongplays ran out of 256 MiB on its first attempt
- * (128 MiB: on every attempt); what does not spill grows with the warehouse (the songplays key's
- * index), so a larger warehouse needs a larger pool (the out-of-memory error says how).
+ * The worker's peak is its own memory (~270 MiB ready, V8's heaps while staging) plus this pool
+ * plus DuckDB's allocations outside it (~100-150 MiB measured), so 256 MiB keeps it under 1 GiB at
+ * 8M events. 256 MiB once failed loadSongplays' first attempt at 8M (an earlier songplays publish
+ * that kept every play in an uncompressed TEMP table, spilled raw); what exceeds the pool now
+ * spills, and the out-of-memory error names the setting that raises it.
  */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MiB';
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
 
 /** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
 export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';
@@ -38,6 +40,17 @@ function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
   return value;
 }
 
+/**
+ * DuckDB's own allocator (jemalloc, linked into libduckdb) keeps freed memory per thread until
+ * 128 MiB by default and purges dirty pages only when it next allocates: memory outside the pool
+ * that the worker's RSS keeps after a step. Smaller caches and a background purge hand it back.
+ */
+export const ALLOCATOR_SETTINGS = {
+  allocator_flush_threshold: '32MiB',
+  allocator_bulk_deallocation_flush_threshold: '32MiB',
+  allocator_background_threads: 'true',
+} as const;
+
 /** The options DuckDBInstance.create gets for `file`. */
 export function duckDbInstanceOptions(file: string, options: DuckDbResourceOptions = {}, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const memoryLimit = options.memoryLimit === undefined ? memoryLimitFromEnv(env) : options.memoryLimit;
@@ -45,7 +58,7 @@ export function duckDbInstanceOptions(file: string, options: DuckDbResourceOptio
   return {
     // Under a bounded pool, an INSERT … SELECT that keeps its rows in order must hold them (the
     // songplays publish ran out of a 48 MiB pool so at 1.6M events). No step relies on an order it did not ORDER BY.
-    ...(memoryLimit === null ? {} : { memory_limit: memoryLimit, preserve_insertion_order: 'false' }),
+    ...(memoryLimit === null ? {} : { memory_limit: memoryLimit, preserve_insertion_order: 'false', ...ALLOCATOR_SETTINGS }),
     ...(spill === undefined ? {} : { temp_directory: spill }),
   };
 }

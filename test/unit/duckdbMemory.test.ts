@@ -53,7 +53,7 @@ describe('DuckDB memory bound', () => {
   test('unset, the pool is bounded by default, spilling beside the database file, with no insertion order to keep', async () => {
     const file = path.join(dir, 'warehouse.duckdb');
     const bounded = await settings(file);
-    expect(bounded).toEqual({ memory_limit: '512.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
+    expect(bounded).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
     expect(await duckdbOwnMemoryLimit()).not.toBe(bounded.memory_limit);
   });
 
@@ -63,8 +63,26 @@ describe('DuckDB memory bound', () => {
     expect(await settings(file)).toEqual({ memory_limit: '300.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
   });
 
+  test("bounded, DuckDB's allocator keeps less freed memory and purges it in the background; unbounded, its defaults", async () => {
+    const allocator = async (resources?: DuckDbResourceOptions) => {
+      const warehouse = await DuckDbWarehouse.open(':memory:', resources);
+      try {
+        const rows = await warehouse.query("SELECT name, value FROM duckdb_settings() WHERE name IN ('allocator_flush_threshold', 'allocator_bulk_deallocation_flush_threshold', 'allocator_background_threads') ORDER BY name");
+        return Object.fromEntries(rows.map((r) => [String(r.name), String(r.value)]));
+      } finally {
+        await warehouse.close();
+      }
+    };
+    expect(await allocator()).toEqual({
+      allocator_background_threads: 'true',
+      allocator_bulk_deallocation_flush_threshold: '32.0 MiB',
+      allocator_flush_threshold: '32.0 MiB',
+    });
+    expect((await allocator({ memoryLimit: null })).allocator_flush_threshold).toBe('128.0 MiB');
+  });
+
   test('an in-memory database is bounded too', async () => {
-    expect((await settings()).memory_limit).toBe('512.0 MiB');
+    expect((await settings()).memory_limit).toBe('256.0 MiB');
   });
 
   test(`${MEMORY_LIMIT_ENV} sets another size (DuckDB reports 10^6-byte units in MiB)`, async () => {
@@ -117,7 +135,7 @@ describe('DuckDB memory bound', () => {
         const classified = classifyDuckDbError(error) as Error;
         expect(classified).not.toBeInstanceOf(SqlError);
         expect(classified.message).toContain((error as Error).message);
-        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 512MiB\): raise it/);
+        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 256MiB\): raise it/);
       } finally {
         connection.disconnectSync();
         instance.closeSync();
