@@ -51,6 +51,7 @@ export const SQL_NAMES = [
   'postgres/key_lock',
   'postgres/lock_table',
   'postgres/publish_work_mem',
+  'postgres/report_settings',
   'postgres/schema_lock',
   'redshift/file_records_stl',
   'redshift/file_records_sys',
