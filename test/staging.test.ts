@@ -6,6 +6,7 @@ import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
 import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
@@ -35,7 +36,8 @@ function tempDir(): string {
 
 type Parsing = 'warehouse' | 'worker' | 'direct';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
-  ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ["DuckDB (event lines raw, parsed by DuckDB's typed stage; the default)", async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ['DuckDB (parsed in the worker)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'worker'],
   ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
@@ -52,6 +54,7 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
     if (hasFileStaging(opened)) opened.readsLocalFiles = false;
     if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
     opened.recordParsing = parsing;
+    if (opened instanceof DuckDbWarehouse) opened.rawEventLines = false;
   }
   const ref = { runId: 'corpus-run', source, warehouse };
   await activities.createSchema(ref);
