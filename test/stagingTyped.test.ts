@@ -37,8 +37,8 @@ function tempDir(): string {
 
 /**
  * direct: DuckDB reads the files; raw: the worker's raw lines in CSV parts, parsed by DuckDB's
- * typed stage (the default, src/staging/rawLineStaging.ts); checked: the worker's lines, parsed
- * and checked in SQL; worker: parsed in the worker.
+ * typed stage (src/staging/rawLineStaging.ts); checked: the worker's lines, parsed and checked in
+ * SQL; worker: parsed in the worker (the default).
  */
 type Way = 'direct' | 'raw' | 'checked' | 'worker';
 const WAYS: readonly Way[] = ['direct', 'raw', 'checked', 'worker'];
@@ -146,7 +146,7 @@ describe.each([
     expect(counts(direct.events)).toEqual(counts(checked.events));
   });
 
-  test("the worker's raw lines parsed by DuckDB (the default) stage exactly what the checked SQL and DuckDB's own reading stage", () => {
+  test("the worker's raw lines parsed by DuckDB stage exactly what the checked SQL and DuckDB's own reading stage", () => {
     const { raw, checked, direct } = ways as Record<Way, Staged>;
     const events = (t: Staged['tables']) => ({ events: t.events, rejects: t.rejects.filter((r) => r.kind === 'events') });
     expect(events(raw.tables)).toEqual(events(checked.tables));
@@ -212,7 +212,7 @@ describe('every kind of JSON value in every field', () => {
     expect(direct.tables.rejects).toEqual(checked.tables.rejects);
   });
 
-  test("the worker's raw lines parsed by DuckDB (the default) stage and reject exactly what the checked SQL does", () => {
+  test("the worker's raw lines parsed by DuckDB stage and reject exactly what the checked SQL does", () => {
     const { raw, checked } = ways as Record<Way, Staged>;
     expect(raw.tables.events.length + raw.tables.rejects.length).toBe(lines.length);
     expect(raw.tables.events).toEqual(checked.tables.events);

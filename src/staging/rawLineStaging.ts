@@ -6,7 +6,7 @@ import { RAW_LINES_SEGMENT } from './rawLineCopy';
 
 /**
  * A warehouse whose event lines go in raw (src/staging/rawLineCopy.ts), to be parsed by its typed
- * stage in parallel, instead of parsed in the worker: DuckDB unless SPARKIFY_DUCKDB_RAW_LINES=0.
+ * stage in parallel, instead of parsed in the worker: DuckDB with SPARKIFY_DUCKDB_RAW_LINES=1.
  */
 export interface RawEventLineStaging {
   rawEventLines: boolean;

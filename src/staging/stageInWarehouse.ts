@@ -137,7 +137,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
       // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
       const d = warehouse.dialect;
-      // DuckDB parses event lines itself, on all its threads (rawLineStaging.ts), unless SPARKIFY_DUCKDB_RAW_LINES=0.
+      // With SPARKIFY_DUCKDB_RAW_LINES=1, DuckDB parses event lines itself, on all its threads (rawLineStaging.ts).
       const rawLines = kind === 'events' && stagesRawEventLines(warehouse);
       const raw = rawLines ? rawLineAround() : { before: [], after: [] };
       const around = {
