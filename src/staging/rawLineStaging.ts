@@ -39,7 +39,7 @@ export function rawLinePartLoads(runId: string): Record<string, PartLoad> {
   const d = 'duckdb';
   const checked = rawLineStatements(d, runId, 'events').eachChunk;
   const load: PartLoad = async (file, run) => {
-    for (const sql of sqlStatements('staging/duckdb/raw_part_lines', d, { part_file: file })) await run(sql);
+    for (const sql of sqlStatements('staging/duckdb/raw_part_lines', d, { copy_file: file })) await run(sql);
     let staged = 0;
     for (const sql of sqlStatements('staging/duckdb/stage_typed_events', d, { run_id: runId })) staged += (await run(sql)).rowsChanged;
     const [part] = (await run(sqlStatement('staging/duckdb/raw_part_survey', d))).rows;

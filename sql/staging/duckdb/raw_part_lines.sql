@@ -4,7 +4,7 @@
 -- problem never get here (the worker rejects them), so problem is NULL: the same view as read_events.sql.
 CREATE OR REPLACE TEMP VIEW etl_direct_lines AS
 SELECT source_key, source_line, raw, CAST(NULL AS VARCHAR) AS problem
-FROM read_csv({{part_file}},
+FROM read_csv({{copy_file}},
   columns = {'source_key': 'VARCHAR', 'source_line': 'INTEGER', 'raw': 'VARCHAR'},
   header = false, auto_detect = false, delim = '\t', quote = '', escape = '', new_line = '\n',
   -- a line is at most 1 MiB (rawLines.ts MAX_LINE_BYTES); the reader's buffer must fit the bounded pool.
