@@ -262,3 +262,65 @@ test('the quality checks read each table once right after a first publish (stati
     await warehouse.close();
   }
 });
+
+/** Sort, Unique and WindowAgg nodes of a plan with the rows each processed (all loops and workers). */
+function orderingNodes(node: PlanNode & { Workers?: Array<{ 'Actual Rows'?: number }> }, path: string[] = []): Array<{ at: string; rows: number }> {
+  const here = [...path, node['Node Type']];
+  const found: Array<{ at: string; rows: number }> = [];
+  if (['Sort', 'Incremental Sort', 'Unique', 'WindowAgg'].includes(node['Node Type'])) {
+    found.push({ at: here.join(' > '), rows: (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) });
+  }
+  for (const child of node.Plans ?? []) found.push(...orderingNodes(child, here));
+  return found;
+}
+
+// The report's level changes (sql/insights/revenue_level_changes.sql) sorted every staged event of
+// all history for its LAG (at 8M events, 680 MB spilled to disk); it orders a user's day-level
+// spans now, and events one by one only on days whose levels interleave. Staged here as users are:
+// on one level for days, changing now and then, a few events of a day on the other level.
+test('the level-change report query orders spans of events, not every staged event (40,000 events)', async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
+    const events = 40_000;
+    await client.query(
+      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
+       SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
+         CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
+         CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
+       FROM generate_series(1, $1::int) AS i`,
+      [events, Date.UTC(2018, 10, 1)],
+    );
+    for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
+    const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams(null), limit: 10 });
+    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+    const ordering = orderingNodes(json[0].Plan);
+    expect(quadraticNodes(json[0].Plan)).toEqual([]);
+    expect(ordering.length).toBeGreaterThan(0);
+    expect(ordering.filter((n) => n.rows > events / 4)).toEqual([]);
+    // The fixture has level changes and interleaved days, so both paths ran.
+    const { rows } = await client.query(sql);
+    expect(rows.reduce((s, r) => s + Number(r.level_upgrades) + Number(r.level_downgrades), 0)).toBeGreaterThan(10);
+  } finally {
+    await client.end();
+  }
+});
+
+// The report's queries run with sql/postgres/report_settings.sql (JIT off: compiling the report's
+// plans cost more than running them), each in its own transaction, so nothing leaks to the pool.
+test('a report query runs with the report settings, and the pooled session keeps its own afterwards', async () => {
+  const warehouse = new PostgresWarehouse(await createTestDatabase(pg.url, 'plans'));
+  try {
+    const before = (await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit;
+    const settings = sqlStatements('postgres/report_settings', 'postgres');
+    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/)]);
+    const during = await warehouse.queryInTransaction(settings, `SELECT current_setting('jit') AS jit`);
+    expect(during).toEqual([{ jit: 'off' }]);
+    expect(before).not.toBe('off');
+    for (let i = 0; i < 3; i++) expect((await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit).toBe(before);
+  } finally {
+    await warehouse.close();
+  }
+});
