@@ -78,6 +78,8 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/duckdb/unstaged_raw_lines',
   // DuckDB reading event logs itself: the typed stage (song files have none).
   ...(kind === 'events' ? ['staging/duckdb/typed_screen', 'staging/duckdb/stage_typed_events', 'staging/duckdb/drop_typed_screen'] : []),
+  // Raw event lines parsed by DuckDB (SPARKIFY_DUCKDB_RAW_LINES=1): a view of each part, then the typed stage above.
+  ...(kind === 'events' ? ['staging/duckdb/raw_part_lines', 'staging/duckdb/raw_part_survey'] : []),
   'staging/duckdb/copy_csv',
   'staging/staged_counts',
   'staging/reject_samples',

@@ -19,6 +19,12 @@ function isBlankText(text: string): boolean {
   return true;
 }
 
+/**
+ * Takes a region of complete lines (no NUL byte, valid UTF-8, see completeLines) as bytes, after
+ * line `lineNo`: returns the last line number it took, or -1 to leave the region to the splitter.
+ */
+export type RegionTaker = (region: Buffer, lineNo: number) => number;
+
 export class ChunkLineSplitter {
   /** Lines split so far and not yet taken. */
   lines: RawLine[] = [];
@@ -32,6 +38,8 @@ export class ChunkLineSplitter {
   constructor(
     private readonly sourceKey: string,
     private readonly maxLineBytes: number,
+    /** Optional: takes regions of complete lines as bytes, before they are split into strings (rawLineCopy.ts). */
+    private readonly takeRegion?: RegionTaker,
   ) {}
 
   /** The last line number seen (blank lines count). */
@@ -81,6 +89,13 @@ export class ChunkLineSplitter {
         this.endLine();
         if (nl < 0) return;
         start = nl + 1;
+      }
+    }
+    if (this.takeRegion) {
+      const taken = this.takeRegion(region, this.lineNo);
+      if (taken >= 0) {
+        this.lineNo = taken;
+        return;
       }
     }
     const text = region.toString('utf8');

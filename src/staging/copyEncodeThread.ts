@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkLineSplitter } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import { stagingCopySegments } from './copyStaging';
+import { RawLineCopyEncoder, rawLineCopySegments } from './rawLineCopy';
 import { MAX_LINE_BYTES, SONG_BATCH, songRecords, type RawLine } from './rawLines';
 
 const port = parentPort!;
@@ -69,10 +70,18 @@ function startFile(key: string): void {
 
 /** Lines are handed on in batches of about this many (readLines' own batch size). */
 const LINE_BATCH = 2048;
+/** Raw rows the splitter wrote straight from bytes are handed on once about this many bytes wait. */
+const RAW_HAND_ON_BYTES = 1024 * 1024;
+/** With setup.rawLines: the encoder, shared by the line splitters (raw rows from bytes) and the segments. */
+const rawEncoder = setup.rawLines ? new RawLineCopyEncoder(setup.runId, setup.kind, setup.rawCap) : undefined;
 
-function handOn(batch: RawLine[]): RawLine[] {
+function handOn(batch: RawLine[], line?: number): RawLine[] {
   linesDone += batch.length;
-  where.line = batch[batch.length - 1].line;
+  if (rawEncoder) {
+    linesDone += rawEncoder.rawLines;
+    rawEncoder.rawLines = 0;
+  }
+  where.line = line ?? batch[batch.length - 1].line;
   reportProgress();
   return batch;
 }
@@ -87,13 +96,13 @@ async function* lines(): AsyncGenerator<RawLine[]> {
       const key = message.key;
       startFile(key);
       // The line reader's batches: whatever a chunk completes, handed on once LINE_BATCH are waiting.
-      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES);
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, rawEncoder?.regionTaker(key));
       for await (const chunk of fileBytes()) {
         splitter.push(chunk);
-        if (splitter.lines.length >= LINE_BATCH) yield handOn(splitter.takeLines());
+        if (splitter.lines.length >= LINE_BATCH || (rawEncoder && rawEncoder.raw.size >= RAW_HAND_ON_BYTES)) yield handOn(splitter.takeLines(), splitter.line);
       }
       splitter.end();
-      if (splitter.lines.length > 0) yield handOn(splitter.takeLines());
+      if (splitter.lines.length > 0 || (rawEncoder && rawEncoder.raw.size > 0)) yield handOn(splitter.takeLines(), splitter.line);
       filesDone++;
       reportProgress();
     } else if (message.t === 'songs') {
@@ -122,7 +131,9 @@ async function* lines(): AsyncGenerator<RawLine[]> {
 }
 
 async function run(): Promise<void> {
-  const segments = stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
+  const segments = setup.rawLines
+    ? rawLineCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, rawEncoder)
+    : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
   for await (const segment of segments) {
     post({ t: 'segment', table: segment.table, columns: segment.columns });
     for await (const chunk of segment.data) await send(chunk);

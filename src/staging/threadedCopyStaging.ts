@@ -40,6 +40,8 @@ export interface ThreadedCopyOptions {
   rejectFlushBytes?: number;
   /** For tests: the thread fails when it starts this file. */
   failOnKey?: string;
+  /** Event lines raw, for the warehouse to parse (rawLineCopy.ts). */
+  rawLines?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     flavour: options.flavour,
     outputWindow: OUTPUT_WINDOW,
     failOnKey: options.failOnKey,
+    rawLines: options.rawLines,
   };
   const worker = new Worker(script, { workerData: setup });
 

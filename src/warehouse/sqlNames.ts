@@ -83,6 +83,8 @@ export const SQL_NAMES = [
   'staging/duckdb/insert_songs',
   'staging/duckdb/next_chunk',
   'staging/duckdb/raw_lines',
+  'staging/duckdb/raw_part_lines',
+  'staging/duckdb/raw_part_survey',
   'staging/duckdb/read_events',
   'staging/duckdb/read_songs',
   'staging/duckdb/stage_typed_events',
