@@ -124,12 +124,8 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
      UNION ALL SELECT $1, 'songs', 'song_data/A/' || i || '.json', 'e', 1 FROM generate_series(0, $3::int - 1) AS i`,
     [runId, DAYS[dayOffset], songs],
   );
-  const [candidates] = sqlStatements('transform/text_candidates', 'postgres', { run_id: runId });
-  await client.query(
-    `INSERT INTO etl_text_repairs (run_id, kind, raw, repaired, match_key)
-     SELECT $1, kind, raw, TRIM(raw), LOWER(TRIM(raw)) FROM (${candidates}) AS c`,
-    [runId],
-  );
+  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) await client.query(statement);
+  await repairCandidates(client, runId);
   // As the pipeline does: staging ANALYZEs what it staged, appendRows the run's file list and repairs.
   for (const kind of ['events', 'songs']) {
     for (const statement of sqlStatements(`staging/analyze_${kind}`, 'postgres')) await client.query(statement);
@@ -138,10 +134,15 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
   await client.query('ANALYZE etl_run_files');
 }
 
+/** What the worker does with the run's text candidates (a stand-in repair: trimmed, lower-cased). */
+async function repairCandidates(client: Client, runId: string): Promise<void> {
+  await client.query(`UPDATE etl_text_repairs SET repaired = TRIM(raw), match_key = LOWER(TRIM(raw)) WHERE run_id = $1`, [runId]);
+}
+
 /** The publish SQL of one run in workflow order, with its parameters. */
 function publishFiles(runId: string, day: string): Array<[string, Record<string, SqlParam>]> {
   return [
-    ['transform/text_candidates', { run_id: runId }],
+    ['transform/text_repair_values', { run_id: runId }],
     ['transform/songs', { run_id: runId }],
     ['transform/artists', { run_id: runId }],
     ['transform/users', { run_id: runId }],
@@ -171,6 +172,12 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
     if (nodes.length === 0) return;
     found.push(`sql/${name}.sql: ${nodes.join('; ')}\n${statement.slice(-400)}\n--- plan ---\n${JSON.stringify(json[0].Plan, null, 1).slice(0, 4000)}`);
   };
+  // The text candidates again (stageRun gathered them), planned, then repaired as the worker would.
+  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) {
+    if (EXPLAINABLE.test(statement)) await check('transform/text_candidates', statement);
+    else await client.query(statement);
+  }
+  await repairCandidates(client, runId);
   for (const [name, params] of publishFiles(runId, day)) {
     for (const statement of sqlStatements(name, 'postgres', params)) {
       if (EXPLAINABLE.test(statement)) await check(name, statement);

@@ -111,6 +111,7 @@ export const SQL_NAMES = [
   'transform/songplays',
   'transform/songs',
   'transform/text_candidates',
+  'transform/text_repair_values',
   'transform/time',
   'transform/users',
 ] as const;
