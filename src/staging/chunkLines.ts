@@ -19,9 +19,25 @@ function isBlankText(text: string): boolean {
   return true;
 }
 
+/**
+ * Complete lines of a chunk handed on as bytes (region mode): `bytes` holds lines `firstLine` to
+ * `lastLine`, separated by newlines (none after the last), known to hold no NUL byte, to be valid
+ * UTF-8 and to be no longer than the cap. Blank lines are in it (copyStaging.ts skips them).
+ */
+export interface LineRegion {
+  sourceKey: string;
+  bytes: Buffer;
+  firstLine: number;
+  lastLine: number;
+}
+
+export const isLineRegion = (item: RawLine | LineRegion): item is LineRegion => 'bytes' in item;
+
 export class ChunkLineSplitter {
-  /** Lines split so far and not yet taken. */
-  lines: RawLine[] = [];
+  /** Lines (and, in region mode, regions of lines) split so far and not yet taken. */
+  lines: (RawLine | LineRegion)[] = [];
+  /** How many lines `lines` holds (a region counts its lines). */
+  pending = 0;
   private lineNo = 0;
   // The current (unfinished) line's bytes seen so far, up to the cap, and its full length.
   private parts: Buffer[] = [];
@@ -32,6 +48,8 @@ export class ChunkLineSplitter {
   constructor(
     private readonly sourceKey: string,
     private readonly maxLineBytes: number,
+    /** Hand a chunk's checked complete lines on as one LineRegion instead of a RawLine each. */
+    private readonly regions = false,
   ) {}
 
   /** The last line number seen (blank lines count). */
@@ -64,10 +82,16 @@ export class ChunkLineSplitter {
     if (this.length > 0 || this.parts.length > 0) this.endLine();
   }
 
-  /** Takes the lines split so far. */
+  /** Takes the lines split so far (line mode: there are no regions). */
   takeLines(): RawLine[] {
+    return this.takeItems() as RawLine[];
+  }
+
+  /** Takes the lines and regions split so far, in order. */
+  takeItems(): (RawLine | LineRegion)[] {
     const out = this.lines;
     this.lines = [];
+    this.pending = 0;
     return out;
   }
 
@@ -83,6 +107,14 @@ export class ChunkLineSplitter {
         start = nl + 1;
       }
     }
+    if (this.regions) {
+      let last = this.lineNo + 1;
+      for (let nl = region.indexOf(NEWLINE); nl >= 0; nl = region.indexOf(NEWLINE, nl + 1)) last++;
+      this.lines.push({ sourceKey: this.sourceKey, bytes: region, firstLine: this.lineNo + 1, lastLine: last });
+      this.pending += last - this.lineNo;
+      this.lineNo = last;
+      return;
+    }
     const text = region.toString('utf8');
     const key = this.sourceKey;
     const out = this.lines;
@@ -95,7 +127,10 @@ export class ChunkLineSplitter {
       let line = text.slice(start, end);
       if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
       const c = line.length === 0 ? 0x20 : line.charCodeAt(0);
-      if (!(c <= 0x20 && isBlankText(line))) out.push({ sourceKey: key, line: lineNo, text: line, problem: null });
+      if (!(c <= 0x20 && isBlankText(line))) {
+        out.push({ sourceKey: key, line: lineNo, text: line, problem: null });
+        this.pending++;
+      }
       if (nl < 0) break;
       start = nl + 1;
     }
@@ -119,6 +154,9 @@ export class ChunkLineSplitter {
     this.parts = [];
     this.kept = 0;
     this.length = 0;
-    if (line) this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, ...line });
+    if (line) {
+      this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, ...line });
+      this.pending++;
+    }
   }
 }

@@ -5,7 +5,7 @@
  * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChunkLineSplitter } from './chunkLines';
+import { ChunkLineSplitter, isLineRegion, type LineRegion } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import { stagingCopySegments } from './copyStaging';
 import { MAX_LINE_BYTES, SONG_BATCH, songRecords, type RawLine } from './rawLines';
@@ -70,15 +70,17 @@ function startFile(key: string): void {
 /** Lines are handed on in batches of about this many (readLines' own batch size). */
 const LINE_BATCH = 2048;
 
-function handOn(batch: RawLine[]): RawLine[] {
-  linesDone += batch.length;
-  where.line = batch[batch.length - 1].line;
+function handOn(splitter: ChunkLineSplitter): (RawLine | LineRegion)[] {
+  linesDone += splitter.pending;
+  const batch = splitter.takeItems();
+  const last = batch[batch.length - 1];
+  where.line = isLineRegion(last) ? last.lastLine : last.line;
   reportProgress();
   return batch;
 }
 
 /** The raw lines (or song records) of the files the main thread sends, in batches, as rawLinesOf gives them. */
-async function* lines(): AsyncGenerator<RawLine[]> {
+async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
   let songBatch: RawLine[] = [];
   for (;;) {
     const message = await nextMessage();
@@ -86,14 +88,15 @@ async function* lines(): AsyncGenerator<RawLine[]> {
     if (message.t === 'open') {
       const key = message.key;
       startFile(key);
-      // The line reader's batches: whatever a chunk completes, handed on once LINE_BATCH are waiting.
-      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES);
+      // Whatever a chunk completes, handed on once LINE_BATCH lines are waiting; checked complete
+      // lines as regions of bytes, each line's row written from them (copyStaging.ts encodeRegion).
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, true);
       for await (const chunk of fileBytes()) {
         splitter.push(chunk);
-        if (splitter.lines.length >= LINE_BATCH) yield handOn(splitter.takeLines());
+        if (splitter.pending >= LINE_BATCH) yield handOn(splitter);
       }
       splitter.end();
-      if (splitter.lines.length > 0) yield handOn(splitter.takeLines());
+      if (splitter.lines.length > 0) yield handOn(splitter);
       filesDone++;
       reportProgress();
     } else if (message.t === 'songs') {
