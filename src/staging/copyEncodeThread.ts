@@ -4,6 +4,7 @@
  * lines and records exactly as rawLines.ts does, and runs stagingCopySegments on them, posting the
  * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkLineSplitter, isLineRegion, type LineRegion } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
@@ -48,7 +49,26 @@ async function send(bytes: Buffer): Promise<void> {
 const where: { file?: string; line?: number } = {};
 let filesDone = 0;
 let linesDone = 0;
-const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, file: where.file, line: where.line });
+/** Bytes of the files the thread read itself. */
+let bytesRead: number | undefined;
+const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, file: where.file, line: where.line, bytes: bytesRead });
+
+/** Bytes read from a local file at a time, into one buffer: its lines are encoded before the next read. */
+const READ_BYTES = 1024 * 1024;
+let readBuffer: Buffer | undefined;
+
+/** A local file opened for reading: a regular file, or an error naming the key (no wait on a named pipe). */
+function openRegular(key: string, file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${key} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREG' });
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
 
 /** One event log's bytes, as the main thread sends them, until its end. */
 async function* fileBytes(): AsyncGenerator<Buffer> {
@@ -94,6 +114,28 @@ async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
       for await (const chunk of fileBytes()) {
         splitter.push(chunk);
         if (splitter.pending >= LINE_BATCH) yield handOn(splitter);
+      }
+      splitter.end();
+      if (splitter.lines.length > 0) yield handOn(splitter);
+      filesDone++;
+      reportProgress();
+    } else if (message.t === 'read') {
+      const key = message.key;
+      startFile(key);
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, true);
+      const fd = openRegular(key, message.path);
+      try {
+        readBuffer ??= Buffer.allocUnsafe(READ_BYTES);
+        for (;;) {
+          const read = fs.readSync(fd, readBuffer, 0, readBuffer.length, null);
+          if (read === 0) break;
+          bytesRead = (bytesRead ?? 0) + read;
+          splitter.push(readBuffer.subarray(0, read));
+          // Regions point into readBuffer: handed on (and encoded) before it is read into again.
+          if (splitter.lines.length > 0) yield handOn(splitter);
+        }
+      } finally {
+        fs.closeSync(fd);
       }
       splitter.end();
       if (splitter.lines.length > 0) yield handOn(splitter);

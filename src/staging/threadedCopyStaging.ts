@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordKind } from '../etl/types';
-import type { Source } from '../source';
+import { hasLocalFiles, type Source } from '../source';
 import type { CopySegment } from '../warehouse/copyTextStaging';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
@@ -111,6 +111,7 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
       progress.lines = message.lines;
       progress.file = message.file;
       progress.line = message.line;
+      if (message.bytes !== undefined) progress.bytes = message.bytes;
       // A throwing heartbeat fails the staging call, as on the main thread; it must not escape this handler.
       try {
         onProgress();
@@ -143,7 +144,10 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
 
   // Reads the files and hands their bytes over, INPUT_WINDOW at most ahead of the thread.
   const feed = async () => {
-    if (kind === 'events') {
+    if (kind === 'events' && hasLocalFiles(source)) {
+      // Local files are read by the thread itself, into one buffer it reuses.
+      for (const key of keys) send({ t: 'read', key, path: source.filePath(key) });
+    } else if (kind === 'events') {
       for (const key of keys) {
         send({ t: 'open', key });
         const input = await source.open(key);
