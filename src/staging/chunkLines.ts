@@ -33,6 +33,16 @@ export interface LineRegion {
 
 export const isLineRegion = (item: RawLine | LineRegion): item is LineRegion => 'bytes' in item;
 
+/** isBlank (src/etl/lineReader.ts) on part of a buffer: only spaces, tabs, CR, VT, FF (or nothing). */
+export function isBlankBytes(bytes: Buffer, start: number, end: number): boolean {
+  if (start < end && bytes[start] > 0x20) return false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c !== 0x20 && c !== 0x09 && c !== CR && c !== 0x0b && c !== 0x0c) return false;
+  }
+  return true;
+}
+
 export class ChunkLineSplitter {
   /** Lines (and, in region mode, regions of lines) split so far and not yet taken. */
   lines: (RawLine | LineRegion)[] = [];
@@ -108,11 +118,20 @@ export class ChunkLineSplitter {
       }
     }
     if (this.regions) {
-      let last = this.lineNo + 1;
-      for (let nl = region.indexOf(NEWLINE); nl >= 0; nl = region.indexOf(NEWLINE, nl + 1)) last++;
-      this.lines.push({ sourceKey: this.sourceKey, bytes: region, firstLine: this.lineNo + 1, lastLine: last });
-      this.pending += last - this.lineNo;
-      this.lineNo = last;
+      // Numbered here; counted as the line reader counts them (blank lines are not).
+      const firstLine = this.lineNo + 1;
+      let lineNo = this.lineNo;
+      let start = 0;
+      for (;;) {
+        const nl = region.indexOf(NEWLINE, start);
+        const end = nl < 0 ? region.length : nl;
+        lineNo++;
+        if (!isBlankBytes(region, start, end)) this.pending++;
+        if (nl < 0) break;
+        start = nl + 1;
+      }
+      this.lines.push({ sourceKey: this.sourceKey, bytes: region, firstLine, lastLine: lineNo });
+      this.lineNo = lineNo;
       return;
     }
     const text = region.toString('utf8');

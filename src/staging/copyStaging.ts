@@ -15,7 +15,7 @@ import {
 import type { CopySegment } from '../warehouse/copyTextStaging';
 import { CopyTextWriter, copyTextValue, maxEscapedBytes, QUOTE_BYTES, type CopyFlavour } from './copyText';
 import { JsonRowBytes, RowBytes } from './jsonRowBytes';
-import { isLineRegion, type LineRegion } from './chunkLines';
+import { isBlankBytes, isLineRegion, type LineRegion } from './chunkLines';
 import type { RawLine } from './rawLines';
 import { STAGING_TABLE } from './stagingSql';
 
@@ -31,15 +31,6 @@ const MAX_LINE_NUMBER_BYTES = 11;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
-
-/** isBlank (src/etl/lineReader.ts) on a part of a buffer: only spaces, tabs, CR, VT, FF. */
-function isBlankBytes(src: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = src[i];
-    if (c !== 0x20 && c !== 0x09 && c !== CR && c !== 0x0b && c !== 0x0c) return false;
-  }
-  return true;
-}
 
 /**
  * Raw lines (or song records) parsed, checked and encoded straight into COPY text: a checked
