@@ -82,6 +82,20 @@ describe.each(['events', 'songs'] as const)('%s encoded on the thread', (kind) =
   });
 });
 
+/** Files under `dir` this process holds open (Linux: /proc/self/fd). */
+function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(path.resolve(dir) + path.sep)) out.push(target);
+    } catch {
+      // closed since the listing
+    }
+  }
+  return out;
+}
+
 describe('on PostgreSQL', () => {
   let warehouse: PostgresWarehouse;
   beforeAll(async () => {
@@ -147,6 +161,8 @@ describe('on PostgreSQL', () => {
       `staging events: encoding COPY text failed at ${failOnKey}: failing on ${failOnKey}, as the test asked`,
     );
     expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'failing'")).toEqual([{ n: 0 }]);
+    // The event logs opened for the thread are closed again.
+    expect(openFilesUnder(SAMPLE)).toEqual([]);
     // The same call without the fault stages every file.
     const result = await stageInWarehouse({ runId: 'failing', kind: 'events', keys, source, warehouse, heartbeat: () => undefined });
     expect(result.recordsStaged).toBeGreaterThan(0);

@@ -32,8 +32,8 @@ export interface SongFileBytes {
 /** Main thread → encoding thread. */
 export type ToEncoder =
   | { t: 'open'; key: string }
-  /** A local event log the thread reads itself (no bytes cross threads). */
-  | { t: 'read'; key: string; path: string }
+  /** A local event log the thread reads itself from this descriptor (no bytes cross threads); the main thread closes it. */
+  | { t: 'read'; key: string; fd: number }
   | { t: 'data'; data: Uint8Array }
   | { t: 'end' }
   | { t: 'songs'; files: SongFileBytes[] }

@@ -57,19 +57,6 @@ const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, 
 const READ_BYTES = 1024 * 1024;
 let readBuffer: Buffer | undefined;
 
-/** A local file opened for reading: a regular file, or an error naming the key (no wait on a named pipe). */
-function openRegular(key: string, file: string): number {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw Object.assign(new Error(`${key} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREG' });
-    return fd;
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-}
-
 /** One event log's bytes, as the main thread sends them, until its end. */
 async function* fileBytes(): AsyncGenerator<Buffer> {
   for (;;) {
@@ -123,19 +110,15 @@ async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
       const key = message.key;
       startFile(key);
       const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, true);
-      const fd = openRegular(key, message.path);
-      try {
-        readBuffer ??= Buffer.allocUnsafe(READ_BYTES);
-        for (;;) {
-          const read = fs.readSync(fd, readBuffer, 0, readBuffer.length, null);
-          if (read === 0) break;
-          bytesRead = (bytesRead ?? 0) + read;
-          splitter.push(readBuffer.subarray(0, read));
-          // Regions point into readBuffer: handed on (and encoded) before it is read into again.
-          if (splitter.lines.length > 0) yield handOn(splitter);
-        }
-      } finally {
-        fs.closeSync(fd);
+      readBuffer ??= Buffer.allocUnsafe(READ_BYTES);
+      for (let position = 0; ; ) {
+        const read = fs.readSync(message.fd, readBuffer, 0, readBuffer.length, position);
+        if (read === 0) break;
+        position += read;
+        bytesRead = (bytesRead ?? 0) + read;
+        splitter.push(readBuffer.subarray(0, read));
+        // Regions point into readBuffer: handed on (and encoded) before it is read into again.
+        if (splitter.lines.length > 0) yield handOn(splitter);
       }
       splitter.end();
       if (splitter.lines.length > 0) yield handOn(splitter);

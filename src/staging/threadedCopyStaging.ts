@@ -13,6 +13,25 @@ import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, SONG_READ_AHEAD, type Re
 const INPUT_WINDOW = 4 * 1024 * 1024;
 /** Bytes of encoded COPY text the thread sends ahead of what COPY has taken. */
 const OUTPUT_WINDOW = 8 * 1024 * 1024;
+/** Local event logs open at once: the one the thread reads and the next. */
+const FILES_OPEN_AHEAD = 2;
+
+/**
+ * A local file opened for reading: a regular file, or an error naming the key (O_NONBLOCK: a
+ * named pipe with no writer would otherwise wait forever), as LocalSource opens files.
+ */
+function openRegularFile(key: string, file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${key} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREG' });
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
 /** Song files go to the thread in messages of up to this many files or bytes. */
 const SONG_MESSAGE_FILES = 256;
 const SONG_MESSAGE_BYTES = 256 * 1024;
@@ -102,6 +121,38 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     wakeAll();
   };
 
+  // Local event logs: this thread opens them (a few ahead of the thread's reading) and closes
+  // them once read, or when staging stops; the thread reads them by descriptor.
+  const local = kind === 'events' && hasLocalFiles(source) ? source : undefined;
+  const openFiles = new Map<number, number>();
+  let nextToOpen = 0;
+  const closeFilesBefore = (index: number) => {
+    for (const [i, fd] of openFiles) {
+      if (i < index) {
+        openFiles.delete(i);
+        fs.closeSync(fd);
+      }
+    }
+  };
+  const openAhead = (filesDone: number) => {
+    if (local === undefined) return;
+    try {
+      closeFilesBefore(filesDone);
+      while (!stopped && failure === undefined && nextToOpen < keys.length && nextToOpen < filesDone + FILES_OPEN_AHEAD) {
+        const index = nextToOpen++;
+        const fd = openRegularFile(keys[index], local.filePath(keys[index]));
+        openFiles.set(index, fd);
+        send({ t: 'read', key: keys[index], fd });
+      }
+      if (nextToOpen === keys.length && !stopped) {
+        nextToOpen++;
+        send({ t: 'done' });
+      }
+    } catch (err) {
+      fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+
   worker.on('message', (message: FromEncoder) => {
     if (message.t === 'credit') {
       inFlight -= message.bytes;
@@ -112,6 +163,7 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
       progress.file = message.file;
       progress.line = message.line;
       if (message.bytes !== undefined) progress.bytes = message.bytes;
+      openAhead(message.filesDone);
       // A throwing heartbeat fails the staging call, as on the main thread; it must not escape this handler.
       try {
         onProgress();
@@ -144,9 +196,10 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
 
   // Reads the files and hands their bytes over, INPUT_WINDOW at most ahead of the thread.
   const feed = async () => {
-    if (kind === 'events' && hasLocalFiles(source)) {
-      // Local files are read by the thread itself, into one buffer it reuses.
-      for (const key of keys) send({ t: 'read', key, path: source.filePath(key) });
+    if (local !== undefined) {
+      // Read by the thread itself, into one buffer it reuses (openAhead sends them, and 'done').
+      openAhead(0);
+      return;
     } else if (kind === 'events') {
       for (const key of keys) {
         send({ t: 'open', key });
@@ -221,5 +274,6 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     wakeAll();
     await worker.terminate();
     await feeding;
+    closeFilesBefore(Infinity);
   }
 }
