@@ -1,8 +1,10 @@
 /**
  * The thread that parses and encodes staging COPY text (started by threadedCopyStaging.ts): it
- * takes a file's bytes (event logs) or whole song files from the main thread, splits them into
- * lines and records exactly as rawLines.ts does, and runs stagingCopySegments on them, posting the
- * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
+ * reads a local event log by the descriptor the main thread opened, or takes a file's bytes (other
+ * sources) or whole song files from the main thread, splits them into lines and records exactly as
+ * rawLines.ts does (complete lines as regions of bytes, written from their bytes where they can
+ * be: copyStaging.ts encodeRegion), and runs stagingCopySegments on them, posting the segments'
+ * encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';

@@ -82,11 +82,13 @@ export class EncodeThreadError extends Error {
 }
 
 /**
- * The same COPY segments as stagingCopySegments (copyStaging.ts), with the parsing and encoding on
- * a worker thread: this thread reads the files and moves bytes (to the thread, and from it to
- * COPY), so reading, parsing and PostgreSQL's COPY run on different cores. Memory stays bounded:
- * INPUT_WINDOW bytes of files and OUTPUT_WINDOW bytes of COPY text are in flight at most.
- * Stopping early (a failed COPY, cancellation) stops the thread and the file reads.
+ * The same COPY segments as stagingCopySegments (copyStaging.ts), with the reading (of local event
+ * logs), parsing and encoding on a worker thread: this thread opens local event logs for it (or
+ * reads other sources and moves their bytes over) and moves the thread's COPY text to COPY, so
+ * parsing and PostgreSQL's COPY run on different cores. Memory stays bounded: INPUT_WINDOW bytes
+ * of files (or the thread's one read buffer) and OUTPUT_WINDOW bytes of COPY text are in flight at
+ * most. Stopping early (a failed COPY, cancellation) stops the thread and the file reads, and
+ * closes the files.
  */
 export async function* threadedCopySegments(options: ThreadedCopyOptions): AsyncGenerator<CopySegment> {
   const { kind, keys, source, progress, onProgress } = options;
