@@ -124,12 +124,8 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
      UNION ALL SELECT $1, 'songs', 'song_data/A/' || i || '.json', 'e', 1 FROM generate_series(0, $3::int - 1) AS i`,
     [runId, DAYS[dayOffset], songs],
   );
-  const [candidates] = sqlStatements('transform/text_candidates', 'postgres', { run_id: runId });
-  await client.query(
-    `INSERT INTO etl_text_repairs (run_id, kind, raw, repaired, match_key)
-     SELECT $1, kind, raw, TRIM(raw), LOWER(TRIM(raw)) FROM (${candidates}) AS c`,
-    [runId],
-  );
+  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) await client.query(statement);
+  await repairCandidates(client, runId);
   // As the pipeline does: staging ANALYZEs what it staged, appendRows the run's file list and repairs.
   for (const kind of ['events', 'songs']) {
     for (const statement of sqlStatements(`staging/analyze_${kind}`, 'postgres')) await client.query(statement);
@@ -138,10 +134,15 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
   await client.query('ANALYZE etl_run_files');
 }
 
+/** What the worker does with the run's text candidates (a stand-in repair: trimmed, lower-cased). */
+async function repairCandidates(client: Client, runId: string): Promise<void> {
+  await client.query(`UPDATE etl_text_repairs SET repaired = TRIM(raw), match_key = LOWER(TRIM(raw)) WHERE run_id = $1`, [runId]);
+}
+
 /** The publish SQL of one run in workflow order, with its parameters. */
 function publishFiles(runId: string, day: string): Array<[string, Record<string, SqlParam>]> {
   return [
-    ['transform/text_candidates', { run_id: runId }],
+    ['transform/text_repair_values', { run_id: runId }],
     ['transform/songs', { run_id: runId }],
     ['transform/artists', { run_id: runId }],
     ['transform/users', { run_id: runId }],
@@ -171,6 +172,12 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
     if (nodes.length === 0) return;
     found.push(`sql/${name}.sql: ${nodes.join('; ')}\n${statement.slice(-400)}\n--- plan ---\n${JSON.stringify(json[0].Plan, null, 1).slice(0, 4000)}`);
   };
+  // The text candidates again (stageRun gathered them), planned, then repaired as the worker would.
+  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) {
+    if (EXPLAINABLE.test(statement)) await check('transform/text_candidates', statement);
+    else await client.query(statement);
+  }
+  await repairCandidates(client, runId);
   for (const [name, params] of publishFiles(runId, day)) {
     for (const statement of sqlStatements(name, 'postgres', params)) {
       if (EXPLAINABLE.test(statement)) await check(name, statement);
@@ -259,6 +266,68 @@ test('the quality checks read each table once right after a first publish (stati
     expect(Number(rows[0].plays)).toBeGreaterThan(10_000);
   } finally {
     await client.end();
+    await warehouse.close();
+  }
+});
+
+/** Sort, Unique and WindowAgg nodes of a plan with the rows each processed (all loops and workers). */
+function orderingNodes(node: PlanNode & { Workers?: Array<{ 'Actual Rows'?: number }> }, path: string[] = []): Array<{ at: string; rows: number }> {
+  const here = [...path, node['Node Type']];
+  const found: Array<{ at: string; rows: number }> = [];
+  if (['Sort', 'Incremental Sort', 'Unique', 'WindowAgg'].includes(node['Node Type'])) {
+    found.push({ at: here.join(' > '), rows: (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) });
+  }
+  for (const child of node.Plans ?? []) found.push(...orderingNodes(child, here));
+  return found;
+}
+
+// The report's level changes (sql/insights/revenue_level_changes.sql) sorted every staged event of
+// all history for its LAG (at 8M events, 680 MB spilled to disk); it orders a user's day-level
+// spans now, and events one by one only on days whose levels interleave. Staged here as users are:
+// on one level for days, changing now and then, a few events of a day on the other level.
+test('the level-change report query orders spans of events, not every staged event (40,000 events)', async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
+    const events = 40_000;
+    await client.query(
+      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
+       SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
+         CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
+         CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
+       FROM generate_series(1, $1::int) AS i`,
+      [events, Date.UTC(2018, 10, 1)],
+    );
+    for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
+    const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams(null), limit: 10 });
+    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+    const ordering = orderingNodes(json[0].Plan);
+    expect(quadraticNodes(json[0].Plan)).toEqual([]);
+    expect(ordering.length).toBeGreaterThan(0);
+    expect(ordering.filter((n) => n.rows > events / 4)).toEqual([]);
+    // The fixture has level changes and interleaved days, so both paths ran.
+    const { rows } = await client.query(sql);
+    expect(rows.reduce((s, r) => s + Number(r.level_upgrades) + Number(r.level_downgrades), 0)).toBeGreaterThan(10);
+  } finally {
+    await client.end();
+  }
+});
+
+// The report's queries run with sql/postgres/report_settings.sql (JIT off: compiling the report's
+// plans cost more than running them), each in its own transaction, so nothing leaks to the pool.
+test('a report query runs with the report settings, and the pooled session keeps its own afterwards', async () => {
+  const warehouse = new PostgresWarehouse(await createTestDatabase(pg.url, 'plans'));
+  try {
+    const before = (await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit;
+    const settings = sqlStatements('postgres/report_settings', 'postgres');
+    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/)]);
+    const during = await warehouse.queryInTransaction(settings, `SELECT current_setting('jit') AS jit`);
+    expect(during).toEqual([{ jit: 'off' }]);
+    expect(before).not.toBe('off');
+    for (let i = 0; i < 3; i++) expect((await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit).toBe(before);
+  } finally {
     await warehouse.close();
   }
 });

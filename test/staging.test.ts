@@ -6,6 +6,7 @@ import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
 import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
@@ -33,9 +34,10 @@ function tempDir(): string {
   return dir;
 }
 
-type Parsing = 'warehouse' | 'worker' | 'direct';
+type Parsing = 'warehouse' | 'worker' | 'direct' | 'raw';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
   ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
+  ["DuckDB (event lines raw, parsed by DuckDB's typed stage)", async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'raw'],
   ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
@@ -45,7 +47,11 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
   const resources = new Resources({ s3: {}, log: silentLogger });
   const activities = createActivities({ resources, log: silentLogger });
   const opened = await resources.warehouse(warehouse);
-  if (parsing === 'direct') {
+  if (parsing === 'raw') {
+    if (!(opened instanceof DuckDbWarehouse)) throw new Error(`${warehouse} takes no raw event lines`);
+    opened.readsLocalFiles = false;
+    opened.rawEventLines = true; // test/stagingTyped.test.ts compares this path with the checked SQL row for row
+  } else if (parsing === 'direct') {
     if (!hasFileStaging(opened)) throw new Error(`${warehouse} does not read files itself`);
     opened.readsLocalFiles = true; // test/stagingDirect.test.ts and stagingTyped.test.ts cover this path further
   } else if (parsing) {

@@ -35,8 +35,15 @@ function tempDir(): string {
   return dir;
 }
 
-/** direct: DuckDB reads the files (the default); checked: the worker's lines, parsed and checked in SQL; worker: parsed in the worker. */
-type Way = 'direct' | 'checked' | 'worker';
+/**
+ * direct: DuckDB reads the files; raw: the worker's raw lines in CSV parts, parsed by DuckDB's
+ * typed stage (src/staging/rawLineStaging.ts); checked: the worker's lines, parsed and checked in
+ * SQL; worker: parsed in the worker (the default).
+ */
+type Way = 'direct' | 'raw' | 'checked' | 'worker';
+const WAYS: readonly Way[] = ['direct', 'raw', 'checked', 'worker'];
+/** Raw parts this small, so the samples span many parts and the typed stage's left-overs come from several. */
+const RAW_PART_BYTES = 64 * 1024;
 
 interface Staged {
   events: StageResult;
@@ -52,6 +59,9 @@ async function stage(dataDir: string, way: Way): Promise<Staged> {
   if (!hasFileStaging(opened) || !hasChunkedStaging(opened)) throw new Error('DuckDB should stage files itself');
   opened.readsLocalFiles = way === 'direct';
   opened.recordParsing = way === 'checked' ? 'warehouse' : 'worker';
+  if (!(opened instanceof DuckDbWarehouse)) throw new Error('expected DuckDB');
+  opened.rawEventLines = way === 'raw';
+  opened.copyPartBytes = RAW_PART_BYTES;
   const ref = { runId: 'typed-run', source: dataDir, warehouse };
   await activities.createSchema(ref);
   await activities.listSourceFiles({ ...ref, window: null });
@@ -124,7 +134,7 @@ describe.each([
 
   beforeAll(async () => {
     data = dataDir();
-    for (const way of ['direct', 'checked', 'worker'] as const) ways[way] = await stage(data, way);
+    for (const way of WAYS) ways[way] = await stage(data, way);
   }, 240_000);
 
   test('DuckDB reading the event logs stages exactly what the checked SQL stages', () => {
@@ -134,6 +144,15 @@ describe.each([
     const events = (t: Staged['tables']) => ({ events: t.events, rejects: t.rejects.filter((r) => r.kind === 'events') });
     expect(events(direct.tables)).toEqual(events(checked.tables));
     expect(counts(direct.events)).toEqual(counts(checked.events));
+  });
+
+  test("the worker's raw lines parsed by DuckDB stage exactly what the checked SQL and DuckDB's own reading stage", () => {
+    const { raw, checked, direct } = ways as Record<Way, Staged>;
+    const events = (t: Staged['tables']) => ({ events: t.events, rejects: t.rejects.filter((r) => r.kind === 'events') });
+    expect(events(raw.tables)).toEqual(events(checked.tables));
+    expect(raw.tables).toEqual(direct.tables);
+    expect(counts(raw.events)).toEqual(counts(checked.events));
+    expect(raw.events.bytes).toBe(direct.events.bytes);
   });
 
   test('and what the worker parse stages, but for the words of JSON.parse and a key given twice', () => {
@@ -181,7 +200,7 @@ describe('every kind of JSON value in every field', () => {
   beforeAll(async () => {
     data = path.join(tempDir(), 'typing');
     writeTypingCorpus(data);
-    for (const way of ['direct', 'checked', 'worker'] as const) ways[way] = await stage(data, way);
+    for (const way of WAYS) ways[way] = await stage(data, way);
   }, 240_000);
 
   test('DuckDB reading the file stages and rejects exactly what the checked SQL does', () => {
@@ -191,6 +210,13 @@ describe('every kind of JSON value in every field', () => {
     expect(direct.tables.rejects.length).toBeGreaterThan(lines.length / 4);
     expect(direct.tables.events).toEqual(checked.tables.events);
     expect(direct.tables.rejects).toEqual(checked.tables.rejects);
+  });
+
+  test("the worker's raw lines parsed by DuckDB stage and reject exactly what the checked SQL does", () => {
+    const { raw, checked } = ways as Record<Way, Staged>;
+    expect(raw.tables.events.length + raw.tables.rejects.length).toBe(lines.length);
+    expect(raw.tables.events).toEqual(checked.tables.events);
+    expect(raw.tables.rejects).toEqual(checked.tables.rejects);
   });
 
   test('the typed stage itself takes the plain values: strings, canonical whole numbers, finite non-zero numbers', async () => {

@@ -1,28 +1,80 @@
 -- Revenue: per UTC day, upgrades and downgrades. Two views of the same thing: a user's level
--- changing between consecutive events (free → paid is an upgrade), and the app's own
--- 'Submit Upgrade' / 'Submit Downgrade' events. Reads the raw events (every page, not only plays);
--- an event staged from two files counts once. A change is dated by the first event on the new level.
--- The distinct columns are listed in the window's order, so one sort serves both. Events after the
--- window cannot precede one in it, so they are left out before the sort.
-WITH events AS (
-  SELECT DISTINCT TRIM(userid) AS user_id, ts, iteminsession, sessionid, level, page
+-- changing between consecutive events (free → paid is an upgrade; events ordered by ts, item in
+-- session, session, then level), and the app's own 'Submit Upgrade' / 'Submit Downgrade' events.
+-- Reads the raw events (every page, not only plays); an event staged from two files counts once.
+-- A change is dated by the first event on the new level. Events after the window cannot precede
+-- one in it, so they are left out. Nothing sorts every event: one pass groups a user's events of
+-- one day on one level into a span (first and last ts), and only spans are put in order, except
+-- on the rare days where one level's span overlaps another's (the levels interleave): those days'
+-- events are read again and ordered one by one. A repeated event or level changes nothing there.
+WITH event_groups AS (
+  -- The one pass over the events: per user, day and level; a Submit event also by its identity
+  -- (page, ts, item, session as one text; '' for NULL, which a number never prints as), so each
+  -- distinct one is a group of its own, as the DISTINCT counted them.
+  SELECT TRIM(userid) AS user_id, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
+         CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
+              THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
+         END AS submit_event,
+         MIN(ts) AS first_ts, MAX(ts) AS last_ts
   FROM staging_events
   WHERE TRIM(userid) <> '' AND ts IS NOT NULL AND ts < {{to_ms}}
+  GROUP BY TRIM(userid), CAST({{epoch_ms_to_timestamp(ts)}} AS DATE), level,
+           CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
+                THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
+           END
 ),
-ordered AS (
-  SELECT ts, level, page,
-         LAG(level) OVER (PARTITION BY user_id ORDER BY ts, iteminsession, sessionid) AS previous_level
-  FROM events
+level_spans AS (
+  SELECT user_id, day, level, MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts
+  FROM event_groups
+  GROUP BY user_id, day, level
+),
+-- Spans of one day overlap (or touch: equal ts are ordered by item and session) exactly when some
+-- span overlaps the one before it in order of first ts; spans of different days never do.
+tangled AS (
+  SELECT DISTINCT user_id, day
+  FROM (
+    SELECT user_id, day, first_ts, LAG(last_ts) OVER (PARTITION BY user_id ORDER BY first_ts, last_ts) AS previous_last_ts
+    FROM level_spans
+  ) s
+  WHERE previous_last_ts >= first_ts
+),
+-- Each user's timeline: a span stands for its events on days that are not tangled; on tangled
+-- days each event is an item of its own.
+items AS (
+  SELECT s.user_id, s.day, s.level, s.first_ts AS ts, CAST(NULL AS INTEGER) AS iteminsession, CAST(NULL AS BIGINT) AS sessionid
+  FROM level_spans s
+  LEFT JOIN tangled t ON t.user_id = s.user_id AND t.day = s.day
+  WHERE t.user_id IS NULL
+  UNION ALL
+  SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
+  FROM staging_events e
+  JOIN tangled t ON t.user_id = TRIM(e.userid) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
+  -- (the IN first picks those users' events by a hash of the few user ids, so the join above is
+  -- of a few rows; without it PostgreSQL sorted every event to merge-join them)
+  WHERE TRIM(e.userid) IN (SELECT user_id FROM tangled) AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
+),
+changes AS (
+  SELECT day,
+         SUM(CASE WHEN previous_level = 'free' AND level = 'paid' THEN 1 ELSE 0 END) AS level_upgrades,
+         SUM(CASE WHEN previous_level = 'paid' AND level = 'free' THEN 1 ELSE 0 END) AS level_downgrades
+  FROM (
+    SELECT day, level, LAG(level) OVER (PARTITION BY user_id ORDER BY ts, iteminsession, sessionid, level) AS previous_level
+    FROM items
+  ) o
+  WHERE day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
+  GROUP BY day
+),
+submits AS (
+  SELECT day,
+         SUM(CASE WHEN submit_event LIKE 'Submit Upgrade|%' THEN 1 ELSE 0 END) AS submit_upgrades,
+         SUM(CASE WHEN submit_event LIKE 'Submit Downgrade|%' THEN 1 ELSE 0 END) AS submit_downgrades
+  FROM event_groups
+  WHERE submit_event IS NOT NULL
+    AND day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
+  GROUP BY day
 )
-SELECT day,
-       SUM(CASE WHEN previous_level = 'free' AND level = 'paid' THEN 1 ELSE 0 END) AS level_upgrades,
-       SUM(CASE WHEN previous_level = 'paid' AND level = 'free' THEN 1 ELSE 0 END) AS level_downgrades,
-       SUM(CASE WHEN page = 'Submit Upgrade' THEN 1 ELSE 0 END) AS submit_upgrades,
-       SUM(CASE WHEN page = 'Submit Downgrade' THEN 1 ELSE 0 END) AS submit_downgrades
-FROM (
-  SELECT CAST(CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS VARCHAR) AS day, level, previous_level, page
-  FROM ordered
-  WHERE ts >= {{from_ms}} AND ts < {{to_ms}}
-) e
-GROUP BY day
-ORDER BY day;
+SELECT CAST(c.day AS VARCHAR) AS day, c.level_upgrades, c.level_downgrades,
+       COALESCE(s.submit_upgrades, 0) AS submit_upgrades, COALESCE(s.submit_downgrades, 0) AS submit_downgrades
+FROM changes c
+LEFT JOIN submits s ON s.day = c.day
+ORDER BY c.day;

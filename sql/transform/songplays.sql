@@ -6,28 +6,37 @@
 -- candidates, the closest duration, then the smallest song_id. Delete + insert, not MERGE: the
 -- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
 CREATE TEMP TABLE publish_play_songs AS
-WITH play_keys AS (
-  -- A play's song depends only on its (title, artist, length), so songs are matched once per such
-  -- triple, not once per play: the run's distinct raw triples first (a small hash aggregate), then
-  -- their match keys. Read straight from staging, so the plays below are one pipelined pass.
-  SELECT DISTINCT song.match_key AS song_key, artist.match_key AS artist_key, t.length
-  FROM (
-    SELECT DISTINCT run_id, song, artist, length
-    FROM staging_events
-    WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> '' AND length IS NOT NULL
-  ) AS t
-  JOIN etl_text_repairs song ON song.run_id = t.run_id AND song.kind = 'text' AND song.raw = t.song
-  JOIN etl_text_repairs artist ON artist.run_id = t.run_id AND artist.kind = 'text' AND artist.raw = t.artist
-  WHERE song.match_key IS NOT NULL AND artist.match_key IS NOT NULL
+WITH play_triples AS (
+  -- A play's song depends only on its raw (title, artist, length), so songs are matched once per
+  -- such triple, not once per play: the run's distinct raw triples (a small hash aggregate), then
+  -- their match keys. A play whose triple is not here (a part is NULL) matches nothing.
+  SELECT DISTINCT song, artist, length
+  FROM staging_events
+  WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+    AND song IS NOT NULL AND artist IS NOT NULL AND length IS NOT NULL
+),
+keyed_triples AS (
+  SELECT t.song, t.artist, t.length, song.match_key AS song_key, artist.match_key AS artist_key
+  FROM play_triples t
+  LEFT JOIN etl_text_repairs song ON song.run_id = {{run_id}} AND song.kind = 'text' AND song.raw = t.song
+  LEFT JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'text' AND artist.raw = t.artist
 ),
 key_candidates AS (
   SELECT t.song_key, t.artist_key, t.length, k.song_id, k.artist_id,
          ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), k.song_id) AS pick
-  FROM play_keys t
+  FROM (SELECT DISTINCT song_key, artist_key, length FROM keyed_triples) AS t
   JOIN etl_song_keys k
     ON k.title_key = t.song_key AND k.artist_key = t.artist_key AND ABS(k.duration - t.length) <= {{duration_tolerance}}
+),
+-- strict: the raw (title, artist, duration) of a song, the textbook rule, for the run's match statistics.
+strict_keys AS (
+  SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 )
-SELECT song_key, artist_key, length, song_id, artist_id FROM key_candidates WHERE pick = 1;
+SELECT t.song, t.artist, t.length, m.song_id, m.artist_id,
+       CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match
+FROM keyed_triples t
+LEFT JOIN key_candidates m ON m.pick = 1 AND m.song_key = t.song_key AND m.artist_key = t.artist_key AND m.length = t.length
+LEFT JOIN strict_keys strict ON strict.title_raw = t.song AND strict.artist_name_raw = t.artist AND strict.duration = t.length;
 
 -- A table of its own, with statistics: PostgreSQL estimates a three-column join on a subquery's
 -- output at one row, and then rescans it for every play (a nested loop) instead of hashing it.
@@ -45,46 +54,28 @@ HAVING COUNT(*) > 1;
 
 ANALYZE publish_play_copies;
 
--- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, match).
--- strict_keys, for the run's match statistics: the raw (title, artist, duration) of every song,
--- the textbook rule.
+-- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
+-- song and strict match of the play's raw triple).
 CREATE TEMP TABLE publish_songplays AS
-WITH strict_keys AS (
-  SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
-),
-next_song_events AS (
-  -- (the same as the next statement's next_song_events)
-  SELECT {{songplay_id(e)}} AS songplay_id,
-         {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
-         CAST(TRIM(e.userid) AS INTEGER) AS user_id,
-         e.level,
-         e.sessionid AS session_id,
-         COALESCE(location.repaired, e.location) AS location,
-         COALESCE(user_agent.repaired, e.useragent) AS user_agent,
-         song.match_key AS song_key,
-         artist.match_key AS artist_key,
-         e.length,
-         CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
-         TRIM(e.userid) AS userid,
-         e.iteminsession AS item_in_session,
-         e.ts,
-         e.source_key,
-         e.source_line
-  FROM staging_events e
-  LEFT JOIN etl_text_repairs song ON song.run_id = e.run_id AND song.kind = 'text' AND song.raw = e.song
-  LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
-  LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
-  LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
-  LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
-  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-)
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.strict_match
-FROM next_song_events u
-LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
-WHERE NOT EXISTS (
-  SELECT 1 FROM publish_play_copies c
-  WHERE c.userid = u.userid AND c.sessionid = u.session_id AND c.iteminsession = u.item_in_session AND c.ts = u.ts
-);
+SELECT {{songplay_id(e)}} AS songplay_id,
+       {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
+       CAST(TRIM(e.userid) AS INTEGER) AS user_id,
+       e.level,
+       m.song_id,
+       m.artist_id,
+       e.sessionid AS session_id,
+       COALESCE(location.repaired, e.location) AS location,
+       COALESCE(user_agent.repaired, e.useragent) AS user_agent,
+       COALESCE(m.strict_match, 0) AS strict_match
+FROM staging_events e
+LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
+LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+LEFT JOIN publish_play_songs m ON m.song = e.song AND m.artist = e.artist AND m.length = e.length
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND NOT EXISTS (
+    SELECT 1 FROM publish_play_copies c
+    WHERE c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  );
 
 -- The plays of events staged more than once: one play per event. Which copy is kept depends only
 -- on the copies' own content, the same on every engine: the smallest md5 of the fields a play is
@@ -96,7 +87,6 @@ WITH strict_keys AS (
   SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 ),
 next_song_events AS (
-  -- (the same as the previous statement's next_song_events)
   SELECT {{songplay_id(e)}} AS songplay_id,
          {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
          CAST(TRIM(e.userid) AS INTEGER) AS user_id,
@@ -106,6 +96,8 @@ next_song_events AS (
          COALESCE(user_agent.repaired, e.useragent) AS user_agent,
          song.match_key AS song_key,
          artist.match_key AS artist_key,
+         e.song,
+         e.artist,
          e.length,
          CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
          TRIM(e.userid) AS userid,
@@ -137,7 +129,7 @@ copies AS (
 )
 SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match
 FROM copies u
-LEFT JOIN publish_play_songs m ON m.song_key = u.song_key AND m.artist_key = u.artist_key AND m.length = u.length
+LEFT JOIN publish_play_songs m ON m.song = u.song AND m.artist = u.artist AND m.length = u.length
 WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the

@@ -1,7 +1,15 @@
--- The distinct free-text values one run staged, for the worker to repair (see etl_text_repairs).
+-- The distinct free-text values one run staged, into etl_text_repairs for the worker to repair
+-- (it reads them back with text_repair_values.sql and replaces them with their repaired form).
 -- kind: 'user_agent' for user agents (their repair also drops the wrapping quotes), else 'text'.
 -- One pass over each staging table: a grouping set per column (only that column is not NULL in
 -- its rows), where a UNION ALL per column scanned the run's events six times and hashed every value.
+-- Kept in the warehouse, not returned, so the statement runs in a transaction with the publish
+-- settings: PostgreSQL hashes every set only when its estimate fits work_mem, and else sorts all
+-- of the run's events (8M events: most of the step's time).
+DELETE FROM etl_text_repairs WHERE run_id = {{run_id}};
+INSERT INTO etl_text_repairs (run_id, kind, raw)
+SELECT {{run_id}}, kind, raw
+FROM (
 SELECT DISTINCT kind, raw
 FROM (
   SELECT CASE WHEN useragent IS NULL THEN 'text' ELSE 'user_agent' END AS kind,
@@ -15,4 +23,5 @@ FROM (
   WHERE run_id = {{run_id}}
   GROUP BY GROUPING SETS ((title), (artist_name), (artist_location))
 ) AS staged_text
-WHERE raw IS NOT NULL;
+WHERE raw IS NOT NULL
+) AS distinct_text;

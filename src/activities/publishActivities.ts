@@ -66,6 +66,23 @@ function asSqlFailure(err: unknown, name: string): unknown {
   return err;
 }
 
+/**
+ * The run's distinct free-text values into etl_text_repairs (sql/transform/text_candidates.sql), in
+ * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size.
+ */
+async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
+  const name = 'transform/text_candidates';
+  try {
+    const fence = await fenceCurrentAttempt(warehouse);
+    const statements = [...fence, ...publishSettings(warehouse), ...sqlStatements(name, warehouse.dialect, { run_id: runId })];
+    await whileHeartbeating({ sql: name }, () =>
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
+    );
+  } catch (err) {
+    throw asSqlFailure(err, name);
+  }
+}
+
 /** The dates of the event logs in the run's file list. */
 async function listedEventDates(warehouse: Warehouse, runId: string): Promise<string[]> {
   const keys = await runFileKeys(warehouse, runId, 'events');
@@ -76,10 +93,15 @@ export function createPublishActivities({ resources }: ActivityDeps) {
   const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
 
   return {
-    /** Repairs the run's distinct free-text values once, in the worker, for every engine alike. */
+    /**
+     * Repairs the run's distinct free-text values once, in the worker, for every engine alike: the
+     * warehouse gathers them into etl_text_repairs (a set-based pass over the run's staging), the
+     * worker reads them back, repairs them and replaces them with their repaired form and match key.
+     */
     async repairText(ref: RunRef): Promise<RepairResult> {
       const warehouse = await warehouseFor(ref);
-      const candidates = await warehouse.query(sqlStatement('transform/text_candidates', warehouse.dialect, { run_id: ref.runId }));
+      await gatherTextCandidates(warehouse, ref.runId);
+      const candidates = await warehouse.query(sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: ref.runId }));
       let repairedValues = 0;
       const rows = candidates.map((row) => {
         const raw = String(row.raw);

@@ -78,6 +78,8 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/duckdb/unstaged_raw_lines',
   // DuckDB reading event logs itself: the typed stage (song files have none).
   ...(kind === 'events' ? ['staging/duckdb/typed_screen', 'staging/duckdb/stage_typed_events', 'staging/duckdb/drop_typed_screen'] : []),
+  // Raw event lines parsed by DuckDB (SPARKIFY_DUCKDB_RAW_LINES=1): a view of each part, then the typed stage above.
+  ...(kind === 'events' ? ['staging/duckdb/raw_part_lines', 'staging/duckdb/raw_part_survey'] : []),
   'staging/duckdb/copy_csv',
   'staging/staged_counts',
   'staging/reject_samples',
@@ -143,9 +145,10 @@ export const ETL_DAG = {
     idents: { table: ['staging_events', 'staging_songs'] },
   },
   repairText: {
-    sql: ['transform/text_candidates', 'etl/clear_text_repairs'],
+    sql: ['transform/text_candidates', 'transform/text_repair_values', 'etl/clear_text_repairs'],
     reads: ['staging_events', 'staging_songs'],
     writes: ['etl_text_repairs'],
+    readsOwnRows: ['etl_text_repairs'],
   },
   loadSongs: {
     sql: ['transform/songs'],

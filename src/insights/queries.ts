@@ -1,5 +1,6 @@
 import type { RunWindow } from '../etl/types';
-import { sqlStatement } from '../warehouse/sql';
+import { canQueryInTransaction } from '../warehouse/queryInTransaction';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { fillBuckets, PLAYS_PER_SESSION_BUCKETS, SESSION_LENGTH_BUCKETS, SESSIONS_PER_USER_BUCKETS } from './buckets';
 import { summarizeUserAgents, type AgentShare } from './userAgents';
@@ -93,9 +94,12 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
   const params = { ...windowParams(options.window), limit: options.limit ?? 10 };
+  // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
+  const settings = warehouse.dialect === 'postgres' ? sqlStatements('postgres/report_settings', warehouse.dialect) : [];
   const run = async (name: string): Promise<Row[]> => {
     try {
-      return await warehouse.query(sqlStatement(`insights/${name}`, warehouse.dialect, params));
+      const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
+      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql) : warehouse.query(sql));
     } catch (err) {
       throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
     }

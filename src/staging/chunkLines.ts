@@ -43,6 +43,12 @@ export function isBlankBytes(bytes: Buffer, start: number, end: number): boolean
   return true;
 }
 
+/**
+ * Takes a region of complete lines (no NUL byte, valid UTF-8, see completeLines) as bytes, after
+ * line `lineNo`: returns the last line number it took, or -1 to leave the region to the splitter.
+ */
+export type RegionTaker = (region: Buffer, lineNo: number) => number;
+
 export class ChunkLineSplitter {
   /** Lines (and, in region mode, regions of lines) split so far and not yet taken. */
   lines: (RawLine | LineRegion)[] = [];
@@ -58,6 +64,8 @@ export class ChunkLineSplitter {
   constructor(
     private readonly sourceKey: string,
     private readonly maxLineBytes: number,
+    /** Optional: takes regions of complete lines as bytes, before they are split into strings (rawLineCopy.ts). */
+    private readonly takeRegion?: RegionTaker,
     /** Hand a chunk's checked complete lines on as one LineRegion instead of a RawLine each. */
     private readonly regions = false,
   ) {}
@@ -115,6 +123,13 @@ export class ChunkLineSplitter {
         this.endLine();
         if (nl < 0) return;
         start = nl + 1;
+      }
+    }
+    if (this.takeRegion) {
+      const taken = this.takeRegion(region, this.lineNo);
+      if (taken >= 0) {
+        this.lineNo = taken;
+        return;
       }
     }
     if (this.regions) {

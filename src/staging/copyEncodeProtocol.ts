@@ -19,6 +19,8 @@ export interface EncodeThreadSetup {
   outputWindow: number;
   /** For tests: the thread fails (as an internal error would) when it starts this file. */
   failOnKey?: string;
+  /** Event lines go out raw for the warehouse to parse (rawLineCopy.ts), all but the few it can't take. */
+  rawLines?: boolean;
 }
 
 /** A song file read whole up to its cap (rawLines.ts readCapped). */

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkLineSplitter, isLineRegion, type LineRegion } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import { stagingCopySegments } from './copyStaging';
+import { RawLineCopyEncoder, rawLineCopySegments } from './rawLineCopy';
 import { MAX_LINE_BYTES, SONG_BATCH, songRecords, type RawLine } from './rawLines';
 
 const port = parentPort!;
@@ -78,12 +79,21 @@ function startFile(key: string): void {
 
 /** Lines are handed on in batches of about this many (readLines' own batch size). */
 const LINE_BATCH = 2048;
+/** Raw rows the splitter wrote straight from bytes are handed on once about this many bytes wait. */
+const RAW_HAND_ON_BYTES = 1024 * 1024;
+/** With setup.rawLines: the encoder, shared by the line splitters (raw rows from bytes) and the segments. */
+const rawEncoder = setup.rawLines ? new RawLineCopyEncoder(setup.runId, setup.kind, setup.rawCap) : undefined;
 
 function handOn(splitter: ChunkLineSplitter): (RawLine | LineRegion)[] {
   linesDone += splitter.pending;
+  if (rawEncoder) {
+    linesDone += rawEncoder.rawLines;
+    rawEncoder.rawLines = 0;
+  }
   const batch = splitter.takeItems();
-  const last = batch[batch.length - 1];
-  where.line = isLineRegion(last) ? last.lastLine : last.line;
+  const last = batch.at(-1);
+  // Raw-line mode may hand on no line (the raw rows are in rawEncoder): the splitter's line then.
+  where.line = last === undefined ? splitter.line : isLineRegion(last) ? last.lastLine : last.line;
   reportProgress();
   return batch;
 }
@@ -97,21 +107,23 @@ async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
     if (message.t === 'open') {
       const key = message.key;
       startFile(key);
-      // Whatever a chunk completes, handed on once LINE_BATCH lines are waiting; checked complete
-      // lines as regions of bytes, each line's row written from them (copyStaging.ts encodeRegion).
-      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, true);
+      // Whatever a chunk completes, handed on once LINE_BATCH lines are waiting. Checked complete
+      // lines: as regions of bytes, each line's row written from them (copyStaging.ts
+      // encodeRegion), or in raw-line mode written raw by rawEncoder's region taker.
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, rawEncoder?.regionTaker(key), rawEncoder === undefined);
       for await (const chunk of fileBytes()) {
         splitter.push(chunk);
-        if (splitter.pending >= LINE_BATCH) yield handOn(splitter);
+        if (splitter.pending >= LINE_BATCH || (rawEncoder && rawEncoder.raw.size >= RAW_HAND_ON_BYTES)) yield handOn(splitter);
       }
       splitter.end();
-      if (splitter.lines.length > 0) yield handOn(splitter);
+      if (splitter.lines.length > 0 || (rawEncoder && rawEncoder.raw.size > 0)) yield handOn(splitter);
       filesDone++;
       reportProgress();
     } else if (message.t === 'read') {
+      // Not sent in raw-line mode (threadedCopyStaging.ts).
       const key = message.key;
       startFile(key);
-      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, true);
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, undefined, true);
       readBuffer ??= Buffer.allocUnsafe(READ_BYTES);
       for (let position = 0; ; ) {
         const read = fs.readSync(message.fd, readBuffer, 0, readBuffer.length, position);
@@ -152,7 +164,10 @@ async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
 }
 
 async function run(): Promise<void> {
-  const segments = stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
+  const segments = setup.rawLines
+    ? // No regions in raw-line mode: the splitter gives them to rawEncoder's region taker.
+      rawLineCopySegments(setup.runId, setup.kind, lines() as AsyncIterable<RawLine[]>, setup.rawCap, setup.rejectFlushBytes, rawEncoder)
+    : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
   for await (const segment of segments) {
     post({ t: 'segment', table: segment.table, columns: segment.columns });
     for await (const chunk of segment.data) await send(chunk);

@@ -59,6 +59,8 @@ export interface ThreadedCopyOptions {
   rejectFlushBytes?: number;
   /** For tests: the thread fails when it starts this file. */
   failOnKey?: string;
+  /** Event lines raw, for the warehouse to parse (rawLineCopy.ts). */
+  rawLines?: boolean;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     flavour: options.flavour,
     outputWindow: OUTPUT_WINDOW,
     failOnKey: options.failOnKey,
+    rawLines: options.rawLines,
   };
   const worker = new Worker(script, { workerData: setup });
 
@@ -125,7 +128,7 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
 
   // Local event logs: this thread opens them (a few ahead of the thread's reading) and closes
   // them once read, or when staging stops; the thread reads them by descriptor.
-  const local = kind === 'events' && hasLocalFiles(source) ? source : undefined;
+  const local = kind === 'events' && !options.rawLines && hasLocalFiles(source) ? source : undefined;
   const openFiles = new Map<number, number>();
   let nextToOpen = 0;
   const closeFilesBefore = (index: number) => {

@@ -11,6 +11,16 @@ export interface CopySegment {
 /** Rows each table took, by table name, as the warehouse's COPY reported them. */
 export type CopiedRows = Record<string, number>;
 
+/** Runs one statement in the staging transaction: rows changed, and a query's rows (plain JS values). */
+export type PartStatementRunner = (sql: string) => Promise<{ rowsChanged: number; rows: Record<string, unknown>[] }>;
+
+/**
+ * How a warehouse that spools segments to part files (DuckDB) loads a part of the segments of a
+ * given table name, instead of copying it into that table: e.g. raw lines parsed in SQL
+ * (src/staging/rawLineCopy.ts).
+ */
+export type PartLoad = (file: string, run: PartStatementRunner) => Promise<void>;
+
 /**
  * A warehouse that stages rows encoded as COPY text (PostgreSQL) or its CSV flavour (DuckDB's
  * CSV reader): in ONE transaction, `before` runs, then each segment is copied in turn (a
@@ -23,7 +33,7 @@ export interface CopyTextStaging {
   readonly copyFlavour?: CopyFlavour;
   stageCopySegments(
     segments: AsyncIterable<CopySegment>,
-    around: { before: readonly string[]; after: readonly string[] },
+    around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
   ): Promise<CopiedRows | void>;
 }

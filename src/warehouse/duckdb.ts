@@ -16,8 +16,9 @@ import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
-import type { CopySegment, CopyTextStaging } from './copyTextStaging';
+import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner } from './copyTextStaging';
 import { sqlStatement } from './sql';
+import type { RawEventLineStaging } from '../staging/rawLineStaging';
 
 /**
  * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
@@ -62,7 +63,7 @@ function toJs(value: DuckDBValue): Row[string] {
 /** Serialized writes per database (description), across the instances that share its file. */
 const writeQueues = new Map<string, Promise<unknown>>();
 
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
@@ -82,6 +83,13 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * bench's events sooner. SPARKIFY_DUCKDB_READ_FILES=1 turns it on.
    */
   readsLocalFiles = process.env.SPARKIFY_DUCKDB_READ_FILES === '1';
+  /**
+   * Whether event lines come from the worker raw, to be parsed by DuckDB's typed stage on all its
+   * threads (src/staging/rawLineStaging.ts), instead of parsed by the worker and copied as typed
+   * rows. Off by default: it takes less CPU (11.4 against 13.0 s at 1.6M events) but, on the
+   * shared machine, more wall time (docs/performance.md); SPARKIFY_DUCKDB_RAW_LINES=1 turns it on.
+   */
+  rawEventLines = process.env.SPARKIFY_DUCKDB_RAW_LINES === '1';
 
   private closed = false;
 
@@ -322,7 +330,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    */
   async stageCopySegments(
     segments: AsyncIterable<CopySegment>,
-    around: { before: readonly string[]; after: readonly string[] },
+    around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
   ): Promise<void> {
     const parent = this.file === ':memory:' ? os.tmpdir() : `${this.file}.tmp`;
@@ -333,11 +341,18 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         inTransaction((sql) => c.run(sql), async () => {
           for (const sql of around.before) await c.run(sql);
           let part = 0;
+          const run: PartStatementRunner = async (sql) => {
+            const result = await c.runAndReadAll(sql);
+            return { rowsChanged: result.rowsChanged, rows: result.getRowObjectsJS() };
+          };
           for await (const segment of segments) {
-            await this.checkCopyColumns(c, segment);
+            // A segment with a load of its own (raw lines parsed in SQL) is not copied into a table.
+            const partLoad = around.partLoads?.[segment.table];
+            if (!partLoad) await this.checkCopyColumns(c, segment);
             await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), async (file) => {
               options?.signal?.throwIfAborted();
-              await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { copy_table: segment.table, copy_file: file }));
+              if (partLoad) await partLoad(file, run);
+              else await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { copy_table: segment.table, copy_file: file }));
               await fs.promises.rm(file, { force: true });
             });
           }

@@ -111,6 +111,16 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     return this.withClient(options, async (c) => (await c.query(sql)).rows as Row[]);
   }
 
+  /** QueryInTransaction (src/warehouse/queryInTransaction.ts): `setup`, then `sql`, in one transaction. */
+  async queryInTransaction(setup: readonly string[], sql: string, options?: StatementOptions): Promise<Row[]> {
+    return this.withClient(options, (c) =>
+      inTransaction((s) => c.query(s), async () => {
+        for (const statement of setup) await c.query(statement);
+        return (await c.query(sql)).rows as Row[];
+      }),
+    );
+  }
+
   async appendRows(
     table: string,
     columns: readonly string[],

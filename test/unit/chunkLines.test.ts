@@ -108,7 +108,7 @@ test('the bad-input corpus in 64 KiB chunks, as files are read', async () => {
 
 /** Region mode's output as lines: each region's lines decoded, CR-trimmed, blank ones left out. */
 function expanded(chunks: Buffer[], maxLineBytes: number): { lines: RawLine[]; counted: number } {
-  const s = new ChunkLineSplitter('k', maxLineBytes, true);
+  const s = new ChunkLineSplitter('k', maxLineBytes, undefined, true);
   const lines: RawLine[] = [];
   let counted = 0;
   const take = () => {
@@ -146,7 +146,7 @@ test('region mode: the same lines, numbers and problems as the line reader, and 
     const got = expanded(chunks, cap);
     expect(got.lines).toEqual(expected);
     expect(got.counted).toBe(expected.length);
-    const s = new ChunkLineSplitter('k', cap, true);
+    const s = new ChunkLineSplitter('k', cap, undefined, true);
     for (const chunk of chunks) s.push(chunk);
     regions += s.lines.filter(isLineRegion).length;
   }

@@ -24,7 +24,7 @@ interface Encoded {
 
 function encode(bytes: Buffer, chunkBytes: number, flavour: CopyFlavour, regions: boolean): Encoded {
   const encoder = new StagingCopyEncoder(RUN, 'events', RAW_CAP, flavour);
-  const splitter = new ChunkLineSplitter('log_data/k\tey.json', 1024 * 1024, regions);
+  const splitter = new ChunkLineSplitter('log_data/k\tey.json', 1024 * 1024, undefined, regions);
   const staged: Buffer[] = [];
   const feed = () => {
     for (const item of splitter.takeItems()) {

@@ -10,16 +10,31 @@ SELECT {{run_id}}, source_key, source_line,
   CAST(CAST("registration" AS VARCHAR) AS DOUBLE), CAST("sessionId" AS BIGINT), "song",
   CAST("status" AS INTEGER), CAST("ts" AS BIGINT), "userAgent", "userId"
 FROM (
-  SELECT source_key, source_line,
-    unnest(try(from_json(raw, '{"artist": "VARCHAR", "auth": "VARCHAR", "firstName": "VARCHAR", "gender": "VARCHAR", "itemInSession": "VARCHAR", "lastName": "VARCHAR", "length": "JSON", "level": "VARCHAR", "location": "VARCHAR", "method": "VARCHAR", "page": "VARCHAR", "registration": "JSON", "sessionId": "VARCHAR", "song": "VARCHAR", "status": "VARCHAR", "ts": "VARCHAR", "userAgent": "VARCHAR", "userId": "VARCHAR"}')))
-  FROM etl_direct_lines
-  WHERE problem IS NULL AND strpos(raw, '\u0000') = 0
+  -- The first character of each text value, once (etl_sure_text's c).
+  SELECT *,
+    ascii("artist") AS "artist_c",
+    ascii("auth") AS "auth_c",
+    ascii("firstName") AS "firstName_c",
+    ascii("gender") AS "gender_c",
+    ascii("lastName") AS "lastName_c",
+    ascii("level") AS "level_c",
+    ascii("location") AS "location_c",
+    ascii("method") AS "method_c",
+    ascii("page") AS "page_c",
+    ascii("song") AS "song_c",
+    ascii("userAgent") AS "userAgent_c"
+  FROM (
+    SELECT source_key, source_line,
+      unnest(try(from_json(raw, '{"artist": "VARCHAR", "auth": "VARCHAR", "firstName": "VARCHAR", "gender": "VARCHAR", "itemInSession": "VARCHAR", "lastName": "VARCHAR", "length": "JSON", "level": "VARCHAR", "location": "VARCHAR", "method": "VARCHAR", "page": "VARCHAR", "registration": "JSON", "sessionId": "VARCHAR", "song": "VARCHAR", "status": "VARCHAR", "ts": "VARCHAR", "userAgent": "VARCHAR", "userId": "VARCHAR"}')))
+    FROM etl_direct_lines
+    WHERE problem IS NULL AND strpos(raw, '\u0000') = 0
+  )
 )
 WHERE COALESCE(
-  etl_sure_text("artist") AND etl_sure_text("auth") AND etl_sure_text("firstName") AND etl_sure_text("gender")
-  AND etl_sure_integer("itemInSession") AND etl_sure_text("lastName") AND etl_sure_number(CAST("length" AS VARCHAR))
-  AND etl_sure_text("level") AND etl_sure_text("location") AND etl_sure_text("method")
-  AND "page" IS NOT NULL AND etl_sure_text("page") AND etl_sure_number(CAST("registration" AS VARCHAR))
-  AND etl_sure_bigint("sessionId") AND etl_sure_text("song") AND ("status" IS NULL OR etl_sure_integer("status"))
-  AND etl_sure_bigint("ts") AND etl_sure_text("userAgent") AND etl_sure_user_id("userId"),
+  etl_sure_text("artist", "artist_c") AND etl_sure_text("auth", "auth_c") AND etl_sure_text("firstName", "firstName_c") AND etl_sure_text("gender", "gender_c")
+  AND etl_sure_integer("itemInSession") AND etl_sure_text("lastName", "lastName_c") AND etl_sure_number(CAST("length" AS VARCHAR))
+  AND etl_sure_text("level", "level_c") AND etl_sure_text("location", "location_c") AND etl_sure_text("method", "method_c")
+  AND "page" IS NOT NULL AND etl_sure_text("page", "page_c") AND etl_sure_number(CAST("registration" AS VARCHAR))
+  AND etl_sure_bigint("sessionId") AND etl_sure_text("song", "song_c") AND ("status" IS NULL OR etl_sure_integer("status"))
+  AND etl_sure_bigint("ts") AND etl_sure_text("userAgent", "userAgent_c") AND etl_sure_user_id("userId"),
   FALSE);

@@ -1,0 +1,4 @@
+-- PostgreSQL: what each insights query (sql/insights/) runs after, in its own transaction. JIT off:
+-- the report's plans cost enough for PostgreSQL to compile them with LLVM, which took 2-8 CPU-s per
+-- query (in every parallel worker) against well under that for running it, at any data size.
+SET LOCAL jit = off;
