@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,20 @@ describe.each(['events', 'songs'] as const)('%s encoded on the thread', (kind) =
   });
 });
 
+/** Files under `dir` this process holds open (Linux: /proc/self/fd). */
+function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(path.resolve(dir) + path.sep)) out.push(target);
+    } catch {
+      // closed since the listing
+    }
+  }
+  return out;
+}
+
 describe('on PostgreSQL', () => {
   let warehouse: PostgresWarehouse;
   beforeAll(async () => {
@@ -100,11 +115,12 @@ describe('on PostgreSQL', () => {
     const source = new LocalSource(corpusDir);
     const keys = await keysOf(source, kind);
     const previous = process.env.SPARKIFY_STAGING_THREAD;
+    let threaded: Awaited<ReturnType<typeof stageInWarehouse>>;
     try {
       process.env.SPARKIFY_STAGING_THREAD = '0';
       const plain = await stageInWarehouse({ runId: 'plain', kind, keys, source, warehouse, heartbeat: () => undefined });
       delete process.env.SPARKIFY_STAGING_THREAD;
-      const threaded = await stageInWarehouse({ runId: 'threaded', kind, keys, source, warehouse, heartbeat: () => undefined });
+      threaded = await stageInWarehouse({ runId: 'threaded', kind, keys, source, warehouse, heartbeat: () => undefined });
       expect(threaded).toEqual(plain);
     } finally {
       if (previous === undefined) delete process.env.SPARKIFY_STAGING_THREAD;
@@ -115,6 +131,26 @@ describe('on PostgreSQL', () => {
     expect(a.rows.length).toBeGreaterThan(0);
     expect(a.rejects.length).toBeGreaterThan(0);
     expect(b).toEqual(a);
+    // The counts (the COPYs' own) are what the tables hold; a retried attempt replaces, and changes nothing.
+    expect({ staged: b.rows.length, rejected: b.rejects.length }).toEqual({ staged: threaded.recordsStaged, rejected: threaded.recordsRejected });
+    const again = await stageInWarehouse({ runId: 'threaded', kind, keys, source, warehouse, heartbeat: () => undefined });
+    expect(again).toEqual(threaded);
+    expect(await staged(kind, 'threaded')).toEqual(b);
+  });
+
+  test('a local event log that is not a regular file fails the call, naming it, without waiting on it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-fifo-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'log_data'));
+      execFileSync('mkfifo', [path.join(dir, 'log_data', 'pipe.json')]);
+      const source = new LocalSource(dir);
+      await expect(stageInWarehouse({ runId: 'fifo', kind: 'events', keys: ['log_data/pipe.json'], source, warehouse, heartbeat: () => undefined })).rejects.toThrow(
+        'log_data/pipe.json is not a regular file',
+      );
+      expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'fifo'")).toEqual([{ n: 0 }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a failure in the thread fails the call, names the file, and stages nothing', async () => {
@@ -125,6 +161,8 @@ describe('on PostgreSQL', () => {
       `staging events: encoding COPY text failed at ${failOnKey}: failing on ${failOnKey}, as the test asked`,
     );
     expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'failing'")).toEqual([{ n: 0 }]);
+    // The event logs opened for the thread are closed again.
+    expect(openFilesUnder(SAMPLE)).toEqual([]);
     // The same call without the fault stages every file.
     const result = await stageInWarehouse({ runId: 'failing', kind: 'events', keys, source, warehouse, heartbeat: () => undefined });
     expect(result.recordsStaged).toBeGreaterThan(0);

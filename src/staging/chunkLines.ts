@@ -20,14 +20,40 @@ function isBlankText(text: string): boolean {
 }
 
 /**
+ * Complete lines of a chunk handed on as bytes (region mode): `bytes` holds lines `firstLine` to
+ * `lastLine`, separated by newlines (none after the last), known to hold no NUL byte, to be valid
+ * UTF-8 and to be no longer than the cap. Blank lines are in it (copyStaging.ts skips them).
+ */
+export interface LineRegion {
+  sourceKey: string;
+  bytes: Buffer;
+  firstLine: number;
+  lastLine: number;
+}
+
+export const isLineRegion = (item: RawLine | LineRegion): item is LineRegion => 'bytes' in item;
+
+/** isBlank (src/etl/lineReader.ts) on part of a buffer: only spaces, tabs, CR, VT, FF (or nothing). */
+export function isBlankBytes(bytes: Buffer, start: number, end: number): boolean {
+  if (start < end && bytes[start] > 0x20) return false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c !== 0x20 && c !== 0x09 && c !== CR && c !== 0x0b && c !== 0x0c) return false;
+  }
+  return true;
+}
+
+/**
  * Takes a region of complete lines (no NUL byte, valid UTF-8, see completeLines) as bytes, after
  * line `lineNo`: returns the last line number it took, or -1 to leave the region to the splitter.
  */
 export type RegionTaker = (region: Buffer, lineNo: number) => number;
 
 export class ChunkLineSplitter {
-  /** Lines split so far and not yet taken. */
-  lines: RawLine[] = [];
+  /** Lines (and, in region mode, regions of lines) split so far and not yet taken. */
+  lines: (RawLine | LineRegion)[] = [];
+  /** How many lines `lines` holds (a region counts its lines). */
+  pending = 0;
   private lineNo = 0;
   // The current (unfinished) line's bytes seen so far, up to the cap, and its full length.
   private parts: Buffer[] = [];
@@ -40,6 +66,8 @@ export class ChunkLineSplitter {
     private readonly maxLineBytes: number,
     /** Optional: takes regions of complete lines as bytes, before they are split into strings (rawLineCopy.ts). */
     private readonly takeRegion?: RegionTaker,
+    /** Hand a chunk's checked complete lines on as one LineRegion instead of a RawLine each. */
+    private readonly regions = false,
   ) {}
 
   /** The last line number seen (blank lines count). */
@@ -72,10 +100,16 @@ export class ChunkLineSplitter {
     if (this.length > 0 || this.parts.length > 0) this.endLine();
   }
 
-  /** Takes the lines split so far. */
+  /** Takes the lines split so far (line mode: there are no regions). */
   takeLines(): RawLine[] {
+    return this.takeItems() as RawLine[];
+  }
+
+  /** Takes the lines and regions split so far, in order. */
+  takeItems(): (RawLine | LineRegion)[] {
     const out = this.lines;
     this.lines = [];
+    this.pending = 0;
     return out;
   }
 
@@ -98,6 +132,23 @@ export class ChunkLineSplitter {
         return;
       }
     }
+    if (this.regions) {
+      // Numbered here; counted as the line reader counts them (blank lines are not).
+      const firstLine = this.lineNo + 1;
+      let lineNo = this.lineNo;
+      let start = 0;
+      for (;;) {
+        const nl = region.indexOf(NEWLINE, start);
+        const end = nl < 0 ? region.length : nl;
+        lineNo++;
+        if (!isBlankBytes(region, start, end)) this.pending++;
+        if (nl < 0) break;
+        start = nl + 1;
+      }
+      this.lines.push({ sourceKey: this.sourceKey, bytes: region, firstLine, lastLine: lineNo });
+      this.lineNo = lineNo;
+      return;
+    }
     const text = region.toString('utf8');
     const key = this.sourceKey;
     const out = this.lines;
@@ -110,7 +161,10 @@ export class ChunkLineSplitter {
       let line = text.slice(start, end);
       if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
       const c = line.length === 0 ? 0x20 : line.charCodeAt(0);
-      if (!(c <= 0x20 && isBlankText(line))) out.push({ sourceKey: key, line: lineNo, text: line, problem: null });
+      if (!(c <= 0x20 && isBlankText(line))) {
+        out.push({ sourceKey: key, line: lineNo, text: line, problem: null });
+        this.pending++;
+      }
       if (nl < 0) break;
       start = nl + 1;
     }
@@ -134,6 +188,9 @@ export class ChunkLineSplitter {
     this.parts = [];
     this.kept = 0;
     this.length = 0;
-    if (line) this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, ...line });
+    if (line) {
+      this.lines.push({ sourceKey: this.sourceKey, line: this.lineNo, ...line });
+      this.pending++;
+    }
   }
 }

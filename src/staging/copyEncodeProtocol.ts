@@ -34,6 +34,8 @@ export interface SongFileBytes {
 /** Main thread → encoding thread. */
 export type ToEncoder =
   | { t: 'open'; key: string }
+  /** A local event log the thread reads itself from this descriptor (no bytes cross threads); the main thread closes it. */
+  | { t: 'read'; key: string; fd: number }
   | { t: 'data'; data: Uint8Array }
   | { t: 'end' }
   | { t: 'songs'; files: SongFileBytes[] }
@@ -49,5 +51,5 @@ export type FromEncoder =
   | { t: 'finished' }
   /** Input bytes the thread has taken off its queue. */
   | { t: 'credit'; bytes: number }
-  | { t: 'progress'; filesDone: number; lines: number; file?: string; line?: number }
+  | { t: 'progress'; filesDone: number; lines: number; file?: string; line?: number; bytes?: number }
   | { t: 'failed'; message: string; stack?: string; file?: string; line?: number };

@@ -1,11 +1,14 @@
 /**
  * The thread that parses and encodes staging COPY text (started by threadedCopyStaging.ts): it
- * takes a file's bytes (event logs) or whole song files from the main thread, splits them into
- * lines and records exactly as rawLines.ts does, and runs stagingCopySegments on them, posting the
- * segments' encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
+ * reads a local event log by the descriptor the main thread opened, or takes a file's bytes (other
+ * sources) or whole song files from the main thread, splits them into lines and records exactly as
+ * rawLines.ts does (complete lines as regions of bytes, written from their bytes where they can
+ * be: copyStaging.ts encodeRegion), and runs stagingCopySegments on them, posting the segments'
+ * encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChunkLineSplitter } from './chunkLines';
+import { ChunkLineSplitter, isLineRegion, type LineRegion } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import { stagingCopySegments } from './copyStaging';
 import { RawLineCopyEncoder, rawLineCopySegments } from './rawLineCopy';
@@ -49,7 +52,13 @@ async function send(bytes: Buffer): Promise<void> {
 const where: { file?: string; line?: number } = {};
 let filesDone = 0;
 let linesDone = 0;
-const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, file: where.file, line: where.line });
+/** Bytes of the files the thread read itself. */
+let bytesRead: number | undefined;
+const reportProgress = () => post({ t: 'progress', filesDone, lines: linesDone, file: where.file, line: where.line, bytes: bytesRead });
+
+/** Bytes read from a local file at a time, into one buffer: its lines are encoded before the next read. */
+const READ_BYTES = 1024 * 1024;
+let readBuffer: Buffer | undefined;
 
 /** One event log's bytes, as the main thread sends them, until its end. */
 async function* fileBytes(): AsyncGenerator<Buffer> {
@@ -75,19 +84,22 @@ const RAW_HAND_ON_BYTES = 1024 * 1024;
 /** With setup.rawLines: the encoder, shared by the line splitters (raw rows from bytes) and the segments. */
 const rawEncoder = setup.rawLines ? new RawLineCopyEncoder(setup.runId, setup.kind, setup.rawCap) : undefined;
 
-function handOn(batch: RawLine[], line?: number): RawLine[] {
-  linesDone += batch.length;
+function handOn(splitter: ChunkLineSplitter): (RawLine | LineRegion)[] {
+  linesDone += splitter.pending;
   if (rawEncoder) {
     linesDone += rawEncoder.rawLines;
     rawEncoder.rawLines = 0;
   }
-  where.line = line ?? batch[batch.length - 1].line;
+  const batch = splitter.takeItems();
+  const last = batch.at(-1);
+  // Raw-line mode may hand on no line (the raw rows are in rawEncoder): the splitter's line then.
+  where.line = last === undefined ? splitter.line : isLineRegion(last) ? last.lastLine : last.line;
   reportProgress();
   return batch;
 }
 
 /** The raw lines (or song records) of the files the main thread sends, in batches, as rawLinesOf gives them. */
-async function* lines(): AsyncGenerator<RawLine[]> {
+async function* lines(): AsyncGenerator<(RawLine | LineRegion)[]> {
   let songBatch: RawLine[] = [];
   for (;;) {
     const message = await nextMessage();
@@ -95,14 +107,35 @@ async function* lines(): AsyncGenerator<RawLine[]> {
     if (message.t === 'open') {
       const key = message.key;
       startFile(key);
-      // The line reader's batches: whatever a chunk completes, handed on once LINE_BATCH are waiting.
-      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, rawEncoder?.regionTaker(key));
+      // Whatever a chunk completes, handed on once LINE_BATCH lines are waiting. Checked complete
+      // lines: as regions of bytes, each line's row written from them (copyStaging.ts
+      // encodeRegion), or in raw-line mode written raw by rawEncoder's region taker.
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, rawEncoder?.regionTaker(key), rawEncoder === undefined);
       for await (const chunk of fileBytes()) {
         splitter.push(chunk);
-        if (splitter.lines.length >= LINE_BATCH || (rawEncoder && rawEncoder.raw.size >= RAW_HAND_ON_BYTES)) yield handOn(splitter.takeLines(), splitter.line);
+        if (splitter.pending >= LINE_BATCH || (rawEncoder && rawEncoder.raw.size >= RAW_HAND_ON_BYTES)) yield handOn(splitter);
       }
       splitter.end();
-      if (splitter.lines.length > 0 || (rawEncoder && rawEncoder.raw.size > 0)) yield handOn(splitter.takeLines(), splitter.line);
+      if (splitter.lines.length > 0 || (rawEncoder && rawEncoder.raw.size > 0)) yield handOn(splitter);
+      filesDone++;
+      reportProgress();
+    } else if (message.t === 'read') {
+      // Not sent in raw-line mode (threadedCopyStaging.ts).
+      const key = message.key;
+      startFile(key);
+      const splitter = new ChunkLineSplitter(key, MAX_LINE_BYTES, undefined, true);
+      readBuffer ??= Buffer.allocUnsafe(READ_BYTES);
+      for (let position = 0; ; ) {
+        const read = fs.readSync(message.fd, readBuffer, 0, readBuffer.length, position);
+        if (read === 0) break;
+        position += read;
+        bytesRead = (bytesRead ?? 0) + read;
+        splitter.push(readBuffer.subarray(0, read));
+        // Regions point into readBuffer: handed on (and encoded) before it is read into again.
+        if (splitter.lines.length > 0) yield handOn(splitter);
+      }
+      splitter.end();
+      if (splitter.lines.length > 0) yield handOn(splitter);
       filesDone++;
       reportProgress();
     } else if (message.t === 'songs') {
@@ -132,7 +165,8 @@ async function* lines(): AsyncGenerator<RawLine[]> {
 
 async function run(): Promise<void> {
   const segments = setup.rawLines
-    ? rawLineCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, rawEncoder)
+    ? // No regions in raw-line mode: the splitter gives them to rawEncoder's region taker.
+      rawLineCopySegments(setup.runId, setup.kind, lines() as AsyncIterable<RawLine[]>, setup.rawCap, setup.rejectFlushBytes, rawEncoder)
     : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
   for await (const segment of segments) {
     post({ t: 'segment', table: segment.table, columns: segment.columns });

@@ -14,6 +14,8 @@ import {
 } from '../etl/records';
 import type { CopySegment } from '../warehouse/copyTextStaging';
 import { CopyTextWriter, copyTextValue, maxEscapedBytes, QUOTE_BYTES, type CopyFlavour } from './copyText';
+import { JsonRowBytes, RowBytes } from './jsonRowBytes';
+import { isBlankBytes, isLineRegion, type LineRegion } from './chunkLines';
 import type { RawLine } from './rawLines';
 import { STAGING_TABLE } from './stagingSql';
 
@@ -26,6 +28,10 @@ export const REJECT_FLUSH_BYTES = 4 * 1024 * 1024;
 /** Most bytes a line number takes (an INTEGER). */
 const MAX_LINE_NUMBER_BYTES = 11;
 
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
+
 /**
  * Raw lines (or song records) parsed, checked and encoded straight into COPY text: a checked
  * record as a `staging_<kind>` row (run, file key, line, the typed fields), a rejected one as an
@@ -33,7 +39,7 @@ const MAX_LINE_NUMBER_BYTES = 11;
  * The checks and reasons are src/etl/records.ts's, the same every path applies.
  */
 export class StagingCopyEncoder {
-  readonly staged: CopyTextWriter;
+  readonly staged: RowBytes;
   readonly rejects: CopyTextWriter;
   private readonly fields: readonly FieldSpec[];
   private readonly runId: string;
@@ -41,6 +47,8 @@ export class StagingCopyEncoder {
   private sourceKey: string | undefined;
   /** `run<TAB>key<TAB>` of the file being encoded. */
   private prefix = '';
+  private prefixBytes = Buffer.alloc(0);
+  private readonly fromBytes: JsonRowBytes;
 
   constructor(
     runId: string,
@@ -48,21 +56,59 @@ export class StagingCopyEncoder {
     private readonly rawCap: number,
     private readonly flavour: CopyFlavour = 'text',
   ) {
-    this.staged = new CopyTextWriter(undefined, flavour);
+    this.staged = new RowBytes();
     this.rejects = new CopyTextWriter(undefined, flavour);
     this.fields = FIELDS_BY_KIND[kind];
+    this.fromBytes = new JsonRowBytes(this.fields, flavour, kind === 'events' ? EVENT_USER_ID_INDEX : -1);
     this.runId = copyTextValue(runId, flavour);
     this.kindText = copyTextValue(kind, flavour);
+  }
+
+  private startFile(sourceKey: string): void {
+    if (sourceKey === this.sourceKey) return;
+    this.sourceKey = sourceKey;
+    this.prefix = `${this.runId}\t${copyTextValue(sourceKey, this.flavour)}\t`;
+    this.prefixBytes = Buffer.from(this.prefix, 'utf8');
+  }
+
+  /**
+   * A region of complete lines (chunkLines.ts): each line's row written from its bytes
+   * (jsonRowBytes.ts) when it can be, else decoded and encoded as `encode` does. The same rows,
+   * rejects and bytes as decoding every line.
+   */
+  encodeRegion(region: LineRegion): void {
+    const src = region.bytes;
+    this.startFile(region.sourceKey);
+    // A `\u0000` anywhere in a line rejects it (recordObject), even inside another escape: such regions take the general path.
+    const bytesOk = src.indexOf(NUL_ESCAPE) < 0;
+    const w = this.staged;
+    const prefix = this.prefixBytes;
+    let lineNo = region.firstLine;
+    let start = 0;
+    for (;;) {
+      const nl = src.indexOf(NEWLINE, start);
+      const lineEnd = nl < 0 ? src.length : nl;
+      const end = lineEnd > start && src[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      if (bytesOk && this.fromBytes.parse(src, start, end)) {
+        w.reserve(prefix.length + MAX_LINE_NUMBER_BYTES + this.fromBytes.maxRowBytes(end - start) + 1);
+        w.at += prefix.copy(w.buf, w.at);
+        w.natural(lineNo);
+        this.fromBytes.write(src, w);
+        w.buf[w.at++] = NEWLINE;
+      } else if (!isBlankBytes(src, start, end)) {
+        this.encode({ sourceKey: region.sourceKey, line: lineNo, text: src.toString('utf8', start, end), problem: null });
+      }
+      if (nl < 0) return;
+      lineNo++;
+      start = nl + 1;
+    }
   }
 
   encode(line: RawLine): void {
     if (line.problem !== null) return this.reject(line, line.problem);
     const obj = recordObject(line.text);
     if (obj instanceof LineProblem) return this.reject(line, obj.reason);
-    if (line.sourceKey !== this.sourceKey) {
-      this.sourceKey = line.sourceKey;
-      this.prefix = `${this.runId}\t${copyTextValue(line.sourceKey, this.flavour)}\t`;
-    }
+    this.startFile(line.sourceKey);
     const fields = this.fields;
     // A JSON string holds a tab, newline, carriage return or backslash only as an escape.
     const mayNeedEscape = line.text.includes('\\');
@@ -85,7 +131,7 @@ export class StagingCopyEncoder {
     row += '\n';
     const w = this.staged;
     w.reserve(maxEscapedBytes(row.length));
-    w.text(row, false);
+    w.text(row);
   }
 
   private reject(line: RawLine, reason: string): void {
@@ -116,7 +162,7 @@ export class StagingCopyEncoder {
 export async function* stagingCopySegments(
   runId: string,
   kind: RecordKind,
-  lines: AsyncIterable<RawLine[]>,
+  lines: AsyncIterable<readonly (RawLine | LineRegion)[]>,
   rawCap: number,
   rejectFlushBytes = REJECT_FLUSH_BYTES,
   flavour: CopyFlavour = 'text',
@@ -131,7 +177,10 @@ export async function* stagingCopySegments(
         done = true;
         break;
       }
-      for (const line of next.value) encoder.encode(line);
+      for (const item of next.value) {
+        if (isLineRegion(item)) encoder.encodeRegion(item);
+        else encoder.encode(item);
+      }
       yield* encoder.staged.take();
     }
   }

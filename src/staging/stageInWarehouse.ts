@@ -1,7 +1,7 @@
 import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { sqlStatements } from '../warehouse/sql';
-import { clearStagingStatements, rawLineStatements } from './stagingSql';
+import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
@@ -133,6 +133,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
     }
   }, PROGRESS_EVERY_MS);
   heartbeat(details());
+  let copied: { staged: number; rejected: number } | undefined;
   try {
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
       // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
@@ -157,7 +158,8 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
           : rawLines
             ? rawLineCopySegments(runId, kind, lines(), MAX_RAW_KEPT)
             : stagingCopySegments(runId, kind, lines(), MAX_RAW_KEPT, undefined, flavour);
-      await warehouse.stageCopySegments(segments, around, options.statementOptions);
+      const rows = await warehouse.stageCopySegments(segments, around, options.statementOptions);
+      if (rows) copied = { staged: rows[STAGING_TABLE[kind]] ?? 0, rejected: rows.etl_rejected_records ?? 0 };
     } else {
       const lines = rawLinesOf(kind, keys, source, progress, onProgress);
       const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
@@ -170,5 +172,5 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }
   heartbeat(details());
 
-  return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: progress.bytes }, options.statementOptions);
+  return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: progress.bytes }, options.statementOptions, copied);
 }

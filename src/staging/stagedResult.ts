@@ -15,10 +15,12 @@ export async function readStagedResult(
   warehouse: Warehouse,
   staged: { runId: string; kind: RecordKind; files: number; bytes: number },
   statementOptions?: StatementOptions,
+  /** The counts as the staging transaction's COPYs reported them (it replaced the run's rows): then not counted again. */
+  copied?: { staged: number; rejected: number },
 ): Promise<StageResult> {
   const { runId, kind } = staged;
   const d = warehouse.dialect;
-  const [counts] = await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), statementOptions);
+  const [counts] = copied ? [copied] : await warehouse.query(sqlStatement('staging/staged_counts', d, { run_id: runId, kind }), statementOptions);
   const samples = await warehouse.query(sqlStatement('staging/reject_samples', d, { run_id: runId, kind, limit: REJECT_SAMPLES }), statementOptions);
   const recordsStaged = Number(counts.staged);
   const recordsRejected = Number(counts.rejected);

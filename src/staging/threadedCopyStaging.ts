@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordKind } from '../etl/types';
-import type { Source } from '../source';
+import { hasLocalFiles, type Source } from '../source';
 import type { CopySegment } from '../warehouse/copyTextStaging';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
@@ -13,6 +13,25 @@ import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, SONG_READ_AHEAD, type Re
 const INPUT_WINDOW = 4 * 1024 * 1024;
 /** Bytes of encoded COPY text the thread sends ahead of what COPY has taken. */
 const OUTPUT_WINDOW = 8 * 1024 * 1024;
+/** Local event logs open at once: the one the thread reads and the next. */
+const FILES_OPEN_AHEAD = 2;
+
+/**
+ * A local file opened for reading: a regular file, or an error naming the key (O_NONBLOCK: a
+ * named pipe with no writer would otherwise wait forever), as LocalSource opens files.
+ */
+function openRegularFile(key: string, file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${key} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREG' });
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
 /** Song files go to the thread in messages of up to this many files or bytes. */
 const SONG_MESSAGE_FILES = 256;
 const SONG_MESSAGE_BYTES = 256 * 1024;
@@ -65,11 +84,13 @@ export class EncodeThreadError extends Error {
 }
 
 /**
- * The same COPY segments as stagingCopySegments (copyStaging.ts), with the parsing and encoding on
- * a worker thread: this thread reads the files and moves bytes (to the thread, and from it to
- * COPY), so reading, parsing and PostgreSQL's COPY run on different cores. Memory stays bounded:
- * INPUT_WINDOW bytes of files and OUTPUT_WINDOW bytes of COPY text are in flight at most.
- * Stopping early (a failed COPY, cancellation) stops the thread and the file reads.
+ * The same COPY segments as stagingCopySegments (copyStaging.ts), with the reading (of local event
+ * logs), parsing and encoding on a worker thread: this thread opens local event logs for it (or
+ * reads other sources and moves their bytes over) and moves the thread's COPY text to COPY, so
+ * parsing and PostgreSQL's COPY run on different cores. Memory stays bounded: INPUT_WINDOW bytes
+ * of files (or the thread's one read buffer) and OUTPUT_WINDOW bytes of COPY text are in flight at
+ * most. Stopping early (a failed COPY, cancellation) stops the thread and the file reads, and
+ * closes the files.
  */
 export async function* threadedCopySegments(options: ThreadedCopyOptions): AsyncGenerator<CopySegment> {
   const { kind, keys, source, progress, onProgress } = options;
@@ -105,6 +126,38 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     wakeAll();
   };
 
+  // Local event logs: this thread opens them (a few ahead of the thread's reading) and closes
+  // them once read, or when staging stops; the thread reads them by descriptor.
+  const local = kind === 'events' && !options.rawLines && hasLocalFiles(source) ? source : undefined;
+  const openFiles = new Map<number, number>();
+  let nextToOpen = 0;
+  const closeFilesBefore = (index: number) => {
+    for (const [i, fd] of openFiles) {
+      if (i < index) {
+        openFiles.delete(i);
+        fs.closeSync(fd);
+      }
+    }
+  };
+  const openAhead = (filesDone: number) => {
+    if (local === undefined) return;
+    try {
+      closeFilesBefore(filesDone);
+      while (!stopped && failure === undefined && nextToOpen < keys.length && nextToOpen < filesDone + FILES_OPEN_AHEAD) {
+        const index = nextToOpen++;
+        const fd = openRegularFile(keys[index], local.filePath(keys[index]));
+        openFiles.set(index, fd);
+        send({ t: 'read', key: keys[index], fd });
+      }
+      if (nextToOpen === keys.length && !stopped) {
+        nextToOpen++;
+        send({ t: 'done' });
+      }
+    } catch (err) {
+      fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+
   worker.on('message', (message: FromEncoder) => {
     if (message.t === 'credit') {
       inFlight -= message.bytes;
@@ -114,6 +167,8 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
       progress.lines = message.lines;
       progress.file = message.file;
       progress.line = message.line;
+      if (message.bytes !== undefined) progress.bytes = message.bytes;
+      openAhead(message.filesDone);
       // A throwing heartbeat fails the staging call, as on the main thread; it must not escape this handler.
       try {
         onProgress();
@@ -146,7 +201,11 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
 
   // Reads the files and hands their bytes over, INPUT_WINDOW at most ahead of the thread.
   const feed = async () => {
-    if (kind === 'events') {
+    if (local !== undefined) {
+      // Read by the thread itself, into one buffer it reuses (openAhead sends them, and 'done').
+      openAhead(0);
+      return;
+    } else if (kind === 'events') {
       for (const key of keys) {
         send({ t: 'open', key });
         const input = await source.open(key);
@@ -220,5 +279,6 @@ export async function* threadedCopySegments(options: ThreadedCopyOptions): Async
     wakeAll();
     await worker.terminate();
     await feeding;
+    closeFilesBefore(Infinity);
   }
 }

@@ -8,6 +8,9 @@ export interface CopySegment {
   data: AsyncIterable<Buffer> | Iterable<Buffer>;
 }
 
+/** Rows each table took, by table name, as the warehouse's COPY reported them. */
+export type CopiedRows = Record<string, number>;
+
 /** Runs one statement in the staging transaction: rows changed, and a query's rows (plain JS values). */
 export type PartStatementRunner = (sql: string) => Promise<{ rowsChanged: number; rows: Record<string, unknown>[] }>;
 
@@ -22,7 +25,8 @@ export type PartLoad = (file: string, run: PartStatementRunner) => Promise<void>
  * A warehouse that stages rows encoded as COPY text (PostgreSQL) or its CSV flavour (DuckDB's
  * CSV reader): in ONE transaction, `before` runs, then each segment is copied in turn (a
  * segment's data is read to its end before the next segment is asked for, so a producer can
- * switch tables between segments), then `after`.
+ * switch tables between segments), then `after`. It may return the rows each table took (then
+ * the caller need not count them again).
  */
 export interface CopyTextStaging {
   /** The encoding segments must be in (src/staging/copyText.ts); 'text' if absent. */
@@ -31,7 +35,7 @@ export interface CopyTextStaging {
     segments: AsyncIterable<CopySegment>,
     around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
-  ): Promise<void>;
+  ): Promise<CopiedRows | void>;
 }
 
 export function hasCopyTextStaging(warehouse: Warehouse): warehouse is Warehouse & CopyTextStaging {

@@ -7,7 +7,7 @@ import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatements } from './sql';
 import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
-import type { CopySegment, CopyTextStaging } from './copyTextStaging';
+import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { timestampTextToIso } from './values';
@@ -189,16 +189,20 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     segments: AsyncIterable<CopySegment>,
     around: { before: readonly string[]; after: readonly string[] },
     options?: StatementOptions,
-  ): Promise<void> {
-    await this.withClient(options, (c) =>
+  ): Promise<CopiedRows> {
+    return this.withClient(options, (c) =>
       inTransaction((sql) => c.query(sql), async () => {
         for (const sql of around.before) await c.query(sql);
+        // The server's own count of each COPY (its `COPY n` reply): what the transaction added.
+        const copied: CopiedRows = {};
         for await (const segment of segments) {
           const copy = c.query(copyFrom(`COPY ${quoteIdent(segment.table)} (${segment.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
           await pipeline(Readable.from(segment.data, { objectMode: false }), copy);
           if (!copy.writableFinished) await once(copy, 'finish');
+          copied[segment.table] = (copied[segment.table] ?? 0) + copy.rowCount;
         }
         for (const sql of around.after) await c.query(sql);
+        return copied;
       }),
     );
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readLines } from '../../src/etl/lineReader';
-import { ChunkLineSplitter } from '../../src/staging/chunkLines';
+import { ChunkLineSplitter, isLineRegion } from '../../src/staging/chunkLines';
 import type { RawLine } from '../../src/staging/rawLines';
 import { writeBadInputCorpus } from '../support/badInputCorpus';
 
@@ -104,4 +104,52 @@ test('the bad-input corpus in 64 KiB chunks, as files are read', async () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Region mode's output as lines: each region's lines decoded, CR-trimmed, blank ones left out. */
+function expanded(chunks: Buffer[], maxLineBytes: number): { lines: RawLine[]; counted: number } {
+  const s = new ChunkLineSplitter('k', maxLineBytes, undefined, true);
+  const lines: RawLine[] = [];
+  let counted = 0;
+  const take = () => {
+    counted += s.pending;
+    for (const item of s.takeItems()) {
+      if (!isLineRegion(item)) {
+        lines.push(item);
+        continue;
+      }
+      const texts = item.bytes.toString('utf8').split('\n');
+      expect(texts.length).toBe(item.lastLine - item.firstLine + 1);
+      texts.forEach((t, i) => {
+        const text = t.endsWith('\r') ? t.slice(0, -1) : t;
+        if (!/^[ \t\r\v\f]*$/.test(text)) lines.push({ sourceKey: 'k', line: item.firstLine + i, text, problem: null });
+      });
+    }
+  };
+  for (const chunk of chunks) {
+    s.push(chunk);
+    take();
+  }
+  s.end();
+  take();
+  return { lines, counted };
+}
+
+test('region mode: the same lines, numbers and problems as the line reader, and counts them alike', async () => {
+  const next = random(20261201);
+  let regions = 0;
+  for (let i = 0; i < 3000; i++) {
+    const input = randomInput(next);
+    const chunks = chunked(input, next);
+    const cap = 8 + Math.floor(next() * 40);
+    const expected = (await reader(chunks, cap)).flat();
+    const got = expanded(chunks, cap);
+    expect(got.lines).toEqual(expected);
+    expect(got.counted).toBe(expected.length);
+    const s = new ChunkLineSplitter('k', cap, undefined, true);
+    for (const chunk of chunks) s.push(chunk);
+    regions += s.lines.filter(isLineRegion).length;
+  }
+  // Regions happened (chunks holding whole lines that pass the checks), not only the line reader's way.
+  expect(regions).toBeGreaterThan(100);
 });
