@@ -44,28 +44,55 @@ export function copyTextValue(value: string, flavour: CopyFlavour = 'text'): str
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, escapeChar) : value;
 }
 
-export class CopyTextWriter {
-  private chunk: Buffer;
-  private at = 0;
+/**
+ * Growing byte chunks that rows are written into: `buf` is the current chunk and `at` where the next
+ * byte goes; a row never spans two chunks (reserve its room first), and a chunk taken is not written again.
+ */
+export class ByteChunks {
+  buf: Buffer;
+  at = 0;
   private readonly full: Buffer[] = [];
   private fullBytes = 0;
 
-  constructor(
-    private readonly chunkBytes = 256 * 1024,
-    readonly flavour: CopyFlavour = 'text',
-  ) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  constructor(private readonly chunkBytes = 256 * 1024) {
+    this.buf = Buffer.allocUnsafe(chunkBytes);
   }
 
   /** Makes room for `bytes` more in the current chunk, starting a new one (of at least that size) if needed. */
   reserve(bytes: number): void {
-    if (this.at + bytes <= this.chunk.length) return;
+    if (this.at + bytes <= this.buf.length) return;
     if (this.at > 0) {
-      this.full.push(this.chunk.subarray(0, this.at));
+      this.full.push(this.buf.subarray(0, this.at));
       this.fullBytes += this.at;
     }
-    this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
+    this.buf = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
     this.at = 0;
+  }
+
+  /** Bytes written and not yet taken. */
+  get size(): number {
+    return this.fullBytes + this.at;
+  }
+
+  /** Everything written so far, in order, as chunks handed over (the writer keeps none of them). */
+  take(): Buffer[] {
+    const out = this.full.splice(0);
+    if (this.at > 0) {
+      out.push(this.buf.subarray(0, this.at));
+      this.buf = Buffer.allocUnsafe(this.chunkBytes);
+      this.at = 0;
+    }
+    this.fullBytes = 0;
+    return out;
+  }
+}
+
+export class CopyTextWriter extends ByteChunks {
+  constructor(
+    chunkBytes = 256 * 1024,
+    readonly flavour: CopyFlavour = 'text',
+  ) {
+    super(chunkBytes);
   }
 
   /** Where the next byte goes in the current chunk: a row's start, to rewind to. */
@@ -78,11 +105,6 @@ export class CopyTextWriter {
     this.at = position;
   }
 
-  /** Bytes written and not yet taken. */
-  get size(): number {
-    return this.fullBytes + this.at;
-  }
-
   /**
    * A text value. `mayNeedEscape` false skips the scan: the caller knows it holds no tab, newline,
    * carriage return or backslash (e.g. parsed from a JSON line with no backslash in it), nor (CSV)
@@ -90,42 +112,31 @@ export class CopyTextWriter {
    */
   text(value: string, mayNeedEscape = true): void {
     const escaped = mayNeedEscape ? copyTextValue(value, this.flavour) : value;
-    this.at += this.chunk.write(escaped, this.at, 'utf8');
+    this.at += this.buf.write(escaped, this.at, 'utf8');
   }
 
   /** Text known to be ASCII and to need no escape (numbers, prepared prefixes). */
   ascii(value: string): void {
-    this.at += this.chunk.write(value, this.at, 'latin1');
+    this.at += this.buf.write(value, this.at, 'latin1');
   }
 
   /** Bytes already in COPY text form. */
   bytes(value: Buffer): void {
-    value.copy(this.chunk, this.at);
+    value.copy(this.buf, this.at);
     this.at += value.length;
   }
 
   null(): void {
-    this.chunk[this.at++] = BACKSLASH;
-    this.chunk[this.at++] = LETTER_N;
+    this.buf[this.at++] = BACKSLASH;
+    this.buf[this.at++] = LETTER_N;
   }
 
   tab(): void {
-    this.chunk[this.at++] = TAB;
+    this.buf[this.at++] = TAB;
   }
 
   endRow(): void {
-    this.chunk[this.at++] = NEWLINE;
+    this.buf[this.at++] = NEWLINE;
   }
 
-  /** Everything written so far, in order, as chunks handed over (the writer keeps none of them). */
-  take(): Buffer[] {
-    const out = this.full.splice(0);
-    if (this.at > 0) {
-      out.push(this.chunk.subarray(0, this.at));
-      this.chunk = Buffer.allocUnsafe(this.chunkBytes);
-      this.at = 0;
-    }
-    this.fullBytes = 0;
-    return out;
-  }
 }

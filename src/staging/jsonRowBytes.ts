@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../etl/records';
-import { copyTextValue, type CopyFlavour } from './copyText';
+import { ByteChunks, copyTextValue, type CopyFlavour } from './copyText';
 
 /**
  * A record's staging row written straight from its JSON line's bytes, for the common case: a flat
@@ -75,32 +75,8 @@ function hex4(src: Buffer, at: number): number {
   return (a << 12) | (b << 8) | (c << 4) | d;
 }
 
-/** Growing byte chunks of COPY rows (the same hand-over as CopyTextWriter: a chunk taken is not written again). */
-export class RowBytes {
-  buf: Buffer;
-  at = 0;
-  private readonly full: Buffer[] = [];
-  private fullBytes = 0;
-
-  constructor(private readonly chunkBytes = 256 * 1024) {
-    this.buf = Buffer.allocUnsafe(chunkBytes);
-  }
-
-  /** Room for `bytes` more in the current chunk (a row never spans two chunks). */
-  reserve(bytes: number): void {
-    if (this.at + bytes <= this.buf.length) return;
-    if (this.at > 0) {
-      this.full.push(this.buf.subarray(0, this.at));
-      this.fullBytes += this.at;
-    }
-    this.buf = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
-    this.at = 0;
-  }
-
-  get size(): number {
-    return this.fullBytes + this.at;
-  }
-
+/** COPY rows written from a line's bytes (ByteChunks: the same hand-over as CopyTextWriter). */
+export class RowBytes extends ByteChunks {
   /** Text already in COPY form, as UTF-8. */
   text(value: string): void {
     this.at += this.buf.write(value, this.at, 'utf8');
@@ -110,18 +86,6 @@ export class RowBytes {
   natural(n: number): void {
     const digits = String(n);
     this.at += this.buf.write(digits, this.at, 'latin1');
-  }
-
-  /** Everything written so far, in order (the writer keeps none of it). */
-  take(): Buffer[] {
-    const out = this.full.splice(0);
-    if (this.at > 0) {
-      out.push(this.buf.subarray(0, this.at));
-      this.buf = Buffer.allocUnsafe(this.chunkBytes);
-      this.at = 0;
-    }
-    this.fullBytes = 0;
-    return out;
   }
 }
 
