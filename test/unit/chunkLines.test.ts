@@ -5,6 +5,7 @@ import { readLines } from '../../src/etl/lineReader';
 import { ChunkLineSplitter, isLineRegion } from '../../src/staging/chunkLines';
 import type { RawLine } from '../../src/staging/rawLines';
 import { writeBadInputCorpus } from '../support/badInputCorpus';
+import { seededRandom } from './support/seededRandom';
 
 /**
  * The encoding thread's line splitter (src/staging/chunkLines.ts) decodes a chunk's complete
@@ -29,17 +30,6 @@ function splitter(chunks: Buffer[], maxLineBytes: number): RawLine[][] {
   s.end();
   if (s.lines.length > 0) out.push(s.takeLines());
   return out;
-}
-
-/** A deterministic generator (no Math.random: a failure must be repeatable). */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 const PIECES = ['{"a":1}', '{"b":"é€😀"}', '\n', '\r\n', '\r', ' ', '\t', '\v', '\f', '\0', 'x', '\u00a0', '\ufeff'].map((s) => Buffer.from(s, 'utf8'));
@@ -69,7 +59,7 @@ function chunked(bytes: Buffer, next: () => number): Buffer[] {
 }
 
 test('random bytes in random chunks: the same lines and batches as the line reader', async () => {
-  const next = random(20261130);
+  const next = seededRandom(20261130);
   let lines = 0;
   let problems = 0;
   for (let i = 0; i < 3000; i++) {
@@ -136,7 +126,7 @@ function expanded(chunks: Buffer[], maxLineBytes: number): { lines: RawLine[]; c
 }
 
 test('region mode: the same lines, numbers and problems as the line reader, and counts them alike', async () => {
-  const next = random(20261201);
+  const next = seededRandom(20261201);
   let regions = 0;
   for (let i = 0; i < 3000; i++) {
     const input = randomInput(next);

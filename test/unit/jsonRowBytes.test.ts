@@ -7,6 +7,7 @@ import { StagingCopyEncoder } from '../../src/staging/copyStaging';
 import type { CopyFlavour } from '../../src/staging/copyText';
 import { JsonRowBytes } from '../../src/staging/jsonRowBytes';
 import { goodEvent, writeBadInputCorpus } from '../support/badInputCorpus';
+import { seededRandom } from './support/seededRandom';
 
 /**
  * Rows written straight from a line's bytes (src/staging/jsonRowBytes.ts, through
@@ -65,16 +66,6 @@ function takenFromBytes(lines: string[]): number {
     const b = Buffer.from(l, 'utf8');
     return parser.parse(b, 0, b.length);
   }).length;
-}
-
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 test('the real sample logs: the same rows, all of them from bytes', () => {
@@ -163,7 +154,7 @@ test('every field with every kind of value: the same rows and rejects', () => {
 });
 
 test('random edits of real lines: the same rows and rejects', () => {
-  const next = random(20261130);
+  const next = seededRandom(20261130);
   const base = [eventLine({}), eventLine({ userAgent: '"\\"Mozilla\\/5.0 (X11) \\u00e9\\ud83c\\udf19\\""', length: '230.000', registration: '1.5e12' })];
   const inserts = ['"', '\\', ',', ':', '{', '}', '[', ' ', '0', '9', '.', '-', 'e', 'n', 'u', '\\u', '\\u0000', '\t', '\r', 'é', '😀'];
   const lines: string[] = [];

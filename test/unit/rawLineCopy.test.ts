@@ -2,6 +2,7 @@ import { ChunkLineSplitter } from '../../src/staging/chunkLines';
 import { isRawSafe, RawLineCopyEncoder, rawLineCopySegments, RAW_LINES_SEGMENT } from '../../src/staging/rawLineCopy';
 import type { RawLine } from '../../src/staging/rawLines';
 import { goodEvent } from '../support/badInputCorpus';
+import { seededRandom } from './support/seededRandom';
 
 /**
  * Raw event lines for DuckDB's typed stage (src/staging/rawLineCopy.ts): the line splitter hands
@@ -9,17 +10,6 @@ import { goodEvent } from '../support/badInputCorpus';
  * one by one. Either way, every line the CSV reader can take back verbatim must come out as one
  * raw row (key, line, text), and every other line must go to the worker's own parse instead.
  */
-
-/** A deterministic generator (a failure must be repeatable). */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const PIECES = ['{"a":1}', '{"b":"é€😀"}', '\n', '\n', '\n', '\r\n', '\r', ' ', '\t', '\v', '\0', 'x', '"', '\\N', '\ufeff'].map((s) => Buffer.from(s, 'utf8'));
 const BAD_BYTES = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82])];
@@ -70,7 +60,7 @@ test.each([
   ['a plain key', 'log_data/2018/11/2018-11-01-events.json'],
   ['a key with a tab', 'log_data/odd\tname.json'],
 ])('random bytes in random chunks, %s: raw rows are exactly the lines the CSV reader takes back', (_name, key) => {
-  const next = random(20261130);
+  const next = seededRandom(20261130);
   let rawRows = 0;
   let parsed = 0;
   let fromBytes = 0;
