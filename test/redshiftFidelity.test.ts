@@ -28,6 +28,14 @@ beforeAll(async () => {
   await s3.client().send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 
+// Without this the emulator, S3 and the cluster outlive the file: jest force-exits the worker, and
+// the cluster's exit hook (src/bench/postgresServer.ts) never runs, leaving a postgres behind.
+afterAll(async () => {
+  await warehouse?.close();
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+});
+
 const BUCKET = 'fidelity';
 
 async function put(key: string, body: string | Uint8Array): Promise<string> {
