@@ -202,7 +202,8 @@ export const ETL_DAG = {
     readsEarlierRuns: ['etl_runs'],
     writes: ['etl_runs'],
     // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too, before writeReport reads
-    // staging_events: its report then shows no played songs, artists or level changes for the run.
+    // staging_events: its report then shows no level changes for the run (played songs and artists
+    // come from etl_songplay_names, written by the publish).
     clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
   },
   writeReport: {
