@@ -54,7 +54,7 @@ describe('text repair', () => {
     ['text', 'Bj\u00c3\u0083\u00c2\u00b6rk '],
     ['text', '"Quoted Title"'],
     ['text', ''],
-    ['user_agent', '"\"Mozilla/5.0 (Windows NT 6.1)\""'],
+    ['user_agent', '""Mozilla/5.0 (Windows NT 6.1)""'],
     ['user_agent', '" Mozilla/5.0  (X11) "'],
     ['user_agent', '"'],
     ['user_agent', 'Mozilla without quotes'],
