@@ -14,6 +14,7 @@ export const SQL_NAMES = [
   'chaos/staged_twice',
   'chaos/table_rows',
   'checks/accepted_values',
+  'checks/duckdb/unique',
   'checks/not_null',
   'checks/references',
   'checks/staging_reconciliation',
