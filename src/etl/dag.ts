@@ -116,7 +116,7 @@ export const ETL_DAG = {
     ],
   },
   listSourceFiles: {
-    sql: ['ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
+    sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
     readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],

@@ -45,6 +45,7 @@ export const SQL_NAMES = [
   'ledger/exists',
   'ledger/forget_skipped_files',
   'ledger/loaded_events',
+  'ledger/loaded_song_count',
   'ledger/loaded_songs',
   'ledger/record',
   'ledger/skipped_files_table',
