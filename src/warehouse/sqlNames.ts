@@ -60,6 +60,7 @@ export const SQL_NAMES = [
   'schema/artists',
   'schema/etl_attempt_fence',
   'schema/etl_file_counts',
+  'schema/etl_play_names',
   'schema/etl_tables',
   'schema/songplays',
   'schema/songs',
