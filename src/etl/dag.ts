@@ -116,7 +116,7 @@ export const ETL_DAG = {
     ],
   },
   listSourceFiles: {
-    sql: ['ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
+    sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
     readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],
@@ -190,7 +190,7 @@ export const ETL_DAG = {
     writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names'],
   },
   runQualityChecks: {
-    sql: ['checks/*', 'etl/clear_quality_results'],
+    sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results'],
     reads: CHECKED_TABLES,
     writes: ['etl_quality_results'],
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
