@@ -320,13 +320,14 @@ test('the level-change report query orders spans of events, not every staged eve
 test('a report query runs with the report settings, and the pooled session keeps its own afterwards', async () => {
   const warehouse = new PostgresWarehouse(await createTestDatabase(pg.url, 'plans'));
   try {
-    const before = (await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit;
+    const read = `SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`;
+    const [before] = await warehouse.query(read);
     const settings = sqlStatements('postgres/report_settings', 'postgres');
-    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/)]);
-    const during = await warehouse.queryInTransaction(settings, `SELECT current_setting('jit') AS jit`);
-    expect(during).toEqual([{ jit: 'off' }]);
-    expect(before).not.toBe('off');
-    for (let i = 0; i < 3; i++) expect((await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit).toBe(before);
+    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/), expect.stringMatching(/\bSET LOCAL work_mem = '64MB'$/)]);
+    const during = await warehouse.queryInTransaction(settings, read);
+    expect(during).toEqual([{ jit: 'off', work_mem: '64MB' }]);
+    expect(before).not.toEqual({ jit: 'off', work_mem: '64MB' });
+    for (let i = 0; i < 3; i++) expect((await warehouse.query(read))[0]).toEqual(before);
   } finally {
     await warehouse.close();
   }
