@@ -58,7 +58,7 @@ ANALYZE publish_play_copies;
 -- song and strict match of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
 -- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
 -- play, which ran out of a 256 MiB pool. A TEMP TABLE except on DuckDB (fragment publish_table,
--- src/warehouse/sql.ts).
+-- src/warehouse/sql.ts). song and artist (as staged) name the play for the report (below).
 CREATE {{publish_table}} publish_songplays AS
 SELECT {{songplay_id(e)}} AS songplay_id,
        {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
@@ -69,7 +69,9 @@ SELECT {{songplay_id(e)}} AS songplay_id,
        e.sessionid AS session_id,
        COALESCE(location.repaired, e.location) AS location,
        COALESCE(user_agent.repaired, e.useragent) AS user_agent,
-       COALESCE(m.strict_match, 0) AS strict_match
+       COALESCE(m.strict_match, 0) AS strict_match,
+       e.song,
+       e.artist
 FROM staging_events e
 LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
 LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
@@ -84,7 +86,7 @@ WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 -- made of (md5 hex sorts alike under any collation; NULL is ''; length in whole milliseconds, so
 -- no engine's float formatting enters). Copies with equal content make equal plays, so file and
 -- line only order those. The play matches strictly when any copy does.
-INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match)
+INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, song, artist)
 WITH strict_keys AS (
   SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 ),
@@ -129,7 +131,7 @@ copies AS (
   JOIN publish_play_copies c
     ON c.userid = e.userid AND c.sessionid = e.session_id AND c.iteminsession = e.item_in_session AND c.ts = e.ts
 )
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match, u.song, u.artist
 FROM copies u
 LEFT JOIN publish_play_songs m ON m.song = u.song AND m.artist = u.artist AND m.length = u.length
 WHERE u.copy_no = 1;
@@ -163,6 +165,57 @@ DELETE FROM etl_match_stats WHERE run_id = {{run_id}};
 INSERT INTO etl_match_stats (run_id, plays, strict_matches, repaired_matches)
 SELECT {{run_id}}, COUNT(*), COALESCE(SUM(strict_match), 0), COUNT(song_id) FROM publish_songplays;
 
+-- What each play names, for the insights report (sql/schema/etl_play_names.sql): its own title
+-- and artist, repaired, as a small name_id beside the play, replaced exactly as songplays is above.
+-- Repaired once per distinct raw (song, artist) of the run; a name not seen before is numbered
+-- after the largest name_id (songplays publishes take their table locks one at a time).
+CREATE TEMP TABLE publish_play_names AS
+SELECT p.song, p.artist,
+       COALESCE(title.repaired, p.song, '(unknown)') AS title,
+       COALESCE(artist.repaired, p.artist, '(unknown)') AS artist_name
+FROM (SELECT DISTINCT song, artist FROM publish_songplays) p
+LEFT JOIN etl_text_repairs title ON title.run_id = {{run_id}} AND title.kind = 'text' AND title.raw = p.song
+LEFT JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'text' AND artist.raw = p.artist;
+
+INSERT INTO etl_play_names (name_id, title, artist_name)
+SELECT last.name_id + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
+FROM (SELECT DISTINCT title, artist_name FROM publish_play_names) n
+CROSS JOIN (SELECT COALESCE(MAX(name_id), 0) AS name_id FROM etl_play_names) last
+LEFT JOIN etl_play_names known ON known.title = n.title AND known.artist_name = n.artist_name
+WHERE known.name_id IS NULL;
+
+-- Each raw pair's name_id, by one text key that spells the pair unambiguously (the title's length,
+-- ':', the title, the artist; NULL when a part is): with statistics on one nearly unique column,
+-- PostgreSQL hashes it and streams every play past it, instead of sorting every play by two columns.
+CREATE TEMP TABLE publish_play_name_ids AS
+SELECT CAST(LENGTH(pair.song) AS VARCHAR) || ':' || pair.song || pair.artist AS pair_key, pair.song, pair.artist, known.name_id
+FROM publish_play_names pair
+JOIN etl_play_names known ON known.title = pair.title AND known.artist_name = pair.artist_name;
+
+ANALYZE publish_play_name_ids;
+
+DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) IN ({{days}});
+DELETE FROM etl_songplay_names WHERE songplay_id IN (
+  SELECT songplay_id FROM publish_songplays
+  WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
+);
+-- Plays that name a title and an artist (all but a few): joined on their pair's key.
+INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
+SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
+FROM publish_songplays p
+JOIN publish_play_name_ids n ON n.pair_key = CAST(LENGTH(p.song) AS VARCHAR) || ':' || p.song || p.artist;
+-- Plays missing a part, which an equi-join on it never matches: NULL kept apart from '' (a
+-- missing title is '(unknown)', an empty one stays '').
+INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
+SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
+FROM publish_songplays p
+JOIN publish_play_name_ids n
+  ON COALESCE(n.song, '') = COALESCE(p.song, '') AND (n.song IS NULL) = (p.song IS NULL)
+ AND COALESCE(n.artist, '') = COALESCE(p.artist, '') AND (n.artist IS NULL) = (p.artist IS NULL)
+WHERE p.song IS NULL OR p.artist IS NULL;
+
+DROP TABLE publish_play_names;
+DROP TABLE publish_play_name_ids;
 DROP TABLE publish_play_songs;
 DROP TABLE publish_play_copies;
 DROP TABLE publish_songplays;
