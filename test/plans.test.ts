@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 // As createSchema (src/activities/index.ts) creates them.
-const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
 
 interface PlanNode {
   'Node Type': string;
@@ -142,7 +142,7 @@ async function repairCandidates(client: Client, runId: string): Promise<void> {
 /** The publish SQL of one run in workflow order, with its parameters. */
 function publishFiles(runId: string, day: string): Array<[string, Record<string, SqlParam>]> {
   return [
-    ['transform/text_repair_values', { run_id: runId }],
+    ['transform/text_repair_values', { run_id: runId, after_kind: null, after_raw: null, page_rows: 20_000 }],
     ['transform/songs', { run_id: runId }],
     ['transform/artists', { run_id: runId }],
     ['transform/users', { run_id: runId }],
@@ -320,13 +320,14 @@ test('the level-change report query orders spans of events, not every staged eve
 test('a report query runs with the report settings, and the pooled session keeps its own afterwards', async () => {
   const warehouse = new PostgresWarehouse(await createTestDatabase(pg.url, 'plans'));
   try {
-    const before = (await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit;
+    const read = `SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`;
+    const [before] = await warehouse.query(read);
     const settings = sqlStatements('postgres/report_settings', 'postgres');
-    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/)]);
-    const during = await warehouse.queryInTransaction(settings, `SELECT current_setting('jit') AS jit`);
-    expect(during).toEqual([{ jit: 'off' }]);
-    expect(before).not.toBe('off');
-    for (let i = 0; i < 3; i++) expect((await warehouse.query(`SELECT current_setting('jit') AS jit`))[0].jit).toBe(before);
+    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/), expect.stringMatching(/\bSET LOCAL work_mem = '64MB'$/)]);
+    const during = await warehouse.queryInTransaction(settings, read);
+    expect(during).toEqual([{ jit: 'off', work_mem: '64MB' }]);
+    expect(before).not.toEqual({ jit: 'off', work_mem: '64MB' });
+    for (let i = 0; i < 3; i++) expect((await warehouse.query(read))[0]).toEqual(before);
   } finally {
     await warehouse.close();
   }

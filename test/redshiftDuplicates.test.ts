@@ -16,7 +16,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { startS3, type S3Server } from './harness/s3';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 
-const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables'];
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_play_names'];
 const COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'location', 'useragent', 'song', 'artist', 'length'];
 
 /** One event, three copies that differ in level, location and user agent. */

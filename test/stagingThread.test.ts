@@ -82,6 +82,50 @@ describe.each(['events', 'songs'] as const)('%s encoded on the thread', (kind) =
   });
 });
 
+describe('part files written by the thread (DuckDB: spoolInto)', () => {
+  test.each([
+    ['the real sample', () => SAMPLE],
+    ['the bad-input corpus', () => corpusDir],
+  ])('from %s: the parts hold the in-process segments byte for byte, at most two on disk at once', async (_name, root) => {
+    const source = new LocalSource(root());
+    const keys = await keysOf(source, 'events');
+    const flush = 1;
+    const inProcess = await collect(
+      stagingCopySegments('r1', 'events', rawLinesOf('events', keys, source, { filesDone: 0, bytes: 0, lines: 0 }, () => undefined), RAW_CAP, flush, 'csv'),
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-parts-'));
+    try {
+      const segments = threadedCopySegments({
+        runId: 'r1', kind: 'events', keys, source, rawCap: RAW_CAP, flavour: 'csv',
+        progress: { filesDone: 0, bytes: 0, lines: 0 }, onProgress: () => undefined, rejectFlushBytes: flush,
+      });
+      // Parts this small: the staging segments span many, and the thread must wait for each to be taken.
+      segments.spoolInto!({ dir, partBytes: 4096 });
+      const spooled: { table: string; text: string }[] = [];
+      let mostParts = 0;
+      let mostOnDisk = 0;
+      for await (const segment of segments) {
+        expect(segment.parts).toBeDefined();
+        const texts: string[] = [];
+        for await (const file of segment.parts!) {
+          mostOnDisk = Math.max(mostOnDisk, fs.readdirSync(dir).length);
+          texts.push(fs.readFileSync(file, 'utf8'));
+          fs.rmSync(file);
+        }
+        mostParts = Math.max(mostParts, texts.length);
+        spooled.push({ table: segment.table, text: texts.join('') });
+      }
+      expect(spooled).toEqual(inProcess);
+      // The sample's staging segment is many 256 KiB chunks, so many parts; the corpus's are small.
+      if (root() === SAMPLE) expect(mostParts).toBeGreaterThan(2);
+      expect(mostOnDisk).toBeLessThanOrEqual(2);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** Files under `dir` this process holds open (Linux: /proc/self/fd). */
 function openFilesUnder(dir: string): string[] {
   const out: string[] = [];

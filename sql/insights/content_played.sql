@@ -1,31 +1,23 @@
 -- Content: the most played songs and artists by what each play itself names (its title and artist,
 -- repaired), whatever the catalogue holds; matched_plays: those plays matched to a catalogue song.
--- Plays are the published songplays in the window; their text comes from the raw events (an event
--- staged twice, or by several runs, counts once: joined by its songplay_id). One pass for both
--- lists (list = 'song' | 'artist'), ranked by plays; distinct listeners are counted for the top ones only.
-WITH played AS (
-  SELECT {{songplay_id(e)}} AS songplay_id,
-         MIN(COALESCE(song.repaired, e.song)) AS title,
-         MIN(COALESCE(artist.repaired, e.artist)) AS artist_name
-  FROM staging_events e
-  LEFT JOIN etl_text_repairs song ON song.run_id = e.run_id AND song.kind = 'text' AND song.raw = e.song
-  LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
-  WHERE e.page = 'NextSong' AND TRIM(e.userid) <> '' AND e.ts >= {{from_ms}} AND e.ts < {{to_ms}}
-  GROUP BY {{songplay_id(e)}}
-),
-plays AS (
-  SELECT COALESCE(pl.title, '(unknown)') AS title, COALESCE(pl.artist_name, '(unknown)') AS artist_name, p.user_id, p.song_id
-  FROM songplays p
-  JOIN played pl ON pl.songplay_id = p.songplay_id
-  WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
+-- Plays are the published songplays in the window, each once, named as the publish that wrote it
+-- named it (etl_songplay_names, sql/transform/songplays.sql: for an event staged twice, the copy the
+-- play was made from; for plays whose staging rows are gone, still their name). Counted per name_id
+-- (a number), then named: one pass for both lists (list = 'song' | 'artist'), ranked by plays, and
+-- one more for the distinct listeners of the top ones only.
+WITH name_counts AS (
+  SELECT name_id, COUNT(*) AS plays, SUM(matched) AS matched_plays
+  FROM etl_songplay_names
+  WHERE start_time >= CAST({{from_ts}} AS TIMESTAMP) AND start_time < CAST({{to_ts}} AS TIMESTAMP)
+  GROUP BY name_id
 ),
 song_counts AS (
-  SELECT title, artist_name, COUNT(*) AS plays, COUNT(song_id) AS matched_plays
-  FROM plays
-  GROUP BY title, artist_name
+  SELECT c.name_id, n.title, n.artist_name, c.plays, c.matched_plays
+  FROM name_counts c
+  JOIN etl_play_names n ON n.name_id = c.name_id
 ),
 top_songs AS (
-  SELECT title, artist_name, plays, matched_plays
+  SELECT name_id, title, artist_name, plays, matched_plays
   FROM song_counts
   ORDER BY plays DESC, title, artist_name
   LIMIT {{limit}}
@@ -37,24 +29,26 @@ top_artists AS (
   ORDER BY plays DESC, artist_name
   LIMIT {{limit}}
 ),
--- Distinct listeners only for the top songs and artists: ranking needs plays alone.
-song_listeners AS (
-  SELECT p.title, p.artist_name, COUNT(DISTINCT p.user_id) AS listeners
-  FROM plays p
-  JOIN top_songs t ON t.title = p.title AND t.artist_name = p.artist_name
-  GROUP BY p.title, p.artist_name
+-- The names whose listeners are counted: each top song's, and every name of each top artist.
+listened AS (
+  SELECT 'song' AS list, name_id, title, artist_name FROM top_songs
+  UNION ALL
+  SELECT 'artist' AS list, s.name_id, '' AS title, s.artist_name
+  FROM song_counts s
+  JOIN top_artists t ON t.artist_name = s.artist_name
 ),
-artist_listeners AS (
-  SELECT p.artist_name, COUNT(DISTINCT p.user_id) AS listeners
-  FROM plays p
-  JOIN top_artists t ON t.artist_name = p.artist_name
-  GROUP BY p.artist_name
+listeners AS (
+  SELECT l.list, l.title, l.artist_name, COUNT(DISTINCT p.user_id) AS listeners
+  FROM etl_songplay_names p
+  JOIN listened l ON l.name_id = p.name_id
+  WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
+  GROUP BY l.list, l.title, l.artist_name
 )
 SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays
 FROM top_songs t
-JOIN song_listeners l ON l.title = t.title AND l.artist_name = t.artist_name
+JOIN listeners l ON l.list = 'song' AND l.title = t.title AND l.artist_name = t.artist_name
 UNION ALL
 SELECT 'artist' AS list, '' AS title, t.artist_name, t.plays, l.listeners, t.matched_plays
 FROM top_artists t
-JOIN artist_listeners l ON l.artist_name = t.artist_name
+JOIN listeners l ON l.list = 'artist' AND l.artist_name = t.artist_name
 ORDER BY list DESC, plays DESC, title, artist_name;

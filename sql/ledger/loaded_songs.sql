@@ -1,7 +1,7 @@
--- etl_load_ledger: the song files loaded by a run that completed, with the ETag they had. A file
--- whose run published and then failed (a quality check, a crash before the summary) is not
--- loaded: the next run stages it again.
+-- etl_load_ledger: of the given song files (one batch of a listing), those loaded by a run that
+-- completed, with the ETag they had. A file whose run published and then failed (a quality check,
+-- a crash before the summary) is not loaded: the next run stages it again.
 SELECT l.source_key, l.etag
 FROM etl_load_ledger l
 JOIN etl_runs r ON r.run_id = l.run_id
-WHERE l.kind = 'songs' AND r.status = 'completed';
+WHERE l.kind = 'songs' AND r.status = 'completed' AND l.source_key IN ({{keys}});

@@ -120,27 +120,53 @@ export interface SourceListing {
  * beside the window's logs is reported, not missed) and every song file. Without: everything
  * under the source, so files outside log_data/ and song_data/ are reported too. Event logs of
  * dates outside the window belong to other runs and are left out without a word.
+ *
+ * Yields the listing in batches of at most `batchSize` listed files, in the source's key order,
+ * so a caller can record each batch and let it go: memory is one batch, not the whole source
+ * (71,000 song files at the benchmark's largest size).
  */
-export async function listSource(source: Source, window: RunWindow | null, onProgress: (listed: number) => void): Promise<SourceListing> {
-  const listing: SourceListing = { events: [], songs: [], skipped: [] };
+export async function* listSourceBatches(
+  source: Source,
+  window: RunWindow | null,
+  batchSize: number,
+  onProgress: (listed: number) => void,
+): AsyncGenerator<SourceListing> {
   const prefixes = window ? [...new Set(datesBetween(window.from, window.to).map((d) => `${EVENT_LOG_ROOT}${d.slice(0, 4)}/${d.slice(5, 7)}/`)), SONG_DATA_ROOT] : [''];
   let listed = 0;
+  let batch: SourceListing = { events: [], songs: [], skipped: [] };
+  let inBatch = 0;
   for (const prefix of prefixes) {
     for await (const obj of source.list(prefix)) {
       // An S3 "folder" (a key ending in '/', made by consoles) is not a file.
       if (obj.key.endsWith('/')) continue;
       const classified: Classified = obj.skip === undefined ? classifyKey(obj.key, obj.size) : { skip: obj.skip };
       if ('skip' in classified) {
-        listing.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });
+        batch.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });
       } else if (classified.kind === 'songs') {
-        listing.songs.push(obj);
+        batch.songs.push({ key: obj.key, etag: obj.etag, size: obj.size });
       } else if (!window || (classified.date >= window.from && classified.date <= window.to)) {
-        listing.events.push(obj);
+        batch.events.push({ key: obj.key, etag: obj.etag, size: obj.size });
       }
       onProgress(++listed);
+      if (++inBatch >= batchSize) {
+        yield batch;
+        batch = { events: [], songs: [], skipped: [] };
+        inBatch = 0;
+      }
     }
   }
   onProgress(listed);
+  if (inBatch > 0) yield batch;
+}
+
+/** The whole listing at once (listSourceBatches, gathered): for tests and small sources. */
+export async function listSource(source: Source, window: RunWindow | null, onProgress: (listed: number) => void): Promise<SourceListing> {
+  const listing: SourceListing = { events: [], songs: [], skipped: [] };
+  for await (const batch of listSourceBatches(source, window, 10_000, onProgress)) {
+    listing.events.push(...batch.events);
+    listing.songs.push(...batch.songs);
+    listing.skipped.push(...batch.skipped);
+  }
   return listing;
 }
 

@@ -6,16 +6,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
 import { datesBetween } from '../etl/dates';
-import { matchKey, repairText, repairUserAgent } from '../etl/textRepair';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
 import type { Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
-import { fencedAppendRows, fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
+import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { recordLedgerStatements, runFileKeys } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
+import { storeRepairedText } from './textRepairRows';
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
@@ -96,23 +96,13 @@ export function createPublishActivities({ resources }: ActivityDeps) {
     /**
      * Repairs the run's distinct free-text values once, in the worker, for every engine alike: the
      * warehouse gathers them into etl_text_repairs (a set-based pass over the run's staging), the
-     * worker reads them back, repairs them and replaces them with their repaired form and match key.
+     * worker reads them back a page at a time, repairs them and replaces them with their repaired form
+     * and match key (src/activities/textRepairRows.ts).
      */
     async repairText(ref: RunRef): Promise<RepairResult> {
       const warehouse = await warehouseFor(ref);
       await gatherTextCandidates(warehouse, ref.runId);
-      const candidates = await warehouse.query(sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: ref.runId }));
-      let repairedValues = 0;
-      const rows = candidates.map((row) => {
-        const raw = String(row.raw);
-        const repaired = row.kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw);
-        if (repaired !== raw) repairedValues++;
-        return [ref.runId, String(row.kind), raw, repaired, matchKey(raw)];
-      });
-      await fencedAppendRows(warehouse, 'etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
-        deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: ref.runId }),
-      });
-      return { distinctValues: rows.length, repairedValues };
+      return storeRepairedText(warehouse, ref.runId);
     },
 
     async loadSongs(ref: RunRef): Promise<void> {

@@ -3,22 +3,17 @@
  * and the ledger lookup backfills use to skip loaded dates.
  */
 import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '../etl/types';
-import { loadedDates, songFilesToLoad } from '../ledger/loaded';
-import type { SourceObject } from '../source';
+import { loadedDates } from '../ledger/loaded';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
-import { heartbeat, whileHeartbeating } from './heartbeat';
-import { recordRunFiles, runFileKeys } from './ledger';
-import { atMostEvery, dropUnreadable, listSource, SKIPPED_SAMPLE_LIMIT } from './listing';
+import { runFileKeys } from './ledger';
+import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
 
-/** How often the listing heartbeats its progress (files listed, files probed). */
-const PROGRESS_INTERVAL_MS = 250;
-
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
@@ -49,25 +44,10 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     async listSourceFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
       const source = resources.source(ref.source);
       const warehouse = await resources.warehouse(ref.warehouse);
-      const listing = await listSource(source, ref.window, atMostEvery(PROGRESS_INTERVAL_MS, (listed: number) => heartbeat({ listed })));
-      // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
-      const songsToLoad = await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, listing.songs), 1000);
-      const skipped = listing.skipped;
-      const probed = atMostEvery(PROGRESS_INTERVAL_MS, (n: number) => heartbeat({ probed: n }));
-      const events = await dropUnreadable(source, listing.events, skipped, probed);
-      const songs = await dropUnreadable(source, songsToLoad, skipped, probed);
-      await whileHeartbeating({ step: 'recording the file list' }, () => recordRunFiles(warehouse, ref.runId, { events, songs, skipped }), 1000);
-      for (const file of skipped.slice(0, SKIPPED_SAMPLE_LIMIT)) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
-      const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
-      return {
-        eventFiles: events.length,
-        songFiles: songs.length,
-        eventBytes: bytes(events),
-        songBytes: bytes(songs),
-        songFilesUnchanged: listing.songs.length - songsToLoad.length,
-        skippedFiles: skipped.length,
-        skippedSamples: skipped.slice(0, SKIPPED_SAMPLE_LIMIT),
-      };
+      // In batches, each recorded before the next is listed (runFileList.ts): memory is one batch.
+      const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window });
+      for (const file of listed.skippedSamples ?? []) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
+      return listed;
     },
 
     async stageEvents(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {

@@ -25,6 +25,8 @@ export type Table =
   | 'etl_song_keys'
   | 'etl_user_state'
   | 'etl_match_stats'
+  | 'etl_play_names'
+  | 'etl_songplay_names'
   | 'etl_quality_results'
   | 'etl_attempt_fence';
 
@@ -110,11 +112,11 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names'] as const),
     ],
   },
   listSourceFiles: {
-    sql: ['ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
+    sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
     readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],
@@ -182,10 +184,13 @@ export const ETL_DAG = {
     // (writes), checked against the run's own plays, so no earlier run's rows are read.
     // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
     readsOwnRows: ['etl_match_stats'],
-    writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats'],
+    // etl_play_names / etl_songplay_names: what each play names, for the report; the name dictionary
+    // is read as earlier runs left it (only new names are added).
+    readsEarlierRuns: ['etl_play_names'],
+    writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names'],
   },
   runQualityChecks: {
-    sql: ['checks/*', 'etl/clear_quality_results'],
+    sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results'],
     reads: CHECKED_TABLES,
     writes: ['etl_quality_results'],
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
@@ -197,12 +202,13 @@ export const ETL_DAG = {
     readsEarlierRuns: ['etl_runs'],
     writes: ['etl_runs'],
     // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too, before writeReport reads
-    // staging_events: its report then shows no played songs, artists or level changes for the run.
+    // staging_events: its report then shows no level changes for the run (played songs and artists
+    // come from etl_songplay_names, written by the publish).
     clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
   },
   writeReport: {
     sql: ['insights/*'],
-    reads: ['songplays', 'users', 'songs', 'artists', 'staging_events', 'etl_text_repairs', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
+    reads: ['songplays', 'users', 'songs', 'artists', 'staging_events', 'etl_play_names', 'etl_songplay_names', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
     writes: [],
   },
 } satisfies Record<string, StepTables>;

@@ -63,11 +63,24 @@ export function repairText(text: string): string {
  * the repaired form drops them.
  */
 export function repairUserAgent(text: string): string {
-  const repaired = repairText(text);
+  return unwrapUserAgent(repairText(text));
+}
+
+/** A repaired user agent without the wrapping quotes: `repairUserAgent(t)` is `unwrapUserAgent(repairText(t))`. */
+function unwrapUserAgent(repaired: string): string {
   return repaired.length >= 2 && repaired.startsWith('"') && repaired.endsWith('"') ? repaired.slice(1, -1).trim() : repaired;
 }
 
 /** What song matching compares: repaired text, case-folded the same way on every warehouse. */
 export function matchKey(text: string): string {
   return repairText(text).toLowerCase();
+}
+
+/**
+ * What etl_text_repairs keeps for one distinct value: its repaired form (a user agent's without the
+ * wrapping quotes) and its match key, from one repair of the value instead of one per form.
+ */
+export function repairedForms(kind: string, raw: string): { repaired: string; matchKey: string } {
+  const repaired = repairText(raw);
+  return { repaired: kind === 'user_agent' ? unwrapUserAgent(repaired) : repaired, matchKey: repaired.toLowerCase() };
 }

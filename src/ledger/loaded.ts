@@ -7,14 +7,30 @@ import { eventLogPrefixForDate, type SourceObject } from '../source';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
+/** Keys asked about per ledger query: a statement stays well under 100 KB (Redshift's Data API limit). */
+export const LEDGER_KEYS_PER_QUERY = 1000;
+
 /**
  * The song files to stage: those the ledger does not hold with the same ETag from a run that
- * completed (as for event logs, a run that failed after publishing does not count).
+ * completed (as for event logs, a run that failed after publishing does not count). Asks about
+ * the given files only, LEDGER_KEYS_PER_QUERY at a time, so memory follows `listed` (one batch
+ * of a listing), not the ledger.
  */
-export async function songFilesToLoad(warehouse: Warehouse, listed: SourceObject[]): Promise<SourceObject[]> {
-  const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect));
-  const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
-  return listed.filter((obj) => loaded.get(obj.key) !== obj.etag);
+export async function songFilesToLoad(warehouse: Warehouse, listed: readonly SourceObject[]): Promise<SourceObject[]> {
+  const toLoad: SourceObject[] = [];
+  for (let at = 0; at < listed.length; at += LEDGER_KEYS_PER_QUERY) {
+    const part = listed.slice(at, at + LEDGER_KEYS_PER_QUERY);
+    const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: part.map((o) => o.key) }));
+    const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
+    for (const obj of part) if (loaded.get(obj.key) !== obj.etag) toLoad.push(obj);
+  }
+  return toLoad;
+}
+
+/** Whether any run that completed loaded a song file (if not, no listed song file is loaded). */
+export async function hasLoadedSongs(warehouse: Warehouse): Promise<boolean> {
+  const [row] = await warehouse.query(sqlStatement('ledger/loaded_song_count', warehouse.dialect));
+  return Number(row?.songs ?? 0) > 0;
 }
 
 /**

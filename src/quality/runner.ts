@@ -26,6 +26,8 @@ export function failingRowsSql(rule: ColumnRule, dialect: Dialect): string {
   };
   if (rule.kind === 'references') Object.assign(params, { ref_table: rule.refTable, ref_column: rule.refColumn });
   if (rule.kind === 'accepted_values') params.values = rule.values;
+  // DuckDB groups the values' hashes first (sql/checks/duckdb/unique.sql says why); same rows as checks/unique.
+  if (rule.kind === 'unique' && dialect === 'duckdb') return sqlStatement('checks/duckdb/unique', dialect, params);
   return sqlStatement(`checks/${rule.kind}`, dialect, params);
 }
 

@@ -43,16 +43,17 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   /** The reads are synchronous in slices (see SLICE_MS): more in flight would not run more at once. */
   readonly headConcurrency = 16;
 
+  /**
+   * Walks the tree one directory at a time, each directory's entries sorted so that the walk
+   * yields keys in key order (a directory sorts as its name plus '/', as its keys do). Memory is
+   * one directory's entries per level, never the whole tree: a listing of 71,000 song files held
+   * them all (with their paths) before the first was yielded.
+   */
   async *list(prefix: string): AsyncIterable<SourceObject> {
     // The prefix's directory part is where listing starts; its last segment filters names.
     const slash = prefix.lastIndexOf('/');
     const startKey = prefix.slice(0, slash + 1);
-    const entries = (await collectEntries(path.join(this.root, startKey), startKey)).filter((e) => e.key.startsWith(prefix));
-    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const { abs, key } of entries) {
-      await endOfSlice();
-      yield describeEntry(abs, key);
-    }
+    yield* walkSorted(path.join(this.root, startKey), startKey, prefix);
   }
 
   async open(key: string): Promise<Readable> {
@@ -162,20 +163,27 @@ function describeEntry(abs: string, key: string): SourceObject {
   return skipped(`symbolic link to ${kindOf(target)}, not a regular file`);
 }
 
-/** Every entry under `dir` (whose key is `dirKey`, '' or ending in '/') that is not a real directory (those are walked). */
-async function collectEntries(dir: string, dirKey: string): Promise<{ abs: string; key: string }[]> {
-  const out: { abs: string; key: string }[] = [];
-  const pending = [{ dir, dirKey }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    await endOfSlice();
-    for (const entry of readDirectory(next.dir)) {
-      const abs = path.join(next.dir, entry.name);
-      const key = next.dirKey + entry.name;
-      if (entry.isDirectory()) pending.push({ dir: abs, dirKey: `${key}/` });
-      else out.push({ abs, key });
+/**
+ * The objects under `dir` (whose key is `dirKey`, '' or ending in '/') whose keys start with
+ * `prefix`, in key order. Real directories are walked; everything else is described (describeEntry).
+ */
+async function* walkSorted(dir: string, dirKey: string, prefix: string): AsyncGenerator<SourceObject> {
+  await endOfSlice();
+  const entries = readDirectory(dir).map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
+  const sortKey = (e: { name: string; isDirectory: boolean }) => (e.isDirectory ? `${e.name}/` : e.name);
+  entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  for (const entry of entries) {
+    const abs = path.join(dir, entry.name);
+    const key = dirKey + entry.name;
+    if (entry.isDirectory) {
+      const subKey = `${key}/`;
+      // Only directories that can hold keys under the prefix (or lie above it) are walked.
+      if (subKey.startsWith(prefix) || prefix.startsWith(subKey)) yield* walkSorted(abs, subKey, prefix);
+    } else if (key.startsWith(prefix)) {
+      await endOfSlice();
+      yield describeEntry(abs, key);
     }
   }
-  return out;
 }
 
 /** A directory's entries; none when it does not exist (a prefix nothing was stored under). */

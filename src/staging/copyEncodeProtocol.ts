@@ -21,6 +21,11 @@ export interface EncodeThreadSetup {
   failOnKey?: string;
   /** Event lines go out raw for the warehouse to parse (rawLineCopy.ts), all but the few it can't take. */
   rawLines?: boolean;
+  /**
+   * Segments are written to part files in this folder by the thread itself (DuckDB: loaded by its
+   * CSV reader), announced with 'part' messages, instead of sent to the main thread as chunks.
+   */
+  spool?: { dir: string; partBytes: number };
 }
 
 /** A song file read whole up to its cap (rawLines.ts readCapped). */
@@ -41,12 +46,16 @@ export type ToEncoder =
   | { t: 'songs'; files: SongFileBytes[] }
   | { t: 'done' }
   /** Encoded bytes the main thread has passed on. */
-  | { t: 'ack'; bytes: number };
+  | { t: 'ack'; bytes: number }
+  /** A part file (setup.spool) has been loaded and removed: the thread may write one more ahead. */
+  | { t: 'partTaken' };
 
 /** Encoding thread → main thread. */
 export type FromEncoder =
   | { t: 'segment'; table: string; columns: readonly string[] }
   | { t: 'chunk'; data: Uint8Array }
+  /** A complete part file of the current segment (setup.spool). */
+  | { t: 'part'; file: string }
   | { t: 'segmentEnd' }
   | { t: 'finished' }
   /** Input bytes the thread has taken off its queue. */

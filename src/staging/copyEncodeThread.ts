@@ -7,6 +7,7 @@
  * encoded bytes back. Both directions are bounded by credit (copyEncodeProtocol.ts).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkLineSplitter, isLineRegion, type LineRegion } from './chunkLines';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
@@ -24,10 +25,18 @@ let wakeInbox: (() => void) | undefined;
 /** Encoded bytes posted and not yet acknowledged, and who waits for room. */
 let unacked = 0;
 let wakeSender: (() => void) | undefined;
+/** Part files written (setup.spool) and those the main thread has loaded. */
+let partsWritten = 0;
+let partsTaken = 0;
 
 port.on('message', (message: ToEncoder) => {
   if (message.t === 'ack') {
     unacked -= message.bytes;
+    wakeSender?.();
+    return;
+  }
+  if (message.t === 'partTaken') {
+    partsTaken++;
     wakeSender?.();
     return;
   }
@@ -47,6 +56,40 @@ async function send(bytes: Buffer): Promise<void> {
   unacked += bytes.length;
   // A writer's chunk is the only view of its memory once taken (copyText.ts), so it moves as it is.
   post({ t: 'chunk', data: bytes }, [bytes.buffer as ArrayBuffer]);
+}
+
+/**
+ * With setup.spool: a segment's bytes written to part files of about partBytes here, each
+ * announced once complete. A new part is started only while at most one written part waits to be
+ * loaded, so the folder holds at most two (the one loading and the one being written).
+ */
+async function spoolSegment(data: AsyncIterable<Buffer> | Iterable<Buffer>, spool: { dir: string; partBytes: number }): Promise<void> {
+  let fd: number | undefined;
+  let file = '';
+  let bytes = 0;
+  const finishPart = () => {
+    fs.closeSync(fd!);
+    fd = undefined;
+    partsWritten++;
+    post({ t: 'part', file });
+  };
+  try {
+    for await (const chunk of data) {
+      if (fd === undefined) {
+        while (partsWritten - partsTaken > 1) await new Promise<void>((resolve) => (wakeSender = resolve));
+        wakeSender = undefined;
+        file = path.join(spool.dir, `encoded-${partsWritten}.csv`);
+        fd = fs.openSync(file, 'w');
+        bytes = 0;
+      }
+      for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at, chunk.length - at);
+      bytes += chunk.length;
+      if (bytes >= spool.partBytes) finishPart();
+    }
+    if (fd !== undefined) finishPart();
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 const where: { file?: string; line?: number } = {};
@@ -170,7 +213,8 @@ async function run(): Promise<void> {
     : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
   for await (const segment of segments) {
     post({ t: 'segment', table: segment.table, columns: segment.columns });
-    for await (const chunk of segment.data) await send(chunk);
+    if (setup.spool) await spoolSegment(segment.data, setup.spool);
+    else for await (const chunk of segment.data) await send(chunk);
     post({ t: 'segmentEnd' });
   }
   post({ t: 'finished' });

@@ -6,7 +6,26 @@ export interface CopySegment {
   table: string;
   columns: readonly string[];
   data: AsyncIterable<Buffer> | Iterable<Buffer>;
+  /**
+   * The segment's rows already written to part files by its producer (see SpoolingSegments; then
+   * `data` is empty): each file's path once it is complete. The consumer loads and removes each
+   * before it asks for the next, which lets the producer write ahead by one part.
+   */
+  parts?: AsyncIterable<string>;
 }
+
+/** Where, and in parts of about how many bytes, a producer that writes its own part files puts them. */
+export interface PartSpool {
+  dir: string;
+  partBytes: number;
+}
+
+/**
+ * Copy segments whose producer can write the part files itself (the encoding thread: no bytes
+ * cross to the main thread): a warehouse that spools to files (DuckDB) calls spoolInto before it
+ * iterates, and the segments then come with `parts`.
+ */
+export type SpoolingSegments = AsyncIterable<CopySegment> & { spoolInto?: (spool: PartSpool) => void };
 
 /** Rows each table took, by table name, as the warehouse's COPY reported them. */
 export type CopiedRows = Record<string, number>;

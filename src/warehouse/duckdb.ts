@@ -16,7 +16,7 @@ import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
-import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner } from './copyTextStaging';
+import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
 import { sqlStatement } from './sql';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
 
@@ -90,6 +90,12 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * shared machine, more wall time (docs/performance.md); SPARKIFY_DUCKDB_RAW_LINES=1 turns it on.
    */
   rawEventLines = process.env.SPARKIFY_DUCKDB_RAW_LINES === '1';
+  /**
+   * Whether segments whose producer can write part files itself (the encoding thread:
+   * SpoolingSegments) are asked to, so no COPY text crosses to the main thread. On by default
+   * (measured, docs/performance.md); SPARKIFY_DUCKDB_THREAD_PARTS=0 spools them here instead.
+   */
+  threadWritesParts = process.env.SPARKIFY_DUCKDB_THREAD_PARTS !== '0';
 
   private closed = false;
 
@@ -329,7 +335,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * next is written. The folder is removed at the end, also when a part fails.
    */
   async stageCopySegments(
-    segments: AsyncIterable<CopySegment>,
+    segments: SpoolingSegments,
     around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
   ): Promise<void> {
@@ -345,16 +351,20 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             const result = await c.runAndReadAll(sql);
             return { rowsChanged: result.rowsChanged, rows: result.getRowObjectsJS() };
           };
+          if (this.threadWritesParts) segments.spoolInto?.({ dir, partBytes: this.copyPartBytes });
           for await (const segment of segments) {
             // A segment with a load of its own (raw lines parsed in SQL) is not copied into a table.
             const partLoad = around.partLoads?.[segment.table];
             if (!partLoad) await this.checkCopyColumns(c, segment);
-            await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), async (file) => {
+            const load = async (file: string) => {
               options?.signal?.throwIfAborted();
               if (partLoad) await partLoad(file, run);
               else await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { copy_table: segment.table, copy_file: file }));
               await fs.promises.rm(file, { force: true });
-            });
+            };
+            // Part files the producer wrote itself: it writes the next while one loads.
+            if (segment.parts) for await (const file of segment.parts) await load(file);
+            else await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), load);
           }
           for (const sql of around.after) await c.run(sql);
         }),

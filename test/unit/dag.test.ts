@@ -99,7 +99,7 @@ describe('each step declares the tables its SQL names', () => {
       loadArtists: ['artists'],
       loadUsers: ['etl_user_state', 'users'],
       loadTime: ['time'],
-      loadSongplays: ['etl_load_ledger', 'etl_match_stats', 'songplays', 'time'],
+      loadSongplays: ['etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'songplays', 'time'],
     });
   });
 

@@ -12,7 +12,7 @@ import { sqlStatements } from '../../src/warehouse/sql';
  */
 const RUN = 'r1';
 const PARAMS = { run_id: RUN, duration_tolerance: 2, days: ['2018-11-01'] };
-const SCHEMA = ['schema/staging_events', 'schema/songplays', 'schema/time', 'schema/etl_tables'] as const;
+const SCHEMA = ['schema/staging_events', 'schema/songplays', 'schema/time', 'schema/etl_tables', 'schema/etl_play_names'] as const;
 
 // Two plays of one event staged twice (the dedup branch), one play staged once, one non-play.
 const EVENTS = `INSERT INTO staging_events (run_id, source_key, source_line, artist, song, length, level, location, page, sessionid, iteminsession, ts, useragent, userid) VALUES

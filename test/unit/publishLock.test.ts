@@ -27,6 +27,8 @@ test('PostgreSQL locks a publish step\'s tables, sorted, each SHARE ROW EXCLUSIV
   expect(bare(lockStatements(postgres, ETL_DAG.loadSongplays.writes))).toEqual([
     'LOCK TABLE "etl_load_ledger" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_match_stats" IN SHARE ROW EXCLUSIVE MODE',
+    'LOCK TABLE "etl_play_names" IN SHARE ROW EXCLUSIVE MODE',
+    'LOCK TABLE "etl_songplay_names" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE',
   ]);

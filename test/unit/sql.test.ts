@@ -50,6 +50,10 @@ const PARAMS: Record<string, SqlParam> = {
   ref_column: 'user_id',
   values: ['free', 'paid'],
   samples: 5,
+  // A page of text candidates (sql/transform/text_repair_values.sql).
+  after_kind: 'text',
+  after_raw: "O'Brien",
+  page_rows: 50000,
   // Server-side staging (sql/staging/redshift/, sql/redshift/): session tables and the COPY.
   loaded: 'copy_events',
   load_errors: 'copy_load_errors',

@@ -1,4 +1,4 @@
-import { matchKey, repairText, repairUserAgent, undoMojibake } from '../../src/etl/textRepair';
+import { matchKey, repairedForms, repairText, repairUserAgent, undoMojibake } from '../../src/etl/textRepair';
 
 describe('text repair', () => {
   // Each raw value appears verbatim in the real sample's log files.
@@ -48,5 +48,17 @@ describe('text repair', () => {
   test('match keys fold case after repair, so the damaged and clean spellings meet', () => {
     expect(matchKey('Bj\u00c3\u0083\u00c2\u00b6rk ')).toBe(matchKey('BJÖRK'));
     expect(matchKey('Setanta  Matins')).toBe(matchKey('setanta matins'));
+  });
+
+  test.each([
+    ['text', 'Bj\u00c3\u0083\u00c2\u00b6rk '],
+    ['text', '"Quoted Title"'],
+    ['text', ''],
+    ['user_agent', '""Mozilla/5.0 (Windows NT 6.1)""'],
+    ['user_agent', '" Mozilla/5.0  (X11) "'],
+    ['user_agent', '"'],
+    ['user_agent', 'Mozilla without quotes'],
+  ])('repairedForms(%j, %j) repairs once and gives what repairText/repairUserAgent and matchKey give', (kind, raw) => {
+    expect(repairedForms(kind, raw)).toEqual({ repaired: kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw), matchKey: matchKey(raw) });
   });
 });

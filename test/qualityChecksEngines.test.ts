@@ -1,0 +1,119 @@
+/**
+ * The column checks (sql/checks/*.sql: DuckDB's unique through hashes first, references through a
+ * key-only anti-join) report the same failing counts and sample keys on DuckDB, PostgreSQL and
+ * Redshift (emulator), and exactly the rows known to be bad.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
+import { runCheck, type RunFacts } from '../src/quality/runner';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+const SCHEMA = ['songplays', 'users', 'songs', 'artists', 'time'];
+
+// Bad rows on purpose: songplay ids p1 (twice) and p5 (three times) repeated; users 8 and 9
+// missing (three plays), a start time missing from time (two plays), a level outside free/paid;
+// a user with level 'gold' and one without a level; the time row 00:00:07 twice.
+const FIXTURE = [
+  "INSERT INTO users (user_id, first_name, level) VALUES (1, 'A', 'free'), (2, NULL, 'paid'), (3, NULL, 'gold'), (4, 'D', NULL)",
+  "INSERT INTO time (start_time, hour) VALUES (TIMESTAMP '2018-11-01 00:00:00', 0), (TIMESTAMP '2018-11-01 00:00:01', 0), (TIMESTAMP '2018-11-01 00:00:02', 0), (TIMESTAMP '2018-11-01 00:00:07', 0), (TIMESTAMP '2018-11-01 00:00:07', 0)",
+  'INSERT INTO songplays (songplay_id, start_time, user_id, level) VALUES ' +
+    [
+      "('p1', TIMESTAMP '2018-11-01 00:00:00', 1, 'free')",
+      "('p1', TIMESTAMP '2018-11-01 00:00:01', 9, 'free')",
+      "('p2', TIMESTAMP '2018-11-01 00:00:02', 8, 'paid')",
+      "('p3', TIMESTAMP '2018-11-01 00:00:03', 9, 'free')",
+      "('p4', TIMESTAMP '2018-11-01 00:00:03', 2, 'gold')",
+      "('p5', TIMESTAMP '2018-11-01 00:00:00', 1, 'free')",
+      "('p5', TIMESTAMP '2018-11-01 00:00:00', 1, 'free')",
+      "('p5', TIMESTAMP '2018-11-01 00:00:07', 1, 'free')",
+    ].join(', '),
+];
+
+const facts: RunFacts = {
+  runId: 'r1',
+  staging: {
+    events: { kind: 'events', files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] },
+    songs: { kind: 'songs', files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] },
+  },
+  matches: { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 },
+};
+
+const check = (rule: CheckRule): CheckDefinition => ({ name: `${rule.kind} ${JSON.stringify(rule)}`, severity: 'error', description: 'd', rule });
+
+// Every declared column check, and a few more on the fixture's bad rows.
+const CHECKS: CheckDefinition[] = [
+  ...qualityChecks().filter((c) => 'column' in c.rule),
+  check({ kind: 'references', table: 'songplays', column: 'level', refTable: 'users', refColumn: 'level' }),
+  check({ kind: 'unique', table: 'songplays', column: 'user_id' }),
+  check({ kind: 'unique', table: 'songplays', column: 'level' }),
+  check({ kind: 'not_null', table: 'users', column: 'first_name' }),
+];
+
+let pg: PgServer;
+let s3: S3Server;
+let emulator: RedshiftEmulator;
+let tmp: string;
+const warehouses: Record<string, Warehouse> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-checks-'));
+  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'checks_rs'), s3: s3.settings });
+  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'checks.duckdb'));
+  // PostgreSQL enforces the star tables' keys: its fixture goes into key-less copies of them.
+  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'checks_pg'));
+  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
+  for (const [engine, warehouse] of Object.entries(warehouses)) {
+    const schema = SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
+    await warehouse.execute(engine === 'duckdb' ? schema : schema.map((s) => s.replace(/,\s*PRIMARY KEY \([a-z_]+\)/, '')));
+    await warehouse.execute(FIXTURE);
+  }
+});
+
+afterAll(async () => {
+  for (const warehouse of Object.values(warehouses)) await warehouse.close();
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function results(engine: string) {
+  const out: Record<string, { failing: number; samples: string[] }> = {};
+  for (const c of CHECKS) {
+    const r = await runCheck(warehouses[engine], c, facts);
+    out[c.name] = { failing: r.failingCount, samples: r.sampleKeys };
+  }
+  return out;
+}
+
+test('each engine reports exactly the known bad rows, the same on all three', async () => {
+  const duckdb = await results('duckdb');
+  expect(duckdb['songplays.songplay_id unique']).toEqual({ failing: 2, samples: ['p1', 'p5'] });
+  expect(duckdb['time.start_time unique']).toEqual({ failing: 1, samples: [expect.stringMatching(/^2018-11-01[ T]00:00:07/)] });
+  expect(duckdb['songplays.user_id in users']).toEqual({ failing: 3, samples: ['p1', 'p2', 'p3'] });
+  expect(duckdb['songplays.start_time in time']).toEqual({ failing: 2, samples: ['p3', 'p4'] });
+  expect(duckdb['songplays.level in (free, paid)']).toEqual({ failing: 1, samples: ['p4'] });
+  expect(duckdb['users.level in (free, paid)']).toEqual({ failing: 2, samples: ['3', '4'] });
+  expect(duckdb['songplays.songplay_id not null']).toEqual({ failing: 0, samples: [] });
+  expect(duckdb[CHECKS[CHECKS.length - 3].name]).toEqual({ failing: 2, samples: ['1', '9'] });
+  expect(duckdb[CHECKS[CHECKS.length - 2].name]).toEqual({ failing: 1, samples: ['free'] });
+  // 'gold' is a user's level too: every play's level names some user's.
+  expect(duckdb[CHECKS[CHECKS.length - 4].name]).toEqual({ failing: 0, samples: [] });
+  // Timestamps print differently per engine (T or space): compare them as instants.
+  const comparable = (r: typeof duckdb) =>
+    JSON.stringify(r, (_k, v: unknown) => (typeof v === 'string' && /^2018-11-01[ T]/.test(v) ? new Date(`${v.replace(' ', 'T').replace(/Z?$/, 'Z')}`).toISOString() : v));
+  expect(comparable(await results('postgres'))).toBe(comparable(duckdb));
+  expect(comparable(await results('redshift'))).toBe(comparable(duckdb));
+});

@@ -1,0 +1,108 @@
+/**
+ * repairText reads the run's distinct texts back a page at a time (src/activities/textRepairRows.ts):
+ * whatever the page size, every engine stores exactly one repaired row per distinct value, the same
+ * rows as repairing each value on its own, and a rerun changes nothing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { storeRepairedText, textCandidatePages } from '../src/activities/textRepairRows';
+import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
+const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'artist', 'song', 'firstname', 'lastname', 'location', 'useragent'];
+
+// Values that sort next to each other, need repair or not, hold quotes, a backslash, an empty
+// string, a trailing space, and one text that is both a name and a title (one row per kind).
+const TEXTS = [
+  'Bj\u00c3\u0083\u00c2\u00b6rk', 'Björk', 'Beyonce\u0301', "Wavin'  Flag", 'a', 'a ', 'b', 'C:\\dir', "O'Brien", '', 'Sierra Maestra', 'Zed',
+];
+const AGENTS = ['"Mozilla/5.0 (X11)"', '"Mozilla/5.0 (Windows)"', 'plain agent', '"'];
+
+function stagedEvents(runId: string): (string | number | null)[][] {
+  return TEXTS.map((text, i) => [
+    runId, 'log_data/2018/11/2018-11-01-events.json', i + 1,
+    text, TEXTS[(i + 3) % TEXTS.length], text, i % 2 === 0 ? null : 'Lee', 'Town', AGENTS[i % AGENTS.length],
+  ]);
+}
+
+/** What the run's etl_text_repairs should hold: each distinct (kind, raw) repaired on its own. */
+function expectedRows(runId: string): string[] {
+  const distinct = new Set<string>();
+  for (const row of stagedEvents(runId)) {
+    for (const text of row.slice(3, 8)) if (text !== null) distinct.add(JSON.stringify(['text', text]));
+    distinct.add(JSON.stringify(['user_agent', row[8]]));
+  }
+  return [...distinct]
+    .map((entry) => {
+      const [kind, raw] = JSON.parse(entry) as [string, string];
+      return JSON.stringify([kind, raw, kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw), matchKey(raw)]);
+    })
+    .sort();
+}
+
+async function storedRows(warehouse: Warehouse, runId: string): Promise<string[]> {
+  const rows = await warehouse.query(`SELECT kind, raw, repaired, match_key FROM etl_text_repairs WHERE run_id = '${runId}'`);
+  return rows.map((r) => JSON.stringify([r.kind, r.raw, r.repaired, r.match_key])).sort();
+}
+
+let pg: PgServer;
+let s3: S3Server;
+let emulator: RedshiftEmulator;
+let tmp: string;
+const warehouses: Record<string, Warehouse> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-textpages-'));
+  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'textpages_rs'), s3: s3.settings });
+  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'textpages.duckdb'));
+  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'textpages_pg'));
+  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
+  for (const warehouse of Object.values(warehouses)) {
+    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+  }
+});
+
+afterAll(async () => {
+  for (const warehouse of Object.values(warehouses)) await warehouse.close();
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
+  test.each([1, 2, 7, 1000])('pages of %i: one repaired row per distinct value, each page at most that long, reruns change nothing', async (pageRows) => {
+    const warehouse = warehouses[engine];
+    const runId = `run-${pageRows}`;
+    await warehouse.appendRows('staging_events', EVENT_COLUMNS, stagedEvents(runId));
+    const gather = () => warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
+    await gather();
+
+    const expected = expectedRows(runId);
+    const pages: number[] = [];
+    for await (const page of textCandidatePages(warehouse, runId, pageRows)) pages.push(page.length);
+    expect(pages.every((n) => n >= 1 && n <= pageRows)).toBe(true);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(expected.length);
+
+    const result = await storeRepairedText(warehouse, runId, pageRows);
+    expect(result.distinctValues).toBe(expected.length);
+    expect(result.repairedValues).toBe(expected.map((r) => JSON.parse(r) as string[]).filter(([, raw, repaired]) => raw !== repaired).length);
+    expect(await storedRows(warehouse, runId)).toEqual(expected);
+
+    await gather();
+    await storeRepairedText(warehouse, runId, pageRows);
+    expect(await storedRows(warehouse, runId)).toEqual(expected);
+  });
+});
