@@ -3,20 +3,10 @@
  * key-only anti-join) report the same failing counts and sample keys on DuckDB, PostgreSQL and
  * Redshift (emulator), and exactly the rows known to be bad.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
 import { runCheck, type RunFacts } from '../src/quality/runner';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
-import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
 const SCHEMA = ['songplays', 'users', 'songs', 'artists', 'time'];
 
@@ -59,34 +49,22 @@ const CHECKS: CheckDefinition[] = [
   check({ kind: 'not_null', table: 'users', column: 'first_name' }),
 ];
 
-let pg: PgServer;
-let s3: S3Server;
-let emulator: RedshiftEmulator;
-let tmp: string;
+let engines: ThreeWarehouses | undefined;
 const warehouses: Record<string, Warehouse> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-checks-'));
-  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'checks_rs'), s3: s3.settings });
-  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'checks.duckdb'));
   // PostgreSQL enforces the star tables' keys: its fixture goes into key-less copies of them.
-  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'checks_pg'));
-  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
-  for (const [engine, warehouse] of Object.entries(warehouses)) {
-    const schema = SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-    await warehouse.execute(engine === 'duckdb' ? schema : schema.map((s) => s.replace(/,\s*PRIMARY KEY \([a-z_]+\)/, '')));
-    await warehouse.execute(FIXTURE);
-  }
+  engines = await startThreeWarehouses({
+    label: 'checks',
+    schema: SCHEMA,
+    adaptSchema: (engine, statements) => (engine === 'duckdb' ? statements : statements.map((s) => s.replace(/,\s*PRIMARY KEY \([a-z_]+\)/, ''))),
+  });
+  Object.assign(warehouses, engines.warehouses);
+  for (const warehouse of Object.values(warehouses)) await warehouse.execute(FIXTURE);
 });
 
 afterAll(async () => {
-  for (const warehouse of Object.values(warehouses)) await warehouse.close();
-  await emulator?.stop();
-  await Promise.all([pg?.stop(), s3?.stop()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await engines?.stop();
 });
 
 async function results(engine: string) {

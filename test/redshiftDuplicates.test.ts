@@ -3,18 +3,9 @@
  * the copies' content: the same on DuckDB, PostgreSQL and Redshift, whatever order or file the
  * copies were staged in (on Redshift, COPY-staged rows carry no file or line at all).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_play_names'];
 const COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'location', 'useragent', 'song', 'artist', 'length'];
@@ -42,31 +33,16 @@ async function keptCopy(warehouse: Warehouse, runId: string, order: number[], wi
   return rows[0];
 }
 
-let pg: PgServer;
-let s3: S3Server;
-let emulator: RedshiftEmulator;
-let tmp: string;
+let engines: ThreeWarehouses | undefined;
 const warehouses: Record<string, Warehouse> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-dups-'));
-  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'dups_rs'), s3: s3.settings });
-  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'dups.duckdb'));
-  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'dups_pg'));
-  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
-  for (const warehouse of Object.values(warehouses)) {
-    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
-  }
+  engines = await startThreeWarehouses({ label: 'dups', schema: SCHEMA });
+  Object.assign(warehouses, engines.warehouses);
 });
 
 afterAll(async () => {
-  for (const warehouse of Object.values(warehouses)) await warehouse.close();
-  await emulator?.stop();
-  await Promise.all([pg?.stop(), s3?.stop()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await engines?.stop();
 });
 
 test('every engine keeps the same copy of a duplicated event, whatever the staging order or lineage', async () => {

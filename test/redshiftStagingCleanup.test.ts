@@ -3,48 +3,23 @@
  * its rows go (sql/etl/clear_staging_expired.sql), on every engine; a run never recorded (still
  * running, or killed mid-staging) keeps its rows, which no other run reads (they filter by run_id).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { clearStagingStatements, stagingRetentionDays } from '../src/activities/clearStaging';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
-import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts'];
 const NOW = new Date('2018-12-01T00:00:00.000Z');
 
-let pg: PgServer;
-let s3: S3Server;
-let emulator: RedshiftEmulator;
-let tmp: string;
+let engines: ThreeWarehouses | undefined;
 const warehouses: Record<string, Warehouse> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-clear-'));
-  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'clear_rs'), s3: s3.settings });
-  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'clear.duckdb'));
-  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'clear_pg'));
-  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
-  for (const warehouse of Object.values(warehouses)) {
-    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
-  }
+  engines = await startThreeWarehouses({ label: 'clear', schema: SCHEMA });
+  Object.assign(warehouses, engines.warehouses);
 });
 
 afterAll(async () => {
-  for (const warehouse of Object.values(warehouses)) await warehouse.close();
-  await emulator?.stop();
-  await Promise.all([pg?.stop(), s3?.stop()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await engines?.stop();
 });
 
 const runsWithStaging = async (warehouse: Warehouse): Promise<string[]> =>

@@ -3,20 +3,11 @@
  * whatever the page size, every engine stores exactly one repaired row per distinct value, the same
  * rows as repairing each value on its own, and a rerun changes nothing.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { storeRepairedText, textCandidatePages } from '../src/activities/textRepairRows';
 import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
 const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'artist', 'song', 'firstname', 'lastname', 'location', 'useragent'];
@@ -55,31 +46,16 @@ async function storedRows(warehouse: Warehouse, runId: string): Promise<string[]
   return rows.map((r) => JSON.stringify([r.kind, r.raw, r.repaired, r.match_key])).sort();
 }
 
-let pg: PgServer;
-let s3: S3Server;
-let emulator: RedshiftEmulator;
-let tmp: string;
+let engines: ThreeWarehouses | undefined;
 const warehouses: Record<string, Warehouse> = {};
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-textpages-'));
-  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'textpages_rs'), s3: s3.settings });
-  warehouses.duckdb = await DuckDbWarehouse.open(path.join(tmp, 'textpages.duckdb'));
-  warehouses.postgres = new PostgresWarehouse(await createTestDatabase(pg.url, 'textpages_pg'));
-  warehouses.redshift = new RedshiftWarehouse(parseRedshiftUri(`redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`));
-  for (const warehouse of Object.values(warehouses)) {
-    await warehouse.execute(SCHEMA.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
-  }
+  engines = await startThreeWarehouses({ label: 'textpages', schema: SCHEMA });
+  Object.assign(warehouses, engines.warehouses);
 });
 
 afterAll(async () => {
-  for (const warehouse of Object.values(warehouses)) await warehouse.close();
-  await emulator?.stop();
-  await Promise.all([pg?.stop(), s3?.stop()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await engines?.stop();
 });
 
 describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
