@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunWindow } from '../src/etl/types';
 import { workflowIdFor } from '../src/etl/workflowIds';
+import { buildInsights } from '../src/insights';
 import { queryInsights } from '../src/insights/queries';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
@@ -159,6 +160,30 @@ describe('etl_songplay_names', () => {
     await withWarehouse(open, async (w) => {
       expect(Number((await w.query('SELECT COUNT(*) AS n FROM staging_events'))[0].n)).toBe(0);
       expect(await unpairedPlays(w)).toBe(0);
+      expect(await played(w)).toEqual(before);
+    });
+
+    // A warehouse loaded before play names were kept: a day's plays have no names. The report
+    // counts them and says which command brings them back; re-running the day does.
+    const unnamedNote = (report: Awaited<ReturnType<typeof buildInsights>>) =>
+      report.sections.find((s) => s.id === 'content')!.notes.filter((n) => n.includes('published before play names were kept'));
+    const dayPlays = await withWarehouse(open, async (w) => {
+      const [row] = await w.query("SELECT COUNT(*) AS n FROM etl_songplay_names WHERE CAST(start_time AS DATE) = DATE '2018-11-05'");
+      await w.execute("DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) = DATE '2018-11-05'");
+      const report = await buildInsights(w, null);
+      expect(report.data.content.namedPlays).toBe(report.data.content.plays - Number(row.n));
+      expect(unnamedNote(report)).toEqual([expect.stringContaining(`leave out ${Number(row.n)} plays`)]);
+      expect(unnamedNote(report)[0]).toContain('sparkify backfill');
+      return Number(row.n);
+    });
+    expect(dayPlays).toBeGreaterThan(0);
+    const again = await temporal.worker();
+    await runDate(again, '2018-11-05', data, uri);
+    await again.resources.close();
+    await withWarehouse(open, async (w) => {
+      const report = await buildInsights(w, null);
+      expect(report.data.content.namedPlays).toBe(report.data.content.plays);
+      expect(unnamedNote(report)).toEqual([]);
       expect(await played(w)).toEqual(before);
     });
   });

@@ -5,6 +5,8 @@
 -- play was made from; for plays whose staging rows are gone, still their name). Counted per name_id
 -- (a number), then named: one pass for both lists (list = 'song' | 'artist'), ranked by plays, and
 -- one more for the distinct listeners of the top ones only.
+-- named_plays: the window's plays that have a name at all, on every row; fewer than the window's
+-- songplays when some were published before etl_songplay_names existed (the report says so).
 WITH name_counts AS (
   SELECT name_id, COUNT(*) AS plays, SUM(matched) AS matched_plays
   FROM etl_songplay_names
@@ -44,11 +46,13 @@ listeners AS (
   WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
   GROUP BY l.list, l.title, l.artist_name
 )
-SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays
+SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays,
+       (SELECT SUM(plays) FROM name_counts) AS named_plays
 FROM top_songs t
 JOIN listeners l ON l.list = 'song' AND l.title = t.title AND l.artist_name = t.artist_name
 UNION ALL
-SELECT 'artist' AS list, '' AS title, t.artist_name, t.plays, l.listeners, t.matched_plays
+SELECT 'artist' AS list, '' AS title, t.artist_name, t.plays, l.listeners, t.matched_plays,
+       (SELECT SUM(plays) FROM name_counts) AS named_plays
 FROM top_artists t
 JOIN listeners l ON l.list = 'artist' AND l.artist_name = t.artist_name
 ORDER BY list DESC, plays DESC, title, artist_name;

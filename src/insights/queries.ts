@@ -23,6 +23,8 @@ export interface InsightData {
     plays: number;
     matchedPlays: number;
     unmatchedPlays: number;
+    /** Plays the "as the plays name them" lists count: fewer than plays when some were published before play names were kept. */
+    namedPlays: number;
   };
   revenue: {
     byLevel: { level: string; plays: number; users: number }[];
@@ -155,6 +157,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       plays,
       matchedPlays,
       unmatchedPlays: plays - matchedPlays,
+      namedPlays: played.length > 0 ? num(played[0].named_plays) : 0,
     },
     revenue: {
       byLevel: (await run('revenue_level_share')).map((r) => ({ level: str(r.level), plays: num(r.plays), users: num(r.users) })),

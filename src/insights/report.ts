@@ -89,6 +89,15 @@ function content(data: InsightData): Section {
       ? NO_PLAYS
       : `Built on the ${plural(c.matchedPlays, 'play')} matched to a song: ${percent(matchedShare)} of ${plural(c.plays, 'play')}; ` +
         `${plural(c.unmatchedPlays, 'play')} could not be matched to the catalogue${matchedShare < 0.5 ? ', so this list does not show what most people played' : ''}.`;
+  const unnamedPlays = c.plays - c.namedPlays;
+  // A warehouse loaded before play names were kept (etl_songplay_names) has plays the played lists cannot name.
+  const unnamed =
+    unnamedPlays > 0
+      ? [
+          `The "as the plays name them" lists leave out ${plural(unnamedPlays, 'play')} (${percent(share(unnamedPlays, c.plays))}) published before ` +
+            'play names were kept; run `sparkify backfill` over their days to include them.',
+        ]
+      : [];
   const dailyRates = c.matchDaily.map((d) => share(d.matchedPlays, d.plays));
   const charts: Chart[] = [
     {
@@ -171,6 +180,7 @@ function content(data: InsightData): Section {
       'Two kinds of list: "as the plays name them" counts every play by the title and artist it carries (repaired text); ' +
         '"catalogue" lists count only the plays matched to a song in the catalogue, by its song and artist ids.',
       coverage,
+      ...unnamed,
     ],
     charts,
     tables: [
