@@ -92,7 +92,21 @@ export async function fencedAppendRows(
   rows: Parameters<Warehouse['appendRows']>[2],
   options: Parameters<Warehouse['appendRows']>[3] = {},
 ): Promise<number> {
-  const fence = await fenceCurrentAttempt(warehouse);
+  return appendRowsBehindFence(warehouse, await fenceCurrentAttempt(warehouse), table, columns, rows, options);
+}
+
+/**
+ * fencedAppendRows for a step that claimed its attempt once (fenceCurrentAttempt) and appends
+ * several times behind the same `fence` statements.
+ */
+export async function appendRowsBehindFence(
+  warehouse: Warehouse,
+  fence: readonly string[],
+  table: string,
+  columns: readonly string[],
+  rows: Parameters<Warehouse['appendRows']>[2],
+  options: Parameters<Warehouse['appendRows']>[3] = {},
+): Promise<number> {
   try {
     return await warehouse.appendRows(table, columns, rows, { ...options, before: [...fence, ...(options.before ?? [])] });
   } catch (err) {

@@ -11,7 +11,7 @@ import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
-import { fenceCurrentAttempt, fencedOutFailure, isFencedOut } from './fence';
+import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
 import { atMostEvery, dropUnreadable, listSourceBatches, SKIPPED_SAMPLE_LIMIT } from './listing';
 import { schemaLockStatements } from './publishLock';
@@ -53,14 +53,8 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   const d = warehouse.dialect;
   await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('ledger/skipped_files_table', d)]);
   const fence = await fenceCurrentAttempt(warehouse);
-  const append = async (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string): Promise<void> => {
-    try {
-      await warehouse.appendRows(table, columns, rows, { before: fence, deleteFirst });
-    } catch (err) {
-      if (isFencedOut(err)) throw fencedOutFailure(err);
-      throw err;
-    }
-  };
+  const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>
+    appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst });
   await whileHeartbeating({ step: 'forgetting an earlier file list' }, async () => {
     await append('etl_run_files', RUN_FILE_COLUMNS, [], sqlStatement('etl/list_forget_run_files', d, { run_id: runId }));
     await append('etl_skipped_files', SKIPPED_COLUMNS, [], sqlStatement('ledger/forget_skipped_files', d, { run_id: runId }));
