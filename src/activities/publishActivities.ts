@@ -7,7 +7,7 @@ import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
 import { datesBetween } from '../etl/dates';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
-import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
 import type { Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
@@ -35,18 +35,18 @@ export const PUBLISH_TRANSFORMS = {
  * SQL errors are not retried: running the same statement again would fail the same way.
  */
 async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, after: string[] = []): Promise<void> {
-  const name = PUBLISH_TRANSFORMS[step];
+  // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
+  await runPublishSql(warehouse, PUBLISH_TRANSFORMS[step], params, lockStatements(warehouse, ETL_DAG[step].writes), after);
+}
+
+/**
+ * One SQL file in one transaction behind the attempt's fence (a superseded attempt cannot commit:
+ * fence.ts), after `locks` and the publish settings, one publish at a time where the engine needs it.
+ */
+async function runPublishSql(warehouse: Warehouse, name: SqlName, params: Record<string, SqlParam>, locks: string[], after: string[] = []): Promise<void> {
   try {
-    // A superseded attempt of this step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
-    // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
-    const statements = [
-      ...fence,
-      ...lockStatements(warehouse, ETL_DAG[step].writes),
-      ...publishSettings(warehouse),
-      ...sqlStatements(name, warehouse.dialect, params),
-      ...after,
-    ];
+    const statements = [...fence, ...locks, ...publishSettings(warehouse), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
@@ -71,16 +71,7 @@ function asSqlFailure(err: unknown, name: string): unknown {
  * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size.
  */
 async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
-  const name = 'transform/text_candidates';
-  try {
-    const fence = await fenceCurrentAttempt(warehouse);
-    const statements = [...fence, ...publishSettings(warehouse), ...sqlStatements(name, warehouse.dialect, { run_id: runId })];
-    await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
-    );
-  } catch (err) {
-    throw asSqlFailure(err, name);
-  }
+  await runPublishSql(warehouse, 'transform/text_candidates', { run_id: runId }, []);
 }
 
 /** The dates of the event logs in the run's file list. */
