@@ -162,13 +162,6 @@ SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, 
 FROM publish_songplays
 {{primary_key_order(songplay_id)}};
 
--- time holds exactly the start times of songplays: drop those of the replaced days no play has now.
--- After the deletes above, the plays of the replaced days are exactly this run's plays of those
--- days, so the run's plays are checked, not all of songplays (all history, for a daily run).
-DELETE FROM time
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND NOT EXISTS (SELECT 1 FROM publish_songplays p WHERE p.start_time = time.start_time);
-
 -- How the run's plays matched songs (stats/match_stats.sql reads it): counted here, from the plays
 -- just published, instead of hashing every staged event to its songplay_id once more afterwards.
 DELETE FROM etl_match_stats WHERE run_id = {{run_id}};

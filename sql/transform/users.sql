@@ -47,10 +47,12 @@ DELETE FROM etl_user_state WHERE user_id IN (SELECT user_id FROM publish_user_st
 INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender)
 SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM publish_user_state;
 
--- The users this run gives a play, and those already published (or with plays), whose latest
--- state may have changed. A user is never deleted here, so a run for another date that sees only
--- their non-play events cannot drop a user whose plays another run is publishing. Two branches of
--- a UNION ALL, never IN (…) OR IN (…), which PostgreSQL can only run as a SubPlan per user.
+-- The users this run gives a play, and those already published, whose latest state may have
+-- changed. A user is never deleted here, so a run for another date that sees only their non-play
+-- events cannot drop a user whose plays another run is publishing. Not songplays, which the
+-- songplays publish writes while this one runs: every run publishes its playing users (here) in
+-- the run that publishes their plays, so a user with plays from a completed run is in users.
+-- Two branches of a UNION ALL, never IN (…) OR IN (…), which PostgreSQL can only run as a SubPlan per user.
 CREATE TEMP TABLE publish_users AS
 SELECT user_id, first_name, last_name, gender, level
 FROM publish_user_state
@@ -58,8 +60,7 @@ WHERE has_play = 1
 UNION ALL
 SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
 FROM publish_user_state s
-JOIN (SELECT user_id FROM users UNION SELECT user_id FROM songplays) AS kept ON kept.user_id = s.user_id
-WHERE s.has_play = 0;
+WHERE s.has_play = 0 AND s.user_id IN (SELECT user_id FROM users);
 
 DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_users);
 INSERT INTO users (user_id, first_name, last_name, gender, level)

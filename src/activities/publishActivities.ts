@@ -80,6 +80,11 @@ async function listedEventDates(warehouse: Warehouse, runId: string): Promise<st
   return [...new Set(keys.map((key) => EVENT_LOG_NAME.exec(key)?.[1]).filter((d): d is string => d !== undefined))];
 }
 
+/** The days a run replaces: its window's dates, or for a run over every file the dates of the logs it listed. */
+async function replacedDays(warehouse: Warehouse, ref: RunRef & { window?: RunWindow | null }): Promise<string[]> {
+  return ref.window ? datesBetween(ref.window.from, ref.window.to) : listedEventDates(warehouse, ref.runId);
+}
+
 export function createPublishActivities({ resources }: ActivityDeps) {
   const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
 
@@ -108,8 +113,15 @@ export function createPublishActivities({ resources }: ActivityDeps) {
       await publish(await warehouseFor(ref), 'loadUsers', { run_id: ref.runId });
     },
 
-    async loadTime(ref: RunRef): Promise<void> {
-      await publish(await warehouseFor(ref), 'loadTime', { run_id: ref.runId });
+    /**
+     * Publishes the start times of the run's plays and drops those of its replaced days that none
+     * of its plays has (the days loadSongplays replaces; an attempt scheduled without a window, by
+     * a run from before loadTime was given one, takes its listed logs' dates).
+     */
+    async loadTime(ref: RunRef & { window?: RunWindow | null }): Promise<void> {
+      const warehouse = await warehouseFor(ref);
+      const days = await replacedDays(warehouse, ref);
+      await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null });
     },
 
     /**
@@ -118,7 +130,7 @@ export function createPublishActivities({ resources }: ActivityDeps) {
      */
     async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
-      const days = ref.window ? datesBetween(ref.window.from, ref.window.to) : await listedEventDates(warehouse, ref.runId);
+      const days = await replacedDays(warehouse, ref);
       await publish(
         warehouse,
         'loadSongplays',

@@ -167,27 +167,31 @@ export const ETL_DAG = {
   loadUsers: {
     sql: ['transform/users'],
     reads: ['staging_events', 'etl_text_repairs'],
-    // Users already published, or with plays published, are rewritten with their latest state.
-    readsEarlierRuns: ['users', 'etl_user_state', 'songplays'],
+    // Users already published are rewritten with their latest state (not songplays: it runs
+    // beside loadSongplays, and a user with plays published is in users, published by their run).
+    readsEarlierRuns: ['users', 'etl_user_state'],
     writes: ['users', 'etl_user_state'],
   },
   loadTime: {
     sql: ['transform/time'],
     reads: ['staging_events'],
+    // Start times of the replaced days that none of the run's plays has go (deletes, checked
+    // against the run's staged plays, not songplays): time is written here only.
     readsEarlierRuns: ['time'],
     writes: ['time'],
   },
   loadSongplays: {
     sql: ['transform/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
-    // Plays of the replaced days go, and their start times that no play has any more: deletes
-    // (writes), checked against the run's own plays, so no earlier run's rows are read.
+    // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
+    // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and
+    // loadTime, after loadSongs (it matches the song keys loadSongs publishes).
     // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
     readsOwnRows: ['etl_match_stats'],
     // etl_play_names / etl_songplay_names: what each play names, for the report; the name dictionary
     // is read as earlier runs left it (only new names are added).
     readsEarlierRuns: ['etl_play_names'],
-    writes: ['songplays', 'time', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names'],
+    writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names'],
   },
   runQualityChecks: {
     sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results'],

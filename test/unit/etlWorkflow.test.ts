@@ -5,6 +5,7 @@ import type { EtlInput, RunProgress, RunSummary } from '../../src/etl/types';
 import { DEFAULTS, ETL_STEPS, etlRun, progressQuery } from '../../src/workflows/etl';
 import { heartbeatUntil, MATCHES, MockActivities, stageResult, type ActivityName } from './support/mockActivities';
 import { startWorkflowEnv, type WorkflowEnv } from './support/workflowEnv';
+import { pollUntil } from '../support/poll';
 
 let env: WorkflowEnv;
 
@@ -48,10 +49,13 @@ function failureOf(result: unknown): ActivityFailure {
 describe('etlRun with mocked activities', () => {
   test('runs the DAG in order, parallel branches at once, and returns the summary with the report', async () => {
     const loads: ActivityName[] = ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'];
+    // loadSongplays runs beside the loads but loadSongs (whose song keys it matches).
+    const beside: ActivityName[] = ['loadArtists', 'loadUsers', 'loadTime', 'loadSongplays'];
     const mocks: MockActivities = new MockActivities({
       stageEvents: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('events')),
       stageSongs: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('songs')),
-      ...Object.fromEntries(loads.map((n) => [n, together(() => mocks, loads)])),
+      loadSongs: together(() => mocks, loads),
+      ...Object.fromEntries(beside.map((n) => [n, together(() => mocks, beside, n === 'loadSongplays' ? MATCHES : undefined)])),
     });
     const { workflowId, result } = await run(mocks);
     const summary = result as RunSummary;
@@ -67,11 +71,9 @@ describe('etlRun with mocked activities', () => {
       before(s, 'checkStagedData');
     }
     before('checkStagedData', 'repairText');
-    for (const l of loads) {
-      before('repairText', l);
-      before(l, 'loadSongplays');
-    }
-    before('loadSongplays', 'runQualityChecks');
+    for (const l of loads) before('repairText', l);
+    before('loadSongs', 'loadSongplays');
+    for (const l of beside) before(l, 'runQualityChecks');
     before('runQualityChecks', 'summarizeRun');
     before('summarizeRun', 'writeReport');
 
@@ -143,7 +145,11 @@ describe('etlRun with mocked activities', () => {
     const progress = await env.withWorker(mocks.activities(), async (taskQueue) => {
       const handle = await env.client.workflow.start(etlRun, { taskQueue, workflowId: `unit-etl-${randomUUID()}`, args: [INPUT] });
       await mocks.changed.until('loadSongplays to start', () => mocks.started('loadSongplays'));
-      const during = await handle.query(progressQuery);
+      // The publishes beside it may still be ending: asked until the workflow has seen them end.
+      const during = await pollUntil('the publishes beside loadSongplays to complete', async () => {
+        const p = await handle.query(progressQuery);
+        return ['loadArtists', 'loadUsers', 'loadTime'].every((s) => p.steps[s].status === 'completed') ? p : undefined;
+      });
       release();
       await handle.result();
       return during;
@@ -174,7 +180,11 @@ describe('etlRun with mocked activities', () => {
   );
 
   test('a failing parallel branch fails the run; the steps after it never start', async () => {
+    // loadSongs ends only once the run has failed: loadSongplays, which would follow it, never starts.
+    let releaseSongs!: () => void;
+    const songsReleased = new Promise<void>((resolve) => (releaseSongs = resolve));
     const mocks = new MockActivities({
+      loadSongs: async () => songsReleased,
       loadUsers: async () => {
         throw ApplicationFailure.create({ type: 'SqlError', message: 'users: syntax error' });
       },
@@ -182,6 +192,7 @@ describe('etlRun with mocked activities', () => {
     const { result, progress } = await env.withWorker(mocks.activities(), async (taskQueue) => {
       const handle = await env.client.workflow.start(etlRun, { taskQueue, workflowId: `unit-etl-${randomUUID()}`, args: [INPUT] });
       const result = await handle.result().catch((err: unknown) => err);
+      releaseSongs();
       // A closed run still answers queries (the worker replays its history).
       return { result, progress: await handle.query(progressQuery) };
     });
