@@ -3,22 +3,18 @@
 -- times of songplays, whose publish replaces the same days. Key: start_time.
 -- Source: staging_events (NextSong events with a user, as songplays), never songplays itself,
 -- which the songplays publish writes while this one runs.
--- Distinct epoch milliseconds first (a hash of one bigint per play), then converted once per time.
-CREATE TEMP TABLE publish_play_times AS
-SELECT {{epoch_ms_to_timestamp(play_ts.ts)}} AS start_time
-FROM (
-  SELECT DISTINCT e.ts
-  FROM staging_events e
-  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-) AS play_ts;
-
-ANALYZE publish_play_times;
 
 -- The replaced days keep exactly this run's plays of them (the songplays publish deletes every play
--- of those days and inserts the run's), so their times no play of the run has go.
+-- of those days and inserts the run's), so their times that no staged play of the run has go. An
+-- anti-join with time outside: where time has no rows of those days, the run's plays are not read.
 DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND NOT EXISTS (SELECT 1 FROM publish_play_times p WHERE p.start_time = time.start_time);
+  AND NOT EXISTS (
+    SELECT 1
+    FROM staging_events e
+    WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+      AND {{epoch_ms_to_timestamp(e.ts)}} = time.start_time
+  );
 
 -- NOT EXISTS, not NOT IN: an anti-join, where NOT IN is a SubPlan per row (start_time is never NULL).
 -- Inserted in key order: PostgreSQL's primary-key index then grows at its right edge instead of
@@ -31,8 +27,10 @@ SELECT start_time,
        CAST(EXTRACT(month FROM start_time) AS INTEGER),
        CAST(EXTRACT(year FROM start_time) AS INTEGER),
        CAST(EXTRACT(dow FROM start_time) AS INTEGER)
-FROM publish_play_times p
-WHERE NOT EXISTS (SELECT 1 FROM time t WHERE t.start_time = p.start_time)
+FROM (
+  SELECT DISTINCT {{epoch_ms_to_timestamp(e.ts)}} AS start_time
+  FROM staging_events e
+  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+) AS play_times
+WHERE NOT EXISTS (SELECT 1 FROM time t WHERE t.start_time = play_times.start_time)
 ORDER BY start_time;
-
-DROP TABLE publish_play_times;
