@@ -2,6 +2,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromCliJson } from './histories/load';
+import { SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
 
 /**
  * Recorded histories of real runs, replayed through the current workflow code: a change to a
@@ -37,7 +38,7 @@ const outcomes = (results: Awaited<ReturnType<typeof replay>>) => results.map((r
 describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
-  test('the recordings cover a date run, a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
+  test('the recordings cover a date run (before and after songplays were published beside the dimensions), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
     const all = recorded();
     expect(all.map((h) => [h.file, h.workflowType])).toEqual([
       ['backfill-completed.json', 'backfill'],
@@ -45,9 +46,28 @@ describe('replaying recorded histories', () => {
       ['etlRun-date.json', 'etlRun'],
       ['etlRun-failedCheck.json', 'etlRun'],
       ['etlRun-retriedActivity.json', 'etlRun'],
+      ['etlRun-songplaysBesideDimensions.json', 'etlRun'],
       ['scheduledEtlRun.json', 'scheduledEtlRun'],
     ]);
     const events = (id: string) => all.find((h) => h.workflowId === id)!.history.events ?? [];
+
+    // The run recorded after patched('songplays-beside-dimensions') took the new order (its marker),
+    // the earlier ones did not: both branches of etlRun's publishes replay. Its loadSongplays was
+    // scheduled after loadSongs completed (it matches the song keys loadSongs publishes).
+    const patches = (id: string) =>
+      events(id).flatMap((e) => {
+        // A patch marker's details: 'patch-data', one JSON payload {"id": …, "deprecated": …}.
+        const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      });
+    expect(patches('etlRun-songplaysBesideDimensions')).toContain(SONGPLAYS_BESIDE_DIMENSIONS);
+    for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity']) {
+      expect({ id, beside: patches(id).includes(SONGPLAYS_BESIDE_DIMENSIONS) }).toEqual({ id, beside: false });
+    }
+    const beside = events('etlRun-songplaysBesideDimensions');
+    const scheduledAt = (name: string) => beside.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+    const completedAt = (name: string) => beside.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(beside[scheduledAt(name)].eventId));
+    expect(completedAt('loadSongs')).toBeLessThan(scheduledAt('loadSongplays'));
 
     // The failed check: the run ends failed, at runQualityChecks, on the check's error.
     const failed = events('etlRun-failedCheck');

@@ -42,7 +42,7 @@ export const FAILING_CHECK = {
 } as const;
 
 describe('recording histories from real runs', () => {
-  test('etlRun for a date, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
+  test('etlRun for a date, songplays beside the dimensions, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
     const temporal = await startTestTemporal();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));
     try {
@@ -70,6 +70,15 @@ describe('recording histories from real runs', () => {
         });
         await run.result();
         await save('etlRun-date', run.workflowId);
+
+        // A run whose history records the patch that publishes songplays beside the dimensions.
+        const beside = await temporal.client.workflow.start('etlRun', {
+          taskQueue: w.taskQueue,
+          workflowId: 'sparkify-etl-2018-11-10',
+          args: [{ window: { from: '2018-11-10', to: '2018-11-10' } }],
+        });
+        await beside.result();
+        await save('etlRun-songplaysBesideDimensions', beside.workflowId);
 
         await checked.during(async () => {
           const failed = await temporal.client.workflow.start('etlRun', {
