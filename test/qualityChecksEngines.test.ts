@@ -4,7 +4,7 @@
  * Redshift (emulator), and exactly the rows known to be bad.
  */
 import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
-import { runCheck, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
+import { checkLanes, runCheck, runChecks, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
 import type { Warehouse } from '../src/warehouse/types';
 import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
@@ -93,6 +93,13 @@ test('each engine reports exactly the known bad rows, the same on all three', as
   const comparable = (r: typeof duckdb) =>
     JSON.stringify(r, (_k, v: unknown) => (typeof v === 'string' && /^2018-11-01[ T]/.test(v) ? new Date(`${v.replace(' ', 'T').replace(/Z?$/, 'Z')}`).toISOString() : v));
   expect(comparable(await results('postgres'))).toBe(comparable(duckdb));
+  // The check step's way: PostgreSQL runs two checks at once; the results come back in the checks' order.
+  expect(checkLanes(warehouses.postgres)).toBe(2);
+  const done: number[] = [];
+  const lanes = await runChecks(warehouses.postgres, CHECKS, facts, (n) => done.push(n));
+  expect(lanes.map((r) => r.name)).toEqual(CHECKS.map((c) => c.name));
+  expect(comparable(Object.fromEntries(lanes.map((r) => [r.name, { failing: r.failingCount, samples: r.sampleKeys }])))).toBe(comparable(duckdb));
+  expect(done).toEqual(CHECKS.map((_c, i) => i + 1));
   expect(comparable(await results('redshift'))).toBe(comparable(duckdb));
 });
 

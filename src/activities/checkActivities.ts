@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
-import { describeFailure, runCheck } from '../quality/runner';
+import { describeFailure, runCheck, runChecks } from '../quality/runner';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionSchema } from '../workflows/inputs';
@@ -56,11 +56,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       await refreshCheckStatistics(warehouse);
-      const results: CheckResult[] = [];
-      for (const check of checks) {
-        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));
-        heartbeat({ checked: results.length });
-      }
+      const results = await runChecks(warehouse, checks, { runId: ref.runId, staging: ref.staging, matches: ref.matches }, (checked) => heartbeat({ checked }));
       await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       if (failed.length > 0) {

@@ -84,6 +84,38 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
   }
 }
 
+/**
+ * Checks run at once on one warehouse: two on PostgreSQL, whose pool gives each its own session, so
+ * one check's single-process parts (a final sort, a hash build, a small table's scan) run beside
+ * another's; one elsewhere (DuckDB runs a statement on all its threads; Redshift's queue decides).
+ */
+export function checkLanes(warehouse: Warehouse): number {
+  return warehouse.dialect === 'postgres' ? 2 : 1;
+}
+
+/** Runs `checks`, `checkLanes` at a time, and returns their results in the order of `checks`. */
+export async function runChecks(warehouse: Warehouse, checks: readonly CheckDefinition[], facts: RunFacts, onResult: (done: number) => void = () => {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array<CheckResult>(checks.length);
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const lane = async () => {
+    // A lane stops taking checks once another has failed: the step fails (and is retried) as a whole.
+    while (!failed && next < checks.length) {
+      const i = next++;
+      try {
+        results[i] = await runCheck(warehouse, checks[i], facts);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+      onResult(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(checkLanes(warehouse), checks.length) }, lane));
+  return results;
+}
+
 /** One line naming a failed check, how many rows fail it, and a few of their keys. */
 export function describeFailure(r: CheckResult): string {
   const samples = r.sampleKeys.length > 0 ? `, e.g. ${r.sampleKeys.join(', ')}` : '';
