@@ -32,7 +32,9 @@ async function storeCheckResults(warehouse: Warehouse, runId: string, results: C
  * stale (or, on a first run, left empty): refreshed first (sql/postgres/analyze_star.sql says why).
  */
 export async function refreshCheckStatistics(warehouse: Warehouse): Promise<void> {
-  if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('postgres/analyze_star', 'postgres'));
+  if (warehouse.dialect !== 'postgres') return;
+  // Each ANALYZE runs in one process: its statements on sessions of their own, at once.
+  await Promise.all(sqlStatements('postgres/analyze_star', 'postgres').map((statement) => warehouse.execute([statement])));
 }
 
 export function createCheckActivities({ resources, log }: ActivityDeps) {
