@@ -95,13 +95,10 @@ const INSIGHT_QUERIES = [
   'revenue_level_changes',
   'content_played',
   'activity_daily',
-  'content_top_songs',
+  'content_top',
   'engagement',
-  'audience_user_agents',
-  'content_top_artists',
-  'audience_locations',
+  'audience_levels',
   'activity_by_hour_weekday',
-  'revenue_level_share',
   'operations_runs',
   'operations_rejected',
   'operations_quality',
@@ -149,14 +146,18 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       byWeekday: sumBy(hourWeekday, 'weekday', 'plays').map(({ key, sum }) => ({ weekday: key, plays: sum })),
     },
     content: {
-      topSongs: rows.content_top_songs.map((r) => ({
+      topSongs: rows.content_top
+        .filter((r) => r.list === 'song')
+        .map((r) => ({
         songId: str(r.song_id),
         title: str(r.title),
         artist: strOrNull(r.artist_name),
         plays: num(r.plays),
         listeners: num(r.listeners),
       })),
-      topArtists: rows.content_top_artists.map((r) => ({
+      topArtists: rows.content_top
+        .filter((r) => r.list === 'artist')
+        .map((r) => ({
         artistId: str(r.artist_id),
         name: strOrNull(r.artist_name),
         plays: num(r.plays),
@@ -186,7 +187,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       namedPlays: played.length > 0 ? num(played[0].named_plays) : 0,
     },
     revenue: {
-      byLevel: rows.revenue_level_share.map((r) => ({ level: str(r.level), plays: num(r.plays), users: num(r.users) })),
+      byLevel: rows.audience_levels.filter((r) => r.part === 'level').map((r) => ({ level: str(r.label), plays: num(r.plays), users: num(r.users) })),
       daily: daily.map((r) => ({
         day: str(r.day),
         paidPlays: num(r.paid_plays),
@@ -222,10 +223,12 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         })),
     },
     audience: {
-      locations: rows.audience_locations.map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),
+      locations: rows.audience_levels.filter((r) => r.part === 'location').map((r) => ({ location: str(r.label), plays: num(r.plays), users: num(r.users) })),
       ...summarizeUserAgents(
-        rows.audience_user_agents.map((r) => ({
-          userAgent: str(r.user_agent),
+        rows.audience_levels
+          .filter((r) => r.part === 'agent')
+          .map((r) => ({
+            userAgent: str(r.label),
           userId: r.user_id === null ? null : num(r.user_id),
           plays: num(r.plays),
           users: num(r.users),
