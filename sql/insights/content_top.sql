@@ -1,4 +1,4 @@
--- Content: the most played songs and artists of the catalogue (matched plays only; activity_daily
+-- Content: the most played songs and artists of the catalogue (matched plays only; activity_engagement
 -- says how many plays that leaves out), list = 'song' | 'artist'. One pass counts plays per (song,
 -- artist id), which both rankings sum; one more finds the listeners of the top ones only, each
 -- listener grouped per song or artist first (no COUNT(DISTINCT), which PostgreSQL sorts).

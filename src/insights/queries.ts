@@ -94,9 +94,8 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
 const INSIGHT_QUERIES = [
   'revenue_level_changes',
   'content_played',
-  'activity_daily',
+  'activity_engagement',
   'content_top',
-  'engagement',
   'audience_levels',
   'activity_by_hour_weekday',
   'operations_runs',
@@ -130,9 +129,9 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
   };
 
   const rows = await runConcurrently(INSIGHT_QUERIES, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
-  const daily = rows.activity_daily;
+  const daily = rows.activity_engagement.filter((r) => r.part === 'day');
   const hourWeekday = rows.activity_by_hour_weekday;
-  const engagement = rows.engagement;
+  const engagement = rows.activity_engagement;
   const sessions: Row[] = engagement.filter((r) => r.part === 'session').map((r) => ({ ...r, length_bucket: r.bucket, sessions: r.n }));
   const sessionsPerUser = engagement.filter((r) => r.part === 'user').map((r) => ({ bucket: num(r.bucket), count: num(r.n) }));
   const played = rows.content_played;
