@@ -93,10 +93,10 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
 /** The report's queries, the longest first (as measured on PostgreSQL: docs/performance.md). */
 const INSIGHT_QUERIES = [
   'revenue_level_changes',
-  'content_played',
   'activity_engagement',
   'content_top',
   'audience_levels',
+  'content_played',
   'activity_by_hour_weekday',
   'operations_runs',
   'operations_rejected',
