@@ -76,7 +76,8 @@ level_rows AS (
   FROM plays_by_level p
   FULL OUTER JOIN users_by_level u ON u.level = p.level
 )
--- rank: the order within each part (locations by plays, agents and levels by their name).
+-- rank_plays: the order within each part (locations by plays, agents and levels by their name; the
+-- two rows a NULL level gets, plays and users, the one with plays first).
 SELECT 'location' AS part, location AS label, CAST(NULL AS INTEGER) AS user_id, plays, users, plays AS rank_plays
 FROM top_locations
 UNION ALL
@@ -85,4 +86,4 @@ FROM agent_rows
 UNION ALL
 SELECT 'level', level, NULL, plays, users, 0
 FROM level_rows
-ORDER BY part, rank_plays DESC, label, user_id;
+ORDER BY part, rank_plays DESC, label, user_id, plays DESC;
