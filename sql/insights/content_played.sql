@@ -40,11 +40,19 @@ listened AS (
   FROM song_counts s
   JOIN top_artists t ON t.artist_name = s.artist_name
 ),
+-- The plays of those names, each listener once per name (the few names picked by a hash of them:
+-- joined straight to the names, PostgreSQL hashed every play instead).
+name_listeners AS (
+  SELECT name_id, user_id
+  FROM etl_songplay_names
+  WHERE name_id IN (SELECT name_id FROM listened)
+    AND start_time >= CAST({{from_ts}} AS TIMESTAMP) AND start_time < CAST({{to_ts}} AS TIMESTAMP)
+  GROUP BY name_id, user_id
+),
 listener_names AS (
   SELECT l.list, l.title, l.artist_name, p.user_id
-  FROM etl_songplay_names p
+  FROM name_listeners p
   JOIN listened l ON l.name_id = p.name_id
-  WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
   GROUP BY l.list, l.title, l.artist_name, p.user_id
 ),
 listeners AS (
