@@ -7,28 +7,21 @@
 -- one day on one level into a span (first and last ts), and only spans are put in order, except
 -- on the rare days where one level's span overlaps another's (the levels interleave): those days'
 -- events are read again and ordered one by one. A repeated event or level changes nothing there.
-WITH raw_groups AS (
-  -- The one pass over the events: per user id as staged, day (a day number: ms / 86,400,000,
-  -- cheaper per event than a date) and level; a Submit event also by its identity (page, ts, item,
-  -- session as one text; '' for NULL, which a number never prints as), so each distinct one is a
-  -- group of its own, as the DISTINCT counted them. Ids are trimmed on these groups, not per event.
-  SELECT userid, FLOOR(CAST(ts AS DOUBLE PRECISION) / 86400000) AS day, level,
+WITH event_groups AS (
+  -- The one pass over the events: per user, day and level; a Submit event also by its identity
+  -- (page, ts, item, session as one text; '' for NULL, which a number never prints as), so each
+  -- distinct one is a group of its own, as the DISTINCT counted them.
+  SELECT TRIM(userid) AS user_id, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
          CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
               THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
          END AS submit_event,
          MIN(ts) AS first_ts, MAX(ts) AS last_ts
   FROM staging_events
-  WHERE ts IS NOT NULL AND ts < {{to_ms}}
-  GROUP BY userid, FLOOR(CAST(ts AS DOUBLE PRECISION) / 86400000), level,
+  WHERE TRIM(userid) <> '' AND ts IS NOT NULL AND ts < {{to_ms}}
+  GROUP BY TRIM(userid), CAST({{epoch_ms_to_timestamp(ts)}} AS DATE), level,
            CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
                 THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
            END
-),
-event_groups AS (
-  SELECT TRIM(userid) AS user_id, day, level, submit_event, MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts
-  FROM raw_groups
-  WHERE TRIM(userid) <> ''
-  GROUP BY TRIM(userid), day, level, submit_event
 ),
 level_spans AS (
   SELECT user_id, day, level, MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts
@@ -45,20 +38,6 @@ tangled AS (
   ) s
   WHERE previous_last_ts >= first_ts
 ),
--- The user ids as staged (untrimmed) that have events on a tangled day: the second read of the
--- events picks those users' events by a hash of these few ids, nothing computed per event; with no
--- tangled day, PostgreSQL does not read the events again at all (a hash join with nothing to match).
-tangled_userids AS (
-  SELECT DISTINCT g.userid
-  FROM raw_groups g
-  JOIN tangled t ON t.user_id = TRIM(g.userid) AND t.day = g.day
-),
-tangled_events AS (
-  SELECT TRIM(e.userid) AS user_id, FLOOR(CAST(e.ts AS DOUBLE PRECISION) / 86400000) AS day, e.level, e.ts, e.iteminsession, e.sessionid
-  FROM staging_events e
-  JOIN tangled_userids u ON u.userid = e.userid
-  WHERE e.ts IS NOT NULL AND e.ts < {{to_ms}}
-),
 -- Each user's timeline: a span stands for its events on days that are not tangled; on tangled
 -- days each event is an item of its own.
 items AS (
@@ -68,8 +47,11 @@ items AS (
   WHERE t.user_id IS NULL
   UNION ALL
   SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
-  FROM tangled_events e
-  JOIN tangled t ON t.user_id = e.user_id AND t.day = e.day
+  FROM staging_events e
+  JOIN tangled t ON t.user_id = TRIM(e.userid) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
+  -- (the IN first picks those users' events by a hash of the few user ids, so the join above is
+  -- of a few rows; without it PostgreSQL sorted every event to merge-join them)
+  WHERE TRIM(e.userid) IN (SELECT user_id FROM tangled) AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
 ),
 changes AS (
   SELECT day,
@@ -79,7 +61,7 @@ changes AS (
     SELECT day, level, LAG(level) OVER (PARTITION BY user_id ORDER BY ts, iteminsession, sessionid, level) AS previous_level
     FROM items
   ) o
-  WHERE day * 86400000 >= {{from_ms}} AND day * 86400000 < {{to_ms}}
+  WHERE day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
   GROUP BY day
 ),
 submits AS (
@@ -88,10 +70,10 @@ submits AS (
          SUM(CASE WHEN submit_event LIKE 'Submit Downgrade|%' THEN 1 ELSE 0 END) AS submit_downgrades
   FROM event_groups
   WHERE submit_event IS NOT NULL
-    AND day * 86400000 >= {{from_ms}} AND day * 86400000 < {{to_ms}}
+    AND day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
   GROUP BY day
 )
-SELECT CAST(CAST({{epoch_ms_to_timestamp(CAST(c.day AS BIGINT) * 86400000)}} AS DATE) AS VARCHAR) AS day, c.level_upgrades, c.level_downgrades,
+SELECT CAST(c.day AS VARCHAR) AS day, c.level_upgrades, c.level_downgrades,
        COALESCE(s.submit_upgrades, 0) AS submit_upgrades, COALESCE(s.submit_downgrades, 0) AS submit_downgrades
 FROM changes c
 LEFT JOIN submits s ON s.day = c.day
