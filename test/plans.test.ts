@@ -124,7 +124,7 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
      UNION ALL SELECT $1, 'songs', 'song_data/A/' || i || '.json', 'e', 1 FROM generate_series(0, $3::int - 1) AS i`,
     [runId, DAYS[dayOffset], songs],
   );
-  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) await client.query(statement);
+  for (const statement of sqlStatements('transform/postgres/text_candidates', 'postgres', { run_id: runId })) await client.query(statement);
   await repairCandidates(client, runId);
   // As the pipeline does: staging ANALYZEs what it staged, appendRows the run's file list and repairs.
   for (const kind of ['events', 'songs']) {
@@ -174,8 +174,8 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
     found.push(`sql/${name}.sql: ${nodes.join('; ')}\n${statement.slice(-400)}\n--- plan ---\n${JSON.stringify(json[0].Plan, null, 1).slice(0, 4000)}`);
   };
   // The text candidates again (stageRun gathered them), planned, then repaired as the worker would.
-  for (const statement of sqlStatements('transform/text_candidates', 'postgres', { run_id: runId })) {
-    if (EXPLAINABLE.test(statement)) await check('transform/text_candidates', statement);
+  for (const statement of sqlStatements('transform/postgres/text_candidates', 'postgres', { run_id: runId })) {
+    if (EXPLAINABLE.test(statement)) await check('transform/postgres/text_candidates', statement);
     else await client.query(statement);
   }
   await repairCandidates(client, runId);

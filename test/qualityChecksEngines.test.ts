@@ -4,7 +4,7 @@
  * Redshift (emulator), and exactly the rows known to be bad.
  */
 import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
-import { runCheck, type RunFacts } from '../src/quality/runner';
+import { checkLanes, runCheck, runChecks, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
 import type { Warehouse } from '../src/warehouse/types';
 import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
 
@@ -93,5 +93,46 @@ test('each engine reports exactly the known bad rows, the same on all three', as
   const comparable = (r: typeof duckdb) =>
     JSON.stringify(r, (_k, v: unknown) => (typeof v === 'string' && /^2018-11-01[ T]/.test(v) ? new Date(`${v.replace(' ', 'T').replace(/Z?$/, 'Z')}`).toISOString() : v));
   expect(comparable(await results('postgres'))).toBe(comparable(duckdb));
+  // The check step's way: PostgreSQL runs two checks at once; the results come back in the checks' order.
+  expect(checkLanes(warehouses.postgres)).toBe(2);
+  const done: number[] = [];
+  const lanes = await runChecks(warehouses.postgres, CHECKS, facts, (n) => done.push(n));
+  expect(lanes.map((r) => r.name)).toEqual(CHECKS.map((c) => c.name));
+  expect(comparable(Object.fromEntries(lanes.map((r) => [r.name, { failing: r.failingCount, samples: r.sampleKeys }])))).toBe(comparable(duckdb));
+  expect(done).toEqual(CHECKS.map((_c, i) => i + 1));
   expect(comparable(await results('redshift'))).toBe(comparable(duckdb));
+});
+
+// PostgreSQL answers a unique check from a unique index on the column alone, which no two rows can
+// break; any other index (partial, on an expression, on more columns, or left invalid) proves
+// nothing, and the check reads the table and still finds the duplicates.
+test('PostgreSQL: a unique index on the column alone answers the unique check; any other index does not', async () => {
+  const pg = warehouses.postgres;
+  await pg.execute([
+    'CREATE TABLE uq_pk (k VARCHAR PRIMARY KEY, v VARCHAR, w VARCHAR)',
+    "INSERT INTO uq_pk VALUES ('a', 'x', 'x'), ('b', 'x', 'y'), ('c', 'y', 'y')",
+    'CREATE UNIQUE INDEX uq_pk_v_w ON uq_pk (v, w)',
+    "CREATE UNIQUE INDEX uq_pk_w_partial ON uq_pk (w) WHERE w = 'x'",
+    'CREATE UNIQUE INDEX uq_pk_v_expr ON uq_pk ((v || k))',
+    'CREATE TABLE uq_plain (k VARCHAR)',
+    "INSERT INTO uq_plain VALUES ('a'), ('b')",
+    'CREATE UNIQUE INDEX uq_plain_k ON uq_plain (k)',
+  ]);
+  // A unique index whose build met duplicates stays behind invalid: it enforces nothing.
+  await expect(pg.query('CREATE UNIQUE INDEX CONCURRENTLY songplays_user_id_invalid ON songplays (user_id)')).rejects.toThrow(/duplicate|unique/i);
+  const enforced = async (table: string, column: string) => uniqueEnforcedByIndex(pg, { kind: 'unique', table, column });
+  expect({
+    primaryKey: await enforced('uq_pk', 'k'),
+    plainUniqueIndex: await enforced('uq_plain', 'k'),
+    partOfTwoColumns: await enforced('uq_pk', 'v'),
+    partial: await enforced('uq_pk', 'w'),
+    fixtureWithoutKeys: await enforced('songplays', 'songplay_id'),
+    invalidIndex: await enforced('songplays', 'user_id'),
+    duckdb: await uniqueEnforcedByIndex(warehouses.duckdb, { kind: 'unique', table: 'uq_pk', column: 'k' }),
+  }).toEqual({ primaryKey: true, plainUniqueIndex: true, partOfTwoColumns: false, partial: false, fixtureWithoutKeys: false, invalidIndex: false, duckdb: false });
+  // With the invalid index in place the check still reads the table: users 1 and 9 repeat.
+  const r = await runCheck(pg, check({ kind: 'unique', table: 'songplays', column: 'user_id' }), facts);
+  expect({ failing: r.failingCount, samples: r.sampleKeys }).toEqual({ failing: 2, samples: ['1', '9'] });
+  const pk = await runCheck(pg, check({ kind: 'unique', table: 'uq_pk', column: 'k' }), facts);
+  expect({ status: pk.status, failing: pk.failingCount }).toEqual({ status: 'pass', failing: 0 });
 });

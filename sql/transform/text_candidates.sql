@@ -5,7 +5,8 @@
 -- its rows), where a UNION ALL per column scanned the run's events six times and hashed every value.
 -- Kept in the warehouse, not returned, so the statement runs in a transaction with the publish
 -- settings: PostgreSQL hashes every set only when its estimate fits work_mem, and else sorts all
--- of the run's events (8M events: most of the step's time).
+-- of the run's events (8M events: most of the step's time). PostgreSQL runs
+-- sql/transform/postgres/text_candidates.sql instead: the same values, gathered on several cores.
 DELETE FROM etl_text_repairs WHERE run_id = {{run_id}};
 INSERT INTO etl_text_repairs (run_id, kind, raw)
 SELECT {{run_id}}, kind, raw

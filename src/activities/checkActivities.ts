@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
-import { describeFailure, runCheck } from '../quality/runner';
+import { describeFailure, runCheck, runChecks } from '../quality/runner';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionSchema } from '../workflows/inputs';
@@ -32,7 +32,9 @@ async function storeCheckResults(warehouse: Warehouse, runId: string, results: C
  * stale (or, on a first run, left empty): refreshed first (sql/postgres/analyze_star.sql says why).
  */
 export async function refreshCheckStatistics(warehouse: Warehouse): Promise<void> {
-  if (warehouse.dialect === 'postgres') await warehouse.execute(sqlStatements('postgres/analyze_star', 'postgres'));
+  if (warehouse.dialect !== 'postgres') return;
+  // Each ANALYZE runs in one process: its statements on sessions of their own, at once.
+  await Promise.all(sqlStatements('postgres/analyze_star', 'postgres').map((statement) => warehouse.execute([statement])));
 }
 
 export function createCheckActivities({ resources, log }: ActivityDeps) {
@@ -56,11 +58,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       await refreshCheckStatistics(warehouse);
-      const results: CheckResult[] = [];
-      for (const check of checks) {
-        results.push(await runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: ref.matches }));
-        heartbeat({ checked: results.length });
-      }
+      const results = await runChecks(warehouse, checks, { runId: ref.runId, staging: ref.staging, matches: ref.matches }, (checked) => heartbeat({ checked }));
       await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       if (failed.length > 0) {

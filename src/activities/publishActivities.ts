@@ -71,7 +71,9 @@ function asSqlFailure(err: unknown, name: string): unknown {
  * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size.
  */
 async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
-  await runPublishSql(warehouse, 'transform/text_candidates', { run_id: runId }, []);
+  // PostgreSQL gathers them on several cores (sql/transform/postgres/text_candidates.sql says how).
+  const name = warehouse.dialect === 'postgres' ? 'transform/postgres/text_candidates' : 'transform/text_candidates';
+  await runPublishSql(warehouse, name, { run_id: runId }, []);
 }
 
 /** The dates of the event logs in the run's file list. */
