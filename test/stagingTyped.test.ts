@@ -13,7 +13,7 @@ import { MAX_RAW_KEPT } from '../src/staging/stagedResult';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
-import { badInputCorpus, writeBadInputCorpus } from './support/badInputCorpus';
+import { badInputCorpus, goodEvent, writeBadInputCorpus } from './support/badInputCorpus';
 import { TRICKY_JSON_VALUES, typingCorpusLines, writeTypingCorpus } from './support/typingCorpus';
 
 /**
@@ -261,5 +261,37 @@ describe('every kind of JSON value in every field', () => {
         '18446744073709551615', '99999999999999999999', '123456789012345678901234567890',
       ].sort(),
     );
+  });
+});
+
+describe("a trailing comma before } or ] (DuckDB's JSON reader accepts it, JSON.parse does not)", () => {
+  const ways: Partial<Record<Way, Staged>> = {};
+  const good = JSON.stringify(goodEvent(1));
+  const lines = [
+    good,
+    good.replace(/}$/, ',}'),
+    good.replace(/}$/, ' , \t}'),
+    good.replace(/}$/, ',"extra":[1,2,]}'),
+    good.replace(/}$/, ',"extra":{"a":1,}}'),
+    JSON.stringify(goodEvent(2, { song: 'a,} b, ]' })),
+    JSON.stringify(goodEvent(3, { song: 'x",}' })),
+  ];
+  const TRAILING = [2, 3, 4, 5];
+
+  beforeAll(async () => {
+    const data = path.join(tempDir(), 'trailing');
+    fs.mkdirSync(path.join(data, 'log_data', '2018', '11'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'log_data', '2018', '11', '2018-11-01-events.json'), lines.join('\n') + '\n');
+    for (const way of WAYS) ways[way] = await stage(data, way);
+  }, 120_000);
+
+  test.each(WAYS)('%s: the lines with one are rejected as invalid JSON with their file and line; commas inside strings stage', (way) => {
+    const staged = ways[way] as Staged;
+    expect(staged.tables.events.map((r) => Number(r.source_line))).toEqual([1, 6, 7]);
+    expect(staged.tables.rejects.map((r) => ({ key: r.source_key, line: Number(r.source_line), reason: String(r.reason).replace(/^invalid JSON: .*$/s, 'invalid JSON') }))).toEqual(
+      TRAILING.map((line) => ({ key: 'log_data/2018/11/2018-11-01-events.json', line, reason: 'invalid JSON' })),
+    );
+    expect(staged.tables.rejects.map((r) => r.raw)).toEqual(TRAILING.map((line) => lines[line - 1]));
+    expect(staged.tables.events).toEqual((ways.worker as Staged).tables.events);
   });
 });

@@ -4,7 +4,8 @@
 -- named it (etl_songplay_names, sql/transform/songplays.sql: for an event staged twice, the copy the
 -- play was made from; for plays whose staging rows are gone, still their name). Counted per name_id
 -- (a number), then named: one pass for both lists (list = 'song' | 'artist'), ranked by plays, and
--- one more for the distinct listeners of the top ones only.
+-- one more for the distinct listeners of the top ones only (each listener per name first, then
+-- counted: no COUNT(DISTINCT), which PostgreSQL sorts).
 -- named_plays: the window's plays that have a name at all, on every row; fewer than the window's
 -- songplays when some were published before etl_songplay_names existed (the report says so).
 WITH name_counts AS (
@@ -39,12 +40,25 @@ listened AS (
   FROM song_counts s
   JOIN top_artists t ON t.artist_name = s.artist_name
 ),
-listeners AS (
-  SELECT l.list, l.title, l.artist_name, COUNT(DISTINCT p.user_id) AS listeners
-  FROM etl_songplay_names p
+-- The plays of those names, each listener once per name (the few names picked by a hash of them:
+-- joined straight to the names, PostgreSQL hashed every play instead).
+name_listeners AS (
+  SELECT name_id, user_id
+  FROM etl_songplay_names
+  WHERE name_id IN (SELECT name_id FROM listened)
+    AND start_time >= CAST({{from_ts}} AS TIMESTAMP) AND start_time < CAST({{to_ts}} AS TIMESTAMP)
+  GROUP BY name_id, user_id
+),
+listener_names AS (
+  SELECT l.list, l.title, l.artist_name, p.user_id
+  FROM name_listeners p
   JOIN listened l ON l.name_id = p.name_id
-  WHERE p.start_time >= CAST({{from_ts}} AS TIMESTAMP) AND p.start_time < CAST({{to_ts}} AS TIMESTAMP)
-  GROUP BY l.list, l.title, l.artist_name
+  GROUP BY l.list, l.title, l.artist_name, p.user_id
+),
+listeners AS (
+  SELECT list, title, artist_name, COUNT(*) AS listeners
+  FROM listener_names
+  GROUP BY list, title, artist_name
 )
 SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays,
        (SELECT SUM(plays) FROM name_counts) AS named_plays

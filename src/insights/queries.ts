@@ -3,6 +3,7 @@ import { canQueryInTransaction } from '../warehouse/queryInTransaction';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { fillBuckets, PLAYS_PER_SESSION_BUCKETS, SESSION_LENGTH_BUCKETS, SESSIONS_PER_USER_BUCKETS } from './buckets';
+import { runConcurrently } from './queryPool';
 import { summarizeUserAgents, type AgentShare } from './userAgents';
 import { windowParams } from './window';
 
@@ -89,6 +90,26 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
   return sumBy(rows, column, 'sessions').map(({ key, sum }) => ({ bucket: key, count: sum }));
 }
 
+/** The report's queries, the longest first (as measured on PostgreSQL: docs/performance.md). */
+const INSIGHT_QUERIES = [
+  'revenue_level_changes',
+  'activity_engagement',
+  'content_top',
+  'audience_levels',
+  'content_played',
+  'activity_by_hour_weekday',
+  'operations_runs',
+  'operations_rejected',
+  'operations_quality',
+] as const;
+
+/**
+ * How many report queries run at once. PostgreSQL runs each on one backend (one core) and its
+ * pool has a connection for each; two keep a 2-core server busy. DuckDB already spreads one query
+ * over its threads; Redshift queues them anyway.
+ */
+export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { postgres: 2, duckdb: 1, redshift: 1 };
+
 /**
  * Runs every `sql/insights/*.sql` query for the window and shapes the rows. Each query returns a
  * small, bounded result (top lists, per-day or per-bucket counts), and queries that need the same
@@ -107,12 +128,13 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
     }
   };
 
-  const daily = await run('activity_daily');
-  const hourWeekday = await run('activity_by_hour_weekday');
-  const engagement = await run('engagement');
+  const rows = await runConcurrently(INSIGHT_QUERIES, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
+  const daily = rows.activity_engagement.filter((r) => r.part === 'day');
+  const hourWeekday = rows.activity_by_hour_weekday;
+  const engagement = rows.activity_engagement;
   const sessions: Row[] = engagement.filter((r) => r.part === 'session').map((r) => ({ ...r, length_bucket: r.bucket, sessions: r.n }));
   const sessionsPerUser = engagement.filter((r) => r.part === 'user').map((r) => ({ bucket: num(r.bucket), count: num(r.n) }));
-  const played = await run('content_played');
+  const played = rows.content_played;
   const plays = daily.reduce((s, d) => s + num(d.plays), 0);
   const matchedPlays = daily.reduce((s, d) => s + num(d.matched_plays), 0);
 
@@ -123,14 +145,18 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       byWeekday: sumBy(hourWeekday, 'weekday', 'plays').map(({ key, sum }) => ({ weekday: key, plays: sum })),
     },
     content: {
-      topSongs: (await run('content_top_songs')).map((r) => ({
+      topSongs: rows.content_top
+        .filter((r) => r.list === 'song')
+        .map((r) => ({
         songId: str(r.song_id),
         title: str(r.title),
         artist: strOrNull(r.artist_name),
         plays: num(r.plays),
         listeners: num(r.listeners),
       })),
-      topArtists: (await run('content_top_artists')).map((r) => ({
+      topArtists: rows.content_top
+        .filter((r) => r.list === 'artist')
+        .map((r) => ({
         artistId: str(r.artist_id),
         name: strOrNull(r.artist_name),
         plays: num(r.plays),
@@ -160,7 +186,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       namedPlays: played.length > 0 ? num(played[0].named_plays) : 0,
     },
     revenue: {
-      byLevel: (await run('revenue_level_share')).map((r) => ({ level: str(r.level), plays: num(r.plays), users: num(r.users) })),
+      byLevel: rows.audience_levels.filter((r) => r.part === 'level').map((r) => ({ level: str(r.label), plays: num(r.plays), users: num(r.users) })),
       daily: daily.map((r) => ({
         day: str(r.day),
         paidPlays: num(r.paid_plays),
@@ -168,7 +194,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         paidUsers: num(r.paid_users),
         freeUsers: num(r.free_users),
       })),
-      levelChanges: (await run('revenue_level_changes')).map((r) => ({
+      levelChanges: rows.revenue_level_changes.map((r) => ({
         day: str(r.day),
         levelUpgrades: num(r.level_upgrades),
         levelDowngrades: num(r.level_downgrades),
@@ -196,10 +222,12 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         })),
     },
     audience: {
-      locations: (await run('audience_locations')).map((r) => ({ location: str(r.location), plays: num(r.plays), users: num(r.users) })),
+      locations: rows.audience_levels.filter((r) => r.part === 'location').map((r) => ({ location: str(r.label), plays: num(r.plays), users: num(r.users) })),
       ...summarizeUserAgents(
-        (await run('audience_user_agents')).map((r) => ({
-          userAgent: str(r.user_agent),
+        rows.audience_levels
+          .filter((r) => r.part === 'agent')
+          .map((r) => ({
+            userAgent: str(r.label),
           userId: r.user_id === null ? null : num(r.user_id),
           plays: num(r.plays),
           users: num(r.users),
@@ -207,7 +235,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       ),
     },
     operations: {
-      runs: (await run('operations_runs')).map((r) => {
+      runs: rows.operations_runs.map((r) => {
         const summary = parseSummary(r.summary);
         const window = r.window_start === null ? 'all files' : r.window_start === r.window_end ? str(r.window_start) : `${str(r.window_start)} … ${str(r.window_end)}`;
         return {
@@ -220,13 +248,13 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
           rejected: summary.rejected?.count ?? 0,
         };
       }),
-      rejected: (await run('operations_rejected')).map((r) => ({
+      rejected: rows.operations_rejected.map((r) => ({
         runId: str(r.run_id),
         kind: str(r.kind),
         records: num(r.records),
         startedAt: strOrNull(r.started_at),
       })),
-      quality: (await run('operations_quality')).map((r) => ({
+      quality: rows.operations_quality.map((r) => ({
         runId: str(r.run_id),
         startedAt: strOrNull(r.started_at),
         passed: num(r.passed),

@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../etl/records';
-import { ByteChunks, copyTextValue, type CopyFlavour } from './copyText';
+import { ByteChunks, type CopyFlavour } from './copyText';
 
 /**
  * A record's staging row written straight from its JSON line's bytes, for the common case: a flat
@@ -95,7 +95,7 @@ export class JsonRowBytes {
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly seen: Int32Array;
-  /** A value's COPY text when it is not a slice of the line (a number JavaScript prints differently, a CSV string with escapes). */
+  /** A value's COPY text when it is not a slice of the line (a number JavaScript prints differently). */
   private readonly texts: (string | undefined)[];
   private generation = 0;
 
@@ -262,9 +262,6 @@ export class JsonRowBytes {
       } else if (kind === PLAIN || kind === ESCAPED) {
         if (spec.type !== 'string') return false;
         if (f === this.userIdIndex && (kind === ESCAPED || !shortDigits(src, starts[f], ends[f]))) return false;
-        if (kind === ESCAPED && this.flavour === 'csv') {
-          texts[f] = copyTextValue(JSON.parse(src.toString('utf8', starts[f] - 1, ends[f] + 1)) as string, 'csv');
-        }
       } else {
         if (spec.type === 'string') return false;
         if (!this.canonicalNumber(src, f, spec)) return false;
@@ -343,7 +340,7 @@ export class JsonRowBytes {
         buf[at++] = BACKSLASH;
         buf[at++] = LETTER_N;
       } else if (kind === ESCAPED) {
-        at = unescapeToCopyText(src, starts[f], ends[f], buf, at);
+        at = this.flavour === 'csv' ? unescapeToCsv(src, starts[f], ends[f], buf, at) : unescapeToCopyText(src, starts[f], ends[f], buf, at);
       } else {
         const s = starts[f];
         const e = ends[f];
@@ -390,6 +387,77 @@ function shortDigits(src: Buffer, start: number, end: number): boolean {
   if (end - start > 9) return false;
   for (let i = start; i < end; i++) if (!isDigit(src[i])) return false;
   return true;
+}
+
+/**
+ * A JSON string's escaped bytes as a value of the CSV flavour (copyTextValue(…, 'csv') of the
+ * decoded string, in UTF-8): decoded with every `"` doubled after an opening quote; the quotes stay
+ * when the value holds a `"`, tab, newline or carriage return, or is `\N` itself, else the value
+ * moves back over the opening quote. A JSON string holds none of these bytes except as an escape.
+ * Lone surrogate and `\u0000` escapes never get here.
+ */
+function unescapeToCsv(src: Buffer, start: number, end: number, buf: Buffer, at: number): number {
+  const open = at++;
+  buf[open] = QUOTE;
+  let quoted = false;
+  let i = start;
+  while (i < end) {
+    const b = src[i];
+    if (b !== BACKSLASH) {
+      buf[at++] = b;
+      i++;
+      continue;
+    }
+    const x = src[i + 1];
+    i += 2;
+    let unit: number;
+    if (x === LOWER_U) {
+      unit = hex4(src, i);
+      i += 4;
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        const point = 0x10000 + ((unit - 0xd800) << 10) + (hex4(src, i + 2) - 0xdc00);
+        i += 6;
+        buf[at++] = 0xf0 | (point >> 18);
+        buf[at++] = 0x80 | ((point >> 12) & 0x3f);
+        buf[at++] = 0x80 | ((point >> 6) & 0x3f);
+        buf[at++] = 0x80 | (point & 0x3f);
+        continue;
+      }
+    } else if (x === LOWER_N) {
+      unit = NEWLINE;
+    } else if (x === LOWER_T) {
+      unit = TAB;
+    } else if (x === LOWER_R) {
+      unit = CR;
+    } else if (x === LOWER_B) {
+      unit = 0x08;
+    } else if (x === LOWER_F) {
+      unit = 0x0c;
+    } else {
+      unit = x; // " \ /
+    }
+    if (unit === QUOTE) {
+      buf[at++] = QUOTE;
+      buf[at++] = QUOTE;
+      quoted = true;
+    } else if (unit < 0x80) {
+      if (unit === TAB || unit === NEWLINE || unit === CR) quoted = true;
+      buf[at++] = unit;
+    } else if (unit < 0x800) {
+      buf[at++] = 0xc0 | (unit >> 6);
+      buf[at++] = 0x80 | (unit & 0x3f);
+    } else {
+      buf[at++] = 0xe0 | (unit >> 12);
+      buf[at++] = 0x80 | ((unit >> 6) & 0x3f);
+      buf[at++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  if (quoted || (at - open === 3 && buf[open + 1] === BACKSLASH && buf[open + 2] === LETTER_N)) {
+    buf[at++] = QUOTE;
+    return at;
+  }
+  buf.copyWithin(open, open + 1, at);
+  return at - 1;
 }
 
 /**

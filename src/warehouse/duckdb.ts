@@ -18,6 +18,7 @@ import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
 import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
 import { sqlStatement } from './sql';
+import { withStagingCompression } from './duckdbStagingCompression';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
 
 /**
@@ -332,7 +333,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * Stages copy segments (CSV flavour) in one transaction: each segment is spooled to part files
    * in a private folder beside the database (the system's temp folder for an in-memory one) and
    * loaded with DuckDB's CSV reader (sql/staging/duckdb/copy_csv.sql), one part loading while the
-   * next is written. The folder is removed at the end, also when a part fails.
+   * next is written, without DuckDB's dearest string compressions (duckdbStagingCompression.ts). The folder is removed at the end, also when a part fails.
    */
   async stageCopySegments(
     segments: SpoolingSegments,
@@ -343,7 +344,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     await fs.promises.mkdir(parent, { recursive: true });
     const dir = await fs.promises.mkdtemp(path.join(parent, 'copy-'));
     try {
-      await this.withConnection(options, (c) =>
+      await this.withConnection(options, (c) => withStagingCompression(this.instance, c, () =>
         inTransaction((sql) => c.run(sql), async () => {
           for (const sql of around.before) await c.run(sql);
           let part = 0;
@@ -367,7 +368,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             else await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), load);
           }
           for (const sql of around.after) await c.run(sql);
-        }),
+        })),
       );
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });

@@ -43,13 +43,15 @@ afterAll(async () => {
 });
 
 test('a user on two agents of one browser counts once for it, and once for each platform', async () => {
-  const sql = sqlStatement('insights/audience_user_agents', 'duckdb', windowParams({ from: '2018-11-01', to: '2018-11-30' }));
-  const rows: AgentRow[] = (await warehouse.query(sql)).map((r) => ({
-    userAgent: String(r.user_agent),
-    userId: r.user_id === null ? null : Number(r.user_id),
-    plays: Number(r.plays),
-    users: Number(r.users),
-  }));
+  const sql = sqlStatement('insights/audience_levels', 'duckdb', { ...windowParams({ from: '2018-11-01', to: '2018-11-30' }), limit: 10 });
+  const rows: AgentRow[] = (await warehouse.query(sql))
+    .filter((r) => r.part === 'agent')
+    .map((r) => ({
+      userAgent: String(r.label),
+      userId: r.user_id === null ? null : Number(r.user_id),
+      plays: Number(r.plays),
+      users: Number(r.users),
+    }));
   // Only the user with two agents comes back by id: the rows grow with agents, not with users.
   expect(rows.filter((r) => r.userId !== null).map((r) => r.userId)).toEqual([1, 1]);
   const { platforms, browsers } = summarizeUserAgents(rows);

@@ -135,7 +135,7 @@ describe('SQL templates', () => {
 
   test('the list covers every file under sql/', () => {
     expect(SQL_FILES.length).toBeGreaterThanOrEqual(37);
-    expect(SQL_FILES).toEqual(expect.arrayContaining(['schema/songplays', 'transform/songplays', 'insights/activity_daily', 'ledger/record']));
+    expect(SQL_FILES).toEqual(expect.arrayContaining(['schema/songplays', 'transform/songplays', 'insights/activity_engagement', 'ledger/record']));
   });
 
   describe.each(DIALECTS)('on %s', (dialect) => {

@@ -10,6 +10,9 @@ WITH screened AS (
     CASE
       WHEN problem IS NOT NULL THEN problem
       WHEN NOT json_valid(raw) THEN 'invalid JSON'
+      -- DuckDB's reader takes a trailing comma before } or ] (outside a string), JSON.parse does not:
+      -- a cheap search first, then the exact one (strings skipped whole).
+      WHEN regexp_matches(raw, ',[ \t\r\n]*[}\]]') AND regexp_matches(raw, '^(?:[^"]|"(?:[^"\\]|\\.)*")*,[ \t\r\n]*[}\]]') THEN 'invalid JSON'
       WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object'
       WHEN strpos(raw, '\u0000') > 0 THEN 'record holds a \u0000 (NUL) escape, which no text column can store'
     END AS reason0

@@ -1,7 +1,7 @@
 -- Direct staging, the common case: each line of etl_direct_lines (read_events.sql) parsed once by a
 -- typed from_json and staged as it is when the screen (typed_screen.sql) proves the checked SQL
 -- would stage it the same; every other line (a problem, invalid JSON, a NUL escape, a value not
--- proven) is left for the checked SQL (unstaged_raw_lines.sql). A key given twice: the first counts, as there.
+-- proven, a comma before } or ]) is left for the checked SQL (unstaged_raw_lines.sql). A key given twice: the first counts, as there.
 -- The screen is wrapped in COALESCE: as a bare filter DuckDB evaluates its CASEs row set by row set, 3× slower.
 INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname, length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
 SELECT {{run_id}}, source_key, source_line,
@@ -27,7 +27,8 @@ FROM (
     SELECT source_key, source_line,
       unnest(try(from_json(raw, '{"artist": "VARCHAR", "auth": "VARCHAR", "firstName": "VARCHAR", "gender": "VARCHAR", "itemInSession": "VARCHAR", "lastName": "VARCHAR", "length": "JSON", "level": "VARCHAR", "location": "VARCHAR", "method": "VARCHAR", "page": "VARCHAR", "registration": "JSON", "sessionId": "VARCHAR", "song": "VARCHAR", "status": "VARCHAR", "ts": "VARCHAR", "userAgent": "VARCHAR", "userId": "VARCHAR"}')))
     FROM etl_direct_lines
-    WHERE problem IS NULL AND strpos(raw, '\u0000') = 0
+    -- A comma before } or ] may be a trailing one, which DuckDB's reader takes and JSON.parse does not.
+    WHERE problem IS NULL AND strpos(raw, '\u0000') = 0 AND NOT regexp_matches(raw, ',[ \t\r\n]*[}\]]')
   )
 )
 WHERE COALESCE(
