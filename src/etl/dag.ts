@@ -83,6 +83,8 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   // Raw event lines parsed by DuckDB (SPARKIFY_DUCKDB_RAW_LINES=1): a view of each part, then the typed stage above.
   ...(kind === 'events' ? ['staging/duckdb/raw_part_lines', 'staging/duckdb/raw_part_survey'] : []),
   'staging/duckdb/copy_csv',
+  'staging/duckdb/compression_setting',
+  'staging/duckdb/disable_compression',
   'staging/staged_counts',
   'staging/reject_samples',
   `staging/redshift/copy_keep_${kind}`,

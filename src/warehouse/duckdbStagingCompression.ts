@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlStatement } from './sql';
 
 /**
  * String compressions DuckDB leaves out while a staging COPY writes its row groups. Before it
@@ -34,8 +35,8 @@ export async function withStagingCompression<T>(database: object, c: DuckDBConne
     const before = restoring.get(database);
     created.ready = (async () => {
       await before;
-      created.saved = String((await c.runAndReadAll("SELECT current_setting('disabled_compression_methods') AS v")).getRows()[0][0] ?? '');
-      await c.run(`SET disabled_compression_methods = '${STAGING_DISABLED_COMPRESSION}'`);
+      created.saved = String((await c.runAndReadAll(sqlStatement('staging/duckdb/compression_setting', 'duckdb'))).getRows()[0][0] ?? '');
+      await c.run(sqlStatement('staging/duckdb/disable_compression', 'duckdb', { methods: STAGING_DISABLED_COMPRESSION }));
     })();
     entry = created;
     active.set(database, created);
@@ -49,7 +50,7 @@ export async function withStagingCompression<T>(database: object, c: DuckDBConne
       active.delete(database);
       const saved = entry.saved;
       const restore = entry.ready
-        .then(() => c.run(`SET disabled_compression_methods = '${saved.replace(/'/g, "''")}'`))
+        .then(() => c.run(sqlStatement('staging/duckdb/disable_compression', 'duckdb', { methods: saved })))
         .then(() => undefined);
       const done = restore.catch(() => undefined).finally(() => {
         if (restoring.get(database) === done) restoring.delete(database);

@@ -76,6 +76,8 @@ export const SQL_NAMES = [
   'staging/duckdb/check_songs',
   'staging/duckdb/checked_table',
   'staging/duckdb/copy_csv',
+  'staging/duckdb/compression_setting',
+  'staging/duckdb/disable_compression',
   'staging/duckdb/drop_typed_screen',
   'staging/duckdb/drop_work_tables',
   'staging/duckdb/extract_events',

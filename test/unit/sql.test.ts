@@ -54,6 +54,8 @@ const PARAMS: Record<string, SqlParam> = {
   after_kind: 'text',
   after_raw: "O'Brien",
   page_rows: 50000,
+  // DuckDB's string compressions left out while staging (sql/staging/duckdb/disable_compression.sql).
+  methods: 'fsst,zstd',
   // Server-side staging (sql/staging/redshift/, sql/redshift/): session tables and the COPY.
   loaded: 'copy_events',
   load_errors: 'copy_load_errors',
