@@ -7,16 +7,16 @@
 -- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
 CREATE TEMP TABLE publish_play_songs AS
 WITH play_triples AS (
-  -- A play's song depends only on its raw (title, artist, length), so songs are matched once per
-  -- such triple, not once per play: the run's distinct raw triples (a small hash aggregate), then
-  -- their match keys. A play whose triple is not here (a part is NULL) matches nothing.
+  -- A play's song and name depend only on its raw (title, artist, length), so songs are matched
+  -- and names repaired once per such triple, not once per play: the run's distinct raw triples (a
+  -- small hash aggregate), NULL parts included (such a triple matches no song, but names a play).
   SELECT DISTINCT song, artist, length
   FROM staging_events
   WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
-    AND song IS NOT NULL AND artist IS NOT NULL AND length IS NOT NULL
 ),
 keyed_triples AS (
-  SELECT t.song, t.artist, t.length, song.match_key AS song_key, artist.match_key AS artist_key
+  SELECT t.song, t.artist, t.length, song.match_key AS song_key, artist.match_key AS artist_key,
+         song.repaired AS title_repaired, artist.repaired AS artist_repaired
   FROM play_triples t
   LEFT JOIN etl_text_repairs song ON song.run_id = {{run_id}} AND song.kind = 'text' AND song.raw = t.song
   LEFT JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'text' AND artist.raw = t.artist
@@ -32,8 +32,17 @@ key_candidates AS (
 strict_keys AS (
   SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
 )
-SELECT t.song, t.artist, t.length, m.song_id, m.artist_id,
-       CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match
+-- Plays find their triple by (song_k, artist_k, length_k, nulls): the parts with NULL made '' or 0
+-- and which parts were NULL, so a play with a NULL part finds its triple too, by one hash join.
+-- triple_id numbers the triples for this publish only (the play's name goes by it, below).
+SELECT ROW_NUMBER() OVER () AS triple_id,
+       COALESCE(t.song, '') AS song_k, COALESCE(t.artist, '') AS artist_k, COALESCE(t.length, 0) AS length_k,
+       CASE WHEN t.song IS NULL THEN 1 ELSE 0 END + CASE WHEN t.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN t.length IS NULL THEN 4 ELSE 0 END AS nulls,
+       m.song_id, m.artist_id,
+       CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
+       t.song_key, t.artist_key,
+       COALESCE(t.title_repaired, t.song, '(unknown)') AS title,
+       COALESCE(t.artist_repaired, t.artist, '(unknown)') AS artist_name
 FROM keyed_triples t
 LEFT JOIN key_candidates m ON m.pick = 1 AND m.song_key = t.song_key AND m.artist_key = t.artist_key AND m.length = t.length
 LEFT JOIN strict_keys strict ON strict.title_raw = t.song AND strict.artist_name_raw = t.artist AND strict.duration = t.length;
@@ -41,6 +50,18 @@ LEFT JOIN strict_keys strict ON strict.title_raw = t.song AND strict.artist_name
 -- A table of its own, with statistics: PostgreSQL estimates a three-column join on a subquery's
 -- output at one row, and then rescans it for every play (a nested loop) instead of hashing it.
 ANALYZE publish_play_songs;
+
+-- The run's repairs that change a text: a play's location or user agent is its repaired form only
+-- when that differs (a text repaired to itself, or not at all, stays as staged). Only these are
+-- hashed for every play (about half the texts, and no run_id in the key): a smaller hash table per
+-- join, which DuckDB must hold in its pool while every play streams past it. Compared with a '|'
+-- after each side: Redshift ignores trailing blanks when comparing text, and a repair may trim them.
+CREATE TEMP TABLE publish_text_changes AS
+SELECT kind, raw, repaired
+FROM etl_text_repairs
+WHERE run_id = {{run_id}} AND repaired || '|' <> raw || '|';
+
+ANALYZE publish_text_changes;
 
 -- The run's events staged more than once (e.g. present in two files): usually none. Grouped by the
 -- columns songplay_id is made of (userid is a whole number, so equal columns <=> equal ids), which
@@ -55,10 +76,10 @@ HAVING COUNT(*) > 1;
 ANALYZE publish_play_copies;
 
 -- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
--- song and strict match of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
+-- song, strict match and triple_id of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
 -- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
 -- play, which ran out of a 256 MiB pool. A TEMP TABLE except on DuckDB (fragment publish_table,
--- src/warehouse/sql.ts). song and artist (as staged) name the play for the report (below).
+-- src/warehouse/sql.ts). triple_id names the play for the report (below).
 CREATE {{publish_table}} publish_songplays AS
 SELECT {{songplay_id(e)}} AS songplay_id,
        {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
@@ -70,26 +91,35 @@ SELECT {{songplay_id(e)}} AS songplay_id,
        COALESCE(location.repaired, e.location) AS location,
        COALESCE(user_agent.repaired, e.useragent) AS user_agent,
        COALESCE(m.strict_match, 0) AS strict_match,
-       e.song,
-       e.artist
+       m.triple_id
 FROM staging_events e
-LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
-LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
-LEFT JOIN publish_play_songs m ON m.song = e.song AND m.artist = e.artist AND m.length = e.length
+LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
+LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+LEFT JOIN publish_play_songs m
+  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
+ AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
 LEFT JOIN publish_play_copies c
   ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND c.userid IS NULL;
 
--- The staged copies of the events staged more than once (usually none), in a table with
--- statistics: PostgreSQL estimates a four-column join of staging to publish_play_copies at one row,
--- and then joined the repairs to every copy by nested loops (over 280 s for 4,228 copies at 1.6M events).
+-- The staged copies of the events staged more than once (usually none), each with its triple's
+-- song, match keys and strict match, in a table with statistics: PostgreSQL estimates a
+-- four-column join of staging to publish_play_copies at one row, and then joined the repairs to
+-- every copy by nested loops (over 280 s for 4,228 copies at 1.6M events). Inner joins, so each
+-- engine hashes the few copies rather than the triples (every play has its triple, by the same
+-- filter); on DuckDB, LEFT JOINs from the copies hashed every triple and text repair even when there
+-- was no copy, which ran out of a 128 MiB pool at 8M events.
 CREATE TEMP TABLE publish_copy_events AS
-SELECT e.run_id, e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts, e.level,
-       e.location, e.useragent, e.song, e.artist, e.length
+SELECT e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts, e.level,
+       e.location, e.useragent, e.length,
+       m.triple_id, m.song_id, m.artist_id, m.strict_match, m.song_key, m.artist_key
 FROM staging_events e
 JOIN publish_play_copies c
   ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+JOIN publish_play_songs m
+  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
+ AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
 
 ANALYZE publish_copy_events;
@@ -99,11 +129,8 @@ ANALYZE publish_copy_events;
 -- made of (md5 hex sorts alike under any collation; NULL is ''; length in whole milliseconds, so
 -- no engine's float formatting enters). Copies with equal content make equal plays, so file and
 -- line only order those. The play matches strictly when any copy does.
-INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, song, artist)
-WITH strict_keys AS (
-  SELECT DISTINCT title_raw, artist_name_raw, duration FROM etl_song_keys
-),
-next_song_events AS (
+INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, triple_id)
+WITH next_song_events AS (
   SELECT {{songplay_id(e)}} AS songplay_id,
          {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
          CAST(TRIM(e.userid) AS INTEGER) AS user_id,
@@ -111,23 +138,18 @@ next_song_events AS (
          e.sessionid AS session_id,
          COALESCE(location.repaired, e.location) AS location,
          COALESCE(user_agent.repaired, e.useragent) AS user_agent,
-         song.match_key AS song_key,
-         artist.match_key AS artist_key,
-         e.song,
-         e.artist,
+         e.song_key,
+         e.artist_key,
          e.length,
-         CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
-         TRIM(e.userid) AS userid,
-         e.iteminsession AS item_in_session,
-         e.ts,
+         e.strict_match,
+         e.song_id,
+         e.artist_id,
+         e.triple_id,
          e.source_key,
          e.source_line
   FROM publish_copy_events e
-  LEFT JOIN etl_text_repairs song ON song.run_id = e.run_id AND song.kind = 'text' AND song.raw = e.song
-  LEFT JOIN etl_text_repairs artist ON artist.run_id = e.run_id AND artist.kind = 'text' AND artist.raw = e.artist
-  LEFT JOIN etl_text_repairs location ON location.run_id = e.run_id AND location.kind = 'text' AND location.raw = e.location
-  LEFT JOIN etl_text_repairs user_agent ON user_agent.run_id = e.run_id AND user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
-  LEFT JOIN strict_keys strict ON strict.title_raw = e.song AND strict.artist_name_raw = e.artist AND strict.duration = e.length
+  LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
+  LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
 ),
 copies AS (
   SELECT e.*,
@@ -141,9 +163,8 @@ copies AS (
          ) AS copy_no
   FROM next_song_events e
 )
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, m.song_id, m.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match, u.song, u.artist
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, u.song_id, u.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match, u.triple_id
 FROM copies u
-LEFT JOIN publish_play_songs m ON m.song = u.song AND m.artist = u.artist AND m.length = u.length
 WHERE u.copy_no = 1;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
@@ -170,15 +191,13 @@ SELECT {{run_id}}, COUNT(*), COALESCE(SUM(strict_match), 0), COUNT(song_id) FROM
 
 -- What each play names, for the insights report (sql/schema/etl_play_names.sql): its own title
 -- and artist, repaired, as a small name_id beside the play, replaced exactly as songplays is above.
--- Repaired once per distinct raw (song, artist) of the run; a name not seen before is numbered
--- after the largest name_id (songplays publishes take their table locks one at a time).
+-- Names come from the triples (publish_play_songs, repaired once per triple), those of the plays
+-- just published; a name not seen before is numbered after the largest name_id (songplays
+-- publishes take their table locks one at a time).
 CREATE TEMP TABLE publish_play_names AS
-SELECT p.song, p.artist,
-       COALESCE(title.repaired, p.song, '(unknown)') AS title,
-       COALESCE(artist.repaired, p.artist, '(unknown)') AS artist_name
-FROM (SELECT DISTINCT song, artist FROM publish_songplays) p
-LEFT JOIN etl_text_repairs title ON title.run_id = {{run_id}} AND title.kind = 'text' AND title.raw = p.song
-LEFT JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'text' AND artist.raw = p.artist;
+SELECT t.triple_id, t.title, t.artist_name
+FROM publish_play_songs t
+JOIN (SELECT DISTINCT triple_id FROM publish_songplays) used ON used.triple_id = t.triple_id;
 
 INSERT INTO etl_play_names (name_id, title, artist_name)
 SELECT last.name_id + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
@@ -187,13 +206,11 @@ CROSS JOIN (SELECT COALESCE(MAX(name_id), 0) AS name_id FROM etl_play_names) las
 LEFT JOIN etl_play_names known ON known.title = n.title AND known.artist_name = n.artist_name
 WHERE known.name_id IS NULL;
 
--- Each raw pair's name_id, by one text key that spells the pair unambiguously (the title's length,
--- ':', the title, the artist; NULL when a part is): with statistics on one nearly unique column,
--- PostgreSQL hashes it and streams every play past it, instead of sorting every play by two columns.
+-- Each triple's name_id, with statistics: every play is then joined to it on one integer.
 CREATE TEMP TABLE publish_play_name_ids AS
-SELECT CAST(LENGTH(pair.song) AS VARCHAR) || ':' || pair.song || pair.artist AS pair_key, pair.song, pair.artist, known.name_id
-FROM publish_play_names pair
-JOIN etl_play_names known ON known.title = pair.title AND known.artist_name = pair.artist_name;
+SELECT t.triple_id, known.name_id
+FROM publish_play_names t
+JOIN etl_play_names known ON known.title = t.title AND known.artist_name = t.artist_name;
 
 ANALYZE publish_play_name_ids;
 
@@ -202,24 +219,15 @@ DELETE FROM etl_songplay_names WHERE songplay_id IN (
   SELECT songplay_id FROM publish_songplays
   WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
 );
--- Plays that name a title and an artist (all but a few): joined on their pair's key.
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
 SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays p
-JOIN publish_play_name_ids n ON n.pair_key = CAST(LENGTH(p.song) AS VARCHAR) || ':' || p.song || p.artist;
--- Plays missing a part, which an equi-join on it never matches: NULL kept apart from '' (a
--- missing title is '(unknown)', an empty one stays '').
-INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
-SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
-FROM publish_songplays p
-JOIN publish_play_name_ids n
-  ON COALESCE(n.song, '') = COALESCE(p.song, '') AND (n.song IS NULL) = (p.song IS NULL)
- AND COALESCE(n.artist, '') = COALESCE(p.artist, '') AND (n.artist IS NULL) = (p.artist IS NULL)
-WHERE p.song IS NULL OR p.artist IS NULL;
+JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
 DROP TABLE publish_play_names;
 DROP TABLE publish_play_name_ids;
 DROP TABLE publish_play_songs;
+DROP TABLE publish_text_changes;
 DROP TABLE publish_play_copies;
 DROP TABLE publish_copy_events;
 DROP TABLE publish_songplays;

@@ -9,15 +9,16 @@ import path from 'node:path';
 
 /**
  * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory").
- * The worker's peak is its own memory (~270 MiB ready, V8's heaps while staging) plus this pool
- * plus DuckDB's allocations outside it (~100-150 MiB measured), so 256 MiB keeps it under 1 GiB at
- * 8M events. 256 MiB once failed loadSongplays' first attempt at 8M (an earlier songplays publish
- * that kept every play in an uncompressed TEMP table, spilled raw); what exceeds the pool now
- * spills, and the out-of-memory error names the setting that raises it.
+ * The worker's peak is its own memory (~260 MiB ready, V8's heaps while staging) plus this pool
+ * plus DuckDB's allocations outside it (~100-150 MiB measured). 128 MiB once failed loadSongplays
+ * at 8M events: its dedup path hashed every triple and text repair at once even with no copy
+ * staged; since that path hashes only the copies, the whole 8M run completes under 128 MiB
+ * (worker peak 588 MiB against 461 MiB at 160k). What exceeds the pool spills, and the
+ * out-of-memory error names the setting that raises it.
  */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MiB';
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '128MiB';
 
-/** Env: the pool's size in DuckDB's syntax ('256MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
+/** Env: the pool's size in DuckDB's syntax ('128MiB', '2GB'); unset: DEFAULT_DUCKDB_MEMORY_LIMIT; 'default': DuckDB's own (80% of RAM). */
 export const MEMORY_LIMIT_ENV = 'SPARKIFY_DUCKDB_MEMORY_LIMIT';
 
 export interface DuckDbResourceOptions {

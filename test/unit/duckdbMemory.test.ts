@@ -53,7 +53,7 @@ describe('DuckDB memory bound', () => {
   test('unset, the pool is bounded by default, spilling beside the database file, with no insertion order to keep', async () => {
     const file = path.join(dir, 'warehouse.duckdb');
     const bounded = await settings(file);
-    expect(bounded).toEqual({ memory_limit: '256.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
+    expect(bounded).toEqual({ memory_limit: '128.0 MiB', temp_directory: `${file}.tmp`, preserve_insertion_order: false });
     expect(await duckdbOwnMemoryLimit()).not.toBe(bounded.memory_limit);
   });
 
@@ -82,7 +82,7 @@ describe('DuckDB memory bound', () => {
   });
 
   test('an in-memory database is bounded too', async () => {
-    expect((await settings()).memory_limit).toBe('256.0 MiB');
+    expect((await settings()).memory_limit).toBe('128.0 MiB');
   });
 
   test(`${MEMORY_LIMIT_ENV} sets another size (DuckDB reports 10^6-byte units in MiB)`, async () => {
@@ -135,7 +135,7 @@ describe('DuckDB memory bound', () => {
         const classified = classifyDuckDbError(error) as Error;
         expect(classified).not.toBeInstanceOf(SqlError);
         expect(classified.message).toContain((error as Error).message);
-        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 256MiB\): raise it/);
+        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 128MiB\): raise it/);
       } finally {
         connection.disconnectSync();
         instance.closeSync();
