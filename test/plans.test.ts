@@ -324,10 +324,10 @@ test('a report query runs with the report settings, and the pooled session keeps
     const read = `SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`;
     const [before] = await warehouse.query(read);
     const settings = sqlStatements('postgres/report_settings', 'postgres');
-    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/), expect.stringMatching(/\bSET LOCAL work_mem = '64MB'$/)]);
+    expect(settings).toEqual([expect.stringMatching(/\bSET LOCAL jit = off$/), expect.stringMatching(/\bSET LOCAL work_mem = '256MB'$/)]);
     const during = await warehouse.queryInTransaction(settings, read);
-    expect(during).toEqual([{ jit: 'off', work_mem: '64MB' }]);
-    expect(before).not.toEqual({ jit: 'off', work_mem: '64MB' });
+    expect(during).toEqual([{ jit: 'off', work_mem: '256MB' }]);
+    expect(before).not.toEqual({ jit: 'off', work_mem: '256MB' });
     for (let i = 0; i < 3; i++) expect((await warehouse.query(read))[0]).toEqual(before);
   } finally {
     await warehouse.close();
