@@ -389,6 +389,47 @@ function shortDigits(src: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+/** Where the escape decodeEscape read ends in its source (the byte after it). */
+let escapeEnd = 0;
+
+/**
+ * The JSON escape at src[at] (a backslash): the UTF-16 unit it stands for, or for a surrogate pair
+ * (which parse checked) the code point of both; escapeEnd is left just after it.
+ */
+function decodeEscape(src: Buffer, at: number): number {
+  const x = src[at + 1];
+  escapeEnd = at + 2;
+  if (x === LOWER_U) {
+    const unit = hex4(src, at + 2);
+    escapeEnd = at + 6;
+    if (unit < 0xd800 || unit > 0xdbff) return unit;
+    escapeEnd = at + 12;
+    return 0x10000 + ((unit - 0xd800) << 10) + (hex4(src, at + 8) - 0xdc00);
+  }
+  if (x === LOWER_N) return NEWLINE;
+  if (x === LOWER_T) return TAB;
+  if (x === LOWER_R) return CR;
+  if (x === LOWER_B) return 0x08;
+  if (x === LOWER_F) return 0x0c;
+  return x; // " \ /
+}
+
+/** A code point of 0x80 or more as UTF-8 at buf[at]; returns where it ends. */
+function writeUtf8(point: number, buf: Buffer, at: number): number {
+  if (point < 0x800) {
+    buf[at++] = 0xc0 | (point >> 6);
+  } else if (point < 0x10000) {
+    buf[at++] = 0xe0 | (point >> 12);
+    buf[at++] = 0x80 | ((point >> 6) & 0x3f);
+  } else {
+    buf[at++] = 0xf0 | (point >> 18);
+    buf[at++] = 0x80 | ((point >> 12) & 0x3f);
+    buf[at++] = 0x80 | ((point >> 6) & 0x3f);
+  }
+  buf[at++] = 0x80 | (point & 0x3f);
+  return at;
+}
+
 /**
  * A JSON string's escaped bytes as a value of the CSV flavour (copyTextValue(…, 'csv') of the
  * decoded string, in UTF-8): decoded with every `"` doubled after an opening quote; the quotes stay
@@ -408,34 +449,8 @@ function unescapeToCsv(src: Buffer, start: number, end: number, buf: Buffer, at:
       i++;
       continue;
     }
-    const x = src[i + 1];
-    i += 2;
-    let unit: number;
-    if (x === LOWER_U) {
-      unit = hex4(src, i);
-      i += 4;
-      if (unit >= 0xd800 && unit <= 0xdbff) {
-        const point = 0x10000 + ((unit - 0xd800) << 10) + (hex4(src, i + 2) - 0xdc00);
-        i += 6;
-        buf[at++] = 0xf0 | (point >> 18);
-        buf[at++] = 0x80 | ((point >> 12) & 0x3f);
-        buf[at++] = 0x80 | ((point >> 6) & 0x3f);
-        buf[at++] = 0x80 | (point & 0x3f);
-        continue;
-      }
-    } else if (x === LOWER_N) {
-      unit = NEWLINE;
-    } else if (x === LOWER_T) {
-      unit = TAB;
-    } else if (x === LOWER_R) {
-      unit = CR;
-    } else if (x === LOWER_B) {
-      unit = 0x08;
-    } else if (x === LOWER_F) {
-      unit = 0x0c;
-    } else {
-      unit = x; // " \ /
-    }
+    const unit = decodeEscape(src, i);
+    i = escapeEnd;
     if (unit === QUOTE) {
       buf[at++] = QUOTE;
       buf[at++] = QUOTE;
@@ -443,13 +458,8 @@ function unescapeToCsv(src: Buffer, start: number, end: number, buf: Buffer, at:
     } else if (unit < 0x80) {
       if (unit === TAB || unit === NEWLINE || unit === CR) quoted = true;
       buf[at++] = unit;
-    } else if (unit < 0x800) {
-      buf[at++] = 0xc0 | (unit >> 6);
-      buf[at++] = 0x80 | (unit & 0x3f);
     } else {
-      buf[at++] = 0xe0 | (unit >> 12);
-      buf[at++] = 0x80 | ((unit >> 6) & 0x3f);
-      buf[at++] = 0x80 | (unit & 0x3f);
+      at = writeUtf8(unit, buf, at);
     }
   }
   if (quoted || (at - open === 3 && buf[open + 1] === BACKSLASH && buf[open + 2] === LETTER_N)) {
@@ -473,35 +483,8 @@ function unescapeToCopyText(src: Buffer, start: number, end: number, buf: Buffer
       i++;
       continue;
     }
-    const x = src[i + 1];
-    i += 2;
-    let unit: number;
-    if (x === LOWER_U) {
-      unit = hex4(src, i);
-      i += 4;
-      if (unit >= 0xd800 && unit <= 0xdbff) {
-        // A surrogate pair (parse checked it): one code point, four bytes of UTF-8.
-        const point = 0x10000 + ((unit - 0xd800) << 10) + (hex4(src, i + 2) - 0xdc00);
-        i += 6;
-        buf[at++] = 0xf0 | (point >> 18);
-        buf[at++] = 0x80 | ((point >> 12) & 0x3f);
-        buf[at++] = 0x80 | ((point >> 6) & 0x3f);
-        buf[at++] = 0x80 | (point & 0x3f);
-        continue;
-      }
-    } else if (x === LOWER_N) {
-      unit = NEWLINE;
-    } else if (x === LOWER_T) {
-      unit = TAB;
-    } else if (x === LOWER_R) {
-      unit = CR;
-    } else if (x === LOWER_B) {
-      unit = 0x08;
-    } else if (x === LOWER_F) {
-      unit = 0x0c;
-    } else {
-      unit = x; // " \ /
-    }
+    const unit = decodeEscape(src, i);
+    i = escapeEnd;
     if (unit === BACKSLASH) {
       buf[at++] = BACKSLASH;
       buf[at++] = BACKSLASH;
@@ -516,13 +499,8 @@ function unescapeToCopyText(src: Buffer, start: number, end: number, buf: Buffer
       buf[at++] = LOWER_R;
     } else if (unit < 0x80) {
       buf[at++] = unit;
-    } else if (unit < 0x800) {
-      buf[at++] = 0xc0 | (unit >> 6);
-      buf[at++] = 0x80 | (unit & 0x3f);
     } else {
-      buf[at++] = 0xe0 | (unit >> 12);
-      buf[at++] = 0x80 | ((unit >> 6) & 0x3f);
-      buf[at++] = 0x80 | (unit & 0x3f);
+      at = writeUtf8(unit, buf, at);
     }
   }
   return at;

@@ -98,7 +98,7 @@ test('the bad-input corpus: the same rows and rejects', () => {
 
 /** Values each field is tried with: every JSON type, and the numbers and strings the byte path handles or refuses. */
 const NUMBERS = ['0', '-0', '0.0', '-0.000', '1', '-1', '1.0', '1.50', '12.000', '0.5', '-0.25', '1e3', '1E-7', '2.5e+2', '123456789', '1234567890', '2147483647', '2147483648', '-2147483648', '-2147483649', '123456789012345', '1234567890123456', '9007199254740993', '1e400', '-1e400', '0.1234567890123456', '1541030451796', '1536682843796.0', '277.98911', '012', '1.', '.5', '-', '+1', '1e', '0x10', 'NaN', 'Infinity'];
-const STRINGS = ['', 'plain', 'Bj\\u00f6rk', 'tab\\there', 'new\\nline', 'cr\\r', 'back\\\\slash', 'quote\\"d', 'sl\\/ash', 'bs\\b ff\\f', '\\u0009\\u000a\\u000d\\u005c\\u0022', '\\u0001\\u001f\\u007f', 'moon \\ud83c\\udf19', 'lone \\ud83c here', 'lone low \\udf19', 'pair \\uD83D\\uDE00', 'nul \\u0000', 'not nul \\\\u0000', '\\N', '\\\\N', 'bad \\x', 'bad \\u12', 'bad \\u12zz', 'raw\ttab', '€ 😀', ' 12 ', '12', '007', '99999999999', 'abc', '-5'];
+const STRINGS = ['', 'plain', 'Bj\\u00f6rk', 'euro \\u20ac', 'tab\\there', 'new\\nline', 'cr\\r', 'back\\\\slash', 'quote\\"d', 'sl\\/ash', 'bs\\b ff\\f', '\\u0009\\u000a\\u000d\\u005c\\u0022', '\\u0001\\u001f\\u007f', 'moon \\ud83c\\udf19', 'lone \\ud83c here', 'lone low \\udf19', 'pair \\uD83D\\uDE00', 'nul \\u0000', 'not nul \\\\u0000', '\\N', '\\\\N', 'bad \\x', 'bad \\u12', 'bad \\u12zz', 'raw\ttab', '€ 😀', ' 12 ', '12', '007', '99999999999', 'abc', '-5'];
 const OTHERS = ['null', 'true', 'false', '{}', '[]', '{"a":[1,{"b":2}]}', '"unterminated'];
 
 function eventLine(overrides: Record<string, string | undefined>, order?: string[]): string {
