@@ -3,7 +3,7 @@ import { canQueryInTransaction } from '../warehouse/queryInTransaction';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { fillBuckets, PLAYS_PER_SESSION_BUCKETS, SESSION_LENGTH_BUCKETS, SESSIONS_PER_USER_BUCKETS } from './buckets';
-import { runConcurrently } from './queryPool';
+import { runConcurrently } from '../util/lanes';
 import { summarizeUserAgents, type AgentShare } from './userAgents';
 import { windowParams } from './window';
 

@@ -1,6 +1,7 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
 import { sqlStatement, type SqlParam } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
+import { runInLanes } from '../util/lanes';
 import { TABLE_KEYS, type CheckDefinition, type CheckRule } from './checks';
 
 export interface RunFacts {
@@ -93,27 +94,17 @@ export function checkLanes(warehouse: Warehouse): number {
   return warehouse.dialect === 'postgres' ? 2 : 1;
 }
 
-/** Runs `checks`, `checkLanes` at a time, and returns their results in the order of `checks`. */
+/**
+ * Runs `checks`, `checkLanes` at a time, and returns their results in the order of `checks`; a
+ * failure stops the checks not yet started (the step fails, and is retried, as a whole).
+ */
 export async function runChecks(warehouse: Warehouse, checks: readonly CheckDefinition[], facts: RunFacts, onResult: (done: number) => void = () => {}): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array<CheckResult>(checks.length);
-  let next = 0;
   let done = 0;
-  let failed = false;
-  const lane = async () => {
-    // A lane stops taking checks once another has failed: the step fails (and is retried) as a whole.
-    while (!failed && next < checks.length) {
-      const i = next++;
-      try {
-        results[i] = await runCheck(warehouse, checks[i], facts);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-      onResult(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(checkLanes(warehouse), checks.length) }, lane));
-  return results;
+  return runInLanes(checks, checkLanes(warehouse), async (check) => {
+    const checked = await runCheck(warehouse, check, facts);
+    onResult(++done);
+    return checked;
+  });
 }
 
 /** One line naming a failed check, how many rows fail it, and a few of their keys. */

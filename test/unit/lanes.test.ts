@@ -1,8 +1,8 @@
 /**
- * The report's queries run a few at a time (src/insights/queryPool.ts): never more than asked, each
+ * Work run a few at a time (src/util/lanes.ts: the report's queries, the quality checks): never more than asked, each
  * result under its own name, and a failure stops the queries not yet started.
  */
-import { runConcurrently } from '../../src/insights/queryPool';
+import { runConcurrently, runInLanes } from '../../src/util/lanes';
 
 /** A query whose completion the test controls, recording when it ran. */
 function controlled() {
@@ -76,4 +76,14 @@ test('a failure rejects the call once the running ones are done, and nothing mor
   q.finish.get('b')!.resolve('B');
   await expect(all).rejects.toThrow('sql/insights/a.sql failed');
   expect(q.started).toEqual(['a', 'b']);
+});
+
+test('runInLanes returns results in the items\' order, whichever lane finishes first', async () => {
+  const delays = [3, 0, 2, 0, 1];
+  const results = await runInLanes(delays, 2, async (ticks) => {
+    for (let t = 0; t < ticks; t++) await settle();
+    return ticks * 10;
+  });
+  expect(results).toEqual([30, 0, 20, 0, 10]);
+  await expect(runInLanes([], 2, async () => 1)).resolves.toEqual([]);
 });
