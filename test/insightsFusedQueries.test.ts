@@ -9,11 +9,9 @@
  * On DuckDB and PostgreSQL, all data and a window.
  */
 import { windowParams } from '../src/insights/window';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { renderSql, sqlStatement, sqlStatements } from '../src/warehouse/sql';
-import type { Row, Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import type { Row } from '../src/warehouse/types';
+import { duckDbAndPostgres } from './support/duckDbAndPostgres';
 import { SEPARATE_PLAY_QUERIES } from './support/insightDefinitions';
 
 /** A small deterministic generator (mulberry32), so a failure replays. */
@@ -81,18 +79,7 @@ function statements(seed: number): string[] {
 const plain = (rows: Row[], columns: string[]) =>
   rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] === null || r[c] === undefined ? null : typeof r[c] === 'string' && !/^-?\d+(\.\d+)?$/.test(String(r[c])) ? r[c] : Number(r[c])])));
 
-let pg: PgServer;
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-
-const ENGINES: Array<[string, () => Promise<Warehouse>]> = [
-  ['DuckDB', async () => DuckDbWarehouse.open(':memory:')],
-  ['PostgreSQL', async () => new PostgresWarehouse(await createTestDatabase(pg.url, 'fused_queries'))],
-];
+const ENGINES = duckDbAndPostgres('fused_queries');
 
 describe.each(ENGINES)('fused report queries on %s', (_engine, open) => {
   test.each([

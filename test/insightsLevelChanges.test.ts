@@ -7,11 +7,9 @@
  * before and after the window. On DuckDB and PostgreSQL, all data and a window.
  */
 import { renderSql, sqlStatement, sqlStatements } from '../src/warehouse/sql';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Row, Warehouse } from '../src/warehouse/types';
 import { windowParams } from '../src/insights/window';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { duckDbAndPostgres } from './support/duckDbAndPostgres';
 
 /**
  * The definition: the distinct events (up to the window's end) in order per user — ts, item in
@@ -100,18 +98,7 @@ async function load(warehouse: Warehouse, rows: Event[]): Promise<void> {
 
 const plain = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'day' ? String(v) : Number(v)])));
 
-let pg: PgServer;
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-
-const ENGINES: Array<[string, () => Promise<Warehouse>]> = [
-  ['DuckDB', async () => DuckDbWarehouse.open(':memory:')],
-  ['PostgreSQL', async () => new PostgresWarehouse(await createTestDatabase(pg.url, 'level_changes'))],
-];
+const ENGINES = duckDbAndPostgres('level_changes');
 
 describe.each(ENGINES)('revenue_level_changes on %s', (_engine, open) => {
   test.each([
