@@ -5,8 +5,7 @@
  */
 import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
 import { checkLanes, runCheck, runChecks, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
-import type { Warehouse } from '../src/warehouse/types';
-import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
+import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const SCHEMA = ['songplays', 'users', 'songs', 'artists', 'time'];
 
@@ -49,22 +48,15 @@ const CHECKS: CheckDefinition[] = [
   check({ kind: 'not_null', table: 'users', column: 'first_name' }),
 ];
 
-let engines: ThreeWarehouses | undefined;
-const warehouses: Record<string, Warehouse> = {};
-
-beforeAll(async () => {
-  // PostgreSQL enforces the star tables' keys: its fixture goes into key-less copies of them.
-  engines = await startThreeWarehouses({
-    label: 'checks',
-    schema: SCHEMA,
-    adaptSchema: (engine, statements) => (engine === 'duckdb' ? statements : statements.map((s) => s.replace(/,\s*PRIMARY KEY \([a-z_]+\)/, ''))),
-  });
-  Object.assign(warehouses, engines.warehouses);
-  for (const warehouse of Object.values(warehouses)) await warehouse.execute(FIXTURE);
+// PostgreSQL enforces the star tables' keys: its fixture goes into key-less copies of them.
+const warehouses = threeWarehousesInFile({
+  label: 'checks',
+  schema: SCHEMA,
+  adaptSchema: (engine, statements) => (engine === 'duckdb' ? statements : statements.map((s) => s.replace(/,\s*PRIMARY KEY \([a-z_]+\)/, ''))),
 });
 
-afterAll(async () => {
-  await engines?.stop();
+beforeAll(async () => {
+  for (const warehouse of Object.values(warehouses)) await warehouse.execute(FIXTURE);
 });
 
 async function results(engine: string) {

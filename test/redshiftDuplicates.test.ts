@@ -5,7 +5,7 @@
  */
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
+import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_play_names'];
 const COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'location', 'useragent', 'song', 'artist', 'length'];
@@ -33,17 +33,7 @@ async function keptCopy(warehouse: Warehouse, runId: string, order: number[], wi
   return rows[0];
 }
 
-let engines: ThreeWarehouses | undefined;
-const warehouses: Record<string, Warehouse> = {};
-
-beforeAll(async () => {
-  engines = await startThreeWarehouses({ label: 'dups', schema: SCHEMA });
-  Object.assign(warehouses, engines.warehouses);
-});
-
-afterAll(async () => {
-  await engines?.stop();
-});
+const warehouses = threeWarehousesInFile({ label: 'dups', schema: SCHEMA });
 
 test('every engine keeps the same copy of a duplicated event, whatever the staging order or lineage', async () => {
   const kept: unknown[] = [];

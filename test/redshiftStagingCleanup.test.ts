@@ -5,22 +5,12 @@
  */
 import { clearStagingStatements, stagingRetentionDays } from '../src/activities/clearStaging';
 import type { Warehouse } from '../src/warehouse/types';
-import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
+import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts'];
 const NOW = new Date('2018-12-01T00:00:00.000Z');
 
-let engines: ThreeWarehouses | undefined;
-const warehouses: Record<string, Warehouse> = {};
-
-beforeAll(async () => {
-  engines = await startThreeWarehouses({ label: 'clear', schema: SCHEMA });
-  Object.assign(warehouses, engines.warehouses);
-});
-
-afterAll(async () => {
-  await engines?.stop();
-});
+const warehouses = threeWarehousesInFile({ label: 'clear', schema: SCHEMA });
 
 const runsWithStaging = async (warehouse: Warehouse): Promise<string[]> =>
   (await warehouse.query('SELECT DISTINCT run_id FROM staging_events UNION SELECT DISTINCT run_id FROM staging_songs ORDER BY 1')).map((r) => String(r.run_id));

@@ -7,7 +7,7 @@ import { storeRepairedText, textCandidatePages } from '../src/activities/textRep
 import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { startThreeWarehouses, type ThreeWarehouses } from './support/threeWarehouses';
+import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
 const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'artist', 'song', 'firstname', 'lastname', 'location', 'useragent'];
@@ -46,17 +46,7 @@ async function storedRows(warehouse: Warehouse, runId: string): Promise<string[]
   return rows.map((r) => JSON.stringify([r.kind, r.raw, r.repaired, r.match_key])).sort();
 }
 
-let engines: ThreeWarehouses | undefined;
-const warehouses: Record<string, Warehouse> = {};
-
-beforeAll(async () => {
-  engines = await startThreeWarehouses({ label: 'textpages', schema: SCHEMA });
-  Object.assign(warehouses, engines.warehouses);
-});
-
-afterAll(async () => {
-  await engines?.stop();
-});
+const warehouses = threeWarehousesInFile({ label: 'textpages', schema: SCHEMA });
 
 describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
   test.each([1, 2, 7, 1000])('pages of %i: one repaired row per distinct value, each page at most that long, reruns change nothing', async (pageRows) => {

@@ -58,3 +58,20 @@ export async function startThreeWarehouses({ label, schema, adaptSchema }: Three
     },
   };
 }
+
+/**
+ * The three warehouses for one test file: started in its beforeAll and stopped in its afterAll.
+ * The record is filled once they have started, so tests read it, never the file's top level.
+ */
+export function threeWarehousesInFile(options: ThreeWarehousesOptions): Record<string, Warehouse> {
+  let engines: ThreeWarehouses | undefined;
+  const warehouses: Record<string, Warehouse> = {};
+  beforeAll(async () => {
+    engines = await startThreeWarehouses(options);
+    Object.assign(warehouses, engines.warehouses);
+  });
+  afterAll(async () => {
+    await engines?.stop();
+  });
+  return warehouses;
+}
