@@ -158,7 +158,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
   ];
 }
 
-const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE TEMP TABLE)/i;
+const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE (?:TEMP|UNLOGGED) TABLE)/i;
 
 /**
  * Runs the run's publish SQL in order (so each statement sees the temp tables before it), each

@@ -5,7 +5,7 @@
 -- (case-folded) and the durations differ by at most {{duration_tolerance}} s; among several
 -- candidates, the closest duration, then the smallest song_id. Delete + insert, not MERGE: the
 -- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
-CREATE TEMP TABLE publish_play_songs AS
+CREATE {{publish_lookup_table}} publish_play_songs AS
 WITH play_triples AS (
   -- A play's song and name depend only on its raw (title, artist, length), so songs are matched
   -- and names repaired once per such triple, not once per play: the run's distinct raw triples (a
@@ -56,7 +56,7 @@ ANALYZE publish_play_songs;
 -- hashed for every play (about half the texts, and no run_id in the key): a smaller hash table per
 -- join, which DuckDB must hold in its pool while every play streams past it. Compared with a '|'
 -- after each side: Redshift ignores trailing blanks when comparing text, and a repair may trim them.
-CREATE TEMP TABLE publish_text_changes AS
+CREATE {{publish_lookup_table}} publish_text_changes AS
 SELECT kind, raw, repaired
 FROM etl_text_repairs
 WHERE run_id = {{run_id}} AND repaired || '|' <> raw || '|';
@@ -66,7 +66,7 @@ ANALYZE publish_text_changes;
 -- The run's events staged more than once (e.g. present in two files): usually none. Grouped by the
 -- columns songplay_id is made of (userid is a whole number, so equal columns <=> equal ids), which
 -- costs a hash of four small columns per event instead of sorting every play by its id.
-CREATE TEMP TABLE publish_play_copies AS
+CREATE {{publish_lookup_table}} publish_play_copies AS
 SELECT TRIM(userid) AS userid, sessionid, iteminsession, ts
 FROM staging_events
 WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
@@ -78,8 +78,12 @@ ANALYZE publish_play_copies;
 -- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
 -- song, strict match and triple_id of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
 -- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
--- play, which ran out of a 256 MiB pool. A TEMP TABLE except on DuckDB (fragment publish_table,
--- src/warehouse/sql.ts). triple_id names the play for the report (below).
+-- play, which ran out of a 256 MiB pool. Fragment publish_table (src/warehouse/sql.ts): a TEMP
+-- TABLE on Redshift, a table of the database on DuckDB, an UNLOGGED one on PostgreSQL, like the
+-- tables it joins (publish_lookup_table), so that workers can scan, join, hash and sort the plays
+-- in parallel. triple_id names the play for the report (below). On PostgreSQL written in key order
+-- (primary_key_order), sorted here by the workers, so the insert into songplays reads it in that
+-- order without a sort of its own.
 CREATE {{publish_table}} publish_songplays AS
 SELECT {{songplay_id(e)}} AS songplay_id,
        {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
@@ -101,7 +105,8 @@ LEFT JOIN publish_play_songs m
 LEFT JOIN publish_play_copies c
   ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL;
+  AND c.userid IS NULL
+{{primary_key_order(songplay_id)}};
 
 -- The staged copies of the events staged more than once (usually none), each with its triple's
 -- song, match keys and strict match, in a table with statistics: PostgreSQL estimates a
@@ -178,10 +183,11 @@ DELETE FROM songplays WHERE songplay_id IN (
   SELECT songplay_id FROM publish_songplays
   WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
 );
+-- In publish_songplays' order: on PostgreSQL the key order it was written in, then the plays of
+-- copies (usually none), so the primary key's B-tree fills at its right edge (a matter of speed only).
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
-FROM publish_songplays
-{{primary_key_order(songplay_id)}};
+FROM publish_songplays;
 
 -- How the run's plays matched songs (stats/match_stats.sql reads it): counted here, from the plays
 -- just published, instead of hashing every staged event to its songplay_id once more afterwards.

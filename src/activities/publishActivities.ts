@@ -9,7 +9,7 @@ import { datesBetween } from '../etl/dates';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
-import type { Warehouse } from '../warehouse/types';
+import type { Dialect, Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
@@ -46,7 +46,7 @@ async function publish(warehouse: Warehouse, step: PublishStep, params: Record<s
 async function runPublishSql(warehouse: Warehouse, name: SqlName, params: Record<string, SqlParam>, locks: string[], after: string[] = []): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
-    const statements = [...fence, ...locks, ...publishSettings(warehouse), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
       serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
     );
@@ -55,9 +55,14 @@ async function runPublishSql(warehouse: Warehouse, name: SqlName, params: Record
   }
 }
 
-/** Settings for the publish transaction: PostgreSQL's sorts and hashes get room to run in memory. */
-function publishSettings(warehouse: Warehouse): string[] {
-  return warehouse.dialect === 'postgres' ? sqlStatements('postgres/publish_work_mem', warehouse.dialect) : [];
+/**
+ * Settings for the publish transaction: PostgreSQL's sorts and hashes get room to run in memory,
+ * and the songplays publish's passes over every play run on parallel workers.
+ */
+export function publishSettings(dialect: Dialect, name: SqlName): string[] {
+  if (dialect !== 'postgres') return [];
+  const parallel = name === PUBLISH_TRANSFORMS.loadSongplays ? sqlStatements('postgres/publish_parallel', dialect) : [];
+  return [...sqlStatements('postgres/publish_work_mem', dialect), ...parallel];
 }
 
 function asSqlFailure(err: unknown, name: string): unknown {

@@ -81,6 +81,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // under the bounded pool); a table of the database is compressed as it is written. Created
     // and dropped inside the publish's transaction, no other connection ever sees it.
     publish_table: () => 'TABLE',
+    // A publish's small intermediate that every play is joined to: kept in memory as before.
+    publish_lookup_table: () => 'TEMP TABLE',
   },
   postgres: {
     text: () => 'TEXT',
@@ -90,7 +92,13 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // Rows inserted in key order fill the primary-key B-tree at its right edge instead of at a
     // random leaf per row, which misses shared_buffers once the index outgrows it.
     primary_key_order: (cols) => `ORDER BY ${cols}`,
-    publish_table: () => 'TEMP TABLE',
+    // A publish's intermediates (every play of the run, and the small tables every play is joined
+    // to): a TEMP table lives in one backend's local buffers, which parallel workers cannot read,
+    // so any statement touching one ran in a single process. UNLOGGED: no WAL, in shared buffers,
+    // readable by workers. Created and dropped inside the publish's transaction (never seen by
+    // another session), after its table locks, so two publishes never create the same name at once.
+    publish_table: () => 'UNLOGGED TABLE',
+    publish_lookup_table: () => 'UNLOGGED TABLE',
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -102,6 +110,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // The key is informational only: no index to keep in order.
     primary_key_order: () => '',
     publish_table: () => 'TEMP TABLE',
+    publish_lookup_table: () => 'TEMP TABLE',
   },
 };
 

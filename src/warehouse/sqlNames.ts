@@ -48,6 +48,7 @@ export const SQL_NAMES = [
   'postgres/analyze_star',
   'postgres/key_lock',
   'postgres/lock_table',
+  'postgres/publish_parallel',
   'postgres/publish_work_mem',
   'postgres/report_settings',
   'postgres/schema_lock',

@@ -48,8 +48,8 @@ export function sqlTables(sql: string): SqlTables & { temporary: string[] } {
     .replace(/'(?:[^']|'')*'/g, "''")
     // A table or column the caller names: kept as `ident__<param>`, for the caller to resolve.
     .replace(/\{\{\s*ident:([a-z_]+)\s*\}\}/g, (_m, param: string) => `${IDENT_PREFIX}${param}`)
-    // A publish's scratch table: TEMP, or on DuckDB a table that lives only inside the publish's transaction.
-    .replace(/\{\{\s*publish_table\s*\}\}/g, 'TEMP TABLE')
+    // A publish's scratch tables: TEMP, or (DuckDB, PostgreSQL) tables that live only inside the publish's transaction.
+    .replace(/\{\{\s*publish_(?:lookup_)?table\s*\}\}/g, 'TEMP TABLE')
     .replace(/\{\{[^}]*\}\}/g, 'NULL');
   const local = names(text, LOCAL);
   const temporary = names(text, LOCAL.slice(0, 1));
