@@ -3,8 +3,9 @@
  * intermediates are UNLOGGED tables (fragments publish_table / publish_lookup_table), not TEMP
  * ones, because a TEMP table lives in one backend's local buffers and a plan touching it cannot
  * run on parallel workers. This file checks that the pass over every play (publish_songplays) can
- * be planned on workers up to its sort, that it publishes the same rows as a publish with no
- * workers at all, and that its tables never outlive the publish's transaction, committed or not.
+ * be planned on workers up to its sort, that the search for events staged twice sorts on workers
+ * instead of hashing every event in one process, that it publishes the same rows as a publish with
+ * no workers at all, and that its tables never outlive the publish's transaction, committed or not.
  */
 import { Client } from 'pg';
 import { publishSettings } from '../src/activities/publishActivities';
@@ -31,6 +32,7 @@ const SONGS = 120;
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  Strategy?: string;
   Plans?: PlanNode[];
 }
 
@@ -80,6 +82,7 @@ function publishStatements(): string[] {
 }
 
 const isPublishSongplays = (statement: string) => /CREATE UNLOGGED TABLE publish_songplays AS/.test(statement);
+const isPlayCopies = (statement: string) => /CREATE UNLOGGED TABLE publish_play_copies AS/.test(statement);
 
 /** Every row the publish wrote, in a fixed order, as text. */
 async function published(client: Client): Promise<Record<string, string[]>> {
@@ -94,6 +97,12 @@ async function published(client: Client): Promise<Record<string, string[]>> {
 
 const publishTablesLeft = async (client: Client) =>
   Number((await client.query(`SELECT COUNT(*) AS n FROM pg_class WHERE relname LIKE 'publish\\_%'`)).rows[0].n);
+
+/** The strategy of each Aggregate node of the plan (Hashed, Sorted, Plain, Mixed), depth first. */
+const aggregates = (node: PlanNode): string[] => [
+  ...(node['Node Type'] === 'Aggregate' ? [node.Strategy ?? '?'] : []),
+  ...(node.Plans ?? []).flatMap(aggregates),
+];
 
 /** Node types on the way from the plan's root to every scan of `relation`. */
 function pathsTo(node: PlanNode, relation: string, above: string[] = []): string[][] {
@@ -120,16 +129,23 @@ describe('songplays publish on PostgreSQL: parallel workers over the plays', () 
       await parallel.query('BEGIN');
       for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0']) await parallel.query(`SET LOCAL ${setting}`);
       let plan: PlanNode | undefined;
+      let copiesPlan: PlanNode | undefined;
       for (const statement of publishStatements()) {
-        if (!isPublishSongplays(statement)) {
+        if (!isPublishSongplays(statement) && !isPlayCopies(statement)) {
           await parallel.query(statement);
           continue;
         }
         const json = (await parallel.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
-        plan = json[0].Plan;
+        if (isPublishSongplays(statement)) plan = json[0].Plan;
+        else copiesPlan = json[0].Plan;
       }
+      // Hashing is on again for what follows the copies (the setting holds for that statement only).
+      expect((await parallel.query('SHOW enable_hashagg')).rows[0].enable_hashagg).toBe('on');
       await parallel.query('COMMIT');
       if (plan === undefined) throw new Error('transform/songplays renders no CREATE UNLOGGED TABLE publish_songplays on PostgreSQL');
+      if (copiesPlan === undefined) throw new Error('transform/songplays renders no CREATE UNLOGGED TABLE publish_play_copies on PostgreSQL');
+      // The copies are found by sorting (ts first), not by a hash table of every event in one process.
+      expect(aggregates(copiesPlan)).toEqual(['Sorted']);
       // The sort by key is the workers' (under a Gather Merge), and so are the reads of the plays
       // and of their triples: with TEMP tables the triples could only be read above the Gather.
       expect(plan['Node Type']).toBe('Gather Merge');

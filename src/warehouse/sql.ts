@@ -83,6 +83,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     publish_table: () => 'TABLE',
     // A publish's small intermediate that every play is joined to: kept in memory as before.
     publish_lookup_table: () => 'TEMP TABLE',
+    postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
   },
   postgres: {
     text: () => 'TEXT',
@@ -99,6 +100,9 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // another session), after its table locks, so two publishes never create the same name at once.
     publish_table: () => 'UNLOGGED TABLE',
     publish_lookup_table: () => 'UNLOGGED TABLE',
+    // A planner setting for the statements that follow, inside the transaction: a statement of its
+    // own here, a comment (dropped) on the other engines.
+    postgres_setting: (setting) => `SET LOCAL ${setting}`,
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -111,6 +115,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     primary_key_order: () => '',
     publish_table: () => 'TEMP TABLE',
     publish_lookup_table: () => 'TEMP TABLE',
+    postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
   },
 };
 
