@@ -10,7 +10,7 @@
 import { Client } from 'pg';
 import { refreshCheckStatistics } from '../src/activities/checkActivities';
 import { qualityChecks } from '../src/quality/checks';
-import { failingRowsSql } from '../src/quality/runner';
+import { failingCountSql, failingRowsSql } from '../src/quality/runner';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatement, sqlStatements, type SqlParam } from '../src/warehouse/sql';
 import { SQL_NAMES } from '../src/warehouse/sqlNames';
@@ -187,6 +187,7 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
   }
   for (const { rule } of qualityChecks()) {
     if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule, 'postgres'));
+    if (rule.kind === 'references') await check(`(quality check references count ${rule.table}.${rule.column})`, failingCountSql(rule, 'postgres'));
   }
   // The report's queries over the window (all data), after the run is recorded as writeReport reads it.
   for (const name of SQL_NAMES.filter((n) => n.startsWith('insights/'))) {
@@ -258,9 +259,11 @@ test('the quality checks read each table once right after a first publish (stati
     const found: string[] = [];
     for (const { name, rule } of qualityChecks()) {
       if (!('column' in rule)) continue;
-      const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${failingRowsSql(rule, 'postgres')}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
-      const nodes = [...quadraticNodes(json[0].Plan), ...probingLoops(json[0].Plan)];
-      if (nodes.length > 0) found.push(`${name}: ${nodes.join('; ')}`);
+      for (const statement of [failingRowsSql(rule, 'postgres'), ...(rule.kind === 'references' ? [failingCountSql(rule, 'postgres')] : [])]) {
+        const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+        const nodes = [...quadraticNodes(json[0].Plan), ...probingLoops(json[0].Plan)];
+        if (nodes.length > 0) found.push(`${name}: ${nodes.join('; ')}`);
+      }
     }
     expect(found).toEqual([]);
     const { rows } = await client.query('SELECT COUNT(*) AS plays FROM songplays');

@@ -17,6 +17,7 @@ export const SQL_NAMES = [
   'checks/duckdb/unique',
   'checks/not_null',
   'checks/references',
+  'checks/references_count',
   'checks/staging_reconciliation',
   'checks/unique',
   'doctor/probe',
