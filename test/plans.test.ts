@@ -152,6 +152,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
     ['stats/match_stats', { run_id: runId }],
     ['stats/plays_without_user', { run_id: runId }],
     ['stats/table_counts', { run_id: runId }],
+    ['stats/star_counts', {}],
     ['ledger/loaded_events', {}],
     // One batch of a listing asks about 1,000 song files (src/ledger/loaded.ts).
     ['ledger/loaded_songs', { keys: Array.from({ length: 1_000 }, (_, i) => `song_data/A/B/C/TR${String(i).padStart(6, '0')}.json`) }],

@@ -109,6 +109,7 @@ export const SQL_NAMES = [
   'staging/staged_counts',
   'stats/match_stats',
   'stats/plays_without_user',
+  'stats/star_counts',
   'stats/table_counts',
   'transform/artists',
   'transform/songplays',
