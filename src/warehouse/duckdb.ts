@@ -19,6 +19,7 @@ import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } f
 import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
 import { sqlStatement } from './sql';
 import { withStagingCompression } from './duckdbStagingCompression';
+import { csvReaderSizes } from './duckdbCsvReaderSizes';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
 
 /**
@@ -360,7 +361,12 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             const load = async (file: string) => {
               options?.signal?.throwIfAborted();
               if (partLoad) await partLoad(file, run);
-              else await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, { copy_table: segment.table, copy_file: file }));
+              else {
+                const sizes = csvReaderSizes(segment.table);
+                await c.run(sqlStatement('staging/duckdb/copy_csv', this.dialect, {
+                  copy_table: segment.table, copy_file: file, max_line_size: sizes.maxLineSize, buffer_size: sizes.bufferSize,
+                }));
+              }
               await fs.promises.rm(file, { force: true });
             };
             // Part files the producer wrote itself: it writes the next while one loads.

@@ -35,6 +35,8 @@ const PARAMS: Record<string, SqlParam> = {
   songs_csv: '/tmp/songs.csv',
   copy_table: 'staging_events',
   copy_file: '/tmp/part-0.csv',
+  max_line_size: 4194304,
+  buffer_size: 8388608,
   cutoff: '2018-11-20 00:00:00',
   window_start: '2018-11-01',
   window_end: null,

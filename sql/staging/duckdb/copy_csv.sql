@@ -4,7 +4,7 @@
 COPY {{ident:copy_table}} FROM {{copy_file}} (
   FORMAT csv, HEADER false, AUTO_DETECT false, DELIMITER '\t', QUOTE '"', ESCAPE '"',
   NULL '\N', ALLOW_QUOTED_NULLS false,
-  -- A row is at most 3 bytes per character of its line (a line ≤ 1 MiB, a song file ≤ 4 MiB); the
-  -- reader's buffer (by default 16 × MAX_LINE_SIZE) must fit the bounded pool (duckdbSettings.ts).
-  MAX_LINE_SIZE 16777216, BUFFER_SIZE 33554432
+  -- Sized per table (src/warehouse/duckdbCsvReaderSizes.ts): the longest row the table can get, and
+  -- a buffer (by default 16 × MAX_LINE_SIZE) that leaves the bounded pool to the rows being written.
+  MAX_LINE_SIZE {{max_line_size}}, BUFFER_SIZE {{buffer_size}}
 );
