@@ -10,7 +10,7 @@
 import { Client } from 'pg';
 import { refreshCheckStatistics } from '../src/activities/checkActivities';
 import { qualityChecks } from '../src/quality/checks';
-import { failingRowsSql } from '../src/quality/runner';
+import { failingCountSql, failingRowsSql } from '../src/quality/runner';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatement, sqlStatements, type SqlParam } from '../src/warehouse/sql';
 import { SQL_NAMES } from '../src/warehouse/sqlNames';
@@ -152,6 +152,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
     ['stats/match_stats', { run_id: runId }],
     ['stats/plays_without_user', { run_id: runId }],
     ['stats/table_counts', { run_id: runId }],
+    ['stats/star_counts', {}],
     ['ledger/loaded_events', {}],
     // One batch of a listing asks about 1,000 song files (src/ledger/loaded.ts).
     ['ledger/loaded_songs', { keys: Array.from({ length: 1_000 }, (_, i) => `song_data/A/B/C/TR${String(i).padStart(6, '0')}.json`) }],
@@ -187,6 +188,7 @@ async function quadraticPlans(client: Client, runId: string, day: string): Promi
   }
   for (const { rule } of qualityChecks()) {
     if ('column' in rule) await check(`(quality check ${rule.kind} ${rule.table}.${rule.column})`, failingRowsSql(rule, 'postgres'));
+    if (rule.kind === 'references') await check(`(quality check references count ${rule.table}.${rule.column})`, failingCountSql(rule, 'postgres'));
   }
   // The report's queries over the window (all data), after the run is recorded as writeReport reads it.
   for (const name of SQL_NAMES.filter((n) => n.startsWith('insights/'))) {
@@ -258,9 +260,11 @@ test('the quality checks read each table once right after a first publish (stati
     const found: string[] = [];
     for (const { name, rule } of qualityChecks()) {
       if (!('column' in rule)) continue;
-      const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${failingRowsSql(rule, 'postgres')}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
-      const nodes = [...quadraticNodes(json[0].Plan), ...probingLoops(json[0].Plan)];
-      if (nodes.length > 0) found.push(`${name}: ${nodes.join('; ')}`);
+      for (const statement of [failingRowsSql(rule, 'postgres'), ...(rule.kind === 'references' ? [failingCountSql(rule, 'postgres')] : [])]) {
+        const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+        const nodes = [...quadraticNodes(json[0].Plan), ...probingLoops(json[0].Plan)];
+        if (nodes.length > 0) found.push(`${name}: ${nodes.join('; ')}`);
+      }
     }
     expect(found).toEqual([]);
     const { rows } = await client.query('SELECT COUNT(*) AS plays FROM songplays');

@@ -4,7 +4,7 @@
  * Redshift (emulator), and exactly the rows known to be bad.
  */
 import { qualityChecks, type CheckDefinition, type CheckRule } from '../src/quality/checks';
-import { checkLanes, runCheck, runChecks, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
+import { checkLanes, failingCountSql, failingRowsSql, runCheck, runChecks, uniqueEnforcedByIndex, type RunFacts } from '../src/quality/runner';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const SCHEMA = ['songplays', 'users', 'songs', 'artists', 'time'];
@@ -127,4 +127,20 @@ test('PostgreSQL: a unique index on the column alone answers the unique check; a
   expect({ failing: r.failingCount, samples: r.sampleKeys }).toEqual({ failing: 2, samples: ['1', '9'] });
   const pk = await runCheck(pg, check({ kind: 'unique', table: 'uq_pk', column: 'k' }), facts);
   expect({ status: pk.status, failing: pk.failingCount }).toEqual({ status: 'pass', failing: 0 });
+});
+
+// A references check counts its failing rows first (one anti-join) and lists keys only when some
+// fail: the count is the listing's total on every engine, failing or not.
+test('the references count is the failing-row total of the listing, on all three engines', async () => {
+  const rules = CHECKS.map((c) => c.rule).filter((r): r is Extract<CheckRule, { kind: 'references' }> => r.kind === 'references');
+  expect(rules.length).toBe(3);
+  for (const [engine, warehouse] of Object.entries(warehouses)) {
+    const counts: Record<string, [number, number]> = {};
+    for (const rule of rules) {
+      const counted = Number((await warehouse.query(failingCountSql(rule, warehouse.dialect)))[0].failing);
+      const listed = await warehouse.query(failingRowsSql(rule, warehouse.dialect));
+      counts[`${rule.table}.${rule.column}`] = [counted, listed.length === 0 ? 0 : Number(listed[0].failing)];
+    }
+    expect({ engine, counts }).toEqual({ engine, counts: { 'songplays.user_id': [3, 3], 'songplays.start_time': [2, 2], 'songplays.level': [0, 0] } });
+  }
 });

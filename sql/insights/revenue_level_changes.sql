@@ -7,21 +7,27 @@
 -- one day on one level into a span (first and last ts), and only spans are put in order, except
 -- on the rare days where one level's span overlaps another's (the levels interleave): those days'
 -- events are read again and ordered one by one. A repeated event or level changes nothing there.
-WITH event_groups AS (
-  -- The one pass over the events: per user, day and level; a Submit event also by its identity
-  -- (page, ts, item, session as one text; '' for NULL, which a number never prints as), so each
-  -- distinct one is a group of its own, as the DISTINCT counted them.
-  SELECT TRIM(userid) AS user_id, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
+WITH raw_groups AS (
+  -- The one pass over the events: per user id as staged, day and level; a Submit event also by
+  -- its identity (page, ts, item, session as one text; '' for NULL, which a number never prints
+  -- as), so each distinct one is a group of its own, as the DISTINCT counted them. The id is
+  -- trimmed per group below, not per event.
+  SELECT userid AS raw_userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
          CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
               THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
          END AS submit_event,
          MIN(ts) AS first_ts, MAX(ts) AS last_ts
   FROM staging_events
-  WHERE TRIM(userid) <> '' AND ts IS NOT NULL AND ts < {{to_ms}}
-  GROUP BY TRIM(userid), CAST({{epoch_ms_to_timestamp(ts)}} AS DATE), level,
+  WHERE ts IS NOT NULL AND ts < {{to_ms}}
+  GROUP BY userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE), level,
            CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
                 THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
            END
+),
+event_groups AS (
+  SELECT TRIM(raw_userid) AS user_id, raw_userid, day, level, submit_event, first_ts, last_ts
+  FROM raw_groups
+  WHERE TRIM(raw_userid) <> ''
 ),
 level_spans AS (
   SELECT user_id, day, level, MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts
@@ -49,9 +55,11 @@ items AS (
   SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
   FROM staging_events e
   JOIN tangled t ON t.user_id = TRIM(e.userid) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
-  -- (the IN first picks those users' events by a hash of the few user ids, so the join above is
-  -- of a few rows; without it PostgreSQL sorted every event to merge-join them)
-  WHERE TRIM(e.userid) IN (SELECT user_id FROM tangled) AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
+  -- (the IN first picks those users' events by a hash of the few ids as staged, so the join above
+  -- is of a few rows and no other event is trimmed; without it PostgreSQL sorted every event to
+  -- merge-join them)
+  WHERE e.userid IN (SELECT g.raw_userid FROM event_groups g JOIN tangled u ON u.user_id = g.user_id)
+    AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
 ),
 changes AS (
   SELECT day,
@@ -65,12 +73,16 @@ changes AS (
   GROUP BY day
 ),
 submits AS (
+  -- each distinct Submit event of a user once, whatever spacing of the id it was staged with
   SELECT day,
          SUM(CASE WHEN submit_event LIKE 'Submit Upgrade|%' THEN 1 ELSE 0 END) AS submit_upgrades,
          SUM(CASE WHEN submit_event LIKE 'Submit Downgrade|%' THEN 1 ELSE 0 END) AS submit_downgrades
-  FROM event_groups
-  WHERE submit_event IS NOT NULL
-    AND day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
+  FROM (
+    SELECT DISTINCT user_id, day, level, submit_event
+    FROM event_groups
+    WHERE submit_event IS NOT NULL
+      AND day >= CAST(CAST({{from_ts}} AS TIMESTAMP) AS DATE) AND day < CAST(CAST({{to_ts}} AS TIMESTAMP) AS DATE)
+  ) s
   GROUP BY day
 )
 SELECT CAST(c.day AS VARCHAR) AS day, c.level_upgrades, c.level_downgrades,

@@ -1,11 +1,28 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
 import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
-import type { RunRef, RunSummary, RunWindow } from '../etl/types';
+import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
+import { stagingReconciliationCheckName } from '../quality/checks';
 import { buildInsights, defaultReportDir, renderHtml, reportFileName, writeHtmlReport } from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
+
+/**
+ * The run's rows in each staging table, when both reconciliation checks passed: each check counted
+ * them and found exactly the records read minus those rejected, and no step since writes them
+ * (src/etl/dag.ts). Null otherwise (a check missing, e.g. in a history from before the checks):
+ * then the summary counts them itself. At 8M events that count is a read of every staged event.
+ */
+export function reconciledStagingCounts(checks: readonly CheckResult[] | undefined, staging: RunSummary['staging']): Record<string, number> | null {
+  const counted: Record<string, number> = {};
+  for (const [table, stage] of [['staging_events', staging.events], ['staging_songs', staging.songs]] as const) {
+    const check = checks?.find((c) => c.name === stagingReconciliationCheckName(table));
+    if (check?.status !== 'pass') return null;
+    counted[table] = stage.recordsRead - stage.recordsRejected;
+  }
+  return counted;
+}
 
 export function createReportActivities({ resources }: ActivityDeps) {
   return {
@@ -14,8 +31,9 @@ export function createReportActivities({ resources }: ActivityDeps) {
       ref: RunRef & Omit<RunSummary, 'tables' | 'source' | 'warehouse' | 'status'> & { startedAt: number },
     ): Promise<RunSummary> {
       const warehouse = await resources.warehouse(ref.warehouse);
-      const counts = await warehouse.query(sqlStatement('stats/table_counts', warehouse.dialect, { run_id: ref.runId }));
-      const tables = Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)]));
+      const staged = reconciledStagingCounts(ref.checks, ref.staging);
+      const counts = await warehouse.query(sqlStatement(staged ? 'stats/star_counts' : 'stats/table_counts', warehouse.dialect, { run_id: ref.runId }));
+      const tables = { ...staged, ...Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)])) };
       const summary: RunSummary = {
         workflowId: ref.workflowId,
         runId: ref.runId,

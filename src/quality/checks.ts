@@ -36,6 +36,11 @@ function keyChecks(table: string): CheckDefinition[] {
   ];
 }
 
+/** The declared reconciliation check of a staging table (the run summary reads its result). */
+export function stagingReconciliationCheckName(table: 'staging_events' | 'staging_songs'): string {
+  return `${table} reconciles with source`;
+}
+
 export interface CheckOptions {
   /** Below this share of matched plays, a warning. */
   matchRateWarnBelow: number;
@@ -73,13 +78,13 @@ export function qualityChecks(options: CheckOptions = DEFAULT_CHECK_OPTIONS): Ch
       rule: { kind: 'accepted_values', table: 'songplays', column: 'level', values: ['free', 'paid'] },
     },
     {
-      name: 'staging_events reconciles with source',
+      name: stagingReconciliationCheckName('staging_events'),
       severity: 'error',
       description: 'events staged by this run = records read - records rejected',
       rule: { kind: 'staging_reconciliation', table: 'staging_events' },
     },
     {
-      name: 'staging_songs reconciles with source',
+      name: stagingReconciliationCheckName('staging_songs'),
       severity: 'error',
       description: 'songs staged by this run = records read - records rejected',
       rule: { kind: 'staging_reconciliation', table: 'staging_songs' },

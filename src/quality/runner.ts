@@ -32,6 +32,16 @@ export function failingRowsSql(rule: ColumnRule, dialect: Dialect): string {
   return sqlStatement(`checks/${rule.kind}`, dialect, params);
 }
 
+/**
+ * For a references rule, the statement counting its failing rows alone (sql/checks/references_count.sql):
+ * one anti-join. The listing of failing keys runs only when it finds some. On PostgreSQL that
+ * listing, planned for failures there usually are none of, sorted every row of the table by key
+ * before joining (1.6M events: 1.4 s for `songplays.user_id in users`, against 0.4 s counted).
+ */
+export function failingCountSql(rule: Extract<CheckRule, { kind: 'references' }>, dialect: Dialect): string {
+  return sqlStatement('checks/references_count', dialect, { table: rule.table, column: rule.column, ref_table: rule.refTable, ref_column: rule.refColumn });
+}
+
 function result(check: CheckDefinition, failingCount: number, sampleKeys: string[] = []): CheckResult {
   return {
     name: check.name,
@@ -63,6 +73,10 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
     case 'references':
     case 'accepted_values': {
       if (rule.kind === 'unique' && (await uniqueEnforcedByIndex(warehouse, rule))) return result(check, 0);
+      if (rule.kind === 'references') {
+        const counted = await warehouse.query(failingCountSql(rule, warehouse.dialect));
+        if (Number(counted[0]?.failing ?? 0) === 0) return result(check, 0);
+      }
       const rows = await warehouse.query(failingRowsSql(rule, warehouse.dialect));
       return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
     }
