@@ -192,6 +192,9 @@ export function locationIdentity(uri: string, setting: string): string {
   return text.endsWith('/') ? text : `${text}/`;
 }
 
+/** An opt-in or opt-out switch: 1 or 0 (empty: unset). */
+const onOffSwitch = z.string().regex(/^[01]?$/, 'must be 1 or 0').optional();
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()
@@ -202,6 +205,17 @@ const envSchema = z.object({
   SPARKIFY_SOURCE: z.string().min(1).optional(),
   SPARKIFY_WAREHOUSE: z.string().min(1).optional(),
   SPARKIFY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Read where they act (the warehouse, the staging), in the worker too; checked here so that a
+  // mistyped value stops the CLI with its name instead of silently meaning the default.
+  SPARKIFY_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\s*(default|\d+(\.\d+)?\s*[a-z]*)?\s*$/i, "must be a memory size such as 128MiB or 2GB, or 'default'")
+    .optional(),
+  SPARKIFY_DUCKDB_STAGING_COMPRESSION: z.string().regex(/^\s*(all)?\s*$/i, "must be 'all' or unset").optional(),
+  SPARKIFY_DUCKDB_READ_FILES: onOffSwitch,
+  SPARKIFY_DUCKDB_RAW_LINES: onOffSwitch,
+  SPARKIFY_DUCKDB_THREAD_PARTS: onOffSwitch,
+  SPARKIFY_STAGING_THREAD: onOffSwitch,
 });
 
 export type EnvSettings = z.infer<typeof envSchema>;

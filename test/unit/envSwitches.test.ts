@@ -1,0 +1,63 @@
+/**
+ * The tuning switches read where they act (DuckDB's pool and staging paths, the staging thread) are
+ * checked with the CLI's other settings: a mistyped value stops it with the variable's name and
+ * status 2 instead of silently meaning the default.
+ */
+import { main } from '../../src/cli/main';
+import { ConfigError, readEnv } from '../../src/config';
+
+const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD'];
+
+describe('readEnv', () => {
+  test.each(SWITCHES)('%s takes 1, 0 or empty', (name) => {
+    for (const value of ['1', '0', '']) expect(() => readEnv({ [name]: value })).not.toThrow();
+  });
+
+  test.each(SWITCHES.flatMap((name) => ['yes', 'true', '2', ' 1'].map((value) => [name, value])))('%s=%j is refused, by name', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(ConfigError);
+    expect(() => readEnv({ [name]: value })).toThrow(new RegExp(`^${name}: must be 1 or 0 \\(got "${value}"\\)`));
+  });
+
+  test('SPARKIFY_DUCKDB_STAGING_COMPRESSION: all (any case) or unset', () => {
+    for (const value of ['all', 'ALL', '']) expect(() => readEnv({ SPARKIFY_DUCKDB_STAGING_COMPRESSION: value })).not.toThrow();
+    expect(() => readEnv({ SPARKIFY_DUCKDB_STAGING_COMPRESSION: 'none' })).toThrow(/^SPARKIFY_DUCKDB_STAGING_COMPRESSION: must be 'all' or unset/);
+  });
+
+  test('SPARKIFY_DUCKDB_MEMORY_LIMIT: a size or default', () => {
+    for (const value of ['128MiB', '2GB', '512 MB', '1.5GB', 'default', 'DEFAULT', '']) {
+      expect(() => readEnv({ SPARKIFY_DUCKDB_MEMORY_LIMIT: value })).not.toThrow();
+    }
+    for (const value of ['lots', '-1GB', '2 G B']) {
+      expect(() => readEnv({ SPARKIFY_DUCKDB_MEMORY_LIMIT: value })).toThrow(/^SPARKIFY_DUCKDB_MEMORY_LIMIT: must be a memory size/);
+    }
+  });
+});
+
+describe('the CLI', () => {
+  let stderr: string;
+  const saved = process.env.SPARKIFY_DUCKDB_RAW_LINES;
+
+  beforeEach(() => {
+    stderr = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    if (saved === undefined) delete process.env.SPARKIFY_DUCKDB_RAW_LINES;
+    else process.env.SPARKIFY_DUCKDB_RAW_LINES = saved;
+  });
+
+  test('a bad switch exits 2 naming it, before any warehouse is opened', async () => {
+    process.env.SPARKIFY_DUCKDB_RAW_LINES = 'on';
+    await expect(main(['node', 'sparkify', 'sql', '--warehouse', 'duckdb::memory:', 'SELECT 1 AS one'])).resolves.toBe(2);
+    expect(stderr).toBe('sparkify: SPARKIFY_DUCKDB_RAW_LINES: must be 1 or 0 (got "on")\n');
+  });
+
+  test('a good one runs the command', async () => {
+    process.env.SPARKIFY_DUCKDB_RAW_LINES = '1';
+    await expect(main(['node', 'sparkify', 'sql', '--warehouse', 'duckdb::memory:', 'SELECT 1 AS one'])).resolves.toBe(0);
+    expect(stderr).toBe('');
+  });
+});
