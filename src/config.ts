@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { dateProblem } from './etl/dates';
 import { ConfigError } from './errors';
+import { isMemoryLimitSetting } from './warehouse/duckdbSettings';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
 // Defined in ./errors (below the warehouse adapters, which throw it too); exported here for callers.
@@ -207,10 +208,7 @@ const envSchema = z.object({
   SPARKIFY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Read where they act (the warehouse, the staging), in the worker too; checked here so that a
   // mistyped value stops the CLI with its name instead of silently meaning the default.
-  SPARKIFY_DUCKDB_MEMORY_LIMIT: z
-    .string()
-    .regex(/^\s*(default|\d+(\.\d+)?\s*[a-z]*)?\s*$/i, "must be a memory size such as 128MiB or 2GB, or 'default'")
-    .optional(),
+  SPARKIFY_DUCKDB_MEMORY_LIMIT: z.string().refine(isMemoryLimitSetting, "must be a memory size such as 128MiB or 2GB, or 'default'").optional(),
   SPARKIFY_DUCKDB_STAGING_COMPRESSION: z.string().regex(/^\s*(all)?\s*$/i, "must be 'all' or unset").optional(),
   SPARKIFY_DUCKDB_READ_FILES: onOffSwitch,
   SPARKIFY_DUCKDB_RAW_LINES: onOffSwitch,

@@ -31,11 +31,17 @@ export function spillDirectory(file: string): string | undefined {
   return file === ':memory:' ? undefined : path.resolve(`${file}.tmp`);
 }
 
+/** Whether MEMORY_LIMIT_ENV may hold `value`: empty (unset), 'default', or a size in DuckDB's syntax. The CLI checks it at start (src/config.ts). */
+export function isMemoryLimitSetting(value: string): boolean {
+  const setting = value.trim();
+  return setting === '' || setting.toLowerCase() === 'default' || /^\d+(\.\d+)?\s*[a-z]*$/i.test(setting);
+}
+
 function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
   const value = (env[MEMORY_LIMIT_ENV] ?? '').trim();
   if (value === '') return DEFAULT_DUCKDB_MEMORY_LIMIT;
   if (value.toLowerCase() === 'default') return null;
-  if (!/^\d+(\.\d+)?\s*[a-z]*$/i.test(value)) {
+  if (!isMemoryLimitSetting(value)) {
     throw new Error(`${MEMORY_LIMIT_ENV}='${value}' is not a memory size (e.g. ${DEFAULT_DUCKDB_MEMORY_LIMIT}, 2GB, or 'default' for DuckDB's 80% of RAM)`);
   }
   return value;
