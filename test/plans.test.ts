@@ -151,7 +151,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
     ['ledger/record', { run_id: runId, loaded_at: '2018-12-01 00:00:00' }],
     ['stats/match_stats', { run_id: runId }],
     ['stats/plays_without_user', { run_id: runId }],
-    ['stats/table_counts', { run_id: runId }],
+    ['stats/staging_run_counts', { run_id: runId }],
     ['stats/star_counts', {}],
     ['ledger/loaded_events', {}],
     // One batch of a listing asks about 1,000 song files (src/ledger/loaded.ts).

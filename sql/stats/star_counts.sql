@@ -1,6 +1,5 @@
--- Row counts of the star tables, whole, for the run summary: stats/table_counts without the staging
--- tables, whose rows of the run the run's passed reconciliation checks already counted (read minus
--- rejected), so they are not read again.
+-- Row counts of the star tables, whole, for the run summary (the staging tables' rows of the run:
+-- stats/staging_run_counts, or the run's passed reconciliation checks).
 SELECT 'songplays' AS table_name, COUNT(*) AS row_count FROM songplays
 UNION ALL SELECT 'users', COUNT(*) FROM users
 UNION ALL SELECT 'songs', COUNT(*) FROM songs

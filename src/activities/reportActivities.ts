@@ -32,8 +32,9 @@ export function createReportActivities({ resources }: ActivityDeps) {
     ): Promise<RunSummary> {
       const warehouse = await resources.warehouse(ref.warehouse);
       const staged = reconciledStagingCounts(ref.checks, ref.staging);
-      const counts = await warehouse.query(sqlStatement(staged ? 'stats/star_counts' : 'stats/table_counts', warehouse.dialect, { run_id: ref.runId }));
-      const tables = { ...staged, ...Object.fromEntries(counts.map((r) => [String(r.table_name), Number(r.row_count)])) };
+      const count = async (name: 'stats/staging_run_counts' | 'stats/star_counts') =>
+        Object.fromEntries((await warehouse.query(sqlStatement(name, warehouse.dialect, { run_id: ref.runId }))).map((r) => [String(r.table_name), Number(r.row_count)]));
+      const tables = { ...(staged ?? (await count('stats/staging_run_counts'))), ...(await count('stats/star_counts')) };
       const summary: RunSummary = {
         workflowId: ref.workflowId,
         runId: ref.runId,

@@ -202,7 +202,7 @@ export const ETL_DAG = {
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
-    sql: ['stats/table_counts', 'stats/star_counts', 'etl/record_run', 'etl/clear_staging_expired'],
+    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/clear_staging_expired'],
     reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
     // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
     readsEarlierRuns: ['etl_runs'],
