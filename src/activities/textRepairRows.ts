@@ -2,12 +2,16 @@
  * repairText's worker part: the run's distinct free-text values (gathered into etl_text_repairs by
  * sql/transform/text_candidates.sql) read back a page at a time, repaired, and written back with
  * their repaired form and match key. The rows stream: the worker holds one page of values at
- * once, never all of a run's names, titles, places and user agents.
+ * once, never all of a run's names, titles, places and user agents. A warehouse that streams a
+ * result (DuckDB) is asked once and read a chunk at a time: a page of 50,000 values held in the
+ * worker grew V8's heap by ~90 MiB at 8M events (173,771 values), garbage that stayed resident
+ * through the publishes that followed, where the 8M run's memory peaked (docs/performance.md).
  */
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+import { hasStreamingQuery } from '../warehouse/streamingQuery';
 import { fencedAppendRows } from './fence';
 import { heartbeat } from './heartbeat';
 
@@ -18,12 +22,23 @@ import { heartbeat } from './heartbeat';
  */
 export const TEXT_REPAIR_PAGE_ROWS = 50_000;
 
-/** The run's text candidates in (kind, raw) order, a page per query (sql/transform/text_repair_values.sql). */
+/**
+ * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
+ * of at most `pageRows`: a page per query, or, from a warehouse that streams, one query read a
+ * chunk at a time (pages of a chunk's rows).
+ */
 export async function* textCandidatePages(
   warehouse: Warehouse,
   runId: string,
   pageRows = TEXT_REPAIR_PAGE_ROWS,
 ): AsyncGenerator<Array<{ kind: string; raw: string }>> {
+  if (hasStreamingQuery(warehouse)) {
+    const sql = sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: runId, after_kind: null, after_raw: null, page_rows: null });
+    for await (const chunk of warehouse.queryChunks(sql)) {
+      for (let at = 0; at < chunk.length; at += pageRows) yield chunk.slice(at, at + pageRows).map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
+    }
+    return;
+  }
   let after: { kind: string; raw: string } | null = null;
   for (;;) {
     const rows = await warehouse.query(

@@ -21,6 +21,7 @@ import { sqlStatement } from './sql';
 import { withStagingCompression } from './duckdbStagingCompression';
 import { csvReaderSizes } from './duckdbCsvReaderSizes';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
+import type { StreamingQuery } from './streamingQuery';
 
 /**
  * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
@@ -65,7 +66,7 @@ function toJs(value: DuckDBValue): Row[string] {
 /** Serialized writes per database (description), across the instances that share its file. */
 const writeQueues = new Map<string, Promise<unknown>>();
 
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging, StreamingQuery {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
@@ -172,6 +173,40 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         return row;
       });
     });
+  }
+
+  /** A streamed result (src/warehouse/streamingQuery.ts): DuckDB's chunks of 2,048 rows, fetched as they are asked for. */
+  async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
+    const connection = await this.instance.connect();
+    const onAbort = () => connection.interrupt();
+    options?.signal?.addEventListener('abort', onAbort);
+    try {
+      options?.signal?.throwIfAborted();
+      let result;
+      try {
+        result = await connection.stream(sql);
+      } catch (err) {
+        throw classifyDuckDbError(err);
+      }
+      const names = result.columnNames();
+      for (;;) {
+        let chunk;
+        try {
+          chunk = await result.fetchChunk();
+        } catch (err) {
+          throw classifyDuckDbError(err);
+        }
+        if (!chunk || chunk.rowCount === 0) return;
+        yield chunk.getRows().map((values) => {
+          const row: Row = {};
+          names.forEach((name, i) => (row[name] = toJs(values[i])));
+          return row;
+        });
+      }
+    } finally {
+      options?.signal?.removeEventListener('abort', onAbort);
+      connection.disconnectSync();
+    }
   }
 
   async appendRows(
