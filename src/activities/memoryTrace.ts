@@ -4,7 +4,9 @@
  * its end and the highest seen while it ran (sampled every 100 ms), and V8's heap and off-heap
  * figures at that highest sample. A diagnostic for `npm run bench` (docs/performance.md, "The
  * worker's memory"); unset, the interceptor does nothing. Parallel activities overlap: each one's
- * peak is the process's, not its own share.
+ * peak is the process's, not its own share. A 100 ms sample can miss a short spike: the process's
+ * own high-water mark (VmHWM, what the benchmark reports) at the activity's start and end says
+ * exactly whether the process's peak was set while the activity ran.
  */
 import fs from 'node:fs';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -30,6 +32,19 @@ export interface ActivityMemoryTrace {
   start: MemorySample;
   peak: MemorySample;
   end: MemorySample;
+  /** The process's peak resident memory (VmHWM) when the activity started and ended; absent off Linux. */
+  hwmStartMiB?: number;
+  hwmEndMiB?: number;
+}
+
+/** VmHWM from /proc/self/status in MiB, or undefined where there is none. */
+export function highWaterMiB(): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function sample(): MemorySample {
@@ -46,6 +61,7 @@ export function memoryTraceInterceptor(env: NodeJS.ProcessEnv = process.env): Ac
     inbound: {
       async execute(input, next) {
         const began = Date.now();
+        const hwmStartMiB = highWaterMiB();
         const start = sample();
         let peak = start;
         const timer = setInterval(() => {
@@ -67,6 +83,8 @@ export function memoryTraceInterceptor(env: NodeJS.ProcessEnv = process.env): Ac
             start,
             peak,
             end,
+            hwmStartMiB,
+            hwmEndMiB: highWaterMiB(),
           };
           fs.appendFileSync(file, `${JSON.stringify(trace)}\n`);
         }

@@ -40,5 +40,11 @@ describe('the worker memory trace (SPARKIFY_MEMORY_TRACE)', () => {
     expect(first.peak.rssMiB).toBeGreaterThanOrEqual(Math.max(first.start.rssMiB, first.end.rssMiB));
     expect(held?.length).toBe(64 * 1024 * 1024);
     expect(first.seconds).toBeGreaterThan(0);
+    // The process's high-water mark brackets the activity: never lower at its end than at its
+    // start, nor than any resident sample taken while it ran (rounded to MiB on both sides).
+    if (process.platform === 'linux') {
+      expect(first.hwmEndMiB!).toBeGreaterThanOrEqual(first.hwmStartMiB!);
+      expect(first.hwmEndMiB!).toBeGreaterThanOrEqual(first.peak.rssMiB - 1);
+    }
   });
 });
