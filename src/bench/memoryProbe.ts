@@ -7,7 +7,7 @@
  * for docs/performance.md ("The worker's memory"); `npm run bench` is what measures.
  *
  *   node --max-semi-space-size=16 dist/bench/memoryProbe.js --source DIR --warehouse FILE
- *        [--sequential] [--again repairText,loadSongplays]
+ *        [--sequential [--songs-first]] [--stop-after-staging] [--again repairText,loadSongplays]
  *
  * --again reruns the named steps afterwards, one at a time (activities are idempotent), so one
  * step's memory can be seen alone on a warehouse that holds a whole run.
@@ -19,12 +19,43 @@ import { createActivities } from '../activities';
 import { Resources } from '../activities/resources';
 import { silentLogger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
+import type { StageResult } from '../etl/types';
 
 const MIB = 1024 * 1024;
 
 function status(field: 'VmHWM' | 'VmRSS'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+/**
+ * Resident memory by kind of mapping (/proc/self/smaps), in MiB: file-backed (code: libduckdb,
+ * node), brk (glibc's main arena), and anonymous mappings by size: V8 takes 256 KiB pages,
+ * glibc's thread arenas are 64 MiB reservations, the rest (DuckDB's jemalloc extents, large
+ * buffers) in between or above.
+ */
+function residentByMapping(): string {
+  const sums: Record<string, number> = {};
+  let kind = '';
+  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
+      const name = head[3];
+      if (name.startsWith('/')) kind = 'file';
+      else if (name === '[heap]') kind = 'brk';
+      else if (name !== '') kind = 'other';
+      else if (size === 256) kind = 'anon256K';
+      else if (size <= 1024) kind = 'anon<=1M';
+      else if (size < 64 * 1024) kind = 'anon<64M';
+      else if (size === 64 * 1024) kind = 'anon64M';
+      else kind = 'anon>64M';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sums[kind] = (sums[kind] ?? 0) + Number(rss[1]);
+  }
+  return Object.entries(sums).map(([k, v]) => `${k}=${Math.round(v / 1024)}`).join(' ');
 }
 
 interface Sample {
@@ -42,6 +73,8 @@ async function main(): Promise<void> {
       warehouse: { type: 'string' },
       sequential: { type: 'boolean', default: false },
       again: { type: 'string', default: '' },
+      'songs-first': { type: 'boolean', default: false },
+      'stop-after-staging': { type: 'boolean', default: false },
     },
   });
   if (!values.source || !values.warehouse) throw new Error('--source DIR and --warehouse FILE are required');
@@ -86,6 +119,7 @@ async function main(): Promise<void> {
       clearInterval(timer);
       const end = sample();
       const hwm = status('VmHWM');
+      if (process.env.PROBE_SMAPS === '1') console.log(`  at end: ${residentByMapping()}`);
       console.log(
         `${name.padEnd(18)} ${((Date.now() - began) / 1000).toFixed(2).padStart(6)} s  rss ${start.rss} → ${peak.rss} → ${end.rss}  ` +
           `hwm ${hwm}${hwm > hwmBefore ? ' (raised)' : ''}  heap ${peak.heapUsed}/${peak.heapTotal}  duckdb ${peak.duckdb} [${peak.duckdbTop}]`,
@@ -102,11 +136,15 @@ async function main(): Promise<void> {
   console.log(`ready: rss ${status('VmRSS')} MiB`);
   await step('createSchema', () => a.createSchema(ref));
   await step('listSourceFiles', () => a.listSourceFiles({ ...ref, window: null }));
-  const [events, songs] = await together(
-    () => step('stageEvents', () => a.stageEvents({ ...ref, maxRejectRate: 1 })),
-    () => step('stageSongs', () => a.stageSongs({ ...ref, maxRejectRate: 1 })),
-  );
+  const stageEvents = () => step('stageEvents', () => a.stageEvents({ ...ref, maxRejectRate: 1 }));
+  const stageSongs = () => step('stageSongs', () => a.stageSongs({ ...ref, maxRejectRate: 1 }));
+  const [events, songs] = values['songs-first'] ? ((await together(stageSongs, stageEvents)).reverse() as [StageResult, StageResult]) : await together(stageEvents, stageSongs);
   const staging = { events, songs };
+  if (values['stop-after-staging']) {
+    console.log(`peak (VmHWM): ${status('VmHWM')} MiB`);
+    await resources.close();
+    return;
+  }
   const stagedChecks = await step('checkStagedData', () => a.checkStagedData({ ...ref, staging, failOnEmpty: false }));
   await step('repairText', () => a.repairText(ref));
   const [matches] = await together(
