@@ -19,6 +19,7 @@ import { createActivities } from '../activities';
 import { Resources } from '../activities/resources';
 import { silentLogger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
+import { sqlStatement } from '../warehouse/sql';
 import type { StageResult } from '../etl/types';
 
 const MIB = 1024 * 1024;
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     if (probing) return;
     probing = true;
     try {
-      const rows = await warehouse.query('SELECT tag, memory_usage_bytes AS bytes, temporary_storage_bytes AS temp FROM duckdb_memory() ORDER BY memory_usage_bytes DESC');
+      const rows = await warehouse.query(sqlStatement('bench/duckdb_memory', 'duckdb'));
       const total = rows.reduce((n, r) => n + Number(r.bytes), 0);
       duckdb = { total: Math.round(total / MIB), top: rows.slice(0, 3).filter((r) => Number(r.bytes) > 0).map((r) => `${String(r.tag)}=${Math.round(Number(r.bytes) / MIB)}`).join(' ') };
     } catch {

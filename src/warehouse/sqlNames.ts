@@ -5,6 +5,7 @@
  */
 export const SQL_NAMES = [
   'bench/duckdb_export_staging',
+  'bench/duckdb_memory',
   'bench/duckdb_stage',
   'bench/postgres_analyze',
   'bench/postgres_copy_events',
