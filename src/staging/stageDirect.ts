@@ -8,6 +8,9 @@ import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } fr
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
+/** Runs one statement in the staging transaction (FileBatch.read's runner). */
+type StatementRunner = Parameters<FileBatch['read']>[1];
+
 const PROGRESS_EVERY_MS = 5_000;
 /**
  * What DuckDB reads per statement: a batch's raw lines (and its work tables) are what it holds at
@@ -80,28 +83,33 @@ export function keyRange(keys: readonly string[]): { first_key: string; last_key
 /**
  * One batch of files DuckDB reads itself, over a view of their lines (read_<kind>.sql), with
  * nothing but the left-over lines held in a session table (DuckDB keeps those until commit).
- * With a typed stage: it stages the lines it proves; the rest (found by file and line: the batch's
- * lines not staged) go into etl_raw_lines, where the raw-line path's checked SQL stages or rejects
- * them (`rawLines`, the same statements the worker's lines take). Without: the checked SQL
+ * With a typed stage: it stages the lines it proves; only when it staged fewer rows than the
+ * batch has lines (raw_part_survey.sql counts them), the rest (found by file and line: the
+ * batch's lines not staged) go into etl_raw_lines, where the raw-line path's checked SQL stages or
+ * rejects them (`rawLines`, the same statements the worker's lines take). Without: the checked SQL
  * stages the checked records, then the lines that did not stage are parsed again for their reasons.
  */
-function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam> & { keys: string[] }, rawLines: { eachChunk: readonly string[] }): string[] {
+function directRead(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam> & { keys: string[] }, rawLines: { eachChunk: readonly string[] }): (run: StatementRunner) => Promise<void> {
   const d = 'duckdb';
   const read = sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams);
   const typed = TYPED_STAGE[kind];
   if (typed) {
-    return [
-      ...read,
-      ...sqlStatements(typed, d, { run_id: runId }),
-      ...sqlStatements('staging/duckdb/unstaged_raw_lines', d, { run_id: runId, table: STAGING_TABLE[kind], ...keyRange(fileParams.keys) }),
-      ...rawLines.eachChunk,
-    ];
+    return async (run) => {
+      for (const sql of read) await run(sql);
+      let staged = 0;
+      for (const sql of sqlStatements(typed, d, { run_id: runId })) staged += (await run(sql)).rowsChanged;
+      // Every line staged (the bench's logs, nearly every real one): no second read and anti-join.
+      const [batch] = (await run(sqlStatement('staging/duckdb/raw_part_survey', d))).rows;
+      if (Number(batch.lines) === staged) return;
+      const left = sqlStatements('staging/duckdb/unstaged_raw_lines', d, { run_id: runId, table: STAGING_TABLE[kind], ...keyRange(fileParams.keys) });
+      for (const sql of [...left, ...rawLines.eachChunk]) await run(sql);
+    };
   }
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT, checked: 'etl_stage_checks' };
   const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
   if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
   const [stage, reject] = inserts;
-  return [
+  const statements = [
     ...read,
     ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
@@ -111,6 +119,9 @@ function directStatements(kind: RecordKind, runId: string, fileParams: Record<st
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
     reject,
   ];
+  return async (run) => {
+    for (const sql of statements) await run(sql);
+  };
 }
 
 async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<Map<string, number>> {
@@ -149,7 +160,7 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
       toWorker: batch.filter(byWorker),
-      read: (ks) => directStatements(kind, runId, fileParams(ks), rawLines),
+      read: (ks, run) => directRead(kind, runId, fileParams(ks), rawLines)(run),
     };
   });
 

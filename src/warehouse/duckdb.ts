@@ -285,9 +285,14 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   }
 
   async stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }> {
-    return this.withConnection(options, (c) => this.singleThreaded(c, () =>
+    // Without DuckDB's dearest string compressions, as the COPY path (duckdbStagingCompression.ts).
+    return this.withConnection(options, (c) => withStagingCompression(this.instance, c, () => this.singleThreaded(c, () =>
       inTransaction((sql) => c.run(sql), async () => {
         for (const sql of load.before) await c.run(sql);
+        const run: PartStatementRunner = async (sql) => {
+          const result = await c.runAndReadAll(sql);
+          return { rowsChanged: result.rowsChanged, rows: result.getRowObjectsJS() };
+        };
         let bytes = 0;
         let toWorker = 0;
         for (const batch of load.batches) {
@@ -296,7 +301,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           const viaWorker = [...(batch.toWorker ?? []), ...survey.filter((f) => f.to_worker === true).map((f) => String(f.key))];
           // Bytes DuckDB read itself; the worker's reader counts the files it reads.
           const batchBytes = survey.reduce((sum, f) => sum + (f.to_worker === true ? 0 : Number(f.size)), 0);
-          if (direct.length > 0) for (const sql of batch.read(direct)) await c.run(sql);
+          if (direct.length > 0) await batch.read(direct, run);
           options?.signal?.throwIfAborted();
           if (viaWorker.length > 0) {
             await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
@@ -308,7 +313,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         }
         for (const sql of load.after) await c.run(sql);
         return { bytes, toWorker };
-      })),
+      }))),
     );
   }
 

@@ -138,8 +138,11 @@ export interface FileBatch {
   survey?: string;
   /** Files known beforehand to need the worker's rows. */
   toWorker?: readonly string[];
-  /** Statements that stage these files' records (those the survey left to the engine). */
-  read(keys: readonly string[]): readonly string[];
+  /**
+   * Stages these files' records (those the survey left to the engine), running its statements in
+   * the staging transaction through `run` (which returns rows changed, and a query's rows).
+   */
+  read(keys: readonly string[], run: (sql: string) => Promise<{ rowsChanged: number; rows: Record<string, unknown>[] }>): Promise<void>;
 }
 
 /** How a FileStaging call stages its files: ChunkLoad's shape, with files instead of rows. */
