@@ -75,6 +75,7 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/duckdb/drop_work_tables',
   'staging/duckdb/checked_table',
   `staging/duckdb/survey_${kind}`,
+  'staging/duckdb/memory_limit',
   `staging/duckdb/read_${kind}`,
   'staging/duckdb/unstaged_lines',
   'staging/duckdb/unstaged_raw_lines',

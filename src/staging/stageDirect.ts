@@ -23,9 +23,28 @@ export const SONG_BATCH = { files: 2_000, bytes: 64 * 1024 * 1024 };
  * DuckDB reads a file whole (and splits it whole): when an event log is larger than this, the
  * kind is staged by the worker's parse instead (stageDirect returns undefined), which streams, so
  * what staging holds at once stays bounded whatever one file's size. Daily logs are far smaller
- * (the 8M-event bench set's are 128 MB).
+ * (the 8M-event bench set's are 117-120 MiB). A bounded pool lowers it (directFileLimit).
  */
 export const MAX_DIRECT_FILE_BYTES = 256 * 1024 * 1024;
+
+const UNITS: Record<string, number> = { bytes: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** DuckDB's memory_limit as it prints it ('128.0 MiB', '18.7 GiB'); undefined when unbounded or unreadable. */
+export function poolBytes(setting: string): number | undefined {
+  const m = /^\s*([\d.]+)\s*([a-z]+)\s*$/i.exec(setting);
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  return m && unit ? Number(m[1]) * unit : undefined;
+}
+
+/**
+ * The largest event log DuckDB reads itself under a pool of `pool` bytes: read_blob takes a file in
+ * one allocation rounded up to a power of two, which must fit the pool beside what else it holds.
+ * Measured under 128 MiB: a 57 MiB log staged, a 67 MiB one asked for 128 MiB and failed; under
+ * 256 MiB a 117 MiB log staged. So at most half the pool.
+ */
+export function directFileLimit(pool: number | undefined): number {
+  return pool === undefined ? MAX_DIRECT_FILE_BYTES : Math.min(MAX_DIRECT_FILE_BYTES, Math.floor(pool / 2));
+}
 
 /** Characters read_blob would take as a glob pattern: such a file's lines come from the worker. */
 const GLOB = /[*?[\]{}]/;
@@ -137,7 +156,7 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
  * replaces what this run or these files staged before. A file DuckDB can't take as it is (not
  * UTF-8, a NUL byte, a song file that isn't one plain object) gets its lines from the worker's
  * reader instead, so its rejects carry the same reasons. Returns undefined, staging nothing, when an
- * event log is larger than MAX_DIRECT_FILE_BYTES: the caller stages the kind the worker's way.
+ * event log is larger than directFileLimit: the caller stages the kind the worker's way.
  */
 export async function stageDirect(options: DirectStagingOptions): Promise<StageResult | undefined> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
@@ -151,7 +170,11 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
 
   // Event logs are few and large: batches are cut by their sizes too.
   const sizes = kind === 'events' ? await fileSizes(source, keys) : undefined;
-  if (sizes && [...sizes.values()].some((size) => size > MAX_DIRECT_FILE_BYTES)) return undefined;
+  if (sizes) {
+    const [pool] = await warehouse.query(sqlStatement('staging/duckdb/memory_limit', d), options.statementOptions);
+    const limit = directFileLimit(poolBytes(String(pool?.v ?? '')));
+    if ([...sizes.values()].some((size) => size > limit)) return undefined;
+  }
   const batches: FileBatch[] = batchesOf(keys, sizes, kind === 'events' ? EVENT_BATCH : SONG_BATCH).map((batch) => {
     const byWorker = (k: string) => GLOB.test(source.filePath(k));
     const readable = batch.filter((k) => !byWorker(k));

@@ -86,6 +86,7 @@ export const SQL_NAMES = [
   'staging/duckdb/extract_songs',
   'staging/duckdb/insert_events',
   'staging/duckdb/insert_songs',
+  'staging/duckdb/memory_limit',
   'staging/duckdb/next_chunk',
   'staging/duckdb/raw_lines',
   'staging/duckdb/raw_part_lines',
