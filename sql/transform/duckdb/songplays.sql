@@ -6,15 +6,16 @@
 -- from staging_events into songplays, and into etl_songplay_names by a second pass, both in parallel.
 
 -- The run's distinct raw (title, artist, length) triples, matched and named once each: as in
--- sql/transform/songplays.sql.
+-- sql/transform/songplays.sql, and with the number of staged plays of each (copies included).
 CREATE TEMP TABLE publish_play_songs AS
 WITH play_triples AS (
-  SELECT DISTINCT song, artist, length
+  SELECT song, artist, length, COUNT(*) AS plays
   FROM staging_events
   WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+  GROUP BY song, artist, length
 ),
 keyed_triples AS (
-  SELECT t.song, t.artist, t.length, song.match_key AS song_key, artist.match_key AS artist_key,
+  SELECT t.song, t.artist, t.length, t.plays, song.match_key AS song_key, artist.match_key AS artist_key,
          song.repaired AS title_repaired, artist.repaired AS artist_repaired
   FROM play_triples t
   LEFT JOIN etl_text_repairs song ON song.run_id = {{run_id}} AND song.kind = 'text' AND song.raw = t.song
@@ -37,7 +38,8 @@ SELECT ROW_NUMBER() OVER () AS triple_id,
        CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
        t.song_key, t.artist_key,
        COALESCE(t.title_repaired, t.song, '(unknown)') AS title,
-       COALESCE(t.artist_repaired, t.artist, '(unknown)') AS artist_name
+       COALESCE(t.artist_repaired, t.artist, '(unknown)') AS artist_name,
+       t.plays
 FROM keyed_triples t
 LEFT JOIN key_candidates m ON m.pick = 1 AND m.song_key = t.song_key AND m.artist_key = t.artist_key AND m.length = t.length
 LEFT JOIN strict_keys strict ON strict.title_raw = t.song AND strict.artist_name_raw = t.artist AND strict.duration = t.length;
@@ -110,20 +112,14 @@ SELECT u.songplay_id, u.start_time, u.user_id, u.level, u.song_id, u.artist_id, 
 FROM copies u
 WHERE u.copy_no = 1;
 
--- How many plays of events staged once each triple has: with the copies' plays, the run's match
--- statistics and the triples whose names its plays use, from one aggregate (every play has its
--- triple, by the same filter) instead of a table of every play.
+-- How many plays of events staged once each triple has (its staged plays less its copies): with
+-- the copies' plays, the run's match statistics and the triples whose names its plays use, without
+-- a table of every play or another pass over staging.
 CREATE TEMP TABLE publish_triple_plays AS
-SELECT m.triple_id, COUNT(*) AS plays
-FROM staging_events e
-JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
-LEFT JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
-WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL
-GROUP BY m.triple_id;
+SELECT m.triple_id, m.plays - COALESCE(c.copies, 0) AS plays
+FROM publish_play_songs m
+LEFT JOIN (SELECT triple_id, COUNT(*) AS copies FROM publish_copy_events GROUP BY triple_id) AS c ON c.triple_id = m.triple_id
+WHERE m.plays - COALESCE(c.copies, 0) > 0;
 
 -- The run replaces its days, and by key its plays outside them (as in sql/transform/songplays.sql).
 -- The run's plays are its staged NextSong events with a user, copies included (a copy has its
