@@ -20,6 +20,7 @@ import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, Spool
 import { sqlStatement } from './sql';
 import { withStagingCompression } from './duckdbStagingCompression';
 import { csvReaderSizes } from './duckdbCsvReaderSizes';
+import { queuedTableWrite } from './tableWriteQueue';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
 
 /**
@@ -62,9 +63,6 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-/** Serialized writes per database (description), across the instances that share its file. */
-const writeQueues = new Map<string, Promise<unknown>>();
-
 export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
@@ -126,17 +124,10 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     }
   }
 
-  async serializedWrite<T>(work: () => Promise<T>): Promise<T> {
-    const key = this.description;
-    const previous = writeQueues.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(work);
-    writeQueues.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (writeQueues.get(key) === current) writeQueues.delete(key);
-    }
+  async serializedWrite<T>(work: () => Promise<T>, tables?: readonly string[]): Promise<T> {
+    return queuedTableWrite(this.description, work, tables);
   }
+
 
   private async withConnection<T>(options: StatementOptions | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();

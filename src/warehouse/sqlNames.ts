@@ -115,6 +115,7 @@ export const SQL_NAMES = [
   'stats/star_counts',
   'transform/artists',
   'transform/songplays',
+  'transform/duckdb/songplays',
   'transform/songs',
   'transform/text_candidates',
   'transform/postgres/text_candidates',

@@ -203,10 +203,11 @@ export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & 
 /**
  * A warehouse whose publishes to one database must not overlap within this process (DuckDB: one
  * writer process per file, and two transactions upserting the same rows conflict instead of
- * queueing). `serializedWrite` runs `work` after every earlier one on the same database has ended.
+ * queueing). `serializedWrite` runs `work` after every earlier one on the same database that writes
+ * one of `tables` has ended (without tables: every earlier one).
  */
 export interface SerializedWrites {
-  serializedWrite<T>(work: () => Promise<T>): Promise<T>;
+  serializedWrite<T>(work: () => Promise<T>, tables?: readonly string[]): Promise<T>;
 }
 
 export function hasSerializedWrites(warehouse: Warehouse): warehouse is Warehouse & SerializedWrites {
