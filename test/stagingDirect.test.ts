@@ -7,6 +7,8 @@ import { Resources } from '../src/activities/resources';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { MAX_LINE_BYTES } from '../src/staging/rawLines';
+import { directFileLimit, EVENT_BATCH, MAX_DIRECT_FILE_BYTES, poolBytes } from '../src/staging/stageDirect';
+import { MEMORY_LIMIT_ENV } from '../src/warehouse/duckdbSettings';
 import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
 import { goodEvent, goodSong, writeBadInputCorpus } from './support/badInputCorpus';
 
@@ -172,3 +174,94 @@ test('the bad-input corpus: the same rows and rejects read by DuckDB as streamed
   expect({ ...direct.events, bytes: 0 }).toEqual({ ...viaWorker.events, bytes: 0 });
   expect(countsOf(direct.songs)).toEqual(countsOf(viaWorker.songs));
 }, 180_000);
+
+/**
+ * A batch whose typed stage staged every line skips the search for lines it left; a batch with
+ * left lines does not (stageDirect.ts). Two batches of each kind, staged twice under one run id.
+ */
+test('batches with and without left lines: the same rows and rejects as the worker, and a rerun changes nothing', async () => {
+  expect(EVENT_BATCH.files).toBe(4);
+  const data = path.join(tempDir(), 'batches');
+  const day = (d: number) => `log_data/2018/11/2018-11-${String(d).padStart(2, '0')}-events.json`;
+  // Days 1-4: every line good (the first batch). Days 5-8: each with a line the typed stage leaves
+  // to the checked SQL, which rejects it or stages it (a title of digits and dashes).
+  for (let d = 1; d <= 4; d++) write(data, day(d), `${[1, 2, 3].map((i) => ok(d * 10 + i)).join('\n')}\n`);
+  for (let d = 5; d <= 8; d++) {
+    const left = d % 2 === 0 ? JSON.stringify(goodEvent(d * 10 + 2, { ts: 'soon' })) : JSON.stringify(goodEvent(d * 10 + 2, { song: '1-2-8' }));
+    write(data, day(d), `${ok(d * 10 + 1)}\n${left}\n${ok(d * 10 + 3)}\n`);
+  }
+  const resources = new Resources({ s3: {}, log: silentLogger });
+  const activities = createActivities({ resources, log: silentLogger });
+  const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
+  const opened = await resources.warehouse(warehouse);
+  if (!hasFileStaging(opened)) throw new Error('DuckDB should stage files itself');
+  opened.readsLocalFiles = true;
+  const ref = { runId: 'batches-run', source: data, warehouse };
+  await activities.createSchema(ref);
+  await activities.listSourceFiles({ ...ref, window: null });
+  const env = new MockActivityEnvironment();
+  const rows = async () => ({
+    events: await opened.query("SELECT * EXCLUDE (run_id) FROM staging_events WHERE run_id = 'batches-run' ORDER BY source_key, source_line"),
+    rejects: await opened.query("SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = 'batches-run' ORDER BY source_key, source_line"),
+  });
+  const first = (await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }))) as StageResult;
+  const once = await rows();
+  const again = (await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }))) as StageResult;
+  expect(await rows()).toEqual(once);
+  expect(again).toEqual(first);
+  await resources.close();
+
+  expect(first).toMatchObject({ files: 8, recordsRead: 24, recordsStaged: 22, recordsRejected: 2 });
+  expect(once.rejects.map((r) => [r.source_key, r.source_line])).toEqual([[day(6), 2], [day(8), 2]]);
+  expect(once.events.filter((r) => r.source_line === 2 && String(r.source_key) >= day(5)).map((r) => [r.source_key, r.song])).toEqual([[day(5), '1-2-8'], [day(7), '1-2-8']]);
+  const viaWorker = await stage(data, 'worker lines');
+  expect(once.events).toEqual(viaWorker.tables.events);
+  expect(once.rejects).toEqual(viaWorker.tables.rejects.map((r) => ({ source_key: r.source_key, source_line: r.source_line, reason: r.reason })));
+}, 120_000);
+
+test('the pool bound DuckDB prints, and the largest log it reads itself: half the pool, at most MAX_DIRECT_FILE_BYTES', () => {
+  expect(poolBytes('128.0 MiB')).toBe(128 * 2 ** 20);
+  expect(poolBytes('18.8 GiB')).toBeCloseTo(18.8 * 2 ** 30);
+  expect(poolBytes('')).toBeUndefined();
+  expect(directFileLimit(128 * 2 ** 20)).toBe(64 * 2 ** 20);
+  expect(directFileLimit(18.8 * 2 ** 30)).toBe(MAX_DIRECT_FILE_BYTES);
+  expect(directFileLimit(undefined)).toBe(MAX_DIRECT_FILE_BYTES);
+});
+
+/**
+ * read_blob takes a file in one allocation (rounded up to a power of two) that must fit the pool:
+ * under a 64 MiB pool a 36 MB log failed with "Out of Memory" before. Now such a log sends the
+ * kind to the worker's parse, which streams.
+ */
+test('an event log over half of a bounded pool is staged the worker\'s way, not read whole by DuckDB', async () => {
+  const data = path.join(tempDir(), 'big');
+  const lines: string[] = [];
+  for (let i = 1; Buffer.byteLength(lines.join('\n')) < 36_000_000; i++) lines.push(...Array.from({ length: 1000 }, (_, j) => ok(i * 1000 + j)));
+  write(data, 'log_data/2018/11/2018-11-01-events.json', `${lines.join('\n')}\n`);
+  write(data, 'log_data/2018/11/2018-11-02-events.json', `${ok(1)}\n{"page":\n`);
+  const saved = process.env[MEMORY_LIMIT_ENV];
+  process.env[MEMORY_LIMIT_ENV] = '64MiB';
+  try {
+    const resources = new Resources({ s3: {}, log: silentLogger });
+    const activities = createActivities({ resources, log: silentLogger });
+    const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
+    const opened = await resources.warehouse(warehouse);
+    if (!hasFileStaging(opened)) throw new Error('DuckDB should stage files itself');
+    opened.readsLocalFiles = true;
+    const ref = { runId: 'big-run', source: data, warehouse };
+    await activities.createSchema(ref);
+    await activities.listSourceFiles({ ...ref, window: null });
+    const env = new MockActivityEnvironment();
+    const beats: Record<string, unknown>[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
+    const events = (await env.run(() => activities.stageEvents({ ...ref, maxRejectRate: 1 }))) as StageResult;
+    const rejects = await opened.query("SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = 'big-run'");
+    await resources.close();
+    expect(beats.some((b) => b.direct === true)).toBe(false);
+    expect(events).toMatchObject({ files: 2, recordsStaged: lines.length + 1, recordsRejected: 1 });
+    expect(rejects).toEqual([{ source_key: 'log_data/2018/11/2018-11-02-events.json', source_line: 2, reason: expect.stringMatching(/^invalid JSON: /) }]); // the worker's parse names the error
+  } finally {
+    if (saved === undefined) delete process.env[MEMORY_LIMIT_ENV];
+    else process.env[MEMORY_LIMIT_ENV] = saved;
+  }
+}, 120_000);

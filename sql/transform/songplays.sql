@@ -5,6 +5,8 @@
 -- (case-folded) and the durations differ by at most {{duration_tolerance}} s; among several
 -- candidates, the closest duration, then the smallest song_id. Delete + insert, not MERGE: the
 -- same file runs on every engine and also drops plays of replaced days (docs/redshift.md).
+-- DuckDB runs sql/transform/duckdb/songplays.sql instead: the same rows without publish_songplays
+-- (test/unit/duckdbSongplaysDirect.test.ts holds the two files to the same result).
 CREATE {{publish_lookup_table}} publish_play_songs AS
 WITH play_triples AS (
   -- A play's song and name depend only on its raw (title, artist, length), so songs are matched

@@ -31,24 +31,47 @@ export const PUBLISH_TRANSFORMS = {
 } as const satisfies Record<PublishStep, string>;
 
 /**
+ * An engine's own form of a publish step's transform, where it has one: DuckDB publishes the plays
+ * straight from staging (sql/transform/duckdb/songplays.sql: the same rows, without the table of
+ * every play that the shared file writes and reads back).
+ */
+export const ENGINE_PUBLISH_TRANSFORMS: Partial<Record<Dialect, Partial<Record<PublishStep, SqlName>>>> = {
+  duckdb: { loadSongplays: 'transform/duckdb/songplays' },
+};
+
+/** The transform `step` runs on `dialect`. */
+export function publishTransform(step: PublishStep, dialect: Dialect): SqlName {
+  return ENGINE_PUBLISH_TRANSFORMS[dialect]?.[step] ?? PUBLISH_TRANSFORMS[step];
+}
+
+/**
  * Runs a publish step's SQL file and names it in the error, so a failure says where the SQL lives.
  * SQL errors are not retried: running the same statement again would fail the same way.
  */
 async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, after: string[] = []): Promise<void> {
   // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
-  await runPublishSql(warehouse, PUBLISH_TRANSFORMS[step], params, lockStatements(warehouse, ETL_DAG[step].writes), after);
+  const writes = ETL_DAG[step].writes;
+  await runPublishSql(warehouse, publishTransform(step, warehouse.dialect), params, lockStatements(warehouse, writes), after, writes);
 }
 
 /**
  * One SQL file in one transaction behind the attempt's fence (a superseded attempt cannot commit:
- * fence.ts), after `locks` and the publish settings, one publish at a time where the engine needs it.
+ * fence.ts), after `locks` and the publish settings, after the earlier publishes that write one of
+ * `writes` where the engine needs it (none given: after every earlier publish).
  */
-async function runPublishSql(warehouse: Warehouse, name: SqlName, params: Record<string, SqlParam>, locks: string[], after: string[] = []): Promise<void> {
+async function runPublishSql(
+  warehouse: Warehouse,
+  name: SqlName,
+  params: Record<string, SqlParam>,
+  locks: string[],
+  after: string[] = [],
+  writes?: readonly string[],
+): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
     const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...sqlStatements(name, warehouse.dialect, params), ...after];
     await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` })),
+      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` }), writes),
     );
   } catch (err) {
     throw asSqlFailure(err, name);

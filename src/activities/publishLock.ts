@@ -4,7 +4,8 @@ import { hasSerializedWrites, hasWriteLocking, type Warehouse } from '../warehou
  * Runs for different dates may publish at once; each publish transaction first locks the tables its
  * step writes (declared in src/etl/dag.ts) where the warehouse needs it (WriteLocking: PostgreSQL),
  * so two upserts of the same user, artist or time row queue instead of both reading the old row.
- * DuckDB has one writer process per file; within it, publishes are serialized instead (SerializedWrites).
+ * DuckDB has one writer process per file; within it, publishes that write the same table are
+ * serialized instead, and publishes of different tables overlap (SerializedWrites, tableWriteQueue.ts).
  * Redshift runs transactions serializably and aborts a conflicting one, which is retried.
  */
 export function lockStatements(warehouse: Warehouse, tables: readonly string[]): string[] {
@@ -17,7 +18,12 @@ export function schemaLockStatements(warehouse: Warehouse): string[] {
   return hasWriteLocking(warehouse) ? warehouse.schemaLockStatements() : [];
 }
 
-/** Runs `work` after every earlier publish to the same database in this process, where the warehouse needs it (SerializedWrites: DuckDB). */
-export async function serializedPublish<T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> {
-  return hasSerializedWrites(warehouse) ? warehouse.serializedWrite(work) : work();
+/**
+ * Runs `work` after every earlier publish to the same database in this process that writes one of
+ * `tables` (none given: every earlier publish), where the warehouse needs it (SerializedWrites:
+ * DuckDB). The four publishes a run starts together write different tables: each waits only for
+ * its own work, not for whichever of the others reached DuckDB first.
+ */
+export async function serializedPublish<T>(warehouse: Warehouse, work: () => Promise<T>, tables?: readonly string[]): Promise<T> {
+  return hasSerializedWrites(warehouse) ? warehouse.serializedWrite(work, tables) : work();
 }

@@ -75,6 +75,7 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/duckdb/drop_work_tables',
   'staging/duckdb/checked_table',
   `staging/duckdb/survey_${kind}`,
+  'staging/duckdb/memory_limit',
   `staging/duckdb/read_${kind}`,
   'staging/duckdb/unstaged_lines',
   'staging/duckdb/unstaged_raw_lines',
@@ -183,7 +184,7 @@ export const ETL_DAG = {
     writes: ['time'],
   },
   loadSongplays: {
-    sql: ['transform/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
+    sql: ['transform/songplays', 'transform/duckdb/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and

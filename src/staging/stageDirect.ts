@@ -8,6 +8,9 @@ import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } fr
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
+/** Runs one statement in the staging transaction (FileBatch.read's runner). */
+type StatementRunner = Parameters<FileBatch['read']>[1];
+
 const PROGRESS_EVERY_MS = 5_000;
 /**
  * What DuckDB reads per statement: a batch's raw lines (and its work tables) are what it holds at
@@ -20,9 +23,28 @@ export const SONG_BATCH = { files: 2_000, bytes: 64 * 1024 * 1024 };
  * DuckDB reads a file whole (and splits it whole): when an event log is larger than this, the
  * kind is staged by the worker's parse instead (stageDirect returns undefined), which streams, so
  * what staging holds at once stays bounded whatever one file's size. Daily logs are far smaller
- * (the 8M-event bench set's are 128 MB).
+ * (the 8M-event bench set's are 117-120 MiB). A bounded pool lowers it (directFileLimit).
  */
 export const MAX_DIRECT_FILE_BYTES = 256 * 1024 * 1024;
+
+const UNITS: Record<string, number> = { bytes: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** DuckDB's memory_limit as it prints it ('128.0 MiB', '18.7 GiB'); undefined when unbounded or unreadable. */
+export function poolBytes(setting: string): number | undefined {
+  const m = /^\s*([\d.]+)\s*([a-z]+)\s*$/i.exec(setting);
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  return m && unit ? Number(m[1]) * unit : undefined;
+}
+
+/**
+ * The largest event log DuckDB reads itself under a pool of `pool` bytes: read_blob takes a file in
+ * one allocation rounded up to a power of two, which must fit the pool beside what else it holds.
+ * Measured under 128 MiB: a 57 MiB log staged, a 67 MiB one asked for 128 MiB and failed; under
+ * 256 MiB a 117 MiB log staged. So at most half the pool.
+ */
+export function directFileLimit(pool: number | undefined): number {
+  return pool === undefined ? MAX_DIRECT_FILE_BYTES : Math.min(MAX_DIRECT_FILE_BYTES, Math.floor(pool / 2));
+}
 
 /** Characters read_blob would take as a glob pattern: such a file's lines come from the worker. */
 const GLOB = /[*?[\]{}]/;
@@ -80,28 +102,33 @@ export function keyRange(keys: readonly string[]): { first_key: string; last_key
 /**
  * One batch of files DuckDB reads itself, over a view of their lines (read_<kind>.sql), with
  * nothing but the left-over lines held in a session table (DuckDB keeps those until commit).
- * With a typed stage: it stages the lines it proves; the rest (found by file and line: the batch's
- * lines not staged) go into etl_raw_lines, where the raw-line path's checked SQL stages or rejects
- * them (`rawLines`, the same statements the worker's lines take). Without: the checked SQL
+ * With a typed stage: it stages the lines it proves; only when it staged fewer rows than the
+ * batch has lines (raw_part_survey.sql counts them), the rest (found by file and line: the
+ * batch's lines not staged) go into etl_raw_lines, where the raw-line path's checked SQL stages or
+ * rejects them (`rawLines`, the same statements the worker's lines take). Without: the checked SQL
  * stages the checked records, then the lines that did not stage are parsed again for their reasons.
  */
-function directStatements(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam> & { keys: string[] }, rawLines: { eachChunk: readonly string[] }): string[] {
+function directRead(kind: RecordKind, runId: string, fileParams: Record<string, SqlParam> & { keys: string[] }, rawLines: { eachChunk: readonly string[] }): (run: StatementRunner) => Promise<void> {
   const d = 'duckdb';
   const read = sqlStatements(`staging/duckdb/read_${kind}`, d, fileParams);
   const typed = TYPED_STAGE[kind];
   if (typed) {
-    return [
-      ...read,
-      ...sqlStatements(typed, d, { run_id: runId }),
-      ...sqlStatements('staging/duckdb/unstaged_raw_lines', d, { run_id: runId, table: STAGING_TABLE[kind], ...keyRange(fileParams.keys) }),
-      ...rawLines.eachChunk,
-    ];
+    return async (run) => {
+      for (const sql of read) await run(sql);
+      let staged = 0;
+      for (const sql of sqlStatements(typed, d, { run_id: runId })) staged += (await run(sql)).rowsChanged;
+      // Every line staged (the bench's logs, nearly every real one): no second read and anti-join.
+      const [batch] = (await run(sqlStatement('staging/duckdb/raw_part_survey', d))).rows;
+      if (Number(batch.lines) === staged) return;
+      const left = sqlStatements('staging/duckdb/unstaged_raw_lines', d, { run_id: runId, table: STAGING_TABLE[kind], ...keyRange(fileParams.keys) });
+      for (const sql of [...left, ...rawLines.eachChunk]) await run(sql);
+    };
   }
   const params = { run_id: runId, raw_cap: MAX_RAW_KEPT, checked: 'etl_stage_checks' };
   const inserts = sqlStatements(`staging/duckdb/insert_${kind}`, d, params);
   if (inserts.length !== 2) throw new Error(`sql/staging/duckdb/insert_${kind}.sql should hold 2 statements (stage, then reject), holds ${inserts.length}`);
   const [stage, reject] = inserts;
-  return [
+  const statements = [
     ...read,
     ...sqlStatements(`staging/duckdb/extract_${kind}`, d, { lines: 'etl_direct_lines' }),
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
@@ -111,6 +138,9 @@ function directStatements(kind: RecordKind, runId: string, fileParams: Record<st
     ...sqlStatements(`staging/duckdb/check_${kind}`, d),
     reject,
   ];
+  return async (run) => {
+    for (const sql of statements) await run(sql);
+  };
 }
 
 async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<Map<string, number>> {
@@ -126,7 +156,7 @@ async function fileSizes(source: LocalFiles, keys: readonly string[]): Promise<M
  * replaces what this run or these files staged before. A file DuckDB can't take as it is (not
  * UTF-8, a NUL byte, a song file that isn't one plain object) gets its lines from the worker's
  * reader instead, so its rejects carry the same reasons. Returns undefined, staging nothing, when an
- * event log is larger than MAX_DIRECT_FILE_BYTES: the caller stages the kind the worker's way.
+ * event log is larger than directFileLimit: the caller stages the kind the worker's way.
  */
 export async function stageDirect(options: DirectStagingOptions): Promise<StageResult | undefined> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
@@ -140,7 +170,11 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
 
   // Event logs are few and large: batches are cut by their sizes too.
   const sizes = kind === 'events' ? await fileSizes(source, keys) : undefined;
-  if (sizes && [...sizes.values()].some((size) => size > MAX_DIRECT_FILE_BYTES)) return undefined;
+  if (sizes) {
+    const [pool] = await warehouse.query(sqlStatement('staging/duckdb/memory_limit', d), options.statementOptions);
+    const limit = directFileLimit(poolBytes(String(pool?.v ?? '')));
+    if ([...sizes.values()].some((size) => size > limit)) return undefined;
+  }
   const batches: FileBatch[] = batchesOf(keys, sizes, kind === 'events' ? EVENT_BATCH : SONG_BATCH).map((batch) => {
     const byWorker = (k: string) => GLOB.test(source.filePath(k));
     const readable = batch.filter((k) => !byWorker(k));
@@ -149,7 +183,7 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     return {
       survey: readable.length > 0 ? sqlStatement(`staging/duckdb/survey_${kind}`, d, fileParams(readable)) : undefined,
       toWorker: batch.filter(byWorker),
-      read: (ks) => directStatements(kind, runId, fileParams(ks), rawLines),
+      read: (ks, run) => directRead(kind, runId, fileParams(ks), rawLines)(run),
     };
   });
 

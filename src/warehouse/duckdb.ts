@@ -20,6 +20,7 @@ import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, Spool
 import { sqlStatement } from './sql';
 import { withStagingCompression } from './duckdbStagingCompression';
 import { csvReaderSizes } from './duckdbCsvReaderSizes';
+import { queuedTableWrite } from './tableWriteQueue';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
 import type { StreamingQuery } from './streamingQuery';
 
@@ -63,9 +64,6 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-/** Serialized writes per database (description), across the instances that share its file. */
-const writeQueues = new Map<string, Promise<unknown>>();
-
 export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging, StreamingQuery {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
@@ -127,17 +125,10 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     }
   }
 
-  async serializedWrite<T>(work: () => Promise<T>): Promise<T> {
-    const key = this.description;
-    const previous = writeQueues.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(work);
-    writeQueues.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (writeQueues.get(key) === current) writeQueues.delete(key);
-    }
+  async serializedWrite<T>(work: () => Promise<T>, tables?: readonly string[]): Promise<T> {
+    return queuedTableWrite(this.description, work, tables);
   }
+
 
   private async withConnection<T>(options: StatementOptions | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();
@@ -320,9 +311,14 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   }
 
   async stageFiles(load: FileLoad, options?: StatementOptions): Promise<{ bytes: number; toWorker: number }> {
-    return this.withConnection(options, (c) => this.singleThreaded(c, () =>
+    // Without DuckDB's dearest string compressions, as the COPY path (duckdbStagingCompression.ts).
+    return this.withConnection(options, (c) => withStagingCompression(this.instance, c, () => this.singleThreaded(c, () =>
       inTransaction((sql) => c.run(sql), async () => {
         for (const sql of load.before) await c.run(sql);
+        const run: PartStatementRunner = async (sql) => {
+          const result = await c.runAndReadAll(sql);
+          return { rowsChanged: result.rowsChanged, rows: result.getRowObjectsJS() };
+        };
         let bytes = 0;
         let toWorker = 0;
         for (const batch of load.batches) {
@@ -331,7 +327,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           const viaWorker = [...(batch.toWorker ?? []), ...survey.filter((f) => f.to_worker === true).map((f) => String(f.key))];
           // Bytes DuckDB read itself; the worker's reader counts the files it reads.
           const batchBytes = survey.reduce((sum, f) => sum + (f.to_worker === true ? 0 : Number(f.size)), 0);
-          if (direct.length > 0) for (const sql of batch.read(direct)) await c.run(sql);
+          if (direct.length > 0) await batch.read(direct, run);
           options?.signal?.throwIfAborted();
           if (viaWorker.length > 0) {
             await this.appendTemp(c, load.table, load.workerRows(viaWorker), options);
@@ -343,7 +339,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         }
         for (const sql of load.after) await c.run(sql);
         return { bytes, toWorker };
-      })),
+      }))),
     );
   }
 

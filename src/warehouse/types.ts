@@ -138,8 +138,11 @@ export interface FileBatch {
   survey?: string;
   /** Files known beforehand to need the worker's rows. */
   toWorker?: readonly string[];
-  /** Statements that stage these files' records (those the survey left to the engine). */
-  read(keys: readonly string[]): readonly string[];
+  /**
+   * Stages these files' records (those the survey left to the engine), running its statements in
+   * the staging transaction through `run` (which returns rows changed, and a query's rows).
+   */
+  read(keys: readonly string[], run: (sql: string) => Promise<{ rowsChanged: number; rows: Record<string, unknown>[] }>): Promise<void>;
 }
 
 /** How a FileStaging call stages its files: ChunkLoad's shape, with files instead of rows. */
@@ -200,10 +203,11 @@ export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & 
 /**
  * A warehouse whose publishes to one database must not overlap within this process (DuckDB: one
  * writer process per file, and two transactions upserting the same rows conflict instead of
- * queueing). `serializedWrite` runs `work` after every earlier one on the same database has ended.
+ * queueing). `serializedWrite` runs `work` after every earlier one on the same database that writes
+ * one of `tables` has ended (without tables: every earlier one).
  */
 export interface SerializedWrites {
-  serializedWrite<T>(work: () => Promise<T>): Promise<T>;
+  serializedWrite<T>(work: () => Promise<T>, tables?: readonly string[]): Promise<T>;
 }
 
 export function hasSerializedWrites(warehouse: Warehouse): warehouse is Warehouse & SerializedWrites {

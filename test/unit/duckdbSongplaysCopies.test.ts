@@ -67,7 +67,13 @@ describe('DuckDB songplays publish: the dedup path', () => {
     instance.closeSync();
   });
 
-  test('with no event staged twice, hashes neither the text repairs nor the song keys', async () => {
+  // The shared file (as DuckDB renders it) and DuckDB's own (sql/transform/duckdb/songplays.sql, the one loadSongplays runs there).
+  const FILES = [
+    { file: 'transform/songplays', copyPath: /CREATE TEMP TABLE publish_copy_events|INSERT INTO publish_songplays/ },
+    { file: 'transform/duckdb/songplays', copyPath: /CREATE TEMP TABLE publish_copy_events|CREATE TEMP TABLE publish_copy_plays/ },
+  ] as const;
+
+  test.each(FILES)('$file: with no event staged twice, hashes neither the text repairs nor the song keys', async ({ file, copyPath: copyStatement }) => {
     // 20,000 plays of 5,000 triples, each title and artist with a repair: DuckDB chooses what to
     // hash by estimated size, so the tables need sizes like a real run's.
     await db.run(`INSERT INTO staging_events ${COLUMNS}
@@ -77,8 +83,8 @@ describe('DuckDB songplays publish: the dedup path', () => {
       SELECT '${RUN}', 'text', kind || ' ' || i, kind || '  ' || i, lower(kind) || i FROM range(5000) AS t(i), (VALUES ('Song'), ('Artist')) AS k(kind)`);
     await db.run(`INSERT INTO etl_song_keys (song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration)
       SELECT 'S' || i, 'A' || i, 'Song ' || i, 'Artist ' || i, 'song' || i, 'artist' || i, 200.0 FROM range(5000) AS t(i)`);
-    const statements = sqlStatements('transform/songplays', 'duckdb', PARAMS);
-    const copyPath = statements.filter((s) => /CREATE TEMP TABLE publish_copy_events|INSERT INTO publish_songplays/.test(s));
+    const statements = sqlStatements(file, 'duckdb', PARAMS);
+    const copyPath = statements.filter((s) => copyStatement.test(s));
     expect(copyPath).toHaveLength(2);
     await db.run('BEGIN');
     for (const s of statements.slice(0, statements.indexOf(copyPath[0]))) await db.run(s);
@@ -91,9 +97,9 @@ describe('DuckDB songplays publish: the dedup path', () => {
     await db.run('ROLLBACK');
   });
 
-  test('each play gets one name from its raw triple, NULL parts included, and an event staged twice keeps one copy', async () => {
+  test.each(FILES)('$file: each play gets one name from its raw triple, NULL parts included, and an event staged twice keeps one copy', async ({ file }) => {
     await db.run(`INSERT INTO staging_events ${COLUMNS} VALUES ${[...ONCE, TWICE].join(', ')}`);
-    for (const s of sqlStatements('transform/songplays', 'duckdb', PARAMS)) await db.run(s);
+    for (const s of sqlStatements(file, 'duckdb', PARAMS)) await db.run(s);
     const plays = await rows(`SELECT p.level, p.song_id, p.location, n.title, n.artist_name, s.matched
       FROM songplays p JOIN etl_songplay_names s USING (songplay_id) JOIN etl_play_names n USING (name_id) ORDER BY p.start_time`);
     expect(plays).toEqual([

@@ -88,3 +88,31 @@ test('publishes to one DuckDB database run one after another (SerializedWrites);
   d.release();
   await both;
 });
+
+test('DuckDB publishes of different tables overlap; one that shares a table, or names none, waits for the earlier ones', async () => {
+  const log: string[] = [];
+  const songs = heldWork(log, 'songs');
+  const users = heldWork(log, 'users');
+  const songs2 = heldWork(log, 'songs again');
+  const all = heldWork(log, 'every table');
+  const songsDone = serializedPublish(duckdb, songs.work, ETL_DAG.loadSongs.writes);
+  const usersDone = serializedPublish(duckdb, users.work, ETL_DAG.loadUsers.writes);
+  const songs2Done = serializedPublish(duckdb, songs2.work, ['songs']);
+  const allDone = serializedPublish(duckdb, all.work);
+  // Different tables: both run at once.
+  await Promise.all([songs.running, users.running]);
+  songs2.release();
+  all.release();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(log).toEqual(['songs start', 'users start']);
+  // The same table: after the first songs publish, not after users.
+  songs.release();
+  await songs2Done;
+  expect(log).toEqual(['songs start', 'users start', 'songs end', 'songs again start', 'songs again end']);
+  // No tables named: after every earlier publish.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(log).not.toContain('every table start');
+  users.release();
+  await Promise.all([songsDone, usersDone, songs2Done, allDone]);
+  expect(log.slice(-3)).toEqual(['users end', 'every table start', 'every table end']);
+});
