@@ -25,5 +25,5 @@ COPY --from=build --chown=root:root /app/bin ./bin
 COPY sql ./sql
 # The base image's unprivileged `node` user (uid 1000); the app files stay root-owned and read-only to it.
 USER node
-# --max-semi-space-size: src/util/workerNodeFlags.ts
-CMD ["node", "--max-semi-space-size=16", "bin/sparkify.js", "worker"]
+# --max-semi-space-size, --expose-gc: src/util/workerNodeFlags.ts
+CMD ["node", "--max-semi-space-size=16", "--expose-gc", "bin/sparkify.js", "worker"]

@@ -11,6 +11,7 @@ import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
+import { collectGarbage } from '../util/heapRelease';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
 const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
@@ -47,6 +48,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       // In batches, each recorded before the next is listed (runFileList.ts): memory is one batch.
       const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window });
       for (const file of listed.skippedSamples ?? []) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
+      collectGarbage();
       return listed;
     },
 
@@ -55,7 +57,10 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     },
 
     async stageSongs(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {
-      return stage(ref, 'songs');
+      const staged = await stage(ref, 'songs');
+      // Its garbage would otherwise stay resident under stageEvents (src/util/heapRelease.ts).
+      collectGarbage();
+      return staged;
     },
 
     /** The dates, among those given, whose event log the load ledger holds (for backfill --only-missing). */

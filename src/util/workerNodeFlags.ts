@@ -6,5 +6,7 @@
  * collections. 16 MiB semi-spaces (V8's default before Node 22 here) cut the PostgreSQL worker's
  * peak at 160k events from 455 to ~317 MiB (docs/performance.md, "The worker's memory"). V8 reads
  * the flag when the process starts only: setting it from inside the process changes nothing.
+ * --expose-gc lets the worker collect its heap between steps that leave much garbage
+ * (src/util/heapRelease.ts).
  */
-export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--expose-gc'];
