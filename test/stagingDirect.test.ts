@@ -31,18 +31,24 @@ function tempDir(): string {
 
 type Path = 'direct' | 'worker lines';
 
-async function stage(dataDir: string, via: Path) {
+/** A DuckDB warehouse with the schema made and `dataDir`'s files listed as run `runId`, DuckDB reading local files itself or not. */
+async function listedRun(dataDir: string, runId: string, readsLocalFiles: boolean) {
   const resources = new Resources({ s3: {}, log: silentLogger });
   const activities = createActivities({ resources, log: silentLogger });
   const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
   const opened = await resources.warehouse(warehouse);
   if (!hasFileStaging(opened) || !hasChunkedStaging(opened)) throw new Error('DuckDB should stage files itself');
-  opened.readsLocalFiles = via === 'direct';
-  // The other way: the same parse-and-check SQL, lines streamed by the worker.
-  if (via === 'worker lines') opened.recordParsing = 'warehouse';
-  const ref = { runId: 'direct-run', source: dataDir, warehouse };
+  opened.readsLocalFiles = readsLocalFiles;
+  const ref = { runId, source: dataDir, warehouse };
   await activities.createSchema(ref);
   await activities.listSourceFiles({ ...ref, window: null });
+  return { resources, activities, opened, ref };
+}
+
+async function stage(dataDir: string, via: Path) {
+  const { resources, activities, opened, ref } = await listedRun(dataDir, 'direct-run', via === 'direct');
+  // The other way: the same parse-and-check SQL, lines streamed by the worker.
+  if (via === 'worker lines') opened.recordParsing = 'warehouse';
   const env = new MockActivityEnvironment();
   const beats: Record<string, unknown>[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
@@ -190,15 +196,7 @@ test('batches with and without left lines: the same rows and rejects as the work
     const left = d % 2 === 0 ? JSON.stringify(goodEvent(d * 10 + 2, { ts: 'soon' })) : JSON.stringify(goodEvent(d * 10 + 2, { song: '1-2-8' }));
     write(data, day(d), `${ok(d * 10 + 1)}\n${left}\n${ok(d * 10 + 3)}\n`);
   }
-  const resources = new Resources({ s3: {}, log: silentLogger });
-  const activities = createActivities({ resources, log: silentLogger });
-  const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
-  const opened = await resources.warehouse(warehouse);
-  if (!hasFileStaging(opened)) throw new Error('DuckDB should stage files itself');
-  opened.readsLocalFiles = true;
-  const ref = { runId: 'batches-run', source: data, warehouse };
-  await activities.createSchema(ref);
-  await activities.listSourceFiles({ ...ref, window: null });
+  const { resources, activities, opened, ref } = await listedRun(data, 'batches-run', true);
   const env = new MockActivityEnvironment();
   const rows = async () => ({
     events: await opened.query("SELECT * EXCLUDE (run_id) FROM staging_events WHERE run_id = 'batches-run' ORDER BY source_key, source_line"),
@@ -242,15 +240,7 @@ test('an event log over half of a bounded pool is staged the worker\'s way, not 
   const saved = process.env[MEMORY_LIMIT_ENV];
   process.env[MEMORY_LIMIT_ENV] = '64MiB';
   try {
-    const resources = new Resources({ s3: {}, log: silentLogger });
-    const activities = createActivities({ resources, log: silentLogger });
-    const warehouse = `duckdb:${path.join(tempDir(), 'wh.duckdb')}`;
-    const opened = await resources.warehouse(warehouse);
-    if (!hasFileStaging(opened)) throw new Error('DuckDB should stage files itself');
-    opened.readsLocalFiles = true;
-    const ref = { runId: 'big-run', source: data, warehouse };
-    await activities.createSchema(ref);
-    await activities.listSourceFiles({ ...ref, window: null });
+    const { resources, activities, opened, ref } = await listedRun(data, 'big-run', true);
     const env = new MockActivityEnvironment();
     const beats: Record<string, unknown>[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
