@@ -129,7 +129,6 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     return queuedTableWrite(this.description, work, tables);
   }
 
-
   private async withConnection<T>(options: StatementOptions | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();
     const onAbort = () => connection.interrupt();
