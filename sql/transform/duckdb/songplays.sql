@@ -121,16 +121,18 @@ FROM publish_play_songs m
 LEFT JOIN (SELECT triple_id, COUNT(*) AS copies FROM publish_copy_events GROUP BY triple_id) AS c ON c.triple_id = m.triple_id
 WHERE m.plays - COALESCE(c.copies, 0) > 0;
 
--- The run replaces its days, and by key its plays outside them (as in sql/transform/songplays.sql).
--- The run's plays are its staged NextSong events with a user, copies included (a copy has its
--- event's id): their ids are hashed only for events outside the days, usually none.
+-- The run replaces its days, and by key its plays outside them (as in sql/transform/songplays.sql),
+-- in songplays here and in etl_songplay_names below. The run's plays are its staged NextSong events
+-- with a user, copies included (a copy has its event's id): their ids are hashed only for events
+-- outside the days, usually none, in one pass over staging for both tables.
+CREATE TEMP TABLE publish_replaced_plays AS
+SELECT DISTINCT {{songplay_id(e)}} AS songplay_id
+FROM staging_events e
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1;
+
 DELETE FROM songplays WHERE CAST(start_time AS DATE) IN ({{days}});
-DELETE FROM songplays WHERE songplay_id IN (
-  SELECT {{songplay_id(e)}}
-  FROM staging_events e
-  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-    AND CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
-);
+DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_replaced_plays);
 
 -- The plays of events staged once, straight from staging: the same columns as publish_songplays
 -- in sql/transform/songplays.sql.
@@ -196,12 +198,7 @@ FROM publish_play_names t
 JOIN etl_play_names known ON known.title = t.title AND known.artist_name = t.artist_name;
 
 DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) IN ({{days}});
-DELETE FROM etl_songplay_names WHERE songplay_id IN (
-  SELECT {{songplay_id(e)}}
-  FROM staging_events e
-  WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-    AND CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
-);
+DELETE FROM etl_songplay_names WHERE songplay_id IN (SELECT songplay_id FROM publish_replaced_plays);
 -- Each play of an event staged once by a second pass over staging (its id, start, user and
 -- triple), then the copies' plays.
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
@@ -225,6 +222,7 @@ SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS
 FROM publish_copy_plays p
 JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
+DROP TABLE publish_replaced_plays;
 DROP TABLE publish_play_names;
 DROP TABLE publish_play_name_ids;
 DROP TABLE publish_triple_plays;
