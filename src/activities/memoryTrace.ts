@@ -9,6 +9,7 @@
  * exactly whether the process's peak was set while the activity ran.
  */
 import fs from 'node:fs';
+import { procStatusBytes } from '../util/procStatus';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 export const MEMORY_TRACE_ENV = 'SPARKIFY_MEMORY_TRACE';
@@ -40,8 +41,7 @@ export interface ActivityMemoryTrace {
 /** VmHWM from /proc/self/status in MiB, or undefined where there is none. */
 export function highWaterMiB(): number | undefined {
   try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+    return Math.round(procStatusBytes('self', 'VmHWM') / 1024 / 1024);
   } catch {
     return undefined;
   }

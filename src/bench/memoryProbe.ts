@@ -20,13 +20,18 @@ import { Resources } from '../activities/resources';
 import { silentLogger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { sqlStatement } from '../warehouse/sql';
+import { procStatusBytes } from '../util/procStatus';
 import type { StageResult } from '../etl/types';
 
 const MIB = 1024 * 1024;
 
+/** This process's VmHWM or VmRSS in MiB; NaN where /proc has none. */
 function status(field: 'VmHWM' | 'VmRSS'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+  try {
+    return Math.round(procStatusBytes('self', field) / MIB);
+  } catch {
+    return NaN;
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { temporal } from '@temporalio/proto';
 import type { EtlInput, RunSummary } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
 import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
+import { procStatusBytes } from '../util/procStatus';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 const WORKER_READY_MS = 180_000;
@@ -30,13 +31,6 @@ export interface WorkflowResult {
   peakRssBytes: number;
   readyRssBytes: number;
   summary: RunSummary;
-}
-
-function procStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-  if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
-  return Number(match[1]) * 1024;
 }
 
 interface WorkerProcess {
