@@ -4,11 +4,12 @@
  * of garbage in the old generation, which V8 collects only when the heap next grows or the thread
  * idles: neither happens while `stageEvents` feeds DuckDB, so that garbage stayed resident under
  * staging's own rise and set the worker's peak at 8M events (docs/performance.md, "The worker's
- * memory"). Costs tens of milliseconds for a heap of that size.
+ * memory"). Costs tens of milliseconds for a heap of that size. `runtime` is where `gc` is looked
+ * up: the process's global object unless a test gives another.
  */
-export function collectGarbage(): boolean {
-  const gc = (globalThis as { gc?: () => void }).gc;
+export function collectGarbage(runtime: { gc?: unknown } = globalThis): boolean {
+  const gc = runtime.gc;
   if (typeof gc !== 'function') return false;
-  gc();
+  (gc as () => void)();
   return true;
 }
