@@ -12,7 +12,10 @@ export type Engine = 'duckdb' | 'postgres';
 export interface EngineResult {
   workflow?: WorkflowResult;
   workflowError?: string;
+  /** The fastest of floorRuns: the one the ratio is taken against. */
   floor?: FloorResult;
+  /** Every floor run that finished, in order: before the workflow, then after it. */
+  floorRuns?: FloorResult[];
   floorError?: string;
   /** Workflow wall time over the floor's total. */
   ratio?: number;
@@ -60,6 +63,7 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
   rows.push(['time in activities', ...per((r) => secs(r.workflow?.activeSeconds))]);
   rows.push(['orchestration overhead', ...per((r) => secs(r.workflow?.overheadSeconds))]);
   rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
+  rows.push(['  (fastest of: before, after)', ...per((r) => (r.floorRuns && r.floorRuns.length > 0 ? r.floorRuns.map((f) => secs(f.totalSeconds)).join(', ') : '–'))]);
   rows.push(['ratio to floor', ...per((r) => (r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`))]);
   const steps = new Set<string>();
   for (const e of engines) for (const name of Object.keys(result.engines[e]?.workflow?.activities ?? {})) steps.add(name);
