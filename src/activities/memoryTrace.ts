@@ -9,7 +9,7 @@
  * exactly whether the process's peak was set while the activity ran.
  */
 import fs from 'node:fs';
-import { procStatusBytes } from '../util/procStatus';
+import { ownStatusMiB } from '../util/procStatus';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 export const MEMORY_TRACE_ENV = 'SPARKIFY_MEMORY_TRACE';
@@ -40,11 +40,7 @@ export interface ActivityMemoryTrace {
 
 /** VmHWM from /proc/self/status in MiB, or undefined where there is none. */
 export function highWaterMiB(): number | undefined {
-  try {
-    return Math.round(procStatusBytes('self', 'VmHWM') / 1024 / 1024);
-  } catch {
-    return undefined;
-  }
+  return ownStatusMiB('VmHWM');
 }
 
 function sample(): MemorySample {

@@ -20,18 +20,14 @@ import { Resources } from '../activities/resources';
 import { silentLogger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { sqlStatement } from '../warehouse/sql';
-import { procStatusBytes } from '../util/procStatus';
+import { ownStatusMiB } from '../util/procStatus';
 import type { StageResult } from '../etl/types';
 
 const MIB = 1024 * 1024;
 
 /** This process's VmHWM or VmRSS in MiB; NaN where /proc has none. */
 function status(field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    return Math.round(procStatusBytes('self', field) / MIB);
-  } catch {
-    return NaN;
-  }
+  return ownStatusMiB(field) ?? NaN;
 }
 
 /**

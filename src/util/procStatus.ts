@@ -11,3 +11,12 @@ export function procStatusBytes(pid: number | 'self', field: 'VmHWM' | 'VmRSS'):
   if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
   return Number(match[1]) * 1024;
 }
+
+/** This process's figure in MiB, rounded; undefined where /proc has none. */
+export function ownStatusMiB(field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    return Math.round(procStatusBytes('self', field) / 1024 / 1024);
+  } catch {
+    return undefined;
+  }
+}
