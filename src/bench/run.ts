@@ -147,13 +147,14 @@ async function benchSize(
       } catch (err) {
         result.workflowError = message(err);
       }
+      // The workflow's DuckDB file (GBs at 8M) is not kept beside the floor's second run.
+      if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
       floorRuns.push(await settle(() => runFloor(engine, 'after')));
       result.floorRuns = floorRuns.filter((run): run is FloorResult => !(run instanceof Error));
       result.floor = fastestFloor(result.floorRuns);
       const failed = floorRuns.find((run): run is Error => run instanceof Error);
       if (failed) result.floorError = message(failed);
       if (result.workflow && result.floor) result.ratio = result.workflow.wallSeconds / result.floor.totalSeconds;
-      if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
     }
   } finally {
     if (!opts.keep) fs.rmSync(workDir, { recursive: true, force: true });
