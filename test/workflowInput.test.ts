@@ -6,7 +6,7 @@ import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
-import { backfillInputSchema, CHECKABLE_COLUMNS, checkWorkflowInput, etlInputSchema, INVALID_INPUT, scheduledInputSchema } from '../src/workflows/inputs';
+import { backfillInputShape, CHECKABLE_COLUMNS, checkWorkflowInput, etlInputShape, INVALID_INPUT, scheduledInputShape } from '../src/workflows/inputs';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
 
 /** Every workflow checks its input before doing anything, and fails at once, without retry, naming the field. */
@@ -36,27 +36,27 @@ describe('input schemas', () => {
       extraChecks: [{ name: 'paid', severity: 'error', description: 'd', rule: { kind: 'accepted_values', table: 'users', column: 'level', values: ['paid'] } }],
       somethingNewer: 1,
     };
-    expect(checkWorkflowInput('etlRun', etlInputSchema, input)).toBe(input);
-    expect(checkWorkflowInput('etlRun', etlInputSchema, {})).toEqual({});
-    expect(checkWorkflowInput('backfill', backfillInputSchema, { from: '2018-11-01', to: '2018-11-07', etl: {} })).toBeDefined();
-    expect(checkWorkflowInput('scheduledEtlRun', scheduledInputSchema, { etl: {}, timeZone: 'Europe/Berlin', offsetDays: -1 })).toBeDefined();
+    expect(checkWorkflowInput('etlRun', etlInputShape, input)).toBe(input);
+    expect(checkWorkflowInput('etlRun', etlInputShape, {})).toEqual({});
+    expect(checkWorkflowInput('backfill', backfillInputShape, { from: '2018-11-01', to: '2018-11-07', etl: {} })).toBeDefined();
+    expect(checkWorkflowInput('scheduledEtlRun', scheduledInputShape, { etl: {}, timeZone: 'Europe/Berlin', offsetDays: -1 })).toBeDefined();
   });
 
   test.each([
-    ['backfill without etl', 'backfill', backfillInputSchema, { from: '2018-11-01', to: '2018-11-07', concurrency: 3 }, /^invalid backfill input: etl: expected object, got nothing\. Expected \{ from: "YYYY-MM-DD"/],
-    ['backfill past year 2199', 'backfill', backfillInputSchema, { from: '2018-11-01', to: '9999-12-31', etl: {} }, /to: "9999-12-31" is outside the supported dates/],
-    ['backfill from after to', 'backfill', backfillInputSchema, { from: '2018-11-07', to: '2018-11-01', etl: {} }, /to: from is after to/],
-    ['backfill concurrency 0', 'backfill', backfillInputSchema, { from: '2018-11-01', to: '2018-11-01', etl: {}, concurrency: 0 }, /concurrency: /],
-    ['etlRun with a string window', 'etlRun', etlInputSchema, { window: '2018-11-01' }, /window: expected object, got string/],
-    ['etlRun with a bad reject rate', 'etlRun', etlInputSchema, { maxRejectRate: 'lots' }, /maxRejectRate: expected number, got string/],
-    ['etlRun as null', 'etlRun', etlInputSchema, null, /\(the input\): expected object, got null/],
-    ['a check naming an undeclared table (SQL through input)', 'etlRun', etlInputSchema, brokenCheck({ kind: 'not_null', table: 'users; DROP TABLE users; --', column: 'level' }), /extraChecks\.0\.rule\.table: /],
-    ['a check naming an undeclared column', 'etlRun', etlInputSchema, brokenCheck({ kind: 'unique', table: 'users', column: 'password' }), /extraChecks\.0\.rule\.column: "password" is not a column of users/],
-    ['a check with an expression as column', 'etlRun', etlInputSchema, brokenCheck({ kind: 'not_null', table: 'users', column: 'level OR 1=1' }), /extraChecks\.0\.rule\.column: is not a plain column name/],
-    ['a reference to an undeclared column', 'etlRun', etlInputSchema, brokenCheck({ kind: 'references', table: 'songplays', column: 'user_id', refTable: 'users', refColumn: '(SELECT 1)' }), /extraChecks\.0\.rule\.refColumn/],
-    ['a rule with extra SQL fields', 'etlRun', etlInputSchema, brokenCheck({ kind: 'run_has_events', where: '1=1' }), /extraChecks\.0\.rule/],
-    ['schedule in an unknown time zone', 'scheduledEtlRun', scheduledInputSchema, { etl: {}, timeZone: 'Mars/Olympus' }, /timeZone: is not an IANA time zone/],
-    ['schedule without etl', 'scheduledEtlRun', scheduledInputSchema, {}, /etl: expected object, got nothing/],
+    ['backfill without etl', 'backfill', backfillInputShape, { from: '2018-11-01', to: '2018-11-07', concurrency: 3 }, /^invalid backfill input: etl: expected object, got nothing\. Expected \{ from: "YYYY-MM-DD"/],
+    ['backfill past year 2199', 'backfill', backfillInputShape, { from: '2018-11-01', to: '9999-12-31', etl: {} }, /to: "9999-12-31" is outside the supported dates/],
+    ['backfill from after to', 'backfill', backfillInputShape, { from: '2018-11-07', to: '2018-11-01', etl: {} }, /to: from is after to/],
+    ['backfill concurrency 0', 'backfill', backfillInputShape, { from: '2018-11-01', to: '2018-11-01', etl: {}, concurrency: 0 }, /concurrency: /],
+    ['etlRun with a string window', 'etlRun', etlInputShape, { window: '2018-11-01' }, /window: expected object, got string/],
+    ['etlRun with a bad reject rate', 'etlRun', etlInputShape, { maxRejectRate: 'lots' }, /maxRejectRate: expected number, got string/],
+    ['etlRun as null', 'etlRun', etlInputShape, null, /\(the input\): expected object, got null/],
+    ['a check naming an undeclared table (SQL through input)', 'etlRun', etlInputShape, brokenCheck({ kind: 'not_null', table: 'users; DROP TABLE users; --', column: 'level' }), /extraChecks\.0\.rule\.table: /],
+    ['a check naming an undeclared column', 'etlRun', etlInputShape, brokenCheck({ kind: 'unique', table: 'users', column: 'password' }), /extraChecks\.0\.rule\.column: "password" is not a column of users/],
+    ['a check with an expression as column', 'etlRun', etlInputShape, brokenCheck({ kind: 'not_null', table: 'users', column: 'level OR 1=1' }), /extraChecks\.0\.rule\.column: is not a plain column name/],
+    ['a reference to an undeclared column', 'etlRun', etlInputShape, brokenCheck({ kind: 'references', table: 'songplays', column: 'user_id', refTable: 'users', refColumn: '(SELECT 1)' }), /extraChecks\.0\.rule\.refColumn/],
+    ['a rule with extra SQL fields', 'etlRun', etlInputShape, brokenCheck({ kind: 'run_has_events', where: '1=1' }), /extraChecks\.0\.rule/],
+    ['schedule in an unknown time zone', 'scheduledEtlRun', scheduledInputShape, { etl: {}, timeZone: 'Mars/Olympus' }, /timeZone: is not an IANA time zone/],
+    ['schedule without etl', 'scheduledEtlRun', scheduledInputShape, {}, /etl: expected object, got nothing/],
   ] as const)('%s is rejected, naming the field', (_name, workflow, schema, input, message) => {
     expect(rejection(() => checkWorkflowInput(workflow, schema, input))).toMatch(message);
   });

@@ -3,14 +3,14 @@
  * and every declared check after the publish. Results are stored with the run id.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck, runChecks } from '../quality/runner';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { checkDefinitionSchema } from '../workflows/inputs';
+import { checkDefinitionShape, describeShapeIssue } from '../workflows/inputs';
+import { array, issuesWith } from '../workflows/shape';
 import type { ActivityDeps } from './deps';
 import { fencedAppendRows } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
@@ -86,8 +86,8 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
     ): Promise<CheckResult[]> {
       const warehouse = await resources.warehouse(ref.warehouse);
       // Checked again here (the workflow checks its input): extra checks reach SQL only through declared names.
-      const extra = z.array(checkDefinitionSchema).safeParse(ref.extraChecks);
-      if (!extra.success) throw ApplicationFailure.nonRetryable(`extraChecks: ${extra.error.issues[0].path.join('.')}: ${extra.error.issues[0].message}`, ERROR_TYPES.invalidWorkflowInput);
+      const [problem] = issuesWith(array(checkDefinitionShape), ref.extraChecks);
+      if (problem) throw ApplicationFailure.nonRetryable(`extraChecks: ${describeShapeIssue(problem)}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       await refreshCheckStatistics(warehouse);
       const facts = { runId: ref.runId, staging: ref.staging, matches: ref.matches };

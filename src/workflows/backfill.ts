@@ -7,7 +7,7 @@ import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../errors';
 import { runDate, type DateRunInput } from './dateRun';
 import { HEARTBEAT_TIMEOUT } from './etl';
 import { rootMessage } from '../etl/failures';
-import { backfillInputSchema, checkWorkflowInput } from './inputs';
+import { backfillInputShape, checkWorkflowInput } from './inputs';
 import { notifyQuietly, runWarnings } from '../notify/workflow';
 import type { NotifySettings } from '../notify/types';
 
@@ -66,7 +66,7 @@ const ledger = proxyActivities<Activities>({
  * not stop the others; the backfill fails at the end, naming the failed dates.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
-  checkWorkflowInput('backfill', backfillInputSchema, input);
+  checkWorkflowInput('backfill', backfillInputShape, input);
   const etl = input.etl;
   const ordered = datesBetween(input.from, input.to);
   if (input.newestFirst) ordered.reverse();

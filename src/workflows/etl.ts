@@ -1,7 +1,7 @@
 import { defineQuery, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { checkWorkflowInput, etlInputSchema } from './inputs';
+import { checkWorkflowInput, etlInputShape } from './inputs';
 import type { CheckResult, EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
 import { withRunAlerts } from '../notify/workflow';
 
@@ -73,7 +73,7 @@ export const DEFAULTS = RUN_DEFAULTS;
  * What each step reads and writes is declared in src/etl/dag.ts (a unit test holds this order to it).
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
-  checkWorkflowInput('etlRun', etlInputSchema, input);
+  checkWorkflowInput('etlRun', etlInputShape, input);
   return withRunAlerts(input.notify, input.window ?? null, () => etlSteps(input));
 }
 

@@ -3,7 +3,7 @@ import { addDays, localDate } from '../etl/dates';
 import { SCHEDULED_START_TIME } from '../etl/searchAttributes';
 import type { RunSummary } from '../etl/types';
 import { runDate, type DateRunInput } from './dateRun';
-import { checkWorkflowInput, scheduledInputSchema } from './inputs';
+import { checkWorkflowInput, scheduledInputShape } from './inputs';
 
 export interface ScheduledEtlInput {
   etl: DateRunInput;
@@ -26,6 +26,6 @@ export function scheduledLogicalDate(input: Pick<ScheduledEtlInput, 'offsetDays'
 
 /** What a Temporal Schedule starts: one etlRun for the logical date, as a child under the date's id. */
 export async function scheduledEtlRun(input: ScheduledEtlInput): Promise<RunSummary> {
-  checkWorkflowInput('scheduledEtlRun', scheduledInputSchema, input);
+  checkWorkflowInput('scheduledEtlRun', scheduledInputShape, input);
   return runDate(scheduledLogicalDate(input), input.etl);
 }
