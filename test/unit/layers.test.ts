@@ -2,10 +2,7 @@
  * The import graph of src/: no cycles, and every import points down the layers. Imports are read
  * from the sources (relative specifiers), so a new module is checked as soon as it exists.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-
-const SRC = path.resolve(__dirname, '../../src');
+import { type Import, importsOf, sourceFiles } from './support/sourceImports';
 
 /**
  * Layers, bottom first, by module (the first path segment under src/, or a longer prefix where a
@@ -23,29 +20,6 @@ const LAYERS: string[][] = [
 
 /** Where workers are put together (and may load activities): the worker, the CLI's stack, benchmark and chaos tooling. */
 const WORKER_COMPOSITION = /^(activities\/|worker\.ts|cli\/temporalStack\.ts|bench\/|chaos\/)/;
-
-interface Import {
-  from: string;
-  to: string;
-  typeOnly: boolean;
-}
-
-function sourceFiles(): string[] {
-  return (fs.readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.split(path.sep).join('/'));
-}
-
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]*)['"]/g;
-
-function importsOf(file: string): Import[] {
-  const text = fs.readFileSync(path.join(SRC, file), 'utf8');
-  const found: Import[] = [];
-  for (const m of text.matchAll(IMPORT)) {
-    const base = path.posix.normalize(path.posix.join(path.posix.dirname(file), m[2]));
-    const to = [`${base}.ts`, `${base}/index.ts`].find((c) => fs.existsSync(path.join(SRC, c)));
-    if (to) found.push({ from: file, to, typeOnly: Boolean(m[1]) });
-  }
-  return found;
-}
 
 function layerOf(file: string): number {
   const name = file.replace(/\.ts$/, '');
@@ -106,7 +80,7 @@ function brokenRules(edges: Import[]): string[] {
 }
 
 const files = sourceFiles();
-const imports = files.flatMap(importsOf);
+const imports = files.flatMap((f) => importsOf(f).files);
 
 describe('the import graph of src/', () => {
   test('is read: it has the modules and edges we know of', () => {
