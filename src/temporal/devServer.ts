@@ -97,6 +97,10 @@ function cliArgs(s: Settings): string[] {
   // --http-port and --metrics-port are left out on purpose: start-dev picks a random free port
   // for each when they are not given, so concurrent servers do not collide on them.
   args.push('--log-level', 'warn');
+  // An activity the workflow schedules comes back in the reply to the workflow task that scheduled
+  // it, not through another poll: the SDK asks for that, but the server (1.29) does it only when
+  // this is on. A run is a chain of a dozen such hand-offs.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   return args;
 }
 
