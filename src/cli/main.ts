@@ -29,7 +29,7 @@ import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
-import { runCleanups, onShutdown, exitCodeAfter, isStopping } from './shutdown';
+import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
 
 const LOCAL_DIR = '.sparkify';

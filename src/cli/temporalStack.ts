@@ -7,7 +7,7 @@ import { startDevServer, type DevServer, type DevServerOptions } from '../tempor
 import { createEtlWorker } from '../worker';
 import { prometheusTelemetry, type MetricsEndpoint } from '../metrics/exporter';
 import { connectClient, connectWorker, resolveTarget, type ConnectionFlags } from '../temporal/connection';
-import { onShutdown } from './shutdown';
+import { onShutdown } from '../util/shutdown';
 
 let runtimeInstalled = false;
 

@@ -1,4 +1,4 @@
-import { exitCodeAfter, isStopping, onShutdown, runCleanups } from '../../src/cli/shutdown';
+import { exitCodeAfter, isStopping, onShutdown, runCleanups } from '../../src/util/shutdown';
 
 // Ctrl-C closes the command's connections while it is still awaiting them, so the command itself
 // then fails ("Channel has been shut down"). The process must still end as interrupted (130).
