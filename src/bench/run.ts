@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { startDevServer, type DevServer } from '../temporal/devServer';
+import { isStopping, onShutdown } from '../util/shutdown';
 import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
 import { duckdbFloor, fastestFloor, postgresFloor, type FloorResult } from './floor';
 import { createDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
@@ -180,6 +181,12 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   const results: SizeResult[] = [];
   const began = performance.now();
+  const stopServers = async (): Promise<void> => {
+    await connection?.close().catch(() => undefined);
+    await Promise.all([server?.stop(), pg?.stop()].map((p) => p?.catch(() => undefined)));
+  };
+  // Ctrl-C or SIGTERM stops the worker, the dev server and PostgreSQL before the process exits.
+  const forgetOnSignal = onShutdown(stopServers);
   try {
     [server, pg] = await Promise.all([
       startDevServer({ searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } }),
@@ -193,8 +200,8 @@ async function main(): Promise<void> {
       console.log(`\n${formatSizeTable(result, opts.engines)}`);
     }
   } finally {
-    await connection?.close().catch(() => undefined);
-    await Promise.all([server?.stop(), pg?.stop()].map((p) => p?.catch(() => undefined)));
+    forgetOnSignal();
+    await stopServers();
   }
   const verdicts = judgeTargets(results, opts.engines);
   const benchSeconds = (performance.now() - began) / 1000;
@@ -210,6 +217,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    // After a signal the run fails because its connections were closed; the signal's handler exits.
+    if (isStopping()) return;
     console.error(`bench: ${(err as Error).stack ?? (err as Error).message}`);
     process.exit(1);
   },

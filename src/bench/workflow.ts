@@ -13,6 +13,7 @@ import type { EtlInput, RunSummary } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
 import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 import { procStatusBytes } from '../util/procStatus';
+import { onShutdown } from '../util/shutdown';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 const WORKER_READY_MS = 180_000;
@@ -147,6 +148,7 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
   const { client } = options;
   fs.mkdirSync(options.workDir, { recursive: true });
   const worker = startWorker(options.address, options.taskQueue, options.workDir);
+  const forgetOnSignal = onShutdown(() => stopWorker(worker));
   try {
     await waitForPoller(client, options.taskQueue, worker);
     const pid = worker.child.pid!;
@@ -170,6 +172,7 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     const times = timesFromHistory(await handle.fetchHistory());
     return { ...times, peakRssBytes, readyRssBytes, summary };
   } finally {
+    forgetOnSignal();
     await stopWorker(worker);
   }
 }
