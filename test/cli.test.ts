@@ -175,11 +175,16 @@ describe('processes', () => {
       cwd: tmp,
       env: { ...baseEnv, SPARKIFY_LOG_LEVEL: 'info' },
     });
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     await waitForOutput(child, /run started/);
     const below = descendants(child.pid!);
     expect(below.length).toBeGreaterThan(0); // the dev server
     child.kill('SIGINT');
-    expect(await exited(child)).toBe(130);
+    const code = await exited(child);
+    // The command's own output when it exits otherwise, so a failure says why (once seen in CI: 1).
+    expect({ code, output: code === 130 ? '' : output.slice(-4000) }).toEqual({ code: 130, output: '' });
     for (const pid of below) expect(alive(pid)).toBe(false);
   });
 
