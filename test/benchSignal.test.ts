@@ -8,32 +8,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { descendants, isAlive } from './support/processes';
 
 const REPO = path.resolve(__dirname, '..');
-
-/** Every process whose parent chain leads to `root`. */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  for (const pid of parentOf.keys()) {
-    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) {
-      if (p === root) {
-        found.push(pid);
-        break;
-      }
-    }
-  }
-  return found;
-}
 
 /** Processes whose command line names `text` (a daemonized postmaster is no descendant). */
 function processesNaming(text: string): number[] {
@@ -48,15 +25,6 @@ function processesNaming(text: string): number[] {
       }
     })
     .map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 test('SIGTERM while the workflow runs: worker, dev server and PostgreSQL are stopped, exit 143', async () => {
@@ -94,11 +62,11 @@ test('SIGTERM while the workflow runs: worker, dev server and PostgreSQL are sto
     expect(await exited).toEqual({ code: 143, signal: null });
     expect(stderr).toMatch(/SIGTERM: stopping/);
     const gone = Date.now() + 15_000;
-    while (started.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-    expect(started.filter(alive)).toEqual([]);
+    while (started.some(isAlive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(started.filter(isAlive)).toEqual([]);
     expect(fs.readdirSync(tmpdir).filter((e) => e.startsWith('sparkify-pg-'))).toEqual([]);
   } finally {
-    for (const pid of started.filter(alive)) process.kill(pid, 'SIGKILL');
+    for (const pid of started.filter(isAlive)) process.kill(pid, 'SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }, 240_000);

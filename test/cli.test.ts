@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startDevServer } from '../src/temporal/devServer';
 import { freePort, waitForPort } from '../src/util/ports';
 import { SAMPLE_DIR } from './harness/temporal';
+import { descendants } from './support/processes';
 
 /**
  * The CLI as a user runs it: `bin/sparkify.js` over the built `dist/` (the test command builds
@@ -33,25 +34,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Every process below pid, found through /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Gone already.
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
-  walk(pid);
-  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
 import { OutputTail, startDevServer, type DevServer } from '../src/temporal/devServer';
+import { isAlive } from './support/processes';
 
 const REPO = path.resolve(__dirname, '..');
 const originalEnv = { ...process.env };
@@ -53,23 +54,6 @@ function goThatRecordsCalls(): { binDir: string; marker: string } {
 
 function cacheLayout(xdg: string): string {
   return path.join(xdg, 'sparkify-etl', `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-  // An orphan whose new parent has not reaped it yet is a zombie: dead, but still signalable.
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
 describe('resolveTemporalCli', () => {
