@@ -14,8 +14,8 @@ function oldSpaceAfterDropMiB(flags: readonly string[]): number {
   return Number(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' }));
 }
 
-// A test file that ran before in the same jest worker may have exposed gc (test/generate.test.ts),
-// and an exposed gc cannot be deleted or replaced: the tests give collectGarbage its own runtime.
+// The jest worker's own gc may be exposed (by NODE_OPTIONS or an earlier test file), and an exposed
+// gc cannot be deleted or replaced: the tests give collectGarbage its own runtime.
 describe('collectGarbage: the heap collected between steps', () => {
   test('runs V8 collection when the runtime exposes it', () => {
     const gc = jest.fn();
