@@ -18,7 +18,7 @@ import { S3Server, startS3, uploadDirectory } from './harness/s3';
 import { pollUntil } from './support/poll';
 import { RedshiftEmulator, startRedshiftEmulator } from './support/redshift-emulator';
 
-const SAMPLE = '/work/shared/data/udacity-sample';
+const SAMPLE = path.resolve(__dirname, '../../shared/data/udacity-sample');
 const LOG_FILES = ['2018-11-03-events.json', '2018-11-04-events.json'].map((f) => path.join(SAMPLE, 'log_data/2018/11', f));
 const SONG_DIR = path.join(SAMPLE, 'song_data');
 const BUCKET = 'sparkify';
