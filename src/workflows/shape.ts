@@ -17,7 +17,7 @@ export interface ShapeIssue {
 export type Shape = (value: unknown, path: Path, issues: ShapeIssue[]) => void;
 
 /** What a value is, in an "expected X, got Y" message. */
-export function kindOf(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
