@@ -12,6 +12,7 @@ import { DuckDbWarehouse } from '../warehouse/duckdb';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { inTransaction } from '../warehouse/transaction';
 import type { Dialect } from '../warehouse/types';
+import { cpuUseBetween, readMachineCpu, type CpuUse } from './machineCpu';
 
 export interface FloorResult {
   /** Files (or CSV) into staging. */
@@ -20,6 +21,8 @@ export interface FloorResult {
   starSeconds: number;
   totalSeconds: number;
   songplays: number;
+  /** The machine's CPU use over totalSeconds (machineCpu.ts); absent where it cannot be read. */
+  cpu?: CpuUse;
 }
 
 /** Everything the floor creates: the project's own staging and star tables. */
@@ -48,6 +51,7 @@ export async function duckdbFloor(dataDir: string, dbFile: string, csvDir?: stri
   const warehouse = await DuckDbWarehouse.open(dbFile, { memoryLimit: null }); // DuckDB's own default: the plainest way
   try {
     await warehouse.execute(schema('duckdb'));
+    const cpuBefore = readMachineCpu();
     const began = performance.now();
     await warehouse.execute(
       sqlStatements('bench/duckdb_stage', 'duckdb', {
@@ -60,12 +64,13 @@ export async function duckdbFloor(dataDir: string, dbFile: string, csvDir?: stri
     await warehouse.execute(sqlStatements('bench/star', 'duckdb'));
     const starSeconds = seconds(starBegan);
     const totalSeconds = seconds(began);
+    const cpu = cpuUseBetween(cpuBefore, readMachineCpu());
     const [count] = await warehouse.query(sqlStatement('bench/songplays_count', 'duckdb'));
     if (csvDir !== undefined) {
       fs.mkdirSync(csvDir, { recursive: true });
       await warehouse.execute(sqlStatements('bench/duckdb_export_staging', 'duckdb', csvPaths(csvDir)));
     }
-    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(count.n) };
+    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(count.n), ...(cpu ? { cpu } : {}) };
   } finally {
     await warehouse.close();
   }
@@ -82,6 +87,7 @@ export async function postgresFloor(databaseUrl: string, csvDir: string): Promis
   try {
     for (const statement of schema('postgres')) await client.query(statement);
     const csv = csvPaths(csvDir);
+    const cpuBefore = readMachineCpu();
     const began = performance.now();
     const run = (sql: string) => client.query(sql);
     await inTransaction(run, async () => {
@@ -96,8 +102,9 @@ export async function postgresFloor(databaseUrl: string, csvDir: string): Promis
     });
     const starSeconds = seconds(starBegan);
     const totalSeconds = seconds(began);
+    const cpu = cpuUseBetween(cpuBefore, readMachineCpu());
     const { rows } = await client.query(sqlStatement('bench/songplays_count', 'postgres'));
-    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(rows[0].n) };
+    return { stageSeconds, starSeconds, totalSeconds, songplays: Number(rows[0].n), ...(cpu ? { cpu } : {}) };
   } finally {
     await client.end();
   }

@@ -5,6 +5,7 @@
 import type { GenerateResult } from '../generate';
 import type { DatasetSize } from './datasets';
 import type { FloorResult } from './floor';
+import type { CpuUse } from './machineCpu';
 import type { WorkflowResult } from './workflow';
 
 export type Engine = 'duckdb' | 'postgres';
@@ -40,6 +41,8 @@ const GIB = 1024 * MIB;
 const num = (n: number) => n.toLocaleString('en-US');
 const secs = (s: number | undefined) => (s === undefined ? '–' : `${s.toFixed(s < 10 ? 2 : 1)} s`);
 const mib = (b: number | undefined) => (b === undefined ? '–' : `${Math.round(b / MIB)} MiB`);
+/** CPU-seconds of every process on the machine, and the cores that kept busy on average. */
+const cpuCell = (cpu: CpuUse | undefined) => (cpu === undefined ? '–' : `${secs(cpu.cpuSeconds)} (${cpu.busyCores.toFixed(2)} cores)`);
 
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -65,6 +68,10 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
   rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
   rows.push(['  (fastest of: before, after)', ...per((r) => (r.floorRuns && r.floorRuns.length > 0 ? r.floorRuns.map((f) => secs(f.totalSeconds)).join(', ') : '–'))]);
   rows.push(['ratio to floor', ...per((r) => (r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`))]);
+  // Where the ratio comes from: more CPU-seconds is more work; fewer cores busy is steps waiting.
+  rows.push(['machine CPU: workflow', ...per((r) => cpuCell(r.workflow?.cpu))]);
+  rows.push(['machine CPU: floor', ...per((r) => cpuCell(r.floor?.cpu))]);
+  rows.push(['machine CPU ratio to floor', ...per((r) => (r.workflow?.cpu && r.floor?.cpu ? `${(r.workflow.cpu.cpuSeconds / r.floor.cpu.cpuSeconds).toFixed(2)}×` : '–'))]);
   const steps = new Set<string>();
   for (const e of engines) for (const name of Object.keys(result.engines[e]?.workflow?.activities ?? {})) steps.add(name);
   for (const step of steps) rows.push([`  ${step}`, ...per((r) => secs(r.workflow?.activities[step]))]);

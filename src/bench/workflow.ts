@@ -14,6 +14,7 @@ import type { etlRun } from '../workflows/etl';
 import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 import { procStatusBytes } from '../util/procStatus';
 import { onShutdown } from '../util/shutdown';
+import { cpuUseBetween, readMachineCpu, type CpuUse } from './machineCpu';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 const WORKER_READY_MS = 180_000;
@@ -31,6 +32,8 @@ export interface WorkflowResult {
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
+  /** The machine's CPU use from the run's start to its result (machineCpu.ts); absent where it cannot be read. */
+  cpu?: CpuUse;
   summary: RunSummary;
 }
 
@@ -154,6 +157,7 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     const pid = worker.child.pid!;
     const readyRssBytes = procStatusBytes(pid, 'VmRSS');
     const input: EtlInput = { source: options.source, warehouse: options.warehouse, window: null, reportTo: path.join(options.workDir, 'reports') };
+    const cpuBefore = readMachineCpu();
     const handle = await client.workflow.start<typeof etlRun>('etlRun', { taskQueue: options.taskQueue, workflowId: options.workflowId, args: [input] });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
@@ -168,9 +172,10 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     } finally {
       clearTimeout(timer);
     }
+    const cpu = cpuUseBetween(cpuBefore, readMachineCpu());
     const peakRssBytes = procStatusBytes(pid, 'VmHWM');
     const times = timesFromHistory(await handle.fetchHistory());
-    return { ...times, peakRssBytes, readyRssBytes, summary };
+    return { ...times, peakRssBytes, readyRssBytes, ...(cpu ? { cpu } : {}), summary };
   } finally {
     forgetOnSignal();
     await stopWorker(worker);
