@@ -191,7 +191,10 @@ describe('the ETL workflow on the real sample', () => {
     const scheduled = (history.events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter((name): name is string => Boolean(name));
-    expect(scheduled).toEqual([
+    // loadSongplays (after loadSongs) and queryLevelChanges (after loadUsers and loadTime) are
+    // scheduled in whichever order those ended: compared as a set.
+    const besideSongplays = ['loadSongplays', 'queryLevelChanges'];
+    expect([...scheduled.slice(0, 10), [...scheduled.slice(10, 12)].sort(), ...scheduled.slice(12)]).toEqual([
       'createSchema',
       'listSourceFiles',
       'stageEvents',
@@ -202,7 +205,7 @@ describe('the ETL workflow on the real sample', () => {
       'loadArtists',
       'loadUsers',
       'loadTime',
-      'loadSongplays',
+      besideSongplays,
       'runQualityChecks',
       'summarizeRun',
       'writeReport',

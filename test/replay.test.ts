@@ -2,7 +2,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromCliJson } from './histories/load';
-import { SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
+import { LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
 
 /**
  * Recorded histories of real runs, replayed through the current workflow code: a change to a
@@ -38,13 +38,14 @@ const outcomes = (results: Awaited<ReturnType<typeof replay>>) => results.map((r
 describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
-  test('the recordings cover a date run (before and after songplays were published beside the dimensions), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
+  test('the recordings cover a date run (before and after songplays were published beside the dimensions, and after the level changes were queried beside songplays), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
     const all = recorded();
     expect(all.map((h) => [h.file, h.workflowType])).toEqual([
       ['backfill-completed.json', 'backfill'],
       ['backfill-continued.json', 'backfill'],
       ['etlRun-date.json', 'etlRun'],
       ['etlRun-failedCheck.json', 'etlRun'],
+      ['etlRun-levelChangesBesideSongplays.json', 'etlRun'],
       ['etlRun-retriedActivity.json', 'etlRun'],
       ['etlRun-songplaysBesideDimensions.json', 'etlRun'],
       ['scheduledEtlRun.json', 'scheduledEtlRun'],
@@ -68,6 +69,21 @@ describe('replaying recorded histories', () => {
     const scheduledAt = (name: string) => beside.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
     const completedAt = (name: string) => beside.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(beside[scheduledAt(name)].eventId));
     expect(completedAt('loadSongs')).toBeLessThan(scheduledAt('loadSongplays'));
+
+    // The run recorded after patched('level-changes-beside-songplays') took that branch too, the
+    // earlier ones did not: queryLevelChanges was scheduled once loadUsers and loadTime completed,
+    // and writeReport was given its result.
+    expect(patches('etlRun-levelChangesBesideSongplays')).toEqual(expect.arrayContaining([SONGPLAYS_BESIDE_DIMENSIONS, LEVEL_CHANGES_BESIDE_SONGPLAYS]));
+    for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity', 'etlRun-songplaysBesideDimensions']) {
+      expect({ id, levelChanges: patches(id).includes(LEVEL_CHANGES_BESIDE_SONGPLAYS) }).toEqual({ id, levelChanges: false });
+    }
+    const levels = events('etlRun-levelChangesBesideSongplays');
+    const scheduledIn = (name: string) => levels.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+    const completedIn = (name: string) => levels.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(levels[scheduledIn(name)].eventId));
+    for (const before of ['loadUsers', 'loadTime']) expect(completedIn(before)).toBeLessThan(scheduledIn('queryLevelChanges'));
+    expect(completedIn('queryLevelChanges')).toBeLessThan(scheduledIn('summarizeRun'));
+    const reportInput = levels[scheduledIn('writeReport')].activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
+    expect((JSON.parse(Buffer.from(reportInput!).toString('utf8')) as { levelChanges?: unknown[] }).levelChanges).toEqual([expect.objectContaining({ day: '2018-11-12' })]);
 
     // The failed check: the run ends failed, at runQualityChecks, on the check's error.
     const failed = events('etlRun-failedCheck');

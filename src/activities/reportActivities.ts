@@ -2,7 +2,7 @@
 import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
-import { buildInsights, defaultReportDir, renderHtml, reportFileName, writeHtmlReport } from '../insights';
+import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
@@ -69,9 +69,20 @@ export function createReportActivities({ resources }: ActivityDeps) {
       return summary;
     },
 
-    /** Writes the insights report for the run's window as one HTML file; returns where it went. */
-    async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string }): Promise<string> {
-      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window);
+    /**
+     * The window's level changes per day, from staging: the report's one query of staging, run
+     * before summarizeRun may clear the run's staging rows, and beside the songplays publish.
+     */
+    async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
+      return queryLevelChanges(await resources.warehouse(ref.warehouse), ref.window);
+    },
+
+    /**
+     * Writes the insights report for the run's window as one HTML file; returns where it went. The
+     * level changes are queried here only when not given (runs recorded before queryLevelChanges).
+     */
+    async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string; levelChanges?: LevelChange[] }): Promise<string> {
+      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges });
       return writeHtmlReport(renderHtml(report), {
         to: resources.resolveReportLocation(ref.reportTo, () =>
           defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),

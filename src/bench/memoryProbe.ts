@@ -158,8 +158,9 @@ async function main(): Promise<void> {
     () => step('loadUsers', () => a.loadUsers(ref)),
     () => step('loadTime', () => a.loadTime({ ...ref, window: null })),
   );
+  const levelChanges = await step('queryLevelChanges', () => a.queryLevelChanges({ ...ref, window: null }));
   await step('runQualityChecks', () => a.runQualityChecks({ ...ref, staging, matches, matchRateWarnBelow: 0, failOnEmpty: false, extraChecks: [], stagedChecks }));
-  await step('writeReport', () => a.writeReport({ ...ref, workflowId: `probe-${ref.runId}`, window: null, reportTo: fs.mkdtempSync('/tmp/probe-report-') }));
+  await step('writeReport', () => a.writeReport({ ...ref, workflowId: `probe-${ref.runId}`, window: null, reportTo: fs.mkdtempSync('/tmp/probe-report-'), levelChanges }));
   const again: Record<string, () => Promise<unknown>> = {
     repairText: () => a.repairText(ref),
     loadSongs: () => a.loadSongs(ref),

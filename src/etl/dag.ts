@@ -196,6 +196,12 @@ export const ETL_DAG = {
     readsEarlierRuns: ['etl_play_names'],
     writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names'],
   },
+  queryLevelChanges: {
+    // The report's one query of staging, before summarizeRun may clear the run's staging rows.
+    sql: ['insights/revenue_level_changes'],
+    reads: ['staging_events'],
+    writes: [],
+  },
   runQualityChecks: {
     sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results'],
     reads: CHECKED_TABLES,
@@ -208,15 +214,16 @@ export const ETL_DAG = {
     // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
     readsEarlierRuns: ['etl_runs'],
     writes: ['etl_runs'],
-    // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too, before writeReport reads
-    // staging_events: its report then shows no level changes for the run (played songs and artists
-    // come from etl_songplay_names, written by the publish).
+    // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too: the report's level changes
+    // were queried before (queryLevelChanges), and its played songs and artists come from
+    // etl_songplay_names, written by the publish.
     clears: ['staging_events', 'staging_songs', 'etl_file_counts'],
   },
   writeReport: {
     sql: ['insights/*'],
-    reads: ['songplays', 'users', 'songs', 'artists', 'staging_events', 'etl_play_names', 'etl_songplay_names', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
+    reads: ['songplays', 'users', 'songs', 'artists', 'etl_play_names', 'etl_songplay_names', 'etl_runs', 'etl_quality_results', 'etl_rejected_records'],
     writes: [],
+    notRead: { staging_events: 'insights/revenue_level_changes.sql runs in queryLevelChanges; here only for runs recorded before it' },
   },
 } satisfies Record<string, StepTables>;
 

@@ -2,21 +2,26 @@ import type { RunWindow } from '../etl/types';
 import type { Warehouse } from '../warehouse/types';
 import { renderHtml } from './html';
 import type { InsightReport } from './model';
-import { queryInsights } from './queries';
+import { queryInsights, type LevelChange } from './queries';
 import { buildReport } from './report';
 import { renderTerminal } from './terminal';
 
 export type { InsightReport } from './model';
-export type { InsightData } from './queries';
+export type { InsightData, LevelChange } from './queries';
+export { queryLevelChanges } from './queries';
 export { renderHtml, renderTerminal };
 export { DEFAULT_REPORT_DIR, defaultReportDir, reportFileName, resolveReportDestination, writeHtmlReport } from './write';
 
 export type InsightFormat = 'table' | 'json' | 'html';
 export const INSIGHT_FORMATS: readonly InsightFormat[] = ['table', 'json', 'html'];
 
-/** Queries the warehouse for the window and builds the report. */
-export async function buildInsights(warehouse: Warehouse, window: RunWindow | null, options: { limit?: number } = {}): Promise<InsightReport> {
-  const data = await queryInsights(warehouse, { window, limit: options.limit });
+/** Queries the warehouse for the window (but the level changes, when given) and builds the report. */
+export async function buildInsights(
+  warehouse: Warehouse,
+  window: RunWindow | null,
+  options: { limit?: number; levelChanges?: LevelChange[] } = {},
+): Promise<InsightReport> {
+  const data = await queryInsights(warehouse, { window, limit: options.limit, levelChanges: options.levelChanges });
   return buildReport(data, { warehouse: warehouse.description, window });
 }
 

@@ -58,7 +58,12 @@ export interface InsightOptions {
   window: RunWindow | null;
   /** Row[] in each top list (default 10). */
   limit?: number;
+  /** The level changes, already queried (queryLevelChanges): not queried again. */
+  levelChanges?: LevelChange[];
 }
+
+/** Upgrades and downgrades on one UTC day. */
+export type LevelChange = InsightData['revenue']['levelChanges'][number];
 
 const num = (v: Row[string]): number => (v === null ? 0 : Number(v));
 const str = (v: Row[string]): string => (v === null ? '' : String(v));
@@ -90,6 +95,40 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
   return sumBy(rows, column, 'sessions').map(({ key, sum }) => ({ bucket: key, count: sum }));
 }
 
+/** Runs one `sql/insights/*.sql` query for the window, naming the file when it fails. */
+function insightQueryRunner(warehouse: Warehouse, window: RunWindow | null, limit: number): (name: string) => Promise<Row[]> {
+  const params = { ...windowParams(window), limit };
+  // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
+  const settings = warehouse.dialect === 'postgres' ? sqlStatements('postgres/report_settings', warehouse.dialect) : [];
+  return async (name) => {
+    try {
+      const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
+      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql) : warehouse.query(sql));
+    } catch (err) {
+      throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+}
+
+function levelChangesOf(rows: Row[]): LevelChange[] {
+  return rows.map((r) => ({
+    day: str(r.day),
+    levelUpgrades: num(r.level_upgrades),
+    levelDowngrades: num(r.level_downgrades),
+    submitUpgrades: num(r.submit_upgrades),
+    submitDowngrades: num(r.submit_downgrades),
+  }));
+}
+
+/**
+ * The window's level changes per day: the report's one query of staging (the raw events, every
+ * page). The ETL runs it before its summary, which may clear the run's staging rows
+ * (SPARKIFY_STAGING_RETENTION_DAYS), and passes the result to the report.
+ */
+export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null): Promise<LevelChange[]> {
+  return levelChangesOf(await insightQueryRunner(warehouse, window, 10)('revenue_level_changes'));
+}
+
 /** The report's queries, the longest first (as measured on PostgreSQL: docs/performance.md). */
 const INSIGHT_QUERIES = [
   'revenue_level_changes',
@@ -116,19 +155,10 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  * grouping of the plays share one pass (see each file's header).
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
-  const params = { ...windowParams(options.window), limit: options.limit ?? 10 };
-  // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
-  const settings = warehouse.dialect === 'postgres' ? sqlStatements('postgres/report_settings', warehouse.dialect) : [];
-  const run = async (name: string): Promise<Row[]> => {
-    try {
-      const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
-      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql) : warehouse.query(sql));
-    } catch (err) {
-      throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
-    }
-  };
-
-  const rows = await runConcurrently(INSIGHT_QUERIES, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
+  const run = insightQueryRunner(warehouse, options.window, options.limit ?? 10);
+  const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;
+  // Without revenue_level_changes when the level changes are given (read below only when not).
+  const rows = await runConcurrently(names, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
   const daily = rows.activity_engagement.filter((r) => r.part === 'day');
   const hourWeekday = rows.activity_by_hour_weekday;
   const engagement = rows.activity_engagement;
@@ -194,13 +224,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
         paidUsers: num(r.paid_users),
         freeUsers: num(r.free_users),
       })),
-      levelChanges: rows.revenue_level_changes.map((r) => ({
-        day: str(r.day),
-        levelUpgrades: num(r.level_upgrades),
-        levelDowngrades: num(r.level_downgrades),
-        submitUpgrades: num(r.submit_upgrades),
-        submitDowngrades: num(r.submit_downgrades),
-      })),
+      levelChanges: options.levelChanges ?? levelChangesOf(rows.revenue_level_changes),
     },
     engagement: {
       sessions: sessions.reduce((s, r) => s + num(r.sessions), 0),

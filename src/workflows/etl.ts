@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkWorkflowInput, etlInputShape } from './inputs';
 import type { CheckResult, EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
+import type { LevelChange } from '../insights/queries';
 import { withRunAlerts } from '../notify/workflow';
 
 import { RUN_DEFAULTS } from '../defaults';
@@ -52,6 +53,12 @@ function activityStubs(heartbeatTimeout: Duration | undefined): { quick: typeof 
  * instead of after all four (runs recorded before replay the old order).
  */
 export const SONGPLAYS_BESIDE_DIMENSIONS = 'songplays-beside-dimensions';
+/**
+ * patched() id: the report's level changes are queried from staging by a step of their own, beside
+ * loadSongplays once loadUsers and loadTime are done, instead of by writeReport after summarizeRun
+ * (runs recorded before replay the old order).
+ */
+export const LEVEL_CHANGES_BESIDE_SONGPLAYS = 'level-changes-beside-songplays';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
@@ -69,7 +76,8 @@ export const DEFAULTS = RUN_DEFAULTS;
 /**
  * The ETL DAG for one window (a date, a range, or every file):
  * create schema → list files → stage events ∥ stage songs → blocking checks on staging → repair text →
- * (load songs → load songplays) ∥ artists ∥ users ∥ time → quality checks → run summary → write report.
+ * (load songs → load songplays) ∥ artists ∥ ((users ∥ time) → level changes) → quality checks →
+ * run summary → write report.
  * What each step reads and writes is declared in src/etl/dag.ts (a unit test holds this order to it).
  */
 export async function etlRun(input: EtlInput): Promise<RunSummary> {
@@ -121,6 +129,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   const publishSongplays = () =>
     step('loadSongplays', () => loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance, window }));
   let matches: Awaited<ReturnType<typeof publishSongplays>>;
+  let levelChanges: LevelChange[] | undefined;
   if (patched(SONGPLAYS_BESIDE_DIMENSIONS)) {
     // loadSongplays matches the song keys loadSongs publishes, and reads nothing the other
     // publishes write (src/etl/dag.ts): it runs beside them once loadSongs is done, unless one
@@ -131,17 +140,26 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
         failed = true;
         throw err;
       });
-    [matches] = await Promise.all([
-      branch(step('loadSongs', () => loads.loadSongs(ref))).then(() => {
-        if (failed) throw new Error('loadSongplays not started: a publish beside it failed');
-        return publishSongplays();
-      }),
-      branch(step('loadArtists', () => loads.loadArtists(ref))),
-      branch(step('loadUsers', () => loads.loadUsers(ref))),
-      branch(step('loadTime', () => loads.loadTime({ ...ref, window }))),
-    ]);
+    const levelChangesBeside = patched(LEVEL_CHANGES_BESIDE_SONGPLAYS);
+    const songsThenSongplays = branch(step('loadSongs', () => loads.loadSongs(ref))).then(() => {
+      if (failed) throw new Error('loadSongplays not started: a publish beside it failed');
+      return publishSongplays();
+    });
+    const artists = branch(step('loadArtists', () => loads.loadArtists(ref)));
+    const users = branch(step('loadUsers', () => loads.loadUsers(ref)));
+    const time = branch(step('loadTime', () => loads.loadTime({ ...ref, window })));
+    // The level changes read staging only. Started once users and time are published: the
+    // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
+    // workers), and this query takes the other (docs/performance.md). Runs recorded before it have
+    // no such step (their writeReport queries the level changes).
+    if (!levelChangesBeside) delete steps.queryLevelChanges;
+    const queriedLevelChanges = levelChangesBeside
+      ? branch(Promise.all([users, time]).then(() => step('queryLevelChanges', () => quick.queryLevelChanges({ ...ref, window }))))
+      : undefined;
+    [matches, , , , levelChanges] = await Promise.all([songsThenSongplays, artists, users, time, queriedLevelChanges]);
   } else {
     // Runs recorded before songplays were published beside the dimensions replay this order.
+    delete steps.queryLevelChanges;
     await Promise.all([
       step('loadSongs', () => loads.loadSongs(ref)),
       step('loadArtists', () => loads.loadArtists(ref)),
@@ -183,7 +201,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   });
   steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
   const report = await step('writeReport', () =>
-    quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo }),
+    quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo, ...(levelChanges ? { levelChanges } : {}) }),
   );
   return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
 }

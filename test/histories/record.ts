@@ -41,7 +41,37 @@ export const FAILING_CHECK = {
   rule: { kind: 'accepted_values', table: 'users', column: 'level', values: ['paid'] },
 } as const;
 
+/** Runs etlRun for one date on a fresh DuckDB file and saves its history as `name`. */
+async function recordDateRun(name: string, date: string): Promise<void> {
+  const temporal = await startTestTemporal();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));
+  try {
+    await ensureSearchAttributes(temporal.client);
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'wh.duckdb')}` });
+    const cli = (await resolveTemporalCli())!;
+    await w.during(async () => {
+      const run = await temporal.client.workflow.start('etlRun', {
+        taskQueue: w.taskQueue,
+        workflowId: `sparkify-etl-${date}`,
+        args: [{ window: { from: date, to: date } }],
+      });
+      await run.result();
+      const args = ['workflow', 'show', '--address', temporal.server.address, '--workflow-id', run.workflowId, '--output', 'json'];
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), execFileSync(cli.path, args, { encoding: 'utf8' }));
+    });
+  } finally {
+    await temporal.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 describe('recording histories from real runs', () => {
+  // Recorded on its own (`npm run record-histories -- -t 'level changes'`), so the histories above
+  // keep the branches they were recorded on.
+  test('etlRun with the level changes queried beside songplays', async () => {
+    await recordDateRun('etlRun-levelChangesBesideSongplays', '2018-11-12');
+  });
+
   test('etlRun for a date, songplays beside the dimensions, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
     const temporal = await startTestTemporal();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));

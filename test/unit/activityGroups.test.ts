@@ -47,6 +47,7 @@ test('each activity comes from one group only (a second one would silently repla
     checkStagedData: 'checks',
     runQualityChecks: 'checks',
     summarizeRun: 'report',
+    queryLevelChanges: 'report',
     writeReport: 'report',
     sendNotification: 'notify',
   });

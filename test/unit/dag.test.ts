@@ -62,6 +62,7 @@ describe('each step declares the tables its SQL names', () => {
       'loadUsers',
       'loadTime',
       'loadSongplays',
+      'queryLevelChanges',
       'runQualityChecks',
       'summarizeRun',
       'writeReport',
@@ -141,7 +142,10 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
             name,
             async () => {
               await mocks.changed.until(`${BESIDE_SONGPLAYS.join(', ')} to run at once`, () => BESIDE_SONGPLAYS.every((b) => mocks.started(b)));
-              return name === 'loadSongplays' ? MATCHES : undefined;
+              if (name !== 'loadSongplays') return undefined;
+              // …and the level changes, queried once users and time are published, beside it.
+              await mocks.changed.until('queryLevelChanges to start beside loadSongplays', () => mocks.started('queryLevelChanges'));
+              return MATCHES;
             },
           ]),
         ),
@@ -182,9 +186,10 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
     // The recorded order is a real one: the parallel branches did run at once.
     expect(order('loadSongs', 'loadArtists') || order('loadArtists', 'loadSongs')).toBe(false);
     expect(order('loadSongs', 'loadSongplays')).toBe(true);
-    for (const step of BESIDE_SONGPLAYS.filter((s) => s !== 'loadSongplays')) {
+    for (const step of [...BESIDE_SONGPLAYS.filter((s) => s !== 'loadSongplays'), 'queryLevelChanges']) {
       expect({ step, beforeSongplays: order(step, 'loadSongplays'), afterSongplays: order('loadSongplays', step) }).toEqual({ step, beforeSongplays: false, afterSongplays: false });
     }
+    expect(['loadUsers', 'loadTime', 'summarizeRun'].map((step) => order(step, 'queryLevelChanges'))).toEqual([true, true, false]);
   });
 
   test('publishes that run at once write different tables: their table locks (PostgreSQL) never meet, nor their writes (Redshift)', () => {
@@ -221,6 +226,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
       ['repairText'],
       ['loadSongplays'],
       ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
+      ['queryLevelChanges'],
       ['runQualityChecks'],
       ['summarizeRun'],
       ['writeReport'],
@@ -236,6 +242,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
       ['checkStagedData'],
       ['repairText'],
       ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime', 'loadSongplays'],
+      ['queryLevelChanges'],
       ['runQualityChecks'],
       ['summarizeRun'],
       ['writeReport'],
@@ -254,11 +261,28 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
       ['checkStagedData'],
       ['repairText'],
       ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
-      ['loadSongplays'],
+      ['loadSongplays', 'queryLevelChanges'],
       ['runQualityChecks'],
       ['writeReport'],
       ['summarizeRun'],
     ]);
     expect(dependencyProblems(DAG, early)).toEqual(['writeReport reads etl_runs, which summarizeRun writes, and summarizeRun does not run before it']);
+  });
+
+  test('so do level changes queried after the run summary, which may clear the staged events they read', () => {
+    const late = stagesOrder([
+      ['createSchema'],
+      ['listSourceFiles'],
+      ['stageEvents', 'stageSongs'],
+      ['checkStagedData'],
+      ['repairText'],
+      ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
+      ['loadSongplays'],
+      ['runQualityChecks'],
+      ['summarizeRun'],
+      ['queryLevelChanges'],
+      ['writeReport'],
+    ]);
+    expect(dependencyProblems(DAG, late)).toEqual(['queryLevelChanges reads staging_events, which summarizeRun may clear, and summarizeRun runs before it']);
   });
 });

@@ -56,6 +56,11 @@ describe('etlRun with mocked activities', () => {
       stageSongs: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('songs')),
       loadSongs: together(() => mocks, loads),
       ...Object.fromEntries(beside.map((n) => [n, together(() => mocks, beside, n === 'loadSongplays' ? MATCHES : undefined)])),
+      // …and queryLevelChanges starts while it still runs (after loadUsers and loadTime).
+      loadSongplays: async () => {
+        await together(() => mocks, beside)();
+        return together(() => mocks, ['loadSongplays', 'queryLevelChanges'], MATCHES)();
+      },
     });
     const { workflowId, result } = await run(mocks);
     const summary = result as RunSummary;
@@ -76,6 +81,11 @@ describe('etlRun with mocked activities', () => {
     for (const l of beside) before(l, 'runQualityChecks');
     before('runQualityChecks', 'summarizeRun');
     before('summarizeRun', 'writeReport');
+    // The level changes: from staging once users and time are published (beside loadSongplays),
+    // and before the summary, which may clear the run's staging rows.
+    before('loadUsers', 'queryLevelChanges');
+    before('loadTime', 'queryLevelChanges');
+    before('queryLevelChanges', 'summarizeRun');
 
     // What the steps were given: the run's ref, the window, and the defaults.
     const input = (name: ActivityName) => mocks.calls.find((c) => c.name === name)!.input;
@@ -95,7 +105,13 @@ describe('etlRun with mocked activities', () => {
       files: { events: 1, songs: 1, bytes: 20 },
       rejected: { count: 0, samples: [] },
     });
-    expect(input('writeReport')).toMatchObject({ workflowId, window: INPUT.window });
+    expect(input('queryLevelChanges')).toMatchObject({ window: INPUT.window });
+    // The report is given the level changes queried before, not left to query staging after the summary.
+    expect(input('writeReport')).toMatchObject({
+      workflowId,
+      window: INPUT.window,
+      levelChanges: [{ day: '2018-11-01', levelUpgrades: 1, levelDowngrades: 0, submitUpgrades: 1, submitDowngrades: 0 }],
+    });
 
     expect(summary.report).toBe(`/reports/${workflowId}.html`);
     expect(Object.keys(summary.steps).sort()).toEqual([...ETL_STEPS].sort());
@@ -145,10 +161,10 @@ describe('etlRun with mocked activities', () => {
     const progress = await env.withWorker(mocks.activities(), async (taskQueue) => {
       const handle = await env.client.workflow.start(etlRun, { taskQueue, workflowId: `unit-etl-${randomUUID()}`, args: [INPUT] });
       await mocks.changed.until('loadSongplays to start', () => mocks.started('loadSongplays'));
-      // The publishes beside it may still be ending: asked until the workflow has seen them end.
-      const during = await pollUntil('the publishes beside loadSongplays to complete', async () => {
+      // The steps beside it may still be ending: asked until the workflow has seen them end.
+      const during = await pollUntil('the steps beside loadSongplays to complete', async () => {
         const p = await handle.query(progressQuery);
-        return ['loadArtists', 'loadUsers', 'loadTime'].every((s) => p.steps[s].status === 'completed') ? p : undefined;
+        return ['loadArtists', 'loadUsers', 'loadTime', 'queryLevelChanges'].every((s) => p.steps[s].status === 'completed') ? p : undefined;
       });
       release();
       await handle.result();

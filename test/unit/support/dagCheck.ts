@@ -1,7 +1,8 @@
 /**
  * Holds the DAG's declared tables (src/etl/dag.ts) to an order of its steps: every step that writes
- * what a step reads ran before it, and nothing writes what a step reads as earlier runs left it
- * while that step runs.
+ * what a step reads ran before it, nothing writes what a step reads as earlier runs left it while
+ * that step runs, and no step that clears a table (staging retention: with a retention of 0 days,
+ * the run's own rows too) runs before a step that reads the run's rows of it.
  */
 import type { StepTables, Table } from '../../../src/etl/dag';
 
@@ -18,6 +19,11 @@ export function dependencyProblems(dag: Record<string, StepTables>, ranBefore: R
     for (const table of reads) {
       for (const w of writers(table, step).filter((w) => dag[w].writes.includes(table))) {
         if (!ranBefore(w, step)) problems.push(`${step} reads ${table}, which ${w} writes, and ${w} does not run before it`);
+      }
+    }
+    for (const table of reads) {
+      for (const c of steps.filter((c) => c !== step && (dag[c].clears ?? []).includes(table))) {
+        if (ranBefore(c, step)) problems.push(`${step} reads ${table}, which ${c} may clear, and ${c} runs before it`);
       }
     }
     for (const table of [...reads, ...readsEarlierRuns]) {

@@ -37,6 +37,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   loadTime: async () => undefined,
   loadSongplays: async () => MATCHES,
   runQualityChecks: async () => [],
+  queryLevelChanges: async () => [{ day: '2018-11-01', levelUpgrades: 1, levelDowngrades: 0, submitUpgrades: 1, submitDowngrades: 0 }],
   loadedDates: async () => [],
   summarizeRun: async (input) => summaryFrom(input),
   writeReport: async (input) => `/reports/${String(input.workflowId)}.html`,
