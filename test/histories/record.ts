@@ -66,8 +66,8 @@ async function recordDateRun(name: string, date: string): Promise<void> {
 }
 
 describe('recording histories from real runs', () => {
-  // Recorded on its own (`npm run record-histories -- -t 'level changes'`), so the histories above
-  // keep the branches they were recorded on.
+  // Recorded on its own (`npm run record-histories -- -t 'level changes'`): the next test records
+  // the other histories afresh, and with it they would all take today's branches.
   test('etlRun with the level changes queried beside songplays', async () => {
     await recordDateRun('etlRun-levelChangesBesideSongplays', '2018-11-12');
   });
