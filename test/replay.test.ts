@@ -2,6 +2,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromCliJson } from './histories/load';
+import { scheduledInput } from './harness/activityHistory';
 import { LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
 
 /**
@@ -65,10 +66,11 @@ describe('replaying recorded histories', () => {
     for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity']) {
       expect({ id, beside: patches(id).includes(SONGPLAYS_BESIDE_DIMENSIONS) }).toEqual({ id, beside: false });
     }
-    const beside = events('etlRun-songplaysBesideDimensions');
-    const scheduledAt = (name: string) => beside.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
-    const completedAt = (name: string) => beside.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(beside[scheduledAt(name)].eventId));
-    expect(completedAt('loadSongs')).toBeLessThan(scheduledAt('loadSongplays'));
+    // Where in a recorded run's history an activity was scheduled, and where it completed.
+    const scheduledAt = (id: string, name: string) => events(id).findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+    const completedAt = (id: string, name: string) =>
+      events(id).findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(events(id)[scheduledAt(id, name)].eventId));
+    expect(completedAt('etlRun-songplaysBesideDimensions', 'loadSongs')).toBeLessThan(scheduledAt('etlRun-songplaysBesideDimensions', 'loadSongplays'));
 
     // The run recorded after patched('level-changes-beside-songplays') took that branch too, the
     // earlier ones did not: queryLevelChanges was scheduled once loadUsers and loadTime completed,
@@ -77,13 +79,10 @@ describe('replaying recorded histories', () => {
     for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity', 'etlRun-songplaysBesideDimensions']) {
       expect({ id, levelChanges: patches(id).includes(LEVEL_CHANGES_BESIDE_SONGPLAYS) }).toEqual({ id, levelChanges: false });
     }
-    const levels = events('etlRun-levelChangesBesideSongplays');
-    const scheduledIn = (name: string) => levels.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
-    const completedIn = (name: string) => levels.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(levels[scheduledIn(name)].eventId));
-    for (const before of ['loadUsers', 'loadTime']) expect(completedIn(before)).toBeLessThan(scheduledIn('queryLevelChanges'));
-    expect(completedIn('queryLevelChanges')).toBeLessThan(scheduledIn('summarizeRun'));
-    const reportInput = levels[scheduledIn('writeReport')].activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
-    expect((JSON.parse(Buffer.from(reportInput!).toString('utf8')) as { levelChanges?: unknown[] }).levelChanges).toEqual([expect.objectContaining({ day: '2018-11-12' })]);
+    const levels = 'etlRun-levelChangesBesideSongplays';
+    for (const before of ['loadUsers', 'loadTime']) expect(completedAt(levels, before)).toBeLessThan(scheduledAt(levels, 'queryLevelChanges'));
+    expect(completedAt(levels, 'queryLevelChanges')).toBeLessThan(scheduledAt(levels, 'summarizeRun'));
+    expect((scheduledInput(events(levels), 'writeReport') as { levelChanges?: unknown[] }).levelChanges).toEqual([expect.objectContaining({ day: '2018-11-12' })]);
 
     // The failed check: the run ends failed, at runQualityChecks, on the check's error.
     const failed = events('etlRun-failedCheck');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { buildInsights, queryLevelChanges, type LevelChange } from '../src/insights';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { scheduledInput } from './harness/activityHistory';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 
 let temporal: TestTemporal;
@@ -48,10 +49,9 @@ async function runSample(retentionDays: string | undefined): Promise<{ file: str
       return handle.fetchHistory();
     });
     await w.resources.close();
-    const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeReport');
-    const payload = scheduled?.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
-    expect(payload).toBeDefined();
-    return { file, reportInput: JSON.parse(Buffer.from(payload!).toString('utf8')) as { levelChanges?: LevelChange[] } };
+    const reportInput = scheduledInput(history.events ?? [], 'writeReport');
+    expect(reportInput).toBeDefined();
+    return { file, reportInput: reportInput as { levelChanges?: LevelChange[] } };
   } finally {
     if (saved === undefined) delete process.env.SPARKIFY_STAGING_RETENTION_DAYS;
     else process.env.SPARKIFY_STAGING_RETENTION_DAYS = saved;

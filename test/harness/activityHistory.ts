@@ -77,3 +77,10 @@ export async function activityOutcome(handle: Handle, activityId: string): Promi
   }
   return out;
 }
+
+/** The input the first activity of `activityType` was scheduled with, as its JSON payload says; undefined when none was. */
+export function scheduledInput(events: readonly HistoryEvent[], activityType: string): unknown {
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  const data = scheduled?.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
+  return data ? JSON.parse(Buffer.from(data).toString('utf8')) : undefined;
+}
