@@ -44,6 +44,9 @@ function clientWithConnectTimeout(ms: number): typeof pg.Client {
   };
 }
 
+/** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
+const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
+
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
 export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
   readonly dialect = 'postgres' as const;
@@ -69,6 +72,12 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     });
     // An idle client losing its server must not crash the worker; the next query reconnects.
     this.pool.on('error', () => undefined);
+    // Queued ahead of whatever the checkout runs. Only speed depends on it: a connection that
+    // cannot run it works with the server's own settings, and a broken one fails the checkout's
+    // own statement.
+    this.pool.on('connect', (client) => {
+      for (const sql of SESSION_SETTINGS) client.query(sql).catch(() => undefined);
+    });
   }
 
   private async withClient<T>(options: StatementOptions | undefined, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {

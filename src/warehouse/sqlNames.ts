@@ -54,6 +54,7 @@ export const SQL_NAMES = [
   'postgres/publish_work_mem',
   'postgres/report_settings',
   'postgres/schema_lock',
+  'postgres/session_settings',
   'postgres/unique_index',
   'redshift/file_records_stl',
   'redshift/file_records_sys',
