@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createS3Client, s3SettingsFromEnv } from '../src/source/s3Client';
+import { dropDatabase } from '../src/bench/postgresServer';
 import { createTestDatabase, PgServer, startPostgres } from './harness/postgres';
 import { S3Server, startS3, uploadDirectory } from './harness/s3';
 
@@ -137,6 +138,21 @@ describe('PostgreSQL harness', () => {
       // Each call gets its own database.
       expect(await createTestDatabase(server.url, 'harness')).not.toBe(dbUrl);
       await expect(createTestDatabase(server.url, 'bad-name; DROP')).rejects.toThrow(/prefix/);
+
+      // The bench drops each database once measured, even with a connection still open to it.
+      const listed = async () =>
+        withClient(server.url, async (client) => (await client.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((r) => r.datname));
+      const name = path.basename(new URL(dbUrl).pathname);
+      expect(await listed()).toContain(name);
+      const open = new Client({ connectionString: dbUrl });
+      open.on('error', () => undefined);
+      await open.connect();
+      try {
+        await dropDatabase(server.url, dbUrl);
+      } finally {
+        await open.end().catch(() => undefined);
+      }
+      expect(await listed()).not.toContain(name);
     } finally {
       await server.stop();
     }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '../util/ports';
+import { sqlStatement } from '../warehouse/sql';
 
 const execFileAsync = promisify(execFile);
 
@@ -203,14 +204,24 @@ export async function createDatabase(serverUrl: string, prefix: string): Promise
     throw new Error(`database prefix must be lower-case letters, digits and underscores: ${JSON.stringify(prefix)}`);
   }
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
+  await onServer(serverUrl, sqlStatement('bench/postgres_create_database', 'postgres', { database: name }));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Drops the database `databaseUrl` names (one createDatabase made), from the server's own database. */
+export async function dropDatabase(serverUrl: string, databaseUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  await onServer(serverUrl, sqlStatement('bench/postgres_drop_database', 'postgres', { database: name }));
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

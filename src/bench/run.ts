@@ -20,7 +20,7 @@ import { startDevServer, type DevServer } from '../temporal/devServer';
 import { isStopping, onShutdown } from '../util/shutdown';
 import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
 import { duckdbFloor, fastestFloor, postgresFloor, type FloorResult } from './floor';
-import { createDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
+import { createDatabase, dropDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
 import { formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type SizeResult } from './report';
 import { runWorkflow } from './workflow';
 
@@ -125,7 +125,12 @@ async function benchSize(
         }
       }
       if (!csvWritten) throw new Error('no CSV: the DuckDB floor failed');
-      return postgresFloor(await createDatabase(stack.pg!.url, 'bench_floor'), csvDir);
+      const database = await createDatabase(stack.pg!.url, 'bench_floor');
+      try {
+        return await postgresFloor(database, csvDir);
+      } finally {
+        await dropDatabase(stack.pg!.url, database);
+      }
     };
     const firstDuckdbFloor = await settle(() => runFloor('duckdb', 'before'));
     for (const engine of opts.engines) {
@@ -148,8 +153,9 @@ async function benchSize(
       } catch (err) {
         result.workflowError = message(err);
       }
-      // The workflow's DuckDB file (GBs at 8M) is not kept beside the floor's second run.
+      // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the floor's second run.
       if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
+      else await dropDatabase(stack.pg!.url, warehouse);
       floorRuns.push(await settle(() => runFloor(engine, 'after')));
       result.floorRuns = floorRuns.filter((run): run is FloorResult => !(run instanceof Error));
       result.floor = fastestFloor(result.floorRuns);

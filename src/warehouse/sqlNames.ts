@@ -10,6 +10,8 @@ export const SQL_NAMES = [
   'bench/postgres_analyze',
   'bench/postgres_copy_events',
   'bench/postgres_copy_songs',
+  'bench/postgres_create_database',
+  'bench/postgres_drop_database',
   'bench/songplays_count',
   'bench/star',
   'chaos/staged_twice',

@@ -51,6 +51,8 @@ const PARAMS: Record<string, SqlParam> = {
   ref_table: 'users',
   ref_column: 'user_id',
   values: ['free', 'paid'],
+  // A database of the throwaway cluster (sql/bench/postgres_*_database.sql).
+  database: 'bench_run_0a1b2c',
   samples: 5,
   // A page of text candidates (sql/transform/text_repair_values.sql).
   after_kind: 'text',
