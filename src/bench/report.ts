@@ -6,7 +6,7 @@ import type { GenerateResult } from '../generate';
 import type { DatasetSize } from './datasets';
 import type { FloorResult } from './floor';
 import type { CpuUse } from './machineCpu';
-import type { WorkflowResult } from './workflow';
+import type { IdleGap, WorkflowResult } from './workflow';
 
 export type Engine = 'duckdb' | 'postgres';
 
@@ -43,6 +43,9 @@ const secs = (s: number | undefined) => (s === undefined ? '–' : `${s.toFixed(
 const mib = (b: number | undefined) => (b === undefined ? '–' : `${Math.round(b / MIB)} MiB`);
 /** CPU-seconds of every process on the machine, and the cores that kept busy on average. */
 const cpuCell = (cpu: CpuUse | undefined) => (cpu === undefined ? '–' : `${secs(cpu.cpuSeconds)} (${cpu.busyCores.toFixed(2)} cores)`);
+/** A stretch without an activity, between the step that ended before it and the one that started after it. */
+const gapCell = (gap: IdleGap | undefined) =>
+  gap === undefined ? '–' : `${secs(gap.seconds)} (${gap.after ?? 'start'} → ${gap.before ?? 'end'})`;
 
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -65,6 +68,9 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
   rows.push(['  (RSS when ready)', ...per((r) => mib(r.workflow?.readyRssBytes))]);
   rows.push(['time in activities', ...per((r) => secs(r.workflow?.activeSeconds))]);
   rows.push(['orchestration overhead', ...per((r) => secs(r.workflow?.overheadSeconds))]);
+  // Where the overhead is: its longest stretch without an activity, and the longest start wait.
+  rows.push(['  longest gap', ...per((r) => gapCell(r.workflow?.longestGap))]);
+  rows.push(['  longest start wait', ...per((r) => (r.workflow?.longestStartWait ? `${secs(r.workflow.longestStartWait.seconds)} (${r.workflow.longestStartWait.activity})` : '–'))]);
   rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
   rows.push(['  (fastest of: before, after)', ...per((r) => (r.floorRuns && r.floorRuns.length > 0 ? r.floorRuns.map((f) => secs(f.totalSeconds)).join(', ') : '–'))]);
   rows.push(['ratio to floor', ...per((r) => (r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`))]);

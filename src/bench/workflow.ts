@@ -29,6 +29,10 @@ export interface WorkflowResult {
   activeSeconds: number;
   /** wallSeconds − activeSeconds: scheduling, workflow tasks, and the gaps between steps. */
   overheadSeconds: number;
+  /** The overhead's longest stretch, and what ended before and started after it. */
+  longestGap?: IdleGap;
+  /** The longest any activity waited between scheduled and started. */
+  longestStartWait?: StartWait;
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
@@ -91,40 +95,86 @@ function ms(t: Timestamp): number {
 
 const idOf = (v: { toString(): string } | number | null | undefined) => String(v ?? '');
 
-/** Activity times and the run's wall time from its history. */
-export function timesFromHistory(history: temporal.api.history.v1.IHistory): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds'> {
+/** A stretch of the run with no activity running: what ended before it and what started after it. */
+export interface IdleGap {
+  seconds: number;
+  /** The activity whose end opened the gap (null: the run's start). */
+  after: string | null;
+  /** The activity whose start closed it (null: the run's end). */
+  before: string | null;
+}
+
+/** An activity's wait between being scheduled and being started by a worker (the longest of the run). */
+export interface StartWait {
+  seconds: number;
+  activity: string;
+}
+
+/** Activity times, the run's wall time, and where its orchestration overhead is, from its history. */
+export function timesFromHistory(
+  history: temporal.api.history.v1.IHistory,
+): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait'> {
   const events = history.events ?? [];
   const names = new Map<string, string>();
+  const scheduledAt = new Map<string, number>();
   const starts = new Map<string, number>();
-  const intervals: Array<[number, number]> = [];
+  const intervals: Array<{ start: number; end: number; name: string }> = [];
   const activities: Record<string, number> = {};
+  let longestStartWait: StartWait | undefined;
   let began: number | undefined;
   let ended: number | undefined;
   for (const e of events) {
-    if (e.workflowExecutionStartedEventAttributes) began = ms(e.eventTime as Timestamp);
-    if (e.workflowExecutionCompletedEventAttributes) ended = ms(e.eventTime as Timestamp);
-    if (e.activityTaskScheduledEventAttributes) names.set(idOf(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-    if (e.activityTaskStartedEventAttributes) starts.set(idOf(e.eventId), ms(e.eventTime as Timestamp));
+    const at = () => ms(e.eventTime as Timestamp);
+    if (e.workflowExecutionStartedEventAttributes) began = at();
+    if (e.workflowExecutionCompletedEventAttributes) ended = at();
+    if (e.activityTaskScheduledEventAttributes) {
+      names.set(idOf(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+      scheduledAt.set(idOf(e.eventId), at());
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) {
+      starts.set(idOf(e.eventId), at());
+      const scheduled = scheduledAt.get(idOf(started.scheduledEventId));
+      const wait = scheduled === undefined ? 0 : (at() - scheduled) / 1000;
+      if (longestStartWait === undefined || wait > longestStartWait.seconds) longestStartWait = { seconds: wait, activity: names.get(idOf(started.scheduledEventId)) ?? '?' };
+    }
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const start = starts.get(idOf(done.startedEventId));
       if (start === undefined) continue;
-      const end = ms(e.eventTime as Timestamp);
-      activities[names.get(idOf(done.scheduledEventId)) ?? '?'] = (end - start) / 1000;
-      intervals.push([start, end]);
+      const end = at();
+      const name = names.get(idOf(done.scheduledEventId)) ?? '?';
+      activities[name] = (end - start) / 1000;
+      intervals.push({ start, end, name });
     }
   }
   if (began === undefined || ended === undefined) throw new Error('the history holds no completed workflow');
-  intervals.sort((a, b) => a[0] - b[0]);
+  intervals.sort((a, b) => a.start - b.start);
   let active = 0;
-  let coveredTo = -Infinity;
-  for (const [start, end] of intervals) {
+  let coveredTo = began;
+  let lastToEnd: string | null = null;
+  let longestGap: IdleGap = { seconds: 0, after: null, before: null };
+  const gap = (until: number, before: string | null) => {
+    const seconds = (until - coveredTo) / 1000;
+    if (seconds > longestGap.seconds) longestGap = { seconds, after: lastToEnd, before };
+  };
+  for (const { start, end, name } of intervals) {
     if (end <= coveredTo) continue;
+    if (start > coveredTo) gap(start, name);
     active += end - Math.max(start, coveredTo);
     coveredTo = end;
+    lastToEnd = name;
   }
+  gap(ended, null);
   const wallSeconds = (ended - began) / 1000;
-  return { wallSeconds, activities, activeSeconds: active / 1000, overheadSeconds: wallSeconds - active / 1000 };
+  return {
+    wallSeconds,
+    activities,
+    activeSeconds: active / 1000,
+    overheadSeconds: wallSeconds - active / 1000,
+    longestGap,
+    ...(longestStartWait ? { longestStartWait } : {}),
+  };
 }
 
 /** An error and its causes, one message each: a failed workflow's own message only says it failed. */
