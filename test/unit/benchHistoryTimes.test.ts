@@ -2,7 +2,8 @@ import type { temporal } from '@temporalio/proto';
 import { formatSizeTable, type SizeResult } from '../../src/bench/report';
 import { timesFromHistory, type WorkflowResult } from '../../src/bench/workflow';
 
-type Event = temporal.api.history.v1.IHistoryEvent;
+/** A history event as the server's JSON has it (numbers where the protobuf types say Long). */
+type Event = Record<string, unknown>;
 const at = (s: number) => ({ seconds: Math.floor(s), nanos: Math.round((s % 1) * 1e9) });
 
 /** A history: each activity as [name, scheduled, started, completed] (seconds from the run's start). */
@@ -19,7 +20,7 @@ function history(activities: Array<[string, number, number, number]>, completedA
   }
   events.push(...timed.sort((a, b) => a[0] - b[0]).map(([, e]) => e));
   events.push({ eventId: id, eventTime: at(completedAt), workflowExecutionCompletedEventAttributes: {} });
-  return { events };
+  return { events } as unknown as temporal.api.history.v1.IHistory;
 }
 
 describe('timesFromHistory', () => {
