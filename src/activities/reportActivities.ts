@@ -1,5 +1,6 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
 import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import { ETL_DAG } from '../etl/dag';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
 import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
@@ -7,6 +8,7 @@ import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
+import { serializedPublish } from './publishLock';
 
 /**
  * The run's rows in each staging table, when both reconciliation checks passed: each check counted
@@ -74,7 +76,11 @@ export function createReportActivities({ resources }: ActivityDeps) {
      * before summarizeRun may clear the run's staging rows, and beside the songplays publish.
      */
     async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
-      return queryLevelChanges(await resources.warehouse(ref.warehouse), ref.window);
+      const warehouse = await resources.warehouse(ref.warehouse);
+      // On DuckDB it queues behind the songplays publish, as a write of the same tables would
+      // (SerializedWrites): beside it, at 8M events, one of the two ran out of the worker's
+      // 128 MiB pool in most runs and was retried (docs/performance.md). PostgreSQL runs it beside.
+      return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window), ETL_DAG.loadSongplays.writes);
     },
 
     /**
