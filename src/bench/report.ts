@@ -70,6 +70,7 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
   rows.push(['orchestration overhead', ...per((r) => secs(r.workflow?.overheadSeconds))]);
   // Where the overhead is: its longest stretch without an activity, and the longest start wait.
   rows.push(['  longest gap', ...per((r) => gapCell(r.workflow?.longestGap))]);
+  rows.push(['  retried steps', ...per((r) => (r.workflow?.retried ? r.workflow.retried.map((x) => `${x.activity} (attempt ${x.attempt})`).join(', ') || 'none' : '–'))]);
   rows.push(['  longest start wait', ...per((r) => (r.workflow?.longestStartWait ? `${secs(r.workflow.longestStartWait.seconds)} (${r.workflow.longestStartWait.activity})` : '–'))]);
   rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
   rows.push(['  (fastest of: before, after)', ...per((r) => (r.floorRuns && r.floorRuns.length > 0 ? r.floorRuns.map((f) => secs(f.totalSeconds)).join(', ') : '–'))]);

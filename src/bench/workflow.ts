@@ -33,6 +33,8 @@ export interface WorkflowResult {
   longestGap?: IdleGap;
   /** The longest any activity waited between scheduled and started. */
   longestStartWait?: StartWait;
+  /** Activities that completed on a later attempt than the first (the history keeps the last attempt's start only). */
+  retried?: Array<{ activity: string; attempt: number }>;
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
@@ -113,7 +115,7 @@ export interface StartWait {
 /** Activity times, the run's wall time, and where its orchestration overhead is, from its history. */
 export function timesFromHistory(
   history: temporal.api.history.v1.IHistory,
-): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait'> {
+): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait' | 'retried'> {
   const events = history.events ?? [];
   const names = new Map<string, string>();
   const scheduledAt = new Map<string, number>();
@@ -121,6 +123,7 @@ export function timesFromHistory(
   const intervals: Array<{ start: number; end: number; name: string }> = [];
   const activities: Record<string, number> = {};
   let longestStartWait: StartWait | undefined;
+  const retried: Array<{ activity: string; attempt: number }> = [];
   let began: number | undefined;
   let ended: number | undefined;
   for (const e of events) {
@@ -136,7 +139,9 @@ export function timesFromHistory(
       starts.set(idOf(e.eventId), at());
       const scheduled = scheduledAt.get(idOf(started.scheduledEventId));
       const wait = scheduled === undefined ? 0 : (at() - scheduled) / 1000;
-      if (longestStartWait === undefined || wait > longestStartWait.seconds) longestStartWait = { seconds: wait, activity: names.get(idOf(started.scheduledEventId)) ?? '?' };
+      const activity = names.get(idOf(started.scheduledEventId)) ?? '?';
+      if (longestStartWait === undefined || wait > longestStartWait.seconds) longestStartWait = { seconds: wait, activity };
+      if ((started.attempt ?? 1) > 1) retried.push({ activity, attempt: started.attempt! });
     }
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
@@ -174,6 +179,7 @@ export function timesFromHistory(
     overheadSeconds: wallSeconds - active / 1000,
     longestGap,
     ...(longestStartWait ? { longestStartWait } : {}),
+    retried,
   };
 }
 
