@@ -73,7 +73,8 @@ export function createReportActivities({ resources }: ActivityDeps) {
 
     /**
      * The window's level changes per day, from staging: the report's one query of staging, run
-     * before summarizeRun may clear the run's staging rows, and beside the songplays publish.
+     * before summarizeRun may clear the run's staging rows: beside the songplays publish on
+     * PostgreSQL, after it on DuckDB (below).
      */
     async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
       const warehouse = await resources.warehouse(ref.warehouse);
