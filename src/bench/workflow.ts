@@ -117,8 +117,8 @@ export function timesFromHistory(
   history: temporal.api.history.v1.IHistory,
 ): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait' | 'retried'> {
   const events = history.events ?? [];
-  const names = new Map<string, string>();
-  const scheduledAt = new Map<string, number>();
+  /** Each scheduled activity's name and time, by the scheduled event's id. */
+  const scheduled = new Map<string, { name: string; at: number }>();
   const starts = new Map<string, number>();
   const intervals: Array<{ start: number; end: number; name: string }> = [];
   const activities: Record<string, number> = {};
@@ -130,16 +130,13 @@ export function timesFromHistory(
     const at = () => ms(e.eventTime as Timestamp);
     if (e.workflowExecutionStartedEventAttributes) began = at();
     if (e.workflowExecutionCompletedEventAttributes) ended = at();
-    if (e.activityTaskScheduledEventAttributes) {
-      names.set(idOf(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-      scheduledAt.set(idOf(e.eventId), at());
-    }
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(idOf(e.eventId), { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at: at() });
     const started = e.activityTaskStartedEventAttributes;
     if (started) {
       starts.set(idOf(e.eventId), at());
-      const scheduled = scheduledAt.get(idOf(started.scheduledEventId));
-      const wait = scheduled === undefined ? 0 : (at() - scheduled) / 1000;
-      const activity = names.get(idOf(started.scheduledEventId)) ?? '?';
+      const schedule = scheduled.get(idOf(started.scheduledEventId));
+      const wait = schedule === undefined ? 0 : (at() - schedule.at) / 1000;
+      const activity = schedule?.name ?? '?';
       if (longestStartWait === undefined || wait > longestStartWait.seconds) longestStartWait = { seconds: wait, activity };
       if ((started.attempt ?? 1) > 1) retried.push({ activity, attempt: started.attempt! });
     }
@@ -148,7 +145,7 @@ export function timesFromHistory(
       const start = starts.get(idOf(done.startedEventId));
       if (start === undefined) continue;
       const end = at();
-      const name = names.get(idOf(done.scheduledEventId)) ?? '?';
+      const name = scheduled.get(idOf(done.scheduledEventId))?.name ?? '?';
       activities[name] = (end - start) / 1000;
       intervals.push({ start, end, name });
     }
