@@ -95,6 +95,10 @@ function csvPaths(csvDir: string): { events_csv: string; songs_csv: string } {
 /** PostgreSQL floor into a fresh, empty database: COPY of the CSV from duckdbFloor, then star.sql. */
 export async function postgresFloor(databaseUrl: string, csvDir: string): Promise<FloorResult> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A server stopped under the floor (Ctrl-C or SIGTERM during a bench) fails the statement that
+  // runs; the connection's end then comes as an 'error' event, which without a listener ends the
+  // process with exit 1 instead of the signal's code.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     for (const statement of schema('postgres')) await client.query(statement);

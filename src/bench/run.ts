@@ -153,6 +153,8 @@ async function benchSize(
       } catch (err) {
         result.workflowError = message(err);
       }
+      // After Ctrl-C or SIGTERM nothing more is measured: the servers are being stopped.
+      if (isStopping()) throw new Error(`${size.name}: stopped during the ${engine} workflow`);
       // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the floor's second run.
       if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
       else await dropDatabase(stack.pg!.url, warehouse);
