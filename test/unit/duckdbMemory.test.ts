@@ -75,8 +75,8 @@ describe('DuckDB memory bound', () => {
     };
     expect(await allocator()).toEqual({
       allocator_background_threads: 'true',
-      allocator_bulk_deallocation_flush_threshold: '32.0 MiB',
-      allocator_flush_threshold: '32.0 MiB',
+      allocator_bulk_deallocation_flush_threshold: '8.0 MiB',
+      allocator_flush_threshold: '8.0 MiB',
     });
     expect((await allocator({ memoryLimit: null })).allocator_flush_threshold).toBe('128.0 MiB');
   });
