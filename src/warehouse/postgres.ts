@@ -10,6 +10,7 @@ import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, Write
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
+import { copyTextField, copyTextPieces } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
 const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
@@ -24,13 +25,6 @@ const types = {
     return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };
-
-/** COPY text format: backslash escapes, \N for NULL. */
-function copyTextField(value: CellValue): string {
-  if (value === null || value === undefined) return '\\N';
-  const text = typeof value === 'number' ? String(value) : value;
-  return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
-}
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -142,13 +136,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         if (options?.deleteFirst) await c.query(options.deleteFirst);
         const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
         let count = 0;
-        async function* lines(): AsyncGenerator<string> {
-          for await (const row of rows) {
-            count++;
-            yield row.map(copyTextField).join('\t') + '\n';
-          }
-        }
-        await pipeline(Readable.from(lines()), copy);
+        await pipeline(Readable.from(copyTextPieces(rows, () => count++)), copy);
         if (!copy.writableFinished) await once(copy, 'finish');
         // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
         // is after the next statements need them: without them the joins on it go nested-loop.
