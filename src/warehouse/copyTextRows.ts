@@ -18,6 +18,11 @@ export function copyTextField(value: CellValue): string {
   return copyTextValue(typeof value === 'number' ? String(value) : value);
 }
 
+/** One row in COPY text, with its newline. */
+export function copyTextRow(row: readonly CellValue[]): string {
+  return row.map(copyTextField).join('\t') + '\n';
+}
+
 /**
  * `rows` as COPY text in pieces of about `pieceChars` characters (a row is never split; a row
  * longer than that is a piece of its own), calling `onRow` for each row. Holds one piece at a time.
@@ -30,7 +35,7 @@ export async function* copyTextPieces(
   let piece = '';
   for await (const row of rows) {
     onRow();
-    piece += row.map(copyTextField).join('\t') + '\n';
+    piece += copyTextRow(row);
     if (piece.length >= pieceChars) {
       yield piece;
       piece = '';

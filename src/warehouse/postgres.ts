@@ -10,7 +10,7 @@ import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, Write
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
-import { copyTextField, copyTextPieces } from './copyTextRows';
+import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
 const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
@@ -163,7 +163,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
               return;
             }
             let text = '';
-            for (const row of next.value) text += row.map(copyTextField).join('\t') + '\n';
+            for (const row of next.value) text += copyTextRow(row);
             inChunk += next.value.length;
             count += next.value.length;
             yield text;
