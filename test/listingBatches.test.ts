@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listRunFiles } from '../src/activities/runFileList';
-import { SKIPPED_SAMPLE_LIMIT } from '../src/activities/listing';
+import { EVENT_LOG_LAYOUT, SKIPPED_SAMPLE_LIMIT, SONG_FILE_LAYOUT } from '../src/activities/listing';
+import { bothListingParts } from '../src/etl/listedFiles';
 import { LocalSource, type Source, type SourceObject } from '../src/source';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   for (let i = 0; i < MISNAMED; i++) write(`song_data/A/D/G/extra/nested${i}.txt`, 'x');
   write('log_data/2018/11/2018-11-01-events.json', '{}\n');
   w = await DuckDbWarehouse.open(':memory:');
-  await w.execute(sqlStatements('schema/etl_tables', w.dialect));
+  await w.execute([...sqlStatements('schema/etl_tables', w.dialect), ...sqlStatements('schema/etl_skipped_files', w.dialect)]);
 });
 afterAll(async () => {
   await w?.close();
@@ -104,6 +105,70 @@ describe('listing in batches', () => {
     expect(Number(files.n)).toBe(SONGS - 99 + 1);
     const [skipped] = await w.query(`SELECT COUNT(*) AS n FROM etl_skipped_files WHERE run_id = 'again'`);
     expect(Number(skipped.n)).toBe(MISNAMED);
+  });
+});
+
+describe('the listing in two parts (event logs; song files and the rest)', () => {
+  let root: string;
+  const files = {
+    'log_data/2018/11/2018-11-01-events.json': '{}\n',
+    'log_data/2018/11/2018-11-02-events.json': '{}\n',
+    'log_data/2018/12/2018-12-01-events.json': '{}\n',
+    'log_data/2018/11/notes.json': '{}\n',
+    'song_data/A/B/C/TRA.json': '{}',
+    'song_data/A/B/C/TRB.json': '{}',
+    'song_data/A/B/TRC.json': '{}',
+    'readme.txt': 'x',
+  };
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-parts-'));
+    for (const [key, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
+      fs.writeFileSync(path.join(root, key), text);
+    }
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const rows = async (runId: string) => ({
+    files: (await w.query(`SELECT kind, source_key FROM etl_run_files WHERE run_id = '${runId}' ORDER BY source_key`)).map((r) => `${String(r.kind)} ${String(r.source_key)}`),
+    skipped: (await w.query(`SELECT kind, source_key, reason FROM etl_skipped_files WHERE run_id = '${runId}' ORDER BY source_key`)).map(
+      (r) => `${String(r.kind)} ${String(r.source_key)}: ${String(r.reason)}`,
+    ),
+  });
+
+  test.each([
+    ['without a window', null],
+    ['with a window', { from: '2018-11-01', to: '2018-11-30' }],
+  ])('%s, the two parts list what one listing of both does, each file once, and a retried part replaces only its own', async (_name, window) => {
+    const source = new LocalSource(root);
+    const id = (suffix: string) => `parts-${window ? 'window' : 'all'}-${suffix}`;
+    const both = await listRunFiles({ source, warehouse: w, runId: id('both'), window });
+    const events = await listRunFiles({ source, warehouse: w, runId: id('parts'), window, part: 'events' });
+    const songs = await listRunFiles({ source, warehouse: w, runId: id('parts'), window, part: 'songs' });
+    // The song files' part again (a retried attempt), then the event logs' part again.
+    await listRunFiles({ source, warehouse: w, runId: id('parts'), window, part: 'songs' });
+    await listRunFiles({ source, warehouse: w, runId: id('parts'), window, part: 'events' });
+
+    expect(await rows(id('parts'))).toEqual(await rows(id('both')));
+    expect(events).toMatchObject({ eventFiles: window ? 2 : 3, songFiles: 0, skippedFiles: 1 });
+    expect(songs).toMatchObject({ eventFiles: 0, songFiles: 2, skippedFiles: window ? 1 : 2 });
+    expect(bothListingParts(events, songs)).toEqual(both);
+    expect(await rows(id('both'))).toEqual({
+      files: [
+        ...(window ? ['events log_data/2018/11/2018-11-01-events.json', 'events log_data/2018/11/2018-11-02-events.json'] : [
+          'events log_data/2018/11/2018-11-01-events.json',
+          'events log_data/2018/11/2018-11-02-events.json',
+          'events log_data/2018/12/2018-12-01-events.json',
+        ]),
+        'songs song_data/A/B/C/TRA.json',
+        'songs song_data/A/B/C/TRB.json',
+      ],
+      skipped: [
+        `events log_data/2018/11/notes.json: name does not fit ${EVENT_LOG_LAYOUT}`,
+        ...(window ? [] : ['other readme.txt: outside log_data/ and song_data/']),
+        `songs song_data/A/B/TRC.json: name does not fit ${SONG_FILE_LAYOUT}`,
+      ],
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromCliJson } from './histories/load';
 import { scheduledInput } from './harness/activityHistory';
-import { LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
+import { EVENTS_STAGED_WHILE_SONGS_LISTED, LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
 
 /**
  * Recorded histories of real runs, replayed through the current workflow code: a change to a
@@ -39,12 +39,13 @@ const outcomes = (results: Awaited<ReturnType<typeof replay>>) => results.map((r
 describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
-  test('the recordings cover a date run (before and after songplays were published beside the dimensions, and after the level changes were queried beside songplays), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
+  test('the recordings cover a date run (before and after songplays were published beside the dimensions, after the level changes were queried beside songplays, and after the listing ran in two parts), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
     const all = recorded();
     expect(all.map((h) => [h.file, h.workflowType])).toEqual([
       ['backfill-completed.json', 'backfill'],
       ['backfill-continued.json', 'backfill'],
       ['etlRun-date.json', 'etlRun'],
+      ['etlRun-eventsWhileSongsListed.json', 'etlRun'],
       ['etlRun-failedCheck.json', 'etlRun'],
       ['etlRun-levelChangesBesideSongplays.json', 'etlRun'],
       ['etlRun-retriedActivity.json', 'etlRun'],
@@ -83,6 +84,17 @@ describe('replaying recorded histories', () => {
     for (const before of ['loadUsers', 'loadTime']) expect(completedAt(levels, before)).toBeLessThan(scheduledAt(levels, 'queryLevelChanges'));
     expect(completedAt(levels, 'queryLevelChanges')).toBeLessThan(scheduledAt(levels, 'summarizeRun'));
     expect((scheduledInput(events(levels), 'writeReport') as { levelChanges?: unknown[] }).levelChanges).toEqual([expect.objectContaining({ day: '2018-11-12' })]);
+
+    // The run recorded after patched('events-staged-while-songs-listed') listed in two parts, each
+    // part's staging scheduled once its own listing completed; the earlier ones listed once.
+    const parts = 'etlRun-eventsWhileSongsListed';
+    expect(patches(parts)).toEqual(expect.arrayContaining([SONGPLAYS_BESIDE_DIMENSIONS, LEVEL_CHANGES_BESIDE_SONGPLAYS, EVENTS_STAGED_WHILE_SONGS_LISTED]));
+    expect(scheduledAt(parts, 'listSourceFiles')).toBe(-1);
+    expect(completedAt(parts, 'listEventFiles')).toBeLessThan(scheduledAt(parts, 'stageEvents'));
+    expect(completedAt(parts, 'listSongFiles')).toBeLessThan(scheduledAt(parts, 'stageSongs'));
+    for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity', 'etlRun-songplaysBesideDimensions', levels]) {
+      expect({ id, parts: patches(id).includes(EVENTS_STAGED_WHILE_SONGS_LISTED), listed: scheduledAt(id, 'listSourceFiles') >= 0 }).toEqual({ id, parts: false, listed: true });
+    }
 
     // The failed check: the run ends failed, at runQualityChecks, on the check's error.
     const failed = events('etlRun-failedCheck');

@@ -267,7 +267,7 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
       // staging was scheduled.
       const atKill = await activityProgress(runA);
       expect(atKill.completed).not.toContain('stageEvents');
-      expect(atKill.scheduled.filter((t) => !['createSchema', 'listSourceFiles', 'stageEvents', 'stageSongs'].includes(t))).toEqual([]);
+      expect(atKill.scheduled.filter((t) => !['createSchema', 'listEventFiles', 'listSongFiles', 'stageEvents', 'stageSongs'].includes(t))).toEqual([]);
       // Run A leaves staging rows behind: its songs, and on Redshift its events too (the
       // warehouse finishes the orphaned COPY batch); PostgreSQL rolls the dead session back.
       await target.releaseOrphan();

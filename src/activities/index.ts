@@ -1,6 +1,7 @@
 /**
  * Every activity the worker registers, by group (one module each):
- * - staging: createSchema, listSourceFiles, stageEvents, stageSongs, loadedDates;
+ * - staging: createSchema, listEventFiles, listSongFiles, stageEvents, stageSongs, loadedDates, and
+ *   listSourceFiles (both listings in one, which runs recorded before the split replay);
  * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays;
  * - checks: checkStagedData, runQualityChecks;
  * - report: summarizeRun, writeReport;

@@ -29,8 +29,7 @@ const MAGIC_BYTES = Math.max(...COMPRESSED_MAGIC.map(([, magic]) => magic.length
 
 /** Longest source key kept: keys are stored and shown; a longer name is skipped, not truncated. */
 export const MAX_KEY_LENGTH = 1024;
-/** Skipped files a run summary lists by name (all of them are in etl_skipped_files). */
-export const SKIPPED_SAMPLE_LIMIT = 20;
+export { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
 
 export type Classified = { kind: 'events'; date: string } | { kind: 'songs' } | { skip: string };
 
@@ -109,6 +108,29 @@ export function atMostEvery<T>(intervalMs: number, report: (value: T) => void, n
   };
 }
 
+/**
+ * Which files a listing covers: the event logs (under log_data/), the rest (song files, and
+ * without a window every file outside log_data/ too), or both. Every listed key falls in exactly
+ * one of the two parts, so the parts can be listed apart, at the same time, and account for the
+ * same files as one listing of both.
+ */
+export type ListingPart = 'events' | 'songs' | 'all';
+
+/** The kinds of etl_run_files rows (`runFiles`) and etl_skipped_files rows (`skipped`) a part writes. */
+export function listingKinds(part: ListingPart): { runFiles: string[]; skipped: string[] } {
+  if (part === 'events') return { runFiles: ['events'], skipped: ['events'] };
+  if (part === 'songs') return { runFiles: ['songs'], skipped: ['songs', 'other'] };
+  return { runFiles: ['events', 'songs'], skipped: ['events', 'songs', 'other'] };
+}
+
+/** The prefixes a part lists, and whether keys of event logs under them belong to the other part. */
+function listingPrefixes(window: RunWindow | null, part: ListingPart): { prefixes: string[]; leaveEventLogs: boolean } {
+  const months = window ? [...new Set(datesBetween(window.from, window.to).map((d) => `${EVENT_LOG_ROOT}${d.slice(0, 4)}/${d.slice(5, 7)}/`))] : [EVENT_LOG_ROOT];
+  if (part === 'events') return { prefixes: months, leaveEventLogs: false };
+  if (part === 'songs') return { prefixes: window ? [SONG_DATA_ROOT] : [''], leaveEventLogs: true };
+  return { prefixes: window ? [...months, SONG_DATA_ROOT] : [''], leaveEventLogs: false };
+}
+
 export interface SourceListing {
   events: SourceObject[];
   songs: SourceObject[];
@@ -119,7 +141,8 @@ export interface SourceListing {
  * Lists what a run covers. With a window: the month folders of its dates (so a misnamed file
  * beside the window's logs is reported, not missed) and every song file. Without: everything
  * under the source, so files outside log_data/ and song_data/ are reported too. Event logs of
- * dates outside the window belong to other runs and are left out without a word.
+ * dates outside the window belong to other runs and are left out without a word. `part` narrows
+ * this to the event logs or to the rest (ListingPart).
  *
  * Yields the listing in batches of at most `batchSize` listed files, in the source's key order,
  * so a caller can record each batch and let it go: memory is one batch, not the whole source
@@ -130,8 +153,9 @@ export async function* listSourceBatches(
   window: RunWindow | null,
   batchSize: number,
   onProgress: (listed: number) => void,
+  part: ListingPart = 'all',
 ): AsyncGenerator<SourceListing> {
-  const prefixes = window ? [...new Set(datesBetween(window.from, window.to).map((d) => `${EVENT_LOG_ROOT}${d.slice(0, 4)}/${d.slice(5, 7)}/`)), SONG_DATA_ROOT] : [''];
+  const { prefixes, leaveEventLogs } = listingPrefixes(window, part);
   let listed = 0;
   let batch: SourceListing = { events: [], songs: [], skipped: [] };
   let inBatch = 0;
@@ -139,6 +163,7 @@ export async function* listSourceBatches(
     for await (const obj of source.list(prefix)) {
       // An S3 "folder" (a key ending in '/', made by consoles) is not a file.
       if (obj.key.endsWith('/')) continue;
+      if (leaveEventLogs && obj.key.startsWith(EVENT_LOG_ROOT)) continue;
       const classified: Classified = obj.skip === undefined ? classifyKey(obj.key, obj.size) : { skip: obj.skip };
       if ('skip' in classified) {
         batch.skipped.push({ sourceKey: obj.key, etag: obj.etag, size: obj.size, reason: classified.skip });

@@ -8,13 +8,12 @@
 import type { ListedFiles, RunWindow, SkippedFile } from '../etl/types';
 import { hasLoadedSongs, songFilesToLoad } from '../ledger/loaded';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlStatement } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
-import { atMostEvery, dropUnreadable, listSourceBatches, SKIPPED_SAMPLE_LIMIT } from './listing';
-import { schemaLockStatements } from './publishLock';
+import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, SKIPPED_SAMPLE_LIMIT, type ListingPart } from './listing';
 
 /** Files listed per batch: each batch is probed and appended before the next is listed. */
 export const LISTING_BATCH_FILES = 10_000;
@@ -36,6 +35,8 @@ export interface RunFileListOptions {
   warehouse: Warehouse;
   runId: string;
   window: RunWindow | null;
+  /** The event logs, the song files (and without a window every other file), or both (the default). */
+  part?: ListingPart;
   /** Files per batch (LISTING_BATCH_FILES); smaller in tests. */
   batchFiles?: number;
   /** Called with each batch's size as it is recorded: tests check that no batch is larger. */
@@ -43,31 +44,33 @@ export interface RunFileListOptions {
 }
 
 /**
- * Lists the window's event logs and all song files, records them as the run's file list, and
- * records every other file listed as skipped, with the reason. A retried listing replaces the
- * run's earlier lists first (in the first write's transaction), so it leaves one copy. Each batch
- * is its own transaction; until the step completes nothing reads the run's lists.
+ * Lists the window's event logs and all song files (or one part of them: ListingPart), records
+ * them as the run's file list, and records every other file listed as skipped, with the reason. A
+ * retried listing replaces the run's earlier lists of its part first (in the first write's
+ * transaction), so it leaves one copy. Each batch is its own transaction; until the step
+ * completes nothing reads the run's lists of its part.
  */
 export async function listRunFiles(options: RunFileListOptions): Promise<ListedFiles> {
   const { source, warehouse, runId, window } = options;
+  const part = options.part ?? 'all';
+  const kinds = listingKinds(part);
   const d = warehouse.dialect;
-  await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('ledger/skipped_files_table', d)]);
   const fence = await fenceCurrentAttempt(warehouse);
   const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>
     appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst });
   await whileHeartbeating({ step: 'forgetting an earlier file list' }, async () => {
-    await append('etl_run_files', RUN_FILE_COLUMNS, [], sqlStatement('etl/list_forget_run_files', d, { run_id: runId }));
-    await append('etl_skipped_files', SKIPPED_COLUMNS, [], sqlStatement('ledger/forget_skipped_files', d, { run_id: runId }));
+    await append('etl_run_files', RUN_FILE_COLUMNS, [], sqlStatement('etl/list_forget_run_files', d, { run_id: runId, kinds: kinds.runFiles }));
+    await append('etl_skipped_files', SKIPPED_COLUMNS, [], sqlStatement('ledger/forget_skipped_files', d, { run_id: runId, kinds: kinds.skipped }));
   }, 1000);
   // A warehouse whose ledger holds no song file (a first run) need not be asked about each batch.
-  const askLedger = await hasLoadedSongs(warehouse);
+  const askLedger = part !== 'events' && (await hasLoadedSongs(warehouse));
 
   const totals: Required<ListedFiles> = { eventFiles: 0, songFiles: 0, eventBytes: 0, songBytes: 0, songFilesUnchanged: 0, skippedFiles: 0, skippedSamples: [] };
   const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
   let probedBefore = 0;
   const probedProgress = atMostEvery(PROGRESS_INTERVAL_MS, (n: number) => heartbeat({ probed: n }));
   const listedProgress = atMostEvery(PROGRESS_INTERVAL_MS, (listed: number) => heartbeat({ listed }));
-  for await (const batch of listSourceBatches(source, window, options.batchFiles ?? LISTING_BATCH_FILES, listedProgress)) {
+  for await (const batch of listSourceBatches(source, window, options.batchFiles ?? LISTING_BATCH_FILES, listedProgress, part)) {
     options.onBatch?.(batch.events.length + batch.songs.length + batch.skipped.length);
     // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
     const songsToLoad = askLedger ? await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, batch.songs), 1000) : batch.songs;

@@ -7,6 +7,7 @@ import { loadedDates } from '../ledger/loaded';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
 import { runFileKeys } from './ledger';
+import type { ListingPart } from './listing';
 import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
@@ -14,7 +15,7 @@ import { stageFromClient } from './staging';
 import { collectGarbage } from '../util/heapRelease';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
+const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
@@ -30,6 +31,16 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     return result;
   }
 
+  async function listPart(ref: RunRef & { window: RunWindow | null }, part: ListingPart): Promise<ListedFiles> {
+    const source = resources.source(ref.source);
+    const warehouse = await resources.warehouse(ref.warehouse);
+    // In batches, each recorded before the next is listed (runFileList.ts): memory is one batch.
+    const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window, part });
+    for (const file of listed.skippedSamples ?? []) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
+    collectGarbage();
+    return listed;
+  }
+
   return {
     /** Creates every table that does not exist yet; safe to run any number of times. */
     async createSchema(ref: { warehouse: string }): Promise<void> {
@@ -43,13 +54,20 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
      * records every other file listed as skipped, with the reason (src/activities/listing.ts).
      */
     async listSourceFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
-      const source = resources.source(ref.source);
-      const warehouse = await resources.warehouse(ref.warehouse);
-      // In batches, each recorded before the next is listed (runFileList.ts): memory is one batch.
-      const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window });
-      for (const file of listed.skippedSamples ?? []) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
-      collectGarbage();
-      return listed;
+      return listPart(ref, 'all');
+    },
+
+    /**
+     * listSourceFiles for the event logs only: stageEvents can start once they are listed, while
+     * listSongFiles goes on beside it.
+     */
+    async listEventFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
+      return listPart(ref, 'events');
+    },
+
+    /** listSourceFiles for the song files (and, without a window, every file outside log_data/). */
+    async listSongFiles(ref: RunRef & { window: RunWindow | null }): Promise<ListedFiles> {
+      return listPart(ref, 'songs');
     },
 
     async stageEvents(ref: RunRef & { maxRejectRate: number }): Promise<StageResult> {

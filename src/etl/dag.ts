@@ -6,7 +6,7 @@
  * what it reads. Plain data: workflow-safe.
  */
 
-/** The warehouse's tables (sql/schema/, plus etl_skipped_files, created by the listing). */
+/** The warehouse's tables (sql/schema/). */
 export type Table =
   | 'staging_events'
   | 'staging_songs'
@@ -49,6 +49,11 @@ export interface StepTables {
   readsOwnRows?: Table[];
   /** Tables whose rows of earlier runs the step deletes (staging retention), not this run's data. */
   clears?: Table[];
+  /**
+   * The record kind the step works on, when it touches only that kind's rows of the tables that
+   * hold both (KIND_ROW_TABLES): it may then run beside a step of the other kind that writes them.
+   */
+  kind?: 'events' | 'songs';
   /** Tables its SQL names on a branch this step never takes, and why. */
   notRead?: Partial<Record<Table, string>>;
   /**
@@ -57,6 +62,12 @@ export interface StepTables {
    */
   idents?: Record<string, readonly Table[] | 'adapter'>;
 }
+
+/** Tables whose rows carry their record kind ('events', 'songs'; skipped files also 'other'). */
+export const KIND_ROW_TABLES: readonly Table[] = ['etl_run_files', 'etl_skipped_files', 'etl_rejected_records', 'etl_file_counts'];
+
+/** The listing's sql/ files, for either part (src/activities/listing.ts). */
+const LISTING_SQL = ['etl/list_forget_run_files', 'ledger/forget_skipped_files'];
 
 const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'etl/run_file_keys',
@@ -115,15 +126,25 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_skipped_files'] as const),
     ],
   },
-  listSourceFiles: {
-    sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', 'etl/list_forget_run_files', 'ledger/skipped_files_table', 'ledger/forget_skipped_files'],
+  // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
+  // the song files (and without a window every other file), then stageSongs. Runs recorded before
+  // it ran one listSourceFiles of both (src/workflows/etl.ts).
+  listEventFiles: {
+    sql: LISTING_SQL,
+    reads: [],
+    writes: ['etl_run_files', 'etl_skipped_files'],
+    kind: 'events',
+  },
+  listSongFiles: {
+    sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', ...LISTING_SQL],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
     readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],
     writes: ['etl_run_files', 'etl_skipped_files'],
+    kind: 'songs',
   },
   stageEvents: {
     sql: STAGING_SQL('events'),
@@ -133,6 +154,7 @@ export const ETL_DAG = {
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
+    kind: 'events',
   },
   stageSongs: {
     sql: STAGING_SQL('songs'),
@@ -142,6 +164,7 @@ export const ETL_DAG = {
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
+    kind: 'songs',
   },
   checkStagedData: {
     sql: ['checks/staging_reconciliation', 'etl/clear_quality_results'],

@@ -2,9 +2,11 @@ import { defineQuery, patched, proxyActivities, setHandler, workflowInfo, type A
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkWorkflowInput, etlInputShape } from './inputs';
-import type { CheckResult, EtlInput, RunProgress, RunRef, RunSummary, StepProgress } from '../etl/types';
+import type { CheckResult, EtlInput, ListedFiles, RunProgress, RunRef, RunSummary, StageResult, StepProgress } from '../etl/types';
 import type { LevelChange } from '../insights/queries';
 import { withRunAlerts } from '../notify/workflow';
+import { Branches } from './branches';
+import { bothListingParts } from '../etl/listedFiles';
 
 import { RUN_DEFAULTS } from '../defaults';
 import { ETL_DAG, type DagStep } from '../etl/dag';
@@ -60,6 +62,14 @@ export const SONGPLAYS_BESIDE_DIMENSIONS = 'songplays-beside-dimensions';
  */
 export const LEVEL_CHANGES_BESIDE_SONGPLAYS = 'level-changes-beside-songplays';
 
+/**
+ * patched() id: the listing runs in two parts, the event logs (listEventFiles, then stageEvents)
+ * beside the song files (listSongFiles, then stageSongs), instead of one listSourceFiles before
+ * both: staging events no longer waits for the song files to be listed and probed (runs recorded
+ * before replay the old order).
+ */
+export const EVENTS_STAGED_WHILE_SONGS_LISTED = 'events-staged-while-songs-listed';
+
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /**
@@ -75,7 +85,8 @@ export const DEFAULTS = RUN_DEFAULTS;
 
 /**
  * The ETL DAG for one window (a date, a range, or every file):
- * create schema → list files → stage events ∥ stage songs → blocking checks on staging → repair text →
+ * create schema → (list event logs → stage events) ∥ (list song files → stage songs) → blocking
+ * checks on staging → repair text →
  * (load songs → load songplays) ∥ artists ∥ ((users ∥ time) → level changes) → quality checks →
  * run summary → write report.
  * What each step reads and writes is declared in src/etl/dag.ts (a unit test holds this order to it).
@@ -97,7 +108,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     steps,
   }));
 
-  async function step<T>(name: EtlStep, run: () => Promise<T>): Promise<T> {
+  async function step<T>(name: EtlStep | 'listSourceFiles', run: () => Promise<T>): Promise<T> {
     const began = Date.now();
     steps[name] = { status: 'running' };
     try {
@@ -114,11 +125,31 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   const maxRejectRate = input.maxRejectRate ?? DEFAULTS.maxRejectRate;
 
   await step('createSchema', () => quick.createSchema(ref));
-  const files = await step('listSourceFiles', () => quick.listSourceFiles({ ...ref, window }));
-  const [events, songs] = await Promise.all([
-    step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate })),
-    step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate })),
-  ]);
+  let files: ListedFiles;
+  let events: StageResult;
+  let songs: StageResult;
+  const stageEvents = () => step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate }));
+  const stageSongs = () => step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate }));
+  if (patched(EVENTS_STAGED_WHILE_SONGS_LISTED)) {
+    // Each part's staging reads only its own kind of the run's file list (src/etl/dag.ts).
+    const branches = new Branches();
+    const eventPart = branches.add(step('listEventFiles', () => quick.listEventFiles({ ...ref, window }))).then((listed) =>
+      branches.next('stageEvents', stageEvents).then((staged) => [listed, staged] as const),
+    );
+    const songPart = branches.add(step('listSongFiles', () => quick.listSongFiles({ ...ref, window }))).then((listed) =>
+      branches.next('stageSongs', stageSongs).then((staged) => [listed, staged] as const),
+    );
+    const [[eventFiles, stagedEvents], [songFiles, stagedSongs]] = await Promise.all([eventPart, songPart]);
+    files = bothListingParts(eventFiles, songFiles);
+    [events, songs] = [stagedEvents, stagedSongs];
+    delete steps.listSourceFiles;
+  } else {
+    // Runs recorded before the listing ran in two parts replay one listing of both.
+    delete steps.listEventFiles;
+    delete steps.listSongFiles;
+    files = await step('listSourceFiles', () => quick.listSourceFiles({ ...ref, window }));
+    [events, songs] = await Promise.all([stageEvents(), stageSongs()]);
+  }
   // Blocking checks on the staged data run before any publish (runs recorded before this existed
   // replay without it).
   let stagedChecks: CheckResult[] | undefined;
@@ -134,27 +165,19 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     // loadSongplays matches the song keys loadSongs publishes, and reads nothing the other
     // publishes write (src/etl/dag.ts): it runs beside them once loadSongs is done, unless one
     // of them has failed by then (the run fails with that error either way).
-    let failed = false;
-    const branch = <T>(publish: Promise<T>) =>
-      publish.catch((err: unknown) => {
-        failed = true;
-        throw err;
-      });
+    const branches = new Branches();
     const levelChangesBeside = patched(LEVEL_CHANGES_BESIDE_SONGPLAYS);
-    const songsThenSongplays = branch(step('loadSongs', () => loads.loadSongs(ref))).then(() => {
-      if (failed) throw new Error('loadSongplays not started: a publish beside it failed');
-      return publishSongplays();
-    });
-    const artists = branch(step('loadArtists', () => loads.loadArtists(ref)));
-    const users = branch(step('loadUsers', () => loads.loadUsers(ref)));
-    const time = branch(step('loadTime', () => loads.loadTime({ ...ref, window })));
+    const songsThenSongplays = branches.add(step('loadSongs', () => loads.loadSongs(ref))).then(() => branches.next('loadSongplays', publishSongplays));
+    const artists = branches.add(step('loadArtists', () => loads.loadArtists(ref)));
+    const users = branches.add(step('loadUsers', () => loads.loadUsers(ref)));
+    const time = branches.add(step('loadTime', () => loads.loadTime({ ...ref, window })));
     // The level changes read staging only. Started once users and time are published: the
     // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
     // workers), and this query takes the other (docs/performance.md). Runs recorded before it have
     // no such step (their writeReport queries the level changes).
     if (!levelChangesBeside) delete steps.queryLevelChanges;
     const queriedLevelChanges = levelChangesBeside
-      ? branch(Promise.all([users, time]).then(() => step('queryLevelChanges', () => quick.queryLevelChanges({ ...ref, window }))))
+      ? branches.add(Promise.all([users, time]).then(() => step('queryLevelChanges', () => quick.queryLevelChanges({ ...ref, window }))))
       : undefined;
     [matches, , , , levelChanges] = await Promise.all([songsThenSongplays, artists, users, time, queriedLevelChanges]);
   } else {

@@ -72,6 +72,11 @@ describe('recording histories from real runs', () => {
     await recordDateRun('etlRun-levelChangesBesideSongplays', '2018-11-12');
   });
 
+  // Recorded on its own too (`npm run record-histories -- -t 'listing in two parts'`).
+  test('etlRun with the listing in two parts, events staged while the song files are listed', async () => {
+    await recordDateRun('etlRun-eventsWhileSongsListed', '2018-11-13');
+  });
+
   test('etlRun for a date, songplays beside the dimensions, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
     const temporal = await startTestTemporal();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));

@@ -39,7 +39,8 @@ describe('backfill with mocked activities', () => {
     expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], runs: 1 });
     expect(datesRun(mocks).sort()).toEqual(['2018-01-01', '2018-01-02', '2018-01-03']);
     // Each child loaded its own date.
-    const listing = mocks.calls.filter((c) => c.name === 'listSourceFiles');
+    const listing = mocks.calls.filter((c) => c.name === 'listEventFiles');
+    expect(listing).toHaveLength(3);
     for (const c of listing) expect(c.workflowId).toBe(`sparkify-etl-${(c.input.window as { from: string }).from}`);
     // The first date finished (its report written) before any other date began.
     const firstEnd = mocks.events.indexOf('end:writeReport');
@@ -140,7 +141,7 @@ describe('scheduledEtlRun with mocked activities', () => {
         await schedule.delete();
       }
     });
-    expect(mocks.calls.find((c) => c.name === 'listSourceFiles')).toMatchObject({
+    expect(mocks.calls.find((c) => c.name === 'listEventFiles')).toMatchObject({
       workflowId: 'sparkify-etl-2018-07-09',
       input: { window: { from: '2018-07-09', to: '2018-07-09' } },
     });

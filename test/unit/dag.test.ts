@@ -53,7 +53,8 @@ describe('each step declares the tables its SQL names', () => {
   test("the workflow's progress steps are the declared ones, in DAG order (checkStagedData has no progress entry)", () => {
     expect(ETL_STEPS).toEqual([
       'createSchema',
-      'listSourceFiles',
+      'listEventFiles',
+      'listSongFiles',
       'stageEvents',
       'stageSongs',
       'repairText',
@@ -220,7 +221,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
   test('a mis-ordered DAG fails the check: songplays before the songs it matches', () => {
     const misordered = stagesOrder([
       ['createSchema'],
-      ['listSourceFiles'],
+      ['listEventFiles', 'listSongFiles'],
       ['stageEvents', 'stageSongs'],
       ['checkStagedData'],
       ['repairText'],
@@ -234,10 +235,40 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
     expect(dependencyProblems(DAG, misordered)).toEqual(['loadSongplays reads etl_song_keys, which loadSongs writes, and loadSongs does not run before it']);
   });
 
+  test("events staged while the song files are listed keep the declarations, but not without the steps' record kinds, nor beside their own listing", () => {
+    const eventsFirst = (stages: string[][]) =>
+      stagesOrder([
+        ['createSchema'],
+        ...stages,
+        ['checkStagedData'],
+        ['repairText'],
+        ['loadSongs', 'loadArtists', 'loadUsers', 'loadTime'],
+        ['loadSongplays', 'queryLevelChanges'],
+        ['runQualityChecks'],
+        ['summarizeRun'],
+        ['writeReport'],
+      ]);
+    // The song files' listing still runs when stageEvents starts.
+    const ranBefore = eventsFirst([['listEventFiles'], ['listSongFiles', 'stageEvents'], ['stageSongs']]);
+    expect(dependencyProblems(DAG, ranBefore)).toEqual([]);
+
+    const kindless = Object.fromEntries(Object.entries(DAG).map(([name, step]) => [name, { ...step, kind: undefined }]));
+    expect(dependencyProblems(kindless, ranBefore).sort()).toEqual([
+      'stageEvents reads etl_run_files while listSongFiles writes it',
+      'stageEvents reads etl_run_files, which listSongFiles writes, and listSongFiles does not run before it',
+    ]);
+
+    const besideOwnListing = eventsFirst([['listEventFiles', 'listSongFiles', 'stageEvents'], ['stageSongs']]);
+    expect(dependencyProblems(DAG, besideOwnListing).sort()).toEqual([
+      'stageEvents reads etl_run_files while listEventFiles writes it',
+      'stageEvents reads etl_run_files, which listEventFiles writes, and listEventFiles does not run before it',
+    ]);
+  });
+
   test('so does songplays published beside loadSongs: it reads the song keys being written', () => {
     const together = stagesOrder([
       ['createSchema'],
-      ['listSourceFiles'],
+      ['listEventFiles', 'listSongFiles'],
       ['stageEvents', 'stageSongs'],
       ['checkStagedData'],
       ['repairText'],
@@ -256,7 +287,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
   test('so does a report written before the run summary it shows', () => {
     const early = stagesOrder([
       ['createSchema'],
-      ['listSourceFiles'],
+      ['listEventFiles', 'listSongFiles'],
       ['stageEvents', 'stageSongs'],
       ['checkStagedData'],
       ['repairText'],
@@ -272,7 +303,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
   test('so do level changes queried after the run summary, which may clear the staged events they read', () => {
     const late = stagesOrder([
       ['createSchema'],
-      ['listSourceFiles'],
+      ['listEventFiles', 'listSongFiles'],
       ['stageEvents', 'stageSongs'],
       ['checkStagedData'],
       ['repairText'],

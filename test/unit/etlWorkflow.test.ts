@@ -52,6 +52,8 @@ describe('etlRun with mocked activities', () => {
     // loadSongplays runs beside the loads but loadSongs (whose song keys it matches).
     const beside: ActivityName[] = ['loadArtists', 'loadUsers', 'loadTime', 'loadSongplays'];
     const mocks: MockActivities = new MockActivities({
+      // The event logs' part goes on while the song files are still being listed…
+      listSongFiles: together(() => mocks, ['listSongFiles', 'stageEvents'], { eventFiles: 0, songFiles: 1, eventBytes: 0, songBytes: 10 }),
       stageEvents: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('events')),
       stageSongs: together(() => mocks, ['stageEvents', 'stageSongs'], stageResult('songs')),
       loadSongs: together(() => mocks, loads),
@@ -70,11 +72,10 @@ describe('etlRun with mocked activities', () => {
     // (checkStagedData is not a progress step: the blocking checks on staged data, before any publish.)
     expect([...mocks.calledNames()].sort()).toEqual([...ETL_STEPS, 'checkStagedData'].sort());
     const before = (a: ActivityName, b: ActivityName) => expect(mocks.indexOf(`end:${a}`)).toBeLessThan(mocks.indexOf(`start:${b}`));
-    before('createSchema', 'listSourceFiles');
-    for (const s of ['stageEvents', 'stageSongs'] as const) {
-      before('listSourceFiles', s);
-      before(s, 'checkStagedData');
-    }
+    for (const list of ['listEventFiles', 'listSongFiles'] as const) before('createSchema', list);
+    before('listEventFiles', 'stageEvents');
+    before('listSongFiles', 'stageSongs');
+    for (const s of ['stageEvents', 'stageSongs'] as const) before(s, 'checkStagedData');
     before('checkStagedData', 'repairText');
     for (const l of loads) before('repairText', l);
     before('loadSongs', 'loadSongplays');
@@ -90,7 +91,8 @@ describe('etlRun with mocked activities', () => {
     // What the steps were given: the run's ref, the window, and the defaults.
     const input = (name: ActivityName) => mocks.calls.find((c) => c.name === name)!.input;
     expect(input('createSchema')).toMatchObject({ source: '/data', warehouse: 'duckdb:/tmp/w.duckdb' });
-    expect(input('listSourceFiles')).toMatchObject({ window: INPUT.window });
+    expect(input('listEventFiles')).toMatchObject({ window: INPUT.window });
+    expect(input('listSongFiles')).toMatchObject({ window: INPUT.window });
     expect(input('stageEvents')).toMatchObject({ maxRejectRate: DEFAULTS.maxRejectRate });
     expect(input('loadSongplays')).toMatchObject({ durationTolerance: DEFAULTS.durationTolerance, window: INPUT.window });
     expect(input('runQualityChecks')).toMatchObject({
@@ -242,7 +244,7 @@ describe('etlRun with mocked activities', () => {
     const { result } = await run(mocks);
     expect(failureOf(result).activityType).toBe('createSchema');
     expect(mocks.calls.map((c) => c.attempt)).toEqual([1, 2]);
-    expect(mocks.started('listSourceFiles')).toBe(false);
+    expect(mocks.started('listEventFiles')).toBe(false);
   });
 
   test('cancelling a run cancels the running activities and starts nothing after them', async () => {

@@ -28,6 +28,7 @@ const PARAMS: Record<string, SqlParam> = {
   attempt: 2,
   step: 'loadUsers',
   kind: 'events',
+  kinds: ['songs', 'other'],
   raw_cap: 1000,
   log_glob: '/data/log_data/**/*.json',
   song_glob: '/data/song_data/**/*.json',

@@ -27,6 +27,8 @@ type Impl = (input: Record<string, unknown>) => Promise<unknown>;
 const DEFAULTS: Record<ActivityName, Impl> = {
   createSchema: async () => undefined,
   listSourceFiles: async () => ({ eventFiles: 1, songFiles: 1, eventBytes: 10, songBytes: 10 }),
+  listEventFiles: async () => ({ eventFiles: 1, songFiles: 0, eventBytes: 10, songBytes: 0 }),
+  listSongFiles: async () => ({ eventFiles: 0, songFiles: 1, eventBytes: 0, songBytes: 10 }),
   stageEvents: async () => stageResult('events'),
   stageSongs: async () => stageResult('songs'),
   checkStagedData: async () => [],

@@ -1,0 +1,21 @@
+/**
+ * What a run's listing returns, put together from its two parts (the event logs and the rest,
+ * src/activities/listing.ts). Workflow-safe: no I/O.
+ */
+import type { ListedFiles } from './types';
+
+/** Skipped files a run summary lists by name (all of them are in etl_skipped_files). */
+export const SKIPPED_SAMPLE_LIMIT = 20;
+
+/** The two parts' counts added up, and their skipped samples, the event logs' first, up to the limit. */
+export function bothListingParts(events: ListedFiles, songs: ListedFiles): ListedFiles {
+  return {
+    eventFiles: events.eventFiles + songs.eventFiles,
+    songFiles: events.songFiles + songs.songFiles,
+    eventBytes: events.eventBytes + songs.eventBytes,
+    songBytes: events.songBytes + songs.songBytes,
+    songFilesUnchanged: (events.songFilesUnchanged ?? 0) + (songs.songFilesUnchanged ?? 0),
+    skippedFiles: (events.skippedFiles ?? 0) + (songs.skippedFiles ?? 0),
+    skippedSamples: [...(events.skippedSamples ?? []), ...(songs.skippedSamples ?? [])].slice(0, SKIPPED_SAMPLE_LIMIT),
+  };
+}
