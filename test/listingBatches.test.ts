@@ -172,6 +172,18 @@ describe('the listing in two parts (event logs; song files and the rest)', () =>
   });
 });
 
+test("a listing of both parts creates etl_skipped_files, which createSchema did not before (a run in flight across the change)", async () => {
+  const older = await DuckDbWarehouse.open(':memory:');
+  try {
+    await older.execute(sqlStatements('schema/etl_tables', older.dialect));
+    const listed = await listRunFiles({ source: new LocalSource(tmp), warehouse: older, runId: 'older', window: null, batchFiles: BATCH });
+    expect(listed).toMatchObject({ eventFiles: 1, songFiles: SONGS, skippedFiles: MISNAMED });
+    expect(await older.query("SELECT count(*) AS n FROM etl_skipped_files WHERE run_id = 'older'")).toEqual([{ n: MISNAMED }]);
+  } finally {
+    await older.close();
+  }
+});
+
 describe('a local source walks its tree one directory at a time', () => {
   test('yields keys in key order, reading each directory only when the walk reaches it', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-walk-'));

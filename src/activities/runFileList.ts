@@ -8,12 +8,13 @@
 import type { ListedFiles, RunWindow, SkippedFile } from '../etl/types';
 import { hasLoadedSongs, songFilesToLoad } from '../ledger/loaded';
 import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
-import { sqlStatement } from '../warehouse/sql';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
 import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, SKIPPED_SAMPLE_LIMIT, type ListingPart } from './listing';
+import { schemaLockStatements } from './publishLock';
 
 /** Files listed per batch: each batch is probed and appended before the next is listed. */
 export const LISTING_BATCH_FILES = 10_000;
@@ -55,6 +56,9 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   const part = options.part ?? 'all';
   const kinds = listingKinds(part);
   const d = warehouse.dialect;
+  // createSchema creates etl_skipped_files now; before, the listing did. A run that passed
+  // createSchema under the earlier code lists both parts in one step: its table is created here.
+  if (part === 'all') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_skipped_files', d)]);
   const fence = await fenceCurrentAttempt(warehouse);
   const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>
     appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst });

@@ -142,7 +142,6 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     const [[eventFiles, stagedEvents], [songFiles, stagedSongs]] = await Promise.all([eventPart, songPart]);
     files = bothListingParts(eventFiles, songFiles);
     [events, songs] = [stagedEvents, stagedSongs];
-    delete steps.listSourceFiles;
   } else {
     // Runs recorded before the listing ran in two parts replay one listing of both.
     delete steps.listEventFiles;
