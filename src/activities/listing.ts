@@ -29,7 +29,6 @@ const MAGIC_BYTES = Math.max(...COMPRESSED_MAGIC.map(([, magic]) => magic.length
 
 /** Longest source key kept: keys are stored and shown; a longer name is skipped, not truncated. */
 export const MAX_KEY_LENGTH = 1024;
-export { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
 
 export type Classified = { kind: 'events'; date: string } | { kind: 'songs' } | { skip: string };
 

@@ -13,7 +13,8 @@ import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { heartbeat, whileHeartbeating } from './heartbeat';
-import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, SKIPPED_SAMPLE_LIMIT, type ListingPart } from './listing';
+import { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
+import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, type ListingPart } from './listing';
 import { schemaLockStatements } from './publishLock';
 
 /** Files listed per batch: each batch is probed and appended before the next is listed. */
