@@ -139,7 +139,7 @@ describe('probing many files', () => {
     const gate = when(() => open >= limit || started === files);
     const wrapped: Source = {
       description: source.description,
-      headConcurrency: source.headConcurrency,
+      smallReadConcurrency: source.smallReadConcurrency,
       list: (prefix) => source.list(prefix),
       open: (key) => source.open(key),
       async readHead(key, bytes) {
@@ -169,12 +169,12 @@ describe('probing many files', () => {
       files.push({ key, etag: 'e', size: 15 });
     }
     const local = new LocalSource(dir);
-    expect(local.headConcurrency).toBeGreaterThan(8);
-    const { source, mostOpen } = counting(local, files.length, local.headConcurrency);
+    expect(local.smallReadConcurrency).toBeGreaterThan(8);
+    const { source, mostOpen } = counting(local, files.length, local.smallReadConcurrency);
     const skipped: SkippedFile[] = [];
     let lastProgress = 0;
     const readable = await dropUnreadable(source, files, skipped, (n) => (lastProgress = n));
-    expect(mostOpen()).toBe(local.headConcurrency);
+    expect(mostOpen()).toBe(local.smallReadConcurrency);
     expect(lastProgress).toBe(200);
     expect(readable).toHaveLength(198);
     expect(skipped.map((s) => [s.sourceKey, s.reason])).toEqual([

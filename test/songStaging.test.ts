@@ -39,7 +39,7 @@ function tempDir(): string {
 /** A local directory seen only through `list`, `open` and `readHead`: no whole reads, no file paths. */
 class StreamOnlySource implements Source {
   private readonly local: LocalSource;
-  readonly headConcurrency = 4;
+  readonly smallReadConcurrency = 4;
   constructor(root: string) {
     this.local = new LocalSource(root);
   }

@@ -203,7 +203,7 @@ export async function dropUnreadable(
   files: SourceObject[],
   skipped: SkippedFile[],
   onProgress: (probed: number) => void = () => undefined,
-  concurrency = source.headConcurrency,
+  concurrency = source.smallReadConcurrency,
 ): Promise<SourceObject[]> {
   let done = 0;
   const reasons = await mapConcurrent(files, concurrency, async (file) => {

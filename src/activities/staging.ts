@@ -25,7 +25,6 @@ const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
 };
 
 const REJECT_SAMPLES = 5;
-const SONG_READ_AHEAD = 16;
 
 /** Warehouses without set-based staging (Redshift from a non-S3 source) get rows parsed here. */
 const MAX_SONG_FILE_BYTES = 16 * 1024 * 1024;
@@ -79,7 +78,7 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
 
   async function* records(): AsyncGenerator<[string, ParsedLine]> {
     if (kind === 'songs') {
-      for await (const [key, content] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readSongFile(source, k))) {
+      for await (const [key, content] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readSongFile(source, k))) {
         bytes += content.length;
         for (const record of parseSongFile(key, content.toString('utf8'))) yield [key, record];
         fileDone();

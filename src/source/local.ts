@@ -41,7 +41,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   }
 
   /** The reads are synchronous in slices (see SLICE_MS): more in flight would not run more at once. */
-  readonly headConcurrency = 16;
+  readonly smallReadConcurrency = 16;
 
   /**
    * Walks the tree one directory at a time, each directory's entries sorted so that the walk

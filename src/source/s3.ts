@@ -50,10 +50,11 @@ export class S3Source implements Source, ObjectUrls {
   }
 
   /**
-   * Each first-bytes read waits a round trip to S3 (tens of milliseconds): keep many in flight,
-   * just under the SDK's pool of 50 sockets per client, so none waits for a socket.
+   * Each small read (a file's first bytes, a whole song file) waits a round trip to S3 (tens of
+   * milliseconds): keep many in flight, just under the SDK's pool of 50 sockets per client, so none
+   * waits for a socket.
    */
-  readonly headConcurrency = 48;
+  readonly smallReadConcurrency = 48;
 
   async readHead(key: string, bytes: number): Promise<Buffer> {
     let res;

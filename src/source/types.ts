@@ -23,8 +23,11 @@ export interface Source {
    * without streaming the rest. Fails as `open` does for what cannot be read.
    */
   readHead(key: string, bytes: number): Promise<Buffer>;
-  /** How many `readHead` calls a caller should keep in flight: more where each waits on a network. */
-  readonly headConcurrency: number;
+  /**
+   * How many reads of small objects a caller keeps in flight: a file's first bytes (`readHead`,
+   * when listing) or a whole song file (when staging). More where each waits on a network.
+   */
+  readonly smallReadConcurrency: number;
 }
 
 /**

@@ -16,10 +16,13 @@ export interface RawLine {
 }
 
 export const MAX_LINE_BYTES = 1024 * 1024;
-/** Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB. */
+/**
+ * Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB.
+ * At most `Source.smallReadConcurrency` song files are held at once (read or being read), so
+ * song staging never holds more than that many times this (on S3, 48 × 4 MiB) even if every song
+ * file were that large.
+ */
 export const MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;
-/** How many song files are read ahead of the one being split: they are tiny, and S3 round trips are not. */
-export const SONG_READ_AHEAD = 16;
 /** Song records are handed on in batches of about this many. */
 export const SONG_BATCH = 512;
 
@@ -46,7 +49,7 @@ export async function* rawLinesOf(
 ): AsyncGenerator<RawLine[]> {
   if (kind === 'songs') {
     let batch: RawLine[] = [];
-    for await (const [key, file] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
+    for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
       progress.bytes += file.bytes;
       progress.file = key;
       for (const record of songRecords(key, file)) batch.push(record);
@@ -122,7 +125,10 @@ export function songRecords(key: string, file: CappedFile): RawLine[] {
   return records;
 }
 
-/** Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order. */
+/**
+ * Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order: at
+ * most `depth` results are held at once, loading or loaded and not yet taken.
+ */
 export async function* inOrderAhead<T>(keys: readonly string[], depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
   const pending: Promise<T>[] = [];
   let next = 0;

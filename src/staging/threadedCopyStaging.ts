@@ -7,7 +7,7 @@ import type { CopySegment, PartSpool, SpoolingSegments } from '../warehouse/copy
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
 import { REJECT_FLUSH_BYTES } from './copyStaging';
-import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, SONG_READ_AHEAD, type ReadProgress } from './rawLines';
+import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, type ReadProgress } from './rawLines';
 
 /** Bytes of source files handed to the thread and not yet taken by it. */
 const INPUT_WINDOW = 4 * 1024 * 1024;
@@ -248,7 +248,7 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
         bytes = 0;
         return true;
       };
-      for await (const [key, file] of inOrderAhead(keys, SONG_READ_AHEAD, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
+      for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
         if (stopped || failure !== undefined) return;
         progress.bytes += file.bytes;
         // A copy of its own, moved to the thread: a small Buffer shares Node's pool, which would be cloned whole.
