@@ -11,7 +11,7 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { EtlInput, RunSummary } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
-import { WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 import { procStatusBytes } from '../util/procStatus';
 import { onShutdown } from '../util/shutdown';
 import { cpuUseBetween, readMachineCpu, type CpuUse } from './machineCpu';
@@ -52,7 +52,7 @@ function startWorker(address: string, taskQueue: string, cwd: string): WorkerPro
   const lines: string[] = [];
   const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, BIN, 'worker', '--temporal', address], {
     cwd,
-    env: { ...process.env, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...WORKER_MALLOC_ENV, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.setEncoding('utf8');

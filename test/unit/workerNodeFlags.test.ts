@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORKER_NODE_FLAGS } from '../../src/util/workerNodeFlags';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../../src/util/workerNodeFlags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -14,6 +14,50 @@ function newSpaceMiB(flags: readonly string[]): number {
     process.stdout.write(String(space.space_size / 1048576));`;
   return Number(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' }));
 }
+
+/**
+ * Resident memory a process started with `env` keeps after making and dropping 300 MiB of 512 KiB
+ * native blocks (Node buffers), every other one freed first, in MiB.
+ */
+function keptAfterLargeBlocksMiB(env: Readonly<Record<string, string>>): number {
+  const script = `
+    const rss = () => process.memoryUsage().rss / 1048576;
+    const base = rss();
+    let keep = [];
+    for (let round = 0; round < 3; round++) {
+      keep = [];
+      for (let i = 0; i < 200; i++) keep.push(Buffer.allocUnsafeSlow(512 * 1024).fill(1));
+      for (let i = 0; i < keep.length; i += 2) keep[i] = null;
+      gc();
+    }
+    keep = null;
+    gc();
+    // V8 frees dropped buffers' memory after the collection, on a task of its own: measure after it.
+    setTimeout(() => {
+      gc();
+      process.stdout.write(String(rss() - base));
+    }, 200);`;
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_') && !k.startsWith('GLIBC_TUNABLES')));
+  return Number(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', env: { ...clean, ...env } }));
+}
+
+describe("the worker process's malloc settings", () => {
+  test('hand large freed blocks back to the system (glibc by default keeps them in its arenas)', () => {
+    expect(keptAfterLargeBlocksMiB(WORKER_MALLOC_ENV)).toBeLessThan(32);
+    expect(keptAfterLargeBlocksMiB({})).toBeGreaterThan(64);
+  }, 60_000);
+
+  test("are in bin/sparkify.js's shebang and the Dockerfile's environment", () => {
+    const shebang = fs.readFileSync(path.join(ROOT, 'bin/sparkify.js'), 'utf8').split('\n')[0];
+    const dockerEnv = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('ENV '));
+    for (const [name, value] of Object.entries(WORKER_MALLOC_ENV)) {
+      // env -S: the settings come before the command they are for.
+      expect(shebang.indexOf(`${name}=${value} `)).toBeGreaterThan(0);
+      expect(shebang.indexOf(`${name}=${value} `)).toBeLessThan(shebang.indexOf(' node '));
+      expect(dockerEnv.join(' ').split(/\s+/)).toContain(`${name}=${value}`);
+    }
+  });
+});
 
 describe("the worker process's Node flags", () => {
   test('bound the young generation that a streaming parse fills (Node 24 lets it grow to 128 MiB)', () => {
