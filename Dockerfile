@@ -26,5 +26,5 @@ COPY sql ./sql
 # The base image's unprivileged `node` user (uid 1000); the app files stay root-owned and read-only to it.
 USER node
 # glibc malloc's thresholds, --max-semi-space-size, --expose-gc: src/util/workerNodeFlags.ts
-ENV MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+ENV MALLOC_MMAP_THRESHOLD_=524288 MALLOC_TRIM_THRESHOLD_=524288
 CMD ["node", "--max-semi-space-size=16", "--expose-gc", "bin/sparkify.js", "worker"]

@@ -17,13 +17,15 @@ export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16',
  * freed; larger blocks then come from its arenas, which hand memory back only from their top. The
  * worker's large native blocks (Node's buffers, the Temporal core's, the DuckDB client's results)
  * freed in one step so stayed resident under the next, and the worker's memory rose step by step
- * at 8M events. Held at 128 KiB (glibc's starting value), a large block is mapped and returned when
- * freed, and free memory at an arena's top is returned past 128 KiB. Measured (docs/performance.md,
- * "The worker's memory: glibc's thresholds held"): in process, a DuckDB run's peak 569 → 457 MiB at
- * 8M events and 379 → 347-352 MiB at 160k; at 1.6M, five alternated pairs, wall time 0.99× and
- * peak 449 → 402 MiB (medians). glibc reads them when the process starts only.
+ * at 8M events. Held at 512 KiB, a block that large is mapped and returned when freed, and free
+ * memory at an arena's top is returned past 512 KiB; smaller blocks (the 256 KiB chunks staging
+ * encodes into) still come from the arenas, reused. Measured (docs/performance.md, "The worker's
+ * memory: glibc's thresholds held"): in process, a DuckDB run's peak at 8M events 569 → 486 MiB
+ * (457 held at 128 KiB, glibc's starting value, which made `stageEvents` 5-10% slower: a fresh
+ * mapping for every chunk), at 160k 379 → 354-376 MiB; `stageEvents` at 1.6M no slower (six
+ * alternated pairs). glibc reads them when the process starts only.
  */
 export const WORKER_MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: '131072',
-  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '524288',
+  MALLOC_TRIM_THRESHOLD_: '524288',
 };
