@@ -1,4 +1,5 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -141,7 +142,7 @@ export class Lane {
 export interface Snapshot {
   closed: boolean;
   status: string;
-  activities: { id: string; type: string; started: boolean; attempt: number; startedAtMs?: number }[];
+  activities: { id: string; type: string; started: boolean; attempt: number; startedAtMs?: number; scheduledAtMs?: number }[];
 }
 
 const STARTED = 2; // PendingActivityState.STARTED
@@ -153,7 +154,9 @@ export async function snapshot(handle: WorkflowHandle): Promise<Snapshot> {
     type: String(a.activityType?.name),
     started: Number(a.state) === STARTED,
     attempt: Number(a.attempt ?? 1),
-    startedAtMs: a.lastStartedTime ? Number(a.lastStartedTime.seconds ?? 0) * 1000 + Math.floor((a.lastStartedTime.nanos ?? 0) / 1e6) : undefined,
+    startedAtMs: optionalTsToMs(a.lastStartedTime),
+    // For a retry, the moment it is due.
+    scheduledAtMs: optionalTsToMs(a.scheduledTime),
   }));
   return { closed: d.status.name !== 'RUNNING', status: d.status.name, activities };
 }
@@ -177,29 +180,53 @@ export async function whenRunning(handle: WorkflowHandle, target: EtlStep, deadl
   }
 }
 
+/** How a run came back after a fault, each part in ms from the fault. */
+export interface Resume {
+  /** Until the run made progress again. */
+  ms: number;
+  /** Until the server ended the attempt that was running (first seen by polling); absent when not seen. */
+  endedMs?: number;
+  /** Until that attempt's retry was due: the server's part of the wait. The rest is the worker's pick-up. */
+  dueMs?: number;
+}
+
 /**
- * Milliseconds from `since` until the run made progress again after a fault: an attempt that was
- * running then started anew (or finished: only a new attempt can), or, when none was running, a
- * new activity started; or the run ended.
+ * Waits until the run made progress again after a fault: an attempt that was running then
+ * started anew (or finished: only a new attempt can), or, when none was running, a new activity
+ * started; or the run ended.
  */
-export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, since: number, deadlineMs = 180_000): Promise<number> {
+export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, since: number, deadlineMs = 180_000): Promise<Resume> {
   const deadline = since + deadlineMs;
   const running = before.activities.filter((a) => a.started);
+  let endedAt: number | undefined;
   for (;;) {
     const now = await snapshot(handle);
-    if (now.closed) return Date.now() - since;
+    if (now.closed) return { ms: Date.now() - since };
     for (const old of running) {
       const current = now.activities.find((a) => a.id === old.id);
-      if (!current) return Date.now() - since;
-      if (current.started && current.attempt > old.attempt) return Math.max(0, (current.startedAtMs ?? Date.now()) - since);
+      if (!current) return { ms: Date.now() - since };
+      if (current.attempt <= old.attempt) continue;
+      const dueMs = current.scheduledAtMs === undefined ? undefined : current.scheduledAtMs - since;
+      if (!current.started) endedAt ??= Date.now();
+      else return { ms: Math.max(0, (current.startedAtMs ?? Date.now()) - since), endedMs: endedAt === undefined ? undefined : endedAt - since, dueMs };
     }
     if (running.length === 0) {
       const fresh = now.activities.find((a) => a.started && !before.activities.some((b) => b.id === a.id));
-      if (fresh) return Math.max(0, (fresh.startedAtMs ?? Date.now()) - since);
+      if (fresh) return { ms: Math.max(0, (fresh.startedAtMs ?? Date.now()) - since) };
     }
     if (Date.now() > deadline) throw new Error(`the run did not resume within ${deadlineMs / 1000} s`);
     await sleep(50);
   }
+}
+
+/** "25.1 s", with the server's and the worker's parts when known. */
+export function describeResume(r: Resume): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const parts = [
+    r.endedMs === undefined ? undefined : `attempt ended by the server at ${s(r.endedMs)}`,
+    r.dueMs === undefined ? undefined : `retry due at ${s(r.dueMs)}`,
+  ].filter((p) => p !== undefined);
+  return parts.length > 0 ? `${s(r.ms)} (${parts.join(', ')})` : s(r.ms);
 }
 
 /** The running step names of a snapshot, or "between steps". */
