@@ -149,7 +149,7 @@ describe('songplays publish on PostgreSQL: parallel workers over the plays', () 
       // The sort by key is the workers' (under a Gather Merge), and so are the reads of the plays
       // and of their triples: with TEMP tables the triples could only be read above the Gather.
       expect(plan['Node Type']).toBe('Gather Merge');
-      for (const relation of ['staging_events', 'publish_play_songs', 'publish_text_changes']) {
+      for (const relation of ['staging_events', 'publish_play_triples', 'publish_text_changes']) {
         const paths = pathsTo(plan, relation);
         expect({ relation, scanned: paths.length > 0 }).toEqual({ relation, scanned: true });
         for (const p of paths) expect({ relation, path: p.slice(0, 2) }).toEqual({ relation, path: ['Gather Merge', 'Sort'] });

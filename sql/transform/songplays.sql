@@ -11,13 +11,15 @@ CREATE {{publish_lookup_table}} publish_play_songs AS
 WITH play_triples AS (
   -- A play's song and name depend only on its raw (title, artist, length), so songs are matched
   -- and names repaired once per such triple, not once per play: the run's distinct raw triples (a
-  -- small hash aggregate), NULL parts included (such a triple matches no song, but names a play).
-  SELECT DISTINCT song, artist, length
+  -- small hash aggregate), NULL parts included (such a triple matches no song, but names a play),
+  -- with the number of staged plays of each (copies included).
+  SELECT song, artist, length, COUNT(*) AS plays
   FROM staging_events
   WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+  GROUP BY song, artist, length
 ),
 keyed_triples AS (
-  SELECT t.song, t.artist, t.length, song.match_key AS song_key, artist.match_key AS artist_key,
+  SELECT t.song, t.artist, t.length, t.plays, song.match_key AS song_key, artist.match_key AS artist_key,
          song.repaired AS title_repaired, artist.repaired AS artist_repaired
   FROM play_triples t
   LEFT JOIN etl_text_repairs song ON song.run_id = {{run_id}} AND song.kind = 'text' AND song.raw = t.song
@@ -44,7 +46,8 @@ SELECT ROW_NUMBER() OVER () AS triple_id,
        CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
        t.song_key, t.artist_key,
        COALESCE(t.title_repaired, t.song, '(unknown)') AS title,
-       COALESCE(t.artist_repaired, t.artist, '(unknown)') AS artist_name
+       COALESCE(t.artist_repaired, t.artist, '(unknown)') AS artist_name,
+       t.plays
 FROM keyed_triples t
 LEFT JOIN key_candidates m ON m.pick = 1 AND m.song_key = t.song_key AND m.artist_key = t.artist_key AND m.length = t.length
 LEFT JOIN strict_keys strict ON strict.title_raw = t.song AND strict.artist_name_raw = t.artist AND strict.duration = t.length;
@@ -82,39 +85,6 @@ HAVING COUNT(*) > 1;
 
 ANALYZE publish_play_copies;
 
--- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
--- song, strict match and triple_id of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
--- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
--- play, which ran out of a 256 MiB pool. Fragment publish_table (src/warehouse/sql.ts): a TEMP
--- TABLE on Redshift, a table of the database on DuckDB, an UNLOGGED one on PostgreSQL, like the
--- tables it joins (publish_lookup_table), so that workers can scan, join, hash and sort the plays
--- in parallel. triple_id names the play for the report (below). On PostgreSQL written in key order
--- (primary_key_order), sorted here by the workers, so the insert into songplays reads it in that
--- order without a sort of its own.
-CREATE {{publish_table}} publish_songplays AS
-SELECT {{songplay_id(e)}} AS songplay_id,
-       {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
-       CAST(TRIM(e.userid) AS INTEGER) AS user_id,
-       e.level,
-       m.song_id,
-       m.artist_id,
-       e.sessionid AS session_id,
-       COALESCE(location.repaired, e.location) AS location,
-       COALESCE(user_agent.repaired, e.useragent) AS user_agent,
-       COALESCE(m.strict_match, 0) AS strict_match,
-       m.triple_id
-FROM staging_events e
-LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
-LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
-LEFT JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
-LEFT JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
-WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL
-{{primary_key_order(songplay_id)}};
-
 -- The staged copies of the events staged more than once (usually none), each with its triple's
 -- song, match keys and strict match, in a table with statistics: PostgreSQL estimates a
 -- four-column join of staging to publish_play_copies at one row, and then joined the repairs to
@@ -140,8 +110,9 @@ ANALYZE publish_copy_events;
 -- on the copies' own content, the same on every engine: the smallest md5 of the fields a play is
 -- made of (md5 hex sorts alike under any collation; NULL is ''; length in whole milliseconds, so
 -- no engine's float formatting enters). Copies with equal content make equal plays, so file and
--- line only order those. The play matches strictly when any copy does.
-INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, triple_id)
+-- line only order those. The play matches strictly when any copy does. Kept apart until the plays
+-- of events staged once are written (below), since the names of both come first.
+CREATE TEMP TABLE publish_copy_plays AS
 WITH next_song_events AS (
   SELECT {{songplay_id(e)}} AS songplay_id,
          {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
@@ -175,9 +146,97 @@ copies AS (
          ) AS copy_no
   FROM next_song_events e
 )
-SELECT u.songplay_id, u.start_time, u.user_id, u.level, u.song_id, u.artist_id, u.session_id, u.location, u.user_agent, u.any_strict_match, u.triple_id
+SELECT u.songplay_id, u.start_time, u.user_id, u.level, u.song_id, u.artist_id, u.session_id, u.location, u.user_agent,
+       u.any_strict_match AS strict_match, u.triple_id
 FROM copies u
 WHERE u.copy_no = 1;
+
+-- How many plays of events staged once each triple has (its staged plays less its copies): with
+-- the copies' plays, the run's match statistics and the triples whose names its plays use, without
+-- another pass over every play.
+CREATE TEMP TABLE publish_triple_plays AS
+SELECT m.triple_id, m.plays - COALESCE(c.copies, 0) AS plays
+FROM publish_play_songs m
+LEFT JOIN (SELECT triple_id, COUNT(*) AS copies FROM publish_copy_events GROUP BY triple_id) AS c ON c.triple_id = m.triple_id
+WHERE m.plays - COALESCE(c.copies, 0) > 0;
+
+-- What each play names, for the insights report (sql/schema/etl_play_names.sql): its own title
+-- and artist, repaired, as a small name_id beside the play, replaced exactly as songplays is below.
+-- Names come from the triples (publish_play_songs, repaired once per triple) that the run's plays
+-- use; a name not seen before is numbered after the largest name_id (songplays publishes take
+-- their table locks one at a time). Numbered before the plays are written, so each play carries
+-- its name_id from the pass that makes it, and etl_songplay_names is a copy of columns, not a join.
+CREATE TEMP TABLE publish_play_names AS
+SELECT t.triple_id, t.title, t.artist_name
+FROM publish_play_songs t
+JOIN (
+  SELECT triple_id FROM publish_triple_plays
+  UNION
+  SELECT triple_id FROM publish_copy_plays
+) used ON used.triple_id = t.triple_id;
+
+INSERT INTO etl_play_names (name_id, title, artist_name)
+SELECT last.name_id + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
+FROM (SELECT DISTINCT title, artist_name FROM publish_play_names) n
+CROSS JOIN (SELECT COALESCE(MAX(name_id), 0) AS name_id FROM etl_play_names) last
+LEFT JOIN etl_play_names known ON known.title = n.title AND known.artist_name = n.artist_name
+WHERE known.name_id IS NULL;
+
+-- Each used triple's name_id.
+CREATE TEMP TABLE publish_play_name_ids AS
+SELECT t.triple_id, known.name_id
+FROM publish_play_names t
+JOIN etl_play_names known ON known.title = t.title AND known.artist_name = t.artist_name;
+
+ANALYZE publish_play_name_ids;
+
+-- The triples as the pass over every play below joins them: by the play's raw parts, with the
+-- play's song, strict match and name_id. One hash table per worker, narrower than
+-- publish_play_songs (no texts but those it is joined on), and no second join for the name.
+CREATE {{publish_lookup_table}} publish_play_triples AS
+SELECT m.song_k, m.artist_k, m.length_k, m.nulls, m.song_id, m.artist_id, m.strict_match, n.name_id
+FROM publish_play_songs m
+LEFT JOIN publish_play_name_ids n ON n.triple_id = m.triple_id;
+
+ANALYZE publish_play_triples;
+
+-- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
+-- song, strict match and name_id of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
+-- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
+-- play, which ran out of a 256 MiB pool. Fragment publish_table (src/warehouse/sql.ts): a TEMP
+-- TABLE on Redshift, a table of the database on DuckDB, an UNLOGGED one on PostgreSQL, like the
+-- tables it joins (publish_lookup_table), so that workers can scan, join, hash and sort the plays
+-- in parallel. On PostgreSQL written in key order (primary_key_order), sorted here by the workers,
+-- so the insert into songplays reads it in that order without a sort of its own.
+CREATE {{publish_table}} publish_songplays AS
+SELECT {{songplay_id(e)}} AS songplay_id,
+       {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
+       CAST(TRIM(e.userid) AS INTEGER) AS user_id,
+       e.level,
+       m.song_id,
+       m.artist_id,
+       e.sessionid AS session_id,
+       COALESCE(location.repaired, e.location) AS location,
+       COALESCE(user_agent.repaired, e.useragent) AS user_agent,
+       COALESCE(m.strict_match, 0) AS strict_match,
+       m.name_id
+FROM staging_events e
+LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
+LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
+LEFT JOIN publish_play_triples m
+  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
+ AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+LEFT JOIN publish_play_copies c
+  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND c.userid IS NULL
+{{primary_key_order(songplay_id)}};
+
+-- The copies' plays after the others, so the primary key's B-tree below still fills at its right edge.
+INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, name_id)
+SELECT p.songplay_id, p.start_time, p.user_id, p.level, p.song_id, p.artist_id, p.session_id, p.location, p.user_agent, p.strict_match, n.name_id
+FROM publish_copy_plays p
+LEFT JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
 -- The run replaces its days (the window's dates, or for a run over every file the
 -- dates of the logs it listed), so plays that vanished from a changed or deleted log go too.
@@ -196,36 +255,18 @@ INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
 FROM publish_songplays;
 
--- How the run's plays matched songs (stats/match_stats.sql reads it): counted here, from the plays
--- just published, instead of hashing every staged event to its songplay_id once more afterwards.
+-- How the run's plays matched songs (stats/match_stats.sql reads it): plays, strict matches and
+-- plays with a song, counted from the triples' plays and the copies' plays, not from every play.
 DELETE FROM etl_match_stats WHERE run_id = {{run_id}};
 INSERT INTO etl_match_stats (run_id, plays, strict_matches, repaired_matches)
-SELECT {{run_id}}, COUNT(*), COALESCE(SUM(strict_match), 0), COUNT(song_id) FROM publish_songplays;
-
--- What each play names, for the insights report (sql/schema/etl_play_names.sql): its own title
--- and artist, repaired, as a small name_id beside the play, replaced exactly as songplays is above.
--- Names come from the triples (publish_play_songs, repaired once per triple), those of the plays
--- just published; a name not seen before is numbered after the largest name_id (songplays
--- publishes take their table locks one at a time).
-CREATE TEMP TABLE publish_play_names AS
-SELECT t.triple_id, t.title, t.artist_name
-FROM publish_play_songs t
-JOIN (SELECT DISTINCT triple_id FROM publish_songplays) used ON used.triple_id = t.triple_id;
-
-INSERT INTO etl_play_names (name_id, title, artist_name)
-SELECT last.name_id + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
-FROM (SELECT DISTINCT title, artist_name FROM publish_play_names) n
-CROSS JOIN (SELECT COALESCE(MAX(name_id), 0) AS name_id FROM etl_play_names) last
-LEFT JOIN etl_play_names known ON known.title = n.title AND known.artist_name = n.artist_name
-WHERE known.name_id IS NULL;
-
--- Each triple's name_id, with statistics: every play is then joined to it on one integer.
-CREATE TEMP TABLE publish_play_name_ids AS
-SELECT t.triple_id, known.name_id
-FROM publish_play_names t
-JOIN etl_play_names known ON known.title = t.title AND known.artist_name = t.artist_name;
-
-ANALYZE publish_play_name_ids;
+SELECT {{run_id}}, COALESCE(SUM(plays), 0), COALESCE(SUM(plays * strict_match), 0), COALESCE(SUM(CASE WHEN song_id IS NULL THEN 0 ELSE plays END), 0)
+FROM (
+  SELECT t.plays, m.strict_match, m.song_id
+  FROM publish_triple_plays t
+  JOIN publish_play_songs m ON m.triple_id = t.triple_id
+  UNION ALL
+  SELECT 1, strict_match, song_id FROM publish_copy_plays
+) AS plays;
 
 DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) IN ({{days}});
 DELETE FROM etl_songplay_names WHERE songplay_id IN (
@@ -233,12 +274,14 @@ DELETE FROM etl_songplay_names WHERE songplay_id IN (
   WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
 );
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
-SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
-FROM publish_songplays p
-JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
+SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
+FROM publish_songplays;
 
 DROP TABLE publish_play_names;
 DROP TABLE publish_play_name_ids;
+DROP TABLE publish_play_triples;
+DROP TABLE publish_triple_plays;
+DROP TABLE publish_copy_plays;
 DROP TABLE publish_play_songs;
 DROP TABLE publish_text_changes;
 DROP TABLE publish_play_copies;

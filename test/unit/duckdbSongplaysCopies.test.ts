@@ -69,7 +69,7 @@ describe('DuckDB songplays publish: the dedup path', () => {
 
   // The shared file (as DuckDB renders it) and DuckDB's own (sql/transform/duckdb/songplays.sql, the one loadSongplays runs there).
   const FILES = [
-    { file: 'transform/songplays', copyPath: /CREATE TEMP TABLE publish_copy_events|INSERT INTO publish_songplays/ },
+    { file: 'transform/songplays', copyPath: /CREATE TEMP TABLE publish_copy_events|CREATE TEMP TABLE publish_copy_plays/ },
     { file: 'transform/duckdb/songplays', copyPath: /CREATE TEMP TABLE publish_copy_events|CREATE TEMP TABLE publish_copy_plays/ },
   ] as const;
 
