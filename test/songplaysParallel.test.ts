@@ -104,6 +104,12 @@ const aggregates = (node: PlanNode): string[] => [
   ...(node.Plans ?? []).flatMap(aggregates),
 ];
 
+/** The join nodes of a plan (Hash Join, Merge Join, Nested Loop), depth first. */
+const joinsIn = (node: PlanNode): string[] => [
+  ...(/Join|Nested Loop/.test(node['Node Type']) ? [node['Node Type']] : []),
+  ...(node.Plans ?? []).flatMap(joinsIn),
+];
+
 /** Node types on the way from the plan's root to every scan of `relation`. */
 function pathsTo(node: PlanNode, relation: string, above: string[] = []): string[][] {
   const here = [...above, node['Node Type']];
@@ -174,6 +180,31 @@ describe('songplays publish on PostgreSQL: parallel workers over the plays', () 
       expect(rows.names).toHaveLength(rows.songplays.length);
     } finally {
       await Promise.all([parallel.end(), serial.end()]);
+    }
+  });
+
+  test('after the insert into songplays, only the etl_songplay_names insert reads every play again, and it joins nothing', async () => {
+    // Those statements run in one backend (PostgreSQL runs no INSERT on parallel workers): the
+    // names and match statistics come from the triples, and each play carries its name_id.
+    const client = await stagedDatabase();
+    try {
+      await client.query('BEGIN');
+      const statements = publishStatements();
+      const insertAt = statements.findIndex((s) => /INSERT INTO songplays /.test(s));
+      expect(insertAt).toBeGreaterThan(0);
+      const readers: { statement: string; joins: string[] }[] = [];
+      for (const [i, statement] of statements.entries()) {
+        const body = statement.replace(/^--.*$/gm, '').trim();
+        if (i > insertAt && !/^(DELETE|DROP|ANALYZE)/.test(body)) {
+          const plan = (await client.query(`EXPLAIN (FORMAT JSON) ${statement}`)).rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+          if (pathsTo(plan, 'publish_songplays').length > 0) readers.push({ statement: body.split('\n')[0], joins: joinsIn(plan) });
+        }
+        await client.query(statement);
+      }
+      await client.query('ROLLBACK');
+      expect(readers).toEqual([{ statement: 'INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)', joins: [] }]);
+    } finally {
+      await client.end();
     }
   });
 
