@@ -198,7 +198,7 @@ export interface Resume {
 export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, since: number, deadlineMs = 180_000): Promise<Resume> {
   const deadline = since + deadlineMs;
   const running = before.activities.filter((a) => a.started);
-  let endedAt: number | undefined;
+  const endedAt = new Map<string, number>();
   for (;;) {
     const now = await snapshot(handle);
     if (now.closed) return { ms: Date.now() - since };
@@ -207,8 +207,12 @@ export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, sin
       if (!current) return { ms: Date.now() - since };
       if (current.attempt <= old.attempt) continue;
       const dueMs = current.scheduledAtMs === undefined ? undefined : current.scheduledAtMs - since;
-      if (!current.started) endedAt ??= Date.now();
-      else return { ms: Math.max(0, (current.startedAtMs ?? Date.now()) - since), endedMs: endedAt === undefined ? undefined : endedAt - since, dueMs };
+      if (!current.started) {
+        if (!endedAt.has(old.id)) endedAt.set(old.id, Date.now());
+        continue;
+      }
+      const ended = endedAt.get(old.id);
+      return { ms: Math.max(0, (current.startedAtMs ?? Date.now()) - since), endedMs: ended === undefined ? undefined : ended - since, dueMs };
     }
     if (running.length === 0) {
       const fresh = now.activities.find((a) => a.started && !before.activities.some((b) => b.id === a.id));
@@ -219,7 +223,7 @@ export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, sin
   }
 }
 
-/** "25.1 s", with the server's and the worker's parts when known. */
+/** "25.1 s", with when the server ended the attempt and when its retry was due, where known. */
 export function describeResume(r: Resume): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const parts = [
