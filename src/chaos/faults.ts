@@ -5,7 +5,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { ETL_STEPS, HEARTBEAT_TIMEOUT, type EtlStep } from '../workflows/etl';
 import type { ChaosPostgres } from './postgres';
 import type { S3FaultProxy } from './s3FaultProxy';
-import { describeResume, differences, Lane, resumedAfter, runningSteps, sleep, snapshot, whenRunning, warehouseFingerprint, type ChaosTemporal, type Resume } from './stack';
+import { describeResume, differences, Lane, resumedAfter, runningSteps, seconds, sleep, snapshot, whenRunning, warehouseFingerprint, type ChaosTemporal, type Resume } from './stack';
 
 /** One line of the suite's report: a fault kind, how often it was injected and survived. */
 export interface FaultReport {
@@ -48,8 +48,6 @@ export function slowResume(r: Resume): string | undefined {
   if (serverLate && pickedUpPromptly) return undefined;
   return `resumed after ${describeResume(r)}, over ${seconds(RESUME_LIMIT_MS)}`;
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const RUN_DEADLINE_MS = 600_000;
 

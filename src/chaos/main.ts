@@ -7,7 +7,7 @@ import { attemptsOverlap, cleanRun, postgresRestarted, s3Failing, temporalRestar
 import { startChaosPostgres } from './postgres';
 import { startChaosS3, uploadDirectory } from './s3';
 import { seededRandom, startS3FaultProxy } from './s3FaultProxy';
-import { startChaosTemporal } from './stack';
+import { seconds, startChaosTemporal } from './stack';
 
 /**
  * The fault suite: `npm run chaos [-- --size ci|full] [--seed N]`. Runs the ETL on the sample
@@ -39,7 +39,7 @@ function flag(name: string, fallback: string): string {
 }
 
 function line(r: FaultReport): string {
-  const max = r.resumeMs.length > 0 ? `${(Math.max(...r.resumeMs) / 1000).toFixed(1)} s` : 'n/a';
+  const max = r.resumeMs.length > 0 ? seconds(Math.max(...r.resumeMs)) : 'n/a';
   return `${r.kind.padEnd(20)} injected ${r.injected}, survived ${r.survived}, max resume time ${max}`;
 }
 

@@ -206,12 +206,12 @@ export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, sin
       const current = now.activities.find((a) => a.id === old.id);
       if (!current) return { ms: Date.now() - since };
       if (current.attempt <= old.attempt) continue;
-      const dueMs = current.scheduledAtMs === undefined ? undefined : current.scheduledAtMs - since;
       if (!current.started) {
         if (!endedAt.has(old.id)) endedAt.set(old.id, Date.now());
         continue;
       }
       const ended = endedAt.get(old.id);
+      const dueMs = current.scheduledAtMs === undefined ? undefined : current.scheduledAtMs - since;
       return { ms: Math.max(0, (current.startedAtMs ?? Date.now()) - since), endedMs: ended === undefined ? undefined : ended - since, dueMs };
     }
     if (running.length === 0) {
@@ -225,13 +225,15 @@ export async function resumedAfter(handle: WorkflowHandle, before: Snapshot, sin
 
 /** "25.1 s", with when the server ended the attempt and when its retry was due, where known. */
 export function describeResume(r: Resume): string {
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const parts = [
-    r.endedMs === undefined ? undefined : `attempt ended by the server at ${s(r.endedMs)}`,
-    r.dueMs === undefined ? undefined : `retry due at ${s(r.dueMs)}`,
+    r.endedMs === undefined ? undefined : `attempt ended by the server at ${seconds(r.endedMs)}`,
+    r.dueMs === undefined ? undefined : `retry due at ${seconds(r.dueMs)}`,
   ].filter((p) => p !== undefined);
-  return parts.length > 0 ? `${s(r.ms)} (${parts.join(', ')})` : s(r.ms);
+  return parts.length > 0 ? `${seconds(r.ms)} (${parts.join(', ')})` : seconds(r.ms);
 }
+
+/** Milliseconds as the suite prints them: "25.1 s". */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The running step names of a snapshot, or "between steps". */
 export function runningSteps(s: Snapshot): string {
