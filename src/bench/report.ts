@@ -11,15 +11,37 @@ import type { IdleGap, WorkflowResult } from './workflow';
 export type Engine = 'duckdb' | 'postgres';
 
 export interface EngineResult {
+  /** The fastest of workflowRuns: the one the ratio and the step times are taken from. */
   workflow?: WorkflowResult;
+  /** Every workflow run that finished, in order, each into a fresh warehouse. */
+  workflowRuns?: WorkflowResult[];
   workflowError?: string;
   /** The fastest of floorRuns: the one the ratio is taken against. */
   floor?: FloorResult;
   /** Every floor run that finished, in order: before the workflow, then after it. */
   floorRuns?: FloorResult[];
   floorError?: string;
-  /** Workflow wall time over the floor's total. */
+  /** The fastest workflow run's wall time over the fastest floor's total. */
   ratio?: number;
+}
+
+/**
+ * The workflow run the ratio is taken from: the fastest, as for the floor, so a run slowed by a
+ * passing load elsewhere on the machine weighs on neither side. Undefined when none finished.
+ */
+export function fastestWorkflow(runs: readonly WorkflowResult[]): WorkflowResult | undefined {
+  return runs.reduce<WorkflowResult | undefined>((best, run) => (best === undefined || run.wallSeconds < best.wallSeconds ? run : best), undefined);
+}
+
+/** The runs an engine's memory and overhead are judged on: every one that finished. */
+function allRuns(r: EngineResult | undefined): WorkflowResult[] {
+  return r?.workflowRuns ?? (r?.workflow ? [r.workflow] : []);
+}
+
+/** The highest worker peak RSS of any run: memory is judged on the worst run, not the fastest. */
+export function highestPeakRss(r: EngineResult | undefined): number | undefined {
+  const runs = allRuns(r);
+  return runs.length === 0 ? undefined : Math.max(...runs.map((w) => w.peakRssBytes));
 }
 
 export interface SizeResult {
@@ -63,8 +85,9 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
     return r ? f(r) : '–';
   });
   rows.push(['workflow wall', ...per((r) => (r.workflow ? secs(r.workflow.wallSeconds) : `failed`))]);
+  rows.push(['  (fastest of: each run)', ...per((r) => (allRuns(r).length > 0 ? allRuns(r).map((w) => secs(w.wallSeconds)).join(', ') : '–'))]);
   rows.push(['events/s', ...per((r) => (r.workflow ? num(Math.round(d.events / r.workflow.wallSeconds)) : '–'))]);
-  rows.push(['worker peak RSS', ...per((r) => mib(r.workflow?.peakRssBytes))]);
+  rows.push(['worker peak RSS (highest run)', ...per((r) => mib(highestPeakRss(r)))]);
   rows.push(['  (RSS when ready)', ...per((r) => mib(r.workflow?.readyRssBytes))]);
   rows.push(['time in activities', ...per((r) => secs(r.workflow?.activeSeconds))]);
   rows.push(['orchestration overhead', ...per((r) => secs(r.workflow?.overheadSeconds))]);
@@ -75,6 +98,8 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
   rows.push(['floor (stage + star)', ...per((r) => (r.floor ? `${secs(r.floor.totalSeconds)} (${r.floor.stageSeconds.toFixed(1)} + ${r.floor.starSeconds.toFixed(1)})` : 'failed'))]);
   rows.push(['  (fastest of: before, after)', ...per((r) => (r.floorRuns && r.floorRuns.length > 0 ? r.floorRuns.map((f) => secs(f.totalSeconds)).join(', ') : '–'))]);
   rows.push(['ratio to floor', ...per((r) => (r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`))]);
+  // What the ratio would be from the first workflow run alone (as before the runs were repeated).
+  rows.push(['  (first run to the floor)', ...per((r) => (r.workflowRuns && r.workflowRuns.length > 1 && r.floor ? `${(r.workflowRuns[0].wallSeconds / r.floor.totalSeconds).toFixed(2)}×` : '–'))]);
   // Where the ratio comes from: more CPU-seconds is more work; fewer cores busy is steps waiting.
   rows.push(['machine CPU: workflow', ...per((r) => cpuCell(r.workflow?.cpu))]);
   rows.push(['machine CPU: floor', ...per((r) => cpuCell(r.floor?.cpu))]);
@@ -108,30 +133,34 @@ export function judgeTargets(results: readonly SizeResult[], engines: readonly E
     // Within 1.5× of the floor at 1.6M and 8M events.
     for (const name of ['1.6M', '8M']) {
       const r = bySize(name)?.engines[engine];
+      const target = `${engine} ${name}: workflow ≤ ${FLOOR_RATIO}× floor`;
+      // A run that failed fails the target, whatever the others measured.
       verdicts.push(
-        r?.ratio === undefined
-          ? { target: `${engine} ${name}: workflow ≤ ${FLOOR_RATIO}× floor`, met: null, detail: 'not measured' }
-          : { target: `${engine} ${name}: workflow ≤ ${FLOOR_RATIO}× floor`, met: r.ratio <= FLOOR_RATIO, detail: `${r.ratio.toFixed(2)}×` },
+        r?.workflowError !== undefined
+          ? { target, met: false, detail: `a workflow run failed (${r.workflowError.slice(0, 80)})` }
+          : r?.ratio === undefined
+            ? { target, met: null, detail: 'not measured' }
+            : { target, met: r.ratio <= FLOOR_RATIO, detail: `${r.ratio.toFixed(2)}×` },
       );
     }
     // Peak RSS ≤ 1 GiB at every size, and flat.
     for (const result of results) {
-      const w = result.engines[engine]?.workflow;
+      const peak = highestPeakRss(result.engines[engine]);
       verdicts.push(
-        w === undefined
+        peak === undefined
           ? { target: `${engine} ${result.size.name}: worker peak RSS ≤ 1 GiB`, met: null, detail: 'not measured' }
-          : { target: `${engine} ${result.size.name}: worker peak RSS ≤ 1 GiB`, met: w.peakRssBytes <= RSS_LIMIT, detail: mib(w.peakRssBytes) },
+          : { target: `${engine} ${result.size.name}: worker peak RSS ≤ 1 GiB`, met: peak <= RSS_LIMIT, detail: mib(peak) },
       );
     }
-    const small = results[0]?.engines[engine]?.workflow;
-    const large = results.length > 1 ? results[results.length - 1].engines[engine]?.workflow : undefined;
+    const small = highestPeakRss(results[0]?.engines[engine]);
+    const large = results.length > 1 ? highestPeakRss(results[results.length - 1].engines[engine]) : undefined;
     const flatName = results.length > 1 ? `${results[results.length - 1].size.name} vs ${results[0].size.name}` : 'largest vs smallest';
     verdicts.push(
-      small && large
+      small !== undefined && large !== undefined
         ? {
             target: `${engine}: peak RSS flat (${flatName} ≤ ${RSS_FLAT}×)`,
-            met: large.peakRssBytes <= RSS_FLAT * small.peakRssBytes,
-            detail: `${(large.peakRssBytes / small.peakRssBytes).toFixed(2)}×`,
+            met: large <= RSS_FLAT * small,
+            detail: `${(large / small).toFixed(2)}×`,
           }
         : { target: `${engine}: peak RSS flat (largest ≤ ${RSS_FLAT}× smallest)`, met: null, detail: 'needs two sizes' },
     );
@@ -162,13 +191,14 @@ export function judgeTargets(results: readonly SizeResult[], engines: readonly E
         detail: `${eventsRatio.toFixed(1)}× events, limit ${(STEP_SLACK * eventsRatio).toFixed(1)}×; ${over.length ? `over: ${over.join(', ')}` : `${judged.length} steps ≥ ${STEP_MIN_SECONDS} s within`}`,
       });
     }
-    // Orchestration overhead ≤ 0.5 s per run.
+    // Orchestration overhead ≤ 0.5 s per run: every run, so the largest.
     for (const result of results) {
-      const w = result.engines[engine]?.workflow;
+      const runs = allRuns(result.engines[engine]);
+      const overhead = runs.length === 0 ? undefined : Math.max(...runs.map((w) => w.overheadSeconds));
       verdicts.push(
-        w === undefined
+        overhead === undefined
           ? { target: `${engine} ${result.size.name}: overhead ≤ ${OVERHEAD_LIMIT} s`, met: null, detail: 'not measured' }
-          : { target: `${engine} ${result.size.name}: overhead ≤ ${OVERHEAD_LIMIT} s`, met: w.overheadSeconds <= OVERHEAD_LIMIT, detail: secs(w.overheadSeconds) },
+          : { target: `${engine} ${result.size.name}: overhead ≤ ${OVERHEAD_LIMIT} s`, met: overhead <= OVERHEAD_LIMIT, detail: secs(overhead) },
       );
     }
   }

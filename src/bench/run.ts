@@ -4,7 +4,7 @@
  * whether each target is met, and writes every figure to a JSON file.
  *
  *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--work DIR]
- *                    [--out FILE] [--timeout-minutes 20] [--keep]
+ *                    [--out FILE] [--timeout-minutes 20] [--workflow-runs 2] [--keep]
  *
  * Data sets are generated once into --cache (default .sparkify/bench/data) and reused. PostgreSQL
  * is a throwaway cluster started here; Temporal is the embedded dev server.
@@ -21,8 +21,8 @@ import { isStopping, onShutdown } from '../util/shutdown';
 import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
 import { duckdbFloor, fastestFloor, postgresFloor, type FloorResult } from './floor';
 import { createDatabase, dropDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
-import { formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type SizeResult } from './report';
-import { runWorkflow } from './workflow';
+import { fastestWorkflow, formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type SizeResult } from './report';
+import { runWorkflow, type WorkflowResult } from './workflow';
 
 interface BenchOptions {
   sizes: string[];
@@ -32,6 +32,8 @@ interface BenchOptions {
   workDir: string;
   outFile: string;
   timeoutMs: number;
+  /** Workflow runs per size and engine, back to back between the floor's two runs. */
+  workflowRuns: number;
   keep: boolean;
 }
 
@@ -44,6 +46,7 @@ function options(): BenchOptions {
       work: { type: 'string', default: path.join('.sparkify', 'bench', 'work') },
       out: { type: 'string' },
       'timeout-minutes': { type: 'string', default: '20' },
+      'workflow-runs': { type: 'string', default: '2' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -52,6 +55,8 @@ function options(): BenchOptions {
   const sizes = values.sizes.split(',').map((s) => sizeByName(s.trim()).name);
   const timeout = Number(values['timeout-minutes']);
   if (!(timeout > 0)) throw new Error(`--timeout-minutes must be a positive number, got ${values['timeout-minutes']}`);
+  const workflowRuns = Number(values['workflow-runs']);
+  if (!Number.isInteger(workflowRuns) || workflowRuns < 1) throw new Error(`--workflow-runs must be a whole number ≥ 1, got ${values['workflow-runs']}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     sizes: SIZES.filter((s) => sizes.includes(s.name)).map((s) => s.name),
@@ -60,6 +65,7 @@ function options(): BenchOptions {
     workDir: path.resolve(values.work),
     outFile: path.resolve(values.out ?? path.join('.sparkify', 'bench', `results-${stamp}.json`)),
     timeoutMs: timeout * 60_000,
+    workflowRuns,
     keep: values.keep,
   };
 }
@@ -137,27 +143,36 @@ async function benchSize(
       const result: EngineResult = {};
       engines[engine] = result;
       const floorRuns: Array<FloorResult | Error> = [engine === 'duckdb' ? firstDuckdbFloor : await settle(() => runFloor(engine, 'before'))];
-      const warehouse = engine === 'duckdb' ? `duckdb:${path.join(workDir, 'workflow.duckdb')}` : await createDatabase(stack.pg!.url, 'bench_run');
-      log(`${size.name}: ${engine} workflow …`);
-      try {
-        result.workflow = await runWorkflow({
-          client: stack.client,
-          address: stack.address,
-          taskQueue: `sparkify-bench-${size.name}-${engine}`,
-          workflowId: `bench-${size.name}-${engine}-${Date.now()}`,
-          source: dataset.dir,
-          warehouse,
-          workDir: path.join(workDir, engine),
-          timeoutMs: opts.timeoutMs,
-        });
-      } catch (err) {
-        result.workflowError = message(err);
+      // The workflow runs back to back between the floor's two runs, each into a fresh warehouse,
+      // and the ratio is taken from the fastest, as against the fastest floor.
+      const workflowRuns: WorkflowResult[] = [];
+      for (let run = 1; run <= opts.workflowRuns; run++) {
+        const warehouse = engine === 'duckdb' ? `duckdb:${path.join(workDir, 'workflow.duckdb')}` : await createDatabase(stack.pg!.url, 'bench_run');
+        log(`${size.name}: ${engine} workflow (run ${run} of ${opts.workflowRuns}) …`);
+        try {
+          workflowRuns.push(
+            await runWorkflow({
+              client: stack.client,
+              address: stack.address,
+              taskQueue: `sparkify-bench-${size.name}-${engine}-${run}`,
+              workflowId: `bench-${size.name}-${engine}-${run}-${Date.now()}`,
+              source: dataset.dir,
+              warehouse,
+              workDir: path.join(workDir, engine),
+              timeoutMs: opts.timeoutMs,
+            }),
+          );
+        } catch (err) {
+          result.workflowError ??= `run ${run}: ${message(err)}`;
+        }
+        // After Ctrl-C or SIGTERM nothing more is measured: the servers are being stopped.
+        if (isStopping()) throw new Error(`${size.name}: stopped during the ${engine} workflow`);
+        // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the next run.
+        if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
+        else await dropDatabase(stack.pg!.url, warehouse);
       }
-      // After Ctrl-C or SIGTERM nothing more is measured: the servers are being stopped.
-      if (isStopping()) throw new Error(`${size.name}: stopped during the ${engine} workflow`);
-      // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the floor's second run.
-      if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
-      else await dropDatabase(stack.pg!.url, warehouse);
+      result.workflowRuns = workflowRuns;
+      result.workflow = fastestWorkflow(workflowRuns);
       floorRuns.push(await settle(() => runFloor(engine, 'after')));
       result.floorRuns = floorRuns.filter((run): run is FloorResult => !(run instanceof Error));
       result.floor = fastestFloor(result.floorRuns);
