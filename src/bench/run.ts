@@ -4,7 +4,7 @@
  * whether each target is met, and writes every figure to a JSON file.
  *
  *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--work DIR]
- *                    [--out FILE] [--timeout-minutes 20] [--workflow-runs 2] [--keep]
+ *                    [--out FILE] [--timeout-minutes 20] [--workflow-runs 1] [--keep]
  *
  * Data sets are generated once into --cache (default .sparkify/bench/data) and reused. PostgreSQL
  * is a throwaway cluster started here; Temporal is the embedded dev server.
@@ -46,7 +46,7 @@ function options(): BenchOptions {
       work: { type: 'string', default: path.join('.sparkify', 'bench', 'work') },
       out: { type: 'string' },
       'timeout-minutes': { type: 'string', default: '20' },
-      'workflow-runs': { type: 'string', default: '2' },
+      'workflow-runs': { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
     },
   });
