@@ -15,6 +15,7 @@ import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { recordLedgerStatements, runFileKeys } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
+import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
 const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
@@ -48,10 +49,27 @@ export function publishTransform(step: PublishStep, dialect: Dialect): SqlName {
  * Runs a publish step's SQL file and names it in the error, so a failure says where the SQL lives.
  * SQL errors are not retried: running the same statement again would fail the same way.
  */
-async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, after: string[] = []): Promise<void> {
+async function publish(
+  warehouse: Warehouse,
+  step: PublishStep,
+  params: Record<string, SqlParam>,
+  after: string[] = [],
+  beforeStatement?: (statements: readonly string[], index: number) => void,
+): Promise<void> {
   // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
   const writes = ETL_DAG[step].writes;
-  await runPublishSql(warehouse, publishTransform(step, warehouse.dialect), params, lockStatements(warehouse, writes), after, writes);
+  await runPublishSql(warehouse, publishTransform(step, warehouse.dialect), params, lockStatements(warehouse, writes), after, writes, beforeStatement);
+}
+
+/**
+ * Where the songplays publish's serial part begins in its statements: the statement after the
+ * one that writes publish_songplays (sql/transform/songplays.sql), from which on PostgreSQL every
+ * statement is an insert, delete or drop that runs in one backend. -1 when there is no such table
+ * (DuckDB's own file).
+ */
+export function songplaysSerialPartStart(statements: readonly string[]): number {
+  const written = statements.findIndex((sql) => /\bpublish_songplays\s+AS\b/i.test(sql));
+  return written < 0 ? -1 : written + 1;
 }
 
 /**
@@ -66,13 +84,13 @@ async function runPublishSql(
   locks: string[],
   after: string[] = [],
   writes?: readonly string[],
+  beforeStatement?: (statements: readonly string[], index: number) => void,
 ): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
     const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...sqlStatements(name, warehouse.dialect, params), ...after];
-    await whileHeartbeating({ sql: name }, () =>
-      serializedPublish(warehouse, () => warehouse.execute(statements, { ...activityStatementOptions(), key: `sql/${name}` }), writes),
-    );
+    const options = { ...activityStatementOptions(), key: `sql/${name}`, ...(beforeStatement ? { beforeStatement: (index: number) => beforeStatement(statements, index) } : {}) };
+    await whileHeartbeating({ sql: name }, () => serializedPublish(warehouse, () => warehouse.execute(statements, options), writes));
   } catch (err) {
     throw asSqlFailure(err, name);
   }
@@ -161,12 +179,20 @@ export function createPublishActivities({ resources }: ActivityDeps) {
     async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
       const days = await replacedDays(warehouse, ref);
-      await publish(
-        warehouse,
-        'loadSongplays',
-        { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
-        recordLedgerStatements(warehouse, ref.runId, new Date()),
-      );
+      // The run's level-changes query waits for the publish's serial part (songplaysSerialPart.ts).
+      await withSongplaysSerialPart(ref.runId, (reached) => {
+        let serialStart: number | undefined;
+        return publish(
+          warehouse,
+          'loadSongplays',
+          { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
+          recordLedgerStatements(warehouse, ref.runId, new Date()),
+          (statements, index) => {
+            serialStart ??= songplaysSerialPartStart(statements);
+            if (index === serialStart) reached();
+          },
+        );
+      });
       const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }));
       const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }));
       const plays = Number(stats.plays);

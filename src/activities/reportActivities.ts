@@ -8,7 +8,9 @@ import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
+import { whileHeartbeating } from './heartbeat';
 import { serializedPublish } from './publishLock';
+import { songplaysSerialPart } from './songplaysSerialPart';
 
 /**
  * The run's rows in each staging table, when both reconciliation checks passed: each check counted
@@ -73,14 +75,20 @@ export function createReportActivities({ resources }: ActivityDeps) {
 
     /**
      * The window's level changes per day, from staging: the report's one query of staging, run
-     * before summarizeRun may clear the run's staging rows: beside the songplays publish on
-     * PostgreSQL, after it on DuckDB (below).
+     * before summarizeRun may clear the run's staging rows: in the songplays publish's serial part
+     * on PostgreSQL, after the publish on DuckDB (below).
      */
     async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
       const warehouse = await resources.warehouse(ref.warehouse);
+      if (warehouse.dialect === 'postgres') {
+        // Beside the publish's inserts, which keep one core busy, on the other core only: not
+        // beside its parallel passes over every play, which had the two cores (songplaysSerialPart.ts).
+        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId));
+        return queryLevelChanges(warehouse, ref.window, { oneBackend: true });
+      }
       // On DuckDB it queues behind the songplays publish, as a write of the same tables would
       // (SerializedWrites): beside it, at 8M events, one of the two ran out of the worker's
-      // 128 MiB pool in most runs and was retried (docs/performance.md). PostgreSQL runs it beside.
+      // 128 MiB pool in most runs and was retried (docs/performance.md).
       return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window), ETL_DAG.loadSongplays.writes);
     },
 

@@ -96,10 +96,13 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
 }
 
 /** Runs one `sql/insights/*.sql` query for the window, naming the file when it fails. */
-function insightQueryRunner(warehouse: Warehouse, window: RunWindow | null, limit: number): (name: string) => Promise<Row[]> {
+function insightQueryRunner(warehouse: Warehouse, window: RunWindow | null, limit: number, oneBackend = false): (name: string) => Promise<Row[]> {
   const params = { ...windowParams(window), limit };
   // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
-  const settings = warehouse.dialect === 'postgres' ? sqlStatements('postgres/report_settings', warehouse.dialect) : [];
+  const settings =
+    warehouse.dialect === 'postgres'
+      ? [...sqlStatements('postgres/report_settings', warehouse.dialect), ...(oneBackend ? sqlStatements('postgres/one_backend', warehouse.dialect) : [])]
+      : [];
   return async (name) => {
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
@@ -123,10 +126,11 @@ function levelChangesOf(rows: Row[]): LevelChange[] {
 /**
  * The window's level changes per day: the report's one query of staging (the raw events, every
  * page). The ETL runs it before its summary, which may clear the run's staging rows
- * (SPARKIFY_STAGING_RETENTION_DAYS), and passes the result to the report.
+ * (SPARKIFY_STAGING_RETENTION_DAYS), and passes the result to the report. `oneBackend`: on
+ * PostgreSQL, on no parallel workers (sql/postgres/one_backend.sql).
  */
-export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null): Promise<LevelChange[]> {
-  return levelChangesOf(await insightQueryRunner(warehouse, window, 10)('revenue_level_changes'));
+export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null, options: { oneBackend?: boolean } = {}): Promise<LevelChange[]> {
+  return levelChangesOf(await insightQueryRunner(warehouse, window, 10, options.oneBackend)('revenue_level_changes'));
 }
 
 /** The report's queries, the longest first (as measured on PostgreSQL: docs/performance.md). */

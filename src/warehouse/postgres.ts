@@ -105,7 +105,10 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     const list = statementList(statements);
     await this.withClient(options, (c) =>
       inTransaction((sql) => c.query(sql), async () => {
-        for (const sql of list) await c.query(sql);
+        for (const [index, sql] of list.entries()) {
+          options?.beforeStatement?.(index);
+          await c.query(sql);
+        }
       }),
     );
   }

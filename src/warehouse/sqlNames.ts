@@ -51,6 +51,7 @@ export const SQL_NAMES = [
   'postgres/analyze_star',
   'postgres/key_lock',
   'postgres/lock_table',
+  'postgres/one_backend',
   'postgres/publish_parallel',
   'postgres/publish_work_mem',
   'postgres/report_settings',

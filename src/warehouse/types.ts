@@ -20,6 +20,11 @@ export interface StatementOptions {
    * timestamp in it). Without it, the SQL text is the identity.
    */
   key?: string;
+  /**
+   * Called with each statement's index in `execute`'s list just before the statement is sent, where
+   * the engine sends them one by one from this process (PostgreSQL); other engines do not call it.
+   */
+  beforeStatement?: (index: number) => void;
 }
 
 /**

@@ -1,0 +1,64 @@
+import { songplaysSerialPartStart } from '../../src/activities/publishActivities';
+import { songplaysSerialPart, withSongplaysSerialPart } from '../../src/activities/songplaysSerialPart';
+import { sqlStatements } from '../../src/warehouse/sql';
+
+const settled = async (p: Promise<void>): Promise<boolean> => {
+  let done = false;
+  void p.then(() => (done = true));
+  // Two turns of the microtask queue: a resolved gate's waiter has run by then.
+  await Promise.resolve();
+  await Promise.resolve();
+  return done;
+};
+
+describe("the songplays publish's serial part, as a gate", () => {
+  test('a run without a publish in this process does not wait', async () => {
+    expect(await settled(songplaysSerialPart('no-publish'))).toBe(true);
+  });
+
+  test("holds the run's waiters until the publish reaches its serial part, and only that run's", async () => {
+    let reach!: () => void;
+    let finish!: () => void;
+    const publishing = withSongplaysSerialPart('run-a', (reached) => {
+      reach = reached;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const waiting = songplaysSerialPart('run-a');
+    expect(await settled(waiting)).toBe(false);
+    expect(await settled(songplaysSerialPart('run-b'))).toBe(true);
+    reach();
+    expect(await settled(waiting)).toBe(true);
+    finish();
+    await publishing;
+  });
+
+  test('lets its waiters go when the publish fails before its serial part, and is gone after it', async () => {
+    let fail!: (err: Error) => void;
+    const publishing = withSongplaysSerialPart('run-c', () => new Promise<void>((_, reject) => (fail = reject)));
+    const waiting = songplaysSerialPart('run-c');
+    expect(await settled(waiting)).toBe(false);
+    fail(new Error('publish failed'));
+    await expect(publishing).rejects.toThrow('publish failed');
+    expect(await settled(waiting)).toBe(true);
+    expect(await settled(songplaysSerialPart('run-c'))).toBe(true);
+  });
+});
+
+describe('where the serial part begins in the songplays publish', () => {
+  const params = { run_id: 'r', duration_tolerance: 2, days: ['2018-11-01'] };
+
+  test('on PostgreSQL: after publish_songplays is written, and every statement from there is an insert, delete or drop', () => {
+    const statements = sqlStatements('transform/songplays', 'postgres', params);
+    const start = songplaysSerialPartStart(statements);
+    expect(start).toBeGreaterThan(0);
+    expect(statements[start - 1]).toMatch(/CREATE UNLOGGED TABLE publish_songplays AS/);
+    const verbs = statements.slice(start).map((sql) => sql.split('\n').find((line) => !line.startsWith('--'))!.split(' ')[0]);
+    expect(verbs.length).toBeGreaterThan(3);
+    for (const verb of verbs) expect(['INSERT', 'DELETE', 'DROP']).toContain(verb);
+    expect(verbs[0]).toBe('INSERT');
+  });
+
+  test("DuckDB's own file has no such table", () => {
+    expect(songplaysSerialPartStart(sqlStatements('transform/duckdb/songplays', 'duckdb', params))).toBe(-1);
+  });
+});
