@@ -90,6 +90,15 @@ export async function whileHeartbeating<T>(details: unknown, work: () => Promise
   }
 }
 
+/** The current activity attempt's start-to-close timeout in ms (undefined outside an activity). */
+export function activityAttemptTimeoutMs(): number | undefined {
+  try {
+    return Context.current().info.startToCloseTimeoutMs;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The current activity attempt's cancellation signal (undefined outside an activity). */
 export function activitySignal(): AbortSignal | undefined {
   try {

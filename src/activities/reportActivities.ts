@@ -8,7 +8,7 @@ import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
-import { whileHeartbeating } from './heartbeat';
+import { activityAttemptTimeoutMs, whileHeartbeating } from './heartbeat';
 import { serializedPublish } from './publishLock';
 import { songplaysSerialPart } from './songplaysSerialPart';
 
@@ -83,7 +83,9 @@ export function createReportActivities({ resources }: ActivityDeps) {
       if (warehouse.dialect === 'postgres') {
         // Beside the publish's inserts, which keep one core busy, on the other core only: not
         // beside its parallel passes over every play, which had the two cores (songplaysSerialPart.ts).
-        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId));
+        // At most half the attempt's timeout: the other half is the query's.
+        const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
+        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId, maxWaitMs));
         return queryLevelChanges(warehouse, ref.window, { oneBackend: true });
       }
       // On DuckDB it queues behind the songplays publish, as a write of the same tables would

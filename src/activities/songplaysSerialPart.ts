@@ -37,7 +37,19 @@ export async function withSongplaysSerialPart<T>(runId: string, publish: (reache
   }
 }
 
-/** Resolves once the songplays publish of `runId` running in this process has reached its serial part (at once if none runs). */
-export function songplaysSerialPart(runId: string): Promise<void> {
-  return gates.get(runId)?.promise ?? Promise.resolve();
+/**
+ * Resolves once the songplays publish of `runId` running in this process has reached its serial
+ * part (at once if none runs), or after `maxWaitMs`: a waiting step must still finish within its
+ * own timeout when the publish's parallel passes take longer than that.
+ */
+export async function songplaysSerialPart(runId: string, maxWaitMs = Infinity): Promise<void> {
+  const gate = gates.get(runId);
+  if (!gate) return;
+  if (!Number.isFinite(maxWaitMs)) return gate.promise;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([gate.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, maxWaitMs))))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -32,6 +32,16 @@ describe("the songplays publish's serial part, as a gate", () => {
     await publishing;
   });
 
+  test('lets a waiter go after its longest wait, the publish still before its serial part', async () => {
+    let finish!: () => void;
+    const publishing = withSongplaysSerialPart('run-d', () => new Promise<void>((resolve) => (finish = resolve)));
+    expect(await settled(songplaysSerialPart('run-d'))).toBe(false);
+    await songplaysSerialPart('run-d', 20);
+    expect(await settled(songplaysSerialPart('run-d'))).toBe(false);
+    finish();
+    await publishing;
+  });
+
   test('lets its waiters go when the publish fails before its serial part, and is gone after it', async () => {
     let fail!: (err: Error) => void;
     const publishing = withSongplaysSerialPart('run-c', () => new Promise<void>((_, reject) => (fail = reject)));
