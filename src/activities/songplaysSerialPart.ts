@@ -5,7 +5,7 @@
  * no INSERT on parallel workers: at 8M events about 35 s with one of two cores idle. The run's
  * level-changes query (queryLevelChanges, which reads staging only) waits for that part instead of
  * sharing the cores with the parallel passes (docs/performance.md, "The level changes in the
- * publish's serial part").
+ * songplays publish's serial part").
  *
  * Process state, keyed by run id: a query whose publish runs in another worker process, or has not
  * started, or has ended, does not wait.
