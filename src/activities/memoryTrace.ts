@@ -2,7 +2,7 @@
  * Where the worker's memory goes, per activity: with SPARKIFY_MEMORY_TRACE=<file>, every activity
  * appends one JSON line to the file when it ends, with the process's resident memory at its start,
  * its end and the highest seen while it ran (sampled every 100 ms), and V8's heap and off-heap
- * figures at that highest sample. A diagnostic for `npm run bench` (docs/performance.md, "The
+ * figures at that highest sample. A diagnostic for `npm run bench` (docs/performance-log.md, "The
  * worker's memory"); unset, the interceptor does nothing. Parallel activities overlap: each one's
  * peak is the process's, not its own share. A 100 ms sample can miss a short spike: the process's
  * own high-water mark (VmHWM, what the benchmark reports) at the activity's start and end says

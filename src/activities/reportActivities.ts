@@ -90,7 +90,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
       }
       // On DuckDB it queues behind the songplays publish, as a write of the same tables would
       // (SerializedWrites): beside it, at 8M events, one of the two ran out of the worker's
-      // 128 MiB pool in most runs and was retried (docs/performance.md).
+      // 128 MiB pool in most runs and was retried (docs/performance-log.md).
       return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window), ETL_DAG.loadSongplays.writes);
     },
 

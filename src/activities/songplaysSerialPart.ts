@@ -4,7 +4,7 @@
  * inserts into songplays and etl_songplay_names, the ledger) run in one backend, as PostgreSQL runs
  * no INSERT on parallel workers: at 8M events about 35 s with one of two cores idle. The run's
  * level-changes query (queryLevelChanges, which reads staging only) waits for that part instead of
- * sharing the cores with the parallel passes (docs/performance.md, "The level changes in the
+ * sharing the cores with the parallel passes (docs/performance-log.md, "The level changes in the
  * songplays publish's serial part").
  *
  * Process state, keyed by run id: a query whose publish runs in another worker process, or has not

@@ -5,7 +5,7 @@
  * once, never all of a run's names, titles, places and user agents. A warehouse that streams a
  * result (DuckDB) is asked once and read a chunk at a time: a page of 50,000 values held in the
  * worker grew V8's heap by ~90 MiB at 8M events (173,771 values), garbage that stayed resident
- * through the publishes that followed, where the 8M run's memory peaked (docs/performance.md).
+ * through the publishes that followed, where the 8M run's memory peaked (docs/performance-log.md).
  */
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';

@@ -4,7 +4,7 @@
  * --sequential) against a DuckDB file, and prints per step the process's resident memory (start,
  * highest 100 ms sample, end), whether the step raised the process's peak (VmHWM), V8's main heap
  * and what DuckDB's buffer manager says it holds (duckdb_memory()) at that sample. A diagnostic
- * for docs/performance.md ("The worker's memory"); `npm run bench` is what measures.
+ * for docs/performance-log.md ("The worker's memory"); `npm run bench` is what measures.
  *
  *   node --max-semi-space-size=16 dist/bench/memoryProbe.js --source DIR --warehouse FILE
  *        [--sequential [--songs-first]] [--stop-after-staging] [--again repairText,loadSongplays]

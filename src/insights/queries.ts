@@ -133,7 +133,7 @@ export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow 
   return levelChangesOf(await insightQueryRunner(warehouse, window, 10, options.oneBackend)('revenue_level_changes'));
 }
 
-/** The report's queries, the longest first (as measured on PostgreSQL: docs/performance.md). */
+/** The report's queries, the longest first (as measured on PostgreSQL: docs/performance-log.md). */
 const INSIGHT_QUERIES = [
   'revenue_level_changes',
   'activity_engagement',

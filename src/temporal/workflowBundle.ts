@@ -1,7 +1,7 @@
 /**
  * The worker's workflow bundle, built outside the worker process. Bundling is webpack work: done in
  * the worker itself (`workflowsPath`) it leaves ~180 MiB of heap and code behind for the worker's
- * whole life (ready RSS 430-460 MiB against ~255 MiB with a prebuilt bundle, docs/performance.md).
+ * whole life (ready RSS 430-460 MiB against ~255 MiB with a prebuilt bundle, docs/performance-log.md).
  * So a short-lived child process bundles the compiled workflows once into a cache file named by a
  * hash of the compiled code and the SDK's version; later workers reuse it. A changed file changes
  * the hash, so a stale bundle is never used.

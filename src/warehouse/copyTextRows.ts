@@ -8,7 +8,7 @@ import { copyTextValue } from '../staging/copyText';
 /**
  * Characters of COPY text handed to the stream at once. Each piece is one write to the server's
  * socket: written a row at a time, listing the 8M-event set's 71,000 song files into
- * etl_run_files spent about 1 CPU-s of the worker's 3 in those writes (docs/performance.md).
+ * etl_run_files spent about 1 CPU-s of the worker's 3 in those writes (docs/performance-log.md).
  */
 export const COPY_PIECE_CHARS = 64 * 1024;
 

@@ -88,13 +88,13 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * Whether event lines come from the worker raw, to be parsed by DuckDB's typed stage on all its
    * threads (src/staging/rawLineStaging.ts), instead of parsed by the worker and copied as typed
    * rows. Off by default: it takes less CPU (11.4 against 13.0 s at 1.6M events) but, on the
-   * shared machine, more wall time (docs/performance.md); SPARKIFY_DUCKDB_RAW_LINES=1 turns it on.
+   * shared machine, more wall time (docs/performance-log.md); SPARKIFY_DUCKDB_RAW_LINES=1 turns it on.
    */
   rawEventLines = process.env.SPARKIFY_DUCKDB_RAW_LINES === '1';
   /**
    * Whether segments whose producer can write part files itself (the encoding thread:
    * SpoolingSegments) are asked to, so no COPY text crosses to the main thread. On by default
-   * (measured, docs/performance.md); SPARKIFY_DUCKDB_THREAD_PARTS=0 spools them here instead.
+   * (measured, docs/performance-log.md); SPARKIFY_DUCKDB_THREAD_PARTS=0 spools them here instead.
    */
   threadWritesParts = process.env.SPARKIFY_DUCKDB_THREAD_PARTS !== '0';
 

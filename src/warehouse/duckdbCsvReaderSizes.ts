@@ -9,7 +9,7 @@ import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../staging/rawLines';
  * and file key. The reader's buffer must hold the longest row; DuckDB allocates one buffer per
  * reading thread from its bounded pool (duckdbSettings.ts). The buffer took a quarter of the
  * 128 MiB pool with a 32 MiB buffer, and what the COPY's row groups needed beside it spilled:
- * event parts read with 8 MiB buffers cost DuckDB about 10% less CPU (docs/performance.md).
+ * event parts read with 8 MiB buffers cost DuckDB about 10% less CPU (docs/performance-log.md).
  */
 export interface CsvReaderSizes {
   /** MAX_LINE_SIZE: the longest row the reader takes, in bytes. */

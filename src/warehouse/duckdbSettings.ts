@@ -1,14 +1,14 @@
 /**
  * The settings every embedded DuckDB instance opens with. DuckDB runs inside the worker, and its
  * own default lets its buffer pool take 80% of the machine's memory, so the worker's memory grew
- * with the input (3.6 GB at 8M events, docs/performance.md). The pool is bounded by default
+ * with the input (3.6 GB at 8M events, docs/performance-log.md). The pool is bounded by default
  * (DEFAULT_DUCKDB_MEMORY_LIMIT, or SPARKIFY_DUCKDB_MEMORY_LIMIT) and spills what exceeds it to a
  * temp directory beside the database file.
  */
 import path from 'node:path';
 
 /**
- * The pool's size unless the env says otherwise (docs/performance.md, "The worker's memory").
+ * The pool's size unless the env says otherwise (docs/performance-log.md, "The worker's memory").
  * The worker's peak is its own memory (~260 MiB ready, V8's heaps while staging) plus this pool
  * plus DuckDB's allocations outside it (~100-150 MiB measured). 128 MiB once failed loadSongplays
  * at 8M events: its dedup path hashed every triple and text repair at once even with no copy
@@ -52,7 +52,7 @@ function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
  * 128 MiB by default and purges dirty pages only when it next allocates: memory outside the pool
  * that the worker's RSS keeps after a step. Smaller caches and a background purge hand it back.
  * 8 MiB rather than 32: three alternated bench pairs gave an 8M-event peak of 596/559/530 MiB
- * against 628/624/642, with the 160k peak and the wall time unchanged (docs/performance.md).
+ * against 628/624/642, with the 160k peak and the wall time unchanged (docs/performance-log.md).
  */
 export const ALLOCATOR_SETTINGS = {
   allocator_flush_threshold: '8MiB',

@@ -6,7 +6,7 @@ import { sqlStatement } from './sql';
  * writes a segment, DuckDB analyzes every method it could use; FSST's analysis (it trains a symbol
  * table on the segment) is the dearest of them, and on the bench's event logs dictionary
  * compression wins the columns where FSST is tried, at about the same size. Measured on the 1.6M
- * set's CSV parts (docs/performance.md): DuckDB's COPY 4.8-5.4 → 4.4-4.9 CPU-s, the table the
+ * set's CSV parts (docs/performance-log.md): DuckDB's COPY 4.8-5.4 → 4.4-4.9 CPU-s, the table the
  * same size. Staging is the raw layer: later steps read it once or twice.
  */
 export const STAGING_DISABLED_COMPRESSION = 'fsst,dict_fsst,zstd';

@@ -172,7 +172,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     const time = branches.add(step('loadTime', () => loads.loadTime({ ...ref, window })));
     // The level changes read staging only. Started once users and time are published: the
     // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
-    // workers), and this query takes the other (docs/performance.md). Runs recorded before it have
+    // workers), and this query takes the other (docs/performance-log.md). Runs recorded before it have
     // no such step (their writeReport queries the level changes).
     if (!levelChangesBeside) delete steps.queryLevelChanges;
     const queriedLevelChanges = levelChangesBeside

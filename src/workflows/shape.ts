@@ -1,7 +1,7 @@
 /**
  * A small checker of JSON shapes for workflow inputs. It replaces zod inside the workflow sandbox:
  * the sandbox evaluates a workflow's modules again for every workflow, and evaluating zod took
- * ~70 ms of each run's first workflow task (docs/performance.md, orchestration overhead). Shapes
+ * ~70 ms of each run's first workflow task (docs/performance-log.md, orchestration overhead). Shapes
  * only check; they never transform, so a checked input is the input.
  */
 

@@ -5,7 +5,7 @@ import { sqlStatements } from '../../src/warehouse/sql';
  * The songplays publish's dedup path (events staged more than once) on DuckDB. With no copies,
  * its statements once hashed every triple of the run, every text repair and every song key (LEFT
  * JOINs from the empty copies, all at once): at 8M events that ran out of a 128 MiB pool
- * (docs/performance.md). The copies now take their song, keys and strict match from their triple,
+ * (docs/performance-log.md). The copies now take their song, keys and strict match from their triple,
  * and their texts from the small table of changed texts. And a play's name comes from its raw triple,
  * NULL parts included.
  */

@@ -8,7 +8,7 @@ import { sqlStatements } from '../../src/warehouse/sql';
 
 /**
  * DuckDB's staging COPY writes without FSST (its analysis is the dearest part of writing the
- * staging table: docs/performance.md), and puts DuckDB's setting back afterwards, also when two
+ * staging table: docs/performance-log.md), and puts DuckDB's setting back afterwards, also when two
  * stagings overlap or one fails. Values are the same either way.
  */
 let dir: string;

@@ -1,7 +1,7 @@
 /**
  * What the workflow sandbox evaluates: every module reached from src/workflows/index.ts by value
  * imports. The sandbox evaluates them again for each workflow, so a package there costs every run's
- * first workflow task its load time (zod took ~70 ms; docs/performance.md, orchestration overhead).
+ * first workflow task its load time (zod took ~70 ms; docs/performance-log.md, orchestration overhead).
  */
 import { importsOf } from './support/sourceImports';
 

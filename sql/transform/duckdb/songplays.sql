@@ -2,7 +2,7 @@
 -- (read it first: the rules, keys and tie-breaks are the same), without its intermediate of every play.
 -- DuckDB writes a table's rows compressed, and reads rows written earlier in the same transaction on one
 -- thread: writing every play to publish_songplays, then reading it back into songplays and
--- etl_songplay_names, cost over half this publish (docs/performance.md). Here the plays go straight
+-- etl_songplay_names, cost over half this publish (docs/performance-log.md). Here the plays go straight
 -- from staging_events into songplays, and into etl_songplay_names by a second pass, both in parallel.
 
 -- The run's distinct raw (title, artist, length) triples, matched and named once each: as in
