@@ -45,20 +45,22 @@ export function publishTransform(step: PublishStep, dialect: Dialect): SqlName {
   return ENGINE_PUBLISH_TRANSFORMS[dialect]?.[step] ?? PUBLISH_TRANSFORMS[step];
 }
 
+/** What a publish runs besides its transform, and who watches its statements. */
+interface PublishExtras {
+  /** Statements after the transform, in its transaction (the ledger's). */
+  after?: string[];
+  /** Called before each statement runs, with all of them and the index of the next. */
+  beforeStatement?: (statements: readonly string[], index: number) => void;
+}
+
 /**
  * Runs a publish step's SQL file and names it in the error, so a failure says where the SQL lives.
  * SQL errors are not retried: running the same statement again would fail the same way.
  */
-async function publish(
-  warehouse: Warehouse,
-  step: PublishStep,
-  params: Record<string, SqlParam>,
-  after: string[] = [],
-  beforeStatement?: (statements: readonly string[], index: number) => void,
-): Promise<void> {
+async function publish(warehouse: Warehouse, step: PublishStep, params: Record<string, SqlParam>, extras: PublishExtras = {}): Promise<void> {
   // Publishes of different dates may run at once: each locks the tables it writes first (publishLock.ts).
   const writes = ETL_DAG[step].writes;
-  await runPublishSql(warehouse, publishTransform(step, warehouse.dialect), params, lockStatements(warehouse, writes), after, writes, beforeStatement);
+  await runPublishSql(warehouse, publishTransform(step, warehouse.dialect), params, { ...extras, locks: lockStatements(warehouse, writes), writes });
 }
 
 /**
@@ -81,10 +83,7 @@ async function runPublishSql(
   warehouse: Warehouse,
   name: SqlName,
   params: Record<string, SqlParam>,
-  locks: string[],
-  after: string[] = [],
-  writes?: readonly string[],
-  beforeStatement?: (statements: readonly string[], index: number) => void,
+  { locks = [], after = [], writes, beforeStatement }: PublishExtras & { locks?: string[]; writes?: readonly string[] } = {},
 ): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
@@ -119,7 +118,7 @@ function asSqlFailure(err: unknown, name: string): unknown {
 async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
   // PostgreSQL gathers them on several cores (sql/transform/postgres/text_candidates.sql says how).
   const name = warehouse.dialect === 'postgres' ? 'transform/postgres/text_candidates' : 'transform/text_candidates';
-  await runPublishSql(warehouse, name, { run_id: runId }, []);
+  await runPublishSql(warehouse, name, { run_id: runId });
 }
 
 /** The dates of the event logs in the run's file list. */
@@ -186,10 +185,12 @@ export function createPublishActivities({ resources }: ActivityDeps) {
           warehouse,
           'loadSongplays',
           { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
-          recordLedgerStatements(warehouse, ref.runId, new Date()),
-          (statements, index) => {
-            serialStart ??= songplaysSerialPartStart(statements);
-            if (index === serialStart) reached();
+          {
+            after: recordLedgerStatements(warehouse, ref.runId, new Date()),
+            beforeStatement: (statements, index) => {
+              serialStart ??= songplaysSerialPartStart(statements);
+              if (index === serialStart) reached();
+            },
           },
         );
       });
