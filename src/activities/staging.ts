@@ -1,22 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  parseLine,
-  parseRecords,
+  FIELDS_BY_KIND,
+  parseRawLine,
+  rejectedRecord,
   STAGING_EVENT_COLUMNS,
   STAGING_SONG_COLUMNS,
   type CellValue,
-  type ParsedLine,
   type RejectedRecord,
 } from '../etl/records';
-import type { RecordKind, RejectSample, StageResult } from '../etl/types';
+import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
-import { hasChunkedStaging, type Warehouse } from '../warehouse/types';
-import { inOrderAhead } from '../staging/rawLines';
-import { splitSongFile } from '../staging/songFile';
+import { hasAppendRowLimits, hasChunkedStaging, type AppendRowLimits, type Warehouse } from '../warehouse/types';
+import { rawLinesOf, type ReadProgress } from '../staging/rawLines';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
 import { clearRejectedStatement, clearStagedStatement } from '../staging/stagingSql';
 import { fenceCurrentAttempt } from './fence';
 import { activitySignal, heartbeat } from './heartbeat';
+import { RejectSpool } from './rejectSpool';
 import { ERROR_TYPES } from '../errors';
 
 const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
@@ -24,28 +24,10 @@ const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   songs: { table: 'staging_songs', columns: STAGING_SONG_COLUMNS },
 };
 
+const REJECT_COLUMNS = ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'];
 const REJECT_SAMPLES = 5;
-
-/** Warehouses without set-based staging (Redshift from a non-S3 source) get rows parsed here. */
-const MAX_SONG_FILE_BYTES = 16 * 1024 * 1024;
-
-async function readSongFile(source: Source, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of await source.open(key)) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_SONG_FILE_BYTES) throw new Error(`song file ${key} is larger than ${MAX_SONG_FILE_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** A song file's records as rows for warehouses that take parsed rows: each object a record (see splitSongFile). */
-function* parseSongFile(key: string, text: string): Generator<ParsedLine> {
-  for (const record of splitSongFile(text)) yield parseLine('songs', key, record.line, record.text);
-}
-
-export { inOrderAhead };
+/** Heartbeat at least this often while rows are parsed and appended here. */
+const PROGRESS_EVERY_MS = 5_000;
 
 export interface StageOptions {
   runId: string;
@@ -69,63 +51,82 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
     const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
     return checkRejectRate(result, options.maxRejectRate);
   }
+  return stageParsedRows(options);
+}
+
+/**
+ * For warehouses without set-based staging (Redshift from a local source): records are read with
+ * the caps and rules of the set-based paths (rawLinesOf), parsed here and appended. A record the
+ * warehouse can't take as it is (on Redshift a value over 65535 bytes) is rejected with the reason.
+ * Rejects wait in a file until the rows are in (rejectSpool.ts), so memory stays bounded.
+ */
+async function stageParsedRows({ runId, kind, keys, source, warehouse, maxRejectRate }: StageOptions): Promise<StageResult> {
   const { table, columns } = TABLES[kind];
-  const rejected: RejectedRecord[] = [];
+  const names = ['run_id', 'source_key', 'source_line', ...FIELDS_BY_KIND[kind].map((f) => f.key)];
+  const limits = hasAppendRowLimits(warehouse) ? warehouse : undefined;
+  const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
+  let lastBeat = 0;
+  const onProgress = () => {
+    if (Date.now() - lastBeat < PROGRESS_EVERY_MS && progress.filesDone < keys.length) return;
+    lastBeat = Date.now();
+    heartbeat({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
+  };
+  const rejects = RejectSpool.open(REJECT_SAMPLES);
   let recordsRead = 0;
-  let bytes = 0;
-  let filesDone = 0;
-  const signal = activitySignal();
-
-  async function* records(): AsyncGenerator<[string, ParsedLine]> {
-    if (kind === 'songs') {
-      for await (const [key, content] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readSongFile(source, k))) {
-        bytes += content.length;
-        for (const record of parseSongFile(key, content.toString('utf8'))) yield [key, record];
-        fileDone();
-      }
-      return;
-    }
-    for (const key of keys) {
-      const input = await source.open(key);
-      input.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      for await (const record of parseRecords(kind, key, input)) yield [key, record];
-      fileDone();
-    }
-  }
-
-  function fileDone(): void {
-    filesDone++;
-    if (filesDone % 100 === 0 || filesDone === keys.length) heartbeat({ kind, filesDone, files: keys.length, recordsRead });
-  }
 
   async function* rows(): AsyncGenerator<CellValue[]> {
-    for await (const [key, record] of records()) {
-      recordsRead++;
-      if (record.rejected) rejected.push(record.rejected);
-      else yield [runId, key, record.line, ...record.cells!];
+    for await (const batch of rawLinesOf(kind, keys, source, progress, onProgress)) {
+      for (const raw of batch) {
+        recordsRead++;
+        const parsed = parseRawLine(kind, raw);
+        if (parsed.rejected) {
+          rejects.add(parsed.rejected);
+          continue;
+        }
+        const row = [runId, raw.sourceKey, raw.line, ...parsed.cells!];
+        const problem = limits?.appendRowProblem(row, names) ?? null;
+        if (problem === null) yield row;
+        else rejects.add(rejectedRecord(raw.sourceKey, raw.line, problem, raw.text));
+      }
     }
   }
 
-  const deleteFirst = clearStagedStatement(warehouse.dialect, runId, kind);
-  const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst, signal });
+  try {
+    const signal = activitySignal();
+    const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst: clearStagedStatement(warehouse.dialect, runId, kind), signal });
+    await warehouse.appendRows('etl_rejected_records', REJECT_COLUMNS, rejectRows(runId, kind, rejects.records(), limits), {
+      deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind),
+      signal,
+    });
+    const result: StageResult = {
+      kind,
+      files: keys.length,
+      bytes: progress.bytes,
+      recordsRead,
+      recordsStaged,
+      recordsRejected: rejects.count,
+      rejectSamples: rejects.samples.map(({ sourceKey, sourceLine, reason }) => ({ sourceKey, sourceLine, reason })),
+    };
+    return checkRejectRate(result, maxRejectRate);
+  } finally {
+    rejects.remove();
+  }
+}
 
-  await warehouse.appendRows(
-    'etl_rejected_records',
-    ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'],
-    rejected.map((r) => [runId, kind, r.sourceKey, r.sourceLine, r.reason, r.raw]),
-    { deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind) },
-  );
+/** Rejects as etl_rejected_records rows; where the warehouse can't take one whole, its raw text is halved until it can. */
+async function* rejectRows(runId: string, kind: RecordKind, rejects: AsyncIterable<RejectedRecord>, limits?: AppendRowLimits): AsyncGenerator<CellValue[]> {
+  for await (const r of rejects) {
+    const row = (raw: string): CellValue[] => [runId, kind, r.sourceKey, r.sourceLine, r.reason, raw];
+    let raw = r.raw;
+    while (raw.length > 0 && limits?.appendRowProblem(row(raw), REJECT_COLUMNS)) raw = cutText(raw, Math.floor(raw.length / 2));
+    yield row(raw);
+  }
+}
 
-  const result: StageResult = {
-    kind,
-    files: keys.length,
-    bytes,
-    recordsRead,
-    recordsStaged,
-    recordsRejected: rejected.length,
-    rejectSamples: rejected.slice(0, REJECT_SAMPLES).map(({ sourceKey, sourceLine, reason }): RejectSample => ({ sourceKey, sourceLine, reason })),
-  };
-  return checkRejectRate(result, options.maxRejectRate);
+/** The first `length` UTF-16 units of `text`, one fewer where that would split a surrogate pair. */
+function cutText(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
 /** Fails the staging, without retry, when more than `maxRejectRate` of the records were rejected. */

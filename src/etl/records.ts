@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream';
-import { readLines } from './lineReader';
 
 /** A source record that could not be staged, kept with the reason. */
 export interface RejectedRecord {
@@ -183,33 +181,31 @@ export interface ParsedLine {
   rejected?: RejectedRecord;
 }
 
-/** Longest line parsed here; longer ones are rejected (see src/etl/lineReader.ts). */
-const MAX_LINE_BYTES = 1024 * 1024;
+/** One raw line (or song record) of a source file, as read: its text, or why it can't be a record. */
+export interface RawLine {
+  sourceKey: string;
+  line: number;
+  text: string;
+  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
+  problem: string | null;
+}
 
-/**
- * Reads newline-delimited JSON records from a stream, one line at a time, so a file of any size
- * needs only one line in memory: a leading byte-order mark is dropped, blank lines are skipped,
- * an over-long line is cut while reading and rejected; every other line yields cells or a
- * rejection with the reason. (For warehouses that take parsed rows; the others parse in SQL.)
- */
-export async function* parseRecords(kind: RecordKind, sourceKey: string, input: Readable): AsyncGenerator<ParsedLine> {
-  for await (const batch of readLines(input, { maxLineBytes: MAX_LINE_BYTES })) {
-    for (const { line, text, problem } of batch) {
-      yield problem === null ? parseLine(kind, sourceKey, line, text) : { line, rejected: reject(sourceKey, line, problem, text) };
-    }
-  }
+/** A read line's cells, or its rejection: the reader's problem, or what parsing found. */
+export function parseRawLine(kind: RecordKind, { sourceKey, line, text, problem }: RawLine): ParsedLine {
+  return problem === null ? parseLine(kind, sourceKey, line, text) : { line, rejected: rejectedRecord(sourceKey, line, problem, text) };
 }
 
 export function parseLine(kind: RecordKind, sourceKey: string, line: number, text: string): ParsedLine {
   const value = recordObject(text);
-  if (value instanceof LineProblem) return { line, rejected: reject(sourceKey, line, value.reason, text) };
+  if (value instanceof LineProblem) return { line, rejected: rejectedRecord(sourceKey, line, value.reason, text) };
   try {
     return { line, cells: recordCells(kind, value) };
   } catch (err) {
-    return { line, rejected: reject(sourceKey, line, invalidRecordReason(err), text) };
+    return { line, rejected: rejectedRecord(sourceKey, line, invalidRecordReason(err), text) };
   }
 }
 
-function reject(sourceKey: string, sourceLine: number, reason: string, raw: string): RejectedRecord {
+/** A rejected record, its raw text capped. */
+export function rejectedRecord(sourceKey: string, sourceLine: number, reason: string, raw: string): RejectedRecord {
   return { sourceKey, sourceLine, reason, raw: raw.length > MAX_RAW_KEPT ? raw.slice(0, MAX_RAW_KEPT) : raw };
 }

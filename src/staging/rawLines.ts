@@ -1,20 +1,15 @@
 import { isUtf8 } from 'node:buffer';
+import type { RawLine } from '../etl/records';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
 import { hasWholeReads } from '../source/types';
 import { readLines } from '../etl/lineReader';
 import { splitSongFile } from './songFile';
 
-/** Longest event log line staged; longer ones are cut while reading and rejected. Real lines are < 1 KiB. */
-/** One raw line (or song record) of a source file: never parsed in this module. */
-export interface RawLine {
-  sourceKey: string;
-  line: number;
-  text: string;
-  /** Why the reader already knows it cannot be a record (over-long, not UTF-8, NUL byte); null if none. */
-  problem: string | null;
-}
+// Raw lines are never parsed in this module.
+export type { RawLine };
 
+/** Longest event log line staged; longer ones are cut while reading and rejected. Real lines are < 1 KiB. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /**
  * Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB.

@@ -259,3 +259,17 @@ export interface ReattachingStatements {
 export function reattachesRetriedStatements(warehouse: Warehouse): warehouse is Warehouse & ReattachingStatements {
   return (warehouse as Partial<ReattachingStatements>).reattachesRetriedStatements === true;
 }
+
+/**
+ * A warehouse that appends rows as SQL text (Redshift's Data API) and so cannot take every row:
+ * a value longer than its text type holds, or a row past what one statement carries. Rows
+ * staged from this process are checked first, and such a record is rejected with the reason.
+ */
+export interface AppendRowLimits {
+  /** Why `row` can't be appended as it is (a value named by `names`, in the row's order), or null. */
+  appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null;
+}
+
+export function hasAppendRowLimits(warehouse: Warehouse): warehouse is Warehouse & AppendRowLimits {
+  return typeof (warehouse as Partial<AppendRowLimits>).appendRowProblem === 'function';
+}

@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { EVENT_FIELDS, parseLine, parseRecords } from '../../src/etl/records';
+import { readLines } from '../../src/etl/lineReader';
+import { EVENT_FIELDS, parseLine, parseRawLine } from '../../src/etl/records';
+
+/** A stream's lines as the staging paths read them (1 MiB cap), each parsed or rejected. */
+async function* parseRecords(input: Readable) {
+  for await (const batch of readLines(input, { maxLineBytes: 1024 * 1024 })) {
+    for (const l of batch) yield parseRawLine('events', { sourceKey: 'k', ...l });
+  }
+}
 
 const realEvent =
   '{"artist":"Des\'ree","auth":"Logged In","firstName":"Kaylee","gender":"F","itemInSession":1,"lastName":"Summers","length":246.30812,"level":"free","location":"Phoenix-Mesa-Scottsdale, AZ","method":"PUT","page":"NextSong","registration":1540344794796.0,"sessionId":139,"song":"You Gotta Be","status":200,"ts":1541106106796,"userAgent":"\\"Mozilla\\/5.0 (Windows NT 6.1; WOW64)\\"","userId":"8"}';
@@ -32,7 +40,7 @@ describe('record parsing', () => {
   test('a leading byte-order mark does not cost the first record; CRLF ends a line', async () => {
     const input = Readable.from([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${realEvent}\r\n${realEvent}`)]);
     const out = [];
-    for await (const r of parseRecords('events', 'k', input)) out.push({ line: r.line, ok: r.cells !== undefined });
+    for await (const r of parseRecords(input)) out.push({ line: r.line, ok: r.cells !== undefined });
     expect(out).toEqual([
       { line: 1, ok: true },
       { line: 2, ok: true },
@@ -42,7 +50,7 @@ describe('record parsing', () => {
   test('an over-long line is cut while reading and rejected with its length', async () => {
     const long = `{"page":"Home","userAgent":"${'x'.repeat(2 * 1024 * 1024)}"}`;
     const out = [];
-    for await (const r of parseRecords('events', 'k', Readable.from([`${long}\n${realEvent}\n`]))) out.push(r);
+    for await (const r of parseRecords(Readable.from([`${long}\n${realEvent}\n`]))) out.push(r);
     expect(out.map((r) => r.line)).toEqual([1, 2]);
     expect(out[0].rejected).toMatchObject({ sourceLine: 1, reason: expect.stringMatching(/^line is 2097\d+ bytes long, more than the limit of 1048576$/) });
     expect(out[0].rejected!.raw.length).toBeLessThanOrEqual(65_536);
@@ -52,7 +60,7 @@ describe('record parsing', () => {
   test('reads line by line, numbering lines as in the file and skipping blank ones', async () => {
     const input = Readable.from([`${realEvent}\n\n{"broken"\n`, realEvent]);
     const out = [];
-    for await (const r of parseRecords('events', 'k', input)) out.push({ line: r.line, ok: r.cells !== undefined });
+    for await (const r of parseRecords(input)) out.push({ line: r.line, ok: r.cells !== undefined });
     expect(out).toEqual([
       { line: 1, ok: true },
       { line: 3, ok: false },

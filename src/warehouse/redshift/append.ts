@@ -6,7 +6,31 @@ import { sqlLiteral } from '../sql';
  * for the statement's head (table and column names).
  */
 export const MAX_STATEMENT_BYTES = 90_000;
+/** Most bytes of rows, as SQL values, in one of those statements. */
 const MAX_VALUES_BYTES = MAX_STATEMENT_BYTES - 8_000;
+/** Redshift's largest VARCHAR, in bytes: every text column's type ({{text}} in src/warehouse/sql.ts). */
+export const MAX_TEXT_BYTES = 65535;
+
+/** A row as SQL values, `(…, …)`. */
+function valuesTuple(row: readonly CellValue[]): string {
+  return `(${row.map((v) => sqlLiteral(v ?? null, 'redshift')).join(', ')})`;
+}
+
+/**
+ * Why `row` can't be appended as it is, or null: a text value longer than a VARCHAR holds (named
+ * by `names`, in the row's order), or a row whose SQL values don't fit one statement.
+ */
+export function appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null {
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    if (typeof value !== 'string' || value.length * 3 <= MAX_TEXT_BYTES) continue;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > MAX_TEXT_BYTES) return `field "${names[i]}" is ${bytes} bytes, more than the ${MAX_TEXT_BYTES}-byte limit of a Redshift VARCHAR`;
+  }
+  const bytes = Buffer.byteLength(valuesTuple(row)) + 2;
+  if (bytes > MAX_VALUES_BYTES) return `record is ${bytes} bytes as SQL values, more than the ${MAX_VALUES_BYTES} bytes one Data API statement is given`;
+  return null;
+}
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -36,7 +60,7 @@ export function insertLists(
     let bytes = 0;
     for await (const row of rows) {
       if (row.length !== columns.length) throw new Error(`row ${count + 1} for ${target} has ${row.length} values for ${columns.length} columns`);
-      const tuple = `(${row.map((v) => sqlLiteral(v ?? null, 'redshift')).join(', ')})`;
+      const tuple = valuesTuple(row);
       const size = Buffer.byteLength(tuple) + 2;
       if (size > MAX_VALUES_BYTES) throw new Error(`row ${count + 1} for ${target} is ${size} bytes, more than one Data API statement holds`);
       if (bytes + size > MAX_VALUES_BYTES) {

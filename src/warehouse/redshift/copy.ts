@@ -11,9 +11,6 @@ export function manifest(urls: readonly string[]): string {
   return JSON.stringify({ entries: urls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
 }
 
-/** Redshift's largest VARCHAR, the staging text columns' type ({{text}} in src/warehouse/sql.ts). */
-export const MAX_TEXT_BYTES = 65535;
-
 /** The session table a COPY of a kind fills; dropped with the batch's session. */
 export const COPY_TEMP_TABLE: Record<RecordKind, string> = { events: 'copy_events', songs: 'copy_songs' };
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
 import type {
+  AppendRowLimits,
   ReattachingStatements,
   Row,
   ServerSideStaging,
@@ -10,7 +11,7 @@ import type {
   StatementOptions,
   Warehouse,
 } from '../types';
-import { insertLists, quoteIdent } from './append';
+import { appendRowProblem, insertLists, quoteIdent } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifest, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -33,7 +34,7 @@ function describeTarget(settings: RedshiftSettings): string {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits {
   readonly dialect = 'redshift' as const;
   readonly reattachesRetriedStatements = true as const;
   readonly description: string;
@@ -53,6 +54,10 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
     const finished = await this.api.run([sql], options);
     return finished.subs[0].hasResultSet ? this.api.rows(finished.id, options?.signal) : [];
+  }
+
+  appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null {
+    return appendRowProblem(row, names);
   }
 
   /**
