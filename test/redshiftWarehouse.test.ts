@@ -1,4 +1,6 @@
 import { ConfigError, parseWarehouseUri } from '../src/config';
+import { storeRepairedText } from '../src/activities/textRepairRows';
+import { repairedForms } from '../src/etl/textRepair';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { MAX_STATEMENT_BYTES } from '../src/warehouse/redshift/append';
 import { DataApi } from '../src/warehouse/redshift/dataApi';
@@ -150,6 +152,40 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     // Built all in memory first, no INSERT would have gone out before the last row was read.
     expect(sentBeforeLastRow).toBeGreaterThan(0);
     expect(await warehouse.query("SELECT COUNT(*) AS n FROM etl_run_files WHERE run_id = 'run-stream'")).toEqual([{ n: 60_000 }]);
+  });
+
+  test('a row too long for one statement is built in pieces and appended with the rest, in one transaction', async () => {
+    // Three values of 30-60 KB each, with quotes, backslashes and characters of 2 to 4 bytes (as SQL, 150 KB of one row).
+    const long = (seed: string, n: number) => `${seed}'\\"é🎵`.repeat(n);
+    const wide = ['run-wide', 'user_agent', long('Mozilla ', 2_500), long('mozilla ', 2_500), long('m', 4_000)];
+    const rows = [['run-wide', 'text', 'a', 'A', 'a'], wide, ['run-wide', 'text', 'b', 'B', 'b']];
+    const append = () =>
+      warehouse.appendRows('etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], rows, {
+        deleteFirst: "DELETE FROM etl_text_repairs WHERE run_id = 'run-wide'",
+      });
+    expect(await append()).toBe(3);
+    expect(await append()).toBe(3);
+    for (const sql of emulator.submissions().keys()) expect(Buffer.byteLength(sql)).toBeLessThanOrEqual(MAX_STATEMENT_BYTES);
+    expect(await warehouse.query("SELECT kind, COUNT(*) AS n FROM etl_text_repairs WHERE run_id = 'run-wide' GROUP BY kind ORDER BY kind")).toEqual([
+      { kind: 'text', n: 2 },
+      { kind: 'user_agent', n: 1 },
+    ]);
+    // One column at a time: the Data API returns at most 64 KB of one result row.
+    for (const column of ['raw', 'repaired', 'match_key']) {
+      const [row] = await warehouse.query(`SELECT ${column} AS v FROM etl_text_repairs WHERE run_id = 'run-wide' AND kind = 'user_agent'`);
+      const want = wide[['raw', 'repaired', 'match_key'].indexOf(column) + 2];
+      expect({ column, bytes: Buffer.byteLength(String(row.v)), same: row.v === want }).toEqual({ column, bytes: Buffer.byteLength(want), same: true });
+    }
+    expect(await warehouse.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name LIKE 'etl_append_%'")).toEqual([{ n: 0 }]);
+  });
+
+  test('text repair of a staged value of 30 KB (its raw, repaired and match key too long for one statement together)', async () => {
+    const agent = `"${'Mozilla/5.0 (X11; Linux x86_64) '.repeat(940)}"`;
+    await warehouse.execute([`DELETE FROM etl_text_repairs WHERE run_id = 'run-ua'`, `INSERT INTO etl_text_repairs (run_id, kind, raw) VALUES ('run-ua', 'user_agent', '${agent}')`]);
+    await expect(storeRepairedText(warehouse, 'run-ua')).resolves.toEqual({ distinctValues: 1, repairedValues: 1 });
+    const [row] = await warehouse.query("SELECT repaired AS v FROM etl_text_repairs WHERE run_id = 'run-ua'");
+    const want = repairedForms('user_agent', agent).repaired;
+    expect({ bytes: Buffer.byteLength(String(row.v)), same: row.v === want }).toEqual({ bytes: Buffer.byteLength(want), same: true });
   });
 
   test('with a tracker that knows the statement, a retried call attaches to it instead of submitting again', async () => {

@@ -57,7 +57,7 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
 /**
  * For warehouses without set-based staging (Redshift from a local source): records are read with
  * the caps and rules of the set-based paths (rawLinesOf), parsed here and appended. A record the
- * warehouse can't take as it is (on Redshift a value over 65535 bytes) is rejected with the reason.
+ * warehouse can't hold (on Redshift a value over 65535 bytes) is rejected with the reason.
  * Rejects wait in a file until the rows are in (rejectSpool.ts), so memory stays bounded.
  */
 async function stageParsedRows({ runId, kind, keys, source, warehouse, maxRejectRate }: StageOptions): Promise<StageResult> {
@@ -113,20 +113,21 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
   }
 }
 
-/** Rejects as etl_rejected_records rows; where the warehouse can't take one whole, its raw text is halved until it can. */
+/** Rejects as etl_rejected_records rows, their raw text cut to what the warehouse's text holds. */
 async function* rejectRows(runId: string, kind: RecordKind, rejects: AsyncIterable<RejectedRecord>, limits?: AppendRowLimits): AsyncGenerator<CellValue[]> {
-  for await (const r of rejects) {
-    const row = (raw: string): CellValue[] => [runId, kind, r.sourceKey, r.sourceLine, r.reason, raw];
-    let raw = r.raw;
-    while (raw.length > 0 && limits?.appendRowProblem(row(raw), REJECT_COLUMNS)) raw = cutText(raw, Math.floor(raw.length / 2));
-    yield row(raw);
-  }
+  for await (const r of rejects) yield [runId, kind, r.sourceKey, r.sourceLine, r.reason, limits ? cutToBytes(r.raw, limits.maxTextBytes) : r.raw];
 }
 
-/** The first `length` UTF-16 units of `text`, one fewer where that would split a surrogate pair. */
-function cutText(text: string, length: number): string {
-  const code = text.charCodeAt(length - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+/** A start of `text` within `maxBytes` of UTF-8 (whole characters), at most 2 bytes short of it. */
+function cutToBytes(text: string, maxBytes: number): string {
+  let cut = text;
+  // A UTF-16 unit is at most 3 bytes: a unit off per 3 bytes over cuts at most 2 bytes too many.
+  for (let over = Buffer.byteLength(cut) - maxBytes; over > 0; over = Buffer.byteLength(cut) - maxBytes) {
+    const length = cut.length - Math.ceil(over / 3);
+    const code = cut.charCodeAt(length - 1);
+    cut = cut.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+  }
+  return cut;
 }
 
 /** Fails the staging, without retry, when more than `maxRejectRate` of the records were rejected. */

@@ -261,11 +261,13 @@ export function reattachesRetriedStatements(warehouse: Warehouse): warehouse is 
 }
 
 /**
- * A warehouse that appends rows as SQL text (Redshift's Data API) and so cannot take every row:
- * a value longer than its text type holds, or a row past what one statement carries. Rows
- * staged from this process are checked first, and such a record is rejected with the reason.
+ * A warehouse whose text values have a length limit (Redshift: VARCHAR(65535) bytes): a record
+ * with a longer value can't be appended at all. Rows staged from this process are checked first,
+ * and such a record is rejected with the reason.
  */
 export interface AppendRowLimits {
+  /** Most bytes a text value may hold. */
+  readonly maxTextBytes: number;
   /** Why `row` can't be appended as it is (a value named by `names`, in the row's order), or null. */
   appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null;
 }

@@ -17,8 +17,8 @@ function valuesTuple(row: readonly CellValue[]): string {
 }
 
 /**
- * Why `row` can't be appended as it is, or null: a text value longer than a VARCHAR holds (named
- * by `names`, in the row's order), or a row whose SQL values don't fit one statement.
+ * Why `row` can't be appended as it is, or null: a text value longer than a VARCHAR holds, named
+ * by `names` (in the row's order). A row too long for one statement is appended in pieces.
  */
 export function appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null {
   for (let i = 0; i < row.length; i++) {
@@ -27,8 +27,6 @@ export function appendRowProblem(row: readonly CellValue[], names: readonly stri
     const bytes = Buffer.byteLength(value);
     if (bytes > MAX_TEXT_BYTES) return `field "${names[i]}" is ${bytes} bytes, more than the ${MAX_TEXT_BYTES}-byte limit of a Redshift VARCHAR`;
   }
-  const bytes = Buffer.byteLength(valuesTuple(row)) + 2;
-  if (bytes > MAX_VALUES_BYTES) return `record is ${bytes} bytes as SQL values, more than the ${MAX_VALUES_BYTES} bytes one Data API statement is given`;
   return null;
 }
 
@@ -36,8 +34,13 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Rows as the VALUES lists of multi-row INSERTs, each list small enough for one statement. */
-export interface InsertLists extends AsyncIterable<string> {
+/** A row too long, as SQL values, for one statement: appended in pieces (wideRowStatements). */
+export interface WideRow {
+  wide: readonly CellValue[];
+}
+
+/** Rows as the VALUES lists of multi-row INSERTs, each list small enough for one statement, and rows too wide for one. */
+export interface InsertLists extends AsyncIterable<string | WideRow> {
   /** Rows read so far (all of them once the lists are exhausted). */
   readonly count: number;
   /** `INSERT … VALUES <list>` into `table` (the target, or a buffer with its columns). */
@@ -55,22 +58,25 @@ export function insertLists(
 ): InsertLists {
   let count = 0;
   const columnList = columns.map(quoteIdent).join(', ');
-  async function* lists(): AsyncGenerator<string> {
+  async function* lists(): AsyncGenerator<string | WideRow> {
     let values: string[] = [];
     let bytes = 0;
     for await (const row of rows) {
       if (row.length !== columns.length) throw new Error(`row ${count + 1} for ${target} has ${row.length} values for ${columns.length} columns`);
       const tuple = valuesTuple(row);
       const size = Buffer.byteLength(tuple) + 2;
-      if (size > MAX_VALUES_BYTES) throw new Error(`row ${count + 1} for ${target} is ${size} bytes, more than one Data API statement holds`);
-      if (bytes + size > MAX_VALUES_BYTES) {
-        yield values.join(', ');
+      if (size > MAX_VALUES_BYTES || bytes + size > MAX_VALUES_BYTES) {
+        if (values.length > 0) yield values.join(', ');
         values = [];
         bytes = 0;
       }
+      count++;
+      if (size > MAX_VALUES_BYTES) {
+        yield { wide: row };
+        continue;
+      }
       values.push(tuple);
       bytes += size;
-      count++;
     }
     if (values.length > 0) yield values.join(', ');
   }
@@ -81,4 +87,51 @@ export function insertLists(
     insertInto: (table, values) => `INSERT INTO ${quoteIdent(table)} (${columnList}) VALUES ${values}`,
     [Symbol.asyncIterator]: () => lists(),
   };
+}
+
+/** Text values longer than this, as SQL, are built in a table of their own (wideRowStatements). */
+const WIDE_VALUE_BYTES = 1_024;
+/** Most bytes of one piece of a value, as SQL, in one statement. */
+const PIECE_BYTES = 60_000;
+
+/**
+ * The statements that append one row too long for a statement to `table`: its long text values are
+ * built a piece per statement in a one-row table `work` (`UPDATE … SET c = c || 'piece'`), then the
+ * row is inserted from it and `work` dropped. `work` is a table, not a session's: the statements
+ * may run in several batches. Each value still holds at most a VARCHAR's 65535 bytes.
+ */
+export function wideRowStatements(table: string, work: string, columns: readonly string[], row: readonly CellValue[]): string[] {
+  const long = row.flatMap((v, i) => (typeof v === 'string' && Buffer.byteLength(sqlLiteral(v, 'redshift')) > WIDE_VALUE_BYTES ? [i] : []));
+  const built = (i: number) => quoteIdent(`c${i}`);
+  const statements = [
+    `CREATE TABLE ${quoteIdent(work)} (${long.map((i) => `${built(i)} VARCHAR(${MAX_TEXT_BYTES})`).join(', ')})`,
+    `INSERT INTO ${quoteIdent(work)} VALUES (${long.map(() => "''").join(', ')})`,
+  ];
+  for (const i of long) {
+    for (const piece of sqlPieces(row[i] as string)) statements.push(`UPDATE ${quoteIdent(work)} SET ${built(i)} = ${built(i)} || ${piece}`);
+  }
+  const select = row.map((v, i) => (long.includes(i) ? built(i) : sqlLiteral(v ?? null, 'redshift')));
+  statements.push(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${quoteIdent(work)}`);
+  statements.push(`DROP TABLE ${quoteIdent(work)}`);
+  return statements;
+}
+
+/** `text` as SQL literals of at most PIECE_BYTES each, whole characters, in order. */
+function sqlPieces(text: string): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const ch of text) {
+    // As a literal: quotes and backslashes doubled (sqlLiteral), UTF-8 otherwise.
+    const size = ch === "'" || ch === '\\' ? 2 : Buffer.byteLength(ch);
+    if (bytes + size > PIECE_BYTES) {
+      pieces.push(sqlLiteral(piece, 'redshift'));
+      piece = '';
+      bytes = 0;
+    }
+    piece += ch;
+    bytes += size;
+  }
+  if (piece.length > 0) pieces.push(sqlLiteral(piece, 'redshift'));
+  return pieces;
 }

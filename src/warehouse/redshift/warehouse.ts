@@ -11,7 +11,7 @@ import type {
   StatementOptions,
   Warehouse,
 } from '../types';
-import { appendRowProblem, insertLists, quoteIdent } from './append';
+import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifest, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -56,14 +56,17 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
     return finished.subs[0].hasResultSet ? this.api.rows(finished.id, options?.signal) : [];
   }
 
+  readonly maxTextBytes = MAX_TEXT_BYTES;
+
   appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null {
     return appendRowProblem(row, names);
   }
 
   /**
    * Multi-row INSERTs within the Data API's statement size, in one batch with `deleteFirst` when
-   * they fit (40 SQLs). Larger appends fill a buffer table over several batches first; a last batch
-   * then runs `deleteFirst` and moves the rows, so the target still changes in one transaction.
+   * they fit (40 SQLs). Larger appends, and any with a row too long for one statement (built in
+   * pieces: wideRowStatements), fill a buffer table over several batches first; a last batch then
+   * runs `deleteFirst` and moves the rows, so the target still changes in one transaction.
    */
   async appendRows(
     table: string,
@@ -77,7 +80,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
     // Rows that fit one batch beside deleteFirst replace in that one batch (one transaction).
     const first: string[] = [];
     let next = await iterator.next();
-    while (!next.done && deleteFirst.length + first.length < MAX_BATCH_SQLS) {
+    while (!next.done && typeof next.value === 'string' && deleteFirst.length + first.length < MAX_BATCH_SQLS) {
       first.push(next.value);
       next = await iterator.next();
     }
@@ -100,9 +103,13 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
       }
       batch.push(insert);
     };
+    const wideWork = `${buffer}_wide`;
     try {
       for (const values of first) await add(lists.insertInto(buffer, values));
-      for (; !next.done; next = await iterator.next()) await add(lists.insertInto(buffer, next.value));
+      for (; !next.done; next = await iterator.next()) {
+        if (typeof next.value === 'string') await add(lists.insertInto(buffer, next.value));
+        else for (const sql of wideRowStatements(buffer, wideWork, columns, next.value.wide)) await add(sql);
+      }
       await this.execute(batch, options);
       await this.execute(
         [
@@ -114,7 +121,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
       );
     } catch (err) {
       // A failed attempt (a serializable conflict, say) drops its buffer; only a killed one leaves it.
-      await this.api.run([`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`]).catch(() => undefined);
+      await this.api.run([`DROP TABLE IF EXISTS ${quoteIdent(buffer)}`, `DROP TABLE IF EXISTS ${quoteIdent(wideWork)}`]).catch(() => undefined);
       throw err;
     }
     return lists.count;
