@@ -89,7 +89,7 @@ export function insertLists(
   };
 }
 
-/** Text values longer than this, as SQL, are built in a table of their own (wideRowStatements). */
+/** Text values longer than this, as SQL, are built in a table of their own (wideRowStatements), and the longest always. */
 const WIDE_VALUE_BYTES = 1_024;
 /** Most bytes of one piece of a value, as SQL, in one statement. */
 const PIECE_BYTES = 60_000;
@@ -101,7 +101,9 @@ const PIECE_BYTES = 60_000;
  * may run in several batches. Each value still holds at most a VARCHAR's 65535 bytes.
  */
 export function wideRowStatements(table: string, work: string, columns: readonly string[], row: readonly CellValue[]): string[] {
-  const long = row.flatMap((v, i) => (typeof v === 'string' && Buffer.byteLength(sqlLiteral(v, 'redshift')) > WIDE_VALUE_BYTES ? [i] : []));
+  const sizes = row.map((v) => (typeof v === 'string' ? Buffer.byteLength(sqlLiteral(v, 'redshift')) : 0));
+  const largest = sizes.indexOf(Math.max(...sizes));
+  const long = sizes.flatMap((size, i) => (size > WIDE_VALUE_BYTES || i === largest ? [i] : []));
   const built = (i: number) => quoteIdent(`c${i}`);
   const statements = [
     `CREATE TABLE ${quoteIdent(work)} (${long.map((i) => `${built(i)} VARCHAR(${MAX_TEXT_BYTES})`).join(', ')})`,
