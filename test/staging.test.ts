@@ -213,6 +213,22 @@ describe.each(engines)('the reject-rate threshold on %s', (engine, warehouseFor,
   }, 120_000);
 });
 
+test('the Redshift rows path heartbeats while it appends the rejects, after the rows', async () => {
+  const dir = tempDir();
+  const corpus = writeBadInputCorpus(path.join(dir, 'data'));
+  const f = await prepare(await redshiftEmulatorUri(), path.join(dir, 'data'));
+  try {
+    const env = new MockActivityEnvironment();
+    const beats: Record<string, unknown>[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
+    await env.run(() => f.activities.stageEvents({ ...f.ref, maxRejectRate: 1 }));
+    const bad = corpus.filter((c) => c.kind === 'events').reduce((n, c) => n + expectedOn(REDSHIFT_ROWS, c).rejects.length, 0);
+    expect(beats).toContainEqual({ kind: 'events', appending: 'rejects', rejects: bad });
+  } finally {
+    await f.resources.close();
+  }
+}, 120_000);
+
 describe('heartbeats while staging one big file', () => {
   test('every 100k lines (or few seconds) with the file and line reached, not only at the end', async () => {
     const dir = tempDir();

@@ -15,7 +15,7 @@ import { rawLinesOf, type ReadProgress } from '../staging/rawLines';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
 import { clearRejectedStatement, clearStagedStatement } from '../staging/stagingSql';
 import { fenceCurrentAttempt } from './fence';
-import { activitySignal, heartbeat } from './heartbeat';
+import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
 import { RejectSpool } from './rejectSpool';
 import { ERROR_TYPES } from '../errors';
 
@@ -94,10 +94,12 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
   try {
     const signal = activitySignal();
     const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst: clearStagedStatement(warehouse.dialect, runId, kind), signal });
-    await warehouse.appendRows('etl_rejected_records', REJECT_COLUMNS, rejectRows(runId, kind, rejects.records(), limits), {
-      deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind),
-      signal,
-    });
+    await whileHeartbeating({ kind, appending: 'rejects', rejects: rejects.count }, () =>
+      warehouse.appendRows('etl_rejected_records', REJECT_COLUMNS, rejectRows(runId, kind, rejects.records(), limits), {
+        deleteFirst: clearRejectedStatement(warehouse.dialect, runId, kind),
+        signal,
+      }),
+    );
     const result: StageResult = {
       kind,
       files: keys.length,
