@@ -9,6 +9,7 @@ import { hasChunkedStaging, hasFileStaging } from '../src/warehouse/types';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES } from '../src/staging/rawLines';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadInputCorpus, type CorpusCase } from './support/badInputCorpus';
 
@@ -18,6 +19,7 @@ import { CORPUS_MAX_LINE_BYTES, CORPUS_MAX_SONG_FILE_BYTES, goodEvent, writeBadI
  * staged, and the reject-rate threshold works as before.
  */
 let pg: PgServer;
+let s3: S3Server | undefined;
 const emulators: RedshiftEmulator[] = [];
 const dirs: string[] = [];
 
@@ -27,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const emulator of emulators) await emulator.stop();
+  await s3?.stop();
   await pg?.stop();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -37,7 +40,8 @@ function tempDir(): string {
   return dir;
 }
 
-type Parsing = 'warehouse' | 'worker' | 'direct' | 'raw';
+/** How the engine stages; 's3': its default path, from a bucket instead of a directory. */
+type Parsing = 'warehouse' | 'worker' | 'direct' | 'raw' | 's3';
 const REDSHIFT_ROWS = 'Redshift (emulator) from a local source: rows parsed in the worker and appended';
 const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][] = [
   ['DuckDB (parsed in the worker, the default)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, undefined],
@@ -45,6 +49,8 @@ const engines: [string, (dir: string) => Promise<string>, Parsing | undefined][]
   ['DuckDB (files read by DuckDB itself)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'direct'],
   ['DuckDB (raw lines parsed in SQL)', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 'warehouse'],
   ['PostgreSQL', async () => createTestDatabase(pg.url, 'staging'), undefined],
+  ['DuckDB (the default) from S3', async (dir) => `duckdb:${path.join(dir, 'wh.duckdb')}`, 's3'],
+  ['PostgreSQL from S3', async () => createTestDatabase(pg.url, 'staging'), 's3'],
   [REDSHIFT_ROWS, redshiftEmulatorUri, undefined],
 ];
 
@@ -70,8 +76,17 @@ async function redshiftEmulatorUri(): Promise<string> {
   return `redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`;
 }
 
-async function prepare(warehouse: string, source: string, parsing?: Parsing) {
-  const resources = new Resources({ s3: {}, log: silentLogger });
+/** The directory's files in the loopback S3 server (started once), as a source URI. */
+async function inBucket(dir: string): Promise<string> {
+  s3 ??= await startS3();
+  const prefix = `${path.basename(path.dirname(dir))}/`;
+  await uploadDirectory(s3, dir, 'corpus', prefix);
+  return `s3://corpus/${prefix}`;
+}
+
+async function prepare(warehouse: string, local: string, parsing?: Parsing) {
+  const source = parsing === 's3' ? await inBucket(local) : local;
+  const resources = new Resources({ s3: parsing === 's3' ? s3!.settings : {}, log: silentLogger });
   const activities = createActivities({ resources, log: silentLogger });
   const opened = await resources.warehouse(warehouse);
   if (parsing === 'raw') {
@@ -81,7 +96,7 @@ async function prepare(warehouse: string, source: string, parsing?: Parsing) {
   } else if (parsing === 'direct') {
     if (!hasFileStaging(opened)) throw new Error(`${warehouse} does not read files itself`);
     opened.readsLocalFiles = true; // test/stagingDirect.test.ts and stagingTyped.test.ts cover this path further
-  } else if (parsing) {
+  } else if (parsing && parsing !== 's3') {
     if (hasFileStaging(opened)) opened.readsLocalFiles = false;
     if (!hasChunkedStaging(opened)) throw new Error(`${warehouse} has no set-based staging`);
     opened.recordParsing = parsing;
