@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   FIELDS_BY_KIND,
+  LINEAGE_COLUMNS,
   parseRawLine,
   rejectedRecord,
   STAGING_EVENT_COLUMNS,
@@ -11,7 +12,9 @@ import {
 import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { hasAppendRowLimits, hasChunkedStaging, type AppendRowLimits, type Warehouse } from '../warehouse/types';
-import { rawLinesOf, type ReadProgress } from '../staging/rawLines';
+import { REJECT_COLUMNS } from '../staging/copyStaging';
+import { ProgressBeats } from '../staging/progressBeats';
+import { rawLinesOf } from '../staging/rawLines';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
 import { clearRejectedStatement, clearStagedStatement } from '../staging/stagingSql';
 import { fenceCurrentAttempt } from './fence';
@@ -24,10 +27,7 @@ const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   songs: { table: 'staging_songs', columns: STAGING_SONG_COLUMNS },
 };
 
-const REJECT_COLUMNS = ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'];
 const REJECT_SAMPLES = 5;
-/** Heartbeat at least this often while rows are parsed and appended here. */
-const PROGRESS_EVERY_MS = 5_000;
 
 export interface StageOptions {
   runId: string;
@@ -62,15 +62,10 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
  */
 async function stageParsedRows({ runId, kind, keys, source, warehouse, maxRejectRate }: StageOptions): Promise<StageResult> {
   const { table, columns } = TABLES[kind];
-  const names = ['run_id', 'source_key', 'source_line', ...FIELDS_BY_KIND[kind].map((f) => f.key)];
+  const names = [...LINEAGE_COLUMNS, ...FIELDS_BY_KIND[kind].map((f) => f.key)];
   const limits = hasAppendRowLimits(warehouse) ? warehouse : undefined;
-  const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
-  let lastBeat = 0;
-  const onProgress = () => {
-    if (Date.now() - lastBeat < PROGRESS_EVERY_MS && progress.filesDone < keys.length) return;
-    lastBeat = Date.now();
-    heartbeat({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
-  };
+  const beats = new ProgressBeats(kind, keys.length, { filesDone: 0, bytes: 0, lines: 0 }, heartbeat);
+  const { progress, onProgress } = beats;
   const rejects = RejectSpool.open(REJECT_SAMPLES);
   let recordsRead = 0;
 
@@ -93,6 +88,7 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
 
   try {
     const signal = activitySignal();
+    beats.beat();
     const recordsStaged = await warehouse.appendRows(table, columns, rows(), { deleteFirst: clearStagedStatement(warehouse.dialect, runId, kind), signal });
     await whileHeartbeating({ kind, appending: 'rejects', rejects: rejects.count }, () =>
       warehouse.appendRows('etl_rejected_records', REJECT_COLUMNS, rejectRows(runId, kind, rejects.records(), limits), {

@@ -4,7 +4,8 @@ import { sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
-import { rawLinesOf, type RawLine, type ReadProgress } from './rawLines';
+import { rawLinesOf, type RawLine } from './rawLines';
+import { PROGRESS_EVERY_MS, ProgressBeats } from './progressBeats';
 import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
 import { stagingCopySegments } from './copyStaging';
 import { encodeThreadScript, threadedCopySegments } from './threadedCopyStaging';
@@ -14,9 +15,6 @@ import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 import { rawLineCopySegments } from './rawLineCopy';
 import { rawLineAround, rawLinePartLoads, stagesRawEventLines } from './rawLineStaging';
 
-/** Heartbeat at least this often while lines stream in, and while the warehouse parses them. */
-const PROGRESS_EVERY_MS = 5_000;
-const PROGRESS_EVERY_LINES = 100_000;
 
 export interface WarehouseStagingOptions {
   runId: string;
@@ -25,7 +23,7 @@ export interface WarehouseStagingOptions {
   source: Source;
   warehouse: Warehouse & ChunkedStaging;
   statementOptions?: StatementOptions;
-  /** Called with progress details every few seconds or PROGRESS_EVERY_LINES lines, and while SQL runs. */
+  /** Called with progress details every few seconds or 100,000 lines, and while SQL runs (progressBeats.ts). */
   heartbeat: (details: unknown) => void;
   /** Statements the staging transaction starts with: the attempt fence (activities/fence.ts). */
   fence?: readonly string[];
@@ -112,27 +110,14 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
     const staged = await stageDirect({ ...options, source, warehouse });
     if (staged) return staged;
   }
-  const progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
-  const details = () => ({ kind, files: keys.length, filesDone: progress.filesDone, lines: progress.lines, file: progress.file, line: progress.line });
-
-  let lastBeat = Date.now();
-  let linesAtBeat = 0;
-  const onProgress = () => {
-    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS || progress.lines - linesAtBeat >= PROGRESS_EVERY_LINES) {
-      lastBeat = Date.now();
-      linesAtBeat = progress.lines;
-      heartbeat(details());
-    }
-  };
+  const beats = new ProgressBeats(kind, keys.length, { filesDone: 0, bytes: 0, lines: 0 }, heartbeat);
+  const { progress, onProgress } = beats;
   // While the warehouse works on its own (parse and check after the last line) nothing else
   // heartbeats: a timer does, so a long statement never looks like a dead worker.
   const keepalive = setInterval(() => {
-    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
-      lastBeat = Date.now();
-      heartbeat({ ...details(), parsing: progress.filesDone === keys.length });
-    }
+    if (Date.now() - beats.lastBeat >= PROGRESS_EVERY_MS) beats.beat({ parsing: progress.filesDone === keys.length });
   }, PROGRESS_EVERY_MS);
-  heartbeat(details());
+  beats.beat();
   let copied: { staged: number; rejected: number } | undefined;
   try {
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
@@ -170,7 +155,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   } finally {
     clearInterval(keepalive);
   }
-  heartbeat(details());
+  beats.beat();
 
   return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: progress.bytes }, options.statementOptions, copied);
 }
