@@ -129,8 +129,17 @@ describe('the Data API statement size limit (Considerations when calling the Dat
   test('a SQL text over 100 KB is refused at submission', async () => {
     const big = `SELECT '${'x'.repeat(100 * 1024)}' AS v`;
     await expect(warehouse.query(big)).rejects.toMatchObject({ name: 'ValidationException', message: /larger than 100kB/ });
-    const fits = `SELECT '${'x'.repeat(90_000)}' AS v`;
-    expect((await warehouse.query(fits))[0].v).toHaveLength(90_000);
+    const fits = `SELECT LEN('${'x'.repeat(90_000)}') AS v`; // its result, not its text, fits a 64 KB row
+    expect((await warehouse.query(fits))[0].v).toBe(90_000);
+  });
+});
+
+describe('the Data API result row limit (Troubleshooting issues for Amazon Redshift Data API)', () => {
+  test('a result row over 64 KB fails the statement ("Packet for query is too large"); one of 64 KB is returned', async () => {
+    const over = `SELECT REPEAT('x', 40000) AS a, REPEAT('é', 12800) AS b`; // 40,000 + 25,600 bytes
+    await expect(warehouse.query(over)).rejects.toThrow(/Packet for query is too large: row 1 of the result is 65600 bytes/);
+    const [row] = await warehouse.query(`SELECT REPEAT('x', 40000) AS a, REPEAT('é', 12768) AS b`); // 65,536 bytes
+    expect([String(row.a).length, String(row.b).length]).toEqual([40_000, 12_768]);
   });
 });
 

@@ -11,6 +11,15 @@ import { executeCopy, parseCopy } from './copy';
 import { SqlSyntaxError } from './sqlLexer';
 import { parseStatements, StatementError, translateStatement, TranslateOptions, Translated, VARCHAR_BYTES_CONSTRAINT } from './translate';
 
+/**
+ * The Data API's limits on what one statement returns ("Troubleshooting issues for Amazon Redshift
+ * Data API": 64 KB per row, 500 MB per result). AWS does not say how a row is measured; here it is
+ * the bytes of its values as text, so a row of overhead-free values right at the limit passes here
+ * and might not on Redshift.
+ */
+export const MAX_RESULT_ROW_BYTES = 64 * 1024;
+export const MAX_RESULT_BYTES = 500 * 1024 * 1024;
+
 export type StatusString = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'ABORTED' | 'FAILED';
 export const TERMINAL: ReadonlySet<StatusString> = new Set(['FINISHED', 'ABORTED', 'FAILED']);
 
@@ -309,13 +318,18 @@ export class Executor {
     sub.hasResultSet = true;
     sub.columns = await this.columnMetadata(client, result.fields, types);
     let size = 0;
-    sub.records = result.rows.map((row) =>
-      row.map((value, i) => {
+    sub.records = result.rows.map((row, at) => {
+      let rowBytes = 0;
+      const fields = row.map((value, i) => {
         const text = value as string | null;
-        if (text !== null) size += Buffer.byteLength(text);
+        if (text !== null) rowBytes += Buffer.byteLength(text);
         return fieldFor(text, types[i]);
-      }),
-    );
+      });
+      if (rowBytes > MAX_RESULT_ROW_BYTES) throw new StatementError(`Packet for query is too large: row ${at + 1} of the result is ${rowBytes} bytes, more than the Data API's ${MAX_RESULT_ROW_BYTES}`);
+      size += rowBytes;
+      return fields;
+    });
+    if (size > MAX_RESULT_BYTES) throw new StatementError(`Database response exceeded size limit: the result is ${size} bytes, more than the Data API's ${MAX_RESULT_BYTES}`);
     sub.resultRows = sub.records.length;
     sub.resultSize = size;
   }
