@@ -7,10 +7,11 @@
  * worker grew V8's heap by ~90 MiB at 8M events (173,771 values), garbage that stayed resident
  * through the publishes that followed, where the 8M run's memory peaked (docs/performance-log.md).
  */
+import { createHash } from 'node:crypto';
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
 import { hasStreamingQuery } from '../warehouse/streamingQuery';
 import { fencedAppendRows } from './fence';
 import { heartbeat } from './heartbeat';
@@ -23,15 +24,24 @@ import { heartbeat } from './heartbeat';
 export const TEXT_REPAIR_PAGE_ROWS = 50_000;
 
 /**
+ * Where a result row is limited (Redshift: 64 KB), the values longer than this are read in pieces.
+ * A page's last value also goes into the next page's SQL as a literal, where Redshift doubles its
+ * quotes and backslashes: at most 48 KB of the 100 KB a Data API statement may hold.
+ */
+export const WHOLE_TEXT_MAX_BYTES = 24_000;
+
+/** Characters per piece of a long value: at most 4 bytes each, so a piece fits a 64 KB row. */
+export const TEXT_PIECE_CHARS = 16_000;
+
+type Candidate = { kind: string; raw: string };
+
+/**
  * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
  * of at most `pageRows`: a page per query, or, from a warehouse that streams, one query read a
- * chunk at a time (pages of a chunk's rows).
+ * chunk at a time (pages of a chunk's rows). Where a result row is limited, the values up to
+ * WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in pieces.
  */
-export async function* textCandidatePages(
-  warehouse: Warehouse,
-  runId: string,
-  pageRows = TEXT_REPAIR_PAGE_ROWS,
-): AsyncGenerator<Array<{ kind: string; raw: string }>> {
+export async function* textCandidatePages(warehouse: Warehouse, runId: string, pageRows = TEXT_REPAIR_PAGE_ROWS): AsyncGenerator<Candidate[]> {
   if (hasStreamingQuery(warehouse)) {
     const sql = sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: runId, after_kind: null, after_raw: null, page_rows: null });
     for await (const chunk of warehouse.queryChunks(sql)) {
@@ -39,21 +49,78 @@ export async function* textCandidatePages(
     }
     return;
   }
-  let after: { kind: string; raw: string } | null = null;
-  for (;;) {
-    const rows = await warehouse.query(
-      sqlStatement('transform/text_repair_values', warehouse.dialect, {
-        run_id: runId,
-        after_kind: after?.kind ?? null,
-        after_raw: after?.raw ?? null,
-        page_rows: pageRows,
-      }),
+  if (!hasResultRowLimit(warehouse)) {
+    yield* keyedPages(warehouse, pageRows, (after) =>
+      sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: runId, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: pageRows }),
     );
-    const page = rows.map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
+    return;
+  }
+  yield* keyedPages(warehouse, pageRows, (after) =>
+    sqlStatement('transform/redshift/text_repair_values', warehouse.dialect, {
+      run_id: runId,
+      max_raw_bytes: WHOLE_TEXT_MAX_BYTES,
+      after_kind: after?.kind ?? null,
+      after_raw: after?.raw ?? null,
+      page_rows: pageRows,
+    }),
+  );
+  yield* longCandidatePages(warehouse, runId, pageRows);
+}
+
+/** Pages of (kind, raw) rows, each query asked for the rows after the previous page's last. */
+async function* keyedPages(warehouse: Warehouse, pageRows: number, pageAfter: (after: Candidate | null) => string): AsyncGenerator<Candidate[]> {
+  let after: Candidate | null = null;
+  for (;;) {
+    const page: Candidate[] = (await warehouse.query(pageAfter(after))).map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
     if (page.length > 0) yield page;
     if (page.length < pageRows) return;
     after = page[page.length - 1];
   }
+}
+
+/**
+ * The candidates longer than WHOLE_TEXT_MAX_BYTES, each put together from pieces of
+ * TEXT_PIECE_CHARS characters (sql/transform/redshift/text_repair_value_piece.sql) and checked
+ * against the MD5 that named it. Such values are rare (Redshift stages at most 65535 bytes of one),
+ * and a page holds `pageRows` of them at most.
+ */
+async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows: number): AsyncGenerator<Candidate[]> {
+  let after: { kind: string; digest: string } | null = null;
+  for (;;) {
+    const named = await warehouse.query(
+      sqlStatement('transform/redshift/text_repair_long_values', warehouse.dialect, {
+        run_id: runId,
+        max_raw_bytes: WHOLE_TEXT_MAX_BYTES,
+        after_kind: after?.kind ?? null,
+        after_digest: after?.digest ?? null,
+        page_rows: pageRows,
+      }),
+    );
+    const page: Candidate[] = [];
+    for (const row of named) {
+      const kind = String(row.kind);
+      const digest = String(row.digest);
+      page.push({ kind, raw: await readInPieces(warehouse, runId, kind, digest, Number(row.chars)) });
+      after = { kind, digest };
+    }
+    if (page.length > 0) yield page;
+    if (named.length < pageRows) return;
+  }
+}
+
+async function readInPieces(warehouse: Warehouse, runId: string, kind: string, digest: string, chars: number): Promise<string> {
+  const pieces: string[] = [];
+  for (let from = 1; from <= chars; from += TEXT_PIECE_CHARS) {
+    const rows = await warehouse.query(
+      sqlStatement('transform/redshift/text_repair_value_piece', warehouse.dialect, { run_id: runId, kind, digest, from_char: from, piece_chars: TEXT_PIECE_CHARS }),
+    );
+    if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows for its piece from character ${from}, expected 1`);
+    pieces.push(String(rows[0].piece));
+  }
+  const raw = pieces.join('');
+  const got = createHash('md5').update(raw, 'utf8').digest('hex');
+  if (got !== digest) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId} read in pieces has MD5 ${got} (${[...raw].length} characters, expected ${chars})`);
+  return raw;
 }
 
 /**

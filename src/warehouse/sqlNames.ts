@@ -125,6 +125,9 @@ export const SQL_NAMES = [
   'transform/text_candidates',
   'transform/postgres/text_candidates',
   'transform/text_repair_values',
+  'transform/redshift/text_repair_values',
+  'transform/redshift/text_repair_long_values',
+  'transform/redshift/text_repair_value_piece',
   'transform/time',
   'transform/users',
 ] as const;

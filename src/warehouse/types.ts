@@ -275,3 +275,16 @@ export interface AppendRowLimits {
 export function hasAppendRowLimits(warehouse: Warehouse): warehouse is Warehouse & AppendRowLimits {
   return typeof (warehouse as Partial<AppendRowLimits>).appendRowProblem === 'function';
 }
+
+/**
+ * A warehouse that returns at most `maxResultRowBytes` per row of a query's result (Redshift's
+ * Data API: 64 KB, and a longer row fails the statement). A query that may return a value as long
+ * as a column holds reads it in pieces there.
+ */
+export interface ResultRowLimit {
+  readonly maxResultRowBytes: number;
+}
+
+export function hasResultRowLimit(warehouse: Warehouse): warehouse is Warehouse & ResultRowLimit {
+  return typeof (warehouse as Partial<ResultRowLimit>).maxResultRowBytes === 'number';
+}

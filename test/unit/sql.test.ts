@@ -59,6 +59,12 @@ const PARAMS: Record<string, SqlParam> = {
   after_kind: 'text',
   after_raw: "O'Brien",
   page_rows: 50000,
+  // Redshift's long text candidates, read in pieces (sql/transform/redshift/text_repair_*.sql).
+  max_raw_bytes: 24000,
+  after_digest: '0cc175b9c0f1b6a831c399e269772661',
+  digest: '0cc175b9c0f1b6a831c399e269772661',
+  from_char: 16001,
+  piece_chars: 16000,
   // DuckDB's string compressions left out while staging (sql/staging/duckdb/disable_compression.sql).
   methods: 'fsst,zstd',
   // Server-side staging (sql/staging/redshift/, sql/redshift/): session tables and the COPY.

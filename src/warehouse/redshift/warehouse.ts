@@ -4,6 +4,7 @@ import type { RejectSample } from '../../etl/types';
 import type {
   AppendRowLimits,
   ReattachingStatements,
+  ResultRowLimit,
   Row,
   ServerSideStaging,
   ServerStagingRequest,
@@ -34,7 +35,7 @@ function describeTarget(settings: RedshiftSettings): string {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit {
   readonly dialect = 'redshift' as const;
   readonly reattachesRetriedStatements = true as const;
   readonly description: string;
@@ -57,6 +58,9 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   }
 
   readonly maxTextBytes = MAX_TEXT_BYTES;
+
+  /** "Packet for query is too large" past this (Troubleshooting issues for Amazon Redshift Data API). */
+  readonly maxResultRowBytes = 64 * 1024;
 
   appendRowProblem(row: readonly CellValue[], names: readonly string[]): string | null {
     return appendRowProblem(row, names);
