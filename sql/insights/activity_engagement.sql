@@ -97,7 +97,7 @@ SELECT 'user', bucket, NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 FROM user_buckets
 GROUP BY bucket
 UNION ALL
-SELECT 'top', NULL, NULL, t.sessions, t.plays, NULL, t.user_id, u.first_name, u.last_name, u.level, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'top', NULL, NULL, t.sessions, t.plays, NULL, t.user_id, {{report_text(u.first_name)}}, {{report_text(u.last_name)}}, {{report_text(u.level)}}, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM top_users t
 LEFT JOIN users u ON u.user_id = t.user_id
 ORDER BY part, day, bucket, plays_bucket, plays DESC, user_id;

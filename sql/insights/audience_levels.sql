@@ -78,12 +78,12 @@ level_rows AS (
 )
 -- rank_plays: the order within each part (locations by plays, agents and levels by their name; the
 -- two rows a NULL level gets, plays and users, the one with plays first).
-SELECT 'location' AS part, location AS label, CAST(NULL AS INTEGER) AS user_id, plays, users, plays AS rank_plays
+SELECT 'location' AS part, {{report_text(location)}} AS label, CAST(NULL AS INTEGER) AS user_id, plays, users, plays AS rank_plays
 FROM top_locations
 UNION ALL
-SELECT 'agent', user_agent, user_id, plays, users, 0
+SELECT 'agent', {{report_text(user_agent)}}, user_id, plays, users, 0
 FROM agent_rows
 UNION ALL
-SELECT 'level', level, NULL, plays, users, 0
+SELECT 'level', {{report_text(level)}}, NULL, plays, users, 0
 FROM level_rows
 ORDER BY part, rank_plays DESC, label, user_id, plays DESC;

@@ -60,12 +60,12 @@ listeners AS (
   FROM listener_names
   GROUP BY list, title, artist_name
 )
-SELECT 'song' AS list, t.title, t.artist_name, t.plays, l.listeners, t.matched_plays,
+SELECT 'song' AS list, {{report_text(t.title)}} AS title, {{report_text(t.artist_name)}} AS artist_name, t.plays, l.listeners, t.matched_plays,
        (SELECT SUM(plays) FROM name_counts) AS named_plays
 FROM top_songs t
 JOIN listeners l ON l.list = 'song' AND l.title = t.title AND l.artist_name = t.artist_name
 UNION ALL
-SELECT 'artist' AS list, '' AS title, t.artist_name, t.plays, l.listeners, t.matched_plays,
+SELECT 'artist' AS list, '' AS title, {{report_text(t.artist_name)}} AS artist_name, t.plays, l.listeners, t.matched_plays,
        (SELECT SUM(plays) FROM name_counts) AS named_plays
 FROM top_artists t
 JOIN listeners l ON l.list = 'artist' AND l.artist_name = t.artist_name

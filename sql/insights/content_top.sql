@@ -60,11 +60,11 @@ artist_listeners AS (
   ) u
   GROUP BY artist_id
 )
-SELECT 'song' AS list, t.song_id, CAST(NULL AS {{text}}) AS artist_id, t.title, t.artist_name, t.plays, l.listeners
+SELECT 'song' AS list, t.song_id, CAST(NULL AS {{text}}) AS artist_id, {{report_text(t.title)}} AS title, {{report_text(t.artist_name)}} AS artist_name, t.plays, l.listeners
 FROM top_songs t
 JOIN song_listeners l ON l.song_id = t.song_id AND (l.artist_name = t.artist_name OR (l.artist_name IS NULL AND t.artist_name IS NULL))
 UNION ALL
-SELECT 'artist' AS list, CAST(NULL AS {{text}}) AS song_id, t.artist_id, CAST(NULL AS {{text}}) AS title, t.artist_name, t.plays, l.listeners
+SELECT 'artist' AS list, CAST(NULL AS {{text}}) AS song_id, t.artist_id, CAST(NULL AS {{text}}) AS title, {{report_text(t.artist_name)}} AS artist_name, t.plays, l.listeners
 FROM top_artists t
 JOIN artist_listeners l ON l.artist_id = t.artist_id
 ORDER BY list DESC, plays DESC, song_id, artist_id;

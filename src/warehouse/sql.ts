@@ -119,8 +119,15 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
   },
 };
 
+/** The most characters of one free-text value in a report (the report_text fragment). */
+export const REPORT_TEXT_CHARS = 1000;
+
 /** Fragments that are the same text on every engine, kept here so each is written once. */
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
+  // Free text as a report shows it: at most REPORT_TEXT_CHARS characters, a longer value cut with
+  // '…'. A name or title may be as long as a column holds (Redshift: 65535 bytes), and a row of a
+  // Data API result at most 64 KB; the star tables keep the whole value.
+  report_text: (x) => `(CASE WHEN LENGTH(${x}) > ${REPORT_TEXT_CHARS} THEN LEFT(${x}, ${REPORT_TEXT_CHARS - 1}) || '…' ELSE ${x} END)`,
   // An event's identity: the same event always hashes to the same songplay_id.
   songplay_id: (e) =>
     `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,
