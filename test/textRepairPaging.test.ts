@@ -16,10 +16,11 @@ const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'artist', 'song', 
 // Values that sort next to each other, need repair or not, hold quotes, a backslash, an empty
 // string, a trailing space, and one text that is both a name and a title (one row per kind).
 // Three longer than Redshift reads whole (read there in pieces of 16,000 characters): one that
-// needs repair, one of four-byte characters ending in spaces, one of exactly two pieces.
+// needs repair, one of four-byte characters ending in spaces (65,530 bytes, the pieces cut between
+// two of them), one of exactly two pieces.
 const TEXTS = [
   'Bj\u00c3\u0083\u00c2\u00b6rk', 'Björk', 'Beyonce\u0301', "Wavin'  Flag", 'a', 'a ', 'b', 'C:\\dir', "O'Brien", '', 'Sierra Maestra', 'Zed',
-  `Bj${'\u00c3\u0083\u00c2\u00b6'.repeat(6_000)}rk`, `${'\u{1F600}'.repeat(4_000)}${'a'.repeat(30_000)}  `, 'b'.repeat(32_000),
+  `Bj${'\u00c3\u0083\u00c2\u00b6'.repeat(6_000)}rk`, `${'\u{1F600}'.repeat(16_382)}  `, 'b'.repeat(32_000),
 ];
 // The last as long as Redshift stages one (65531 bytes): with its kind, more than a 64 KB result
 // row; with its quotes and backslashes doubled, more than a 100 KB statement.

@@ -30,8 +30,14 @@ export const TEXT_REPAIR_PAGE_ROWS = 50_000;
  */
 export const WHOLE_TEXT_MAX_BYTES = 24_000;
 
-/** Characters per piece of a long value: at most 4 bytes each, so a piece fits a 64 KB row. */
-export const TEXT_PIECE_CHARS = 16_000;
+/**
+ * Characters per piece of a long value, for a result row of at most `maxResultRowBytes`: at most 4
+ * bytes each, less 1,536 bytes for whatever the warehouse counts in a row besides the value
+ * (Redshift: 16,000 characters, at most 64,000 bytes).
+ */
+export function textPieceChars(maxResultRowBytes: number): number {
+  return Math.floor((maxResultRowBytes - 1536) / 4);
+}
 
 type Candidate = { kind: string; raw: string };
 
@@ -64,7 +70,7 @@ export async function* textCandidatePages(warehouse: Warehouse, runId: string, p
       page_rows: pageRows,
     }),
   );
-  yield* longCandidatePages(warehouse, runId, pageRows);
+  yield* longCandidatePages(warehouse, runId, pageRows, textPieceChars(warehouse.maxResultRowBytes));
 }
 
 /** Pages of (kind, raw) rows, each query asked for the rows after the previous page's last. */
@@ -79,12 +85,12 @@ async function* keyedPages(warehouse: Warehouse, pageRows: number, pageAfter: (a
 }
 
 /**
- * The candidates longer than WHOLE_TEXT_MAX_BYTES, each put together from pieces of
- * TEXT_PIECE_CHARS characters (sql/transform/redshift/text_repair_value_piece.sql) and checked
+ * The candidates longer than WHOLE_TEXT_MAX_BYTES, each put together from pieces of `pieceChars`
+ * characters (sql/transform/redshift/text_repair_value_piece.sql) and checked
  * against the MD5 that named it. Such values are rare (Redshift stages at most 65535 bytes of one),
  * and a page holds `pageRows` of them at most.
  */
-async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows: number): AsyncGenerator<Candidate[]> {
+async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows: number, pieceChars: number): AsyncGenerator<Candidate[]> {
   let after: { kind: string; digest: string } | null = null;
   for (;;) {
     const named = await warehouse.query(
@@ -100,7 +106,7 @@ async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows
     for (const row of named) {
       const kind = String(row.kind);
       const digest = String(row.digest);
-      page.push({ kind, raw: await readInPieces(warehouse, runId, kind, digest, Number(row.chars)) });
+      page.push({ kind, raw: await readInPieces(warehouse, { runId, kind, digest, chars: Number(row.chars) }, pieceChars) });
       after = { kind, digest };
     }
     if (page.length > 0) yield page;
@@ -108,11 +114,13 @@ async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows
   }
 }
 
-async function readInPieces(warehouse: Warehouse, runId: string, kind: string, digest: string, chars: number): Promise<string> {
+type LongValue = { runId: string; kind: string; digest: string; chars: number };
+
+async function readInPieces(warehouse: Warehouse, { runId, kind, digest, chars }: LongValue, pieceChars: number): Promise<string> {
   const pieces: string[] = [];
-  for (let from = 1; from <= chars; from += TEXT_PIECE_CHARS) {
+  for (let from = 1; from <= chars; from += pieceChars) {
     const rows = await warehouse.query(
-      sqlStatement('transform/redshift/text_repair_value_piece', warehouse.dialect, { run_id: runId, kind, digest, from_char: from, piece_chars: TEXT_PIECE_CHARS }),
+      sqlStatement('transform/redshift/text_repair_value_piece', warehouse.dialect, { run_id: runId, kind, digest, from_char: from, piece_chars: pieceChars }),
     );
     if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows for its piece from character ${from}, expected 1`);
     pieces.push(String(rows[0].piece));
