@@ -64,7 +64,7 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
   const { table, columns } = TABLES[kind];
   const names = [...LINEAGE_COLUMNS, ...FIELDS_BY_KIND[kind].map((f) => f.key)];
   const limits = hasAppendRowLimits(warehouse) ? warehouse : undefined;
-  const beats = new ProgressBeats(kind, keys.length, { filesDone: 0, bytes: 0, lines: 0 }, heartbeat);
+  const beats = new ProgressBeats(kind, keys.length, heartbeat);
   const { progress, onProgress } = beats;
   const rejects = RejectSpool.open(REJECT_SAMPLES);
   let recordsRead = 0;

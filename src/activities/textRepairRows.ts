@@ -55,22 +55,13 @@ export async function* textCandidatePages(warehouse: Warehouse, runId: string, p
     }
     return;
   }
-  if (!hasResultRowLimit(warehouse)) {
-    yield* keyedPages(warehouse, pageRows, (after) =>
-      sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: runId, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: pageRows }),
-    );
-    return;
-  }
+  // Where a result row is limited, the same pages hold only the values read whole.
+  const limited = hasResultRowLimit(warehouse);
+  const [name, wholeOnly] = limited ? (['transform/redshift/text_repair_values', { max_raw_bytes: WHOLE_TEXT_MAX_BYTES }] as const) : (['transform/text_repair_values', {}] as const);
   yield* keyedPages(warehouse, pageRows, (after) =>
-    sqlStatement('transform/redshift/text_repair_values', warehouse.dialect, {
-      run_id: runId,
-      max_raw_bytes: WHOLE_TEXT_MAX_BYTES,
-      after_kind: after?.kind ?? null,
-      after_raw: after?.raw ?? null,
-      page_rows: pageRows,
-    }),
+    sqlStatement(name, warehouse.dialect, { run_id: runId, ...wholeOnly, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: pageRows }),
   );
-  yield* longCandidatePages(warehouse, runId, pageRows, textPieceChars(warehouse.maxResultRowBytes));
+  if (limited) yield* longCandidatePages(warehouse, runId, pageRows, textPieceChars(warehouse.maxResultRowBytes));
 }
 
 /** Pages of (kind, raw) rows, each query asked for the rows after the previous page's last. */

@@ -8,9 +8,10 @@ const PROGRESS_EVERY_LINES = 100_000;
 /**
  * A staging's heartbeats from its read progress: the details name the file and line reached, and
  * `onProgress` (called after each batch of lines) sends them every PROGRESS_EVERY_MS or
- * PROGRESS_EVERY_LINES lines.
+ * PROGRESS_EVERY_LINES lines. `progress` starts at nothing read, for the reader to advance.
  */
 export class ProgressBeats {
+  readonly progress: ReadProgress = { filesDone: 0, bytes: 0, lines: 0 };
   /** When the last heartbeat went (Date.now()). */
   lastBeat = Date.now();
   private linesAtBeat = 0;
@@ -18,7 +19,6 @@ export class ProgressBeats {
   constructor(
     private readonly kind: RecordKind,
     private readonly files: number,
-    readonly progress: ReadProgress,
     private readonly heartbeat: (details: unknown) => void,
   ) {}
 

@@ -15,7 +15,6 @@ import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 import { rawLineCopySegments } from './rawLineCopy';
 import { rawLineAround, rawLinePartLoads, stagesRawEventLines } from './rawLineStaging';
 
-
 export interface WarehouseStagingOptions {
   runId: string;
   kind: RecordKind;
@@ -110,7 +109,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
     const staged = await stageDirect({ ...options, source, warehouse });
     if (staged) return staged;
   }
-  const beats = new ProgressBeats(kind, keys.length, { filesDone: 0, bytes: 0, lines: 0 }, heartbeat);
+  const beats = new ProgressBeats(kind, keys.length, heartbeat);
   const { progress, onProgress } = beats;
   // While the warehouse works on its own (parse and check after the last line) nothing else
   // heartbeats: a timer does, so a long statement never looks like a dead worker.
