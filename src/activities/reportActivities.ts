@@ -1,11 +1,13 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
 import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
 import { ETL_DAG } from '../etl/dag';
+import { recordedSummary } from '../etl/recordedSummary';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
 import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Dialect } from '../warehouse/types';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
 import { activityAttemptTimeoutMs, whileHeartbeating } from './heartbeat';
@@ -26,6 +28,20 @@ export function reconciledStagingCounts(checks: readonly CheckResult[] | undefin
     counted[table] = stage.recordsRead - stage.recordsRejected;
   }
   return counted;
+}
+
+/** The run's row in etl_runs (sql/etl/record_run.sql), with its summary as etl_runs can keep it. */
+export function recordRunStatements(dialect: Dialect, summary: RunSummary, startedAt: number): string[] {
+  const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  return sqlStatements('etl/record_run', dialect, {
+    run_id: summary.runId,
+    window_start: summary.window?.from ?? null,
+    window_end: summary.window?.to ?? null,
+    source: summary.source,
+    started_at: ts(startedAt),
+    finished_at: ts(startedAt + summary.durationMs),
+    summary: recordedSummary(summary).json,
+  });
 }
 
 export function createReportActivities({ resources }: ActivityDeps) {
@@ -56,17 +72,8 @@ export function createReportActivities({ resources }: ActivityDeps) {
         steps: ref.steps,
         durationMs: ref.durationMs,
       };
-      const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
       await warehouse.execute([
-        ...sqlStatements('etl/record_run', warehouse.dialect, {
-          run_id: ref.runId,
-          window_start: ref.window?.from ?? null,
-          window_end: ref.window?.to ?? null,
-          source: summary.source,
-          started_at: ts(ref.startedAt),
-          finished_at: ts(ref.startedAt + ref.durationMs),
-          summary: JSON.stringify(summary),
-        }),
+        ...recordRunStatements(warehouse.dialect, summary, ref.startedAt),
         ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
       ]);
       recordRunMetrics(summary);
