@@ -4,7 +4,7 @@
  * rows as repairing each value on its own, and a rerun changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { storeRepairedText, textCandidatePages } from '../src/activities/textRepairRows';
+import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE_BYTES, WHOLE_TEXT_MAX_BYTES } from '../src/activities/textRepairRows';
 import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -42,11 +42,16 @@ function expectedRows(runId: string): string[] {
     for (const text of row.slice(3, 8)) if (text !== null) distinct.add(JSON.stringify(['text', text]));
     distinct.add(JSON.stringify(['user_agent', row[8]]));
   }
-  return [...distinct]
-    .map((entry) => {
-      const [kind, raw] = JSON.parse(entry) as [string, string];
-      return JSON.stringify([kind, md5(raw), md5(kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw)), md5(matchKey(raw))]);
-    })
+  return expectedOf([...distinct].map((entry) => {
+    const [kind, raw] = JSON.parse(entry) as [string, string];
+    return { kind, raw };
+  }));
+}
+
+/** The rows of these distinct candidates, each repaired on its own, as MD5s. */
+function expectedOf(candidates: Array<{ kind: string; raw: string }>): string[] {
+  return candidates
+    .map(({ kind, raw }) => JSON.stringify([kind, md5(raw), md5(kind === 'user_agent' ? repairUserAgent(raw) : repairText(raw)), md5(matchKey(raw))]))
     .sort();
 }
 
@@ -68,18 +73,57 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
 
     const expected = expectedRows(runId);
     const pages: number[] = [];
-    for await (const page of textCandidatePages(warehouse, runId, pageRows)) pages.push(page.length);
+    for await (const page of textCandidatePages(warehouse, runId, { rows: pageRows, bytes: TEXT_REPAIR_PAGE_BYTES })) pages.push(page.length);
     expect(pages.every((n) => n >= 1 && n <= pageRows)).toBe(true);
     expect(pages.reduce((a, b) => a + b, 0)).toBe(expected.length);
 
-    const result = await storeRepairedText(warehouse, runId, pageRows);
+    const result = await storeRepairedText(warehouse, runId, { rows: pageRows, bytes: TEXT_REPAIR_PAGE_BYTES });
     expect(result.distinctValues).toBe(expected.length);
     expect(result.repairedValues).toBe(expected.map((r) => JSON.parse(r) as string[]).filter(([, raw, repaired]) => raw !== repaired).length);
     expect(result.repairedValues).toBeGreaterThanOrEqual(3);
     expect(await storedRows(warehouse, runId)).toEqual(expected);
 
     await gather();
-    await storeRepairedText(warehouse, runId, pageRows);
+    await storeRepairedText(warehouse, runId, { rows: pageRows, bytes: TEXT_REPAIR_PAGE_BYTES });
     expect(await storedRows(warehouse, runId)).toEqual(expected);
+  });
+});
+
+// Long values fill a page's bytes before its rows: 24 distinct user agents of 20,001-20,010 bytes
+// (read whole on Redshift too) and, sorted after them, 3 of 60,002 (read in pieces there), in pages
+// of at most 100,000 bytes and one value more.
+describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
+  test('pages are bounded by bytes too: every value once, in order, each page within the bound and one value', async () => {
+    const warehouse = warehouses[engine];
+    const runId = 'run-bytes';
+    const agents = [
+      ...Array.from({ length: 24 }, (_, i) => `${String.fromCharCode(65 + i)}${"é'\\".repeat(5_000)}${'x'.repeat(i % 10)}`),
+      ...['a', 'b', 'c'].map((c) => `Z${c}${"é'\\".repeat(15_000)}`),
+    ];
+    await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
+    await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
+
+    const bound = { rows: 1000, bytes: 100_000 };
+    const pages: Array<{ kind: string; raw: string }[]> = [];
+    for await (const page of textCandidatePages(warehouse, runId, bound)) pages.push(page);
+    // In (kind, raw) order; on Redshift those read in pieces come last, in the order of their MD5s.
+    const inOrder = [...agents].sort().map((raw) => ({ kind: 'user_agent', raw }));
+    const seen = pages.flat();
+    expect([...seen].sort((a, b) => (a.raw < b.raw ? -1 : 1))).toEqual(inOrder);
+    if (engine !== 'redshift') expect(seen).toEqual(inOrder);
+    const bytes = pages.map((page) => page.reduce((n, c) => n + Buffer.byteLength(c.raw), 0));
+    // No page passes the bound by more than its last value; every page but the last reaches it
+    // (on Redshift, the last page of values read whole is followed by those read in pieces).
+    const readWhole = (page: { raw: string }[]) => page.every((c) => Buffer.byteLength(c.raw) <= WHOLE_TEXT_MAX_BYTES);
+    pages.forEach((page, i) => {
+      expect(bytes[i] - Buffer.byteLength(page[page.length - 1].raw)).toBeLessThan(bound.bytes);
+      const lastOfItsRead = i === pages.length - 1 || (engine === 'redshift' && readWhole(page) && !readWhole(pages[i + 1]));
+      if (!lastOfItsRead) expect(bytes[i]).toBeGreaterThanOrEqual(bound.bytes);
+    });
+    expect(pages.length).toBeGreaterThanOrEqual(6);
+
+    const result = await storeRepairedText(warehouse, runId, bound);
+    expect(result.distinctValues).toBe(agents.length);
+    expect(await storedRows(warehouse, runId)).toEqual(expectedOf(agents.map((raw) => ({ kind: 'user_agent', raw }))));
   });
 });

@@ -2,7 +2,8 @@
  * repairText's worker part: the run's distinct free-text values (gathered into etl_text_repairs by
  * sql/transform/text_candidates.sql) read back a page at a time, repaired, and written back with
  * their repaired form and match key. The rows stream: the worker holds one page of values at
- * once, never all of a run's names, titles, places and user agents. A warehouse that streams a
+ * once, never all of a run's names, titles, places and user agents, and a page is bounded in bytes
+ * as well as in values (a value may be as long as a line, 1 MiB). A warehouse that streams a
  * result (DuckDB) is asked once and read a chunk at a time: a page of 50,000 values held in the
  * worker grew V8's heap by ~90 MiB at 8M events (173,771 values), garbage that stayed resident
  * through the publishes that followed, where the 8M run's memory peaked (docs/performance-log.md).
@@ -17,11 +18,20 @@ import { fencedAppendRows } from './fence';
 import { heartbeat } from './heartbeat';
 
 /**
- * Distinct values per page: ~10 MB of text in the worker at most. Each page is a scan of the run's
- * candidates and a top-N sort, so smaller pages cost more queries: 220,000 values (about the 8M
- * set's) took ~1 s in pages of 50,000 on DuckDB against ~0.5 s in one read, ~1.4-1.7 s in pages of 20,000.
+ * Distinct values per page: ~10 MB of realistic text (TEXT_REPAIR_PAGE_BYTES bounds the rest). Each
+ * page is a scan and a sort of the run's candidates after the last page's, so smaller pages cost
+ * more queries: 220,000 values (about the 8M set's) took ~1 s in pages of 50,000 on DuckDB against
+ * ~0.5 s in one read, ~1.4-1.7 s in pages of 20,000.
  */
 export const TEXT_REPAIR_PAGE_ROWS = 50_000;
+
+/**
+ * Bytes of values per page, at most (and one value more: the one that reaches it). Realistic
+ * values (names and user agents of 10-200 bytes) fill a page's rows first; long ones fill this:
+ * 50,000 values of 1 MiB each would otherwise be 50 GB in the worker, and on Redshift a result
+ * past the Data API's 500 MB.
+ */
+export const TEXT_REPAIR_PAGE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Where a result row is limited (Redshift: 64 KB), the values longer than this are read in pieces.
@@ -41,36 +51,65 @@ export function textPieceChars(maxResultRowBytes: number): number {
 
 type Candidate = { kind: string; raw: string };
 
+/** A page's bound: at most `rows` values, and none past the one that brings it to `bytes` bytes. */
+export interface PageBound {
+  rows: number;
+  bytes: number;
+}
+
+export const TEXT_REPAIR_PAGE: PageBound = { rows: TEXT_REPAIR_PAGE_ROWS, bytes: TEXT_REPAIR_PAGE_BYTES };
+
 /**
  * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
- * of at most `pageRows`: a page per query, or, from a warehouse that streams, one query read a
- * chunk at a time (pages of a chunk's rows). Where a result row is limited, the values up to
+ * within `bound`: a page per query, or, from a warehouse that streams, one query read a chunk at a
+ * time (pages cut from a chunk's rows). Where a result row is limited, the values up to
  * WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in pieces.
  */
-export async function* textCandidatePages(warehouse: Warehouse, runId: string, pageRows = TEXT_REPAIR_PAGE_ROWS): AsyncGenerator<Candidate[]> {
+export async function* textCandidatePages(warehouse: Warehouse, runId: string, bound: PageBound = TEXT_REPAIR_PAGE): AsyncGenerator<Candidate[]> {
   if (hasStreamingQuery(warehouse)) {
-    const sql = sqlStatement('transform/text_repair_values', warehouse.dialect, { run_id: runId, after_kind: null, after_raw: null, page_rows: null });
-    for await (const chunk of warehouse.queryChunks(sql)) {
-      for (let at = 0; at < chunk.length; at += pageRows) yield chunk.slice(at, at + pageRows).map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
-    }
+    const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, { run_id: runId });
+    for await (const chunk of warehouse.queryChunks(sql)) yield* pagesOf(chunk.map((row) => ({ kind: String(row.kind), raw: String(row.raw) })), bound);
     return;
   }
   // Where a result row is limited, the same pages hold only the values read whole.
   const limited = hasResultRowLimit(warehouse);
   const [name, wholeOnly] = limited ? (['transform/redshift/text_repair_values', { max_raw_bytes: WHOLE_TEXT_MAX_BYTES }] as const) : (['transform/text_repair_values', {}] as const);
-  yield* keyedPages(warehouse, pageRows, (after) =>
-    sqlStatement(name, warehouse.dialect, { run_id: runId, ...wholeOnly, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: pageRows }),
+  yield* keyedPages(warehouse, bound, (after) =>
+    sqlStatement(name, warehouse.dialect, {
+      run_id: runId, ...wholeOnly, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: bound.rows, page_bytes: bound.bytes,
+    }),
   );
-  if (limited) yield* longCandidatePages(warehouse, runId, pageRows, textPieceChars(warehouse.maxResultRowBytes));
+  if (limited) yield* longCandidatePages(warehouse, runId, bound, textPieceChars(warehouse.maxResultRowBytes));
 }
 
-/** Pages of (kind, raw) rows, each query asked for the rows after the previous page's last. */
-async function* keyedPages(warehouse: Warehouse, pageRows: number, pageAfter: (after: Candidate | null) => string): AsyncGenerator<Candidate[]> {
+/** Candidates in pages within `bound`, in order. */
+function* pagesOf(candidates: readonly Candidate[], bound: PageBound): Generator<Candidate[]> {
+  let page: Candidate[] = [];
+  let bytes = 0;
+  for (const candidate of candidates) {
+    page.push(candidate);
+    bytes += Buffer.byteLength(candidate.raw, 'utf8');
+    if (page.length === bound.rows || bytes >= bound.bytes) {
+      yield page;
+      page = [];
+      bytes = 0;
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * Pages of (kind, raw) rows, each query asked for the rows after the previous page's last. A page
+ * with fewer rows than the bound, whose bytes (as the warehouse counts them: bytes_through) stay
+ * under it too, is the last: a next value would have been in it.
+ */
+async function* keyedPages(warehouse: Warehouse, bound: PageBound, pageAfter: (after: Candidate | null) => string): AsyncGenerator<Candidate[]> {
   let after: Candidate | null = null;
   for (;;) {
-    const page: Candidate[] = (await warehouse.query(pageAfter(after))).map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
+    const rows = await warehouse.query(pageAfter(after));
+    const page: Candidate[] = rows.map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
     if (page.length > 0) yield page;
-    if (page.length < pageRows) return;
+    if (page.length < bound.rows && (page.length === 0 || Number(rows[rows.length - 1].bytes_through) < bound.bytes)) return;
     after = page[page.length - 1];
   }
 }
@@ -81,7 +120,7 @@ async function* keyedPages(warehouse: Warehouse, pageRows: number, pageAfter: (a
  * against the MD5 that named it. Such values are rare (Redshift stages at most 65535 bytes of one),
  * and a page holds `pageRows` of them at most.
  */
-async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows: number, pieceChars: number): AsyncGenerator<Candidate[]> {
+async function* longCandidatePages(warehouse: Warehouse, runId: string, bound: PageBound, pieceChars: number): AsyncGenerator<Candidate[]> {
   let after: { kind: string; digest: string } | null = null;
   for (;;) {
     const named = await warehouse.query(
@@ -90,18 +129,28 @@ async function* longCandidatePages(warehouse: Warehouse, runId: string, pageRows
         max_raw_bytes: WHOLE_TEXT_MAX_BYTES,
         after_kind: after?.kind ?? null,
         after_digest: after?.digest ?? null,
-        page_rows: pageRows,
+        page_rows: bound.rows,
       }),
     );
-    const page: Candidate[] = [];
+    // The names are small; the values they name are put together one at a time, and a page of
+    // them goes once it reaches the bound.
+    let page: Candidate[] = [];
+    let bytes = 0;
     for (const row of named) {
       const kind = String(row.kind);
       const digest = String(row.digest);
-      page.push({ kind, raw: await readInPieces(warehouse, { runId, kind, digest, chars: Number(row.chars) }, pieceChars) });
+      const raw = await readInPieces(warehouse, { runId, kind, digest, chars: Number(row.chars) }, pieceChars);
+      page.push({ kind, raw });
+      bytes += Buffer.byteLength(raw, 'utf8');
       after = { kind, digest };
+      if (bytes >= bound.bytes) {
+        yield page;
+        page = [];
+        bytes = 0;
+      }
     }
     if (page.length > 0) yield page;
-    if (named.length < pageRows) return;
+    if (named.length < bound.rows) return;
   }
 }
 
@@ -128,11 +177,11 @@ async function readInPieces(warehouse: Warehouse, { runId, kind, digest, chars }
  * committed, not the transaction's own delete of them (PostgreSQL and DuckDB read on another
  * connection; Redshift's append reads all rows before its delete runs).
  */
-export async function storeRepairedText(warehouse: Warehouse, runId: string, pageRows = TEXT_REPAIR_PAGE_ROWS): Promise<RepairResult> {
+export async function storeRepairedText(warehouse: Warehouse, runId: string, bound: PageBound = TEXT_REPAIR_PAGE): Promise<RepairResult> {
   let distinctValues = 0;
   let repairedValues = 0;
   async function* repairedRows() {
-    for await (const page of textCandidatePages(warehouse, runId, pageRows)) {
+    for await (const page of textCandidatePages(warehouse, runId, bound)) {
       for (const { kind, raw } of page) {
         const { repaired, matchKey } = repairedForms(kind, raw);
         distinctValues++;

@@ -59,6 +59,7 @@ const PARAMS: Record<string, SqlParam> = {
   after_kind: 'text',
   after_raw: "O'Brien",
   page_rows: 50000,
+  page_bytes: 16777216,
   // Redshift's long text candidates, read in pieces (sql/transform/redshift/text_repair_*.sql).
   max_raw_bytes: 24000,
   after_digest: '0cc175b9c0f1b6a831c399e269772661',

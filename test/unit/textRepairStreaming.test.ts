@@ -4,7 +4,7 @@
  * read a chunk at a time, not pages of TEXT_REPAIR_PAGE_ROWS values, whose garbage stayed in V8's
  * heap through the publishes after it (the 8M run's memory peak, docs/performance-log.md).
  */
-import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE_ROWS } from '../../src/activities/textRepairRows';
+import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE_BYTES, TEXT_REPAIR_PAGE_ROWS } from '../../src/activities/textRepairRows';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { sqlStatements } from '../../src/warehouse/sql';
 import { hasStreamingQuery } from '../../src/warehouse/streamingQuery';
@@ -77,7 +77,7 @@ test('the run\'s text candidates come a chunk at a time, however large the page 
 
 test('a page size below a chunk still bounds every page', async () => {
   const sizes: number[] = [];
-  for await (const page of textCandidatePages(warehouse, 'run-b', 300)) sizes.push(page.length);
+  for await (const page of textCandidatePages(warehouse, 'run-b', { rows: 300, bytes: TEXT_REPAIR_PAGE_BYTES })) sizes.push(page.length);
   expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
   expect(Math.max(...sizes)).toBeLessThanOrEqual(300);
 });
