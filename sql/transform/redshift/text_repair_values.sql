@@ -6,11 +6,15 @@
 SELECT kind, raw, bytes_through
 FROM (
   SELECT kind, raw, SUM(OCTET_LENGTH(raw)) OVER (ORDER BY kind, raw ROWS UNBOUNDED PRECEDING) AS bytes_through
-  FROM etl_text_repairs
-  WHERE run_id = {{run_id}}
-    AND OCTET_LENGTH(raw) <= {{max_raw_bytes}}
-    AND ({{after_kind}} IS NULL OR kind > {{after_kind}} OR (kind = {{after_kind}} AND raw > {{after_raw}}))
-) AS after_cursor
+  FROM (
+    SELECT kind, raw
+    FROM etl_text_repairs
+    WHERE run_id = {{run_id}}
+      AND OCTET_LENGTH(raw) <= {{max_raw_bytes}}
+      AND ({{after_kind}} IS NULL OR kind > {{after_kind}} OR (kind = {{after_kind}} AND raw > {{after_raw}}))
+    ORDER BY kind, raw
+    LIMIT {{page_rows}}
+  ) AS next_values
+) AS counted
 WHERE bytes_through - OCTET_LENGTH(raw) < {{page_bytes}}
-ORDER BY kind, raw
-LIMIT {{page_rows}};
+ORDER BY kind, raw;
