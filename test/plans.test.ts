@@ -142,7 +142,7 @@ async function repairCandidates(client: Client, runId: string): Promise<void> {
 /** The publish SQL of one run in workflow order, with its parameters. */
 function publishFiles(runId: string, day: string): Array<[string, Record<string, SqlParam>]> {
   return [
-    ['transform/text_repair_values', { run_id: runId, after_kind: null, after_raw: null, page_rows: 20_000, page_bytes: 16 * 1024 * 1024 }],
+    ['transform/text_repair_values', { run_id: runId, max_raw_bytes: null, after_kind: null, after_raw: null, page_rows: 20_000, page_bytes: 16 * 1024 * 1024 }],
     ['transform/songs', { run_id: runId }],
     ['transform/artists', { run_id: runId }],
     ['transform/users', { run_id: runId }],

@@ -73,10 +73,14 @@ export async function* textCandidatePages(warehouse: Warehouse, runId: string, b
   }
   // Where a result row is limited, the same pages hold only the values read whole.
   const limited = hasResultRowLimit(warehouse);
-  const [name, wholeOnly] = limited ? (['transform/redshift/text_repair_values', { max_raw_bytes: WHOLE_TEXT_MAX_BYTES }] as const) : (['transform/text_repair_values', {}] as const);
   yield* keyedPages(warehouse, bound, (after) =>
-    sqlStatement(name, warehouse.dialect, {
-      run_id: runId, ...wholeOnly, after_kind: after?.kind ?? null, after_raw: after?.raw ?? null, page_rows: bound.rows, page_bytes: bound.bytes,
+    sqlStatement('transform/text_repair_values', warehouse.dialect, {
+      run_id: runId,
+      max_raw_bytes: limited ? WHOLE_TEXT_MAX_BYTES : null,
+      after_kind: after?.kind ?? null,
+      after_raw: after?.raw ?? null,
+      page_rows: bound.rows,
+      page_bytes: bound.bytes,
     }),
   );
   if (limited) yield* longCandidatePages(warehouse, runId, bound, textPieceChars(warehouse.maxResultRowBytes));
