@@ -5,9 +5,12 @@ import { exitCodeAfter, isStopping, onShutdown, runCleanups } from '../../src/ut
 describe('exit code after Ctrl-C', () => {
   const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  // The signal handler adds one for errors thrown while stopping: not left in this test process.
+  const uncaughtBefore = process.listeners('uncaughtException');
   afterAll(() => {
     exit.mockRestore();
     stderr.mockRestore();
+    for (const listener of process.listeners('uncaughtException')) if (!uncaughtBefore.includes(listener)) process.off('uncaughtException', listener);
   });
 
   test('a command that fails because its connections were closed by Ctrl-C exits 130', async () => {
