@@ -86,20 +86,38 @@ export async function* textCandidatePages(warehouse: Warehouse, runId: string, b
   if (limited) yield* longCandidatePages(warehouse, runId, bound, textPieceChars(warehouse.maxResultRowBytes));
 }
 
+/** Cuts candidates, given one at a time, into pages within a bound. */
+class PageCutter {
+  private page: Candidate[] = [];
+  private bytes = 0;
+
+  constructor(private readonly bound: PageBound) {}
+
+  /** Adds a candidate; returns the page it completes, if it does. */
+  add(candidate: Candidate): Candidate[] | undefined {
+    this.page.push(candidate);
+    this.bytes += Buffer.byteLength(candidate.raw, 'utf8');
+    return this.page.length === this.bound.rows || this.bytes >= this.bound.bytes ? this.rest() : undefined;
+  }
+
+  /** The candidates added since the last page, as a page (undefined if none). */
+  rest(): Candidate[] | undefined {
+    const page = this.page;
+    this.page = [];
+    this.bytes = 0;
+    return page.length > 0 ? page : undefined;
+  }
+}
+
 /** Candidates in pages within `bound`, in order. */
 function* pagesOf(candidates: readonly Candidate[], bound: PageBound): Generator<Candidate[]> {
-  let page: Candidate[] = [];
-  let bytes = 0;
+  const cutter = new PageCutter(bound);
   for (const candidate of candidates) {
-    page.push(candidate);
-    bytes += Buffer.byteLength(candidate.raw, 'utf8');
-    if (page.length === bound.rows || bytes >= bound.bytes) {
-      yield page;
-      page = [];
-      bytes = 0;
-    }
+    const page = cutter.add(candidate);
+    if (page) yield page;
   }
-  if (page.length > 0) yield page;
+  const last = cutter.rest();
+  if (last) yield last;
 }
 
 /**
@@ -122,7 +140,7 @@ async function* keyedPages(warehouse: Warehouse, bound: PageBound, pageAfter: (a
  * The candidates longer than WHOLE_TEXT_MAX_BYTES, each put together from pieces of `pieceChars`
  * characters (sql/transform/redshift/text_repair_value_piece.sql) and checked
  * against the MD5 that named it. Such values are rare (Redshift stages at most 65535 bytes of one),
- * and a page holds `pageRows` of them at most.
+ * and their pages are within `bound` as the others' are.
  */
 async function* longCandidatePages(warehouse: Warehouse, runId: string, bound: PageBound, pieceChars: number): AsyncGenerator<Candidate[]> {
   let after: { kind: string; digest: string } | null = null;
@@ -138,22 +156,16 @@ async function* longCandidatePages(warehouse: Warehouse, runId: string, bound: P
     );
     // The names are small; the values they name are put together one at a time, and a page of
     // them goes once it reaches the bound.
-    let page: Candidate[] = [];
-    let bytes = 0;
+    const cutter = new PageCutter(bound);
     for (const row of named) {
       const kind = String(row.kind);
       const digest = String(row.digest);
-      const raw = await readInPieces(warehouse, { runId, kind, digest, chars: Number(row.chars) }, pieceChars);
-      page.push({ kind, raw });
-      bytes += Buffer.byteLength(raw, 'utf8');
+      const page = cutter.add({ kind, raw: await readInPieces(warehouse, { runId, kind, digest, chars: Number(row.chars) }, pieceChars) });
       after = { kind, digest };
-      if (bytes >= bound.bytes) {
-        yield page;
-        page = [];
-        bytes = 0;
-      }
+      if (page) yield page;
     }
-    if (page.length > 0) yield page;
+    const last = cutter.rest();
+    if (last) yield last;
     if (named.length < bound.rows) return;
   }
 }
