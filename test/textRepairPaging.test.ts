@@ -4,7 +4,7 @@
  * rows as repairing each value on its own, and a rerun changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE_BYTES, WHOLE_TEXT_MAX_BYTES } from '../src/activities/textRepairRows';
+import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE, TEXT_REPAIR_PAGE_BYTES, WHOLE_TEXT_MAX_BYTES } from '../src/activities/textRepairRows';
 import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -126,4 +126,36 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
     expect(result.distinctValues).toBe(agents.length);
     expect(await storedRows(warehouse, runId)).toEqual(expectedOf(agents.map((raw) => ({ kind: 'user_agent', raw }))));
   });
+});
+
+// DuckDB's result arrives in chunks of 2,048 rows, however wide: values longer than the streamed
+// bound come as their MD5 and are read one at a time, so no chunk carries one. Here a bound of
+// 10,000 bytes against 20 KB and 60 KB values, in order among short ones.
+test('duckdb: a streamed chunk carries no value longer than the bound, and every value is read whole, in order', async () => {
+  const warehouse = warehouses.duckdb;
+  const runId = 'run-streamed';
+  const agents = [
+    ...Array.from({ length: 6 }, (_, i) => `${String.fromCharCode(65 + 2 * i)}${"é'\\".repeat(5_000)}`),
+    ...Array.from({ length: 6 }, (_, i) => `${String.fromCharCode(66 + 2 * i)} short ${i}`),
+    `Z${'\u{1F600}'.repeat(15_000)}`,
+  ];
+  await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
+  await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
+
+  const streamed: Array<string | null> = [];
+  const observed = Object.create(warehouse) as typeof warehouse & { queryChunks: (sql: string) => AsyncGenerator<Record<string, unknown>[]> };
+  const queryChunks = (warehouse as unknown as { queryChunks: (sql: string) => AsyncGenerator<Record<string, unknown>[]> }).queryChunks.bind(warehouse);
+  observed.queryChunks = async function* (sql: string) {
+    for await (const chunk of queryChunks(sql)) {
+      for (const row of chunk) streamed.push(row.raw === null ? null : String(row.raw));
+      yield chunk;
+    }
+  };
+
+  const seen: Array<{ kind: string; raw: string }> = [];
+  for await (const page of textCandidatePages(observed, runId, TEXT_REPAIR_PAGE, 10_000)) seen.push(...page);
+  expect(seen).toEqual([...agents].sort().map((raw) => ({ kind: 'user_agent', raw })));
+  expect(streamed).toHaveLength(agents.length);
+  expect(streamed.filter((raw) => raw === null)).toHaveLength(7);
+  expect(streamed.every((raw) => raw === null || Buffer.byteLength(raw) <= 10_000)).toBe(true);
 });

@@ -4,16 +4,17 @@
  * their repaired form and match key. The rows stream: the worker holds one page of values at
  * once, never all of a run's names, titles, places and user agents, and a page is bounded in bytes
  * as well as in values (a value may be as long as a line, 1 MiB). A warehouse that streams a
- * result (DuckDB) is asked once and read a chunk at a time: a page of 50,000 values held in the
- * worker grew V8's heap by ~90 MiB at 8M events (173,771 values), garbage that stayed resident
- * through the publishes that followed, where the 8M run's memory peaked (docs/performance-log.md).
+ * result (DuckDB) is asked once and read a chunk at a time, its long values one by one: a page of
+ * 50,000 values held in the worker grew V8's heap by ~90 MiB at 8M events (173,771 values),
+ * garbage that stayed resident through the publishes that followed, where the 8M run's memory
+ * peaked (docs/performance-log.md).
  */
 import { createHash } from 'node:crypto';
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
 import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
-import { hasStreamingQuery } from '../warehouse/streamingQuery';
+import { hasStreamingQuery, type StreamingQuery } from '../warehouse/streamingQuery';
 import { fencedAppendRows } from './fence';
 import { heartbeat } from './heartbeat';
 
@@ -49,6 +50,14 @@ export function textPieceChars(maxResultRowBytes: number): number {
   return Math.floor((maxResultRowBytes - 1536) / 4);
 }
 
+/**
+ * Where a result streams in chunks of a fixed number of rows (DuckDB: 2,048), the values longer
+ * than this are read one at a time: a chunk of 2,048 values of a line's length (1 MiB) would be
+ * 2 GiB in the worker. At this bound a chunk holds at most 8 MiB of values; realistic ones (names,
+ * titles, user agents) are far shorter.
+ */
+export const STREAMED_TEXT_MAX_BYTES = 4096;
+
 type Candidate = { kind: string; raw: string };
 
 /** A page's bound: at most `rows` values, and none past the one that brings it to `bytes` bytes. */
@@ -62,13 +71,18 @@ export const TEXT_REPAIR_PAGE: PageBound = { rows: TEXT_REPAIR_PAGE_ROWS, bytes:
 /**
  * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
  * within `bound`: a page per query, or, from a warehouse that streams, one query read a chunk at a
- * time (pages cut from a chunk's rows). Where a result row is limited, the values up to
- * WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in pieces.
+ * time (its values longer than `streamedMaxBytes` read one by one). Where a result row is limited,
+ * the values up to WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in
+ * pieces.
  */
-export async function* textCandidatePages(warehouse: Warehouse, runId: string, bound: PageBound = TEXT_REPAIR_PAGE): AsyncGenerator<Candidate[]> {
+export async function* textCandidatePages(
+  warehouse: Warehouse,
+  runId: string,
+  bound: PageBound = TEXT_REPAIR_PAGE,
+  streamedMaxBytes = STREAMED_TEXT_MAX_BYTES,
+): AsyncGenerator<Candidate[]> {
   if (hasStreamingQuery(warehouse)) {
-    const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, { run_id: runId });
-    for await (const chunk of warehouse.queryChunks(sql)) yield* pagesOf(chunk.map((row) => ({ kind: String(row.kind), raw: String(row.raw) })), bound);
+    yield* streamedPages(warehouse, runId, bound, streamedMaxBytes);
     return;
   }
   // Where a result row is limited, the same pages hold only the values read whole.
@@ -84,6 +98,35 @@ export async function* textCandidatePages(warehouse: Warehouse, runId: string, b
     }),
   );
   if (limited) yield* longCandidatePages(warehouse, runId, bound, textPieceChars(warehouse.maxResultRowBytes));
+}
+
+/**
+ * From a warehouse that streams: one query, read a chunk at a time, each chunk cut into pages. The
+ * values longer than `streamedMaxBytes` come as their MD5 and are read one at a time where they
+ * fall in the order, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes of values.
+ */
+async function* streamedPages(warehouse: Warehouse & StreamingQuery, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
+  const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, { run_id: runId, max_raw_bytes: streamedMaxBytes });
+  const cutter = new PageCutter(bound);
+  for await (const chunk of warehouse.queryChunks(sql)) {
+    for (const row of chunk) {
+      const kind = String(row.kind);
+      const raw = row.raw === null ? await readLongValue(warehouse, runId, kind, String(row.digest), streamedMaxBytes) : String(row.raw);
+      const page = cutter.add({ kind, raw });
+      if (page) yield page;
+    }
+    // A page ends with its chunk: the worker holds a chunk's values, not a page of 50,000.
+    const last = cutter.rest();
+    if (last) yield last;
+  }
+}
+
+async function readLongValue(warehouse: Warehouse, runId: string, kind: string, digest: string, longerThanBytes: number): Promise<string> {
+  const rows = await warehouse.query(
+    sqlStatement('transform/duckdb/text_repair_long_value', warehouse.dialect, { run_id: runId, kind, digest, max_raw_bytes: longerThanBytes }),
+  );
+  if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows read for it, expected 1`);
+  return String(rows[0].raw);
 }
 
 /** Cuts candidates, given one at a time, into pages within a bound. */
@@ -107,17 +150,6 @@ class PageCutter {
     this.bytes = 0;
     return page.length > 0 ? page : undefined;
   }
-}
-
-/** Candidates in pages within `bound`, in order. */
-function* pagesOf(candidates: readonly Candidate[], bound: PageBound): Generator<Candidate[]> {
-  const cutter = new PageCutter(bound);
-  for (const candidate of candidates) {
-    const page = cutter.add(candidate);
-    if (page) yield page;
-  }
-  const last = cutter.rest();
-  if (last) yield last;
 }
 
 /**
