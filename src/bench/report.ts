@@ -113,6 +113,9 @@ export function formatSizeTable(result: SizeResult, engines: readonly Engine[]):
     const r = result.engines[e];
     if (r?.workflowError) lines.push(`${e} workflow: ${r.workflowError}`);
     if (r?.floorError) lines.push(`${e} floor: ${r.floorError}`);
+    for (const step of r?.workflow?.retried ?? []) {
+      if (step.lastFailure) lines.push(`${e} ${step.activity}: attempt ${step.attempt - 1} failed: ${step.lastFailure}`);
+    }
   }
   return lines.join('\n');
 }

@@ -34,7 +34,7 @@ export interface WorkflowResult {
   /** The longest any activity waited between scheduled and started. */
   longestStartWait?: StartWait;
   /** Activities that completed on a later attempt than the first (the history keeps the last attempt's start only). */
-  retried?: Array<{ activity: string; attempt: number }>;
+  retried?: RetriedStep[];
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
@@ -107,6 +107,13 @@ export interface IdleGap {
 }
 
 /** An activity's wait between being scheduled and being started by a worker (the longest of the run). */
+/** A step that completed on a later attempt, and why the attempt before it failed (the history keeps the last failure). */
+export interface RetriedStep {
+  activity: string;
+  attempt: number;
+  lastFailure?: string;
+}
+
 export interface StartWait {
   seconds: number;
   activity: string;
@@ -123,7 +130,7 @@ export function timesFromHistory(
   const intervals: Array<{ start: number; end: number; name: string }> = [];
   const activities: Record<string, number> = {};
   let longestStartWait: StartWait | undefined;
-  const retried: Array<{ activity: string; attempt: number }> = [];
+  const retried: RetriedStep[] = [];
   let began: number | undefined;
   let ended: number | undefined;
   for (const e of events) {
@@ -138,7 +145,10 @@ export function timesFromHistory(
       const wait = schedule === undefined ? 0 : (at() - schedule.at) / 1000;
       const activity = schedule?.name ?? '?';
       if (longestStartWait === undefined || wait > longestStartWait.seconds) longestStartWait = { seconds: wait, activity };
-      if ((started.attempt ?? 1) > 1) retried.push({ activity, attempt: started.attempt! });
+      if ((started.attempt ?? 1) > 1) {
+        const lastFailure = started.lastFailure?.message;
+        retried.push({ activity, attempt: started.attempt!, ...(lastFailure ? { lastFailure } : {}) });
+      }
     }
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {

@@ -6,16 +6,16 @@ import { timesFromHistory, type WorkflowResult } from '../../src/bench/workflow'
 type Event = Record<string, unknown>;
 const at = (s: number) => ({ seconds: Math.floor(s), nanos: Math.round((s % 1) * 1e9) });
 
-/** A history: each activity as [name, scheduled, started, completed, attempt?] (seconds from the run's start). */
-function history(activities: Array<[string, number, number, number, number?]>, completedAt: number): temporal.api.history.v1.IHistory {
+/** A history: each activity as [name, scheduled, started, completed, attempt?, last failure?] (seconds from the run's start). */
+function history(activities: Array<[string, number, number, number, number?, string?]>, completedAt: number): temporal.api.history.v1.IHistory {
   const events: Event[] = [{ eventId: 1, eventTime: at(0), workflowExecutionStartedEventAttributes: {} }];
   let id = 2;
   const timed: Array<[number, Event]> = [];
-  for (const [name, scheduled, started, completed, attempt = 1] of activities) {
+  for (const [name, scheduled, started, completed, attempt = 1, lastFailure] of activities) {
     const scheduledId = id++;
     const startedId = id++;
     timed.push([scheduled, { eventId: scheduledId, eventTime: at(scheduled), activityTaskScheduledEventAttributes: { activityType: { name } } }]);
-    timed.push([started, { eventId: startedId, eventTime: at(started), activityTaskStartedEventAttributes: { scheduledEventId: scheduledId, attempt } }]);
+    timed.push([started, { eventId: startedId, eventTime: at(started), activityTaskStartedEventAttributes: { scheduledEventId: scheduledId, attempt, ...(lastFailure ? { lastFailure: { message: lastFailure } } : {}) } }]);
     timed.push([completed, { eventId: id++, eventTime: at(completed), activityTaskCompletedEventAttributes: { scheduledEventId: scheduledId, startedEventId: startedId } }]);
   }
   events.push(...timed.sort((a, b) => a[0] - b[0]).map(([, e]) => e));
@@ -29,7 +29,7 @@ describe('timesFromHistory', () => {
       ['listSourceFiles', 0.1, 0.2, 2.0],
       ['stageEvents', 2.1, 2.2, 4.0],
       ['stageSongs', 2.1, 3.5, 5.0],
-      ['loadSongplays', 5.1, 8.0, 9.0, 2],
+      ['loadSongplays', 5.1, 8.0, 9.0, 2, 'activity Heartbeat timeout'],
     ],
     9.2,
   );
@@ -48,8 +48,9 @@ describe('timesFromHistory', () => {
     expect(times.longestStartWait).toEqual({ seconds: expect.closeTo(2.9, 6), activity: 'loadSongplays' });
   });
 
-  test('an activity that completed on a later attempt is named, with the attempt', () => {
-    expect(timesFromHistory(run).retried).toEqual([{ activity: 'loadSongplays', attempt: 2 }]);
+  test('an activity that completed on a later attempt is named, with the attempt and why the one before failed', () => {
+    expect(timesFromHistory(run).retried).toEqual([{ activity: 'loadSongplays', attempt: 2, lastFailure: 'activity Heartbeat timeout' }]);
+    expect(timesFromHistory(history([['stageSongs', 0.0, 0.1, 0.5, 3]], 0.6)).retried).toEqual([{ activity: 'stageSongs', attempt: 3 }]);
     expect(timesFromHistory(history([['createSchema', 0.0, 0.1, 0.5]], 0.6)).retried).toEqual([]);
   });
 
@@ -72,5 +73,6 @@ describe('timesFromHistory', () => {
     expect(table).toMatch(/ {2}longest gap +3\.00 s \(stageSongs → loadSongplays\)/);
     expect(table).toMatch(/ {2}longest start wait +2\.90 s \(loadSongplays\)/);
     expect(table).toMatch(/ {2}retried steps +loadSongplays \(attempt 2\)/);
+    expect(table).toMatch(/^duckdb loadSongplays: attempt 1 failed: activity Heartbeat timeout$/m);
   });
 });
