@@ -106,7 +106,6 @@ export interface IdleGap {
   before: string | null;
 }
 
-/** An activity's wait between being scheduled and being started by a worker (the longest of the run). */
 /** A step that completed on a later attempt, and why the attempt before it failed (the history keeps the last failure). */
 export interface RetriedStep {
   activity: string;
@@ -114,6 +113,7 @@ export interface RetriedStep {
   lastFailure?: string;
 }
 
+/** An activity's wait between being scheduled and being started by a worker (the longest of the run). */
 export interface StartWait {
   seconds: number;
   activity: string;
