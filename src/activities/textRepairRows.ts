@@ -111,7 +111,7 @@ async function* streamedPages(warehouse: Warehouse & StreamingQuery, runId: stri
   for await (const chunk of warehouse.queryChunks(sql)) {
     for (const row of chunk) {
       const kind = String(row.kind);
-      const raw = row.raw === null ? await readLongValue(warehouse, runId, kind, String(row.digest), streamedMaxBytes) : String(row.raw);
+      const raw = row.raw === null ? await readLongValue(warehouse, runId, { kind, bytes: Number(row.raw_bytes), digest: String(row.digest) }) : String(row.raw);
       const page = cutter.add({ kind, raw });
       if (page) yield page;
     }
@@ -121,9 +121,10 @@ async function* streamedPages(warehouse: Warehouse & StreamingQuery, runId: stri
   }
 }
 
-async function readLongValue(warehouse: Warehouse, runId: string, kind: string, digest: string, longerThanBytes: number): Promise<string> {
+/** A long value named by its kind, length in bytes and MD5: its length narrows the MD5s the lookup computes. */
+async function readLongValue(warehouse: Warehouse, runId: string, { kind, bytes, digest }: { kind: string; bytes: number; digest: string }): Promise<string> {
   const rows = await warehouse.query(
-    sqlStatement('transform/duckdb/text_repair_long_value', warehouse.dialect, { run_id: runId, kind, digest, max_raw_bytes: longerThanBytes }),
+    sqlStatement('transform/duckdb/text_repair_long_value', warehouse.dialect, { run_id: runId, kind, raw_bytes: bytes, digest }),
   );
   if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows read for it, expected 1`);
   return String(rows[0].raw);
