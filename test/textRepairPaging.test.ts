@@ -129,9 +129,9 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
 });
 
 // DuckDB's result arrives in chunks of 2,048 rows, however wide: values longer than the streamed
-// bound come as their MD5 and are read one at a time, so no chunk carries one. Here a bound of
-// 10,000 bytes against 20 KB and 60 KB values, in order among short ones.
-test('duckdb: a streamed chunk carries no value longer than the bound, and every value is read whole, in order', async () => {
+// bound come in pieces, a row each, so no row carries one. Here a bound of 10,000 bytes against
+// 20 KB and 60 KB values, in order among short ones.
+test('duckdb: a streamed row carries no more than the bound, and every value is read whole, in order', async () => {
   const warehouse = warehouses.duckdb;
   const runId = 'run-streamed';
   const agents = [
@@ -142,20 +142,51 @@ test('duckdb: a streamed chunk carries no value longer than the bound, and every
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
   await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
 
-  const streamed: Array<string | null> = [];
-  const observed = Object.create(warehouse) as typeof warehouse & { queryChunks: (sql: string) => AsyncGenerator<Record<string, unknown>[]> };
-  const queryChunks = (warehouse as unknown as { queryChunks: (sql: string) => AsyncGenerator<Record<string, unknown>[]> }).queryChunks.bind(warehouse);
-  observed.queryChunks = async function* (sql: string) {
-    for await (const chunk of queryChunks(sql)) {
-      for (const row of chunk) streamed.push(row.raw === null ? null : String(row.raw));
-      yield chunk;
-    }
-  };
-
+  const { observed, streamed } = observedStream(warehouse);
   const seen: Array<{ kind: string; raw: string }> = [];
   for await (const page of textCandidatePages(observed, runId, TEXT_REPAIR_PAGE, 10_000)) seen.push(...page);
   expect(seen).toEqual([...agents].sort().map((raw) => ({ kind: 'user_agent', raw })));
-  expect(streamed).toHaveLength(agents.length);
-  expect(streamed.filter((raw) => raw === null)).toHaveLength(7);
-  expect(streamed.every((raw) => raw === null || Buffer.byteLength(raw) <= 10_000)).toBe(true);
+  // 6 short values whole; 7 of 15,001 characters (20,001 and 60,001 bytes) in 7 pieces of at most
+  // 2,500 characters each (10,000 bytes of four-byte characters).
+  expect(streamed).toHaveLength(6 + 7 * 7);
+  expect(streamed.every((piece) => Buffer.byteLength(piece) <= 10_000)).toBe(true);
 });
+
+// Long values of one length: each used to be looked up by its length and MD5, which hashed every
+// value of that length for each of them (quadratic). They come in the one streamed query now.
+test('duckdb: many long values of the same length are read in the one streamed query, none looked up alone', async () => {
+  const warehouse = warehouses.duckdb;
+  const runId = 'run-same-length';
+  const agents = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, '0')}${'y'.repeat(5_996)}`);
+  await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
+  await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
+
+  const { observed, streamed, queries } = observedStream(warehouse);
+  const seen: Array<{ kind: string; raw: string }> = [];
+  for await (const page of textCandidatePages(observed, runId)) seen.push(...page);
+  expect(seen).toEqual(agents.map((raw) => ({ kind: 'user_agent', raw })));
+  expect(queries).toEqual({ query: 0, queryChunks: 1 });
+  expect(streamed).toHaveLength(300 * 6);
+});
+
+type StreamingWarehouse = Warehouse & { queryChunks: (sql: string) => AsyncGenerator<Record<string, unknown>[]> };
+
+/** The warehouse, with the rows its streamed queries give (each row's piece) and its queries counted. */
+function observedStream(warehouse: Warehouse) {
+  const streamed: string[] = [];
+  const queries = { query: 0, queryChunks: 0 };
+  const observed = Object.create(warehouse) as StreamingWarehouse;
+  const queryChunks = (warehouse as StreamingWarehouse).queryChunks.bind(warehouse);
+  observed.queryChunks = async function* (sql: string) {
+    queries.queryChunks++;
+    for await (const chunk of queryChunks(sql)) {
+      for (const row of chunk) streamed.push(String(row.piece));
+      yield chunk;
+    }
+  };
+  observed.query = (...args: Parameters<Warehouse['query']>) => {
+    queries.query++;
+    return warehouse.query(...args);
+  };
+  return { observed, streamed, queries };
+}

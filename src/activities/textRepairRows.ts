@@ -4,7 +4,7 @@
  * their repaired form and match key. The rows stream: the worker holds one page of values at
  * once, never all of a run's names, titles, places and user agents, and a page is bounded in bytes
  * as well as in values (a value may be as long as a line, 1 MiB). A warehouse that streams a
- * result (DuckDB) is asked once and read a chunk at a time, its long values one by one: a page of
+ * result (DuckDB) is asked once and read a chunk at a time, its long values in pieces: a page of
  * 50,000 values held in the worker grew V8's heap by ~90 MiB at 8M events (173,771 values),
  * garbage that stayed resident through the publishes that followed, where the 8M run's memory
  * peaked (docs/performance-log.md).
@@ -52,9 +52,9 @@ export function textPieceChars(maxResultRowBytes: number): number {
 
 /**
  * Where a result streams in chunks of a fixed number of rows (DuckDB: 2,048), the values longer
- * than this are read one at a time: a chunk of 2,048 values of a line's length (1 MiB) would be
- * 2 GiB in the worker. At this bound a chunk holds at most 8 MiB of values; realistic ones (names,
- * titles, user agents) are far shorter.
+ * than this come in pieces of at most this many bytes: a chunk of 2,048 values of a line's length
+ * (1 MiB) would be 2 GiB in the worker. At this bound a chunk holds at most 8 MiB of values;
+ * realistic ones (names, titles, user agents) are far shorter and come whole.
  */
 export const STREAMED_TEXT_MAX_BYTES = 4096;
 
@@ -71,7 +71,7 @@ export const TEXT_REPAIR_PAGE: PageBound = { rows: TEXT_REPAIR_PAGE_ROWS, bytes:
 /**
  * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
  * within `bound`: a page per query, or, from a warehouse that streams, one query read a chunk at a
- * time (its values longer than `streamedMaxBytes` read one by one). Where a result row is limited,
+ * time (its values longer than `streamedMaxBytes` in pieces). Where a result row is limited,
  * the values up to WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in
  * pieces.
  */
@@ -101,33 +101,64 @@ export async function* textCandidatePages(
 }
 
 /**
- * From a warehouse that streams: one query, read a chunk at a time, each chunk cut into pages. The
- * values longer than `streamedMaxBytes` come as their MD5 and are read one at a time where they
- * fall in the order, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes of values.
+ * From a warehouse that streams: one query, read a chunk at a time, each chunk cut into pages. A
+ * value longer than `streamedMaxBytes` comes as consecutive pieces (sql/transform/duckdb/
+ * text_repair_values.sql), joined here, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes
+ * of values and every value is read in the one pass.
  */
 async function* streamedPages(warehouse: Warehouse & StreamingQuery, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
-  const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, { run_id: runId, max_raw_bytes: streamedMaxBytes });
+  const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, {
+    run_id: runId,
+    max_raw_bytes: streamedMaxBytes,
+    piece_chars: Math.floor(streamedMaxBytes / 4),
+  });
   const cutter = new PageCutter(bound);
+  const joined = new PieceJoiner(runId);
   for await (const chunk of warehouse.queryChunks(sql)) {
     for (const row of chunk) {
-      const kind = String(row.kind);
-      const raw = row.raw === null ? await readLongValue(warehouse, runId, { kind, bytes: Number(row.raw_bytes), digest: String(row.digest) }) : String(row.raw);
-      const page = cutter.add({ kind, raw });
+      const candidate = joined.add(row);
+      const page = candidate && cutter.add(candidate);
       if (page) yield page;
     }
     // A page ends with its chunk: the worker holds a chunk's values, not a page of 50,000.
     const last = cutter.rest();
     if (last) yield last;
   }
+  joined.end();
 }
 
-/** A long value named by its kind, length in bytes and MD5: its length narrows the MD5s the lookup computes. */
-async function readLongValue(warehouse: Warehouse, runId: string, { kind, bytes, digest }: { kind: string; bytes: number; digest: string }): Promise<string> {
-  const rows = await warehouse.query(
-    sqlStatement('transform/duckdb/text_repair_long_value', warehouse.dialect, { run_id: runId, kind, raw_bytes: bytes, digest }),
-  );
-  if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows read for it, expected 1`);
-  return String(rows[0].raw);
+/** Joins the rows of the streamed query, a value's pieces in order, into whole values. */
+class PieceJoiner {
+  private pieces: string[] = [];
+  private value: { no: number; kind: string; count: number } | null = null;
+
+  constructor(private readonly runId: string) {}
+
+  /** Takes the next row; returns the value it completes, if it does. */
+  add(row: Record<string, unknown>): Candidate | undefined {
+    const no = Number(row.value_no);
+    const piece = Number(row.piece_no);
+    if (piece === 0) {
+      this.end();
+      this.value = { no, kind: String(row.kind), count: Number(row.piece_count) };
+    } else if (this.value?.no !== no || piece !== this.pieces.length) {
+      throw new Error(`text candidates of run ${this.runId}: piece ${piece} of value ${no} came out of order`);
+    }
+    this.pieces.push(String(row.piece));
+    const value = this.value!;
+    if (this.pieces.length < value.count) return undefined;
+    const raw = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
+    this.pieces = [];
+    this.value = null;
+    return { kind: value.kind, raw };
+  }
+
+  /** Throws if a value is still missing pieces (the stream ended, or another value began). */
+  end(): void {
+    if (this.value) {
+      throw new Error(`text candidates of run ${this.runId}: value ${this.value.no} ended after ${this.pieces.length} of its ${this.value.count} pieces`);
+    }
+  }
 }
 
 /** Cuts candidates, given one at a time, into pages within a bound. */

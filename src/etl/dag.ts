@@ -173,7 +173,7 @@ export const ETL_DAG = {
     idents: { table: ['staging_events', 'staging_songs'] },
   },
   repairText: {
-    sql: ['transform/text_candidates', 'transform/postgres/text_candidates', 'transform/text_repair_values', 'transform/duckdb/text_repair_values', 'transform/duckdb/text_repair_long_value',
+    sql: ['transform/text_candidates', 'transform/postgres/text_candidates', 'transform/text_repair_values', 'transform/duckdb/text_repair_values',
       'transform/redshift/text_repair_long_values', 'transform/redshift/text_repair_value_piece', 'etl/clear_text_repairs'],
     reads: ['staging_events', 'staging_songs'],
     writes: ['etl_text_repairs'],

@@ -126,7 +126,6 @@ export const SQL_NAMES = [
   'transform/postgres/text_candidates',
   'transform/text_repair_values',
   'transform/duckdb/text_repair_values',
-  'transform/duckdb/text_repair_long_value',
   'transform/redshift/text_repair_long_values',
   'transform/redshift/text_repair_value_piece',
   'transform/time',

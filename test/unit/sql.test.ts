@@ -65,8 +65,8 @@ const PARAMS: Record<string, SqlParam> = {
   after_digest: '0cc175b9c0f1b6a831c399e269772661',
   digest: '0cc175b9c0f1b6a831c399e269772661',
   from_char: 16001,
-  // DuckDB's long text candidates, read one at a time (sql/transform/duckdb/text_repair_long_value.sql).
-  raw_bytes: 30000,
+  // Long text candidates in pieces (Redshift: sql/transform/redshift/text_repair_value_piece.sql;
+  // DuckDB: sql/transform/duckdb/text_repair_values.sql).
   piece_chars: 16000,
   // DuckDB's string compressions left out while staging (sql/staging/duckdb/disable_compression.sql).
   methods: 'fsst,zstd',
