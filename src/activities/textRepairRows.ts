@@ -70,8 +70,8 @@ export const TEXT_REPAIR_PAGE: PageBound = { rows: TEXT_REPAIR_PAGE_ROWS, bytes:
 
 /**
  * The run's text candidates in (kind, raw) order (sql/transform/text_repair_values.sql), in pages
- * within `bound`: a page per query, or, from a warehouse that streams, one query read a chunk at a
- * time (its values longer than `streamedMaxBytes` in pieces). Where a result row is limited,
+ * within `bound`: a page per query, or, from DuckDB, one query read a chunk at a time (its values
+ * longer than `streamedMaxBytes` in pieces). Where a result row is limited,
  * the values up to WHOLE_TEXT_MAX_BYTES come first, in that order, then the longer ones, read in
  * pieces.
  */
@@ -81,7 +81,8 @@ export async function* textCandidatePages(
   bound: PageBound = TEXT_REPAIR_PAGE,
   streamedMaxBytes = STREAMED_TEXT_MAX_BYTES,
 ): AsyncGenerator<Candidate[]> {
-  if (hasStreamingQuery(warehouse)) {
+  // DuckDB's streamed query (its own SQL); PostgreSQL, which streams too, reads pages by key.
+  if (warehouse.dialect === 'duckdb' && hasStreamingQuery(warehouse)) {
     yield* streamedPages(warehouse, runId, bound, streamedMaxBytes);
     return;
   }

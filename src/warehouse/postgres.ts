@@ -1,4 +1,5 @@
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +13,7 @@ import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
+import type { StreamingQuery } from './streamingQuery';
 
 const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
 
@@ -38,11 +40,14 @@ function clientWithConnectTimeout(ms: number): typeof pg.Client {
   };
 }
 
+/** Rows a streamed query (queryChunks) fetches at a time: DuckDB's chunk, so callers hold as many on both engines. */
+export const STREAMED_CHUNK_ROWS = 2048;
+
 /** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, StreamingQuery {
   readonly dialect = 'postgres' as const;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
@@ -75,6 +80,23 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   }
 
   private async withClient<T>(options: StatementOptions | undefined, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const checkout = await this.checkout(options);
+    try {
+      return await work(checkout.client);
+    } catch (err) {
+      checkout.failed();
+      throw classifyPostgresError(err);
+    } finally {
+      checkout.release();
+    }
+  }
+
+  /**
+   * A pooled client for one piece of work: `options.signal` cancels its statement, and release()
+   * gives it back, or drops it when its server went away, its statement was cancelled, or
+   * failed(true) said it is not fit for another.
+   */
+  private async checkout(options: StatementOptions | undefined): Promise<{ client: pg.PoolClient; failed: (dropClient?: boolean) => void; release: () => void }> {
     options?.signal?.throwIfAborted();
     const client = await this.pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
@@ -89,16 +111,17 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       broken = true;
     };
     client.on('error', onLost);
-    try {
-      return await work(client);
-    } catch (err) {
-      broken ||= options?.signal?.aborted ?? false;
-      throw classifyPostgresError(err);
-    } finally {
-      options?.signal?.removeEventListener('abort', onAbort);
-      client.off('error', onLost);
-      client.release(broken);
-    }
+    return {
+      client,
+      failed: (dropClient = false) => {
+        broken ||= dropClient || (options?.signal?.aborted ?? false);
+      },
+      release: () => {
+        options?.signal?.removeEventListener('abort', onAbort);
+        client.off('error', onLost);
+        client.release(broken);
+      },
+    };
   }
 
   async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
@@ -115,6 +138,36 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
 
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
     return this.withClient(options, async (c) => (await c.query(sql)).rows as Row[]);
+  }
+
+  /**
+   * StreamingQuery (src/warehouse/streamingQuery.ts): the rows of `sql` through a cursor,
+   * STREAMED_CHUNK_ROWS at a time, on one pooled connection held until the last row or until the
+   * caller stops.
+   */
+  async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
+    const checkout = await this.checkout(options);
+    const cursor = checkout.client.query(new Cursor<Row>(sql, undefined, { types }));
+    let open = true;
+    try {
+      for (;;) {
+        let rows: Row[];
+        try {
+          rows = await cursor.read(STREAMED_CHUNK_ROWS);
+        } catch (err) {
+          open = false;
+          checkout.failed();
+          throw classifyPostgresError(err);
+        }
+        if (rows.length === 0) break;
+        yield rows;
+      }
+      open = false;
+    } finally {
+      // Stopped early: the portal is closed before the connection goes back to the pool.
+      if (open) await cursor.close().catch(() => checkout.failed(true));
+      checkout.release();
+    }
   }
 
   /** QueryInTransaction (src/warehouse/queryInTransaction.ts): `setup`, then `sql`, in one transaction. */

@@ -1,7 +1,8 @@
 /**
  * A query whose rows arrive in chunks as the engine produces them, instead of all at once: the
- * worker holds one chunk (DuckDB: 2,048 rows) at a time, whatever the result's size. Engines
- * without it are read a page per query (src/activities/textRepairRows.ts).
+ * worker holds one chunk (2,048 rows: DuckDB's vector, PostgreSQL's cursor reads) at a time,
+ * whatever the result's size. Redshift's Data API has no such read: its results come a page per
+ * query (src/activities/textRepairRows.ts).
  */
 import type { Row, StatementOptions, Warehouse } from './types';
 

@@ -7,7 +7,6 @@
 import { storeRepairedText, textCandidatePages, TEXT_REPAIR_PAGE_BYTES, TEXT_REPAIR_PAGE_ROWS } from '../../src/activities/textRepairRows';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { sqlStatements } from '../../src/warehouse/sql';
-import { hasStreamingQuery } from '../../src/warehouse/streamingQuery';
 
 /** DuckDB's vector size: the rows of one streamed chunk. */
 const CHUNK_ROWS = 2048;
@@ -30,35 +29,8 @@ afterAll(async () => {
   await warehouse.close();
 });
 
-test('DuckDB streams a query: every row, in chunks of at most its vector size, in the query order', async () => {
-  expect(hasStreamingQuery(warehouse)).toBe(true);
-  const sizes: number[] = [];
-  let last = -1;
-  let ordered = true;
-  for await (const chunk of warehouse.queryChunks(`SELECT i FROM range(${VALUES}) t(i) ORDER BY i`)) {
-    sizes.push(chunk.length);
-    for (const row of chunk) {
-      if (Number(row.i) !== last + 1) ordered = false;
-      last = Number(row.i);
-    }
-  }
-  expect(sizes.reduce((a, b) => a + b, 0)).toBe(VALUES);
-  expect(Math.max(...sizes)).toBeLessThanOrEqual(CHUNK_ROWS);
-  expect(ordered).toBe(true);
-});
-
-test('a streamed query stopped early frees its connection, and a failing one throws', async () => {
-  for await (const chunk of warehouse.queryChunks(`SELECT i FROM range(${VALUES}) t(i)`)) {
-    expect(chunk.length).toBeGreaterThan(0);
-    break;
-  }
-  const [row] = await warehouse.query('SELECT 1 AS one');
-  expect(row.one).toBe(1);
-  const failing = async () => {
-    for await (const chunk of warehouse.queryChunks('SELECT * FROM no_such_table')) void chunk;
-  };
-  await expect(failing()).rejects.toThrow(/no_such_table/);
-});
+// How a streamed query itself behaves (chunks, order, stopping early, failing) on DuckDB and
+// PostgreSQL: test/streamingQuery.test.ts.
 
 test('the run\'s text candidates come a chunk at a time, however large the page size, all of them, in (kind, raw) order', async () => {
   const sizes: number[] = [];
