@@ -13,7 +13,7 @@ import { backfillProgressQuery, type backfill, type BackfillProgress } from '../
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { dumpStarTables } from './support/tables';
-import { activitiesInFlight, activityOutcome } from './harness/activityHistory';
+import { activitiesInFlight, activityOutcome, pendingActivitiesLine } from './harness/activityHistory';
 import { workflowIdFor } from '../src/etl/workflowIds';
 import { pollUntil } from './support/poll';
 
@@ -114,11 +114,24 @@ describe('backfills and single-date starts', () => {
       async () => {
         const progress = await temporal.client.workflow.getHandle(workflowId).query(backfillProgressQuery);
         await locker.query('SELECT pg_stat_clear_snapshot()');
-        const { rows } = await locker.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        seen = `${JSON.stringify(progress)}; sessions waiting on a lock: ${rows.length}`;
+        const { rows } = await locker.query(
+          // Each waiting statement's first 80 characters after its header comment.
+          "SELECT wait_event, left(btrim(regexp_replace(regexp_replace(query, '--[^\\n]*', '', 'g'), '\\s+', ' ', 'g')), 80) AS query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        // What the wait sees goes into its message if it gives up: it did once in CI, and the
+        // count of waiting sessions alone did not say why.
+        const children = await Promise.all(
+          progress.running.map(async (date) => {
+            const child = temporal.client.workflow.getHandle(workflowIdFor({ from: date, to: date }));
+            return { date, child, pending: await pendingActivitiesLine(child).catch((err: Error) => `not described: ${err.message}`) };
+          }),
+        );
+        seen =
+          `${JSON.stringify(progress)}; sessions waiting on a lock: ${rows.length}` +
+          rows.map((r) => `\n  waiting (${String(r.wait_event)}): ${String(r.query)}`).join('') +
+          children.map((c) => `\n  ${c.date}: ${c.pending}`).join('');
         if (rows.length === 0) return undefined;
-        for (const date of progress.running) {
-          const child = temporal.client.workflow.getHandle(workflowIdFor({ from: date, to: date }));
+        for (const { child } of children) {
           const staging = (await activitiesInFlight(child).catch(() => [])).find((a) => a.activityType === 'stageEvents');
           if (staging) return staging;
         }

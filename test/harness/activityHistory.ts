@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 /** temporal.api.enums.v1.PendingActivityState: a worker has the activity. */
 const PENDING_ACTIVITY_STATE_STARTED = 2;
 
+
 /** One activity of a workflow, named by its activity id (unique within the run) and type. */
 export interface ActivityRef {
   workflowId: string;
@@ -12,6 +13,26 @@ export interface ActivityRef {
 }
 
 type Handle = Pick<WorkflowHandle, 'workflowId' | 'fetchHistory' | 'describe'>;
+
+/** temporal.api.enums.v1.PendingActivityState, by number. */
+const PENDING_ACTIVITY_STATES = ['UNSPECIFIED', 'SCHEDULED', 'STARTED', 'CANCEL_REQUESTED', 'PAUSED', 'PAUSE_REQUESTED'];
+
+/**
+ * The workflow's pending activities as one line, for a wait's message when it gives up: each one's
+ * type, state, attempt and its last attempt's failure, e.g. `stageEvents SCHEDULED attempt 3 (last
+ * failure: activity Heartbeat timeout)`.
+ */
+export async function pendingActivitiesLine(handle: Pick<WorkflowHandle, 'describe'>): Promise<string> {
+  const pending = (await handle.describe()).raw.pendingActivities ?? [];
+  if (pending.length === 0) return 'none pending';
+  return pending
+    .map((p) => {
+      const state = PENDING_ACTIVITY_STATES[Number(p.state)] ?? String(p.state);
+      const failure = p.lastFailure?.message ? ` (last failure: ${p.lastFailure.message})` : '';
+      return `${p.activityType?.name ?? '?'} ${state} attempt ${p.attempt ?? 1}${failure}`;
+    })
+    .join(', ');
+}
 
 /**
  * The activities a worker is running right now and whose history shows them scheduled and not
