@@ -3,8 +3,8 @@
  * sql/transform/text_candidates.sql) read back a page at a time, repaired, and written back with
  * their repaired form and match key. The rows stream: the worker holds one page of values at
  * once, never all of a run's names, titles, places and user agents, and a page is bounded in bytes
- * as well as in values (a value may be as long as a line, 1 MiB). A warehouse that streams a
- * result (DuckDB) is asked once and read a chunk at a time, its long values in pieces: a page of
+ * as well as in values (a value may be as long as a line, 1 MiB). DuckDB is asked once and its
+ * result read a chunk at a time, its long values in pieces: a page of
  * 50,000 values held in the worker grew V8's heap by ~90 MiB at 8M events (173,771 values),
  * garbage that stayed resident through the publishes that followed, where the 8M run's memory
  * peaked (docs/performance-log.md).
@@ -102,7 +102,7 @@ export async function* textCandidatePages(
 }
 
 /**
- * From a warehouse that streams: one query, read a chunk at a time, each chunk cut into pages. A
+ * From DuckDB: one query, read a chunk at a time, each chunk cut into pages. A
  * value longer than `streamedMaxBytes` comes as consecutive pieces (sql/transform/duckdb/
  * text_repair_values.sql), joined here, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes
  * of values and every value is read in the one pass.
