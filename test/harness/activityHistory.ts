@@ -3,7 +3,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 /** temporal.api.enums.v1.PendingActivityState: a worker has the activity. */
 const PENDING_ACTIVITY_STATE_STARTED = 2;
 
-
 /** One activity of a workflow, named by its activity id (unique within the run) and type. */
 export interface ActivityRef {
   workflowId: string;
