@@ -41,7 +41,7 @@ function clientWithConnectTimeout(ms: number): typeof pg.Client {
 }
 
 /** Rows a streamed query (queryChunks) fetches at a time: DuckDB's chunk, so callers hold as many on both engines. */
-export const STREAMED_CHUNK_ROWS = 2048;
+const STREAMED_CHUNK_ROWS = 2048;
 
 /** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');

@@ -8,14 +8,13 @@
 -- order first and the rows sorted by that number, so no sort carries a long value once per piece.
 WITH numbered AS (
   SELECT kind, raw, strlen(raw) > {{max_raw_bytes}} AS is_long,
+         CASE WHEN strlen(raw) > {{max_raw_bytes}} THEN CAST(ceil(length(raw) / {{piece_chars}}) AS BIGINT) ELSE 1 END AS piece_count,
          row_number() OVER (ORDER BY kind, raw) AS value_no
   FROM etl_text_repairs
   WHERE run_id = {{run_id}}
 ),
 pieces AS (
-  SELECT kind, raw, is_long, value_no,
-         CASE WHEN is_long THEN CAST(ceil(length(raw) / {{piece_chars}}) AS BIGINT) ELSE 1 END AS piece_count,
-         unnest(range(0, CASE WHEN is_long THEN CAST(ceil(length(raw) / {{piece_chars}}) AS BIGINT) ELSE 1 END)) AS piece_no
+  SELECT kind, raw, is_long, value_no, piece_count, unnest(range(0, piece_count)) AS piece_no
   FROM numbered
 )
 SELECT kind, value_no, piece_no, piece_count,
