@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
-import { runFileKeys } from '../src/activities/ledger';
+import { listedKeys } from '../src/activities/ledger';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { LocalSource, type Source, type SourceObject } from '../src/source';
@@ -79,7 +79,7 @@ async function stageSongs(dataDir: string, via: Via) {
   } else {
     const source = new StreamOnlySource(dataDir);
     expect(hasWholeReads(source) || hasLocalFiles(source)).toBe(false);
-    const keys = await runFileKeys(opened, RUN, 'songs');
+    const keys = await listedKeys(opened, RUN, 'songs');
     result = await stageInWarehouse({ runId: RUN, kind: 'songs', keys, source, warehouse: opened, heartbeat: (d) => beats.push(d as Record<string, unknown>) });
   }
   const query = (sql: string) => opened.query(sql);

@@ -13,6 +13,7 @@ import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatements } from '../src/warehouse/sql';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { writeBadInputCorpus } from './support/badInputCorpus';
+import { listedKeysOf } from '../src/staging/listedKeys';
 
 /**
  * PostgreSQL's staging parses and encodes COPY text on a worker thread (threadedCopyStaging.ts):
@@ -162,9 +163,9 @@ describe('on PostgreSQL', () => {
     let threaded: Awaited<ReturnType<typeof stageInWarehouse>>;
     try {
       process.env.SPARKIFY_STAGING_THREAD = '0';
-      const plain = await stageInWarehouse({ runId: 'plain', kind, keys, source, warehouse, heartbeat: () => undefined });
+      const plain = await stageInWarehouse({ runId: 'plain', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
       delete process.env.SPARKIFY_STAGING_THREAD;
-      threaded = await stageInWarehouse({ runId: 'threaded', kind, keys, source, warehouse, heartbeat: () => undefined });
+      threaded = await stageInWarehouse({ runId: 'threaded', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
       expect(threaded).toEqual(plain);
     } finally {
       if (previous === undefined) delete process.env.SPARKIFY_STAGING_THREAD;
@@ -177,7 +178,7 @@ describe('on PostgreSQL', () => {
     expect(b).toEqual(a);
     // The counts (the COPYs' own) are what the tables hold; a retried attempt replaces, and changes nothing.
     expect({ staged: b.rows.length, rejected: b.rejects.length }).toEqual({ staged: threaded.recordsStaged, rejected: threaded.recordsRejected });
-    const again = await stageInWarehouse({ runId: 'threaded', kind, keys, source, warehouse, heartbeat: () => undefined });
+    const again = await stageInWarehouse({ runId: 'threaded', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
     expect(again).toEqual(threaded);
     expect(await staged(kind, 'threaded')).toEqual(b);
   });
@@ -188,7 +189,7 @@ describe('on PostgreSQL', () => {
       fs.mkdirSync(path.join(dir, 'log_data'));
       execFileSync('mkfifo', [path.join(dir, 'log_data', 'pipe.json')]);
       const source = new LocalSource(dir);
-      await expect(stageInWarehouse({ runId: 'fifo', kind: 'events', keys: ['log_data/pipe.json'], source, warehouse, heartbeat: () => undefined })).rejects.toThrow(
+      await expect(stageInWarehouse({ runId: 'fifo', kind: 'events', keys: listedKeysOf(['log_data/pipe.json']), source, warehouse, heartbeat: () => undefined })).rejects.toThrow(
         'log_data/pipe.json is not a regular file',
       );
       expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'fifo'")).toEqual([{ n: 0 }]);
@@ -201,14 +202,14 @@ describe('on PostgreSQL', () => {
     const source = new LocalSource(SAMPLE);
     const keys = await keysOf(source, 'events');
     const failOnKey = keys[Math.floor(keys.length / 2)];
-    await expect(stageInWarehouse({ runId: 'failing', kind: 'events', keys, source, warehouse, heartbeat: () => undefined, failOnKey })).rejects.toThrow(
+    await expect(stageInWarehouse({ runId: 'failing', kind: 'events', keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined, failOnKey })).rejects.toThrow(
       `staging events: encoding COPY text failed at ${failOnKey}: failing on ${failOnKey}, as the test asked`,
     );
     expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'failing'")).toEqual([{ n: 0 }]);
     // The event logs opened for the thread are closed again.
     expect(openFilesUnder(SAMPLE)).toEqual([]);
     // The same call without the fault stages every file.
-    const result = await stageInWarehouse({ runId: 'failing', kind: 'events', keys, source, warehouse, heartbeat: () => undefined });
+    const result = await stageInWarehouse({ runId: 'failing', kind: 'events', keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
     expect(result.recordsStaged).toBeGreaterThan(0);
     expect(await warehouse.query("SELECT count(DISTINCT source_key)::int AS n FROM staging_events WHERE run_id = 'failing'")).toEqual([{ n: keys.length }]);
   });

@@ -1,14 +1,22 @@
 /**
  * Queries whose results can grow with the input are read a chunk at a time where the engine can
  * stream (src/warehouse/streamingQuery.ts): DuckDB hands over its vectors, PostgreSQL reads a
- * cursor. The run's file list is one (src/activities/ledger.ts: runFileKeys): read whole, a first
- * run's million song keys took 330 MiB of heap on DuckDB and 147 MiB on PostgreSQL on the way to the
- * 61 MiB the keys hold.
+ * cursor. The run's file list is one (src/activities/ledger.ts: listedKeys), and song staging reads
+ * it as it goes: read whole, a first run's million song keys took 330 MiB of heap on DuckDB and
+ * 147 MiB on PostgreSQL on the way to the 61 MiB the keys hold, all of which staging then kept.
  */
-import { runFileKeys } from '../src/activities/ledger';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listedKeys } from '../src/activities/ledger';
+import { SCHEMA_FILES } from '../src/activities/stagingActivities';
+import { LocalSource } from '../src/source';
+import { gatherKeys } from '../src/staging/listedKeys';
+import { stageInWarehouse } from '../src/staging/stageInWarehouse';
 import { sqlStatements } from '../src/warehouse/sql';
 import { hasStreamingQuery, type StreamingQuery } from '../src/warehouse/streamingQuery';
-import type { Row, StatementOptions, Warehouse } from '../src/warehouse/types';
+import type { ChunkedStaging, Row, StatementOptions, Warehouse } from '../src/warehouse/types';
+import { goodSong } from './support/badInputCorpus';
 import { duckDbAndPostgres } from './support/duckDbAndPostgres';
 
 /** The rows a chunk holds at most on both engines. */
@@ -25,7 +33,7 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
     const opened = await open();
     if (!hasStreamingQuery(opened)) throw new Error(`${opened.dialect} does not stream a query`);
     warehouse = opened;
-    await warehouse.execute(sqlStatements('schema/etl_tables', warehouse.dialect));
+    await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
     // A run's song files, inserted out of order, beside its event logs and another run's songs.
     await warehouse.execute([
       `INSERT INTO etl_run_files (run_id, kind, source_key, size) SELECT 'run-a', 'songs', 'song_data/A/B/C/TR' || lpad(CAST((i * 7919) % ${ROWS} AS VARCHAR), 6, '0') || '.json', 100 FROM generate_series(0, ${ROWS - 1}) AS t(i)`,
@@ -37,6 +45,18 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
   afterAll(async () => {
     await warehouse?.close();
   });
+
+  // A song file for each of run-a's song keys.
+  let songDir: string;
+  beforeAll(() => {
+    songDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-streamed-keys-'));
+    fs.mkdirSync(path.join(songDir, 'song_data', 'A', 'B', 'C'), { recursive: true });
+    for (let i = 0; i < ROWS; i++) {
+      const id = `TR${String(i).padStart(6, '0')}`;
+      fs.writeFileSync(path.join(songDir, 'song_data', 'A', 'B', 'C', `${id}.json`), JSON.stringify(goodSong(id)));
+    }
+  });
+  afterAll(() => fs.rmSync(songDir, { recursive: true, force: true }));
 
   test('a streamed query gives every row, in chunks of at most 2,048, in the query order', async () => {
     const sizes: number[] = [];
@@ -67,27 +87,59 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
     expect(again.two).toBe(2);
   });
 
-  test("the run's file list comes a chunk at a time: every key of the run and kind, in key order, never read as one result", async () => {
+  test("song staging takes the run's file list a chunk at a time as it reads the files, never as one result", async () => {
     const wholeReads: string[] = [];
-    const chunks: number[] = [];
-    const observed = Object.create(warehouse) as Streaming;
+    let keysFetched = 0;
+    const observed = Object.create(warehouse) as Streaming & ChunkedStaging;
     observed.query = (sql: string, options?: StatementOptions): Promise<Row[]> => {
       wholeReads.push(sql);
       return warehouse.query(sql, options);
     };
     observed.queryChunks = async function* (sql: string, options?: StatementOptions) {
       for await (const chunk of warehouse.queryChunks(sql, options)) {
-        chunks.push(chunk.length);
+        if (sql.includes('SELECT source_key FROM etl_run_files')) keysFetched += chunk.length;
         yield chunk;
       }
     };
+    // How far the keys fetched from the warehouse run ahead of the song files read.
+    const local = new LocalSource(songDir);
+    const source = Object.create(local) as LocalSource;
+    let reads = 0;
+    let mostAhead = 0;
+    source.readUpTo = (key: string, cap: number) => {
+      mostAhead = Math.max(mostAhead, keysFetched - reads);
+      reads++;
+      return local.readUpTo(key, cap);
+    };
 
-    const keys = await runFileKeys(observed, 'run-a', 'songs');
-    expect(keys).toEqual(Array.from({ length: ROWS }, (_, i) => `song_data/A/B/C/TR${String(i).padStart(6, '0')}.json`));
-    expect(wholeReads).toEqual([]);
-    expect(chunks.length).toBeGreaterThanOrEqual(3);
-    expect(Math.max(...chunks)).toBeLessThanOrEqual(CHUNK_ROWS);
+    const keys = await listedKeys(observed, 'run-a', 'songs');
+    expect(keys.count).toBe(ROWS);
+    const result = await stageInWarehouse({ runId: 'run-a', kind: 'songs', keys, source, warehouse: observed, heartbeat: () => undefined });
+    expect(result).toMatchObject({ files: ROWS, recordsStaged: ROWS, recordsRejected: 0 });
+    expect(reads).toBe(ROWS);
+    expect(keysFetched).toBe(ROWS);
+    expect(mostAhead).toBeLessThanOrEqual(CHUNK_ROWS + local.smallReadConcurrency);
+    expect(wholeReads.filter((sql) => sql.includes('SELECT source_key FROM etl_run_files'))).toEqual([]);
+    const [staged] = await warehouse.query("SELECT COUNT(DISTINCT source_key) AS files FROM staging_songs WHERE run_id = 'run-a'");
+    expect(Number(staged.files)).toBe(ROWS);
 
-    expect(await runFileKeys(observed, 'run-a', 'events')).toHaveLength(30);
+    const events = await listedKeys(observed, 'run-a', 'events');
+    expect(events.count).toBe(30);
+    expect(await gatherKeys(events.read())).toEqual(Array.from({ length: 30 }, (_, i) => `log_data/2018/11/2018-11-${String(i + 1).padStart(2, '0')}-events.json`));
+  });
+
+  test('a song staging that fails part way stops reading the file list and frees its connection (more times than the pool holds)', async () => {
+    const local = new LocalSource(songDir);
+    const failing = Object.create(local) as LocalSource;
+    const badKey = `song_data/A/B/C/TR${String(CHUNK_ROWS + 500).padStart(6, '0')}.json`;
+    failing.readUpTo = (key: string, cap: number) => (key === badKey ? Promise.reject(new Error(`cannot read ${key}`)) : local.readUpTo(key, cap));
+    for (let i = 0; i < 12; i++) {
+      const keys = await listedKeys(warehouse, 'run-a', 'songs');
+      await expect(stageInWarehouse({ runId: 'run-a', kind: 'songs', keys, source: failing, warehouse: warehouse as Streaming & ChunkedStaging, heartbeat: () => undefined })).rejects.toThrow(
+        `cannot read ${badKey}`,
+      );
+    }
+    const [row] = await warehouse.query('SELECT 1 AS one');
+    expect(row.one).toBe(1);
   });
 });

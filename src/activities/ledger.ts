@@ -4,7 +4,8 @@
  */
 import type { RecordKind } from '../etl/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import type { StatementOptions, Warehouse } from '../warehouse/types';
+import type { ListedKeys } from '../staging/listedKeys';
 import { hasStreamingQuery } from '../warehouse/streamingQuery';
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
@@ -14,16 +15,25 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
 }
 
 /**
- * The source keys of the run's file list (etl_run_files) of one kind. Where the warehouse streams
- * a result (DuckDB, PostgreSQL) the keys are read a chunk at a time: read whole, the rows of a
- * first run over a million song files took 330 MiB of heap and 560 MiB of resident memory on DuckDB
- * (147 and 252 MiB on PostgreSQL) on their way to the 61 MiB the keys themselves hold
- * (docs/performance-log.md).
+ * The run's file list (etl_run_files) of one kind: its count now, its keys in key order as they
+ * are read. Where the warehouse streams a result (DuckDB, PostgreSQL) the keys come a chunk at a
+ * time, so staging holds one chunk of them, not the list: read whole, a first run over a million
+ * song files took 330 MiB of heap and 560 MiB of resident memory on DuckDB (147 and 252 MiB on
+ * PostgreSQL) on their way to the 61 MiB the keys themselves hold (docs/performance-log.md).
+ * Redshift's Data API reads a result whole.
  */
-export async function runFileKeys(warehouse: Warehouse, runId: string, kind: RecordKind): Promise<string[]> {
+export async function listedKeys(warehouse: Warehouse, runId: string, kind: RecordKind, options?: StatementOptions): Promise<ListedKeys & { bytes: number }> {
+  const [totals] = await warehouse.query(sqlStatement('etl/run_file_totals', warehouse.dialect, { run_id: runId, kind }), options);
   const sql = sqlStatement('etl/run_file_keys', warehouse.dialect, { run_id: runId, kind });
-  if (!hasStreamingQuery(warehouse)) return (await warehouse.query(sql)).map((r) => String(r.source_key));
-  const keys: string[] = [];
-  for await (const chunk of warehouse.queryChunks(sql)) for (const row of chunk) keys.push(String(row.source_key));
-  return keys;
+  return {
+    count: Number(totals.files),
+    bytes: Number(totals.bytes),
+    async *read() {
+      if (!hasStreamingQuery(warehouse)) {
+        for (const row of await warehouse.query(sql, options)) yield String(row.source_key);
+        return;
+      }
+      for await (const chunk of warehouse.queryChunks(sql, options)) for (const row of chunk) yield String(row.source_key);
+    },
+  };
 }

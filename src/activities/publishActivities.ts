@@ -13,7 +13,7 @@ import type { Dialect, Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
-import { recordLedgerStatements, runFileKeys } from './ledger';
+import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
@@ -123,8 +123,12 @@ async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promis
 
 /** The dates of the event logs in the run's file list. */
 async function listedEventDates(warehouse: Warehouse, runId: string): Promise<string[]> {
-  const keys = await runFileKeys(warehouse, runId, 'events');
-  return [...new Set(keys.map((key) => EVENT_LOG_NAME.exec(key)?.[1]).filter((d): d is string => d !== undefined))];
+  const dates = new Set<string>();
+  for await (const key of (await listedKeys(warehouse, runId, 'events')).read()) {
+    const date = EVENT_LOG_NAME.exec(key)?.[1];
+    if (date !== undefined) dates.add(date);
+  }
+  return [...dates];
 }
 
 /** The days a run replaces: its window's dates, or for a run over every file the dates of the logs it listed. */

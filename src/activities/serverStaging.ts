@@ -3,10 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import type { RecordKind, StageResult } from '../etl/types';
 import { hasObjectUrls, type ObjectUrls, type Source } from '../source';
+import type { ListedKeys } from '../staging/listedKeys';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { serverStagingPlan } from '../staging/serverStagingSql';
 import { SqlError } from '../warehouse/errors';
-import { sqlStatement } from '../warehouse/sql';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
 import { checkRejectRate } from './staging';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
@@ -23,7 +23,7 @@ export function serverStaging(warehouse: Warehouse, source: Source): { warehouse
 export async function stageOnServer(options: {
   runId: string;
   kind: RecordKind;
-  keys: string[];
+  keys: ListedKeys & { bytes: number };
   source: Source & ObjectUrls;
   warehouse: Warehouse & ServerSideStaging;
   maxRejectRate: number;
@@ -31,7 +31,9 @@ export async function stageOnServer(options: {
 }): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
   const statementOptions = activityStatementOptions();
-  const [sizes] = await warehouse.query(sqlStatement('etl/run_file_bytes', warehouse.dialect, { run_id: runId, kind }), statementOptions);
+  // The manifest names every file: the one place the whole list is held.
+  const files: { key: string; url: string }[] = [];
+  for await (const key of keys.read()) files.push({ key, url: source.url(key) });
   const s3 = createS3Client(options.s3);
   try {
     const putObject = async (url: string, body: string): Promise<void> => {
@@ -39,12 +41,12 @@ export async function stageOnServer(options: {
       if (!m) throw new Error(`${url} is not an s3://bucket/key URL`);
       await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body, ContentType: 'application/json' }));
     };
-    const staged = await whileHeartbeating({ kind, files: keys.length }, () =>
+    const staged = await whileHeartbeating({ kind, files: keys.count }, () =>
       warehouse.stageFromS3(
         {
           runId,
           kind,
-          files: keys.map((key) => ({ key, url: source.url(key) })),
+          files,
           sourceUrl: source.description,
           putObject,
           ...serverStagingPlan(warehouse.dialect, { runId, kind, sourceUrl: source.description }),
@@ -56,7 +58,7 @@ export async function stageOnServer(options: {
       if (err instanceof SqlError) throw ApplicationFailure.nonRetryable(err.message, ERROR_TYPES.sql);
       throw err;
     });
-    return checkRejectRate({ kind, files: keys.length, bytes: Number(sizes.bytes), ...staged }, options.maxRejectRate);
+    return checkRejectRate({ kind, files: keys.count, bytes: keys.bytes, ...staged }, options.maxRejectRate);
   } finally {
     s3.destroy();
   }

@@ -13,6 +13,7 @@ import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { hasAppendRowLimits, hasChunkedStaging, type AppendRowLimits, type Warehouse } from '../warehouse/types';
 import { REJECT_COLUMNS } from '../staging/copyStaging';
+import type { ListedKeys } from '../staging/listedKeys';
 import { ProgressBeats } from '../staging/progressBeats';
 import { rawLinesOf } from '../staging/rawLines';
 import { stageInWarehouse } from '../staging/stageInWarehouse';
@@ -32,7 +33,7 @@ const REJECT_SAMPLES = 5;
 export interface StageOptions {
   runId: string;
   kind: RecordKind;
-  keys: string[];
+  keys: ListedKeys;
   source: Source;
   warehouse: Warehouse;
   maxRejectRate: number;
@@ -64,13 +65,13 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
   const { table, columns } = TABLES[kind];
   const names = [...LINEAGE_COLUMNS, ...FIELDS_BY_KIND[kind].map((f) => f.key)];
   const limits = hasAppendRowLimits(warehouse) ? warehouse : undefined;
-  const beats = new ProgressBeats(kind, keys.length, heartbeat);
+  const beats = new ProgressBeats(kind, keys.count, heartbeat);
   const { progress, onProgress } = beats;
   const rejects = RejectSpool.open(REJECT_SAMPLES);
   let recordsRead = 0;
 
   async function* rows(): AsyncGenerator<CellValue[]> {
-    for await (const batch of rawLinesOf(kind, keys, source, progress, onProgress)) {
+    for await (const batch of rawLinesOf(kind, keys.read(), source, progress, onProgress)) {
       for (const raw of batch) {
         recordsRead++;
         const parsed = parseRawLine(kind, raw);
@@ -98,7 +99,7 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
     );
     const result: StageResult = {
       kind,
-      files: keys.length,
+      files: keys.count,
       bytes: progress.bytes,
       recordsRead,
       recordsStaged,

@@ -6,7 +6,8 @@ import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '..
 import { loadedDates } from '../ledger/loaded';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
-import { runFileKeys } from './ledger';
+import { listedKeys } from './ledger';
+import { activityStatementOptions } from './heartbeat';
 import type { ListingPart } from './listing';
 import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
@@ -15,12 +16,12 @@ import { stageFromClient } from './staging';
 import { collectGarbage } from '../util/heapRelease';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
+export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names'];
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
     const warehouse = await resources.warehouse(ref.warehouse);
-    const keys = await runFileKeys(warehouse, ref.runId, kind);
+    const keys = await listedKeys(warehouse, ref.runId, kind, activityStatementOptions());
     const source = resources.source(ref.source);
     const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: ref.maxRejectRate };
     const server = serverStaging(warehouse, source);

@@ -71,7 +71,7 @@ const LISTING_SQL = ['etl/list_forget_run_files', 'ledger/forget_skipped_files']
 
 const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'etl/run_file_keys',
-  'etl/run_file_bytes',
+  'etl/run_file_totals',
   'staging/clear_staged',
   'staging/clear_rejected',
   `staging/parsed_${kind}`,

@@ -4,6 +4,7 @@ import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
 import { hasWholeReads } from '../source/types';
 import { readLines } from '../etl/lineReader';
+import type { FileKeys } from './listedKeys';
 import { splitSongFile } from './songFile';
 
 // Raw lines are never parsed in this module.
@@ -37,7 +38,7 @@ export interface ReadProgress {
  */
 export async function* rawLinesOf(
   kind: RecordKind,
-  keys: readonly string[],
+  keys: FileKeys,
   source: Source,
   progress: ReadProgress,
   onProgress: () => void,
@@ -63,7 +64,7 @@ export async function* rawLinesOf(
     onProgress();
     return;
   }
-  for (const key of keys) {
+  for await (const key of keys) {
     const input = await source.open(key);
     progress.file = key;
     input.on('data', (chunk: Buffer) => (progress.bytes += chunk.length));
@@ -122,22 +123,35 @@ export function songRecords(key: string, file: CappedFile): RawLine[] {
 
 /**
  * Runs `load` up to `depth` keys ahead of the consumer and yields the results in key order: at
- * most `depth` results are held at once, loading or loaded and not yet taken.
+ * most `depth` results are held at once, loading or loaded and not yet taken, and the keys are
+ * taken from `keys` only as they are loaded. Stopping early stops reading `keys`.
  */
-export async function* inOrderAhead<T>(keys: readonly string[], depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
-  const pending: Promise<T>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (next < keys.length && pending.length < depth) {
-      const loading = load(keys[next++]);
-      loading.catch(() => undefined); // awaited below, in order; don't report it as unhandled meanwhile
-      pending.push(loading);
+export async function* inOrderAhead<T>(keys: FileKeys, depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
+  const next = (async function* () {
+    yield* keys;
+  })();
+  const pending: { key: string; value: Promise<T> }[] = [];
+  let more = true;
+  const fill = async () => {
+    while (more && pending.length < depth) {
+      const taken = await next.next();
+      if (taken.done) {
+        more = false;
+        return;
+      }
+      const value = load(taken.value);
+      value.catch(() => undefined); // awaited below, in order; don't report it as unhandled meanwhile
+      pending.push({ key: taken.value, value });
     }
   };
-  fill();
-  for (const key of keys) {
-    const value = await pending.shift()!;
-    fill();
-    yield [key, value];
+  try {
+    await fill();
+    for (let head = pending.shift(); head !== undefined; head = pending.shift()) {
+      const value = await head.value;
+      await fill();
+      yield [head.key, value];
+    }
+  } finally {
+    await next.return(undefined);
   }
 }

@@ -4,6 +4,7 @@ import { sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
+import { gatherKeys, type ListedKeys } from './listedKeys';
 import { rawLinesOf, type RawLine } from './rawLines';
 import { PROGRESS_EVERY_MS, ProgressBeats } from './progressBeats';
 import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
@@ -18,7 +19,8 @@ import { rawLineAround, rawLinePartLoads, stagesRawEventLines } from './rawLineS
 export interface WarehouseStagingOptions {
   runId: string;
   kind: RecordKind;
-  keys: readonly string[];
+  /** The listed files, read as staging goes (listedKeys.ts). */
+  keys: ListedKeys;
   source: Source;
   warehouse: Warehouse & ChunkedStaging;
   statementOptions?: StatementOptions;
@@ -106,15 +108,15 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   // whole. Song files are staged by the worker: DuckDB's reading of thousands of small files alone
   // costs more CPU than the worker's whole song staging (read, split, parse, CSV; measured in docs/staging.md).
   if (kind === 'events' && canStageDirect(warehouse, source) && hasLocalFiles(source)) {
-    const staged = await stageDirect({ ...options, source, warehouse });
+    const staged = await stageDirect({ ...options, keys: await gatherKeys(keys.read()), source, warehouse });
     if (staged) return staged;
   }
-  const beats = new ProgressBeats(kind, keys.length, heartbeat);
+  const beats = new ProgressBeats(kind, keys.count, heartbeat);
   const { progress, onProgress } = beats;
   // While the warehouse works on its own (parse and check after the last line) nothing else
   // heartbeats: a timer does, so a long statement never looks like a dead worker.
   const keepalive = setInterval(() => {
-    if (Date.now() - beats.lastBeat >= PROGRESS_EVERY_MS) beats.beat({ parsing: progress.filesDone === keys.length });
+    if (Date.now() - beats.lastBeat >= PROGRESS_EVERY_MS) beats.beat({ parsing: progress.filesDone === keys.count });
   }, PROGRESS_EVERY_MS);
   beats.beat();
   let copied: { staged: number; rejected: number } | undefined;
@@ -135,17 +137,17 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const flavour = warehouse.copyFlavour ?? 'text';
       // Event logs on a thread of its own unless SPARKIFY_STAGING_THREAD=0 (threadedCopyStaging.ts);
       // song files are read, not parsed, for most of their time: measured slower on a thread.
-      const lines = () => rawLinesOf(kind, keys, source, progress, onProgress);
+      const lines = () => rawLinesOf(kind, keys.read(), source, progress, onProgress);
       const segments =
         kind === 'events' && process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
-          ? threadedCopySegments({ runId, kind, keys, source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey, rawLines })
+          ? threadedCopySegments({ runId, kind, keys: keys.read(), source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey, rawLines })
           : rawLines
             ? rawLineCopySegments(runId, kind, lines(), MAX_RAW_KEPT)
             : stagingCopySegments(runId, kind, lines(), MAX_RAW_KEPT, undefined, flavour);
       const rows = await warehouse.stageCopySegments(segments, around, options.statementOptions);
       if (rows) copied = { staged: rows[STAGING_TABLE[kind]] ?? 0, rejected: rows.etl_rejected_records ?? 0 };
     } else {
-      const lines = rawLinesOf(kind, keys, source, progress, onProgress);
+      const lines = rawLinesOf(kind, keys.read(), source, progress, onProgress);
       const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
       const load = stagingLoad(warehouse, runId, kind);
       load.before = [...(options.fence ?? []), ...load.before];
@@ -156,5 +158,5 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }
   beats.beat();
 
-  return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: progress.bytes }, options.statementOptions, copied);
+  return readStagedResult(warehouse, { runId, kind, files: keys.count, bytes: progress.bytes }, options.statementOptions, copied);
 }

@@ -7,6 +7,7 @@ import type { CopySegment, PartSpool, SpoolingSegments } from '../warehouse/copy
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
 import { REJECT_FLUSH_BYTES } from './copyStaging';
+import { gatherKeys, type FileKeys } from './listedKeys';
 import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, type ReadProgress } from './rawLines';
 
 /** Bytes of source files handed to the thread and not yet taken by it. */
@@ -50,7 +51,7 @@ function ownMemory(chunk: Buffer): Uint8Array {
 export interface ThreadedCopyOptions {
   runId: string;
   kind: RecordKind;
-  keys: readonly string[];
+  keys: FileKeys;
   source: Source;
   rawCap: number;
   flavour: CopyFlavour;
@@ -108,6 +109,11 @@ export function threadedCopySegments(options: ThreadedCopyOptions): SpoolingSegm
 
 async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?: PartSpool }): AsyncGenerator<CopySegment> {
   const { kind, keys, source, progress, onProgress } = options;
+  // Local event logs: this thread opens them (a few ahead of the thread's reading) and closes
+  // them once read, or when staging stops; the thread reads them by descriptor. It indexes their
+  // keys, gathered first: one log per day (listedKeys.ts).
+  const local = kind === 'events' && !options.rawLines && hasLocalFiles(source) ? source : undefined;
+  const localKeys = local ? await gatherKeys(keys) : [];
   const script = encodeThreadScript();
   if (script === undefined) throw new Error('the staging encoder thread script (copyEncodeThread.js) is not built: run `npm run build`');
   const setup: EncodeThreadSetup = {
@@ -141,9 +147,6 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
     wakeAll();
   };
 
-  // Local event logs: this thread opens them (a few ahead of the thread's reading) and closes
-  // them once read, or when staging stops; the thread reads them by descriptor.
-  const local = kind === 'events' && !options.rawLines && hasLocalFiles(source) ? source : undefined;
   const openFiles = new Map<number, number>();
   let nextToOpen = 0;
   const closeFilesBefore = (index: number) => {
@@ -158,13 +161,13 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
     if (local === undefined) return;
     try {
       closeFilesBefore(filesDone);
-      while (!stopped && failure === undefined && nextToOpen < keys.length && nextToOpen < filesDone + FILES_OPEN_AHEAD) {
+      while (!stopped && failure === undefined && nextToOpen < localKeys.length && nextToOpen < filesDone + FILES_OPEN_AHEAD) {
         const index = nextToOpen++;
-        const fd = openRegularFile(keys[index], local.filePath(keys[index]));
+        const fd = openRegularFile(localKeys[index], local.filePath(localKeys[index]));
         openFiles.set(index, fd);
-        send({ t: 'read', key: keys[index], fd });
+        send({ t: 'read', key: localKeys[index], fd });
       }
-      if (nextToOpen === keys.length && !stopped) {
+      if (nextToOpen === localKeys.length && !stopped) {
         nextToOpen++;
         send({ t: 'done' });
       }
@@ -221,7 +224,7 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
       openAhead(0);
       return;
     } else if (kind === 'events') {
-      for (const key of keys) {
+      for await (const key of keys) {
         send({ t: 'open', key });
         const input = await source.open(key);
         try {

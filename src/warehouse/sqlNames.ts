@@ -31,7 +31,7 @@ export const SQL_NAMES = [
   'etl/fence_claim',
   'etl/list_forget_run_files',
   'etl/record_run',
-  'etl/run_file_bytes',
+  'etl/run_file_totals',
   'etl/run_file_keys',
   'insights/activity_by_hour_weekday',
   'insights/activity_engagement',

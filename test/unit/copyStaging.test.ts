@@ -12,6 +12,7 @@ import { hasCopyTextStaging } from '../../src/warehouse/copyTextStaging';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { sqlStatements } from '../../src/warehouse/sql';
 import { writeBadInputCorpus } from '../support/badInputCorpus';
+import { listedKeysOf } from '../../src/staging/listedKeys';
 
 /**
  * The PostgreSQL staging encoder writes COPY text straight from each parsed record. Its rows must
@@ -189,7 +190,7 @@ describe('DuckDB copy segments (CSV flavour)', () => {
       const source = new LocalSource(root);
       const keys: string[] = [];
       for await (const o of source.list(kind === 'events' ? 'log_data/' : 'song_data/')) if (!o.skip) keys.push(o.key);
-      const result = await stageInWarehouse({ runId: 'r1', kind, keys, source, warehouse, heartbeat: () => undefined });
+      const result = await stageInWarehouse({ runId: 'r1', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
       const rows = await opened.query(`SELECT * FROM staging_${kind} ORDER BY source_key, source_line`);
       const rejects = await opened.query('SELECT * FROM etl_rejected_records ORDER BY source_key, source_line');
       // The spool folder beside the database is left empty.

@@ -8,6 +8,7 @@ import { stageInWarehouse } from '../../src/staging/stageInWarehouse';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { csvReaderSizes } from '../../src/warehouse/duckdbCsvReaderSizes';
 import { sqlStatements } from '../../src/warehouse/sql';
+import { listedKeysOf } from '../../src/staging/listedKeys';
 
 /**
  * DuckDB's staging COPY reads each part with a row limit and buffer sized per table (smaller for
@@ -51,7 +52,7 @@ describe('the longest records stage through the COPY path', () => {
       const source = new LocalSource(root);
       const keys: string[] = [];
       for await (const o of source.list(kind === 'events' ? 'log_data/' : 'song_data/')) if (!o.skip) keys.push(o.key);
-      const result = await stageInWarehouse({ runId: 'r1', kind, keys, source, warehouse, heartbeat: () => undefined });
+      const result = await stageInWarehouse({ runId: 'r1', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
       return { result, warehouse };
     } catch (err) {
       await warehouse.close();
