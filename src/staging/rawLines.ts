@@ -127,9 +127,12 @@ export function songRecords(key: string, file: CappedFile): RawLine[] {
  * taken from `keys` only as they are loaded. Stopping early stops reading `keys`.
  */
 export async function* inOrderAhead<T>(keys: FileKeys, depth: number, load: (key: string) => Promise<T>): AsyncGenerator<[string, T]> {
-  const next = (async function* () {
-    yield* keys;
-  })();
+  const next: AsyncIterator<string> =
+    Symbol.asyncIterator in keys
+      ? keys[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* keys;
+        })();
   const pending: { key: string; value: Promise<T> }[] = [];
   let more = true;
   const fill = async () => {
@@ -152,6 +155,6 @@ export async function* inOrderAhead<T>(keys: FileKeys, depth: number, load: (key
       yield [head.key, value];
     }
   } finally {
-    await next.return(undefined);
+    await next.return?.();
   }
 }
