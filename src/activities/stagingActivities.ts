@@ -7,7 +7,7 @@ import { loadedDates } from '../ledger/loaded';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
 import { listedKeys } from './ledger';
-import { activityStatementOptions } from './heartbeat';
+import { activitySignal } from './heartbeat';
 import type { ListingPart } from './listing';
 import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
@@ -21,7 +21,7 @@ export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'us
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
     const warehouse = await resources.warehouse(ref.warehouse);
-    const keys = await listedKeys(warehouse, ref.runId, kind, activityStatementOptions());
+    const keys = await listedKeys(warehouse, ref.runId, kind, { signal: activitySignal() });
     const source = resources.source(ref.source);
     const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: ref.maxRejectRate };
     const server = serverStaging(warehouse, source);
