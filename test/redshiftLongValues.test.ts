@@ -3,6 +3,8 @@
  * long value: the record is rejected with a reason that says so, and the others load.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { putTextObject } from '../src/source/s3TextObject';
+import { listedKeysOf } from '../src/staging/listedKeys';
 import { serverStagingPlan } from '../src/staging/serverStagingSql';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
@@ -41,16 +43,13 @@ test('a song title over 65535 bytes rejects its record with a reason; the COPY (
     { key: 'song_data/A/long.json', body: song('S2', 'é'.repeat(40_000)) },
   ];
   for (const f of files) await s3.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: f.key, Body: f.body }));
-  const putObject = async (url: string, body: string): Promise<void> => {
-    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url)!;
-    await s3.client().send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body }));
-  };
   const result = await warehouse.stageFromS3({
     runId: 'long',
     kind: 'songs',
-    files: files.map((f) => ({ key: f.key, url: `s3://${BUCKET}/${f.key}` })),
+    files: listedKeysOf(files.map((f) => f.key)),
+    url: (key) => `s3://${BUCKET}/${key}`,
     sourceUrl: `s3://${BUCKET}/`,
-    putObject,
+    putObject: (url, body) => putTextObject(s3.client(), url, body),
     ...serverStagingPlan('redshift', { runId: 'long', kind: 'songs', sourceUrl: `s3://${BUCKET}/` }),
   });
   expect(result).toMatchObject({ recordsRead: 2, recordsStaged: 1, recordsRejected: 1 });

@@ -1,10 +1,10 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import type { RecordKind, StageResult } from '../etl/types';
 import { hasObjectUrls, type ObjectUrls, type Source } from '../source';
 import type { ListedKeys } from '../staging/listedKeys';
 import { createS3Client, type S3Settings } from '../source/s3Client';
+import { putTextObject } from '../source/s3TextObject';
 import { serverStagingPlan } from '../staging/serverStagingSql';
 import { SqlError } from '../warehouse/errors';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
@@ -31,24 +31,17 @@ export async function stageOnServer(options: {
 }): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
   const statementOptions = activityStatementOptions();
-  // The manifest names every file: the one place the whole list is held.
-  const files: { key: string; url: string }[] = [];
-  for await (const key of keys.read()) files.push({ key, url: source.url(key) });
   const s3 = createS3Client(options.s3);
   try {
-    const putObject = async (url: string, body: string): Promise<void> => {
-      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-      if (!m) throw new Error(`${url} is not an s3://bucket/key URL`);
-      await s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: body, ContentType: 'application/json' }));
-    };
     const staged = await whileHeartbeating({ kind, files: keys.count }, () =>
       warehouse.stageFromS3(
         {
           runId,
           kind,
-          files,
+          files: keys,
+          url: (key) => source.url(key),
           sourceUrl: source.description,
-          putObject,
+          putObject: (url, body) => putTextObject(s3, url, body),
           ...serverStagingPlan(warehouse.dialect, { runId, kind, sourceUrl: source.description }),
         },
         statementOptions,

@@ -74,12 +74,17 @@ export interface ServerStagingRequest {
   columns: readonly string[];
   /** A JSONPaths document naming each column's source key, where the keys are not the column names. */
   jsonPaths?: string;
-  /** s3:// URL of each file the run listed, in order: exactly these are loaded. */
-  files: { key: string; url: string }[];
+  /**
+   * The files the run listed: exactly these are loaded. Their keys come in key order as they are
+   * read, since a song list can run to millions (src/staging/listedKeys.ts).
+   */
+  files: { count: number; read(): AsyncIterable<string> };
+  /** A file's s3:// URL. */
+  url(key: string): string;
   /** The source's root (s3://bucket/prefix/), to turn load-error file URLs back into source keys. */
   sourceUrl: string;
-  /** Writes a small object (manifest, JSONPaths) to S3. */
-  putObject(url: string, body: string): Promise<void>;
+  /** Writes a text object (manifest, JSONPaths) to S3; text given as pieces is never held whole. */
+  putObject(url: string, body: string | AsyncIterable<string>): Promise<void>;
   sql: ServerStagingSql;
 }
 

@@ -6,9 +6,15 @@ import type { RedshiftSettings } from './uri';
 /** Literals for Redshift, which reads backslashes in them as escapes. */
 const sqlLiteral = (value: SqlParam): string => anyLiteral(value, 'redshift');
 
-/** A COPY manifest naming exactly these files; each is mandatory, so a missing file fails the COPY. */
-export function manifest(urls: readonly string[]): string {
-  return JSON.stringify({ entries: urls.map((url) => ({ url, mandatory: true })) }, null, 2) + '\n';
+/**
+ * A COPY manifest naming exactly these files, in pieces of an entry each, so that it is never held
+ * whole; each is mandatory, so a missing file fails the COPY.
+ */
+export async function* manifestPieces(urls: AsyncIterable<string>): AsyncGenerator<string> {
+  let entries = 0;
+  yield '{"entries": [';
+  for await (const url of urls) yield `${entries++ === 0 ? '' : ','}\n  ${JSON.stringify({ url, mandatory: true })}`;
+  yield '\n]}\n';
 }
 
 /** The session table a COPY of a kind fills; dropped with the batch's session. */

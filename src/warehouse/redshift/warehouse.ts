@@ -13,7 +13,7 @@ import type {
   Warehouse,
 } from '../types';
 import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
-import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifest, sessionTable, type LoadErrorView } from './copy';
+import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
 import type { RedshiftSettings } from './uri';
@@ -24,6 +24,17 @@ const FILE_RECORDS_TABLE = 'copy_file_records';
 
 /** Buffer tables of multi-batch appends: etl_append_<target hash>_<attempt token>. */
 export const APPEND_BUFFER_PREFIX = 'etl_append_';
+
+/** The s3:// URLs of a request's files, in its order. */
+async function* urlsOf(request: ServerStagingRequest): AsyncGenerator<string> {
+  for await (const key of request.files.read()) yield request.url(key);
+}
+
+/** The key of a request's one file. */
+async function onlyKey(files: ServerStagingRequest['files']): Promise<string> {
+  for await (const key of files.read()) return key;
+  throw new Error('the run listed one file, and its file list read back empty');
+}
 
 function describeTarget(settings: RedshiftSettings): string {
   const t = settings.target;
@@ -133,20 +144,20 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
 
   async stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult> {
     const { runId, kind, sql } = request;
-    if (request.files.length === 0) {
+    if (request.files.count === 0) {
       await this.execute(sql.clear, options);
       return { recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] };
     }
     const work = this.settings.staging ?? `${request.sourceUrl}_sparkify-etl/`;
     const manifestUrl = `${work}manifests/${runId}/${kind}.manifest`;
-    await request.putObject(manifestUrl, manifest(request.files.map((f) => f.url)));
+    await request.putObject(manifestUrl, manifestPieces(urlsOf(request)));
     let jsonPathsUrl: string | undefined;
     if (request.jsonPaths !== undefined) {
       jsonPathsUrl = `${work}jsonpaths/${request.table}.json`;
       await request.putObject(jsonPathsUrl, request.jsonPaths);
     }
     // A COPY of one file (every daily run's events): its rows and rejects are that file's.
-    const sourceKey = request.files.length === 1 ? request.files[0].key : null;
+    const sourceKey = request.files.count === 1 ? await onlyKey(request.files) : null;
     const temp = COPY_TEMP_TABLE[kind];
     // One batch, so one transaction: COPY into a session table, then the pipeline's statements
     // replace the run's staging rows and rejects with what it loaded.
