@@ -1,12 +1,14 @@
 import { ConfigError, parseWarehouseUri } from '../src/config';
+import { listedKeys } from '../src/activities/ledger';
 import { storeRepairedText } from '../src/activities/textRepairRows';
 import { repairedForms } from '../src/etl/textRepair';
+import { gatherKeys } from '../src/staging/listedKeys';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { MAX_STATEMENT_BYTES } from '../src/warehouse/redshift/append';
 import { DataApi } from '../src/warehouse/redshift/dataApi';
 import { parseRedshiftUri, type RedshiftSettings } from '../src/warehouse/redshift/uri';
 import { sqlStatements } from '../src/warehouse/sql';
-import type { StatementTracker } from '../src/warehouse/types';
+import type { StatementOptions, StatementTracker } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, type S3Server } from './harness/s3';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
@@ -99,6 +101,35 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     );
     expect(rows).toHaveLength(20);
     expect(rows[19]).toEqual({ n: 20, half: 10, at: '2018-11-01T21:01:46.796Z', label: '20' });
+  });
+
+  test("a streamed query comes a result page at a time; the run's file list is read that way", async () => {
+    const pages: number[] = [];
+    for await (const page of warehouse.queryChunks('SELECT n FROM generate_series(1, 20) AS n ORDER BY n')) pages.push(page.length);
+    expect(pages).toEqual([7, 7, 6]);
+
+    await warehouse.execute(sqlStatements('schema/etl_tables', 'redshift'));
+    await warehouse.execute([
+      "INSERT INTO etl_run_files (run_id, kind, source_key, size) SELECT 'rs-run', 'songs', 'song_data/A/TR' || LPAD(CAST(n AS VARCHAR), 3, '0') || '.json', 10 FROM generate_series(1, 30) AS n",
+    ]);
+    const wholeReads: string[] = [];
+    const streamed: number[] = [];
+    const observed = Object.create(warehouse) as RedshiftWarehouse;
+    observed.query = (sql: string, options?: StatementOptions) => {
+      wholeReads.push(sql);
+      return warehouse.query(sql, options);
+    };
+    observed.queryChunks = async function* (sql: string, options?: StatementOptions) {
+      for await (const page of warehouse.queryChunks(sql, options)) {
+        streamed.push(page.length);
+        yield page;
+      }
+    };
+    const keys = await listedKeys(observed, 'rs-run', 'songs');
+    expect(keys).toMatchObject({ count: 30, bytes: 300 });
+    expect(await gatherKeys(keys.read())).toEqual(Array.from({ length: 30 }, (_, i) => `song_data/A/TR${String(i + 1).padStart(3, '0')}.json`));
+    expect(streamed).toEqual([7, 7, 7, 7, 2]);
+    expect(wholeReads.filter((sql) => sql.includes('SELECT source_key'))).toEqual([]);
   });
 
   test('a failed statement is a SqlError with the server\'s message', async () => {

@@ -16,11 +16,10 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
 
 /**
  * The run's file list (etl_run_files) of one kind: its count now, its keys in key order as they
- * are read. Where the warehouse streams a result (DuckDB, PostgreSQL) the keys come a chunk at a
- * time, so staging holds one chunk of them, not the list: read whole, a first run over a million
- * song files took 330 MiB of heap and 560 MiB of resident memory on DuckDB (147 and 252 MiB on
- * PostgreSQL) on their way to the 61 MiB the keys themselves hold (docs/performance-log.md).
- * Redshift's Data API reads a result whole.
+ * are read. They come a chunk at a time (streamingQuery.ts), so staging holds one chunk of them,
+ * not the list: read whole, a first run over a million song files took 330 MiB of heap and 560 MiB
+ * of resident memory on DuckDB (147 and 252 MiB on PostgreSQL) on their way to the 61 MiB the keys
+ * themselves hold, and staging then kept those (docs/performance-log.md).
  */
 export async function listedKeys(warehouse: Warehouse, runId: string, kind: RecordKind, options?: StatementOptions): Promise<ListedKeys & { bytes: number }> {
   const [totals] = await warehouse.query(sqlStatement('etl/run_file_totals', warehouse.dialect, { run_id: runId, kind }), options);

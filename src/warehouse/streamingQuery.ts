@@ -1,8 +1,7 @@
 /**
  * A query whose rows arrive in chunks as the engine produces them, instead of all at once: the
- * worker holds one chunk (2,048 rows: DuckDB's vector, PostgreSQL's cursor reads) at a time,
- * whatever the result's size. Redshift's Data API has no such read: its results come a page per
- * query (src/activities/textRepairRows.ts).
+ * worker holds one chunk (2,048 rows: DuckDB's vector, PostgreSQL's cursor reads; on Redshift a
+ * page of the Data API's result, whose size the service sets) at a time, whatever the result's size.
  */
 import type { Row, StatementOptions, Warehouse } from './types';
 

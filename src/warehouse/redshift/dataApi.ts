@@ -215,6 +215,12 @@ export class DataApi {
   /** Every row of a finished statement's result, page by page. */
   async rows(id: string, signal?: AbortSignal): Promise<Row[]> {
     const rows: Row[] = [];
+    for await (const page of this.pages(id, signal)) for (const row of page) rows.push(row);
+    return rows;
+  }
+
+  /** A finished statement's result a page at a time (GetStatementResult), each fetched as it is asked for. */
+  async *pages(id: string, signal?: AbortSignal): AsyncGenerator<Row[]> {
     let token: string | undefined;
     let columns: ColumnMetadata[] = [];
     do {
@@ -223,14 +229,13 @@ export class DataApi {
         signal,
       );
       if (page.ColumnMetadata) columns = page.ColumnMetadata;
-      for (const record of page.Records ?? []) {
+      yield (page.Records ?? []).map((record) => {
         const row: Row = {};
         record.forEach((field, i) => (row[columns[i]?.name ?? `column${i + 1}`] = cellValue(field, columns[i])));
-        rows.push(row);
-      }
+        return row;
+      });
       token = page.NextToken;
     } while (token);
-    return rows;
   }
 
   close(): void {

@@ -13,6 +13,7 @@ import type {
   Warehouse,
 } from '../types';
 import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
+import type { StreamingQuery } from '../streamingQuery';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -46,7 +47,7 @@ function describeTarget(settings: RedshiftSettings): string {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit, StreamingQuery {
   readonly dialect = 'redshift' as const;
   readonly reattachesRetriedStatements = true as const;
   readonly description: string;
@@ -66,6 +67,15 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
     const finished = await this.api.run([sql], options);
     return finished.subs[0].hasResultSet ? this.api.rows(finished.id, options?.signal) : [];
+  }
+
+  /**
+   * StreamingQuery (src/warehouse/streamingQuery.ts): the statement runs to the end on the server,
+   * and its result comes a page (GetStatementResult) at a time, each fetched as it is asked for.
+   */
+  async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
+    const finished = await this.api.run([sql], options);
+    if (finished.subs[0].hasResultSet) yield* this.api.pages(finished.id, options?.signal);
   }
 
   readonly maxTextBytes = MAX_TEXT_BYTES;
