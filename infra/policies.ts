@@ -86,7 +86,9 @@ export function workerPolicy(scope: PolicyScope, access: WorkerAccess): PolicyJs
       Resource: `arn:${partition}:s3:::${scope.bucket}`,
       Condition: { StringLike: { 's3:prefix': DATA_FOLDERS.map((folder) => `${scope.sourcePrefix}${folder}*`) } },
     },
-    { Sid: 'WriteManifests', Effect: 'Allow', Action: ['s3:PutObject'], Resource: s3Object(scope, `${scope.stagingPrefix}*`) },
+    // A manifest past 8 MiB goes up in parts (src/source/s3TextObject.ts): PutObject covers the
+    // parts; a failed upload is aborted, so that none are left behind.
+    { Sid: 'WriteManifests', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: s3Object(scope, `${scope.stagingPrefix}*`) },
   );
   return { Version: '2012-10-17', Statement: statements };
 }

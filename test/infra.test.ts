@@ -88,6 +88,8 @@ describe.each(['serverless', 'provisioned'] as const)('%s stack', (mode) => {
   test('the worker policy is least privilege for this warehouse', () => {
     const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement as { Sid: string; Action: unknown; Resource: unknown }[];
     expect(policy.map((s) => s.Sid)).toEqual(['SubmitStatements', 'OwnStatementsOnly', 'WarehouseSecret', 'ListAndReadSource', 'WriteManifests']);
+    // A manifest too big for one PUT goes up in parts, and a failed upload is aborted.
+    expect(policy.find((s) => s.Sid === 'WriteManifests')!.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
     const submit = JSON.stringify(policy[0].Resource);
     if (mode === 'serverless') expect(submit).toContain('WorkgroupArn');
     else expect(submit).toMatch(/:cluster:/);
