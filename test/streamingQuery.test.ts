@@ -1,7 +1,6 @@
 /**
- * Queries whose results can grow with the input are read a chunk at a time where the engine can
- * stream (src/warehouse/streamingQuery.ts): DuckDB hands over its vectors, PostgreSQL reads a
- * cursor. The run's file list is one (src/activities/ledger.ts: listedKeys), and song staging reads
+ * Queries whose results can grow with the input are read a chunk at a time (Warehouse.queryChunks):
+ * DuckDB hands over its vectors, PostgreSQL reads a cursor. The run's file list is one (src/activities/ledger.ts: listedKeys), and song staging reads
  * it as it goes: read whole, a first run's million song keys took 330 MiB of heap on DuckDB and
  * 147 MiB on PostgreSQL on the way to the 61 MiB the keys hold, all of which staging then kept.
  */
@@ -14,8 +13,7 @@ import { LocalSource } from '../src/source';
 import { gatherKeys } from '../src/staging/listedKeys';
 import { stageInWarehouse } from '../src/staging/stageInWarehouse';
 import { sqlStatements } from '../src/warehouse/sql';
-import { hasStreamingQuery, type StreamingQuery } from '../src/warehouse/streamingQuery';
-import type { ChunkedStaging, Row, StatementOptions, Warehouse } from '../src/warehouse/types';
+import { hasChunkedStaging, type ChunkedStaging, type Row, type StatementOptions, type Warehouse } from '../src/warehouse/types';
 import { goodSong } from './support/badInputCorpus';
 import { duckDbAndPostgres } from './support/duckDbAndPostgres';
 
@@ -24,14 +22,14 @@ const CHUNK_ROWS = 2048;
 /** More rows than two chunks. */
 const ROWS = 5_000;
 
-type Streaming = Warehouse & StreamingQuery;
+type Staging = Warehouse & ChunkedStaging;
 
 describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
-  let warehouse: Streaming;
+  let warehouse: Staging;
 
   beforeAll(async () => {
     const opened = await open();
-    if (!hasStreamingQuery(opened)) throw new Error(`${opened.dialect} does not stream a query`);
+    if (!hasChunkedStaging(opened)) throw new Error(`${opened.dialect} should offer chunked staging`);
     warehouse = opened;
     await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
     // A run's song files, inserted out of order, beside its event logs and another run's songs.
@@ -90,7 +88,7 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
   test("song staging takes the run's file list a chunk at a time as it reads the files, never as one result", async () => {
     const wholeReads: string[] = [];
     let keysFetched = 0;
-    const observed = Object.create(warehouse) as Streaming & ChunkedStaging;
+    const observed = Object.create(warehouse) as Staging;
     observed.query = (sql: string, options?: StatementOptions): Promise<Row[]> => {
       wholeReads.push(sql);
       return warehouse.query(sql, options);
@@ -135,7 +133,7 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
     failing.readUpTo = (key: string, cap: number) => (key === badKey ? Promise.reject(new Error(`cannot read ${key}`)) : local.readUpTo(key, cap));
     for (let i = 0; i < 12; i++) {
       const keys = await listedKeys(warehouse, 'run-a', 'songs');
-      await expect(stageInWarehouse({ runId: 'run-a', kind: 'songs', keys, source: failing, warehouse: warehouse as Streaming & ChunkedStaging, heartbeat: () => undefined })).rejects.toThrow(
+      await expect(stageInWarehouse({ runId: 'run-a', kind: 'songs', keys, source: failing, warehouse, heartbeat: () => undefined })).rejects.toThrow(
         `cannot read ${badKey}`,
       );
     }

@@ -6,7 +6,6 @@ import type { RecordKind } from '../etl/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { StatementOptions, Warehouse } from '../warehouse/types';
 import type { ListedKeys } from '../staging/listedKeys';
-import { hasStreamingQuery } from '../warehouse/streamingQuery';
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
@@ -16,7 +15,7 @@ export function recordLedgerStatements(warehouse: Warehouse, runId: string, now:
 
 /**
  * The run's file list (etl_run_files) of one kind: its count now, its keys in key order as they
- * are read. They come a chunk at a time (streamingQuery.ts), so staging holds one chunk of them,
+ * are read. They come a chunk at a time (Warehouse.queryChunks), so staging holds one chunk of them,
  * not the list: read whole, a first run over a million song files took 330 MiB of heap and 560 MiB
  * of resident memory on DuckDB (147 and 252 MiB on PostgreSQL) on their way to the 61 MiB the keys
  * themselves hold, and staging then kept those (docs/performance-log.md).
@@ -28,10 +27,6 @@ export async function listedKeys(warehouse: Warehouse, runId: string, kind: Reco
     count: Number(totals.files),
     bytes: Number(totals.bytes),
     async *read() {
-      if (!hasStreamingQuery(warehouse)) {
-        for (const row of await warehouse.query(sql, options)) yield String(row.source_key);
-        return;
-      }
       for await (const chunk of warehouse.queryChunks(sql, options)) for (const row of chunk) yield String(row.source_key);
     },
   };

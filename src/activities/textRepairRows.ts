@@ -14,7 +14,6 @@ import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
 import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
-import { hasStreamingQuery, type StreamingQuery } from '../warehouse/streamingQuery';
 import { fencedAppendRows } from './fence';
 import { heartbeat } from './heartbeat';
 
@@ -82,7 +81,7 @@ export async function* textCandidatePages(
   streamedMaxBytes = STREAMED_TEXT_MAX_BYTES,
 ): AsyncGenerator<Candidate[]> {
   // DuckDB's streamed query (its own SQL); PostgreSQL, which streams too, reads pages by key.
-  if (warehouse.dialect === 'duckdb' && hasStreamingQuery(warehouse)) {
+  if (warehouse.dialect === 'duckdb') {
     yield* streamedPages(warehouse, runId, bound, streamedMaxBytes);
     return;
   }
@@ -107,7 +106,7 @@ export async function* textCandidatePages(
  * text_repair_values.sql), joined here, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes
  * of values and every value is read in the one pass.
  */
-async function* streamedPages(warehouse: Warehouse & StreamingQuery, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
+async function* streamedPages(warehouse: Warehouse, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
   const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, {
     run_id: runId,
     max_raw_bytes: streamedMaxBytes,

@@ -22,7 +22,6 @@ import { withStagingCompression } from './duckdbStagingCompression';
 import { csvReaderSizes } from './duckdbCsvReaderSizes';
 import { queuedTableWrite } from './tableWriteQueue';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
-import type { StreamingQuery } from './streamingQuery';
 
 /**
  * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
@@ -64,7 +63,7 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging, StreamingQuery {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
@@ -165,7 +164,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     });
   }
 
-  /** A streamed result (src/warehouse/streamingQuery.ts): DuckDB's chunks of 2,048 rows, fetched as they are asked for. */
+  /** Warehouse.queryChunks: DuckDB's chunks of 2,048 rows, fetched as they are asked for. */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
     const connection = await this.instance.connect();
     const onAbort = () => connection.interrupt();

@@ -13,7 +13,6 @@ import { inTransaction, statementList } from './transaction';
 import { classifyPostgresError } from './errors';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
-import type { StreamingQuery } from './streamingQuery';
 
 const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
 
@@ -47,7 +46,7 @@ const STREAMED_CHUNK_ROWS = 2048;
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, StreamingQuery {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
   readonly dialect = 'postgres' as const;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
@@ -141,7 +140,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   }
 
   /**
-   * StreamingQuery (src/warehouse/streamingQuery.ts): the rows of `sql` through a cursor,
+   * Warehouse.queryChunks: the rows of `sql` through a cursor,
    * STREAMED_CHUNK_ROWS at a time, on one pooled connection held until the last row or until the
    * caller stops.
    */

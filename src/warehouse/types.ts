@@ -238,6 +238,13 @@ export interface Warehouse {
   execute(statements: string | readonly string[], options?: StatementOptions): Promise<void>;
   query(sql: string, options?: StatementOptions): Promise<Row[]>;
   /**
+   * The rows of `sql` a chunk at a time, as the engine produces them, instead of all at once: the
+   * caller holds one chunk (2,048 rows: DuckDB's vector, PostgreSQL's cursor reads; on Redshift a
+   * page of the Data API's result, whose size the service sets), whatever the result's size.
+   * Stopping early ends the query and frees its connection.
+   */
+  queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]>;
+  /**
    * Appends rows to a table in one transaction, streaming them so memory stays flat; returns the
    * count. `deleteFirst` runs before the rows go in, inside the same transaction, which makes a
    * retried append idempotent. `before` runs first of all in that transaction (an attempt fence).

@@ -1,6 +1,6 @@
 /**
  * repairText's read of a run's distinct texts holds a bounded number of values in the worker on
- * DuckDB (src/activities/textRepairRows.ts, src/warehouse/streamingQuery.ts): one streamed query
+ * DuckDB (src/activities/textRepairRows.ts, Warehouse.queryChunks): one streamed query
  * read a chunk at a time, not pages of TEXT_REPAIR_PAGE_ROWS values, whose garbage stayed in V8's
  * heap through the publishes after it (the 8M run's memory peak, docs/performance-log.md).
  */

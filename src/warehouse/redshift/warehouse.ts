@@ -13,7 +13,6 @@ import type {
   Warehouse,
 } from '../types';
 import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
-import type { StreamingQuery } from '../streamingQuery';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -47,7 +46,7 @@ function describeTarget(settings: RedshiftSettings): string {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit, StreamingQuery {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit {
   readonly dialect = 'redshift' as const;
   readonly reattachesRetriedStatements = true as const;
   readonly description: string;
@@ -70,7 +69,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   }
 
   /**
-   * StreamingQuery (src/warehouse/streamingQuery.ts): the statement runs to the end on the server,
+   * Warehouse.queryChunks: the statement runs to the end on the server,
    * and its result comes a page (GetStatementResult) at a time, each fetched as it is asked for.
    */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
