@@ -45,6 +45,35 @@ const STREAMED_CHUNK_ROWS = 2048;
 /** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
 
+/** Connections each of a warehouse's two pools holds at most. */
+const POOL_SIZE = 8;
+
+/** A pool of connections to `url`, each with the session settings and the timeouts. */
+function connectionPool(url: string, timeouts: PostgresTimeouts): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    types,
+    application_name: 'sparkify-etl',
+    // No endless waits: on a connection, on a statement, or on a server that vanished. The
+    // connect timeout goes to each new client only: the pool's own option would also limit the
+    // wait for a free pooled client, which busy parallel loads may rightly need.
+    Client: clientWithConnectTimeout(timeouts.connectTimeoutMs),
+    statement_timeout: timeouts.statementTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
+  });
+  // An idle client losing its server must not crash the worker; the next query reconnects.
+  pool.on('error', () => undefined);
+  // Queued ahead of whatever the checkout runs. Only speed depends on it: a connection that
+  // cannot run it works with the server's own settings, and a broken one fails the checkout's
+  // own statement.
+  pool.on('connect', (client) => {
+    for (const sql of SESSION_SETTINGS) client.query(sql).catch(() => undefined);
+  });
+  return pool;
+}
+
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
 export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
   readonly dialect = 'postgres' as const;
@@ -52,30 +81,19 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   readonly recordParsing = 'worker' as const;
   readonly description: string;
   private readonly pool: pg.Pool;
+  /**
+   * Streamed queries' connections (queryChunks), apart from `pool`: a caller may stream a query
+   * while it holds a connection of `pool`, as staging reads the run's file list inside its COPY's
+   * transaction. From one pool, eight stagings at once (a backfill of four dates, each staging
+   * events and songs) each held a connection and waited for a ninth, for ever. A streamed read
+   * needs nothing more once it has its connection, so a wait for one of these always ends.
+   */
+  private readonly streamPool: pg.Pool;
 
   constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
     this.description = redactUri(url);
-    this.pool = new pg.Pool({
-      connectionString: url,
-      max: 8,
-      types,
-      application_name: 'sparkify-etl',
-      // No endless waits: on a connection, on a statement, or on a server that vanished. The
-      // connect timeout goes to each new client only: the pool's own option would also limit the
-      // wait for a free pooled client, which busy parallel loads may rightly need.
-      Client: clientWithConnectTimeout(timeouts.connectTimeoutMs),
-      statement_timeout: timeouts.statementTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
-    });
-    // An idle client losing its server must not crash the worker; the next query reconnects.
-    this.pool.on('error', () => undefined);
-    // Queued ahead of whatever the checkout runs. Only speed depends on it: a connection that
-    // cannot run it works with the server's own settings, and a broken one fails the checkout's
-    // own statement.
-    this.pool.on('connect', (client) => {
-      for (const sql of SESSION_SETTINGS) client.query(sql).catch(() => undefined);
-    });
+    this.pool = connectionPool(url, timeouts);
+    this.streamPool = connectionPool(url, timeouts);
   }
 
   private async withClient<T>(options: StatementOptions | undefined, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -95,9 +113,12 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
    * gives it back, or drops it when its server went away, its statement was cancelled, or
    * failed(true) said it is not fit for another.
    */
-  private async checkout(options: StatementOptions | undefined): Promise<{ client: pg.PoolClient; failed: (dropClient?: boolean) => void; release: () => void }> {
+  private async checkout(
+    options: StatementOptions | undefined,
+    pool = this.pool,
+  ): Promise<{ client: pg.PoolClient; failed: (dropClient?: boolean) => void; release: () => void }> {
     options?.signal?.throwIfAborted();
-    const client = await this.pool.connect();
+    const client = await pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
     const onAbort = () => {
       void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
@@ -140,12 +161,12 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   }
 
   /**
-   * Warehouse.queryChunks: the rows of `sql` through a cursor,
-   * STREAMED_CHUNK_ROWS at a time, on one pooled connection held until the last row or until the
-   * caller stops.
+   * Warehouse.queryChunks: the rows of `sql` through a cursor, STREAMED_CHUNK_ROWS at a time, on
+   * one connection of the streamed queries' pool (streamPool) held until the last row or until
+   * the caller stops.
    */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
-    const checkout = await this.checkout(options);
+    const checkout = await this.checkout(options, this.streamPool);
     const cursor = checkout.client.query(new Cursor<Row>(sql, undefined, { types }));
     let open = true;
     try {
@@ -272,6 +293,6 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.streamPool.end()]);
   }
 }
