@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
-import { sqlStatements } from './sql';
+import { sqlStatement, sqlStatements } from './sql';
 import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
@@ -89,11 +89,36 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
    * needs nothing more once it has its connection, so a wait for one of these always ends.
    */
   private readonly streamPool: pg.Pool;
+  private readonly url: string;
+  private readonly timeouts: PostgresTimeouts;
 
   constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
     this.description = redactUri(url);
+    this.url = url;
+    this.timeouts = timeouts;
     this.pool = connectionPool(url, timeouts);
     this.streamPool = connectionPool(url, timeouts);
+  }
+
+  /**
+   * Cancels the statement backend `pid` runs, over a connection of its own. Taken from a pool, the
+   * cancel waited for a free connection: with every one busy (statements queued on a lock, say),
+   * it waited as long as they did, and the aborted statement with them.
+   */
+  private async cancelBackend(pid: number): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'sparkify-etl',
+      connectionTimeoutMillis: this.timeouts.connectTimeoutMs,
+      statement_timeout: this.timeouts.statementTimeoutMs,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(sqlStatement('postgres/cancel_backend', this.dialect, { pid }));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   private async withClient<T>(options: StatementOptions | undefined, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -121,7 +146,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     const client = await pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
     const onAbort = () => {
-      void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      void this.cancelBackend(pid).catch(() => undefined);
     };
     options?.signal?.addEventListener('abort', onAbort);
     let broken = false;

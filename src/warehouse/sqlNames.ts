@@ -49,6 +49,7 @@ export const SQL_NAMES = [
   'ledger/loaded_songs',
   'ledger/record',
   'postgres/analyze_star',
+  'postgres/cancel_backend',
   'postgres/key_lock',
   'postgres/lock_table',
   'postgres/one_backend',

@@ -55,6 +55,8 @@ const PARAMS: Record<string, SqlParam> = {
   // A database of the throwaway cluster (sql/bench/postgres_*_database.sql).
   database: 'bench_run_0a1b2c',
   samples: 5,
+  // A backend's process id (sql/postgres/cancel_backend.sql).
+  pid: 4242,
   // A page of text candidates (sql/transform/text_repair_values.sql).
   after_kind: 'text',
   after_raw: "O'Brien",
