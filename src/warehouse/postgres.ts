@@ -44,12 +44,31 @@ const STREAMED_CHUNK_ROWS = 2048;
 
 /** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
+/** And then each connection of the streamed reads' pool (sql/postgres/stream_settings.sql). */
+const STREAM_SETTINGS = sqlStatements('postgres/stream_settings', 'postgres');
+
+/** Around each COPY … FROM STDIN, in its transaction (sql/postgres/copy_timeout_*.sql). */
+const COPY_TIMEOUT_OFF = sqlStatement('postgres/copy_timeout_off', 'postgres');
+const COPY_TIMEOUT_BACK = sqlStatement('postgres/copy_timeout_back', 'postgres');
+
+/**
+ * Runs `copy`, a COPY … FROM STDIN on `c` inside a transaction, with no statement timeout. The
+ * server counts a COPY until its last row, and the rows come as fast as the worker reads its
+ * input: under a timeout shorter than the reading, staging failed on every attempt. The
+ * activity's timeouts bound it instead, and an abort cancels it (checkout).
+ */
+async function untimedCopy<T>(c: pg.PoolClient, copy: () => Promise<T>): Promise<T> {
+  await c.query(COPY_TIMEOUT_OFF);
+  const result = await copy();
+  await c.query(COPY_TIMEOUT_BACK);
+  return result;
+}
 
 /** Connections each of a warehouse's two pools holds at most. */
 const POOL_SIZE = 8;
 
-/** A pool of connections to `url`, each with the session settings and the timeouts. */
-function connectionPool(url: string, timeouts: PostgresTimeouts): pg.Pool {
+/** A pool of connections to `url`, each with the timeouts and `settings` (SQL run on connecting). */
+function connectionPool(url: string, timeouts: PostgresTimeouts, settings: readonly string[]): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: POOL_SIZE,
@@ -65,11 +84,12 @@ function connectionPool(url: string, timeouts: PostgresTimeouts): pg.Pool {
   });
   // An idle client losing its server must not crash the worker; the next query reconnects.
   pool.on('error', () => undefined);
-  // Queued ahead of whatever the checkout runs. Only speed depends on it: a connection that
-  // cannot run it works with the server's own settings, and a broken one fails the checkout's
-  // own statement.
+  // Queued ahead of whatever the checkout runs. A connection that cannot run them works with the
+  // server's own settings (slower, or under the statement timeout for a streamed read), and a
+  // broken one fails the checkout's own statement.
+  // One query for all of them: pg deprecates queueing a query behind another that has not started.
   pool.on('connect', (client) => {
-    for (const sql of SESSION_SETTINGS) client.query(sql).catch(() => undefined);
+    client.query(settings.join(';\n')).catch(() => undefined);
   });
   return pool;
 }
@@ -96,8 +116,8 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     this.description = redactUri(url);
     this.url = url;
     this.timeouts = timeouts;
-    this.pool = connectionPool(url, timeouts);
-    this.streamPool = connectionPool(url, timeouts);
+    this.pool = connectionPool(url, timeouts, SESSION_SETTINGS);
+    this.streamPool = connectionPool(url, timeouts, [...SESSION_SETTINGS, ...STREAM_SETTINGS]);
   }
 
   /**
@@ -235,10 +255,12 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       inTransaction((sql) => c.query(sql), async () => {
         for (const sql of options?.before ?? []) await c.query(sql);
         if (options?.deleteFirst) await c.query(options.deleteFirst);
-        const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
         let count = 0;
-        await pipeline(Readable.from(copyTextPieces(rows, () => count++)), copy);
-        if (!copy.writableFinished) await once(copy, 'finish');
+        await untimedCopy(c, async () => {
+          const copy = c.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+          await pipeline(Readable.from(copyTextPieces(rows, () => count++)), copy);
+          if (!copy.writableFinished) await once(copy, 'finish');
+        });
         // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
         // is after the next statements need them: without them the joins on it go nested-loop.
         await c.query(`ANALYZE ${quoteIdent(table)}`);
@@ -272,9 +294,11 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         }
         while (!done) {
           const before = count;
-          const copy = c.query(copyFrom(`COPY ${quoteIdent(load.table)} FROM STDIN`));
-          await pipeline(Readable.from(chunk()), copy);
-          if (!copy.writableFinished) await once(copy, 'finish');
+          await untimedCopy(c, async () => {
+            const copy = c.query(copyFrom(`COPY ${quoteIdent(load.table)} FROM STDIN`));
+            await pipeline(Readable.from(chunk()), copy);
+            if (!copy.writableFinished) await once(copy, 'finish');
+          });
           if (count > before) for (const sql of load.eachChunk) await c.query(sql);
         }
         for (const sql of load.after) await c.query(sql);
@@ -294,10 +318,13 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         // The server's own count of each COPY (its `COPY n` reply): what the transaction added.
         const copied: CopiedRows = {};
         for await (const segment of segments) {
-          const copy = c.query(copyFrom(`COPY ${quoteIdent(segment.table)} (${segment.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
-          await pipeline(Readable.from(segment.data, { objectMode: false }), copy);
-          if (!copy.writableFinished) await once(copy, 'finish');
-          copied[segment.table] = (copied[segment.table] ?? 0) + copy.rowCount;
+          const rows = await untimedCopy(c, async () => {
+            const copy = c.query(copyFrom(`COPY ${quoteIdent(segment.table)} (${segment.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+            await pipeline(Readable.from(segment.data, { objectMode: false }), copy);
+            if (!copy.writableFinished) await once(copy, 'finish');
+            return copy.rowCount;
+          });
+          copied[segment.table] = (copied[segment.table] ?? 0) + rows;
         }
         for (const sql of around.after) await c.query(sql);
         return copied;
