@@ -10,6 +10,7 @@ import { listedKeys } from '../src/activities/ledger';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import type { Source, SourceObject } from '../src/source';
 import { stageInWarehouse } from '../src/staging/stageInWarehouse';
+import type { CopySegment } from '../src/warehouse/copyTextStaging';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatements } from '../src/warehouse/sql';
 import { goodSong } from './support/badInputCorpus';
@@ -75,12 +76,15 @@ test('the statement timeout still ends a long statement, also one after a COPY i
     await sleep(2 * TIMEOUT_MS);
     yield Buffer.from('1\n');
   }
+  async function* oneSegment(segment: CopySegment) {
+    yield segment;
+  }
   await warehouse.execute(['CREATE TABLE slow_copy (n integer)']);
   // The COPY itself outlasts the timeout and is not cancelled; the statement after it is.
   await expect(
-    warehouse.stageCopySegments([{ table: 'slow_copy', columns: ['n'], data: slowRows() }], { before: [], after: ['SELECT pg_sleep(5)'] }),
+    warehouse.stageCopySegments(oneSegment({ table: 'slow_copy', columns: ['n'], data: slowRows() }), { before: [], after: ['SELECT pg_sleep(5)'] }),
   ).rejects.toThrow(/statement timeout/);
-  expect(await warehouse.stageCopySegments([{ table: 'slow_copy', columns: ['n'], data: slowRows() }], { before: [], after: [] })).toEqual({ slow_copy: 1 });
+  expect(await warehouse.stageCopySegments(oneSegment({ table: 'slow_copy', columns: ['n'], data: slowRows() }), { before: [], after: [] })).toEqual({ slow_copy: 1 });
   expect(await warehouse.query('SELECT COUNT(*) AS n FROM slow_copy')).toEqual([{ n: 1 }]);
   // A streamed read (its own pool) is not timed either, while its caller works between chunks.
   let chunks = 0;

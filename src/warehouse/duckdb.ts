@@ -147,8 +147,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     const list = statementList(statements);
     await this.withConnection(options, (c) =>
       inTransaction((sql) => c.run(sql), async () => {
-        for (const sql of list) await c.run(sql);
-      }),
+        for (const sql of list) {
+          options?.signal?.throwIfAborted();
+          await c.run(sql);
+        }
+      }, options?.signal),
     );
   }
 
@@ -237,7 +240,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           appender.closeSync();
         }
         return count;
-      });
+      }, options?.signal);
     });
   }
 
@@ -304,7 +307,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         }
         for (const sql of load.after) await c.run(sql);
         return count;
-      }),
+      }, options?.signal),
     );
   }
 
@@ -337,7 +340,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         }
         for (const sql of load.after) await c.run(sql);
         return { bytes, toWorker };
-      }))),
+      }, options?.signal))),
     );
   }
 
@@ -403,7 +406,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             else await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), load);
           }
           for (const sql of around.after) await c.run(sql);
-        })),
+        }, options?.signal)),
       );
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });

@@ -195,9 +195,10 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       inTransaction((sql) => c.query(sql), async () => {
         for (const [index, sql] of list.entries()) {
           options?.beforeStatement?.(index);
+          options?.signal?.throwIfAborted();
           await c.query(sql);
         }
-      }),
+      }, options?.signal),
     );
   }
 
@@ -239,9 +240,13 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   async queryInTransaction(setup: readonly string[], sql: string, options?: StatementOptions): Promise<Row[]> {
     return this.withClient(options, (c) =>
       inTransaction((s) => c.query(s), async () => {
-        for (const statement of setup) await c.query(statement);
+        for (const statement of setup) {
+          options?.signal?.throwIfAborted();
+          await c.query(statement);
+        }
+        options?.signal?.throwIfAborted();
         return (await c.query(sql)).rows as Row[];
-      }),
+      }, options?.signal),
     );
   }
 
@@ -265,7 +270,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         // is after the next statements need them: without them the joins on it go nested-loop.
         await c.query(`ANALYZE ${quoteIdent(table)}`);
         return count;
-      }),
+      }, options?.signal),
     );
   }
 
@@ -293,6 +298,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
           }
         }
         while (!done) {
+          options?.signal?.throwIfAborted();
           const before = count;
           await untimedCopy(c, async () => {
             const copy = c.query(copyFrom(`COPY ${quoteIdent(load.table)} FROM STDIN`));
@@ -303,7 +309,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         }
         for (const sql of load.after) await c.query(sql);
         return count;
-      }),
+      }, options?.signal),
     );
   }
 
@@ -318,6 +324,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         // The server's own count of each COPY (its `COPY n` reply): what the transaction added.
         const copied: CopiedRows = {};
         for await (const segment of segments) {
+          options?.signal?.throwIfAborted();
           const rows = await untimedCopy(c, async () => {
             const copy = c.query(copyFrom(`COPY ${quoteIdent(segment.table)} (${segment.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
             await pipeline(Readable.from(segment.data, { objectMode: false }), copy);
@@ -328,7 +335,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         }
         for (const sql of around.after) await c.query(sql);
         return copied;
-      }),
+      }, options?.signal),
     );
   }
 
