@@ -13,7 +13,7 @@ import { checkDefinitionShape, describeShapeIssue } from '../workflows/inputs';
 import { array, issuesWith } from '../workflows/shape';
 import type { ActivityDeps } from './deps';
 import { fencedAppendRows } from './fence';
-import { heartbeat, whileHeartbeating } from './heartbeat';
+import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
 import { stagedDataChecks } from './stagedChecks';
 
 /** Stores a run's check results, replacing what an earlier attempt stored. */
@@ -31,10 +31,10 @@ async function storeCheckResults(warehouse: Warehouse, runId: string, results: C
  * PostgreSQL plans the checks from the star tables' statistics, which the publishes just made
  * stale (or, on a first run, left empty): refreshed first (sql/postgres/analyze_star.sql says why).
  */
-export async function refreshCheckStatistics(warehouse: Warehouse): Promise<void> {
+export async function refreshCheckStatistics(warehouse: Warehouse, signal?: AbortSignal): Promise<void> {
   if (warehouse.dialect !== 'postgres') return;
   // Each ANALYZE runs in one process: its statements on sessions of their own, at once.
-  await Promise.all(sqlStatements('postgres/analyze_star', 'postgres').map((statement) => warehouse.execute([statement])));
+  await Promise.all(sqlStatements('postgres/analyze_star', 'postgres').map((statement) => warehouse.execute([statement], { signal })));
 }
 
 /**
@@ -60,9 +60,10 @@ export async function runChecksReusing(
   reusable: Map<string, CheckResult>,
   facts: Parameters<typeof runChecks>[2],
   onResult: (done: number) => void,
+  signal?: AbortSignal,
 ): Promise<CheckResult[]> {
   const isReused = (check: CheckDefinition) => check.rule.kind === 'staging_reconciliation' && reusable.has(check.name);
-  const ran = await runChecks(warehouse, checks.filter((c) => !isReused(c)), facts, onResult);
+  const ran = await runChecks(warehouse, checks.filter((c) => !isReused(c)), facts, onResult, signal);
   let next = 0;
   return checks.map((check) => (isReused(check) ? reusable.get(check.name)! : ran[next++]));
 }
@@ -89,10 +90,11 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const [problem] = issuesWith(array(checkDefinitionShape), ref.extraChecks);
       if (problem) throw ApplicationFailure.nonRetryable(`extraChecks: ${describeShapeIssue(problem)}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
-      await refreshCheckStatistics(warehouse);
+      const signal = activitySignal();
+      await refreshCheckStatistics(warehouse, signal);
       const facts = { runId: ref.runId, staging: ref.staging, matches: ref.matches };
       const reusable = reusableStagedResults(checks, ref.stagedChecks);
-      const results = await runChecksReusing(warehouse, checks, reusable, facts, (checked) => heartbeat({ checked }));
+      const results = await runChecksReusing(warehouse, checks, reusable, facts, (checked) => heartbeat({ checked }), signal);
       await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       if (failed.length > 0) {
@@ -112,7 +114,9 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       const results: CheckResult[] = [];
       for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
-        results.push(await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }), 1000));
+        results.push(
+          await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }, activitySignal()), 1000),
+        );
       }
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {

@@ -12,7 +12,7 @@ import { SqlError } from '../warehouse/errors';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
-import { activityStatementOptions, whileHeartbeating } from './heartbeat';
+import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
@@ -198,8 +198,9 @@ export function createPublishActivities({ resources }: ActivityDeps) {
           },
         );
       });
-      const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }));
-      const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }));
+      const signal = activitySignal();
+      const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }), { signal });
+      const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }), { signal });
       const plays = Number(stats.plays);
       const repairedMatches = Number(stats.repaired_matches);
       return {

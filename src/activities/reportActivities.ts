@@ -10,7 +10,7 @@ import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect } from '../warehouse/types';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
 import type { ActivityDeps } from './deps';
-import { activityAttemptTimeoutMs, whileHeartbeating } from './heartbeat';
+import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
 import { serializedPublish } from './publishLock';
 import { songplaysSerialPart } from './songplaysSerialPart';
 
@@ -51,9 +51,10 @@ export function createReportActivities({ resources }: ActivityDeps) {
       ref: RunRef & Omit<RunSummary, 'tables' | 'source' | 'warehouse' | 'status'> & { startedAt: number },
     ): Promise<RunSummary> {
       const warehouse = await resources.warehouse(ref.warehouse);
+      const signal = activitySignal();
       const staged = reconciledStagingCounts(ref.checks, ref.staging);
       const count = async (name: 'stats/staging_run_counts' | 'stats/star_counts') =>
-        Object.fromEntries((await warehouse.query(sqlStatement(name, warehouse.dialect, { run_id: ref.runId }))).map((r) => [String(r.table_name), Number(r.row_count)]));
+        Object.fromEntries((await warehouse.query(sqlStatement(name, warehouse.dialect, { run_id: ref.runId }), { signal })).map((r) => [String(r.table_name), Number(r.row_count)]));
       const tables = { ...(staged ?? (await count('stats/staging_run_counts'))), ...(await count('stats/star_counts')) };
       const summary: RunSummary = {
         workflowId: ref.workflowId,
@@ -72,10 +73,13 @@ export function createReportActivities({ resources }: ActivityDeps) {
         steps: ref.steps,
         durationMs: ref.durationMs,
       };
-      await warehouse.execute([
-        ...recordRunStatements(warehouse.dialect, summary, ref.startedAt),
-        ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
-      ]);
+      await warehouse.execute(
+        [
+          ...recordRunStatements(warehouse.dialect, summary, ref.startedAt),
+          ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
+        ],
+        { signal },
+      );
       recordRunMetrics(summary);
       return summary;
     },
@@ -93,12 +97,12 @@ export function createReportActivities({ resources }: ActivityDeps) {
         // At most half the attempt's timeout: the other half is the query's.
         const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
         await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId, maxWaitMs));
-        return queryLevelChanges(warehouse, ref.window, { oneBackend: true });
+        return queryLevelChanges(warehouse, ref.window, { oneBackend: true, signal: activitySignal() });
       }
       // On DuckDB it queues behind the songplays publish, as a write of the same tables would
       // (SerializedWrites): beside it, at 8M events, one of the two ran out of the worker's
       // 128 MiB pool in most runs and was retried (docs/performance-log.md).
-      return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window), ETL_DAG.loadSongplays.writes);
+      return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window, { signal: activitySignal() }), ETL_DAG.loadSongplays.writes);
     },
 
     /**
@@ -106,7 +110,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
      * level changes are queried here only when not given (runs recorded before queryLevelChanges).
      */
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string; levelChanges?: LevelChange[] }): Promise<string> {
-      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges });
+      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges, signal: activitySignal() });
       return writeHtmlReport(renderHtml(report), {
         to: resources.resolveReportLocation(ref.reportTo, () =>
           defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),

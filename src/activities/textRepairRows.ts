@@ -15,7 +15,7 @@ import type { RepairResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
 import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
 import { fencedAppendRows } from './fence';
-import { heartbeat } from './heartbeat';
+import { activitySignal, heartbeat } from './heartbeat';
 
 /**
  * Distinct values per page: ~10 MB of realistic text (TEXT_REPAIR_PAGE_BYTES bounds the rest). Each
@@ -114,7 +114,7 @@ async function* streamedPages(warehouse: Warehouse, runId: string, bound: PageBo
   });
   const cutter = new PageCutter(bound);
   const joined = new PieceJoiner(runId);
-  for await (const chunk of warehouse.queryChunks(sql)) {
+  for await (const chunk of warehouse.queryChunks(sql, { signal: activitySignal() })) {
     for (const row of chunk) {
       const candidate = joined.add(row);
       const page = candidate && cutter.add(candidate);
@@ -192,7 +192,7 @@ class PageCutter {
 async function* keyedPages(warehouse: Warehouse, bound: PageBound, pageAfter: (after: Candidate | null) => string): AsyncGenerator<Candidate[]> {
   let after: Candidate | null = null;
   for (;;) {
-    const rows = await warehouse.query(pageAfter(after));
+    const rows = await warehouse.query(pageAfter(after), { signal: activitySignal() });
     const page: Candidate[] = rows.map((row) => ({ kind: String(row.kind), raw: String(row.raw) }));
     if (page.length > 0) yield page;
     if (page.length < bound.rows && (page.length === 0 || Number(rows[rows.length - 1].bytes_through) < bound.bytes)) return;
@@ -217,6 +217,7 @@ async function* longCandidatePages(warehouse: Warehouse, runId: string, bound: P
         after_digest: after?.digest ?? null,
         page_rows: bound.rows,
       }),
+      { signal: activitySignal() },
     );
     // The names are small; the values they name are put together one at a time, and a page of
     // them goes once it reaches the bound.
@@ -241,6 +242,7 @@ async function readInPieces(warehouse: Warehouse, { runId, kind, digest, chars }
   for (let from = 1; from <= chars; from += pieceChars) {
     const rows = await warehouse.query(
       sqlStatement('transform/redshift/text_repair_value_piece', warehouse.dialect, { run_id: runId, kind, digest, from_char: from, piece_chars: pieceChars }),
+      { signal: activitySignal() },
     );
     if (rows.length !== 1) throw new Error(`text candidate ${kind} with MD5 ${digest} of run ${runId}: ${rows.length} rows for its piece from character ${from}, expected 1`);
     pieces.push(String(rows[0].piece));
@@ -273,6 +275,7 @@ export async function storeRepairedText(warehouse: Warehouse, runId: string, bou
   }
   await fencedAppendRows(warehouse, 'etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], repairedRows(), {
     deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: runId }),
+    signal: activitySignal(),
   });
   return { distinctValues, repairedValues };
 }

@@ -60,6 +60,8 @@ export interface InsightOptions {
   limit?: number;
   /** The level changes, already queried (queryLevelChanges): not queried again. */
   levelChanges?: LevelChange[];
+  /** Cancels the queries (an activity's cancellation). */
+  signal?: AbortSignal;
 }
 
 /** Upgrades and downgrades on one UTC day. */
@@ -96,7 +98,12 @@ function sessionBuckets(rows: Row[], column: 'length_bucket' | 'plays_bucket'): 
 }
 
 /** Runs one `sql/insights/*.sql` query for the window, naming the file when it fails. */
-function insightQueryRunner(warehouse: Warehouse, window: RunWindow | null, limit: number, oneBackend = false): (name: string) => Promise<Row[]> {
+function insightQueryRunner(
+  warehouse: Warehouse,
+  window: RunWindow | null,
+  limit: number,
+  { oneBackend = false, signal }: { oneBackend?: boolean; signal?: AbortSignal } = {},
+): (name: string) => Promise<Row[]> {
   const params = { ...windowParams(window), limit };
   // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
   const settings =
@@ -106,7 +113,7 @@ function insightQueryRunner(warehouse: Warehouse, window: RunWindow | null, limi
   return async (name) => {
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
-      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql) : warehouse.query(sql));
+      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql, { signal }) : warehouse.query(sql, { signal }));
     } catch (err) {
       throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -129,8 +136,8 @@ function levelChangesOf(rows: Row[]): LevelChange[] {
  * (SPARKIFY_STAGING_RETENTION_DAYS), and passes the result to the report. `oneBackend`: on
  * PostgreSQL, on no parallel workers (sql/postgres/one_backend.sql).
  */
-export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null, options: { oneBackend?: boolean } = {}): Promise<LevelChange[]> {
-  return levelChangesOf(await insightQueryRunner(warehouse, window, 10, options.oneBackend)('revenue_level_changes'));
+export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null, options: { oneBackend?: boolean; signal?: AbortSignal } = {}): Promise<LevelChange[]> {
+  return levelChangesOf(await insightQueryRunner(warehouse, window, 10, options)('revenue_level_changes'));
 }
 
 /** The report's queries, the longest first (as measured on PostgreSQL: docs/performance-log.md). */
@@ -159,7 +166,7 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  * grouping of the plays share one pass (see each file's header).
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
-  const run = insightQueryRunner(warehouse, options.window, options.limit ?? 10);
+  const run = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal });
   const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;
   // Without revenue_level_changes when the level changes are given (read below only when not).
   const rows = await runConcurrently(names, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);

@@ -59,30 +59,31 @@ function result(check: CheckDefinition, failingCount: number, sampleKeys: string
  * two rows can share a value, and the check answers without grouping the whole table (at 8M events,
  * 6.3M song play ids). Anywhere else, or without such an index, the check reads the table.
  */
-export async function uniqueEnforcedByIndex(warehouse: Warehouse, rule: Extract<CheckRule, { kind: 'unique' }>): Promise<boolean> {
+export async function uniqueEnforcedByIndex(warehouse: Warehouse, rule: Extract<CheckRule, { kind: 'unique' }>, signal?: AbortSignal): Promise<boolean> {
   if (warehouse.dialect !== 'postgres') return false;
-  const rows = await warehouse.query(sqlStatement('postgres/unique_index', warehouse.dialect, { table: rule.table, column: rule.column }));
+  const rows = await warehouse.query(sqlStatement('postgres/unique_index', warehouse.dialect, { table: rule.table, column: rule.column }), { signal });
   return Number(rows[0]?.enforcing ?? 0) > 0;
 }
 
-export async function runCheck(warehouse: Warehouse, check: CheckDefinition, facts: RunFacts): Promise<CheckResult> {
+/** Runs one check; `signal` (the activity's cancellation) cancels its queries. */
+export async function runCheck(warehouse: Warehouse, check: CheckDefinition, facts: RunFacts, signal?: AbortSignal): Promise<CheckResult> {
   const rule = check.rule;
   switch (rule.kind) {
     case 'unique':
     case 'not_null':
     case 'references':
     case 'accepted_values': {
-      if (rule.kind === 'unique' && (await uniqueEnforcedByIndex(warehouse, rule))) return result(check, 0);
+      if (rule.kind === 'unique' && (await uniqueEnforcedByIndex(warehouse, rule, signal))) return result(check, 0);
       if (rule.kind === 'references') {
-        const counted = await warehouse.query(failingCountSql(rule, warehouse.dialect));
+        const counted = await warehouse.query(failingCountSql(rule, warehouse.dialect), { signal });
         if (Number(counted[0]?.failing ?? 0) === 0) return result(check, 0);
       }
-      const rows = await warehouse.query(failingRowsSql(rule, warehouse.dialect));
+      const rows = await warehouse.query(failingRowsSql(rule, warehouse.dialect), { signal });
       return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
     }
     case 'staging_reconciliation': {
       const stage = rule.table === 'staging_events' ? facts.staging.events : facts.staging.songs;
-      const rows = await warehouse.query(sqlStatement('checks/staging_reconciliation', warehouse.dialect, { table: rule.table, run_id: facts.runId }));
+      const rows = await warehouse.query(sqlStatement('checks/staging_reconciliation', warehouse.dialect, { table: rule.table, run_id: facts.runId }), { signal });
       const staged = Number(rows[0].n);
       const expected = stage.recordsRead - stage.recordsRejected;
       return result(check, Math.abs(staged - expected), staged === expected ? [] : [`staged ${staged}, expected ${expected}`]);
@@ -112,10 +113,16 @@ export function checkLanes(warehouse: Warehouse): number {
  * Runs `checks`, `checkLanes` at a time, and returns their results in the order of `checks`; a
  * failure stops the checks not yet started (the step fails, and is retried, as a whole).
  */
-export async function runChecks(warehouse: Warehouse, checks: readonly CheckDefinition[], facts: RunFacts, onResult: (done: number) => void = () => {}): Promise<CheckResult[]> {
+export async function runChecks(
+  warehouse: Warehouse,
+  checks: readonly CheckDefinition[],
+  facts: RunFacts,
+  onResult: (done: number) => void = () => {},
+  signal?: AbortSignal,
+): Promise<CheckResult[]> {
   let done = 0;
   return runInLanes(checks, checkLanes(warehouse), async (check) => {
-    const checked = await runCheck(warehouse, check, facts);
+    const checked = await runCheck(warehouse, check, facts, signal);
     onResult(++done);
     return checked;
   });

@@ -1,0 +1,95 @@
+/**
+ * A cancelled activity stops its statements on the server, the reads of the checks and the report
+ * included: their queries were sent without the attempt's cancellation, so a cancelled step's query
+ * ran (or waited on a lock) until it ended on its own.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createActivities } from '../src/activities';
+import { Resources } from '../src/activities/resources';
+import type { StageResult } from '../src/etl/types';
+import { silentLogger } from '../src/log';
+import { pollUntil } from './support/poll';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+
+/** Far longer than a cancel takes: a query left waiting on the lock shows as this. */
+const HUNG_MS = 30_000;
+
+let server: PgServer;
+let url: string;
+let reportDir: string;
+let activities: ReturnType<typeof createActivities>;
+/** Takes a lock the activity's query waits on. */
+let holder: pg.Client;
+/** Reads pg_stat_activity outside any transaction (a transaction keeps its first snapshot of it). */
+let observer: pg.Client;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await createTestDatabase(server.url, 'activity_cancel');
+  reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-activity-cancel-'));
+  activities = createActivities({ resources: new Resources({ s3: {}, log: silentLogger, defaultWarehouse: url }), log: silentLogger });
+  await activities.createSchema({ warehouse: '' });
+  holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  observer = new pg.Client({ connectionString: url });
+  await observer.connect();
+});
+
+afterAll(async () => {
+  await holder?.end().catch(() => undefined);
+  await observer?.end().catch(() => undefined);
+  await server?.stop();
+  if (reportDir) fs.rmSync(reportDir, { recursive: true, force: true });
+});
+
+async function waitingOnLock(): Promise<number> {
+  const { rows } = await observer.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sparkify-etl' AND wait_event_type = 'Lock'");
+  return rows[0].n;
+}
+
+const ref = { runId: 'run-1', source: '', warehouse: '' };
+const nothingStaged = (kind: StageResult['kind']): StageResult => ({ kind, files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] });
+
+test.each([
+  ['writeReport', () => activities.writeReport({ ...ref, workflowId: 'sparkify-etl-all', window: null, reportTo: reportDir })],
+  [
+    'runQualityChecks',
+    () =>
+      activities.runQualityChecks({
+        ...ref,
+        staging: { events: nothingStaged('events'), songs: nothingStaged('songs') },
+        matches: { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 },
+        matchRateWarnBelow: 0,
+        failOnEmpty: false,
+        extraChecks: [],
+      }),
+  ],
+])('%s, cancelled while its query waits on a lock, ends the query and fails', async (activityType, call) => {
+  await holder.query('BEGIN');
+  await holder.query('LOCK TABLE songplays IN ACCESS EXCLUSIVE MODE');
+  // The failure is expected: not logged as a warning.
+  const env = new MockActivityEnvironment({ activityType }, { logger: new DefaultLogger('ERROR') });
+  const running = env.run(call).then(
+    () => 'finished',
+    (err: Error) => err,
+  );
+  try {
+    await pollUntil(`${activityType}'s query to wait on the lock`, async () => ((await waitingOnLock()) > 0 ? true : undefined), { timeoutMs: 30_000 });
+    env.cancel();
+    let hung: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      running,
+      new Promise<string>((resolve) => (hung = setTimeout(() => resolve(`still waiting ${HUNG_MS / 1000} s after the cancel`), HUNG_MS))),
+    ]).finally(() => clearTimeout(hung));
+    expect(outcome).toBeInstanceOf(Error);
+    expect(await waitingOnLock()).toBe(0);
+  } finally {
+    await holder.query('ROLLBACK');
+    await running;
+  }
+});
