@@ -1,7 +1,7 @@
 /**
- * A cancelled activity stops its statements on the server, the reads of the checks and the report
- * included: their queries were sent without the attempt's cancellation, so a cancelled step's query
- * ran (or waited on a lock) until it ended on its own.
+ * A cancelled activity stops its statements on the server: the reads of the checks and the report,
+ * the schema's creation and the attempt's claim included. They were sent without the attempt's
+ * cancellation, so a cancelled step's statement ran (or waited on a lock) until it ended on its own.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -14,6 +14,7 @@ import { Resources } from '../src/activities/resources';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { pollUntil } from './support/poll';
+import { SAMPLE_DIR } from './harness/temporal';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 
 /** Far longer than a cancel takes: a query left waiting on the lock shows as this. */
@@ -32,7 +33,7 @@ beforeAll(async () => {
   server = await startPostgres();
   url = await createTestDatabase(server.url, 'activity_cancel');
   reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-activity-cancel-'));
-  activities = createActivities({ resources: new Resources({ s3: {}, log: silentLogger, defaultWarehouse: url }), log: silentLogger });
+  activities = createActivities({ resources: new Resources({ s3: {}, log: silentLogger, defaultWarehouse: url, defaultSource: SAMPLE_DIR }), log: silentLogger });
   await activities.createSchema({ warehouse: '' });
   holder = new pg.Client({ connectionString: url });
   await holder.connect();
@@ -55,10 +56,14 @@ async function waitingOnLock(): Promise<number> {
 const ref = { runId: 'run-1', source: '', warehouse: '' };
 const nothingStaged = (kind: StageResult['kind']): StageResult => ({ kind, files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] });
 
+/** The advisory lock an activity attempt's fence claim takes (src/activities/fence.ts), in MockActivityEnvironment's attempt. */
+const claimLock = (step: string) => `SELECT pg_advisory_xact_lock(hashtext('00000000-0000-0000-0000-000000000000|${step}#test'))`;
+
 test.each([
-  ['writeReport', () => activities.writeReport({ ...ref, workflowId: 'sparkify-etl-all', window: null, reportTo: reportDir })],
+  ['writeReport', 'LOCK TABLE songplays IN ACCESS EXCLUSIVE MODE', () => activities.writeReport({ ...ref, workflowId: 'sparkify-etl-all', window: null, reportTo: reportDir })],
   [
     'runQualityChecks',
+    'LOCK TABLE songplays IN ACCESS EXCLUSIVE MODE',
     () =>
       activities.runQualityChecks({
         ...ref,
@@ -69,9 +74,13 @@ test.each([
         extraChecks: [],
       }),
   ],
-])('%s, cancelled while its query waits on a lock, ends the query and fails', async (activityType, call) => {
+  // sql/postgres/schema_lock.sql: another worker creating the schema.
+  ['createSchema', "SELECT pg_advisory_xact_lock(hashtext('sparkify-etl schema'))", () => activities.createSchema({ warehouse: '' })],
+  // An earlier attempt of the step still claiming it.
+  ['listEventFiles', claimLock('listEventFiles'), () => activities.listEventFiles({ ...ref, window: null })],
+])('%s, cancelled while its statement waits on a lock, ends the statement and fails', async (activityType, lock, call) => {
   await holder.query('BEGIN');
-  await holder.query('LOCK TABLE songplays IN ACCESS EXCLUSIVE MODE');
+  await holder.query(lock);
   // The failure is expected: not logged as a warning.
   const env = new MockActivityEnvironment({ activityType }, { logger: new DefaultLogger('ERROR') });
   const running = env.run(call).then(
@@ -79,7 +88,7 @@ test.each([
     (err: Error) => err,
   );
   try {
-    await pollUntil(`${activityType}'s query to wait on the lock`, async () => ((await waitingOnLock()) > 0 ? true : undefined), { timeoutMs: 30_000 });
+    await pollUntil(`${activityType}'s statement to wait on the lock`, async () => ((await waitingOnLock()) > 0 ? true : undefined), { timeoutMs: 30_000 });
     env.cancel();
     let hung: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([

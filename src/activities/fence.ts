@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
+import { activitySignal } from './heartbeat';
 import { sqlStatements } from '../warehouse/sql';
 import { hasWriteLocking, reattachesRetriedStatements, type Warehouse } from '../warehouse/types';
 
@@ -39,7 +40,7 @@ export async function claimAttempt(warehouse: Warehouse, claim: AttemptClaim): P
   // Claims of one step queue, so two attempts claiming at once (one paused mid-claim) cannot both
   // find no row and both insert one. DuckDB has one writer per file and needs no lock.
   const lock = hasWriteLocking(warehouse) ? warehouse.keyLockStatements(`${claim.runId}|${claim.step}`) : [];
-  await warehouse.execute([...lock, ...sqlStatements('etl/fence_claim', warehouse.dialect, params(claim))]);
+  await warehouse.execute([...lock, ...sqlStatements('etl/fence_claim', warehouse.dialect, params(claim))], { signal: activitySignal() });
 }
 
 /** The statements to put first in a write transaction: it fails unless `claim` is still the newest. */
@@ -108,7 +109,7 @@ export async function appendRowsBehindFence(
   options: Parameters<Warehouse['appendRows']>[3] = {},
 ): Promise<number> {
   try {
-    return await warehouse.appendRows(table, columns, rows, { ...options, before: [...fence, ...(options.before ?? [])] });
+    return await warehouse.appendRows(table, columns, rows, { signal: activitySignal(), ...options, before: [...fence, ...(options.before ?? [])] });
   } catch (err) {
     if (isFencedOut(err)) throw fencedOutFailure(err);
     throw err;

@@ -12,7 +12,7 @@ import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
-import { heartbeat, whileHeartbeating } from './heartbeat';
+import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
 import { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
 import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, type ListingPart } from './listing';
 import { schemaLockStatements } from './publishLock';
@@ -59,7 +59,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   const d = warehouse.dialect;
   // createSchema creates etl_skipped_files now; before, the listing did. A run that passed
   // createSchema under the earlier code lists both parts in one step: its table is created here.
-  if (part === 'all') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_skipped_files', d)]);
+  if (part === 'all') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_skipped_files', d)], { signal: activitySignal() });
   const fence = await fenceCurrentAttempt(warehouse);
   const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>
     appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst });

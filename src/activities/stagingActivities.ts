@@ -47,7 +47,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-      await warehouse.execute([...schemaLockStatements(warehouse), ...statements]);
+      await warehouse.execute([...schemaLockStatements(warehouse), ...statements], { signal: activitySignal() });
     },
 
     /**
