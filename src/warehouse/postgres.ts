@@ -84,10 +84,10 @@ function connectionPool(url: string, timeouts: PostgresTimeouts, settings: reado
   });
   // An idle client losing its server must not crash the worker; the next query reconnects.
   pool.on('error', () => undefined);
-  // Queued ahead of whatever the checkout runs. A connection that cannot run them works with the
-  // server's own settings (slower, or under the statement timeout for a streamed read), and a
-  // broken one fails the checkout's own statement.
-  // One query for all of them: pg deprecates queueing a query behind another that has not started.
+  // Queued ahead of whatever the checkout runs, as one query (pg deprecates queueing a query
+  // behind another that has not started). A connection that cannot run them works with the
+  // server's own settings (slower, or a streamed read under the statement timeout), and a broken
+  // one fails the checkout's own statement.
   pool.on('connect', (client) => {
     client.query(settings.join(';\n')).catch(() => undefined);
   });
