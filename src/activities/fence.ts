@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
-import { activitySignal } from './heartbeat';
 import { sqlStatements } from '../warehouse/sql';
 import { hasWriteLocking, reattachesRetriedStatements, type Warehouse } from '../warehouse/types';
+import { activitySignal } from './heartbeat';
 
 /**
  * Attempt fencing. Temporal retries an activity once its heartbeat timeout passes, but the old
@@ -85,6 +85,7 @@ export function fencedOutFailure(err: unknown): ApplicationFailure {
  * `warehouse.appendRows` fenced like the other writes of an activity: the fence check runs first
  * in the append's transaction, so a superseded attempt's rows (a listing's file list, text
  * repairs, check results) are rolled back instead of committed, and it fails as StaleAttempt.
+ * The attempt's cancellation cancels it, unless `options` bring a signal of their own.
  */
 export async function fencedAppendRows(
   warehouse: Warehouse,

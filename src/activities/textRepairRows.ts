@@ -275,7 +275,6 @@ export async function storeRepairedText(warehouse: Warehouse, runId: string, bou
   }
   await fencedAppendRows(warehouse, 'etl_text_repairs', ['run_id', 'kind', 'raw', 'repaired', 'match_key'], repairedRows(), {
     deleteFirst: sqlStatement('etl/clear_text_repairs', warehouse.dialect, { run_id: runId }),
-    signal: activitySignal(),
   });
   return { distinctValues, repairedValues };
 }
