@@ -13,6 +13,7 @@ import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
+import { deadline, statementsWaitingOnLock } from './support/waits';
 import { pollUntil } from './support/poll';
 import { SAMPLE_DIR } from './harness/temporal';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
@@ -26,7 +27,7 @@ let reportDir: string;
 let activities: ReturnType<typeof createActivities>;
 /** Takes a lock the activity's query waits on. */
 let holder: pg.Client;
-/** Reads pg_stat_activity outside any transaction (a transaction keeps its first snapshot of it). */
+/** Reads pg_stat_activity (statementsWaitingOnLock). */
 let observer: pg.Client;
 
 beforeAll(async () => {
@@ -48,10 +49,7 @@ afterAll(async () => {
   if (reportDir) fs.rmSync(reportDir, { recursive: true, force: true });
 });
 
-async function waitingOnLock(): Promise<number> {
-  const { rows } = await observer.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sparkify-etl' AND wait_event_type = 'Lock'");
-  return rows[0].n;
-}
+const waitingOnLock = () => statementsWaitingOnLock(observer);
 
 const ref = { runId: 'run-1', source: '', warehouse: '' };
 const nothingStaged = (kind: StageResult['kind']): StageResult => ({ kind, files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] });
@@ -90,11 +88,7 @@ test.each([
   try {
     await pollUntil(`${activityType}'s statement to wait on the lock`, async () => ((await waitingOnLock()) > 0 ? true : undefined), { timeoutMs: 30_000 });
     env.cancel();
-    let hung: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      running,
-      new Promise<string>((resolve) => (hung = setTimeout(() => resolve(`still waiting ${HUNG_MS / 1000} s after the cancel`), HUNG_MS))),
-    ]).finally(() => clearTimeout(hung));
+    const outcome = await deadline(running, HUNG_MS, `still waiting ${HUNG_MS / 1000} s after the cancel`).catch((err: Error) => err.message);
     expect(outcome).toBeInstanceOf(Error);
     expect(await waitingOnLock()).toBe(0);
   } finally {

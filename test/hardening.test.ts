@@ -13,6 +13,7 @@ import { silentLogger } from '../src/log';
 import { freePort } from '../src/util/ports';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { deadline } from './support/waits';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
@@ -51,13 +52,6 @@ describe('the load ledger counts only files of runs that completed', () => {
     expect(await loadedDates(w, ['2018-11-01', '2018-11-02', '2018-11-03'])).toEqual(['2018-11-01']);
   });
 });
-
-/** Settles with the promise's outcome, or rejects with `message` once `ms` have passed (a deadline, not a timing assertion). */
-function deadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 describe('PostgreSQL never waits forever', () => {
   let pg: PgServer | undefined;

@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { deadline, statementsWaitingOnLock } from './support/waits';
 import { pollUntil } from './support/poll';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 
@@ -18,7 +19,7 @@ let server: PgServer;
 let url: string;
 /** Holds a lock on `blocker` until the test ends: the pool's statements queue on it. */
 let holder: pg.Client;
-/** Reads pg_stat_activity outside any transaction (a transaction keeps its first snapshot of it). */
+/** Reads pg_stat_activity (statementsWaitingOnLock). */
 let observer: pg.Client;
 
 beforeAll(async () => {
@@ -39,20 +40,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Settles as `promise` does, or fails with `message` once HUNG_MS have passed. */
-function withinHung<T>(promise: Promise<T>, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), HUNG_MS)));
-  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
-
-/** How many of this test's warehouse statements wait on the lock. */
-async function waitingOnLock(): Promise<number> {
-  const { rows } = await observer.query(
-    "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sparkify-etl' AND wait_event_type = 'Lock'",
-  );
-  return rows[0].n;
-}
+const waitingOnLock = () => statementsWaitingOnLock(observer);
 
 test('an aborted statement is cancelled while every pooled connection waits on a lock', async () => {
   const warehouse = new PostgresWarehouse(url);
@@ -65,7 +53,7 @@ test('an aborted statement is cancelled while every pooled connection waits on a
     await pollUntil('every pooled connection to wait on the lock', async () => ((await waitingOnLock()) === POOL_SIZE ? true : undefined), { timeoutMs: 30_000 });
 
     aborts[0].abort();
-    expect(await withinHung(queued[0], `the aborted statement still waited on the lock after ${HUNG_MS / 1000} s: its cancel waited for a pooled connection`)).toMatch(
+    expect(await deadline(queued[0], HUNG_MS, `the aborted statement still waited on the lock after ${HUNG_MS / 1000} s: its cancel waited for a pooled connection`)).toMatch(
       /cancel/i,
     );
     expect(await waitingOnLock()).toBe(POOL_SIZE - 1);
@@ -80,7 +68,7 @@ test('an aborted statement is cancelled while every pooled connection waits on a
     );
     await pollUntil('the streamed query to wait on the lock', async () => ((await waitingOnLock()) === POOL_SIZE ? true : undefined), { timeoutMs: 30_000 });
     streamAbort.abort();
-    expect(await withinHung(streamed, `the aborted streamed query still waited after ${HUNG_MS / 1000} s`)).toMatch(/cancel/i);
+    expect(await deadline(streamed, HUNG_MS, `the aborted streamed query still waited after ${HUNG_MS / 1000} s`)).toMatch(/cancel/i);
   } finally {
     await holder.query('COMMIT');
     await Promise.all(queued);
