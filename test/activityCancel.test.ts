@@ -13,7 +13,7 @@ import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
-import { deadline, statementsWaitingOnLock } from './support/waits';
+import { deadline, lockWaitObserver, type LockWaitObserver } from './support/waits';
 import { pollUntil } from './support/poll';
 import { SAMPLE_DIR } from './harness/temporal';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
@@ -27,8 +27,7 @@ let reportDir: string;
 let activities: ReturnType<typeof createActivities>;
 /** Takes a lock the activity's query waits on. */
 let holder: pg.Client;
-/** Reads pg_stat_activity (statementsWaitingOnLock). */
-let observer: pg.Client;
+let observer: LockWaitObserver;
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -38,18 +37,17 @@ beforeAll(async () => {
   await activities.createSchema({ warehouse: '' });
   holder = new pg.Client({ connectionString: url });
   await holder.connect();
-  observer = new pg.Client({ connectionString: url });
-  await observer.connect();
+  observer = await lockWaitObserver(url);
 });
 
 afterAll(async () => {
   await holder?.end().catch(() => undefined);
-  await observer?.end().catch(() => undefined);
+  await observer?.end();
   await server?.stop();
   if (reportDir) fs.rmSync(reportDir, { recursive: true, force: true });
 });
 
-const waitingOnLock = () => statementsWaitingOnLock(observer);
+const waitingOnLock = () => observer.waiting();
 
 const ref = { runId: 'run-1', source: '', warehouse: '' };
 const nothingStaged = (kind: StageResult['kind']): StageResult => ({ kind, files: 0, bytes: 0, recordsRead: 0, recordsStaged: 0, recordsRejected: 0, rejectSamples: [] });

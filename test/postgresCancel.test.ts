@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { deadline, statementsWaitingOnLock } from './support/waits';
+import { deadline, lockWaitObserver, type LockWaitObserver } from './support/waits';
 import { pollUntil } from './support/poll';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 
@@ -19,8 +19,7 @@ let server: PgServer;
 let url: string;
 /** Holds a lock on `blocker` until the test ends: the pool's statements queue on it. */
 let holder: pg.Client;
-/** Reads pg_stat_activity (statementsWaitingOnLock). */
-let observer: pg.Client;
+let observer: LockWaitObserver;
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -30,17 +29,16 @@ beforeAll(async () => {
   await holder.query('CREATE TABLE blocker (n integer)');
   await holder.query('BEGIN');
   await holder.query('LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE');
-  observer = new pg.Client({ connectionString: url });
-  await observer.connect();
+  observer = await lockWaitObserver(url);
 });
 
 afterAll(async () => {
   await holder?.end().catch(() => undefined);
-  await observer?.end().catch(() => undefined);
+  await observer?.end();
   await server?.stop();
 });
 
-const waitingOnLock = () => statementsWaitingOnLock(observer);
+const waitingOnLock = () => observer.waiting();
 
 test('an aborted statement is cancelled while every pooled connection waits on a lock', async () => {
   const warehouse = new PostgresWarehouse(url);
