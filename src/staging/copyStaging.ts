@@ -15,6 +15,7 @@ import {
 import type { CopySegment } from '../warehouse/copyTextStaging';
 import { CopyTextWriter, copyTextValue, maxEscapedBytes, QUOTE_BYTES, type CopyFlavour } from './copyText';
 import { JsonRowBytes, RowBytes } from './jsonRowBytes';
+import { fieldsConfig, GENERAL_PATH, NEED_ROOM, nativeRowsState, type NativeRows } from './nativeRows';
 import { isBlankBytes, isLineRegion, type LineRegion } from './chunkLines';
 import type { RawLine } from './rawLines';
 import { STAGING_TABLE } from './stagingSql';
@@ -49,17 +50,23 @@ export class StagingCopyEncoder {
   private prefix = '';
   private prefixBytes = Buffer.alloc(0);
   private readonly fromBytes: JsonRowBytes;
+  private readonly nativeConfig: Uint8Array;
+  private readonly nativeCursor = new Int32Array(4);
 
   constructor(
     runId: string,
     private readonly kind: RecordKind,
     private readonly rawCap: number,
     private readonly flavour: CopyFlavour = 'text',
+    /** Writes regions' rows in compiled code (nativeRows.ts); null: in JavaScript. */
+    private readonly native: NativeRows | null = defaultNativeRows(),
   ) {
     this.staged = new RowBytes();
     this.rejects = new CopyTextWriter(undefined, flavour);
     this.fields = FIELDS_BY_KIND[kind];
-    this.fromBytes = new JsonRowBytes(this.fields, flavour, kind === 'events' ? EVENT_USER_ID_INDEX : -1);
+    const userIdIndex = kind === 'events' ? EVENT_USER_ID_INDEX : -1;
+    this.fromBytes = new JsonRowBytes(this.fields, flavour, userIdIndex);
+    this.nativeConfig = fieldsConfig(this.fields, flavour, userIdIndex);
     this.runId = copyTextValue(runId, flavour);
     this.kindText = copyTextValue(kind, flavour);
   }
@@ -79,6 +86,8 @@ export class StagingCopyEncoder {
   encodeRegion(region: LineRegion): void {
     const src = region.bytes;
     this.startFile(region.sourceKey);
+    // The native encoder hands back each line holding the text `\u0000` itself.
+    if (this.native) return this.encodeRegionNatively(region, this.native);
     // A `\u0000` anywhere in a line rejects it (recordObject), even inside another escape: such regions take the general path.
     const bytesOk = src.indexOf(NUL_ESCAPE) < 0;
     const w = this.staged;
@@ -101,6 +110,33 @@ export class StagingCopyEncoder {
       if (nl < 0) return;
       lineNo++;
       start = nl + 1;
+    }
+  }
+
+  /** encodeRegion's rows written by the native encoder; the lines it hands back take the general path. */
+  private encodeRegionNatively(region: LineRegion, native: NativeRows): void {
+    const src = region.bytes;
+    const w = this.staged;
+    const cursor = this.nativeCursor;
+    cursor[0] = 0;
+    cursor[1] = region.firstLine;
+    for (;;) {
+      cursor[2] = w.at;
+      const status = native.encodeLines(this.nativeConfig, src, this.prefixBytes, w.buf, cursor);
+      w.at = cursor[2];
+      if (status === NEED_ROOM) {
+        w.reserve(cursor[3]);
+        continue;
+      }
+      if (status !== GENERAL_PATH) return;
+      const start = cursor[0];
+      const nl = src.indexOf(NEWLINE, start);
+      const lineEnd = nl < 0 ? src.length : nl;
+      const end = lineEnd > start && src[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      this.encode({ sourceKey: region.sourceKey, line: cursor[1], text: src.toString('utf8', start, end), problem: null });
+      if (nl < 0) return;
+      cursor[0] = nl + 1;
+      cursor[1]++;
     }
   }
 
@@ -152,6 +188,11 @@ export class StagingCopyEncoder {
     w.text(raw);
     w.endRow();
   }
+}
+
+function defaultNativeRows(): NativeRows | null {
+  const state = nativeRowsState();
+  return state.loaded ? state.rows : null;
 }
 
 /**

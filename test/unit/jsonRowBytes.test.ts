@@ -6,13 +6,15 @@ import { ChunkLineSplitter, isLineRegion } from '../../src/staging/chunkLines';
 import { StagingCopyEncoder } from '../../src/staging/copyStaging';
 import type { CopyFlavour } from '../../src/staging/copyText';
 import { JsonRowBytes } from '../../src/staging/jsonRowBytes';
+import { ENCODED_ALL, fieldsConfig, nativeRowsState, type NativeRows } from '../../src/staging/nativeRows';
 import { goodEvent, writeBadInputCorpus } from '../support/badInputCorpus';
 import { seededRandom } from './support/seededRandom';
 
 /**
  * Rows written straight from a line's bytes (src/staging/jsonRowBytes.ts, through
- * StagingCopyEncoder.encodeRegion) must be byte for byte the rows and rejects of the general path
- * (each line decoded, JSON.parse, the field checks, copyTextValue), in both COPY flavours.
+ * StagingCopyEncoder.encodeRegion), and by the native encoder (native/rows, nativeRows.ts), must
+ * be byte for byte the rows and rejects of the general path (each line decoded, JSON.parse, the
+ * field checks, copyTextValue), in both COPY flavours.
  */
 const SAMPLE = path.resolve(__dirname, '../../../shared/data/udacity-sample/log_data');
 const RUN = 'run-1';
@@ -23,9 +25,16 @@ interface Encoded {
   rejects: string;
 }
 
-function encode(bytes: Buffer, chunkBytes: number, flavour: CopyFlavour, regions: boolean): Encoded {
-  const encoder = new StagingCopyEncoder(RUN, 'events', RAW_CAP, flavour);
-  const splitter = new ChunkLineSplitter('log_data/k\tey.json', 1024 * 1024, undefined, regions);
+/** The native encoder: built wherever cargo is (test/unit/nativeRows.test.ts fails if not). */
+const nativeState = nativeRowsState();
+const native = nativeState.loaded ? nativeState.rows : null;
+
+/** Each line decoded and parsed ('general'), or regions of lines written from their bytes, in JavaScript or natively. */
+type Way = 'general' | 'javascript' | 'native';
+
+function encode(bytes: Buffer, chunkBytes: number, flavour: CopyFlavour, way: Way): Encoded {
+  const encoder = new StagingCopyEncoder(RUN, 'events', RAW_CAP, flavour, way === 'native' ? native : null);
+  const splitter = new ChunkLineSplitter('log_data/k\tey.json', 1024 * 1024, undefined, way !== 'general');
   const staged: Buffer[] = [];
   const feed = () => {
     for (const item of splitter.takeItems()) {
@@ -45,7 +54,9 @@ function encode(bytes: Buffer, chunkBytes: number, flavour: CopyFlavour, regions
 
 function expectSame(bytes: Buffer, chunkBytes: number): void {
   for (const flavour of ['text', 'csv'] as const) {
-    expect(encode(bytes, chunkBytes, flavour, true)).toEqual(encode(bytes, chunkBytes, flavour, false));
+    const general = encode(bytes, chunkBytes, flavour, 'general');
+    expect(encode(bytes, chunkBytes, flavour, 'javascript')).toEqual(general);
+    if (native) expect(encode(bytes, chunkBytes, flavour, 'native')).toEqual(general);
   }
 }
 
@@ -68,20 +79,42 @@ function takenFromBytes(lines: string[]): number {
   }).length;
 }
 
+/** How many of the (non-blank) lines the native encoder writes itself. */
+function takenNatively(rows: NativeRows, lines: string[]): number {
+  const config = fieldsConfig(EVENT_FIELDS, 'csv', EVENT_USER_ID_INDEX);
+  const out = Buffer.alloc(1 << 20);
+  const cursor = new Int32Array(4);
+  return lines.filter((l) => {
+    cursor.set([0, 1, 0, 0]);
+    return l.trim() !== '' && rows.encodeLines(config, Buffer.from(l, 'utf8'), Buffer.alloc(0), out, cursor) === ENCODED_ALL;
+  }).length;
+}
+
+/** The native encoder takes the lines the JavaScript byte path takes, except numbers JavaScript prints differently (and INTEGERs of 10 digits). */
+function expectNativeTakes(lines: string[], fromBytes: number, atLeast: number): void {
+  if (!native) return;
+  const natively = takenNatively(native, lines);
+  expect(natively).toBeLessThanOrEqual(fromBytes);
+  expect(natively).toBeGreaterThanOrEqual(atLeast);
+}
+
 test('the real sample logs: the same rows, all of them from bytes', () => {
   const files = fs.readdirSync(SAMPLE, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   expect(files.length).toBeGreaterThan(20);
   let lines = 0;
   let fromBytes = 0;
+  const allLines: string[] = [];
   for (const entry of files) {
     const bytes = fs.readFileSync(path.join(entry.parentPath, entry.name));
     expectSame(bytes, 65_536);
     const text = bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    allLines.push(...text);
     lines += text.length;
     fromBytes += takenFromBytes(text);
   }
   expect(lines).toBeGreaterThan(8000);
   expect(fromBytes).toBe(lines);
+  if (native) expect(takenNatively(native, allLines)).toBe(lines);
 });
 
 test('the bad-input corpus: the same rows and rejects', () => {
@@ -151,6 +184,7 @@ test('every field with every kind of value: the same rows and rejects', () => {
   const fromBytes = takenFromBytes(lines);
   expect(fromBytes).toBeGreaterThan(300);
   expect(fromBytes).toBeLessThan(lines.length - 200);
+  expectNativeTakes(lines, fromBytes, 300);
 });
 
 test('random edits of real lines: the same rows and rejects', () => {
@@ -177,4 +211,5 @@ test('random edits of real lines: the same rows and rejects', () => {
   const fromBytes = takenFromBytes(lines);
   expect(fromBytes).toBeGreaterThan(200);
   expect(fromBytes).toBeLessThan(lines.length - 1000);
+  expectNativeTakes(lines, fromBytes, 200);
 });
