@@ -9,6 +9,7 @@ import { copyRolePolicy } from '../infra/policies';
 import type { CheckResult } from '../src/doctor';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type MotoServer } from './harness/moto';
+import { cargoOnPath } from './support/cargo';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { startDevServer } from '../src/temporal/devServer';
 import { freePort } from '../src/util/ports';
@@ -260,6 +261,8 @@ describe('local checks', () => {
     expect(byId(checks, 'aws.credentials').status).toBe('skipped');
     expect(byId(checks, 'source.layout')).toMatchObject({ status: 'problem', detail: `${dir}: no song files (song_data/…/*.json)` });
     expect(byId(checks, 'warehouse.local')).toMatchObject({ status: 'ok', title: 'PostgreSQL reachable' });
+    // npm run build built the native encoder (cargo is on CI's PATH); without cargo it says JavaScript.
+    expect(byId(checks, 'staging.rowEncoder')).toMatchObject({ status: 'ok', detail: cargoOnPath() ? 'native (native/rows)' : expect.stringMatching(/^JavaScript: native not built/) });
     expect(r.code).toBe(1);
 
     fs.mkdirSync(path.join(dir, 'song_data', 'A'), { recursive: true });

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { rowEncoderName } from '../staging/nativeRows';
 import { startDevServer, type DevServer } from '../temporal/devServer';
 import { isStopping, onShutdown } from '../util/shutdown';
 import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
@@ -87,6 +88,7 @@ function machine(): Record<string, string | number> {
     postgres,
     duckdb: (JSON.parse(fs.readFileSync(require.resolve('@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version,
     loadAverageAtStart: os.loadavg()[0],
+    rowEncoder: rowEncoderName(),
   };
 }
 
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(`bench: ${line}`);
   const host = machine();
   console.log(`machine: ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, node ${host.node}, ${host.postgres}, duckdb ${host.duckdb}, load average ${Number(host.loadAverageAtStart).toFixed(2)}`);
+  console.log(`staging rows written by: ${host.rowEncoder}`);
 
   const datasets: Dataset[] = [];
   for (const name of opts.sizes) {

@@ -1,7 +1,7 @@
 import { parseSourceUri, parseWarehouseUri, type SourceConfig, type WarehouseConfig } from '../config';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { checkAwsCredentials, resolveAwsRegion } from './aws';
-import { checkDuckDbPath, checkPostgres } from './local';
+import { checkDuckDbPath, checkPostgres, checkRowEncoder } from './local';
 import { checkRedshift } from './redshift';
 import { checkLocalSource, checkS3Source } from './source';
 import type { TemporalTarget } from '../temporal/connection';
@@ -36,7 +36,7 @@ function usesAws(source: SourceConfig | undefined, warehouse: WarehouseConfig | 
   return warehouse?.kind === 'redshift' || (source?.kind === 's3' && s3.endpoint === undefined);
 }
 
-/** Every check, in order: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses. */
+/** Every check, in order: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses and their row encoder. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const source = options.source ? parseSourceUri(options.source) : undefined;
   const warehouse = options.warehouse ? parseWarehouseUri(options.warehouse) : undefined;
@@ -86,6 +86,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (warehouse?.kind === 'duckdb') checks.push(checkDuckDbPath(warehouse.path));
   else if (warehouse?.kind === 'postgres') checks.push(await checkPostgres(warehouse.url));
   else if (!warehouse) checks.push(skipped('warehouse.local', 'warehouse', 'no warehouse configured (--warehouse or SPARKIFY_WAREHOUSE)'));
+  if (warehouse?.kind === 'duckdb' || warehouse?.kind === 'postgres') checks.push(checkRowEncoder());
 
   return summarize(checks);
 }
