@@ -1,5 +1,12 @@
 # syntax=docker/dockerfile:1
 
+# The native row encoder (native/rows: no crates, so an offline build). The worker loads it from
+# native/rows/target/release; without it staging writes the same rows in JavaScript, slower.
+FROM rust:1-slim-bookworm AS native
+WORKDIR /app/native/rows
+COPY native/rows ./
+RUN cargo build --release --offline
+
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first so the layer is reused while only sources change. Scripts are skipped because
@@ -11,6 +18,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY infra ./infra
 COPY bin ./bin
+# The build's first step builds the native encoder when cargo is there; this stage has none (above).
+COPY scripts/native.sh ./scripts/native.sh
+COPY native/rows ./native/rows
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
@@ -21,6 +31,7 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/bin ./bin
+COPY --from=native --chown=root:root /app/native/rows/target/release/libsparkify_rows.so ./native/rows/target/release/libsparkify_rows.so
 # SQL files are read at runtime from <package root>/sql (see src/warehouse/sql.ts).
 COPY sql ./sql
 # The base image's unprivileged `node` user (uid 1000); the app files stay root-owned and read-only to it.
