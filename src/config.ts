@@ -214,6 +214,7 @@ const envSchema = z.object({
   SPARKIFY_DUCKDB_RAW_LINES: onOffSwitch,
   SPARKIFY_DUCKDB_THREAD_PARTS: onOffSwitch,
   SPARKIFY_STAGING_THREAD: onOffSwitch,
+  SPARKIFY_NATIVE_ROWS: onOffSwitch,
 });
 
 export type EnvSettings = z.infer<typeof envSchema>;

@@ -1,12 +1,12 @@
 /**
- * The tuning switches read where they act (DuckDB's pool and staging paths, the staging thread) are
- * checked with the CLI's other settings: a mistyped value stops it with the variable's name and
- * status 2 instead of silently meaning the default.
+ * The tuning switches read where they act (DuckDB's pool and staging paths, the staging thread, the
+ * native row encoder) are checked with the CLI's other settings: a mistyped value stops it with the
+ * variable's name and status 2 instead of silently meaning the default.
  */
 import { main } from '../../src/cli/main';
 import { ConfigError, readEnv } from '../../src/config';
 
-const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD'];
+const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD', 'SPARKIFY_NATIVE_ROWS'];
 
 describe('readEnv', () => {
   test.each(SWITCHES)('%s takes 1, 0 or empty', (name) => {
