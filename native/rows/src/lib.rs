@@ -50,12 +50,22 @@ unsafe fn encode_lines_call(env: napi_env, info: napi_callback_info) -> Result<i
     let prefix = typed_array::<u8>(env, argv[2], NAPI_UINT8_ARRAY).ok_or("encodeLines: prefix must be a Uint8Array")?;
     let out = typed_array::<u8>(env, argv[3], NAPI_UINT8_ARRAY).ok_or("encodeLines: out must be a Uint8Array")?;
     let cursor = typed_array::<i32>(env, argv[4], NAPI_INT32_ARRAY).ok_or("encodeLines: cursor must be an Int32Array")?;
-    if cursor.len() < 4 || cursor[0] < 0 || cursor[0] as usize > region.len() || cursor[1] < 0 || cursor[2] < 0 || cursor[2] as usize > out.len() {
+    if cursor.len() < 4
+        || cursor[0] < 0
+        || cursor[0] as usize > region.len()
+        || cursor[1] < 0
+        || cursor[2] < 0
+        || cursor[2] as usize > out.len()
+    {
         return Err("encodeLines: cursor out of range".into());
     }
     let fields = Fields::from_config(config).ok_or("encodeLines: config does not describe fields")?;
     let mut parser = LineParser::new(&fields);
-    let mut at = Cursor { start: cursor[0] as usize, line_no: cursor[1] as u32, out_at: cursor[2] as usize };
+    let mut at = Cursor {
+        start: cursor[0] as usize,
+        line_no: cursor[1] as u32,
+        out_at: cursor[2] as usize,
+    };
     let stop = encode_lines(&mut parser, region, prefix, out, &mut at);
     cursor[0] = at.start as i32;
     cursor[1] = at.line_no as i32;
@@ -88,7 +98,15 @@ unsafe extern "C" fn encode_lines_js(env: napi_env, info: napi_callback_info) ->
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
     let name = b"encodeLines\0";
     let mut function: napi_value = ptr::null_mut();
-    if napi_create_function(env, name.as_ptr() as *const c_char, name.len() - 1, encode_lines_js, ptr::null_mut(), &mut function) == NAPI_OK {
+    if napi_create_function(
+        env,
+        name.as_ptr() as *const c_char,
+        name.len() - 1,
+        encode_lines_js,
+        ptr::null_mut(),
+        &mut function,
+    ) == NAPI_OK
+    {
         napi_set_named_property(env, exports, name.as_ptr() as *const c_char, function);
     }
     exports

@@ -68,7 +68,12 @@ impl Fields {
             let head = config.get(at..at + 3)?;
             let key = config.get(at + 3..at + 3 + head[2] as usize)?.to_vec();
             at += 3 + key.len();
-            fields.push(Field { key, kind: head[0], required: head[1] & 1 != 0, int32: head[1] & 2 != 0 });
+            fields.push(Field {
+                key,
+                kind: head[0],
+                required: head[1] & 1 != 0,
+                int32: head[1] & 2 != 0,
+            });
         }
         if at != config.len() || user_id.is_some_and(|u| u >= count) {
             return None;
@@ -123,7 +128,12 @@ fn hex_value(b: u8) -> i32 {
 
 /// The code unit of the four hex digits at `at` (the caller checked they are in the line), or -1.
 fn hex4(src: &[u8], at: usize) -> i32 {
-    let (a, b, c, d) = (hex_value(src[at]), hex_value(src[at + 1]), hex_value(src[at + 2]), hex_value(src[at + 3]));
+    let (a, b, c, d) = (
+        hex_value(src[at]),
+        hex_value(src[at + 1]),
+        hex_value(src[at + 2]),
+        hex_value(src[at + 3]),
+    );
     if a < 0 || b < 0 || c < 0 || d < 0 {
         return -1;
     }
@@ -178,6 +188,24 @@ fn newline_from(s: &[u8], mut i: usize) -> Option<usize> {
     (i..s.len()).find(|&k| s[k] == NEWLINE)
 }
 
+/// Where the digits from `i` end.
+#[inline]
+fn digits_end(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_digit(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Where the whitespace (JSON's four characters) from `i` ends.
+#[inline]
+fn skip_whitespace(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_whitespace(s[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// isBlankBytes (src/staging/chunkLines.ts): only spaces, tabs, CR, VT, FF, or nothing.
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|&c| c == SPACE || c == TAB || c == CR || c == 0x0b || c == 0x0c)
@@ -192,7 +220,11 @@ pub struct LineParser<'f> {
 impl<'f> LineParser<'f> {
     pub fn new(fields: &'f Fields) -> LineParser<'f> {
         let n = fields.fields.len();
-        LineParser { fields, values: vec![Value::default(); n], seen: vec![false; n] }
+        LineParser {
+            fields,
+            values: vec![Value::default(); n],
+            seen: vec![false; n],
+        }
     }
 
     fn key_is(&self, src: &[u8], start: usize, end: usize, field: usize) -> bool {
@@ -208,16 +240,12 @@ impl<'f> LineParser<'f> {
         self.seen.iter_mut().for_each(|s| *s = false);
         let end = src.len();
         let mut i = 0;
-        while i < end && is_whitespace(src[i]) {
-            i += 1;
-        }
+        i = skip_whitespace(src, i);
         if i >= end || src[i] != OPEN {
             return false;
         }
         i += 1;
-        while i < end && is_whitespace(src[i]) {
-            i += 1;
-        }
+        i = skip_whitespace(src, i);
         let mut expected = 0;
         loop {
             // The key: plain text only (an escaped key may still name a field).
@@ -236,37 +264,28 @@ impl<'f> LineParser<'f> {
                 }
             }
             if field.is_none() {
-                loop {
-                    if i >= end {
-                        return false;
-                    }
-                    let b = src[i];
-                    if b == QUOTE {
-                        break;
-                    }
-                    if b == BACKSLASH || b < SPACE {
-                        return false;
-                    }
-                    i += 1;
+                i = string_stop(src, i);
+                if i >= end || src[i] != QUOTE {
+                    return false;
                 }
                 field = self.find_key(src, key_start, i);
             }
             i += 1;
-            while i < end && is_whitespace(src[i]) {
-                i += 1;
-            }
+            i = skip_whitespace(src, i);
             if i >= end || src[i] != COLON {
                 return false;
             }
             i += 1;
-            while i < end && is_whitespace(src[i]) {
-                i += 1;
-            }
+            i = skip_whitespace(src, i);
             if i >= end {
                 return false;
             }
             let c = src[i];
-            let mut value = Value { kind: PLAIN, start: i, end: i };
+            let mut value = Value {
+                kind: PLAIN,
+                start: i,
+                end: i,
+            };
             if c == QUOTE {
                 i += 1;
                 value.start = i;
@@ -346,17 +365,13 @@ impl<'f> LineParser<'f> {
                 self.values[f] = value;
                 expected = f + 1;
             }
-            while i < end && is_whitespace(src[i]) {
-                i += 1;
-            }
+            i = skip_whitespace(src, i);
             if i >= end {
                 return false;
             }
             if src[i] == COMMA {
                 i += 1;
-                while i < end && is_whitespace(src[i]) {
-                    i += 1;
-                }
+                i = skip_whitespace(src, i);
                 continue;
             }
             if src[i] == CLOSE {
@@ -365,9 +380,7 @@ impl<'f> LineParser<'f> {
             }
             return false;
         }
-        while i < end && is_whitespace(src[i]) {
-            i += 1;
-        }
+        i = skip_whitespace(src, i);
         i == end && self.check_types(src)
     }
 
@@ -430,7 +443,11 @@ impl<'f> LineParser<'f> {
                 }
                 ESCAPED => {
                     let text = &src[value.start..value.end];
-                    at = if self.fields.csv { unescape_to_csv(text, out, at) } else { unescape_to_copy_text(text, out, at) };
+                    at = if self.fields.csv {
+                        unescape_to_csv(text, out, at)
+                    } else {
+                        unescape_to_copy_text(text, out, at)
+                    };
                 }
                 _ => {
                     let text = &src[value.start..value.end];
@@ -458,17 +475,13 @@ fn canonical_number(text: &[u8], spec: &Field) -> Option<Canonical> {
         i += 1;
     }
     let int_start = i;
-    while i < end && is_digit(text[i]) {
-        i += 1;
-    }
+    i = digits_end(text, i);
     let int_end = i;
     let mut frac_end = int_end;
     if i < end && text[i] == DOT {
         i += 1;
         let frac_start = i;
-        while i < end && is_digit(text[i]) {
-            i += 1;
-        }
+        i = digits_end(text, i);
         frac_end = i;
         while frac_end > frac_start && text[frac_end - 1] == ZERO {
             frac_end -= 1;
@@ -508,18 +521,14 @@ fn number_end(src: &[u8], start: usize) -> Option<usize> {
     if src[i] == ZERO {
         i += 1;
     } else if is_digit(src[i]) {
-        while i < end && is_digit(src[i]) {
-            i += 1;
-        }
+        i = digits_end(src, i);
     } else {
         return None;
     }
     if i < end && src[i] == DOT {
         i += 1;
         let digits = i;
-        while i < end && is_digit(src[i]) {
-            i += 1;
-        }
+        i = digits_end(src, i);
         if i == digits {
             return None;
         }
@@ -530,9 +539,7 @@ fn number_end(src: &[u8], start: usize) -> Option<usize> {
             i += 1;
         }
         let digits = i;
-        while i < end && is_digit(src[i]) {
-            i += 1;
-        }
+        i = digits_end(src, i);
         if i == digits {
             return None;
         }
@@ -589,12 +596,9 @@ fn write_utf8(point: u32, out: &mut [u8], mut at: usize) -> usize {
     at + 1
 }
 
-/// A JSON string's escaped bytes as a value of the CSV flavour (unescapeToCsv in jsonRowBytes.ts).
-fn unescape_to_csv(text: &[u8], out: &mut [u8], mut at: usize) -> usize {
-    let open = at;
-    out[open] = QUOTE;
-    at += 1;
-    let mut quoted = false;
+/// A JSON string's escaped bytes copied to out[at..], each escape decoded and written by
+/// `write_point` (given the code point, out and where it goes; returns where it ends).
+fn unescape(text: &[u8], out: &mut [u8], mut at: usize, mut write_point: impl FnMut(u32, &mut [u8], usize) -> usize) -> usize {
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
@@ -606,21 +610,29 @@ fn unescape_to_csv(text: &[u8], out: &mut [u8], mut at: usize) -> usize {
         }
         let (point, next) = decode_escape(text, i);
         i = next;
+        at = write_point(point, out, at);
+    }
+    at
+}
+
+/// A JSON string's escaped bytes as a value of the CSV flavour (unescapeToCsv in jsonRowBytes.ts).
+fn unescape_to_csv(text: &[u8], out: &mut [u8], open: usize) -> usize {
+    out[open] = QUOTE;
+    let mut quoted = false;
+    let at = unescape(text, out, open + 1, |point, out, at| {
         if point == QUOTE as u32 {
             out[at] = QUOTE;
             out[at + 1] = QUOTE;
-            at += 2;
             quoted = true;
-        } else if point < 0x80 {
-            if point == TAB as u32 || point == NEWLINE as u32 || point == CR as u32 {
-                quoted = true;
-            }
-            out[at] = point as u8;
-            at += 1;
-        } else {
-            at = write_utf8(point, out, at);
+            return at + 2;
         }
-    }
+        if point >= 0x80 {
+            return write_utf8(point, out, at);
+        }
+        quoted |= point == TAB as u32 || point == NEWLINE as u32 || point == CR as u32;
+        out[at] = point as u8;
+        at + 1
+    });
     if quoted || (at - open == 3 && out[open + 1] == BACKSLASH && out[open + 2] == b'N') {
         out[at] = QUOTE;
         return at + 1;
@@ -630,37 +642,23 @@ fn unescape_to_csv(text: &[u8], out: &mut [u8], mut at: usize) -> usize {
 }
 
 /// A JSON string's escaped bytes as COPY text (unescapeToCopyText in jsonRowBytes.ts).
-fn unescape_to_copy_text(text: &[u8], out: &mut [u8], mut at: usize) -> usize {
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if b != BACKSLASH {
-            out[at] = b;
-            at += 1;
-            i += 1;
-            continue;
-        }
-        let (point, next) = decode_escape(text, i);
-        i = next;
-        let escaped = match point {
-            0x5c => Some(BACKSLASH),
-            0x09 => Some(b't'),
-            0x0a => Some(b'n'),
-            0x0d => Some(b'r'),
-            _ => None,
+fn unescape_to_copy_text(text: &[u8], out: &mut [u8], at: usize) -> usize {
+    unescape(text, out, at, |point, out, at| {
+        let letter = match point {
+            0x5c => BACKSLASH,
+            0x09 => b't',
+            0x0a => b'n',
+            0x0d => b'r',
+            _ if point >= 0x80 => return write_utf8(point, out, at),
+            _ => {
+                out[at] = point as u8;
+                return at + 1;
+            }
         };
-        if let Some(letter) = escaped {
-            out[at] = BACKSLASH;
-            out[at + 1] = letter;
-            at += 2;
-        } else if point < 0x80 {
-            out[at] = point as u8;
-            at += 1;
-        } else {
-            at = write_utf8(point, out, at);
-        }
-    }
-    at
+        out[at] = BACKSLASH;
+        out[at + 1] = letter;
+        at + 2
+    })
 }
 
 /// A whole number in decimal at out[at..]; returns where it ends.
@@ -689,7 +687,11 @@ pub fn encode_lines(parser: &mut LineParser, region: &[u8], prefix: &[u8], out: 
         let start = cursor.start;
         let newline = newline_from(region, start);
         let line_end = newline.unwrap_or(region.len());
-        let end = if line_end > start && region[line_end - 1] == CR { line_end - 1 } else { line_end };
+        let end = if line_end > start && region[line_end - 1] == CR {
+            line_end - 1
+        } else {
+            line_end
+        };
         let line = &region[start..end];
         if parser.parse(line) {
             let room = prefix.len() + MAX_LINE_NUMBER_BYTES + parser.max_row_bytes(line.len()) + 1;
