@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { nativeRowsState } from '../staging/nativeRows';
+import { nativeRowsFailed, nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
 import { PostgresWarehouse } from '../warehouse/postgres';
 import { sqlStatement } from '../warehouse/sql';
 import { redactUri } from '../config';
@@ -41,11 +41,10 @@ export async function checkPostgres(url: string): Promise<CheckResult> {
  * Which encoder writes staging rows for DuckDB and PostgreSQL: the native one, or JavaScript (the
  * same rows, slower). A module that is there but does not load is a problem; one not built is not.
  */
-export function checkRowEncoder(): CheckResult {
+export function checkRowEncoder(state: NativeRowsState = nativeRowsState()): CheckResult {
   const title = 'staging row encoder';
-  const state = nativeRowsState();
   if (state.loaded) return ok('staging.rowEncoder', title, 'native (native/rows)');
-  if (state.why.startsWith('failed') || state.why.includes('has no encodeLines')) {
+  if (nativeRowsFailed(state)) {
     return problem('staging.rowEncoder', title, state.why, 'rebuild it with `bash scripts/native.sh` (needs cargo), or set SPARKIFY_NATIVE_ROWS=0 to stage with the JavaScript encoder');
   }
   return ok('staging.rowEncoder', title, `JavaScript: native ${state.why}; staging is slower, its rows the same`);

@@ -7,7 +7,7 @@ import type { CopyFlavour } from './copyText';
  * The native row encoder (native/rows, built by scripts/native.sh when cargo is on PATH): the rows
  * jsonRowBytes.ts writes from a line's bytes, written by compiled code, a region of lines per call.
  * Without it (not built, or SPARKIFY_NATIVE_ROWS=0) staging writes them in JavaScript, with the
- * same bytes: test/unit/nativeRows.test.ts compares the two.
+ * same bytes: test/unit/jsonRowBytes.test.ts compares the two.
  */
 export interface NativeRows {
   /**
@@ -35,18 +35,22 @@ export function nativeRowsState(): NativeRowsState {
   return state;
 }
 
-function loadNativeRows(): NativeRowsState {
-  if (process.env.SPARKIFY_NATIVE_ROWS === '0') return { loaded: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' };
-  if (!fs.existsSync(NATIVE_ROWS_FILE)) return { loaded: false, why: `not built (no ${path.relative(process.cwd(), NATIVE_ROWS_FILE)}; scripts/native.sh builds it with cargo)` };
+/** The module at `file`, unless the switch is off; a file that is there and does not load says why (`failed: …`). */
+export function loadNativeRows(file = NATIVE_ROWS_FILE, env: NodeJS.ProcessEnv = process.env): NativeRowsState {
+  if (env.SPARKIFY_NATIVE_ROWS === '0') return { loaded: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' };
+  if (!fs.existsSync(file)) return { loaded: false, why: `not built (no ${path.relative(process.cwd(), file)}; scripts/native.sh builds it with cargo)` };
   const module = { exports: {} as Partial<NativeRows> };
   try {
-    process.dlopen(module, NATIVE_ROWS_FILE);
+    process.dlopen(module, file);
   } catch (err) {
-    return { loaded: false, why: `failed to load ${NATIVE_ROWS_FILE}: ${err instanceof Error ? err.message : String(err)}` };
+    return { loaded: false, why: `failed: ${file} did not load: ${err instanceof Error ? err.message : String(err)}` };
   }
-  if (typeof module.exports.encodeLines !== 'function') return { loaded: false, why: `${NATIVE_ROWS_FILE} has no encodeLines` };
+  if (typeof module.exports.encodeLines !== 'function') return { loaded: false, why: `failed: ${file} has no encodeLines` };
   return { loaded: true, rows: module.exports as NativeRows };
 }
+
+/** A module that is there but did not load: worth a warning, unlike one not built or switched off. */
+export const nativeRowsFailed = (s: NativeRowsState): boolean => !s.loaded && s.why.startsWith('failed: ');
 
 /** One line for reports: which encoder writes staging rows. */
 export function rowEncoderName(): string {

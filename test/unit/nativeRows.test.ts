@@ -1,5 +1,20 @@
 import { EVENT_FIELDS, EVENT_USER_ID_INDEX, SONG_FIELDS } from '../../src/etl/records';
-import { ENCODED_ALL, fieldsConfig, GENERAL_PATH, NEED_ROOM, nativeRowsState, rowEncoderName, type NativeRows } from '../../src/staging/nativeRows';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkRowEncoder } from '../../src/doctor/local';
+import {
+  ENCODED_ALL,
+  fieldsConfig,
+  GENERAL_PATH,
+  loadNativeRows,
+  NATIVE_ROWS_FILE,
+  NEED_ROOM,
+  nativeRowsFailed,
+  nativeRowsState,
+  rowEncoderName,
+  type NativeRows,
+} from '../../src/staging/nativeRows';
 import { goodEvent } from '../support/badInputCorpus';
 import { cargoOnPath } from '../support/cargo';
 
@@ -100,4 +115,33 @@ test('the config names each field with its type, flags and key', () => {
   expect(Array.from(songs.subarray(15, 18))).toEqual([0, 1, 9]);
   const events = fieldsConfig(EVENT_FIELDS, 'text', EVENT_USER_ID_INDEX);
   expect(Array.from(events.subarray(0, 3))).toEqual([0, EVENT_USER_ID_INDEX, EVENT_FIELDS.length]);
+});
+
+describe('loading, and what doctor says of it', () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-native-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('switched off: JavaScript, and doctor says why', () => {
+    const off = loadNativeRows(NATIVE_ROWS_FILE, { SPARKIFY_NATIVE_ROWS: '0' });
+    expect(off).toEqual({ loaded: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' });
+    expect(nativeRowsFailed(off)).toBe(false);
+    expect(checkRowEncoder(off)).toMatchObject({ status: 'ok', detail: 'JavaScript: native off (SPARKIFY_NATIVE_ROWS=0); staging is slower, its rows the same' });
+  });
+
+  test('not built: JavaScript, not a problem', () => {
+    const missing = loadNativeRows(path.join(dir, 'none.so'), {});
+    expect(missing).toMatchObject({ loaded: false, why: expect.stringMatching(/^not built \(no .*none\.so; scripts\/native\.sh builds it with cargo\)$/) });
+    expect(nativeRowsFailed(missing)).toBe(false);
+    expect(checkRowEncoder(missing).status).toBe('ok');
+  });
+
+  test("a file that does not load: a problem, with the loader's reason and the fix", () => {
+    const broken = path.join(dir, 'broken.so');
+    fs.writeFileSync(broken, 'not a shared object');
+    const failed = loadNativeRows(broken, {});
+    expect(failed).toMatchObject({ loaded: false, why: expect.stringContaining(`failed: ${broken} did not load: `) });
+    expect(nativeRowsFailed(failed)).toBe(true);
+    expect(checkRowEncoder(failed)).toMatchObject({ status: 'problem', fix: expect.stringContaining('bash scripts/native.sh') });
+  });
 });
