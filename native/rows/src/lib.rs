@@ -33,6 +33,11 @@ unsafe fn typed_array<'a, T>(env: napi_env, value: napi_value, expected: i32) ->
     Some(std::slice::from_raw_parts_mut(data as *mut T, length))
 }
 
+fn overlaps(a: &[u8], b: &[u8]) -> bool {
+    let (a0, b0) = (a.as_ptr() as usize, b.as_ptr() as usize);
+    !a.is_empty() && !b.is_empty() && a0 < b0 + b.len() && b0 < a0 + a.len()
+}
+
 unsafe fn throw(env: napi_env, message: &str) -> napi_value {
     let text = CString::new(message).unwrap_or_default();
     napi_throw_error(env, ptr::null(), text.as_ptr());
@@ -58,6 +63,9 @@ unsafe fn encode_lines_call(env: napi_env, info: napi_callback_info) -> Result<i
         || cursor[2] as usize > out.len()
     {
         return Err("encodeLines: cursor out of range".into());
+    }
+    if overlaps(out, region) || overlaps(out, prefix) {
+        return Err("encodeLines: out must not share memory with region or prefix".into());
     }
     let fields = Fields::from_config(config).ok_or("encodeLines: config does not describe fields")?;
     let mut parser = LineParser::new(&fields);
