@@ -100,6 +100,9 @@ nativeTest('arguments it cannot use are refused with what is wrong', () => {
   expect(() => rows().encodeLines(config.subarray(0, 10), region, Buffer.alloc(0), out, new Int32Array(4))).toThrow(
     'encodeLines: config does not describe fields',
   );
+  const unknownType = Uint8Array.from(config);
+  unknownType[3] = 7;
+  expect(() => rows().encodeLines(unknownType, region, Buffer.alloc(0), out, new Int32Array(4))).toThrow('encodeLines: config does not describe fields');
   expect(() => rows().encodeLines(config, region, Buffer.alloc(0), region, new Int32Array(4))).toThrow('encodeLines: out must not share memory with region or prefix');
   expect(() => rows().encodeLines(config, region, Buffer.alloc(0), out, new Float64Array(4) as unknown as Int32Array)).toThrow(
     'encodeLines: cursor must be an Int32Array',

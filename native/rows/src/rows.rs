@@ -66,6 +66,9 @@ impl Fields {
         let mut at = 3;
         for _ in 0..count {
             let head = config.get(at..at + 3)?;
+            if head[0] > TYPE_NUMBER {
+                return None;
+            }
             let key = config.get(at + 3..at + 3 + head[2] as usize)?.to_vec();
             at += 3 + key.len();
             fields.push(Field {
