@@ -96,8 +96,7 @@ export class StagingCopyEncoder {
     let start = 0;
     for (;;) {
       const nl = src.indexOf(NEWLINE, start);
-      const lineEnd = nl < 0 ? src.length : nl;
-      const end = lineEnd > start && src[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      const end = endWithoutCr(src, start, nl < 0 ? src.length : nl);
       if (bytesOk && this.fromBytes.parse(src, start, end)) {
         w.reserve(prefix.length + MAX_LINE_NUMBER_BYTES + this.fromBytes.maxRowBytes(end - start) + 1);
         w.at += prefix.copy(w.buf, w.at);
@@ -105,7 +104,7 @@ export class StagingCopyEncoder {
         this.fromBytes.write(src, w);
         w.buf[w.at++] = NEWLINE;
       } else if (!isBlankBytes(src, start, end)) {
-        this.encode({ sourceKey: region.sourceKey, line: lineNo, text: src.toString('utf8', start, end), problem: null });
+        this.encodeRegionLine(region, lineNo, start, end);
       }
       if (nl < 0) return;
       lineNo++;
@@ -131,13 +130,16 @@ export class StagingCopyEncoder {
       if (status !== GENERAL_PATH) return;
       const start = cursor[0];
       const nl = src.indexOf(NEWLINE, start);
-      const lineEnd = nl < 0 ? src.length : nl;
-      const end = lineEnd > start && src[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-      this.encode({ sourceKey: region.sourceKey, line: cursor[1], text: src.toString('utf8', start, end), problem: null });
+      this.encodeRegionLine(region, cursor[1], start, endWithoutCr(src, start, nl < 0 ? src.length : nl));
       if (nl < 0) return;
       cursor[0] = nl + 1;
       cursor[1]++;
     }
+  }
+
+  /** A line of a region (its bytes from `start` to `end`), decoded and encoded the general way. */
+  private encodeRegionLine(region: LineRegion, lineNo: number, start: number, end: number): void {
+    this.encode({ sourceKey: region.sourceKey, line: lineNo, text: region.bytes.toString('utf8', start, end), problem: null });
   }
 
   encode(line: RawLine): void {
@@ -188,6 +190,11 @@ export class StagingCopyEncoder {
     w.text(raw);
     w.endRow();
   }
+}
+
+/** Where a region's line from `start` to `lineEnd` (its newline, or the region's end) ends without a carriage return. */
+function endWithoutCr(src: Buffer, start: number, lineEnd: number): number {
+  return lineEnd > start && src[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
 }
 
 function defaultNativeRows(): NativeRows | null {
