@@ -4,7 +4,7 @@ import { keepaliveInterceptor } from './activities/heartbeat';
 import { memoryTraceInterceptor } from './activities/memoryTrace';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
-import { nativeRowsFailed, nativeRowsState } from './staging/nativeRows';
+import { nativeRowsState } from './staging/nativeRows';
 import { prebuiltWorkflowBundle } from './temporal/workflowBundle';
 
 export interface EtlWorkerSettings {
@@ -21,7 +21,7 @@ export interface EtlWorkerSettings {
 export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Worker> {
   const { connection, namespace, taskQueue, resources, log } = settings;
   const rows = nativeRowsState();
-  if (!rows.loaded && nativeRowsFailed(rows)) log.warn({ why: rows.why }, 'the native row encoder did not load: staging writes its rows in JavaScript (the same rows, slower)');
+  if (!rows.loaded && rows.failed) log.warn({ why: rows.why }, 'the native row encoder did not load: staging writes its rows in JavaScript (the same rows, slower)');
   return Worker.create({
     connection,
     namespace,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { nativeRowsFailed, nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
+import { nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
 import { PostgresWarehouse } from '../warehouse/postgres';
 import { sqlStatement } from '../warehouse/sql';
 import { redactUri } from '../config';
@@ -44,7 +44,7 @@ export async function checkPostgres(url: string): Promise<CheckResult> {
 export function checkRowEncoder(state: NativeRowsState = nativeRowsState()): CheckResult {
   const title = 'staging row encoder';
   if (state.loaded) return ok('staging.rowEncoder', title, 'native (native/rows)');
-  if (nativeRowsFailed(state)) {
+  if (state.failed) {
     return problem('staging.rowEncoder', title, state.why, 'rebuild it with `bash scripts/native.sh` (needs cargo), or set SPARKIFY_NATIVE_ROWS=0 to stage with the JavaScript encoder');
   }
   return ok('staging.rowEncoder', title, `JavaScript: native ${state.why}; staging is slower, its rows the same`);

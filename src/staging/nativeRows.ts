@@ -25,7 +25,8 @@ export const NEED_ROOM = 2;
 /** Where scripts/native.sh leaves the module (the same two levels up from src/staging and dist/staging). */
 export const NATIVE_ROWS_FILE = path.resolve(__dirname, '..', '..', 'native', 'rows', 'target', 'release', 'libsparkify_rows.so');
 
-export type NativeRowsState = { loaded: true; rows: NativeRows } | { loaded: false; why: string };
+/** Loaded; or not, and why: `failed` when the module is there but did not load (worth a warning, unlike one not built or switched off). */
+export type NativeRowsState = { loaded: true; rows: NativeRows } | { loaded: false; failed: boolean; why: string };
 
 let state: NativeRowsState | undefined;
 
@@ -35,22 +36,19 @@ export function nativeRowsState(): NativeRowsState {
   return state;
 }
 
-/** The module at `file`, unless the switch is off; a file that is there and does not load says why (`failed: …`). */
+/** The module at `file`, unless the switch is off. */
 export function loadNativeRows(file = NATIVE_ROWS_FILE, env: NodeJS.ProcessEnv = process.env): NativeRowsState {
-  if (env.SPARKIFY_NATIVE_ROWS === '0') return { loaded: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' };
-  if (!fs.existsSync(file)) return { loaded: false, why: `not built (no ${path.relative(process.cwd(), file)}; scripts/native.sh builds it with cargo)` };
+  if (env.SPARKIFY_NATIVE_ROWS === '0') return { loaded: false, failed: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' };
+  if (!fs.existsSync(file)) return { loaded: false, failed: false, why: `not built (no ${path.relative(process.cwd(), file)}; scripts/native.sh builds it with cargo)` };
   const module = { exports: {} as Partial<NativeRows> };
   try {
     process.dlopen(module, file);
   } catch (err) {
-    return { loaded: false, why: `failed: ${file} did not load: ${err instanceof Error ? err.message : String(err)}` };
+    return { loaded: false, failed: true, why: `failed: ${file} did not load: ${err instanceof Error ? err.message : String(err)}` };
   }
-  if (typeof module.exports.encodeLines !== 'function') return { loaded: false, why: `failed: ${file} has no encodeLines` };
+  if (typeof module.exports.encodeLines !== 'function') return { loaded: false, failed: true, why: `failed: ${file} has no encodeLines` };
   return { loaded: true, rows: module.exports as NativeRows };
 }
-
-/** A module that is there but did not load: worth a warning, unlike one not built or switched off. */
-export const nativeRowsFailed = (s: NativeRowsState): boolean => !s.loaded && s.why.startsWith('failed: ');
 
 /** One line for reports: which encoder writes staging rows. */
 export function rowEncoderName(): string {

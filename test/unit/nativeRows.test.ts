@@ -10,7 +10,6 @@ import {
   loadNativeRows,
   NATIVE_ROWS_FILE,
   NEED_ROOM,
-  nativeRowsFailed,
   nativeRowsState,
   rowEncoderName,
   type NativeRows,
@@ -128,15 +127,13 @@ describe('loading, and what doctor says of it', () => {
 
   test('switched off: JavaScript, and doctor says why', () => {
     const off = loadNativeRows(NATIVE_ROWS_FILE, { SPARKIFY_NATIVE_ROWS: '0' });
-    expect(off).toEqual({ loaded: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' });
-    expect(nativeRowsFailed(off)).toBe(false);
+    expect(off).toEqual({ loaded: false, failed: false, why: 'off (SPARKIFY_NATIVE_ROWS=0)' });
     expect(checkRowEncoder(off)).toMatchObject({ status: 'ok', detail: 'JavaScript: native off (SPARKIFY_NATIVE_ROWS=0); staging is slower, its rows the same' });
   });
 
   test('not built: JavaScript, not a problem', () => {
     const missing = loadNativeRows(path.join(dir, 'none.so'), {});
-    expect(missing).toMatchObject({ loaded: false, why: expect.stringMatching(/^not built \(no .*none\.so; scripts\/native\.sh builds it with cargo\)$/) });
-    expect(nativeRowsFailed(missing)).toBe(false);
+    expect(missing).toMatchObject({ loaded: false, failed: false, why: expect.stringMatching(/^not built \(no .*none\.so; scripts\/native\.sh builds it with cargo\)$/) });
     expect(checkRowEncoder(missing).status).toBe('ok');
   });
 
@@ -144,8 +141,7 @@ describe('loading, and what doctor says of it', () => {
     const broken = path.join(dir, 'broken.so');
     fs.writeFileSync(broken, 'not a shared object');
     const failed = loadNativeRows(broken, {});
-    expect(failed).toMatchObject({ loaded: false, why: expect.stringContaining(`failed: ${broken} did not load: `) });
-    expect(nativeRowsFailed(failed)).toBe(true);
+    expect(failed).toMatchObject({ loaded: false, failed: true, why: expect.stringContaining(`failed: ${broken} did not load: `) });
     expect(checkRowEncoder(failed)).toMatchObject({ status: 'problem', fix: expect.stringContaining('bash scripts/native.sh') });
   });
 });
