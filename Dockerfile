@@ -20,7 +20,6 @@ COPY infra ./infra
 COPY bin ./bin
 # The build's first step builds the native encoder when cargo is there; this stage has none (above).
 COPY scripts/native.sh ./scripts/native.sh
-COPY native/rows ./native/rows
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
