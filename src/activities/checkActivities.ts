@@ -7,6 +7,7 @@ import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck, runChecks } from '../quality/runner';
+import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionShape, describeShapeIssue } from '../workflows/inputs';
@@ -32,9 +33,10 @@ async function storeCheckResults(warehouse: Warehouse, runId: string, results: C
  * stale (or, on a first run, left empty): refreshed first (sql/postgres/analyze_star.sql says why).
  */
 export async function refreshCheckStatistics(warehouse: Warehouse, signal?: AbortSignal): Promise<void> {
-  if (warehouse.dialect !== 'postgres') return;
+  const refresh = engineTraits(warehouse.dialect).statisticsRefresh;
+  if (refresh === null) return;
   // Each ANALYZE runs in one process: its statements on sessions of their own, at once.
-  await Promise.all(sqlStatements('postgres/analyze_star', 'postgres').map((statement) => warehouse.execute([statement], { signal })));
+  await Promise.all(sqlStatements(refresh, warehouse.dialect).map((statement) => warehouse.execute([statement], { signal })));
 }
 
 /**

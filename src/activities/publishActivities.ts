@@ -7,6 +7,7 @@ import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
 import { datesBetween } from '../etl/dates';
 import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
+import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
 import type { Dialect, Warehouse } from '../warehouse/types';
@@ -32,17 +33,11 @@ export const PUBLISH_TRANSFORMS = {
 } as const satisfies Record<PublishStep, string>;
 
 /**
- * An engine's own form of a publish step's transform, where it has one: DuckDB publishes the plays
- * straight from staging (sql/transform/duckdb/songplays.sql: the same rows, without the table of
- * every play that the shared file writes and reads back).
+ * The transform `step` runs on `dialect`: the engine's own form where it has one (DuckDB publishes
+ * the plays straight from staging: sql/transform/duckdb/songplays.sql, engineTraits.ts).
  */
-export const ENGINE_PUBLISH_TRANSFORMS: Partial<Record<Dialect, Partial<Record<PublishStep, SqlName>>>> = {
-  duckdb: { loadSongplays: 'transform/duckdb/songplays' },
-};
-
-/** The transform `step` runs on `dialect`. */
 export function publishTransform(step: PublishStep, dialect: Dialect): SqlName {
-  return ENGINE_PUBLISH_TRANSFORMS[dialect]?.[step] ?? PUBLISH_TRANSFORMS[step];
+  return engineSqlName(PUBLISH_TRANSFORMS[step], dialect);
 }
 
 /** What a publish runs besides its transform, and who watches its statements. */
@@ -96,13 +91,14 @@ async function runPublishSql(
 }
 
 /**
- * Settings for the publish transaction: PostgreSQL's sorts and hashes get room to run in memory,
- * and the songplays publish's passes over every play run on parallel workers.
+ * Settings for the publish transaction running `name`, the engine's (engineTraits.ts): on
+ * PostgreSQL sorts and hashes get room to run in memory, and the songplays publish's passes over
+ * every play run on parallel workers.
  */
 export function publishSettings(dialect: Dialect, name: SqlName): string[] {
-  if (dialect !== 'postgres') return [];
-  const parallel = name === PUBLISH_TRANSFORMS.loadSongplays ? sqlStatements('postgres/publish_parallel', dialect) : [];
-  return [...sqlStatements('postgres/publish_work_mem', dialect), ...parallel];
+  const traits = engineTraits(dialect);
+  const songplays = name === publishTransform('loadSongplays', dialect) ? traits.songplaysPublishSettings : [];
+  return [...traits.publishSettings, ...songplays].flatMap((settings) => sqlStatements(settings, dialect));
 }
 
 function asSqlFailure(err: unknown, name: string): unknown {
@@ -117,8 +113,7 @@ function asSqlFailure(err: unknown, name: string): unknown {
  */
 async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
   // PostgreSQL gathers them on several cores (sql/transform/postgres/text_candidates.sql says how).
-  const name = warehouse.dialect === 'postgres' ? 'transform/postgres/text_candidates' : 'transform/text_candidates';
-  await runPublishSql(warehouse, name, { run_id: runId });
+  await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId });
 }
 
 /** The dates of the event logs in the run's file list. */

@@ -6,6 +6,7 @@ import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
 import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
+import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect } from '../warehouse/types';
 import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
@@ -87,11 +88,11 @@ export function createReportActivities({ resources }: ActivityDeps) {
     /**
      * The window's level changes per day, from staging: the report's one query of staging, run
      * before summarizeRun may clear the run's staging rows: in the songplays publish's serial part
-     * on PostgreSQL, after the publish on DuckDB (below).
+     * where the engine has one (PostgreSQL), else after the publish (engineTraits.ts).
      */
     async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
       const warehouse = await resources.warehouse(ref.warehouse);
-      if (warehouse.dialect === 'postgres') {
+      if (engineTraits(warehouse.dialect).levelChangesWaitFor === 'songplays serial part') {
         // Beside the publish's inserts, which keep one core busy, on the other core only: not
         // beside its parallel passes over every play, which had the two cores (songplaysSerialPart.ts).
         // At most half the attempt's timeout: the other half is the query's.
@@ -99,9 +100,9 @@ export function createReportActivities({ resources }: ActivityDeps) {
         await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId, maxWaitMs));
         return queryLevelChanges(warehouse, ref.window, { oneBackend: true, signal: activitySignal() });
       }
-      // On DuckDB it queues behind the songplays publish, as a write of the same tables would
-      // (SerializedWrites): beside it, at 8M events, one of the two ran out of the worker's
-      // 128 MiB pool in most runs and was retried (docs/performance-log.md).
+      // Queued behind the songplays publish, as a write of the same tables would be where the
+      // engine serializes them (SerializedWrites): on DuckDB, beside it at 8M events, one of the
+      // two ran out of the worker's 128 MiB pool in most runs and was retried (docs/performance-log.md).
       return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window, { signal: activitySignal() }), ETL_DAG.loadSongplays.writes);
     },
 

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
+import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement } from '../warehouse/sql';
 import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
 import { fencedAppendRows } from './fence';
@@ -81,7 +82,7 @@ export async function* textCandidatePages(
   streamedMaxBytes = STREAMED_TEXT_MAX_BYTES,
 ): AsyncGenerator<Candidate[]> {
   // DuckDB's streamed query (its own SQL); PostgreSQL, which streams too, reads pages by key.
-  if (warehouse.dialect === 'duckdb') {
+  if (engineTraits(warehouse.dialect).textCandidateReads === 'streamed') {
     yield* streamedPages(warehouse, runId, bound, streamedMaxBytes);
     return;
   }

@@ -1,4 +1,5 @@
 import type { RunWindow } from '../etl/types';
+import { engineTraits } from '../warehouse/engineTraits';
 import { canQueryInTransaction } from '../warehouse/queryInTransaction';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
@@ -105,11 +106,9 @@ function insightQueryRunner(
   { oneBackend = false, signal }: { oneBackend?: boolean; signal?: AbortSignal } = {},
 ): (name: string) => Promise<Row[]> {
   const params = { ...windowParams(window), limit };
-  // PostgreSQL runs each query with the report's settings (sql/postgres/report_settings.sql).
-  const settings =
-    warehouse.dialect === 'postgres'
-      ? [...sqlStatements('postgres/report_settings', warehouse.dialect), ...(oneBackend ? sqlStatements('postgres/one_backend', warehouse.dialect) : [])]
-      : [];
+  // The engine's report settings (PostgreSQL's: sql/postgres/report_settings.sql), if it has any.
+  const traits = engineTraits(warehouse.dialect);
+  const settings = [...traits.reportSettings, ...(oneBackend ? traits.oneCoreSettings : [])].flatMap((name) => sqlStatements(name, warehouse.dialect));
   return async (name) => {
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);

@@ -1,4 +1,5 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
+import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, type SqlParam } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import { runInLanes } from '../util/lanes';
@@ -27,9 +28,8 @@ export function failingRowsSql(rule: ColumnRule, dialect: Dialect): string {
   };
   if (rule.kind === 'references') Object.assign(params, { ref_table: rule.refTable, ref_column: rule.refColumn });
   if (rule.kind === 'accepted_values') params.values = rule.values;
-  // DuckDB groups the values' hashes first (sql/checks/duckdb/unique.sql says why); same rows as checks/unique.
-  if (rule.kind === 'unique' && dialect === 'duckdb') return sqlStatement('checks/duckdb/unique', dialect, params);
-  return sqlStatement(`checks/${rule.kind}`, dialect, params);
+  // An engine's own form where it has one (DuckDB's unique check: sql/checks/duckdb/unique.sql).
+  return sqlStatement(engineSqlName(`checks/${rule.kind}`, dialect), dialect, params);
 }
 
 /**
@@ -60,8 +60,9 @@ function result(check: CheckDefinition, failingCount: number, sampleKeys: string
  * 6.3M song play ids). Anywhere else, or without such an index, the check reads the table.
  */
 export async function uniqueEnforcedByIndex(warehouse: Warehouse, rule: Extract<CheckRule, { kind: 'unique' }>, signal?: AbortSignal): Promise<boolean> {
-  if (warehouse.dialect !== 'postgres') return false;
-  const rows = await warehouse.query(sqlStatement('postgres/unique_index', warehouse.dialect, { table: rule.table, column: rule.column }), { signal });
+  const indexQuery = engineTraits(warehouse.dialect).uniqueIndexQuery;
+  if (indexQuery === null) return false;
+  const rows = await warehouse.query(sqlStatement(indexQuery, warehouse.dialect, { table: rule.table, column: rule.column }), { signal });
   return Number(rows[0]?.enforcing ?? 0) > 0;
 }
 
@@ -106,7 +107,7 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
  * another's; one elsewhere (DuckDB runs a statement on all its threads; Redshift's queue decides).
  */
 export function checkLanes(warehouse: Warehouse): number {
-  return warehouse.dialect === 'postgres' ? 2 : 1;
+  return engineTraits(warehouse.dialect).checkLanes;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface RawEventLineStaging {
 }
 
 export function stagesRawEventLines(warehouse: Warehouse): boolean {
-  return warehouse.dialect === 'duckdb' && (warehouse as Partial<RawEventLineStaging>).rawEventLines === true;
+  return (warehouse as Partial<RawEventLineStaging>).rawEventLines === true;
 }
 
 /**

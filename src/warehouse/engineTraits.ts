@@ -1,0 +1,105 @@
+/**
+ * What the pipeline does differently on each engine, in one table. Pipeline code asks for a trait
+ * (which form of a SQL file, which settings a publish runs with, how many checks at once) and never
+ * which engine it is on; each entry says why its engine differs. Engine code (src/warehouse/<engine>)
+ * keeps what is inside the engine's own client.
+ */
+import type { SqlName } from './sqlNames';
+import type { Dialect } from './types';
+
+export interface EngineTraits {
+  /**
+   * An engine's own form of a shared SQL file, to run in its place: the same rows, in a plan the
+   * engine runs well. The file's header says why.
+   */
+  sqlVariants: Partial<Record<SqlName, SqlName>>;
+  /** Settings run first in every publish transaction (after its locks). */
+  publishSettings: SqlName[];
+  /** Settings run after publishSettings in the songplays publish only. */
+  songplaysPublishSettings: SqlName[];
+  /** Settings run in each insights query's transaction. */
+  reportSettings: SqlName[];
+  /** Added to reportSettings for a query that is to take one core, not all. */
+  oneCoreSettings: SqlName[];
+  /** Quality checks run at once on one warehouse. */
+  checkLanes: number;
+  /**
+   * Where a valid unique index on a column proves its unique check: the query that finds one
+   * (its row's `enforcing` above 0). Null where the engine keeps no such index.
+   */
+  uniqueIndexQuery: SqlName | null;
+  /** Run after the publishes and before the checks, each statement on a session of its own. */
+  statisticsRefresh: SqlName | null;
+  /** How text repair reads the run's candidates: one streamed query, or pages by key. */
+  textCandidateReads: 'streamed' | 'keyed';
+  /**
+   * What the report's level-changes query waits for: the songplays publish's serial part (and then
+   * runs on one core, beside it), or the whole publish, like a write of the same tables.
+   */
+  levelChangesWaitFor: 'songplays serial part' | 'songplays publish';
+}
+
+export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = {
+  duckdb: {
+    sqlVariants: {
+      // The plays straight from staging, without the table of every play the shared file writes
+      // and reads back (DuckDB reads rows written earlier in a transaction on one thread).
+      'transform/songplays': 'transform/duckdb/songplays',
+      // The values' hashes grouped first: same rows as checks/unique.
+      'checks/unique': 'checks/duckdb/unique',
+    },
+    publishSettings: [],
+    songplaysPublishSettings: [],
+    reportSettings: [],
+    oneCoreSettings: [],
+    // DuckDB runs one statement on all its threads.
+    checkLanes: 1,
+    // DuckDB renders no primary key (src/warehouse/sql.ts).
+    uniqueIndexQuery: null,
+    statisticsRefresh: null,
+    textCandidateReads: 'streamed',
+    // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
+    levelChangesWaitFor: 'songplays publish',
+  },
+  postgres: {
+    // The candidates gathered on several cores (the file says how).
+    sqlVariants: { 'transform/text_candidates': 'transform/postgres/text_candidates' },
+    publishSettings: ['postgres/publish_work_mem'],
+    // Its passes over every play on parallel workers.
+    songplaysPublishSettings: ['postgres/publish_parallel'],
+    reportSettings: ['postgres/report_settings'],
+    oneCoreSettings: ['postgres/one_backend'],
+    // Each check on a session of its own, so one check's single-process parts run beside another's.
+    checkLanes: 2,
+    // Every star table's primary key is such an index.
+    uniqueIndexQuery: 'postgres/unique_index',
+    // The publishes leave the star tables' statistics stale, or on a first run empty.
+    statisticsRefresh: 'postgres/analyze_star',
+    textCandidateReads: 'keyed',
+    // The publish's serial part keeps one core busy; its parallel passes had both.
+    levelChangesWaitFor: 'songplays serial part',
+  },
+  redshift: {
+    sqlVariants: {},
+    publishSettings: [],
+    songplaysPublishSettings: [],
+    reportSettings: [],
+    oneCoreSettings: [],
+    // Redshift's queue decides what runs at once.
+    checkLanes: 1,
+    // Its keys are informational only.
+    uniqueIndexQuery: null,
+    statisticsRefresh: null,
+    textCandidateReads: 'keyed',
+    levelChangesWaitFor: 'songplays publish',
+  },
+};
+
+export function engineTraits(dialect: Dialect): Readonly<EngineTraits> {
+  return ENGINE_TRAITS[dialect];
+}
+
+/** The SQL file `name` runs as on `dialect`: the engine's own form where it has one. */
+export function engineSqlName(name: SqlName, dialect: Dialect): SqlName {
+  return ENGINE_TRAITS[dialect].sqlVariants[name] ?? name;
+}
