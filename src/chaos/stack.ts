@@ -8,7 +8,7 @@ import { startDevServer, type DevServer } from '../temporal/devServer';
 import { PostgresWarehouse } from '../warehouse/postgres';
 import { sqlStatement } from '../warehouse/sql';
 import type { RunWindow } from '../etl/types';
-import { ETL_STEPS, type EtlStep } from '../workflows/etl';
+import { ETL_STEPS, etlRun, type EtlStep } from '../workflows/etl';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
 
@@ -118,7 +118,7 @@ export class Lane {
   }
 
   async start(window: RunWindow): Promise<WorkflowHandle> {
-    return this.settings.temporal.client.workflow.start('etlRun', {
+    return this.settings.temporal.client.workflow.start(etlRun, {
       taskQueue: this.taskQueue,
       workflowId: `chaos-etl-${randomUUID()}`,
       args: [{ window }],
