@@ -1,12 +1,13 @@
 import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
+import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatements } from '../warehouse/sql';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { gatherKeys, type ListedKeys } from './listedKeys';
 import { rawLinesOf, type RawLine } from './rawLines';
-import { PROGRESS_EVERY_MS, ProgressBeats } from './progressBeats';
+import { ProgressBeats } from './progressBeats';
 import { hasCopyTextStaging } from '../warehouse/copyTextStaging';
 import { stagingCopySegments } from './copyStaging';
 import { encodeThreadScript, threadedCopySegments } from './threadedCopyStaging';
@@ -113,14 +114,10 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   }
   const beats = new ProgressBeats(kind, keys.count, heartbeat);
   const { progress, onProgress } = beats;
-  // While the warehouse works on its own (parse and check after the last line) nothing else
-  // heartbeats: a timer does, so a long statement never looks like a dead worker.
-  const keepalive = setInterval(() => {
-    if (Date.now() - beats.lastBeat >= PROGRESS_EVERY_MS) beats.beat({ parsing: progress.filesDone === keys.count });
-  }, PROGRESS_EVERY_MS);
   beats.beat();
   let copied: { staged: number; rejected: number } | undefined;
-  try {
+  // After the last line the warehouse parses and checks on its own: the keepalive says so.
+  await beats.keptAlive(async () => {
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
       // Parsed here straight into COPY text: checked rows into staging_<kind>, rejects between (copyStaging.ts).
       const d = warehouse.dialect;
@@ -129,9 +126,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const raw = rawLines ? rawLineAround() : { before: [], after: [] };
       const around = {
         before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...raw.before],
-        // DuckDB keeps a table's statistics as rows are appended; its ANALYZE would read the whole
-        // table again (all runs' rows) after the last part: 1.6 CPU-s at 1.6M events, measured.
-        after: [...(d === 'duckdb' ? [] : sqlStatements(`staging/analyze_${kind}`, d)), ...raw.after],
+        after: [...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
         partLoads: rawLines ? rawLinePartLoads(runId) : undefined,
       };
       const flavour = warehouse.copyFlavour ?? 'text';
@@ -153,9 +148,7 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       load.before = [...(options.fence ?? []), ...load.before];
       await warehouse.stageChunks(rows, load, options.statementOptions);
     }
-  } finally {
-    clearInterval(keepalive);
-  }
+  }, () => ({ parsing: progress.filesDone === keys.count }));
   beats.beat();
 
   return readStagedResult(warehouse, { runId, kind, files: keys.count, bytes: progress.bytes }, options.statementOptions, copied);
