@@ -6,12 +6,12 @@ import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../war
 import { hasFileStaging, type FileBatch, type FileStaging, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } from './rawLines';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
+import { Beats } from './progressBeats';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 
 /** Runs one statement in the staging transaction (FileBatch.read's runner). */
 type StatementRunner = Parameters<FileBatch['read']>[1];
 
-const PROGRESS_EVERY_MS = 5_000;
 /**
  * What DuckDB reads per statement: a batch's raw lines (and its work tables) are what it holds at
  * once. Event logs are tens of MB each; song files are tiny and many.
@@ -187,16 +187,10 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
     };
   });
 
-  let lastBeat = Date.now();
-  const keepalive = setInterval(() => {
-    if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
-      lastBeat = Date.now();
-      heartbeat(details());
-    }
-  }, PROGRESS_EVERY_MS);
-  heartbeat(details());
-  try {
-    await warehouse.stageFiles(
+  const beats = new Beats(heartbeat, details);
+  beats.beat();
+  await beats.keptAlive(() =>
+    warehouse.stageFiles(
       {
         table: 'etl_raw_lines',
         before: [
@@ -217,18 +211,13 @@ export async function stageDirect(options: DirectStagingOptions): Promise<StageR
           filesDone += done.files;
           bytesRead += done.bytes;
           filesToWorker += done.toWorker.length;
-          if (Date.now() - lastBeat >= PROGRESS_EVERY_MS) {
-            lastBeat = Date.now();
-            heartbeat(details());
-          }
+          beats.beatIfDue();
         },
       },
       options.statementOptions,
-    );
-  } finally {
-    clearInterval(keepalive);
-  }
-  heartbeat({ ...details(), filesToWorker });
+    ),
+  );
+  beats.beat({ filesToWorker });
 
   return readStagedResult(warehouse, { runId, kind, files: keys.length, bytes: bytesRead + fallback.bytes }, options.statementOptions);
 }
