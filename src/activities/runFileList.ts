@@ -68,7 +68,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
     await append('etl_skipped_files', SKIPPED_COLUMNS, [], sqlStatement('ledger/forget_skipped_files', d, { run_id: runId, kinds: kinds.skipped }));
   }, 1000);
   // A warehouse whose ledger holds no song file (a first run) need not be asked about each batch.
-  const askLedger = part !== 'events' && (await hasLoadedSongs(warehouse));
+  const askLedger = part !== 'events' && (await hasLoadedSongs(warehouse, activitySignal()));
 
   const totals: Required<ListedFiles> = { eventFiles: 0, songFiles: 0, eventBytes: 0, songBytes: 0, songFilesUnchanged: 0, skippedFiles: 0, skippedSamples: [] };
   const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
@@ -78,7 +78,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   for await (const batch of listSourceBatches(source, window, options.batchFiles ?? LISTING_BATCH_FILES, listedProgress, part)) {
     options.onBatch?.(batch.events.length + batch.songs.length + batch.skipped.length);
     // Song files are loaded once per ETag: those the ledger holds unchanged are not staged again.
-    const songsToLoad = askLedger ? await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, batch.songs), 1000) : batch.songs;
+    const songsToLoad = askLedger ? await whileHeartbeating({ step: 'ledger' }, () => songFilesToLoad(warehouse, batch.songs, activitySignal()), 1000) : batch.songs;
     const skipped: SkippedFile[] = batch.skipped;
     const probed = (n: number) => probedProgress(probedBefore + n);
     const events = await dropUnreadable(source, batch.events, skipped, probed);

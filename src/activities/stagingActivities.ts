@@ -84,7 +84,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
 
     /** The dates, among those given, whose event log the load ledger holds (for backfill --only-missing). */
     async loadedDates(ref: { warehouse: string; dates: string[] }): Promise<string[]> {
-      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates);
+      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates, activitySignal());
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * What the load ledger (etl_load_ledger) says is loaded already: read by the listing step, the
  * backfill workflow's --only-missing lookup and the CLI's dry run alike. Reads only; the ledger's
- * rows are written by the songplays publish (src/activities/ledger.ts).
+ * rows are written by the songplays publish (src/activities/ledger.ts). `signal`, where given (an
+ * activity's cancellation), cancels the query running when it aborts.
  */
 import { eventLogPrefixForDate, type SourceObject } from '../source';
 import { sqlStatement } from '../warehouse/sql';
@@ -16,11 +17,11 @@ export const LEDGER_KEYS_PER_QUERY = 1000;
  * the given files only, LEDGER_KEYS_PER_QUERY at a time, so memory follows `listed` (one batch
  * of a listing), not the ledger.
  */
-export async function songFilesToLoad(warehouse: Warehouse, listed: readonly SourceObject[]): Promise<SourceObject[]> {
+export async function songFilesToLoad(warehouse: Warehouse, listed: readonly SourceObject[], signal?: AbortSignal): Promise<SourceObject[]> {
   const toLoad: SourceObject[] = [];
   for (let at = 0; at < listed.length; at += LEDGER_KEYS_PER_QUERY) {
     const part = listed.slice(at, at + LEDGER_KEYS_PER_QUERY);
-    const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: part.map((o) => o.key) }));
+    const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: part.map((o) => o.key) }), { signal });
     const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
     for (const obj of part) if (loaded.get(obj.key) !== obj.etag) toLoad.push(obj);
   }
@@ -28,8 +29,8 @@ export async function songFilesToLoad(warehouse: Warehouse, listed: readonly Sou
 }
 
 /** Whether any run that completed loaded a song file (if not, no listed song file is loaded). */
-export async function hasLoadedSongs(warehouse: Warehouse): Promise<boolean> {
-  const [row] = await warehouse.query(sqlStatement('ledger/loaded_song_count', warehouse.dialect));
+export async function hasLoadedSongs(warehouse: Warehouse, signal?: AbortSignal): Promise<boolean> {
+  const [row] = await warehouse.query(sqlStatement('ledger/loaded_song_count', warehouse.dialect), { signal });
   return Number(row?.songs ?? 0) > 0;
 }
 
@@ -38,9 +39,9 @@ export async function hasLoadedSongs(warehouse: Warehouse): Promise<boolean> {
  * that published and then failed a quality check does not count: its date is loaded again). A
  * warehouse without a ledger yet has loaded none.
  */
-export async function loadedDates(warehouse: Warehouse, dates: string[]): Promise<string[]> {
-  if (dates.length === 0 || !(await hasLedger(warehouse))) return [];
-  const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect));
+export async function loadedDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal): Promise<string[]> {
+  if (dates.length === 0 || !(await hasLedger(warehouse, signal))) return [];
+  const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect), { signal });
   const keys = rows.map((r) => String(r.source_key));
   return dates.filter((date) => {
     const prefix = eventLogPrefixForDate(date);
@@ -49,11 +50,13 @@ export async function loadedDates(warehouse: Warehouse, dates: string[]): Promis
 }
 
 /** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */
-export async function hasLedger(warehouse: Warehouse): Promise<boolean> {
+export async function hasLedger(warehouse: Warehouse, signal?: AbortSignal): Promise<boolean> {
   try {
-    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect));
+    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect), { signal });
     return true;
-  } catch {
+  } catch (err) {
+    // A cancelled lookup is not a missing ledger.
+    if (signal?.aborted) throw err;
     return false;
   }
 }
