@@ -41,8 +41,18 @@ export interface EngineTraits {
   levelChangesWaitFor: 'songplays serial part' | 'songplays publish';
 }
 
+/** An engine that runs with its own defaults: no session settings, no statistics to refresh. */
+const OWN_DEFAULTS: Pick<EngineTraits, 'publishSettings' | 'songplaysPublishSettings' | 'reportSettings' | 'oneCoreSettings' | 'statisticsRefresh'> = {
+  publishSettings: [],
+  songplaysPublishSettings: [],
+  reportSettings: [],
+  oneCoreSettings: [],
+  statisticsRefresh: null,
+};
+
 export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = {
   duckdb: {
+    ...OWN_DEFAULTS,
     sqlVariants: {
       // The plays straight from staging, without the table of every play the shared file writes
       // and reads back (DuckDB reads rows written earlier in a transaction on one thread).
@@ -50,15 +60,10 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
       // The values' hashes grouped first: same rows as checks/unique.
       'checks/unique': 'checks/duckdb/unique',
     },
-    publishSettings: [],
-    songplaysPublishSettings: [],
-    reportSettings: [],
-    oneCoreSettings: [],
     // DuckDB runs one statement on all its threads.
     checkLanes: 1,
     // DuckDB renders no primary key (src/warehouse/sql.ts).
     uniqueIndexQuery: null,
-    statisticsRefresh: null,
     // DuckDB keeps a table's statistics as rows are appended; its ANALYZE would read the whole
     // table again (all runs' rows) after the last part: 1.6 CPU-s at 1.6M events, measured.
     analyzesStaging: false,
@@ -86,16 +91,12 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     levelChangesWaitFor: 'songplays serial part',
   },
   redshift: {
+    ...OWN_DEFAULTS,
     sqlVariants: {},
-    publishSettings: [],
-    songplaysPublishSettings: [],
-    reportSettings: [],
-    oneCoreSettings: [],
     // Redshift's queue decides what runs at once.
     checkLanes: 1,
     // Its keys are informational only.
     uniqueIndexQuery: null,
-    statisticsRefresh: null,
     analyzesStaging: true,
     textCandidateReads: 'keyed',
     levelChangesWaitFor: 'songplays publish',
