@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { repairedForms } from '../etl/textRepair';
 import type { RepairResult } from '../etl/types';
 import { engineTraits } from '../warehouse/engineTraits';
-import { sqlStatement } from '../warehouse/sql';
+import { sqlStatement, type SqlName } from '../warehouse/sql';
 import { hasResultRowLimit, type Warehouse } from '../warehouse/types';
 import { fencedAppendRows } from './fence';
 import { activitySignal, heartbeat } from './heartbeat';
@@ -82,8 +82,9 @@ export async function* textCandidatePages(
   streamedMaxBytes = STREAMED_TEXT_MAX_BYTES,
 ): AsyncGenerator<Candidate[]> {
   // DuckDB's streamed query (its own SQL); PostgreSQL, which streams too, reads pages by key.
-  if (engineTraits(warehouse.dialect).textCandidateReads === 'streamed') {
-    yield* streamedPages(warehouse, runId, bound, streamedMaxBytes);
+  const stream = engineTraits(warehouse.dialect).textCandidateStream;
+  if (stream !== null) {
+    yield* streamedPages(warehouse, stream, runId, bound, streamedMaxBytes);
     return;
   }
   // Where a result row is limited, the same pages hold only the values read whole.
@@ -107,8 +108,8 @@ export async function* textCandidatePages(
  * text_repair_values.sql), joined here, so a chunk holds at most 2,048 × `streamedMaxBytes` bytes
  * of values and every value is read in the one pass.
  */
-async function* streamedPages(warehouse: Warehouse, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
-  const sql = sqlStatement('transform/duckdb/text_repair_values', warehouse.dialect, {
+async function* streamedPages(warehouse: Warehouse, stream: SqlName, runId: string, bound: PageBound, streamedMaxBytes: number): AsyncGenerator<Candidate[]> {
+  const sql = sqlStatement(stream, warehouse.dialect, {
     run_id: runId,
     max_raw_bytes: streamedMaxBytes,
     piece_chars: Math.floor(streamedMaxBytes / 4),

@@ -32,8 +32,11 @@ export interface EngineTraits {
   statisticsRefresh: SqlName | null;
   /** Whether a staging ends with an ANALYZE of the table it staged into (sql/staging/analyze_<kind>.sql). */
   analyzesStaging: boolean;
-  /** How text repair reads the run's candidates: one streamed query, or pages by key. */
-  textCandidateReads: 'streamed' | 'keyed';
+  /**
+   * How text repair reads the run's candidates: this engine's one streamed query of them, read a
+   * chunk at a time; or, where null, the shared file's pages by key (transform/text_repair_values).
+   */
+  textCandidateStream: SqlName | null;
   /**
    * What the report's level-changes query waits for: the songplays publish's serial part (and then
    * runs on one core, beside it), or the whole publish, like a write of the same tables.
@@ -67,7 +70,7 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // DuckDB keeps a table's statistics as rows are appended; its ANALYZE would read the whole
     // table again (all runs' rows) after the last part: 1.6 CPU-s at 1.6M events, measured.
     analyzesStaging: false,
-    textCandidateReads: 'streamed',
+    textCandidateStream: 'transform/duckdb/text_repair_values',
     // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
     levelChangesWaitFor: 'songplays publish',
   },
@@ -86,7 +89,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // The publishes leave the star tables' statistics stale, or on a first run empty.
     statisticsRefresh: 'postgres/analyze_star',
     analyzesStaging: true,
-    textCandidateReads: 'keyed',
+    // Pages by key: the streamed query is DuckDB's own SQL.
+    textCandidateStream: null,
     // The publish's serial part keeps one core busy; its parallel passes had both.
     levelChangesWaitFor: 'songplays serial part',
   },
@@ -98,7 +102,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Its keys are informational only.
     uniqueIndexQuery: null,
     analyzesStaging: true,
-    textCandidateReads: 'keyed',
+    // Pages by key, long values in pieces (a Data API result row is limited).
+    textCandidateStream: null,
     levelChangesWaitFor: 'songplays publish',
   },
 };
