@@ -64,6 +64,32 @@ async function untimedCopy<T>(c: pg.PoolClient, copy: () => Promise<T>): Promise
   return result;
 }
 
+/**
+ * A promise that rejects once `client`'s connection is lost (its 'error', or an 'end' nobody asked
+ * for), to race a cursor's read or close against; stop() before the client goes back to the pool.
+ * pg-cursor leaves a read pending for ever when the connection ends after the server's last rows
+ * and before its ReadyForQuery, and a close when it ends before the close's reply (node-postgres
+ * issues 2468 and 2642): a server restarted at that moment held a staging step, which reads its
+ * file list through a cursor, until its 6-hour timeout.
+ */
+function connectionLoss(client: pg.PoolClient): { lost: Promise<never>; stop: () => void } {
+  let onLost: (err?: unknown) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => {
+    onLost = (err) => reject(err instanceof Error ? err : new Error('Connection terminated unexpectedly'));
+  });
+  // Nobody may be racing it when the connection goes: that is not an unhandled failure.
+  lost.catch(() => undefined);
+  client.on('error', onLost);
+  client.on('end', onLost);
+  return {
+    lost,
+    stop: () => {
+      client.off('error', onLost);
+      client.off('end', onLost);
+    },
+  };
+}
+
 /** Connections each of a warehouse's two pools holds at most. */
 const POOL_SIZE = 8;
 
@@ -213,13 +239,14 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
    */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
     const checkout = await this.checkout(options, this.streamPool);
+    const loss = connectionLoss(checkout.client);
     const cursor = checkout.client.query(new Cursor<Row>(sql, undefined, { types }));
     let open = true;
     try {
       for (;;) {
         let rows: Row[];
         try {
-          rows = await cursor.read(STREAMED_CHUNK_ROWS);
+          rows = await Promise.race([cursor.read(STREAMED_CHUNK_ROWS), loss.lost]);
         } catch (err) {
           open = false;
           checkout.failed();
@@ -231,7 +258,8 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       open = false;
     } finally {
       // Stopped early: the portal is closed before the connection goes back to the pool.
-      if (open) await cursor.close().catch(() => checkout.failed(true));
+      if (open) await Promise.race([cursor.close(), loss.lost]).catch(() => checkout.failed(true));
+      loss.stop();
       checkout.release();
     }
   }
