@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -51,19 +52,41 @@ export function slowResume(r: Resume): string | undefined {
 
 const RUN_DEADLINE_MS = 600_000;
 
-async function resultOf(handle: WorkflowHandle): Promise<string | undefined> {
+/**
+ * Why the run failed, or undefined when it completed. A run still going after `deadlineMs` is
+ * described (its steps still pending, with their last heartbeats) and terminated, so its result
+ * call settles here: left polling, it was retried once the lane closed its connection, and the
+ * retry threw "Channel has been shut down" from a timer and ended the suite before its report.
+ */
+export async function resultOf(handle: WorkflowHandle, deadlineMs = RUN_DEADLINE_MS): Promise<string | undefined> {
+  const result = handle.result();
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`run did not end within ${RUN_DEADLINE_MS / 1000} s`)), RUN_DEADLINE_MS);
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
   try {
-    await Promise.race([handle.result(), deadline]);
-    return undefined;
+    if ((await Promise.race([result.then(() => 'ended' as const), deadline])) === 'ended') return undefined;
+    const pending = await pendingSteps(handle).catch((err: unknown) => `not described: ${rootMessage(err)}`);
+    await handle.terminate(`the fault suite: the run did not end within ${deadlineMs / 1000} s`).catch(() => undefined);
+    await result.catch(() => undefined);
+    return `run did not end within ${deadlineMs / 1000} s (${pending}); terminated`;
   } catch (err) {
     return rootMessage(err);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The run's pending steps: each with its attempt, state and last heartbeat. */
+async function pendingSteps(handle: WorkflowHandle): Promise<string> {
+  const { raw } = await handle.describe();
+  const steps = (raw.pendingActivities ?? []).map((a) => {
+    const beat = a.heartbeatDetails?.payloads?.[0]?.data;
+    const details = beat ? `, last heartbeat ${Buffer.from(beat).toString('utf8')}` : '';
+    const state = (temporal.api.enums.v1.PendingActivityState[a.state ?? 0] ?? '').replace(/^PENDING_ACTIVITY_STATE_/, '').toLowerCase();
+    return `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'} ${state}${details}`;
+  });
+  return steps.length > 0 ? `pending: ${steps.join('; ')}` : 'no step pending';
 }
 
 /** Ends a faulted run: waits for its result and compares its warehouse with the clean run's. */
