@@ -9,12 +9,15 @@ import net from 'node:net';
  * The points:
  * - `afterRowsComplete`: the server's CommandComplete of a SELECT has reached the client, and its
  *   ReadyForQuery has not (a cursor's last rows are in, their read still waits for it);
- * - `onClose`: the client sent Close (a cursor closed early), before the server sees it.
+ * - `onClose`: the client sent Close (a cursor closed early), before the server sees it;
+ * - `onCopyData`: the client's first CopyData of a COPY … FROM STDIN, before the server sees it;
+ * - `afterCopyComplete`: the server's CommandComplete of a COPY has reached the client, and its
+ *   ReadyForQuery has not.
  *
  * Plain connections only (no SSLRequest): after the client's startup message, every message in
  * both directions is a type byte and a 4-byte length that counts itself.
  */
-export type CutPoint = 'afterRowsComplete' | 'onClose';
+export type CutPoint = 'afterRowsComplete' | 'onClose' | 'afterCopyComplete' | 'onCopyData';
 
 export interface ConnectionCutter {
   /** The database's URL, through the proxy. */
@@ -81,6 +84,7 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
       for (const message of fromClient.push(chunk)) {
         if (cut) return;
         if (armed === 'onClose' && message.type === 'C') return cutHere();
+        if (armed === 'onCopyData' && message.type === 'd') return cutHere();
         backend.write(message.bytes);
       }
     });
@@ -90,6 +94,7 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
         if (cut) return;
         client.write(message.bytes);
         if (armed === 'afterRowsComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('SELECT')) return cutHere();
+        if (armed === 'afterCopyComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('COPY')) return cutHere();
       }
     });
     client.on('close', () => backend.destroy());
