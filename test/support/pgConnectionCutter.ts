@@ -12,12 +12,15 @@ import net from 'node:net';
  * - `onClose`: the client sent Close (a cursor closed early), before the server sees it;
  * - `onCopyData`: the client's first CopyData of a COPY … FROM STDIN, before the server sees it;
  * - `afterCopyComplete`: the server's CommandComplete of a COPY has reached the client, and its
- *   ReadyForQuery has not.
+ *   ReadyForQuery has not;
+ * - `afterLedgerCommit`: the server has committed a transaction that wrote the load ledger (the
+ *   songplays publish) and told the client so, and its ReadyForQuery has not reached the client:
+ *   the commit happened, and the client cannot know it.
  *
  * Plain connections only (no SSLRequest): after the client's startup message, every message in
  * both directions is a type byte and a 4-byte length that counts itself.
  */
-export type CutPoint = 'afterRowsComplete' | 'onClose' | 'afterCopyComplete' | 'onCopyData';
+export type CutPoint = 'afterRowsComplete' | 'onClose' | 'afterCopyComplete' | 'onCopyData' | 'afterLedgerCommit';
 
 export interface ConnectionCutter {
   /** The database's URL, through the proxy. */
@@ -72,6 +75,7 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
       socket.on('error', () => undefined);
     }
     let cut = false;
+    let wroteLedger = false;
     const cutHere = () => {
       armed = undefined;
       cut = true;
@@ -85,6 +89,11 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
         if (cut) return;
         if (armed === 'onClose' && message.type === 'C') return cutHere();
         if (armed === 'onCopyData' && message.type === 'd') return cutHere();
+        if (message.type === 'Q') {
+          const sql = message.bytes.toString('utf8', 5);
+          if (/^\s*BEGIN/i.test(sql)) wroteLedger = false;
+          else if (/INSERT INTO etl_load_ledger/i.test(sql)) wroteLedger = true;
+        }
         backend.write(message.bytes);
       }
     });
@@ -95,6 +104,7 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
         client.write(message.bytes);
         if (armed === 'afterRowsComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('SELECT')) return cutHere();
         if (armed === 'afterCopyComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('COPY')) return cutHere();
+        if (armed === 'afterLedgerCommit' && wroteLedger && message.type === 'C' && commandTag(message.bytes) === 'COMMIT') return cutHere();
       }
     });
     client.on('close', () => backend.destroy());
