@@ -13,14 +13,14 @@ import net from 'node:net';
  * - `onCopyData`: the client's first CopyData of a COPY … FROM STDIN, before the server sees it;
  * - `afterCopyComplete`: the server's CommandComplete of a COPY has reached the client, and its
  *   ReadyForQuery has not;
- * - `afterLedgerCommit`: the server has committed a transaction that wrote the load ledger (the
- *   songplays publish) and told the client so, and its ReadyForQuery has not reached the client:
- *   the commit happened, and the client cannot know it.
+ * - `{ afterCommitOf }`: the server has committed a transaction with a statement that matches
+ *   (the songplays publish: /INSERT INTO etl_load_ledger/) and told the client so, and its
+ *   ReadyForQuery has not reached the client: the commit happened, and the client cannot know it.
  *
  * Plain connections only (no SSLRequest): after the client's startup message, every message in
  * both directions is a type byte and a 4-byte length that counts itself.
  */
-export type CutPoint = 'afterRowsComplete' | 'onClose' | 'afterCopyComplete' | 'onCopyData' | 'afterLedgerCommit';
+export type CutPoint = 'afterRowsComplete' | 'onClose' | 'afterCopyComplete' | 'onCopyData' | { afterCommitOf: RegExp };
 
 export interface ConnectionCutter {
   /** The database's URL, through the proxy. */
@@ -75,7 +75,8 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
       socket.on('error', () => undefined);
     }
     let cut = false;
-    let wroteLedger = false;
+    /** Whether the open transaction ran a statement `{ afterCommitOf }` names. */
+    let matched = false;
     const cutHere = () => {
       armed = undefined;
       cut = true;
@@ -91,8 +92,8 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
         if (armed === 'onCopyData' && message.type === 'd') return cutHere();
         if (message.type === 'Q') {
           const sql = message.bytes.toString('utf8', 5);
-          if (/^\s*BEGIN/i.test(sql)) wroteLedger = false;
-          else if (/INSERT INTO etl_load_ledger/i.test(sql)) wroteLedger = true;
+          if (/^\s*BEGIN/i.test(sql)) matched = false;
+          else if (typeof armed === 'object' && armed.afterCommitOf.test(sql)) matched = true;
         }
         backend.write(message.bytes);
       }
@@ -104,7 +105,7 @@ export async function startConnectionCutter(databaseUrl: string): Promise<Connec
         client.write(message.bytes);
         if (armed === 'afterRowsComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('SELECT')) return cutHere();
         if (armed === 'afterCopyComplete' && message.type === 'C' && commandTag(message.bytes).startsWith('COPY')) return cutHere();
-        if (armed === 'afterLedgerCommit' && wroteLedger && message.type === 'C' && commandTag(message.bytes) === 'COMMIT') return cutHere();
+        if (typeof armed === 'object' && matched && message.type === 'C' && commandTag(message.bytes) === 'COMMIT') return cutHere();
       }
     });
     client.on('close', () => backend.destroy());
