@@ -4,8 +4,8 @@
  * when the connection ends after the server's last rows and before its ReadyForQuery, and a close
  * when it ends before the close is answered. The fault suite's PostgreSQL restart landed there in
  * about one of 25 restarts aimed at staging, at a step's read of its file list, and the step hung
- * (its keepalive heartbeats still going) until its 6-hour timeout. A proxy cuts the connection at those
- * points every time (support/pgConnectionCutter.ts).
+ * (its keepalive heartbeats still going) until its 6-hour timeout. A proxy cuts the connection at
+ * those points every time (support/pgConnectionCutter.ts).
  */
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Row } from '../src/warehouse/types';
