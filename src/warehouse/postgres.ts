@@ -64,32 +64,6 @@ async function untimedCopy<T>(c: pg.PoolClient, copy: () => Promise<T>): Promise
   return result;
 }
 
-/**
- * A promise that rejects once `client`'s connection is lost (its 'error', or an 'end' nobody asked
- * for), to race a cursor's read or close against; stop() before the client goes back to the pool.
- * pg-cursor leaves a read pending for ever when the connection ends after the server's last rows
- * and before its ReadyForQuery, and a close when it ends before the close's reply (node-postgres
- * issues 2468 and 2642): a server restarted at that moment held a staging step, which reads its
- * file list through a cursor, until its 6-hour timeout.
- */
-function connectionLoss(client: pg.PoolClient): { lost: Promise<never>; stop: () => void } {
-  let onLost: (err?: unknown) => void = () => undefined;
-  const lost = new Promise<never>((_, reject) => {
-    onLost = (err) => reject(err instanceof Error ? err : new Error('Connection terminated unexpectedly'));
-  });
-  // Nobody may be racing it when the connection goes: that is not an unhandled failure.
-  lost.catch(() => undefined);
-  client.on('error', onLost);
-  client.on('end', onLost);
-  return {
-    lost,
-    stop: () => {
-      client.off('error', onLost);
-      client.off('end', onLost);
-    },
-  };
-}
-
 /** Connections each of a warehouse's two pools holds at most. */
 const POOL_SIZE = 8;
 
@@ -182,12 +156,17 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   /**
    * A pooled client for one piece of work: `options.signal` cancels its statement, and release()
    * gives it back, or drops it when its server went away, its statement was cancelled, or
-   * failed(true) said it is not fit for another.
+   * failed(true) said it is not fit for another. `lost` rejects once the connection is lost, for
+   * waits that do not hear of it themselves to race against: pg-cursor leaves a read pending for
+   * ever when the connection ends after the server's last rows and before its ReadyForQuery, and a
+   * close when it ends before the close's reply (node-postgres issues 2468 and 2642); a server
+   * restarted at that moment held a staging step, which reads its file list through a cursor,
+   * until its 6-hour timeout.
    */
   private async checkout(
     options: StatementOptions | undefined,
     pool = this.pool,
-  ): Promise<{ client: pg.PoolClient; failed: (dropClient?: boolean) => void; release: () => void }> {
+  ): Promise<{ client: pg.PoolClient; lost: Promise<never>; failed: (dropClient?: boolean) => void; release: () => void }> {
     options?.signal?.throwIfAborted();
     const client = await pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
@@ -196,20 +175,28 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     };
     options?.signal?.addEventListener('abort', onAbort);
     let broken = false;
-    // A checked-out client whose server goes away (a restart, a cut connection) emits 'error'
-    // as well as failing its query; unheard, that event would crash the whole worker process.
-    const onLost = () => {
+    let rejectLost: (err: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (rejectLost = reject));
+    // Nobody may be racing it when the connection goes: that is not an unhandled failure.
+    lost.catch(() => undefined);
+    // A checked-out client whose server goes away (a restart, a cut connection) emits 'error' and
+    // 'end' as well as failing its query; an unheard 'error' would crash the whole worker process.
+    const onLost = (err?: unknown) => {
       broken = true;
+      rejectLost(err instanceof Error ? err : new Error('Connection terminated unexpectedly'));
     };
     client.on('error', onLost);
+    client.on('end', onLost);
     return {
       client,
+      lost,
       failed: (dropClient = false) => {
         broken ||= dropClient || (options?.signal?.aborted ?? false);
       },
       release: () => {
         options?.signal?.removeEventListener('abort', onAbort);
         client.off('error', onLost);
+        client.off('end', onLost);
         client.release(broken);
       },
     };
@@ -239,14 +226,13 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
    */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
     const checkout = await this.checkout(options, this.streamPool);
-    const loss = connectionLoss(checkout.client);
     const cursor = checkout.client.query(new Cursor<Row>(sql, undefined, { types }));
     let open = true;
     try {
       for (;;) {
         let rows: Row[];
         try {
-          rows = await Promise.race([cursor.read(STREAMED_CHUNK_ROWS), loss.lost]);
+          rows = await Promise.race([cursor.read(STREAMED_CHUNK_ROWS), checkout.lost]);
         } catch (err) {
           open = false;
           checkout.failed();
@@ -258,8 +244,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       open = false;
     } finally {
       // Stopped early: the portal is closed before the connection goes back to the pool.
-      if (open) await Promise.race([cursor.close(), loss.lost]).catch(() => checkout.failed(true));
-      loss.stop();
+      if (open) await Promise.race([cursor.close(), checkout.lost]).catch(() => checkout.failed(true));
       checkout.release();
     }
   }
