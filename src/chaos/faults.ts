@@ -1,5 +1,4 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -77,15 +76,11 @@ export async function resultOf(handle: WorkflowHandle, deadlineMs = RUN_DEADLINE
   }
 }
 
-/** The run's pending steps: each with its attempt, state and last heartbeat. */
+/** The run's pending steps: each with its attempt, whether a worker has it, and its last heartbeat. */
 async function pendingSteps(handle: WorkflowHandle): Promise<string> {
-  const { raw } = await handle.describe();
-  const steps = (raw.pendingActivities ?? []).map((a) => {
-    const beat = a.heartbeatDetails?.payloads?.[0]?.data;
-    const details = beat ? `, last heartbeat ${Buffer.from(beat).toString('utf8')}` : '';
-    const state = (temporal.api.enums.v1.PendingActivityState[a.state ?? 0] ?? '').replace(/^PENDING_ACTIVITY_STATE_/, '').toLowerCase();
-    return `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'} ${state}${details}`;
-  });
+  const steps = (await snapshot(handle)).activities.map(
+    (a) => `${a.type} attempt ${a.attempt} ${a.started ? 'started' : 'not started'}${a.lastHeartbeat ? `, last heartbeat ${a.lastHeartbeat}` : ''}`,
+  );
   return steps.length > 0 ? `pending: ${steps.join('; ')}` : 'no step pending';
 }
 

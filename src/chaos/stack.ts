@@ -142,10 +142,15 @@ export class Lane {
 export interface Snapshot {
   closed: boolean;
   status: string;
-  activities: { id: string; type: string; started: boolean; attempt: number; startedAtMs?: number; scheduledAtMs?: number }[];
+  activities: { id: string; type: string; started: boolean; attempt: number; startedAtMs?: number; scheduledAtMs?: number; lastHeartbeat?: string }[];
 }
 
 const STARTED = 2; // PendingActivityState.STARTED
+
+/** A heartbeat's details as the worker sent them (JSON). */
+function heartbeatText(data: Uint8Array | null | undefined): string | undefined {
+  return data ? Buffer.from(data).toString('utf8') : undefined;
+}
 
 export async function snapshot(handle: WorkflowHandle): Promise<Snapshot> {
   const d = await handle.describe();
@@ -157,6 +162,7 @@ export async function snapshot(handle: WorkflowHandle): Promise<Snapshot> {
     startedAtMs: optionalTsToMs(a.lastStartedTime),
     // For a retry, the moment it is due.
     scheduledAtMs: optionalTsToMs(a.scheduledTime),
+    lastHeartbeat: heartbeatText(a.heartbeatDetails?.payloads?.[0]?.data),
   }));
   return { closed: d.status.name !== 'RUNNING', status: d.status.name, activities };
 }
