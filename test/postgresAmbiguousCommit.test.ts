@@ -5,17 +5,15 @@
  * twice, each listed file once in the load ledger. A proxy cuts the connection at that point every
  * time (support/pgConnectionCutter.ts); the fault suite's restarts land there only by chance.
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import type { RunSummary } from '../src/etl/types';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { activityOutcome } from './harness/activityHistory';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { startConnectionCutter, type ConnectionCutter } from './support/pgConnectionCutter';
 import { dumpStarTables, type StarDump } from './support/tables';
 
 const WINDOW = { from: '2018-11-05', to: '2018-11-06' };
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -43,12 +41,6 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-/** The highest attempt of each started activity of `type` in a run's history. */
-function attemptsOf(events: readonly HistoryEvent[], type: string): number {
-  const ours = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => String(e.eventId)));
-  return Math.max(0, ...events.map((e) => e.activityTaskStartedEventAttributes).filter((s) => s && ours.has(String(s.scheduledEventId))).map((s) => s!.attempt ?? 1));
-}
-
 test.each([
   ['stageEvents', /COPY "staging_events"/],
   ['stageSongs', /COPY "staging_songs"/],
@@ -66,7 +58,8 @@ test.each([
   });
 
   expect(cutter.cuts).toBe(1);
-  expect(attemptsOf((await handle.fetchHistory()).events ?? [], step)).toBe(2);
+  const scheduled = ((await handle.fetchHistory()).events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === step);
+  expect((await activityOutcome(handle, String(scheduled?.activityTaskScheduledEventAttributes?.activityId))).lastAttempt).toBe(2);
   expect(summary.tables).toEqual(clean.summary.tables);
   expect(summary.matches).toEqual(clean.summary.matches);
   const cut = open(cutter.url);
