@@ -78,8 +78,47 @@ class InvalidRecord extends Error {}
 const MAX_QUOTED = 80;
 
 function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = jsonPrefix(value, MAX_QUOTED + 1);
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+/**
+ * The first `limit` or more characters of `value`'s JSON text (all of it when shorter), for a
+ * value JSON.parse made. JSON.stringify walks the whole value recursively: a line of 300,000
+ * nested brackets, well under the line cap, overflowed the stack and failed the step instead of
+ * rejecting its record. Here every level writes a character first, so the walk goes no deeper
+ * than `limit`.
+ */
+function jsonPrefix(value: unknown, limit: number): string {
+  let text = '';
+  const write = (v: unknown): void => {
+    if (text.length >= limit) return;
+    if (Array.isArray(v)) {
+      text += '[';
+      for (let i = 0; i < v.length && text.length < limit; i++) {
+        if (i > 0) text += ',';
+        write(v[i] === undefined ? null : v[i]);
+      }
+      text += ']';
+    } else if (v !== null && typeof v === 'object') {
+      text += '{';
+      let first = true;
+      for (const [key, member] of Object.entries(v)) {
+        if (text.length >= limit) break;
+        if (member === undefined) continue;
+        text += `${first ? '' : ','}${JSON.stringify(key.slice(0, limit))}:`;
+        first = false;
+        write(member);
+      }
+      text += '}';
+    } else if (typeof v === 'string') {
+      text += JSON.stringify(v.slice(0, limit));
+    } else {
+      text += JSON.stringify(v) ?? String(v);
+    }
+  };
+  write(value);
+  return text;
 }
 
 const INT32 = { min: -2147483648, max: 2147483647 };

@@ -44,6 +44,11 @@ const ok = () => j(goodEvent(0));
 export const CORPUS_MAX_LINE_BYTES = 1024 * 1024;
 export const CORPUS_MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;
 
+/** How deep the corpus nests a value: 200 KB of brackets, far past what a recursive walk survives. */
+const NESTING = 100_000;
+const nestedArrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+const nestedObjects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
 type EventCase = [name: string, content: Buffer, staged: number, rejects: [number, RegExp][]];
 type SongCase = EventCase;
 
@@ -81,6 +86,14 @@ function eventCases(): EventCase[] {
     ['nested object and array in text fields', lines(withField('artist', { name: 'x' }), withField('song', ['a'])), 0,
       [[1, /^field "artist" should be text, got \{/], [2, /^field "song" should be text, got \[/]]],
     ['boolean in a text field', lines(withField('level', true)), 0, [[1, /^field "level" should be text, got true$/]]],
+    // Nesting that a recursive walk of the value (JSON.stringify) cannot follow: each line is under the cap.
+    ['deeply nested values', lines(
+      ok(),
+      j(goodEvent(1)).replace('"artist":"Björk"', `"artist":${nestedArrays(NESTING)}`),
+      j(goodEvent(2)).replace('"song":"Jóga"', `"song":${nestedObjects(NESTING / 2)}`),
+      j(goodEvent(3)).replace('{', `{"extra":${nestedArrays(NESTING)},`),
+    ), 2,
+      [[2, /^field "artist" should be text, got \[{80}…$/], [3, /^field "song" should be text, got (\{"a":){16}…$/]]],
     // A key given twice is not an error (RFC 8259 leaves it open): which occurrence counts is the engine's.
     ['duplicate keys', lines(ok().replace('{', '{"userId":"1",')), 1, []],
     ['NUL byte in a line', Buffer.concat([lines(ok()), Buffer.from('{"page":"Home"\0}\n'), lines(j(goodEvent(2)))]), 2,
@@ -119,6 +132,8 @@ function songCases(): SongCase[] {
     ['year beyond 32 bits', Buffer.from(s('L1', { year: 1e10 })), 0, [[1, /^field "year" is out of range for INTEGER/]]],
     ['duration as text', Buffer.from(s('M1', { duration: '3:20' })), 0, [[1, /^field "duration" should be a number, got "3:20"$/]]],
     ['invalid UTF-8', Buffer.concat([Buffer.from(s('N1').slice(0, -2)), Buffer.from([0xff, 0x7d])]), 0, [[1, /not valid UTF-8/]]],
+    ['deeply nested value', Buffer.from(s('P1').replace('"title":"Tune"', `"title":${nestedArrays(NESTING)}`)), 0,
+      [[1, /^field "title" should be text, got \[{80}…$/]]],
     ['larger than the cap', Buffer.from(s('O1', { title: 't'.repeat(CORPUS_MAX_SONG_FILE_BYTES) })), 0, [[1, /^song file is more than 4194304 bytes/]]],
   ];
 }

@@ -37,6 +37,28 @@ describe('record parsing', () => {
     expect(parsed.rejected).toEqual({ sourceKey: 'log_data/x.json', sourceLine: 7, reason: expect.stringMatching(reason), raw: line });
   });
 
+  // The value a reason quotes is its JSON text, as JSON.stringify writes it, cut at 80 characters.
+  test.each([
+    ['an object with a nested array', { name: 'x', tags: [1, 'two', null, { deep: true }] }],
+    ['an array with escapes and an empty object', ['a"b', 'c\\d', 'line\nbreak', {}, []]],
+    ['a long array, cut', Array.from({ length: 60 }, (_, i) => i * 1000)],
+    ['an object with long keys and a long string, cut', { ['k'.repeat(50)]: 'v'.repeat(200), other: 1 }],
+    ['emoji where the cut falls', ['x'.repeat(77) + '🎵🎵']],
+  ])('quotes %s as JSON.stringify would, capped', (_name, value) => {
+    const line = JSON.stringify({ page: 'Home', ts: 1, sessionId: 1, itemInSession: 0, userId: '1', artist: value });
+    const json = JSON.stringify(value);
+    const quoted = json.length > 80 ? `${json.slice(0, 80)}…` : json;
+    expect(parseLine('events', 'log_data/x.json', 1, line).rejected?.reason).toBe(`field "artist" should be text, got ${quoted}`);
+  });
+
+  test('a value nested deeper than a recursive walk can go is rejected with its start quoted, not a stack overflow', () => {
+    const depth = 200_000;
+    const arrays = `{"page":"Home","ts":1,"sessionId":1,"itemInSession":0,"userId":"1","artist":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const objects = `{"page":"Home","ts":1,"sessionId":1,"itemInSession":0,"userId":"1","song":${'{"a":'.repeat(depth)}0${'}'.repeat(depth)}}`;
+    expect(parseLine('events', 'log_data/x.json', 1, arrays).rejected?.reason).toBe(`field "artist" should be text, got ${'['.repeat(80)}…`);
+    expect(parseLine('events', 'log_data/x.json', 2, objects).rejected?.reason).toBe(`field "song" should be text, got ${'{"a":'.repeat(16)}…`);
+  });
+
   test('a leading byte-order mark does not cost the first record; CRLF ends a line', async () => {
     const input = Readable.from([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${realEvent}\r\n${realEvent}`)]);
     const out = [];
