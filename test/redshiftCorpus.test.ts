@@ -64,6 +64,17 @@ const ON_REDSHIFT: Record<string, Expected | Undocumented> = {
   },
   'events: ts as words': { staged: 0, rejects: [[1, loadError(1207, "column ts \\(int8\\): Invalid digit, Value 's', Pos 0, Type: Long")]], why: 'LOADERR 1207: a value outside 0-9 for an integer column' },
   'events: ts missing and ts null': { staged: 0, rejects: [missing('ts'), missing('ts')], why: 'JSON: a path with no value, or null, loads NULL; the staging rule rejects a record without ts' },
+  'events: ts outside the supported dates': {
+    staged: 2,
+    rejects: [
+      [null, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got -2208988800001$/],
+      [null, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got -62167219200001$/],
+      [null, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got -9007199254740991$/],
+      [null, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got 7258118400000$/],
+      [null, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got 9007199254740991$/],
+    ],
+    why: 'JSON: numbers and digit text load into the BIGINT; the staging rule rejects a time outside the supported dates, as the worker does',
+  },
   'events: page missing': { staged: 0, rejects: [missing('page')], why: 'JSON: a missing member loads NULL; the staging rule rejects it' },
   'events: userId not digits': {
     staged: 0,

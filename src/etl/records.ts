@@ -1,3 +1,4 @@
+import { MAX_DATE, MIN_DATE } from './dates';
 
 /** A source record that could not be staged, kept with the reason. */
 export interface RejectedRecord {
@@ -20,7 +21,23 @@ export interface FieldSpec {
   required?: boolean;
   /** A whole number's staging column type: its range is checked. */
   sqlType?: 'INTEGER' | 'BIGINT';
+  /** An event's time (epoch milliseconds): within EVENT_TIME_RANGE. */
+  eventTime?: boolean;
 }
+
+/**
+ * The times an event's ts may hold, in epoch milliseconds: the days of the pipeline's supported
+ * dates (src/etl/dates.ts). Every engine turns ts into a TIMESTAMP when it publishes, and
+ * PostgreSQL's and Redshift's stop at 4713 BC and 294276 AD: a ts beyond them failed the publish
+ * on PostgreSQL ("timestamp out of range") where DuckDB, whose range is wider, published the play.
+ * Staging rejects it instead, the same way on every engine.
+ */
+export const EVENT_TIME_RANGE = {
+  min: Date.parse(`${MIN_DATE}T00:00:00.000Z`),
+  max: Date.parse(`${MAX_DATE}T23:59:59.999Z`),
+  /** What a reject's reason says after the field's name. */
+  problem: `is outside the supported dates ${MIN_DATE} … ${MAX_DATE}`,
+} as const;
 
 function field(key: string, type: FieldType, required = false, sqlType?: 'INTEGER' | 'BIGINT'): FieldSpec {
   return { key, column: key.toLowerCase(), type, required, sqlType: type === 'integer' ? (sqlType ?? 'INTEGER') : undefined };
@@ -43,7 +60,7 @@ export const EVENT_FIELDS: readonly FieldSpec[] = [
   field('sessionId', 'integer', true, 'BIGINT'),
   field('song', 'string'),
   field('status', 'integer'),
-  field('ts', 'integer', true, 'BIGINT'),
+  { ...field('ts', 'integer', true, 'BIGINT'), eventTime: true },
   field('userAgent', 'string'),
   field('userId', 'string'),
 ];
@@ -130,6 +147,9 @@ function checkRange(spec: FieldSpec, n: number, raw: unknown): number {
   if (!Number.isSafeInteger(n)) {
     // Beyond 2^53 a JavaScript number is no longer exact: out of range for this reader.
     throw new InvalidRecord(`field "${spec.key}" is out of range for ${spec.sqlType ?? 'BIGINT'}, got ${quote(raw)}`);
+  }
+  if (spec.eventTime && (n < EVENT_TIME_RANGE.min || n > EVENT_TIME_RANGE.max)) {
+    throw new InvalidRecord(`field "${spec.key}" ${EVENT_TIME_RANGE.problem}, got ${quote(raw)}`);
   }
   return n;
 }

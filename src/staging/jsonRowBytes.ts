@@ -1,4 +1,4 @@
-import type { FieldSpec } from '../etl/records';
+import { EVENT_TIME_RANGE, type FieldSpec } from '../etl/records';
 import { ByteChunks, type CopyFlavour } from './copyText';
 
 /**
@@ -63,6 +63,15 @@ function hexValue(b: number): number {
   const lower = b | 0x20;
   if (lower >= 0x61 && lower <= LOWER_F) return lower - 0x61 + 10;
   return -1;
+}
+
+/** Whether the whole number written in src[start, end) (a '-' first, then at most 15 digits) is an event time staging takes. */
+function withinEventTimes(src: Buffer, start: number, end: number): boolean {
+  const negative = src[start] === MINUS;
+  let n = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) n = n * 10 + (src[i] - ZERO);
+  if (negative) n = -n;
+  return n >= EVENT_TIME_RANGE.min && n <= EVENT_TIME_RANGE.max;
 }
 
 /** The code unit of the four hex digits at `at`, or -1. */
@@ -300,6 +309,7 @@ export class JsonRowBytes {
         if (spec.type === 'integer') {
           if (fracDigits > 0) return false;
           if (spec.sqlType === 'INTEGER' && intDigits > 9) return this.printedNumber(src, f, spec);
+          if (spec.eventTime && !withinEventTimes(src, start, intEnd)) return false;
         }
         this.ends[f] = fracEnd;
         return true;
@@ -318,6 +328,7 @@ export class JsonRowBytes {
     if (spec.type === 'integer') {
       if (!Number.isInteger(n) || !Number.isSafeInteger(n)) return false;
       if (spec.sqlType === 'INTEGER' && (n < -2147483648 || n > 2147483647)) return false;
+      if (spec.eventTime && (n < EVENT_TIME_RANGE.min || n > EVENT_TIME_RANGE.max)) return false;
     } else if (!Number.isFinite(n)) {
       return false;
     }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FieldSpec } from '../etl/records';
+import { EVENT_TIME_RANGE, type FieldSpec } from '../etl/records';
 import type { CopyFlavour } from './copyText';
 
 /**
@@ -58,13 +58,16 @@ export function rowEncoderName(): string {
 
 const TYPE_CODE = { string: 0, integer: 1, number: 2 } as const;
 
-/** The fields as native/rows/src/rows.rs (Fields::from_config) reads them. */
+/** The fields as native/rows/src/rows.rs (Fields::from_config) reads them, then EVENT_TIME_RANGE's bounds. */
 export function fieldsConfig(fields: readonly FieldSpec[], flavour: CopyFlavour, userIdIndex: number): Uint8Array {
   const parts: number[] = [flavour === 'csv' ? 1 : 0, userIdIndex < 0 ? 255 : userIdIndex, fields.length];
   for (const f of fields) {
     const key = Buffer.from(f.key, 'utf8');
     if (key.length > 255 || fields.length > 255) throw new Error(`fieldsConfig: field "${f.key}" does not fit the native encoder's config`);
-    parts.push(TYPE_CODE[f.type], (f.required ? 1 : 0) | (f.sqlType === 'INTEGER' ? 2 : 0), key.length, ...key);
+    parts.push(TYPE_CODE[f.type], (f.required ? 1 : 0) | (f.sqlType === 'INTEGER' ? 2 : 0) | (f.eventTime ? 4 : 0), key.length, ...key);
   }
-  return Uint8Array.from(parts);
+  const bounds = Buffer.alloc(16);
+  bounds.writeBigInt64LE(BigInt(EVENT_TIME_RANGE.min), 0);
+  bounds.writeBigInt64LE(BigInt(EVENT_TIME_RANGE.max), 8);
+  return Uint8Array.from([...parts, ...bounds]);
 }

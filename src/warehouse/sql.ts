@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { EVENT_TIME_RANGE } from '../etl/records';
 import { isSqlName, type SqlName, type SqlNameArg } from './sqlNames';
 import { STAGING_FRAGMENTS } from './stagingFragments';
 import type { Dialect } from './types';
@@ -128,6 +129,10 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // '…'. A name or title may be as long as a column holds (Redshift: 65535 bytes), and a row of a
   // Data API result at most 64 KB; the star tables keep the whole value.
   report_text: (x) => `(CASE WHEN LENGTH(${x}) > ${REPORT_TEXT_CHARS} THEN LEFT(${x}, ${REPORT_TEXT_CHARS - 1}) || '…' ELSE ${x} END)`,
+  // A typed event time (BIGINT epoch milliseconds) that staging takes (EVENT_TIME_RANGE, src/etl/records.ts).
+  event_time_within: (x) => `(${x} BETWEEN ${EVENT_TIME_RANGE.min} AND ${EVENT_TIME_RANGE.max})`,
+  // The start of the reason a record whose time is outside EVENT_TIME_RANGE is rejected with, as a literal.
+  event_time_problem: (key) => sqlLiteral(`field "${key}" ${EVENT_TIME_RANGE.problem}, got `),
   // An event's identity: the same event always hashes to the same songplay_id.
   songplay_id: (e) =>
     `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,

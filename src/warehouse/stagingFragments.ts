@@ -1,3 +1,4 @@
+import { EVENT_TIME_RANGE } from '../etl/records';
 import type { Dialect } from './types';
 
 /**
@@ -70,6 +71,14 @@ function isWholeNumber(p: Primitives, col: string): string {
 function outOfRange(valueText: string, type: string): string {
   const range = RANGES[type];
   if (!range) throw new Error(`no range known for SQL type ${type}`);
+  return outsideDigits(valueText, range);
+}
+
+/** EVENT_TIME_RANGE as digit strings (both bounds have the same number of digits as their type's, 13). */
+const EVENT_TIME_DIGITS = { max: String(EVENT_TIME_RANGE.max), minAbs: String(-EVENT_TIME_RANGE.min) };
+
+/** A whole number's text beyond the range's largest magnitudes, compared as digit strings. */
+function outsideDigits(valueText: string, range: { max: string; minAbs: string }): string {
   const digits = `ltrim(replace(${valueText}, '-', ''), '0')`;
   const limit = `CASE WHEN ${valueText} LIKE '-%' THEN '${range.minAbs}' ELSE '${range.max}' END`;
   return `(length(${digits}) > ${range.max.length} OR (length(${digits}) = ${range.max.length} AND ${digits} > ${limit}))`;
@@ -97,6 +106,14 @@ function fragmentsFor(dialect: Dialect): Record<string, (a: string) => string> {
         `WHEN ${outOfRange(integerText(col), type)} THEN ${sqlText(`field "${key}" is out of range for ${type}, got `)} || ${quoted(`j_${col}`)} ` +
         `END`
       );
+    },
+    /**
+     * Reason an event's time is outside EVENT_TIME_RANGE, or NULL. Follows the field's
+     * integer_reason in a COALESCE, which names a value that is missing, not whole or beyond BIGINT first.
+     */
+    event_time_reason: (a) => {
+      const [col, key] = args(a);
+      return `CASE WHEN ${outsideDigits(integerText(col), EVENT_TIME_DIGITS)} THEN ${sqlText(`field "${key}" ${EVENT_TIME_RANGE.problem}, got `)} || ${quoted(`j_${col}`)} END`;
     },
     /** Reason a number field is bad, or NULL: not a JSON number, or no DOUBLE PRECISION holds it. */
     number_reason: (a) => {

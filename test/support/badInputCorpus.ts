@@ -65,6 +65,16 @@ function eventCases(): EventCase[] {
     ['an array, a string, a number and null', lines('[1,2]', '"text"', '42', 'null', ok()), 1,
       [[1, /^not a JSON object/], [2, /^not a JSON object/], [3, /^not a JSON object/], [4, /^not a JSON object/]]],
     ['ts as words', lines(withField('ts', 'soon')), 0, [[1, /^field "ts" should be a whole number, got "soon"$/]]],
+    // Beyond PostgreSQL's and Redshift's TIMESTAMP (4713 BC to 294276 AD), then just outside and just inside the supported dates.
+    ['ts outside the supported dates', lines(
+      withField('ts', -9007199254740991), withField('ts', 9007199254740991), withField('ts', '-62167219200001'),
+      withField('ts', -2208988800001), withField('ts', 7258118400000), withField('ts', -2208988800000), withField('ts', 7258118399999),
+    ), 2, [
+      [1, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got -9007199254740991$/],
+      [2, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got 9007199254740991$/],
+      [3, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got "-62167219200001"$/],
+      [4, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got -2208988800001$/],
+      [5, /^field "ts" is outside the supported dates 1900-01-01 … 2199-12-31, got 7258118400000$/]]],
     ['ts missing and ts null', lines(j(goodEvent(1, { ts: undefined })), j(goodEvent(2, { ts: null }))), 0,
       [[1, /^field "ts" is missing$/], [2, /^field "ts" is missing$/]]],
     ['page missing', lines(j(goodEvent(1, { page: undefined }))), 0, [[1, /^field "page" is missing$/]]],

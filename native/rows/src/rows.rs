@@ -43,15 +43,19 @@ pub struct Field {
     pub required: bool,
     /// An integer column of SQL type INTEGER (else BIGINT).
     pub int32: bool,
+    /// An event's time: a whole number within Fields::event_times.
+    pub event_time: bool,
 }
 
 /// The fields of a record kind, as the caller describes them (src/staging/nativeRows.ts fieldsConfig):
 /// byte 0 the flavour (1: DuckDB's CSV, 0: COPY text), byte 1 the userId field's index (255: none),
-/// byte 2 the field count, then per field its type, flags (1 required, 2 INTEGER), key length and key.
+/// byte 2 the field count, then per field its type, flags (1 required, 2 INTEGER, 4 event time), key
+/// length and key; then the event times' least and greatest value (two little-endian i64).
 pub struct Fields {
     pub fields: Vec<Field>,
     pub user_id: Option<usize>,
     pub csv: bool,
+    pub event_times: (i64, i64),
 }
 
 impl Fields {
@@ -76,12 +80,23 @@ impl Fields {
                 kind: head[0],
                 required: head[1] & 1 != 0,
                 int32: head[1] & 2 != 0,
+                event_time: head[1] & 4 != 0,
             });
         }
-        if at != config.len() || user_id.is_some_and(|u| u >= count) {
+        let bounds = config.get(at..at + 16)?;
+        let event_times = (
+            i64::from_le_bytes(bounds[0..8].try_into().ok()?),
+            i64::from_le_bytes(bounds[8..16].try_into().ok()?),
+        );
+        if at + 16 != config.len() || user_id.is_some_and(|u| u >= count) {
             return None;
         }
-        Some(Fields { fields, user_id, csv })
+        Some(Fields {
+            fields,
+            user_id,
+            csv,
+            event_times,
+        })
     }
 }
 
@@ -414,8 +429,18 @@ impl<'f> LineParser<'f> {
                         return false;
                     }
                     match canonical_number(&src[value.start..value.end], spec) {
-                        Some(Canonical::Slice(len)) => self.values[f].end = value.start + len,
-                        Some(Canonical::Zero) => self.values[f].kind = ZERO_NUMBER,
+                        Some(Canonical::Slice(len)) => {
+                            if spec.event_time && !within(whole_number(&src[value.start..value.start + len]), self.fields.event_times) {
+                                return false;
+                            }
+                            self.values[f].end = value.start + len
+                        }
+                        Some(Canonical::Zero) => {
+                            if spec.event_time && !within(0, self.fields.event_times) {
+                                return false;
+                            }
+                            self.values[f].kind = ZERO_NUMBER
+                        }
                         None => return false,
                     }
                 }
@@ -508,6 +533,24 @@ fn canonical_number(text: &[u8], spec: &Field) -> Option<Canonical> {
         return Some(Canonical::Zero);
     }
     None
+}
+
+/// The value of a canonical whole number's text ('-' first, then at most 15 digits).
+fn whole_number(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.first() {
+        Some(&MINUS) => (true, &text[1..]),
+        _ => (false, text),
+    };
+    let n = digits.iter().fold(0i64, |n, d| n * 10 + (d - ZERO) as i64);
+    if negative {
+        -n
+    } else {
+        n
+    }
+}
+
+fn within(n: i64, (least, greatest): (i64, i64)) -> bool {
+    n >= least && n <= greatest
 }
 
 /// The end of the JSON number at `start`, or None when the text is not one (JSON's grammar: no

@@ -23,6 +23,7 @@ SELECT f.*,
     {{text_reason(song, song)}},
     {{integer_reason(status, status, INTEGER)}},
     {{integer_reason(ts, ts, BIGINT, required)}},
+    {{event_time_reason(ts, ts)}},
     {{text_reason(useragent, userAgent)}},
     {{text_reason(userid, userId)}},
     {{user_id_reason(userid, userId)}}

@@ -37,5 +37,5 @@ WHERE COALESCE(
   AND etl_sure_text("level", "level_c") AND etl_sure_text("location", "location_c") AND etl_sure_text("method", "method_c")
   AND "page" IS NOT NULL AND etl_sure_text("page", "page_c") AND etl_sure_number(CAST("registration" AS VARCHAR))
   AND etl_sure_bigint("sessionId") AND etl_sure_text("song", "song_c") AND ("status" IS NULL OR etl_sure_integer("status"))
-  AND etl_sure_bigint("ts") AND etl_sure_text("userAgent", "userAgent_c") AND etl_sure_user_id("userId"),
+  AND etl_sure_event_time("ts") AND etl_sure_text("userAgent", "userAgent_c") AND etl_sure_user_id("userId"),
   FALSE);

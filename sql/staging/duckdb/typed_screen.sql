@@ -30,6 +30,8 @@ CREATE OR REPLACE TEMP MACRO etl_sure_user_id(v) AS
 -- A whole number (a JSON integer or a string of digits, as VARCHAR) that is canonical and fits the column.
 CREATE OR REPLACE TEMP MACRO etl_sure_integer(v) AS COALESCE(CAST(TRY_CAST(v AS INTEGER) AS VARCHAR) = v, FALSE);
 CREATE OR REPLACE TEMP MACRO etl_sure_bigint(v) AS COALESCE(CAST(TRY_CAST(v AS BIGINT) AS VARCHAR) = v, FALSE);
+-- An event's time: such a whole number, within the times staging takes (EVENT_TIME_RANGE in src/etl/records.ts).
+CREATE OR REPLACE TEMP MACRO etl_sure_event_time(v) AS COALESCE(CAST(TRY_CAST(v AS BIGINT) AS VARCHAR) = v AND {{event_time_within(TRY_CAST(v AS BIGINT))}}, FALSE);
 
 -- A number (its JSON text j): a JSON number (a digit first, or '-' and a digit) that a DOUBLE holds
 -- and that is not 0 (the checked SQL tells an underflow from a true zero; those go to it).

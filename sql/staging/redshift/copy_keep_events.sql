@@ -1,5 +1,5 @@
 -- Server-side staging (Redshift COPY) of events: the COPY filled the session table {{ident:loaded}}.
--- Records the worker's parser would reject (src/etl/records.ts: a required field missing, a userId that is not digits or is beyond INTEGER,
+-- Records the worker's parser would reject (src/etl/records.ts: a required field missing, a ts outside the supported dates, a userId that is not digits or is beyond INTEGER,
 -- which the star tables cast it to) go to
 -- etl_rejected_records with the reason, as do values that reach a VARCHAR's 65535 bytes (COPY runs
 -- with TRUNCATECOLUMNS and may have cut them; a cut stops up to 3 bytes short of the limit). The
@@ -14,6 +14,7 @@ FROM (
     WHEN page IS NULL THEN 'field "page" is missing'
     WHEN sessionid IS NULL THEN 'field "sessionId" is missing'
     WHEN ts IS NULL THEN 'field "ts" is missing'
+    WHEN NOT {{event_time_within(ts)}} THEN {{event_time_problem(ts)}} || CAST(ts AS VARCHAR)
     WHEN OCTET_LENGTH(artist) > 65531 THEN 'field "artist" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
     WHEN OCTET_LENGTH(auth) > 65531 THEN 'field "auth" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
     WHEN OCTET_LENGTH(firstname) > 65531 THEN 'field "firstName" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
@@ -41,6 +42,7 @@ WHERE (CASE
   WHEN page IS NULL THEN 'field "page" is missing'
   WHEN sessionid IS NULL THEN 'field "sessionId" is missing'
   WHEN ts IS NULL THEN 'field "ts" is missing'
+  WHEN NOT {{event_time_within(ts)}} THEN {{event_time_problem(ts)}} || CAST(ts AS VARCHAR)
   WHEN OCTET_LENGTH(artist) > 65531 THEN 'field "artist" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
   WHEN OCTET_LENGTH(auth) > 65531 THEN 'field "auth" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
   WHEN OCTET_LENGTH(firstname) > 65531 THEN 'field "firstName" reaches the 65535-byte limit of a Redshift VARCHAR (cut by COPY)'
