@@ -277,13 +277,14 @@ INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, match
 SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays;
 
-DROP TABLE publish_play_names;
-DROP TABLE publish_play_name_ids;
-DROP TABLE publish_play_triples;
-DROP TABLE publish_triple_plays;
-DROP TABLE publish_copy_plays;
-DROP TABLE publish_play_songs;
-DROP TABLE publish_text_changes;
-DROP TABLE publish_play_copies;
-DROP TABLE publish_copy_events;
-DROP TABLE publish_songplays;
+-- The publish's intermediates go (on Redshift with the batch's session: session_drops, src/warehouse/sql.ts).
+{{session_drops}}DROP TABLE publish_play_names;
+{{session_drops}}DROP TABLE publish_play_name_ids;
+{{session_drops}}DROP TABLE publish_play_triples;
+{{session_drops}}DROP TABLE publish_triple_plays;
+{{session_drops}}DROP TABLE publish_copy_plays;
+{{session_drops}}DROP TABLE publish_play_songs;
+{{session_drops}}DROP TABLE publish_text_changes;
+{{session_drops}}DROP TABLE publish_play_copies;
+{{session_drops}}DROP TABLE publish_copy_events;
+{{session_drops}}DROP TABLE publish_songplays;

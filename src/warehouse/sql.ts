@@ -85,6 +85,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // A publish's small intermediate that every play is joined to: kept in memory as before.
     publish_lookup_table: () => 'TEMP TABLE',
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
+    // Written before the DROP of a publish's intermediate: nothing here, and on PostgreSQL.
+    session_drops: () => '',
   },
   postgres: {
     text: () => 'TEXT',
@@ -104,6 +106,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // A planner setting for the statements that follow, inside the transaction: a statement of its
     // own here, a comment (dropped) on the other engines.
     postgres_setting: (setting) => `SET LOCAL ${setting}`,
+    session_drops: () => '',
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -117,6 +120,10 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     publish_table: () => 'TEMP TABLE',
     publish_lookup_table: () => 'TEMP TABLE',
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
+    // The Data API runs each batch in a session of its own, which drops its TEMP tables as it ends:
+    // the DROP would only take one of the batch's 40 statements (MAX_BATCH_SQLS), which the songplays
+    // publish and the ledger's share. It becomes a comment, which is not sent.
+    session_drops: () => "-- dropped with the batch's session: ",
   },
 };
 
