@@ -200,6 +200,39 @@ LEFT JOIN publish_play_name_ids n ON n.triple_id = m.triple_id;
 
 ANALYZE publish_play_triples;
 
+-- Cross-day plays (sql/schema/etl_cross_day_plays.sql): those of other days' logs that fall on
+-- the run's days, which the day replace below keeps (unless the run stages the same event itself:
+-- removed once publish_songplays is written). Usually none.
+CREATE TEMP TABLE publish_kept_plays AS
+SELECT DISTINCT songplay_id
+FROM etl_cross_day_plays
+WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
+
+-- The run's event logs (log_data/…/YYYY-MM-DD-events.json, whose dates are the run's days), each with
+-- its day's first epoch millisecond: an event of one is a cross-day play of that log when its ts
+-- falls outside that day. A lookup table (publish_lookup_table): joined to staging below.
+CREATE {{publish_lookup_table}} publish_run_logs AS
+SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
+FROM (
+  SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
+  FROM etl_run_files
+  WHERE run_id = {{run_id}} AND kind = 'events'
+) AS files
+WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}});
+
+-- The run's plays that the deletes below replace by key, and its cross-day plays with their log's
+-- date. A run of one log (a day's run) needs no pass over staging: its cross-day plays are its plays
+-- outside its day, added below once publish_songplays is written. A run of several logs finds its
+-- own here, each event against its file's day (copies included; a Redshift COPY of several files
+-- names none, so there are none); its plays outside its days join them below. Usually a few.
+CREATE TEMP TABLE publish_outside_plays AS
+SELECT DISTINCT {{songplay_id(e)}} AS songplay_id, {{epoch_ms_to_timestamp(e.ts)}} AS start_time, l.log_date AS cross_day_log
+FROM staging_events e
+JOIN publish_run_logs l ON l.source_key = e.source_key
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND (e.ts < l.day_start OR e.ts >= l.day_start + 86400000)
+  AND (SELECT COUNT(*) FROM publish_run_logs) > 1;
+
 -- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the
 -- song, strict match and name_id of the play's raw triple). The anti-join is a LEFT JOIN … IS NULL (one row
 -- per key in publish_play_copies): DuckDB runs NOT EXISTS here as a delim join that groups every
@@ -238,17 +271,29 @@ SELECT p.songplay_id, p.start_time, p.user_id, p.level, p.song_id, p.artist_id, 
 FROM publish_copy_plays p
 LEFT JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
--- The run replaces its days (the window's dates, or for a run over every file the
--- dates of the logs it listed), so plays that vanished from a changed or deleted log go too.
--- Two deletes, not one with IN (…) OR …, which can only run as a SubPlan per songplay. A play's id
--- holds its ts, so it fixes its day: the first delete took every play of the run's days, and by key
--- only plays outside them are left to replace (an event logged in another day's file). Without that
--- filter PostgreSQL probes songplays' index once per play (the temp table has no statistics).
-DELETE FROM songplays WHERE CAST(start_time AS DATE) IN ({{days}});
-DELETE FROM songplays WHERE songplay_id IN (
-  SELECT songplay_id FROM publish_songplays
-  WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
-);
+-- The run replaces its days (the window's dates, or for a run over every file the dates of the logs
+-- it listed), so plays that vanished from a changed or deleted log go too, but not the kept plays
+-- other days' logs put there. Then by key the run's plays outside its days and its cross-day plays
+-- (an event logged in another day's file) and its logs' earlier ones. Separate deletes,
+-- not one with IN (…) OR …, which can only run as a SubPlan per songplay. A play's id holds its ts,
+-- so it fixes its day: the first delete took every play of the run's days, and by key only plays
+-- outside them are left to replace; publish_outside_plays holds those, so PostgreSQL does not probe
+-- songplays' index once per play (the temp table has no statistics).
+INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
+SELECT p.songplay_id, p.start_time, only_log.log_date
+FROM publish_songplays p
+CROSS JOIN (SELECT CASE WHEN COUNT(*) = 1 THEN MIN(log_date) END AS log_date FROM publish_run_logs) AS only_log
+WHERE CASE WHEN CAST(p.start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1;
+-- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play).
+INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
+SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+-- A kept play that the run stages itself is replaced by the run's (hashed on the kept side; when
+-- there is none, publish_songplays is not read).
+DELETE FROM publish_kept_plays USING publish_songplays p WHERE p.songplay_id = publish_kept_plays.songplay_id;
+DELETE FROM songplays
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = songplays.songplay_id);
+DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
 -- In publish_songplays' order: on PostgreSQL the key order it was written in, then the plays of
 -- copies (usually none), so the primary key's B-tree fills at its right edge (a matter of speed only).
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
@@ -268,14 +313,18 @@ FROM (
   SELECT 1, strict_match, song_id FROM publish_copy_plays
 ) AS plays;
 
-DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) IN ({{days}});
-DELETE FROM etl_songplay_names WHERE songplay_id IN (
-  SELECT songplay_id FROM publish_songplays
-  WHERE CASE WHEN CAST(start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
-);
+DELETE FROM etl_songplay_names
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
+DELETE FROM etl_songplay_names WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
 SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays;
+
+-- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays).
+DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
+SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_plays WHERE cross_day_log IS NOT NULL;
 
 -- The publish's intermediates go (on Redshift with the batch's session: session_drops, src/warehouse/sql.ts).
 {{session_drops}}DROP TABLE publish_play_names;
@@ -288,3 +337,6 @@ FROM publish_songplays;
 {{session_drops}}DROP TABLE publish_play_copies;
 {{session_drops}}DROP TABLE publish_copy_events;
 {{session_drops}}DROP TABLE publish_songplays;
+{{session_drops}}DROP TABLE publish_kept_plays;
+{{session_drops}}DROP TABLE publish_run_logs;
+{{session_drops}}DROP TABLE publish_outside_plays;

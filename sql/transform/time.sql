@@ -4,16 +4,26 @@
 -- Source: staging_events (NextSong events with a user, as songplays), never songplays itself,
 -- which the songplays publish writes while this one runs.
 
--- The replaced days keep exactly this run's plays of them (the songplays publish deletes every play
--- of those days and inserts the run's), so their times that no staged play of the run has go. An
--- anti-join with time outside: where time has no rows of those days, the run's plays are not read.
+-- The replaced days keep this run's plays of them and the cross-day plays other days' logs put
+-- there (the songplays publish deletes every other play of those days and inserts the run's), so
+-- their times that neither has go. One anti-join with time outside, against both kinds of play (a
+-- second NOT EXISTS for the few listed plays plans as a loop over time's rows): where time has no
+-- rows of those days, nothing else is read. etl_cross_day_plays is read only for other days' logs,
+-- whose rows this run's songplays publish, running beside, does not write.
 DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
   AND NOT EXISTS (
     SELECT 1
-    FROM staging_events e
-    WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-      AND {{epoch_ms_to_timestamp(e.ts)}} = time.start_time
+    FROM (
+      SELECT {{epoch_ms_to_timestamp(e.ts)}} AS start_time
+      FROM staging_events e
+      WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+      UNION ALL
+      SELECT x.start_time
+      FROM etl_cross_day_plays x
+      WHERE x.log_date NOT IN ({{days}})
+    ) AS kept
+    WHERE kept.start_time = time.start_time
   );
 
 -- NOT EXISTS, not NOT IN: an anti-join, where NOT IN is a SubPlan per row (start_time is never NULL).

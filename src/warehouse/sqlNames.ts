@@ -68,6 +68,7 @@ export const SQL_NAMES = [
   'redshift/load_errors_sys',
   'schema/artists',
   'schema/etl_attempt_fence',
+  'schema/etl_cross_day_plays',
   'schema/etl_file_counts',
   'schema/etl_play_names',
   'schema/etl_skipped_files',

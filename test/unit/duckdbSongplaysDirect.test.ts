@@ -10,7 +10,7 @@ import { sqlStatements } from '../../src/warehouse/sql';
  * plays of earlier runs inside and outside the replaced days, and again on a rerun.
  */
 const RUN = 'r2';
-const SCHEMA = ['schema/staging_events', 'schema/songplays', 'schema/time', 'schema/etl_tables', 'schema/etl_play_names'] as const;
+const SCHEMA = ['schema/staging_events', 'schema/songplays', 'schema/time', 'schema/etl_tables', 'schema/etl_play_names', 'schema/etl_cross_day_plays'] as const;
 const COLUMNS = '(run_id, source_key, source_line, song, artist, length, level, location, page, sessionid, iteminsession, ts, useragent, userid)';
 const DAY = 86_400_000;
 const NOV1 = 1541030400000;

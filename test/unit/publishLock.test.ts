@@ -25,6 +25,7 @@ afterAll(async () => {
 test('PostgreSQL locks a publish step\'s tables, sorted, each SHARE ROW EXCLUSIVE', () => {
   expect(hasWriteLocking(postgres)).toBe(true);
   expect(bare(lockStatements(postgres, ETL_DAG.loadSongplays.writes))).toEqual([
+    'LOCK TABLE "etl_cross_day_plays" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_load_ledger" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_match_stats" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_play_names" IN SHARE ROW EXCLUSIVE MODE',

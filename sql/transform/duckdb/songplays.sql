@@ -121,17 +121,49 @@ FROM publish_play_songs m
 LEFT JOIN (SELECT triple_id, COUNT(*) AS copies FROM publish_copy_events GROUP BY triple_id) AS c ON c.triple_id = m.triple_id
 WHERE m.plays - COALESCE(c.copies, 0) > 0;
 
--- The run replaces its days, and by key its plays outside them (as in sql/transform/songplays.sql),
--- in songplays here and in etl_songplay_names below. The run's plays are its staged NextSong events
--- with a user, copies included (a copy has its event's id): their ids are hashed only for events
--- outside the days, usually none, in one pass over staging for both tables.
-CREATE TEMP TABLE publish_replaced_plays AS
-SELECT DISTINCT {{songplay_id(e)}} AS songplay_id
-FROM staging_events e
-WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1;
+-- Cross-day plays (sql/schema/etl_cross_day_plays.sql), as in sql/transform/songplays.sql: those
+-- of other days' logs on the run's days, which the day replace keeps, and the run's own.
+CREATE TEMP TABLE publish_kept_plays AS
+SELECT x.songplay_id
+FROM etl_cross_day_plays x
+WHERE CAST(x.start_time AS DATE) IN ({{days}}) AND x.log_date NOT IN ({{days}})
+EXCEPT
+SELECT x.songplay_id
+FROM etl_cross_day_plays x
+JOIN staging_events e ON {{epoch_ms_to_timestamp(e.ts)}} = x.start_time
+WHERE CAST(x.start_time AS DATE) IN ({{days}}) AND x.log_date NOT IN ({{days}})
+  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND {{songplay_id(e)}} = x.songplay_id;
 
-DELETE FROM songplays WHERE CAST(start_time AS DATE) IN ({{days}});
+CREATE TEMP TABLE publish_run_logs AS
+SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
+FROM (
+  SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
+  FROM etl_run_files
+  WHERE run_id = {{run_id}} AND kind = 'events'
+) AS files
+WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}});
+
+-- The run replaces its days, and by key its plays outside them and its cross-day plays (as in
+-- sql/transform/songplays.sql), in songplays here and in etl_songplay_names below. The run's plays
+-- are its staged NextSong events with a user, copies included (a copy has its event's id): their
+-- ids are hashed only for those events, usually none, in one pass over staging for both tables.
+CREATE TEMP TABLE publish_replaced_plays AS
+SELECT DISTINCT {{songplay_id(e)}} AS songplay_id, {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
+       CASE WHEN e.ts < l.day_start OR e.ts >= l.day_start + 86400000 THEN l.log_date END AS cross_day_log
+FROM staging_events e
+LEFT JOIN publish_run_logs l ON l.source_key = e.source_key
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND (CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
+       OR e.ts < l.day_start OR e.ts >= l.day_start + 86400000);
+
+-- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play).
+INSERT INTO publish_replaced_plays (songplay_id, start_time, cross_day_log)
+SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+
+DELETE FROM songplays
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = songplays.songplay_id);
 DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_replaced_plays);
 
 -- The plays of events staged once, straight from staging: the same columns as publish_songplays
@@ -197,7 +229,9 @@ SELECT t.triple_id, known.name_id
 FROM publish_play_names t
 JOIN etl_play_names known ON known.title = t.title AND known.artist_name = t.artist_name;
 
-DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) IN ({{days}});
+DELETE FROM etl_songplay_names
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
 DELETE FROM etl_songplay_names WHERE songplay_id IN (SELECT songplay_id FROM publish_replaced_plays);
 -- Each play of an event staged once by a second pass over staging (its id, start, user and
 -- triple), then the copies' plays.
@@ -222,7 +256,14 @@ SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS
 FROM publish_copy_plays p
 JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
+-- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays).
+DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
+SELECT songplay_id, start_time, cross_day_log FROM publish_replaced_plays WHERE cross_day_log IS NOT NULL;
+
 DROP TABLE publish_replaced_plays;
+DROP TABLE publish_kept_plays;
+DROP TABLE publish_run_logs;
 DROP TABLE publish_play_names;
 DROP TABLE publish_play_name_ids;
 DROP TABLE publish_triple_plays;

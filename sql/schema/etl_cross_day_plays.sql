@@ -1,0 +1,12 @@
+-- The published plays whose start_time falls on another day than the event log they came from (an
+-- event in one day's file timed after its midnight, UTC), written by the songplays publish with them.
+
+-- etl_cross_day_plays: one row per such play and log date ('YYYY-MM-DD', from the file's name). A run
+-- replaces the plays of its days but keeps these plays of other days' logs, and replaces its own logs'
+-- rows here: so a day's run never deletes a play that the day before's run published.
+-- Plays staged by a Redshift COPY of several files, which names no file per row, are not listed.
+CREATE TABLE IF NOT EXISTS etl_cross_day_plays (
+  songplay_id VARCHAR(32) NOT NULL,
+  start_time  TIMESTAMP NOT NULL,
+  log_date    VARCHAR(10) NOT NULL
+) {{table_attributes(DISTSTYLE ALL)}};
