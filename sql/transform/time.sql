@@ -1,15 +1,34 @@
 -- time: one row per distinct start time of this run's plays that is not there yet, and none left
--- on the run's replaced days ({{days}}) that no play of the run has: time holds exactly the start
--- times of songplays, whose publish replaces the same days. Key: start_time.
+-- on the run's replaced days ({{days}}) that no play of the run or cross-day play of another day's
+-- log has: time holds the start times of songplays, whose publish replaces the same days. Key: start_time.
 -- Source: staging_events (NextSong events with a user, as songplays), never songplays itself,
 -- which the songplays publish writes while this one runs.
 
+-- The run's logs' cross-day times (sql/schema/etl_cross_day_plays.sql), replaced: its plays' times
+-- outside the day of the log they came from (a file named log_data/…/YYYY-MM-DD-events.json, whose
+-- date is one of the run's days; a Redshift COPY of several files names none). Written before the
+-- delete below in this transaction, with the times inserted after it.
+DELETE FROM etl_cross_day_times WHERE log_date IN ({{days}});
+INSERT INTO etl_cross_day_times (start_time, log_date)
+SELECT DISTINCT {{epoch_ms_to_timestamp(e.ts)}}, l.log_date
+FROM staging_events e
+JOIN (
+  SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
+  FROM (
+    SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
+    FROM etl_run_files
+    WHERE run_id = {{run_id}} AND kind = 'events'
+  ) AS files
+  WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}})
+) AS l ON l.source_key = e.source_key
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND (e.ts < l.day_start OR e.ts >= l.day_start + 86400000);
+
 -- The replaced days keep this run's plays of them and the cross-day plays other days' logs put
 -- there (the songplays publish deletes every other play of those days and inserts the run's), so
--- their times that neither has go. One anti-join with time outside, against both kinds of play (a
--- second NOT EXISTS for the few listed plays plans as a loop over time's rows): where time has no
--- rows of those days, nothing else is read. etl_cross_day_plays is read only for other days' logs,
--- whose rows this run's songplays publish, running beside, does not write.
+-- their times that neither has go. One anti-join with time outside, against both kinds of time (a
+-- second NOT EXISTS for the few listed ones plans as a loop over time's rows): where time has no
+-- rows of those days, nothing else is read.
 DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
   AND NOT EXISTS (
@@ -20,7 +39,7 @@ WHERE CAST(start_time AS DATE) IN ({{days}})
       WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
       UNION ALL
       SELECT x.start_time
-      FROM etl_cross_day_plays x
+      FROM etl_cross_day_times x
       WHERE x.log_date NOT IN ({{days}})
     ) AS kept
     WHERE kept.start_time = time.start_time

@@ -28,6 +28,7 @@ export type Table =
   | 'etl_play_names'
   | 'etl_songplay_names'
   | 'etl_cross_day_plays'
+  | 'etl_cross_day_times'
   | 'etl_quality_results'
   | 'etl_attempt_fence';
 
@@ -46,12 +47,6 @@ export interface StepTables {
    * which compete with the run's new ones): no step that writes one may run at the same time.
    */
   readsEarlierRuns?: Table[];
-  /**
-   * Tables the step reads only the rows of other dates' logs of, as earlier runs left them
-   * (etl_cross_day_plays): a run writes only its own dates' rows there, so a step of the same run
-   * that writes the table may run beside it.
-   */
-  readsOtherDates?: Table[];
   /** Tables the step reads only the rows of that it wrote itself (its run and record kind). */
   readsOwnRows?: Table[];
   /** Tables whose rows of earlier runs the step deletes (staging retention), not this run's data. */
@@ -133,7 +128,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_skipped_files'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -208,13 +203,14 @@ export const ETL_DAG = {
   },
   loadTime: {
     sql: ['transform/time'],
-    reads: ['staging_events'],
+    // etl_run_files: the run's event logs, whose dates its cross-day times are listed by.
+    reads: ['staging_events', 'etl_run_files'],
     // Start times of the replaced days that none of the run's plays has go (deletes, checked
     // against the run's staged plays, not songplays): time is written here only.
-    readsEarlierRuns: ['time'],
-    // Times of cross-day plays other days' logs put on the replaced days stay.
-    readsOtherDates: ['etl_cross_day_plays'],
-    writes: ['time'],
+    // Times of cross-day plays other days' logs put on the replaced days stay (etl_cross_day_times,
+    // which this step writes with the times: not etl_cross_day_plays, which loadSongplays writes).
+    readsEarlierRuns: ['time', 'etl_cross_day_times'],
+    writes: ['time', 'etl_cross_day_times'],
   },
   loadSongplays: {
     sql: ['transform/songplays', 'transform/duckdb/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
@@ -226,10 +222,9 @@ export const ETL_DAG = {
     readsOwnRows: ['etl_match_stats'],
     // etl_play_names / etl_songplay_names: what each play names, for the report; the name dictionary
     // is read as earlier runs left it (only new names are added).
-    readsEarlierRuns: ['etl_play_names'],
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and
     // its own logs' earlier ones, which it replaces.
-    readsOtherDates: ['etl_cross_day_plays'],
+    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays'],
     writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
   },
   queryLevelChanges: {

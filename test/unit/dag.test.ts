@@ -88,7 +88,7 @@ describe('each step declares the tables its SQL names', () => {
     const named = (kind: 'reads' | 'writes') => sorted(tables.flatMap((t) => t[kind]).filter((t) => !scratch.has(t)).flatMap(resolve));
     expect({ step: name, reads: named('reads'), writes: named('writes') }).toEqual({
       step: name,
-      reads: sorted([...step.reads, ...(step.readsEarlierRuns ?? []), ...(step.readsOtherDates ?? []), ...(step.readsOwnRows ?? []), ...Object.keys(step.notRead ?? {})]),
+      reads: sorted([...step.reads, ...(step.readsEarlierRuns ?? []), ...(step.readsOwnRows ?? []), ...Object.keys(step.notRead ?? {})]),
       writes: sorted([...step.writes, ...(step.clears ?? [])]),
     });
   });
@@ -100,7 +100,7 @@ describe('each step declares the tables its SQL names', () => {
       loadSongs: ['etl_song_keys', 'songs'],
       loadArtists: ['artists'],
       loadUsers: ['etl_user_state', 'users'],
-      loadTime: ['time'],
+      loadTime: ['etl_cross_day_times', 'time'],
       loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'songplays'],
     });
   });
@@ -218,10 +218,9 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
     ]);
   });
 
-  test("the recorded order fails loadTime reading all of etl_cross_day_plays, which loadSongplays writes beside it, not only other dates' rows", () => {
-    const loadTime: StepTables = { ...DAG.loadTime, readsOtherDates: [], readsEarlierRuns: [...(DAG.loadTime.readsEarlierRuns ?? []), 'etl_cross_day_plays'] };
-    const allRows: Record<string, StepTables> = { ...DAG, loadTime };
-    expect(dependencyProblems(allRows, order)).toEqual(['loadTime reads etl_cross_day_plays while loadSongplays writes it']);
+  test("the recorded order fails loadTime keeping cross-day times by songplays' list of cross-day plays, which loadSongplays writes beside it", () => {
+    const loadTime: StepTables = { ...DAG.loadTime, readsEarlierRuns: ['time', 'etl_cross_day_plays'], writes: ['time'] };
+    expect(dependencyProblems({ ...DAG, loadTime }, order)).toEqual(['loadTime reads etl_cross_day_plays while loadSongplays writes it']);
   });
 
   test('a mis-ordered DAG fails the check: songplays before the songs it matches', () => {

@@ -3,8 +3,7 @@
  * what a step reads ran before it, nothing writes what a step reads as earlier runs left it while
  * that step runs, and no step that clears a table (staging retention: with a retention of 0 days,
  * the run's own rows too) runs before a step that reads the run's rows of it. Steps of different
- * record kinds (StepTables.kind) do not meet in the tables whose rows carry the kind, nor does a
- * step meet the steps of its run in the tables it reads other dates' rows of (readsOtherDates).
+ * record kinds (StepTables.kind) do not meet in the tables whose rows carry the kind.
  */
 import { KIND_ROW_TABLES, type StepTables, type Table } from '../../../src/etl/dag';
 
