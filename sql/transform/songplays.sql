@@ -212,13 +212,9 @@ WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
 -- its day's first epoch millisecond: an event of one is a cross-day play of that log when its ts
 -- falls outside that day. A lookup table (publish_lookup_table): joined to staging below.
 CREATE {{publish_lookup_table}} publish_run_logs AS
-SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
-FROM (
-  SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
-  FROM etl_run_files
-  WHERE run_id = {{run_id}} AND kind = 'events'
-) AS files
-WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}});
+SELECT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
+FROM etl_run_files
+WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}});
 
 -- The run's plays that the deletes below replace by key, and its cross-day plays with their log's
 -- date. A run of one log (a day's run) needs no pass over staging: its cross-day plays are its plays

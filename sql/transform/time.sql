@@ -5,21 +5,17 @@
 -- which the songplays publish writes while this one runs.
 
 -- The run's logs' cross-day times (sql/schema/etl_cross_day_plays.sql), replaced: its plays' times
--- outside the day of the log they came from (a file named log_data/…/YYYY-MM-DD-events.json, whose
--- date is one of the run's days; a Redshift COPY of several files names none). Written before the
+-- outside the day of the log they came from (named log_data/…/YYYY-MM-DD-events.json, for one of
+-- the run's days; a Redshift COPY of several files names none). Written before the
 -- delete below in this transaction, with the times inserted after it.
 DELETE FROM etl_cross_day_times WHERE log_date IN ({{days}});
 INSERT INTO etl_cross_day_times (start_time, log_date)
 SELECT DISTINCT {{epoch_ms_to_timestamp(e.ts)}}, l.log_date
 FROM staging_events e
 JOIN (
-  SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
-  FROM (
-    SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
-    FROM etl_run_files
-    WHERE run_id = {{run_id}} AND kind = 'events'
-  ) AS files
-  WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}})
+  SELECT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
+  FROM etl_run_files
+  WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}})
 ) AS l ON l.source_key = e.source_key
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND (e.ts < l.day_start OR e.ts >= l.day_start + 86400000);

@@ -130,8 +130,16 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
 /** The most characters of one free-text value in a report (the report_text fragment). */
 export const REPORT_TEXT_CHARS = 1000;
 
+/** The characters of an event log's name from its date on: 'YYYY-MM-DD-events.json'. */
+const EVENT_LOG_NAME_TAIL = 'YYYY-MM-DD-events.json'.length;
+
 /** Fragments that are the same text on every engine, kept here so each is written once. */
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
+  // The date an event log's key names, as 'YYYY-MM-DD' text: every listed event log is named
+  // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/activities/listing.ts).
+  event_log_date: (key) => `LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10)`,
+  // The first epoch millisecond of the day an event log's key names.
+  event_log_day_start: (key) => `CAST(CAST(LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10) AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000`,
   // Free text as a report shows it: at most REPORT_TEXT_CHARS characters, a longer value cut with
   // '…'. A name or title may be as long as a column holds (Redshift: 65535 bytes), and a row of a
   // Data API result at most 64 KB; the star tables keep the whole value.

@@ -136,13 +136,9 @@ WHERE CAST(x.start_time AS DATE) IN ({{days}}) AND x.log_date NOT IN ({{days}})
   AND {{songplay_id(e)}} = x.songplay_id;
 
 CREATE TEMP TABLE publish_run_logs AS
-SELECT source_key, log_date, CAST(CAST(log_date AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000 AS day_start
-FROM (
-  SELECT source_key, LEFT(RIGHT(source_key, 22), 10) AS log_date
-  FROM etl_run_files
-  WHERE run_id = {{run_id}} AND kind = 'events'
-) AS files
-WHERE RIGHT(source_key, 23) = '/' || log_date || '-events.json' AND log_date IN ({{days}});
+SELECT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
+FROM etl_run_files
+WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}});
 
 -- The run replaces its days, and by key its plays outside them and its cross-day plays (as in
 -- sql/transform/songplays.sql), in songplays here and in etl_songplay_names below. The run's plays
