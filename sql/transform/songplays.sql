@@ -226,7 +226,7 @@ SELECT DISTINCT {{songplay_id(e)}} AS songplay_id, {{epoch_ms_to_timestamp(e.ts)
 FROM staging_events e
 JOIN publish_run_logs l ON l.source_key = e.source_key
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND (e.ts < l.day_start OR e.ts >= l.day_start + 86400000)
+  AND {{outside_log_day(e.ts, l.day_start)}}
   AND (SELECT COUNT(*) FROM publish_run_logs) > 1;
 
 -- The plays of events staged once: no dedup to do, one pipelined pass (scan, repaired text, the

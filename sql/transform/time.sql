@@ -19,7 +19,7 @@ JOIN (
   WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}})
 ) AS l ON l.source_key = e.source_key
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND (e.ts < l.day_start OR e.ts >= l.day_start + 86400000);
+  AND {{outside_log_day(e.ts, l.day_start)}};
 DELETE FROM etl_cross_day_times WHERE log_date IN ({{days}});
 INSERT INTO etl_cross_day_times (start_time, log_date)
 SELECT start_time, log_date FROM publish_cross_day_times;

@@ -132,6 +132,7 @@ export const REPORT_TEXT_CHARS = 1000;
 
 /** The characters of an event log's name from its date on: 'YYYY-MM-DD-events.json'. */
 const EVENT_LOG_NAME_TAIL = 'YYYY-MM-DD-events.json'.length;
+const DAY_MS = 86_400_000;
 
 /** Fragments that are the same text on every engine, kept here so each is written once. */
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
@@ -139,7 +140,13 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/activities/listing.ts).
   event_log_date: (key) => `LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10)`,
   // The first epoch millisecond of the day an event log's key names.
-  event_log_day_start: (key) => `CAST(CAST(LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10) AS DATE) - DATE '1970-01-01' AS BIGINT) * 86400000`,
+  event_log_day_start: (key) => `CAST(CAST(LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10) AS DATE) - DATE '1970-01-01' AS BIGINT) * ${DAY_MS}`,
+  // Whether an event time (epoch ms) falls outside the day its log names, given that day's start
+  // (event_log_day_start): the event is then a cross-day play of that log.
+  outside_log_day: (a) => {
+    const [ts, dayStart] = a.split(',').map((part) => part.trim());
+    return `(${ts} < ${dayStart} OR ${ts} >= ${dayStart} + ${DAY_MS})`;
+  },
   // Free text as a report shows it: at most REPORT_TEXT_CHARS characters, a longer value cut with
   // '…'. A name or title may be as long as a column holds (Redshift: 65535 bytes), and a row of a
   // Data API result at most 64 KB; the star tables keep the whole value.

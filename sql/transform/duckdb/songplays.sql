@@ -146,12 +146,12 @@ WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}}
 -- ids are hashed only for those events, usually none, in one pass over staging for both tables.
 CREATE TEMP TABLE publish_replaced_plays AS
 SELECT DISTINCT {{songplay_id(e)}} AS songplay_id, {{epoch_ms_to_timestamp(e.ts)}} AS start_time,
-       CASE WHEN e.ts < l.day_start OR e.ts >= l.day_start + 86400000 THEN l.log_date END AS cross_day_log
+       CASE WHEN {{outside_log_day(e.ts, l.day_start)}} THEN l.log_date END AS cross_day_log
 FROM staging_events e
 LEFT JOIN publish_run_logs l ON l.source_key = e.source_key
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND (CASE WHEN CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
-       OR e.ts < l.day_start OR e.ts >= l.day_start + 86400000);
+       OR {{outside_log_day(e.ts, l.day_start)}});
 
 -- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play).
 INSERT INTO publish_replaced_plays (songplay_id, start_time, cross_day_log)
