@@ -22,8 +22,15 @@ export const ENCODED_ALL = 0;
 export const GENERAL_PATH = 1;
 export const NEED_ROOM = 2;
 
+/** The file name cargo gives the crate's cdylib on `platform`. */
+export function nativeRowsFileName(platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'darwin') return 'libsparkify_rows.dylib';
+  if (platform === 'win32') return 'sparkify_rows.dll';
+  return 'libsparkify_rows.so';
+}
+
 /** Where scripts/native.sh leaves the module (the same two levels up from src/staging and dist/staging). */
-export const NATIVE_ROWS_FILE = path.resolve(__dirname, '..', '..', 'native', 'rows', 'target', 'release', 'libsparkify_rows.so');
+export const NATIVE_ROWS_FILE = path.resolve(__dirname, '..', '..', 'native', 'rows', 'target', 'release', nativeRowsFileName());
 
 /** Loaded; or not, and why: `failed` when the module is there but did not load (worth a warning, unlike one not built or switched off). */
 export type NativeRowsState = { loaded: true; rows: NativeRows } | { loaded: false; failed: boolean; why: string };
