@@ -65,11 +65,17 @@ async function withPgUrlEnv<T>(value: string | undefined, fn: () => Promise<T>):
 
 describe('s3SettingsFromEnv', () => {
   it('defaults to AWS with the standard credential chain', () => {
-    expect(s3SettingsFromEnv({})).toEqual({ region: 'us-east-1' });
+    expect(s3SettingsFromEnv({})).toEqual({ region: 'us-east-1', readTimeoutMs: 60_000, connectTimeoutMs: 10_000 });
+  });
+
+  it('takes the idle and connect limits in seconds, 0 for none, and names a bad one', () => {
+    expect(s3SettingsFromEnv({ SPARKIFY_S3_READ_TIMEOUT: '2.5', SPARKIFY_S3_CONNECT_TIMEOUT: '0' })).toMatchObject({ readTimeoutMs: 2_500, connectTimeoutMs: 0 });
+    expect(() => s3SettingsFromEnv({ SPARKIFY_S3_READ_TIMEOUT: 'soon' })).toThrow(/SPARKIFY_S3_READ_TIMEOUT must be 0 or more seconds, got "soon"/);
+    expect(() => s3SettingsFromEnv({ SPARKIFY_S3_CONNECT_TIMEOUT: '-1' })).toThrow(/SPARKIFY_S3_CONNECT_TIMEOUT/);
   });
 
   it('uses path-style addressing with a custom endpoint unless told otherwise', () => {
-    expect(s3SettingsFromEnv({ SPARKIFY_S3_ENDPOINT: 'http://minio:9000', AWS_DEFAULT_REGION: 'eu-west-1' })).toEqual({
+    expect(s3SettingsFromEnv({ SPARKIFY_S3_ENDPOINT: 'http://minio:9000', AWS_DEFAULT_REGION: 'eu-west-1' })).toMatchObject({
       endpoint: 'http://minio:9000',
       forcePathStyle: true,
       region: 'eu-west-1',
@@ -81,9 +87,9 @@ describe('s3SettingsFromEnv', () => {
   });
 
   it('prefers AWS_REGION and takes static credentials only when both parts are set', () => {
-    expect(s3SettingsFromEnv({ AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'k' })).toEqual({
-      region: 'us-west-2',
-    });
+    const halfCredentials = s3SettingsFromEnv({ AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'k' });
+    expect(halfCredentials.region).toBe('us-west-2');
+    expect(halfCredentials.accessKeyId).toBeUndefined();
     expect(s3SettingsFromEnv({ AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' })).toMatchObject({
       accessKeyId: 'k',
       secretAccessKey: 's',

@@ -171,18 +171,21 @@ export function postgresRestarted(ctx: ChaosContext, restarts: number): Promise<
 
 /**
  * S3 failing: the workers read the source through the fault proxy, which answers 500, 503 and
- * SlowDown and cuts object downloads halfway for a while; then S3 behaves again.
+ * SlowDown, cuts object downloads halfway and stalls some halfway (the connection left open) for a
+ * while; then S3 behaves again. The workers' idle limit is 5 s here (60 s by default), so a stalled
+ * read fails and its step retries within the fault's window.
  */
 export async function s3Failing(ctx: ChaosContext, proxy: S3FaultProxy, s3Source: string, faults: number): Promise<FaultReport> {
   const report: FaultReport = { kind: 's3 failing', injected: 0, survived: 0, resumeMs: [], notes: [] };
   const warehouse = await ctx.pg.createDatabase('s3faults');
-  const env = { SPARKIFY_S3_ENDPOINT: proxy.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+  const env = { SPARKIFY_S3_ENDPOINT: proxy.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', SPARKIFY_S3_READ_TIMEOUT: '5' };
   const lane = new Lane({ temporal: ctx.temporal, source: s3Source, warehouse, env, logDir: ctx.logDir });
   try {
     await lane.startWorker();
-    const injected = () => proxy.counts.internalError + proxy.counts.serviceUnavailable + proxy.counts.slowDown + proxy.counts.droppedMidObject;
+    const c = proxy.counts;
+    const injected = () => c.internalError + c.serviceUnavailable + c.slowDown + c.droppedMidObject + c.stalledMidObject;
     const start = injected();
-    proxy.enable({ errors: 0.25, drops: 0.2 });
+    proxy.enable({ errors: 0.25, drops: 0.2, stalls: 0.05 });
     const handle = await lane.start(ctx.window);
     const until = Date.now() + 120_000;
     while (injected() - start < faults && Date.now() < until) {
@@ -195,8 +198,9 @@ export async function s3Failing(ctx: ChaosContext, proxy: S3FaultProxy, s3Source
     if (problem) report.notes.push(problem);
     else report.survived = report.injected;
     report.resumeMs.push(...proxy.recoveries.splice(0));
-    const c = proxy.counts;
-    report.notes.push(`500 InternalError ×${c.internalError}, 503 ServiceUnavailable ×${c.serviceUnavailable}, SlowDown ×${c.slowDown}, dropped mid-object ×${c.droppedMidObject}`);
+    report.notes.push(
+      `500 InternalError ×${c.internalError}, 503 ServiceUnavailable ×${c.serviceUnavailable}, SlowDown ×${c.slowDown}, dropped mid-object ×${c.droppedMidObject}, stalled mid-object ×${c.stalledMidObject}`,
+    );
   } finally {
     proxy.disable();
     await lane.stop();

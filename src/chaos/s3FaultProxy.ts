@@ -4,14 +4,18 @@ import { Prng } from '../generate/prng';
 
 /**
  * A loopback HTTP proxy in front of an S3 server that injects the faults S3 shows on a bad day:
- * 500 InternalError, 503 ServiceUnavailable, 503 SlowDown, and connections dropped halfway
- * through an object's body. Faults are injected only while enabled, at the given rates.
+ * 500 InternalError, 503 ServiceUnavailable, 503 SlowDown, connections dropped halfway through an
+ * object's body, and downloads that stop halfway with the connection left open (what a lost path or
+ * a dead middlebox looks like: no error, no more bytes). Faults are injected only while enabled,
+ * at the given rates.
  */
 export interface FaultRates {
   /** Share of requests answered with a 500/503/SlowDown error instead of being forwarded. */
   errors: number;
   /** Share of object downloads cut off halfway through the body. */
   drops: number;
+  /** Share of object downloads that stop sending halfway through the body and hold the connection open. */
+  stalls?: number;
 }
 
 export interface FaultCounts {
@@ -19,6 +23,7 @@ export interface FaultCounts {
   serviceUnavailable: number;
   slowDown: number;
   droppedMidObject: number;
+  stalledMidObject: number;
   forwarded: number;
 }
 
@@ -54,7 +59,7 @@ function isObjectGet(req: http.IncomingMessage): boolean {
 export async function startS3FaultProxy(target: string, seed = 1): Promise<S3FaultProxy> {
   const upstream = new URL(target);
   const random = seededRandom(seed);
-  const counts: FaultCounts = { internalError: 0, serviceUnavailable: 0, slowDown: 0, droppedMidObject: 0, forwarded: 0 };
+  const counts: FaultCounts = { internalError: 0, serviceUnavailable: 0, slowDown: 0, droppedMidObject: 0, stalledMidObject: 0, forwarded: 0 };
   let rates: FaultRates | undefined;
   const recoveries: number[] = [];
   let faultSince: number | undefined;
@@ -76,18 +81,20 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
       return;
     }
     const drop = rates !== undefined && isObjectGet(req) && random() < rates.drops;
+    const stall = !drop && rates?.stalls !== undefined && isObjectGet(req) && random() < rates.stalls;
     counts.forwarded++;
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         const length = Number(answer.headers['content-length'] ?? 0);
-        if (!drop || length < 2) {
+        if ((!drop && !stall) || length < 2) {
           if ((answer.statusCode ?? 500) < 500) answer.once('end', answered);
           answer.pipe(res);
           return;
         }
-        // Send the headers (with the full length) and half the body, then cut the connection.
+        // Send the headers (with the full length) and half the body, then cut the connection (or,
+        // for a stall, send nothing more and leave it open until the client gives up or we stop).
         const half = Math.floor(length / 2);
         let sent = 0;
         answer.on('data', (chunk: Buffer) => {
@@ -98,9 +105,14 @@ export async function startS3FaultProxy(target: string, seed = 1): Promise<S3Fau
             res.write(part);
             return;
           }
-          counts.droppedMidObject++;
           faulted();
           answer.destroy();
+          if (stall) {
+            counts.stalledMidObject++;
+            res.write(part);
+            return;
+          }
+          counts.droppedMidObject++;
           // Cut only once the half is on the wire: the client has the headers and part of the body.
           res.write(part, () => res.socket?.destroy());
         });

@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { ObjectUrls, Source, SourceObject } from './types';
 
 /** At most the first `bytes` bytes of a stream, which is then closed. */
@@ -19,6 +19,25 @@ async function readUpTo(stream: Readable, bytes: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, bytes);
 }
 
+/**
+ * `err` with the object's URL at the front of its message (an SDK error names no key: "the request
+ * socket timed out after 60000 ms of inactivity"), keeping the fields callers tell errors apart by.
+ */
+function namedS3Error(url: string, err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(`${url}: ${String(err)}`);
+  const named = new Error(`${url}: ${err.message}`, { cause: err });
+  const fields = err as Error & { code?: unknown; Code?: unknown; $metadata?: unknown; $fault?: unknown };
+  return Object.assign(named, { name: err.name, code: fields.code, Code: fields.Code, $metadata: fields.$metadata, $fault: fields.$fault });
+}
+
+/** The body, whose failure (a cut, a stall past the idle limit) names the object; destroying it destroys the body. */
+function withNamedErrors(body: Readable, url: string): Readable {
+  const out = new PassThrough({ readableHighWaterMark: body.readableHighWaterMark });
+  body.on('error', (err) => out.destroy(namedS3Error(url, err)));
+  out.once('close', () => body.destroy());
+  return body.pipe(out);
+}
+
 export class S3Source implements Source, ObjectUrls {
   constructor(
     private readonly client: S3Client,
@@ -34,9 +53,11 @@ export class S3Source implements Source, ObjectUrls {
   async *list(prefix: string): AsyncIterable<SourceObject> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.rootPrefix + prefix, ContinuationToken: token }),
-      );
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.rootPrefix + prefix, ContinuationToken: token }))
+        .catch((err: unknown) => {
+          throw namedS3Error(`listing s3://${this.bucket}/${this.rootPrefix}${prefix}`, err);
+        });
       for (const obj of page.Contents ?? []) {
         if (!obj.Key || obj.Key.endsWith('/')) continue;
         yield {
@@ -63,7 +84,7 @@ export class S3Source implements Source, ObjectUrls {
     } catch (err) {
       // S3 answers a range on an empty object with 416 InvalidRange: there are no bytes to read.
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
-      throw err;
+      throw namedS3Error(this.url(key), err);
     }
     if (!res.Body) throw new Error(`s3://${this.bucket}/${this.rootPrefix}${key} has no body`);
     // Some S3-compatible stores answer the range of an empty object with "bytes 0-0/0" and a body
@@ -73,13 +94,18 @@ export class S3Source implements Source, ObjectUrls {
       return Buffer.alloc(0);
     }
     // A store that ignores Range sends the whole object: read only what was asked for.
-    return readUpTo(res.Body as Readable, bytes);
+    return readUpTo(withNamedErrors(res.Body as Readable, this.url(key)), bytes);
   }
 
   async open(key: string): Promise<Readable> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.rootPrefix + key }));
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.rootPrefix + key }));
+    } catch (err) {
+      throw namedS3Error(this.url(key), err);
+    }
     if (!res.Body) throw new Error(`s3://${this.bucket}/${this.rootPrefix}${key} has no body`);
-    return res.Body as Readable;
+    return withNamedErrors(res.Body as Readable, this.url(key));
   }
 
   /** The s3:// URL of a key, as Redshift's COPY and manifests want it. */

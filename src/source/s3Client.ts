@@ -9,9 +9,29 @@ export interface S3Settings {
   accessKeyId?: string;
   secretAccessKey?: string;
   sessionToken?: string;
+  /**
+   * How long a connection may stay silent (no byte in either direction) before the request or the
+   * download on it fails, in ms; 0 waits for ever. A download that stops halfway with its connection
+   * left open would otherwise hold its step until the step's own timeout (hours), every activity's
+   * keepalive heartbeat still going. Default 60 s, botocore's read timeout.
+   */
+  readTimeoutMs?: number;
+  /** How long a new connection may take to open, in ms; 0 waits for ever. Default 10 s. */
+  connectTimeoutMs?: number;
 }
 
 const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_S3_READ_TIMEOUT_MS = 60_000;
+export const DEFAULT_S3_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Seconds from the environment, as milliseconds; unset or blank gives `fallbackMs`. */
+function secondsSetting(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallbackMs;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be 0 or more seconds, got ${JSON.stringify(env[name])}`);
+  return Math.round(value * 1000);
+}
 
 function parseBoolean(name: string, value: string): boolean {
   switch (value.trim().toLowerCase()) {
@@ -37,14 +57,17 @@ function nonEmpty(value: string | undefined): string | undefined {
 /**
  * Reads S3 settings from the environment:
  * SPARKIFY_S3_ENDPOINT, SPARKIFY_S3_FORCE_PATH_STYLE (defaults to true when an endpoint is set),
- * AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
- * (/ AWS_SESSION_TOKEN) when both key parts are present.
+ * AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ * (/ AWS_SESSION_TOKEN) when both key parts are present, and SPARKIFY_S3_READ_TIMEOUT /
+ * SPARKIFY_S3_CONNECT_TIMEOUT in seconds (defaults 60 and 10).
  */
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Settings {
   const endpoint = nonEmpty(env.SPARKIFY_S3_ENDPOINT);
   const pathStyleRaw = nonEmpty(env.SPARKIFY_S3_FORCE_PATH_STYLE);
   const settings: S3Settings = {
     region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? DEFAULT_REGION,
+    readTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_READ_TIMEOUT', DEFAULT_S3_READ_TIMEOUT_MS),
+    connectTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_CONNECT_TIMEOUT', DEFAULT_S3_CONNECT_TIMEOUT_MS),
   };
   if (endpoint !== undefined) settings.endpoint = endpoint;
   if (pathStyleRaw !== undefined) {
@@ -64,7 +87,15 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
 }
 
 export function createS3Client(settings: S3Settings): S3Client {
-  const config: S3ClientConfig = { region: settings.region ?? DEFAULT_REGION };
+  const config: S3ClientConfig = {
+    region: settings.region ?? DEFAULT_REGION,
+    // socketTimeout is the idle limit, also while a response's body streams; the SDK's
+    // requestTimeout is a whole-request limit, which a long download must not have.
+    requestHandler: {
+      socketTimeout: settings.readTimeoutMs ?? DEFAULT_S3_READ_TIMEOUT_MS,
+      connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_S3_CONNECT_TIMEOUT_MS,
+    },
+  };
   if (settings.endpoint !== undefined) {
     config.endpoint = settings.endpoint;
     // Virtual-host addressing needs DNS for <bucket>.<host>, which local stores don't have.
