@@ -1,4 +1,5 @@
 import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { awsRequestHandler, DEFAULT_AWS_HTTP_TIMEOUTS } from '../util/awsHttp';
 
 export interface S3Settings {
   /** Custom endpoint for S3-compatible stores (MinIO, LocalStack, s3rver); unset means AWS. */
@@ -9,20 +10,13 @@ export interface S3Settings {
   accessKeyId?: string;
   secretAccessKey?: string;
   sessionToken?: string;
-  /**
-   * How long a connection may stay silent (no byte in either direction) before the request or the
-   * download on it fails, in ms; 0 waits for ever. A download that stops halfway with its connection
-   * left open would otherwise hold its step until the step's own timeout (hours), every activity's
-   * keepalive heartbeat still going. Default 60 s, botocore's read timeout.
-   */
+  /** How long a connection may stay silent, in ms (src/util/awsHttp.ts); default 60 s, 0 never. */
   readTimeoutMs?: number;
-  /** How long a new connection may take to open, in ms; 0 waits for ever. Default 10 s. */
+  /** How long a new connection may take to open, in ms; default 10 s, 0 never. */
   connectTimeoutMs?: number;
 }
 
 const DEFAULT_REGION = 'us-east-1';
-export const DEFAULT_S3_READ_TIMEOUT_MS = 60_000;
-export const DEFAULT_S3_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Seconds from the environment, as milliseconds; unset or blank gives `fallbackMs`. */
 function secondsSetting(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
@@ -66,8 +60,8 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
   const pathStyleRaw = nonEmpty(env.SPARKIFY_S3_FORCE_PATH_STYLE);
   const settings: S3Settings = {
     region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? DEFAULT_REGION,
-    readTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_READ_TIMEOUT', DEFAULT_S3_READ_TIMEOUT_MS),
-    connectTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_CONNECT_TIMEOUT', DEFAULT_S3_CONNECT_TIMEOUT_MS),
+    readTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_READ_TIMEOUT', DEFAULT_AWS_HTTP_TIMEOUTS.readTimeoutMs),
+    connectTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_CONNECT_TIMEOUT', DEFAULT_AWS_HTTP_TIMEOUTS.connectTimeoutMs),
   };
   if (endpoint !== undefined) settings.endpoint = endpoint;
   if (pathStyleRaw !== undefined) {
@@ -89,12 +83,10 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
 export function createS3Client(settings: S3Settings): S3Client {
   const config: S3ClientConfig = {
     region: settings.region ?? DEFAULT_REGION,
-    // socketTimeout is the idle limit, also while a response's body streams; the SDK's
-    // requestTimeout is a whole-request limit, which a long download must not have.
-    requestHandler: {
-      socketTimeout: settings.readTimeoutMs ?? DEFAULT_S3_READ_TIMEOUT_MS,
-      connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_S3_CONNECT_TIMEOUT_MS,
-    },
+    requestHandler: awsRequestHandler({
+      readTimeoutMs: settings.readTimeoutMs ?? DEFAULT_AWS_HTTP_TIMEOUTS.readTimeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_AWS_HTTP_TIMEOUTS.connectTimeoutMs,
+    }),
   };
   if (settings.endpoint !== undefined) {
     config.endpoint = settings.endpoint;

@@ -15,6 +15,7 @@ import { SqlError } from '../errors';
 import type { Row, StatementOptions } from '../types';
 import { timestampTextToIso } from '../values';
 import type { RedshiftSettings } from './uri';
+import { awsRequestHandler, DEFAULT_AWS_HTTP_TIMEOUTS, type AwsHttpTimeouts } from '../../util/awsHttp';
 
 /** The Data API's limit on one BatchExecuteStatement. */
 export const MAX_BATCH_SQLS = 40;
@@ -89,10 +90,14 @@ function cellValue(field: Field, column: ColumnMetadata | undefined): Row[string
 export class DataApi {
   private readonly client: RedshiftDataClient;
 
-  constructor(private readonly settings: RedshiftSettings) {
+  constructor(
+    private readonly settings: RedshiftSettings,
+    timeouts: AwsHttpTimeouts = DEFAULT_AWS_HTTP_TIMEOUTS,
+  ) {
     this.client = new RedshiftDataClient({
       ...(settings.region ? { region: settings.region } : {}),
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      requestHandler: awsRequestHandler(timeouts),
     });
   }
 
