@@ -22,6 +22,7 @@ import { withStagingCompression } from './duckdbStagingCompression';
 import { csvReaderSizes } from './duckdbCsvReaderSizes';
 import { queuedTableWrite } from './tableWriteQueue';
 import type { RawEventLineStaging } from '../staging/rawLineStaging';
+import './duckdbTextDecoding';
 
 /**
  * A copy segment is spooled to files of about this many bytes: DuckDB loads one while the worker
