@@ -84,6 +84,11 @@ const ON_REDSHIFT: Record<string, Expected | Undocumented> = {
     ],
     why: 'userid is text in staging, so COPY loads it; the staging rule rejects what is not digits',
   },
+  'events: userId with white space other than spaces': {
+    staged: 0,
+    rejects: Array.from({ length: 5 }, () => [null, /^field "userId" should be digits or empty, got /] as [null, RegExp]),
+    why: 'userid is text in staging, so COPY loads it; the staging rule trims spaces only (as TRIM does), so a tab, U+00A0 or U+FEFF around the digits is not digits',
+  },
   'events: userId beyond 32 bits': {
     staged: 1,
     rejects: [

@@ -184,11 +184,14 @@ export function fieldCell(spec: FieldSpec, obj: Record<string, unknown>): CellVa
 
 /** The checks across an event's cells, after each field's own: userId (cells in EVENT_FIELDS order). */
 export function checkEventUserId(userId: CellValue): void {
-  if (typeof userId === 'string' && userId.trim() !== '' && !/^\d+$/.test(userId.trim())) {
+  // Spaces only, as every engine's TRIM takes them before the cast to users.user_id: JavaScript's
+  // trim() also takes tabs, U+00A0, U+FEFF and the like, which staged and then failed that cast.
+  const digits = typeof userId === 'string' ? userId.replace(/^ +| +$/g, '') : '';
+  if (digits !== '' && !/^\d+$/.test(digits)) {
     throw new InvalidRecord(`field "userId" should be digits or empty, got ${quote(userId)}`);
   }
   // users.user_id is an INTEGER.
-  if (typeof userId === 'string' && userId.trim() !== '' && Number(userId) > INT32.max) {
+  if (digits !== '' && Number(digits) > INT32.max) {
     throw new InvalidRecord(`field "userId" is out of range for INTEGER (users.user_id), got ${quote(userId)}`);
   }
 }

@@ -128,7 +128,8 @@ function fragmentsFor(dialect: Dialect): Record<string, (a: string) => string> {
     /** Reason a user id is bad, or NULL: digits (or empty) that fit users.user_id, an INTEGER. */
     user_id_reason: (a) => {
       const [col, key] = args(a);
-      const v = `trim(COALESCE(s_${col}, j_${col}))`;
+      // Spaces only (DuckDB's trim() alone also takes U+00A0, U+3000 and the like), as checkEventUserId.
+      const v = `trim(COALESCE(s_${col}, j_${col}), ' ')`;
       return (
         `CASE WHEN j_${col} IS NULL OR ${v} = '' THEN NULL ` +
         `WHEN NOT ${p.matches(v, '[0-9]+')} THEN ${sqlText(`field "${key}" should be digits or empty, got `)} || ${quoted(`j_${col}`)} ` +

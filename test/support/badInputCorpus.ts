@@ -80,6 +80,14 @@ function eventCases(): EventCase[] {
     ['page missing', lines(j(goodEvent(1, { page: undefined }))), 0, [[1, /^field "page" is missing$/]]],
     ['userId not digits', lines(withField('userId', 'bob'), withField('userId', '-5')), 0,
       [[1, /^field "userId" should be digits or empty, got "bob"$/], [2, /^field "userId" should be digits or empty, got "-5"$/]]],
+    // JavaScript's trim() takes every Unicode space; each engine's TRIM takes spaces (U+0020) only,
+    // so these staged and then failed the users publish's cast on every attempt.
+    ['userId with white space other than spaces', lines(
+      withField('userId', '\t'), withField('userId', '\u20289'), withField('userId', '\ufeff9'), withField('userId', '\u00a09'),
+      withField('userId', '9\u3000')), 0,
+      [[1, /^field "userId" should be digits or empty, got /], [2, /^field "userId" should be digits or empty, got /],
+        [3, /^field "userId" should be digits or empty, got /], [4, /^field "userId" should be digits or empty, got /],
+        [5, /^field "userId" should be digits or empty, got /]]],
     ['userId beyond 32 bits', lines(withField('userId', '99999999999'), withField('userId', '2147483648'), withField('userId', '2147483647')), 1,
       [[1, /^field "userId" is out of range for INTEGER/], [2, /^field "userId" is out of range for INTEGER/]]],
     ['sessionId beyond 64 bits', lines(ok().replace('"sessionId":7', '"sessionId":99999999999999999999')), 0,
