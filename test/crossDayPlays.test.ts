@@ -122,6 +122,26 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
     const listed = await warehouse.query('SELECT CAST(start_time AS VARCHAR(19)) AS start_time, log_date FROM etl_cross_day_plays ORDER BY start_time');
     expect(listed).toEqual([crossDayTwice, inBothLogs].map((e) => ({ start_time: startTime(e), log_date: '2018-11-02' })));
   });
+
+  test("an event moved to its own day's log stays, whichever of the two logs is re-run last", async () => {
+    const warehouse = warehouses[name];
+    const moved = { '2018-11-02': [ownDay, crossDayTwice, crossDayTwice, inBothLogs], '2018-11-03': [nextDay, inBothLogs, crossDay] };
+    const ends = [];
+    for (const order of [['2018-11-03', '2018-11-02'], ['2018-11-02', '2018-11-03']]) {
+      await clear(warehouse);
+      await run(warehouse, ['2018-11-02']);
+      await run(warehouse, ['2018-11-03']);
+      for (const date of order) await run(warehouse, [date], moved);
+      const listed = await warehouse.query('SELECT CAST(start_time AS VARCHAR(19)) AS start_time, log_date FROM etl_cross_day_plays ORDER BY start_time');
+      ends.push({ ...(await published(warehouse)), listed });
+    }
+    // The event both logs hold is listed under 2018-11-02's log only when that log's run was the last.
+    const listed = (events: Event[]) => events.map((e) => ({ start_time: startTime(e), log_date: '2018-11-02' }));
+    expect(ends).toEqual([
+      { ...ALL_PLAYS, listed: listed([crossDayTwice, inBothLogs]) },
+      { ...ALL_PLAYS, listed: listed([crossDayTwice]) },
+    ]);
+  });
 });
 
 function permutations(items: number[]): number[][] {

@@ -159,7 +159,8 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
   ];
 }
 
-const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE (?:TEMP|UNLOGGED) TABLE)/i;
+// A table made from a query (CREATE … AS), not one declared by its columns, which has no plan.
+const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE (?:TEMP|UNLOGGED) TABLE \w+ AS\b)/i;
 
 /**
  * Runs the run's publish SQL in order (so each statement sees the temp tables before it), each

@@ -207,6 +207,9 @@ CREATE TEMP TABLE publish_kept_plays AS
 SELECT DISTINCT songplay_id
 FROM etl_cross_day_plays
 WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
+-- Those of other days' logs, on any day, that the run stages itself (filled once publish_songplays
+-- is written, in the publish's serial part: an insert, as every statement there).
+CREATE TEMP TABLE publish_taken_plays (songplay_id VARCHAR(32) NOT NULL);
 
 -- The run's event logs (log_data/…/YYYY-MM-DD-events.json, whose dates are the run's days), each with
 -- its day's first epoch millisecond: an event of one is a cross-day play of that log when its ts
@@ -283,9 +286,17 @@ WHERE CASE WHEN CAST(p.start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1;
 -- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play).
 INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
 SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
--- A kept play that the run stages itself is replaced by the run's (hashed on the kept side; when
--- there is none, publish_songplays is not read).
-DELETE FROM publish_kept_plays USING publish_songplays p WHERE p.songplay_id = publish_kept_plays.songplay_id;
+-- A listed play of another day's log that the run stages itself is the run's now (its event moved
+-- to one of the run's logs, or is in both): its listing goes below, or a later run of that log
+-- would delete it by key, as a play its log no longer has. Hashed on the listed side (usually none,
+-- and then publish_songplays is not read).
+INSERT INTO publish_taken_plays (songplay_id)
+SELECT DISTINCT x.songplay_id
+FROM etl_cross_day_plays x
+JOIN publish_songplays p ON p.songplay_id = x.songplay_id
+WHERE x.log_date NOT IN ({{days}});
+-- A kept play that the run stages itself is replaced by the run's.
+DELETE FROM publish_kept_plays USING publish_taken_plays t WHERE t.songplay_id = publish_kept_plays.songplay_id;
 DELETE FROM songplays
 WHERE CAST(start_time AS DATE) IN ({{days}})
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = songplays.songplay_id);
@@ -317,8 +328,10 @@ INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, match
 SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays;
 
--- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays).
+-- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays), and
+-- other logs' listings of plays the run took.
 DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+DELETE FROM etl_cross_day_plays WHERE songplay_id IN (SELECT songplay_id FROM publish_taken_plays);
 INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
 SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_plays WHERE cross_day_log IS NOT NULL;
 
@@ -334,5 +347,6 @@ SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_play
 {{session_drops}}DROP TABLE publish_copy_events;
 {{session_drops}}DROP TABLE publish_songplays;
 {{session_drops}}DROP TABLE publish_kept_plays;
+{{session_drops}}DROP TABLE publish_taken_plays;
 {{session_drops}}DROP TABLE publish_run_logs;
 {{session_drops}}DROP TABLE publish_outside_plays;

@@ -122,18 +122,22 @@ LEFT JOIN (SELECT triple_id, COUNT(*) AS copies FROM publish_copy_events GROUP B
 WHERE m.plays - COALESCE(c.copies, 0) > 0;
 
 -- Cross-day plays (sql/schema/etl_cross_day_plays.sql), as in sql/transform/songplays.sql: those
--- of other days' logs on the run's days, which the day replace keeps, and the run's own.
+-- of other days' logs that the run stages itself, which are the run's now (their listings go
+-- below), and those on the run's days that it does not, which the day replace keeps.
+CREATE TEMP TABLE publish_taken_plays AS
+SELECT DISTINCT x.songplay_id
+FROM etl_cross_day_plays x
+JOIN staging_events e ON {{epoch_ms_to_timestamp(e.ts)}} = x.start_time
+WHERE x.log_date NOT IN ({{days}})
+  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND {{songplay_id(e)}} = x.songplay_id;
+
 CREATE TEMP TABLE publish_kept_plays AS
 SELECT x.songplay_id
 FROM etl_cross_day_plays x
 WHERE CAST(x.start_time AS DATE) IN ({{days}}) AND x.log_date NOT IN ({{days}})
 EXCEPT
-SELECT x.songplay_id
-FROM etl_cross_day_plays x
-JOIN staging_events e ON {{epoch_ms_to_timestamp(e.ts)}} = x.start_time
-WHERE CAST(x.start_time AS DATE) IN ({{days}}) AND x.log_date NOT IN ({{days}})
-  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND {{songplay_id(e)}} = x.songplay_id;
+SELECT songplay_id FROM publish_taken_plays;
 
 CREATE TEMP TABLE publish_run_logs AS
 SELECT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
@@ -252,13 +256,16 @@ SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS
 FROM publish_copy_plays p
 JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
--- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays).
+-- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays), and
+-- other logs' listings of plays the run took.
 DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+DELETE FROM etl_cross_day_plays WHERE songplay_id IN (SELECT songplay_id FROM publish_taken_plays);
 INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
 SELECT songplay_id, start_time, cross_day_log FROM publish_replaced_plays WHERE cross_day_log IS NOT NULL;
 
 DROP TABLE publish_replaced_plays;
 DROP TABLE publish_kept_plays;
+DROP TABLE publish_taken_plays;
 DROP TABLE publish_run_logs;
 DROP TABLE publish_play_names;
 DROP TABLE publish_play_name_ids;
