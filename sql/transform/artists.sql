@@ -27,7 +27,7 @@ ranked AS (
            PARTITION BY artist_id
            ORDER BY CASE WHEN latitude IS NOT NULL AND longitude IS NOT NULL THEN 0 ELSE 1 END,
                     CASE WHEN location IS NOT NULL THEN 0 ELSE 1 END,
-                    LENGTH(name) NULLS LAST, name NULLS LAST, location NULLS LAST,
+                    LENGTH(name) NULLS LAST, {{byte_order(name)}} NULLS LAST, {{byte_order(location)}} NULLS LAST,
                     latitude NULLS LAST, longitude NULLS LAST
          ) AS pick
   FROM candidates

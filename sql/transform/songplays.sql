@@ -27,7 +27,7 @@ keyed_triples AS (
 ),
 key_candidates AS (
   SELECT t.song_key, t.artist_key, t.length, k.song_id, k.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), k.song_id) AS pick
+         ROW_NUMBER() OVER (PARTITION BY t.song_key, t.artist_key, t.length ORDER BY ABS(k.duration - t.length), {{byte_order(k.song_id)}}) AS pick
   FROM (SELECT DISTINCT song_key, artist_key, length FROM keyed_triples) AS t
   JOIN etl_song_keys k
     ON k.title_key = t.song_key AND k.artist_key = t.artist_key AND ABS(k.duration - t.length) <= {{duration_tolerance}}

@@ -19,7 +19,7 @@ ranked AS (
   SELECT song_id, title, artist_id, year, duration,
          ROW_NUMBER() OVER (
            PARTITION BY song_id
-           ORDER BY CASE WHEN year > 0 THEN 0 ELSE 1 END, title NULLS LAST, artist_id NULLS LAST, duration NULLS LAST
+           ORDER BY CASE WHEN year > 0 THEN 0 ELSE 1 END, {{byte_order(title)}} NULLS LAST, {{byte_order(artist_id)}} NULLS LAST, duration NULLS LAST
          ) AS pick
   FROM candidates
 )
@@ -44,7 +44,7 @@ ranked AS (
   SELECT song_id, artist_id, title_raw, artist_name_raw, title_key, artist_key, duration,
          ROW_NUMBER() OVER (
            PARTITION BY song_id
-           ORDER BY title_raw NULLS LAST, artist_name_raw NULLS LAST, duration NULLS LAST, artist_id NULLS LAST
+           ORDER BY {{byte_order(title_raw)}} NULLS LAST, {{byte_order(artist_name_raw)}} NULLS LAST, duration NULLS LAST, {{byte_order(artist_id)}} NULLS LAST
          ) AS pick
   FROM candidates
 )

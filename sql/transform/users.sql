@@ -54,8 +54,8 @@ ranked AS (
          MAX(has_play) OVER (PARTITION BY user_id) AS has_play,
          ROW_NUMBER() OVER (
            PARTITION BY user_id
-           ORDER BY last_ts DESC, last_item DESC NULLS LAST, level DESC NULLS LAST,
-                    first_name NULLS LAST, last_name NULLS LAST, gender NULLS LAST
+           ORDER BY last_ts DESC, last_item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST,
+                    {{byte_order(first_name)}} NULLS LAST, {{byte_order(last_name)}} NULLS LAST, {{byte_order(gender)}} NULLS LAST
          ) AS pick
   FROM candidates
 )

@@ -87,6 +87,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
     // Written before the DROP of a publish's intermediate: nothing here, and on PostgreSQL.
     session_drops: () => '',
+    // Text as a tie-break compares it: DuckDB compares bytes unless told otherwise.
+    byte_order: (x) => x,
   },
   postgres: {
     text: () => 'TEXT',
@@ -107,6 +109,10 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // own here, a comment (dropped) on the other engines.
     postgres_setting: (setting) => `SET LOCAL ${setting}`,
     session_drops: () => '',
+    // Text as a tie-break compares it: by bytes, as on the other engines, not by the database's
+    // collation (en_US.UTF-8 puts "abba" before "ABBA", so DuckDB and PostgreSQL kept different
+    // variants of one artist, song or user).
+    byte_order: (x) => `${x} COLLATE "C"`,
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -124,6 +130,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // the DROP would only take one of the batch's 40 statements (MAX_BATCH_SQLS), which the songplays
     // publish and the ledger's share. It becomes a comment, which is not sent.
     session_drops: () => "-- dropped with the batch's session: ",
+    // Redshift's default collation (case sensitive) compares text as the other engines do here.
+    byte_order: (x) => x,
   },
 };
 
