@@ -3,6 +3,7 @@
  * the copies' content: the same on DuckDB, PostgreSQL and Redshift, whatever order or file the
  * copies were staged in (on Redshift, COPY-staged rows carry no file or line at all).
  */
+import { publishTransform } from '../src/activities/publishActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
@@ -50,5 +51,25 @@ test('every engine keeps the same copy of a duplicated event, whatever the stagi
     }
   }
   expect(kept).toHaveLength(18);
+  expect(new Set(kept.map((k) => JSON.stringify(k))).size).toBe(1);
+});
+
+test("a duplicated event whose length is past a BIGINT's milliseconds publishes one play, the same copy on every engine", async () => {
+  const kept: unknown[] = [];
+  const huge = [
+    ['free', 'Portland, OR', 'Agent A', 1e300],
+    ['paid', 'Austin, TX', 'Agent B', -2e300],
+    ['free', 'Boston, MA', 'Agent C', 9.3e15],
+  ];
+  for (const [name, warehouse] of Object.entries(warehouses)) {
+    const runId = `${name}-huge`;
+    const rows = huge.map(([level, location, agent, length], n) => [runId, `log_data/2018/11/2018-11-0${n + 1}-events.json`, 1, '42', 8, 3, 1541106106796, 'NextSong', level, location, agent, 'Song', 'Artist', length]);
+    await warehouse.appendRows('staging_events', COLUMNS, rows);
+    await warehouse.execute(sqlStatements(publishTransform('loadSongplays', warehouse.dialect), warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null }));
+    const plays = await warehouse.query('SELECT level, location, user_agent FROM songplays WHERE session_id = 8');
+    expect(plays).toHaveLength(1);
+    kept.push(plays[0]);
+    await warehouse.execute('DELETE FROM songplays');
+  }
   expect(new Set(kept.map((k) => JSON.stringify(k))).size).toBe(1);
 });

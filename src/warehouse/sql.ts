@@ -163,6 +163,11 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   event_time_within: (x) => `(${x} BETWEEN ${EVENT_TIME_RANGE.min} AND ${EVENT_TIME_RANGE.max})`,
   // The start of the reason a record whose time is outside EVENT_TIME_RANGE is rejected with, as a literal.
   event_time_problem: (key) => sqlLiteral(`field "${key}" ${EVENT_TIME_RANGE.problem}, got `),
+  // A play's length as whole milliseconds, as text, for the md5 that orders an event's copies (so no
+  // engine's float formatting enters; NULL is ''). Staging takes any finite length, and past 9e15 s
+  // the milliseconds overflow a BIGINT, which failed the publish: such a length is its sign only.
+  length_ms_text: (x) =>
+    `CASE WHEN ${x} IS NULL THEN '' WHEN ABS(${x}) < 9000000000000000 THEN CAST(CAST(ROUND(${x} * 1000) AS BIGINT) AS VARCHAR) WHEN ${x} > 0 THEN 'huge' ELSE '-huge' END`,
   // An event's identity: the same event always hashes to the same songplay_id.
   songplay_id: (e) =>
     `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,

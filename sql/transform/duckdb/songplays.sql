@@ -102,7 +102,7 @@ copies AS (
            PARTITION BY e.songplay_id
            ORDER BY md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
                         COALESCE(e.song_key, '') || '|' || COALESCE(e.artist_key, '') || '|' ||
-                        COALESCE(CAST(CAST(ROUND(e.length * 1000) AS BIGINT) AS VARCHAR), '')),
+                        {{length_ms_text(e.length)}}),
                     e.source_key, e.source_line
          ) AS copy_no
   FROM next_song_events e
