@@ -1,4 +1,4 @@
-import { textTable } from '../util/textTable';
+import { textTable, visibleControls } from '../util/textTable';
 import type { Chart, InsightReport } from './model';
 import { count, percent } from './text';
 
@@ -35,5 +35,6 @@ export function renderTerminal(report: InsightReport): string {
     }
   }
   out.push('', `(${count(report.data.content.plays)} plays; times in UTC)`);
-  return out.join('\n');
+  // Titles and takeaways name songs, artists and places from the data.
+  return visibleControls(out.join('\n'), true);
 }
