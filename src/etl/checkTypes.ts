@@ -12,7 +12,9 @@ export type CheckRule =
   /** This run's plays that matched a song, as a share of its plays, is at least `min`. */
   | { kind: 'match_rate'; min: number }
   /** This run staged at least one event (an empty or missing day is worth saying). */
-  | { kind: 'run_has_events' };
+  | { kind: 'run_has_events' }
+  /** This run staged no event whose page is NextSong but for case or spaces: such an event is no play. */
+  | { kind: 'pages_like_next_song' };
 
 export interface CheckDefinition {
   name: string;

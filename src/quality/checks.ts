@@ -101,5 +101,11 @@ export function qualityChecks(options: CheckOptions = DEFAULT_CHECK_OPTIONS): Ch
       description: 'this run found at least one event to load (an empty or missing day otherwise)',
       rule: { kind: 'run_has_events' },
     },
+    {
+      name: 'no plays under another spelling',
+      severity: 'warn',
+      description: "no event of this run has a page that reads NextSong but for case or spaces ('nextsong', ' NextSong'): those are staged, and are not plays",
+      rule: { kind: 'pages_like_next_song' },
+    },
   ];
 }

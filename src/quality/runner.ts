@@ -98,6 +98,10 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
       const empty = facts.staging.events.recordsStaged === 0;
       return result(check, empty ? 1 : 0, empty ? [`no events in ${facts.staging.events.files} file(s)`] : []);
     }
+    case 'pages_like_next_song': {
+      const rows = await warehouse.query(sqlStatement('checks/pages_like_next_song', warehouse.dialect, { run_id: facts.runId, samples: SAMPLE_SIZE }), { signal });
+      return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
+    }
   }
 }
 

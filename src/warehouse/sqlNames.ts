@@ -19,6 +19,7 @@ export const SQL_NAMES = [
   'checks/accepted_values',
   'checks/duckdb/unique',
   'checks/not_null',
+  'checks/pages_like_next_song',
   'checks/references',
   'checks/references_count',
   'checks/staging_reconciliation',

@@ -93,6 +93,7 @@ const checkRule = tagged('kind', {
   staging_reconciliation: object({ kind: unknown, table: oneOf(['staging_events', 'staging_songs']) }, { strict: true }),
   match_rate: object({ kind: unknown, min: share }, { strict: true }),
   run_has_events: object({ kind: unknown }, { strict: true }),
+  pages_like_next_song: object({ kind: unknown }, { strict: true }),
 });
 
 export const checkDefinitionShape = object(
