@@ -209,6 +209,21 @@ describe('backfills and single-date starts', () => {
     expect(bad.stderr).toBe('sparkify: --from 2018-11-06 is after --to 2018-11-04\n');
   });
 
+  test('backfill --only-missing runs a date whose log changed since it was loaded, and skips the unchanged ones', () => {
+    const source = path.join(tmp, 'changed-source');
+    fs.cpSync(SAMPLE_DIR, source, { recursive: true });
+    const db = `duckdb:${path.join(tmp, 'changed.duckdb')}`;
+    const first = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-06', '--source', source, '--warehouse', db]);
+    expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
+    // The log of the 5th is corrected upstream: one event fewer.
+    const log = path.join(source, 'log_data', '2018', '11', '2018-11-05-events.json');
+    fs.writeFileSync(log, fs.readFileSync(log, 'utf8').split('\n').slice(1).join('\n'));
+    const planned = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-06', '--only-missing', '--dry-run', '--source', source, '--warehouse', db]);
+    expect(planned.stdout).toBe('Would run 1 date(s), 4 at a time:\n2018-11-05\n');
+    const again = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-06', '--only-missing', '--source', source, '--warehouse', db]);
+    expect(again.stdout).toMatch(/1 date\(s\) loaded, 2 skipped as already loaded, 0 failed/);
+  });
+
   test('sparkify run for a day without a log succeeds with a warning, and fails with --fail-on-empty', () => {
     const warehouse = `duckdb:${path.join(tmp, 'empty-day.duckdb')}`;
     const quiet = sparkify(['run', '--date', '2018-12-01', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--json']);

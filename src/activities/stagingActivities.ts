@@ -82,9 +82,12 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       return staged;
     },
 
-    /** The dates, among those given, whose event log the load ledger holds (for backfill --only-missing). */
-    async loadedDates(ref: { warehouse: string; dates: string[] }): Promise<string[]> {
-      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates, activitySignal());
+    /**
+     * The dates, among those given, whose event log the load ledger holds (for backfill
+     * --only-missing), unchanged in the source since (given `source`, or the worker's default).
+     */
+    async loadedDates(ref: { warehouse: string; dates: string[]; source?: string }): Promise<string[]> {
+      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates, activitySignal(), resources.source(ref.source));
     },
   };
 }

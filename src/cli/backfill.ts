@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { ConfigError, parseDate, parseWarehouseUri } from '../config';
+import { ConfigError, parseDate, parseSourceUri, parseWarehouseUri } from '../config';
+import { openSource } from '../source';
 import { loadedDates } from '../ledger/loaded';
 import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
@@ -34,14 +35,16 @@ interface BackfillFlags extends NotifyFlags, ConnectionFlags {
 }
 
 /** The dates a backfill would run: the range, in order, less those the ledger holds with --only-missing. */
-async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined): Promise<string[]> {
+async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined, sourceUri: string | undefined): Promise<string[]> {
   const dates = datesBetween(flags.from, flags.to);
   if (flags.newestFirst) dates.reverse();
   if (!flags.onlyMissing) return dates;
   if (!warehouseUri) throw new ConfigError('--only-missing reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)');
   const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
   try {
-    const loaded = new Set(await loadedDates(warehouse, dates));
+    // Without a source here (the worker's own), the dry run cannot see which logs changed since loaded.
+    const source = sourceUri ? openSource(parseSourceUri(sourceUri), s3SettingsFromEnv()) : undefined;
+    const loaded = new Set(await loadedDates(warehouse, dates, undefined, source));
     return dates.filter((d) => !loaded.has(d));
   } finally {
     await warehouse.close();
@@ -59,7 +62,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
     .requiredOption('--from <YYYY-MM-DD>', 'first date')
     .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
     .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', 1), BACKFILL_DEFAULTS.concurrency)
-    .option('--only-missing', 'skip dates the load ledger shows loaded')
+    .option('--only-missing', 'skip dates the load ledger shows loaded, with their logs unchanged since')
     .option('--dry-run', 'print the dates it would run, and run nothing')
     .option('--newest-first', 'run the latest date first')
     .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', 1), BACKFILL_DEFAULTS.datesPerRun)
@@ -80,7 +83,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       const notify = notifyFromFlags(flags);
 
       if (flags.dryRun) {
-        const dates = await plannedDates(flags, warehouseUri);
+        const dates = await plannedDates(flags, warehouseUri, etl.source);
         if (flags.json) return print(JSON.stringify({ from, to, dates }));
         print(`Would run ${dates.length} date(s), ${flags.concurrency} at a time:`);
         for (const date of dates) print(date);

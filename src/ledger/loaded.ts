@@ -4,7 +4,7 @@
  * rows are written by the songplays publish (src/activities/ledger.ts). `signal`, where given (an
  * activity's cancellation), cancels the query running when it aborts.
  */
-import { eventLogPrefixForDate, type SourceObject } from '../source';
+import { eventLogPrefixForDate, type Source, type SourceObject } from '../source';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
@@ -34,19 +34,36 @@ export async function hasLoadedSongs(warehouse: Warehouse, signal?: AbortSignal)
   return Number(row?.songs ?? 0) > 0;
 }
 
+/** Whether `key` is an event log of `date` (log_data/YYYY/MM/…YYYY-MM-DD-events.json). */
+function isLogOf(key: string, date: string): boolean {
+  return key.startsWith(eventLogPrefixForDate(date)) && key.endsWith(`${date}-events.json`);
+}
+
 /**
  * The dates, among those given, whose event log the ledger holds from a run that completed (a run
- * that published and then failed a quality check does not count: its date is loaded again). A
- * warehouse without a ledger yet has loaded none.
+ * that published and then failed a quality check does not count: its date is loaded again). With
+ * the source, a date also needs each of its logs there now to have the ETag the ledger holds: a log
+ * corrected since it was loaded is not loaded (a log gone from the source leaves its date as the
+ * ledger says). A warehouse without a ledger yet has loaded none.
  */
-export async function loadedDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal): Promise<string[]> {
+export async function loadedDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal, source?: Source): Promise<string[]> {
   if (dates.length === 0 || !(await hasLedger(warehouse, signal))) return [];
   const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect), { signal });
-  const keys = rows.map((r) => String(r.source_key));
+  const ledger = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
+  const current = source ? await currentEventLogs(source, dates) : new Map<string, string>();
   return dates.filter((date) => {
-    const prefix = eventLogPrefixForDate(date);
-    return keys.some((key) => key.startsWith(prefix) && key.endsWith(`${date}-events.json`));
+    if (![...ledger.keys()].some((key) => isLogOf(key, date))) return false;
+    return [...current].every(([key, etag]) => !isLogOf(key, date) || ledger.get(key) === etag);
   });
+}
+
+/** The event logs of `dates` in the source now, key → ETag: one listing per month. */
+async function currentEventLogs(source: Source, dates: string[]): Promise<Map<string, string>> {
+  const logs = new Map<string, string>();
+  for (const month of new Set(dates.map((date) => eventLogPrefixForDate(date).slice(0, 'log_data/YYYY/MM/'.length)))) {
+    for await (const obj of source.list(month)) logs.set(obj.key, obj.etag);
+  }
+  return logs;
 }
 
 /** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */

@@ -92,7 +92,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   }));
 
   if (input.onlyMissing && queue.length > 0) {
-    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue }));
+    // The source too, so a log corrected since it was loaded counts as missing (an activity input, not a command: replays are unchanged).
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue, source: etl.source }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }

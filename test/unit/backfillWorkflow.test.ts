@@ -58,7 +58,7 @@ describe('backfill with mocked activities', () => {
     const mocks = new MockActivities({ loadedDates: async () => ['2018-03-02'] });
     const result = (await runBackfill(mocks, { from: '2018-03-01', to: '2018-03-03', onlyMissing: true })) as BackfillResult;
     expect(result).toMatchObject({ total: 3, completed: 2, skipped: 1 });
-    expect(mocks.calls.find((c) => c.name === 'loadedDates')!.input).toEqual({ warehouse: ETL.warehouse, dates: ['2018-03-01', '2018-03-02', '2018-03-03'] });
+    expect(mocks.calls.find((c) => c.name === 'loadedDates')!.input).toEqual({ warehouse: ETL.warehouse, dates: ['2018-03-01', '2018-03-02', '2018-03-03'], source: ETL.source });
     expect(datesRun(mocks).filter((d) => /^\d/.test(d)).sort()).toEqual(['2018-03-01', '2018-03-03']);
   });
 

@@ -4,6 +4,7 @@
  * taken for "nothing is loaded yet" (which would load every date again).
  */
 import { hasLedger, hasLoadedSongs, loadedDates, songFilesToLoad } from '../../src/ledger/loaded';
+import type { Source } from '../../src/source';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { sqlStatements } from '../../src/warehouse/sql';
 
@@ -43,5 +44,33 @@ test('a warehouse without a ledger still has none when nothing is cancelled', as
     expect(await loadedDates(fresh, ['2018-11-01'])).toEqual([]);
   } finally {
     await fresh.close();
+  }
+});
+
+test("with the source, a date whose log changed since it was loaded is not loaded; a log gone from the source leaves the ledger's word", async () => {
+  const ledgered = await DuckDbWarehouse.open(':memory:');
+  const log = (date: string) => `log_data/2018/11/${date}-events.json`;
+  try {
+    await ledgered.execute(sqlStatements('schema/etl_tables', 'duckdb'));
+    await ledgered.execute([
+      "INSERT INTO etl_runs (run_id, status) VALUES ('r1', 'completed')",
+      ...['01', '02', '03'].map((d) => `INSERT INTO etl_load_ledger (kind, source_key, etag, run_id) VALUES ('events', '${log(`2018-11-${d}`)}', 'v1', 'r1')`),
+    ]);
+    // 01 unchanged, 02 corrected since (a new ETag), 03 deleted from the source, 04 never loaded.
+    const now = new Map([[log('2018-11-01'), 'v1'], [log('2018-11-02'), 'v2'], [log('2018-11-04'), 'v1']]);
+    const listed: string[] = [];
+    const source = {
+      description: 'test source',
+      async *list(prefix: string) {
+        listed.push(prefix);
+        for (const [key, etag] of now) if (key.startsWith(prefix)) yield { key, etag, size: 1 };
+      },
+    } as unknown as Source;
+    const dates = ['2018-11-01', '2018-11-02', '2018-11-03', '2018-11-04'];
+    expect(await loadedDates(ledgered, dates)).toEqual(['2018-11-01', '2018-11-02', '2018-11-03']);
+    expect(await loadedDates(ledgered, dates, undefined, source)).toEqual(['2018-11-01', '2018-11-03']);
+    expect(listed).toEqual(['log_data/2018/11/']);
+  } finally {
+    await ledgered.close();
   }
 });
