@@ -1,5 +1,5 @@
 import type { RunSummary } from '../etl/types';
-import { textTable } from '../util/textTable';
+import { textTable, visibleControls } from '../util/textTable';
 
 // The CLI's table printer lives in util/ so the insights' terminal renderer can use it too.
 export { textTable };
@@ -58,5 +58,6 @@ export function formatSummary(s: RunSummary): string {
   if (s.report) out.push('', `Insights report: ${s.report}`);
   const timed = Object.entries(s.steps).filter(([, p]) => p.durationMs !== undefined);
   out.push('', 'Steps: ' + timed.map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
-  return out.join('\n');
+  // File names and reject reasons come from the data (a Redshift reason holds the raw value).
+  return visibleControls(out.join('\n'), true);
 }

@@ -1,3 +1,5 @@
+import { formatSummary } from '../../src/cli/format';
+import type { RunSummary } from '../../src/etl/types';
 import { renderTerminal } from '../../src/insights/terminal';
 import type { InsightReport } from '../../src/insights/model';
 import { textTable, visibleControls } from '../../src/util/textTable';
@@ -45,4 +47,19 @@ test("the insights report's terminal form prints no control character from the d
   const text = renderTerminal(report);
   expect(text).not.toMatch(NO_CONTROLS);
   expect(text).toContain('\\x1b]0;pwned\\x07');
+});
+
+test("the run summary prints no control character from a file's name or a reject's reason", () => {
+  const stage = { files: 1, recordsRead: 2, recordsStaged: 1, recordsRejected: 1 };
+  const summary = {
+    workflowId: 'w', runId: 'r', durationMs: 1000, source: '/data', warehouse: 'duckdb:x', window: null, tables: {},
+    staging: { events: stage, songs: stage },
+    rejected: { count: 1, samples: [{ sourceKey: `log_data/2018/11/${HOSTILE}.json`, sourceLine: 1, reason: `field "userId" should be digits or empty, got ${HOSTILE}` }] },
+    skipped: { count: 1, samples: [{ sourceKey: `${HOSTILE}.txt`, reason: 'outside log_data/ and song_data/' }] },
+    matches: { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 },
+    checks: [], steps: {},
+  } as unknown as RunSummary;
+  const printed = formatSummary(summary);
+  expect(printed).not.toMatch(NO_CONTROLS);
+  expect(printed).toContain('got \\x1b[2J');
 });
