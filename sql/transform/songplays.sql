@@ -288,8 +288,7 @@ INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
 SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
 -- A listed play of another day's log that the run stages itself is the run's now (its event moved
 -- to one of the run's logs, or is in both): its listing goes below, or a later run of that log
--- would delete it by key, as a play its log no longer has. Hashed on the listed side (usually none,
--- and then publish_songplays is not read).
+-- would delete it by key, as a play its log no longer has. Usually none are listed.
 INSERT INTO publish_taken_plays (songplay_id)
 SELECT DISTINCT x.songplay_id
 FROM etl_cross_day_plays x
