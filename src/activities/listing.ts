@@ -6,7 +6,7 @@
  */
 import { dateProblem, datesBetween } from '../etl/dates';
 import type { RunWindow, SkippedFile } from '../etl/types';
-import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
+import { EVENT_LOG_ROOT, eventLogMonthPrefix, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 import { mapConcurrent } from '../source/concurrent';
 
 export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
@@ -124,7 +124,7 @@ export function listingKinds(part: ListingPart): { runFiles: string[]; skipped: 
 
 /** The prefixes a part lists, and whether keys of event logs under them belong to the other part. */
 function listingPrefixes(window: RunWindow | null, part: ListingPart): { prefixes: string[]; leaveEventLogs: boolean } {
-  const months = window ? [...new Set(datesBetween(window.from, window.to).map((d) => `${EVENT_LOG_ROOT}${d.slice(0, 4)}/${d.slice(5, 7)}/`))] : [EVENT_LOG_ROOT];
+  const months = window ? [...new Set(datesBetween(window.from, window.to).map(eventLogMonthPrefix))] : [EVENT_LOG_ROOT];
   if (part === 'events') return { prefixes: months, leaveEventLogs: false };
   if (part === 'songs') return { prefixes: window ? [SONG_DATA_ROOT] : [''], leaveEventLogs: true };
   return { prefixes: window ? [...months, SONG_DATA_ROOT] : [''], leaveEventLogs: false };

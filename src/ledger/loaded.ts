@@ -4,7 +4,7 @@
  * rows are written by the songplays publish (src/activities/ledger.ts). `signal`, where given (an
  * activity's cancellation), cancels the query running when it aborts.
  */
-import { eventLogPrefixForDate, type Source, type SourceObject } from '../source';
+import { eventLogMonthPrefix, eventLogPrefixForDate, type Source, type SourceObject } from '../source';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
@@ -60,7 +60,7 @@ export async function loadedDates(warehouse: Warehouse, dates: string[], signal?
 /** The event logs of `dates` in the source now, key → ETag: one listing per month. */
 async function currentEventLogs(source: Source, dates: string[]): Promise<Map<string, string>> {
   const logs = new Map<string, string>();
-  for (const month of new Set(dates.map((date) => eventLogPrefixForDate(date).slice(0, 'log_data/YYYY/MM/'.length)))) {
+  for (const month of new Set(dates.map(eventLogMonthPrefix))) {
     for await (const obj of source.list(month)) logs.set(obj.key, obj.etag);
   }
   return logs;

@@ -13,10 +13,15 @@ export function openSource(config: SourceConfig, s3: S3Settings = s3SettingsFrom
   return new S3Source(createS3Client(s3), config.bucket, config.prefix);
 }
 
+/** The folder of a day's month among the event logs: `log_data/YYYY/MM/`. */
+export function eventLogMonthPrefix(date: string): string {
+  const [y, m] = date.split('-');
+  return `log_data/${y}/${m}/`;
+}
+
 /** Keys of the event logs for one day: `log_data/YYYY/MM/YYYY-MM-DD-events.json`. */
 export function eventLogPrefixForDate(date: string): string {
-  const [y, m] = date.split('-');
-  return `log_data/${y}/${m}/${date}`;
+  return `${eventLogMonthPrefix(date)}${date}`;
 }
 
 export const EVENT_LOG_ROOT = 'log_data/';
