@@ -281,4 +281,45 @@ describe('per-date runs, the load ledger and backfills on the real sample', () =
     const activityFailure = (error as WorkflowFailedError).cause as { cause?: Error } | undefined;
     expect(activityFailure?.cause?.message).toMatch(/quality check "run has events" failed/);
   });
+
+  test('a date whose log is missing or 0 bytes keeps its published rows, in a run of the date or of a range; a log without events empties it', async () => {
+    const data = path.join(tmp, 'missing-log-sample');
+    fs.cpSync(SAMPLE_DIR, data, { recursive: true });
+    const wh = await newWarehouse('duckdb');
+    await (await temporal.worker()).run({ source: data, warehouse: wh.uri });
+    const before = await withWarehouse(wh, dumpStarTables);
+    const log = path.join(data, 'log_data/2018/11/2018-11-05-events.json');
+    const playsOfLog = new Set(
+      fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { page: string; userId: string; sessionId: number; itemInSession: number; ts: number })
+        .filter((e) => e.page === 'NextSong' && e.userId !== '')
+        .map((e) => `${e.userId}|${e.sessionId}|${e.itemInSession}|${e.ts}`),
+    ).size;
+    expect(playsOfLog).toBeGreaterThan(100);
+
+    // A log gone from the source (or a wrong source, which lists no log at all) is not an empty day.
+    fs.renameSync(log, path.join(tmp, 'missing-log-2018-11-05.json'));
+    const missing = await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
+    expect(missing.checks.find((c) => c.name === 'run has events')).toMatchObject({
+      status: 'fail',
+      sampleKeys: [expect.stringMatching(/^no event log to load for this run's dates \(log_data\/YYYY\/MM\/YYYY-MM-DD-events\.json; a skipped file is listed with its reason\): their published plays are kept$/)],
+    });
+    const range: RunWindow = { from: '2018-11-04', to: '2018-11-06' };
+    await (await temporal.worker()).run({ source: data, warehouse: wh.uri, window: range }, workflowIdFor(range));
+    expect(await withWarehouse(wh, dumpStarTables)).toEqual(before);
+
+    // So is a 0-byte log (skipped as empty: an upload that failed writes one).
+    fs.writeFileSync(log, '');
+    await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
+    expect(await withWarehouse(wh, dumpStarTables)).toEqual(before);
+
+    // A log without events is the source saying the day has none: the date's plays go, the others stay.
+    fs.writeFileSync(log, '\n');
+    const emptied = await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
+    expect(emptied.checks.find((c) => c.name === 'run has events')?.sampleKeys).toEqual(['no events in 1 file(s)']);
+    const after = await withWarehouse(wh, dumpStarTables);
+    expect(after.songplays.length).toBe(before.songplays.length - playsOfLog);
+    const kept = new Set(after.songplays.map((p) => p.songplay_id));
+    expect(after.songplays).toEqual(before.songplays.filter((p) => kept.has(p.songplay_id)));
+  });
 });

@@ -74,7 +74,7 @@ describe('the level changes in the songplays publish of the sample, on PostgreSQ
     const songs = await activities.stageSongs({ ...ref, maxRejectRate: 1 });
     await activities.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: false });
     await activities.repairText(ref);
-    await Promise.all([activities.loadSongs(ref), activities.loadArtists(ref), activities.loadUsers(ref), activities.loadTime({ ...ref, window: null })]);
+    await Promise.all([activities.loadSongs(ref), activities.loadArtists(ref), activities.loadUsers(ref), activities.loadTime(ref)]);
     watch(await resources.warehouse(''), {
       beforeStatement: (statements, index) => {
         seen.statementIndex = index;
@@ -96,7 +96,7 @@ describe('the level changes in the songplays publish of the sample, on PostgreSQ
     seen.onPublishStart = () => {
       opened = songplaysSerialPart(ref.runId).then(() => (openedAt = seen.statementIndex));
     };
-    await activities.loadSongplays({ ...ref, durationTolerance: 2, window: null });
+    await activities.loadSongplays({ ...ref, durationTolerance: 2 });
     expect(opened).toBeDefined();
     await opened;
     expect(openedAt).toBe(songplaysSerialPartStart(seen.statements));

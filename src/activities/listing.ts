@@ -6,10 +6,9 @@
  */
 import { dateProblem, datesBetween } from '../etl/dates';
 import type { RunWindow, SkippedFile } from '../etl/types';
-import { EVENT_LOG_ROOT, eventLogMonthPrefix, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
+import { EVENT_LOG_LAYOUT, EVENT_LOG_ROOT, eventLogMonthPrefix, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 import { mapConcurrent } from '../source/concurrent';
 
-export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
 // Song files are named by track id in the real data (TR….json); the name is not checked, the layout is.
 export const SONG_FILE_LAYOUT = 'song_data/A/B/C/NAME.json';
 

@@ -5,8 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
-import { datesBetween } from '../etl/dates';
-import type { MatchStats, RepairResult, RunRef, RunWindow } from '../etl/types';
+import type { MatchStats, RepairResult, RunRef } from '../etl/types';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
@@ -116,19 +115,19 @@ async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promis
   await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId });
 }
 
-/** The dates of the event logs in the run's file list. */
-async function listedEventDates(warehouse: Warehouse, runId: string): Promise<string[]> {
+/**
+ * The days a run replaces: the dates of the event logs in its file list, for a window as for every
+ * file. A date of the window without a log keeps what was published for it, so a wrong source, a
+ * log not there yet or an empty listing cannot empty the warehouse; an empty log does replace its
+ * date.
+ */
+async function replacedDays(warehouse: Warehouse, runId: string): Promise<string[]> {
   const dates = new Set<string>();
   for await (const key of (await listedKeys(warehouse, runId, 'events')).read()) {
     const date = EVENT_LOG_NAME.exec(key)?.[1];
     if (date !== undefined) dates.add(date);
   }
   return [...dates];
-}
-
-/** The days a run replaces: its window's dates, or for a run over every file the dates of the logs it listed. */
-async function replacedDays(warehouse: Warehouse, ref: RunRef & { window?: RunWindow | null }): Promise<string[]> {
-  return ref.window ? datesBetween(ref.window.from, ref.window.to) : listedEventDates(warehouse, ref.runId);
 }
 
 export function createPublishActivities({ resources }: ActivityDeps) {
@@ -161,12 +160,11 @@ export function createPublishActivities({ resources }: ActivityDeps) {
 
     /**
      * Publishes the start times of the run's plays and drops those of its replaced days that none
-     * of its plays has (the days loadSongplays replaces; an attempt scheduled without a window, by
-     * a run from before loadTime was given one, takes its listed logs' dates).
+     * of its plays has (the days loadSongplays replaces).
      */
-    async loadTime(ref: RunRef & { window?: RunWindow | null }): Promise<void> {
+    async loadTime(ref: RunRef): Promise<void> {
       const warehouse = await warehouseFor(ref);
-      const days = await replacedDays(warehouse, ref);
+      const days = await replacedDays(warehouse, ref.runId);
       await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null });
     },
 
@@ -174,9 +172,9 @@ export function createPublishActivities({ resources }: ActivityDeps) {
      * Publishes the run's plays, replacing its days, and records its files in the load ledger in
      * the same transaction; then reports how the plays matched songs.
      */
-    async loadSongplays(ref: RunRef & { durationTolerance: number; window?: RunWindow | null }): Promise<MatchStats> {
+    async loadSongplays(ref: RunRef & { durationTolerance: number }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
-      const days = await replacedDays(warehouse, ref);
+      const days = await replacedDays(warehouse, ref.runId);
       // The run's level-changes query waits for the publish's serial part (songplaysSerialPart.ts).
       await withSongplaysSerialPart(ref.runId, (reached) => {
         let serialStart: number | undefined;

@@ -152,11 +152,11 @@ async function main(): Promise<void> {
   const [matches] = await together(
     async () => {
       await step('loadSongs', () => a.loadSongs(ref));
-      return step('loadSongplays', () => a.loadSongplays({ ...ref, durationTolerance: 2, window: null }));
+      return step('loadSongplays', () => a.loadSongplays({ ...ref, durationTolerance: 2 }));
     },
     () => step('loadArtists', () => a.loadArtists(ref)),
     () => step('loadUsers', () => a.loadUsers(ref)),
-    () => step('loadTime', () => a.loadTime({ ...ref, window: null })),
+    () => step('loadTime', () => a.loadTime(ref)),
   );
   const levelChanges = await step('queryLevelChanges', () => a.queryLevelChanges({ ...ref, window: null }));
   await step('runQualityChecks', () => a.runQualityChecks({ ...ref, staging, matches, matchRateWarnBelow: 0, failOnEmpty: false, extraChecks: [], stagedChecks }));
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
     loadSongs: () => a.loadSongs(ref),
     loadArtists: () => a.loadArtists(ref),
     loadUsers: () => a.loadUsers(ref),
-    loadTime: () => a.loadTime({ ...ref, window: null }),
-    loadSongplays: () => a.loadSongplays({ ...ref, durationTolerance: 2, window: null }),
+    loadTime: () => a.loadTime(ref),
+    loadSongplays: () => a.loadSongplays({ ...ref, durationTolerance: 2 }),
     runQualityChecks: () => a.runQualityChecks({ ...ref, staging, matches, matchRateWarnBelow: 0, failOnEmpty: false, extraChecks: [], stagedChecks }),
   };
   for (const name of values.again.split(',').filter((s) => s !== '')) {

@@ -1,4 +1,5 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
+import { EVENT_LOG_LAYOUT } from '../source';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, type SqlParam } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
@@ -12,6 +13,15 @@ export interface RunFacts {
 }
 
 const SAMPLE_SIZE = 5;
+
+/** Why a run has no event to load: no log listed (its dates keep their plays), or logs without events. */
+function noEventsReason(events: StageResult): string {
+  if (events.files === 0) {
+    return `no event log to load for this run's dates (${EVENT_LOG_LAYOUT}; a skipped file is listed with its reason): their published plays are kept`;
+  }
+  const rejected = events.recordsRejected > 0 ? `, ${events.recordsRejected} record(s) rejected` : '';
+  return `no events in ${events.files} file(s)${rejected}`;
+}
 
 type ColumnRule = Extract<CheckRule, { table: string; column: string }>;
 
@@ -96,7 +106,7 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
     }
     case 'run_has_events': {
       const empty = facts.staging.events.recordsStaged === 0;
-      return result(check, empty ? 1 : 0, empty ? [`no events in ${facts.staging.events.files} file(s)`] : []);
+      return result(check, empty ? 1 : 0, empty ? [noEventsReason(facts.staging.events)] : []);
     }
     case 'pages_like_next_song': {
       const rows = await warehouse.query(sqlStatement('checks/pages_like_next_song', warehouse.dialect, { run_id: facts.runId, samples: SAMPLE_SIZE }), { signal });

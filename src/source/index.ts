@@ -25,4 +25,5 @@ export function eventLogPrefixForDate(date: string): string {
 }
 
 export const EVENT_LOG_ROOT = 'log_data/';
+export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
 export const SONG_DATA_ROOT = 'song_data/';

@@ -145,7 +145,7 @@ const DAY_MS = 86_400_000;
 /** Fragments that are the same text on every engine, kept here so each is written once. */
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // The date an event log's key names, as 'YYYY-MM-DD' text: every listed event log is named
-  // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/activities/listing.ts).
+  // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/source/index.ts).
   event_log_date: (key) => `LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10)`,
   // The first epoch millisecond of the day an event log's key names.
   event_log_day_start: (key) => `CAST(CAST(LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10) AS DATE) - DATE '1970-01-01' AS BIGINT) * ${DAY_MS}`,

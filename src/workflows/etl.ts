@@ -157,7 +157,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
   }
   await step('repairText', () => quick.repairText(ref));
   const publishSongplays = () =>
-    step('loadSongplays', () => loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance, window }));
+    step('loadSongplays', () => loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance }));
   let matches: Awaited<ReturnType<typeof publishSongplays>>;
   let levelChanges: LevelChange[] | undefined;
   if (patched(SONGPLAYS_BESIDE_DIMENSIONS)) {
@@ -169,7 +169,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     const songsThenSongplays = branches.add(step('loadSongs', () => loads.loadSongs(ref))).then(() => branches.next('loadSongplays', publishSongplays));
     const artists = branches.add(step('loadArtists', () => loads.loadArtists(ref)));
     const users = branches.add(step('loadUsers', () => loads.loadUsers(ref)));
-    const time = branches.add(step('loadTime', () => loads.loadTime({ ...ref, window })));
+    const time = branches.add(step('loadTime', () => loads.loadTime(ref)));
     // The level changes read staging only. Started once users and time are published: the
     // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
     // workers), and this query takes the other (docs/performance-log.md). Runs recorded before it have
@@ -186,7 +186,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       step('loadSongs', () => loads.loadSongs(ref)),
       step('loadArtists', () => loads.loadArtists(ref)),
       step('loadUsers', () => loads.loadUsers(ref)),
-      step('loadTime', () => loads.loadTime({ ...ref, window })),
+      step('loadTime', () => loads.loadTime(ref)),
     ]);
     matches = await publishSongplays();
   }

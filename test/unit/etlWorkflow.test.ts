@@ -94,7 +94,7 @@ describe('etlRun with mocked activities', () => {
     expect(input('listEventFiles')).toMatchObject({ window: INPUT.window });
     expect(input('listSongFiles')).toMatchObject({ window: INPUT.window });
     expect(input('stageEvents')).toMatchObject({ maxRejectRate: DEFAULTS.maxRejectRate });
-    expect(input('loadSongplays')).toMatchObject({ durationTolerance: DEFAULTS.durationTolerance, window: INPUT.window });
+    expect(input('loadSongplays')).toMatchObject({ durationTolerance: DEFAULTS.durationTolerance });
     expect(input('runQualityChecks')).toMatchObject({
       matches: MATCHES,
       matchRateWarnBelow: DEFAULTS.matchRateWarnBelow,
