@@ -67,7 +67,7 @@ describe('backfill with mocked activities', () => {
     const mocks = new MockActivities({
       loadSongplays: async () => {
         // The date's run is its child workflow, named by the date (src/etl/workflowIds.ts).
-        if (Context.current().info.workflowExecution.workflowId.endsWith('2018-04-02')) throw ApplicationFailure.create({ type: 'SqlError', message: 'songplays: bad cast' });
+        if (Context.current().info.workflowExecution?.workflowId.endsWith('2018-04-02')) throw ApplicationFailure.create({ type: 'SqlError', message: 'songplays: bad cast' });
         return { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       },
     });
