@@ -20,7 +20,7 @@ export const ERROR_TYPES = {
   /** The warehouse refused a statement for what it says (src/warehouse/errors.ts SqlError). */
   sql: 'SqlError',
   config: 'ConfigError',
-  /** Source records the run cannot read, beyond the tolerated reject rate. */
+  /** Source records the run cannot read, beyond the tolerated reject rate, or a listed file gone (src/source/listedFileGone.ts). */
   invalidInput: 'InvalidInput',
   /** An error-level data-quality check failed. */
   qualityCheckFailed: 'QualityCheckFailed',

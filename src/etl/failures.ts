@@ -3,13 +3,17 @@
  */
 type FailureChain = { message?: string; cause?: unknown; activityType?: string };
 
-/** The deepest cause's message: the activity's own words. */
+/**
+ * The deepest cause's message: the activity's own words. Where an error wraps its cause with the
+ * cause's message inside its own (`s3://bucket/key: <the SDK's message>`), the wrapper's is kept:
+ * it says the same and what it was about.
+ */
 export function rootMessage(err: unknown): string {
   let current = err as FailureChain | undefined;
   let message = current?.message ?? String(err);
   while (current?.cause) {
     current = current.cause as FailureChain;
-    if (current.message) message = current.message;
+    if (current.message && !message.includes(current.message)) message = current.message;
   }
   return message;
 }

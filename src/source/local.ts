@@ -2,6 +2,7 @@ import fsSync, { constants, type Dirent, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { ListedFileGone } from './listedFileGone';
 import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
 /*
@@ -57,7 +58,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   }
 
   async open(key: string): Promise<Readable> {
-    return (await this.openRegular(key)).handle.createReadStream();
+    return (await goneAsListedFileGone(this.filePath(key), () => this.openRegular(key))).handle.createReadStream();
   }
 
   /**
@@ -99,7 +100,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
    * about 7× the CPU of the calls themselves (docs/staging.md).
    */
   async readUpTo(key: string, cap: number): Promise<CappedContent> {
-    return this.withRegularFile(key, (fd, stat) => {
+    return goneAsListedFileGone(this.filePath(key), () => this.withRegularFile(key, (fd, stat) => {
       // One byte past the cap tells an over-long file; the file may have grown since stat.
       const buffer = Buffer.allocUnsafe(Math.min(stat.size, cap) + 1);
       let filled = 0;
@@ -110,7 +111,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
       }
       const overCap = filled > cap;
       return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(stat.size, filled), overCap };
-    });
+    }));
   }
 
   /** Opens a regular file for reading; anything else is refused without blocking on it. */
@@ -130,6 +131,16 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
 }
 
 /** The error for opening what is not a regular file, with a code that says it cannot be read. */
+/** A staging read of a file that was listed and is gone since (the listing's probe skips such files instead). */
+async function goneAsListedFileGone<T>(file: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ListedFileGone(file, 'ENOENT');
+    throw err;
+  }
+}
+
 function notRegular(key: string, stat: Stats): Error {
   const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
   return Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });

@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, type Readable } from 'node:stream';
+import { ListedFileGone } from './listedFileGone';
 import type { ObjectUrls, Source, SourceObject } from './types';
 
 /** At most the first `bytes` bytes of a stream, which is then closed. */
@@ -102,6 +103,7 @@ export class S3Source implements Source, ObjectUrls {
     try {
       res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.rootPrefix + key }));
     } catch (err) {
+      if ((err as Error).name === 'NoSuchKey') throw new ListedFileGone(this.url(key), 'NoSuchKey');
       throw namedS3Error(this.url(key), err);
     }
     if (!res.Body) throw new Error(`s3://${this.bucket}/${this.rootPrefix}${key} has no body`);
