@@ -13,6 +13,7 @@ import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
+import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
@@ -29,6 +30,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
       : await stageFromClient({ ...options, source });
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
+    await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, activitySignal());
     return result;
   }
 

@@ -112,6 +112,7 @@ export const SQL_NAMES = [
   'staging/duckdb/unstaged_raw_lines',
   'staging/insert_parsed_events',
   'staging/insert_parsed_songs',
+  'staging/logs_without_staged_events',
   'staging/parsed_events',
   'staging/parsed_songs',
   'staging/redshift/copy_file_counts',
