@@ -151,7 +151,8 @@ export function explainConnectError(err: unknown, target: TemporalTarget): Error
       return new ConfigError(`${at} does not speak TLS there: drop --tls (TEMPORAL_TLS) or check the address: ${short}`);
     }
   }
-  return err instanceof Error ? err : new Error(String(err));
+  // The client's own words ("Failed to connect before the deadline") name no address.
+  return new Error(`${at}: ${short}. Is a Temporal server listening there? Check --temporal (TEMPORAL_ADDRESS); \`sparkify doctor\` checks it`, { cause: err });
 }
 
 /** How long the diagnostic handshake may take before it gives up (it only explains a failure). */
