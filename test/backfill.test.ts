@@ -204,6 +204,11 @@ describe('backfills and single-date starts', () => {
     expect(run.stdout).toBe('Backfill 2018-11-04 … 2018-11-06: 3 date(s) loaded, 0 skipped as already loaded, 0 failed (1 workflow run(s)).\n');
     const again = sparkify(['backfill', '--from', '2018-11-03', '--to', '2018-11-06', '--only-missing', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${db}`]);
     expect(again.stdout).toMatch(/1 date\(s\) loaded, 3 skipped as already loaded, 0 failed/);
+    const noLogs = sparkify(['backfill', '--from', '2018-12-01', '--to', '2018-12-02', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${db}`]);
+    expect(noLogs.stdout).toBe(
+      'Backfill 2018-12-01 … 2018-12-02: 2 date(s) loaded, 0 skipped as already loaded, 0 failed (1 workflow run(s)).\n' +
+        '2 of them without events (no log: the date keeps its published plays; or a log without events): 2018-12-01, 2018-12-02.\n',
+    );
     const bad = sparkify(['backfill', '--from', '2018-11-06', '--to', '2018-11-04', '--dry-run']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('sparkify: --from 2018-11-06 is after --to 2018-11-04\n');

@@ -52,7 +52,11 @@ async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefin
 }
 
 function describeResult(r: BackfillResult): string {
-  return `Backfill ${r.from} … ${r.to}: ${r.completed} date(s) loaded, ${r.skipped} skipped as already loaded, ${r.failed.length} failed (${r.runs} workflow run(s)).`;
+  const done = `Backfill ${r.from} … ${r.to}: ${r.completed} date(s) loaded, ${r.skipped} skipped as already loaded, ${r.failed.length} failed (${r.runs} workflow run(s)).`;
+  const empty = r.withoutEvents ?? [];
+  if (empty.length === 0) return done;
+  const shown = empty.length > 10 ? `${empty.slice(0, 10).join(', ')} and ${empty.length - 10} more` : empty.join(', ');
+  return `${done}\n${empty.length} of them without events (no log: the date keeps its published plays; or a log without events): ${shown}.`;
 }
 
 /** `sparkify backfill --from D --to D [--concurrency N] [--only-missing] [--dry-run]` */

@@ -35,6 +35,8 @@ export interface BackfillCounts {
   completed: number;
   skipped: number;
   failed: { date: string; error: string }[];
+  /** Completed dates whose run staged no event: no log (the date keeps its plays) or a log without events. */
+  withoutEvents?: string[];
 }
 
 export interface BackfillProgress extends BackfillCounts {
@@ -73,7 +75,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const concurrency = Math.max(1, input.concurrency ?? BACKFILL_DEFAULTS.concurrency);
   const perRun = Math.max(1, input.datesPerRun ?? BACKFILL_DEFAULTS.datesPerRun);
   const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
-  const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed] };
+  const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed], withoutEvents: [...(carried.withoutEvents ?? [])] };
   const runs = carried.runs + 1;
   const warnedDates = [...(carried.warnedDates ?? [])];
   const running = new Set<string>();
@@ -105,6 +107,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       try {
         const summary = await runDate(date, etl);
         counts.completed++;
+        if (summary.staging.events.recordsStaged === 0) counts.withoutEvents!.push(date);
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
         counts.failed.push({ date, error: rootMessage(err) });
@@ -128,7 +131,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     dates: `${input.from} … ${input.to}`,
     ...(counts.failed.length > 0 ? { rootCause: `${counts.failed.length} of ${ordered.length} dates failed`, failedDates: counts.failed } : {}),
     ...(warnedDates.length > 0 ? { warnings: [`dates that finished with warnings: ${warnedDates.join(', ')}`] } : {}),
-    figures: `${counts.completed} dates loaded, ${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
+    figures: `${counts.completed} dates loaded (${counts.withoutEvents!.length} without events), ${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
   });
   if (counts.failed.length > 0) {
     const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');

@@ -37,7 +37,7 @@ describe('backfill with mocked activities', () => {
   test('runs one etlRun child per date under the date id, the first date alone, the rest side by side', async () => {
     const mocks = new MockActivities();
     const result = (await runBackfill(mocks, { from: '2018-01-01', to: '2018-01-03', concurrency: 2 })) as BackfillResult;
-    expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], runs: 1 });
+    expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], withoutEvents: [], runs: 1 });
     expect(datesRun(mocks).sort()).toEqual(['2018-01-01', '2018-01-02', '2018-01-03']);
     // Each child loaded its own date.
     const listing = mocks.calls.filter((c) => c.name === 'listEventFiles');
@@ -80,10 +80,22 @@ describe('backfill with mocked activities', () => {
     expect(mocks.count('writeReport')).toBe(2);
   });
 
+  test('names the dates whose run staged no event, across continue-as-new', async () => {
+    const mocks = new MockActivities({
+      // No log for the 2nd and 3rd (their runs list none and stage nothing).
+      stageEvents: async () => {
+        const empty = /2018-07-0[23]$/.test(Context.current().info.workflowExecution?.workflowId ?? '');
+        return { kind: 'events', files: empty ? 0 : 1, bytes: 10, recordsRead: empty ? 0 : 3, recordsStaged: empty ? 0 : 3, recordsRejected: 0, rejectSamples: [] };
+      },
+    });
+    const result = (await runBackfill(mocks, { from: '2018-07-01', to: '2018-07-04', datesPerRun: 2 })) as BackfillResult;
+    expect(result).toEqual({ from: '2018-07-01', to: '2018-07-04', total: 4, completed: 4, skipped: 0, failed: [], withoutEvents: ['2018-07-02', '2018-07-03'], runs: 2 });
+  });
+
   test('continues as new every datesPerRun dates and carries its counts and progress across', async () => {
     const mocks = new MockActivities();
     const result = (await runBackfill(mocks, { from: '2018-05-01', to: '2018-05-02', datesPerRun: 1 })) as BackfillResult;
-    expect(result).toEqual({ from: '2018-05-01', to: '2018-05-02', total: 2, completed: 2, skipped: 0, failed: [], runs: 2 });
+    expect(result).toEqual({ from: '2018-05-01', to: '2018-05-02', total: 2, completed: 2, skipped: 0, failed: [], withoutEvents: [], runs: 2 });
     expect(datesRun(mocks).sort()).toEqual(['2018-05-01', '2018-05-02']);
   });
 
