@@ -9,6 +9,7 @@ import { Resources } from '../src/activities/resources';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../src/etl/searchAttributes';
 import type { EtlInput, RunWindow } from '../src/etl/types';
 import { workflowIdFor } from '../src/etl/workflowIds';
+import { formatSummary } from '../src/cli/format';
 import { silentLogger } from '../src/log';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
@@ -304,19 +305,24 @@ describe('per-date runs, the load ledger and backfills on the real sample', () =
       status: 'fail',
       sampleKeys: [expect.stringMatching(/^no event log to load for this run's dates \(log_data\/YYYY\/MM\/YYYY-MM-DD-events\.json; a skipped file is listed with its reason\): their published plays are kept$/)],
     });
+    expect(missing.datesWithoutLog).toEqual({ count: 1, samples: ['2018-11-05'] });
     const range: RunWindow = { from: '2018-11-04', to: '2018-11-06' };
-    await (await temporal.worker()).run({ source: data, warehouse: wh.uri, window: range }, workflowIdFor(range));
+    const rangeRun = await (await temporal.worker()).run({ source: data, warehouse: wh.uri, window: range }, workflowIdFor(range));
+    expect(rangeRun.datesWithoutLog).toEqual({ count: 1, samples: ['2018-11-05'] });
+    expect(formatSummary(rangeRun)).toContain('\nNo event log for 1 date of the window (their published plays are kept): 2018-11-05\n');
     expect(await withWarehouse(wh, dumpStarTables)).toEqual(before);
 
     // So is a 0-byte log (skipped as empty: an upload that failed writes one).
     fs.writeFileSync(log, '');
-    await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
+    const zeroBytes = await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
+    expect(zeroBytes.datesWithoutLog).toEqual({ count: 1, samples: ['2018-11-05'] });
     expect(await withWarehouse(wh, dumpStarTables)).toEqual(before);
 
     // A log without events is the source saying the day has none: the date's plays go, the others stay.
     fs.writeFileSync(log, '\n');
     const emptied = await runDate(await temporal.worker(), '2018-11-05', { source: data, warehouse: wh.uri });
     expect(emptied.checks.find((c) => c.name === 'run has events')?.sampleKeys).toEqual(['no events in 1 file(s)']);
+    expect(emptied.datesWithoutLog).toBeUndefined();
     const after = await withWarehouse(wh, dumpStarTables);
     expect(after.songplays.length).toBe(before.songplays.length - playsOfLog);
     const kept = new Set(after.songplays.map((p) => p.songplay_id));

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
 import type { MatchStats, RepairResult, RunRef } from '../etl/types';
+import { eventLogDate } from '../source';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';
@@ -18,7 +19,6 @@ import { lockStatements, serializedPublish } from './publishLock';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
-const EVENT_LOG_NAME = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
 
 type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
 
@@ -124,7 +124,7 @@ async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promis
 async function replacedDays(warehouse: Warehouse, runId: string): Promise<string[]> {
   const dates = new Set<string>();
   for await (const key of (await listedKeys(warehouse, runId, 'events')).read()) {
-    const date = EVENT_LOG_NAME.exec(key)?.[1];
+    const date = eventLogDate(key);
     if (date !== undefined) dates.add(date);
   }
   return [...dates];

@@ -69,6 +69,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
         staging: ref.staging,
         rejected: ref.rejected,
         ...(ref.skipped ? { skipped: ref.skipped } : {}),
+        ...(ref.datesWithoutLog && ref.datesWithoutLog.count > 0 ? { datesWithoutLog: ref.datesWithoutLog } : {}),
         matches: ref.matches,
         checks: ref.checks,
         steps: ref.steps,

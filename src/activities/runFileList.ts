@@ -7,13 +7,14 @@
  */
 import type { ListedFiles, RunWindow, SkippedFile } from '../etl/types';
 import { hasLoadedSongs, songFilesToLoad } from '../ledger/loaded';
-import { EVENT_LOG_ROOT, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
+import { EVENT_LOG_ROOT, eventLogDate, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
 import type { Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
-import { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
+import { DATES_WITHOUT_LOG_SAMPLE_LIMIT, SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
+import { datesBetween } from '../etl/dates';
 import { atMostEvery, dropUnreadable, listingKinds, listSourceBatches, type ListingPart } from './listing';
 import { schemaLockStatements } from './publishLock';
 
@@ -70,7 +71,16 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   // A warehouse whose ledger holds no song file (a first run) need not be asked about each batch.
   const askLedger = part !== 'events' && (await hasLoadedSongs(warehouse, activitySignal()));
 
-  const totals: Required<ListedFiles> = { eventFiles: 0, songFiles: 0, eventBytes: 0, songBytes: 0, songFilesUnchanged: 0, skippedFiles: 0, skippedSamples: [] };
+  const totals: ListedFiles & Required<Omit<ListedFiles, 'datesWithoutLog'>> = {
+    eventFiles: 0,
+    songFiles: 0,
+    eventBytes: 0,
+    songBytes: 0,
+    songFilesUnchanged: 0,
+    skippedFiles: 0,
+    skippedSamples: [],
+  };
+  const loggedDates = new Set<string>();
   const bytes = (list: SourceObject[]) => list.reduce((sum, o) => sum + o.size, 0);
   let probedBefore = 0;
   const probedProgress = atMostEvery(PROGRESS_INTERVAL_MS, (n: number) => heartbeat({ probed: n }));
@@ -92,6 +102,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
         await append('etl_skipped_files', SKIPPED_COLUMNS, skipped.map((f) => [runId, keyKind(f.sourceKey), f.sourceKey, f.etag, f.size, f.reason]));
       }
     }, 1000);
+    for (const o of events) loggedDates.add(eventLogDate(o.key) ?? '');
     totals.eventFiles += events.length;
     totals.songFiles += songs.length;
     totals.eventBytes += bytes(events);
@@ -99,6 +110,10 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
     totals.songFilesUnchanged += batch.songs.length - songsToLoad.length;
     totals.skippedFiles += skipped.length;
     for (const file of skipped) if (totals.skippedSamples.length < SKIPPED_SAMPLE_LIMIT) totals.skippedSamples.push(file);
+  }
+  if (window && part !== 'songs') {
+    const without = datesBetween(window.from, window.to).filter((d) => !loggedDates.has(d));
+    totals.datesWithoutLog = { count: without.length, samples: without.slice(0, DATES_WITHOUT_LOG_SAMPLE_LIMIT) };
   }
   return totals;
 }

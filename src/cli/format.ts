@@ -36,6 +36,11 @@ export function formatSummary(s: RunSummary): string {
   );
   for (const r of s.rejected.samples) out.push(`  rejected ${r.sourceKey}:${r.sourceLine}: ${r.reason}`);
   if (s.rejected.count > 0) out.push('  (every rejected record is kept in etl_rejected_records)');
+  if (s.datesWithoutLog && s.datesWithoutLog.count > 0) {
+    const { count, samples } = s.datesWithoutLog;
+    const more = count > samples.length ? ` and ${count - samples.length} more` : '';
+    out.push('', `No event log for ${count} date${count === 1 ? '' : 's'} of the window (their published plays are kept): ${samples.join(', ')}${more}`);
+  }
   if (s.skipped && s.skipped.count > 0) {
     out.push('', `Skipped ${s.skipped.count} file${s.skipped.count === 1 ? '' : 's'} (every one is listed in etl_skipped_files with its reason):`);
     for (const f of s.skipped.samples) out.push(`  skipped ${f.sourceKey}: ${f.reason}`);

@@ -149,9 +149,10 @@ export const ETL_DAG = {
     kind: 'songs',
   },
   stageEvents: {
-    sql: STAGING_SQL('events'),
+    // A log with rejects and nothing staged is weighed by its bytes (src/activities/unreadableLogs.ts).
+    sql: [...STAGING_SQL('events'), 'staging/logs_without_staged_events'],
     reads: ['etl_run_files'],
-    readsOwnRows: ['staging_events', 'etl_rejected_records'],
+    readsOwnRows: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },

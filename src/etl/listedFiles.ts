@@ -7,6 +7,9 @@ import type { ListedFiles } from './types';
 /** Skipped files a run summary lists by name (all of them are in etl_skipped_files). */
 export const SKIPPED_SAMPLE_LIMIT = 20;
 
+/** Dates without a log a run summary lists by name. */
+export const DATES_WITHOUT_LOG_SAMPLE_LIMIT = 20;
+
 /** The two parts' counts added up, and their skipped samples, the event logs' first, up to the limit. */
 export function bothListingParts(events: ListedFiles, songs: ListedFiles): ListedFiles {
   return {
@@ -17,5 +20,7 @@ export function bothListingParts(events: ListedFiles, songs: ListedFiles): Liste
     songFilesUnchanged: (events.songFilesUnchanged ?? 0) + (songs.songFilesUnchanged ?? 0),
     skippedFiles: (events.skippedFiles ?? 0) + (songs.skippedFiles ?? 0),
     skippedSamples: [...(events.skippedSamples ?? []), ...(songs.skippedSamples ?? [])].slice(0, SKIPPED_SAMPLE_LIMIT),
+    // Only the event logs' part lists dates.
+    ...(events.datesWithoutLog ? { datesWithoutLog: events.datesWithoutLog } : {}),
   };
 }

@@ -56,6 +56,8 @@ export interface ListedFiles {
   /** Files listed but not loaded, each with a reason (all in etl_skipped_files; the first few here). */
   skippedFiles?: number;
   skippedSamples?: SkippedFile[];
+  /** Dates of the window with no event log listed (they keep their published plays): the count and the first few. */
+  datesWithoutLog?: { count: number; samples: string[] };
 }
 
 /** A source file a run listed and did not load, and why (a misnamed, empty, compressed or unreadable file). */
@@ -132,6 +134,8 @@ export interface RunSummary {
   rejected: { count: number; samples: RejectSample[] };
   /** Files listed and not loaded, with reasons (every one is in etl_skipped_files). */
   skipped?: { count: number; samples: SkippedFile[] };
+  /** Dates of the window with no event log listed: the run left their published plays as they were. */
+  datesWithoutLog?: { count: number; samples: string[] };
   matches: MatchStats;
   checks: CheckResult[];
   steps: Record<string, StepProgress>;

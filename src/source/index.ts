@@ -26,4 +26,11 @@ export function eventLogPrefixForDate(date: string): string {
 
 export const EVENT_LOG_ROOT = 'log_data/';
 export const EVENT_LOG_LAYOUT = 'log_data/YYYY/MM/YYYY-MM-DD-events.json';
+
+const EVENT_LOG_DATE = /\/(\d{4}-\d{2}-\d{2})-events\.json$/;
+
+/** The date in an event log's name (`…/YYYY-MM-DD-events.json`), if it has one. */
+export function eventLogDate(key: string): string | undefined {
+  return EVENT_LOG_DATE.exec(key)?.[1];
+}
 export const SONG_DATA_ROOT = 'song_data/';

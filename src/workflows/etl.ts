@@ -215,6 +215,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       samples: [...events.rejectSamples, ...songs.rejectSamples],
     },
     skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
+    ...(files.datesWithoutLog ? { datesWithoutLog: files.datesWithoutLog } : {}),
     matches,
     checks,
     steps: { ...steps, summarizeRun: { status: 'completed' } },
