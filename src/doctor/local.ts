@@ -4,12 +4,15 @@ import { nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
 import { PostgresWarehouse } from '../warehouse/postgres';
 import { sqlStatement } from '../warehouse/sql';
 import { redactUri } from '../config';
+import { duckDbFileProblem, DUCKDB_FILE_FIX } from '../warehouse/duckdbFile';
 import { ok, problem, type CheckResult } from './types';
 
-/** A DuckDB file can be created or opened for writing where the URI says. */
+/** A DuckDB file can be created or opened for writing where the URI says, and what is there is one. */
 export function checkDuckDbPath(file: string): CheckResult {
   const title = 'DuckDB path writable';
   if (file === ':memory:') return ok('warehouse.local', title, 'in memory');
+  const notDuckDb = duckDbFileProblem(file);
+  if (notDuckDb) return problem('warehouse.local', title, notDuckDb, DUCKDB_FILE_FIX);
   // The nearest existing ancestor decides: the warehouse creates the missing folders.
   let dir = path.dirname(file);
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);

@@ -14,6 +14,8 @@ import type { CellValue } from '../etl/records';
 import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
+import { ConfigError } from '../errors';
+import { duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
 import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
@@ -108,7 +110,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
 
   /** `resources`: the buffer pool's bound (src/warehouse/duckdbSettings.ts); the first opener of a file sets it. */
   static async open(file: string, resources: DuckDbResourceOptions = {}): Promise<DuckDbWarehouse> {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      const problem = duckDbFileProblem(file);
+      if (problem) throw new ConfigError(`warehouse duckdb:${file}: ${problem}: ${DUCKDB_FILE_FIX}`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+    }
     const options = duckDbInstanceOptions(file, resources);
     try {
       const instance = await acquireInstance(file, options);

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+
+/** Where a DuckDB database file has its magic bytes, and what they are. */
+const MAGIC_OFFSET = 8;
+const MAGIC = Buffer.from('DUCK', 'latin1');
+
+/**
+ * Why `file` cannot be opened as a DuckDB warehouse, or undefined when it can: a DuckDB database
+ * file, or nothing there yet (the warehouse creates it). The header decides, not the name:
+ * DuckDB opens a JSON, CSV or Parquet file as an in-memory database with a view over it, so a run
+ * on one would complete and keep nothing.
+ */
+export function duckDbFileProblem(file: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`;
+  }
+  if (stat.isDirectory()) return `${file} is a directory, not a DuckDB database file`;
+  const header = Buffer.alloc(MAGIC_OFFSET + MAGIC.length);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const read = fs.readSync(fd, header, 0, header.length, 0);
+    if (read === header.length && header.subarray(MAGIC_OFFSET).equals(MAGIC)) return undefined;
+  } catch (err) {
+    return `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return `${file} exists and is not a DuckDB database file`;
+}
+
+/** What to do about a duckDbFileProblem. */
+export const DUCKDB_FILE_FIX = 'give --warehouse duckdb:<path> the path of a DuckDB database file, or of one to create';

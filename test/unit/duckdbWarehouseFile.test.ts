@@ -1,0 +1,85 @@
+/**
+ * A duckdb: path that holds something other than a DuckDB database. DuckDB opened a JSON, CSV or
+ * Parquet file as an in-memory database with a view over it, so a run "completed" and kept
+ * nothing, and the doctor called the path fine. Now the warehouse refuses it before anything runs,
+ * as a setting the user got wrong, and the doctor and the run's start checks name it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runStartChecks } from '../../src/doctor';
+import { checkDuckDbPath } from '../../src/doctor/local';
+import { ConfigError, NON_RETRYABLE_ERROR_TYPES } from '../../src/errors';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+
+// Made when the file loads: test.each below writes its files while the tests are collected.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-duckdb-file-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const EVENTS = '{"artist":"A","auth":"Logged In","page":"NextSong","ts":1541903636796,"userId":"39"}\n';
+
+/** Files that are not DuckDB databases, whatever their names say. */
+function notDuckDb(): [string, string][] {
+  const files: [string, string][] = [
+    ['events.json', EVENTS],
+    ['events.csv', 'a,b\n1,2\n'],
+    ['looks-right.duckdb', 'hello\n'],
+    ['empty.duckdb', ''],
+  ];
+  return files.map(([name, content]) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return [name, file];
+  });
+}
+
+async function openFailure(file: string): Promise<Error> {
+  return DuckDbWarehouse.open(file).then(
+    async (warehouse) => {
+      await warehouse.close();
+      return new Error(`${file} opened`);
+    },
+    (err: Error) => err,
+  );
+}
+
+test.each(notDuckDb())('%s is refused, naming the path, as a non-retryable setting', async (_name, file) => {
+  const err = await openFailure(file);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(NON_RETRYABLE_ERROR_TYPES).toContain(err.name);
+  expect(err.message).toBe(`warehouse duckdb:${file}: ${file} exists and is not a DuckDB database file: give --warehouse duckdb:<path> the path of a DuckDB database file, or of one to create`);
+
+  const check = checkDuckDbPath(file);
+  expect(check.status).toBe('problem');
+  expect(check.detail).toBe(`${file} exists and is not a DuckDB database file`);
+  expect(await runStartChecks({ warehouse: `duckdb:${file}`, s3: {} })).toEqual([check]);
+});
+
+test('a directory is refused the same way', async () => {
+  const sub = path.join(dir, 'wh');
+  fs.mkdirSync(sub);
+  const err = await openFailure(sub);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(err.message).toContain(`warehouse duckdb:${sub}: ${sub} is a directory, not a DuckDB database file`);
+  expect(checkDuckDbPath(sub)).toMatchObject({ status: 'problem', detail: `${sub} is a directory, not a DuckDB database file` });
+});
+
+test('a DuckDB file, one to be created, and one DuckDB created are all fine', async () => {
+  const file = path.join(dir, 'new', 'wh.duckdb');
+  expect(checkDuckDbPath(file).status).toBe('ok');
+  const created = await DuckDbWarehouse.open(file);
+  try {
+    await created.execute('CREATE TABLE t (a INTEGER)');
+  } finally {
+    await created.close();
+  }
+  // The header DuckDB wrote is what the check looks for.
+  expect(fs.readFileSync(file).subarray(8, 12).toString('latin1')).toBe('DUCK');
+  expect(checkDuckDbPath(file).status).toBe('ok');
+  const reopened = await DuckDbWarehouse.open(file);
+  try {
+    expect(await reopened.query('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: 0 }]);
+  } finally {
+    await reopened.close();
+  }
+});
