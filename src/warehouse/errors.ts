@@ -1,4 +1,4 @@
-import { ERROR_TYPES } from '../errors';
+import { ConfigError, ERROR_TYPES } from '../errors';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from './duckdbSettings';
 
 /**
@@ -23,6 +23,27 @@ export function classifyPostgresError(err: unknown): unknown {
     return new SqlError(`${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
   }
   return err;
+}
+
+// Refusals at connection time that every retry meets again, and what the user can do about each:
+// the database does not exist, or the server does not let the user in.
+const CONNECT_REFUSAL_FIXES: Record<string, string> = {
+  '3D000': 'create the database, or fix its name in the warehouse URI (--warehouse or SPARKIFY_WAREHOUSE)',
+  '28P01': 'fix the user or password in the warehouse URI (--warehouse or SPARKIFY_WAREHOUSE)',
+  '28000': 'fix the user in the warehouse URI (--warehouse or SPARKIFY_WAREHOUSE), or let it in (pg_hba.conf)',
+};
+
+/**
+ * A failure to connect to `warehouse` (its URI, password hidden) as the run should see it: the
+ * refusals above as a setting the user got wrong (non-retryable), anything else (refused, reset,
+ * timed out: a server starting or restarting) as it came, to be retried.
+ */
+export function classifyPostgresConnectError(err: unknown, warehouse: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  const fix = typeof code === 'string' ? CONNECT_REFUSAL_FIXES[code] : undefined;
+  if (fix === undefined) return err;
+  // The server's message names the database or user, never the password.
+  return new ConfigError(`warehouse ${warehouse}: ${(err as Error).message} (SQLSTATE ${code}): ${fix}`);
 }
 
 // DuckDB names its error kinds at the start of the message.

@@ -10,7 +10,7 @@ import { sqlStatement, sqlStatements } from './sql';
 import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
-import { classifyPostgresError } from './errors';
+import { classifyPostgresConnectError, classifyPostgresError } from './errors';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
@@ -168,7 +168,12 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     pool = this.pool,
   ): Promise<{ client: pg.PoolClient; lost: Promise<never>; failed: (dropClient?: boolean) => void; release: () => void }> {
     options?.signal?.throwIfAborted();
-    const client = await pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw classifyPostgresConnectError(err, this.description);
+    }
     const pid = (client as unknown as { processID: number }).processID;
     const onAbort = () => {
       void this.cancelBackend(pid).catch(() => undefined);
