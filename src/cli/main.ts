@@ -17,7 +17,6 @@ import { generateDataset } from '../generate';
 import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
-import { openWarehouse } from '../warehouse';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
@@ -31,6 +30,7 @@ import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
+import { openWarehouseToRead, requireStarTables } from './readWarehouse';
 
 const LOCAL_DIR = '.sparkify';
 
@@ -136,8 +136,9 @@ function buildProgram(ctx: () => Context): Command {
       const { env } = ctx();
       const window = windowFromFlags({ from: flags.from, to: flags.to });
       const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
-      const warehouse = await openWarehouse(parseWarehouseUri(uri));
+      const warehouse = await openWarehouseToRead(uri);
       try {
+        await requireStarTables(warehouse);
         const text = renderReport(await buildInsights(warehouse, window, { limit: flags.top }), flags.format as InsightFormat);
         if (flags.out) {
           fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
@@ -160,7 +161,7 @@ function buildProgram(ctx: () => Context): Command {
     .action(async (query: string, flags) => {
       const { env } = ctx();
       const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
-      const warehouse = await openWarehouse(parseWarehouseUri(uri));
+      const warehouse = await openWarehouseToRead(uri);
       try {
         const rows = await warehouse.query(query);
         if (flags.json) print(JSON.stringify(rows));

@@ -24,6 +24,7 @@ export const SQL_NAMES = [
   'checks/references_count',
   'checks/staging_reconciliation',
   'checks/unique',
+  'cli/star_tables_present',
   'doctor/probe',
   'etl/clear_quality_results',
   'etl/clear_staging_expired',

@@ -1,0 +1,4 @@
+-- sparkify insights, before its queries: which star tables the warehouse has, so a warehouse no
+-- load has filled is told as such, not by a query's missing table. Same text on every engine.
+SELECT table_name FROM information_schema.tables
+WHERE table_schema = current_schema() AND table_name IN ({{tables}})
