@@ -1,6 +1,8 @@
 /**
  * `sparkify insights` and `sparkify sql` (the built CLI) on a PostgreSQL warehouse: one no load
- * has filled is told as such, not by the engine's missing-table error.
+ * has filled is told as such, not by the engine's missing-table error; `sql` runs one statement
+ * (two crashed with "Cannot read properties of undefined (reading 'length')") and prints dates and
+ * intervals as the server writes them (not a JavaScript Date's string, or "[object Object]").
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -28,4 +30,20 @@ test('insights on a database without the star tables says it has not been loaded
     `sparkify: ${warehouse} has not been loaded yet (no songplays, users, songs, artists, time tables): run a load first: sparkify run --source DIR --warehouse ${warehouse}\n`,
   );
   expect(r.status).toBe(2);
+});
+
+test('sql refuses several statements before running any', () => {
+  const r = sparkify(['sql', '--warehouse', warehouse, 'CREATE TABLE made (a integer); SELECT 2 AS b']);
+  expect(r.stderr).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
+  expect(r.status).toBe(2);
+  const made = sparkify(['sql', '--warehouse', warehouse, '--json', "SELECT to_regclass('made') IS NULL AS absent"]);
+  expect(made.stdout).toBe('[{"absent":true}]\n');
+});
+
+test('sql prints dates and intervals as the server writes them', () => {
+  const query = "SELECT DATE '2026-12-04' AS d, INTERVAL '1 day 2 hours' AS i, ARRAY[DATE '2018-11-05'] AS days;";
+  const table = sparkify(['sql', '--warehouse', warehouse, query]);
+  expect(table.stdout).toBe('d           i               days\n----------  --------------  ------------\n2026-12-04  1 day 02:00:00  {2018-11-05}\n(1 row)\n');
+  const json = sparkify(['sql', '--warehouse', warehouse, '--json', query]);
+  expect(JSON.parse(json.stdout)).toEqual([{ d: '2026-12-04', i: '1 day 02:00:00', days: '{2018-11-05}' }]);
 });

@@ -31,6 +31,7 @@ import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
 import { openWarehouseToRead, requireStarTables } from './readWarehouse';
+import { querySingleStatement } from '../warehouse/singleStatement';
 
 const LOCAL_DIR = '.sparkify';
 
@@ -154,8 +155,8 @@ function buildProgram(ctx: () => Context): Command {
 
   program
     .command('sql')
-    .description('Run a query on a warehouse and print the rows')
-    .argument('<query>', 'SQL, e.g. "SELECT level, COUNT(*) FROM users GROUP BY level"')
+    .description('Run one SQL statement on a warehouse and print its rows (several statements are refused: give each on its own)')
+    .argument('<query>', 'one SQL statement, e.g. "SELECT level, COUNT(*) FROM users GROUP BY level"')
     .option('--warehouse <uri>', 'duckdb:PATH | postgres://… (env SPARKIFY_WAREHOUSE)')
     .option('--json', 'print the rows as a JSON array')
     .action(async (query: string, flags) => {
@@ -163,7 +164,7 @@ function buildProgram(ctx: () => Context): Command {
       const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
       const warehouse = await openWarehouseToRead(uri);
       try {
-        const rows = await warehouse.query(query);
+        const rows = await querySingleStatement(warehouse, query);
         if (flags.json) print(JSON.stringify(rows));
         else if (rows.length === 0) print('(no rows)');
         else {

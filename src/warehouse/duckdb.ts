@@ -3,6 +3,7 @@ import {
   DuckDBConnection,
   DuckDBDecimalValue,
   DuckDBInstance,
+  type DuckDBResultReader,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   type DuckDBValue,
@@ -16,6 +17,7 @@ import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { ConfigError } from '../errors';
 import { duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
+import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
 import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
@@ -54,6 +56,15 @@ function appendRow(appender: DuckDBAppender, appenders: readonly Appendable[], r
   appender.endRow();
 }
 
+function rowsOf(reader: DuckDBResultReader): Row[] {
+  const names = reader.columnNames();
+  return reader.getRows().map((values) => {
+    const row: Row = {};
+    names.forEach((name, i) => (row[name] = toJs(values[i])));
+    return row;
+  });
+}
+
 function toJs(value: DuckDBValue): Row[string] {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return bigintToJs(value);
@@ -66,7 +77,7 @@ function toJs(value: DuckDBValue): Row[string] {
  * DuckDB in-process: the embedded default. A DuckDB file has one writer process; within this
  * process every user shares one cached instance, and each call gets its own connection.
  */
-export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging {
+export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging, SingleStatementQuery {
   readonly dialect = 'duckdb' as const;
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
@@ -163,14 +174,15 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   }
 
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
-    return this.withConnection(options, async (c) => {
-      const reader = await c.runAndReadAll(sql);
-      const names = reader.columnNames();
-      return reader.getRows().map((values) => {
-        const row: Row = {};
-        names.forEach((name, i) => (row[name] = toJs(values[i])));
-        return row;
-      });
+    return this.withConnection(options, async (c) => rowsOf(await c.runAndReadAll(sql)));
+  }
+
+  /** SingleStatementQuery: DuckDB's parser counts the statements; only a lone one runs. */
+  async querySingleStatement(sql: string): Promise<Row[]> {
+    return this.withConnection(undefined, async (c) => {
+      const statements = await c.extractStatements(sql);
+      if (statements.count > 1) throw new SeveralStatementsError();
+      return rowsOf(await (await statements.prepare(0)).runAndReadAll());
     });
   }
 

@@ -11,6 +11,7 @@ import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, Write
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresConnectError, classifyPostgresError } from './errors';
+import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
@@ -24,6 +25,15 @@ const types = {
     if (oid === OID.numeric) return (v: string) => Number(v);
     if (oid === OID.timestamp || oid === OID.timestamptz) return (v: string) => timestampTextToIso(v);
     return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+// For a statement a person typed: dates and intervals (and their arrays) as the server's text, not
+// the JavaScript Date (in the process's zone) and the object pg would make of them.
+const TEXT_AS_SENT = new Set([1082, 1182, 1186, 1187]);
+const typedQueryTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return TEXT_AS_SENT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format);
   },
 };
 
@@ -95,7 +105,7 @@ function connectionPool(url: string, timeouts: PostgresTimeouts, settings: reado
 }
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery {
   readonly dialect = 'postgres' as const;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
@@ -222,6 +232,22 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
 
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
     return this.withClient(options, async (c) => (await c.query(sql)).rows as Row[]);
+  }
+
+  /**
+   * SingleStatementQuery: sent by the extended protocol, under which the server parses the text as
+   * one statement and refuses several (SQLSTATE 42601) before running any.
+   */
+  async querySingleStatement(sql: string): Promise<Row[]> {
+    return this.withClient(undefined, async (c) => {
+      try {
+        // queryMode is pg's (8.12+), missing from @types/pg.
+        return (await c.query({ text: sql, types: typedQueryTypes, queryMode: 'extended' } as pg.QueryConfig)).rows as Row[];
+      } catch (err) {
+        if ((err as { code?: unknown }).code === '42601' && /multiple commands/.test((err as Error).message)) throw new SeveralStatementsError();
+        throw err;
+      }
+    });
   }
 
   /**
