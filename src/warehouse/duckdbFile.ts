@@ -15,7 +15,10 @@ export function duckDbFileProblem(file: string): string | undefined {
   try {
     stat = fs.statSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // Nothing there (or a file where a folder of the path should be, which the check of the
+    // path's folders reports): not this function's problem.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     return `${file} cannot be read (${(err as NodeJS.ErrnoException).code})`;
   }
   if (stat.isDirectory()) return `${file} is a directory, not a DuckDB database file`;
