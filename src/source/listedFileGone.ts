@@ -6,7 +6,11 @@ import { ERROR_TYPES } from '../errors';
  * the run fails at once, naming the file, instead of retrying for minutes.
  */
 export class ListedFileGone extends Error {
-  constructor(where: string, code: string) {
+  constructor(
+    where: string,
+    /** What the source said: ENOENT, NoSuchKey. */
+    readonly code: string,
+  ) {
     super(`${where} was listed by this run and is gone now (${code}): the source changed during the run; run it again to list the source anew`);
     this.name = ERROR_TYPES.invalidInput;
   }
