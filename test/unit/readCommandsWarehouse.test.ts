@@ -9,21 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+import { capturedOutput } from './support/capturedOutput';
 
 let dir: string;
-let stderr: string;
-let stdout: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-read-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  stderr = '';
-  stdout = '';
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-});
-afterEach(() => jest.restoreAllMocks());
+const output = capturedOutput();
 
 const sparkify = (...args: string[]) => main(['node', 'sparkify', ...args]);
 
@@ -33,7 +26,7 @@ test.each([
 ])('%s on a duckdb: path with nothing there refuses and creates nothing', async (command, ...args) => {
   const file = path.join(dir, 'nothing-here', 'wh.duckdb');
   expect(await sparkify(command, '--warehouse', `duckdb:${file}`, ...args)).toBe(2);
-  expect(stderr).toBe(`sparkify: no DuckDB warehouse at ${file} (run a load first: sparkify run --source DIR --warehouse duckdb:${file})\n`);
+  expect(output.stderr()).toBe(`sparkify: no DuckDB warehouse at ${file} (run a load first: sparkify run --source DIR --warehouse duckdb:${file})\n`);
   expect(fs.existsSync(path.dirname(file))).toBe(false);
 });
 
@@ -47,13 +40,13 @@ describe('a DuckDB warehouse no load has filled', () => {
 
   test('insights says it has not been loaded yet', async () => {
     expect(await sparkify('insights', '--warehouse', `duckdb:${file}`)).toBe(2);
-    expect(stderr).toBe(
+    expect(output.stderr()).toBe(
       `sparkify: duckdb:${file} has not been loaded yet (no songplays, users, songs, artists, time tables): run a load first: sparkify run --source DIR --warehouse duckdb:${file}\n`,
     );
   });
 
   test('sql still answers from it', async () => {
     expect(await sparkify('sql', '--warehouse', `duckdb:${file}`, '--json', 'SELECT 42 AS n')).toBe(0);
-    expect(stdout).toBe('[{"n":42}]\n');
+    expect(output.stdout()).toBe('[{"n":42}]\n');
   });
 });

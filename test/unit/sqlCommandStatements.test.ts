@@ -7,36 +7,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+import { capturedOutput } from './support/capturedOutput';
 
 let dir: string;
 let file: string;
-let stderr: string;
-let stdout: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-sql-'));
   file = path.join(dir, 'wh.duckdb');
   await (await DuckDbWarehouse.open(file)).close();
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  stderr = '';
-  stdout = '';
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-});
-afterEach(() => jest.restoreAllMocks());
+const output = capturedOutput();
 
 const sql = (...args: string[]) => main(['node', 'sparkify', 'sql', '--warehouse', `duckdb:${file}`, ...args]);
 
 test('several statements are refused, and none of them runs', async () => {
   expect(await sql('CREATE TABLE made (a INTEGER); SELECT 2 AS b')).toBe(2);
-  expect(stderr).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
-  expect(stdout).toBe('');
+  expect(output.stderr()).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
+  expect(output.stdout()).toBe('');
   expect(await sql('--json', "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'made'")).toBe(0);
-  expect(stdout).toBe('[{"n":0}]\n');
+  expect(output.stdout()).toBe('[{"n":0}]\n');
 });
 
 test('one statement, with or without its semicolon, prints its rows; dates and intervals as DuckDB writes them', async () => {
   expect(await sql("SELECT DATE '2026-12-04' AS d, INTERVAL '1 day 2 hours' AS i;")).toBe(0);
-  expect(stdout).toBe('d           i\n----------  --------------\n2026-12-04  1 day 02:00:00\n(1 row)\n');
+  expect(output.stdout()).toBe('d           i\n----------  --------------\n2026-12-04  1 day 02:00:00\n(1 row)\n');
 });
