@@ -1,10 +1,10 @@
+import { STAR_TABLES } from '../etl/dag';
 import type { RunSummary } from '../etl/types';
 import { textTable, visibleControls } from '../util/textTable';
 
 // The CLI's table printer lives in util/ so the insights' terminal renderer can use it too.
 export { textTable };
 
-const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'];
 const STAGING_TABLES = ['staging_events', 'staging_songs'];
 
 function seconds(ms: number | undefined): string {

@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import { ConfigError, parseWarehouseUri, warehouseIdentity } from '../config';
+import { STAR_TABLES } from '../etl/dag';
 import { openWarehouse, type Warehouse } from '../warehouse';
 import { sqlStatement } from '../warehouse/sql';
 
-const STAR_TABLES = ['songplays', 'users', 'songs', 'artists', 'time'];
 
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
 

@@ -4,6 +4,7 @@
  */
 
 import { RUN_DEFAULTS } from '../defaults';
+import { STAR_TABLES } from '../etl/dag';
 // The check types are plain data that crosses the workflow boundary, so they live with the ETL's types.
 import type { CheckDefinition, CheckRule, Severity } from '../etl/checkTypes';
 
@@ -52,7 +53,7 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = { matchRateWarnBelow: RUN_DEF
 
 export function qualityChecks(options: CheckOptions = DEFAULT_CHECK_OPTIONS): CheckDefinition[] {
   return [
-    ...['songplays', 'users', 'songs', 'artists', 'time'].flatMap(keyChecks),
+    ...STAR_TABLES.flatMap(keyChecks),
     {
       name: 'songplays.user_id in users',
       severity: 'error',
