@@ -58,6 +58,21 @@ export function parseSourceUri(uri: string, setting = '--source'): SourceConfig 
   return { kind: 'local', dir: path.resolve(value) };
 }
 
+/**
+ * A source URI as a worker elsewhere must read it: a local directory resolved against this
+ * process's directory (a relative one would be resolved against the worker's), S3 unchanged.
+ */
+export function absoluteSourceUri(uri: string, setting = '--source'): string {
+  const source = parseSourceUri(uri, setting);
+  return source.kind === 'local' ? source.dir : uri;
+}
+
+/** A warehouse URI as a worker elsewhere must open it: a DuckDB file made absolute (as for sources), others unchanged. */
+export function absoluteWarehouseUri(uri: string, setting = '--warehouse'): string {
+  const warehouse = parseWarehouseUri(uri, setting);
+  return warehouse.kind === 'duckdb' ? `duckdb:${warehouse.path}` : uri;
+}
+
 export function describeSource(source: SourceConfig): string {
   return source.kind === 'local' ? source.dir : `s3://${source.bucket}/${source.prefix}`;
 }

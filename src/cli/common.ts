@@ -1,7 +1,7 @@
 /** Helpers every CLI command module uses: output, option parsers, the server connection, run input. */
 import { InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import { parseSourceUri, parseWarehouseUri, redactUri, type EnvSettings } from '../config';
+import { absoluteSourceUri, absoluteWarehouseUri, redactUri, type EnvSettings } from '../config';
 import type { Logger } from '../log';
 import { requireServer, type ConnectionFlags } from '../temporal/connection';
 import { openStack } from './temporalStack';
@@ -42,12 +42,11 @@ export async function withClient<T>(
   }
 }
 
-/** The run input a schedule or backfill hands each date: URIs checked, the password hidden. */
+/** The run input a schedule or backfill hands each date: URIs checked, local paths absolute, the password hidden. */
 export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, env: EnvSettings) {
-  const source = flags.source ?? env.SPARKIFY_SOURCE;
-  const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
-  if (source) parseSourceUri(source);
-  if (warehouse) parseWarehouseUri(warehouse);
+  const given = { source: flags.source ?? env.SPARKIFY_SOURCE, warehouse: flags.warehouse ?? env.SPARKIFY_WAREHOUSE };
+  const source = given.source && absoluteSourceUri(given.source);
+  const warehouse = given.warehouse && absoluteWarehouseUri(given.warehouse);
   return {
     ...(source ? { source } : {}),
     // The worker knows the full URI; the schedule (visible in the Web UI) never holds a password.

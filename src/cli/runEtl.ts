@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import fs from 'node:fs';
-import { ConfigError, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import { absoluteSourceUri, absoluteWarehouseUri, ConfigError, parseSourceUri, redactUri } from '../config';
 import { failedStep, rootMessage } from '../etl/failures';
 import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
 import type { Logger } from '../log';
@@ -61,6 +61,17 @@ async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<voi
   }
 }
 
+/** The workflow input of a run: URIs checked, local paths absolute, the password hidden. */
+export function etlRunInput(options: Pick<RunEtlOptions, 'source' | 'warehouse' | 'window' | 'input'>): EtlInput {
+  return {
+    ...options.input,
+    source: absoluteSourceUri(options.source),
+    // The history (and so the Web UI) never holds a password; the worker has the full URI.
+    warehouse: redactUri(absoluteWarehouseUri(options.warehouse)),
+    window: options.window,
+  };
+}
+
 /**
  * Runs the ETL workflow and waits for it. Without a Temporal address it starts an embedded dev
  * server and an in-process worker for the length of the call; with one, it starts the run there
@@ -68,11 +79,11 @@ async function warnIfNoWorker(stack: Stack, options: RunEtlOptions): Promise<voi
  */
 export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   // Validate before anything starts, so a typo costs nothing.
+  const input = etlRunInput(options);
   const source = parseSourceUri(options.source);
   if (source.kind === 'local' && !fs.existsSync(source.dir)) {
     throw new ConfigError(`--source: directory ${source.dir} does not exist`);
   }
-  parseWarehouseUri(options.warehouse);
   const embedded = !resolveTarget({ ...options.connect, temporal: options.temporalAddress });
   const stack = await openStack({
     address: options.temporalAddress,
@@ -86,13 +97,6 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   });
   try {
     const workflowId = workflowIdFor(options.window);
-    const input: EtlInput = {
-      ...options.input,
-      source: options.source,
-      // The history (and so the Web UI) never holds a password; the worker has the full URI.
-      warehouse: redactUri(options.warehouse),
-      window: options.window,
-    };
     const handle = await stack.client.workflow.start(etlRun, {
       taskQueue: options.taskQueue,
       workflowId,

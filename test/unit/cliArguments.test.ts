@@ -3,7 +3,9 @@
  * any server, warehouse or source is touched.
  */
 import { main, windowFromFlags } from '../../src/cli/main';
+import path from 'node:path';
 import { dateRunInput } from '../../src/cli/common';
+import { etlRunInput } from '../../src/cli/runEtl';
 import { ConfigError } from '../../src/config';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
@@ -89,5 +91,35 @@ describe('schedule and backfill commands', () => {
       failOnEmpty: true,
     });
     expect(() => dateRunInput({ warehouse: 'mysql://db/dw' }, {} as never)).toThrow(ConfigError);
+  });
+
+  // A worker resolves a relative path against its own directory, not the operator's.
+  test('a local source and a DuckDB file go into the stored input as absolute paths', () => {
+    expect(dateRunInput({ source: 'data/gen', warehouse: 'duckdb:wh/rel.duckdb' }, {} as never)).toEqual({
+      source: path.resolve('data/gen'),
+      warehouse: `duckdb:${path.resolve('wh/rel.duckdb')}`,
+    });
+    expect(dateRunInput({}, { SPARKIFY_SOURCE: 'data/gen', SPARKIFY_WAREHOUSE: 'duckdb://rel.duckdb' } as never)).toEqual({
+      source: path.resolve('data/gen'),
+      warehouse: `duckdb:${path.resolve('rel.duckdb')}`,
+    });
+    expect(dateRunInput({ source: 's3://bucket/prefix', warehouse: 'postgres://etl@db:5432/dw' }, {} as never)).toEqual({
+      source: 's3://bucket/prefix',
+      warehouse: 'postgres://etl@db:5432/dw',
+    });
+  });
+});
+
+describe('the input of sparkify run', () => {
+  test('holds a local source and a DuckDB file as absolute paths, other URIs as given, the password hidden', () => {
+    const window = { from: '2018-11-04', to: '2018-11-04' };
+    expect(etlRunInput({ source: 'data/gen', warehouse: 'duckdb:rel.duckdb', window, input: { maxRejectRate: 0.5 } })).toEqual({
+      source: path.resolve('data/gen'),
+      warehouse: `duckdb:${path.resolve('rel.duckdb')}`,
+      window,
+      maxRejectRate: 0.5,
+    });
+    const remote = etlRunInput({ source: 's3://bucket/logs/', warehouse: 'postgres://etl:s3cret@db:5432/dw', window: null });
+    expect(remote).toMatchObject({ source: 's3://bucket/logs/', warehouse: 'postgres://etl:***@db:5432/dw' });
   });
 });
