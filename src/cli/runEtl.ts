@@ -80,11 +80,12 @@ export function etlRunInput(options: Pick<RunEtlOptions, 'source' | 'warehouse' 
 export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   // Validate before anything starts, so a typo costs nothing.
   const input = etlRunInput(options);
+  const embedded = !resolveTarget({ ...options.connect, temporal: options.temporalAddress });
+  // Only this process's worker reads the source here; a remote worker's disk is not this one.
   const source = parseSourceUri(options.source);
-  if (source.kind === 'local' && !fs.existsSync(source.dir)) {
+  if (embedded && source.kind === 'local' && !fs.existsSync(source.dir)) {
     throw new ConfigError(`--source: directory ${source.dir} does not exist`);
   }
-  const embedded = !resolveTarget({ ...options.connect, temporal: options.temporalAddress });
   const stack = await openStack({
     address: options.temporalAddress,
     connect: options.connect,

@@ -2,6 +2,7 @@ import fsSync, { constants, type Dirent, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { ConfigError } from '../errors';
 import { ListedFileGone } from './listedFileGone';
 import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
@@ -51,6 +52,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
    * them all (with their paths) before the first was yielded.
    */
   async *list(prefix: string): AsyncIterable<SourceObject> {
+    requireDirectory(this.root);
     // The prefix's directory part is where listing starts; its last segment filters names.
     const slash = prefix.lastIndexOf('/');
     const startKey = prefix.slice(0, slash + 1);
@@ -195,6 +197,23 @@ async function* walkSorted(dir: string, dirKey: string, prefix: string): AsyncGe
       yield describeEntry(abs, key);
     }
   }
+}
+
+/**
+ * The source root must be a directory. Below it a missing directory is a prefix nothing was stored
+ * under (no log for that month yet); a missing root is a wrong --source, which listed as empty
+ * would let a run complete having loaded nothing.
+ */
+function requireDirectory(root: string): void {
+  let stat: Stats;
+  try {
+    stat = fsSync.statSync(root);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ConfigError(`source directory ${root} does not exist`);
+    throw err;
+  }
+  if (!stat.isDirectory()) throw new ConfigError(`source ${root} is not a directory`);
 }
 
 /** A directory's entries; none when it does not exist (a prefix nothing was stored under). */
