@@ -1,12 +1,18 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
+import type { RunSummary } from '../src/etl/types';
+import type { backfill } from '../src/workflows/backfill';
+import type { etlRun } from '../src/workflows/etl';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
 
 /**
- * `sparkify run --temporal`, as an operator starts it against a server whose worker runs
- * elsewhere: the source is the worker's to read, so the CLI does not judge it by its own disk.
+ * `sparkify run --temporal` (and `backfill`), as an operator starts them against a server whose
+ * worker runs elsewhere: the source is the worker's to read, so the CLI does not judge it by its
+ * own disk; and a start that meets a running workflow of its id attaches to it only when that one
+ * loads what was asked.
  */
 const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let temporal: TestTemporal;
@@ -23,25 +29,109 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The CLI in a child process (asynchronously: the worker polls in this one), its exit and output. */
-function sparkify(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+interface Exit {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The CLI in a child process (asynchronously: the worker polls in this one): its exit, and a
+ * promise of the first output matching a pattern. A command that would wait on a workflow no
+ * worker runs is killed after the guard (the test then fails on its exit, not on a clock).
+ */
+function sparkify(args: string[], env: NodeJS.ProcessEnv = {}): { exit: Promise<Exit>; output: (pattern: RegExp) => Promise<string> } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', SPARKIFY_TASK_QUEUE: worker.taskQueue, ...env };
   delete childEnv.TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: childEnv });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: childEnv, timeout: 90_000 });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+  const watchers: (() => void)[] = [];
+  const seen = () => watchers.forEach((w) => w());
+  child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), seen()));
+  child.stderr.on('data', (c: Buffer) => ((stderr += c.toString()), seen()));
+  const exit = new Promise<Exit>((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
+  const output = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => pattern.test(stdout + stderr) && resolve(stdout + stderr);
+      watchers.push(check);
+      check();
+      void exit.then(() => reject(new Error(`exited before ${pattern}:\n${stdout}${stderr}`)));
+    });
+  return { exit, output };
 }
 
 test("a source missing on the operator's machine reaches the worker, whose listing fails the run at once, naming the directory", async () => {
   const missing = path.join(tmp, 'no-such-source');
-  const run = await worker.during(() =>
-    sparkify(['run', '--temporal', temporal.server.address, '--source', missing, '--warehouse', `duckdb:${path.join(tmp, 'missing.duckdb')}`, '--date', '2018-11-04']),
+  const run = await worker.during(
+    () => sparkify(['run', '--temporal', temporal.server.address, '--source', missing, '--warehouse', `duckdb:${path.join(tmp, 'missing.duckdb')}`, '--date', '2018-11-04']).exit,
   );
   expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({
     status: 1,
     stderr: expect.stringMatching(new RegExp(`^sparkify: run sparkify-etl-2018-11-04 failed at step \\w+: source directory ${missing} does not exist$`)),
+  });
+});
+
+describe('a start that meets its workflow id running', () => {
+  const warehouse = (name: string) => `duckdb:${path.join(tmp, `${name}.duckdb`)}`;
+  /** A workflow on a queue no worker polls stays running for as long as the test needs. */
+  const idleQueue = () => `nobody-polls-${randomUUID()}`;
+
+  test('run with another warehouse or reject rate fails with status 2, naming the running workflow, its target and the way out', async () => {
+    const queue = idleQueue();
+    const window = { from: '2018-11-06', to: '2018-11-06' };
+    await temporal.client.workflow.start<typeof etlRun>('etlRun', {
+      taskQueue: queue,
+      workflowId: 'sparkify-etl-2018-11-06',
+      args: [{ source: SAMPLE_DIR, warehouse: warehouse('a'), window, maxRejectRate: 0.01, failOnEmpty: false }],
+    });
+    const run = await sparkify(
+      ['run', '--temporal', temporal.server.address, '--source', SAMPLE_DIR, '--warehouse', warehouse('b'), '--date', '2018-11-06', '--max-reject-rate', '0.5'],
+      { SPARKIFY_TASK_QUEUE: queue },
+    ).exit;
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `sparkify: sparkify-etl-2018-11-06 is already running with source ${SAMPLE_DIR} and warehouse ${warehouse('a')}, not as asked: ` +
+        `warehouse ${warehouse('a')} (asked: ${warehouse('b')}); maxRejectRate 0.01 (asked: 0.5). ` +
+        'Wait for it to end and start again, or cancel it: temporal workflow cancel --workflow-id sparkify-etl-2018-11-06',
+    );
+  });
+
+  test('run with the same settings attaches, says so, and reports the running workflow\'s outcome', async () => {
+    const second = await temporal.worker();
+    const window = { from: '2018-11-07', to: '2018-11-07' };
+    // Started while its worker does not poll yet: it is still running when the CLI starts.
+    const first = await temporal.client.workflow.start<typeof etlRun>('etlRun', {
+      taskQueue: second.taskQueue,
+      workflowId: 'sparkify-etl-2018-11-07',
+      args: [{ source: SAMPLE_DIR, warehouse: warehouse('same'), window, maxRejectRate: 0.01, failOnEmpty: false }],
+    });
+    const run = sparkify(['run', '--temporal', temporal.server.address, '--source', SAMPLE_DIR, '--warehouse', warehouse('same'), '--date', '2018-11-07', '--json'], {
+      SPARKIFY_TASK_QUEUE: second.taskQueue,
+      SPARKIFY_LOG_LEVEL: 'info',
+    });
+    await run.output(/attached to sparkify-etl-2018-11-07, already running with the same settings/);
+    const exit = await second.during(() => run.exit);
+    expect(exit.status).toBe(0);
+    const summary = JSON.parse(exit.stdout.trim().split('\n').pop()!) as RunSummary;
+    expect(summary).toMatchObject({ workflowId: 'sparkify-etl-2018-11-07', runId: first.firstExecutionRunId, status: 'completed' });
+  });
+
+  test('backfill of a running range with another source fails with status 2 the same way', async () => {
+    const queue = idleQueue();
+    await temporal.client.workflow.start<typeof backfill>('backfill', {
+      taskQueue: queue,
+      workflowId: 'sparkify-backfill-2018-11-01_2018-11-03',
+      args: [{ from: '2018-11-01', to: '2018-11-03', etl: { source: SAMPLE_DIR, warehouse: warehouse('a') } }],
+    });
+    const other = path.join(tmp, 'other-source');
+    const run = await sparkify(
+      ['backfill', '--temporal', temporal.server.address, '--source', other, '--warehouse', warehouse('a'), '--from', '2018-11-01', '--to', '2018-11-03'],
+      { SPARKIFY_TASK_QUEUE: queue },
+    ).exit;
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(`^sparkify: sparkify-backfill-2018-11-01_2018-11-03 is already running with source ${SAMPLE_DIR} and warehouse .*: source ${SAMPLE_DIR} \\(asked: ${other}\\)\\. Wait`),
+    );
   });
 });

@@ -13,6 +13,7 @@ import { backfill, type BackfillInput, type BackfillResult } from '../workflows/
 import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
 import { dateRunInput, integerOption, print, type CliContext } from './common';
+import { runSettingDifferences, startOrAttach, type SettingDifference } from './startOrAttach';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
 import { addNotifyOptions, notifyFromFlags, type NotifyFlags } from '../notify/flags';
@@ -49,6 +50,14 @@ async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefin
   } finally {
     await warehouse.close();
   }
+}
+
+/** Where a running backfill's input differs from the one asked in what it loads: each date's run settings, and which dates run. */
+function backfillSettingDifferences(running: BackfillInput, asked: BackfillInput): SettingDifference[] {
+  const differences = runSettingDifferences(running.etl, asked.etl);
+  const onlyMissing = [running.onlyMissing ?? false, asked.onlyMissing ?? false];
+  if (onlyMissing[0] !== onlyMissing[1]) differences.push({ setting: 'onlyMissing', running: onlyMissing[0], asked: onlyMissing[1] });
+  return differences;
 }
 
 function describeResult(r: BackfillResult): string {
@@ -124,11 +133,10 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           datesPerRun: flags.datesPerRun,
           ...(notify ? { notify } : {}),
         };
-        const handle = await stack.client.workflow.start(backfill, {
-          taskQueue: env.SPARKIFY_TASK_QUEUE,
-          workflowId,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
+        const handle = await startOrAttach(stack.client, backfill, { taskQueue: env.SPARKIFY_TASK_QUEUE, workflowId, args: [input] }, {
+          differences: backfillSettingDifferences,
+          target: (running) => running.etl,
+          log,
         });
         log.info({ workflowId, address: stack.address }, 'backfill started');
         if (!flags.wait) return print(`Started backfill ${workflowId} on ${stack.address}.`);

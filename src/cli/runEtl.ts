@@ -11,6 +11,7 @@ import type { S3Settings } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { etlRun } from '../workflows/etl';
+import { runSettingDifferences, startOrAttach } from './startOrAttach';
 import { openStack, type Stack } from './temporalStack';
 
 export interface RunEtlOptions {
@@ -98,16 +99,20 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   });
   try {
     const workflowId = workflowIdFor(options.window);
-    const handle = await stack.client.workflow.start(etlRun, {
-      taskQueue: options.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // So the Web UI can filter runs by date, source and warehouse.
-      typedSearchAttributes: (await ensureSearchAttributes(stack.client, options.log))
-        ? runSearchAttributes({ date: options.window?.from, source: input.source, warehouse: input.warehouse })
-        : undefined,
-    });
+    const handle = await startOrAttach(
+      stack.client,
+      etlRun,
+      {
+        taskQueue: options.taskQueue,
+        workflowId,
+        args: [input],
+        // So the Web UI can filter runs by date, source and warehouse.
+        typedSearchAttributes: (await ensureSearchAttributes(stack.client, options.log))
+          ? runSearchAttributes({ date: options.window?.from, source: input.source, warehouse: input.warehouse })
+          : undefined,
+      },
+      { differences: (running, asked) => runSettingDifferences(running, asked), target: (running) => running, log: options.log },
+    );
     options.onStarted?.(workflowId);
     options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
     if (!stack.worker) await warnIfNoWorker(stack, options);
