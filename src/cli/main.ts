@@ -183,13 +183,14 @@ function buildProgram(ctx: () => Context): Command {
     .option('--port <n>', 'Temporal gRPC port', intOption('--port', 1), 7233)
     .option('--ui-port <n>', 'Web UI port', intOption('--ui-port', 1), 8233)
     .option('--source <dir|s3://…>', "the worker's default source (env SPARKIFY_SOURCE)")
-    .option('--warehouse <uri>', "the worker's default warehouse (env SPARKIFY_WAREHOUSE)", `duckdb:${DEFAULT_DUCKDB_PATH}`)
+    // No commander default: it would hide SPARKIFY_WAREHOUSE.
+    .option('--warehouse <uri>', `the worker's default warehouse (env SPARKIFY_WAREHOUSE; else duckdb:${DEFAULT_DUCKDB_PATH})`)
     .addOption(metricsPortOption())
     .action(async (flags) => {
       const { env, log } = ctx();
+      const warehouse: string = flags.warehouse ?? env.SPARKIFY_WAREHOUSE ?? `duckdb:${DEFAULT_DUCKDB_PATH}`;
+      parseWarehouseUri(warehouse, flags.warehouse === undefined && env.SPARKIFY_WAREHOUSE ? 'SPARKIFY_WAREHOUSE' : '--warehouse');
       fs.mkdirSync(LOCAL_DIR, { recursive: true });
-      const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
-      parseWarehouseUri(warehouse);
       const stack = await openStack({
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,

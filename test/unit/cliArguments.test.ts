@@ -3,9 +3,12 @@
  * any server, warehouse or source is touched.
  */
 import { main, windowFromFlags } from '../../src/cli/main';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { dateRunInput } from '../../src/cli/common';
 import { etlRunInput } from '../../src/cli/runEtl';
+import * as temporalStack from '../../src/cli/temporalStack';
 import { ConfigError } from '../../src/config';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
@@ -121,5 +124,40 @@ describe('the input of sparkify run', () => {
     });
     const remote = etlRunInput({ source: 's3://bucket/logs/', warehouse: 'postgres://etl:s3cret@db:5432/dw', window: null });
     expect(remote).toMatchObject({ source: 's3://bucket/logs/', warehouse: 'postgres://etl:***@db:5432/dw' });
+  });
+});
+
+describe('sparkify dev', () => {
+  /** Its exit code, and the worker settings it would start its stack with (the stack itself is not started). */
+  async function dev(...args: string[]) {
+    const openStack = jest.spyOn(temporalStack, 'openStack').mockRejectedValue(new Error('not started in this test'));
+    const cwd = process.cwd();
+    process.chdir(fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-dev-args-')));
+    try {
+      const code = await sparkify('dev', ...args);
+      return { code, worker: openStack.mock.lastCall?.[0].worker, started: openStack.mock.calls.length > 0 };
+    } finally {
+      process.chdir(cwd);
+      openStack.mockClear();
+    }
+  }
+
+  test('the worker takes --warehouse, else SPARKIFY_WAREHOUSE, else the local DuckDB file', async () => {
+    process.env.SPARKIFY_WAREHOUSE = 'postgres://etl@db:5432/from_env';
+    expect((await dev()).worker).toMatchObject({ defaultWarehouse: 'postgres://etl@db:5432/from_env' });
+    expect((await dev('--warehouse', 'duckdb:/flag.duckdb')).worker).toMatchObject({ defaultWarehouse: 'duckdb:/flag.duckdb' });
+    delete process.env.SPARKIFY_WAREHOUSE;
+    expect((await dev()).worker).toMatchObject({ defaultWarehouse: 'duckdb:.sparkify/warehouse.duckdb' });
+  });
+
+  test('a bad SPARKIFY_WAREHOUSE stops it with status 2, naming the variable, before anything starts', async () => {
+    process.env.SPARKIFY_WAREHOUSE = 'mysql://db/dw';
+    expect(await dev()).toMatchObject({ code: 2, started: false });
+    expect(stderr).toMatch(/^sparkify: SPARKIFY_WAREHOUSE: "mysql:\/\/db\/dw" is not a warehouse URI/);
+  });
+
+  test('--help says where the default warehouse comes from', async () => {
+    expect(await sparkify('dev', '--help')).toBe(0);
+    expect(stdout).toMatch(/--warehouse <uri>\s+the worker's default warehouse \(env\s+SPARKIFY_WAREHOUSE; else\s+duckdb:\.sparkify\/warehouse\.duckdb\)/);
   });
 });
