@@ -208,6 +208,21 @@ export function locationIdentity(uri: string, setting: string): string {
   return text.endsWith('/') ? text : `${text}/`;
 }
 
+/** Days a completed run's staging rows are kept (for inspection) before a later run clears them. */
+export const DEFAULT_STAGING_RETENTION_DAYS = 7;
+
+// A whole number of days; 0 clears a run's staging as it completes. Empty or unset: the default.
+const stagingRetentionDaysSetting = z
+  .string()
+  .regex(/^\s*\d*\s*$/, 'must be a whole number of days')
+  .optional()
+  .transform((raw) => (raw === undefined || raw.trim() === '' ? DEFAULT_STAGING_RETENTION_DAYS : Number(raw)));
+
+/** SPARKIFY_STAGING_RETENTION_DAYS, read where staging is cleared; readEnv checks it at start. */
+export function stagingRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  return parseEnv(z.object({ SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting }), env).SPARKIFY_STAGING_RETENTION_DAYS;
+}
+
 /** An opt-in or opt-out switch: 1 or 0 (empty: unset). */
 const onOffSwitch = z.string().regex(/^[01]?$/, 'must be 1 or 0').optional();
 
@@ -230,13 +245,19 @@ const envSchema = z.object({
   SPARKIFY_DUCKDB_THREAD_PARTS: onOffSwitch,
   SPARKIFY_STAGING_THREAD: onOffSwitch,
   SPARKIFY_NATIVE_ROWS: onOffSwitch,
+  // Read when a run is recorded, after it has published: checked here so a typo stops the start instead.
+  SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting,
 });
 
 export type EnvSettings = z.infer<typeof envSchema>;
 
 /** Reads and validates the environment once, naming the first bad variable. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
-  const result = envSchema.safeParse(env);
+  return parseEnv(envSchema, env);
+}
+
+function parseEnv<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue.path[0]);

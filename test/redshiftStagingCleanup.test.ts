@@ -3,7 +3,8 @@
  * its rows go (sql/etl/clear_staging_expired.sql), on every engine; a run never recorded (still
  * running, or killed mid-staging) keeps its rows, which no other run reads (they filter by run_id).
  */
-import { clearStagingStatements, stagingRetentionDays } from '../src/activities/clearStaging';
+import { clearStagingStatements } from '../src/activities/clearStaging';
+import { stagingRetentionDays } from '../src/config';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 

@@ -1,17 +1,5 @@
-import { ConfigError } from '../config';
 import { sqlStatements } from '../warehouse/sql';
 import type { Dialect } from '../warehouse/types';
-
-/** Days a completed run's staging rows are kept (for inspection) before a later run clears them. */
-export const DEFAULT_STAGING_RETENTION_DAYS = 7;
-
-/** SPARKIFY_STAGING_RETENTION_DAYS (a whole number of days; 0 clears a run's staging as it completes). */
-export function stagingRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SPARKIFY_STAGING_RETENTION_DAYS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_STAGING_RETENTION_DAYS;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`SPARKIFY_STAGING_RETENTION_DAYS must be a whole number of days, got "${raw}"`);
-  return Number(raw.trim());
-}
 
 /**
  * Statements that clear the staging rows of every completed run that finished at least

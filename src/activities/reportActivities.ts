@@ -1,5 +1,5 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
-import { describeSource, parseSourceUri, parseWarehouseUri, redactUri } from '../config';
+import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, stagingRetentionDays } from '../config';
 import { ETL_DAG } from '../etl/dag';
 import { recordedSummary } from '../etl/recordedSummary';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
@@ -9,7 +9,7 @@ import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect } from '../warehouse/types';
-import { clearStagingStatements, stagingRetentionDays } from './clearStaging';
+import { clearStagingStatements } from './clearStaging';
 import type { ActivityDeps } from './deps';
 import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
 import { serializedPublish } from './publishLock';

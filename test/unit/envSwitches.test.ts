@@ -4,7 +4,7 @@
  * variable's name and status 2 instead of silently meaning the default.
  */
 import { main } from '../../src/cli/main';
-import { ConfigError, readEnv } from '../../src/config';
+import { ConfigError, DEFAULT_STAGING_RETENTION_DAYS, readEnv, stagingRetentionDays } from '../../src/config';
 
 const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD', 'SPARKIFY_NATIVE_ROWS'];
 
@@ -30,6 +30,21 @@ describe('readEnv', () => {
     for (const value of ['lots', '-1GB', '2 G B']) {
       expect(() => readEnv({ SPARKIFY_DUCKDB_MEMORY_LIMIT: value })).toThrow(/^SPARKIFY_DUCKDB_MEMORY_LIMIT: must be a memory size/);
     }
+  });
+});
+
+describe('SPARKIFY_STAGING_RETENTION_DAYS', () => {
+  test('takes a whole number of days, empty or unset meaning the default, through the one parser staging clears with', () => {
+    expect(readEnv({}).SPARKIFY_STAGING_RETENTION_DAYS).toBe(DEFAULT_STAGING_RETENTION_DAYS);
+    expect(readEnv({ SPARKIFY_STAGING_RETENTION_DAYS: '' }).SPARKIFY_STAGING_RETENTION_DAYS).toBe(DEFAULT_STAGING_RETENTION_DAYS);
+    expect(readEnv({ SPARKIFY_STAGING_RETENTION_DAYS: '0' }).SPARKIFY_STAGING_RETENTION_DAYS).toBe(0);
+    expect(stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: ' 30 ' })).toBe(30);
+  });
+
+  test.each(['abc', 'a week', '-1', '1.5', '7d'])('%j is refused at start, by name', (value) => {
+    const message = `SPARKIFY_STAGING_RETENTION_DAYS: must be a whole number of days (got "${value}")`;
+    expect(() => readEnv({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
+    expect(() => stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
   });
 });
 
@@ -59,5 +74,21 @@ describe('the CLI', () => {
     process.env.SPARKIFY_DUCKDB_RAW_LINES = '1';
     await expect(main(['node', 'sparkify', 'sql', '--warehouse', 'duckdb::memory:', 'SELECT 1 AS one'])).resolves.toBe(0);
     expect(stderr).toBe('');
+  });
+
+  // It is read only when a run is recorded, after publishing: a typo must stop the start instead.
+  test.each([
+    [['worker', '--temporal', '127.0.0.1:1']],
+    [['run', '--source', '/s', '--warehouse', 'duckdb::memory:']],
+  ])('a bad SPARKIFY_STAGING_RETENTION_DAYS stops %j with status 2 before it starts', async (args) => {
+    const saved = process.env.SPARKIFY_STAGING_RETENTION_DAYS;
+    process.env.SPARKIFY_STAGING_RETENTION_DAYS = 'abc';
+    try {
+      await expect(main(['node', 'sparkify', ...args])).resolves.toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env.SPARKIFY_STAGING_RETENTION_DAYS;
+      else process.env.SPARKIFY_STAGING_RETENTION_DAYS = saved;
+    }
+    expect(stderr).toBe('sparkify: SPARKIFY_STAGING_RETENTION_DAYS: must be a whole number of days (got "abc")\n');
   });
 });
