@@ -1,6 +1,6 @@
 /**
- * Defaults of the run settings, in one place for the workflows, the CLI and the quality checks.
- * Plain data: workflow-safe.
+ * Defaults and bounds of the run settings, in one place for the workflows, the CLI and the quality
+ * checks. Plain data: workflow-safe.
  */
 
 export const RUN_DEFAULTS = {
@@ -19,4 +19,15 @@ export const BACKFILL_DEFAULTS = {
   concurrency: 4,
   /** Dates one workflow run handles before continuing as new, so history stays bounded. */
   datesPerRun: 100,
+} as const;
+
+/** What the backfill workflow accepts (src/workflows/inputs.ts), and so what its CLI flags accept. */
+export const BACKFILL_LIMITS = {
+  concurrency: { min: 1, max: 100 },
+  datesPerRun: { min: 1, max: 10_000 },
+} as const;
+
+/** What the scheduled run accepts (src/workflows/inputs.ts), and so what `schedule --offset-days` accepts. */
+export const SCHEDULE_LIMITS = {
+  offsetDays: { min: -366, max: 366 },
 } as const;

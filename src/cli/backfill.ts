@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError, parseDate, parseSourceUri, parseWarehouseUri } from '../config';
 import { openSource } from '../source';
 import { loadedDates } from '../ledger/loaded';
-import { BACKFILL_DEFAULTS } from '../defaults';
+import { BACKFILL_DEFAULTS, BACKFILL_LIMITS } from '../defaults';
 import { datesBetween } from '../etl/dates';
 import { backfillWorkflowIdFor } from '../etl/workflowIds';
 import { s3SettingsFromEnv } from '../source/s3Client';
@@ -74,11 +74,11 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
     .description('Load every date of a range, one child run per date, a few at a time (a workflow: it survives worker restarts)')
     .requiredOption('--from <YYYY-MM-DD>', 'first date')
     .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
-    .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', 1), BACKFILL_DEFAULTS.concurrency)
+    .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', BACKFILL_LIMITS.concurrency.min, BACKFILL_LIMITS.concurrency.max), BACKFILL_DEFAULTS.concurrency)
     .option('--only-missing', 'skip dates the load ledger shows loaded, with their logs unchanged since')
     .option('--dry-run', 'print the dates it would run, and run nothing')
     .option('--newest-first', 'run the latest date first')
-    .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', 1), BACKFILL_DEFAULTS.datesPerRun)
+    .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', BACKFILL_LIMITS.datesPerRun.min, BACKFILL_LIMITS.datesPerRun.max), BACKFILL_DEFAULTS.datesPerRun)
     .option('--temporal <host:port>', 'Temporal server (default: an embedded dev server and worker for this command; env TEMPORAL_ADDRESS)')
     .option('--source <dir|s3://…>', "source (default: the worker's; env SPARKIFY_SOURCE)")
     .option('--warehouse <uri>', "warehouse (default: the worker's; env SPARKIFY_WAREHOUSE)")

@@ -17,10 +17,13 @@ export function temporalAddressOption(): Option {
   return new Option('--temporal <host:port>', 'Temporal server (required here: flag, TEMPORAL_ADDRESS or a Temporal CLI profile)').env('TEMPORAL_ADDRESS');
 }
 
-export function integerOption(name: string, min = 0) {
+/** A whole-number flag's parser; with `max`, the range a workflow accepts, so a bad value fails here and not in the workflow. */
+export function integerOption(name: string, min = 0, max?: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    if (!Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(max === undefined ? `${name} must be a whole number ≥ ${min}` : `${name} must be a whole number from ${min} to ${max}`);
+    }
     return n;
   };
 }

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { SCHEDULE_LIMITS } from '../defaults';
 import { ConfigError } from '../config';
 import {
   createDailySchedule,
@@ -9,22 +10,16 @@ import {
   type DailySchedule,
 } from '../schedules/daily';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
-import { dateRunInput, print, temporalAddressOption, withClient, type CliContext } from './common';
+import { dateRunInput, integerOption, print, temporalAddressOption, withClient, type CliContext } from './common';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { addConnectionOptions } from '../temporal/connection';
-
-function offsetOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number of days, e.g. -1');
-  return n;
-}
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
   return addNotifyOptions(command)
     .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
-    .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', offsetOption, d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
+    .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', integerOption('--offset-days', SCHEDULE_LIMITS.offsetDays.min, SCHEDULE_LIMITS.offsetDays.max), d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
     .addOption(
       new Option('--overlap <policy>', 'when the previous run is still going at start time').choices([...OVERLAP_POLICIES] as string[]).default(d(SCHEDULE_DEFAULTS.overlap)),
     )

@@ -6,6 +6,7 @@
  * input adds no commands to the history, so replaying old histories is unaffected.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { BACKFILL_LIMITS, SCHEDULE_LIMITS } from '../defaults';
 import { dateProblem, isTimeZone } from '../etl/dates';
 import { ERROR_TYPES } from '../errors';
 import { NOTIFY_ON } from '../notify/types';
@@ -128,10 +129,10 @@ export const backfillInputShape = object(
     from: date,
     to: date,
     etl: dateRunInputShape,
-    concurrency: optional(number(integer, atLeast(1), atMost(100))),
+    concurrency: optional(number(integer, atLeast(BACKFILL_LIMITS.concurrency.min), atMost(BACKFILL_LIMITS.concurrency.max))),
     onlyMissing: optional(boolean),
     newestFirst: optional(boolean),
-    datesPerRun: optional(number(integer, atLeast(1), atMost(10_000))),
+    datesPerRun: optional(number(integer, atLeast(BACKFILL_LIMITS.datesPerRun.min), atMost(BACKFILL_LIMITS.datesPerRun.max))),
     carried: unknown,
     notify: optional(notify),
   },
@@ -141,7 +142,7 @@ export const backfillInputShape = object(
 const timeZone = string(nonEmpty, maxLength(64), (name) => (isTimeZone(name) ? undefined : 'is not an IANA time zone name, e.g. Europe/Berlin'));
 
 export const scheduledInputShape = object(
-  { etl: dateRunInputShape, offsetDays: optional(number(integer, atLeast(-366), atMost(366))), timeZone: optional(timeZone) },
+  { etl: dateRunInputShape, offsetDays: optional(number(integer, atLeast(SCHEDULE_LIMITS.offsetDays.min), atMost(SCHEDULE_LIMITS.offsetDays.max))), timeZone: optional(timeZone) },
   { strict: false },
 );
 

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { dateRunInput } from '../../src/cli/common';
 import { etlRunInput } from '../../src/cli/runEtl';
 import * as temporalStack from '../../src/cli/temporalStack';
+import { backfillInputShape, scheduledInputShape } from '../../src/workflows/inputs';
+import { issuesWith } from '../../src/workflows/shape';
 import { ConfigError } from '../../src/config';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
@@ -159,5 +161,32 @@ describe('sparkify dev', () => {
   test('--help says where the default warehouse comes from', async () => {
     expect(await sparkify('dev', '--help')).toBe(0);
     expect(stdout).toMatch(/--warehouse <uri>\s+the worker's default warehouse \(env\s+SPARKIFY_WAREHOUSE; else\s+duckdb:\.sparkify\/warehouse\.duckdb\)/);
+  });
+});
+
+// The workflows check their input only when they run: a flag they would refuse must fail here.
+describe('whole-number flags take exactly what the workflows accept', () => {
+  const backfillAccepts = (field: string, n: number) => issuesWith(backfillInputShape, { from: '2018-11-01', to: '2018-11-01', etl: {}, [field]: n }).length === 0;
+  const scheduleAccepts = (n: number) => issuesWith(scheduledInputShape, { etl: {}, offsetDays: n }).length === 0;
+
+  test.each([
+    ['--concurrency', 'concurrency', [0, 1, 100, 101, 1000]],
+    ['--dates-per-run', 'datesPerRun', [0, 1, 10_000, 10_001]],
+  ] as const)('backfill %s', async (flag, field, values) => {
+    for (const n of values) {
+      stderr = '';
+      const code = await sparkify('backfill', '--from', '2018-11-01', '--to', '2018-11-01', '--dry-run', flag, String(n));
+      expect({ n, code }).toEqual({ n, code: backfillAccepts(field, n) ? 0 : 2 });
+      if (code === 2) expect(stderr).toContain(`${flag} must be a whole number from ${field === 'concurrency' ? '1 to 100' : '1 to 10000'}`);
+    }
+  });
+
+  test.each(['create', 'update'])('schedule %s --offset-days', async (command) => {
+    for (const n of [-367, -366, -1, 366, 367]) {
+      stderr = '';
+      // Without a server the command stops at --temporal: after its flags were parsed.
+      expect(await sparkify('schedule', command, '--offset-days', String(n))).toBe(2);
+      expect({ n, refused: stderr.includes('--offset-days must be a whole number from -366 to 366') }).toEqual({ n, refused: !scheduleAccepts(n) });
+    }
   });
 });
