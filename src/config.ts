@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { dateProblem } from './etl/dates';
 import { ConfigError } from './errors';
+import { DEFAULT_AWS_HTTP_TIMEOUTS } from './util/awsHttp';
 import { isMemoryLimitSetting } from './warehouse/duckdbSettings';
 import { parseRedshiftUri, type RedshiftSettings } from './warehouse/redshift/uri';
 
@@ -135,30 +136,47 @@ export interface PostgresTimeouts {
   keepAliveInitialDelayMs: number;
 }
 
-const seconds = (name: string, fallback: number) =>
-  z.coerce
-    .number({ message: `${name} must be a number of seconds` })
-    .min(0, `${name} must be 0 or more seconds`)
-    .default(fallback)
-    .transform((s) => Math.round(s * 1000));
+/**
+ * Seconds (0 or more) from an environment variable, as milliseconds; unset or blank is `fallback`
+ * seconds (a blank one meant 0, no timeout at all, for the PostgreSQL ones).
+ */
+const seconds = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return Math.round(fallback * 1000);
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be 0 or more seconds' });
+        return z.NEVER;
+      }
+      return Math.round(value * 1000);
+    });
 
 const postgresTimeoutsSchema = z.object({
   // A new connection that the server has not answered in this long fails (and is retried).
-  SPARKIFY_PG_CONNECT_TIMEOUT: seconds('SPARKIFY_PG_CONNECT_TIMEOUT', 15),
+  SPARKIFY_PG_CONNECT_TIMEOUT: seconds(15),
   // The longest load activity may run 6 hours; a statement outliving it serves no attempt.
-  SPARKIFY_PG_STATEMENT_TIMEOUT: seconds('SPARKIFY_PG_STATEMENT_TIMEOUT', 6 * 3600),
-  SPARKIFY_PG_KEEPALIVE_DELAY: seconds('SPARKIFY_PG_KEEPALIVE_DELAY', 10),
+  SPARKIFY_PG_STATEMENT_TIMEOUT: seconds(6 * 3600),
+  SPARKIFY_PG_KEEPALIVE_DELAY: seconds(10),
 });
+
+/** How long an S3 read may stay silent, and a connection take to open (src/util/awsHttp.ts). */
+const s3TimeoutsSchema = z.object({
+  SPARKIFY_S3_READ_TIMEOUT: seconds(DEFAULT_AWS_HTTP_TIMEOUTS.readTimeoutMs / 1000),
+  SPARKIFY_S3_CONNECT_TIMEOUT: seconds(DEFAULT_AWS_HTTP_TIMEOUTS.connectTimeoutMs / 1000),
+});
+
+/** The S3 client's timeouts from the environment, in milliseconds (defaults 60 s silent, 10 s to connect). */
+export function s3Timeouts(env: NodeJS.ProcessEnv = process.env): { readTimeoutMs: number; connectTimeoutMs: number } {
+  const t = parseEnv(s3TimeoutsSchema, env);
+  return { readTimeoutMs: t.SPARKIFY_S3_READ_TIMEOUT, connectTimeoutMs: t.SPARKIFY_S3_CONNECT_TIMEOUT };
+}
 
 /** The PostgreSQL timeouts from the environment (defaults: connect 15 s, statement 6 h, keepalive after 10 s idle). */
 export function postgresTimeouts(env: NodeJS.ProcessEnv = process.env): PostgresTimeouts {
-  const result = postgresTimeoutsSchema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue.path[0]);
-    throw new ConfigError(`${name}: ${issue.message} (got "${env[name] ?? ''}")`);
-  }
-  const t = result.data;
+  const t = parseEnv(postgresTimeoutsSchema, env);
   return {
     connectTimeoutMs: t.SPARKIFY_PG_CONNECT_TIMEOUT,
     statementTimeoutMs: t.SPARKIFY_PG_STATEMENT_TIMEOUT,
@@ -247,6 +265,9 @@ const envSchema = z.object({
   SPARKIFY_NATIVE_ROWS: onOffSwitch,
   // Read when a run is recorded, after it has published: checked here so a typo stops the start instead.
   SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting,
+  // Read where a warehouse or S3 client is made, in the worker too: checked here for the same reason.
+  ...postgresTimeoutsSchema.shape,
+  ...s3TimeoutsSchema.shape,
 });
 
 export type EnvSettings = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { s3Timeouts } from '../config';
 import { awsRequestHandler, DEFAULT_AWS_HTTP_TIMEOUTS } from '../util/awsHttp';
 
 export interface S3Settings {
@@ -17,15 +18,6 @@ export interface S3Settings {
 }
 
 const DEFAULT_REGION = 'us-east-1';
-
-/** Seconds from the environment, as milliseconds; unset or blank gives `fallbackMs`. */
-function secondsSetting(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallbackMs;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be 0 or more seconds, got ${JSON.stringify(env[name])}`);
-  return Math.round(value * 1000);
-}
 
 function parseBoolean(name: string, value: string): boolean {
   switch (value.trim().toLowerCase()) {
@@ -60,8 +52,7 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
   const pathStyleRaw = nonEmpty(env.SPARKIFY_S3_FORCE_PATH_STYLE);
   const settings: S3Settings = {
     region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? DEFAULT_REGION,
-    readTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_READ_TIMEOUT', DEFAULT_AWS_HTTP_TIMEOUTS.readTimeoutMs),
-    connectTimeoutMs: secondsSetting(env, 'SPARKIFY_S3_CONNECT_TIMEOUT', DEFAULT_AWS_HTTP_TIMEOUTS.connectTimeoutMs),
+    ...s3Timeouts(env),
   };
   if (endpoint !== undefined) settings.endpoint = endpoint;
   if (pathStyleRaw !== undefined) {

@@ -4,7 +4,7 @@
  * variable's name and status 2 instead of silently meaning the default.
  */
 import { main } from '../../src/cli/main';
-import { ConfigError, DEFAULT_STAGING_RETENTION_DAYS, readEnv, stagingRetentionDays } from '../../src/config';
+import { ConfigError, DEFAULT_STAGING_RETENTION_DAYS, postgresTimeouts, readEnv, s3Timeouts, stagingRetentionDays } from '../../src/config';
 
 const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD', 'SPARKIFY_NATIVE_ROWS'];
 
@@ -45,6 +45,21 @@ describe('SPARKIFY_STAGING_RETENTION_DAYS', () => {
     const message = `SPARKIFY_STAGING_RETENTION_DAYS: must be a whole number of days (got "${value}")`;
     expect(() => readEnv({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
     expect(() => stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
+  });
+});
+
+describe('the timeouts in seconds (PostgreSQL, S3)', () => {
+  const TIMEOUTS = ['SPARKIFY_PG_CONNECT_TIMEOUT', 'SPARKIFY_PG_STATEMENT_TIMEOUT', 'SPARKIFY_PG_KEEPALIVE_DELAY', 'SPARKIFY_S3_READ_TIMEOUT', 'SPARKIFY_S3_CONNECT_TIMEOUT'];
+
+  test.each(TIMEOUTS.flatMap((name) => ['abc', '-1', '10s'].map((value) => [name, value])))('%s=%j is refused at start, by name', (name, value) => {
+    expect(() => readEnv({ [name]: value })).toThrow(`${name}: must be 0 or more seconds (got "${value}")`);
+  });
+
+  test('blank is the default, not 0 (which turns a timeout off)', () => {
+    expect(postgresTimeouts({ SPARKIFY_PG_STATEMENT_TIMEOUT: '', SPARKIFY_PG_CONNECT_TIMEOUT: ' ' })).toEqual(postgresTimeouts({}));
+    expect(postgresTimeouts({}).statementTimeoutMs).toBe(6 * 3_600_000);
+    expect(s3Timeouts({ SPARKIFY_S3_READ_TIMEOUT: '' })).toEqual({ readTimeoutMs: 60_000, connectTimeoutMs: 10_000 });
+    expect(readEnv({ SPARKIFY_PG_STATEMENT_TIMEOUT: '0', SPARKIFY_S3_READ_TIMEOUT: '2.5' })).toMatchObject({ SPARKIFY_PG_STATEMENT_TIMEOUT: 0, SPARKIFY_S3_READ_TIMEOUT: 2_500 });
   });
 });
 
