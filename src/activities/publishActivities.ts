@@ -19,7 +19,6 @@ import { lockStatements, serializedPublish } from './publishLock';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
-
 type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
 
 /** The transform each publish step runs (sql/transform/); the tables it writes are the DAG's (src/etl/dag.ts). */

@@ -102,7 +102,10 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
         await append('etl_skipped_files', SKIPPED_COLUMNS, skipped.map((f) => [runId, keyKind(f.sourceKey), f.sourceKey, f.etag, f.size, f.reason]));
       }
     }, 1000);
-    for (const o of events) loggedDates.add(eventLogDate(o.key) ?? '');
+    for (const o of events) {
+      const date = eventLogDate(o.key);
+      if (date !== undefined) loggedDates.add(date);
+    }
     totals.eventFiles += events.length;
     totals.songFiles += songs.length;
     totals.eventBytes += bytes(events);
