@@ -132,7 +132,6 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   }
 }
 
-/** The error for opening what is not a regular file, with a code that says it cannot be read. */
 /** A staging read of a file that was listed and is gone since (the listing's probe skips such files instead). */
 async function goneAsListedFileGone<T>(file: string, read: () => Promise<T>): Promise<T> {
   try {
@@ -143,6 +142,7 @@ async function goneAsListedFileGone<T>(file: string, read: () => Promise<T>): Pr
   }
 }
 
+/** The error for opening what is not a regular file, with a code that says it cannot be read. */
 function notRegular(key: string, stat: Stats): Error {
   const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
   return Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });
