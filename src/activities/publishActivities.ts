@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import { ETL_DAG } from '../etl/dag';
 import type { MatchStats, RepairResult, RunRef } from '../etl/types';
-import { eventLogDate } from '../source';
+import { eventLogDate } from '../source/layout';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { SqlError } from '../warehouse/errors';

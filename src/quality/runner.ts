@@ -1,5 +1,5 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
-import { EVENT_LOG_LAYOUT } from '../source';
+import { EVENT_LOG_LAYOUT } from '../source/layout';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, type SqlParam } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
