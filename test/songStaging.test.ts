@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { listedKeys } from '../src/activities/ledger';
+import { NO_RECORD_REASON, rejectSongFilesWithoutRecords } from '../src/activities/songFilesWithoutRecords';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { LocalSource, type Source, type SourceObject } from '../src/source';
@@ -80,7 +81,9 @@ async function stageSongs(dataDir: string, via: Via) {
     const source = new StreamOnlySource(dataDir);
     expect(hasWholeReads(source) || hasLocalFiles(source)).toBe(false);
     const keys = await listedKeys(opened, RUN, 'songs');
-    result = await stageInWarehouse({ runId: RUN, kind: 'songs', keys, source, warehouse: opened, heartbeat: (d) => beats.push(d as Record<string, unknown>) });
+    const staged = await stageInWarehouse({ runId: RUN, kind: 'songs', keys, source, warehouse: opened, heartbeat: (d) => beats.push(d as Record<string, unknown>) });
+    // What the staging step does after any path: a file that gave no record is kept as a reject.
+    result = await rejectSongFilesWithoutRecords(opened, RUN, staged, 1);
   }
   const query = (sql: string) => opened.query(sql);
   const tables = {
@@ -220,6 +223,8 @@ describe('song files staged the way a run does equal the streamed worker path', 
     expect(reasonOf('a UTF-8-encoded surrogate')).toEqual([[1, 'song file is not valid UTF-8']]);
     expect(reasonOf('larger than the cap')).toEqual([[1, expect.stringMatching(/^song file is more than 4194304 bytes/)]]);
     expect(reasonOf('garbage after an object')).toEqual([[2, expect.stringMatching(/^invalid JSON/)]]);
+    expect(reasonOf('whitespace only')).toEqual([[1, NO_RECORD_REASON]]);
+    expect(reasonOf('an empty array')).toEqual([[1, NO_RECORD_REASON]]);
     expect(stagedOf('A8').map((r) => r.source_line)).toEqual([2]);
     expect(stagedOf('H1').map((r) => r.source_line)).toEqual([3]);
     expect(stagedOf('C2').map((r) => r.num_songs)).toEqual([12]);

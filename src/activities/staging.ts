@@ -28,7 +28,7 @@ const TABLES: Record<RecordKind, { table: string; columns: string[] }> = {
   songs: { table: 'staging_songs', columns: STAGING_SONG_COLUMNS },
 };
 
-const REJECT_SAMPLES = 5;
+export const REJECT_SAMPLES = 5;
 
 export interface StageOptions {
   runId: string;

@@ -13,6 +13,7 @@ import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
+import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
 
@@ -26,9 +27,10 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const source = resources.source(ref.source);
     const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: ref.maxRejectRate };
     const server = serverStaging(warehouse, source);
-    const result = server
+    const staged = server
       ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
       : await stageFromClient({ ...options, source });
+    const result = await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, ref.maxRejectRate, activitySignal());
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
     await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, activitySignal());
     return result;

@@ -161,9 +161,10 @@ export const ETL_DAG = {
     kind: 'events',
   },
   stageSongs: {
-    sql: STAGING_SQL('songs'),
+    // A song file that gave no record is kept as a reject (src/activities/songFilesWithoutRecords.ts).
+    sql: [...STAGING_SQL('songs'), 'staging/reject_song_files_without_records', 'staging/song_files_without_records'],
     reads: ['etl_run_files'],
-    readsOwnRows: ['staging_songs', 'etl_rejected_records'],
+    readsOwnRows: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },

@@ -121,6 +121,8 @@ export const SQL_NAMES = [
   'staging/redshift/copy_keep_load_errors',
   'staging/redshift/copy_keep_songs',
   'staging/reject_samples',
+  'staging/reject_song_files_without_records',
+  'staging/song_files_without_records',
   'staging/staged_counts',
   'stats/match_stats',
   'stats/plays_without_user',

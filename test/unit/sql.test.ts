@@ -57,6 +57,8 @@ const PARAMS: Record<string, SqlParam> = {
   // A database of the throwaway cluster (sql/bench/postgres_*_database.sql).
   database: 'bench_run_0a1b2c',
   samples: 5,
+  // The reason kept for a song file without a record (sql/staging/reject_song_files_without_records.sql).
+  reason: 'song file holds no JSON object',
   // A backend's process id (sql/postgres/cancel_backend.sql).
   pid: 4242,
   // A page of text candidates (sql/transform/text_repair_values.sql).
