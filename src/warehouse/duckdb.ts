@@ -16,7 +16,7 @@ import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedW
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError } from './errors';
 import { ConfigError } from '../errors';
-import { duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
+import { DUCKDB_DAMAGED_FILE, DUCKDB_DAMAGED_FIX, DUCKDB_LOCK_CONFLICT, duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
 import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
@@ -132,8 +132,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
       return new DuckDbWarehouse(file, instance, `duckdb:${file}`);
     } catch (err) {
       const message = (err as Error).message;
-      if (/lock/i.test(message)) {
+      if (DUCKDB_LOCK_CONFLICT.test(message)) {
         throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`, { cause: err });
+      }
+      if (DUCKDB_DAMAGED_FILE.test(message)) {
+        throw new ConfigError(`warehouse duckdb:${file}: the file is damaged, and DuckDB cannot open it: ${message}: ${DUCKDB_DAMAGED_FIX}`);
       }
       if (options.memory_limit !== undefined && /memory/i.test(message)) {
         throw new Error(`duckdb:${file}: memory_limit '${options.memory_limit}' (${MEMORY_LIMIT_ENV}): ${message}`, { cause: err });

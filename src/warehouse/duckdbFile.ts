@@ -38,3 +38,17 @@ export function duckDbFileProblem(file: string): string | undefined {
 
 /** What to do about a duckDbFileProblem. */
 export const DUCKDB_FILE_FIX = 'give --warehouse duckdb:<path> the path of a DuckDB database file, or of one to create';
+
+/**
+ * DuckDB's message when another process holds the file's lock (`Could not set lock on file …:
+ * Conflicting lock is held in … (PID …)`): worth retrying, the other process may let go. Not any
+ * "lock": a damaged file's message speaks of a "block".
+ */
+export const DUCKDB_LOCK_CONFLICT = /Could not set lock on file|Conflicting lock is held/i;
+
+/** DuckDB's messages for a file with its header and damaged content: no retry opens it. */
+export const DUCKDB_DAMAGED_FILE = /Corrupt database file|checksum .* does not match|is not a valid DuckDB database file/i;
+
+/** What to do about a damaged DuckDB file. */
+export const DUCKDB_DAMAGED_FIX =
+  'restore it from a backup, or move it aside and rebuild the warehouse from the source (sparkify run --all --warehouse duckdb:<path>)';

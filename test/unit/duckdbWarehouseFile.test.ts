@@ -3,7 +3,9 @@
  * Parquet file as an in-memory database with a view over it, so a run "completed" and kept
  * nothing, and the doctor called the path fine. Now the warehouse refuses it before anything runs,
  * as a setting the user got wrong, and the doctor and the run's start checks name it.
+ * A DuckDB file with the right header and damaged content is refused the same way, at open.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,5 +83,47 @@ test('a DuckDB file, one to be created, and one DuckDB created are all fine', as
     expect(await reopened.query('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: 0 }]);
   } finally {
     await reopened.close();
+  }
+});
+
+test('a file with the header and damaged content is refused as a non-retryable setting, naming it, not as one open elsewhere', async () => {
+  const file = path.join(dir, 'damaged.duckdb');
+  const created = await DuckDbWarehouse.open(file);
+  try {
+    await created.execute('CREATE TABLE t AS SELECT range AS a FROM range(1000)');
+  } finally {
+    await created.close();
+  }
+  // Keep the first page (magic and version), overwrite the rest: DuckDB's checksums catch it.
+  const bytes = fs.readFileSync(file);
+  bytes.fill(7, 4096);
+  fs.writeFileSync(file, bytes);
+  expect(checkDuckDbPath(file).status).toBe('ok');
+
+  const err = await openFailure(file);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(NON_RETRYABLE_ERROR_TYPES).toContain(err.name);
+  expect(err.message).toMatch(new RegExp(`^warehouse duckdb:${file}: the file is damaged, and DuckDB cannot open it: .*: restore it from a backup`));
+  expect(err.message).not.toContain('another process');
+});
+
+test('a file another process holds is named as such, and left retryable', async () => {
+  const file = path.join(dir, 'held.duckdb');
+  const holder = spawn(process.execPath, ['-e', `
+    const { DuckDBInstance } = require('@duckdb/node-api');
+    DuckDBInstance.create(${JSON.stringify(file)}).then(() => process.stdout.write('open\\n'));
+    setInterval(() => {}, 1000);
+  `], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+      holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+    });
+    const err = await openFailure(file);
+    expect(err).not.toBeInstanceOf(ConfigError);
+    expect(NON_RETRYABLE_ERROR_TYPES).not.toContain(err.name);
+    expect(err.message).toMatch(new RegExp(`^duckdb:${file} is open in another process \\(a DuckDB file has one writer\\): .*Could not set lock`));
+  } finally {
+    holder.kill('SIGKILL');
   }
 });
