@@ -10,6 +10,10 @@ export function doctorExitCode(): number | undefined {
   return pendingExitCode;
 }
 
+const EXIT_CODES_HELP = `
+Exit codes: ${DOCTOR_EXIT.ok} every check that applies is ok, ${DOCTOR_EXIT.problems} at least one problem, ${DOCTOR_EXIT.unchecked} no problem found
+but something could not be checked, 2 a bad flag or setting (before any check runs).`;
+
 export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }): void {
   addConnectionOptions(program.command('doctor'))
     .description('Check access before a run: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses')
@@ -17,6 +21,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
     .option('--warehouse <uri>', 'the warehouse to check (env SPARKIFY_WAREHOUSE)')
     .option('--temporal <host:port>', 'the Temporal server to check (env TEMPORAL_ADDRESS)')
     .option('--json', 'print the results as one JSON object')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (flags) => {
       const { env } = ctx();
       const report = await runDoctor({

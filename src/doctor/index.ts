@@ -24,7 +24,10 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-/** Exit codes: everything ok, a problem found, or something could not be checked (and nothing is known wrong). */
+/**
+ * Exit codes: everything ok, a problem found, or something could not be checked (and nothing is
+ * known wrong). A bad flag or setting stops the command with 2 before any check, as for every command.
+ */
 export const DOCTOR_EXIT = { ok: 0, problems: 1, unchecked: 3 } as const;
 
 function summarize(checks: CheckResult[]): DoctorReport {
