@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, type EnvSettings } from '../config';
-import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks } from '../doctor';
+import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks, summaryLine } from '../doctor';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { addConnectionOptions, resolveTarget } from '../temporal/connection';
 
@@ -34,8 +34,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         for (const check of report.checks) process.stdout.write(`${formatCheck(check)}\n`);
-        const counts = report.checks.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.status]: (acc[c.status] ?? 0) + 1 }), {});
-        process.stdout.write(`${report.status === 'ok' ? 'All checks passed' : report.status === 'problems' ? 'Problems found' : 'Some checks could not run'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+        process.stdout.write(`${summaryLine(report)}\n`);
       }
       pendingExitCode = DOCTOR_EXIT[report.status];
     });

@@ -131,3 +131,29 @@ const MARK: Record<CheckResult['status'], string> = { ok: 'ok     ', problem: 'P
 export function formatCheck(check: CheckResult): string {
   return `${MARK[check.status].padEnd(9)} ${check.title}: ${check.detail}${check.fix ? ` — fix: ${check.fix}` : ''}`;
 }
+
+const COUNTED: { status: CheckResult['status']; one: string; many: string }[] = [
+  { status: 'problem', one: 'problem', many: 'problems' },
+  { status: 'unchecked', one: 'unchecked', many: 'unchecked' },
+  { status: 'ok', one: 'ok', many: 'ok' },
+  { status: 'skipped', one: 'skipped', many: 'skipped' },
+];
+
+/**
+ * The last line of the text report. "All checks passed" only when nothing was skipped: a skipped
+ * check passed nothing, so with skips the line says no problem was found and names them.
+ */
+export function summaryLine(report: DoctorReport): string {
+  const count = (status: CheckResult['status']) => report.checks.filter((c) => c.status === status).length;
+  const counts = COUNTED.filter((c) => count(c.status) > 0)
+    .map((c) => `${count(c.status)} ${count(c.status) === 1 ? c.one : c.many}`)
+    .join(', ');
+  if (report.status === 'problems') return `Problems found: ${counts}`;
+  if (report.status === 'unchecked') return `Some checks could not run: ${counts}`;
+  const skipped = report.checks.filter((c) => c.status === 'skipped').map((c) => c.title);
+  if (skipped.length === 0) return `All checks passed: ${counts}`;
+  if (count('ok') === 0) {
+    return `Nothing was checked: ${counts} (${skipped.join(', ')}); give --source, --warehouse or --temporal (or SPARKIFY_SOURCE, SPARKIFY_WAREHOUSE, TEMPORAL_ADDRESS)`;
+  }
+  return `No problems found: ${counts} (${skipped.join(', ')})`;
+}

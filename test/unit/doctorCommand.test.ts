@@ -1,10 +1,13 @@
 /**
  * `sparkify doctor` in process, with nothing to reach: its exit codes, as its help and docs list
- * them (a bad setting exited 2, which the README's list left out).
+ * them (a bad setting exited 2, which the README's list left out), and a summary line that says
+ * "All checks passed" only when no check was skipped (with nothing configured it said so of 4 skipped).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { summaryLine, type CheckResult } from '../../src/doctor';
 import { capturedOutput } from './support/capturedOutput';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS', 'AWS_REGION', 'AWS_PROFILE'];
@@ -42,5 +45,35 @@ describe('exit codes', () => {
     expect(readmeRow).toContain('Exit 0 ok, 1 problems, 3 could not check, 2 a bad flag or setting');
     const infrastructure = fs.readFileSync(path.join(REPO, 'docs', 'infrastructure.md'), 'utf8');
     for (const code of ['0', '1', '2', '3']) expect(infrastructure).toMatch(new RegExp(`^\\| ${code} \\| `, 'm'));
+  });
+});
+
+describe('the summary line', () => {
+  const check = (status: CheckResult['status'], title: string): CheckResult => ({ id: title, title, status, detail: '' });
+
+  test('says all checks passed only when none was skipped', () => {
+    expect(summaryLine({ status: 'ok', checks: [check('ok', 'a'), check('ok', 'b')] })).toBe('All checks passed: 2 ok');
+    expect(summaryLine({ status: 'ok', checks: [check('ok', 'a'), check('skipped', 'Temporal reachable')] })).toBe('No problems found: 1 ok, 1 skipped (Temporal reachable)');
+    expect(summaryLine({ status: 'problems', checks: [check('skipped', 'c'), check('ok', 'a'), check('problem', 'b'), check('unchecked', 'd'), check('problem', 'e')] })).toBe(
+      'Problems found: 2 problems, 1 unchecked, 1 ok, 1 skipped',
+    );
+    expect(summaryLine({ status: 'unchecked', checks: [check('unchecked', 'd'), check('ok', 'a')] })).toBe('Some checks could not run: 1 unchecked, 1 ok');
+  });
+
+  test('with nothing configured, says nothing was checked and what to give', async () => {
+    expect(await doctor()).toBe(0);
+    expect(output.stdout().trimEnd().split('\n').pop()).toBe(
+      'Nothing was checked: 4 skipped (AWS credentials, source readable, Temporal reachable, warehouse); give --source, --warehouse or --temporal (or SPARKIFY_SOURCE, SPARKIFY_WAREHOUSE, TEMPORAL_ADDRESS)',
+    );
+  });
+
+  test('with a DuckDB warehouse only, names the checks it skipped', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-doctor-summary-'));
+    try {
+      expect(await doctor('--warehouse', `duckdb:${path.join(dir, 'wh.duckdb')}`)).toBe(0);
+      expect(output.stdout().trimEnd().split('\n').pop()).toBe('No problems found: 2 ok, 3 skipped (AWS credentials, source readable, Temporal reachable)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
