@@ -12,7 +12,7 @@ export function checkDuckDbPath(file: string): CheckResult {
   const title = 'DuckDB path writable';
   if (file === ':memory:') return ok('warehouse.local', title, 'in memory');
   const notDuckDb = duckDbFileProblem(file);
-  if (notDuckDb) return problem('warehouse.local', title, notDuckDb, DUCKDB_FILE_FIX);
+  if (notDuckDb) return problem('warehouse.local', 'DuckDB path holds a DuckDB database', notDuckDb, DUCKDB_FILE_FIX);
   // The nearest existing ancestor decides: the warehouse creates the missing folders.
   let dir = path.dirname(file);
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);

@@ -53,6 +53,8 @@ test.each(notDuckDb())('%s is refused, naming the path, as a non-retryable setti
 
   const check = checkDuckDbPath(file);
   expect(check.status).toBe('problem');
+  // Titled for what failed: the file is there and writable, but is not a DuckDB database.
+  expect(check.title).toBe('DuckDB path holds a DuckDB database');
   expect(check.detail).toBe(`${file} exists and is not a DuckDB database file`);
   expect(await runStartChecks({ warehouse: `duckdb:${file}`, s3: {} })).toEqual([check]);
 });
@@ -63,7 +65,7 @@ test('a directory is refused the same way', async () => {
   const err = await openFailure(sub);
   expect(err).toBeInstanceOf(ConfigError);
   expect(err.message).toContain(`warehouse duckdb:${sub}: ${sub} is a directory, not a DuckDB database file`);
-  expect(checkDuckDbPath(sub)).toMatchObject({ status: 'problem', detail: `${sub} is a directory, not a DuckDB database file` });
+  expect(checkDuckDbPath(sub)).toMatchObject({ status: 'problem', title: 'DuckDB path holds a DuckDB database', detail: `${sub} is a directory, not a DuckDB database file` });
 });
 
 test('a DuckDB file, one to be created, and one DuckDB created are all fine', async () => {
@@ -126,4 +128,10 @@ test('a file another process holds is named as such, and left retryable', async 
   } finally {
     holder.kill('SIGKILL');
   }
+});
+
+test('a path under a file is titled for the write it cannot make', () => {
+  const plain = path.join(dir, 'plain-file');
+  fs.writeFileSync(plain, 'x');
+  expect(checkDuckDbPath(path.join(plain, 'wh.duckdb'))).toMatchObject({ status: 'problem', title: 'DuckDB path writable', detail: `${plain} is not writable (ENOTDIR)` });
 });
