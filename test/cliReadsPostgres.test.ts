@@ -1,8 +1,8 @@
 /**
  * `sparkify insights` and `sparkify sql` (the built CLI) on a PostgreSQL warehouse: one no load
  * has filled is told as such, not by the engine's missing-table error; `sql` runs one statement
- * (two crashed with "Cannot read properties of undefined (reading 'length')") and prints dates and
- * intervals as the server writes them (not a JavaScript Date's string, or "[object Object]").
+ * (two crashed with "Cannot read properties of undefined (reading 'length')") and prints dates,
+ * intervals and json as the server writes them (not a JavaScript Date's string, or "[object Object]").
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -46,4 +46,12 @@ test('sql prints dates and intervals as the server writes them', () => {
   expect(table.stdout).toBe('d           i               days\n----------  --------------  ------------\n2026-12-04  1 day 02:00:00  {2018-11-05}\n(1 row)\n');
   const json = sparkify(['sql', '--warehouse', warehouse, '--json', query]);
   expect(JSON.parse(json.stdout)).toEqual([{ d: '2026-12-04', i: '1 day 02:00:00', days: '{2018-11-05}' }]);
+});
+
+test('sql prints json and jsonb as their JSON text, not "[object Object]"', () => {
+  const query = `SELECT '{"a": [1, 2]}'::jsonb AS b, '{"k":"v"}'::json AS j, ARRAY['{"x":1}'::jsonb] AS bs, '"s"'::jsonb AS s`;
+  const table = sparkify(['sql', '--warehouse', warehouse, query]);
+  expect(table.stdout).toBe('b              j          bs              s\n-------------  ---------  --------------  ---\n{"a": [1, 2]}  {"k":"v"}  {"{\\"x\\": 1}"}  "s"\n(1 row)\n');
+  const json = sparkify(['sql', '--warehouse', warehouse, '--json', query]);
+  expect(JSON.parse(json.stdout)).toEqual([{ b: '{"a": [1, 2]}', j: '{"k":"v"}', bs: '{"{\\"x\\": 1}"}', s: '"s"' }]);
 });

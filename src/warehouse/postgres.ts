@@ -15,7 +15,7 @@ import { SeveralStatementsError, type SingleStatementQuery } from './singleState
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
-const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
+const OID = { bool: 16, int8: 20, int2: 21, int4: 23, oid: 26, float4: 700, float8: 701, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
 
 // Rows come back the same as from DuckDB: whole numbers as numbers, timestamps as ISO strings in
 // UTC (pg's default would turn a timestamp into a Date in the process's local zone).
@@ -28,12 +28,13 @@ const types = {
   },
 };
 
-// For a statement a person typed: dates and intervals (and their arrays) as the server's text, not
-// the JavaScript Date (in the process's zone) and the object pg would make of them.
-const TEXT_AS_SENT = new Set([1082, 1182, 1186, 1187]);
+// For a statement a person typed: numbers, booleans and timestamps as from the pipeline's reads,
+// every other value as the server's text. pg would make a date a JavaScript Date (in the process's
+// zone), an interval, json or jsonb an object ("[object Object]" in a table), an array an array.
+const PARSED_IN_TYPED_QUERIES = new Set<number>([OID.bool, OID.int2, OID.int4, OID.int8, OID.oid, OID.float4, OID.float8, OID.numeric, OID.timestamp, OID.timestamptz]);
 const typedQueryTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    return TEXT_AS_SENT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format);
+    return PARSED_IN_TYPED_QUERIES.has(oid) ? types.getTypeParser(oid, format) : (v: string) => v;
   },
 };
 
