@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { CellValue } from '../etl/records';
 import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
 import { inTransaction, statementList } from './transaction';
-import { classifyDuckDbError } from './errors';
+import { classifyDuckDbError, SqlError } from './errors';
 import { ConfigError } from '../errors';
 import { DUCKDB_DAMAGED_FILE, DUCKDB_DAMAGED_FIX, DUCKDB_LOCK_CONFLICT, duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
 import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
@@ -71,6 +71,16 @@ function toJs(value: DuckDBValue): Row[string] {
   if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) return microsToIso(value.micros);
   if (value instanceof DuckDBDecimalValue) return Number(value.toString());
   return String(value);
+}
+
+// What extractStatements puts before its parser's message (position and "near" included).
+const EXTRACT_FAILED = /^Failed to extract statements: (?:Parser Error: )?/;
+
+/** A query a person typed that DuckDB's parser refused, said as such. */
+function givenSqlSyntaxError(err: unknown): unknown {
+  const message = (err as Error).message ?? '';
+  if (!EXTRACT_FAILED.test(message)) return err;
+  return new SqlError(`syntax error in the given SQL: ${message.replace(EXTRACT_FAILED, '')}`, { cause: err });
 }
 
 /**
@@ -183,7 +193,9 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
   /** SingleStatementQuery: DuckDB's parser counts the statements; only a lone one runs. */
   async querySingleStatement(sql: string): Promise<Row[]> {
     return this.withConnection(undefined, async (c) => {
-      const statements = await c.extractStatements(sql);
+      const statements = await c.extractStatements(sql).catch((err: unknown) => {
+        throw givenSqlSyntaxError(err);
+      });
       if (statements.count > 1) throw new SeveralStatementsError();
       return rowsOf(await (await statements.prepare(0)).runAndReadAll());
     });

@@ -1,6 +1,7 @@
 /**
  * `sparkify sql` runs one statement. Given several, DuckDB ran them all and printed the last
  * result alone; now they are refused before any runs, as on PostgreSQL (test/cliReadsPostgres.test.ts).
+ * A syntax error began "Failed to extract statements"; now it says it is one in the given SQL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,4 +33,11 @@ test('several statements are refused, and none of them runs', async () => {
 test('one statement, with or without its semicolon, prints its rows; dates and intervals as DuckDB writes them', async () => {
   expect(await sql("SELECT DATE '2026-12-04' AS d, INTERVAL '1 day 2 hours' AS i;")).toBe(0);
   expect(output.stdout()).toBe('d           i\n----------  --------------\n2026-12-04  1 day 02:00:00\n(1 row)\n');
+});
+
+test('a syntax error is named as one in the given SQL, with DuckDB\'s position', async () => {
+  expect(await sql('SELEC 1 FROM x')).toBe(1);
+  expect(output.stderr()).toBe('sparkify: syntax error in the given SQL: syntax error at or near "SELEC"\n\nLINE 1: SELEC 1 FROM x\n        ^\n');
+  expect(await sql("SELECT 'open")).toBe(1);
+  expect(output.stderr()).toMatch(/sparkify: syntax error in the given SQL: unterminated quoted string at or near "'open"\n\nLINE 1: SELECT 'open\n +\^\n$/);
 });
