@@ -19,12 +19,28 @@ export type SourceConfig = { kind: 'local'; dir: string } | { kind: 's3'; bucket
 export const DEFAULT_DUCKDB_PATH = '.sparkify/warehouse.duckdb';
 export const DEFAULT_TASK_QUEUE = 'sparkify-etl';
 
+/**
+ * `duckdb:/abs/path` or `duckdb:relative/path`. `duckdb://…` is refused: URI conventions disagree
+ * on it (`duckdb://tmp/x` was taken as tmp/x; file: URIs read `duckdb:///tmp/x` as /tmp/x,
+ * SQLAlchemy as tmp/x), so the user says which.
+ */
+function duckDbPath(value: string, setting: string): string {
+  const file = value.slice('duckdb:'.length);
+  const named = file.replace(/^\/+/, '');
+  if (named === '') throw new ConfigError(`${setting}: "duckdb:" needs a file path, e.g. duckdb:${DEFAULT_DUCKDB_PATH}`);
+  if (file.startsWith('//')) {
+    throw new ConfigError(
+      `${setting}: "${value}" is ambiguous: write duckdb:/${named} for the absolute path /${named}, or duckdb:${named} for ${named} under the current directory`,
+    );
+  }
+  return file;
+}
+
 /** `duckdb:PATH` | `postgres://…` | `postgresql://…` | `redshift-data://…` */
 export function parseWarehouseUri(uri: string, setting = '--warehouse'): WarehouseConfig {
   const value = uri.trim();
   if (value.startsWith('duckdb:')) {
-    const file = value.slice('duckdb:'.length).replace(/^\/\//, '');
-    if (file === '') throw new ConfigError(`${setting}: "duckdb:" needs a file path, e.g. duckdb:${DEFAULT_DUCKDB_PATH}`);
+    const file = duckDbPath(value, setting);
     return { kind: 'duckdb', path: file === ':memory:' ? file : path.resolve(file) };
   }
   if (/^postgres(ql)?:\/\//.test(value)) {

@@ -11,7 +11,7 @@ import { etlRunInput } from '../../src/cli/runEtl';
 import * as temporalStack from '../../src/cli/temporalStack';
 import { backfillInputShape, scheduledInputShape } from '../../src/workflows/inputs';
 import { issuesWith } from '../../src/workflows/shape';
-import { ConfigError } from '../../src/config';
+import { ConfigError, parseWarehouseUri } from '../../src/config';
 
 const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
 const saved: Record<string, string | undefined> = {};
@@ -104,7 +104,7 @@ describe('schedule and backfill commands', () => {
       source: path.resolve('data/gen'),
       warehouse: `duckdb:${path.resolve('wh/rel.duckdb')}`,
     });
-    expect(dateRunInput({}, { SPARKIFY_SOURCE: 'data/gen', SPARKIFY_WAREHOUSE: 'duckdb://rel.duckdb' } as never)).toEqual({
+    expect(dateRunInput({}, { SPARKIFY_SOURCE: 'data/gen', SPARKIFY_WAREHOUSE: 'duckdb:rel.duckdb' } as never)).toEqual({
       source: path.resolve('data/gen'),
       warehouse: `duckdb:${path.resolve('rel.duckdb')}`,
     });
@@ -112,6 +112,32 @@ describe('schedule and backfill commands', () => {
       source: 's3://bucket/prefix',
       warehouse: 'postgres://etl@db:5432/dw',
     });
+  });
+});
+
+describe('duckdb: warehouse URIs', () => {
+  test.each([
+    ['duckdb:/abs/wh.duckdb', '/abs/wh.duckdb'],
+    ['duckdb:rel/wh.duckdb', path.resolve('rel/wh.duckdb')],
+    ['duckdb::memory:', ':memory:'],
+  ])('%s is the file %s', (uri, file) => {
+    expect(parseWarehouseUri(uri)).toEqual({ kind: 'duckdb', path: file });
+  });
+
+  // duckdb://tmp/x was taken as tmp/x; a file: URI reads duckdb:///tmp/x as /tmp/x, SQLAlchemy as tmp/x.
+  test.each(['duckdb://tmp/x', 'duckdb:///tmp/x'])('%s is refused as ambiguous, showing both spellings', (uri) => {
+    expect(() => parseWarehouseUri(uri, 'SPARKIFY_WAREHOUSE')).toThrow(
+      new ConfigError(`SPARKIFY_WAREHOUSE: "${uri}" is ambiguous: write duckdb:/tmp/x for the absolute path /tmp/x, or duckdb:tmp/x for tmp/x under the current directory`),
+    );
+  });
+
+  test.each(['duckdb:', 'duckdb://', 'duckdb:/'])('%s is refused: it names no file', (uri) => {
+    expect(() => parseWarehouseUri(uri)).toThrow(/^--warehouse: "duckdb:" needs a file path/);
+  });
+
+  test('sparkify sql --warehouse duckdb://… exits 2 with that line', async () => {
+    expect(await sparkify('sql', '--warehouse', 'duckdb://tmp/x', 'SELECT 1')).toBe(2);
+    expect(stderr).toBe('sparkify: --warehouse: "duckdb://tmp/x" is ambiguous: write duckdb:/tmp/x for the absolute path /tmp/x, or duckdb:tmp/x for tmp/x under the current directory\n');
   });
 });
 
