@@ -78,7 +78,8 @@ async function writeSongFiles(outDir: string, songs: readonly Song[]): Promise<n
 
 /**
  * Writes a Sparkify-shaped dataset under `outDir` (log_data/ and song_data/), overwriting files
- * of the same name but leaving other files in place. Deterministic for identical options.
+ * of the same name but leaving other files in place (the CLI's `generate` refuses a directory
+ * that is not empty first: ./outDir.ts). Deterministic for identical options.
  */
 export async function generateDataset(opts: GenerateOptions): Promise<GenerateResult> {
   const days = positiveInt('days', opts.days, 30);
