@@ -14,7 +14,7 @@ import {
 import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
-import { prepareOutDir } from '../generate/outDir';
+import { requireEmptyOutDir } from '../generate/outDir';
 import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
@@ -246,11 +246,10 @@ function buildProgram(ctx: () => Context): Command {
     .option('--songs <n>', 'songs', intOption('--songs', 1), 500)
     .option('--seed <n>', 'seed (same seed, same bytes)', intOption('--seed'), 42)
     .option('--start-date <YYYY-MM-DD>', 'first day', '2018-11-01')
-    .option('--overwrite', 'into a directory that is not empty: delete its log_data/ and song_data/ first')
     .action(async (flags) => {
       const outDir = path.resolve(flags.out);
       const startDate = parseDate(flags.startDate, '--start-date');
-      await prepareOutDir(outDir, flags.overwrite === true);
+      await requireEmptyOutDir(outDir);
       const result = await generateDataset({
         outDir,
         days: flags.days,

@@ -1,17 +1,12 @@
 import { promises as fs } from 'fs';
-import path from 'path';
 import { ConfigError } from '../errors';
 
-/** The folders of a data set: what `overwrite` deletes. */
-const DATASET_FOLDERS = ['log_data', 'song_data'];
-
 /**
- * Makes `dir` ready for a new data set. One that holds anything is refused: the generator
- * overwrites files of the same name only, so an older set's other days and songs would stay
- * beside the new ones. With `overwrite`, its log_data/ and song_data/ are deleted first; other
- * files stay.
+ * Refuses an output directory that holds anything: the generator overwrites files of the same name
+ * only, so an older set's other days and songs would stay beside the new ones. There is no option
+ * to delete what is there: a log_data/ beside it may be real data, so the user removes it.
  */
-export async function prepareOutDir(dir: string, overwrite: boolean): Promise<void> {
+export async function requireEmptyOutDir(dir: string): Promise<void> {
   let entries: string[];
   try {
     entries = (await fs.readdir(dir)).sort();
@@ -22,12 +17,9 @@ export async function prepareOutDir(dir: string, overwrite: boolean): Promise<vo
     throw err;
   }
   if (entries.length === 0) return;
-  if (!overwrite) {
-    const shown = entries.length > 3 ? `${entries.slice(0, 3).join(', ')}, …` : entries.join(', ');
-    throw new ConfigError(
-      `--out ${dir} is not empty (it holds ${shown}): a new data set would mix with what is there. ` +
-        'Give a new or empty directory, or add --overwrite to delete its log_data/ and song_data/ first',
-    );
-  }
-  for (const folder of DATASET_FOLDERS) await fs.rm(path.join(dir, folder), { recursive: true, force: true });
+  const shown = entries.length > 3 ? `${entries.slice(0, 3).join(', ')}, …` : entries.join(', ');
+  throw new ConfigError(
+    `--out ${dir} is not empty (it holds ${shown}): a new data set would mix with what is there. ` +
+      'Give a new or empty directory (to replace an old generated set, delete it first)',
+  );
 }
