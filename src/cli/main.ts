@@ -31,6 +31,7 @@ import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
+import { flushed, ignoreClosedReader } from './flushOutput';
 import { openWarehouseToRead, requireStarTables } from './readWarehouse';
 import { querySingleStatement } from '../warehouse/singleStatement';
 
@@ -344,7 +345,10 @@ export async function main(argv: string[]): Promise<number> {
 /** The process entry point (bin/sparkify.js). */
 export function cli(): void {
   onShutdown(() => undefined);
-  void main(process.argv).then((code) => {
+  ignoreClosedReader(process.stdout);
+  ignoreClosedReader(process.stderr);
+  void main(process.argv).then(async (code) => {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     // Pending handles (the native runtime) must not keep the process alive after the command.
     process.exit(exitCodeAfter(code));
   });
