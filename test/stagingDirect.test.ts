@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
+import { NO_RECORD_REASON } from '../src/activities/songFilesWithoutRecords';
 import type { StageResult } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { MAX_LINE_BYTES } from '../src/staging/rawLines';
@@ -157,6 +158,8 @@ describe('DuckDB reading local files itself', () => {
     ]);
     expect(direct.tables.rejects.filter((r) => r.kind === 'songs').map((r) => [r.source_key, r.source_line, r.reason])).toEqual([
       ['song_data/A/A/A/array.json', 2, 'not a JSON object'],
+      // Only whitespace: no record on any path, so the staging step keeps it as a reject.
+      ['song_data/A/A/A/blank.json', 1, NO_RECORD_REASON],
       ['song_data/A/A/A/garbage.json', 1, expect.stringMatching(/^invalid JSON/)],
     ]);
   });
