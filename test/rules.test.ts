@@ -183,6 +183,57 @@ describe("an artist's variant", () => {
   });
 });
 
+describe("a song's version", () => {
+  // Two versions of a song_id each: songs keeps one, and plays must match that one, not another.
+  const versions: [Record<string, unknown>, string][] = [
+    [song({ song_id: 'SOV1', artist_id: 'ARZ', artist_name: 'Zeta', title: 'Alpha', duration: 180, year: 0 }), 'SOV1-a'],
+    // A known year wins, though "Alpha" and 180 s sort first.
+    [song({ song_id: 'SOV1', artist_id: 'ARZ', artist_name: 'Zeta', title: 'Beta', duration: 185, year: 1990 }), 'SOV1-b'],
+    // The smaller artist_id wins, though "Aardvark" sorts before "Zed Artist".
+    [song({ song_id: 'SOV2', artist_id: 'AR1', artist_name: 'Zed Artist', title: 'Gamma', duration: 200 }), 'SOV2-a'],
+    [song({ song_id: 'SOV2', artist_id: 'AR2', artist_name: 'Aardvark', title: 'Gamma', duration: 200 }), 'SOV2-b'],
+  ];
+  const plays = [
+    event({ ts: DAY1, userId: '1', page: 'NextSong', artist: 'Zeta', song: 'Beta', length: 185 }),
+    event({ ts: DAY1 + 1, userId: '1', itemInSession: 1, page: 'NextSong', artist: 'Zeta', song: 'Alpha', length: 180 }),
+    event({ ts: DAY1 + 2, userId: '1', itemInSession: 2, page: 'NextSong', artist: 'Zed Artist', song: 'Gamma', length: 200 }),
+    event({ ts: DAY1 + 3, userId: '1', itemInSession: 3, page: 'NextSong', artist: 'Aardvark', song: 'Gamma', length: 200 }),
+  ];
+  const expected = {
+    songs: [
+      { song_id: 'SOV1', title: 'Beta', artist_id: 'ARZ', year: 1990, duration: 185 },
+      { song_id: 'SOV2', title: 'Gamma', artist_id: 'AR1', year: 2000, duration: 200 },
+    ],
+    plays: [
+      { song_id: 'SOV1', artist_id: 'ARZ' },
+      { song_id: null, artist_id: null },
+      { song_id: 'SOV2', artist_id: 'AR1' },
+      { song_id: null, artist_id: null },
+    ],
+  };
+  const tables = async () => ({
+    songs: await f.query('SELECT song_id, title, artist_id, year, duration FROM songs ORDER BY song_id'),
+    plays: await f.query('SELECT song_id, artist_id FROM songplays ORDER BY start_time'),
+  });
+
+  test('is the one plays match: a matched play names the song and artist that songs holds', async () => {
+    versions.forEach(([v, name]) => f.writeSong(v, name));
+    f.writeDay('2018-11-01', plays);
+    await f.run();
+    expect(await tables()).toEqual(expected);
+  });
+
+  test('is the same whatever order the versions are loaded in', async () => {
+    for (const [v, name] of [...versions].reverse()) {
+      f.writeSong(v, name);
+      await f.run();
+    }
+    f.writeDay('2018-11-01', plays);
+    await f.run();
+    expect(await tables()).toEqual(expected);
+  });
+});
+
 describe('song matching', () => {
   test('repairs double-encoded text and stray spaces, tolerates small duration drift, and reports both counts', async () => {
     f.writeSong(song({ song_id: 'SO1', artist_id: 'AR1', artist_name: 'Björk', title: 'Jóga', duration: 305.0 }));
