@@ -108,8 +108,21 @@ describe('the daily schedule', () => {
 
     ok(sparkify(['schedule', 'delete', '--id', id], tq));
     const gone = sparkify(['schedule', 'describe', '--id', id], tq);
-    expect(gone.status).toBe(1);
-    expect(gone.stderr).toMatch(/not found/i);
+    expect(gone.status).toBe(2);
+    expect(gone.stderr).toContain(`there is no schedule "${id}" in namespace default`);
+  });
+
+  test('an unknown schedule id is named, with the namespace and the command that lists the schedules, and exits 2', () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `nope-${randomUUID()}`;
+    for (const command of [['describe'], ['pause'], ['unpause'], ['trigger'], ['delete'], ['update', '--at', '04:00']]) {
+      const result = sparkify(['schedule', ...command, '--id', id], tq);
+      expect({ command: command[0], status: result.status, stderr: result.stderr }).toEqual({
+        command: command[0],
+        status: 2,
+        stderr: `sparkify: there is no schedule "${id}" in namespace default: \`sparkify schedule list\` shows the ones there; give one with --id\n`,
+      });
+    }
   });
 
   test('bad settings are refused before anything is created, naming the flag', () => {

@@ -12,7 +12,8 @@ import {
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { dateRunInput, integerOption, print, temporalAddressOption, withClient, type CliContext } from './common';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
-import { addConnectionOptions } from '../temporal/connection';
+import { addConnectionOptions, type ConnectionFlags } from '../temporal/connection';
+import { scheduleErrorForUser } from './scheduleErrors';
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
@@ -29,6 +30,17 @@ function scheduleSettingFlags(command: Command, withDefaults: boolean): Command 
     .option('--fail-on-empty', 'fail a run whose day has no events (default: succeed with a warning)');
 }
 
+/** withClient, with Temporal's schedule errors said in the operator's words. */
+function withSchedule<T>(ctx: CliContext, flags: ConnectionFlags, work: Parameters<typeof withClient<T>>[2]): Promise<T> {
+  return withClient(ctx, flags, async (client, env, log) => {
+    try {
+      return await work(client, env, log);
+    } catch (err) {
+      throw scheduleErrorForUser(err, env.TEMPORAL_NAMESPACE);
+    }
+  });
+}
+
 /** `sparkify schedule create|update|describe|list|pause|unpause|trigger|delete` */
 export function registerScheduleCommands(program: Command, ctx: CliContext): void {
   const schedule = program
@@ -42,7 +54,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client, env, log) => {
+      await withSchedule(ctx, flags, async (client, env, log) => {
         const settings: DailySchedule = {
           scheduleId: flags.id,
           taskQueue: env.SPARKIFY_TASK_QUEUE,
@@ -65,7 +77,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client, env) => {
+      await withSchedule(ctx, flags, async (client, env) => {
         const changes = Object.fromEntries(
           Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
             ([, v]) => v !== undefined,
@@ -89,7 +101,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as one JSON object')
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client) => {
+      await withSchedule(ctx, flags, async (client) => {
         const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
         if (flags.json) return print(JSON.stringify(summary));
         for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
@@ -102,7 +114,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--json', 'as a JSON array')
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client) => {
+      await withSchedule(ctx, flags, async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
           rows.push({
@@ -129,7 +141,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .addOption(temporalAddressOption())
       .option('--note <text>', 'why')
       .action(async (flags) => {
-        await withClient(ctx, flags, async (client) => {
+        await withSchedule(ctx, flags, async (client) => {
           await client.schedule.getHandle(flags.id)[name](flags.note);
           print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
         });
@@ -143,7 +155,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client) => {
+      await withSchedule(ctx, flags, async (client) => {
         const handle = client.schedule.getHandle(flags.id);
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
         const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
@@ -158,7 +170,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
-      await withClient(ctx, flags, async (client) => {
+      await withSchedule(ctx, flags, async (client) => {
         await client.schedule.getHandle(flags.id).delete();
         print(`Deleted schedule ${flags.id}.`);
       });
