@@ -125,6 +125,21 @@ describe('the daily schedule', () => {
     }
   });
 
+  test('creating a schedule whose id exists is refused, naming it and the commands that change it, and leaves it as it was', () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    ok(sparkify(['schedule', 'create', '--id', id, '--at', '02:00'], tq));
+    const again = sparkify(['schedule', 'create', '--id', id, '--at', '05:00'], tq);
+    expect({ status: again.status, stderr: again.stderr }).toEqual({
+      status: 2,
+      stderr:
+        `sparkify: schedule "${id}" already exists in namespace default: change its settings with \`sparkify schedule update --id ${id} …\` (the ones not given stay), ` +
+        `or \`sparkify schedule delete --id ${id}\` and create it again\n`,
+    });
+    expect(describeJson(id, tq)).toMatchObject({ at: '02:00' });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+  });
+
   test('bad settings are refused before anything is created, naming the flag', () => {
     const tq = `schedule-${randomUUID()}`;
     const zone = sparkify(['schedule', 'create', '--id', 'bad', '--time-zone', 'Mars/Olympus_Mons'], tq);
