@@ -1,3 +1,4 @@
+import type { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { SCHEDULE_LIMITS } from '../defaults';
 import { ConfigError } from '../config';
@@ -9,6 +10,7 @@ import {
   updateDailySchedule,
   type DailySchedule,
 } from '../schedules/daily';
+import { planTrigger } from '../schedules/trigger';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { dateRunInput, integerOption, print, temporalAddressOption, withClient, type CliContext } from './common';
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
@@ -150,17 +152,28 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
 
   schedule
     .command('trigger')
-    .description("Start a run now (its logical date follows from now, as if scheduled now); the schedule's overlap policy applies")
+    .description("Start a run now (its logical date follows from now, as if scheduled now); the schedule's overlap policy applies: under SKIP, a run still going refuses it")
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
     .action(async (flags) => {
       await withSchedule(ctx, flags, async (client) => {
         const handle = client.schedule.getHandle(flags.id);
+        const described = await handle.describe();
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
-        const overlap = flags.overlap ?? (await handle.describe()).policies.overlap;
+        const overlap: ScheduleOverlapPolicy = flags.overlap ?? described.policies.overlap;
+        const plan = planTrigger(overlap, {
+          running: described.info.runningActions.map((a) => a.workflow.workflowId),
+          buffered: Number(described.raw.info?.bufferSize ?? 0),
+        });
+        if (!plan.trigger) {
+          throw new ConfigError(
+            `schedule ${flags.id} not triggered: ${plan.why}. Wait for it to end (\`sparkify schedule describe --id ${flags.id}\` shows it), ` +
+              'or give --overlap ALLOW_ALL to start a run beside it, BUFFER_ALL to start one after it, or CANCEL_OTHER to start one in its place',
+          );
+        }
         await handle.trigger(overlap);
-        print(`Triggered schedule ${flags.id} (overlap ${overlap}).`);
+        print(`Triggered schedule ${flags.id}: ${plan.effect} (overlap ${overlap}).`);
       });
     });
 
