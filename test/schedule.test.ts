@@ -112,6 +112,23 @@ describe('the daily schedule', () => {
     expect(gone.stderr).toContain(`there is no schedule "${id}" in namespace default`);
   });
 
+  test('pause and unpause without --note leave a note saying what did it, who and when; a given --note is kept', async () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    const state = async () => (await temporal.client.schedule.getHandle(id).describe()).state;
+    const byWhom = (command: string) => new RegExp(`^${command}d with \`sparkify schedule ${command}\` by \\S+@\\S+ at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`);
+    ok(sparkify(['schedule', 'create', '--id', id, '--paused', '--note', 'waiting for the warehouse'], tq));
+
+    const unpaused = ok(sparkify(['schedule', 'unpause', '--id', id], tq));
+    expect(await state()).toMatchObject({ paused: false, note: expect.stringMatching(byWhom('unpause')) });
+    expect(unpaused).toBe(`Unpaused schedule ${id}: ${(await state()).note}.\n`);
+    ok(sparkify(['schedule', 'pause', '--id', id], tq));
+    expect(await state()).toMatchObject({ paused: true, note: expect.stringMatching(byWhom('pause')) });
+    ok(sparkify(['schedule', 'unpause', '--id', id, '--note', 'warehouse back after maintenance'], tq));
+    expect(await state()).toMatchObject({ paused: false, note: 'warehouse back after maintenance' });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+  });
+
   test('an unknown schedule id is named, with the namespace and the command that lists the schedules, and exits 2', () => {
     const tq = `schedule-${randomUUID()}`;
     const id = `nope-${randomUUID()}`;

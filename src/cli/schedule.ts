@@ -1,5 +1,6 @@
 import type { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Command, Option } from 'commander';
+import os from 'node:os';
 import { SCHEDULE_LIMITS } from '../defaults';
 import { ConfigError } from '../config';
 import {
@@ -30,6 +31,20 @@ function scheduleSettingFlags(command: Command, withDefaults: boolean): Command 
     .option('--source <dir|s3://…>', "source for each run (default: the worker's; env SPARKIFY_SOURCE)")
     .option('--warehouse <uri>', "warehouse for each run (default: the worker's; env SPARKIFY_WAREHOUSE)")
     .option('--fail-on-empty', 'fail a run whose day has no events (default: succeed with a warning)');
+}
+
+/**
+ * The note a pause or unpause leaves when given none: the SDK's own ("Unpaused via TypeScript SDK")
+ * would replace the previous note with nothing anyone can act on.
+ */
+function stateNote(command: 'pause' | 'unpause'): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry for the uid (some containers): $USER stands.
+  }
+  return `${command}d with \`sparkify schedule ${command}\` by ${user}@${os.hostname()} at ${new Date().toISOString()}`;
 }
 
 /** withClient, with Temporal's schedule errors said in the operator's words. */
@@ -141,11 +156,12 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .description(`${verb} the schedule (the note says why, for whoever looks next)`)
       .addOption(idOption())
       .addOption(temporalAddressOption())
-      .option('--note <text>', 'why')
+      .option('--note <text>', `why (default: who ${name}d it, with which command, when)`)
       .action(async (flags) => {
         await withSchedule(ctx, flags, async (client) => {
-          await client.schedule.getHandle(flags.id)[name](flags.note);
-          print(`${verb}d schedule ${flags.id}${flags.note ? `: ${flags.note}` : ''}.`);
+          const note: string = flags.note ?? stateNote(name);
+          await client.schedule.getHandle(flags.id)[name](note);
+          print(`${verb}d schedule ${flags.id}: ${note}.`);
         });
       });
   }
