@@ -129,6 +129,24 @@ describe('the daily schedule', () => {
     ok(sparkify(['schedule', 'delete', '--id', id], tq));
   });
 
+  test('update --reset-source and --reset-warehouse drop them from the schedule, so runs take the worker\'s defaults again', () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    const warehouse = `duckdb:${path.join(tmp, `${id}.duckdb`)}`;
+    ok(sparkify(['schedule', 'create', '--id', id, '--source', SAMPLE_DIR, '--warehouse', warehouse, '--fail-on-empty'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ source: SAMPLE_DIR, warehouse, failOnEmpty: true });
+
+    const both = sparkify(['schedule', 'update', '--id', id, '--source', SAMPLE_DIR, '--reset-source'], tq);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe("error: option '--reset-source' cannot be used with option '--source <dir|s3://…>'\n");
+
+    expect(ok(sparkify(['schedule', 'update', '--id', id, '--reset-source'], tq))).toMatch(/; source: the worker's default\.\n$/);
+    expect(describeJson(id, tq)).toMatchObject({ source: null, warehouse, failOnEmpty: true });
+    ok(sparkify(['schedule', 'update', '--id', id, '--reset-warehouse'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ source: null, warehouse: null, failOnEmpty: true });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+  });
+
   test('an unknown schedule id is named, with the namespace and the command that lists the schedules, and exits 2', () => {
     const tq = `schedule-${randomUUID()}`;
     const id = `nope-${randomUUID()}`;

@@ -10,6 +10,7 @@ import {
   summarizeSchedule,
   updateDailySchedule,
   type DailySchedule,
+  type ResettableRunSetting,
 } from '../schedules/daily';
 import { planTrigger } from '../schedules/trigger';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
@@ -91,6 +92,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
 
   scheduleSettingFlags(schedule.command('update').description('Change settings of the schedule; the others stay'), false)
     .option('--no-fail-on-empty', 'let a run whose day has no events succeed with a warning again')
+    .addOption(new Option('--reset-source', "drop the schedule's --source: each run takes the worker's default again").conflicts('source'))
+    .addOption(new Option('--reset-warehouse', "drop the schedule's --warehouse: each run takes the worker's default again").conflicts('warehouse'))
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags) => {
@@ -105,9 +108,13 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
           ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}),
         };
-        if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0) throw new ConfigError('schedule update: give at least one setting to change');
-        const updated = await updateDailySchedule(client, flags.id, { ...changes, etl });
-        print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}.`);
+        const reset: ResettableRunSetting[] = [...(flags.resetSource ? (['source'] as const) : []), ...(flags.resetWarehouse ? (['warehouse'] as const) : [])];
+        if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0 && reset.length === 0) {
+          throw new ConfigError('schedule update: give at least one setting to change');
+        }
+        const updated = await updateDailySchedule(client, flags.id, { ...changes, etl }, reset);
+        const defaults = reset.length > 0 ? `; ${reset.join(' and ')}: the worker's default` : '';
+        print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}${defaults}.`);
       });
     });
 

@@ -111,19 +111,31 @@ export function dailyScheduleFrom(d: ScheduleDescription): DailySchedule {
   };
 }
 
-/** Changes the given settings of a daily schedule, keeping the others. */
+/** Run settings a schedule update can drop, so each run takes the worker's default again. */
+export type ResettableRunSetting = 'source' | 'warehouse';
+
+export type ScheduleChanges = Partial<Omit<DailySchedule, 'scheduleId' | 'etl'>> & { etl?: Partial<DateRunInput> };
+
+function changedRunInput(was: DateRunInput, changes: ScheduleChanges, reset: readonly ResettableRunSetting[]): DateRunInput {
+  const etl: DateRunInput = { ...was, ...changes.etl };
+  for (const key of reset) delete etl[key];
+  return etl;
+}
+
+/** Changes the given settings of a daily schedule, keeping the others; `reset` drops run settings. */
 export async function updateDailySchedule(
   client: Client,
   scheduleId: string,
-  changes: Partial<Omit<DailySchedule, 'scheduleId' | 'etl'>> & { etl?: Partial<DateRunInput> },
+  changes: ScheduleChanges,
+  reset: readonly ResettableRunSetting[] = [],
 ): Promise<DailySchedule> {
   const handle = client.schedule.getHandle(scheduleId);
   let updated: DailySchedule | undefined;
   const current = dailyScheduleFrom(await handle.describe());
-  validateSchedule({ ...current, ...changes, etl: { ...current.etl, ...changes.etl } });
+  validateSchedule({ ...current, ...changes, etl: changedRunInput(current.etl, changes, reset) });
   await handle.update<typeof scheduledEtlRun>((previous) => {
     const was = dailyScheduleFrom(previous);
-    updated = { ...was, ...changes, scheduleId, etl: { ...was.etl, ...changes.etl } };
+    updated = { ...was, ...changes, scheduleId, etl: changedRunInput(was.etl, changes, reset) };
     const body = scheduleBody(updated);
     return { ...body, action: body.action as ScheduleOptionsStartWorkflowAction<typeof scheduledEtlRun>, state: previous.state };
   });
