@@ -1,7 +1,7 @@
 import type { Client, ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleOverlapPolicy } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { ConfigError } from '../config';
-import { RUN_DEFAULTS } from '../defaults';
+import { RUN_DEFAULTS, SCHEDULE_LIMITS } from '../defaults';
 import { isTimeZone } from '../etl/dates';
 import type { DateRunInput } from '../workflows/dateRun';
 import { scheduledEtlRun, type ScheduledEtlInput } from '../workflows/scheduled';
@@ -49,7 +49,11 @@ function timeOfDay(at: string): { hour: number; minute: number } {
 export function validateSchedule(s: DailySchedule): void {
   timeOfDay(s.at);
   if (!isTimeZone(s.timeZone)) throw new ConfigError(`--time-zone: "${s.timeZone}" is not an IANA time zone, e.g. UTC or Europe/Berlin`);
-  if (!Number.isInteger(s.offsetDays)) throw new ConfigError(`--offset-days: "${s.offsetDays}" is not a whole number of days`);
+  const offset = SCHEDULE_LIMITS.offsetDays;
+  if (!Number.isInteger(s.offsetDays) || s.offsetDays < offset.min || s.offsetDays > offset.max) {
+    // scheduledEtlRun refuses other values (src/workflows/inputs.ts): a schedule holding one would fail every night.
+    throw new ConfigError(`--offset-days: "${s.offsetDays}" is not a whole number of days from ${offset.min} to ${offset.max} (-1: the previous day)`);
+  }
   if (!OVERLAP_POLICIES.includes(s.overlap)) {
     throw new ConfigError(`--overlap: "${s.overlap}" is not one of ${OVERLAP_POLICIES.join(', ')}`);
   }
