@@ -32,7 +32,7 @@ import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
 import { flushed, ignoreClosedReader } from './flushOutput';
-import { openWarehouseToRead, requireStarTables } from './readWarehouse';
+import { openWarehouseToRead, requireInsightsTables } from './readWarehouse';
 import { querySingleStatement } from '../warehouse/singleStatement';
 
 const LOCAL_DIR = '.sparkify';
@@ -141,7 +141,7 @@ function buildProgram(ctx: () => Context): Command {
       const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
       const warehouse = await openWarehouseToRead(uri);
       try {
-        await requireStarTables(warehouse);
+        await requireInsightsTables(warehouse);
         const text = renderReport(await buildInsights(warehouse, window, { limit: flags.top }), flags.format as InsightFormat);
         if (flags.out) {
           fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });

@@ -20,12 +20,29 @@ export async function openWarehouseToRead(uri: string): Promise<Warehouse> {
   return openWarehouse(config);
 }
 
-/** Throws, naming what is missing, unless the warehouse has every star table. */
-export async function requireStarTables(warehouse: Warehouse): Promise<void> {
-  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: STAR_TABLES }));
+/** The bookkeeping tables insights reads beside the star tables (sql/insights/). */
+export const INSIGHTS_ETL_TABLES = ['etl_runs', 'etl_rejected_records', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names'];
+
+const tablesNamed = (missing: string[]) => `no ${missing.join(', ')} table${missing.length === 1 ? '' : 's'}`;
+
+/**
+ * Throws, naming what is missing, unless the warehouse has every star table and the bookkeeping
+ * tables insights reads. A warehouse an earlier release loaded can lack the latter (there is no
+ * migration: a load creates them), and insights failed on a query's missing table.
+ */
+export async function requireInsightsTables(warehouse: Warehouse): Promise<void> {
+  const tables = [...STAR_TABLES, ...INSIGHTS_ETL_TABLES];
+  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables }));
   const present = new Set(rows.map((row) => String(row.table_name)));
-  const missing = STAR_TABLES.filter((table) => !present.has(table));
-  if (missing.length > 0) {
-    throw new ConfigError(`${warehouse.description} has not been loaded yet (no ${missing.join(', ')} table${missing.length === 1 ? '' : 's'}): ${loadFirst(warehouse.description)}`);
+  const missingStar = STAR_TABLES.filter((table) => !present.has(table));
+  if (missingStar.length > 0) {
+    throw new ConfigError(`${warehouse.description} has not been loaded yet (${tablesNamed(missingStar)}): ${loadFirst(warehouse.description)}`);
+  }
+  const missingEtl = INSIGHTS_ETL_TABLES.filter((table) => !present.has(table));
+  if (missingEtl.length > 0) {
+    throw new ConfigError(
+      `${warehouse.description} was loaded by an earlier release of sparkify-etl (${tablesNamed(missingEtl)}): run one load with this release ` +
+        `first (it creates the tables this release keeps), e.g. sparkify run --date YYYY-MM-DD --source DIR --warehouse ${warehouse.description}`,
+    );
   }
 }

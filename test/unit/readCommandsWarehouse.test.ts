@@ -50,3 +50,20 @@ describe('a DuckDB warehouse no load has filled', () => {
     expect(output.stdout()).toBe('[{"n":42}]\n');
   });
 });
+
+test('insights on a warehouse an earlier release loaded (star tables, not the bookkeeping tables it reads) says to run a load first', async () => {
+  const file = path.join(dir, 'older.duckdb');
+  const warehouse = await DuckDbWarehouse.open(file);
+  try {
+    for (const table of ['songplays', 'users', 'songs', 'artists', 'time', 'etl_runs', 'etl_rejected_records', 'etl_quality_results']) {
+      await warehouse.execute(`CREATE TABLE ${table} (x INTEGER)`);
+    }
+  } finally {
+    await warehouse.close();
+  }
+  expect(await sparkify('insights', '--warehouse', `duckdb:${file}`)).toBe(2);
+  expect(output.stderr()).toBe(
+    `sparkify: duckdb:${file} was loaded by an earlier release of sparkify-etl (no etl_play_names, etl_songplay_names tables): run one load with this ` +
+      `release first (it creates the tables this release keeps), e.g. sparkify run --date YYYY-MM-DD --source DIR --warehouse duckdb:${file}\n`,
+  );
+});
