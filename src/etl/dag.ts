@@ -153,6 +153,8 @@ export const ETL_DAG = {
     // A log with rejects and nothing staged is weighed by its bytes (src/activities/unreadableLogs.ts).
     sql: [...STAGING_SQL('events'), 'staging/logs_without_staged_events'],
     reads: ['etl_run_files'],
+    // A run's staging clears other runs' rows of its files only where they completed (sql/staging/clear_staged.sql).
+    readsEarlierRuns: ['etl_runs'],
     readsOwnRows: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
@@ -164,6 +166,7 @@ export const ETL_DAG = {
     // A song file that gave no record is kept as a reject (src/activities/songFilesWithoutRecords.ts).
     sql: [...STAGING_SQL('songs'), 'staging/reject_song_files_without_records', 'staging/song_files_without_records'],
     reads: ['etl_run_files'],
+    readsEarlierRuns: ['etl_runs'],
     readsOwnRows: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
