@@ -13,6 +13,7 @@ import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
 import { stageFromClient } from './staging';
+import { rejectEventsWithBadLevel } from './eventLevels';
 import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
@@ -30,9 +31,13 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const staged = server
       ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
       : await stageFromClient({ ...options, source });
-    const result = await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, ref.maxRejectRate, activitySignal());
+    const signal = activitySignal();
+    const result =
+      kind === 'songs'
+        ? await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, ref.maxRejectRate, signal)
+        : await rejectEventsWithBadLevel(warehouse, ref.runId, staged, ref.maxRejectRate, signal);
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
-    await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, activitySignal());
+    await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, signal);
     return result;
   }
 

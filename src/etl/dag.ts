@@ -151,7 +151,8 @@ export const ETL_DAG = {
   },
   stageEvents: {
     // A log with rejects and nothing staged is weighed by its bytes (src/activities/unreadableLogs.ts).
-    sql: [...STAGING_SQL('events'), 'staging/logs_without_staged_events'],
+    // Then events of a user with a level outside (free, paid) are rejected (src/activities/eventLevels.ts).
+    sql: [...STAGING_SQL('events'), 'staging/logs_without_staged_events', 'staging/events_with_bad_level', 'staging/reject_events_with_bad_level'],
     reads: ['etl_run_files'],
     // A run's staging clears other runs' rows of its files only where they completed (sql/staging/clear_staged.sql).
     readsEarlierRuns: ['etl_runs'],
