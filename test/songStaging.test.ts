@@ -83,7 +83,7 @@ async function stageSongs(dataDir: string, via: Via) {
     const keys = await listedKeys(opened, RUN, 'songs');
     const staged = await stageInWarehouse({ runId: RUN, kind: 'songs', keys, source, warehouse: opened, heartbeat: (d) => beats.push(d as Record<string, unknown>) });
     // What the staging step does after any path: a file that gave no record is kept as a reject.
-    result = await rejectSongFilesWithoutRecords(opened, RUN, staged, 1);
+    result = await rejectSongFilesWithoutRecords(opened, RUN, staged);
   }
   const query = (sql: string) => opened.query(sql);
   const tables = {

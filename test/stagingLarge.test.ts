@@ -48,7 +48,7 @@ async function writeLargeLog(file: string): Promise<void> {
     const line =
       i % 5 === 4
         ? `{"page":"NextSong","userAgent":"${filler}`
-        : `{"page":"NextSong","ts":${t0 + i},"sessionId":${i % 5000},"itemInSession":${i % 100},"userId":"${i % 1000}","song":"S${i}"}`;
+        : `{"page":"NextSong","ts":${t0 + i},"sessionId":${i % 5000},"itemInSession":${i % 100},"userId":"${i % 1000}","level":"free","song":"S${i}"}`;
     if (!out.write(line + '\n')) await once(out, 'drain');
   }
   out.end();
@@ -122,7 +122,7 @@ async function writeWideLog(file: string): Promise<void> {
   const t0 = Date.UTC(2018, 10, 1);
   const agent = 'a'.repeat(DUCK_AGENT_BYTES);
   for (let i = 0; i < DUCK_ROWS; i++) {
-    const line = `{"page":"NextSong","ts":${t0 + i},"sessionId":${i % 5000},"itemInSession":${i % 100},"userId":"${i % 1000}","userAgent":"${agent}${i}"}`;
+    const line = `{"page":"NextSong","ts":${t0 + i},"sessionId":${i % 5000},"itemInSession":${i % 100},"userId":"${i % 1000}","level":"free","userAgent":"${agent}${i}"}`;
     if (!out.write(line + '\n')) await once(out, 'drain');
   }
   out.end();

@@ -12,7 +12,7 @@ import type { ListingPart } from './listing';
 import { listRunFiles } from './runFileList';
 import { schemaLockStatements } from './publishLock';
 import { serverStaging, stageOnServer } from './serverStaging';
-import { stageFromClient } from './staging';
+import { checkRejectRate, stageFromClient } from './staging';
 import { rejectEventsWithBadLevel } from './eventLevels';
 import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
@@ -26,17 +26,17 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const warehouse = await resources.warehouse(ref.warehouse);
     const keys = await listedKeys(warehouse, ref.runId, kind, { signal: activitySignal() });
     const source = resources.source(ref.source);
-    const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: ref.maxRejectRate };
+    // The reject rate is checked once, below, over the staging paths' rejects and the rules after them.
+    const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: 1 };
     const server = serverStaging(warehouse, source);
     const staged = server
       ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
       : await stageFromClient({ ...options, source });
     const signal = activitySignal();
     const result =
-      kind === 'songs'
-        ? await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, ref.maxRejectRate, signal)
-        : await rejectEventsWithBadLevel(warehouse, ref.runId, staged, ref.maxRejectRate, signal);
+      kind === 'songs' ? await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, signal) : await rejectEventsWithBadLevel(warehouse, ref.runId, staged, signal);
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
+    checkRejectRate(result, ref.maxRejectRate);
     await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, signal);
     return result;
   }
