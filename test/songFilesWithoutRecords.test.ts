@@ -1,15 +1,6 @@
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createActivities } from '../src/activities';
-import { Resources } from '../src/activities/resources';
 import { NO_RECORD_REASON } from '../src/activities/songFilesWithoutRecords';
-import { silentLogger } from '../src/log';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
 import { goodSong } from './support/badInputCorpus';
-import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { everyStagingPath, STAGING_PATHS } from './support/everyStagingPath';
 
 /**
  * A song file that holds no JSON object (only whitespace, an empty array) gives no record on any
@@ -25,68 +16,32 @@ const FILES: Record<string, string> = {
   'song_data/A/A/E/TRBOMONLY.json': '\uFEFF\n',
 };
 const NO_RECORD = Object.keys(FILES).filter((k) => !k.endsWith('TRGOOD.json')).sort();
-const BUCKET = 'norecord';
+const { harness, target } = everyStagingPath('norecord', FILES);
 
-let dir: string;
-let pg: PgServer;
-let s3: S3Server;
-let emulator: RedshiftEmulator;
-let resources: Resources;
-let activities: ReturnType<typeof createActivities>;
-
-beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-norecord-'));
-  for (const [key, content] of Object.entries(FILES)) {
-    fs.mkdirSync(path.join(dir, 'src', path.dirname(key)), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'src', key), content);
-  }
-  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-  await s3.client().send(new CreateBucketCommand({ Bucket: BUCKET }));
-  for (const [key, content] of Object.entries(FILES)) await s3.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: content }));
-  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'norecord'), s3: s3.settings });
-  resources = new Resources({ s3: s3.settings, log: silentLogger });
-  activities = createActivities({ resources, log: silentLogger });
-}, 120_000);
-
-afterAll(async () => {
-  await resources?.close();
-  await emulator?.stop();
-  await Promise.all([pg?.stop(), s3?.stop()]);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const redshift = () => `redshift-data://workgroup/etl/dev?region=us-east-1&iamRole=default&maxError=1000&endpoint=${emulator.endpoint}`;
 /**
  * Where the engine itself rejects a file, that reject stands. Redshift's COPY with JSON 'auto'
  * rejects a top-level array as a load error (test/redshiftCorpus.test.ts, "songs: an array of
  * objects"); the other paths read an array's elements as records, and an empty one as none.
  */
 const COPY_REJECTS_ARRAYS = (key: string): [number, RegExp] | null => (key.includes('ARRAY') ? [key.includes('SPACED') ? 2 : 1, /\(load error 1216\)$/] : null);
-const paths: [string, () => Promise<{ source: string; warehouse: string }>, typeof COPY_REJECTS_ARRAYS][] = [
-  ['DuckDB', async () => ({ source: path.join(dir, 'src'), warehouse: `duckdb:${path.join(dir, 'wh.duckdb')}` }), () => null],
-  ['PostgreSQL', async () => ({ source: path.join(dir, 'src'), warehouse: await createTestDatabase(pg.url, 'norecord_pg') }), () => null],
-  ['Redshift, COPY from S3', async () => ({ source: `s3://${BUCKET}/`, warehouse: redshift() }), COPY_REJECTS_ARRAYS],
-  ['Redshift, local source', async () => ({ source: path.join(dir, 'src'), warehouse: redshift() }), () => null],
-];
 
-describe.each(paths)('%s', (engine, target, engineReject) => {
+describe.each(STAGING_PATHS)('%s', (engine) => {
+  const engineReject = engine === 'Redshift, COPY from S3' ? COPY_REJECTS_ARRAYS : () => null;
   let ref: { runId: string; source: string; warehouse: string };
   beforeAll(async () => {
-    ref = { runId: `norecord-${engine.replace(/\W+/g, '-')}`, ...(await target()) };
-    await activities.createSchema(ref);
+    ref = { runId: `norecord-${engine.replace(/\W+/g, '-')}`, ...(await target(engine)) };
+    await harness.activities.createSchema(ref);
   });
 
   const rejects = async () => {
-    const warehouse = await resources.warehouse(ref.warehouse);
+    const warehouse = await harness.resources.warehouse(ref.warehouse);
     const rows = await warehouse.query(`SELECT source_key, source_line, reason FROM etl_rejected_records WHERE run_id = '${ref.runId}' AND kind = 'songs' ORDER BY source_key`);
     return rows.map((r) => [String(r.source_key), Number(r.source_line), String(r.reason)]);
   };
 
   test('each file without a record is one reject with file, line 1 and reason, counted in the result; a retry adds none', async () => {
-    await activities.listSourceFiles({ ...ref, window: null });
-    const result = await activities.stageSongs({ ...ref, maxRejectRate: 1 });
+    await harness.activities.listSourceFiles({ ...ref, window: null });
+    const result = await harness.activities.stageSongs({ ...ref, maxRejectRate: 1 });
     expect({ read: result.recordsRead, staged: result.recordsStaged, rejected: result.recordsRejected }).toEqual({ read: 5, staged: 1, rejected: 4 });
     const expected = NO_RECORD.map((key) => {
       const [line, reason] = engineReject(key) ?? [1, NO_RECORD_REASON];
@@ -95,13 +50,13 @@ describe.each(paths)('%s', (engine, target, engineReject) => {
     expect(result.rejectSamples.map((r) => [r.sourceKey, r.sourceLine, r.reason]).sort()).toEqual(expected);
     expect(await rejects()).toEqual(expected);
 
-    const again = await activities.stageSongs({ ...ref, maxRejectRate: 1 });
+    const again = await harness.activities.stageSongs({ ...ref, maxRejectRate: 1 });
     expect(again).toEqual(result);
     expect(await rejects()).toHaveLength(4);
   }, 120_000);
 
   test('they count against the reject rate: staging fails over the limit that the other records pass, naming a file', async () => {
-    await expect(activities.stageSongs({ ...ref, maxRejectRate: 0.7 })).rejects.toThrow(
+    await expect(harness.activities.stageSongs({ ...ref, maxRejectRate: 0.7 })).rejects.toThrow(
       /^4 of 5 songs records rejected \(80\.00%, limit 70\.00%\).*song_data\/A\/A\/B\/TRSPACES\.json:1 song file holds no JSON object/,
     );
   }, 120_000);
