@@ -97,7 +97,7 @@ describe('a start that meets its workflow id running', () => {
     );
   });
 
-  test('run with the same settings attaches, says so, and reports the running workflow\'s outcome', async () => {
+  test('run with the same settings attaches, says so in a plain line (not a log record), and reports the running workflow\'s outcome', async () => {
     const second = await temporal.worker();
     const window = { from: '2018-11-07', to: '2018-11-07' };
     // Started while its worker does not poll yet: it is still running when the CLI starts.
@@ -110,9 +110,14 @@ describe('a start that meets its workflow id running', () => {
       SPARKIFY_TASK_QUEUE: second.taskQueue,
       SPARKIFY_LOG_LEVEL: 'info',
     });
-    await run.output(/attached to sparkify-etl-2018-11-07, already running with the same settings/);
+    const attachedLine = 'Attached to sparkify-etl-2018-11-07, already running with the same settings: this command started no new one.';
+    await run.output(/Attached to sparkify-etl-2018-11-07/);
     const exit = await second.during(() => run.exit);
     expect(exit.status).toBe(0);
+    const lines = exit.stderr.trim().split('\n');
+    expect(lines.filter((line) => !line.startsWith('{'))).toEqual([attachedLine]);
+    // The log (at its default level here) says nothing of a start: this command started none.
+    expect(lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg)).not.toContain('run started');
     const summary = JSON.parse(exit.stdout.trim().split('\n').pop()!) as RunSummary;
     expect(summary).toMatchObject({ workflowId: 'sparkify-etl-2018-11-07', runId: first.firstExecutionRunId, status: 'completed' });
   });

@@ -133,13 +133,12 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           datesPerRun: flags.datesPerRun,
           ...(notify ? { notify } : {}),
         };
-        const handle = await startOrAttach(stack.client, backfill, { taskQueue: env.SPARKIFY_TASK_QUEUE, workflowId, args: [input] }, {
+        const { handle, attached } = await startOrAttach(stack.client, backfill, { taskQueue: env.SPARKIFY_TASK_QUEUE, workflowId, args: [input] }, {
           differences: backfillSettingDifferences,
           target: (running) => running.etl,
-          log,
         });
-        log.info({ workflowId, address: stack.address }, 'backfill started');
-        if (!flags.wait) return print(`Started backfill ${workflowId} on ${stack.address}.`);
+        if (!attached) log.info({ workflowId, address: stack.address }, 'backfill started');
+        if (!flags.wait) return print(`${attached ? 'Attached to' : 'Started'} backfill ${workflowId} on ${stack.address}.`);
         const result = handle.result();
         let outcome: BackfillResult;
         try {

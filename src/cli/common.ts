@@ -12,6 +12,11 @@ export function print(line = ''): void {
   process.stdout.write(line + '\n');
 }
 
+/** A line for the person at the terminal that is not the command's result: stderr, whatever the log level, so stdout stays for results (`--json`). */
+export function tell(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
 /** Schedules and backfills outlive the command: they need a real server, never an embedded one. */
 export function temporalAddressOption(): Option {
   return new Option('--temporal <host:port>', 'Temporal server (required here: flag, TEMPORAL_ADDRESS or a Temporal CLI profile)').env('TEMPORAL_ADDRESS');

@@ -99,7 +99,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   });
   try {
     const workflowId = workflowIdFor(options.window);
-    const handle = await startOrAttach(
+    const { handle, attached } = await startOrAttach(
       stack.client,
       etlRun,
       {
@@ -111,10 +111,10 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
           ? runSearchAttributes({ date: options.window?.from, source: input.source, warehouse: input.warehouse })
           : undefined,
       },
-      { differences: (running, asked) => runSettingDifferences(running, asked), target: (running) => running, log: options.log },
+      { differences: (running, asked) => runSettingDifferences(running, asked), target: (running) => running },
     );
     options.onStarted?.(workflowId);
-    options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
+    if (!attached) options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
     if (!stack.worker) await warnIfNoWorker(stack, options);
     const result = handle.result();
     try {

@@ -9,7 +9,7 @@ import { fromPayloadsAtIndex, type Workflow } from '@temporalio/common';
 import { ConfigError } from '../config';
 import { RUN_DEFAULTS } from '../defaults';
 import type { DateRunInput } from '../workflows/dateRun';
-import type { Logger } from '../log';
+import { tell } from './common';
 
 /** A setting the running workflow holds otherwise than asked, as the message names it. */
 export interface SettingDifference {
@@ -58,31 +58,37 @@ export interface AttachRules<I> {
   differences: (running: I, asked: I) => SettingDifference[];
   /** Its source and warehouse, for the message. */
   target: (input: I) => { source?: string; warehouse?: string };
-  log: Logger;
+}
+
+/** The workflow a command waits on, and whether another starter had started it. */
+export interface StartedOrAttached<W extends Workflow> {
+  handle: WorkflowHandle<W>;
+  attached: boolean;
 }
 
 /**
  * Starts the workflow; when its id is running, attaches to it if it was started with the same
- * settings, and otherwise fails (exit 2) naming the running workflow, its target and the way out.
+ * settings (and tells the user this command started nothing), and otherwise fails (exit 2) naming
+ * the running workflow, its target and the way out.
  */
 export async function startOrAttach<W extends Workflow>(
   client: Client,
   workflow: W,
   options: WorkflowStartOptions<W> & { args: Parameters<W> },
   rules: AttachRules<Parameters<W>[0]>,
-): Promise<WorkflowHandle<W>> {
+): Promise<StartedOrAttached<W>> {
   const { workflowId } = options;
   for (;;) {
     try {
-      return await client.workflow.start(workflow, { ...options, workflowIdConflictPolicy: 'FAIL' });
+      return { handle: await client.workflow.start(workflow, { ...options, workflowIdConflictPolicy: 'FAIL' }), attached: false };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     const running = (await runningInput(client, workflowId)) as Parameters<W>[0];
     const differences = rules.differences(running, options.args[0]);
     if (differences.length === 0) {
-      rules.log.info({ workflowId }, `attached to ${workflowId}, already running with the same settings: its outcome is this command's`);
-      return client.workflow.getHandle(workflowId);
+      tell(`Attached to ${workflowId}, already running with the same settings: this command started no new one.`);
+      return { handle: client.workflow.getHandle(workflowId), attached: true };
     }
     // It may have ended since the start was refused: then this start is the only one.
     const { status } = await client.workflow.getHandle(workflowId).describe();
