@@ -37,10 +37,13 @@ interface Exit {
 
 /**
  * The CLI in a child process (asynchronously: the worker polls in this one): its exit, and a
- * promise of the first output matching a pattern. A command that would wait on a workflow no
+ * promise of the first output matching a pattern, and a way to signal it (Ctrl-C). A command that would wait on a workflow no
  * worker runs is killed after the guard (the test then fails on its exit, not on a clock).
  */
-function sparkify(args: string[], env: NodeJS.ProcessEnv = {}): { exit: Promise<Exit>; output: (pattern: RegExp) => Promise<string> } {
+function sparkify(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { exit: Promise<Exit>; output: (pattern: RegExp) => Promise<string>; signal: (signal: NodeJS.Signals) => void } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', SPARKIFY_TASK_QUEUE: worker.taskQueue, ...env };
   delete childEnv.TEMPORAL_ADDRESS;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: childEnv, timeout: 90_000 });
@@ -58,7 +61,7 @@ function sparkify(args: string[], env: NodeJS.ProcessEnv = {}): { exit: Promise<
       check();
       void exit.then(() => reject(new Error(`exited before ${pattern}:\n${stdout}${stderr}`)));
     });
-  return { exit, output };
+  return { exit, output, signal: (signal) => child.kill(signal) };
 }
 
 test("a source missing on the operator's machine reaches the worker, whose listing fails the run at once, naming the directory", async () => {
@@ -72,10 +75,11 @@ test("a source missing on the operator's machine reaches the worker, whose listi
   });
 });
 
+const warehouse = (name: string) => `duckdb:${path.join(tmp, `${name}.duckdb`)}`;
+/** A workflow on a queue no worker polls stays running for as long as the test needs. */
+const idleQueue = () => `nobody-polls-${randomUUID()}`;
+
 describe('a start that meets its workflow id running', () => {
-  const warehouse = (name: string) => `duckdb:${path.join(tmp, `${name}.duckdb`)}`;
-  /** A workflow on a queue no worker polls stays running for as long as the test needs. */
-  const idleQueue = () => `nobody-polls-${randomUUID()}`;
 
   test('run with another warehouse or reject rate fails with status 2, naming the running workflow, its target and the way out', async () => {
     const queue = idleQueue();
@@ -138,5 +142,30 @@ describe('a start that meets its workflow id running', () => {
     expect(run.stderr).toMatch(
       new RegExp(`^sparkify: sparkify-backfill-2018-11-01_2018-11-03 is already running with source ${SAMPLE_DIR} and warehouse .*: source ${SAMPLE_DIR} \\(asked: ${other}\\)\\. Wait`),
     );
+  });
+});
+
+describe('Ctrl-C while the command waits on a workflow on the server', () => {
+  const keepsRunning = (workflowId: string) =>
+    `${workflowId} keeps running on ${temporal.server.address}: only this command stopped. Follow it again with the same command (it attaches), ` +
+    `or cancel it: temporal workflow cancel --workflow-id ${workflowId} --address ${temporal.server.address}`;
+
+  test.each([
+    ['run', ['run', '--date', '2018-11-08'], 'sparkify-etl-2018-11-08', /no worker polls task queue/],
+    ['backfill', ['backfill', '--from', '2018-11-10', '--to', '2018-11-11'], 'sparkify-backfill-2018-11-10_2018-11-11', /backfill started/],
+  ])('%s exits 130 saying the workflow keeps running, how to follow it again and how to cancel it; it does keep running', async (_, command, workflowId, started) => {
+    const cli = sparkify([...command, '--temporal', temporal.server.address, '--source', SAMPLE_DIR, '--warehouse', warehouse('ctrl-c')], {
+      SPARKIFY_TASK_QUEUE: idleQueue(),
+      SPARKIFY_LOG_LEVEL: 'info',
+    });
+    await cli.output(started);
+    cli.signal('SIGINT');
+    const exit = await cli.exit;
+    expect({ status: exit.status, told: exit.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('{')) }).toEqual({
+      status: 130,
+      told: ['SIGINT: stopping…', keepsRunning(workflowId)],
+    });
+    const { status } = await temporal.client.workflow.getHandle(workflowId).describe();
+    expect(status.name).toBe('RUNNING');
   });
 });

@@ -13,6 +13,7 @@ import { backfill, type BackfillInput, type BackfillResult } from '../workflows/
 import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
 import { dateRunInput, integerOption, print, type CliContext } from './common';
+import { following } from './followWorkflow';
 import { runSettingDifferences, startOrAttach, type SettingDifference } from './startOrAttach';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -139,10 +140,9 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         });
         if (!attached) log.info({ workflowId, address: stack.address }, 'backfill started');
         if (!flags.wait) return print(`${attached ? 'Attached to' : 'Started'} backfill ${workflowId} on ${stack.address}.`);
-        const result = handle.result();
         let outcome: BackfillResult;
         try {
-          outcome = stack.worker ? await stack.worker.runUntil(result) : await result;
+          outcome = await following(stack, workflowId, () => (stack.worker ? stack.worker.runUntil(handle.result()) : handle.result()));
         } catch (err) {
           if (err instanceof WorkflowFailedError) throw new RunFailedError(`backfill ${workflowId} failed: ${rootMessage(err)}`, workflowId);
           throw err;

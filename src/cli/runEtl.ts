@@ -11,6 +11,7 @@ import type { S3Settings } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { etlRun } from '../workflows/etl';
+import { following } from './followWorkflow';
 import { runSettingDifferences, startOrAttach } from './startOrAttach';
 import { openStack, type Stack } from './temporalStack';
 
@@ -115,10 +116,12 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     );
     options.onStarted?.(workflowId);
     if (!attached) options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
-    if (!stack.worker) await warnIfNoWorker(stack, options);
-    const result = handle.result();
     try {
-      return stack.worker ? await stack.worker.runUntil(result) : await result;
+      return await following(stack, workflowId, async () => {
+        if (!stack.worker) await warnIfNoWorker(stack, options);
+        const result = handle.result();
+        return stack.worker ? await stack.worker.runUntil(result) : await result;
+      });
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
         const step = failedStep(err);
