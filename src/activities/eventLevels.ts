@@ -6,8 +6,9 @@ import { REJECT_SAMPLES } from './staging';
 /**
  * Rejects the run's staged events of a user whose level is not 'free' or 'paid', with file, line
  * and reason, after any staging path (the worker's parser, DuckDB's reader, Redshift's COPY), and
- * counts them in the result (the caller checks the reject rate over all of them). One such event (a "FREE", a level missing) went
- * into users or songplays, and the quality checks then failed every run after the publish.
+ * counts them in the result (the caller checks the reject rate over all rejects). One such event
+ * (a "FREE", a level missing) went into users or songplays, and the quality checks then failed
+ * every run after the publish.
  */
 export async function rejectEventsWithBadLevel(warehouse: Warehouse, runId: string, result: StageResult, signal?: AbortSignal): Promise<StageResult> {
   if (result.kind !== 'events' || result.recordsStaged === 0) return result;

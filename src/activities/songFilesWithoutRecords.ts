@@ -7,10 +7,10 @@ export const NO_RECORD_REASON = 'song file holds no JSON object: it is only whit
 
 /**
  * Keeps each staged song file that gave no record at all (neither staged nor rejected) as one
- * rejected record, and counts it in the result (the caller checks the reject rate over all of them). Every path (DuckDB's reader,
- * the worker's splitter, Redshift's COPY) reads such a file as no record, so it used to load as
- * nothing with no reason anywhere. An event log of only whitespace stays as it is: it is the way
- * to empty a date (docs/hardening.md).
+ * rejected record, and counts it in the result (the caller checks the reject rate over all
+ * rejects). Every path (DuckDB's reader, the worker's splitter, Redshift's COPY) reads such a file
+ * as no record, so it used to load as nothing with no reason anywhere. An event log of only
+ * whitespace stays as it is: it is the way to empty a date (docs/hardening.md).
  */
 export async function rejectSongFilesWithoutRecords(warehouse: Warehouse, runId: string, result: StageResult, signal?: AbortSignal): Promise<StageResult> {
   if (result.kind !== 'songs') return result;
