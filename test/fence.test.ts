@@ -156,7 +156,7 @@ test('PostgreSQL staging: a stale attempt of stageEvents cannot commit after its
     const w = await resources.warehouse('');
     const keys = ['log_data/2018/11/2018-11-05-events.json', 'log_data/2018/11/2018-11-06-events.json'];
     const stage = (env: MockActivityEnvironment) =>
-      env.run(() => stageFromClient({ runId: 'run-1', kind: 'events', keys: listedKeysOf(keys), source: resources.source(''), warehouse: w, maxRejectRate: 0.01 })) as Promise<StageResult>;
+      env.run(() => stageFromClient({ runId: 'run-1', kind: 'events', keys: listedKeysOf(keys), source: resources.source(''), warehouse: w })) as Promise<StageResult>;
     const staged = async () => (await w.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT source_key || ':' || CAST(source_line AS VARCHAR)) AS lines FROM staging_events`))[0];
 
     const retry = await stage(attemptOf(2));

@@ -8,7 +8,6 @@ import { putTextObject } from '../source/s3TextObject';
 import { serverStagingPlan } from '../staging/serverStagingSql';
 import { SqlError } from '../warehouse/errors';
 import { hasServerSideStaging, type ServerSideStaging, type Warehouse } from '../warehouse/types';
-import { checkRejectRate } from './staging';
 import { activityStatementOptions, whileHeartbeating } from './heartbeat';
 
 /** Server-side staging applies when the warehouse has it and can reach the files by URL (S3). */
@@ -18,7 +17,8 @@ export function serverStaging(warehouse: Warehouse, source: Source): { warehouse
 
 /**
  * Stages exactly the listed files with the warehouse's own loader (Redshift COPY): the files never
- * pass through this process. The same result and reject-rate rule as client-side staging.
+ * pass through this process. The same result as client-side staging; the staging step checks its
+ * reject rate.
  */
 export async function stageOnServer(options: {
   runId: string;
@@ -26,7 +26,6 @@ export async function stageOnServer(options: {
   keys: ListedKeys & { bytes: number };
   source: Source & ObjectUrls;
   warehouse: Warehouse & ServerSideStaging;
-  maxRejectRate: number;
   s3: S3Settings;
 }): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
@@ -51,7 +50,7 @@ export async function stageOnServer(options: {
       if (err instanceof SqlError) throw ApplicationFailure.nonRetryable(err.message, ERROR_TYPES.sql);
       throw err;
     });
-    return checkRejectRate({ kind, files: keys.count, bytes: keys.bytes, ...staged }, options.maxRejectRate);
+    return { kind, files: keys.count, bytes: keys.bytes, ...staged };
   } finally {
     s3.destroy();
   }

@@ -9,7 +9,7 @@ import {
   type CellValue,
   type RejectedRecord,
 } from '../etl/records';
-import type { RecordKind, StageResult } from '../etl/types';
+import type { RecordKind, RejectSample, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { hasAppendRowLimits, hasChunkedStaging, type AppendRowLimits, type Warehouse } from '../warehouse/types';
 import { REJECT_COLUMNS } from '../staging/copyStaging';
@@ -36,21 +36,20 @@ export interface StageOptions {
   keys: ListedKeys;
   source: Source;
   warehouse: Warehouse;
-  maxRejectRate: number;
 }
 
 /**
  * Streams the listed files from the source into the staging table in one transaction: every row
  * tagged with the run, file key and line. Rows the run or these files staged before are replaced,
- * so a retried attempt gives the same table. Rejected records go to etl_rejected_records.
+ * so a retried attempt gives the same table. Rejected records go to etl_rejected_records; the
+ * staging step checks the reject rate over them and the rules after staging (stagingActivities.ts).
  */
 export async function stageFromClient(options: StageOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse } = options;
   if (hasChunkedStaging(warehouse)) {
     // A superseded attempt of this staging step cannot commit (fence.ts).
     const fence = await fenceCurrentAttempt(warehouse);
-    const result = await stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
-    return checkRejectRate(result, options.maxRejectRate);
+    return stageInWarehouse({ runId, kind, keys, source, warehouse, heartbeat, fence, statementOptions: { signal: activitySignal() } });
   }
   return stageParsedRows(options);
 }
@@ -61,7 +60,7 @@ export async function stageFromClient(options: StageOptions): Promise<StageResul
  * warehouse can't hold (on Redshift a value over 65535 bytes) is rejected with the reason.
  * Rejects wait in a file until the rows are in (rejectSpool.ts), so memory stays bounded.
  */
-async function stageParsedRows({ runId, kind, keys, source, warehouse, maxRejectRate }: StageOptions): Promise<StageResult> {
+async function stageParsedRows({ runId, kind, keys, source, warehouse }: StageOptions): Promise<StageResult> {
   const { table, columns } = TABLES[kind];
   const names = [...LINEAGE_COLUMNS, ...FIELDS_BY_KIND[kind].map((f) => f.key)];
   const limits = hasAppendRowLimits(warehouse) ? warehouse : undefined;
@@ -97,7 +96,7 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
         signal,
       }),
     );
-    const result: StageResult = {
+    return {
       kind,
       files: keys.count,
       bytes: progress.bytes,
@@ -106,7 +105,6 @@ async function stageParsedRows({ runId, kind, keys, source, warehouse, maxReject
       recordsRejected: rejects.count,
       rejectSamples: rejects.samples.map(({ sourceKey, sourceLine, reason }) => ({ sourceKey, sourceLine, reason })),
     };
-    return checkRejectRate(result, maxRejectRate);
   } finally {
     rejects.remove();
   }
@@ -127,6 +125,11 @@ function cutToBytes(text: string, maxBytes: number): string {
     cut = cut.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
   }
   return cut;
+}
+
+/** `samples`, then `more`, as many as a result keeps: at least REJECT_SAMPLES. */
+export function withMoreRejectSamples(samples: RejectSample[], more: RejectSample[]): RejectSample[] {
+  return [...samples, ...more].slice(0, Math.max(REJECT_SAMPLES, samples.length));
 }
 
 /** Fails the staging, without retry, when more than `maxRejectRate` of the records were rejected. */

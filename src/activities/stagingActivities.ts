@@ -26,8 +26,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const warehouse = await resources.warehouse(ref.warehouse);
     const keys = await listedKeys(warehouse, ref.runId, kind, { signal: activitySignal() });
     const source = resources.source(ref.source);
-    // The reject rate is checked once, below, over the staging paths' rejects and the rules after them.
-    const options = { runId: ref.runId, kind, keys, warehouse, maxRejectRate: 1 };
+    const options = { runId: ref.runId, kind, keys, warehouse };
     const server = serverStaging(warehouse, source);
     const staged = server
       ? await stageOnServer({ ...options, ...server, s3: resources.options.s3 })
@@ -36,6 +35,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const result =
       kind === 'songs' ? await rejectSongFilesWithoutRecords(warehouse, ref.runId, staged, signal) : await rejectEventsWithBadLevel(warehouse, ref.runId, staged, signal);
     log.info({ runId: ref.runId, ...result, rejectSamples: undefined }, `staged ${kind}`);
+    // Once, over the staging path's rejects and those of the rules after it.
     checkRejectRate(result, ref.maxRejectRate);
     await checkLogsStaged(warehouse, ref.runId, result, ref.maxRejectRate, signal);
     return result;
