@@ -1,7 +1,7 @@
 import type { StageResult } from '../etl/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { REJECT_SAMPLES } from './staging';
+import { REJECT_SAMPLES, withMoreRejectSamples } from './staging';
 
 /**
  * Rejects the run's staged events of a user whose level is not 'free' or 'paid', with file, line
@@ -21,6 +21,6 @@ export async function rejectEventsWithBadLevel(warehouse: Warehouse, runId: stri
     ...result,
     recordsStaged: result.recordsStaged - events,
     recordsRejected: result.recordsRejected + events,
-    rejectSamples: [...result.rejectSamples, ...samples].slice(0, Math.max(REJECT_SAMPLES, result.rejectSamples.length)),
+    rejectSamples: withMoreRejectSamples(result.rejectSamples, samples),
   };
 }

@@ -1,7 +1,7 @@
 import type { StageResult } from '../etl/types';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
-import { REJECT_SAMPLES } from './staging';
+import { REJECT_SAMPLES, withMoreRejectSamples } from './staging';
 
 export const NO_RECORD_REASON = 'song file holds no JSON object: it is only whitespace, or an empty array';
 
@@ -24,6 +24,6 @@ export async function rejectSongFilesWithoutRecords(warehouse: Warehouse, runId:
     ...result,
     recordsRead: result.recordsRead + files,
     recordsRejected: result.recordsRejected + files,
-    rejectSamples: [...result.rejectSamples, ...samples].slice(0, Math.max(REJECT_SAMPLES, result.rejectSamples.length)),
+    rejectSamples: withMoreRejectSamples(result.rejectSamples, samples),
   };
 }
