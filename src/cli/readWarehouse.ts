@@ -8,7 +8,6 @@ import { STAR_TABLES } from '../etl/dag';
 import { openWarehouse, type Warehouse } from '../warehouse';
 import { sqlStatement } from '../warehouse/sql';
 
-
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
 
 /** Opens `uri`; a duckdb: path with nothing there is refused (opening it would create an empty warehouse). */
