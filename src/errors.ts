@@ -24,6 +24,11 @@ export const ERROR_TYPES = {
   invalidInput: 'InvalidInput',
   /** An error-level data-quality check failed. */
   qualityCheckFailed: 'QualityCheckFailed',
+  /**
+   * Reference checks failed while another run was between its publishes (src/activities/checkActivities.ts):
+   * retried, as the other run's next publish may complete the references.
+   */
+  checkedBesideAnotherPublish: 'CheckedBesideAnotherPublish',
   /** One or more dates of a backfill failed (raised by the backfill workflow at its end). */
   backfillFailed: 'BackfillFailed',
   /** A workflow's input does not have the expected shape (src/workflows/inputs.ts). */

@@ -100,3 +100,12 @@ CREATE TABLE IF NOT EXISTS etl_load_ledger (
   run_id     {{text}} NOT NULL,
   loaded_at  TIMESTAMP
 );
+
+-- etl_publishing_runs: one row per run whose publish has begun (written before its first publish)
+-- and whose check step has not started (which removes it): its star tables may be half published,
+-- its plays before its users and times. A run that failed in between keeps its row until it runs
+-- again. Read by the reference checks of the other runs (src/activities/publishingRuns.ts).
+CREATE TABLE IF NOT EXISTS etl_publishing_runs (
+  run_id     {{text}} NOT NULL,
+  started_at TIMESTAMP
+);

@@ -2,6 +2,7 @@
  * The data-quality steps: the blocking checks on the staged data before anything is published,
  * and every declared check after the publish. Results are stored with the run id.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
@@ -15,6 +16,7 @@ import { array, issuesWith } from '../workflows/shape';
 import type { ActivityDeps } from './deps';
 import { fencedAppendRows } from './fence';
 import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
+import { clearPublishing, otherPublishingRuns, type PublishingRun } from './publishingRuns';
 import { stagedDataChecks } from './stagedChecks';
 
 /** Stores a run's check results, replacing what an earlier attempt stored. */
@@ -70,11 +72,62 @@ export async function runChecksReusing(
   return checks.map((check) => (isReused(check) ? reusable.get(check.name)! : ran[next++]));
 }
 
+/**
+ * Whether Temporal runs this activity again when it fails retryably: not on the retry policy's
+ * last attempt, nor outside an activity (tools, tests). Without a limit in the policy, or without
+ * the policy (a first attempt can come without it: test/unit/etlWorkflow.test.ts), the limit is
+ * `otherwise`, the maximumAttempts the ETL workflow gives its quick steps, so a wait on another
+ * run stays bounded.
+ */
+export function attemptsLeft(otherwise = 10): boolean {
+  let info: Context['info'];
+  try {
+    info = Context.current().info;
+  } catch {
+    return false;
+  }
+  const max = info.retryPolicy?.maximumAttempts;
+  return info.attempt < (max !== undefined && max > 0 ? max : otherwise);
+}
+
+function describePublishingRuns(runs: readonly PublishingRun[]): string {
+  return runs.map((r) => `${r.runId} (publishing since ${r.startedAt} UTC)`).join(', ');
+}
+
+/**
+ * The failure of the error-level checks `failed`: retryable when each is a reference check and
+ * other runs are between their publishes, whose next publish may add the users or times their
+ * published plays name (their marks: publishingRuns.ts), while attempts are left; otherwise the
+ * checks failed, naming those runs where there are any. `results` travel as the failure's details.
+ */
+function checksFailure(
+  failed: readonly CheckResult[],
+  checks: readonly CheckDefinition[],
+  publishing: readonly PublishingRun[],
+  retryable: boolean,
+  results: CheckResult[],
+): ApplicationFailure {
+  const described = failed.map(describeFailure).join('; ');
+  const onlyReferences = failed.every((r) => checks.find((c) => c.name === r.name)?.rule.kind === 'references');
+  if (!onlyReferences || publishing.length === 0) return ApplicationFailure.nonRetryable(described, ERROR_TYPES.qualityCheckFailed, results);
+  const beside = `while run(s) ${describePublishingRuns(publishing)} were between their first and last publish`;
+  if (retryable) {
+    return ApplicationFailure.retryable(`${described}; ${beside}: checked again on the next attempt`, ERROR_TYPES.checkedBesideAnotherPublish, results);
+  }
+  return ApplicationFailure.nonRetryable(
+    `${described}; ${beside}, still on the last attempt: a run that failed mid-publish leaves its plays without their users or times until it runs again to completion; then run this one again`,
+    ERROR_TYPES.qualityCheckFailed,
+    results,
+  );
+}
+
 export function createCheckActivities({ resources, log }: ActivityDeps) {
   return {
     /**
      * Runs every declared check (and any extra ones), stores the results with the run id, and fails
-     * the run, without retry, when an error-level check fails.
+     * the run, without retry, when an error-level check fails. Only failing reference checks while
+     * another run is between its publishes fail it with a retry instead (checksFailure), until the
+     * last attempt.
      */
     async runQualityChecks(
       ref: RunRef & {
@@ -93,15 +146,18 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       if (problem) throw ApplicationFailure.nonRetryable(`extraChecks: ${describeShapeIssue(problem)}`, ERROR_TYPES.invalidWorkflowInput);
       const checks = [...qualityChecks({ matchRateWarnBelow: ref.matchRateWarnBelow, failOnEmpty: ref.failOnEmpty }), ...ref.extraChecks];
       const signal = activitySignal();
+      // The run's publishes have all committed.
+      await clearPublishing(warehouse, ref.runId);
       await refreshCheckStatistics(warehouse, signal);
       const facts = { runId: ref.runId, staging: ref.staging, matches: ref.matches };
       const reusable = reusableStagedResults(checks, ref.stagedChecks);
       const results = await runChecksReusing(warehouse, checks, reusable, facts, (checked) => heartbeat({ checked }), signal);
-      await storeCheckResults(warehouse, ref.runId, results);
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
-      if (failed.length > 0) {
-        throw ApplicationFailure.nonRetryable(failed.map(describeFailure).join('; '), ERROR_TYPES.qualityCheckFailed, results);
-      }
+      const publishing = failed.length > 0 ? await otherPublishingRuns(warehouse, ref.runId) : [];
+      const failure = failed.length > 0 ? checksFailure(failed, checks, publishing, attemptsLeft(), results) : undefined;
+      // Results are stored unless the step is to be retried (its next attempt stores what it finds).
+      if (!failure || failure.nonRetryable) await storeCheckResults(warehouse, ref.runId, results);
+      if (failure) throw failure;
       for (const warning of results.filter((r) => r.status === 'fail')) log.warn({ runId: ref.runId }, describeFailure(warning));
       return results;
     },

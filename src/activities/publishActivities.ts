@@ -16,6 +16,7 @@ import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
+import { markPublishingStatements } from './publishingRuns';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
@@ -107,11 +108,13 @@ function asSqlFailure(err: unknown, name: string): unknown {
 
 /**
  * The run's distinct free-text values into etl_text_repairs (sql/transform/text_candidates.sql), in
- * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size.
+ * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size. The
+ * run's first publish step: the same transaction marks the run as publishing (publishingRuns.ts),
+ * for the other runs' reference checks.
  */
 async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
   // PostgreSQL gathers them on several cores (sql/transform/postgres/text_candidates.sql says how).
-  await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId });
+  await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId }, { after: markPublishingStatements(warehouse, runId, new Date()) });
 }
 
 /**

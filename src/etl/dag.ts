@@ -30,6 +30,7 @@ export type Table =
   | 'etl_cross_day_plays'
   | 'etl_cross_day_times'
   | 'etl_quality_results'
+  | 'etl_publishing_runs'
   | 'etl_attempt_fence';
 
 export interface StepTables {
@@ -129,7 +130,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -183,9 +184,10 @@ export const ETL_DAG = {
   },
   repairText: {
     sql: ['transform/text_candidates', 'transform/postgres/text_candidates', 'transform/text_repair_values', 'transform/duckdb/text_repair_values',
-      'transform/redshift/text_repair_long_values', 'transform/redshift/text_repair_value_piece', 'etl/clear_text_repairs'],
+      'transform/redshift/text_repair_long_values', 'transform/redshift/text_repair_value_piece', 'etl/clear_text_repairs', 'etl/mark_publishing'],
     reads: ['staging_events', 'staging_songs'],
-    writes: ['etl_text_repairs'],
+    // etl_publishing_runs: the run's mark, before its first publish (src/activities/publishingRuns.ts).
+    writes: ['etl_text_repairs', 'etl_publishing_runs'],
     readsOwnRows: ['etl_text_repairs'],
   },
   loadSongs: {
@@ -241,9 +243,12 @@ export const ETL_DAG = {
     writes: [],
   },
   runQualityChecks: {
-    sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results'],
+    sql: ['checks/*', 'checks/duckdb/*', 'etl/clear_quality_results', 'etl/clear_publishing', 'etl/publishing_runs'],
     reads: CHECKED_TABLES,
-    writes: ['etl_quality_results'],
+    // etl_publishing_runs: it removes the run's mark, and reads the other runs' marks when a
+    // reference check fails (src/activities/checkActivities.ts).
+    readsEarlierRuns: ['etl_publishing_runs'],
+    writes: ['etl_quality_results', 'etl_publishing_runs'],
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {

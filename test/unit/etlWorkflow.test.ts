@@ -1,6 +1,9 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { attemptsLeft } from '../../src/activities/checkActivities';
+import { ERROR_TYPES } from '../../src/errors';
 import type { EtlInput, RunProgress, RunSummary } from '../../src/etl/types';
 import { DEFAULTS, ETL_STEPS, etlRun, progressQuery } from '../../src/workflows/etl';
 import { heartbeatUntil, MATCHES, MockActivities, stageResult, type ActivityName } from './support/mockActivities';
@@ -232,6 +235,27 @@ describe('etlRun with mocked activities', () => {
     expect((result as RunSummary).status).toBe('completed');
     expect(mocks.calls.filter((c) => c.name === 'repairText').map((c) => c.attempt)).toEqual([1, 2]);
     expect(mocks.count('loadSongs')).toBe(1);
+  });
+
+  test("failing reference checks beside another run's publish are retried, under a bounded policy, and the run completes", async () => {
+    const seen: Array<{ attempt: number; attemptsLeft: boolean; maximumAttempts: number | undefined }> = [];
+    const mocks = new MockActivities({
+      runQualityChecks: async () => {
+        const { attempt, retryPolicy } = Context.current().info;
+        seen.push({ attempt, attemptsLeft: attemptsLeft(), maximumAttempts: retryPolicy?.maximumAttempts });
+        if (attempt === 1) throw ApplicationFailure.retryable('songplays.user_id in users: 3 failing, while run r2 was publishing', ERROR_TYPES.checkedBesideAnotherPublish);
+        return [];
+      },
+    });
+    const { result } = await run(mocks);
+    expect((result as RunSummary).status).toBe('completed');
+    expect(seen.map(({ attempt, attemptsLeft }) => ({ attempt, attemptsLeft }))).toEqual([
+      { attempt: 1, attemptsLeft: true },
+      { attempt: 2, attemptsLeft: true },
+    ]);
+    // The retry carries the workflow's policy, whose limit attemptsLeft keeps to. The first attempt
+    // came without it here: attemptsLeft's limit without one is the same 10, kept equal by this line.
+    expect(seen[1].maximumAttempts).toBe(10);
   });
 
   test('an activity that declares its failure final on a later attempt fails the run there', async () => {

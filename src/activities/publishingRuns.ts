@@ -1,0 +1,40 @@
+/**
+ * Which runs are between their publishes. A run publishes its star tables in separate transactions,
+ * its plays beside its users and times (src/etl/dag.ts), so until its last one commits the tables
+ * may hold its plays without their users or times. Each run marks itself in etl_publishing_runs
+ * before its first publish and unmarks itself when its check step begins; the check step of
+ * another run reads the marks, to tell such a half-done publish from a broken reference.
+ */
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import { fenceCurrentAttempt, fencedOutFailure, isFencedOut } from './fence';
+import { activitySignal } from './heartbeat';
+
+export interface PublishingRun {
+  runId: string;
+  /** When its publish began, UTC ('YYYY-MM-DD HH:MM:SS…'). */
+  startedAt: string;
+}
+
+/** The statements that mark the run as publishing, for a transaction before its first publish. */
+export function markPublishingStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
+  const startedAt = now.toISOString().replace('T', ' ').replace('Z', '');
+  return sqlStatements('etl/mark_publishing', warehouse.dialect, { run_id: runId, started_at: startedAt });
+}
+
+/** Unmarks the run (its own transaction, behind the attempt's fence): its publishes have all committed. */
+export async function clearPublishing(warehouse: Warehouse, runId: string): Promise<void> {
+  try {
+    const fence = await fenceCurrentAttempt(warehouse);
+    await warehouse.execute([...fence, ...sqlStatements('etl/clear_publishing', warehouse.dialect, { run_id: runId })], { signal: activitySignal() });
+  } catch (err) {
+    if (isFencedOut(err)) throw fencedOutFailure(err);
+    throw err;
+  }
+}
+
+/** The runs other than `runId` that are marked as publishing, the earliest first. */
+export async function otherPublishingRuns(warehouse: Warehouse, runId: string): Promise<PublishingRun[]> {
+  const rows = await warehouse.query(sqlStatement('etl/publishing_runs', warehouse.dialect, { run_id: runId }), { signal: activitySignal() });
+  return rows.map((row) => ({ runId: String(row.run_id), startedAt: String(row.started_at) }));
+}
