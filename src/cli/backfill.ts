@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ConfigError, parseDate, parseSourceUri, parseWarehouseUri } from '../config';
 import { openSource } from '../source';
 import { loadedDates } from '../ledger/loaded';
@@ -14,6 +14,7 @@ import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
 import { dateRunInput, integerOption, print, type CliContext } from './common';
 import { following } from './followWorkflow';
+import { settingNamesOf } from './settingNames';
 import { runSettingDifferences, startOrAttach, type SettingDifference } from './startOrAttach';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -81,20 +82,20 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
     .option('--newest-first', 'run the latest date first')
     .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', BACKFILL_LIMITS.datesPerRun.min, BACKFILL_LIMITS.datesPerRun.max), BACKFILL_DEFAULTS.datesPerRun)
     .option('--temporal <host:port>', 'Temporal server (default: an embedded dev server and worker for this command; env TEMPORAL_ADDRESS)')
-    .option('--source <dir|s3://…>', "source (default: the worker's; env SPARKIFY_SOURCE)")
-    .option('--warehouse <uri>', "warehouse (default: the worker's; env SPARKIFY_WAREHOUSE)")
+    .addOption(new Option('--source <dir|s3://…>', "source (default: the worker's)").env('SPARKIFY_SOURCE'))
+    .addOption(new Option('--warehouse <uri>', "warehouse (default: the worker's)").env('SPARKIFY_WAREHOUSE'))
     .option('--fail-on-empty', 'fail a date that has no events (default: succeed with a warning)')
     .option('--no-wait', 'start the backfill and return (follow it with `temporal workflow query … --type backfillProgress`)')
     .option('--json', 'print the result as one JSON object')
-    .action(async (flags: BackfillFlags) => {
+    .action(async (flags: BackfillFlags, command: Command) => {
       const { env, log } = ctx();
       const from = parseDate(flags.from, '--from');
       const to = parseDate(flags.to, '--to');
       if (from > to) throw new ConfigError(`--from ${from} is after --to ${to}`);
       const temporalAddress = flags.temporal ?? env.TEMPORAL_ADDRESS;
-      const warehouseUri = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
-      const etl = dateRunInput(flags, env);
-      const notify = notifyFromFlags(flags);
+      const warehouseUri = flags.warehouse;
+      const etl = dateRunInput(flags, settingNamesOf(command));
+      const notify = notifyFromFlags(flags, settingNamesOf(command));
 
       if (flags.dryRun) {
         const dates = await plannedDates(flags, warehouseUri, etl.source);

@@ -50,11 +50,16 @@ export async function withClient<T>(
   }
 }
 
-/** The run input a schedule or backfill hands each date: URIs checked, local paths absolute, the password hidden. */
-export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, env: EnvSettings) {
-  const given = { source: flags.source ?? env.SPARKIFY_SOURCE, warehouse: flags.warehouse ?? env.SPARKIFY_WAREHOUSE };
-  const source = given.source && absoluteSourceUri(given.source);
-  const warehouse = given.warehouse && absoluteWarehouseUri(given.warehouse);
+const FLAG_NAMES = (key: 'source' | 'warehouse') => `--${key}`;
+
+/**
+ * The run input a schedule or backfill hands each date: URIs checked (a bad one reported under
+ * `settingName`'s name for it: the flag, or the environment variable it came from), local paths
+ * absolute, the password hidden.
+ */
+export function dateRunInput(flags: { source?: string; warehouse?: string; failOnEmpty?: boolean }, settingName: (key: 'source' | 'warehouse') => string = FLAG_NAMES) {
+  const source = flags.source && absoluteSourceUri(flags.source, settingName('source'));
+  const warehouse = flags.warehouse && absoluteWarehouseUri(flags.warehouse, settingName('warehouse'));
   return {
     ...(source ? { source } : {}),
     // The worker knows the full URI; the schedule (visible in the Web UI) never holds a password.

@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ConfigError, type EnvSettings } from '../config';
 import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks, summaryLine } from '../doctor';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { addConnectionOptions, resolveTarget } from '../temporal/connection';
+import { checkLocations } from './settingNames';
 
 /** Set by the doctor command: main() returns it instead of 0. */
 let pendingExitCode: number | undefined;
@@ -17,16 +18,17 @@ but something could not be checked, 2 a bad flag or setting (before any check ru
 export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }): void {
   addConnectionOptions(program.command('doctor'))
     .description('Check access before a run: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses')
-    .option('--source <dir|s3://bucket/prefix>', 'the source to check (env SPARKIFY_SOURCE)')
-    .option('--warehouse <uri>', 'the warehouse to check (env SPARKIFY_WAREHOUSE)')
+    .addOption(new Option('--source <dir|s3://bucket/prefix>', 'the source to check').env('SPARKIFY_SOURCE'))
+    .addOption(new Option('--warehouse <uri>', 'the warehouse to check').env('SPARKIFY_WAREHOUSE'))
     .option('--temporal <host:port>', 'the Temporal server to check (env TEMPORAL_ADDRESS)')
     .option('--json', 'print the results as one JSON object')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (flags) => {
+    .action(async (flags, command: Command) => {
       const { env } = ctx();
+      checkLocations(command);
       const report = await runDoctor({
-        source: flags.source ?? env.SPARKIFY_SOURCE,
-        warehouse: flags.warehouse ?? env.SPARKIFY_WAREHOUSE,
+        source: flags.source,
+        warehouse: flags.warehouse,
         temporal: resolveTarget({ ...flags, temporal: flags.temporal ?? env.TEMPORAL_ADDRESS, namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }),
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),

@@ -5,8 +5,6 @@ import {
   ConfigError,
   DEFAULT_DUCKDB_PATH,
   parseDate,
-  parseSourceUri,
-  parseWarehouseUri,
   readEnv,
   redactUri,
   type EnvSettings,
@@ -24,6 +22,7 @@ import { parseMetricsEndpoint } from '../metrics/exporter';
 import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
 import { integerOption as intOption, print } from './common';
+import { checkLocations, settingName, settingNamesOf } from './settingNames';
 import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
@@ -91,8 +90,8 @@ function buildProgram(ctx: () => Context): Command {
 
   addConnectionOptions(addNotifyOptions(program.command('run')))
     .description('Run the ETL workflow for a window and wait for it')
-    .option('--source <dir|s3://bucket/prefix>', 'where the raw data is (env SPARKIFY_SOURCE)')
-    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://… (env SPARKIFY_WAREHOUSE)')
+    .addOption(new Option('--source <dir|s3://bucket/prefix>', 'where the raw data is').env('SPARKIFY_SOURCE'))
+    .addOption(new Option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://…').env('SPARKIFY_WAREHOUSE'))
     .option('--all', 'every log file in the source (the default)')
     .option('--date <YYYY-MM-DD>', 'one day')
     .option('--from <YYYY-MM-DD>', 'first day of a range')
@@ -102,18 +101,20 @@ function buildProgram(ctx: () => Context): Command {
     .option('--json', 'print the run summary as one JSON object on the last line')
     .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")
-    .action(async (flags) => {
+    .action(async (flags, command: Command) => {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
-      const notify = notifyFromFlags(flags);
-      const source = required(flags.source ?? env.SPARKIFY_SOURCE, '--source', 'SPARKIFY_SOURCE');
-      const warehouseUri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const source = required(flags.source, '--source', 'SPARKIFY_SOURCE');
+      const warehouseUri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      checkLocations(command);
       // With --temporal, a remote worker reads the source and the warehouse, not this process.
       if (!flags.temporal) await failFastOnStartChecks({ source, warehouse: warehouseUri });
       const summary = await runEtl({
         source,
         warehouse: warehouseUri,
+        sourceSetting: settingName(command, 'source'),
         window,
         temporalAddress: flags.temporal,
         connect: flags,
@@ -129,16 +130,17 @@ function buildProgram(ctx: () => Context): Command {
   program
     .command('insights')
     .description('Business answers from the star schema: a terminal report, JSON, or one self-contained HTML file')
-    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… (env SPARKIFY_WAREHOUSE)')
+    .addOption(new Option('--warehouse <uri>', 'duckdb:PATH | postgres://…').env('SPARKIFY_WAREHOUSE'))
     .option('--from <YYYY-MM-DD>', 'first day (UTC) of the window')
     .option('--to <YYYY-MM-DD>', 'last day (UTC) of the window, inclusive')
     .addOption(new Option('--format <format>', 'table (terminal) | json | html').choices(INSIGHT_FORMATS).default('table'))
     .option('--out <path>', 'write the report to this file instead of printing it')
     .option('--top <n>', 'rows in each top list', intOption('--top', 1), 10)
-    .action(async (flags) => {
-      const { env } = ctx();
+    .action(async (flags, command: Command) => {
+      ctx(); // checks the environment
       const window = windowFromFlags({ from: flags.from, to: flags.to });
-      const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      const uri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      checkLocations(command);
       const warehouse = await openWarehouseToRead(uri);
       try {
         await requireInsightsTables(warehouse);
@@ -159,11 +161,12 @@ function buildProgram(ctx: () => Context): Command {
     .command('sql')
     .description('Run one SQL statement on a warehouse and print its rows (several statements are refused: give each on its own)')
     .argument('<query>', 'one SQL statement, e.g. "SELECT level, COUNT(*) FROM users GROUP BY level"')
-    .option('--warehouse <uri>', 'duckdb:PATH | postgres://… (env SPARKIFY_WAREHOUSE)')
+    .addOption(new Option('--warehouse <uri>', 'duckdb:PATH | postgres://…').env('SPARKIFY_WAREHOUSE'))
     .option('--json', 'print the rows as a JSON array')
-    .action(async (query: string, flags) => {
-      const { env } = ctx();
-      const uri = required(flags.warehouse ?? env.SPARKIFY_WAREHOUSE, '--warehouse', 'SPARKIFY_WAREHOUSE');
+    .action(async (query: string, flags, command: Command) => {
+      ctx(); // checks the environment
+      const uri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
+      checkLocations(command);
       const warehouse = await openWarehouseToRead(uri);
       try {
         const rows = await querySingleStatement(warehouse, query);
@@ -184,28 +187,29 @@ function buildProgram(ctx: () => Context): Command {
     .description('Local stack: Temporal dev server with persistence under .sparkify/, the Web UI, and a worker')
     .option('--port <n>', 'Temporal gRPC port', intOption('--port', 1), 7233)
     .option('--ui-port <n>', 'Web UI port', intOption('--ui-port', 1), 8233)
-    .option('--source <dir|s3://…>', "the worker's default source (env SPARKIFY_SOURCE)")
+    .addOption(new Option('--source <dir|s3://…>', "the worker's default source").env('SPARKIFY_SOURCE'))
     // No commander default: it would hide SPARKIFY_WAREHOUSE.
-    .option('--warehouse <uri>', `the worker's default warehouse (env SPARKIFY_WAREHOUSE; else duckdb:${DEFAULT_DUCKDB_PATH})`)
+    .addOption(new Option('--warehouse <uri>', `the worker's default warehouse (with neither this nor its env var: duckdb:${DEFAULT_DUCKDB_PATH})`).env('SPARKIFY_WAREHOUSE'))
     .addOption(metricsPortOption())
-    .action(async (flags) => {
+    .action(async (flags, command: Command) => {
       const { env, log } = ctx();
-      const warehouse: string = flags.warehouse ?? env.SPARKIFY_WAREHOUSE ?? `duckdb:${DEFAULT_DUCKDB_PATH}`;
-      parseWarehouseUri(warehouse, flags.warehouse === undefined && env.SPARKIFY_WAREHOUSE ? 'SPARKIFY_WAREHOUSE' : '--warehouse');
+      checkLocations(command);
+      const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
+      const warehouse: string = flags.warehouse ?? `duckdb:${DEFAULT_DUCKDB_PATH}`;
       fs.mkdirSync(LOCAL_DIR, { recursive: true });
       const stack = await openStack({
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
-        metrics: flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined,
+        metrics,
         devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
-        worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source ?? env.SPARKIFY_SOURCE, defaultWarehouse: warehouse },
+        worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source, defaultWarehouse: warehouse },
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
       print(`Worker:              task queue ${env.SPARKIFY_TASK_QUEUE}, warehouse ${redactUri(warehouse)}`);
       print(`Start a run:         sparkify run --temporal ${stack.address} --source DIR --warehouse ${redactUri(warehouse)}`);
-      if (flags.metricsPort) print(`Metrics:             http://localhost:${parseMetricsEndpoint(flags.metricsPort).port}/metrics`);
+      if (metrics) print(`Metrics:             http://localhost:${metrics.port}/metrics`);
       print('Ctrl-C stops everything.');
       await stack.worker!.run();
     });
@@ -213,18 +217,16 @@ function buildProgram(ctx: () => Context): Command {
   addConnectionOptions(program.command('worker'))
     .description('A worker process against TEMPORAL_ADDRESS (what production runs)')
     .addOption(temporalOption())
-    .option('--source <dir|s3://…>', 'default source for runs that name none (env SPARKIFY_SOURCE)')
-    .option('--warehouse <uri>', 'default warehouse for runs that name none (env SPARKIFY_WAREHOUSE)')
+    .addOption(new Option('--source <dir|s3://…>', 'default source for runs that name none').env('SPARKIFY_SOURCE'))
+    .addOption(new Option('--warehouse <uri>', 'default warehouse for runs that name none').env('SPARKIFY_WAREHOUSE'))
     .addOption(metricsPortOption())
-    .action(async (flags) => {
+    .action(async (flags, command: Command) => {
       const { env, log } = ctx();
-      const warehouse = flags.warehouse ?? env.SPARKIFY_WAREHOUSE;
-      if (warehouse) parseWarehouseUri(warehouse);
-      const source = flags.source ?? env.SPARKIFY_SOURCE;
-      if (source) parseSourceUri(source);
+      const { source, warehouse } = flags as { source?: string; warehouse?: string };
+      checkLocations(command);
       requireServer(flags);
       await failFastOnStartChecks({ source, warehouse });
-      const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort) : undefined;
+      const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
       const stack = await openStack({
         address: flags.temporal,
         connect: flags,

@@ -18,6 +18,8 @@ import { openStack, type Stack } from './temporalStack';
 export interface RunEtlOptions {
   source: string;
   warehouse: string;
+  /** What the user set the source by, for messages: --source (the default) or SPARKIFY_SOURCE. */
+  sourceSetting?: string;
   window: RunWindow | null;
   temporalAddress?: string;
   /** TLS, API key, namespace, profile: see src/temporal/connection.ts. */
@@ -86,7 +88,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
   // Only this process's worker reads the source here; a remote worker's disk is not this one.
   const source = parseSourceUri(options.source);
   if (embedded && source.kind === 'local' && !fs.existsSync(source.dir)) {
-    throw new ConfigError(`--source: directory ${source.dir} does not exist`);
+    throw new ConfigError(`${options.sourceSetting ?? '--source'}: directory ${source.dir} does not exist`);
   }
   const stack = await openStack({
     address: options.temporalAddress,

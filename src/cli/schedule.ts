@@ -18,9 +18,11 @@ import { dateRunInput, integerOption, print, temporalAddressOption, withClient, 
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { addConnectionOptions, type ConnectionFlags } from '../temporal/connection';
 import { scheduleErrorForUser } from './scheduleErrors';
+import { settingNamesOf } from './settingNames';
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
+  const withEnv = (option: Option, name: string) => (withDefaults ? option.env(name) : option);
   return addNotifyOptions(command)
     .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
@@ -29,8 +31,9 @@ function scheduleSettingFlags(command: Command, withDefaults: boolean): Command 
       new Option('--overlap <policy>', 'when the previous run is still going at start time').choices([...OVERLAP_POLICIES] as string[]).default(d(SCHEDULE_DEFAULTS.overlap)),
     )
     .option('--catchup-window <duration>', 'how late a missed start may still run, e.g. 1d, 12h', d(SCHEDULE_DEFAULTS.catchupWindow) as string | undefined)
-    .option('--source <dir|s3://…>', "source for each run (default: the worker's; env SPARKIFY_SOURCE)")
-    .option('--warehouse <uri>', "warehouse for each run (default: the worker's; env SPARKIFY_WAREHOUSE)")
+    // create falls back on the environment; update changes only what it is given.
+    .addOption(withEnv(new Option('--source <dir|s3://…>', "source for each run (default: the worker's)"), 'SPARKIFY_SOURCE'))
+    .addOption(withEnv(new Option('--warehouse <uri>', "warehouse for each run (default: the worker's)"), 'SPARKIFY_WAREHOUSE'))
     .option('--fail-on-empty', 'fail a run whose day has no events (default: succeed with a warning)');
 }
 
@@ -71,8 +74,9 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(temporalAddressOption())
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
-    .action(async (flags) => {
+    .action(async (flags, command: Command) => {
       await withSchedule(ctx, flags, async (client, env, log) => {
+        const notify = notifyFromFlags(flags, settingNamesOf(command));
         const settings: DailySchedule = {
           scheduleId: flags.id,
           taskQueue: env.SPARKIFY_TASK_QUEUE,
@@ -81,7 +85,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           offsetDays: flags.offsetDays,
           overlap: flags.overlap,
           catchupWindow: flags.catchupWindow,
-          etl: { ...dateRunInput(flags, env), ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}) },
+          etl: { ...dateRunInput(flags, settingNamesOf(command)), ...(notify ? { notify } : {}) },
         };
         // Each run carries the Sparkify search attributes: the namespace must know them.
         await ensureSearchAttributes(client, log);
@@ -96,17 +100,18 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(new Option('--reset-warehouse', "drop the schedule's --warehouse: each run takes the worker's default again").conflicts('warehouse'))
     .addOption(idOption())
     .addOption(temporalAddressOption())
-    .action(async (flags) => {
-      await withSchedule(ctx, flags, async (client, env) => {
+    .action(async (flags, command: Command) => {
+      await withSchedule(ctx, flags, async (client) => {
+        const notify = notifyFromFlags(flags, settingNamesOf(command));
         const changes = Object.fromEntries(
           Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
             ([, v]) => v !== undefined,
           ),
         );
         const etl = {
-          ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }, { ...env, SPARKIFY_SOURCE: undefined, SPARKIFY_WAREHOUSE: undefined }),
+          ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }),
           ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
-          ...(notifyFromFlags(flags) ? { notify: notifyFromFlags(flags) } : {}),
+          ...(notify ? { notify } : {}),
         };
         const reset: ResettableRunSetting[] = [...(flags.resetSource ? (['source'] as const) : []), ...(flags.resetWarehouse ? (['warehouse'] as const) : [])];
         if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0 && reset.length === 0) {

@@ -28,21 +28,24 @@ function httpUrl(value: string, flag: string): string {
   return value;
 }
 
+const FLAG_NAMES = (key: 'notifyUrl' | 'webUi') => (key === 'notifyUrl' ? '--notify-url' : '--web-ui');
+
 /**
  * The alert settings the flags ask for, or undefined when no --notify-url is given. They name the
  * webhook by reference only (destination.ts): the URL itself stays in this process, for its own
- * worker, and a separate worker needs it in SPARKIFY_NOTIFY_URL(S).
+ * worker, and a separate worker needs it in SPARKIFY_NOTIFY_URL(S). A bad URL is reported under
+ * `settingName`'s name for it: the flag, or the environment variable it came from.
  */
-export function notifyFromFlags(flags: NotifyFlags): NotifySettings | undefined {
+export function notifyFromFlags(flags: NotifyFlags, settingName: (key: 'notifyUrl' | 'webUi') => string = FLAG_NAMES): NotifySettings | undefined {
   if (!flags.notifyUrl) {
     if (flags.notifyOn) throw new ConfigError('--notify-on needs --notify-url (or SPARKIFY_NOTIFY_URL): where should the alert go?');
     return undefined;
   }
-  const url = httpUrl(flags.notifyUrl, '--notify-url');
+  const url = httpUrl(flags.notifyUrl, settingName('notifyUrl'));
   rememberNotifyUrl(url);
   return {
     url: notifyReference(url),
     on: (flags.notifyOn as NotifyOn | undefined) ?? 'failure',
-    ...(flags.webUi ? { webUi: httpUrl(flags.webUi, '--web-ui') } : {}),
+    ...(flags.webUi ? { webUi: httpUrl(flags.webUi, settingName('webUi')) } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { backfillInputShape, scheduledInputShape } from '../../src/workflows/inp
 import { issuesWith } from '../../src/workflows/shape';
 import { ConfigError, parseWarehouseUri } from '../../src/config';
 
-const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'];
+const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS', 'SPARKIFY_NOTIFY_URL', 'SPARKIFY_WEB_UI', 'SPARKIFY_METRICS_PORT'];
 const saved: Record<string, string | undefined> = {};
 let stderr: string;
 let stdout: string;
@@ -90,28 +90,73 @@ describe('schedule and backfill commands', () => {
   });
 
   test('the run input they store checks the URIs and hides the password', () => {
-    expect(dateRunInput({ source: '/data', warehouse: 'postgres://etl:s3cret@db:5432/dw', failOnEmpty: true }, {} as never)).toEqual({
+    expect(dateRunInput({ source: '/data', warehouse: 'postgres://etl:s3cret@db:5432/dw', failOnEmpty: true })).toEqual({
       source: '/data',
       warehouse: expect.not.stringContaining('s3cret'),
       failOnEmpty: true,
     });
-    expect(() => dateRunInput({ warehouse: 'mysql://db/dw' }, {} as never)).toThrow(ConfigError);
+    expect(() => dateRunInput({ warehouse: 'mysql://db/dw' })).toThrow(new ConfigError('--warehouse: "mysql://db/dw" is not a warehouse URI; use duckdb:PATH, postgres://… or redshift-data://…'));
+    expect(() => dateRunInput({ source: 'ftp://x' }, (key) => (key === 'source' ? 'SPARKIFY_SOURCE' : '--warehouse'))).toThrow(/^SPARKIFY_SOURCE: "ftp:\/\/x"/);
   });
 
   // A worker resolves a relative path against its own directory, not the operator's.
   test('a local source and a DuckDB file go into the stored input as absolute paths', () => {
-    expect(dateRunInput({ source: 'data/gen', warehouse: 'duckdb:wh/rel.duckdb' }, {} as never)).toEqual({
+    expect(dateRunInput({ source: 'data/gen', warehouse: 'duckdb:wh/rel.duckdb' })).toEqual({
       source: path.resolve('data/gen'),
       warehouse: `duckdb:${path.resolve('wh/rel.duckdb')}`,
     });
-    expect(dateRunInput({}, { SPARKIFY_SOURCE: 'data/gen', SPARKIFY_WAREHOUSE: 'duckdb:rel.duckdb' } as never)).toEqual({
-      source: path.resolve('data/gen'),
-      warehouse: `duckdb:${path.resolve('rel.duckdb')}`,
-    });
-    expect(dateRunInput({ source: 's3://bucket/prefix', warehouse: 'postgres://etl@db:5432/dw' }, {} as never)).toEqual({
+    expect(dateRunInput({ source: 's3://bucket/prefix', warehouse: 'postgres://etl@db:5432/dw' })).toEqual({
       source: 's3://bucket/prefix',
       warehouse: 'postgres://etl@db:5432/dw',
     });
+  });
+});
+
+// Someone who exported SPARKIFY_WAREHOUSE never typed --warehouse: a bad value is named as it was set.
+describe('a bad value is named by what gave it: the environment variable, or the flag typed over it', () => {
+  const badWarehouse = 'postgres://etl:pw@[db';
+  const badWarehouseSaid = (name: string) => `sparkify: ${name}: "postgres://etl:***@[db" is not a valid PostgreSQL URL (postgres://user@host:5432/db)\n`;
+
+  test.each([
+    [['doctor']],
+    [['sql', 'SELECT 1']],
+    [['insights']],
+    [['run', '--source', '/s']],
+    [['worker', '--temporal', 'localhost:1']],
+    [['backfill', '--from', '2018-11-01', '--to', '2018-11-01', '--dry-run']],
+    [['dev']],
+  ])('SPARKIFY_WAREHOUSE for %j', async (args) => {
+    process.env.SPARKIFY_WAREHOUSE = badWarehouse;
+    expect(await sparkify(...args)).toBe(2);
+    expect(stderr).toBe(badWarehouseSaid('SPARKIFY_WAREHOUSE'));
+
+    stderr = '';
+    process.env.SPARKIFY_WAREHOUSE = 'duckdb:/unused.duckdb';
+    expect(await sparkify(...args, '--warehouse', badWarehouse)).toBe(2);
+    expect(stderr).toBe(badWarehouseSaid('--warehouse'));
+  });
+
+  test.each([
+    ['SPARKIFY_SOURCE', 'ftp://x', ['doctor'], 'SPARKIFY_SOURCE: "ftp://x" is neither a local directory nor an s3:// URI'],
+    ['SPARKIFY_SOURCE', 'ftp://x', ['worker', '--temporal', 'localhost:1'], 'SPARKIFY_SOURCE: "ftp://x" is neither a local directory nor an s3:// URI'],
+    ['SPARKIFY_NOTIFY_URL', 'nope', ['run', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb'], 'SPARKIFY_NOTIFY_URL: "webhook:/'],
+    ['SPARKIFY_WEB_UI', 'nope', ['run', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb', '--notify-url', 'http://hook.example/x'], 'SPARKIFY_WEB_UI: "webhook:/'],
+    ['SPARKIFY_METRICS_PORT', 'abc', ['worker', '--temporal', 'localhost:1'], 'SPARKIFY_METRICS_PORT: "abc" is not a port (1-65535) or HOST:PORT'],
+  ])('%s=%s for %j', async (name, value, args, said) => {
+    process.env[name] = value;
+    expect(await sparkify(...args)).toBe(2);
+    expect(stderr).toContain(`sparkify: ${said}`);
+  });
+
+  test('SPARKIFY_SOURCE naming a directory that is not there, for run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-env-source-'));
+    try {
+      process.env.SPARKIFY_SOURCE = path.join(dir, 'missing');
+      expect(await sparkify('run', '--warehouse', `duckdb:${path.join(dir, 'wh.duckdb')}`)).toBe(2);
+      expect(stderr).toBe(`sparkify: SPARKIFY_SOURCE: directory ${path.join(dir, 'missing')} does not exist\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -186,7 +231,7 @@ describe('sparkify dev', () => {
 
   test('--help says where the default warehouse comes from', async () => {
     expect(await sparkify('dev', '--help')).toBe(0);
-    expect(stdout).toMatch(/--warehouse <uri>\s+the worker's default warehouse \(env\s+SPARKIFY_WAREHOUSE; else\s+duckdb:\.sparkify\/warehouse\.duckdb\)/);
+    expect(stdout).toMatch(/--warehouse <uri>\s+the worker's default warehouse \(with\s+neither\s+this nor its env var:\s+duckdb:\.sparkify\/warehouse\.duckdb\) \(env:\s+SPARKIFY_WAREHOUSE\)/);
   });
 });
 
