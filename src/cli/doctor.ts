@@ -5,17 +5,12 @@ import { s3SettingsFromEnv } from '../source/s3Client';
 import { addConnectionOptions, resolveTarget } from '../temporal/connection';
 import { checkLocations } from './settingNames';
 
-/** Set by the doctor command: main() returns it instead of 0. */
-let pendingExitCode: number | undefined;
-export function doctorExitCode(): number | undefined {
-  return pendingExitCode;
-}
-
 const EXIT_CODES_HELP = `
 Exit codes: ${DOCTOR_EXIT.ok} every check that applies is ok, ${DOCTOR_EXIT.problems} at least one problem, ${DOCTOR_EXIT.unchecked} no problem found
 but something could not be checked, 2 a bad flag or setting (before any check runs).`;
 
-export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }): void {
+/** `setExitCode` hands the doctor's status to the caller of this program's parse (main() returns it instead of 0). */
+export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSettings }, setExitCode: (code: number) => void): void {
   addConnectionOptions(program.command('doctor'))
     .description('Check access before a run: AWS identity and region, source, COPY role, warehouse, Temporal, local warehouses')
     .addOption(new Option('--source <dir|s3://bucket/prefix>', 'the source to check').env('SPARKIFY_SOURCE'))
@@ -38,7 +33,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
         for (const check of report.checks) process.stdout.write(`${formatCheck(check)}\n`);
         process.stdout.write(`${summaryLine(report)}\n`);
       }
-      pendingExitCode = DOCTOR_EXIT[report.status];
+      setExitCode(DOCTOR_EXIT[report.status]);
     });
 }
 

@@ -23,7 +23,7 @@ import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
 import { integerOption as intOption, print } from './common';
 import { checkLocations, settingName, settingNamesOf } from './settingNames';
-import { doctorExitCode, failFastOnStartChecks, registerDoctorCommand } from './doctor';
+import { failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
@@ -78,7 +78,8 @@ interface Context {
   log: Logger;
 }
 
-function buildProgram(ctx: () => Context): Command {
+/** The program for one call of main(); `setExitCode` is for commands whose success has a code of its own (doctor). */
+function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): Command {
   const program = new Command('sparkify')
     .description("Sparkify's data warehouse pipeline on Temporal: raw JSON logs to a star schema.")
     .exitOverride();
@@ -303,7 +304,7 @@ function buildProgram(ctx: () => Context): Command {
 
   registerScheduleCommands(program, ctx);
   registerBackfillCommand(program, ctx);
-  registerDoctorCommand(program, ctx);
+  registerDoctorCommand(program, ctx, setExitCode);
   registerInfraCommands(program);
   return program;
 }
@@ -318,10 +319,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     return context;
   };
-  const program = buildProgram(ctx);
+  // This call's own: a doctor that found problems earlier in the process (tests, the API) does not fail later commands.
+  let exitCode = 0;
+  const program = buildProgram(ctx, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);
-    return doctorExitCode() ?? 0;
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message; help and version are not errors.

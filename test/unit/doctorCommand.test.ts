@@ -36,6 +36,14 @@ describe('exit codes', () => {
     expect(output.stdout()).toBe('');
   });
 
+  // The code was kept in a module variable that nothing reset: every later command in the process returned it.
+  test("a doctor's code is its call's own: a later command in the same process exits with its own", async () => {
+    const missing = path.join(os.tmpdir(), 'sparkify-doctor-no-such-source');
+    expect(await doctor('--source', missing)).toBe(1);
+    expect(await main(['node', 'sparkify', 'sql', '--warehouse', 'duckdb::memory:', 'SELECT 1 AS one'])).toBe(0);
+    expect(await doctor()).toBe(0);
+  });
+
   test('the help, the README and docs/infrastructure.md list every code: 0, 1, 3 and 2 for a bad setting', async () => {
     expect(await doctor('--help')).toBe(0);
     expect(output.stdout()).toContain('Exit codes: 0 every check that applies is ok, 1 at least one problem, 3 no problem found');
