@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../src/etl/types';
+import { resolveTemporalCli } from '../src/temporal/cli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
@@ -241,5 +242,51 @@ describe('connecting through TLS', () => {
       expect({ case: c.name, command: command[0], status: r.status, stderr: r.stderr }).toEqual({ case: c.name, command: command[0], status: 2, stderr: expect.stringMatching(c.message) });
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+// The hint gave only --address: against a server that wants TLS, a client certificate and an API
+// key, its cancel command could not connect.
+describe('Ctrl-C while `sparkify run` waits on a workflow through mTLS and an API key', () => {
+  test('the cancel command it suggests carries the connection flags, with a placeholder for the key, and cancels the run', async () => {
+    const workflowId = 'sparkify-etl-2018-11-16';
+    const flags = ['--temporal', mutual.address, '--tls-ca', pem('ca.pem'), '--tls-server-name', SERVER_NAME, '--tls-cert', pem('client.pem'), '--tls-key', pem('client.key'), '--api-key', API_KEY];
+    // No worker polls this queue: the run waits until it is stopped.
+    const env = childEnv({ SPARKIFY_TASK_QUEUE: `idle-${randomUUID()}` });
+    const child = spawn(process.execPath, [BIN, 'run', '--date', '2018-11-16', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${pem('ctrl-c.duckdb')}`, ...flags], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (status) => resolve(status)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('no worker polls task queue')) resolve();
+      });
+      void exited.then(() => reject(new Error(`run exited before waiting:\n${stderr}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+
+    const hint = stderr.split('\n').find((line) => line.startsWith(`${workflowId} keeps running`));
+    expect(hint).toBeDefined();
+    expect(stderr).not.toContain(API_KEY);
+    const cancel = /cancel it: (temporal workflow cancel .*?)(?: \(|$)/.exec(hint!)![1];
+    expect(cancel).toBe(
+      `temporal workflow cancel --workflow-id ${workflowId} --address ${mutual.address} --tls-ca-path ${pem('ca.pem')} --tls-cert-path ${pem('client.pem')} ` +
+        `--tls-key-path ${pem('client.key')} --tls-server-name ${SERVER_NAME} --api-key …`,
+    );
+
+    // The operator's own step: the key in place of its placeholder, run with no TEMPORAL_* settings of this machine.
+    const cli = await resolveTemporalCli();
+    const args = cancel.replace('…', API_KEY).split(' ').slice(1);
+    // Asynchronously: the terminator serves from this process.
+    const cancelling = spawn(cli!.path, args, { cwd: tmp, env: childEnv({}), stdio: ['ignore', 'ignore', 'pipe'] });
+    let cancelErrors = '';
+    cancelling.stderr!.on('data', (chunk: Buffer) => (cancelErrors += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => cancelling.once('close', resolve));
+    expect({ status, stderr: cancelErrors }).toEqual({ status: 0, stderr: '' });
+    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events!.some((event) => event.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+    await temporal.client.workflow.getHandle(workflowId).terminate('test done');
   });
 });

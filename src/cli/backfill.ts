@@ -143,7 +143,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         if (!flags.wait) return print(`${attached ? 'Attached to' : 'Started'} backfill ${workflowId} on ${stack.address}.`);
         let outcome: BackfillResult;
         try {
-          outcome = await following(stack, workflowId, () => (stack.worker ? stack.worker.runUntil(handle.result()) : handle.result()));
+          outcome = await following(stack, workflowId, () => (stack.worker ? stack.worker.runUntil(handle.result()) : handle.result()), flags);
         } catch (err) {
           if (err instanceof WorkflowFailedError) throw new RunFailedError(`backfill ${workflowId} failed: ${rootMessage(err)}`, workflowId);
           throw err;

@@ -123,7 +123,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
         if (!stack.worker) await warnIfNoWorker(stack, options);
         const result = handle.result();
         return stack.worker ? await stack.worker.runUntil(result) : await result;
-      });
+      }, options.connect);
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
         const step = failedStep(err);
