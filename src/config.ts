@@ -24,13 +24,13 @@ export const DEFAULT_TASK_QUEUE = 'sparkify-etl';
  * on it (`duckdb://tmp/x` was taken as tmp/x; file: URIs read `duckdb:///tmp/x` as /tmp/x,
  * SQLAlchemy as tmp/x), so the user says which.
  */
-function duckDbPath(value: string, setting: string): string {
+function duckDbPath(value: string, setting: string, wildcard = ''): string {
   const file = value.slice('duckdb:'.length);
-  const named = file.replace(/^\/+/, '');
+  const named = file.replace(/^\/+/, '') + wildcard;
   if (named === '') throw new ConfigError(`${setting}: "duckdb:" needs a file path, e.g. duckdb:${DEFAULT_DUCKDB_PATH}`);
   if (file.startsWith('//')) {
     throw new ConfigError(
-      `${setting}: "${value}" is ambiguous: write duckdb:/${named} for the absolute path /${named}, or duckdb:${named} for ${named} under the current directory`,
+      `${setting}: "${value}${wildcard}" is ambiguous: write duckdb:/${named} for the absolute path /${named}, or duckdb:${named} for ${named} under the current directory`,
     );
   }
   return file;
@@ -230,9 +230,27 @@ export function allowListFromEnv(env: NodeJS.ProcessEnv = process.env): AllowLis
 }
 
 /** A warehouse URI as allow-lists compare it: DuckDB paths absolute, passwords hidden. */
-export function warehouseIdentity(uri: string): string {
-  const config = parseWarehouseUri(uri, 'warehouse');
+export function warehouseIdentity(uri: string, setting = 'warehouse'): string {
+  const config = parseWarehouseUri(uri, setting);
   return config.kind === 'duckdb' ? `duckdb:${config.path}` : redactUri(config.kind === 'postgres' ? config.url : config.uri);
+}
+
+/** One entry of a warehouse allow-list: a warehouse's identity, or (an entry ending in `*`) the start of any. */
+export type WarehouseAllowEntry = { identity: string } | { prefix: string };
+
+/**
+ * An entry of SPARKIFY_ALLOWED_WAREHOUSES, spelled as --warehouse takes a URI, checked once, at
+ * start: a bad one (`duckdb://…`, which --warehouse refuses as ambiguous) is said naming the
+ * variable and the spellings to choose from, instead of failing every run that names a warehouse.
+ * A DuckDB path, whole or the start before `*`, is made absolute as the worker resolves the runs' ones.
+ */
+export function warehouseAllowEntry(entry: string, setting = 'SPARKIFY_ALLOWED_WAREHOUSES'): WarehouseAllowEntry {
+  if (!entry.endsWith('*')) return { identity: warehouseIdentity(entry, setting) };
+  const start = entry.slice(0, -1);
+  if (!start.startsWith('duckdb:') || start === 'duckdb:') return { prefix: redactUri(start) };
+  const file = duckDbPath(start, setting, '*');
+  // path.resolve drops a trailing '/', which keeps `duckdb:/srv/*` from matching /srv-other/.
+  return { prefix: `duckdb:${path.resolve(file)}${file.endsWith('/') ? '/' : ''}` };
 }
 
 /** A source or report location as allow-lists compare it: an absolute directory or s3://bucket/prefix/, ending in '/'. */

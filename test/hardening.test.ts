@@ -136,6 +136,26 @@ describe('a worker serves only the warehouses, sources and report locations it a
     const open = new Resources({ s3: {}, log: silentLogger, allow: {} });
     expect(open.resolveSourceUri('/anything')).toBe('/anything');
   });
+
+  // `duckdb://…` was taken as the entry and failed every run that named a warehouse, with
+  // 'warehouse: "duckdb:///srv/wh.duckdb" is ambiguous…', not naming the variable; and a wildcard
+  // with it, or a relative DuckDB path before the `*`, matched nothing.
+  test.each(['duckdb:///srv/wh.duckdb', 'duckdb:///srv/*'])('%s, which --warehouse refuses too, stops the worker at start, naming the variable and the spellings', (entry) => {
+    const named = entry.slice('duckdb:///'.length);
+    expect(() => new Resources({ s3: {}, log: silentLogger, allow: { warehouses: [entry] } })).toThrow(
+      new ConfigError(
+        `SPARKIFY_ALLOWED_WAREHOUSES: "${entry}" is ambiguous: write duckdb:/${named} for the absolute path /${named}, or duckdb:${named} for ${named} under the current directory`,
+      ),
+    );
+  });
+
+  test('DuckDB entries are spelled as --warehouse takes them: a relative path, whole or before `*`, is under the directory the worker started in', () => {
+    const relative = new Resources({ s3: {}, log: silentLogger, allow: { warehouses: ['duckdb:wh/own.duckdb', 'duckdb:shared/*'] } });
+    expect(relative.resolveWarehouseUri(`duckdb:${path.resolve('wh/own.duckdb')}`)).toBe(`duckdb:${path.resolve('wh/own.duckdb')}`);
+    expect(relative.resolveWarehouseUri(`duckdb:${path.resolve('shared/a.duckdb')}`)).toBe(`duckdb:${path.resolve('shared/a.duckdb')}`);
+    expect(relative.resolveWarehouseUri('duckdb:shared/b.duckdb')).toBe('duckdb:shared/b.duckdb');
+    expect(() => relative.resolveWarehouseUri(`duckdb:${path.resolve('shared-not/a.duckdb')}`)).toThrow(/SPARKIFY_ALLOWED_WAREHOUSES/);
+  });
 });
 
 describe('blocking checks on staged data run before anything is published', () => {

@@ -5,8 +5,10 @@ import {
   parseSourceUri,
   parseWarehouseUri,
   redactUri,
+  warehouseAllowEntry,
   warehouseIdentity,
   type AllowList,
+  type WarehouseAllowEntry,
 } from '../config';
 import type { Logger } from '../log';
 import { openSource, type Source } from '../source';
@@ -38,21 +40,24 @@ export class Resources {
   ) {
     if (options.defaultWarehouse) this.rememberCredentials(options.defaultWarehouse);
     this.allow = options.allow ?? allowListFromEnv();
+    // Checked here, as the worker starts: a misspelt entry stops it, naming the variable.
+    this.allowedWarehouses = this.allow.warehouses?.map((entry) => warehouseAllowEntry(entry));
     // An allowed warehouse given with its password can be opened by runs that name it without.
     for (const entry of this.allow.warehouses ?? []) if (!entry.endsWith('*')) this.rememberCredentials(entry);
   }
 
   private readonly allow: AllowList;
+  private readonly allowedWarehouses?: WarehouseAllowEntry[];
 
   /** Throws unless the allow-list (if any) holds the warehouse; the worker's own default always passes. */
   private checkWarehouse(uri: string): void {
-    const allowed = this.allow.warehouses;
+    const allowed = this.allowedWarehouses;
     if (!allowed) return;
     const identity = warehouseIdentity(uri);
-    const entries = [...allowed, ...(this.options.defaultWarehouse ? [this.options.defaultWarehouse] : [])];
-    const match = entries.some((entry) =>
-      entry.endsWith('*') ? identity.startsWith(redactUri(entry.slice(0, -1))) : identity === warehouseIdentity(entry),
-    );
+    const own = this.options.defaultWarehouse;
+    const match =
+      (own !== undefined && identity === warehouseIdentity(own)) ||
+      allowed.some((entry) => ('prefix' in entry ? identity.startsWith(entry.prefix) : identity === entry.identity));
     if (!match) throw new ConfigError(`warehouse ${identity} is not one this worker serves (SPARKIFY_ALLOWED_WAREHOUSES)`);
   }
 
