@@ -18,6 +18,8 @@ import { createS3Client, s3SettingsFromEnv } from '../src/source/s3Client';
 import { dropDatabase } from '../src/bench/postgresServer';
 import { createTestDatabase, PgServer, startPostgres } from './harness/postgres';
 import { S3Server, startS3, uploadDirectory } from './harness/s3';
+import { startTestTemporal } from './harness/temporal';
+import { isAlive } from './support/processes';
 
 const SAMPLE_DIR = path.resolve(__dirname, '../../shared/data/udacity-sample');
 
@@ -94,6 +96,26 @@ describe('s3SettingsFromEnv', () => {
       accessKeyId: 'k',
       secretAccessKey: 's',
     });
+  });
+});
+
+describe('Temporal harness', () => {
+  // Such a worker held the native connection: stop() threw, and the dev server and the worker's
+  // native handles kept Jest from exiting.
+  it('stop() lets go of a worker created and never run, and stops the server', async () => {
+    const temporal = await startTestTemporal();
+    const { worker } = await temporal.worker();
+    try {
+      await temporal.stop();
+    } finally {
+      // Should the harness not let go, this test does, so that it fails instead of hanging Jest.
+      if (worker.getState() === 'INITIALIZED') {
+        await worker.runUntil(async () => undefined);
+        await temporal.stop();
+      }
+    }
+    expect(worker.getState()).toBe('STOPPED');
+    expect(temporal.server.pid === undefined || !isAlive(temporal.server.pid)).toBe(true);
   });
 });
 

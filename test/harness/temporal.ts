@@ -65,6 +65,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
       ? { code: fs.readFileSync(shared, 'utf8') }
       : await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
   const resourcesToClose: Resources[] = [];
+  const workersCreated: Worker[] = [];
   // Run reports of non-DuckDB warehouses go here, not into the repository's .sparkify/.
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-reports-'));
 
@@ -99,6 +100,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
             log: silentLogger,
             workflowBundle,
           });
+      workersCreated.push(worker);
       const start = (input: EtlInput, workflowId = `etl-${randomUUID()}`) =>
         client.workflow.start<typeof etlRun>('etlRun', { taskQueue, workflowId, args: [input] });
       return {
@@ -111,11 +113,18 @@ export async function startTestTemporal(): Promise<TestTemporal> {
       };
     },
     async stop() {
-      for (const r of resourcesToClose) await r.close();
-      await nativeConnection.close();
-      await connection.close();
-      await server.stop();
-      fs.rmSync(reportDir, { recursive: true, force: true });
+      try {
+        // A worker created and never run holds the native connection, whose close then throws, and
+        // its native handles kept Jest from exiting. The SDK shuts down only a running worker: run
+        // each such one until at once, which lets go of both.
+        for (const w of workersCreated) if (w.getState() === 'INITIALIZED') await w.runUntil(async () => undefined);
+        for (const r of resourcesToClose) await r.close();
+        await nativeConnection.close();
+        await connection.close();
+      } finally {
+        await server.stop();
+        fs.rmSync(reportDir, { recursive: true, force: true });
+      }
     },
   };
 }
