@@ -19,6 +19,7 @@ export type Table =
   | 'etl_run_files'
   | 'etl_skipped_files'
   | 'etl_load_ledger'
+  | 'etl_load_rules'
   | 'etl_rejected_records'
   | 'etl_file_counts'
   | 'etl_text_repairs'
@@ -130,7 +131,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_load_rules', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -146,7 +147,7 @@ export const ETL_DAG = {
     sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', ...LISTING_SQL],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
-    readsEarlierRuns: ['etl_load_ledger', 'etl_runs'],
+    readsEarlierRuns: ['etl_load_ledger', 'etl_load_rules', 'etl_runs'],
     writes: ['etl_run_files', 'etl_skipped_files'],
     kind: 'songs',
   },
@@ -234,7 +235,7 @@ export const ETL_DAG = {
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and
     // its own logs' earlier ones, which it replaces.
     readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays'],
-    writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
+    writes: ['songplays', 'etl_load_ledger', 'etl_load_rules', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
   },
   queryLevelChanges: {
     // The report's one query of staging, before summarizeRun may clear the run's staging rows.

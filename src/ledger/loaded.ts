@@ -5,6 +5,7 @@
  * activity's cancellation), cancels the query running when it aborts.
  */
 import { eventLogMonthPrefix, eventLogPrefixForDate, type Source, type SourceObject } from '../source';
+import { RULES_VERSION } from '../etl/versions';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 
@@ -13,16 +14,18 @@ export const LEDGER_KEYS_PER_QUERY = 1000;
 
 /**
  * The song files to stage: those the ledger does not hold with the same ETag from a run that
- * completed (as for event logs, a run that failed after publishing does not count). Asks about
- * the given files only, LEDGER_KEYS_PER_QUERY at a time, so memory follows `listed` (one batch
- * of a listing), not the ledger.
+ * completed (as for event logs, a run that failed after publishing does not count), and those it
+ * holds as loaded under older rules than this release's (RULES_VERSION): a rules fix reaches every
+ * song file loaded before it. Asks about the given files only, LEDGER_KEYS_PER_QUERY at a time, so
+ * memory follows `listed` (one batch of a listing), not the ledger.
  */
 export async function songFilesToLoad(warehouse: Warehouse, listed: readonly SourceObject[], signal?: AbortSignal): Promise<SourceObject[]> {
   const toLoad: SourceObject[] = [];
   for (let at = 0; at < listed.length; at += LEDGER_KEYS_PER_QUERY) {
     const part = listed.slice(at, at + LEDGER_KEYS_PER_QUERY);
     const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: part.map((o) => o.key) }), { signal });
-    const loaded = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
+    const current = rows.filter((r) => Number(r.rules_version) >= RULES_VERSION);
+    const loaded = new Map(current.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
     for (const obj of part) if (loaded.get(obj.key) !== obj.etag) toLoad.push(obj);
   }
   return toLoad;

@@ -78,6 +78,7 @@ export const SQL_NAMES = [
   'schema/etl_play_names',
   'schema/etl_skipped_files',
   'schema/etl_tables',
+  'schema/etl_versions',
   'schema/songplays',
   'schema/songs',
   'schema/staging_events',

@@ -12,7 +12,7 @@ let warehouse: DuckDbWarehouse;
 
 beforeAll(async () => {
   warehouse = await DuckDbWarehouse.open(':memory:');
-  await warehouse.execute(sqlStatements('schema/etl_tables', 'duckdb'));
+  await warehouse.execute([...sqlStatements('schema/etl_tables', 'duckdb'), ...sqlStatements('schema/etl_versions', 'duckdb')]);
 });
 
 afterAll(async () => {

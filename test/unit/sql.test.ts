@@ -20,6 +20,7 @@ const PARAMS: Record<string, SqlParam> = {
   duration_tolerance: 2,
   days: ['2018-11-01', '2018-11-02'],
   loaded_at: '2018-11-30 12:00:00',
+  rules_version: 1,
   from_ts: '2018-11-01 00:00:00',
   to_ts: '2018-11-02 00:00:00',
   from_ms: 1541030400000,

@@ -1,0 +1,21 @@
+/**
+ * What a warehouse records about the release that built it: with every file the load ledger
+ * records, the version of the rules that staged and published it (etl_load_rules). Plain data:
+ * workflow-safe.
+ */
+
+/**
+ * The rules that decide which rows a source file puts in the star tables: its staging (sql/staging/,
+ * src/staging/), text repair and the publishes (sql/transform/). Bump it in the commit that changes
+ * what a loaded file gives, and say here what changed: song files loaded under an older version
+ * are staged again by the next run, and `backfill --only-stale` re-runs the dates whose logs were
+ * (docs/operations.md, "Upgrading a warehouse"). test/unit/rulesVersion.test.ts holds a digest of
+ * the rule-bearing files and fails when one changes.
+ *
+ * 0: files recorded before the version was (no row in etl_load_rules). Rules changed since
+ *    without a record: text tie-breaks by bytes (3c7f786), a leading U+FEFF kept on DuckDB
+ *    (b8a7860), songs and their match keys from one version of a song (79ab8ec), users with a
+ *    level outside free/paid rejected (da36903).
+ * 1: the first recorded version (the rules as of 106add0).
+ */
+export const RULES_VERSION = 1;

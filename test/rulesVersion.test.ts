@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RULES_VERSION } from '../src/etl/versions';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { SAMPLE_DIR } from './harness/temporal';
+import { dumpStarTables, type StarDump } from './support/tables';
+
+/**
+ * The rules version the ledger records with every file it loads (src/etl/versions.ts), on
+ * warehouses `sparkify run` built (the built CLI, embedded server and worker), then made to look
+ * as an older release left them. Song files were staged again only when their ETag changed, so a
+ * rules fix never reached the songs a warehouse had loaded before it, and `run --all` did not help.
+ */
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
+/** A song of the sample: as an older release that rejected its file would have left it, missing. */
+const SONG_FILE = 'song_data/A/A/A/TRAAAAW128F429D538.json';
+
+let tmp: string;
+let source: string;
+let pg: PgServer;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-rules-'));
+  source = path.join(tmp, 'data');
+  for (const day of DAYS) {
+    const key = path.join('log_data', '2018', '11', `${day}-events.json`);
+    fs.mkdirSync(path.dirname(path.join(source, key)), { recursive: true });
+    fs.copyFileSync(path.join(SAMPLE_DIR, key), path.join(source, key));
+  }
+  fs.cpSync(path.join(SAMPLE_DIR, 'song_data'), path.join(source, 'song_data'), { recursive: true });
+  pg = await startPostgres();
+});
+
+afterAll(async () => {
+  await pg?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function sparkify(args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `rules-${randomUUID()}` };
+  delete env.TEMPORAL_ADDRESS;
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+}
+
+function runAll(warehouse: string): void {
+  const run = sparkify(['run', '--all', '--source', source, '--warehouse', warehouse]);
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+}
+
+const engines: Array<[string, () => Promise<string>, (uri: string) => Promise<Warehouse>]> = [
+  ['DuckDB', async () => `duckdb:${path.join(tmp, `${randomUUID()}.duckdb`)}`, (uri) => DuckDbWarehouse.open(uri.slice('duckdb:'.length))],
+  ['PostgreSQL', () => createTestDatabase(pg.url, 'rules'), async (uri) => new PostgresWarehouse(uri)],
+];
+
+async function withWarehouse<T>(open: () => Promise<Warehouse>, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const w = await open();
+  try {
+    return await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
+describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
+  let clean: StarDump;
+
+  beforeAll(async () => {
+    const uri = await newWarehouse();
+    runAll(uri);
+    clean = await withWarehouse(() => open(uri), dumpStarTables);
+    expect(clean.songs.length).toBe(71);
+  }, 200_000);
+
+  test.each([
+    ['deleted (an older release loaded them)', 'DELETE FROM etl_load_rules'],
+    ['lowered (older rules loaded them)', `UPDATE etl_load_rules SET rules_version = ${RULES_VERSION - 1}`],
+  ])('song files whose rules versions are %s are staged again by the next run, which then equals a clean run', async (_how, age) => {
+    const uri = await newWarehouse();
+    runAll(uri);
+    const song = JSON.parse(fs.readFileSync(path.join(source, SONG_FILE), 'utf8')) as { song_id: string };
+    await withWarehouse(() => open(uri), async (w) => {
+      await w.execute([age, `DELETE FROM songs WHERE song_id = '${song.song_id}'`, `DELETE FROM etl_song_keys WHERE song_id = '${song.song_id}'`]);
+    });
+
+    runAll(uri);
+    await withWarehouse(() => open(uri), async (w) => {
+      expect(await dumpStarTables(w)).toEqual(clean);
+      const [rules] = await w.query(
+        'SELECT COUNT(*) AS files, COUNT(v.rules_version) AS recorded, MIN(v.rules_version) AS oldest FROM etl_load_ledger l ' +
+          'LEFT JOIN etl_load_rules v ON v.source_key = l.source_key AND v.run_id = l.run_id',
+      );
+      expect({ files: Number(rules.files), recorded: Number(rules.recorded), oldest: Number(rules.oldest) }).toEqual({ files: 74, recorded: 74, oldest: RULES_VERSION });
+    });
+  }, 400_000);
+});
