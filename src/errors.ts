@@ -37,6 +37,8 @@ export const ERROR_TYPES = {
   staleAttempt: 'StaleAttempt',
   /** The alert webhook refused the message for what it says (a 4xx other than 408/429). */
   webhookRejected: 'WebhookRejected',
+  /** The warehouse's tables are of a newer release than this worker's (src/warehouse/schemaVersion.ts). */
+  warehouseNewer: 'WarehouseNewerThanRelease',
 } as const;
 
 /** One of the failure names above: what activities throw and retry policies list. */

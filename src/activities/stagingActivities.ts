@@ -2,7 +2,11 @@
  * The steps up to the staged tables: the schema, the run's file list, staging events and songs,
  * and the ledger lookup backfills use to skip loaded dates.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { redactUri } from '../config';
+import { ERROR_TYPES } from '../errors';
 import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '../etl/types';
+import { newerWarehouseProblem, recordedSchemaVersion, recordSchemaVersionStatements } from '../ledger/warehouseVersions';
 import { loadedDates } from '../ledger/loaded';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
@@ -52,11 +56,18 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
   }
 
   return {
-    /** Creates every table that does not exist yet; safe to run any number of times. */
+    /**
+     * Creates every table that does not exist yet and records this release's schema version; safe
+     * to run any number of times. A warehouse a newer release built is refused before anything is
+     * written (src/etl/versions.ts); an older one is upgraded in place.
+     */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
+      const signal = activitySignal();
+      const problem = newerWarehouseProblem(await recordedSchemaVersion(warehouse, signal), redactUri(resources.resolveWarehouseUri(ref.warehouse)));
+      if (problem) throw ApplicationFailure.nonRetryable(problem, ERROR_TYPES.warehouseNewer);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-      await warehouse.execute([...schemaLockStatements(warehouse), ...statements], { signal: activitySignal() });
+      await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
     },
 
     /**

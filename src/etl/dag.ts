@@ -20,6 +20,7 @@ export type Table =
   | 'etl_skipped_files'
   | 'etl_load_ledger'
   | 'etl_load_rules'
+  | 'etl_schema_version'
   | 'etl_rejected_records'
   | 'etl_file_counts'
   | 'etl_text_repairs'
@@ -126,12 +127,14 @@ export const STAR_TABLES: readonly Table[] = ['songplays', 'users', 'songs', 'ar
 /** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
 export const ETL_DAG = {
   createSchema: {
-    sql: ['schema/*'],
+    sql: ['schema/*', 'etl/schema_version', 'etl/record_schema_version'],
     reads: [],
+    // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
+    readsEarlierRuns: ['etl_schema_version'],
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_load_rules', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_load_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside

@@ -1,7 +1,7 @@
 /**
- * What a warehouse records about the release that built it: with every file the load ledger
- * records, the version of the rules that staged and published it (etl_load_rules). Plain data:
- * workflow-safe.
+ * What a warehouse records about the releases that built it: the version of its tables
+ * (etl_schema_version) and, with every file the load ledger records, the version of the rules that
+ * staged and published it (etl_load_rules). Plain data: workflow-safe.
  */
 
 /**
@@ -19,3 +19,13 @@
  * 1: the first recorded version (the rules as of 106add0).
  */
 export const RULES_VERSION = 1;
+
+/**
+ * The warehouse's tables (sql/schema/). Bump it when a release adds or changes one in a way an older
+ * release must not write to: a release refuses a warehouse whose recorded version (etl_schema_version)
+ * is newer than its own, and createSchema upgrades an older one in place.
+ *
+ * 0: built before the version was recorded (no etl_schema_version row).
+ * 1: etl_schema_version and etl_load_rules.
+ */
+export const SCHEMA_VERSION = 1;

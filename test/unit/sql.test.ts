@@ -21,6 +21,8 @@ const PARAMS: Record<string, SqlParam> = {
   days: ['2018-11-01', '2018-11-02'],
   loaded_at: '2018-11-30 12:00:00',
   rules_version: 1,
+  schema_version: 1,
+  recorded_at: '2018-11-30 12:00:00',
   from_ts: '2018-11-01 00:00:00',
   to_ts: '2018-11-02 00:00:00',
   from_ms: 1541030400000,

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SCHEMA_VERSION } from '../src/etl/versions';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import type { Warehouse } from '../src/warehouse/types';
+import { SAMPLE_DIR } from './harness/temporal';
+import { dumpStarTables } from './support/tables';
+
+/**
+ * The schema version a warehouse records (etl_schema_version, src/etl/versions.ts), through the
+ * built CLI (`sparkify run`, embedded server and worker) on DuckDB files. Nothing marked a warehouse
+ * with the release that built it: an older worker pointed at a warehouse a newer release built
+ * wrote to it.
+ */
+const BIN = path.resolve(__dirname, '../bin/sparkify.js');
+const DAY = '2018-11-01';
+
+let tmp: string;
+let source: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-schema-version-'));
+  source = path.join(tmp, 'data');
+  const key = path.join('log_data', '2018', '11', `${DAY}-events.json`);
+  fs.mkdirSync(path.dirname(path.join(source, key)), { recursive: true });
+  fs.copyFileSync(path.join(SAMPLE_DIR, key), path.join(source, key));
+  fs.cpSync(path.join(SAMPLE_DIR, 'song_data'), path.join(source, 'song_data'), { recursive: true });
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function run(file: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `schema-${randomUUID()}` };
+  delete env.TEMPORAL_ADDRESS;
+  return spawnSync(process.execPath, [BIN, 'run', '--all', '--source', source, '--warehouse', `duckdb:${file}`], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+}
+
+async function withWarehouse<T>(file: string, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const w = await DuckDbWarehouse.open(file);
+  try {
+    return await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
+/** The star tables and the bookkeeping a run writes: what a refused run must leave as it was. */
+async function contents(w: Warehouse) {
+  const count = async (table: string) => Number((await w.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+  return { star: await dumpStarTables(w), runs: await count('etl_runs'), runFiles: await count('etl_run_files'), ledger: await count('etl_load_ledger') };
+}
+
+const recorded = (w: Warehouse) => w.query('SELECT schema_version FROM etl_schema_version');
+
+test('a run records the schema version; a warehouse recording a newer one is refused, naming both and what to do, and nothing is written', async () => {
+  const file = path.join(tmp, 'newer.duckdb');
+  const first = run(file);
+  expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
+  const before = await withWarehouse(file, async (w) => {
+    expect(await recorded(w)).toEqual([{ schema_version: SCHEMA_VERSION }]);
+    // As a newer release would leave it.
+    await w.execute([`UPDATE etl_schema_version SET schema_version = ${SCHEMA_VERSION + 1}`]);
+    return contents(w);
+  });
+
+  const refused = run(file);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stdout + refused.stderr).toContain(
+    `the warehouse duckdb:${file} has schema version ${SCHEMA_VERSION + 1}, newer than this release's ${SCHEMA_VERSION}`,
+  );
+  expect(refused.stdout + refused.stderr).toContain('Nothing was written. Upgrade this worker');
+  await withWarehouse(file, async (w) => {
+    expect(await contents(w)).toEqual(before);
+    expect(await recorded(w)).toEqual([{ schema_version: SCHEMA_VERSION + 1 }]);
+  });
+}, 400_000);
+
+test('a warehouse an older release built (no version tables) is upgraded in place by the next run', async () => {
+  const file = path.join(tmp, 'older.duckdb');
+  expect(run(file).status).toBe(0);
+  await withWarehouse(file, (w) => w.execute(['DROP TABLE etl_schema_version', 'DROP TABLE etl_load_rules']));
+
+  const again = run(file);
+  expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+  await withWarehouse(file, async (w) => {
+    expect(await recorded(w)).toEqual([{ schema_version: SCHEMA_VERSION }]);
+    expect((await w.query('SELECT COUNT(*) AS n FROM etl_load_rules'))[0].n).toBeGreaterThan(0);
+  });
+}, 400_000);
