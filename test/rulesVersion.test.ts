@@ -100,3 +100,33 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
     });
   }, 400_000);
 });
+
+test('backfill --dry-run lists the dates whose logs older rules loaded apart; --only-stale runs them, --only-missing skips them', async () => {
+  const file = path.join(tmp, 'stale-logs.duckdb');
+  const uri = `duckdb:${file}`;
+  runAll(uri);
+  await withWarehouse(() => DuckDbWarehouse.open(file), (w) =>
+    w.execute([`UPDATE etl_load_rules SET rules_version = ${RULES_VERSION - 1} WHERE source_key = 'log_data/2018/11/2018-11-02-events.json'`]),
+  );
+  const backfill = (...flags: string[]) => sparkify(['backfill', '--from', DAYS[0], '--to', DAYS[2], ...flags, '--source', source, '--warehouse', uri]);
+
+  expect(backfill('--only-missing', '--dry-run').stdout).toBe(
+    'Would run 0 date(s), 4 at a time:\n' +
+      `Skipped, but loaded under older rules than this release's (rules version ${RULES_VERSION}); --only-stale runs them too:\n` +
+      `2018-11-02  rules version ${RULES_VERSION - 1}\n`,
+  );
+  expect(backfill('--only-stale', '--dry-run').stdout).toBe(
+    `Would run 1 date(s), 4 at a time:\n2018-11-02  (loaded under rules version ${RULES_VERSION - 1}; this release's is ${RULES_VERSION})\n`,
+  );
+  expect(JSON.parse(backfill('--only-stale', '--dry-run', '--json').stdout)).toEqual({
+    from: DAYS[0],
+    to: DAYS[2],
+    dates: ['2018-11-02'],
+    stale: [{ date: '2018-11-02', rulesVersion: RULES_VERSION - 1 }],
+  });
+
+  const ran = backfill('--only-stale');
+  expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(ran.stdout).toMatch(/1 date\(s\) loaded, 2 skipped as already loaded, 0 failed/);
+  expect(backfill('--only-stale', '--dry-run').stdout).toBe('Would run 0 date(s), 4 at a time:\n');
+}, 400_000);

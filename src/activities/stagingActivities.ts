@@ -104,10 +104,11 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
 
     /**
      * The dates, among those given, whose event log the load ledger holds (for backfill
-     * --only-missing), unchanged in the source since (given `source`, or the worker's default).
+     * --only-missing), unchanged in the source since (given `source`, or the worker's default);
+     * with `currentRulesOnly` (--only-stale), loaded under this release's rules.
      */
-    async loadedDates(ref: { warehouse: string; dates: string[]; source?: string }): Promise<string[]> {
-      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates, activitySignal(), resources.source(ref.source));
+    async loadedDates(ref: { warehouse: string; dates: string[]; source?: string; currentRulesOnly?: boolean }): Promise<string[]> {
+      return loadedDates(await resources.warehouse(ref.warehouse), ref.dates, activitySignal(), resources.source(ref.source), ref.currentRulesOnly ?? false);
     },
   };
 }

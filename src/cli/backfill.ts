@@ -2,7 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { ConfigError, parseDate, parseSourceUri, parseWarehouseUri } from '../config';
 import { openSource } from '../source';
-import { loadedDates } from '../ledger/loaded';
+import { ledgerDates, type StaleDate } from '../ledger/loaded';
+import { RULES_VERSION } from '../etl/versions';
 import { BACKFILL_DEFAULTS, BACKFILL_LIMITS } from '../defaults';
 import { datesBetween } from '../etl/dates';
 import { backfillWorkflowIdFor } from '../etl/workflowIds';
@@ -26,6 +27,7 @@ interface BackfillFlags extends NotifyFlags, ConnectionFlags {
   to: string;
   concurrency: number;
   onlyMissing?: boolean;
+  onlyStale?: boolean;
   dryRun?: boolean;
   newestFirst?: boolean;
   datesPerRun: number;
@@ -37,28 +39,50 @@ interface BackfillFlags extends NotifyFlags, ConnectionFlags {
   json?: boolean;
 }
 
-/** The dates a backfill would run: the range, in order, less those the ledger holds with --only-missing. */
-async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined, sourceUri: string | undefined): Promise<string[]> {
+/**
+ * The dates a backfill would run: the range, in order, less those the ledger holds with
+ * --only-missing, and less those it holds as loaded under this release's rules with --only-stale.
+ * `stale`: the dates of the range loaded under older rules (run with --only-stale, skipped with
+ * --only-missing).
+ */
+async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined, sourceUri: string | undefined): Promise<{ dates: string[]; stale: StaleDate[] }> {
   const dates = datesBetween(flags.from, flags.to);
   if (flags.newestFirst) dates.reverse();
-  if (!flags.onlyMissing) return dates;
-  if (!warehouseUri) throw new ConfigError('--only-missing reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)');
+  if (!flags.onlyMissing && !flags.onlyStale) return { dates, stale: [] };
+  const flag = flags.onlyStale ? '--only-stale' : '--only-missing';
+  if (!warehouseUri) throw new ConfigError(`${flag} reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)`);
   const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
   try {
     // Without a source here (the worker's own), the dry run cannot see which logs changed since loaded.
     const source = sourceUri ? openSource(parseSourceUri(sourceUri), s3SettingsFromEnv()) : undefined;
-    const loaded = new Set(await loadedDates(warehouse, dates, undefined, source));
-    return dates.filter((d) => !loaded.has(d));
+    const ledger = await ledgerDates(warehouse, dates, undefined, source);
+    const skipped = new Set(ledger.loaded);
+    if (flags.onlyStale) for (const s of ledger.stale) skipped.delete(s.date);
+    return { dates: dates.filter((d) => !skipped.has(d)), stale: ledger.stale };
   } finally {
     await warehouse.close();
   }
 }
 
+/** The dry run's lines: the dates to run, and those loaded under older rules. */
+function describePlan(planned: { dates: string[]; stale: StaleDate[] }, flags: BackfillFlags): string[] {
+  const older = new Map(planned.stale.map((s) => [s.date, s.rulesVersion]));
+  const lines = [`Would run ${planned.dates.length} date(s), ${flags.concurrency} at a time:`];
+  for (const date of planned.dates) lines.push(older.has(date) ? `${date}  (loaded under rules version ${older.get(date)}; this release's is ${RULES_VERSION})` : date);
+  if (!flags.onlyStale && planned.stale.length > 0) {
+    lines.push(`Skipped, but loaded under older rules than this release's (rules version ${RULES_VERSION}); --only-stale runs them too:`);
+    for (const s of planned.stale) lines.push(`${s.date}  rules version ${s.rulesVersion}`);
+  }
+  return lines;
+}
+
 /** Where a running backfill's input differs from the one asked in what it loads: each date's run settings, and which dates run. */
 function backfillSettingDifferences(running: BackfillInput, asked: BackfillInput): SettingDifference[] {
   const differences = runSettingDifferences(running.etl, asked.etl);
-  const onlyMissing = [running.onlyMissing ?? false, asked.onlyMissing ?? false];
-  if (onlyMissing[0] !== onlyMissing[1]) differences.push({ setting: 'onlyMissing', running: onlyMissing[0], asked: onlyMissing[1] });
+  for (const setting of ['onlyMissing', 'onlyStale'] as const) {
+    const [was, is] = [running[setting] ?? false, asked[setting] ?? false];
+    if (was !== is) differences.push({ setting, running: was, asked: is });
+  }
   return differences;
 }
 
@@ -70,7 +94,7 @@ function describeResult(r: BackfillResult): string {
   return `${done}\n${empty.length} of them without events (no log: the date keeps its published plays; or a log without events): ${shown}.`;
 }
 
-/** `sparkify backfill --from D --to D [--concurrency N] [--only-missing] [--dry-run]` */
+/** `sparkify backfill --from D --to D [--concurrency N] [--only-missing|--only-stale] [--dry-run]` */
 export function registerBackfillCommand(program: Command, ctx: CliContext): void {
   addConnectionOptions(addNotifyOptions(program.command('backfill')))
     .description('Load every date of a range, one child run per date, a few at a time (a workflow: it survives worker restarts)')
@@ -78,6 +102,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
     .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
     .option('--concurrency <n>', 'dates running at once', integerOption('--concurrency', BACKFILL_LIMITS.concurrency.min, BACKFILL_LIMITS.concurrency.max), BACKFILL_DEFAULTS.concurrency)
     .option('--only-missing', 'skip dates the load ledger shows loaded, with their logs unchanged since')
+    .option('--only-stale', 'as --only-missing, but also run the dates whose logs were loaded under older rules than this release\'s')
     .option('--dry-run', 'print the dates it would run, and run nothing')
     .option('--newest-first', 'run the latest date first')
     .option('--dates-per-run <n>', 'dates per workflow run before it continues as new', integerOption('--dates-per-run', BACKFILL_LIMITS.datesPerRun.min, BACKFILL_LIMITS.datesPerRun.max), BACKFILL_DEFAULTS.datesPerRun)
@@ -98,10 +123,9 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       const notify = notifyFromFlags(flags, settingNamesOf(command));
 
       if (flags.dryRun) {
-        const dates = await plannedDates(flags, warehouseUri, etl.source);
-        if (flags.json) return print(JSON.stringify({ from, to, dates }));
-        print(`Would run ${dates.length} date(s), ${flags.concurrency} at a time:`);
-        for (const date of dates) print(date);
+        const planned = await plannedDates(flags, warehouseUri, etl.source);
+        if (flags.json) return print(JSON.stringify({ from, to, ...planned }));
+        for (const line of describePlan(planned, flags)) print(line);
         return;
       }
       const embedded = !resolveTarget({ ...flags, temporal: temporalAddress });
@@ -131,6 +155,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           etl,
           concurrency: flags.concurrency,
           onlyMissing: flags.onlyMissing ?? false,
+          ...(flags.onlyStale ? { onlyStale: true } : {}),
           newestFirst: flags.newestFirst ?? false,
           datesPerRun: flags.datesPerRun,
           ...(notify ? { notify } : {}),

@@ -42,22 +42,54 @@ function isLogOf(key: string, date: string): boolean {
   return key.startsWith(eventLogPrefixForDate(date)) && key.endsWith(`${date}-events.json`);
 }
 
+/** A loaded date whose event logs were loaded under older rules than this release's. */
+export interface StaleDate {
+  date: string;
+  /** The oldest rules version its logs were loaded under (0: before versions were recorded). */
+  rulesVersion: number;
+}
+
 /**
  * The dates, among those given, whose event log the ledger holds from a run that completed (a run
  * that published and then failed a quality check does not count: its date is loaded again). With
  * the source, a date also needs each of its logs there now to have the ETag the ledger holds: a log
  * corrected since it was loaded is not loaded (a log gone from the source leaves its date as the
- * ledger says). A warehouse without a ledger yet has loaded none.
+ * ledger says). A warehouse without a ledger yet has loaded none. `stale` are those of them whose
+ * logs were loaded under older rules (RULES_VERSION): loaded, but not as this release would.
  */
-export async function loadedDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal, source?: Source): Promise<string[]> {
-  if (dates.length === 0 || !(await hasLedger(warehouse, signal))) return [];
+export async function ledgerDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal, source?: Source): Promise<{ loaded: string[]; stale: StaleDate[] }> {
+  if (dates.length === 0 || !(await hasLedger(warehouse, signal))) return { loaded: [], stale: [] };
   const rows = await warehouse.query(sqlStatement('ledger/loaded_events', warehouse.dialect), { signal });
   const ledger = new Map(rows.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));
   const current = source ? await currentEventLogs(source, dates) : new Map<string, string>();
-  return dates.filter((date) => {
+  const loaded = dates.filter((date) => {
     if (![...ledger.keys()].some((key) => isLogOf(key, date))) return false;
     return [...current].every(([key, etag]) => !isLogOf(key, date) || ledger.get(key) === etag);
   });
+  const versions = await eventRulesVersions(warehouse, signal);
+  const stale = loaded.flatMap((date) => {
+    const oldest = Math.min(...[...ledger.keys()].filter((key) => isLogOf(key, date)).map((key) => versions.get(key) ?? 0));
+    return oldest < RULES_VERSION ? [{ date, rulesVersion: oldest }] : [];
+  });
+  return { loaded, stale };
+}
+
+/**
+ * The dates ledgerDates says are loaded; with `currentRulesOnly`, less those loaded under older
+ * rules (`backfill --only-stale` runs them again).
+ */
+export async function loadedDates(warehouse: Warehouse, dates: string[], signal?: AbortSignal, source?: Source, currentRulesOnly = false): Promise<string[]> {
+  const { loaded, stale } = await ledgerDates(warehouse, dates, signal, source);
+  if (!currentRulesOnly) return loaded;
+  const older = new Set(stale.map((s) => s.date));
+  return loaded.filter((date) => !older.has(date));
+}
+
+/** Event log → the rules version it was loaded under, where recorded (none on a warehouse no run of this release has upgraded). */
+async function eventRulesVersions(warehouse: Warehouse, signal?: AbortSignal): Promise<Map<string, number>> {
+  if (!(await hasTable(warehouse, 'ledger/rules_exist', signal))) return new Map();
+  const rows = await warehouse.query(sqlStatement('ledger/event_rules_versions', warehouse.dialect), { signal });
+  return new Map(rows.map((r) => [String(r.source_key), Number(r.rules_version)]));
 }
 
 /** The event logs of `dates` in the source now, key → ETag: one listing per month. */
@@ -71,8 +103,13 @@ async function currentEventLogs(source: Source, dates: string[]): Promise<Map<st
 
 /** Whether the warehouse has a ledger yet (a fresh warehouse has loaded nothing). */
 export async function hasLedger(warehouse: Warehouse, signal?: AbortSignal): Promise<boolean> {
+  return hasTable(warehouse, 'ledger/exists', signal);
+}
+
+/** Whether `probe` (a statement that selects nothing from one table) runs: whether the table exists. */
+async function hasTable(warehouse: Warehouse, probe: 'ledger/exists' | 'ledger/rules_exist', signal?: AbortSignal): Promise<boolean> {
   try {
-    await warehouse.query(sqlStatement('ledger/exists', warehouse.dialect), { signal });
+    await warehouse.query(sqlStatement(probe, warehouse.dialect), { signal });
     return true;
   } catch (err) {
     // A cancelled lookup is not a missing ledger.

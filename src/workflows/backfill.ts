@@ -21,6 +21,11 @@ export interface BackfillInput {
   concurrency?: number;
   /** Skip dates whose event log the load ledger already holds. */
   onlyMissing?: boolean;
+  /**
+   * Skip them too, but for those whose logs were loaded under older rules than the worker's
+   * (src/etl/versions.ts): they run again.
+   */
+  onlyStale?: boolean;
   /** Newest date first (default oldest first). */
   newestFirst?: boolean;
   /** Dates one workflow run handles before continuing as new, so history stays bounded (default 100). */
@@ -93,9 +98,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     runs,
   }));
 
-  if (input.onlyMissing && queue.length > 0) {
+  if ((input.onlyMissing || input.onlyStale) && queue.length > 0) {
     // The source too, so a log corrected since it was loaded counts as missing (an activity input, not a command: replays are unchanged).
-    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue, source: etl.source }));
+    const currentRulesOnly = input.onlyStale ? { currentRulesOnly: true } : {};
+    const loaded = new Set(await ledger.loadedDates({ warehouse: etl.warehouse ?? '', dates: queue, source: etl.source, ...currentRulesOnly }));
     counts.skipped += queue.filter((d) => loaded.has(d)).length;
     queue = queue.filter((d) => !loaded.has(d));
   }

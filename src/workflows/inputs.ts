@@ -131,6 +131,7 @@ export const backfillInputShape = object(
     etl: dateRunInputShape,
     concurrency: optional(number(integer, atLeast(BACKFILL_LIMITS.concurrency.min), atMost(BACKFILL_LIMITS.concurrency.max))),
     onlyMissing: optional(boolean),
+    onlyStale: optional(boolean),
     newestFirst: optional(boolean),
     datesPerRun: optional(number(integer, atLeast(BACKFILL_LIMITS.datesPerRun.min), atMost(BACKFILL_LIMITS.datesPerRun.max))),
     carried: unknown,
@@ -154,7 +155,7 @@ const RUN_SHAPE =
 export const INPUT_SHAPES = {
   etlRun: `${RUN_SHAPE.slice(0, -2)}, window?: { from: "YYYY-MM-DD", to: "YYYY-MM-DD" } | null }`,
   backfill:
-    `{ from: "YYYY-MM-DD", to: "YYYY-MM-DD", etl: ${RUN_SHAPE}, concurrency?: integer ≥ 1, onlyMissing?: boolean, ` +
+    `{ from: "YYYY-MM-DD", to: "YYYY-MM-DD", etl: ${RUN_SHAPE}, concurrency?: integer ≥ 1, onlyMissing?: boolean, onlyStale?: boolean, ` +
     'newestFirst?: boolean, datesPerRun?: integer ≥ 1 }',
   scheduledEtlRun: `{ etl: ${RUN_SHAPE}, offsetDays?: integer, timeZone?: IANA name }`,
 } as const;

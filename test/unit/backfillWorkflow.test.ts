@@ -63,6 +63,13 @@ describe('backfill with mocked activities', () => {
     expect(datesRun(mocks).filter((d) => /^\d/.test(d)).sort()).toEqual(['2018-03-01', '2018-03-03']);
   });
 
+  test('only-stale asks the ledger for the dates loaded under the current rules, and runs the others', async () => {
+    const mocks = new MockActivities({ loadedDates: async () => ['2018-03-02'] });
+    const result = (await runBackfill(mocks, { from: '2018-03-01', to: '2018-03-03', onlyStale: true })) as BackfillResult;
+    expect(result).toMatchObject({ total: 3, completed: 2, skipped: 1 });
+    expect(mocks.calls.find((c) => c.name === 'loadedDates')!.input).toEqual({ warehouse: ETL.warehouse, dates: ['2018-03-01', '2018-03-02', '2018-03-03'], source: ETL.source, currentRulesOnly: true });
+  });
+
   test('a failed date does not stop the others; the backfill then fails naming it', async () => {
     const mocks = new MockActivities({
       loadSongplays: async () => {

@@ -27,6 +27,8 @@ const FENCE_TABLE = 'etl_attempt_fence';
 const OUTSIDE_THE_DAG: Record<string, string> = {
   'ledger/exists': 'loadedDates (backfill --only-missing)',
   'ledger/loaded_events': 'loadedDates (backfill --only-missing)',
+  'ledger/rules_exist': 'loadedDates (backfill --only-missing, --only-stale)',
+  'ledger/event_rules_versions': 'loadedDates (backfill --only-missing, --only-stale)',
 };
 /** Folders of sql/ that are the pipeline's (bench/ and doctor/ are tooling). */
 const PIPELINE_SQL = /^(etl|ledger|schema|staging|stats|transform|insights|checks)\//;

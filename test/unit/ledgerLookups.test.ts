@@ -3,7 +3,8 @@
  * cancelled while it asks the ledger stops asking, and a cancelled "is there a ledger?" is not
  * taken for "nothing is loaded yet" (which would load every date again).
  */
-import { hasLedger, hasLoadedSongs, loadedDates, songFilesToLoad } from '../../src/ledger/loaded';
+import { hasLedger, hasLoadedSongs, ledgerDates, loadedDates, songFilesToLoad } from '../../src/ledger/loaded';
+import { RULES_VERSION } from '../../src/etl/versions';
 import type { Source } from '../../src/source';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { sqlStatements } from '../../src/warehouse/sql';
@@ -72,5 +73,36 @@ test("with the source, a date whose log changed since it was loaded is not loade
     expect(listed).toEqual(['log_data/2018/11/']);
   } finally {
     await ledgered.close();
+  }
+});
+
+test('dates whose logs were loaded under older rules are loaded, and listed as stale with the oldest version; a warehouse without rules versions has only stale ones', async () => {
+  const log = (date: string) => `log_data/2018/11/${date}-events.json`;
+  for (const upgraded of [true, false]) {
+    const w = await DuckDbWarehouse.open(':memory:');
+    try {
+      await w.execute([...sqlStatements('schema/etl_tables', 'duckdb'), ...(upgraded ? sqlStatements('schema/etl_versions', 'duckdb') : [])]);
+      await w.execute([
+        "INSERT INTO etl_runs (run_id, status) VALUES ('r1', 'completed'), ('r2', 'completed')",
+        ...['01', '02', '03'].map((d) => `INSERT INTO etl_load_ledger (kind, source_key, etag, run_id) VALUES ('events', '${log(`2018-11-${d}`)}', 'v1', 'r2')`),
+        // 01 under the current rules; 02 under older ones; 03's version recorded for an earlier run of it (an older release loaded it since).
+        ...(upgraded
+          ? [
+              `INSERT INTO etl_load_rules VALUES ('events', '${log('2018-11-01')}', 'r2', ${RULES_VERSION}), ('events', '${log('2018-11-02')}', 'r2', ${RULES_VERSION - 1})`,
+              `INSERT INTO etl_load_rules VALUES ('events', '${log('2018-11-03')}', 'r1', ${RULES_VERSION})`,
+            ]
+          : []),
+      ]);
+      const dates = ['2018-11-01', '2018-11-02', '2018-11-03', '2018-11-04'];
+      const stale = upgraded ? ['2018-11-02', '2018-11-03'] : ['2018-11-01', '2018-11-02', '2018-11-03'];
+      expect(await ledgerDates(w, dates)).toEqual({
+        loaded: ['2018-11-01', '2018-11-02', '2018-11-03'],
+        stale: stale.map((date) => ({ date, rulesVersion: date === '2018-11-02' ? RULES_VERSION - 1 : 0 })),
+      });
+      expect(await loadedDates(w, dates)).toEqual(['2018-11-01', '2018-11-02', '2018-11-03']);
+      expect(await loadedDates(w, dates, undefined, undefined, true)).toEqual(upgraded ? ['2018-11-01'] : []);
+    } finally {
+      await w.close();
+    }
   }
 });
