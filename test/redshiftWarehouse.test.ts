@@ -1,5 +1,8 @@
 import { ConfigError, parseWarehouseUri } from '../src/config';
-import { listedKeys } from '../src/activities/ledger';
+import { listedKeys, recordLedgerStatements } from '../src/activities/ledger';
+import { SCHEMA_VERSION } from '../src/etl/versions';
+import { ledgerDates, songFilesToLoad } from '../src/ledger/loaded';
+import { recordedSchemaVersion, recordSchemaVersionStatements } from '../src/ledger/warehouseVersions';
 import { storeRepairedText } from '../src/activities/textRepairRows';
 import { repairedForms } from '../src/etl/textRepair';
 import { gatherKeys } from '../src/staging/listedKeys';
@@ -101,6 +104,27 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     );
     expect(rows).toHaveLength(20);
     expect(rows[19]).toEqual({ n: 20, half: 10, at: '2018-11-01T21:01:46.796Z', label: '20' });
+  });
+
+  test('the version tables: the schema version is recorded once, never lowered, and the ledger records and reads rules versions', async () => {
+    await warehouse.execute(['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts', 'etl_versions'].flatMap((f) => sqlStatements(`schema/${f}`, 'redshift')));
+    await warehouse.execute([...recordSchemaVersionStatements(warehouse, new Date()), ...recordSchemaVersionStatements(warehouse, new Date())]);
+    expect(await recordedSchemaVersion(warehouse)).toBe(SCHEMA_VERSION);
+    await warehouse.execute([`UPDATE etl_schema_version SET schema_version = ${SCHEMA_VERSION + 1}`, ...recordSchemaVersionStatements(warehouse, new Date())]);
+    expect(await recordedSchemaVersion(warehouse)).toBe(SCHEMA_VERSION + 1);
+
+    const song = { key: 'song_data/A/A/A/TRVERSION.json', etag: 'e1', size: 10 };
+    const log = 'log_data/2018/11/2018-11-01-events.json';
+    await warehouse.execute([
+      "INSERT INTO etl_runs (run_id, status) VALUES ('versions', 'completed')",
+      `INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('versions', 'songs', '${song.key}', 'e1', 10), ('versions', 'events', '${log}', 'e1', 10)`,
+      ...recordLedgerStatements(warehouse, 'versions', new Date()),
+    ]);
+    expect(await songFilesToLoad(warehouse, [song])).toEqual([]);
+    expect(await ledgerDates(warehouse, ['2018-11-01'])).toEqual({ loaded: ['2018-11-01'], stale: [] });
+    await warehouse.execute(['UPDATE etl_load_rules SET rules_version = 0']);
+    expect(await songFilesToLoad(warehouse, [song])).toEqual([song]);
+    expect(await ledgerDates(warehouse, ['2018-11-01'])).toEqual({ loaded: ['2018-11-01'], stale: [{ date: '2018-11-01', rulesVersion: 0 }] });
   });
 
   test("a streamed query comes a result page at a time; the run's file list is read that way", async () => {
