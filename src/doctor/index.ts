@@ -1,4 +1,9 @@
-import { parseSourceUri, parseWarehouseUri, type SourceConfig, type WarehouseConfig } from '../config';
+import fs from 'node:fs';
+import { parseSourceUri, parseWarehouseUri, redactUri, type SourceConfig, type WarehouseConfig } from '../config';
+import { openWarehouse } from '../warehouse';
+import type { Warehouse } from '../warehouse/types';
+import { checkWarehouseVersions } from './versions';
+import { SCHEMA_VERSION } from '../etl/versions';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { checkAwsCredentials, resolveAwsRegion } from './aws';
 import { checkDuckDbPath, checkPostgres, checkRowEncoder } from './local';
@@ -91,7 +96,33 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   else if (!warehouse) checks.push(skipped('warehouse.local', 'warehouse', 'no warehouse configured (--warehouse or SPARKIFY_WAREHOUSE)'));
   if (warehouse?.kind === 'duckdb' || warehouse?.kind === 'postgres') checks.push(checkRowEncoder());
 
+  // 7. The warehouse's schema and rules versions, where it answered.
+  if (warehouse && options.warehouse) checks.push(...(await versionChecks(warehouse, options.warehouse, checks)));
+
   return summarize(checks);
+}
+
+/** checkWarehouseVersions on a warehouse the checks before found reachable (a DuckDB file that exists). */
+async function versionChecks(config: WarehouseConfig, uri: string, earlier: CheckResult[]): Promise<CheckResult[]> {
+  const title = 'warehouse versions';
+  const reached = config.kind === 'redshift' ? earlier.some((c) => c.id === 'warehouse.available' && c.status === 'ok') : earlier.some((c) => c.id === 'warehouse.local' && c.status === 'ok');
+  if (!reached) return [skipped('warehouse.versions', title, 'the warehouse was not reached (see above)')];
+  if (config.kind === 'duckdb' && (config.path === ':memory:' || !fs.existsSync(config.path))) {
+    return [ok('warehouse.versions', title, `no DuckDB file there yet: the first run creates it at schema version ${SCHEMA_VERSION}`)];
+  }
+  const name = redactUri(uri);
+  let opened: Warehouse | undefined;
+  try {
+    opened = await openWarehouse(config);
+    return await checkWarehouseVersions(opened, name);
+  } catch (err) {
+    const message = (err as Error).message;
+    // A worker running on the file holds DuckDB's lock: nothing wrong, and nothing to read now.
+    if (config.kind === 'duckdb' && /lock/i.test(message)) return [skipped('warehouse.versions', title, `the DuckDB file is in use (${message.split('\n')[0]})`)];
+    return [unchecked('warehouse.versions', title, `${name}: ${message}`, 'check the warehouse connection, then run `sparkify doctor` again')];
+  } finally {
+    await opened?.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -125,7 +156,7 @@ export async function runStartChecks(options: Pick<DoctorOptions, 'source' | 'wa
   return checks.filter((c) => c.status === 'problem');
 }
 
-const MARK: Record<CheckResult['status'], string> = { ok: 'ok     ', problem: 'PROBLEM', unchecked: 'UNCHECKED', skipped: 'skip   ' };
+const MARK: Record<CheckResult['status'], string> = { ok: 'ok     ', problem: 'PROBLEM', unchecked: 'UNCHECKED', skipped: 'skip   ', warning: 'WARNING' };
 
 /** One line per check: status, what, what was found, and the fix. */
 export function formatCheck(check: CheckResult): string {
@@ -135,6 +166,7 @@ export function formatCheck(check: CheckResult): string {
 const COUNTED: { status: CheckResult['status']; one: string; many: string }[] = [
   { status: 'problem', one: 'problem', many: 'problems' },
   { status: 'unchecked', one: 'unchecked', many: 'unchecked' },
+  { status: 'warning', one: 'warning', many: 'warnings' },
   { status: 'ok', one: 'ok', many: 'ok' },
   { status: 'skipped', one: 'skipped', many: 'skipped' },
 ];
@@ -150,6 +182,8 @@ export function summaryLine(report: DoctorReport): string {
     .join(', ');
   if (report.status === 'problems') return `Problems found: ${counts}`;
   if (report.status === 'unchecked') return `Some checks could not run: ${counts}`;
+  const warned = report.checks.filter((c) => c.status === 'warning').map((c) => c.title);
+  if (warned.length > 0) return `No problems found, but ${count('warning') === 1 ? 'a warning' : `${count('warning')} warnings`} (${warned.join(', ')}): ${counts}`;
   const skipped = report.checks.filter((c) => c.status === 'skipped').map((c) => c.title);
   if (skipped.length === 0) return `All checks passed: ${counts}`;
   if (count('ok') === 0) {
