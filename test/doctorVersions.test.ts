@@ -73,7 +73,7 @@ describe.each([
     expect(current.status).toBe(0);
 
     // As an older release left it: no rules versions recorded.
-    await alter(uri, ['DELETE FROM etl_load_rules']);
+    await alter(uri, ['DELETE FROM etl_run_rules']);
     const older = sparkify(['doctor', '--warehouse', uri]);
     expect(versionLines(older.stdout)[1]).toBe(
       `WARNING   rules of the loaded files: 71 song file(s) and 2 event log(s) of 73 loaded under older rules (version 0; this release's is ${RULES_VERSION})` +

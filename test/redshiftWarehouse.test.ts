@@ -1,6 +1,6 @@
 import { ConfigError, parseWarehouseUri } from '../src/config';
 import { listedKeys, recordLedgerStatements } from '../src/activities/ledger';
-import { SCHEMA_VERSION } from '../src/etl/versions';
+import { RULES_VERSION, SCHEMA_VERSION } from '../src/etl/versions';
 import { ledgerDates, songFilesToLoad } from '../src/ledger/loaded';
 import { recordedSchemaVersion, recordSchemaVersionStatements } from '../src/ledger/warehouseVersions';
 import { storeRepairedText } from '../src/activities/textRepairRows';
@@ -119,10 +119,12 @@ describe('the Redshift warehouse against the Data API emulator', () => {
       "INSERT INTO etl_runs (run_id, status) VALUES ('versions', 'completed')",
       `INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('versions', 'songs', '${song.key}', 'e1', 10), ('versions', 'events', '${log}', 'e1', 10)`,
       ...recordLedgerStatements(warehouse, 'versions', new Date()),
+      ...sqlStatements('etl/record_run_rules', 'redshift', { run_id: 'versions', rules_version: RULES_VERSION }),
+      ...sqlStatements('etl/record_run_rules', 'redshift', { run_id: 'versions', rules_version: RULES_VERSION }),
     ]);
     expect(await songFilesToLoad(warehouse, [song])).toEqual([]);
     expect(await ledgerDates(warehouse, ['2018-11-01'])).toEqual({ loaded: ['2018-11-01'], stale: [] });
-    await warehouse.execute(['UPDATE etl_load_rules SET rules_version = 0']);
+    await warehouse.execute(['UPDATE etl_run_rules SET rules_version = 0']);
     expect(await songFilesToLoad(warehouse, [song])).toEqual([song]);
     expect(await ledgerDates(warehouse, ['2018-11-01'])).toEqual({ loaded: ['2018-11-01'], stale: [{ date: '2018-11-01', rulesVersion: 0 }] });
   });

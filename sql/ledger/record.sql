@@ -1,11 +1,7 @@
 -- etl_load_ledger: records every file this run listed as loaded, with the records it staged and
--- rejected, and etl_load_rules the rules version it was loaded under (src/etl/versions.ts). Runs in
--- the same transaction as the songplays publish, the run's last publish step, so a file is in the
--- ledger exactly when everything it feeds has been published.
+-- rejected. Runs in the same transaction as the songplays publish, the run's last publish step,
+-- so a file is in the ledger exactly when everything it feeds has been published.
 DELETE FROM etl_load_ledger
-WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}});
-
-DELETE FROM etl_load_rules
 WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}});
 
 INSERT INTO etl_load_ledger (kind, source_key, etag, size, records, rejects, run_id, loaded_at)
@@ -23,6 +19,3 @@ LEFT JOIN (
 -- Where staging rows carry no file (a Redshift COPY of several files), its per-file counts.
 LEFT JOIN etl_file_counts counted ON counted.run_id = f.run_id AND counted.kind = f.kind AND counted.source_key = f.source_key
 WHERE f.run_id = {{run_id}};
-
-INSERT INTO etl_load_rules (kind, source_key, run_id, rules_version)
-SELECT kind, source_key, run_id, {{rules_version}} FROM etl_run_files WHERE run_id = {{run_id}};

@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS etl_match_stats (
 -- etl_load_ledger: one row per source file whose records are published in the star tables: the
 -- ETag and size it had, the records staged and rejected, the run and when. Written in the same
 -- transaction as the run's songplays publish. A song file is staged again when its ETag changes or
--- it was loaded under older rules (etl_load_rules, sql/schema/etl_versions.sql);
+-- it was loaded under older rules (etl_run_rules, sql/schema/etl_versions.sql);
 -- `backfill --only-missing` skips dates whose event log is here.
 CREATE TABLE IF NOT EXISTS etl_load_ledger (
   kind       {{text}} NOT NULL,

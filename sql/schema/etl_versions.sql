@@ -7,12 +7,11 @@ CREATE TABLE IF NOT EXISTS etl_schema_version (
   recorded_at    TIMESTAMP
 );
 
--- etl_load_rules: the rules version each file of etl_load_ledger was loaded under, with the ledger
--- row's run. Written beside the ledger (sql/ledger/record.sql); a ledger row without one here (an
--- older release loaded it, or loaded it again since) was loaded under rules version 0.
-CREATE TABLE IF NOT EXISTS etl_load_rules (
-  kind          {{text}} NOT NULL,
-  source_key    {{text}} NOT NULL,
+-- etl_run_rules: one row per completed run, the rules version it loaded its files under: that of
+-- each etl_load_ledger row of the run. Written by the run summary with the run's completion
+-- (sql/etl/record_run_rules.sql): the ledger counts a run's files only once it completed. A ledger
+-- row whose run has none here (an older release ran it) was loaded under rules version 0.
+CREATE TABLE IF NOT EXISTS etl_run_rules (
   run_id        {{text}} NOT NULL,
   rules_version INTEGER NOT NULL
 );

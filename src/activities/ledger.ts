@@ -3,18 +3,14 @@
  * ledger rows the songplays publish makes of it.
  */
 import type { RecordKind } from '../etl/types';
-import { RULES_VERSION } from '../etl/versions';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { StatementOptions, Warehouse } from '../warehouse/types';
 import type { ListedKeys } from '../staging/listedKeys';
 
-/**
- * The statements that record a run's files in etl_load_ledger, and in etl_load_rules this release's
- * rules version (part of the songplays publish).
- */
+/** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
   const loadedAt = now.toISOString().replace('T', ' ').replace('Z', '');
-  return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt, rules_version: RULES_VERSION });
+  return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
 }
 
 /**

@@ -2,17 +2,18 @@
 import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, stagingRetentionDays } from '../config';
 import { ETL_DAG } from '../etl/dag';
 import { recordedSummary } from '../etl/recordedSummary';
+import { RULES_VERSION } from '../etl/versions';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
 import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import type { Dialect } from '../warehouse/types';
+import type { Dialect, Warehouse } from '../warehouse/types';
 import { clearStagingStatements } from './clearStaging';
 import type { ActivityDeps } from './deps';
 import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
-import { serializedPublish } from './publishLock';
+import { schemaLockStatements, serializedPublish } from './publishLock';
 import { songplaysSerialPart } from './songplaysSerialPart';
 
 /**
@@ -43,6 +44,16 @@ export function recordRunStatements(dialect: Dialect, summary: RunSummary, start
     finished_at: ts(startedAt + summary.durationMs),
     summary: recordedSummary(summary).json,
   });
+}
+
+/**
+ * The run's rules version (src/etl/versions.ts), recorded with its completion: the ledger counts
+ * the run's files from then on, as loaded under these rules. The table is created first for a run
+ * that passed createSchema and its listing under a release before it.
+ */
+function runRulesStatements(warehouse: Warehouse, runId: string): string[] {
+  const d = warehouse.dialect;
+  return [...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_versions', d), ...sqlStatements('etl/record_run_rules', d, { run_id: runId, rules_version: RULES_VERSION })];
 }
 
 export function createReportActivities({ resources }: ActivityDeps) {
@@ -77,6 +88,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
       };
       await warehouse.execute(
         [
+          ...runRulesStatements(warehouse, ref.runId),
           ...recordRunStatements(warehouse.dialect, summary, ref.startedAt),
           ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
         ],

@@ -61,7 +61,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   // createSchema creates etl_skipped_files now; before, the listing did. A run that passed
   // createSchema under the earlier code lists both parts in one step: its table is created here.
   if (part === 'all') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_skipped_files', d)], { signal: activitySignal() });
-  // Likewise etl_load_rules, which the song files' ledger lookup reads and the songplays publish writes.
+  // Likewise etl_run_rules, which the song files' ledger lookup reads and the run summary writes.
   if (part !== 'events') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_versions', d)], { signal: activitySignal() });
   const fence = await fenceCurrentAttempt(warehouse);
   const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>

@@ -42,7 +42,7 @@ async function loadedFiles(warehouse: Warehouse): Promise<LoadedFiles[]> {
   try {
     rows = await warehouse.query(sqlStatement('doctor/rules_versions', warehouse.dialect));
   } catch {
-    // No etl_load_rules: no run of a release that records rules versions has upgraded the warehouse.
+    // No etl_run_rules: no run of a release that records rules versions has upgraded the warehouse.
     rows = await warehouse.query(sqlStatement('doctor/ledger_files', warehouse.dialect));
   }
   return rows.map((r) => ({ kind: String(r.kind), rulesVersion: Number(r.rules_version), files: Number(r.files), firstKey: String(r.first_key), lastKey: String(r.last_key) }));

@@ -19,7 +19,7 @@ export type Table =
   | 'etl_run_files'
   | 'etl_skipped_files'
   | 'etl_load_ledger'
-  | 'etl_load_rules'
+  | 'etl_run_rules'
   | 'etl_schema_version'
   | 'etl_rejected_records'
   | 'etl_file_counts'
@@ -134,7 +134,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_load_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -150,7 +150,7 @@ export const ETL_DAG = {
     sql: ['ledger/loaded_song_count', 'ledger/loaded_songs', ...LISTING_SQL],
     reads: [],
     // Song files already in the ledger from a completed run are not staged again.
-    readsEarlierRuns: ['etl_load_ledger', 'etl_load_rules', 'etl_runs'],
+    readsEarlierRuns: ['etl_load_ledger', 'etl_run_rules', 'etl_runs'],
     writes: ['etl_run_files', 'etl_skipped_files'],
     kind: 'songs',
   },
@@ -238,7 +238,7 @@ export const ETL_DAG = {
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and
     // its own logs' earlier ones, which it replaces.
     readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays'],
-    writes: ['songplays', 'etl_load_ledger', 'etl_load_rules', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
+    writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
   },
   queryLevelChanges: {
     // The report's one query of staging, before summarizeRun may clear the run's staging rows.
@@ -256,11 +256,13 @@ export const ETL_DAG = {
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
-    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/clear_staging_expired'],
+    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'schema/etl_versions'],
     reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
     // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
     readsEarlierRuns: ['etl_runs'],
-    writes: ['etl_runs'],
+    // etl_run_rules: the rules version of the run's files, with its completion (created here too
+    // for a run whose earlier steps ran under a release before it: src/etl/versions.ts).
+    writes: ['etl_runs', 'etl_run_rules', 'etl_schema_version'],
     // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too: the report's level changes
     // were queried before (queryLevelChanges), and its played songs and artists come from
     // etl_songplay_names, written by the publish.

@@ -1,7 +1,7 @@
 /**
  * What a warehouse records about the releases that built it: the version of its tables
- * (etl_schema_version) and, with every file the load ledger records, the version of the rules that
- * staged and published it (etl_load_rules). Plain data: workflow-safe.
+ * (etl_schema_version) and, with every run that completed, the version of the rules that staged
+ * and published its files (etl_run_rules). Plain data: workflow-safe.
  */
 
 /**
@@ -12,7 +12,7 @@
  * (docs/operations.md, "Upgrading a warehouse"). test/unit/rulesVersion.test.ts holds a digest of
  * the rule-bearing files and fails when one changes.
  *
- * 0: files recorded before the version was (no row in etl_load_rules). Rules changed since
+ * 0: files loaded before the version was recorded (their run has no row in etl_run_rules). Rules changed since
  *    without a record: text tie-breaks by bytes (3c7f786), a leading U+FEFF kept on DuckDB
  *    (b8a7860), songs and their match keys from one version of a song (79ab8ec), users with a
  *    level outside free/paid rejected (da36903).
@@ -26,6 +26,6 @@ export const RULES_VERSION = 1;
  * is newer than its own, and createSchema upgrades an older one in place.
  *
  * 0: built before the version was recorded (no etl_schema_version row).
- * 1: etl_schema_version and etl_load_rules.
+ * 1: etl_schema_version and etl_run_rules.
  */
 export const SCHEMA_VERSION = 1;

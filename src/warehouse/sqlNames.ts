@@ -38,6 +38,7 @@ export const SQL_NAMES = [
   'etl/mark_publishing',
   'etl/publishing_runs',
   'etl/record_run',
+  'etl/record_run_rules',
   'etl/record_schema_version',
   'etl/run_file_totals',
   'etl/run_file_keys',

@@ -103,7 +103,7 @@ describe('each step declares the tables its SQL names', () => {
       loadArtists: ['artists'],
       loadUsers: ['etl_user_state', 'users'],
       loadTime: ['etl_cross_day_times', 'time'],
-      loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_load_rules', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'songplays'],
+      loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'songplays'],
     });
   });
 

@@ -83,15 +83,10 @@ test('dates whose logs were loaded under older rules are loaded, and listed as s
     try {
       await w.execute([...sqlStatements('schema/etl_tables', 'duckdb'), ...(upgraded ? sqlStatements('schema/etl_versions', 'duckdb') : [])]);
       await w.execute([
-        "INSERT INTO etl_runs (run_id, status) VALUES ('r1', 'completed'), ('r2', 'completed')",
-        ...['01', '02', '03'].map((d) => `INSERT INTO etl_load_ledger (kind, source_key, etag, run_id) VALUES ('events', '${log(`2018-11-${d}`)}', 'v1', 'r2')`),
-        // 01 under the current rules; 02 under older ones; 03's version recorded for an earlier run of it (an older release loaded it since).
-        ...(upgraded
-          ? [
-              `INSERT INTO etl_load_rules VALUES ('events', '${log('2018-11-01')}', 'r2', ${RULES_VERSION}), ('events', '${log('2018-11-02')}', 'r2', ${RULES_VERSION - 1})`,
-              `INSERT INTO etl_load_rules VALUES ('events', '${log('2018-11-03')}', 'r1', ${RULES_VERSION})`,
-            ]
-          : []),
+        "INSERT INTO etl_runs (run_id, status) VALUES ('r1', 'completed'), ('r2', 'completed'), ('r3', 'completed')",
+        ...['01', '02', '03'].map((d) => `INSERT INTO etl_load_ledger (kind, source_key, etag, run_id) VALUES ('events', '${log(`2018-11-${d}`)}', 'v1', 'r${Number(d)}')`),
+        // 01's run under the current rules; 02's under older ones; 03's recorded none (an older release ran it).
+        ...(upgraded ? [`INSERT INTO etl_run_rules VALUES ('r1', ${RULES_VERSION}), ('r2', ${RULES_VERSION - 1})`] : []),
       ]);
       const dates = ['2018-11-01', '2018-11-02', '2018-11-03', '2018-11-04'];
       const stale = upgraded ? ['2018-11-02', '2018-11-03'] : ['2018-11-01', '2018-11-02', '2018-11-03'];
