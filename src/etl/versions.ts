@@ -26,6 +26,6 @@ export const RULES_VERSION = 1;
  * is newer than its own, and createSchema upgrades an older one in place.
  *
  * 0: built before the version was recorded (no etl_schema_version row).
- * 1: etl_schema_version and etl_run_rules.
+ * 1: etl_schema_version, etl_run_rules and etl_publishing_runs.
  */
 export const SCHEMA_VERSION = 1;
