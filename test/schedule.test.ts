@@ -76,12 +76,13 @@ describe('the daily schedule', () => {
   test('create, describe, list, update, pause with a note, unpause and delete through the CLI', async () => {
     const id = `daily-${randomUUID()}`;
     const tq = `schedule-${randomUUID()}`;
-    ok(sparkify(['schedule', 'create', '--id', id, '--at', '02:00', '--time-zone', 'Europe/Berlin', '--source', SAMPLE_DIR, '--note', 'nightly load'], tq));
+    ok(sparkify(['schedule', 'create', '--id', id, '--at', '04:00', '--time-zone', 'Europe/Berlin', '--source', SAMPLE_DIR, '--note', 'nightly load'], tq));
     expect(describeJson(id, tq)).toMatchObject({
+      warning: null,
       scheduleId: id,
       paused: false,
       note: 'nightly load',
-      at: '02:00',
+      at: '04:00',
       timeZone: 'Europe/Berlin',
       offsetDays: -1,
       overlap: 'SKIP',
@@ -183,6 +184,47 @@ describe('the daily schedule', () => {
     const at = sparkify(['schedule', 'create', '--id', 'bad', '--at', '25:00'], tq);
     expect(at.status).toBe(2);
     expect(at.stderr).toMatch(/--at: "25:00" is not a time of day/);
+  });
+
+  test('an --at the zone\'s clock skips or repeats is refused at create and update, so no date goes unloaded or runs twice', () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    const skipped = sparkify(['schedule', 'create', '--id', id, '--at', '02:30', '--time-zone', 'Europe/Berlin'], tq);
+    expect(skipped.status).toBe(2);
+    expect(skipped.stderr).toMatch(
+      /^sparkify: --at: 02:30 does not exist in Europe\/Berlin on \d{4}-03-\d\d \(the clock jumps over 02:00–02:59\), so no run would start that day and \d{4}-03-\d\d would not be loaded\. Choose a time outside 02:00–02:59, e\.g\. 03:00/,
+    );
+    ok(sparkify(['schedule', 'create', '--id', id, '--at', '03:30', '--time-zone', 'America/Los_Angeles'], tq));
+    const repeated = sparkify(['schedule', 'update', '--id', id, '--at', '01:30'], tq);
+    expect(repeated.status).toBe(2);
+    expect(repeated.stderr).toMatch(/^sparkify: --at: 01:30 occurs twice in America\/Los_Angeles on \d{4}-11-\d\d \(the clock goes back over 01:00–01:59\), so \d{4}-11-\d\d would be run twice\./);
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:30', timeZone: 'America/Los_Angeles', warning: null });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+  });
+
+  test('a schedule made before the check, at a time the clock skips, is described with a warning and still takes updates', async () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    // What the previous release created for `--at 02:30 --time-zone Europe/Berlin`.
+    await temporal.client.schedule.create({
+      scheduleId: id,
+      spec: { calendars: [{ hour: 2, minute: 30, comment: 'daily at 02:30 Europe/Berlin' }], timezone: 'Europe/Berlin' },
+      action: { type: 'startWorkflow', workflowType: 'scheduledEtlRun', workflowId: 'sparkify-etl-scheduled', taskQueue: tq, args: [{ etl: {}, offsetDays: -1, timeZone: 'Europe/Berlin' }] },
+      policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+      state: { paused: true },
+    });
+    const warning = new RegExp(
+      `^02:30 does not exist in Europe/Berlin on \\d{4}-03-\\d\\d \\(the clock jumps over 02:00–02:59\\), so no run would start that day and \\d{4}-03-\\d\\d would not be loaded: \`sparkify schedule update --id ${id} --at 03:00\` moves it out of 02:00–02:59$`,
+    );
+    expect(describeJson(id, tq)).toMatchObject({ at: '02:30', warning: expect.stringMatching(warning) });
+    expect(ok(sparkify(['schedule', 'describe', '--id', id], tq))).toMatch(/^warning +02:30 does not exist in Europe\/Berlin/);
+
+    const updated = ok(sparkify(['schedule', 'update', '--id', id, '--overlap', 'BUFFER_ONE'], tq)).split('\n');
+    expect(updated[1]).toMatch(/^Warning: 02:30 does not exist in Europe\/Berlin .* moves it out of 02:00–02:59\.$/);
+    expect(describeJson(id, tq)).toMatchObject({ overlap: 'BUFFER_ONE', at: '02:30' });
+    ok(sparkify(['schedule', 'update', '--id', id, '--at', '03:00'], tq));
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:00', warning: null });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
   });
 
   test('a run scheduled for 2018-11-06 02:00 (here: a schedule backfill) loads 2018-11-05, whatever the wall clock says', async () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { SCHEDULE_LIMITS } from '../defaults';
 import { ConfigError } from '../config';
 import {
+  clockChangeWarning,
   createDailySchedule,
   OVERLAP_POLICIES,
   SCHEDULE_DEFAULTS,
@@ -24,7 +25,7 @@ function scheduleSettingFlags(command: Command, withDefaults: boolean): Command 
   const d = (value: string | number) => (withDefaults ? value : undefined);
   const withEnv = (option: Option, name: string) => (withDefaults ? option.env(name) : option);
   return addNotifyOptions(command)
-    .option('--at <HH:MM>', 'local time of day the run starts', d(SCHEDULE_DEFAULTS.at) as string | undefined)
+    .option('--at <HH:MM>', 'local time of day the run starts (not one a daylight-saving change of the zone skips or repeats)', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
     .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', integerOption('--offset-days', SCHEDULE_LIMITS.offsetDays.min, SCHEDULE_LIMITS.offsetDays.max), d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
     .addOption(
@@ -120,6 +121,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl }, reset);
         const defaults = reset.length > 0 ? `; ${reset.join(' and ')}: the worker's default` : '';
         print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}${defaults}.`);
+        const warning = clockChangeWarning(updated);
+        if (warning) print(`Warning: ${warning}.`);
       });
     });
 

@@ -2,7 +2,8 @@ import type { Client, ScheduleDescription, ScheduleOptions, ScheduleOptionsStart
 import { msToNumber, type Duration } from '@temporalio/common';
 import { ConfigError } from '../config';
 import { RUN_DEFAULTS, SCHEDULE_LIMITS } from '../defaults';
-import { isTimeZone } from '../etl/dates';
+import { addDays, isTimeZone } from '../etl/dates';
+import { clockChanges, clockTime, firstClearTime, inWindow } from './clockChanges';
 import type { DateRunInput } from '../workflows/dateRun';
 import { scheduledEtlRun, type ScheduledEtlInput } from '../workflows/scheduled';
 
@@ -45,10 +46,54 @@ function timeOfDay(at: string): { hour: number; minute: number } {
   return { hour, minute };
 }
 
-/** Checks every setting, naming the flag that is wrong. */
-export function validateSchedule(s: DailySchedule): void {
+/** How far ahead a schedule's time is checked against its zone's clock changes. */
+const CLOCK_CHANGE_HORIZON_DAYS = 10 * 366;
+
+/** Why a daily time would not start exactly one run per date, and which time would. */
+export interface ClockChangeProblem {
+  /** What goes wrong, on the first date it does, e.g. "02:30 does not exist in Europe/Berlin on 2027-03-28 …". */
+  problem: string;
+  /** The local window to keep out of, e.g. "02:00–02:59". */
+  window: string;
+  /** The first time after the window that no clock change of the horizon touches. */
+  instead?: string;
+}
+
+/**
+ * Temporal matches a schedule's calendar against the local clock literally: a time the clock skips
+ * (spring forward) starts nothing that day, so its logical date is never loaded; a time it shows
+ * twice (fall back) starts two runs. Such times are refused rather than worked around in the spec,
+ * which stays one calendar entry in the zone and so follows the server's time zone data.
+ */
+export function clockChangeProblem(s: Pick<DailySchedule, 'at' | 'timeZone' | 'offsetDays'>, now: Date): ClockChangeProblem | null {
+  const { hour, minute } = timeOfDay(s.at);
+  const minuteOfDay = hour * 60 + minute;
+  const changes = clockChanges(s.timeZone, now, CLOCK_CHANGE_HORIZON_DAYS);
+  const hit = changes.find((c) => inWindow(c, minuteOfDay));
+  if (!hit) return null;
+  const date = minuteOfDay < hit.fromMinute ? addDays(hit.date, 1) : hit.date;
+  const logicalDate = addDays(date, s.offsetDays);
+  const window = `${clockTime(hit.fromMinute)}–${clockTime(hit.toMinute - 1)}`;
+  const problem =
+    hit.kind === 'skipped'
+      ? `${s.at} does not exist in ${s.timeZone} on ${date} (the clock jumps over ${window}), so no run would start that day and ${logicalDate} would not be loaded`
+      : `${s.at} occurs twice in ${s.timeZone} on ${date} (the clock goes back over ${window}), so ${logicalDate} would be run twice`;
+  const instead = firstClearTime(changes, hit.toMinute);
+  return { problem, window, ...(instead === undefined ? {} : { instead: clockTime(instead) }) };
+}
+
+/**
+ * Checks every setting, naming the flag that is wrong. `checkClockChanges: false` leaves out the check of
+ * --at against the zone's clock changes (an update that changes neither keeps a schedule as it was).
+ */
+export function validateSchedule(s: DailySchedule, { now = new Date(), checkClockChanges = true }: { now?: Date; checkClockChanges?: boolean } = {}): void {
   timeOfDay(s.at);
   if (!isTimeZone(s.timeZone)) throw new ConfigError(`--time-zone: "${s.timeZone}" is not an IANA time zone, e.g. UTC or Europe/Berlin`);
+  const clock = checkClockChanges ? clockChangeProblem(s, now) : null;
+  if (clock) {
+    const instead = clock.instead ? `, e.g. ${clock.instead}` : '';
+    throw new ConfigError(`--at: ${clock.problem}. Choose a time outside ${clock.window}${instead}, or a --time-zone without clock changes such as UTC`);
+  }
   const offset = SCHEDULE_LIMITS.offsetDays;
   if (!Number.isInteger(s.offsetDays) || s.offsetDays < offset.min || s.offsetDays > offset.max) {
     // scheduledEtlRun refuses other values (src/workflows/inputs.ts): a schedule holding one would fail every night.
@@ -136,7 +181,9 @@ export async function updateDailySchedule(
   const handle = client.schedule.getHandle(scheduleId);
   let updated: DailySchedule | undefined;
   const current = dailyScheduleFrom(await handle.describe());
-  validateSchedule({ ...current, ...changes, etl: changedRunInput(current.etl, changes, reset) });
+  // A schedule from before this check keeps working: only a change of its time or zone is checked.
+  const checkClockChanges = changes.at !== undefined || changes.timeZone !== undefined;
+  validateSchedule({ ...current, ...changes, etl: changedRunInput(current.etl, changes, reset) }, { checkClockChanges });
   await handle.update<typeof scheduledEtlRun>((previous) => {
     const was = dailyScheduleFrom(previous);
     updated = { ...was, ...changes, scheduleId, etl: changedRunInput(was.etl, changes, reset) };
@@ -146,10 +193,19 @@ export async function updateDailySchedule(
   return updated!;
 }
 
+/** What to tell about a schedule whose time a clock change skips or repeats (one from before the check), or null. */
+export function clockChangeWarning(s: DailySchedule, now = new Date()): string | null {
+  const clock = clockChangeProblem(s, now);
+  if (!clock) return null;
+  const move = clock.instead ? `sparkify schedule update --id ${s.scheduleId} --at ${clock.instead}` : `sparkify schedule update --id ${s.scheduleId} --time-zone UTC`;
+  return `${clock.problem}: \`${move}\` moves it out of ${clock.window}`;
+}
+
 /** A description as plain data, for printing. */
-export function summarizeSchedule(d: ScheduleDescription) {
+export function summarizeSchedule(d: ScheduleDescription, now = new Date()) {
   const s = dailyScheduleFrom(d);
   return {
+    warning: clockChangeWarning(s, now),
     scheduleId: s.scheduleId,
     paused: d.state.paused,
     note: d.state.note ?? null,
