@@ -10,13 +10,16 @@ import { sqlStatement } from '../warehouse/sql';
 
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
 
-/** Opens `uri`; a duckdb: path with nothing there is refused (opening it would create an empty warehouse). */
+/**
+ * Opens `uri` to read: a duckdb: file read-only (a user who may only read it can, several readers
+ * at once); a duckdb: path with nothing there is refused (opening it would create an empty warehouse).
+ */
 export async function openWarehouseToRead(uri: string): Promise<Warehouse> {
   const config = parseWarehouseUri(uri);
   if (config.kind === 'duckdb' && config.path !== ':memory:' && !fs.existsSync(config.path)) {
     throw new ConfigError(`no DuckDB warehouse at ${config.path} (${loadFirst(warehouseIdentity(uri))})`);
   }
-  return openWarehouse(config);
+  return openWarehouse(config, 'read-only');
 }
 
 /** The bookkeeping tables insights reads beside the star tables (sql/insights/). */

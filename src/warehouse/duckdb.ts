@@ -73,6 +73,20 @@ function toJs(value: DuckDBValue): Row[string] {
   return String(value);
 }
 
+// DuckDB's refusal of a write on a database opened read-only: `Cannot execute statement of type
+// "INSERT" on database "wh" which is attached in read-only mode!`
+const READ_ONLY_REFUSAL = /Cannot execute statement of type "([^"]+)" on database "[^"]*" which is attached in read-only mode/;
+
+/** A statement a person typed that would write to a warehouse opened read-only, said as such. */
+function writeRefused(err: unknown, warehouse: string): unknown {
+  const refused = READ_ONLY_REFUSAL.exec((err as Error).message ?? '');
+  if (!refused) return err;
+  return new ConfigError(
+    `${warehouse} is opened read-only by the commands that read it, and the ${refused[1]} statement would write to it: ` +
+      'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse',
+  );
+}
+
 // What extractStatements puts before its parser's message (position and "near" included).
 const EXTRACT_FAILED = /^Failed to extract statements: (?:Parser Error: )?/;
 
@@ -129,19 +143,25 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     readonly description: string,
   ) {}
 
-  /** `resources`: the buffer pool's bound (src/warehouse/duckdbSettings.ts); the first opener of a file sets it. */
-  static async open(file: string, resources: DuckDbResourceOptions = {}): Promise<DuckDbWarehouse> {
+  /**
+   * `resources`: the buffer pool's bound (src/warehouse/duckdbSettings.ts); the first opener of a
+   * file sets it. `access` 'read-only' (the read commands): a user who may only read the file can
+   * open it, and several such processes at once; a writer process still holds them off.
+   */
+  static async open(file: string, resources: DuckDbResourceOptions = {}, access: DuckDbAccess = 'read-write'): Promise<DuckDbWarehouse> {
+    const readOnly = access === 'read-only' && file !== ':memory:';
     if (file !== ':memory:') {
       const problem = duckDbFileProblem(file);
       if (problem) throw new ConfigError(`warehouse duckdb:${file}: ${problem}: ${DUCKDB_FILE_FIX}`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      if (!readOnly) fs.mkdirSync(path.dirname(file), { recursive: true });
     }
-    const options = duckDbInstanceOptions(file, resources);
+    const options: Record<string, string> = { ...duckDbInstanceOptions(file, resources), ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) };
     try {
-      const instance = await acquireInstance(file, options);
+      const instance = await acquireInstance(file, options, readOnly);
       return new DuckDbWarehouse(file, instance, `duckdb:${file}`);
     } catch (err) {
       const message = (err as Error).message;
+      if (err instanceof ConfigError) throw err;
       if (DUCKDB_LOCK_CONFLICT.test(message)) {
         throw new Error(`duckdb:${file} is open in another process (a DuckDB file has one writer): ${message}`, { cause: err });
       }
@@ -190,14 +210,21 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     return this.withConnection(options, async (c) => rowsOf(await c.runAndReadAll(sql)));
   }
 
-  /** SingleStatementQuery: DuckDB's parser counts the statements; only a lone one runs. */
+  /**
+   * SingleStatementQuery: DuckDB's parser counts the statements; only a lone one runs. On a file
+   * opened read-only, a write is refused as such.
+   */
   async querySingleStatement(sql: string): Promise<Row[]> {
     return this.withConnection(undefined, async (c) => {
       const statements = await c.extractStatements(sql).catch((err: unknown) => {
         throw givenSqlSyntaxError(err);
       });
       if (statements.count > 1) throw new SeveralStatementsError();
-      return rowsOf(await (await statements.prepare(0)).runAndReadAll());
+      try {
+        return rowsOf(await (await statements.prepare(0)).runAndReadAll());
+      } catch (err) {
+        throw writeRefused(err, this.description);
+      }
     });
   }
 
@@ -527,14 +554,24 @@ async function spoolAndLoad(segment: CopySegment, partBytes: number, nextFile: (
   }
 }
 
-// One instance per file in this process (DuckDB allows one writer per file); closed with its last user.
-const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number }>();
+/** How a warehouse opens its DuckDB file: the pipeline writes, the read commands (sql, insights) only read. */
+export type DuckDbAccess = 'read-write' | 'read-only';
 
-function acquireInstance(file: string, options: Record<string, string>): Promise<DuckDBInstance> {
+/**
+ * One instance per file in this process (DuckDB allows one writer per file); closed with its last
+ * user. A reader shares a writer's instance. DuckDB's lock is the process's, so it would let this
+ * process open a read-write instance beside its own read-only one: that is refused here instead.
+ */
+const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number; readOnly: boolean }>();
+
+function acquireInstance(file: string, options: Record<string, string>, readOnly: boolean): Promise<DuckDBInstance> {
   if (file === ':memory:') return DuckDBInstance.create(file, options);
   let entry = instances.get(file);
+  if (entry && entry.readOnly && !readOnly) {
+    throw new ConfigError(`duckdb:${file} is open read-only in this process: close that warehouse before opening it to write`);
+  }
   if (!entry) {
-    entry = { instance: DuckDBInstance.create(file, options), users: 0 };
+    entry = { instance: DuckDBInstance.create(file, options), users: 0, readOnly };
     instances.set(file, entry);
     entry.instance.catch(() => instances.delete(file));
   }

@@ -3,7 +3,10 @@
  * there they created the folder and an empty database, then answered from it (or failed with
  * DuckDB's "Table with name songplays does not exist! Did you mean pg_class"); now they refuse, as
  * other usage errors do, and create nothing. On a warehouse no load has filled, insights says so.
+ * They opened a DuckDB file read-write: a user who may only read the file got "Permission denied",
+ * and a second reader "is open in another process". Now they open it read-only.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,4 +69,59 @@ test('insights on a warehouse an earlier release loaded (star tables, not the bo
     `sparkify: duckdb:${file} was loaded by an earlier release of sparkify-etl (no etl_play_names, etl_songplay_names tables): run one load with this ` +
       `release first (it creates the tables this release keeps), e.g. sparkify run --date YYYY-MM-DD --source DIR --warehouse duckdb:${file}\n`,
   );
+});
+
+describe('a DuckDB warehouse another process reads', () => {
+  let file: string;
+  let reader: ReturnType<typeof spawn>;
+  beforeAll(async () => {
+    file = path.join(dir, 'shared.duckdb');
+    const warehouse = await DuckDbWarehouse.open(file);
+    try {
+      await warehouse.execute(['CREATE TABLE songplays (songplay_id VARCHAR)', "INSERT INTO songplays VALUES ('a'), ('b')"]);
+    } finally {
+      await warehouse.close();
+    }
+    // Another reader holds the file read-only for the whole describe, as a second `sparkify sql` would.
+    reader = spawn(process.execPath, ['-e', `
+      const { DuckDBInstance } = require('@duckdb/node-api');
+      DuckDBInstance.create(${JSON.stringify(file)}, { access_mode: 'READ_ONLY' }).then(() => process.stdout.write('open\\n'));
+      setInterval(() => {}, 1000);
+    `], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      reader.stdout?.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+      reader.once('exit', (code) => reject(new Error(`the reader exited (${code})`)));
+    });
+  });
+  afterAll(() => reader.kill('SIGKILL'));
+
+  test('sql reads it too', async () => {
+    expect(await sparkify('sql', '--warehouse', `duckdb:${file}`, '--json', 'SELECT COUNT(*) AS n FROM songplays')).toBe(0);
+    expect(output.stdout()).toBe('[{"n":2}]\n');
+  });
+
+  test('insights gets past opening it (to the tables it lacks)', async () => {
+    expect(await sparkify('insights', '--warehouse', `duckdb:${file}`)).toBe(2);
+    expect(output.stderr()).toContain(`sparkify: duckdb:${file} has not been loaded yet (no users, songs, artists, time tables)`);
+  });
+
+  test('sql refuses a write, saying the warehouse is opened read-only', async () => {
+    expect(await sparkify('sql', '--warehouse', `duckdb:${file}`, "DELETE FROM songplays WHERE songplay_id = 'a'")).toBe(2);
+    expect(output.stderr()).toBe(
+      `sparkify: duckdb:${file} is opened read-only by the commands that read it, and the DELETE statement would write to it: ` +
+        'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse\n',
+    );
+  });
+});
+
+test('in one process, a file open read-only is not opened to write beside it (DuckDB\'s lock would let it)', async () => {
+  const file = path.join(dir, 'reader-first.duckdb');
+  await (await DuckDbWarehouse.open(file)).close();
+  const reader = await DuckDbWarehouse.open(file, {}, 'read-only');
+  try {
+    await expect(DuckDbWarehouse.open(file)).rejects.toThrow(`duckdb:${file} is open read-only in this process: close that warehouse before opening it to write`);
+  } finally {
+    await reader.close();
+  }
+  await (await DuckDbWarehouse.open(file)).close();
 });
