@@ -8,6 +8,7 @@ import { ERROR_TYPES } from '../errors';
 import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '../etl/types';
 import { newerWarehouseProblem, recordedSchemaVersion, recordSchemaVersionStatements } from '../ledger/warehouseVersions';
 import { loadedDates } from '../ledger/loaded';
+import { requireUtf8Database } from '../warehouse/databaseEncoding';
 import { sqlStatements } from '../warehouse/sql';
 import type { ActivityDeps } from './deps';
 import { listedKeys } from './ledger';
@@ -58,12 +59,14 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
   return {
     /**
      * Creates every table that does not exist yet and records this release's schema version; safe
-     * to run any number of times. A warehouse a newer release built is refused before anything is
-     * written (src/etl/versions.ts); an older one is upgraded in place.
+     * to run any number of times. A database that does not keep text as UTF-8, and a warehouse a
+     * newer release built, are refused first, before anything is written (src/etl/versions.ts); an
+     * older warehouse is upgraded in place.
      */
     async createSchema(ref: { warehouse: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
       const signal = activitySignal();
+      await requireUtf8Database(warehouse, signal);
       const problem = newerWarehouseProblem(await recordedSchemaVersion(warehouse, signal), redactUri(resources.resolveWarehouseUri(ref.warehouse)));
       if (problem) throw ApplicationFailure.nonRetryable(problem, ERROR_TYPES.warehouseNewer);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
 import { PostgresWarehouse } from '../warehouse/postgres';
+import { databaseEncodingProblem } from '../warehouse/databaseEncoding';
 import { sqlStatement } from '../warehouse/sql';
 import { redactUri } from '../config';
 import { duckDbFileProblem, DUCKDB_FILE_FIX } from '../warehouse/duckdbFile';
@@ -32,6 +33,8 @@ export async function checkPostgres(url: string): Promise<CheckResult> {
   const warehouse = new PostgresWarehouse(url);
   try {
     await warehouse.query(sqlStatement('doctor/probe', 'postgres'));
+    const encoding = await databaseEncodingProblem(warehouse);
+    if (encoding) return problem('warehouse.local', 'PostgreSQL database encoding is UTF8', `${redactUri(url)}: ${encoding.problem}`, encoding.fix);
     return ok('warehouse.local', title, `${redactUri(url)} answers`);
   } catch (err) {
     return problem('warehouse.local', title, `${redactUri(url)}: ${(err as Error).message}`, 'start PostgreSQL or fix host, port, user, password and database in the postgres:// URI');

@@ -28,6 +28,12 @@ export interface EngineTraits {
    * (its row's `enforcing` above 0). Null where the engine keeps no such index.
    */
   uniqueIndexQuery: SqlName | null;
+  /**
+   * Where a database's encoding is chosen by whoever created it: the query that reads it (one row:
+   * database, encoding), required to be UTF8 (src/warehouse/databaseEncoding.ts). Null where text
+   * is always UTF-8.
+   */
+  encodingQuery: SqlName | null;
   /** Run after the publishes and before the checks, each statement on a session of its own. */
   statisticsRefresh: SqlName | null;
   /** Whether a staging ends with an ANALYZE of the table it staged into (sql/staging/analyze_<kind>.sql). */
@@ -67,6 +73,7 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     checkLanes: 1,
     // DuckDB renders no primary key (src/warehouse/sql.ts).
     uniqueIndexQuery: null,
+    encodingQuery: null,
     // DuckDB keeps a table's statistics as rows are appended; its ANALYZE would read the whole
     // table again (all runs' rows) after the last part: 1.6 CPU-s at 1.6M events, measured.
     analyzesStaging: false,
@@ -86,6 +93,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     checkLanes: 2,
     // Every star table's primary key is such an index.
     uniqueIndexQuery: 'postgres/unique_index',
+    // CREATE DATABASE takes any encoding (SQL_ASCII, LATIN1, …) from its template or its ENCODING.
+    encodingQuery: 'postgres/database_encoding',
     // The publishes leave the star tables' statistics stale, or on a first run empty.
     statisticsRefresh: 'postgres/analyze_star',
     analyzesStaging: true,
@@ -101,6 +110,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     checkLanes: 1,
     // Its keys are informational only.
     uniqueIndexQuery: null,
+    // Redshift keeps every database in UTF-8.
+    encodingQuery: null,
     analyzesStaging: true,
     // Pages by key, long values in pieces (a Data API result row is limited).
     textCandidateStream: null,
