@@ -3,9 +3,12 @@
  * has filled is told as such, not by the engine's missing-table error; `sql` runs one statement
  * (two crashed with "Cannot read properties of undefined (reading 'length')") and prints dates,
  * intervals and json as the server writes them (not a JavaScript Date's string, or "[object Object]").
+ * Several statements were told by the server's English message: under another lc_messages they
+ * failed with the server's words and exit 1.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { Client } from 'pg';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 
 const BIN = path.resolve(__dirname, '../bin/sparkify.js');
@@ -38,6 +41,23 @@ test('sql refuses several statements before running any', () => {
   expect(r.status).toBe(2);
   const made = sparkify(['sql', '--warehouse', warehouse, '--json', "SELECT to_regclass('made') IS NULL AS absent"]);
   expect(made.stdout).toBe('[{"absent":true}]\n');
+});
+
+test('sql refuses several statements the same on a database whose server speaks German', async () => {
+  const german = await createTestDatabase(pg.url, 'cli_reads_de');
+  const admin = new Client({ connectionString: pg.url });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE "${new URL(german).pathname.slice(1)}" SET lc_messages = 'de_DE.UTF-8'`);
+  } finally {
+    await admin.end();
+  }
+  const r = sparkify(['sql', '--warehouse', german, 'SELECT 1; SELECT 2']);
+  expect(r.stderr).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
+  expect(r.status).toBe(2);
+  // A syntax error of one statement is still the server's own (here in German), not a refusal of several.
+  const typo = sparkify(['sql', '--warehouse', german, 'SELEC 1']);
+  expect(typo.stderr).toMatch(/^sparkify: Syntaxfehler bei »SELEC«/);
 });
 
 test('sql prints dates and intervals as the server writes them', () => {

@@ -38,6 +38,17 @@ const typedQueryTypes = {
   },
 };
 
+/**
+ * The server's refusal of several statements in one Parse message, told by its fields, not its
+ * message (in the server's lc_messages: "kann nicht mehrere Befehle …" under de_DE). It is a
+ * syntax error (42601) raised by the Parse message's handler before any parsing, so it has no
+ * position; the parser's own syntax errors have one.
+ */
+function isSeveralStatementsRefusal(err: unknown): boolean {
+  const { code, routine, position } = err as { code?: unknown; routine?: unknown; position?: unknown };
+  return code === '42601' && (routine === undefined ? position === undefined : routine === 'exec_parse_message');
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -245,7 +256,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         // queryMode is pg's (8.12+), missing from @types/pg.
         return (await c.query({ text: sql, types: typedQueryTypes, queryMode: 'extended' } as pg.QueryConfig)).rows as Row[];
       } catch (err) {
-        if ((err as { code?: unknown }).code === '42601' && /multiple commands/.test((err as Error).message)) throw new SeveralStatementsError();
+        if (isSeveralStatementsRefusal(err)) throw new SeveralStatementsError();
         throw err;
       }
     });
