@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { dateProblem } from './etl/dates';
@@ -20,6 +21,20 @@ export const DEFAULT_DUCKDB_PATH = '.sparkify/warehouse.duckdb';
 export const DEFAULT_TASK_QUEUE = 'sparkify-etl';
 
 /**
+ * Refuses a path that starts with `~`: the shell expands it only at the start of a word, not after
+ * `duckdb:` or `--source=`, nor in an env var's quoted value, so `~/w.duckdb` was a folder named
+ * `~` under the current directory. `prefix`: what the path follows in the setting (`duckdb:`).
+ */
+function refuseHomeShorthand(file: string, setting: string, prefix = ''): void {
+  if (!file.startsWith('~')) return;
+  const named = file.split('/')[0];
+  const head = `${setting}: "${prefix}${file}" starts with ~, which the shell left as it is (it expands ~ only at the start of a word), so it would name ${named} under the current directory`;
+  if (named !== '~') throw new ConfigError(`${head}: write the path out in full`);
+  const rest = file.slice(2);
+  throw new ConfigError(`${head}: write the path out, e.g. ${prefix}${path.join(os.homedir(), rest)}, or ${prefix}$HOME/${rest}, which the shell expands`);
+}
+
+/**
  * `duckdb:/abs/path` or `duckdb:relative/path`. `duckdb://…` is refused: URI conventions disagree
  * on it (`duckdb://tmp/x` was taken as tmp/x; file: URIs read `duckdb:///tmp/x` as /tmp/x,
  * SQLAlchemy as tmp/x), so the user says which.
@@ -33,6 +48,7 @@ function duckDbPath(value: string, setting: string, wildcard = ''): string {
       `${setting}: "${value}${wildcard}" is ambiguous: write duckdb:/${named} for the absolute path /${named}, or duckdb:${named} for ${named} under the current directory`,
     );
   }
+  refuseHomeShorthand(file + wildcard, setting, 'duckdb:');
   return file;
 }
 
@@ -72,6 +88,7 @@ export function parseSourceUri(uri: string, setting = '--source'): SourceConfig 
     throw new ConfigError(`${setting}: "${redactUri(value)}" is neither a local directory nor an s3:// URI`);
   }
   if (value === '') throw new ConfigError(`${setting}: empty; give a directory or s3://bucket/prefix`);
+  refuseHomeShorthand(value, setting);
   return { kind: 'local', dir: path.resolve(value) };
 }
 

@@ -180,6 +180,29 @@ describe('duckdb: warehouse URIs', () => {
     expect(() => parseWarehouseUri(uri)).toThrow(/^--warehouse: "duckdb:" needs a file path/);
   });
 
+  // The shell expands ~ only at the start of a word: duckdb:~/w.duckdb made a folder named ~ here.
+  test('duckdb:~/… is refused, with the path written out and the $HOME spelling', () => {
+    expect(() => parseWarehouseUri('duckdb:~/w.duckdb')).toThrow(
+      new ConfigError(
+        '--warehouse: "duckdb:~/w.duckdb" starts with ~, which the shell left as it is (it expands ~ only at the start of a word), so it would name ~ ' +
+          `under the current directory: write the path out, e.g. duckdb:${path.join(os.homedir(), 'w.duckdb')}, or duckdb:$HOME/w.duckdb, which the shell expands`,
+      ),
+    );
+    expect(() => parseWarehouseUri('duckdb:~bob/w.duckdb')).toThrow(/"duckdb:~bob\/w.duckdb" starts with ~, .* so it would name ~bob under the current directory: write the path out in full$/);
+    expect(parseWarehouseUri('duckdb:/data/~/w.duckdb')).toEqual({ kind: 'duckdb', path: '/data/~/w.duckdb' });
+  });
+
+  test('sparkify sql --warehouse duckdb:~/… and run --source=~/… exit 2 with that line', async () => {
+    expect(await sparkify('sql', '--warehouse', 'duckdb:~/w.duckdb', 'SELECT 1')).toBe(2);
+    expect(stderr).toMatch(/^sparkify: --warehouse: "duckdb:~\/w.duckdb" starts with ~, .*, or duckdb:\$HOME\/w.duckdb, which the shell expands\n$/);
+    stderr = '';
+    expect(await sparkify('run', '--source=~/data', '--warehouse', 'duckdb:/unused.duckdb')).toBe(2);
+    expect(stderr).toBe(
+      'sparkify: --source: "~/data" starts with ~, which the shell left as it is (it expands ~ only at the start of a word), so it would name ~ ' +
+        `under the current directory: write the path out, e.g. ${path.join(os.homedir(), 'data')}, or $HOME/data, which the shell expands\n`,
+    );
+  });
+
   test('sparkify sql --warehouse duckdb://… exits 2 with that line', async () => {
     expect(await sparkify('sql', '--warehouse', 'duckdb://tmp/x', 'SELECT 1')).toBe(2);
     expect(stderr).toBe('sparkify: --warehouse: "duckdb://tmp/x" is ambiguous: write duckdb:/tmp/x for the absolute path /tmp/x, or duckdb:tmp/x for tmp/x under the current directory\n');
