@@ -5,7 +5,7 @@ import { memoryTraceInterceptor } from './activities/memoryTrace';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
 import { nativeRowsState } from './staging/nativeRows';
-import { prebuiltWorkflowBundle } from './temporal/workflowBundle';
+import { prebuiltWorkflowBundle, readUsedBundle } from './temporal/workflowBundle';
 
 export interface EtlWorkerSettings {
   connection: NativeConnection;
@@ -45,11 +45,16 @@ const optional = <T>(value: T | undefined): T[] => (value === undefined ? [] : [
 async function workflowCode(bundle: WorkerOptions['workflowBundle'], log: Logger): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
   if (bundle) return { workflowBundle: bundle };
   const given = process.env.SPARKIFY_WORKFLOW_BUNDLE;
-  if (given) return { workflowBundle: { codePath: given } };
+  if (given) {
+    // Marked used, so the bundle cache keeps it while a test run's workers read it.
+    const code = readUsedBundle(given);
+    if (code !== undefined) return { workflowBundle: { code } };
+    log.warn({ bundle: given }, 'SPARKIFY_WORKFLOW_BUNDLE names no file; bundling the workflows');
+  }
   const workflowsPath = require.resolve('./workflows');
   try {
-    const codePath = await prebuiltWorkflowBundle(workflowsPath);
-    if (codePath) return { workflowBundle: { codePath } };
+    const bundle = await prebuiltWorkflowBundle(workflowsPath);
+    if (bundle) return { workflowBundle: { code: bundle.code } };
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'bundling the workflows in a child process failed; bundling them in the worker');
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prebuiltWorkflowBundle } from '../src/temporal/workflowBundle';
+import { IN_USE_MS, KEPT_BUNDLES, prebuiltWorkflowBundle, pruneBundleCache } from '../src/temporal/workflowBundle';
 
 const DIST_WORKFLOWS = path.resolve(__dirname, '../dist/workflows/index.js');
 
@@ -12,22 +12,52 @@ describe("the worker's workflow bundle, built outside the worker", () => {
   });
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  test('a child process bundles the compiled workflows once into the cache; later workers reuse it', async () => {
-    const stale = path.join(cacheDir, 'an-old-build.js');
-    fs.writeFileSync(stale, '');
-    const weekAgo = (Date.now() - 8 * 24 * 3600_000) / 1000;
-    fs.utimesSync(stale, weekAgo, weekAgo);
-    const codePath = await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir);
-    expect(codePath).toBeDefined();
-    expect(path.dirname(codePath!)).toBe(cacheDir);
-    const code = fs.readFileSync(codePath!, 'utf8');
-    expect(code).toContain('etlRun');
-    // A bundle of another build unused for more than a week is removed when a new one is written.
-    expect(fs.readdirSync(cacheDir)).toEqual([path.basename(codePath!)]);
+  /** Writes an empty file `name` into the cache, last used `hours` ago. */
+  function cached(name: string, hours: number): string {
+    const file = path.join(cacheDir, name);
+    fs.writeFileSync(file, '');
+    const when = (Date.now() - hours * 3600_000) / 1000;
+    fs.utimesSync(file, when, when);
+    return name;
+  }
 
-    const mtime = fs.statSync(codePath!).mtimeMs;
-    expect(await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir)).toBe(codePath);
-    expect(fs.statSync(codePath!).mtimeMs).toBe(mtime);
+  test('a child process bundles the compiled workflows once into the cache; later workers reuse it, marking it used', async () => {
+    const bundle = await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir);
+    expect(bundle).toBeDefined();
+    const { codePath, code } = bundle!;
+    expect(path.dirname(codePath)).toBe(cacheDir);
+    expect(code).toContain('etlRun');
+    expect(fs.readFileSync(codePath, 'utf8')).toBe(code);
+
+    // Reused days after it was written: the same file (not bundled again), its mtime now its last use.
+    const { ino } = fs.statSync(codePath);
+    const daysAgo = (Date.now() - 3 * 24 * 3600_000) / 1000;
+    fs.utimesSync(codePath, daysAgo, daysAgo);
+    const before = Date.now();
+    expect(await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir)).toEqual({ codePath, code });
+    expect(fs.statSync(codePath).ino).toBe(ino);
+    expect(fs.statSync(codePath).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  // 289 bundles (512 MB) of one day's builds were found in the cache: only week-old ones went.
+  test(`writing a bundle keeps the ${KEPT_BUNDLES} most recently used and any used lately; older ones and a killed bundler's .partial go`, async () => {
+    // Ten other builds' bundles last used 3 to 12 hours ago, two used within the last two hours.
+    const old = Array.from({ length: 10 }, (_, i) => cached(`old-${i}.js`, 3 + i));
+    const recent = [cached('recent-0.js', 1), cached('recent-1.js', 1.5)];
+    const leftPartial = cached('gone.js.123.partial', 5);
+    const writing = cached('other.js.456.partial', 0.01);
+    const bundle = await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir);
+    const kept = [path.basename(bundle!.codePath), ...recent, ...old.slice(0, KEPT_BUNDLES - 3), writing];
+    expect(fs.readdirSync(cacheDir).sort()).toEqual(kept.sort());
+    expect(fs.existsSync(path.join(cacheDir, leftPartial))).toBe(false);
+  });
+
+  test('a bundle used lately is kept even beyond the most recently used few: a test run reads it again for each file', () => {
+    const now = Date.now();
+    const lately = Array.from({ length: KEPT_BUNDLES + 3 }, (_, i) => cached(`lately-${i}.js`, (i + 1) / 10));
+    cached('unused.js', IN_USE_MS / 3600_000 + 1);
+    pruneBundleCache(cacheDir, now);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([...lately].sort());
   });
 
   test('TypeScript sources (a test runner) are left to in-process bundling', async () => {

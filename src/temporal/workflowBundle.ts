@@ -5,6 +5,10 @@
  * So a short-lived child process bundles the compiled workflows once into a cache file named by a
  * hash of the compiled code and the SDK's version; later workers reuse it. A changed file changes
  * the hash, so a stale bundle is never used.
+ *
+ * Each build leaves a bundle (~1.8 MB), and the cache only grew: bundles were removed a week after
+ * they were written, and one machine held 289 (512 MB) of a day's builds. A bundle's mtime is now
+ * its last use, and writing a new one keeps the most recently used few and whatever was used lately.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,9 +17,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-const CACHE_DIR = path.join(os.tmpdir(), 'sparkify-workflow-bundles');
-/** Bundles of other builds untouched this long are removed when a new one is written (a worker reads its bundle at start). */
-const STALE_BUNDLE_MS = 7 * 24 * 3600_000;
+export const BUNDLE_CACHE_DIR = path.join(os.tmpdir(), 'sparkify-workflow-bundles');
+/** The most recently used bundles, kept whenever they were last used. */
+export const KEPT_BUNDLES = 8;
+/**
+ * A file of the cache used within this long is kept: another process may be about to read the
+ * bundle (a test run reads its bundle again for each test file), or be writing its .partial.
+ */
+export const IN_USE_MS = 2 * 3600_000;
 
 function filesUnder(dir: string, ext: string): string[] {
   return fs
@@ -25,7 +34,7 @@ function filesUnder(dir: string, ext: string): string[] {
 }
 
 /** Where the bundle of `workflowsPath` (a compiled .js entry under `tree`) is cached. */
-export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = CACHE_DIR): string {
+export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = BUNDLE_CACHE_DIR): string {
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(require.resolve('@temporalio/worker/package.json')));
   hash.update(workflowsPath);
@@ -38,27 +47,61 @@ export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = 
  * process when the cache has none. Undefined when the workflows are not compiled JavaScript (the
  * TypeScript sources under a test runner): the caller bundles them in-process.
  */
-export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = CACHE_DIR): Promise<string | undefined> {
+export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = BUNDLE_CACHE_DIR): Promise<{ codePath: string; code: string } | undefined> {
   // The compiled tree the workflows are in (the package's dist/): what the bundle may import, and the bundler.
   const tree = path.dirname(path.dirname(workflowsPath));
   const bundler = path.join(tree, 'temporal', 'bundleWorkflows.js');
   if (!workflowsPath.endsWith('.js') || !fs.existsSync(bundler)) return undefined;
   const codePath = bundleCachePath(workflowsPath, tree, cacheDir);
-  if (fs.existsSync(codePath)) return codePath;
+  const cached = readUsedBundle(codePath);
+  if (cached !== undefined) return { codePath, code: cached };
   fs.mkdirSync(cacheDir, { recursive: true });
   await promisify(execFile)(process.execPath, [bundler, workflowsPath, codePath], { maxBuffer: 4 * 1024 * 1024 });
-  if (!fs.existsSync(codePath)) throw new Error(`bundling ${workflowsPath} wrote no ${codePath}`);
-  removeStaleBundles(cacheDir, Date.now() - STALE_BUNDLE_MS);
-  return codePath;
+  const code = readUsedBundle(codePath);
+  if (code === undefined) throw new Error(`bundling ${workflowsPath} wrote no ${codePath}`);
+  pruneBundleCache(cacheDir);
+  return { codePath, code };
 }
 
-function removeStaleBundles(cacheDir: string, before: number): void {
-  for (const name of fs.readdirSync(cacheDir)) {
+/**
+ * The code of the bundle at `codePath`, marked used (its mtime) first; undefined when there is
+ * none. Read here, not by the worker later: a pruner that saw the bundle unused may remove it
+ * meanwhile, and then this is undefined (the caller bundles again), not a worker that fails to start.
+ */
+export function readUsedBundle(codePath: string): string | undefined {
+  try {
+    const now = new Date();
+    fs.utimesSync(codePath, now, now);
+    return fs.readFileSync(codePath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Removes the cache's files (bundles, and .partial files a killed bundler left) except the
+ * KEPT_BUNDLES most recently used bundles and any file used within IN_USE_MS. Safe beside other
+ * processes: a file is looked at again just before it goes, and one gone already is skipped.
+ */
+export function pruneBundleCache(cacheDir: string, now = Date.now()): void {
+  const files = fs.readdirSync(cacheDir).flatMap((name) => {
     const file = path.join(cacheDir, name);
-    try {
-      if (fs.statSync(file).mtimeMs < before) fs.rmSync(file, { force: true });
-    } catch {
-      // removed meanwhile by another worker
-    }
+    const used = lastUsed(file);
+    return used === undefined ? [] : [{ file, used, bundle: name.endsWith('.js') }];
+  });
+  const kept = new Set(files.filter((f) => f.bundle).sort((a, b) => b.used - a.used).slice(0, KEPT_BUNDLES).map((f) => f.file));
+  for (const { file } of files) {
+    if (kept.has(file)) continue;
+    const used = lastUsed(file);
+    if (used !== undefined && now - used >= IN_USE_MS) fs.rmSync(file, { force: true });
+  }
+}
+
+function lastUsed(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined; // removed meanwhile by another process
   }
 }

@@ -11,6 +11,7 @@ import type { EtlInput, RunSummary } from '../../src/etl/types';
 import { silentLogger } from '../../src/log';
 import type { S3Settings } from '../../src/source/s3Client';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { readUsedBundle } from '../../src/temporal/workflowBundle';
 import { createEtlWorker } from '../../src/worker';
 import type { etlRun } from '../../src/workflows/etl';
 import { TEST_BUNDLE_ENV } from './workflowBundle';
@@ -59,10 +60,11 @@ export async function startTestTemporal(): Promise<TestTemporal> {
   const client = new Client({ connection, namespace: server.namespace });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   // The integration run's shared bundle (globalSetup.ts), or one of this file's own.
-  const shared = process.env[TEST_BUNDLE_ENV];
+  // Read as used, so the bundle cache (src/temporal/workflowBundle.ts) keeps it through the run.
+  const sharedCode = process.env[TEST_BUNDLE_ENV] ? readUsedBundle(process.env[TEST_BUNDLE_ENV]) : undefined;
   const workflowBundle =
-    shared && fs.existsSync(shared)
-      ? { code: fs.readFileSync(shared, 'utf8') }
+    sharedCode !== undefined
+      ? { code: sharedCode }
       : await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
   const resourcesToClose: Resources[] = [];
   const workersCreated: Worker[] = [];

@@ -1,8 +1,8 @@
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { BUNDLE_CACHE_DIR, pruneBundleCache, readUsedBundle } from '../../src/temporal/workflowBundle';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Read by src/worker.ts: a worker process takes this prebuilt bundle instead of bundling dist/workflows itself. */
@@ -28,14 +28,16 @@ async function cachedBundle(workflowsPath: string, tree: string, ext: string): P
   hash.update(fs.readFileSync(require.resolve('@temporalio/worker/package.json')));
   hash.update(workflowsPath);
   for (const file of filesUnder(tree, ext)) hash.update(file).update(fs.readFileSync(file));
-  const dir = path.join(os.tmpdir(), 'sparkify-workflow-bundles');
+  const dir = BUNDLE_CACHE_DIR;
   const codePath = path.join(dir, `${hash.digest('hex').slice(0, 32)}.js`);
-  if (fs.existsSync(codePath)) return codePath;
+  if (readUsedBundle(codePath) !== undefined) return codePath;
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   fs.mkdirSync(dir, { recursive: true });
   const partial = `${codePath}.${process.pid}.partial`;
   fs.writeFileSync(partial, code);
   fs.renameSync(partial, codePath);
+  // The suite's worker processes take this bundle and never write one: the suite prunes the cache.
+  pruneBundleCache(dir);
   return codePath;
 }
 
