@@ -15,6 +15,19 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A place the run writes to has no room (disk full, a file size limit, a quota) or refuses the
+ * write (read-only, no permission): every retry meets it again until someone acts, so activities
+ * fail with it at once, as a non-retryable failure (src/activities/failureTypes.ts). The message
+ * names the place and says what to do.
+ */
+export class StorageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = ERROR_TYPES.storage;
+  }
+}
+
 /** The names failures travel under: an Error's `name`, or an ApplicationFailure's `type`. */
 export const ERROR_TYPES = {
   /** The warehouse refused a statement for what it says (src/warehouse/errors.ts SqlError). */
@@ -37,8 +50,10 @@ export const ERROR_TYPES = {
   staleAttempt: 'StaleAttempt',
   /** The alert webhook refused the message for what it says (a 4xx other than 408/429). */
   webhookRejected: 'WebhookRejected',
-  /** The warehouse's tables are of a newer release than this worker's (src/warehouse/schemaVersion.ts). */
+  /** The warehouse's tables are of a newer release than this worker's (src/ledger/warehouseVersions.ts). */
   warehouseNewer: 'WarehouseNewerThanRelease',
+  /** A place the run writes is full or refuses the write (src/errors.ts StorageError). */
+  storage: 'StorageError',
 } as const;
 
 /** One of the failure names above: what activities throw and retry policies list. */

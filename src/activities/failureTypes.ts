@@ -6,7 +6,8 @@
  * of one of these classes, subclass or not, fails under the class's ERROR_TYPES name.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, ERROR_TYPES, type ErrorType } from '../errors';
+import { ConfigError, ERROR_TYPES, StorageError, type ErrorType } from '../errors';
+import { workerNoRoomError } from '../util/storageFaults';
 import { SqlError } from '../warehouse/errors';
 
 const TYPED_ERRORS: [new (...args: never[]) => Error, ErrorType][] = [
@@ -14,8 +15,15 @@ const TYPED_ERRORS: [new (...args: never[]) => Error, ErrorType][] = [
   [ConfigError, ERROR_TYPES.config],
 ];
 
-/** `err` as it should leave an activity: a subclass of a typed error becomes a failure of its base type. */
+/**
+ * `err` as it should leave an activity: a subclass of a typed error becomes a failure of its base
+ * type; a StorageError, or a write of the worker's own files with no room, a non-retryable failure.
+ */
 export function withFailureType(err: unknown): unknown {
+  const storage = workerNoRoomError(err);
+  if (storage instanceof StorageError) {
+    return ApplicationFailure.create({ type: ERROR_TYPES.storage, message: storage.message, cause: storage, nonRetryable: true });
+  }
   for (const [base, type] of TYPED_ERRORS) {
     // The base class itself already travels under its own name (unchanged, so callers still see the class).
     if (err instanceof base && err.constructor !== base) {

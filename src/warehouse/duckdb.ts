@@ -187,7 +187,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
       options?.signal?.throwIfAborted();
       return await work(connection);
     } catch (err) {
-      throw classifyDuckDbError(err);
+      throw classifyDuckDbError(err, this.description);
     } finally {
       options?.signal?.removeEventListener('abort', onAbort);
       connection.disconnectSync();
@@ -239,7 +239,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
       try {
         result = await connection.stream(sql);
       } catch (err) {
-        throw classifyDuckDbError(err);
+        throw classifyDuckDbError(err, this.description);
       }
       const names = result.columnNames();
       for (;;) {
@@ -247,7 +247,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
         try {
           chunk = await result.fetchChunk();
         } catch (err) {
-          throw classifyDuckDbError(err);
+          throw classifyDuckDbError(err, this.description);
         }
         if (!chunk || chunk.rowCount === 0) return;
         yield chunk.getRows().map((values) => {

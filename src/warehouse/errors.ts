@@ -1,4 +1,5 @@
-import { ConfigError, ERROR_TYPES } from '../errors';
+import { ConfigError, ERROR_TYPES, StorageError } from '../errors';
+import { FREE_SPACE_ADVICE, isNoRoom } from '../util/storageFaults';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from './duckdbSettings';
 
 /**
@@ -17,8 +18,15 @@ export class SqlError extends Error {
 // access rule violation, feature not supported, invalid transaction/schema names.
 const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '0A', '3D', '3F', '2B']);
 
-export function classifyPostgresError(err: unknown): unknown {
+// disk_full: the server has no room to write. Retrying meets it again until someone frees space.
+const DISK_FULL_SQLSTATE = '53100';
+
+/** `warehouse`: its URI, password hidden, for the message of a fault of the server's disk. */
+export function classifyPostgresError(err: unknown, warehouse = 'PostgreSQL'): unknown {
   const code = (err as { code?: unknown }).code;
+  if (code === DISK_FULL_SQLSTATE) {
+    return new StorageError(`warehouse ${warehouse}: ${(err as Error).message} (SQLSTATE ${code}): the server's disk is full: ${FREE_SPACE_ADVICE}`, { cause: err });
+  }
   if (typeof code === 'string' && PERMANENT_SQLSTATE_CLASSES.has(code.slice(0, 2))) {
     return new SqlError(`${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
   }
@@ -49,9 +57,12 @@ export function classifyPostgresConnectError(err: unknown, warehouse: string): u
 // DuckDB names its error kinds at the start of the message.
 const PERMANENT_DUCKDB_KINDS = /^(Parser|Binder|Catalog|Conversion|Constraint|Invalid Input|Not implemented|Out of Range|Syntax) Error/;
 
-export function classifyDuckDbError(err: unknown): unknown {
+/** `warehouse`: duckdb:PATH, for the message of a fault of its disk. */
+export function classifyDuckDbError(err: unknown, warehouse = 'DuckDB'): unknown {
   const message = (err as Error).message ?? '';
   if (PERMANENT_DUCKDB_KINDS.test(message)) return new SqlError(message, { cause: err });
+  // The file, its write-ahead log or its spill directory (PATH.wal, PATH.tmp) did not fit.
+  if (isNoRoom(err)) return new StorageError(`warehouse ${warehouse}: ${message}: no room on its disk: ${FREE_SPACE_ADVICE}`, { cause: err });
   // DuckDB's own advice names its SET; the worker's pool is set by the env instead. Left retryable:
   // a retry may fit once the failed attempt's memory is freed.
   if (/^Out of Memory Error/.test(message)) {

@@ -169,7 +169,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       return await work(checkout.client);
     } catch (err) {
       checkout.failed();
-      throw classifyPostgresError(err);
+      throw classifyPostgresError(err, this.description);
     } finally {
       checkout.release();
     }
@@ -279,7 +279,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         } catch (err) {
           open = false;
           checkout.failed();
-          throw classifyPostgresError(err);
+          throw classifyPostgresError(err, this.description);
         }
         if (rows.length === 0) break;
         yield rows;
