@@ -532,7 +532,9 @@ async function spoolAndLoad(segment: CopySegment, partBytes: number, nextFile: (
   try {
     for await (const chunk of segment.data) {
       if (failure) throw failure.error;
-      await handle.write(chunk);
+      // One write(2) may write less than asked (a disk filling up, a file size limit): the rest
+      // is written, or its error (ENOSPC, EFBIG) thrown, before the part is loaded, never a part cut mid-row.
+      for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
       bytes += chunk.length;
       if (bytes >= partBytes) {
         await handle.close();
