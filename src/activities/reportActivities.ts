@@ -5,7 +5,17 @@ import { recordedSummary } from '../etl/recordedSummary';
 import { RULES_VERSION } from '../etl/versions';
 import type { CheckResult, RunRef, RunSummary, RunWindow } from '../etl/types';
 import { stagingReconciliationCheckName } from '../quality/checks';
-import { buildInsights, defaultReportDir, queryLevelChanges, renderHtml, reportFileName, writeHtmlReport, type LevelChange } from '../insights';
+import {
+  buildInsights,
+  defaultReportDir,
+  queryLevelChanges,
+  renderHtml,
+  reportFileName,
+  reportLocationChoice,
+  reportWriteFault,
+  writeHtmlReport,
+  type LevelChange,
+} from '../insights';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
@@ -125,13 +135,13 @@ export function createReportActivities({ resources }: ActivityDeps) {
      */
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string; levelChanges?: LevelChange[] }): Promise<string> {
       const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges, signal: activitySignal() });
-      return writeHtmlReport(renderHtml(report), {
-        to: resources.resolveReportLocation(ref.reportTo, () =>
-          defaultReportDir(parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse)), resources.options.reportDir),
-        ),
-        fileName: reportFileName(ref.workflowId),
-        s3: resources.options.s3,
-      });
+      const warehouse = parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse));
+      const to = resources.resolveReportLocation(ref.reportTo, () => defaultReportDir(warehouse, resources.options.reportDir));
+      try {
+        return await writeHtmlReport(renderHtml(report), { to, fileName: reportFileName(ref.workflowId), s3: resources.options.s3 });
+      } catch (err) {
+        throw reportWriteFault(err, to, reportLocationChoice(ref.reportTo, warehouse));
+      }
     },
   };
 }

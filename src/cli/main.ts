@@ -13,7 +13,7 @@ import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
 import { requireEmptyOutDir } from '../generate/outDir';
-import { buildInsights, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
+import { buildInsights, DEFAULT_REPORT_DIR, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -86,6 +86,12 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
 
   const metricsPortOption = () =>
     new Option('--metrics-port <[host:]port>', "serve Prometheus metrics (the SDK's and the pipeline's) at GET /metrics").env('SPARKIFY_METRICS_PORT');
+  const reportDirOption = () =>
+    new Option('--report-dir <dir|s3://bucket/prefix>', `where reports go for runs that name no place (--report-to) and have no DuckDB file (default ${DEFAULT_REPORT_DIR} in the working directory)`).env(
+      'SPARKIFY_REPORT_DIR',
+    );
+  const reportDirOf = (flags: { reportDir?: string }, command: Command) =>
+    flags.reportDir === undefined ? undefined : resolveReportDestination(flags.reportDir, settingName(command, 'reportDir'));
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
@@ -191,10 +197,12 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
     .addOption(new Option('--source <dir|s3://…>', "the worker's default source").env('SPARKIFY_SOURCE'))
     // No commander default: it would hide SPARKIFY_WAREHOUSE.
     .addOption(new Option('--warehouse <uri>', `the worker's default warehouse (with neither this nor its env var: duckdb:${DEFAULT_DUCKDB_PATH})`).env('SPARKIFY_WAREHOUSE'))
+    .addOption(reportDirOption())
     .addOption(metricsPortOption())
     .action(async (flags, command: Command) => {
       const { env, log } = ctx();
       checkLocations(command);
+      const reportDir = reportDirOf(flags, command);
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
       const warehouse: string = flags.warehouse ?? `duckdb:${DEFAULT_DUCKDB_PATH}`;
       fs.mkdirSync(LOCAL_DIR, { recursive: true });
@@ -204,7 +212,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         log,
         metrics,
         devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
-        worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source, defaultWarehouse: warehouse },
+        worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source, defaultWarehouse: warehouse, reportDir },
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);
@@ -220,11 +228,13 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
     .addOption(temporalOption())
     .addOption(new Option('--source <dir|s3://…>', 'default source for runs that name none').env('SPARKIFY_SOURCE'))
     .addOption(new Option('--warehouse <uri>', 'default warehouse for runs that name none').env('SPARKIFY_WAREHOUSE'))
+    .addOption(reportDirOption())
     .addOption(metricsPortOption())
     .action(async (flags, command: Command) => {
       const { env, log } = ctx();
       const { source, warehouse } = flags as { source?: string; warehouse?: string };
       checkLocations(command);
+      const reportDir = reportDirOf(flags, command);
       requireServer(flags);
       await failFastOnStartChecks({ source, warehouse });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
@@ -235,7 +245,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,
         metrics,
-        worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse },
+        worker: { s3: s3SettingsFromEnv(), defaultSource: source, defaultWarehouse: warehouse, reportDir },
       });
       log.info({ address: stack.address, namespace: stack.namespace, taskQueue: env.SPARKIFY_TASK_QUEUE, ...(metrics ? { metrics: `http://${metrics.host}:${metrics.port}/metrics` } : {}) }, 'worker running');
       await stack.worker!.run();

@@ -39,7 +39,7 @@ export interface StackOptions {
   taskQueue: string;
   log: Logger;
   /** Run a worker in this process. */
-  worker?: { s3: S3Settings; defaultSource?: string; defaultWarehouse?: string };
+  worker?: { s3: S3Settings; defaultSource?: string; defaultWarehouse?: string; reportDir?: string };
   devServer?: Omit<DevServerOptions, 'log' | 'namespace'>;
   /**
    * The SDK's own log level. A run command reports failures itself, so it wants only errors; a

@@ -2,7 +2,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseSourceUri, type WarehouseConfig } from '../config';
+import { StorageError } from '../errors';
 import { createS3Client, type S3Settings } from '../source/s3Client';
+import { FREE_SPACE_ADVICE, isNoRoom } from '../util/storageFaults';
 
 /** Where reports go when a run names no place and the warehouse is not a local file. */
 export const DEFAULT_REPORT_DIR = '.sparkify/reports';
@@ -14,6 +16,33 @@ export const DEFAULT_REPORT_DIR = '.sparkify/reports';
  */
 export function defaultReportDir(warehouse: WarehouseConfig, workerReportDir = DEFAULT_REPORT_DIR): string {
   return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:' ? path.join(path.dirname(warehouse.path), 'reports') : workerReportDir;
+}
+
+/** What chose a run's report location, as a message about it says. */
+export function reportLocationChoice(reportTo: string | undefined, warehouse: WarehouseConfig): string {
+  if (reportTo) return "the run's --report-to (workflow input reportTo)";
+  if (warehouse.kind === 'duckdb' && warehouse.path !== ':memory:') return "beside the run's DuckDB warehouse; the run's --report-to sends it elsewhere";
+  return `the worker's --report-dir or SPARKIFY_REPORT_DIR (unset: ${DEFAULT_REPORT_DIR} in its working directory), or the run's --report-to`;
+}
+
+// A directory the worker may not write, or a path that is no directory: the same on every retry.
+const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
+
+/**
+ * A failed write of a report to the local directory `dir` as the run should see it: refused or
+ * without room, a StorageError naming the directory and what chose it (`choice`), which fails the
+ * step at once; anything else as it came, to be retried. The run's tables are published by then.
+ */
+export function reportWriteFault(err: unknown, dir: string, choice: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const place = dir.startsWith('s3://') ? dir : path.resolve(dir);
+  const what = `cannot write the run's report to ${place} (chosen by ${choice}): ${(err as Error).message}`;
+  const published = "the run's tables are published; run it again to write the report (runs are idempotent)";
+  if (typeof code === 'string' && REFUSED_CODES.has(code)) {
+    return new StorageError(`${what}: give a directory the worker's user can write to, or fix its permissions; ${published}`, { cause: err });
+  }
+  if (isNoRoom(err)) return new StorageError(`${what}: ${FREE_SPACE_ADVICE}`, { cause: err });
+  return err;
 }
 
 /** A file name from a workflow id (which may hold characters a file system dislikes). */

@@ -13,7 +13,7 @@ import { backfillInputShape, scheduledInputShape } from '../../src/workflows/inp
 import { issuesWith } from '../../src/workflows/shape';
 import { ConfigError, parseWarehouseUri } from '../../src/config';
 
-const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS', 'SPARKIFY_NOTIFY_URL', 'SPARKIFY_WEB_UI', 'SPARKIFY_METRICS_PORT'];
+const ENV_NAMES = ['SPARKIFY_SOURCE', 'SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS', 'SPARKIFY_NOTIFY_URL', 'SPARKIFY_WEB_UI', 'SPARKIFY_METRICS_PORT', 'SPARKIFY_REPORT_DIR'];
 const saved: Record<string, string | undefined> = {};
 let stderr: string;
 let stdout: string;
@@ -244,6 +244,17 @@ describe('sparkify dev', () => {
     expect((await dev('--warehouse', 'duckdb:/flag.duckdb')).worker).toMatchObject({ defaultWarehouse: 'duckdb:/flag.duckdb' });
     delete process.env.SPARKIFY_WAREHOUSE;
     expect((await dev()).worker).toMatchObject({ defaultWarehouse: 'duckdb:.sparkify/warehouse.duckdb' });
+  });
+
+  test("the worker's report directory is --report-dir, else SPARKIFY_REPORT_DIR (absolute, or S3), else unset", async () => {
+    expect((await dev()).worker?.reportDir).toBeUndefined();
+    process.env.SPARKIFY_REPORT_DIR = 's3://reports/etl';
+    expect((await dev()).worker).toMatchObject({ reportDir: 's3://reports/etl/' });
+    expect((await dev('--report-dir', '/var/lib/sparkify/reports')).worker).toMatchObject({ reportDir: '/var/lib/sparkify/reports' });
+    process.env.SPARKIFY_REPORT_DIR = 'ftp://x';
+    stderr = '';
+    expect(await dev()).toMatchObject({ code: 2, started: false });
+    expect(stderr).toMatch(/^sparkify: SPARKIFY_REPORT_DIR: "ftp:\/\/x" is neither a local directory nor an s3:\/\/ URI/);
   });
 
   test('a bad SPARKIFY_WAREHOUSE stops it with status 2, naming the variable, before anything starts', async () => {

@@ -1,0 +1,72 @@
+/**
+ * A report location the worker cannot write fails writeReport at once, naming the directory and
+ * the setting that chose it: the run has published by then, and retrying the write met the same
+ * refusal for two minutes (a worker started in a directory it may not write, as in the image).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities } from '../../src/activities';
+import { Resources } from '../../src/activities/resources';
+import { ERROR_TYPES, StorageError } from '../../src/errors';
+import { reportWriteFault } from '../../src/insights';
+import { silentLogger } from '../../src/log';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-report-location-'));
+  // A file where the report directory's parent should be: refused as a read-only or foreign
+  // directory would be, whoever runs the test (root writes any directory).
+  fs.writeFileSync(path.join(tmp, 'not-a-directory'), '');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** writeReport of a run on an in-memory DuckDB warehouse (no file to put the report beside). */
+async function writeReport(options: { reportDir?: string; reportTo?: string }): Promise<unknown> {
+  const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: 'duckdb::memory:', reportDir: options.reportDir, allow: {} });
+  const activities = createActivities({ resources, log: silentLogger });
+  try {
+    await activities.createSchema({ warehouse: '' });
+    return await activities.writeReport({ runId: 'r', source: '', warehouse: '', workflowId: 'sparkify-etl-2018-11-07', window: null, reportTo: options.reportTo });
+  } catch (err) {
+    return err;
+  } finally {
+    await resources.close();
+  }
+}
+
+describe('a report location the worker cannot write', () => {
+  const refused = () => path.join(tmp, 'not-a-directory', 'reports');
+
+  test("the worker's report directory: a non-retryable failure naming it, the settings that choose it, and the published run", async () => {
+    const failure = await writeReport({ reportDir: refused() });
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: ERROR_TYPES.storage, nonRetryable: true });
+    const message = (failure as Error).message;
+    expect(message).toContain(`cannot write the run's report to ${refused()} (chosen by the worker's --report-dir or SPARKIFY_REPORT_DIR (unset: .sparkify/reports in its working directory), or the run's --report-to)`);
+    expect(message).toMatch(/ENOTDIR: not a directory, mkdir .*: give a directory the worker's user can write to, or fix its permissions; the run's tables are published; run it again/);
+  });
+
+  test("the run's --report-to: named as the run's choice", async () => {
+    const failure = await writeReport({ reportTo: refused() });
+    expect(failure).toMatchObject({ type: ERROR_TYPES.storage, nonRetryable: true });
+    expect((failure as Error).message).toContain(`${refused()} (chosen by the run's --report-to (workflow input reportTo))`);
+  });
+
+  test.each([
+    ['no permission', 'EACCES', "EACCES: permission denied, mkdir '/.sparkify/reports'", /give a directory the worker's user can write to/],
+    ['a read-only file system', 'EROFS', "EROFS: read-only file system, open '/app/.sparkify/reports/x.html.partial'", /give a directory the worker's user can write to/],
+    ['a full disk', 'ENOSPC', 'ENOSPC: no space left on device, write', /free space there .* and run again/],
+  ])('%s is a StorageError too', (_, code, message, advice) => {
+    const err = reportWriteFault(Object.assign(new Error(message), { code }), '/.sparkify/reports', 'x');
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toContain(`/.sparkify/reports (chosen by x): ${message}`);
+    expect((err as Error).message).toMatch(advice);
+  });
+
+  test('a writable one takes the report (so the checks above can fail)', async () => {
+    const dir = path.join(tmp, 'reports');
+    expect(await writeReport({ reportDir: dir })).toBe(path.join(dir, 'sparkify-etl-2018-11-07.html'));
+  });
+});
