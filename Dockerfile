@@ -33,6 +33,10 @@ COPY --from=build --chown=root:root /app/bin ./bin
 COPY --from=native --chown=root:root /app/native/rows/target/release/libsparkify_rows.so ./native/rows/target/release/libsparkify_rows.so
 # SQL files are read at runtime from <package root>/sql (see src/warehouse/sql.ts).
 COPY sql ./sql
+# Reports of runs that name no place: /app is read-only to the worker, so they go to a directory of
+# its own (a volume in docker-compose.yml); `sparkify worker` checks at start that it can write it.
+RUN mkdir -p /var/lib/sparkify/reports && chown node:node /var/lib/sparkify/reports
+ENV SPARKIFY_REPORT_DIR=/var/lib/sparkify/reports
 # The base image's unprivileged `node` user (uid 1000); the app files stay root-owned and read-only to it.
 USER node
 # glibc malloc's thresholds, --max-semi-space-size, --expose-gc: src/util/workerNodeFlags.ts

@@ -42,12 +42,25 @@ for setting in \
   'SPARKIFY_TASK_QUEUE: sparkify-etl' \
   'SPARKIFY_SOURCE: s3://sparkify/' \
   'SPARKIFY_S3_ENDPOINT: http://minio:9000' \
-  'SPARKIFY_WAREHOUSE: postgres://sparkify:sparkify@warehouse:5432/sparkify'; do
+  'SPARKIFY_WAREHOUSE: postgres://sparkify:sparkify@warehouse:5432/sparkify' \
+  'SPARKIFY_REPORT_DIR: /var/lib/sparkify/reports'; do
   if ! grep -qF "$setting" <<<"$rendered"; then
     echo "validate-compose: worker setting '$setting' not found in the rendered config" >&2
     status=1
   fi
 done
+
+# The worker's report directory: a volume on a directory the image gives its user (a volume on a
+# path the image lacks is root's, and every run without --report-to failed at its last step).
+# (Compose v1 renders the short syntax, v2 the long one.)
+if ! grep -qE 'reports:/var/lib/sparkify/reports|target: /var/lib/sparkify/reports' <<<"$rendered"; then
+  echo "validate-compose: the worker's report directory /var/lib/sparkify/reports is not on the reports volume" >&2
+  status=1
+fi
+if ! grep -qE '^RUN .*chown node:node /var/lib/sparkify/reports' Dockerfile; then
+  echo "validate-compose: the Dockerfile does not give /var/lib/sparkify/reports to the node user" >&2
+  status=1
+fi
 
 # Every build-context path the Dockerfile copies must exist (multi-stage --from copies excluded).
 while read -r src; do

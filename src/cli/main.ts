@@ -5,6 +5,7 @@ import {
   ConfigError,
   DEFAULT_DUCKDB_PATH,
   parseDate,
+  parseWarehouseUri,
   readEnv,
   redactUri,
   type EnvSettings,
@@ -13,7 +14,7 @@ import { RUN_DEFAULTS } from '../defaults';
 import type { RunWindow } from '../etl/types';
 import { generateDataset } from '../generate';
 import { requireEmptyOutDir } from '../generate/outDir';
-import { buildInsights, DEFAULT_REPORT_DIR, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
+import { buildInsights, DEFAULT_REPORT_DIR, defaultReportDir, INSIGHT_FORMATS, renderReport, resolveReportDestination, type InsightFormat } from '../insights';
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -92,6 +93,15 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
     );
   const reportDirOf = (flags: { reportDir?: string }, command: Command) =>
     flags.reportDir === undefined ? undefined : resolveReportDestination(flags.reportDir, settingName(command, 'reportDir'));
+  /**
+   * The worker's report directory, to check as it starts, unless its default warehouse is a DuckDB
+   * file (its runs put reports beside it): a run would meet an unwritable one only at its last step.
+   */
+  const ownReportDirCheck = (warehouse: string | undefined, reportDir: string | undefined, command: Command) => {
+    const dir = reportDir ?? DEFAULT_REPORT_DIR;
+    if (warehouse && defaultReportDir(parseWarehouseUri(warehouse, settingName(command, 'warehouse')), dir) !== dir) return undefined;
+    return { dir, fix: `give the worker a directory its user can write to with --report-dir or SPARKIFY_REPORT_DIR (or s3://bucket/prefix), or fix the permissions` };
+  };
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
 
@@ -117,7 +127,14 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       const warehouseUri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
       checkLocations(command);
       // With --temporal, a remote worker reads the source and the warehouse, not this process.
-      if (!flags.temporal) await failFastOnStartChecks({ source, warehouse: warehouseUri });
+      if (!flags.temporal) {
+        const reportDir = reportTo ?? defaultReportDir(parseWarehouseUri(warehouseUri, settingName(command, 'warehouse')));
+        await failFastOnStartChecks({
+          source,
+          warehouse: warehouseUri,
+          reportDir: { dir: reportDir, fix: 'give --report-to a directory you can write to, or fix its permissions' },
+        });
+      }
       const summary = await runEtl({
         source,
         warehouse: warehouseUri,
@@ -236,7 +253,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       checkLocations(command);
       const reportDir = reportDirOf(flags, command);
       requireServer(flags);
-      await failFastOnStartChecks({ source, warehouse });
+      await failFastOnStartChecks({ source, warehouse, reportDir: ownReportDirCheck(warehouse, reportDir, command) });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
       const stack = await openStack({
         address: flags.temporal,

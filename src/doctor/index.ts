@@ -6,7 +6,7 @@ import { checkWarehouseVersions } from './versions';
 import { SCHEMA_VERSION } from '../etl/versions';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { checkAwsCredentials, resolveAwsRegion } from './aws';
-import { checkDuckDbPath, checkPostgres, checkRowEncoder } from './local';
+import { checkDuckDbPath, checkPostgres, checkReportDir, checkRowEncoder } from './local';
 import { checkRedshift } from './redshift';
 import { checkLocalSource, checkS3Source } from './source';
 import type { TemporalTarget } from '../temporal/connection';
@@ -128,9 +128,11 @@ async function versionChecks(config: WarehouseConfig, uri: string, earlier: Chec
 /**
  * The checks `sparkify run` and `sparkify worker` make at start: nothing slow and no call the run
  * would not make anyway. Region for Redshift, AWS credentials present where AWS is used, the
- * DuckDB path writable.
+ * DuckDB path writable, the local report directory (if given: where runs' reports will go) writable.
  */
-export async function runStartChecks(options: Pick<DoctorOptions, 'source' | 'warehouse' | 's3'>): Promise<CheckResult[]> {
+export async function runStartChecks(
+  options: Pick<DoctorOptions, 'source' | 'warehouse' | 's3'> & { reportDir?: { dir: string; fix: string } },
+): Promise<CheckResult[]> {
   const source = options.source ? parseSourceUri(options.source) : undefined;
   const warehouse = options.warehouse ? parseWarehouseUri(options.warehouse) : undefined;
   const checks: CheckResult[] = [];
@@ -153,6 +155,7 @@ export async function runStartChecks(options: Pick<DoctorOptions, 'source' | 'wa
     const result = checkDuckDbPath(warehouse.path);
     if (result.status === 'problem') checks.push(result);
   }
+  if (options.reportDir && !options.reportDir.dir.startsWith('s3://')) checks.push(checkReportDir(options.reportDir.dir, options.reportDir.fix));
   return checks.filter((c) => c.status === 'problem');
 }
 

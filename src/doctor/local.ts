@@ -27,6 +27,26 @@ export function checkDuckDbPath(file: string): CheckResult {
   }
 }
 
+/**
+ * The directory reports go to when a run names none (the worker's --report-dir, else
+ * .sparkify/reports in its working directory) can be created or written, checked as the worker
+ * starts: a run finds out only at its last step, after publishing. `fix`: what to do otherwise.
+ */
+export function checkReportDir(dir: string, fix: string): CheckResult {
+  const title = 'report directory writable';
+  const absolute = path.resolve(dir);
+  // The nearest existing ancestor decides: the report's write creates the missing folders.
+  let existing = absolute;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+    if (!fs.statSync(existing).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    return ok('reports.local', title, `${absolute} is writable`);
+  } catch (err) {
+    return problem('reports.local', title, `${absolute}: ${existing} is not a writable directory (${(err as NodeJS.ErrnoException).code})`, fix);
+  }
+}
+
 /** The PostgreSQL warehouse accepts a connection and answers the probe. */
 export async function checkPostgres(url: string): Promise<CheckResult> {
   const title = 'PostgreSQL reachable';

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../../src/activities';
+import { main } from '../../src/cli/main';
+import * as temporalStack from '../../src/cli/temporalStack';
 import { Resources } from '../../src/activities/resources';
 import { ERROR_TYPES, StorageError } from '../../src/errors';
 import { reportWriteFault } from '../../src/insights';
@@ -68,5 +70,59 @@ describe('a report location the worker cannot write', () => {
   test('a writable one takes the report (so the checks above can fail)', async () => {
     const dir = path.join(tmp, 'reports');
     expect(await writeReport({ reportDir: dir })).toBe(path.join(dir, 'sparkify-etl-2018-11-07.html'));
+  });
+});
+
+/**
+ * The worker checks its report directory as it starts, as it checks a DuckDB path: a deploy with
+ * one it cannot write stops there, not after the first night's publish.
+ */
+describe('sparkify worker, at start', () => {
+  let stderr: string;
+  const saved = process.env.SPARKIFY_REPORT_DIR;
+  beforeEach(() => {
+    delete process.env.SPARKIFY_REPORT_DIR;
+    stderr = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    if (saved === undefined) delete process.env.SPARKIFY_REPORT_DIR;
+    else process.env.SPARKIFY_REPORT_DIR = saved;
+  });
+
+  /** Its exit code, and whether it went on to start (the stack itself is not started). */
+  async function worker(...args: string[]) {
+    const openStack = jest.spyOn(temporalStack, 'openStack').mockRejectedValue(new Error('not started in this test'));
+    const code = await main(['node', 'sparkify', 'worker', '--temporal', 'localhost:1', ...args]);
+    return { code, started: openStack.mock.calls.length > 0 };
+  }
+
+  test('stops when the report directory its runs will use cannot be written, naming it and the setting', async () => {
+    process.env.SPARKIFY_REPORT_DIR = path.join(tmp, 'not-a-directory', 'reports');
+    expect(await worker('--warehouse', 'postgres://etl@db:5432/dw')).toEqual({ code: 2, started: false });
+    expect(stderr).toContain(
+      `PROBLEM   report directory writable: ${path.join(tmp, 'not-a-directory', 'reports')}: ${path.join(tmp, 'not-a-directory')} is not a writable directory (ENOTDIR) — fix: give the worker a directory its user can write to with --report-dir or SPARKIFY_REPORT_DIR`,
+    );
+  });
+
+  test('the default, .sparkify/reports in its working directory, is checked too', async () => {
+    const cwd = process.cwd();
+    process.chdir(path.join(tmp));
+    fs.mkdirSync('.sparkify', { recursive: true });
+    fs.writeFileSync('.sparkify/reports', 'a file, not a directory');
+    try {
+      expect(await worker('--warehouse', 'redshift-data://workgroup/wg/dev?region=us-east-1')).toEqual({ code: 2, started: false });
+      expect(stderr).toContain(`report directory writable: ${path.join(tmp, '.sparkify/reports')}: ${path.join(tmp, '.sparkify/reports')} is not a writable directory (ENOTDIR)`);
+    } finally {
+      fs.rmSync('.sparkify', { recursive: true, force: true });
+      process.chdir(cwd);
+    }
+  });
+
+  test('starts with a writable one, and with a DuckDB warehouse its runs report beside (so the checks above can fail)', async () => {
+    expect(await worker('--warehouse', 'postgres://etl@db:5432/dw', '--report-dir', path.join(tmp, 'reports'))).toEqual({ code: 1, started: true });
+    process.env.SPARKIFY_REPORT_DIR = path.join(tmp, 'not-a-directory', 'reports');
+    expect(await worker('--warehouse', `duckdb:${path.join(tmp, 'w.duckdb')}`)).toEqual({ code: 1, started: true });
   });
 });
