@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { keepaliveInterceptor } from './activities/heartbeat';
 import { memoryTraceInterceptor } from './activities/memoryTrace';
@@ -15,6 +15,8 @@ export interface EtlWorkerSettings {
   log: Logger;
   /** A prebuilt workflow bundle (production images); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** More activity interceptors (the embedded run's retry notice). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The worker: the ETL workflows plus every activity, over the given connections. */
@@ -28,7 +30,7 @@ export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Work
     taskQueue,
     ...(await workflowCode(settings.workflowBundle, log)),
     activities: createActivities({ resources, log }),
-    interceptors: { activity: [keepaliveInterceptor(), ...optional(memoryTraceInterceptor())] },
+    interceptors: { activity: [keepaliveInterceptor(), ...optional(memoryTraceInterceptor()), ...(settings.activityInterceptors ?? [])] },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
     maxConcurrentActivityTaskExecutions: 8,
   });

@@ -11,6 +11,7 @@ import type { S3Settings } from '../source/s3Client';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { etlRun } from '../workflows/etl';
+import { tell } from './common';
 import { following } from './followWorkflow';
 import { runSettingDifferences, startOrAttach } from './startOrAttach';
 import { openStack, type Stack } from './temporalStack';
@@ -98,6 +99,8 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     log: options.log,
     sdkLogLevel: 'ERROR',
     worker: embedded ? { s3: options.s3, defaultSource: options.source, defaultWarehouse: options.warehouse } : undefined,
+    // The SDK's warnings are off here (sdkLogLevel), so a step retried for minutes would be silent.
+    onStepRetry: (step, error) => tell(`sparkify: step ${step} failed and is being retried (the run goes on; Ctrl-C stops it): ${error}`),
     devServer: { searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
   });
   try {

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Resources } from '../activities/resources';
+import { firstRetryInterceptor } from '../activities/retryNotice';
 import type { Logger } from '../log';
 import type { S3Settings } from '../source/s3Client';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/devServer';
@@ -40,6 +41,8 @@ export interface StackOptions {
   log: Logger;
   /** Run a worker in this process. */
   worker?: { s3: S3Settings; defaultSource?: string; defaultWarehouse?: string; reportDir?: string };
+  /** With a worker: called when a step's first attempt fails and is to be retried. */
+  onStepRetry?: (step: string, error: string) => void;
   devServer?: Omit<DevServerOptions, 'log' | 'namespace'>;
   /**
    * The SDK's own log level. A run command reports failures itself, so it wants only errors; a
@@ -88,6 +91,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         taskQueue: options.taskQueue,
         resources,
         log: options.log,
+        activityInterceptors: options.onStepRetry ? [firstRetryInterceptor(options.onStepRetry)] : [],
       });
     }
     return {
