@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordKind } from '../etl/types';
 import { hasLocalFiles, type Source } from '../source';
+import { isNoRoom } from '../util/storageFaults';
 import type { CopySegment, PartSpool, SpoolingSegments } from '../warehouse/copyTextStaging';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
@@ -75,11 +76,14 @@ export function encodeThreadScript(): string | undefined {
   return fs.existsSync(built) ? built : undefined;
 }
 
-/** An error in the encoding thread, naming the file (and line) it was at. */
+/**
+ * An error in the encoding thread, naming the file (and line) it was at; a write of its own files
+ * with no room (a DuckDB staging's part files) names none: the source is not at fault.
+ */
 export class EncodeThreadError extends Error {
   constructor(kind: RecordKind, message: string, file?: string, line?: number) {
     const at = file === undefined ? '' : ` at ${file}${line === undefined ? '' : ` line ${line}`}`;
-    super(`staging ${kind}: encoding COPY text failed${at}: ${message}`);
+    super(isNoRoom(new Error(message)) ? `staging ${kind}: a write of the encoding thread's files failed: ${message}` : `staging ${kind}: encoding COPY text failed${at}: ${message}`);
     this.name = 'EncodeThreadError';
   }
 }

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withFailureType } from '../../src/activities/failureTypes';
 import { ERROR_TYPES, StorageError } from '../../src/errors';
+import { EncodeThreadError } from '../../src/staging/threadedCopyStaging';
 import { classifyDuckDbError, classifyPostgresError } from '../../src/warehouse/errors';
 
 /** An fs error as Node makes it (fs.writeSync on a full disk has no path). */
@@ -50,5 +51,15 @@ describe('a write with no room', () => {
     expect(classifyDuckDbError(conflict, 'duckdb:/w/w.duckdb')).toBe(conflict);
     const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
     expect(classifyPostgresError(deadlock, 'postgres://db/wh')).toBe(deadlock);
+  });
+
+  test('a part file the encoding thread could not write does not blame the source line it was at', () => {
+    const err = new EncodeThreadError('events', 'EFBIG: file too large, write', 'log_data/2018/11/2018-11-03-events.json', 130);
+    expect(err.message).toBe("staging events: a write of the encoding thread's files failed: EFBIG: file too large, write");
+    expect(failureOf(classifyDuckDbError(err, 'duckdb:/w/w.duckdb'))).toMatchObject({ type: ERROR_TYPES.storage, nonRetryable: true });
+    // Other errors of the thread still name where it was.
+    expect(new EncodeThreadError('events', 'Unexpected token } in JSON', 'log_data/x.json', 3).message).toBe(
+      'staging events: encoding COPY text failed at log_data/x.json line 3: Unexpected token } in JSON',
+    );
   });
 });
