@@ -9,19 +9,24 @@ import { FREE_SPACE_ADVICE, isNoRoom } from '../util/storageFaults';
 /** Where reports go when a run names no place and the warehouse is not a local file. */
 export const DEFAULT_REPORT_DIR = '.sparkify/reports';
 
+/** Whether the warehouse is a file whose runs' reports go beside it (a DuckDB file, not in memory). */
+function reportsBesideWarehouse(warehouse: WarehouseConfig): warehouse is WarehouseConfig & { kind: 'duckdb' } {
+  return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:';
+}
+
 /**
  * A run's report goes beside its DuckDB file when it has one (`.sparkify/reports/` for the
  * quickstart warehouse), else into the worker's report directory (`.sparkify/reports/` under its
  * working directory unless configured).
  */
 export function defaultReportDir(warehouse: WarehouseConfig, workerReportDir = DEFAULT_REPORT_DIR): string {
-  return warehouse.kind === 'duckdb' && warehouse.path !== ':memory:' ? path.join(path.dirname(warehouse.path), 'reports') : workerReportDir;
+  return reportsBesideWarehouse(warehouse) ? path.join(path.dirname(warehouse.path), 'reports') : workerReportDir;
 }
 
 /** What chose a run's report location, as a message about it says. */
 export function reportLocationChoice(reportTo: string | undefined, warehouse: WarehouseConfig): string {
   if (reportTo) return "the run's --report-to (workflow input reportTo)";
-  if (warehouse.kind === 'duckdb' && warehouse.path !== ':memory:') return "beside the run's DuckDB warehouse; the run's --report-to sends it elsewhere";
+  if (reportsBesideWarehouse(warehouse)) return "beside the run's DuckDB warehouse; the run's --report-to sends it elsewhere";
   return `the worker's --report-dir or SPARKIFY_REPORT_DIR (unset: ${DEFAULT_REPORT_DIR} in its working directory), or the run's --report-to`;
 }
 
