@@ -42,13 +42,13 @@ interface BackfillFlags extends NotifyFlags, ConnectionFlags {
 /**
  * The dates a backfill would run: the range, in order, less those the ledger holds with
  * --only-missing, and less those it holds as loaded under this release's rules with --only-stale.
- * `stale`: the dates of the range loaded under older rules (run with --only-stale, skipped with
- * --only-missing).
+ * `stale`, where the ledger was read: the dates of the range loaded under older rules (run with
+ * --only-stale, skipped with --only-missing).
  */
-async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined, sourceUri: string | undefined): Promise<{ dates: string[]; stale: StaleDate[] }> {
+async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefined, sourceUri: string | undefined): Promise<{ dates: string[]; stale?: StaleDate[] }> {
   const dates = datesBetween(flags.from, flags.to);
   if (flags.newestFirst) dates.reverse();
-  if (!flags.onlyMissing && !flags.onlyStale) return { dates, stale: [] };
+  if (!flags.onlyMissing && !flags.onlyStale) return { dates };
   const flag = flags.onlyStale ? '--only-stale' : '--only-missing';
   if (!warehouseUri) throw new ConfigError(`${flag} reads the load ledger: give --warehouse (or set SPARKIFY_WAREHOUSE)`);
   const warehouse = await openWarehouse(parseWarehouseUri(warehouseUri));
@@ -65,13 +65,14 @@ async function plannedDates(flags: BackfillFlags, warehouseUri: string | undefin
 }
 
 /** The dry run's lines: the dates to run, and those loaded under older rules. */
-function describePlan(planned: { dates: string[]; stale: StaleDate[] }, flags: BackfillFlags): string[] {
-  const older = new Map(planned.stale.map((s) => [s.date, s.rulesVersion]));
+function describePlan(planned: { dates: string[]; stale?: StaleDate[] }, flags: BackfillFlags): string[] {
+  const stale = planned.stale ?? [];
+  const older = new Map(stale.map((s) => [s.date, s.rulesVersion]));
   const lines = [`Would run ${planned.dates.length} date(s), ${flags.concurrency} at a time:`];
   for (const date of planned.dates) lines.push(older.has(date) ? `${date}  (loaded under rules version ${older.get(date)}; this release's is ${RULES_VERSION})` : date);
-  if (!flags.onlyStale && planned.stale.length > 0) {
+  if (!flags.onlyStale && stale.length > 0) {
     lines.push(`Skipped, but loaded under older rules than this release's (rules version ${RULES_VERSION}); --only-stale runs them too:`);
-    for (const s of planned.stale) lines.push(`${s.date}  rules version ${s.rulesVersion}`);
+    for (const s of stale) lines.push(`${s.date}  rules version ${s.rulesVersion}`);
   }
   return lines;
 }
