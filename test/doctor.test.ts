@@ -122,7 +122,7 @@ test('healthy setup: every check is ok, in the documented order, exit 0', async 
   expect(r.checks.map((c) => c.id)).toEqual([
     'aws.region', 'aws.credentials', 'source.readable', 'source.layout',
     'copyRole.exists', 'copyRole.trust', 'copyRole.attached', 'copyRole.canRead',
-    'warehouse.available', 'warehouse.query', 'temporal.reachable',
+    'warehouse.available', 'warehouse.query', 'temporal.reachable', 'warehouse.versions',
   ]);
   expect(byId(r.checks, 'aws.credentials').detail).toContain(MOTO_ACCOUNT);
   expect(byId(r.checks, 'warehouse.query').detail).toContain('answers through the Data API');
@@ -131,7 +131,7 @@ test('healthy setup: every check is ok, in the documented order, exit 0', async 
   const text = await doctor({}, []);
   expect(text.code).toBe(0);
   expect(text.stdout).toMatch(/^ok +COPY role trusts Redshift: redshift\.amazonaws\.com may assume it$/m);
-  expect(text.stdout).toMatch(/^No problems found: 10 ok, 1 skipped \(Temporal reachable\)$/m);
+  expect(text.stdout).toMatch(/^No problems found: 11 ok, 1 skipped \(Temporal reachable\)$/m);
 });
 
 test('missing role: named, with the fix, exit 1', async () => {

@@ -16,6 +16,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { deadline } from './support/waits';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { RULES_VERSION } from '../src/etl/versions';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 
@@ -23,10 +24,12 @@ let w: Warehouse;
 
 beforeAll(async () => {
   w = await DuckDbWarehouse.open(':memory:');
-  await w.execute(sqlStatements('schema/etl_tables', w.dialect));
-  // Run "done" completed; run "crashed" published its files and then failed (no completed etl_runs row).
+  await w.execute([...sqlStatements('schema/etl_tables', w.dialect), ...sqlStatements('schema/etl_versions', w.dialect)]);
+  // Run "done" completed, under this release's rules; run "crashed" published its files and then
+  // failed (no completed etl_runs row).
   await w.execute([
     `INSERT INTO etl_runs (run_id, status) VALUES ('done', 'completed'), ('crashed', 'failed')`,
+    `INSERT INTO etl_run_rules (run_id, rules_version) VALUES ('done', ${RULES_VERSION})`,
     `INSERT INTO etl_load_ledger (kind, source_key, etag, size, records, rejects, run_id) VALUES
        ('songs', 'song_data/A/A/A/TRDONE.json', 'e1', 10, 1, 0, 'done'),
        ('songs', 'song_data/A/A/A/TRCRASHED.json', 'e2', 10, 1, 0, 'crashed'),

@@ -11,6 +11,7 @@ import { SONG_FILE_LAYOUT } from '../src/activities/listing';
 import { bothListingParts, SKIPPED_SAMPLE_LIMIT } from '../src/etl/listedFiles';
 import { EVENT_LOG_LAYOUT, LocalSource, type Source, type SourceObject } from '../src/source';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { RULES_VERSION } from '../src/etl/versions';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   for (let i = 0; i < MISNAMED; i++) write(`song_data/A/D/G/extra/nested${i}.txt`, 'x');
   write('log_data/2018/11/2018-11-01-events.json', '{}\n');
   w = await DuckDbWarehouse.open(':memory:');
-  await w.execute([...sqlStatements('schema/etl_tables', w.dialect), ...sqlStatements('schema/etl_skipped_files', w.dialect)]);
+  await w.execute([...sqlStatements('schema/etl_tables', w.dialect), ...sqlStatements('schema/etl_skipped_files', w.dialect), ...sqlStatements('schema/etl_versions', w.dialect)]);
 });
 afterAll(async () => {
   await w?.close();
@@ -90,9 +91,10 @@ describe('listing in batches', () => {
   });
 
   test('a retried listing replaces its earlier lists, and song files the ledger holds unchanged are left out', async () => {
-    // A completed run loaded the first 100 song files, one of them since changed.
+    // A completed run loaded the first 100 song files under this release's rules, one of them since changed.
     await w.execute([
       `INSERT INTO etl_runs (run_id, status) VALUES ('before', 'completed')`,
+      `INSERT INTO etl_run_rules (run_id, rules_version) VALUES ('before', ${RULES_VERSION})`,
       `INSERT INTO etl_load_ledger (kind, source_key, etag, size, run_id)
        SELECT kind, source_key, CASE WHEN source_key = '${songKey(0)}' THEN 'changed' ELSE etag END, size, 'before'
        FROM etl_run_files WHERE run_id = 'batched' AND kind = 'songs' AND source_key IN (${Array.from({ length: 100 }, (_, i) => `'${songKey(i)}'`).join(', ')})`,
