@@ -8,7 +8,7 @@ import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { SAMPLE_DIR } from './harness/temporal';
+import { copySampleDays } from './support/sampleDays';
 
 /**
  * `sparkify doctor` (the built CLI) reports the warehouse's schema and rules versions
@@ -24,12 +24,7 @@ let pg: PgServer;
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-doctor-versions-'));
   source = path.join(tmp, 'data');
-  for (const day of DAYS) {
-    const key = path.join('log_data', '2018', '11', `${day}-events.json`);
-    fs.mkdirSync(path.dirname(path.join(source, key)), { recursive: true });
-    fs.copyFileSync(path.join(SAMPLE_DIR, key), path.join(source, key));
-  }
-  fs.cpSync(path.join(SAMPLE_DIR, 'song_data'), path.join(source, 'song_data'), { recursive: true });
+  copySampleDays(source, DAYS);
   pg = await startPostgres();
 });
 

@@ -6,6 +6,7 @@ import { Resources } from '../src/activities/resources';
 import type { RunWindow } from '../src/etl/types';
 import { silentLogger } from '../src/log';
 import { STAR_TABLES } from '../src/etl/dag';
+import { copySampleDays } from './support/sampleDays';
 
 /**
  * Two runs whose windows overlap, on one warehouse (a range and a date inside it: different
@@ -14,7 +15,6 @@ import { STAR_TABLES } from '../src/etl/dag';
  * (the shared log and every new song file), and the first then replaced its days with nothing:
  * the overlapping date's plays, and the songs and artists, were gone while both runs completed.
  */
-const SAMPLE = path.resolve(__dirname, '../../shared/data/udacity-sample');
 const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
 
 let dir: string;
@@ -25,12 +25,7 @@ let activities: ReturnType<typeof createActivities>;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-overlap-'));
   source = path.join(dir, 'data');
-  for (const day of DAYS) {
-    const key = path.join('log_data', '2018', '11', `${day}-events.json`);
-    fs.mkdirSync(path.dirname(path.join(source, key)), { recursive: true });
-    fs.copyFileSync(path.join(SAMPLE, key), path.join(source, key));
-  }
-  fs.cpSync(path.join(SAMPLE, 'song_data'), path.join(source, 'song_data'), { recursive: true });
+  copySampleDays(source, DAYS);
   resources = new Resources({ s3: {}, log: silentLogger });
   activities = createActivities({ resources, log: silentLogger });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SCHEMA_VERSION } from '../src/etl/versions';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import type { Warehouse } from '../src/warehouse/types';
-import { SAMPLE_DIR } from './harness/temporal';
+import { copySampleDays } from './support/sampleDays';
 import { dumpStarTables } from './support/tables';
 
 /**
@@ -24,10 +24,7 @@ let source: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-schema-version-'));
   source = path.join(tmp, 'data');
-  const key = path.join('log_data', '2018', '11', `${DAY}-events.json`);
-  fs.mkdirSync(path.dirname(path.join(source, key)), { recursive: true });
-  fs.copyFileSync(path.join(SAMPLE_DIR, key), path.join(source, key));
-  fs.cpSync(path.join(SAMPLE_DIR, 'song_data'), path.join(source, 'song_data'), { recursive: true });
+  copySampleDays(source, [DAY]);
 });
 
 afterAll(() => {
