@@ -4,7 +4,8 @@
  * (two crashed with "Cannot read properties of undefined (reading 'length')") and prints dates,
  * intervals and json as the server writes them (not a JavaScript Date's string, or "[object Object]").
  * Several statements were told by the server's English message: under another lc_messages they
- * failed with the server's words and exit 1.
+ * failed with the server's words and exit 1. `sql` ran a write as given (DuckDB's, opened read-only,
+ * is refused): every transaction of the read commands is now read-only, and a write is refused the same.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -58,6 +59,48 @@ test('sql refuses several statements the same on a database whose server speaks 
   // A syntax error of one statement is still the server's own (here in German), not a refusal of several.
   const typo = sparkify(['sql', '--warehouse', german, 'SELEC 1']);
   expect(typo.stderr).toMatch(/^sparkify: Syntaxfehler bei »SELEC«/);
+});
+
+describe('sql refuses a statement that would write, as on DuckDB, and writes nothing', () => {
+  const refusal = (url: string) =>
+    `sparkify: ${url} is opened read-only by the commands that read it, and the statement would write to it: ` +
+    'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse\n';
+  let url: string;
+  beforeAll(async () => {
+    url = await createTestDatabase(pg.url, 'cli_reads_ro');
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("CREATE TABLE songplays (songplay_id text); INSERT INTO songplays VALUES ('a'), ('b')");
+    } finally {
+      await admin.end();
+    }
+  });
+
+  test.each([
+    ['DELETE', "DELETE FROM songplays WHERE songplay_id = 'a'"],
+    ['CREATE TABLE', 'CREATE TABLE made (a integer)'],
+    ['DROP TABLE', 'DROP TABLE songplays'],
+  ])('%s', (_kind, statement) => {
+    const r = sparkify(['sql', '--warehouse', url, statement]);
+    expect(r.stderr).toBe(refusal(url));
+    expect(r.status).toBe(2);
+    const after = sparkify(['sql', '--warehouse', url, '--json', "SELECT COUNT(*) AS n, to_regclass('made') IS NULL AS absent FROM songplays"]);
+    expect(after.stdout).toBe('[{"n":2,"absent":true}]\n');
+  });
+
+  test('told by its SQLSTATE on a server that speaks German', async () => {
+    const admin = new Client({ connectionString: pg.url });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET lc_messages = 'de_DE.UTF-8'`);
+    } finally {
+      await admin.end();
+    }
+    const r = sparkify(['sql', '--warehouse', url, 'TRUNCATE songplays']);
+    expect(r.stderr).toBe(refusal(url));
+    expect(r.status).toBe(2);
+  });
 });
 
 test('sql prints dates and intervals as the server writes them', () => {

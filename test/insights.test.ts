@@ -292,6 +292,11 @@ describe('insights on the real sample', () => {
     expect(html.stdout).toContain(`Wrote the html report to ${htmlFile}`);
     expect(fs.readFileSync(htmlFile, 'utf8')).toMatch(/^<!doctype html>[\s\S]*<svg class="chart"/);
 
+    // On PostgreSQL every transaction of the read commands is read-only: the report's settings and queries run in them.
+    const onPostgres = sparkify(['insights', '--warehouse', pgUrl, '--from', '2018-11-10', '--to', '2018-11-20', '--format', 'json']);
+    expect(onPostgres.stderr).toBe('');
+    expect((JSON.parse(onPostgres.stdout) as { data: InsightData }).data.activity).toEqual(parsed.data.activity);
+
     for (const bad of [['--format', 'xml'], ['--from', '2018-11-10'], ['--from', '2018-11-31', '--to', '2018-12-01']]) {
       const result = sparkify(['insights', '--warehouse', warehouse, ...bad]);
       expect({ bad, status: result.status }).toEqual({ bad, status: 2 });

@@ -12,12 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse } from './types';
+import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse, WarehouseAccess } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError, SqlError } from './errors';
 import { ConfigError } from '../errors';
 import { DUCKDB_DAMAGED_FILE, DUCKDB_DAMAGED_FIX, DUCKDB_LOCK_CONFLICT, duckDbFileProblem, DUCKDB_FILE_FIX } from './duckdbFile';
-import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
+import { SeveralStatementsError, type SingleStatementQuery, WriteRefusedError } from './singleStatement';
 import { bigintToJs, microsToIso } from './values';
 import { duckDbInstanceOptions, MEMORY_LIMIT_ENV, type DuckDbResourceOptions } from './duckdbSettings';
 import type { CopySegment, CopyTextStaging, PartLoad, PartStatementRunner, SpoolingSegments } from './copyTextStaging';
@@ -80,11 +80,7 @@ const READ_ONLY_REFUSAL = /Cannot execute statement of type "([^"]+)" on databas
 /** A statement a person typed that would write to a warehouse opened read-only, said as such. */
 function writeRefused(err: unknown, warehouse: string): unknown {
   const refused = READ_ONLY_REFUSAL.exec((err as Error).message ?? '');
-  if (!refused) return err;
-  return new ConfigError(
-    `${warehouse} is opened read-only by the commands that read it, and the ${refused[1]} statement would write to it: ` +
-      'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse',
-  );
+  return refused ? new WriteRefusedError(warehouse, refused[1]) : err;
 }
 
 // What extractStatements puts before its parser's message (position and "near" included).
@@ -148,7 +144,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    * file sets it. `access` 'read-only' (the read commands): a user who may only read the file can
    * open it, and several such processes at once; a writer process still holds them off.
    */
-  static async open(file: string, resources: DuckDbResourceOptions = {}, access: DuckDbAccess = 'read-write'): Promise<DuckDbWarehouse> {
+  static async open(file: string, resources: DuckDbResourceOptions = {}, access: WarehouseAccess = 'read-write'): Promise<DuckDbWarehouse> {
     const readOnly = access === 'read-only' && file !== ':memory:';
     if (file !== ':memory:') {
       const problem = duckDbFileProblem(file);
@@ -555,9 +551,6 @@ async function spoolAndLoad(segment: CopySegment, partBytes: number, nextFile: (
     await loading;
   }
 }
-
-/** How a warehouse opens its DuckDB file: the pipeline writes, the read commands (sql, insights) only read. */
-export type DuckDbAccess = 'read-write' | 'read-only';
 
 /**
  * One instance per file in this process (DuckDB allows one writer per file); closed with its last

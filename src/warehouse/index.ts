@@ -1,18 +1,22 @@
 import type { WarehouseConfig } from '../config';
-import { type DuckDbAccess, DuckDbWarehouse } from './duckdb';
+import { DuckDbWarehouse } from './duckdb';
 import { PostgresWarehouse } from './postgres';
 import { RedshiftWarehouse } from './redshift';
-import type { Warehouse } from './types';
+import type { Warehouse, WarehouseAccess } from './types';
 
 export type { Dialect, Row, Warehouse } from './types';
 
-/** `access`: how a duckdb: file is opened (the other engines' access is their user's). */
-export async function openWarehouse(config: WarehouseConfig, access: DuckDbAccess = 'read-write'): Promise<Warehouse> {
+/**
+ * `access` 'read-only' (the read commands): a duckdb: file is opened read-only, and every
+ * PostgreSQL transaction is read-only. On Redshift its user's grants decide: the Data API's errors
+ * carry no SQLSTATE to tell a read-only refusal by (README, `sparkify sql`).
+ */
+export async function openWarehouse(config: WarehouseConfig, access: WarehouseAccess = 'read-write'): Promise<Warehouse> {
   switch (config.kind) {
     case 'duckdb':
       return DuckDbWarehouse.open(config.path, {}, access);
     case 'postgres':
-      return new PostgresWarehouse(config.url);
+      return new PostgresWarehouse(config.url, undefined, access);
     case 'redshift':
       return new RedshiftWarehouse(config.settings);
   }

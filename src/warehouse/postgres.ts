@@ -7,11 +7,11 @@ import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatement, sqlStatements } from './sql';
-import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WriteLocking } from './types';
+import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WarehouseAccess, WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresConnectError, classifyPostgresError } from './errors';
-import { SeveralStatementsError, type SingleStatementQuery } from './singleStatement';
+import { SeveralStatementsError, type SingleStatementQuery, WriteRefusedError } from './singleStatement';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
 
@@ -49,6 +49,9 @@ function isSeveralStatementsRefusal(err: unknown): boolean {
   return code === '42601' && (routine === undefined ? position === undefined : routine === 'exec_parse_message');
 }
 
+/** The server's refusal of a write in a read-only transaction (read_only_sql_transaction), told by its code. */
+const READ_ONLY_SQL_TRANSACTION = '25006';
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -66,6 +69,8 @@ const STREAMED_CHUNK_ROWS = 2048;
 
 /** What every pooled connection runs before anything else (sql/postgres/session_settings.sql). */
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
+/** And then, on a warehouse opened to read (sparkify sql, insights), every connection (sql/postgres/read_only_session.sql). */
+const READ_ONLY_SESSION = sqlStatements('postgres/read_only_session', 'postgres');
 /** And then each connection of the streamed reads' pool (sql/postgres/stream_settings.sql). */
 const STREAM_SETTINGS = sqlStatements('postgres/stream_settings', 'postgres');
 
@@ -134,12 +139,14 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   private readonly url: string;
   private readonly timeouts: PostgresTimeouts;
 
-  constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts()) {
+  /** `access` 'read-only' (the read commands): every transaction on every connection is read-only. */
+  constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts(), access: WarehouseAccess = 'read-write') {
     this.description = redactUri(url);
     this.url = url;
     this.timeouts = timeouts;
-    this.pool = connectionPool(url, timeouts, SESSION_SETTINGS);
-    this.streamPool = connectionPool(url, timeouts, [...SESSION_SETTINGS, ...STREAM_SETTINGS]);
+    const settings = access === 'read-only' ? [...SESSION_SETTINGS, ...READ_ONLY_SESSION] : SESSION_SETTINGS;
+    this.pool = connectionPool(url, timeouts, settings);
+    this.streamPool = connectionPool(url, timeouts, [...settings, ...STREAM_SETTINGS]);
   }
 
   /**
@@ -248,7 +255,8 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
 
   /**
    * SingleStatementQuery: sent by the extended protocol, under which the server parses the text as
-   * one statement and refuses several (SQLSTATE 42601) before running any.
+   * one statement and refuses several (SQLSTATE 42601) before running any. On a warehouse opened
+   * read-only, a write is refused as such.
    */
   async querySingleStatement(sql: string): Promise<Row[]> {
     return this.withClient(undefined, async (c) => {
@@ -257,6 +265,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         return (await c.query({ text: sql, types: typedQueryTypes, queryMode: 'extended' } as pg.QueryConfig)).rows as Row[];
       } catch (err) {
         if (isSeveralStatementsRefusal(err)) throw new SeveralStatementsError();
+        if ((err as { code?: unknown }).code === READ_ONLY_SQL_TRANSACTION) throw new WriteRefusedError(this.description);
         throw err;
       }
     });

@@ -9,6 +9,19 @@ export class SeveralStatementsError extends ConfigError {
 }
 
 /**
+ * A statement a person typed (`sparkify sql`) would write to a warehouse the read commands opened
+ * read-only. `statementType` where the engine names it (DuckDB's "DELETE").
+ */
+export class WriteRefusedError extends ConfigError {
+  constructor(warehouse: string, statementType?: string) {
+    super(
+      `${warehouse} is opened read-only by the commands that read it, and the ${statementType ? `${statementType} ` : ''}statement would write to it: ` +
+        'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse',
+    );
+  }
+}
+
+/**
  * Runs one statement a person typed and refuses several (SeveralStatementsError) before running
  * any. Values the pipeline's reads would turn into objects (a PostgreSQL date or interval) come
  * as the engine's text.

@@ -3,6 +3,9 @@ import type { RecordKind, RejectSample } from '../etl/types';
 
 export type Dialect = 'duckdb' | 'postgres' | 'redshift';
 
+/** How a warehouse is opened: the pipeline writes, the read commands (sql, insights) only read. */
+export type WarehouseAccess = 'read-write' | 'read-only';
+
 /**
  * A query result row, the same on every engine: whole numbers as numbers, timestamps as ISO-8601
  * strings in UTC, NULL as null.

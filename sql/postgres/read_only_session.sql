@@ -1,0 +1,5 @@
+-- PostgreSQL: what each connection of a warehouse opened to read (sparkify sql, insights) runs
+-- first, after sql/postgres/session_settings.sql. Every transaction on it is read-only: the server
+-- refuses a statement that would write (SQLSTATE 25006), as DuckDB refuses one on a file opened
+-- read-only.
+SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
