@@ -10,6 +10,8 @@ import {
   SCHEDULE_DEFAULTS,
   summarizeSchedule,
   updateDailySchedule,
+  validateSchedule,
+  validateScheduleChanges,
   type DailySchedule,
   type ResettableRunSetting,
 } from '../schedules/daily';
@@ -76,18 +78,21 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule (e.g. why it is paused)')
     .action(async (flags, command: Command) => {
-      await withSchedule(ctx, flags, async (client, env, log) => {
-        const notify = notifyFromFlags(flags, settingNamesOf(command));
-        const settings: DailySchedule = {
-          scheduleId: flags.id,
-          taskQueue: env.SPARKIFY_TASK_QUEUE,
-          at: flags.at,
-          timeZone: flags.timeZone,
-          offsetDays: flags.offsetDays,
-          overlap: flags.overlap,
-          catchupWindow: flags.catchupWindow,
-          etl: { ...dateRunInput(flags, settingNamesOf(command)), ...(notify ? { notify } : {}) },
-        };
+      // Every setting is checked before the server is reached: a wrong one was told only once a
+      // server answered, after the search attributes had been registered on its namespace.
+      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const settings: DailySchedule = {
+        scheduleId: flags.id,
+        taskQueue: ctx().env.SPARKIFY_TASK_QUEUE,
+        at: flags.at,
+        timeZone: flags.timeZone,
+        offsetDays: flags.offsetDays,
+        overlap: flags.overlap,
+        catchupWindow: flags.catchupWindow,
+        etl: { ...dateRunInput(flags, settingNamesOf(command)), ...(notify ? { notify } : {}) },
+      };
+      validateSchedule(settings);
+      await withSchedule(ctx, flags, async (client, _env, log) => {
         // Each run carries the Sparkify search attributes: the namespace must know them.
         await ensureSearchAttributes(client, log);
         await createDailySchedule(client, settings, { paused: flags.paused, note: flags.note });
@@ -102,22 +107,25 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .action(async (flags, command: Command) => {
+      // The given settings are checked before the server is reached; those that hold only with the
+      // schedule's others (--at against its zone's clock changes) once it is read.
+      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const changes = Object.fromEntries(
+        Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      );
+      const etl = {
+        ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }),
+        ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
+        ...(notify ? { notify } : {}),
+      };
+      const reset: ResettableRunSetting[] = [...(flags.resetSource ? (['source'] as const) : []), ...(flags.resetWarehouse ? (['warehouse'] as const) : [])];
+      if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0 && reset.length === 0) {
+        throw new ConfigError('schedule update: give at least one setting to change');
+      }
+      validateScheduleChanges(changes);
       await withSchedule(ctx, flags, async (client) => {
-        const notify = notifyFromFlags(flags, settingNamesOf(command));
-        const changes = Object.fromEntries(
-          Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
-            ([, v]) => v !== undefined,
-          ),
-        );
-        const etl = {
-          ...dateRunInput({ source: flags.source, warehouse: flags.warehouse, failOnEmpty: flags.failOnEmpty }),
-          ...(flags.failOnEmpty === false ? { failOnEmpty: false } : {}),
-          ...(notify ? { notify } : {}),
-        };
-        const reset: ResettableRunSetting[] = [...(flags.resetSource ? (['source'] as const) : []), ...(flags.resetWarehouse ? (['warehouse'] as const) : [])];
-        if (Object.keys(changes).length === 0 && Object.keys(etl).length === 0 && reset.length === 0) {
-          throw new ConfigError('schedule update: give at least one setting to change');
-        }
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl }, reset);
         const defaults = reset.length > 0 ? `; ${reset.join(' and ')}: the worker's default` : '';
         print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}${defaults}.`);

@@ -82,33 +82,62 @@ export function clockChangeProblem(s: Pick<DailySchedule, 'at' | 'timeZone' | 'o
   return { problem, window, ...(instead === undefined ? {} : { instead: clockTime(instead) }) };
 }
 
+function checkTimeZone(timeZone: string): void {
+  if (!isTimeZone(timeZone)) throw new ConfigError(`--time-zone: "${timeZone}" is not an IANA time zone, e.g. UTC or Europe/Berlin`);
+}
+
+function checkOffsetDays(offsetDays: number): void {
+  const offset = SCHEDULE_LIMITS.offsetDays;
+  if (!Number.isInteger(offsetDays) || offsetDays < offset.min || offsetDays > offset.max) {
+    // scheduledEtlRun refuses other values (src/workflows/inputs.ts): a schedule holding one would fail every night.
+    throw new ConfigError(`--offset-days: "${offsetDays}" is not a whole number of days from ${offset.min} to ${offset.max} (-1: the previous day)`);
+  }
+}
+
+function checkOverlap(overlap: ScheduleOverlapPolicy): void {
+  if (!OVERLAP_POLICIES.includes(overlap)) {
+    throw new ConfigError(`--overlap: "${overlap}" is not one of ${OVERLAP_POLICIES.join(', ')}`);
+  }
+}
+
+function checkCatchupWindow(catchupWindow: string): void {
+  let catchup: number;
+  try {
+    catchup = msToNumber(catchupWindow as Duration);
+  } catch {
+    catchup = NaN;
+  }
+  if (!(catchup >= 10_000)) throw new ConfigError(`--catchup-window: "${catchupWindow}" is not a duration of at least 10 s, e.g. 1d or 12h`);
+}
+
 /**
  * Checks every setting, naming the flag that is wrong. `checkClockChanges: false` leaves out the check of
  * --at against the zone's clock changes (an update that changes neither keeps a schedule as it was).
  */
 export function validateSchedule(s: DailySchedule, { now = new Date(), checkClockChanges = true }: { now?: Date; checkClockChanges?: boolean } = {}): void {
   timeOfDay(s.at);
-  if (!isTimeZone(s.timeZone)) throw new ConfigError(`--time-zone: "${s.timeZone}" is not an IANA time zone, e.g. UTC or Europe/Berlin`);
+  checkTimeZone(s.timeZone);
   const clock = checkClockChanges ? clockChangeProblem(s, now) : null;
   if (clock) {
     const instead = clock.instead ? `, e.g. ${clock.instead}` : '';
     throw new ConfigError(`--at: ${clock.problem}. Choose a time outside ${clock.window}${instead}, or a --time-zone without clock changes such as UTC`);
   }
-  const offset = SCHEDULE_LIMITS.offsetDays;
-  if (!Number.isInteger(s.offsetDays) || s.offsetDays < offset.min || s.offsetDays > offset.max) {
-    // scheduledEtlRun refuses other values (src/workflows/inputs.ts): a schedule holding one would fail every night.
-    throw new ConfigError(`--offset-days: "${s.offsetDays}" is not a whole number of days from ${offset.min} to ${offset.max} (-1: the previous day)`);
-  }
-  if (!OVERLAP_POLICIES.includes(s.overlap)) {
-    throw new ConfigError(`--overlap: "${s.overlap}" is not one of ${OVERLAP_POLICIES.join(', ')}`);
-  }
-  let catchup: number;
-  try {
-    catchup = msToNumber(s.catchupWindow as Duration);
-  } catch {
-    catchup = NaN;
-  }
-  if (!(catchup >= 10_000)) throw new ConfigError(`--catchup-window: "${s.catchupWindow}" is not a duration of at least 10 s, e.g. 1d or 12h`);
+  checkOffsetDays(s.offsetDays);
+  checkOverlap(s.overlap);
+  checkCatchupWindow(s.catchupWindow);
+}
+
+/**
+ * Checks the settings an update gives, each on its own, before the schedule is read: the check of
+ * --at against the zone's clock changes, which needs the schedule's others, comes with
+ * validateSchedule in updateDailySchedule.
+ */
+export function validateScheduleChanges(changes: Partial<Pick<DailySchedule, 'at' | 'timeZone' | 'offsetDays' | 'overlap' | 'catchupWindow'>>): void {
+  if (changes.at !== undefined) timeOfDay(changes.at);
+  if (changes.timeZone !== undefined) checkTimeZone(changes.timeZone);
+  if (changes.offsetDays !== undefined) checkOffsetDays(changes.offsetDays);
+  if (changes.overlap !== undefined) checkOverlap(changes.overlap);
+  if (changes.catchupWindow !== undefined) checkCatchupWindow(changes.catchupWindow);
 }
 
 function workflowInput(s: DailySchedule): ScheduledEtlInput {
