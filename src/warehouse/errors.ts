@@ -33,6 +33,21 @@ export function classifyPostgresError(err: unknown, warehouse = 'PostgreSQL'): u
   return err;
 }
 
+// Redshift's refusal of a write with no room: "ERROR: Disk Full" (its detail says "error: Disk Full
+// code: 1016"). The Data API gives a failed statement's error as text only; a SQLSTATE, where the
+// text carries one, is PostgreSQL's disk_full.
+const REDSHIFT_DISK_FULL = /\bDisk Full\b|\bSQLSTATE\W{0,3}53100\b/i;
+
+/**
+ * A failed Redshift statement's error text as a StorageError naming `warehouse` (its URI) when the
+ * cluster's disk is full, as PostgreSQL's disk_full is; else null. It was a SqlError with the bare
+ * text: the run failed without saying where or what to do.
+ */
+export function redshiftDiskFullError(message: string, warehouse: string): StorageError | null {
+  if (!REDSHIFT_DISK_FULL.test(message)) return null;
+  return new StorageError(`warehouse ${warehouse}: ${message}: the cluster's disk is full: ${FREE_SPACE_ADVICE}`);
+}
+
 // Refusals at connection time that every retry meets again, and what the user can do about each:
 // the database does not exist, or the server does not let the user in.
 const CONNECT_REFUSAL_FIXES: Record<string, string> = {

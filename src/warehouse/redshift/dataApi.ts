@@ -11,10 +11,10 @@ import {
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
 import { createHash } from 'node:crypto';
-import { SqlError } from '../errors';
+import { redshiftDiskFullError, SqlError } from '../errors';
 import type { Row, StatementOptions } from '../types';
 import { timestampTextToIso } from '../values';
-import type { RedshiftSettings } from './uri';
+import { describeRedshiftTarget, type RedshiftSettings } from './uri';
 import { awsRequestHandler, DEFAULT_AWS_HTTP_TIMEOUTS, type AwsHttpTimeouts } from '../../util/awsHttp';
 
 /** The Data API's limit on one BatchExecuteStatement. */
@@ -82,7 +82,8 @@ function cellValue(field: Field, column: ColumnMetadata | undefined): Row[string
 
 /**
  * The Redshift Data API, asynchronous underneath: a statement is submitted, then described until it
- * ends. Busy answers are retried with backoff; a FAILED statement is a SqlError (not retried);
+ * ends. Busy answers are retried with backoff; a FAILED statement is a SqlError (not retried), or a
+ * StorageError when the cluster's disk is full;
  * an aborted signal cancels the statement on the server. With a tracker, the id of every submitted
  * statement is recorded before it is awaited, and a retried attempt re-attaches to it instead of
  * running it again.
@@ -201,6 +202,8 @@ export class DataApi {
           };
         case 'FAILED': {
           const message = described.Error ?? `statement ${id} failed`;
+          const diskFull = redshiftDiskFullError(message, describeRedshiftTarget(this.settings));
+          if (diskFull) throw diskFull;
           if (TRANSIENT_FAILURE.test(message)) throw new Error(`Redshift statement ${id} failed: ${message}`);
           throw new StatementFailedError(message, described);
         }

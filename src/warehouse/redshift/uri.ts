@@ -84,3 +84,10 @@ export function parseRedshiftUri(uri: string, setting = '--warehouse'): Redshift
   }
   return { target, database, region: params.region, endpoint: params.endpoint, iamRole, maxError, s3Region: params.s3Region, staging };
 }
+
+/** The warehouse as messages name it: its redshift-data:// URI without the query (no secrets, no endpoint). */
+export function describeRedshiftTarget(settings: RedshiftSettings): string {
+  const t = settings.target;
+  const where = t.kind === 'cluster' ? `cluster/${t.clusterIdentifier}` : `workgroup/${t.workgroupName}`;
+  return `redshift-data://${where}/${settings.database}`;
+}

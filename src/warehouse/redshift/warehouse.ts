@@ -16,7 +16,7 @@ import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowState
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
-import type { RedshiftSettings } from './uri';
+import { describeRedshiftTarget, type RedshiftSettings } from './uri';
 
 /** Session tables the pipeline's statements read after a COPY (see ServerStagingSql). */
 const LOAD_ERRORS_TABLE = 'copy_load_errors';
@@ -36,12 +36,6 @@ async function onlyKey(files: ServerStagingRequest['files']): Promise<string> {
   throw new Error('the run listed one file, and its file list read back empty');
 }
 
-function describeTarget(settings: RedshiftSettings): string {
-  const t = settings.target;
-  const where = t.kind === 'cluster' ? `cluster/${t.clusterIdentifier}` : `workgroup/${t.workgroupName}`;
-  return `redshift-data://${where}/${settings.database}`;
-}
-
 /**
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
@@ -53,7 +47,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   private readonly api: DataApi;
 
   constructor(private readonly settings: RedshiftSettings) {
-    this.description = describeTarget(settings);
+    this.description = describeRedshiftTarget(settings);
     this.api = new DataApi(settings);
   }
 
