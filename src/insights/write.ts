@@ -33,20 +33,40 @@ export function reportLocationChoice(reportTo: string | undefined, warehouse: Wa
 // A directory the worker may not write, or a path that is no directory: the same on every retry.
 const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
 
+// S3's refusals of a put, the same on every retry: a bucket that does not exist, or credentials
+// that may not write it (or are not valid there).
+const S3_REFUSALS = new Set(['NoSuchBucket', 'AccessDenied', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']);
+
+/** The SDK's name of an S3 refusal, or undefined for any other failure. */
+function s3Refusal(err: unknown): string | undefined {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof e.name === 'string' && S3_REFUSALS.has(e.name)) return e.name;
+  return e.$metadata?.httpStatusCode === 403 ? 'AccessDenied' : undefined;
+}
+
 /**
- * A failed write of a report to the local directory `dir` as the run should see it: refused or
- * without room, a StorageError naming the directory and what chose it (`choice`), which fails the
- * step at once; anything else as it came, to be retried. The run's tables are published by then.
+ * A failed write of a report to `dir` (a local directory or s3://bucket/prefix) as the run should
+ * see it: refused or without room, a StorageError naming the place and what chose it (`choice`),
+ * which fails the step at once; anything else as it came, to be retried. The run's tables are
+ * published by then.
  */
 export function reportWriteFault(err: unknown, dir: string, choice: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   const place = dir.startsWith('s3://') ? dir : path.resolve(dir);
-  const what = `cannot write the run's report to ${place} (chosen by ${choice}): ${(err as Error).message}`;
+  const what = (reason: string) => `cannot write the run's report to ${place} (chosen by ${choice}): ${reason}`;
   const published = "the run's tables are published; run it again to write the report (runs are idempotent)";
   if (typeof code === 'string' && REFUSED_CODES.has(code)) {
-    return new StorageError(`${what}: give a directory the worker's user can write to, or fix its permissions; ${published}`, { cause: err });
+    return new StorageError(`${what((err as Error).message)}: give a directory the worker's user can write to, or fix its permissions; ${published}`, { cause: err });
   }
-  if (isNoRoom(err)) return new StorageError(`${what}: ${FREE_SPACE_ADVICE}`, { cause: err });
+  const refusal = place.startsWith('s3://') ? s3Refusal(err) : undefined;
+  if (refusal) {
+    return new StorageError(
+      `${what(`${refusal}: ${(err as Error).message}`)}: give a bucket that exists and that the worker's S3 credentials may write to (s3:PutObject), ` +
+        `or fix those credentials; ${published}`,
+      { cause: err },
+    );
+  }
+  if (isNoRoom(err)) return new StorageError(`${what((err as Error).message)}: ${FREE_SPACE_ADVICE}`, { cause: err });
   return err;
 }
 
