@@ -17,14 +17,18 @@ export function addNotifyOptions(command: Command): Command {
     .addOption(new Option('--web-ui <url>', 'Temporal Web UI base URL, for the link in alerts (e.g. http://localhost:8233)').env('SPARKIFY_WEB_UI'));
 }
 
-function httpUrl(value: string, flag: string): string {
+/**
+ * `value`, checked to be an http(s) URL. A message about it shows it as `shown` gives it: a webhook
+ * URL is a secret (its path is the token), so it is named by reference.
+ */
+function httpUrl(value: string, flag: string, shown: (url: string) => string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${flag}: "${notifyReference(value)}" is not a URL`);
+    throw new ConfigError(`${flag}: "${shown(value)}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag}: "${value}" must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag}: "${shown(value)}" must be an http:// or https:// URL`);
   return value;
 }
 
@@ -41,11 +45,11 @@ export function notifyFromFlags(flags: NotifyFlags, settingName: (key: 'notifyUr
     if (flags.notifyOn) throw new ConfigError('--notify-on needs --notify-url (or SPARKIFY_NOTIFY_URL): where should the alert go?');
     return undefined;
   }
-  const url = httpUrl(flags.notifyUrl, settingName('notifyUrl'));
+  const url = httpUrl(flags.notifyUrl, settingName('notifyUrl'), notifyReference);
   rememberNotifyUrl(url);
   return {
     url: notifyReference(url),
     on: (flags.notifyOn as NotifyOn | undefined) ?? 'failure',
-    ...(flags.webUi ? { webUi: httpUrl(flags.webUi, settingName('webUi')) } : {}),
+    ...(flags.webUi ? { webUi: httpUrl(flags.webUi, settingName('webUi'), (url) => url) } : {}),
   };
 }
