@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
 import { OutputTail, startDevServer, type DevServer } from '../src/temporal/devServer';
-import { isAlive } from './support/processes';
+import { descendants, isAlive } from './support/processes';
 
 const REPO = path.resolve(__dirname, '..');
 const originalEnv = { ...process.env };
@@ -249,6 +249,39 @@ describe('startDevServer', () => {
       expect(isAlive(serverPid)).toBe(false);
     } finally {
       if (isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
+    }
+  });
+  test('a parent killed with SIGKILL takes the server and its watchdog with it', async () => {
+    // No 'exit' handler runs on SIGKILL (nor on a native crash): only the watchdog's lifeline can help.
+    const devServerModule = path.join(REPO, 'dist/temporal/devServer.js');
+    const script = `
+      const { startDevServer } = require(${JSON.stringify(devServerModule)});
+      startDevServer({ cli: ${JSON.stringify(cli)} }).then((s) => {
+        process.stdout.write(String(s.pid) + '\\n');
+        setInterval(() => undefined, 60_000);
+      }, (err) => { console.error(err); process.exit(2); });
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes('\n')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the parent exited with ${code} before the server was up`)));
+    });
+    const serverPid = Number(stdout.trim());
+    const below = descendants(child.pid!); // the server, and its watchdog if any
+    expect(below).toContain(serverPid);
+
+    child.kill('SIGKILL');
+    try {
+      // Generous: the server gets SIGTERM first and a grace period before SIGKILL.
+      const deadline = Date.now() + 30_000;
+      while (below.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(below.filter(isAlive)).toEqual([]);
+    } finally {
+      for (const pid of below.filter(isAlive)) process.kill(pid, 'SIGKILL');
     }
   });
 });

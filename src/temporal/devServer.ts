@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { silentLogger, type Logger } from '../log';
 import { freePort, waitForPort } from '../util/ports';
 import { resolveTemporalCli, type ResolvedCli } from './cli';
+import { spawnWatched } from './watchdog';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
@@ -145,7 +146,10 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   s.log.info({ cli: cli.path, source: cli.source, address, uiPort: s.uiPort }, 'starting Temporal dev server');
 
   const tail = new OutputTail(s.log);
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Under a watchdog, so the server goes when this process goes, however it goes (src/temporal/watchdog.ts).
+  const { child, pid: serverPid } = spawnWatched(cli.path, args);
+  let pid: number | undefined;
+  void serverPid.then((p) => (pid = p));
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
 
@@ -156,11 +160,10 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   // 'close' comes after the pipes are drained, so the output tail is complete by then.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
-  // 'exit' handlers must be synchronous, which kill() is. Nothing can be done when the parent
-  // itself is SIGKILLed, and a SIGTERM/SIGINT without a handler also skips 'exit' handlers; apps
-  // that want cleanup on signals should handle them and call process.exit().
+  // 'exit' handlers must be synchronous, which kill() is. When they do not run (SIGKILL, a native
+  // crash, a signal without a handler), the watchdog sees its lifeline close and stops the server.
   const killOnExit = () => {
-    if (isRunning(child)) child.kill('SIGKILL');
+    if (isRunning(child)) killServer(child, pid);
   };
   process.on('exit', killOnExit);
 
@@ -168,7 +171,7 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await terminate(child, exited);
+      await terminate(child, exited, await serverPid);
       process.removeListener('exit', killOnExit);
       await connection?.close();
     })();
@@ -200,8 +203,8 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
     s.log.error({ address, output: tail.text() }, `Temporal dev server ${why} unexpectedly`);
   });
   const uiUrl = s.uiPort !== undefined ? `http://${hostPort(s.ip, s.uiPort)}` : undefined;
-  s.log.info({ address, uiUrl, pid: child.pid }, 'Temporal dev server ready');
-  return { address, namespace: s.namespace, uiUrl, pid: child.pid, stop };
+  s.log.info({ address, uiUrl, pid: await serverPid }, 'Temporal dev server ready');
+  return { address, namespace: s.namespace, uiUrl, pid: await serverPid, stop };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -212,7 +215,23 @@ function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-async function terminate(child: ChildProcess, exited: Promise<string>): Promise<void> {
+/**
+ * SIGKILL to the server; the watchdog then exits as it did. A SIGKILLed watchdog could not take
+ * the server with it, so the watchdog itself is killed only when the server's pid is unknown.
+ */
+function killServer(child: ChildProcess, serverPid: number | undefined): void {
+  if (serverPid === undefined) {
+    child.kill('SIGKILL');
+    return;
+  }
+  try {
+    process.kill(serverPid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+async function terminate(child: ChildProcess, exited: Promise<string>, serverPid: number | undefined): Promise<void> {
   if (child.pid === undefined || !isRunning(child)) return;
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
@@ -222,7 +241,7 @@ async function terminate(child: ChildProcess, exited: Promise<string>): Promise<
   const outcome = await Promise.race([exited, grace]);
   clearTimeout(timer);
   if (outcome === 'timeout' && isRunning(child)) {
-    child.kill('SIGKILL');
+    killServer(child, serverPid);
     await exited;
   }
 }
