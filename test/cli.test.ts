@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevServer } from '../src/temporal/devServer';
@@ -48,7 +49,7 @@ async function startDev(): Promise<{ dev: ChildProcess; port: number; uiPort: nu
     try {
       return { dev, port, uiPort, banner: await waitForOutput(dev, /Ctrl-C stops everything/) };
     } catch (err) {
-      if (attempt >= 3 || !/Temporal dev server exited with code \d+ before it was ready/.test((err as Error).message)) throw err;
+      if (attempt >= 3 || !/Temporal dev server exited with code \d+ before it was ready|is already in use/.test((err as Error).message)) throw err;
     }
   }
 }
@@ -134,6 +135,28 @@ describe('sparkify run and sql', () => {
 });
 
 describe('processes', () => {
+  test('sparkify dev on a port another process holds names the port, how to find the holder and the flag to choose another', async () => {
+    const holder = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const uiPort = await freePort();
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort)], { cwd: tmp, env: baseEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.once('close', (code) => resolve({ code, stderr }));
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`sparkify: port ${port} on 127.0.0.1 (the dev server's gRPC port) is already in use`);
+      expect(result.stderr).toContain(`ss -ltnp 'sport = :${port}'`);
+      expect(result.stderr).toContain(`lsof -i :${port}`);
+      expect(result.stderr).toContain('choose another port with --port <n>');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
   test('a run against a server where no worker polls says so instead of waiting in silence', async () => {
     const server = await startDevServer();
     try {

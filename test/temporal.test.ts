@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
-import { OutputTail, startDevServer, type DevServer } from '../src/temporal/devServer';
+import { OutputTail, PortInUseError, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { descendants, isAlive } from './support/processes';
 
 const REPO = path.resolve(__dirname, '..');
@@ -193,12 +193,18 @@ describe('startDevServer', () => {
     }
   });
 
-  test('a server that cannot start rejects with its own output', async () => {
+  test('a server that cannot start on the port it was given says the port is in use, its own output the cause', async () => {
     const first = await start();
     const port = Number(first.address.split(':')[1]);
     // Whatever happens, a second server must not be left running.
     const second = startDevServer({ cli, port }).then((s) => (servers.push(s), s));
-    await expect(second).rejects.toThrow(/exited with code 1 before it was ready[\s\S]*address already in use/);
+    const err = await second.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(PortInUseError);
+    expect(err?.message).toMatch(new RegExp(`^port ${port} on 127\\.0\\.0\\.1 \\(the dev server's gRPC port\\) is already in use`));
+    expect((err?.cause as Error).message).toMatch(/exited with code 1 before it was ready[\s\S]*address already in use/);
   });
 
   test('workflows survive a restart when dbFilename is set', async () => {

@@ -31,6 +31,7 @@ import { RunFailedError, runEtl } from './runEtl';
 import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
+import { PortInUseError } from '../temporal/devServer';
 import { flushed, ignoreClosedReader } from './flushOutput';
 import { openWarehouseToRead, requireInsightsTables } from './readWarehouse';
 import { querySingleStatement } from '../warehouse/singleStatement';
@@ -230,6 +231,10 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         metrics,
         devServer: { ui: true, port: flags.port, uiPort: flags.uiPort, dbFilename: path.join(LOCAL_DIR, 'temporal.db'), searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
         worker: { s3: s3SettingsFromEnv(), defaultSource: flags.source, defaultWarehouse: warehouse, reportDir },
+      }).catch((err: unknown) => {
+        if (!(err instanceof PortInUseError)) throw err;
+        const flag = err.which === 'port' ? '--port' : '--ui-port';
+        throw new Error(`${err.message}. Stop that process, or choose another port with ${flag} <n>.`, { cause: err });
       });
       print(`Temporal dev server: ${stack.address} (state in ${LOCAL_DIR}/temporal.db)`);
       print(`Web UI:              ${stack.server?.uiUrl ?? `http://localhost:${flags.uiPort}`}`);

@@ -66,6 +66,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     try {
       return await startWithCli(cli, settings);
     } catch (err) {
+      const taken = err instanceof EarlyExitError ? takenPort(err.message, opts) : undefined;
+      if (taken !== undefined) throw new PortInUseError(ip, taken.port, taken.which, err as Error);
       if (!(err instanceof EarlyExitError) || !pickedPorts || attempt >= START_ATTEMPTS) throw err;
       log.warn({ attempt, error: err.message }, 'Temporal dev server died at start-up; trying again on other ports');
     }
@@ -73,6 +75,34 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 }
 
 const START_ATTEMPTS = 3;
+
+/** A port the caller chose is held by another process, often a dev server left from an earlier run. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+    /** Which of DevServerOptions named it. */
+    readonly which: 'port' | 'uiPort',
+    cause: Error,
+  ) {
+    super(
+      `port ${port} on ${ip} (the dev server's ${which === 'port' ? 'gRPC' : 'Web UI'} port) is already in use, ` +
+        'perhaps by a Temporal dev server left running by an earlier command; ' +
+        `see which process holds it with \`ss -ltnp 'sport = :${port}'\` or \`lsof -i :${port}\``,
+      { cause },
+    );
+  }
+}
+
+/** The caller's own port that the server could not bind, from Go's "listen tcp …:PORT: bind: address already in use". */
+function takenPort(output: string, opts: DevServerOptions): { port: number; which: 'port' | 'uiPort' } | undefined {
+  for (const match of output.matchAll(/:(\d+): bind: address already in use/g)) {
+    const port = Number(match[1]);
+    if (port === opts.port) return { port, which: 'port' };
+    if (port === opts.uiPort) return { port, which: 'uiPort' };
+  }
+  return undefined;
+}
 
 interface Settings {
   ip: string;
