@@ -140,7 +140,7 @@ describe('a bad value is named by what gave it: the environment variable, or the
     ['SPARKIFY_SOURCE', 'ftp://x', ['doctor'], 'SPARKIFY_SOURCE: "ftp://x" is neither a local directory nor an s3:// URI'],
     ['SPARKIFY_SOURCE', 'ftp://x', ['worker', '--temporal', 'localhost:1'], 'SPARKIFY_SOURCE: "ftp://x" is neither a local directory nor an s3:// URI'],
     ['SPARKIFY_NOTIFY_URL', 'nope', ['run', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb'], 'SPARKIFY_NOTIFY_URL: "webhook:/'],
-    ['SPARKIFY_WEB_UI', 'nope', ['run', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb', '--notify-url', 'http://hook.example/x'], 'SPARKIFY_WEB_UI: "webhook:/'],
+    ['SPARKIFY_WEB_UI', 'nope', ['run', '--source', '/s', '--warehouse', 'duckdb:/w.duckdb', '--notify-url', 'http://hook.example/x'], 'SPARKIFY_WEB_UI: "nope" is not a URL'],
     ['SPARKIFY_METRICS_PORT', 'abc', ['worker', '--temporal', 'localhost:1'], 'SPARKIFY_METRICS_PORT: "abc" is not a port (1-65535) or HOST:PORT'],
   ])('%s=%s for %j', async (name, value, args, said) => {
     process.env[name] = value;
