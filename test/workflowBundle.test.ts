@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IN_USE_MS, KEPT_BUNDLES, prebuiltWorkflowBundle, pruneBundleCache } from '../src/temporal/workflowBundle';
+import { IN_USE_MS, KEPT_BUNDLES, prebuiltWorkflowBundle, pruneBundleCache, readUsedBundle } from '../src/temporal/workflowBundle';
 
 const DIST_WORKFLOWS = path.resolve(__dirname, '../dist/workflows/index.js');
 
@@ -20,6 +20,22 @@ describe("the worker's workflow bundle, built outside the worker", () => {
     fs.utimesSync(file, when, when);
     return name;
   }
+
+  test("a bundle it may read but not mark used (another user's, a read-only file system) is read all the same", () => {
+    const file = path.join(cacheDir, 'theirs.js');
+    fs.writeFileSync(file, 'workflow code');
+    // The tests run as root, whom utimes never refuses: the refusal is what the kernel gives anyone else.
+    const refuse = jest.spyOn(fs, 'utimesSync').mockImplementation(() => {
+      throw Object.assign(new Error(`EPERM: operation not permitted, utime '${file}'`), { code: 'EPERM' });
+    });
+    try {
+      expect(readUsedBundle(file)).toBe('workflow code');
+      expect(refuse).toHaveBeenCalled();
+    } finally {
+      refuse.mockRestore();
+    }
+    expect(readUsedBundle(path.join(cacheDir, 'gone.js'))).toBeUndefined();
+  });
 
   test('a child process bundles the compiled workflows once into the cache; later workers reuse it, marking it used', async () => {
     const bundle = await prebuiltWorkflowBundle(DIST_WORKFLOWS, cacheDir);

@@ -70,12 +70,24 @@ export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = B
  */
 export function readUsedBundle(codePath: string): string | undefined {
   try {
-    const now = new Date();
-    fs.utimesSync(codePath, now, now);
+    markUsed(codePath);
     return fs.readFileSync(codePath, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/**
+ * Sets the file's mtime to now. A bundle this process may read but not touch (another user's, a
+ * read-only file system) is used all the same: the mark only keeps it from the pruner.
+ */
+function markUsed(codePath: string): void {
+  const now = new Date();
+  try {
+    fs.utimesSync(codePath, now, now);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
   }
 }
 
