@@ -1,5 +1,6 @@
 import { sqlStatements } from '../warehouse/sql';
 import type { Dialect } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
 
 /**
  * Statements that clear the staging rows of every completed run that finished at least
@@ -7,6 +8,5 @@ import type { Dialect } from '../warehouse/types';
  * as the run record, so with 0 days a run's own staging goes as it is recorded completed.
  */
 export function clearStagingStatements(dialect: Dialect, now: Date, retentionDays: number): string[] {
-  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString().replace('T', ' ').replace('Z', '');
-  return sqlStatements('etl/clear_staging_expired', dialect, { cutoff });
+  return sqlStatements('etl/clear_staging_expired', dialect, { cutoff: utcTimestampText(now.getTime() - retentionDays * 86_400_000) });
 }

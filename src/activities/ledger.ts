@@ -5,12 +5,12 @@
 import type { RecordKind } from '../etl/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { StatementOptions, Warehouse } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
 import type { ListedKeys } from '../staging/listedKeys';
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
-  const loadedAt = now.toISOString().replace('T', ' ').replace('Z', '');
-  return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: loadedAt });
+  return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: utcTimestampText(now) });
 }
 
 /**

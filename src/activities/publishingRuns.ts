@@ -7,6 +7,7 @@
  */
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
 import { fenceCurrentAttempt, fencedOutFailure, isFencedOut } from './fence';
 import { activitySignal } from './heartbeat';
 
@@ -18,8 +19,7 @@ export interface PublishingRun {
 
 /** The statements that mark the run as publishing, for a transaction before its first publish. */
 export function markPublishingStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
-  const startedAt = now.toISOString().replace('T', ' ').replace('Z', '');
-  return sqlStatements('etl/mark_publishing', warehouse.dialect, { run_id: runId, started_at: startedAt });
+  return sqlStatements('etl/mark_publishing', warehouse.dialect, { run_id: runId, started_at: utcTimestampText(now) });
 }
 
 /** Unmarks the run (its own transaction, behind the attempt's fence): its publishes have all committed. */

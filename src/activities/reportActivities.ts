@@ -20,6 +20,7 @@ import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
 import { clearStagingStatements } from './clearStaging';
 import type { ActivityDeps } from './deps';
 import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
@@ -44,14 +45,13 @@ export function reconciledStagingCounts(checks: readonly CheckResult[] | undefin
 
 /** The run's row in etl_runs (sql/etl/record_run.sql), with its summary as etl_runs can keep it. */
 export function recordRunStatements(dialect: Dialect, summary: RunSummary, startedAt: number): string[] {
-  const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
   return sqlStatements('etl/record_run', dialect, {
     run_id: summary.runId,
     window_start: summary.window?.from ?? null,
     window_end: summary.window?.to ?? null,
     source: summary.source,
-    started_at: ts(startedAt),
-    finished_at: ts(startedAt + summary.durationMs),
+    started_at: utcTimestampText(startedAt),
+    finished_at: utcTimestampText(startedAt + summary.durationMs),
     summary: recordedSummary(summary).json,
   });
 }

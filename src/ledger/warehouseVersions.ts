@@ -5,6 +5,7 @@
 import { SCHEMA_VERSION } from '../etl/versions';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
 
 /**
  * The schema version the warehouse records: 0 where it records none (a warehouse an older release
@@ -36,6 +37,5 @@ export function newerWarehouseProblem(recorded: number, warehouse: string): stri
 
 /** Records this release's schema version, never lowering a newer one (after the tables are created). */
 export function recordSchemaVersionStatements(warehouse: Warehouse, now: Date): string[] {
-  const recordedAt = now.toISOString().replace('T', ' ').replace('Z', '');
-  return sqlStatements('etl/record_schema_version', warehouse.dialect, { schema_version: SCHEMA_VERSION, recorded_at: recordedAt });
+  return sqlStatements('etl/record_schema_version', warehouse.dialect, { schema_version: SCHEMA_VERSION, recorded_at: utcTimestampText(now) });
 }

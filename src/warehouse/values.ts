@@ -11,6 +11,11 @@ export function timestampTextToIso(text: string): string {
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
 
+/** A moment as the warehouse's timestamp text, UTC: `2018-11-01 21:01:46.796` (timestampTextToIso's inverse). */
+export function utcTimestampText(at: Date | number): string {
+  return new Date(at).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 export function microsToIso(micros: bigint): string {
   return new Date(Number(micros / 1000n)).toISOString();
 }
