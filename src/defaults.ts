@@ -14,6 +14,13 @@ export const RUN_DEFAULTS = {
   failOnEmpty: false,
 } as const;
 
+/**
+ * Attempts the ETL workflow gives a step before it fails the run (src/workflows/etl.ts): quick
+ * bookkeeping steps, and long loads. A step that decides by itself whether it will be tried again
+ * (runQualityChecks, beside another run's publish) reads the same number.
+ */
+export const STEP_ATTEMPTS = { quick: 10, loads: 30 } as const;
+
 export const BACKFILL_DEFAULTS = {
   /** Dates running at once. */
   concurrency: 4,

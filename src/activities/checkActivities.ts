@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { STEP_ATTEMPTS } from '../defaults';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
 import { qualityChecks } from '../quality/checks';
@@ -76,10 +77,10 @@ export async function runChecksReusing(
  * Whether Temporal runs this activity again when it fails retryably: not on the retry policy's
  * last attempt, nor outside an activity (tools, tests). Without a limit in the policy, or without
  * the policy (a first attempt can come without it: test/unit/etlWorkflow.test.ts), the limit is
- * `otherwise`, the maximumAttempts the ETL workflow gives its quick steps, so a wait on another
- * run stays bounded.
+ * `otherwise`, the attempts the ETL workflow gives its quick steps (STEP_ATTEMPTS), so a wait on
+ * another run stays bounded.
  */
-export function attemptsLeft(otherwise = 10): boolean {
+export function attemptsLeft(otherwise: number = STEP_ATTEMPTS.quick): boolean {
   let info: Context['info'];
   try {
     info = Context.current().info;

@@ -8,7 +8,7 @@ import { withRunAlerts } from '../notify/workflow';
 import { Branches } from './branches';
 import { bothListingParts } from '../etl/listedFiles';
 
-import { RUN_DEFAULTS } from '../defaults';
+import { RUN_DEFAULTS, STEP_ATTEMPTS } from '../defaults';
 import { ETL_DAG, type DagStep } from '../etl/dag';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
@@ -29,7 +29,7 @@ const RETRY_AT_MOST_EVERY = '20 seconds';
 const QUICK: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: STEP_ATTEMPTS.quick, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const quick = proxyActivities<Activities>(QUICK);
 
@@ -37,7 +37,7 @@ const quick = proxyActivities<Activities>(QUICK);
 const LOADS: ActivityOptions = {
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: STEP_ATTEMPTS.loads, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const loads = proxyActivities<Activities>(LOADS);
 
