@@ -16,13 +16,13 @@ import { dumpStarTables } from './support/tables';
 import { activitiesInFlight, activityOutcome, pendingActivitiesLine } from './harness/activityHistory';
 import { workflowIdFor } from '../src/etl/workflowIds';
 import { pollUntil } from './support/poll';
+import { runSparkify, SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * Backfills and single-date starts as operators run them: the worker as its own process
  * (`bin/sparkify.js worker` over the built `dist/`; the test command builds first), the backfill
  * CLI, and the Temporal CLI's `workflow start` exactly as docs/operations.md shows it.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let temporal: TestTemporal;
 let pg: PgServer;
 let tmp: string;
@@ -291,9 +291,7 @@ describe('backfills and single-date starts', () => {
 });
 
 function sparkify(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `cli-${randomUUID()}` };
-  delete env.TEMPORAL_ADDRESS;
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `cli-${randomUUID()}` }, unset: ['TEMPORAL_ADDRESS'] });
 }
 
 async function withPg<T>(url: string, fn: (w: PostgresWarehouse) => Promise<T>): Promise<T> {

@@ -7,12 +7,12 @@ import { startDevServer } from '../src/temporal/devServer';
 import { freePort, waitForPort } from '../src/util/ports';
 import { SAMPLE_DIR } from './harness/temporal';
 import { descendants } from './support/processes';
+import { runSparkify, SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * The CLI as a user runs it: `bin/sparkify.js` over the built `dist/` (the test command builds
  * first), in child processes, checked by exit code, output and the processes left behind.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let tmp: string;
 
 beforeAll(() => {
@@ -25,7 +25,7 @@ const baseEnv: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' 
 delete baseEnv.TEMPORAL_ADDRESS;
 
 function sparkify(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...baseEnv, ...env }, encoding: 'utf8', timeout: 170_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'warn', ...env }, unset: ['TEMPORAL_ADDRESS'] });
 }
 
 function alive(pid: number): boolean {

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * The CLI's output through a pipe (`sparkify sql --json … | jq`, `insights … | tee`): Node writes
  * to a pipe asynchronously, and the command exited as soon as it was done, dropping what was still
  * queued. A reader slower than the command got the first 64 KiB, and the exit status was 0.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const ROWS = 20_000;
 let dir: string;
 let warehouse: string;

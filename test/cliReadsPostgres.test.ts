@@ -7,12 +7,10 @@
  * failed with the server's words and exit 1. `sql` ran a write as given (DuckDB's, opened read-only,
  * is refused): every transaction of the read commands is now read-only, and a write is refused the same.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { runSparkify } from './support/cli';
 
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
 let pg: PgServer;
 let warehouse: string;
@@ -25,7 +23,7 @@ afterAll(async () => {
 });
 
 function sparkify(args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' } });
+  return runSparkify(args, { env: { SPARKIFY_LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
 }
 
 test('insights on a database without the star tables says it has not been loaded yet', () => {

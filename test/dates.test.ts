@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, parseDate } from '../src/config';
 import { addDays, datesBetween, daysInRange, MAX_DATE, MIN_DATE } from '../src/etl/dates';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * Date ranges are bounded: a date near the end of year 9999 once made `datesBetween` wrap to
@@ -10,7 +11,6 @@ import { addDays, datesBetween, daysInRange, MAX_DATE, MIN_DATE } from '../src/e
  * a child process with a deadline, so that a regression fails this test instead of hanging it.
  */
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin/sparkify.js');
 
 const cliEnv: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
 delete cliEnv.TEMPORAL_ADDRESS;

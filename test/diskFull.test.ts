@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateDataset } from '../src/generate';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * A DuckDB warehouse whose disk has no room: the run fails at the step that meets it, at once,
@@ -10,7 +11,6 @@ import { generateDataset } from '../src/generate';
  * silently). The file size limit (`ulimit -f`, EFBIG) stands in for a full disk: DuckDB and the
  * worker meet it the same way, and it needs no mount.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
 delete env.TEMPORAL_ADDRESS;
 let tmp: string;

@@ -13,13 +13,13 @@ import { cargoOnPath } from './support/cargo';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { startDevServer } from '../src/temporal/devServer';
 import { freePort } from '../src/util/ports';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 // `sparkify doctor` (the built CLI) against moto in server mode: real AWS API calls (STS, S3, IAM,
 // provisioned Redshift) to an emulator on loopback, with one seeded fault per test. The Data API
 // probe (SELECT 1) goes to the project's Data API emulator on PostgreSQL (moto's Data API answers
 // every query with canned rows). Redshift Serverless is in test/doctorServerless.test.ts.
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'sparkify.js');
 const BUCKET = 'sparkify-data';
 const PREFIX = 'sparkify/';
 const ROLE = 'sparkify-redshift-copy';

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,12 +8,12 @@ import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { copySampleDays } from './support/sampleDays';
+import { runSparkify } from './support/cli';
 
 /**
  * `sparkify doctor` (the built CLI) reports the warehouse's schema and rules versions
  * (src/etl/versions.ts). It called a warehouse an older release loaded, or a newer one built, fine.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const DAYS = ['2018-11-01', '2018-11-02'];
 
 let tmp: string;
@@ -34,10 +33,7 @@ afterAll(async () => {
 });
 
 function sparkify(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `doctor-${randomUUID()}` };
-  delete env.TEMPORAL_ADDRESS;
-  delete env.SPARKIFY_SOURCE;
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `doctor-${randomUUID()}` }, unset: ['TEMPORAL_ADDRESS', 'SPARKIFY_SOURCE'] });
 }
 
 const versionLines = (stdout: string) => stdout.split('\n').filter((l) => / (warehouse schema version|rules of the loaded files|warehouse versions):/.test(l));

@@ -10,13 +10,13 @@ import { OUTPUT } from '../infra/settings';
 import { warehouseFromOutputs, type InfraSettings as CliInfraSettings } from '../src/cli/infra';
 import { parseWarehouseUri } from '../src/config';
 import { pythonTools } from './harness/python';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 // Stack assertions (aws-cdk-lib/assertions) on the synthesized templates, cfn-lint over the files
 // `sparkify infra synth` writes, and `sparkify infra outputs` on a stack outputs file. Nothing here
 // deploys: no AWS account is reachable from the test machines.
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'sparkify.js');
 
 // The CLI mirrors the settings type of infra/ (compiled apart): this fails to type-check if they drift.
 const mirrored: CliInfraSettings = DEFAULT_INFRA_SETTINGS;

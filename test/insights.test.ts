@@ -1,5 +1,4 @@
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { expectedInsights as computeExpectedInsights, TOP_N } from './support/in
 import { expectTopN } from './support/ranking';
 import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
+import { runSparkify } from './support/cli';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -31,13 +31,10 @@ let redshift: RedshiftEmulator;
 let redshiftUri: string;
 let redshiftRun: RunSummary;
 const REPORT_BUCKET = 'sparkify-reports';
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
 /** The CLI as a user runs it, over the built dist/ (commander is ESM-only, so not in-process). */
 function sparkify(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
-  delete env.SPARKIFY_WAREHOUSE;
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 120_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'warn' }, unset: ['SPARKIFY_WAREHOUSE'], timeoutMs: 120_000 });
 }
 
 beforeAll(async () => {

@@ -8,13 +8,13 @@ import type { RunSummary } from '../src/etl/types';
 import { freePort } from '../src/util/ports';
 import { progressQuery, type etlRun } from '../src/workflows/etl';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * `sparkify worker --metrics-port` as operators run it (its own process, over the built dist/):
  * the endpoint is scraped while a real run is going, then its pipeline figures are checked
  * against the run's own summary.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let temporal: TestTemporal;
 let tmp: string;
 let worker: ChildProcess | undefined;

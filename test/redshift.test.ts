@@ -18,6 +18,7 @@ import { describeRedshiftTargets, liveRedshift } from './support/redshiftLive';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/source/s3Client';
 import { pollUntil } from './support/poll';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -247,7 +248,6 @@ describe('cancelling a run', () => {
 });
 
 describe('a worker killed during a COPY', () => {
-  const BIN = path.resolve(__dirname, '../bin/sparkify.js');
   const workers: ChildProcess[] = [];
 
   beforeAll(() => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { copySampleDays } from './support/sampleDays';
 import { dumpStarTables, type StarDump } from './support/tables';
+import { runSparkify } from './support/cli';
 
 /**
  * The rules version the ledger records with every file it loads (src/etl/versions.ts), on
@@ -17,7 +17,6 @@ import { dumpStarTables, type StarDump } from './support/tables';
  * as an older release left them. Song files were staged again only when their ETag changed, so a
  * rules fix never reached the songs a warehouse had loaded before it, and `run --all` did not help.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
 /** A song of the sample: as an older release that rejected its file would have left it, missing. */
 const SONG_FILE = 'song_data/A/A/A/TRAAAAW128F429D538.json';
@@ -39,9 +38,7 @@ afterAll(async () => {
 });
 
 function sparkify(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `rules-${randomUUID()}` };
-  delete env.TEMPORAL_ADDRESS;
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `rules-${randomUUID()}` }, unset: ['TEMPORAL_ADDRESS'] });
 }
 
 function runAll(warehouse: string): void {

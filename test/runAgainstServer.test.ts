@@ -7,6 +7,7 @@ import type { RunSummary } from '../src/etl/types';
 import type { backfill } from '../src/workflows/backfill';
 import type { etlRun } from '../src/workflows/etl';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * `sparkify run --temporal` (and `backfill`), as an operator starts them against a server whose
@@ -14,7 +15,6 @@ import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } fro
  * own disk; and a start that meets a running workflow of its id attaches to it only when that one
  * loads what was asked.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let temporal: TestTemporal;
 let worker: TestWorker;
 let tmp: string;

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateDataset } from '../src/generate';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * The embedded `sparkify run` says on stderr when a step is being retried, with its error: the
  * SDK's warnings are off there, and a step retried for minutes (a DuckDB file another process
  * holds, a server restarting) was silent until the run ended.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
 delete env.TEMPORAL_ADDRESS;
 let tmp: string;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,12 +7,12 @@ import type { RunSummary } from '../src/etl/types';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { pollUntil } from './support/poll';
+import { runSparkify } from './support/cli';
 
 /**
  * Schedules through the CLI as a user runs it (`bin/sparkify.js` over the built `dist/`; the test
  * command builds first) against a real dev server, with the ETL worker in this process.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 let temporal: TestTemporal;
 let tmp: string;
 
@@ -30,8 +29,7 @@ afterAll(async () => {
 });
 
 function sparkify(args: string[], taskQueue: string) {
-  const env = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: taskQueue };
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 120_000 });
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: taskQueue }, timeoutMs: 120_000 });
 }
 
 function ok(result: ReturnType<typeof sparkify>): string {

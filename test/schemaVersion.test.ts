@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +7,7 @@ import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import type { Warehouse } from '../src/warehouse/types';
 import { copySampleDays } from './support/sampleDays';
 import { dumpStarTables } from './support/tables';
+import { runSparkify } from './support/cli';
 
 /**
  * The schema version a warehouse records (etl_schema_version, src/etl/versions.ts), through the
@@ -15,7 +15,6 @@ import { dumpStarTables } from './support/tables';
  * with the release that built it: an older worker pointed at a warehouse a newer release built
  * wrote to it.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const DAY = '2018-11-01';
 
 let tmp: string;
@@ -32,9 +31,11 @@ afterAll(() => {
 });
 
 function run(file: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `schema-${randomUUID()}` };
-  delete env.TEMPORAL_ADDRESS;
-  return spawnSync(process.execPath, [BIN, 'run', '--all', '--source', source, '--warehouse', `duckdb:${file}`], { cwd: tmp, env, encoding: 'utf8', timeout: 170_000 });
+  return runSparkify(['run', '--all', '--source', source, '--warehouse', `duckdb:${file}`], {
+    cwd: tmp,
+    env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `schema-${randomUUID()}` },
+    unset: ['TEMPORAL_ADDRESS'],
+  });
 }
 
 async function withWarehouse<T>(file: string, fn: (w: Warehouse) => Promise<T>): Promise<T> {

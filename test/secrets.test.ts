@@ -15,6 +15,7 @@ import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR } from './harness/temporal';
 import { createLogger } from '../src/log';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 describe('redactUri hides every password, however the URI is written', () => {
   test.each([
@@ -70,7 +71,6 @@ describe('a run with fake secrets leaves none of them behind', () => {
   // A Slack-style incoming webhook: the path is the credential.
   const WEBHOOK_SECRET = 'FakeWebhookSecret0123456789';
   const secretsIn = (text: string) => [/S3cretPW/, /FakeAwsSecretKey/, /FakeSessionToken/, /FakeWebhookSecret/].filter((p) => p.test(text)).map(String);
-  const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
   let server: DevServer;
   let pg: PgServer;
@@ -226,7 +226,6 @@ describe('a run with fake secrets leaves none of them behind', () => {
 });
 
 describe('sparkify dev and quickstart print the warehouse without its password', () => {
-  const BIN = path.resolve(__dirname, '../bin/sparkify.js');
   const SECRET_URI = 'postgres://etl:Pr1ntedS3cret@127.0.0.1:1/sparkify';
   let tmp: string;
   beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-printed-'))));

@@ -27,8 +27,8 @@ import { pollUntil } from './support/poll';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables } from './support/tables';
 import { activitiesInFlight, activityOutcome } from './harness/activityHistory';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const BUCKET = 'sparkify-raw';
 const COPY_EVENTS = /^COPY copy_events /;
 /** temporal.api.enums.v1.PendingActivityState: a worker has the activity. */

@@ -9,6 +9,7 @@ import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { startTlsTerminator, type Terminator } from './harness/tlsTerminator';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * Connecting to a Temporal that speaks only TLS: a terminator on loopback (test/harness/tlsTerminator.ts)
@@ -16,7 +17,6 @@ import { startTlsTerminator, type Terminator } from './harness/tlsTerminator';
  * `sparkify run` (their own processes, over dist/) connect with TLS, with mTLS and an API key (the
  * terminator checks both), and through a Temporal CLI TOML profile; bad settings exit 2 in one line.
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 const SERVER_NAME = 'temporal.sparkify.test';
 const API_KEY = `key-${randomUUID()}`;
 const DAY = '2018-11-15';
