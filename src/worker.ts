@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { keepaliveInterceptor } from './activities/heartbeat';
+import { idleFileReleaseInterceptor } from './activities/idleFileRelease';
 import { memoryTraceInterceptor } from './activities/memoryTrace';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
@@ -30,7 +31,14 @@ export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Work
     taskQueue,
     ...(await workflowCode(settings.workflowBundle, log)),
     activities: createActivities({ resources, log }),
-    interceptors: { activity: [keepaliveInterceptor(), ...optional(memoryTraceInterceptor()), ...(settings.activityInterceptors ?? [])] },
+    interceptors: {
+      activity: [
+        keepaliveInterceptor(),
+        idleFileReleaseInterceptor(() => resources.releaseFiles()),
+        ...optional(memoryTraceInterceptor()),
+        ...(settings.activityInterceptors ?? []),
+      ],
+    },
     // Parallel DAG branches each hold a warehouse connection; more would only queue on 2 cores.
     maxConcurrentActivityTaskExecutions: 8,
   });

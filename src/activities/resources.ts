@@ -118,6 +118,19 @@ export class Resources {
     return source;
   }
 
+  /**
+   * Closes the DuckDB warehouses this worker has open, so that another process can open their
+   * files; the next activity that names one opens it again. Connection pools of server warehouses stay.
+   */
+  async releaseFiles(): Promise<void> {
+    const files = [...this.warehouses].filter(([uri]) => {
+      const config = parseWarehouseUri(uri, 'warehouse');
+      return config.kind === 'duckdb' && config.path !== ':memory:'; // closing a memory database loses it
+    });
+    for (const [uri] of files) this.warehouses.delete(uri);
+    await Promise.all(files.map(([, w]) => w.then((warehouse) => warehouse.close()).catch(() => undefined)));
+  }
+
   async close(): Promise<void> {
     const open = [...this.warehouses.values()];
     this.warehouses.clear();

@@ -3,9 +3,12 @@
  * told apart from one no load has filled.
  */
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IDLE_FILE_RELEASE_MS } from '../activities/idleFileRelease';
 import { ConfigError, parseWarehouseUri, warehouseIdentity } from '../config';
 import { STAR_TABLES } from '../etl/dag';
 import { openWarehouse, type Warehouse } from '../warehouse';
+import { DUCKDB_LOCK_CONFLICT } from '../warehouse/duckdbFile';
 import { sqlStatement } from '../warehouse/sql';
 
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
@@ -19,8 +22,31 @@ export async function openWarehouseToRead(uri: string): Promise<Warehouse> {
   if (config.kind === 'duckdb' && config.path !== ':memory:' && !fs.existsSync(config.path)) {
     throw new ConfigError(`no DuckDB warehouse at ${config.path} (${loadFirst(warehouseIdentity(uri))})`);
   }
-  return openWarehouse(config, 'read-only');
+  const waitUntil = Date.now() + LOCKED_FILE_WAIT_MS;
+  for (;;) {
+    try {
+      return await openWarehouse(config, 'read-only');
+    } catch (err) {
+      if (config.kind !== 'duckdb' || !DUCKDB_LOCK_CONFLICT.test((err as Error).message)) throw err;
+      if (Date.now() >= waitUntil) {
+        const seconds = LOCKED_FILE_WAIT_MS / 1000;
+        throw new Error(
+          `${(err as Error).message} (waited ${seconds} s: a run writing to the file holds it until the run ends; ` +
+            `a sparkify dev or worker lets go of it ${IDLE_FILE_RELEASE_MS / 1000} s after its last step)`,
+          { cause: err },
+        );
+      }
+      await sleep(LOCKED_FILE_POLL_MS);
+    }
+  }
 }
+
+/**
+ * How long a reader waits for a DuckDB file another process holds: long enough for a worker that
+ * has just finished a run (`sparkify run … && sparkify sql …` through `sparkify dev`) to let go.
+ */
+const LOCKED_FILE_WAIT_MS = 3 * IDLE_FILE_RELEASE_MS;
+const LOCKED_FILE_POLL_MS = 100;
 
 /** The bookkeeping tables insights reads beside the star tables (sql/insights/). */
 export const INSIGHTS_ETL_TABLES = ['etl_runs', 'etl_rejected_records', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names'];

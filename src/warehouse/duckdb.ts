@@ -558,6 +558,8 @@ async function spoolAndLoad(segment: CopySegment, partBytes: number, nextFile: (
  * process open a read-write instance beside its own read-only one: that is refused here instead.
  */
 const instances = new Map<string, { instance: Promise<DuckDBInstance>; users: number; readOnly: boolean }>();
+/** Files whose last instance is being closed: the next one opens after it has let go. */
+const closing = new Map<string, Promise<void>>();
 
 function acquireInstance(file: string, options: Record<string, string>, readOnly: boolean): Promise<DuckDBInstance> {
   if (file === ':memory:') return DuckDBInstance.create(file, options);
@@ -566,7 +568,8 @@ function acquireInstance(file: string, options: Record<string, string>, readOnly
     throw new ConfigError(`duckdb:${file} is open read-only in this process: close that warehouse before opening it to write`);
   }
   if (!entry) {
-    entry = { instance: DuckDBInstance.create(file, options), users: 0, readOnly };
+    const opened = (closing.get(file) ?? Promise.resolve()).then(() => DuckDBInstance.create(file, options));
+    entry = { instance: opened, users: 0, readOnly };
     instances.set(file, entry);
     entry.instance.catch(() => instances.delete(file));
   }
@@ -580,6 +583,10 @@ function releaseInstance(file: string): void {
   entry.users--;
   if (entry.users === 0) {
     instances.delete(file);
-    void entry.instance.then((instance) => instance.closeSync());
+    const closed = entry.instance.then((instance) => instance.closeSync()).catch(() => undefined);
+    closing.set(file, closed);
+    void closed.finally(() => {
+      if (closing.get(file) === closed) closing.delete(file);
+    });
   }
 }
