@@ -48,6 +48,15 @@ function memoryLimitFromEnv(env: NodeJS.ProcessEnv): string | null {
 }
 
 /**
+ * The pool of a read command's instance (`sql`, `insights`): the env's when set, else DuckDB's own
+ * (80% of RAM). The worker's bound is for a process that stays up beside other work; an analyst's
+ * query in a process of its own (a self-join of songplays at 1.6M events) ran out of 128 MiB.
+ */
+export function readerMemoryLimit(env: NodeJS.ProcessEnv = process.env): string | null {
+  return (env[MEMORY_LIMIT_ENV] ?? '').trim() === '' ? null : memoryLimitFromEnv(env);
+}
+
+/**
  * DuckDB's own allocator (jemalloc, linked into libduckdb) keeps freed memory per thread until
  * 128 MiB by default and purges dirty pages only when it next allocates: memory outside the pool
  * that the worker's RSS keeps after a step. Smaller caches and a background purge hand it back.

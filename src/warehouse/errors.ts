@@ -81,7 +81,7 @@ export function classifyDuckDbError(err: unknown, warehouse = 'DuckDB'): unknown
   // DuckDB's own advice names its SET; the worker's pool is set by the env instead. Left retryable:
   // a retry may fit once the failed attempt's memory is freed.
   if (/^Out of Memory Error/.test(message)) {
-    return new Error(`${message}\nThe worker's DuckDB pool is SPARKIFY_DUCKDB_MEMORY_LIMIT (default ${DEFAULT_DUCKDB_MEMORY_LIMIT}): raise it (e.g. 2GB), or set it to 'default' for DuckDB's 80% of RAM.`, { cause: err });
+    return new Error(`${message}\nDuckDB's pool is SPARKIFY_DUCKDB_MEMORY_LIMIT (default ${DEFAULT_DUCKDB_MEMORY_LIMIT} in a worker or run, DuckDB's 80% of RAM in sql and insights): raise it (e.g. 2GB), or set it to 'default' for DuckDB's 80% of RAM.`, { cause: err });
   }
   return err;
 }

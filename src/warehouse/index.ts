@@ -1,5 +1,6 @@
 import type { WarehouseConfig } from '../config';
 import { DuckDbWarehouse } from './duckdb';
+import { readerMemoryLimit } from './duckdbSettings';
 import { PostgresWarehouse } from './postgres';
 import { RedshiftWarehouse } from './redshift';
 import type { Warehouse, WarehouseAccess } from './types';
@@ -14,7 +15,7 @@ export type { Dialect, Row, Warehouse } from './types';
 export async function openWarehouse(config: WarehouseConfig, access: WarehouseAccess = 'read-write'): Promise<Warehouse> {
   switch (config.kind) {
     case 'duckdb':
-      return DuckDbWarehouse.open(config.path, {}, access);
+      return DuckDbWarehouse.open(config.path, access === 'read-only' ? { memoryLimit: readerMemoryLimit() } : {}, access);
     case 'postgres':
       return new PostgresWarehouse(config.url, undefined, access);
     case 'redshift':

@@ -2,6 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openWarehouse } from '../../src/warehouse';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { classifyDuckDbError, SqlError } from '../../src/warehouse/errors';
 import { MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT, type DuckDbResourceOptions } from '../../src/warehouse/duckdbSettings';
@@ -100,6 +101,31 @@ describe('DuckDB memory bound', () => {
     expect((await settings(':memory:', { memoryLimit: null })).memory_limit).toBe(await duckdbOwnMemoryLimit());
   });
 
+  describe('the read commands (sql, insights)', () => {
+    const readerLimit = async (file: string) => {
+      const warehouse = await openWarehouse({ kind: 'duckdb', path: file }, 'read-only');
+      try {
+        return String((await warehouse.query("SELECT current_setting('memory_limit') AS m"))[0].m);
+      } finally {
+        await warehouse.close();
+      }
+    };
+    let file: string;
+    beforeEach(async () => {
+      file = path.join(dir, 'read.duckdb');
+      await (await DuckDbWarehouse.open(file)).close();
+    });
+
+    test("unset, DuckDB's own pool: an analyst's query in a process of its own is not held to the worker's bound", async () => {
+      expect(await readerLimit(file)).toBe(await duckdbOwnMemoryLimit());
+    });
+
+    test(`${MEMORY_LIMIT_ENV} bounds them too`, async () => {
+      process.env[MEMORY_LIMIT_ENV] = '300MiB';
+      expect(await readerLimit(file)).toBe('300.0 MiB');
+    });
+  });
+
   test(`a value that is no size is refused, naming ${MEMORY_LIMIT_ENV}`, async () => {
     process.env[MEMORY_LIMIT_ENV] = 'half';
     await expect(settings()).rejects.toThrow(`${MEMORY_LIMIT_ENV}='half' is not a memory size`);
@@ -135,7 +161,7 @@ describe('DuckDB memory bound', () => {
         const classified = classifyDuckDbError(error) as Error;
         expect(classified).not.toBeInstanceOf(SqlError);
         expect(classified.message).toContain((error as Error).message);
-        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 128MiB\): raise it/);
+        expect(classified.message).toMatch(/SPARKIFY_DUCKDB_MEMORY_LIMIT \(default 128MiB in a worker or run, DuckDB's 80% of RAM in sql and insights\): raise it/);
       } finally {
         connection.disconnectSync();
         instance.closeSync();
