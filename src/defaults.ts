@@ -21,6 +21,14 @@ export const RUN_DEFAULTS = {
  */
 export const STEP_ATTEMPTS = { quick: 10, loads: 30 } as const;
 
+/**
+ * How long a worker keeps its DuckDB files open once no activity is running
+ * (src/activities/idleFileRelease.ts). Longer than the pause between one run's steps (tens of
+ * milliseconds), so a run keeps its file; short enough that `sparkify sql` or `insights` after a
+ * run through `sparkify dev` finds the file let go (the read commands wait 3 times this for it).
+ */
+export const IDLE_FILE_RELEASE_MS = 1000;
+
 export const BACKFILL_DEFAULTS = {
   /** Dates running at once. */
   concurrency: 4,

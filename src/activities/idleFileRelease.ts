@@ -1,11 +1,5 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-
-/**
- * How long the worker keeps its DuckDB files open once no activity is running. Longer than the
- * pause between one run's steps (tens of milliseconds), so a run keeps its file; short enough
- * that `sparkify sql` or `insights` after a run through `sparkify dev` finds the file let go.
- */
-export const IDLE_FILE_RELEASE_MS = 1000;
+import { IDLE_FILE_RELEASE_MS } from '../defaults';
 
 /**
  * Lets go of the worker's DuckDB files once no activity has run for `idleMs`: DuckDB lets one
@@ -28,6 +22,8 @@ export function idleFileReleaseInterceptor(release: () => Promise<void>, idleMs 
           running--;
           if (running === 0) {
             timer = setTimeout(() => {
+              // release() takes each warehouse out of the worker's map before the next macrotask,
+              // so an activity that starts after this sees it gone and opens it again.
               if (running === 0) void release();
             }, idleMs);
             timer.unref();

@@ -119,16 +119,19 @@ export class Resources {
   }
 
   /**
-   * Closes the DuckDB warehouses this worker has open, so that another process can open their
-   * files; the next activity that names one opens it again. Connection pools of server warehouses stay.
+   * Closes the warehouses this worker holds that other processes wait for (DuckDB files), so another process can open them;
+   * the next activity that names one opens it again. Connection pools of server warehouses stay.
    */
   async releaseFiles(): Promise<void> {
-    const files = [...this.warehouses].filter(([uri]) => {
-      const config = parseWarehouseUri(uri, 'warehouse');
-      return config.kind === 'duckdb' && config.path !== ':memory:'; // closing a memory database loses it
-    });
-    for (const [uri] of files) this.warehouses.delete(uri);
-    await Promise.all(files.map(([, w]) => w.then((warehouse) => warehouse.close()).catch(() => undefined)));
+    const open = [...this.warehouses];
+    await Promise.all(
+      open.map(async ([uri, opening]) => {
+        const warehouse = await opening.catch(() => undefined);
+        if (!warehouse?.heldByThisProcess || this.warehouses.get(uri) !== opening) return;
+        this.warehouses.delete(uri);
+        await warehouse.close();
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IDLE_FILE_RELEASE_MS } from '../activities/idleFileRelease';
 import { ConfigError, parseWarehouseUri, warehouseIdentity } from '../config';
+import { IDLE_FILE_RELEASE_MS } from '../defaults';
 import { STAR_TABLES } from '../etl/dag';
 import { openWarehouse, type Warehouse } from '../warehouse';
 import { DUCKDB_LOCK_CONFLICT } from '../warehouse/duckdbFile';

@@ -99,6 +99,10 @@ function givenSqlSyntaxError(err: unknown): unknown {
  */
 export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, SerializedWrites, CopyTextStaging, RawEventLineStaging, SingleStatementQuery {
   readonly dialect = 'duckdb' as const;
+  /** A memory database is lost when closed. */
+  get heldByThisProcess(): boolean {
+    return this.file !== ':memory:';
+  }
   /** Copy segments come as CSV (src/staging/copyText.ts): DuckDB's CSV reader decodes no backslash escape. */
   readonly copyFlavour = 'csv' as const;
   /** Bytes of a copy segment per spooled part file (tests set it small to load many parts). */

@@ -124,6 +124,7 @@ function connectionPool(url: string, timeouts: PostgresTimeouts, settings: reado
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
 export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery {
   readonly dialect = 'postgres' as const;
+  readonly heldByThisProcess = false;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
   readonly recordParsing = 'worker' as const;
   readonly description: string;

@@ -237,6 +237,11 @@ export interface Warehouse {
   readonly dialect: Dialect;
   /** Where it is, with secrets hidden: for logs and summaries. */
   readonly description: string;
+  /**
+   * Whether it holds something other processes wait for while it is open (a DuckDB file: one
+   * process at a time) and loses nothing by being closed: an idle worker then closes it.
+   */
+  readonly heldByThisProcess: boolean;
   /** Runs the statements in order in ONE transaction: all take effect or none. */
   execute(statements: string | readonly string[], options?: StatementOptions): Promise<void>;
   query(sql: string, options?: StatementOptions): Promise<Row[]>;

@@ -42,6 +42,7 @@ async function onlyKey(files: ServerStagingRequest['files']): Promise<string> {
  */
 export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit {
   readonly dialect = 'redshift' as const;
+  readonly heldByThisProcess = false;
   readonly reattachesRetriedStatements = true as const;
   readonly description: string;
   private readonly api: DataApi;
