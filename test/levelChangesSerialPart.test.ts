@@ -78,8 +78,10 @@ describe('the level changes in the songplays publish of the sample, on PostgreSQ
     watch(await resources.warehouse(''), {
       beforeStatement: (statements, index) => {
         seen.statementIndex = index;
+        // The publish's statements: loadSongplays runs its late matches after it, in a transaction of their own.
+        if (songplaysSerialPartStart(statements) < 0) return;
         seen.statements = statements;
-        if (index === 0 && songplaysSerialPartStart(statements) > 0) seen.onPublishStart();
+        if (index === 0) seen.onPublishStart();
       },
       settings: seen.settings,
     });

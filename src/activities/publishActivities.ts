@@ -106,6 +106,21 @@ function asSqlFailure(err: unknown, name: string): unknown {
   return err;
 }
 
+/** The tables matchLatePlays writes: the late matches, and the listing of plays without a song. */
+export const LATE_MATCH_WRITES = ['songplays', 'etl_songplay_names', 'etl_unmatched_plays'] as const;
+
+/**
+ * Lists the run's plays its songplays publish left without a song, and gives every listed play (of
+ * any run) that a song of this run, or of a run that published since this one read the keys, now
+ * fits its song (sql/transform/unmatched_plays.sql). Its own transaction after the publish (on
+ * Redshift the publish's batch is full), behind the same locks: a songplays publish locks its
+ * tables before it reads the song keys, so this waits for any publish that read them before this
+ * run's songs were in, and then finds its plays listed.
+ */
+async function matchLatePlays(warehouse: Warehouse, params: Record<string, SqlParam>): Promise<void> {
+  await runPublishSql(warehouse, 'transform/unmatched_plays', params, { locks: lockStatements(warehouse, LATE_MATCH_WRITES), writes: LATE_MATCH_WRITES });
+}
+
 /**
  * The run's distinct free-text values into etl_text_repairs (sql/transform/text_candidates.sql), in
  * one fenced transaction with the publish settings, so PostgreSQL can hash them at any size. The
@@ -172,18 +187,20 @@ export function createPublishActivities({ resources }: ActivityDeps) {
 
     /**
      * Publishes the run's plays, replacing its days, and records its files in the load ledger in
-     * the same transaction; then reports how the plays matched songs.
+     * the same transaction; then matches the plays left without a song that a song now fits
+     * (matchLatePlays), and reports how the run's plays matched songs when published.
      */
     async loadSongplays(ref: RunRef & { durationTolerance: number }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
       const days = await replacedDays(warehouse, ref.runId);
+      const params = { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null };
       // The run's level-changes query waits for the publish's serial part (songplaysSerialPart.ts).
       await withSongplaysSerialPart(ref.runId, (reached) => {
         let serialStart: number | undefined;
         return publish(
           warehouse,
           'loadSongplays',
-          { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null },
+          params,
           {
             after: recordLedgerStatements(warehouse, ref.runId, new Date()),
             beforeStatement: (statements, index) => {
@@ -193,6 +210,7 @@ export function createPublishActivities({ resources }: ActivityDeps) {
           },
         );
       });
+      await matchLatePlays(warehouse, params);
       const signal = activitySignal();
       const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }), { signal });
       const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }), { signal });

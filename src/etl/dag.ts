@@ -29,6 +29,7 @@ export type Table =
   | 'etl_match_stats'
   | 'etl_play_names'
   | 'etl_songplay_names'
+  | 'etl_unmatched_plays'
   | 'etl_cross_day_plays'
   | 'etl_cross_day_times'
   | 'etl_quality_results'
@@ -134,7 +135,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -226,7 +227,7 @@ export const ETL_DAG = {
     writes: ['time', 'etl_cross_day_times'],
   },
   loadSongplays: {
-    sql: ['transform/songplays', 'transform/duckdb/songplays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
+    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and
@@ -237,8 +238,11 @@ export const ETL_DAG = {
     // is read as earlier runs left it (only new names are added).
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and
     // its own logs' earlier ones, which it replaces.
-    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays'],
-    writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays'],
+    // etl_unmatched_plays: after the publish, the plays of any run left without a song, listed
+    // there, get a song this run's songs bring (sql/transform/unmatched_plays.sql): earlier runs'
+    // plays in songplays and etl_songplay_names are updated then.
+    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays', 'etl_unmatched_plays', 'etl_songplay_names'],
+    writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_unmatched_plays'],
   },
   queryLevelChanges: {
     // The report's one query of staging, before summarizeRun may clear the run's staging rows.

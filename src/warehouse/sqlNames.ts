@@ -154,6 +154,7 @@ export const SQL_NAMES = [
   'transform/redshift/text_repair_long_values',
   'transform/redshift/text_repair_value_piece',
   'transform/time',
+  'transform/unmatched_plays',
   'transform/users',
 ] as const;
 

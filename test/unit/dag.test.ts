@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { PUBLISH_TRANSFORMS } from '../../src/activities/publishActivities';
+import { LATE_MATCH_WRITES, PUBLISH_TRANSFORMS } from '../../src/activities/publishActivities';
 import { stagedDataChecks } from '../../src/activities/stagedChecks';
 import { ETL_DAG, type StepTables, type Table } from '../../src/etl/dag';
 import { qualityChecks, type CheckDefinition } from '../../src/quality/checks';
@@ -103,8 +103,10 @@ describe('each step declares the tables its SQL names', () => {
       loadArtists: ['artists'],
       loadUsers: ['etl_user_state', 'users'],
       loadTime: ['etl_cross_day_times', 'time'],
-      loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'songplays'],
+      loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'songplays'],
     });
+    // loadSongplays' late matches (sql/transform/unmatched_plays.sql), after its publish, lock tables it declares.
+    expect(DAG.loadSongplays.writes).toEqual(expect.arrayContaining([...LATE_MATCH_WRITES]));
   });
 
   test('the check steps pass sql/checks/ the tables their checks name (src/quality/checks.ts)', () => {

@@ -30,6 +30,7 @@ test('PostgreSQL locks a publish step\'s tables, sorted, each SHARE ROW EXCLUSIV
     'LOCK TABLE "etl_match_stats" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_play_names" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "etl_songplay_names" IN SHARE ROW EXCLUSIVE MODE',
+    'LOCK TABLE "etl_unmatched_plays" IN SHARE ROW EXCLUSIVE MODE',
     'LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE',
   ]);
   expect(lockStatements(postgres, ['time', 'artists'])).toHaveLength(2);

@@ -1,0 +1,87 @@
+/**
+ * Late song matches (sql/transform/unmatched_plays.sql) when runs overlap: run A publishes plays
+ * naming a song that run B publishes at the same time. Whatever order their transactions commit in
+ * (A's songplays publish before its listing and re-match, B's songs before its re-match), A's plays
+ * end with the song a publish after B's songs gives them, on every engine. The transactions run
+ * as the pipeline runs them (publishTransform, the late match's file), one after another in each
+ * order; that a transaction which read the keys before B's songs were in commits before B's
+ * re-match reads the list is the locks' part (docs/operations.md, "A run per date").
+ */
+import { publishTransform } from '../src/activities/publishActivities';
+import { SCHEMA_FILES } from '../src/activities/stagingActivities';
+import { sqlStatements, type SqlName } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { threeWarehousesInFile } from './support/threeWarehouses';
+
+const warehouses = threeWarehousesInFile({ label: 'latematch', schema: SCHEMA_FILES });
+
+const DAY = '2018-11-01';
+const LOG = `log_data/2018/11/${DAY}-events.json`;
+const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'song', 'artist', 'length'];
+const SONG_COLUMNS = ['run_id', 'source_key', 'source_line', 'num_songs', 'artist_id', 'artist_name', 'song_id', 'title', 'duration', 'year'];
+const REPAIR_COLUMNS = ['run_id', 'kind', 'raw', 'repaired', 'match_key'];
+const TS = Date.parse(`${DAY}T10:00:00Z`);
+
+let runs = 0;
+
+/** Run A (a day's plays: one the late song fits, one it does not) and run B (the late song), staged. */
+async function stagedRuns(warehouse: Warehouse) {
+  const [a, b] = [`late-a-${++runs}`, `late-b-${runs}`];
+  await warehouse.appendRows('staging_events', EVENT_COLUMNS, [
+    [a, LOG, 1, '7', 1, 0, TS, 'NextSong', 'free', 'Late Song', 'Late Artist', 200],
+    [a, LOG, 2, '7', 1, 1, TS + 60_000, 'NextSong', 'free', 'Late Song', 'Late Artist', 260],
+  ]);
+  await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], [[a, 'events', LOG, 'etag', 1]]);
+  await warehouse.appendRows('staging_songs', SONG_COLUMNS, [[b, 'song_data/A/B/C/SOLATE.json', 1, 1, 'ARLATE', 'Late Artist', 'SOLATE', 'Late Song', 201, 2000]]);
+  const repairs = (run: string) => [
+    [run, 'text', 'Late Song', 'Late Song', 'late song'],
+    [run, 'text', 'Late Artist', 'Late Artist', 'late artist'],
+  ];
+  await warehouse.appendRows('etl_text_repairs', REPAIR_COLUMNS, [...repairs(a), ...repairs(b)]);
+  const transaction = (name: SqlName, params: Record<string, string | number | string[] | null>) => () => warehouse.execute(sqlStatements(name, warehouse.dialect, params));
+  const aParams = { run_id: a, days: [DAY], duration_tolerance: 2 };
+  const bParams = { run_id: b, days: null, duration_tolerance: 2 };
+  return {
+    aPublish: transaction(publishTransform('loadSongplays', warehouse.dialect), aParams),
+    aLateMatch: transaction('transform/unmatched_plays', aParams),
+    bSongs: transaction(publishTransform('loadSongs', warehouse.dialect), { run_id: b }),
+    bLateMatch: transaction('transform/unmatched_plays', bParams),
+  };
+}
+
+async function clear(warehouse: Warehouse): Promise<void> {
+  const tables = ['songplays', 'songs', 'etl_song_keys', 'etl_songplay_names', 'etl_play_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'staging_events', 'staging_songs', 'etl_run_files', 'etl_text_repairs', 'etl_match_stats'];
+  await warehouse.execute(tables.map((t) => `DELETE FROM ${t}`));
+}
+
+async function ending(warehouse: Warehouse) {
+  return {
+    songs: (await warehouse.query('SELECT song_id FROM songplays ORDER BY start_time')).map((r) => r.song_id),
+    matched: (await warehouse.query('SELECT matched FROM etl_songplay_names ORDER BY start_time')).map((r) => Number(r.matched)),
+    listed: Number((await warehouse.query('SELECT COUNT(*) AS n FROM etl_unmatched_plays'))[0].n),
+  };
+}
+
+/** Every order of A's two transactions and B's two in which each run's own come in order. */
+const ORDERS = [
+  ['aPublish', 'aLateMatch', 'bSongs', 'bLateMatch'],
+  ['aPublish', 'bSongs', 'aLateMatch', 'bLateMatch'],
+  ['aPublish', 'bSongs', 'bLateMatch', 'aLateMatch'],
+  ['bSongs', 'aPublish', 'aLateMatch', 'bLateMatch'],
+  ['bSongs', 'aPublish', 'bLateMatch', 'aLateMatch'],
+  ['bSongs', 'bLateMatch', 'aPublish', 'aLateMatch'],
+] as const;
+
+describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
+  test("a run's plays get the song another run publishes at the same time, whichever commits first", async () => {
+    const warehouse = warehouses[name];
+    const ends = [];
+    for (const order of ORDERS) {
+      await clear(warehouse);
+      const transactions = await stagedRuns(warehouse);
+      for (const step of order) await transactions[step]();
+      ends.push({ order: order.join(' '), ...(await ending(warehouse)) });
+    }
+    expect(ends).toEqual(ORDERS.map((order) => ({ order: order.join(' '), songs: ['SOLATE', null], matched: [1, 0], listed: 1 })));
+  });
+});
