@@ -5,6 +5,7 @@
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { RedshiftWarehouse } from '../src/warehouse/redshift';
+import { DataApi } from '../src/warehouse/redshift/dataApi';
 import { parseRedshiftUri, type RedshiftSettings } from '../src/warehouse/redshift/uri';
 import { sqlLiteral } from '../src/warehouse/sql';
 import type { StatementTracker } from '../src/warehouse/types';
@@ -253,5 +254,25 @@ describe('serializable isolation (Serializable isolation; error 1023)', () => {
     await warehouse.execute(first, { tracker: tracker() });
     expect(emulator.submissionCount(first[0])).toBe(submittedBefore + 1);
     expect(await warehouse.query('SELECT (SELECT COUNT(*) FROM ser_a) AS a, (SELECT COUNT(*) FROM ser_b) AS b')).toEqual([{ a: 1, b: 1 }]);
+  });
+});
+
+describe('read-only transactions (BEGIN … READ ONLY; the Data API ExecutionMode)', () => {
+  let api: DataApi;
+  beforeAll(async () => {
+    api = new DataApi(settings);
+    await warehouse.execute(['CREATE TABLE ro_plays (n INTEGER)', 'INSERT INTO ro_plays VALUES (1)']);
+  });
+  afterAll(() => api?.close());
+
+  test('in an AUTO_COMMIT batch, a write after BEGIN READ ONLY fails with Redshift\'s text and writes nothing; a read runs', async () => {
+    const failure = await api.run(['BEGIN READ ONLY', 'DELETE FROM ro_plays', 'ROLLBACK'], {}, { executionMode: 'AUTO_COMMIT' }).catch((err: Error) => err);
+    expect(failure).toMatchObject({ name: 'SqlError', statement: { SubStatements: [{ Status: 'FINISHED' }, { Status: 'FAILED', Error: 'ERROR: transaction is read-only' }, { Status: 'ABORTED' }] } });
+    const read = await api.run(['BEGIN READ ONLY', 'SELECT COUNT(*) AS n FROM ro_plays', 'ROLLBACK'], {}, { executionMode: 'AUTO_COMMIT' });
+    expect(await api.rows(read.subs[1].id)).toEqual([{ n: 1 }]);
+  });
+
+  test('a BEGIN inside the Data API\'s own transaction (ExecutionMode TRANSACTION) is refused: AWS documents nothing of it', async () => {
+    await expect(api.run(['BEGIN READ ONLY', 'SELECT 1', 'ROLLBACK'])).rejects.toThrow(/transaction control in a statement the Data API runs as one transaction/);
   });
 });

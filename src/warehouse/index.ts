@@ -9,8 +9,7 @@ export type { Dialect, Row, Warehouse } from './types';
 
 /**
  * `access` 'read-only' (the read commands): a duckdb: file is opened read-only, and every
- * PostgreSQL transaction is read-only. On Redshift its user's grants decide: the Data API's errors
- * carry no SQLSTATE to tell a read-only refusal by (README, `sparkify sql`).
+ * PostgreSQL or Redshift transaction is read-only.
  */
 export async function openWarehouse(config: WarehouseConfig, access: WarehouseAccess = 'read-write'): Promise<Warehouse> {
   switch (config.kind) {
@@ -19,6 +18,6 @@ export async function openWarehouse(config: WarehouseConfig, access: WarehouseAc
     case 'postgres':
       return new PostgresWarehouse(config.url, undefined, access);
     case 'redshift':
-      return new RedshiftWarehouse(config.settings);
+      return new RedshiftWarehouse(config.settings, access);
   }
 }

@@ -80,6 +80,8 @@ export const SQL_NAMES = [
   'redshift/file_records_sys',
   'redshift/load_errors_stl',
   'redshift/load_errors_sys',
+  'redshift/read_only_begin',
+  'redshift/read_only_rollback',
   'schema/artists',
   'schema/etl_attempt_fence',
   'schema/etl_cross_day_plays',

@@ -17,6 +17,12 @@ import { timestampTextToIso } from '../values';
 import { describeRedshiftTarget, type RedshiftSettings } from './uri';
 import { awsRequestHandler, DEFAULT_AWS_HTTP_TIMEOUTS, type AwsHttpTimeouts } from '../../util/awsHttp';
 
+/**
+ * How a BatchExecuteStatement runs its Sqls: TRANSACTION (the default) as one transaction the Data
+ * API opens and commits; AUTO_COMMIT each on its own, in whatever transaction the Sqls open.
+ */
+export type ExecutionMode = 'TRANSACTION' | 'AUTO_COMMIT';
+
 /** The Data API's limit on one BatchExecuteStatement. */
 export const MAX_BATCH_SQLS = 40;
 
@@ -121,12 +127,13 @@ export class DataApi {
     }
   }
 
-  private submit(sqls: readonly string[], parameters: SqlParameter[] | undefined, signal?: AbortSignal): Promise<string> {
+  private submit(sqls: readonly string[], parameters: SqlParameter[] | undefined, executionMode: ExecutionMode, signal?: AbortSignal): Promise<string> {
     return this.call(async () => {
+      const batchMode = executionMode === 'TRANSACTION' ? {} : { ExecutionMode: executionMode };
       const out =
-        sqls.length === 1
+        sqls.length === 1 && executionMode === 'TRANSACTION'
           ? await this.client.send(new ExecuteStatementCommand({ ...this.connection(), Sql: sqls[0], Parameters: parameters }), { abortSignal: signal })
-          : await this.client.send(new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters }), {
+          : await this.client.send(new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters, ...batchMode }), {
               abortSignal: signal,
             });
       if (!out.Id) throw new Error('the Data API returned no statement id');
@@ -144,9 +151,14 @@ export class DataApi {
 
   /**
    * Runs the SQLs, in one transaction when there are several (BatchExecuteStatement), and waits
-   * for the end.
+   * for the end. With `executionMode` AUTO_COMMIT, a batch of them runs in the transactions its
+   * own SQLs open.
    */
-  async run(sqls: readonly string[], options: StatementOptions = {}, values?: Record<string, string>): Promise<FinishedStatement> {
+  async run(
+    sqls: readonly string[],
+    options: StatementOptions = {},
+    { values, executionMode = 'TRANSACTION' }: { values?: Record<string, string>; executionMode?: ExecutionMode } = {},
+  ): Promise<FinishedStatement> {
     if (sqls.length === 0) throw new Error('no SQL to run');
     const parameters = values === undefined ? undefined : sqlParameters(values);
     if (sqls.length > MAX_BATCH_SQLS) throw new Error(`one Data API batch holds at most ${MAX_BATCH_SQLS} statements, got ${sqls.length}`);
@@ -156,7 +168,7 @@ export class DataApi {
     const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 20);
     let id = await this.reattach(tracker?.find(key), signal);
     if (id === undefined) {
-      id = await this.submit(sqls, parameters, signal);
+      id = await this.submit(sqls, parameters, executionMode, signal);
       tracker?.record(key, id);
     }
     return this.wait(id, options);

@@ -11,11 +11,14 @@ import type {
   ServerStagingResult,
   StatementOptions,
   Warehouse,
+  WarehouseAccess,
 } from '../types';
+import { WriteRefusedError } from '../singleStatement';
 import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
-import { DataApi, MAX_BATCH_SQLS, StatementFailedError } from './dataApi';
+import { DataApi, MAX_BATCH_SQLS, StatementFailedError, type FinishedStatement } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
+import { isReadOnlyRefusal, READ_ONLY_STATEMENT_AT, readOnlyBatch } from './readOnly';
 import { describeRedshiftTarget, type RedshiftSettings } from './uri';
 
 /** Session tables the pipeline's statements read after a COPY (see ServerStagingSql). */
@@ -47,20 +50,44 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   readonly description: string;
   private readonly api: DataApi;
 
-  constructor(private readonly settings: RedshiftSettings) {
+  /**
+   * `access` 'read-only' (the read commands): every query runs in a read-only transaction
+   * (readOnly.ts), and a write Redshift refuses there is a WriteRefusedError.
+   */
+  constructor(
+    private readonly settings: RedshiftSettings,
+    private readonly access: WarehouseAccess = 'read-write',
+  ) {
     this.description = describeRedshiftTarget(settings);
     this.api = new DataApi(settings);
   }
 
+  private refuseIfReadOnly(): void {
+    if (this.access === 'read-only') throw new WriteRefusedError(this.description);
+  }
+
   async execute(statements: string | readonly string[], options?: StatementOptions): Promise<void> {
+    this.refuseIfReadOnly();
     const list = typeof statements === 'string' ? [statements] : statements;
     if (list.length === 0) return;
     await this.api.run(list, options);
   }
 
+  /** Runs one query: as it is, or on a read-only warehouse inside its read-only transaction. The statement whose rows it returned. */
+  private async runQuery(sql: string, options?: StatementOptions): Promise<FinishedStatement['subs'][number]> {
+    if (this.access === 'read-write') return (await this.api.run([sql], options)).subs[0];
+    try {
+      return (await this.api.run(readOnlyBatch(sql), options, { executionMode: 'AUTO_COMMIT' })).subs[READ_ONLY_STATEMENT_AT];
+    } catch (err) {
+      const statement = err instanceof StatementFailedError ? err.statement.SubStatements?.[READ_ONLY_STATEMENT_AT] : undefined;
+      if (statement?.Status === 'FAILED' && isReadOnlyRefusal(statement.Error ?? '')) throw new WriteRefusedError(this.description);
+      throw err;
+    }
+  }
+
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
-    const finished = await this.api.run([sql], options);
-    return finished.subs[0].hasResultSet ? this.api.rows(finished.id, options?.signal) : [];
+    const statement = await this.runQuery(sql, options);
+    return statement.hasResultSet ? this.api.rows(statement.id, options?.signal) : [];
   }
 
   /**
@@ -68,8 +95,8 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
    * and its result comes a page (GetStatementResult) at a time, each fetched as it is asked for.
    */
   async *queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]> {
-    const finished = await this.api.run([sql], options);
-    if (finished.subs[0].hasResultSet) yield* this.api.pages(finished.id, options?.signal);
+    const statement = await this.runQuery(sql, options);
+    if (statement.hasResultSet) yield* this.api.pages(statement.id, options?.signal);
   }
 
   readonly maxTextBytes = MAX_TEXT_BYTES;
@@ -93,6 +120,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
     options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
   ): Promise<number> {
+    this.refuseIfReadOnly();
     const lists = insertLists(table, columns, rows);
     const deleteFirst = [...(options?.before ?? []), ...(options?.deleteFirst ? [options.deleteFirst] : [])];
     const iterator = lists[Symbol.asyncIterator]();
@@ -147,6 +175,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   }
 
   async stageFromS3(request: ServerStagingRequest, options?: StatementOptions): Promise<ServerStagingResult> {
+    this.refuseIfReadOnly();
     const { runId, kind, sql } = request;
     if (request.files.count === 0) {
       await this.execute(sql.clear, options);

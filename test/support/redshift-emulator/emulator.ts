@@ -350,6 +350,8 @@ export class RedshiftDataEmulator {
     if (input.SessionId !== undefined || input.SessionKeepAliveSeconds !== undefined) {
       throw validation('Sessions (SessionId, SessionKeepAliveSeconds) are not supported by the Redshift emulator.');
     }
+    const executionMode = batch ? (optionalString(input, 'ExecutionMode') ?? 'TRANSACTION') : 'TRANSACTION';
+    if (executionMode !== 'TRANSACTION' && executionMode !== 'AUTO_COMMIT') throw validation(`ExecutionMode must be TRANSACTION or AUTO_COMMIT, got ${executionMode}.`);
     if (input.ResultFormat !== undefined && input.ResultFormat !== 'JSON') throw validation('Only ResultFormat JSON is supported by the Redshift emulator.');
     const connection = this.connectionInfo(input);
     const parameters = this.parameters(input);
@@ -392,6 +394,7 @@ export class RedshiftDataEmulator {
       connection,
       statementName: optionalString(input, 'StatementName'),
       parameters,
+      autoCommit: executionMode === 'AUTO_COMMIT',
       cancelRequested: false,
       held: false,
       done: Promise.resolve(),

@@ -84,6 +84,12 @@ export interface Statement {
   connection: ConnectionInfo;
   statementName?: string;
   parameters?: SqlParameter[];
+  /**
+   * BatchExecuteStatement's ExecutionMode AUTO_COMMIT: no transaction of the Data API's own around
+   * the Sqls, each commits as it ends unless the batch's own BEGIN opened one. Otherwise (TRANSACTION,
+   * the default, and every ExecuteStatement) the Sqls run in one transaction.
+   */
+  autoCommit: boolean;
   cancelRequested: boolean;
   held: boolean;
   done: Promise<void>;
@@ -106,6 +112,7 @@ class Cancelled extends Error {}
 const QUERY_CANCELED = '57014';
 const SERIALIZATION_FAILURE = '40001';
 const CHECK_VIOLATION = '23514';
+const READ_ONLY_SQL_TRANSACTION = '25006';
 
 /** Return every value as PostgreSQL's text, so the Field mapping below decides the type. */
 const rawTypes = { getTypeParser: () => (value: string) => value };
@@ -189,9 +196,20 @@ export class Executor {
         }
         translations.push(translateStatement(statements[0], params, this.options.translate));
       }
+      // Transaction control only where the batch is not the Data API's own transaction. AWS documents
+      // nothing of a BEGIN inside that transaction; the Redshift MCP server's authors found that its
+      // commit at the batch's end defeats a BEGIN READ ONLY (awslabs/mcp, redshift.py, _execute_batch).
+      // Refused here, so nothing passes on the emulator that might not hold on Redshift.
+      const control = translations.findIndex((t) => t.kind === 'control');
+      if (control >= 0 && !st.autoCommit) {
+        current = st.subs[control];
+        throw new StatementError(
+          `${current.sql.trim()}: transaction control in a statement the Data API runs as one transaction (ExecuteStatement, or BatchExecuteStatement with ExecutionMode TRANSACTION) is not modelled by the Redshift emulator; use ExecutionMode AUTO_COMMIT`,
+        );
+      }
       current = undefined;
 
-      const transactional = translations.every((t) => t.kind !== 'sql' || t.transactional);
+      const transactional = !st.autoCommit && translations.every((t) => t.kind !== 'sql' || t.transactional);
       st.startedAt = new Date();
       touch(st, 'STARTED');
       if (transactional) {
@@ -202,7 +220,8 @@ export class Executor {
       }
       for (let i = 0; i < st.subs.length; i++) {
         current = st.subs[i];
-        const { rows: ids } = await client.query<{ id: string }>(`SELECT nextval('redshift_emulator.query_id') AS id`);
+        // On the admin pool: the statement's own connection may be in a read-only transaction.
+        const { rows: ids } = await this.options.admin.query<{ id: string }>(`SELECT nextval('redshift_emulator.query_id') AS id`);
         current.queryId = Number(ids[0].id);
         current.startedAt = new Date();
         touch(current, 'STARTED');
@@ -259,6 +278,12 @@ export class Executor {
       const bytes = constraint.slice(VARCHAR_BYTES_CONSTRAINT.length).split('_')[0];
       return `ERROR: value too long for type character varying(${bytes})`;
     }
+    if ((err as { code?: string }).code === READ_ONLY_SQL_TRANSACTION) {
+      // Redshift's text for a write in a read-only transaction is PostgreSQL 8's, without the
+      // statement's name (as reported by Redshift users, e.g. awslabs/mcp issue 1966: AWS documents
+      // no error texts); PostgreSQL's own is "cannot execute DELETE in a read-only transaction".
+      return 'ERROR: transaction is read-only';
+    }
     if ((err as { code?: string }).code === SERIALIZATION_FAILURE) {
       // Redshift's text for the same condition (Troubleshooting serializable isolation errors).
       return `ERROR: 1023 DETAIL: Serializable isolation violation on table in Redshift (${message})`;
@@ -279,6 +304,11 @@ export class Executor {
 
   private async execute(client: Client, st: Statement, sub: SubStatement, t: Translated): Promise<void> {
     if (t.kind === 'ignored') {
+      sub.resultRows = 0;
+      return;
+    }
+    if (t.kind === 'control') {
+      await client.query(t.sql);
       sub.resultRows = 0;
       return;
     }

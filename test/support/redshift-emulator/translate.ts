@@ -120,6 +120,24 @@ export const IGNORED_STATEMENTS: RegExp[] = [
   /^ALTER TABLE .* ALTER COLUMN .* ENCODE\b/,
 ];
 
+/**
+ * Transaction control, in Redshift's grammar (BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT
+ * pages of AWS's Database Developer Guide). Redshift runs every isolation level as SERIALIZABLE.
+ */
+const BEGIN_STATEMENT = /^(?:BEGIN|START TRANSACTION)(?: WORK| TRANSACTION)?(?: ISOLATION LEVEL (?:SERIALIZABLE|READ UNCOMMITTED|READ COMMITTED|REPEATABLE READ))?(?: (READ WRITE|READ ONLY))?$/;
+const COMMIT_STATEMENT = /^(?:COMMIT|END)(?: WORK| TRANSACTION)?$/;
+const ROLLBACK_STATEMENT = /^(?:ROLLBACK|ABORT)(?: WORK| TRANSACTION)?$/;
+const TRANSACTION_CONTROL = /^(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b/;
+
+/** The PostgreSQL for a transaction-control statement (skeleton `skel`), or an error naming what Redshift's grammar lacks. */
+function translateTransactionControl(skel: string): Translated {
+  const begin = BEGIN_STATEMENT.exec(skel);
+  if (begin !== null) return { kind: 'control', sql: `BEGIN ISOLATION LEVEL SERIALIZABLE${begin[1] ? ` ${begin[1]}` : ''}` };
+  if (COMMIT_STATEMENT.test(skel)) return { kind: 'control', sql: 'COMMIT' };
+  if (ROLLBACK_STATEMENT.test(skel)) return { kind: 'control', sql: 'ROLLBACK' };
+  throw new UnsupportedSqlError(`${skel} is not transaction control as Redshift writes it (BEGIN [WORK|TRANSACTION] [ISOLATION LEVEL …] [READ WRITE|READ ONLY], COMMIT, END, ROLLBACK, ABORT)`);
+}
+
 /** Statements PostgreSQL refuses inside a transaction block (Redshift refuses them in one too). */
 const NON_TRANSACTIONAL = /^(VACUUM|CREATE DATABASE|DROP DATABASE)\b/;
 
@@ -151,6 +169,7 @@ export const COLUMN_TYPES: Record<string, string | null> = {
 
 export type Translated =
   | { kind: 'sql'; sql: string; values: string[]; transactional: boolean }
+  | { kind: 'control'; sql: string }
   | { kind: 'copy'; tokens: Token[] }
   | { kind: 'ignored' };
 
@@ -180,6 +199,7 @@ export function translateStatement(input: Token[], parameters: Map<string, strin
     if (m !== null) throw new UnsupportedSqlError(message.replace(/\$(\d)/g, (_s, d: string) => m[Number(d)] ?? ''));
   }
   if (IGNORED_STATEMENTS.some((p) => p.test(skel))) return { kind: 'ignored' };
+  if (TRANSACTION_CONTROL.test(skel)) return translateTransactionControl(skel);
   if (!ALLOWED_STATEMENTS.some((p) => p.test(skel))) {
     throw new UnsupportedSqlError(`${skel.split(' ').slice(0, 3).join(' ')} … is not among the statements the Redshift emulator allows (ALLOWED_STATEMENTS)`);
   }
