@@ -7,7 +7,11 @@
  * failed with the server's words and exit 1. `sql` ran a write as given (DuckDB's, opened read-only,
  * is refused): every transaction of the read commands is now read-only, and a write is refused the same.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { runSparkify } from './support/cli';
 
@@ -115,4 +119,50 @@ test('sql prints json and jsonb as their JSON text, not "[object Object]"', () =
   expect(table.stdout).toBe('b              j          bs              s\n-------------  ---------  --------------  ---\n{"a": [1, 2]}  {"k":"v"}  {"{\\"x\\": 1}"}  "s"\n(1 row)\n');
   const json = sparkify(['sql', '--warehouse', warehouse, '--json', query]);
   expect(JSON.parse(json.stdout)).toEqual([{ b: '{"a": [1, 2]}', j: '{"k":"v"}', bs: '{"{\\"x\\": 1}"}', s: '"s"' }]);
+});
+
+describe('sql gives timestamps, dates and intervals in the same form as on DuckDB, whatever the server\'s time zone and styles', () => {
+  // A timestamptz came back as the server's text in its zone ("2018-11-15 09:30:26.796+01"); with
+  // DateStyle 'SQL, DMY' a timestamp was "15/11/2018 08:30:26.796" and a date "15/11/2018".
+  const query =
+    "SELECT TIMESTAMPTZ '2018-11-15 08:30:26.796123+00' AS tz, TIMESTAMP '2018-11-15 08:30:26.796' AS ts, " +
+    "TIMESTAMPTZ '1850-01-01 00:00:00+00' AS early, TIMESTAMP '1969-12-31 23:59:59.9995' AS before_epoch, " +
+    "DATE '2018-11-15' AS d, INTERVAL '1 day 2 hours' AS i";
+  let url: string;
+  let duckdb: string;
+  let dir: string;
+  beforeAll(async () => {
+    url = await createTestDatabase(pg.url, 'cli_reads_tz');
+    const admin = new Client({ connectionString: pg.url });
+    await admin.connect();
+    try {
+      const name = new URL(url).pathname.slice(1);
+      // Europe/Berlin: +01 in November, and +00:53:28 (its local mean time) in 1850.
+      await admin.query(`ALTER DATABASE "${name}" SET timezone = 'Europe/Berlin'`);
+      await admin.query(`ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY'`);
+      await admin.query(`ALTER DATABASE "${name}" SET IntervalStyle = 'sql_standard'`);
+    } finally {
+      await admin.end();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-tz-'));
+    const file = path.join(dir, 'wh.duckdb');
+    await (await DuckDbWarehouse.open(file)).close();
+    duckdb = `duckdb:${file}`;
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('--json: ISO-8601 in UTC with Z, to the millisecond', () => {
+    const expected = [
+      { tz: '2018-11-15T08:30:26.796Z', ts: '2018-11-15T08:30:26.796Z', early: '1850-01-01T00:00:00.000Z', before_epoch: '1970-01-01T00:00:00.000Z', d: '2018-11-15', i: '1 day 02:00:00' },
+    ];
+    expect(JSON.parse(sparkify(['sql', '--warehouse', duckdb, '--json', query]).stdout)).toEqual(expected);
+    const onPostgres = sparkify(['sql', '--warehouse', url, '--json', query]);
+    expect(onPostgres.stderr).toBe('');
+    expect(JSON.parse(onPostgres.stdout)).toEqual(expected);
+  });
+
+  test('the table alike', () => {
+    const onPostgres = sparkify(['sql', '--warehouse', url, query]);
+    expect(onPostgres.stdout).toBe(sparkify(['sql', '--warehouse', duckdb, query]).stdout);
+  });
 });
