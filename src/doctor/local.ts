@@ -3,6 +3,7 @@ import path from 'node:path';
 import { nativeRowsState, type NativeRowsState } from '../staging/nativeRows';
 import { PostgresWarehouse } from '../warehouse/postgres';
 import { databaseEncodingProblem } from '../warehouse/databaseEncoding';
+import { creationSchemaProblem } from '../warehouse/postgresSchema';
 import { sqlStatement } from '../warehouse/sql';
 import { redactUri } from '../config';
 import { duckDbFileProblem, DUCKDB_FILE_FIX } from '../warehouse/duckdbFile';
@@ -47,7 +48,7 @@ export function checkReportDir(dir: string, fix: string): CheckResult {
   }
 }
 
-/** The PostgreSQL warehouse accepts a connection and answers the probe. */
+/** The PostgreSQL warehouse accepts a connection, answers the probe, keeps text as UTF-8 and has a schema the user may create the tables in. */
 export async function checkPostgres(url: string): Promise<CheckResult> {
   const title = 'PostgreSQL reachable';
   const warehouse = new PostgresWarehouse(url);
@@ -55,6 +56,9 @@ export async function checkPostgres(url: string): Promise<CheckResult> {
     await warehouse.query(sqlStatement('doctor/probe', 'postgres'));
     const encoding = await databaseEncodingProblem(warehouse);
     if (encoding) return problem('warehouse.local', 'PostgreSQL database encoding is UTF8', `${redactUri(url)}: ${encoding.problem}`, encoding.fix);
+    const [schema] = await warehouse.query(sqlStatement('postgres/creation_schema', 'postgres'));
+    const schemaProblem = creationSchemaProblem(schema);
+    if (schemaProblem) return problem('warehouse.local', 'PostgreSQL schema for the tables', `${redactUri(url)}: ${schemaProblem.problem}`, schemaProblem.fix);
     return ok('warehouse.local', title, `${redactUri(url)} answers`);
   } catch (err) {
     return problem('warehouse.local', title, `${redactUri(url)}: ${(err as Error).message}`, 'start PostgreSQL or fix host, port, user, password and database in the postgres:// URI');

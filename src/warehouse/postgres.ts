@@ -14,6 +14,8 @@ import { classifyPostgresConnectError, classifyPostgresError } from './errors';
 import { SeveralStatementsError, type SingleStatementQuery, WriteRefusedError } from './singleStatement';
 import { copyTextPieces, copyTextRow } from './copyTextRows';
 import { timestampTextToIso } from './values';
+import { creationSchemaProblem, INVALID_SCHEMA_NAME } from './postgresSchema';
+import { ConfigError } from '../errors';
 
 const OID = { bool: 16, int8: 20, int2: 21, int4: 23, oid: 26, float4: 700, float8: 701, numeric: 1700, timestamp: 1114, timestamptz: 1184 } as const;
 
@@ -177,10 +179,25 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
       return await work(checkout.client);
     } catch (err) {
       checkout.failed();
+      if ((err as { code?: unknown }).code === INVALID_SCHEMA_NAME) throw await this.explainSchemaFailure(checkout.client, err);
       throw classifyPostgresError(err, this.description);
     } finally {
       checkout.release();
     }
+  }
+
+  /**
+   * A statement refused for want of a schema to create in (3F000), said with the search_path that
+   * names none and what to do, on the connection it failed on: not retried, as every attempt meets it.
+   */
+  private async explainSchemaFailure(c: pg.PoolClient, err: unknown): Promise<unknown> {
+    const rows = await c.query(sqlStatement('postgres/creation_schema', this.dialect)).then(
+      (r) => r.rows as Row[],
+      () => [],
+    );
+    const schema = rows.length === 1 ? creationSchemaProblem(rows[0]) : null;
+    if (schema === null) return classifyPostgresError(err, this.description);
+    return new ConfigError(`warehouse ${this.description}: ${schema.problem}: ${schema.fix}`);
   }
 
   /**

@@ -64,6 +64,7 @@ export const SQL_NAMES = [
   'postgres/cancel_backend',
   'postgres/copy_timeout_back',
   'postgres/copy_timeout_off',
+  'postgres/creation_schema',
   'postgres/database_encoding',
   'postgres/key_lock',
   'postgres/lock_table',
