@@ -166,3 +166,41 @@ describe('sql gives timestamps, dates and intervals in the same form as on DuckD
     expect(onPostgres.stdout).toBe(sparkify(['sql', '--warehouse', duckdb, query]).stdout);
   });
 });
+
+describe('sql refuses a write even where the session settings fail to apply', () => {
+  // The read-only session default rides on the settings each pooled connection runs as it connects,
+  // without waiting, in one query: here its first statement (the JIT setting, which reads
+  // pg_settings) is refused, the rest never runs, and a DELETE went through. Now the statement
+  // runs in a read-only transaction begun and awaited first.
+  let url: string;
+  beforeAll(async () => {
+    const owner = await createTestDatabase(pg.url, 'cli_reads_unset');
+    const admin = new Client({ connectionString: owner });
+    await admin.connect();
+    try {
+      await admin.query("CREATE TABLE songplays (songplay_id text); INSERT INTO songplays VALUES ('a'), ('b')");
+      await admin.query('REVOKE SELECT ON pg_catalog.pg_settings FROM PUBLIC');
+      await admin.query('CREATE ROLE cli_unset_reader LOGIN');
+      await admin.query('GRANT SELECT, DELETE ON songplays TO cli_unset_reader');
+    } finally {
+      await admin.end();
+    }
+    const asReader = new URL(owner);
+    asReader.username = 'cli_unset_reader';
+    asReader.password = '';
+    url = asReader.toString();
+  });
+
+  test.each([
+    ['DELETE', 'DELETE FROM songplays'],
+    ['VACUUM', 'VACUUM songplays'],
+  ])('%s', (_kind, statement) => {
+    const r = sparkify(['sql', '--warehouse', url, statement]);
+    expect(r.stderr).toBe(
+      `sparkify: ${url} is opened read-only by the commands that read it, and the statement would write to it: ` +
+        'sparkify sql runs queries only; the pipeline (sparkify run) writes the warehouse\n',
+    );
+    expect(r.status).toBe(2);
+    expect(sparkify(['sql', '--warehouse', url, '--json', 'SELECT COUNT(*) AS n FROM songplays']).stdout).toBe('[{"n":2}]\n');
+  });
+});

@@ -53,6 +53,12 @@ function isSeveralStatementsRefusal(err: unknown): boolean {
 
 /** The server's refusal of a write in a read-only transaction (read_only_sql_transaction), told by its code. */
 const READ_ONLY_SQL_TRANSACTION = '25006';
+/**
+ * A statement that cannot run in a transaction block (active_sql_transaction): VACUUM, CREATE
+ * DATABASE, ALTER SYSTEM, CREATE INDEX CONCURRENTLY…, all of them writes, refused in the read-only
+ * transaction `sql` runs a statement in.
+ */
+const ACTIVE_SQL_TRANSACTION = '25001';
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -73,6 +79,9 @@ const STREAMED_CHUNK_ROWS = 2048;
 const SESSION_SETTINGS = sqlStatements('postgres/session_settings', 'postgres');
 /** And then, on a warehouse opened to read (sparkify sql, insights), every connection (sql/postgres/read_only_session.sql). */
 const READ_ONLY_SESSION = sqlStatements('postgres/read_only_session', 'postgres');
+/** The transaction a statement of `sparkify sql` runs in (sql/postgres/read_only_begin.sql, read_only_rollback.sql). */
+const READ_ONLY_BEGIN = sqlStatement('postgres/read_only_begin', 'postgres');
+const READ_ONLY_ROLLBACK = sqlStatement('postgres/read_only_rollback', 'postgres');
 /** And then each connection of the streamed reads' pool (sql/postgres/stream_settings.sql). */
 const STREAM_SETTINGS = sqlStatements('postgres/stream_settings', 'postgres');
 
@@ -141,12 +150,14 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   private readonly streamPool: pg.Pool;
   private readonly url: string;
   private readonly timeouts: PostgresTimeouts;
+  private readonly access: WarehouseAccess;
 
   /** `access` 'read-only' (the read commands): every transaction on every connection is read-only. */
   constructor(url: string, timeouts: PostgresTimeouts = postgresTimeouts(), access: WarehouseAccess = 'read-write') {
     this.description = redactUri(url);
     this.url = url;
     this.timeouts = timeouts;
+    this.access = access;
     const settings = access === 'read-only' ? [...SESSION_SETTINGS, ...READ_ONLY_SESSION] : SESSION_SETTINGS;
     this.pool = connectionPool(url, timeouts, settings);
     this.streamPool = connectionPool(url, timeouts, [...settings, ...STREAM_SETTINGS]);
@@ -274,17 +285,24 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
   /**
    * SingleStatementQuery: sent by the extended protocol, under which the server parses the text as
    * one statement and refuses several (SQLSTATE 42601) before running any. On a warehouse opened
-   * read-only, a write is refused as such.
+   * read-only, it runs in a read-only transaction, and a write is refused as such.
    */
   async querySingleStatement(sql: string): Promise<Row[]> {
     return this.withClient(undefined, async (c) => {
+      const readOnly = this.access === 'read-only';
+      // Read-only by a transaction begun here and awaited, not only by the session default, which
+      // the pool sets without waiting (a failure to set it went unnoticed, and a write through).
+      if (readOnly) await c.query(READ_ONLY_BEGIN);
       try {
         // queryMode is pg's (8.12+), missing from @types/pg.
         return (await c.query({ text: sql, types: typedQueryTypes, queryMode: 'extended' } as pg.QueryConfig)).rows as Row[];
       } catch (err) {
         if (isSeveralStatementsRefusal(err)) throw new SeveralStatementsError();
-        if ((err as { code?: unknown }).code === READ_ONLY_SQL_TRANSACTION) throw new WriteRefusedError(this.description);
+        const code = (err as { code?: unknown }).code;
+        if (readOnly && (code === READ_ONLY_SQL_TRANSACTION || code === ACTIVE_SQL_TRANSACTION)) throw new WriteRefusedError(this.description);
         throw err;
+      } finally {
+        if (readOnly) await c.query(READ_ONLY_ROLLBACK).catch(() => undefined);
       }
     });
   }

@@ -71,6 +71,8 @@ export const SQL_NAMES = [
   'postgres/one_backend',
   'postgres/publish_parallel',
   'postgres/publish_work_mem',
+  'postgres/read_only_begin',
+  'postgres/read_only_rollback',
   'postgres/read_only_session',
   'postgres/report_settings',
   'postgres/schema_lock',

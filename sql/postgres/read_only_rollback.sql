@@ -1,0 +1,3 @@
+-- PostgreSQL: ends the read-only transaction a statement of sparkify sql ran in (read_only_begin.sql).
+-- A rollback: whatever the statement did (a COMMIT of its own included: this then only warns) is undone.
+ROLLBACK;
