@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RULES_VERSION } from '../src/etl/versions';
+import { RULES_VERSION, SCHEMA_VERSION } from '../src/etl/versions';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Warehouse } from '../src/warehouse/types';
@@ -41,10 +41,13 @@ function sparkify(args: string[]) {
   return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `rules-${randomUUID()}` }, unset: ['TEMPORAL_ADDRESS'] });
 }
 
-function runAll(warehouse: string): void {
-  const run = sparkify(['run', '--all', '--source', source, '--warehouse', warehouse]);
+function runAll(warehouse: string, from = source): void {
+  const run = sparkify(['run', '--all', '--source', from, '--warehouse', warehouse]);
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
 }
+
+/** The run summary `run --json` prints on its last line. */
+const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { files: { songs: number } };
 
 const engines: Array<[string, () => Promise<string>, (uri: string) => Promise<Warehouse>]> = [
   ['DuckDB', async () => `duckdb:${path.join(tmp, `${randomUUID()}.duckdb`)}`, (uri) => DuckDbWarehouse.open(uri.slice('duckdb:'.length))],
@@ -88,6 +91,42 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
         'SELECT COUNT(*) AS files, COUNT(v.rules_version) AS recorded, MIN(v.rules_version) AS oldest FROM etl_load_ledger l LEFT JOIN etl_run_rules v ON v.run_id = l.run_id',
       );
       expect({ files: Number(rules.files), recorded: Number(rules.recorded), oldest: Number(rules.oldest) }).toEqual({ files: 74, recorded: 74, oldest: RULES_VERSION });
+    });
+  }, 400_000);
+
+  test('a warehouse of schema version 1 is upgraded by the next run: every song file is staged once into its own versions, and a song file corrected before ends corrected', async () => {
+    const uri = await newWarehouse();
+    const ownSource = fs.mkdtempSync(path.join(tmp, 'upgrade-'));
+    copySampleDays(ownSource, DAYS);
+    const songFile = path.join(ownSource, SONG_FILE);
+    const corrected = fs.readFileSync(songFile, 'utf8');
+    const song = JSON.parse(corrected) as { title: string; duration: number; artist_location: string };
+    // First published with a title, duration and location that sort before the corrected ones.
+    fs.writeFileSync(songFile, JSON.stringify({ ...song, title: song.title.slice(0, -1), duration: 218.9, artist_location: 'California' }));
+    runAll(uri, ownSource);
+    // As schema version 1 (rules version 1) left it: no song files' versions.
+    await withWarehouse(() => open(uri), (w) =>
+      w.execute([
+        'DROP TABLE etl_song_file_songs',
+        'DROP TABLE etl_song_file_artists',
+        'UPDATE etl_schema_version SET schema_version = 1',
+        'UPDATE etl_run_rules SET rules_version = 1',
+      ]),
+    );
+    fs.writeFileSync(songFile, corrected);
+
+    const upgrade = sparkify(['run', '--all', '--source', ownSource, '--warehouse', uri, '--json']);
+    expect({ status: upgrade.status, stderr: upgrade.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(summaryOf(upgrade.stdout).files.songs).toBe(71);
+    const next = sparkify(['run', '--all', '--source', ownSource, '--warehouse', uri, '--json']);
+    expect(summaryOf(next.stdout).files.songs).toBe(0);
+    await withWarehouse(() => open(uri), async (w) => {
+      expect(await dumpStarTables(w)).toEqual(clean);
+      expect(await w.query('SELECT schema_version FROM etl_schema_version')).toEqual([{ schema_version: SCHEMA_VERSION }]);
+      const [given] = await w.query('SELECT COUNT(DISTINCT source_key) AS files, COUNT(*) AS versions FROM etl_song_file_songs');
+      expect({ files: Number(given.files), versions: Number(given.versions) }).toEqual({ files: 71, versions: 71 });
+      const [artists] = await w.query('SELECT COUNT(DISTINCT source_key) AS files FROM etl_song_file_artists');
+      expect(Number(artists.files)).toBe(71);
     });
   }, 400_000);
 });

@@ -1,12 +1,14 @@
--- artists: one row per artist_id. Sources: this run's staging_songs (text repaired) and the
--- artist's current row, which competes with the new variants so load order never matters.
+-- artists: one row per artist_id. Sources: etl_song_file_artists, each song file's artist variants
+-- as of its last staging. This run's staging_songs (text repaired) replaces what the run's song
+-- files gave, then the artist_ids they give or gave are picked again from every file's variants: a
+-- corrected file replaces its old variant, and load order never matters.
 -- An artist appears with several name/location variants across songs. The rule keeps one whole
 -- variant (name, location and coordinates stay together), preferring in turn: coordinates known,
 -- a non-empty location, the shortest name (other variants are mostly "X featuring Y"), then the
 -- smallest name, location, latitude and longitude.
-CREATE TEMP TABLE publish_artists AS
+CREATE TEMP TABLE song_file_artists_staged AS
 WITH staged AS (
-  SELECT s.artist_id,
+  SELECT s.source_key, s.artist_id,
          COALESCE(name.repaired, s.artist_name) AS name,
          NULLIF(COALESCE(location.repaired, s.artist_location), '') AS location,
          s.artist_latitude AS latitude,
@@ -15,13 +17,29 @@ WITH staged AS (
   LEFT JOIN etl_text_repairs name ON name.run_id = s.run_id AND name.kind = 'text' AND name.raw = s.artist_name
   LEFT JOIN etl_text_repairs location ON location.run_id = s.run_id AND location.kind = 'text' AND location.raw = s.artist_location
   WHERE s.run_id = {{run_id}} AND s.artist_id IS NOT NULL
-),
-candidates AS (
-  SELECT artist_id, name, location, latitude, longitude FROM staged
-  UNION ALL
-  SELECT artist_id, name, location, latitude, longitude FROM artists WHERE artist_id IN (SELECT artist_id FROM staged)
-),
-ranked AS (
+)
+SELECT source_key, artist_id, name, location, latitude, longitude FROM staged
+-- Variants no file is named for are never replaced: they stay, once each, as before this table.
+UNION
+SELECT source_key, artist_id, name, location, latitude, longitude
+FROM etl_song_file_artists
+WHERE source_key IS NULL AND artist_id IN (SELECT artist_id FROM staged WHERE source_key IS NULL);
+
+-- The artists to pick again: those the run's song files give now or gave before.
+CREATE TEMP TABLE publish_artist_ids AS
+SELECT artist_id FROM song_file_artists_staged
+UNION
+SELECT artist_id FROM etl_song_file_artists
+WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs');
+
+DELETE FROM etl_song_file_artists
+WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs')
+   OR (source_key IS NULL AND artist_id IN (SELECT artist_id FROM song_file_artists_staged WHERE source_key IS NULL));
+INSERT INTO etl_song_file_artists (source_key, artist_id, name, location, latitude, longitude)
+SELECT source_key, artist_id, name, location, latitude, longitude FROM song_file_artists_staged;
+
+CREATE TEMP TABLE publish_artists AS
+WITH ranked AS (
   SELECT artist_id, name, location, latitude, longitude,
          ROW_NUMBER() OVER (
            PARTITION BY artist_id
@@ -30,12 +48,16 @@ ranked AS (
                     LENGTH(name) NULLS LAST, {{byte_order(name)}} NULLS LAST, {{byte_order(location)}} NULLS LAST,
                     latitude NULLS LAST, longitude NULLS LAST
          ) AS pick
-  FROM candidates
+  FROM etl_song_file_artists
+  WHERE artist_id IN (SELECT artist_id FROM publish_artist_ids)
 )
 SELECT artist_id, name, location, latitude, longitude FROM ranked WHERE pick = 1;
 
-DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM publish_artists);
+-- An artist no file gives any more goes.
+DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM publish_artist_ids);
 INSERT INTO artists (artist_id, name, location, latitude, longitude)
 SELECT artist_id, name, location, latitude, longitude FROM publish_artists;
 
 DROP TABLE publish_artists;
+DROP TABLE publish_artist_ids;
+DROP TABLE song_file_artists_staged;

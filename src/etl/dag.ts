@@ -25,6 +25,8 @@ export type Table =
   | 'etl_file_counts'
   | 'etl_text_repairs'
   | 'etl_song_keys'
+  | 'etl_song_file_songs'
+  | 'etl_song_file_artists'
   | 'etl_user_state'
   | 'etl_match_stats'
   | 'etl_play_names'
@@ -135,7 +137,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -195,17 +197,19 @@ export const ETL_DAG = {
     writes: ['etl_text_repairs', 'etl_publishing_runs'],
     readsOwnRows: ['etl_text_repairs'],
   },
+  // Each song file's versions and variants (etl_song_file_*) as earlier runs left them: the run's
+  // song files (etl_run_files) replace theirs, then the songs and artists they touch are picked again.
   loadSongs: {
     sql: ['transform/songs'],
-    reads: ['staging_songs', 'etl_text_repairs'],
-    readsEarlierRuns: ['songs', 'etl_song_keys'],
-    writes: ['songs', 'etl_song_keys'],
+    reads: ['staging_songs', 'etl_text_repairs', 'etl_run_files'],
+    readsEarlierRuns: ['etl_song_file_songs'],
+    writes: ['songs', 'etl_song_keys', 'etl_song_file_songs'],
   },
   loadArtists: {
     sql: ['transform/artists'],
-    reads: ['staging_songs', 'etl_text_repairs'],
-    readsEarlierRuns: ['artists'],
-    writes: ['artists'],
+    reads: ['staging_songs', 'etl_text_repairs', 'etl_run_files'],
+    readsEarlierRuns: ['etl_song_file_artists'],
+    writes: ['artists', 'etl_song_file_artists'],
   },
   loadUsers: {
     sql: ['transform/users'],

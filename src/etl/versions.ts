@@ -19,7 +19,9 @@
  * 1: the first recorded version (the rules as of 106add0).
  * 2: a play left without a song gets one when a later run publishes a song that fits it
  *    (sql/transform/unmatched_plays.sql); dates loaded before are re-run by `backfill --only-stale`,
- *    which lists their plays without a song.
+ *    which lists their plays without a song. Songs and artists are picked from each song file's
+ *    own versions (etl_song_file_songs, etl_song_file_artists), so a file staged again replaces
+ *    what it gave; staging every song file loaded before once fills those tables.
  */
 export const RULES_VERSION = 2;
 
@@ -32,6 +34,8 @@ export const RULES_VERSION = 2;
  * 1: etl_schema_version, etl_run_rules and etl_publishing_runs.
  * 2: etl_unmatched_plays, the plays without a song, which every songplays publish keeps listed: a
  *    release before it would publish plays without listing them, and a song arriving later would
- *    not match them.
+ *    not match them. etl_song_file_songs and etl_song_file_artists (sql/schema/etl_song_files.sql),
+ *    which every song publish keeps: a release before it would publish songs without replacing
+ *    what it wrote.
  */
 export const SCHEMA_VERSION = 2;

@@ -91,6 +91,7 @@ export const SQL_NAMES = [
   'schema/etl_file_counts',
   'schema/etl_play_names',
   'schema/etl_skipped_files',
+  'schema/etl_song_files',
   'schema/etl_tables',
   'schema/etl_versions',
   'schema/songplays',

@@ -99,8 +99,8 @@ describe('each step declares the tables its SQL names', () => {
     for (const [step, file] of Object.entries(PUBLISH_TRANSFORMS)) expect({ step, sql: DAG[step].sql }).toEqual({ step, sql: expect.arrayContaining([file]) });
     // The locks as they were listed by hand before they came from the declaration.
     expect(Object.fromEntries(Object.keys(PUBLISH_TRANSFORMS).map((s) => [s, sorted(DAG[s].writes)]))).toEqual({
-      loadSongs: ['etl_song_keys', 'songs'],
-      loadArtists: ['artists'],
+      loadSongs: ['etl_song_file_songs', 'etl_song_keys', 'songs'],
+      loadArtists: ['artists', 'etl_song_file_artists'],
       loadUsers: ['etl_user_state', 'users'],
       loadTime: ['etl_cross_day_times', 'time'],
       loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'songplays'],
