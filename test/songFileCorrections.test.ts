@@ -7,7 +7,7 @@ import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { startS3, type S3Server } from './harness/s3';
+import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
 import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
@@ -120,18 +120,32 @@ class Loaded {
   }
 
   /** One run over every file after each `change`; returns how many song files each run staged. */
-  async runAfter(...changes: Array<() => void>): Promise<number[]> {
+  async runAfter(...changes: Array<() => void | Promise<void>>): Promise<number[]> {
+    return this.runFrom(this.source, ...changes);
+  }
+
+  /** runAfter, reading the source at `source` (a copy of this one on S3). */
+  async runFrom(source: string, ...changes: Array<() => void | Promise<void>>): Promise<number[]> {
     const worker = await temporal.worker({ s3: s3.settings });
     const staged = await worker.during(async () => {
       const counts: number[] = [];
       for (const change of changes) {
-        change();
-        counts.push((await (await worker.start({ source: this.source, warehouse: this.uri, maxRejectRate: 0 })).result()).files.songs);
+        await change();
+        counts.push((await (await worker.start({ source, warehouse: this.uri, maxRejectRate: 0 })).result()).files.songs);
       }
       return counts;
     });
     await worker.resources.close(); // one writer per DuckDB file
     return staged;
+  }
+
+  async query(sql: string) {
+    const w = await this.open();
+    try {
+      return await w.query(sql);
+    } finally {
+      await w.close();
+    }
   }
 
   /** What the song publishes decide: songs, artists, the match keys and what each play matched. */
@@ -197,3 +211,29 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
     expect(await loaded.tables()).toEqual(clean);
   }, 600_000);
 });
+
+test('on Redshift staging from S3, where a COPY of several files names no file per row, each version is kept once: staging the files again adds none', async () => {
+  const loaded = await Loaded.on('redshift');
+  const prefix = `${path.basename(loaded.source)}/`;
+  const upload = async () => void (await uploadDirectory(s3, loaded.source, 'corrections', prefix));
+  const staged = await loaded.runFrom(
+    `s3://corrections/${prefix.slice(0, -1)}`,
+    async () => {
+      loaded.writeSongs(FIRST);
+      loaded.writePlays();
+      await upload();
+    },
+    // As after a rules upgrade: every song file is staged again, in one COPY.
+    () => loaded.query('UPDATE etl_run_rules SET rules_version = 0').then(() => undefined),
+  );
+  expect(staged).toEqual([5, 5]);
+  const versions = await loaded.query('SELECT source_key, song_id, title FROM etl_song_file_songs ORDER BY song_id, title');
+  expect(versions).toEqual([
+    { source_key: null, song_id: 'SOHIGHWAY', title: 'Highway to Hell' },
+    { source_key: null, song_id: 'SOTHUNDER', title: 'Thunde' },
+    { source_key: null, song_id: 'SOTWICE', title: 'Bee' },
+    { source_key: null, song_id: 'SOTWICE', title: 'Zed' },
+    { source_key: null, song_id: 'SOWRONGID', title: 'Misfiled' },
+  ]);
+  expect(await loaded.query('SELECT COUNT(*) AS n FROM etl_song_file_artists')).toEqual([{ n: 3 }]);
+}, 300_000);
