@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 // As createSchema (src/activities/index.ts) creates them.
-const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions'];
+const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files'];
 
 interface PlanNode {
   'Node Type': string;

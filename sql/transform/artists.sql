@@ -33,8 +33,10 @@ SELECT artist_id FROM etl_song_file_artists
 WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs');
 
 DELETE FROM etl_song_file_artists
-WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs')
-   OR (source_key IS NULL AND artist_id IN (SELECT artist_id FROM song_file_artists_staged WHERE source_key IS NULL));
+WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs');
+-- Two deletes, not one with OR: PostgreSQL plans an IN under OR as a subplan, not a semi-join.
+DELETE FROM etl_song_file_artists
+WHERE source_key IS NULL AND artist_id IN (SELECT artist_id FROM song_file_artists_staged WHERE source_key IS NULL);
 INSERT INTO etl_song_file_artists (source_key, artist_id, name, location, latitude, longitude)
 SELECT source_key, artist_id, name, location, latitude, longitude FROM song_file_artists_staged;
 

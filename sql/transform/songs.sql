@@ -31,8 +31,10 @@ SELECT song_id FROM etl_song_file_songs
 WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs');
 
 DELETE FROM etl_song_file_songs
-WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs')
-   OR (source_key IS NULL AND song_id IN (SELECT song_id FROM song_file_songs_staged WHERE source_key IS NULL));
+WHERE source_key IN (SELECT source_key FROM etl_run_files WHERE run_id = {{run_id}} AND kind = 'songs');
+-- Two deletes, not one with OR: PostgreSQL plans an IN under OR as a subplan, not a semi-join.
+DELETE FROM etl_song_file_songs
+WHERE source_key IS NULL AND song_id IN (SELECT song_id FROM song_file_songs_staged WHERE source_key IS NULL);
 INSERT INTO etl_song_file_songs (source_key, song_id, title, artist_id, year, duration, title_raw, artist_name_raw, title_key, artist_key)
 SELECT source_key, song_id, title, artist_id, year, duration, title_raw, artist_name_raw, title_key, artist_key FROM song_file_songs_staged;
 
