@@ -2,7 +2,8 @@
  * Every activity the worker registers, by group (one module each):
  * - staging: createSchema, listEventFiles, listSongFiles, stageEvents, stageSongs, loadedDates, and
  *   listSourceFiles (both listings in one, which runs recorded before the split replay);
- * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays;
+ * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays, and
+ *   clearPublishingMark (a run that fails once its publish has begun);
  * - checks: checkStagedData, runQualityChecks;
  * - report: summarizeRun, writeReport;
  * - notify: sendNotification.

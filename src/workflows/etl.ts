@@ -1,4 +1,4 @@
-import { defineQuery, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, log, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkWorkflowInput, etlInputShape } from './inputs';
@@ -7,6 +7,7 @@ import type { LevelChange } from '../insights/queries';
 import { withRunAlerts } from '../notify/workflow';
 import { Branches } from './branches';
 import { bothListingParts } from '../etl/listedFiles';
+import { rootMessage } from '../etl/failures';
 
 import { RUN_DEFAULTS, STEP_ATTEMPTS } from '../defaults';
 import { ETL_DAG, type DagStep } from '../etl/dag';
@@ -70,6 +71,28 @@ export const LEVEL_CHANGES_BESIDE_SONGPLAYS = 'level-changes-beside-songplays';
  */
 export const EVENTS_STAGED_WHILE_SONGS_LISTED = 'events-staged-while-songs-listed';
 
+/**
+ * patched() id: a run that fails or is cancelled once its publish has begun clears its mark in
+ * etl_publishing_runs (clearPublishingMark), so that other runs' failing reference checks no longer
+ * wait for it (runs recorded before fail without that step).
+ */
+export const PUBLISHING_MARK_CLEARED_ON_FAILURE = 'publishing-mark-cleared-on-failure';
+
+/**
+ * Clears the failing run's publishing mark, even when the run was cancelled. A mark that cannot be
+ * cleared is logged; the run fails with its own error either way.
+ */
+async function clearPublishingMark(stubs: typeof quick, ref: RunRef): Promise<void> {
+  await CancellationScope.nonCancellable(() =>
+    stubs.clearPublishingMark(ref).catch((err: unknown) => {
+      log.warn('the run failed and its publishing mark could not be cleared: other runs\' failing reference checks wait for it until it runs again', {
+        runId: ref.runId,
+        error: rootMessage(err),
+      });
+    }),
+  );
+}
+
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /**
@@ -121,110 +144,118 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     }
   }
 
-  const window = input.window ?? null;
-  const maxRejectRate = input.maxRejectRate ?? DEFAULTS.maxRejectRate;
+  try {
+    const window = input.window ?? null;
+    const maxRejectRate = input.maxRejectRate ?? DEFAULTS.maxRejectRate;
 
-  await step('createSchema', () => quick.createSchema(ref));
-  let files: ListedFiles;
-  let events: StageResult;
-  let songs: StageResult;
-  const stageEvents = () => step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate }));
-  const stageSongs = () => step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate }));
-  if (patched(EVENTS_STAGED_WHILE_SONGS_LISTED)) {
-    // Each part's staging reads only its own kind of the run's file list (src/etl/dag.ts).
-    const branches = new Branches();
-    const eventPart = branches.add(step('listEventFiles', () => quick.listEventFiles({ ...ref, window }))).then((listed) =>
-      branches.next('stageEvents', stageEvents).then((staged) => [listed, staged] as const),
+    await step('createSchema', () => quick.createSchema(ref));
+    let files: ListedFiles;
+    let events: StageResult;
+    let songs: StageResult;
+    const stageEvents = () => step('stageEvents', () => loads.stageEvents({ ...ref, maxRejectRate }));
+    const stageSongs = () => step('stageSongs', () => loads.stageSongs({ ...ref, maxRejectRate }));
+    if (patched(EVENTS_STAGED_WHILE_SONGS_LISTED)) {
+      // Each part's staging reads only its own kind of the run's file list (src/etl/dag.ts).
+      const branches = new Branches();
+      const eventPart = branches.add(step('listEventFiles', () => quick.listEventFiles({ ...ref, window }))).then((listed) =>
+        branches.next('stageEvents', stageEvents).then((staged) => [listed, staged] as const),
+      );
+      const songPart = branches.add(step('listSongFiles', () => quick.listSongFiles({ ...ref, window }))).then((listed) =>
+        branches.next('stageSongs', stageSongs).then((staged) => [listed, staged] as const),
+      );
+      const [[eventFiles, stagedEvents], [songFiles, stagedSongs]] = await Promise.all([eventPart, songPart]);
+      files = bothListingParts(eventFiles, songFiles);
+      [events, songs] = [stagedEvents, stagedSongs];
+    } else {
+      // Runs recorded before the listing ran in two parts replay one listing of both.
+      delete steps.listEventFiles;
+      delete steps.listSongFiles;
+      files = await step('listSourceFiles', () => quick.listSourceFiles({ ...ref, window }));
+      [events, songs] = await Promise.all([stageEvents(), stageSongs()]);
+    }
+    // Blocking checks on the staged data run before any publish (runs recorded before this existed
+    // replay without it).
+    let stagedChecks: CheckResult[] | undefined;
+    if (patched('checks-before-publish')) {
+      stagedChecks = await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty });
+    }
+    await step('repairText', () => quick.repairText(ref));
+    const publishSongplays = () =>
+      step('loadSongplays', () => loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance }));
+    let matches: Awaited<ReturnType<typeof publishSongplays>>;
+    let levelChanges: LevelChange[] | undefined;
+    if (patched(SONGPLAYS_BESIDE_DIMENSIONS)) {
+      // loadSongplays matches the song keys loadSongs publishes, and reads nothing the other
+      // publishes write (src/etl/dag.ts): it runs beside them once loadSongs is done, unless one
+      // of them has failed by then (the run fails with that error either way).
+      const branches = new Branches();
+      const levelChangesBeside = patched(LEVEL_CHANGES_BESIDE_SONGPLAYS);
+      const songsThenSongplays = branches.add(step('loadSongs', () => loads.loadSongs(ref))).then(() => branches.next('loadSongplays', publishSongplays));
+      const artists = branches.add(step('loadArtists', () => loads.loadArtists(ref)));
+      const users = branches.add(step('loadUsers', () => loads.loadUsers(ref)));
+      const time = branches.add(step('loadTime', () => loads.loadTime(ref)));
+      // The level changes read staging only. Started once users and time are published: the
+      // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
+      // workers), and this query takes the other (docs/performance-log.md). Runs recorded before it have
+      // no such step (their writeReport queries the level changes).
+      if (!levelChangesBeside) delete steps.queryLevelChanges;
+      const queriedLevelChanges = levelChangesBeside
+        ? branches.add(Promise.all([users, time]).then(() => step('queryLevelChanges', () => quick.queryLevelChanges({ ...ref, window }))))
+        : undefined;
+      [matches, , , , levelChanges] = await Promise.all([songsThenSongplays, artists, users, time, queriedLevelChanges]);
+    } else {
+      // Runs recorded before songplays were published beside the dimensions replay this order.
+      delete steps.queryLevelChanges;
+      await Promise.all([
+        step('loadSongs', () => loads.loadSongs(ref)),
+        step('loadArtists', () => loads.loadArtists(ref)),
+        step('loadUsers', () => loads.loadUsers(ref)),
+        step('loadTime', () => loads.loadTime(ref)),
+      ]);
+      matches = await publishSongplays();
+    }
+    const staging = { events, songs };
+    const checks = await step('runQualityChecks', () =>
+      quick.runQualityChecks({
+        ...ref,
+        staging,
+        matches,
+        matchRateWarnBelow: input.matchRateWarnBelow ?? DEFAULTS.matchRateWarnBelow,
+        failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty,
+        extraChecks: input.extraChecks ?? [],
+        // What checkStagedData counted is not counted again (src/activities/checkActivities.ts).
+        ...(stagedChecks ? { stagedChecks } : {}),
+      }),
     );
-    const songPart = branches.add(step('listSongFiles', () => quick.listSongFiles({ ...ref, window }))).then((listed) =>
-      branches.next('stageSongs', stageSongs).then((staged) => [listed, staged] as const),
-    );
-    const [[eventFiles, stagedEvents], [songFiles, stagedSongs]] = await Promise.all([eventPart, songPart]);
-    files = bothListingParts(eventFiles, songFiles);
-    [events, songs] = [stagedEvents, stagedSongs];
-  } else {
-    // Runs recorded before the listing ran in two parts replay one listing of both.
-    delete steps.listEventFiles;
-    delete steps.listSongFiles;
-    files = await step('listSourceFiles', () => quick.listSourceFiles({ ...ref, window }));
-    [events, songs] = await Promise.all([stageEvents(), stageSongs()]);
-  }
-  // Blocking checks on the staged data run before any publish (runs recorded before this existed
-  // replay without it).
-  let stagedChecks: CheckResult[] | undefined;
-  if (patched('checks-before-publish')) {
-    stagedChecks = await quick.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty });
-  }
-  await step('repairText', () => quick.repairText(ref));
-  const publishSongplays = () =>
-    step('loadSongplays', () => loads.loadSongplays({ ...ref, durationTolerance: input.durationTolerance ?? DEFAULTS.durationTolerance }));
-  let matches: Awaited<ReturnType<typeof publishSongplays>>;
-  let levelChanges: LevelChange[] | undefined;
-  if (patched(SONGPLAYS_BESIDE_DIMENSIONS)) {
-    // loadSongplays matches the song keys loadSongs publishes, and reads nothing the other
-    // publishes write (src/etl/dag.ts): it runs beside them once loadSongs is done, unless one
-    // of them has failed by then (the run fails with that error either way).
-    const branches = new Branches();
-    const levelChangesBeside = patched(LEVEL_CHANGES_BESIDE_SONGPLAYS);
-    const songsThenSongplays = branches.add(step('loadSongs', () => loads.loadSongs(ref))).then(() => branches.next('loadSongplays', publishSongplays));
-    const artists = branches.add(step('loadArtists', () => loads.loadArtists(ref)));
-    const users = branches.add(step('loadUsers', () => loads.loadUsers(ref)));
-    const time = branches.add(step('loadTime', () => loads.loadTime(ref)));
-    // The level changes read staging only. Started once users and time are published: the
-    // songplays publish's last inserts then run on one core (PostgreSQL runs no INSERT on parallel
-    // workers), and this query takes the other (docs/performance-log.md). Runs recorded before it have
-    // no such step (their writeReport queries the level changes).
-    if (!levelChangesBeside) delete steps.queryLevelChanges;
-    const queriedLevelChanges = levelChangesBeside
-      ? branches.add(Promise.all([users, time]).then(() => step('queryLevelChanges', () => quick.queryLevelChanges({ ...ref, window }))))
-      : undefined;
-    [matches, , , , levelChanges] = await Promise.all([songsThenSongplays, artists, users, time, queriedLevelChanges]);
-  } else {
-    // Runs recorded before songplays were published beside the dimensions replay this order.
-    delete steps.queryLevelChanges;
-    await Promise.all([
-      step('loadSongs', () => loads.loadSongs(ref)),
-      step('loadArtists', () => loads.loadArtists(ref)),
-      step('loadUsers', () => loads.loadUsers(ref)),
-      step('loadTime', () => loads.loadTime(ref)),
-    ]);
-    matches = await publishSongplays();
-  }
-  const staging = { events, songs };
-  const checks = await step('runQualityChecks', () =>
-    quick.runQualityChecks({
+    steps.summarizeRun = { status: 'running' };
+    const summary = await quick.summarizeRun({
       ...ref,
+      workflowId: info.workflowId,
+      window,
+      files: { events: files.eventFiles, songs: files.songFiles, bytes: files.eventBytes + files.songBytes },
       staging,
+      rejected: {
+        count: events.recordsRejected + songs.recordsRejected,
+        samples: [...events.rejectSamples, ...songs.rejectSamples],
+      },
+      skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
+      ...(files.datesWithoutLog ? { datesWithoutLog: files.datesWithoutLog } : {}),
       matches,
-      matchRateWarnBelow: input.matchRateWarnBelow ?? DEFAULTS.matchRateWarnBelow,
-      failOnEmpty: input.failOnEmpty ?? DEFAULTS.failOnEmpty,
-      extraChecks: input.extraChecks ?? [],
-      // What checkStagedData counted is not counted again (src/activities/checkActivities.ts).
-      ...(stagedChecks ? { stagedChecks } : {}),
-    }),
-  );
-  steps.summarizeRun = { status: 'running' };
-  const summary = await quick.summarizeRun({
-    ...ref,
-    workflowId: info.workflowId,
-    window,
-    files: { events: files.eventFiles, songs: files.songFiles, bytes: files.eventBytes + files.songBytes },
-    staging,
-    rejected: {
-      count: events.recordsRejected + songs.recordsRejected,
-      samples: [...events.rejectSamples, ...songs.rejectSamples],
-    },
-    skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
-    ...(files.datesWithoutLog ? { datesWithoutLog: files.datesWithoutLog } : {}),
-    matches,
-    checks,
-    steps: { ...steps, summarizeRun: { status: 'completed' } },
-    startedAt,
-    durationMs: Date.now() - startedAt,
-  });
-  steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
-  const report = await step('writeReport', () =>
-    quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo, ...(levelChanges ? { levelChanges } : {}) }),
-  );
-  return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
+      checks,
+      steps: { ...steps, summarizeRun: { status: 'completed' } },
+      startedAt,
+      durationMs: Date.now() - startedAt,
+    });
+    steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
+    const report = await step('writeReport', () =>
+      quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo, ...(levelChanges ? { levelChanges } : {}) }),
+    );
+    return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
+  } catch (err) {
+    // From repairText on, the run is marked as publishing (src/activities/publishingRuns.ts); one
+    // that fails or is cancelled will publish nothing more, so it clears its mark (runs recorded
+    // before this fail without it).
+    if (steps.repairText.status !== 'pending' && patched(PUBLISHING_MARK_CLEARED_ON_FAILURE)) await clearPublishingMark(quick, ref);
+    throw err;
+  }
 }

@@ -224,6 +224,44 @@ describe('etlRun with mocked activities', () => {
     expect(progress.steps.loadSongplays.status).toBe('pending');
   });
 
+  test('a run that fails once its publish has begun clears its publishing mark, and fails with its own error', async () => {
+    const mocks = new MockActivities({
+      loadUsers: async () => {
+        throw ApplicationFailure.create({ type: 'SqlError', message: 'users: syntax error' });
+      },
+    });
+    const { workflowId, result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('loadUsers');
+    const cleared = mocks.calls.filter((c) => c.name === 'clearPublishingMark');
+    expect(cleared.map((c) => ({ workflowId: c.workflowId, warehouse: c.input.warehouse }))).toEqual([{ workflowId, warehouse: INPUT.warehouse }]);
+    expect(mocks.indexOf('fail:loadUsers')).toBeLessThan(mocks.indexOf('start:clearPublishingMark'));
+  });
+
+  test('a mark that cannot be cleared leaves the run failing with its own error', async () => {
+    const mocks = new MockActivities({
+      loadTime: async () => {
+        throw ApplicationFailure.create({ type: 'SqlError', message: 'time: syntax error' });
+      },
+      clearPublishingMark: async () => {
+        throw ApplicationFailure.nonRetryable('warehouse gone', 'Unavailable');
+      },
+    });
+    const { result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('loadTime');
+    expect(mocks.count('clearPublishingMark')).toBe(1);
+  });
+
+  test('a run that fails before its publish has begun has no mark to clear', async () => {
+    const mocks = new MockActivities({
+      checkStagedData: async () => {
+        throw ApplicationFailure.nonRetryable('staging does not reconcile', ERROR_TYPES.qualityCheckFailed);
+      },
+    });
+    const { result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('checkStagedData');
+    expect(mocks.started('clearPublishingMark')).toBe(false);
+  });
+
   test('a transient error is retried and the run completes', async () => {
     const mocks = new MockActivities({
       repairText: async () => {
@@ -294,5 +332,27 @@ describe('etlRun with mocked activities', () => {
     expect((result as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(cancelled.sort()).toEqual(['stageEvents', 'stageSongs']);
     expect(mocks.started('repairText')).toBe(false);
+    // Cancelled before its publish began: it has no mark to clear.
+    expect(mocks.started('clearPublishingMark')).toBe(false);
+  });
+
+  test('a run cancelled mid-publish clears its publishing mark', async () => {
+    const never = new Promise<void>(() => undefined);
+    const mocks: MockActivities = new MockActivities({
+      loadUsers: async () => heartbeatUntil(never, () => undefined),
+    });
+    const result = await env.withWorker(mocks.activities(), async (taskQueue) => {
+      const handle = await env.client.workflow.start(etlRun, {
+        taskQueue,
+        workflowId: `unit-etl-${randomUUID()}`,
+        args: [{ ...INPUT, heartbeatTimeout: '2 seconds' }],
+      });
+      await mocks.changed.until('loadUsers to start', () => mocks.started('loadUsers'));
+      await handle.cancel();
+      return handle.result().catch((err: unknown) => err);
+    });
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect((result as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(mocks.count('clearPublishingMark')).toBe(1);
   });
 });

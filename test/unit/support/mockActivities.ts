@@ -33,6 +33,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   stageSongs: async () => stageResult('songs'),
   checkStagedData: async () => [],
   repairText: async () => ({ distinctValues: 2, repairedValues: 0 }),
+  clearPublishingMark: async () => undefined,
   loadSongs: async () => undefined,
   loadArtists: async () => undefined,
   loadUsers: async () => undefined,
