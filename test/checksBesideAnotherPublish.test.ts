@@ -99,7 +99,7 @@ const warehouses: Array<[string, () => Promise<{ warehouse: string; source: stri
 ];
 
 describe.each(warehouses)('%s', (_engine, openWarehouse) => {
-  test("a run's checks beside another run's half-done publish retry instead of failing, unless that run failed and cleared its mark; a real dangling reference still fails", async () => {
+  test("a run's checks beside another run's half-done publish retry instead of failing, unless that run failed and recorded so; a real dangling reference still fails", async () => {
     const { warehouse, source } = await openWarehouse();
     const a: Ref = { runId: 'sparkify-etl-2018-11-01', source, warehouse };
     const b: Ref = { runId: 'sparkify-etl-2018-11-15', source, warehouse };
@@ -132,9 +132,10 @@ describe.each(warehouses)('%s', (_engine, openWarehouse) => {
     expect(last.message).toContain(b.runId);
     expect(await failedStored()).toContain('songplays.user_id in users');
 
-    // Had B failed there, its workflow would have cleared its mark (src/workflows/etl.ts): A's
-    // checks then fail at once, waiting for no run.
-    await activities.clearPublishingMark(b);
+    // Had B failed there, its workflow would have recorded its failure, which clears its mark
+    // (src/workflows/etl.ts): A's checks then fail at once, waiting for no run.
+    await activities.recordFailedRun(b);
+    expect(await opened.query('SELECT run_id FROM etl_failed_runs')).toEqual([{ run_id: b.runId }]);
     const besideFailed = await failureOf(checksOf(a, stagedA, matchesA, 'beside a failed run', 1));
     expect(besideFailed.type).toBe(ERROR_TYPES.qualityCheckFailed);
     expect(besideFailed.nonRetryable).toBe(true);

@@ -1,9 +1,10 @@
 /**
- * Staging rows belong to a run: once the run is recorded completed and older than the retention,
- * its rows go (sql/etl/clear_staging_expired.sql), on every engine; a run never recorded (still
- * running, or killed mid-staging) keeps its rows, which no other run reads (they filter by run_id).
+ * Staging rows belong to a run: once the run is recorded completed or failed and older than the
+ * retention, its rows go (sql/etl/clear_staging_expired.sql), on every engine; a run never recorded
+ * (still running, or terminated mid-staging) keeps its rows, which no other run reads (they filter
+ * by run_id). Failed runs' rows stayed forever: only completed runs' were cleared.
  */
-import { clearStagingStatements } from '../src/activities/clearStaging';
+import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
@@ -16,21 +17,27 @@ const warehouses = threeWarehousesInFile({ label: 'clear', schema: SCHEMA });
 const runsWithStaging = async (warehouse: Warehouse): Promise<string[]> =>
   (await warehouse.query('SELECT DISTINCT run_id FROM staging_events UNION SELECT DISTINCT run_id FROM staging_songs ORDER BY 1')).map((r) => String(r.run_id));
 
-test.each(['duckdb', 'postgres', 'redshift'])('%s: completed runs past the retention lose their staging rows; unrecorded runs keep theirs', async (name) => {
+test.each(['duckdb', 'postgres', 'redshift'])('%s: completed and failed runs past the retention lose their staging rows; unrecorded runs keep theirs', async (name) => {
   const warehouse = warehouses[name];
-  // old: completed 10 days ago; recent: completed just now; killed: staged, never recorded.
-  for (const run of ['old', 'recent', 'killed']) {
+  // old: completed 10 days ago; recent: completed just now; killed: staged, never recorded;
+  // failedOld: recorded failed 10 days ago; failedRecent: recorded failed just now.
+  for (const run of ['old', 'recent', 'killed', 'failedOld', 'failedRecent']) {
     await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [[run, 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
     await warehouse.appendRows('staging_songs', ['run_id', 'source_key', 'source_line', 'song_id'], [[run, 'song_data/A/A/A/x.json', 1, 'S1']]);
     await warehouse.appendRows('etl_file_counts', ['run_id', 'kind', 'source_key', 'records'], [[run, 'events', 'log_data/2018/11/2018-11-01-events.json', 1]]);
   }
+  // A run's summary clears staging where the record of failed runs does not exist yet: it creates it.
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
+  expect(await runsWithStaging(warehouse)).toEqual(['failedOld', 'failedRecent', 'killed', 'old', 'recent']);
   await warehouse.execute([
     "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('old', 'completed', CAST('2018-11-21 00:00:00' AS TIMESTAMP))",
     "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('recent', 'completed', CAST('2018-12-01 00:00:00' AS TIMESTAMP))",
   ]);
+  await warehouse.execute(recordFailedRunStatements(warehouse.dialect, 'failedOld', new Date('2018-11-21T00:00:00.000Z')));
+  await warehouse.execute(recordFailedRunStatements(warehouse.dialect, 'failedRecent', NOW));
   await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 7));
-  expect(await runsWithStaging(warehouse)).toEqual(['killed', 'recent']);
-  // Retention 0: a run's staging goes as it is recorded completed.
+  expect(await runsWithStaging(warehouse)).toEqual(['failedRecent', 'killed', 'recent']);
+  // Retention 0: a run's staging goes as it is recorded completed (or failed).
   await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
   expect(await runsWithStaging(warehouse)).toEqual(['killed']);
   expect(await warehouse.query('SELECT run_id FROM etl_file_counts')).toEqual([{ run_id: 'killed' }]);

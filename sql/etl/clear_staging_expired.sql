@@ -1,9 +1,14 @@
--- clear_staging_expired: staging rows belong to a run. Once a run is published and recorded
--- completed in etl_runs, and finished at or before {{cutoff}} (now minus the retention), its
--- staging rows and per-file counts go. Runs never recorded (still running, or killed) are kept.
+-- clear_staging_expired: staging rows belong to a run. Once a run is over and has been for the
+-- retention (at or before {{cutoff}}, now minus the retention), its staging rows and per-file
+-- counts go: a run recorded completed in etl_runs (published), or recorded failed in
+-- etl_failed_runs (it stages nothing more). Runs recorded neither way (still going, or terminated)
+-- are kept: a run still going must find its rows.
 DELETE FROM staging_events
-WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP));
+WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP)
+                 UNION ALL SELECT run_id FROM etl_failed_runs WHERE failed_at <= CAST({{cutoff}} AS TIMESTAMP));
 DELETE FROM staging_songs
-WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP));
+WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP)
+                 UNION ALL SELECT run_id FROM etl_failed_runs WHERE failed_at <= CAST({{cutoff}} AS TIMESTAMP));
 DELETE FROM etl_file_counts
-WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP));
+WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP)
+                 UNION ALL SELECT run_id FROM etl_failed_runs WHERE failed_at <= CAST({{cutoff}} AS TIMESTAMP));

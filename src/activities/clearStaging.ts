@@ -3,10 +3,28 @@ import type { Dialect } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
 
 /**
- * Statements that clear the staging rows of every completed run that finished at least
+ * Statements that clear the staging rows of every completed or failed run that ended at least
  * `retentionDays` before `now` (sql/etl/clear_staging_expired.sql). Run in the same transaction
- * as the run record, so with 0 days a run's own staging goes as it is recorded completed.
+ * as the run record, so with 0 days a run's own staging goes as it is recorded completed. The
+ * record of failed runs is created first, for a run whose createSchema ran under a release before
+ * it: in a transaction that holds the schema lock (summarizeRun's).
  */
 export function clearStagingStatements(dialect: Dialect, now: Date, retentionDays: number): string[] {
-  return sqlStatements('etl/clear_staging_expired', dialect, { cutoff: utcTimestampText(now.getTime() - retentionDays * 86_400_000) });
+  return [
+    ...sqlStatements('schema/etl_failed_runs', dialect),
+    ...sqlStatements('etl/clear_staging_expired', dialect, { cutoff: utcTimestampText(now.getTime() - retentionDays * 86_400_000) }),
+  ];
+}
+
+/**
+ * Statements that record the run as failed at `now` (its staging rows then go with the retention)
+ * and remove its publishing mark (src/activities/publishingRuns.ts), in a transaction that holds
+ * the schema lock.
+ */
+export function recordFailedRunStatements(dialect: Dialect, runId: string, now: Date): string[] {
+  return [
+    ...sqlStatements('schema/etl_failed_runs', dialect),
+    ...sqlStatements('etl/record_failed_run', dialect, { run_id: runId, failed_at: utcTimestampText(now) }),
+    ...sqlStatements('etl/clear_publishing', dialect, { run_id: runId }),
+  ];
 }

@@ -2,10 +2,9 @@
  * Every activity the worker registers, by group (one module each):
  * - staging: createSchema, listEventFiles, listSongFiles, stageEvents, stageSongs, loadedDates, and
  *   listSourceFiles (both listings in one, which runs recorded before the split replay);
- * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays, and
- *   clearPublishingMark (a run that fails once its publish has begun);
+ * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays;
  * - checks: checkStagedData, runQualityChecks;
- * - report: summarizeRun, writeReport;
+ * - report: summarizeRun, writeReport, and recordFailedRun (a run that fails once it has staged);
  * - notify: sendNotification.
  * Heartbeats and cancellation for all of them are in heartbeat.ts; the types they fail under, in
  * failureTypes.ts.

@@ -16,7 +16,7 @@ import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
-import { clearPublishing, markPublishingStatements } from './publishingRuns';
+import { markPublishingStatements } from './publishingRuns';
 import { withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
@@ -161,15 +161,6 @@ export function createPublishActivities({ resources }: ActivityDeps) {
       const warehouse = await warehouseFor(ref);
       await gatherTextCandidates(warehouse, ref.runId);
       return storeRepairedText(warehouse, ref.runId);
-    },
-
-    /**
-     * Removes the run's publishing mark (publishingRuns.ts) when the run fails or is cancelled once
-     * its publish has begun (src/workflows/etl.ts): it will publish nothing more, so another run's
-     * failing reference checks have nothing to wait for.
-     */
-    async clearPublishingMark(ref: RunRef): Promise<void> {
-      await clearPublishing(await warehouseFor(ref), ref.runId);
     },
 
     async loadSongs(ref: RunRef): Promise<void> {

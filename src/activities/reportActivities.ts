@@ -21,7 +21,7 @@ import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
-import { clearStagingStatements } from './clearStaging';
+import { clearStagingStatements, recordFailedRunStatements } from './clearStaging';
 import type { ActivityDeps } from './deps';
 import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
 import { schemaLockStatements, serializedPublish } from './publishLock';
@@ -106,6 +106,17 @@ export function createReportActivities({ resources }: ActivityDeps) {
       );
       recordRunMetrics(summary);
       return summary;
+    },
+
+    /**
+     * Records a run that fails or is cancelled once it has begun staging (src/workflows/etl.ts): it
+     * stages and publishes nothing more, so its staging rows go with the retention
+     * (clear_staging_expired.sql), and its publishing mark goes now, so that another run's failing
+     * reference checks do not wait for it (publishingRuns.ts).
+     */
+    async recordFailedRun(ref: RunRef): Promise<void> {
+      const warehouse = await resources.warehouse(ref.warehouse);
+      await warehouse.execute([...schemaLockStatements(warehouse), ...recordFailedRunStatements(warehouse.dialect, ref.runId, new Date())], { signal: activitySignal() });
     },
 
     /**

@@ -36,6 +36,7 @@ export type Table =
   | 'etl_cross_day_times'
   | 'etl_quality_results'
   | 'etl_publishing_runs'
+  | 'etl_failed_runs'
   | 'etl_attempt_fence';
 
 export interface StepTables {
@@ -137,7 +138,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs', 'etl_failed_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -264,13 +265,14 @@ export const ETL_DAG = {
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
-    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'schema/etl_versions'],
+    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'schema/etl_versions', 'schema/etl_failed_runs'],
     reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
-    // Staging rows of completed runs past the retention go (sql/etl/clear_staging_expired.sql).
-    readsEarlierRuns: ['etl_runs'],
+    // Staging rows of completed and failed runs past the retention go (sql/etl/clear_staging_expired.sql).
+    readsEarlierRuns: ['etl_runs', 'etl_failed_runs'],
     // etl_run_rules: the rules version of the run's files, with its completion (created here too
-    // for a run whose earlier steps ran under a release before it: src/etl/versions.ts).
-    writes: ['etl_runs', 'etl_run_rules', 'etl_schema_version'],
+    // for a run whose earlier steps ran under a release before it: src/etl/versions.ts), as is
+    // etl_failed_runs, which the staging retention reads.
+    writes: ['etl_runs', 'etl_run_rules', 'etl_schema_version', 'etl_failed_runs'],
     // With SPARKIFY_STAGING_RETENTION_DAYS=0 this run's own rows go too: the report's level changes
     // were queried before (queryLevelChanges), and its played songs and artists come from
     // etl_songplay_names, written by the publish.

@@ -72,23 +72,24 @@ export const LEVEL_CHANGES_BESIDE_SONGPLAYS = 'level-changes-beside-songplays';
 export const EVENTS_STAGED_WHILE_SONGS_LISTED = 'events-staged-while-songs-listed';
 
 /**
- * patched() id: a run that fails or is cancelled once its publish has begun clears its mark in
- * etl_publishing_runs (clearPublishingMark), so that other runs' failing reference checks no longer
- * wait for it (runs recorded before fail without that step).
+ * patched() id: a run that fails or is cancelled once it has begun staging records so
+ * (recordFailedRun): its staging rows then go with the retention, and its publishing mark at once,
+ * so that other runs' failing reference checks no longer wait for it (runs recorded before fail
+ * without that step).
  */
-export const PUBLISHING_MARK_CLEARED_ON_FAILURE = 'publishing-mark-cleared-on-failure';
+export const FAILED_RUN_RECORDED = 'failed-run-recorded';
 
 /**
- * Clears the failing run's publishing mark, even when the run was cancelled. A mark that cannot be
- * cleared is logged; the run fails with its own error either way.
+ * Records the run as failed, even when it was cancelled. A record that cannot be written is logged;
+ * the run fails with its own error either way.
  */
-async function clearPublishingMark(stubs: typeof quick, ref: RunRef): Promise<void> {
+async function recordFailedRun(stubs: typeof quick, ref: RunRef): Promise<void> {
   await CancellationScope.nonCancellable(() =>
-    stubs.clearPublishingMark(ref).catch((err: unknown) => {
-      log.warn('the run failed and its publishing mark could not be cleared: other runs\' failing reference checks wait for it until it runs again', {
-        runId: ref.runId,
-        error: rootMessage(err),
-      });
+    stubs.recordFailedRun(ref).catch((err: unknown) => {
+      log.warn(
+        "the run failed and could not be recorded as failed: its staging rows stay, and other runs' failing reference checks wait for it, until it runs again",
+        { runId: ref.runId, error: rootMessage(err) },
+      );
     }),
   );
 }
@@ -252,10 +253,11 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     );
     return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
   } catch (err) {
-    // From repairText on, the run is marked as publishing (src/activities/publishingRuns.ts); one
-    // that fails or is cancelled will publish nothing more, so it clears its mark (runs recorded
-    // before this fail without it).
-    if (steps.repairText.status !== 'pending' && patched(PUBLISHING_MARK_CLEARED_ON_FAILURE)) await clearPublishingMark(quick, ref);
+    // A run that has begun staging has staging rows, and from repairText on a publishing mark
+    // (src/activities/publishingRuns.ts); failed or cancelled, it writes nothing more, so it says so
+    // (runs recorded before this fail without it).
+    const staged = steps.stageEvents.status !== 'pending' || steps.stageSongs.status !== 'pending';
+    if (staged && patched(FAILED_RUN_RECORDED)) await recordFailedRun(quick, ref);
     throw err;
   }
 }

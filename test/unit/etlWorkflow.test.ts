@@ -224,7 +224,7 @@ describe('etlRun with mocked activities', () => {
     expect(progress.steps.loadSongplays.status).toBe('pending');
   });
 
-  test('a run that fails once its publish has begun clears its publishing mark, and fails with its own error', async () => {
+  test('a run that fails once its publish has begun records its failure (which clears its publishing mark), and fails with its own error', async () => {
     const mocks = new MockActivities({
       loadUsers: async () => {
         throw ApplicationFailure.create({ type: 'SqlError', message: 'users: syntax error' });
@@ -232,26 +232,26 @@ describe('etlRun with mocked activities', () => {
     });
     const { workflowId, result } = await run(mocks);
     expect(failureOf(result).activityType).toBe('loadUsers');
-    const cleared = mocks.calls.filter((c) => c.name === 'clearPublishingMark');
-    expect(cleared.map((c) => ({ workflowId: c.workflowId, warehouse: c.input.warehouse }))).toEqual([{ workflowId, warehouse: INPUT.warehouse }]);
-    expect(mocks.indexOf('fail:loadUsers')).toBeLessThan(mocks.indexOf('start:clearPublishingMark'));
+    const recorded = mocks.calls.filter((c) => c.name === 'recordFailedRun');
+    expect(recorded.map((c) => ({ workflowId: c.workflowId, warehouse: c.input.warehouse }))).toEqual([{ workflowId, warehouse: INPUT.warehouse }]);
+    expect(mocks.indexOf('fail:loadUsers')).toBeLessThan(mocks.indexOf('start:recordFailedRun'));
   });
 
-  test('a mark that cannot be cleared leaves the run failing with its own error', async () => {
+  test('a failure that cannot be recorded leaves the run failing with its own error', async () => {
     const mocks = new MockActivities({
       loadTime: async () => {
         throw ApplicationFailure.create({ type: 'SqlError', message: 'time: syntax error' });
       },
-      clearPublishingMark: async () => {
+      recordFailedRun: async () => {
         throw ApplicationFailure.nonRetryable('warehouse gone', 'Unavailable');
       },
     });
     const { result } = await run(mocks);
     expect(failureOf(result).activityType).toBe('loadTime');
-    expect(mocks.count('clearPublishingMark')).toBe(1);
+    expect(mocks.count('recordFailedRun')).toBe(1);
   });
 
-  test('a run that fails before its publish has begun has no mark to clear', async () => {
+  test('a run that fails once it has staged, before any publish, records its failure (its staging rows then go with the retention)', async () => {
     const mocks = new MockActivities({
       checkStagedData: async () => {
         throw ApplicationFailure.nonRetryable('staging does not reconcile', ERROR_TYPES.qualityCheckFailed);
@@ -259,7 +259,18 @@ describe('etlRun with mocked activities', () => {
     });
     const { result } = await run(mocks);
     expect(failureOf(result).activityType).toBe('checkStagedData');
-    expect(mocks.started('clearPublishingMark')).toBe(false);
+    expect(mocks.count('recordFailedRun')).toBe(1);
+  });
+
+  test('a run that fails before it has staged has nothing to record', async () => {
+    const mocks = new MockActivities({
+      createSchema: async () => {
+        throw ApplicationFailure.nonRetryable('warehouse newer', ERROR_TYPES.warehouseNewer);
+      },
+    });
+    const { result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('createSchema');
+    expect(mocks.started('recordFailedRun')).toBe(false);
   });
 
   test('a transient error is retried and the run completes', async () => {
@@ -332,11 +343,11 @@ describe('etlRun with mocked activities', () => {
     expect((result as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(cancelled.sort()).toEqual(['stageEvents', 'stageSongs']);
     expect(mocks.started('repairText')).toBe(false);
-    // Cancelled before its publish began: it has no mark to clear.
-    expect(mocks.started('clearPublishingMark')).toBe(false);
+    // Cancelled while staging: its staging rows and any it was writing go with the retention.
+    expect(mocks.count('recordFailedRun')).toBe(1);
   });
 
-  test('a run cancelled mid-publish clears its publishing mark', async () => {
+  test('a run cancelled mid-publish records its failure (which clears its publishing mark)', async () => {
     const never = new Promise<void>(() => undefined);
     const mocks: MockActivities = new MockActivities({
       loadUsers: async () => heartbeatUntil(never, () => undefined),
@@ -353,6 +364,6 @@ describe('etlRun with mocked activities', () => {
     });
     expect(result).toBeInstanceOf(WorkflowFailedError);
     expect((result as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    expect(mocks.count('clearPublishingMark')).toBe(1);
+    expect(mocks.count('recordFailedRun')).toBe(1);
   });
 });
