@@ -61,6 +61,7 @@ export function formatSummary(s: RunSummary): string {
     out.push(`  ${c.severity.toUpperCase()} ${c.name}: ${c.failingCount} failing${c.sampleKeys.length ? ` (${c.sampleKeys.join(', ')})` : ''}`);
   }
   if (s.report) out.push('', `Insights report: ${s.report}`);
+  if (s.reportError) out.push('', `Insights report NOT written (the run's tables are published and checked): ${s.reportError}`);
   const timed = Object.entries(s.steps).filter(([, p]) => p.durationMs !== undefined);
   out.push('', 'Steps: ' + timed.map(([name, p]) => `${name} ${seconds(p.durationMs)}`).join(', '));
   // File names and reject reasons come from the data (a Redshift reason holds the raw value).

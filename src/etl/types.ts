@@ -142,4 +142,9 @@ export interface RunSummary {
   durationMs: number;
   /** Where the run's insights report was written: a file path or an s3:// URI. */
   report?: string;
+  /**
+   * Why the report was not written, when it was not: the run's tables are published and checked
+   * and etl_runs records it completed, so the run completes all the same (src/workflows/etl.ts).
+   */
+  reportError?: string;
 }

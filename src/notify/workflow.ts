@@ -37,11 +37,10 @@ export async function notifyQuietly(settings: NotifySettings | undefined, facts:
   }
 }
 
-/** Warn-level checks that failed, as the message lists them. */
+/** Warn-level checks that failed, and a report that was not written, as the message lists them. */
 export function runWarnings(summary: RunSummary): string[] {
-  return summary.checks
-    .filter((c) => c.status === 'fail' && c.severity === 'warn')
-    .map((c) => `${c.name}: ${c.description} (${c.failingCount} failing)`);
+  const checks = summary.checks.filter((c) => c.status === 'fail' && c.severity === 'warn').map((c) => `${c.name}: ${c.description} (${c.failingCount} failing)`);
+  return summary.reportError ? [...checks, `report not written: ${summary.reportError}`] : checks;
 }
 
 /** Runs an ETL run and alerts on its outcome as `settings` ask; the run's result or error passes through. */

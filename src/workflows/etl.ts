@@ -1,4 +1,4 @@
-import { CancellationScope, defineQuery, log, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkWorkflowInput, etlInputShape } from './inputs';
@@ -93,6 +93,13 @@ async function recordFailedRun(stubs: typeof quick, ref: RunRef): Promise<void> 
     }),
   );
 }
+
+/**
+ * patched() id: a report that cannot be written leaves the run completed, the reason in its summary
+ * (reportError), instead of failing a run whose tables are published and checked and which
+ * etl_runs already records completed (runs recorded before fail as they did).
+ */
+export const REPORT_FAILURE_KEEPS_RUN_COMPLETED = 'report-failure-keeps-run-completed';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
@@ -248,10 +255,19 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       durationMs: Date.now() - startedAt,
     });
     steps.summarizeRun = { status: 'completed', durationMs: Date.now() - startedAt - summary.durationMs };
-    const report = await step('writeReport', () =>
-      quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo, ...(levelChanges ? { levelChanges } : {}) }),
-    );
-    return { ...summary, report, steps: { ...summary.steps, writeReport: steps.writeReport } };
+    let written: Pick<RunSummary, 'report' | 'reportError'>;
+    try {
+      const report = await step('writeReport', () =>
+        quick.writeReport({ ...ref, workflowId: info.workflowId, window, reportTo: input.reportTo, ...(levelChanges ? { levelChanges } : {}) }),
+      );
+      written = { report };
+    } catch (err) {
+      // summarizeRun has recorded the run completed, its tables published and checked: a failed
+      // report is told in the summary (and alerted as a warning), not by failing the run.
+      if (isCancellation(err) || !patched(REPORT_FAILURE_KEEPS_RUN_COMPLETED)) throw err;
+      written = { reportError: rootMessage(err) };
+    }
+    return { ...summary, ...written, steps: { ...summary.steps, writeReport: steps.writeReport } };
   } catch (err) {
     // A run that has begun staging has staging rows, and from repairText on a publishing mark
     // (src/activities/publishingRuns.ts); failed or cancelled, it writes nothing more, so it says so

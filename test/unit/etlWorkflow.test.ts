@@ -273,6 +273,26 @@ describe('etlRun with mocked activities', () => {
     expect(mocks.started('recordFailedRun')).toBe(false);
   });
 
+  test('a report that cannot be written leaves the run completed (as etl_runs records it), the reason in its summary and its warning alert', async () => {
+    const refused = "cannot write the run's report to /reports (chosen by the run's --report-to): EACCES; the run's tables are published; run it again to write the report";
+    const mocks = new MockActivities({
+      writeReport: async () => {
+        throw ApplicationFailure.create({ type: ERROR_TYPES.storage, message: refused, nonRetryable: true });
+      },
+    });
+    const { result } = await run(mocks, { ...INPUT, notify: { url: 'https://hooks.example/x', on: 'warning' } });
+    const summary = result as RunSummary;
+    expect(summary.status).toBe('completed');
+    expect(summary.report).toBeUndefined();
+    expect(summary.reportError).toBe(refused);
+    expect(summary.steps.writeReport.status).toBe('failed');
+    expect(mocks.count('writeReport')).toBe(1);
+    // Completed, so nothing to record as failed; the alert is a warning that names the report.
+    expect(mocks.started('recordFailedRun')).toBe(false);
+    const [alert] = mocks.calls.filter((c) => c.name === 'sendNotification');
+    expect(alert.input.event).toMatchObject({ outcome: 'warning', warnings: [`report not written: ${refused}`] });
+  });
+
   test('a transient error is retried and the run completes', async () => {
     const mocks = new MockActivities({
       repairText: async () => {
