@@ -26,9 +26,35 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-function sparkify(args: string[]) {
-  return runSparkify(args, { env: { SPARKIFY_LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
+function sparkify(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  return runSparkify(args, { cwd: options.cwd, env: { SPARKIFY_LOG_LEVEL: 'warn', ...options.env }, timeoutMs: 120_000 });
 }
+
+test("an embedded run on PostgreSQL writes its report into SPARKIFY_REPORT_DIR, as a worker does (it went to .sparkify/reports in the working directory)", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-report-dir-'));
+  try {
+    const [reports, cwd] = [path.join(tmp, 'reports'), path.join(tmp, 'cwd')];
+    fs.mkdirSync(cwd);
+    const target = await createTestDatabase(pg.url, 'cli_report_dir');
+    const sample = path.resolve(__dirname, '../../shared/data/udacity-sample');
+    const run = sparkify(['run', '--date', '2018-11-01', '--source', sample, '--warehouse', target, '--json'], { cwd, env: { SPARKIFY_REPORT_DIR: reports } });
+    expect({ status: run.status, stderr: run.stderr.split('\n').filter((l) => /"level":(50|60)/.test(l)) }).toEqual({ status: 0, stderr: [] });
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(summary.report).toBe(path.join(reports, 'sparkify-etl-2018-11-01.html'));
+    expect(fs.existsSync(summary.report)).toBe(true);
+    expect(fs.existsSync(path.join(cwd, '.sparkify'))).toBe(false);
+
+    // A directory it cannot write is refused before the run starts, naming the setting.
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, '');
+    const refused = sparkify(['run', '--date', '2018-11-01', '--source', sample, '--warehouse', target], { cwd, env: { SPARKIFY_REPORT_DIR: file } });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(file);
+    expect(refused.stderr).toContain('give SPARKIFY_REPORT_DIR a directory you can write to');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}, 240_000);
 
 test('insights on a database without the star tables says it has not been loaded yet', () => {
   const r = sparkify(['insights', '--warehouse', warehouse]);

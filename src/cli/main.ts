@@ -119,21 +119,26 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
     .option('--json', 'print the run summary as one JSON object on the last line')
     .option('--fail-on-empty', 'fail when the window has no events (default: succeed with a warning)')
     .option('--report-to <dir|s3://bucket/prefix>', "where the run's HTML insights report goes (default .sparkify/reports)")
+    .addOption(reportDirOption())
     .action(async (flags, command: Command) => {
       const { env, log } = ctx();
       const window = windowFromFlags(flags);
       const reportTo = flags.reportTo === undefined ? undefined : resolveReportDestination(flags.reportTo, '--report-to');
+      // The embedded worker's report directory, as `sparkify worker` reads it (with --temporal, the
+      // remote worker's own applies).
+      const reportDir = reportDirOf(flags, command);
       const notify = notifyFromFlags(flags, settingNamesOf(command));
       const source = required(flags.source, '--source', 'SPARKIFY_SOURCE');
       const warehouseUri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
       checkLocations(command);
       // With --temporal, a remote worker reads the source and the warehouse, not this process.
       if (!flags.temporal) {
-        const reportDir = reportTo ?? defaultReportDir(parseWarehouseUri(warehouseUri, settingName(command, 'warehouse')));
+        const dir = reportTo ?? defaultReportDir(parseWarehouseUri(warehouseUri, settingName(command, 'warehouse')), reportDir);
+        const setting = reportTo === undefined && dir === reportDir ? settingName(command, 'reportDir') : '--report-to';
         await failFastOnStartChecks({
           source,
           warehouse: warehouseUri,
-          reportDir: { dir: reportDir, fix: 'give --report-to a directory you can write to, or fix its permissions' },
+          reportDir: { dir, fix: `give ${setting} a directory you can write to, or fix its permissions` },
         });
       }
       const summary = await runEtl({
@@ -146,6 +151,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
+        ...(reportDir !== undefined ? { reportDir } : {}),
         log,
         input: { failOnEmpty: flags.failOnEmpty ?? RUN_DEFAULTS.failOnEmpty, maxRejectRate: flags.maxRejectRate, reportTo, ...(notify ? { notify } : {}) },
       });

@@ -28,6 +28,8 @@ export interface RunEtlOptions {
   namespace: string;
   taskQueue: string;
   s3: S3Settings;
+  /** The embedded worker's report directory (--report-dir, SPARKIFY_REPORT_DIR), as `sparkify worker` takes it. */
+  reportDir?: string;
   log: Logger;
   input?: Omit<EtlInput, 'source' | 'warehouse' | 'window'>;
   /** Called once the workflow has started. */
@@ -98,7 +100,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     taskQueue: options.taskQueue,
     log: options.log,
     sdkLogLevel: 'ERROR',
-    worker: embedded ? { s3: options.s3, defaultSource: options.source, defaultWarehouse: options.warehouse } : undefined,
+    worker: embedded ? { s3: options.s3, defaultSource: options.source, defaultWarehouse: options.warehouse, reportDir: options.reportDir } : undefined,
     // The SDK's warnings are off here (sdkLogLevel), so a step retried for minutes would be silent.
     onStepRetry: (step, error) => tell(`sparkify: step ${step} failed and is being retried (the run goes on; Ctrl-C stops it): ${error}`),
     devServer: { searchAttributes: { ...SPARKIFY_SEARCH_ATTRIBUTES } },
