@@ -3,11 +3,16 @@
  * it) fails writeReport at once, naming the destination and what chose it, as a refused local
  * directory does: it was retried for about two minutes, then failed with the SDK's bare message.
  */
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
+import { warehouseIdentity } from '../src/config';
 import { ERROR_TYPES } from '../src/errors';
+import { warehouseTag } from '../src/insights';
 import { silentLogger } from '../src/log';
 import type { S3Settings } from '../src/source/s3Client';
 import { startS3, type S3Server } from './harness/s3';
@@ -22,8 +27,8 @@ afterAll(async () => {
 });
 
 /** writeReport of a run on an in-memory DuckDB warehouse, its report sent to `reportTo`. */
-async function writeReport(reportTo: string, s3Settings: S3Settings = s3.settings): Promise<unknown> {
-  const resources = new Resources({ s3: s3Settings, log: silentLogger, defaultWarehouse: 'duckdb::memory:', allow: {} });
+async function writeReport(reportTo: string, s3Settings: S3Settings = s3.settings, warehouse = 'duckdb::memory:'): Promise<unknown> {
+  const resources = new Resources({ s3: s3Settings, log: silentLogger, defaultWarehouse: warehouse, allow: {} });
   const activities = createActivities({ resources, log: silentLogger });
   try {
     await activities.createSchema({ warehouse: '' });
@@ -58,4 +63,20 @@ test('credentials the store refuses: the same', async () => {
 
 test('a bucket it may write takes the report (so the checks above can fail)', async () => {
   expect(await writeReport('s3://reports/runs/')).toBe('s3://reports/runs/sparkify-etl-2018-11-07.html');
+});
+
+test("warehouses reporting under one prefix keep each other's reports: the first keeps the plain names", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-shared-reports-'));
+  try {
+    const [a, b] = ['a', 'b'].map((name) => `duckdb:${path.join(dir, `${name}.duckdb`)}`);
+    expect(await writeReport('s3://reports/shared/', s3.settings, a)).toBe('s3://reports/shared/sparkify-etl-2018-11-07.html');
+    expect(await writeReport('s3://reports/shared/', s3.settings, b)).toBe(`s3://reports/shared/sparkify-etl-2018-11-07--${warehouseTag(warehouseIdentity(b))}.html`);
+    expect(await writeReport('s3://reports/shared/', s3.settings, a)).toBe('s3://reports/shared/sparkify-etl-2018-11-07.html');
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: 'shared/' }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(
+      ['shared/.sparkify-reports-warehouse', 'shared/sparkify-etl-2018-11-07.html', `shared/sparkify-etl-2018-11-07--${warehouseTag(warehouseIdentity(b))}.html`].sort(),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,5 +1,5 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
-import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, stagingRetentionDays } from '../config';
+import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, stagingRetentionDays, warehouseIdentity } from '../config';
 import { ETL_DAG } from '../etl/dag';
 import { recordedSummary } from '../etl/recordedSummary';
 import { RULES_VERSION } from '../etl/versions';
@@ -10,7 +10,6 @@ import {
   defaultReportDir,
   queryLevelChanges,
   renderHtml,
-  reportFileName,
   reportLocationChoice,
   reportWriteFault,
   writeHtmlReport,
@@ -146,10 +145,12 @@ export function createReportActivities({ resources }: ActivityDeps) {
      */
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string; levelChanges?: LevelChange[] }): Promise<string> {
       const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges, signal: activitySignal() });
-      const warehouse = parseWarehouseUri(resources.resolveWarehouseUri(ref.warehouse));
+      const uri = resources.resolveWarehouseUri(ref.warehouse);
+      const warehouse = parseWarehouseUri(uri);
       const to = resources.resolveReportLocation(ref.reportTo, () => defaultReportDir(warehouse, resources.options.reportDir));
       try {
-        return await writeHtmlReport(renderHtml(report), { to, fileName: reportFileName(ref.workflowId), s3: resources.options.s3 });
+        // Named for the warehouse too where another warehouse's reports share the directory (write.ts).
+        return await writeHtmlReport(renderHtml(report), { to, id: ref.workflowId, warehouse: warehouseIdentity(uri), s3: resources.options.s3 });
       } catch (err) {
         throw reportWriteFault(err, to, reportLocationChoice(ref.reportTo, warehouse));
       }

@@ -10,7 +10,7 @@ export type { InsightReport } from './model';
 export type { InsightData, LevelChange } from './queries';
 export { queryLevelChanges } from './queries';
 export { renderHtml, renderTerminal };
-export { DEFAULT_REPORT_DIR, defaultReportDir, reportFileName, reportLocationChoice, reportWriteFault, resolveReportDestination, writeHtmlReport } from './write';
+export { DEFAULT_REPORT_DIR, defaultReportDir, REPORT_DIR_OWNER, reportFileName, reportLocationChoice, reportWriteFault, resolveReportDestination, warehouseTag, writeHtmlReport } from './write';
 
 export type InsightFormat = 'table' | 'json' | 'html';
 export const INSIGHT_FORMATS: readonly InsightFormat[] = ['table', 'json', 'html'];

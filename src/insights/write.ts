@@ -1,4 +1,5 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseSourceUri, type WarehouseConfig } from '../config';
@@ -70,28 +71,95 @@ export function reportWriteFault(err: unknown, dir: string, choice: string): unk
   return err;
 }
 
-/** A file name from a workflow id (which may hold characters a file system dislikes). */
-export function reportFileName(id: string): string {
-  return `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.html`;
+const unsafeInFileName = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/**
+ * A report's file name from its workflow id (which may hold characters a file system dislikes),
+ * with the warehouse's tag (warehouseTag) when the directory's plain names are another warehouse's.
+ */
+export function reportFileName(id: string, tag?: string): string {
+  return `${unsafeInFileName(id)}${tag ? `--${tag}` : ''}.html`;
+}
+
+/**
+ * The file in a report directory (or under an S3 prefix) that names the warehouse whose reports
+ * there carry plain names (`sparkify-etl-2018-11-01.html`): the first that wrote one there. The
+ * reports of any other warehouse written there carry its tag, so warehouses that share a directory
+ * do not overwrite each other's reports, and a directory of one warehouse keeps the plain names.
+ */
+export const REPORT_DIR_OWNER = '.sparkify-reports-warehouse';
+
+/**
+ * A warehouse's tag in report names, from its identity (warehouseIdentity: no password): its kind,
+ * its file or database name, and a hash of the whole identity (`postgres-sparkify-1a2b3c4d`).
+ */
+export function warehouseTag(identity: string): string {
+  const kind = identity.slice(0, identity.indexOf(':'));
+  // The last part of its path: a DuckDB file's name without `.duckdb`, a database's name.
+  const name = (identity.split('?')[0].split(/[/:]/).filter(Boolean).pop() ?? '').replace(/\.duckdb$/, '');
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
+  return [kind, unsafeInFileName(name), hash].filter(Boolean).join('-');
+}
+
+/** The tag the local directory's owner file names, written as this warehouse's when there is none. */
+function localOwner(dir: string, tag: string): string {
+  const file = path.join(dir, REPORT_DIR_OWNER);
+  try {
+    // Exclusive: of two warehouses writing their first report at once, one owns the directory.
+    fs.writeFileSync(file, `${tag}\n`, { flag: 'wx' });
+    return tag;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return fs.readFileSync(file, 'utf8').trim();
+  }
+}
+
+/** localOwner under an S3 prefix (a conditional put: the first writer's tag stands). */
+async function s3Owner(client: S3Client, bucket: string, prefix: string, tag: string): Promise<string> {
+  const Key = prefix + REPORT_DIR_OWNER;
+  const read = async (): Promise<string | undefined> => {
+    try {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return (await object.Body!.transformToString()).trim();
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  };
+  const owner = await read();
+  if (owner !== undefined) return owner;
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: `${tag}\n`, ContentType: 'text/plain; charset=utf-8', IfNoneMatch: '*' }));
+    return tag;
+  } catch (err) {
+    // Another warehouse's first report got there first.
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw err;
+    return (await read()) ?? tag;
+  }
 }
 
 /**
  * Writes an HTML report into a local directory or under an s3://bucket/prefix, replacing any
- * earlier one of the same name (so a retried write is harmless); returns where it went.
+ * earlier one of the same name (so a retried write is harmless); returns where it went. With
+ * `warehouse` (its identity), the name carries the warehouse's tag unless the directory is that
+ * warehouse's (REPORT_DIR_OWNER).
  */
-export async function writeHtmlReport(html: string, options: { to: string; fileName: string; s3: S3Settings }): Promise<string> {
+export async function writeHtmlReport(html: string, options: { to: string; id: string; warehouse?: string; s3: S3Settings }): Promise<string> {
   const place = parseSourceUri(options.to, 'report destination');
+  const tag = options.warehouse === undefined ? undefined : warehouseTag(options.warehouse);
+  const nameFor = (owner: string | undefined) => reportFileName(options.id, owner === tag ? undefined : tag);
   if (place.kind === 'local') {
     fs.mkdirSync(place.dir, { recursive: true });
-    const file = path.join(place.dir, options.fileName);
+    const file = path.join(place.dir, nameFor(tag && localOwner(place.dir, tag)));
     const partial = `${file}.partial`;
     fs.writeFileSync(partial, html);
     fs.renameSync(partial, file);
     return file;
   }
-  const key = place.prefix + options.fileName;
   const client = createS3Client(options.s3);
+  let key: string;
   try {
+    key = place.prefix + nameFor(tag && (await s3Owner(client, place.bucket, place.prefix, tag)));
     await client.send(
       new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: html, ContentType: 'text/html; charset=utf-8' }),
     );

@@ -12,7 +12,8 @@ import { main } from '../../src/cli/main';
 import * as temporalStack from '../../src/cli/temporalStack';
 import { Resources } from '../../src/activities/resources';
 import { ERROR_TYPES, StorageError } from '../../src/errors';
-import { reportWriteFault } from '../../src/insights';
+import { REPORT_DIR_OWNER, reportWriteFault, warehouseTag } from '../../src/insights';
+import { warehouseIdentity } from '../../src/config';
 import { silentLogger } from '../../src/log';
 
 let tmp: string;
@@ -25,8 +26,8 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** writeReport of a run on an in-memory DuckDB warehouse (no file to put the report beside). */
-async function writeReport(options: { reportDir?: string; reportTo?: string }): Promise<unknown> {
-  const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: 'duckdb::memory:', reportDir: options.reportDir, allow: {} });
+async function writeReport(options: { reportDir?: string; reportTo?: string; warehouse?: string }): Promise<unknown> {
+  const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: options.warehouse ?? 'duckdb::memory:', reportDir: options.reportDir, allow: {} });
   const activities = createActivities({ resources, log: silentLogger });
   try {
     await activities.createSchema({ warehouse: '' });
@@ -70,6 +71,34 @@ describe('a report location the worker cannot write', () => {
   test('a writable one takes the report (so the checks above can fail)', async () => {
     const dir = path.join(tmp, 'reports');
     expect(await writeReport({ reportDir: dir })).toBe(path.join(dir, 'sparkify-etl-2018-11-07.html'));
+  });
+});
+
+describe('warehouses that share a report directory', () => {
+  test("keep each other's reports: the first keeps the plain names, the others' carry their warehouse", async () => {
+    // Two DuckDB files in one folder: both put their reports in reports/ beside them (both wrote
+    // sparkify-etl-2018-11-07.html, the second over the first).
+    const folder = path.join(tmp, 'two-warehouses');
+    fs.mkdirSync(folder);
+    const [a, b] = ['a', 'b'].map((name) => `duckdb:${path.join(folder, `${name}.duckdb`)}`);
+    const reports = path.join(folder, 'reports');
+    expect(await writeReport({ warehouse: a })).toBe(path.join(reports, 'sparkify-etl-2018-11-07.html'));
+    const ofB = await writeReport({ warehouse: b });
+    expect(ofB).toBe(path.join(reports, `sparkify-etl-2018-11-07--${warehouseTag(warehouseIdentity(b))}.html`));
+    expect(path.basename(ofB as string)).toMatch(/^sparkify-etl-2018-11-07--duckdb-b-[0-9a-f]{8}\.html$/);
+    // The first warehouse's next report keeps its plain name; the directory says whose it is.
+    expect(await writeReport({ warehouse: a })).toBe(path.join(reports, 'sparkify-etl-2018-11-07.html'));
+    expect(fs.readFileSync(path.join(reports, REPORT_DIR_OWNER), 'utf8')).toBe(`${warehouseTag(warehouseIdentity(a))}\n`);
+    expect(fs.readdirSync(reports).filter((f) => f.endsWith('.html')).sort()).toEqual([path.basename(ofB as string), 'sparkify-etl-2018-11-07.html'].sort());
+  });
+
+  test('a tag tells warehouses of the same kind and name apart, and holds no password', () => {
+    const one = warehouseTag(warehouseIdentity('postgres://etl:secret@db1:5432/sparkify'));
+    const two = warehouseTag(warehouseIdentity('postgres://etl:secret@db2:5432/sparkify'));
+    expect(one).toMatch(/^postgres-sparkify-[0-9a-f]{8}$/);
+    expect(two).toMatch(/^postgres-sparkify-[0-9a-f]{8}$/);
+    expect(one).not.toBe(two);
+    expect(warehouseTag(warehouseIdentity('postgres://etl:other@db1:5432/sparkify'))).toBe(one);
   });
 });
 
