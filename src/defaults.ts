@@ -29,6 +29,12 @@ export const STEP_ATTEMPTS = { quick: 10, loads: 30 } as const;
  */
 export const IDLE_FILE_RELEASE_MS = 1000;
 
+/** How long one attempt of such a step may run (its start-to-close timeout), in ms. */
+export const STEP_TIMEOUT_MS = { quick: 10 * 60_000, loads: 6 * 60 * 60_000 } as const;
+
+/** The longest wait between two attempts of a step (the retry policies' maximum interval), in ms. */
+export const RETRY_INTERVAL_MAX_MS = 20_000;
+
 export const BACKFILL_DEFAULTS = {
   /** Dates running at once. */
   concurrency: 4,

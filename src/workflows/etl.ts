@@ -9,7 +9,7 @@ import { Branches } from './branches';
 import { bothListingParts } from '../etl/listedFiles';
 import { rootMessage } from '../etl/failures';
 
-import { RUN_DEFAULTS, STEP_ATTEMPTS } from '../defaults';
+import { RETRY_INTERVAL_MAX_MS, RUN_DEFAULTS, STEP_ATTEMPTS, STEP_TIMEOUT_MS } from '../defaults';
 import { ETL_DAG, type DagStep } from '../etl/dag';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
@@ -24,11 +24,11 @@ export const HEARTBEAT_TIMEOUT = '20 seconds';
  * row still resumes within a minute (timeout + this). More attempts keep the total retry time
  * (about 2 minutes for quick steps, 10 for loads) for outages such as a warehouse restart.
  */
-const RETRY_AT_MOST_EVERY = '20 seconds';
+const RETRY_AT_MOST_EVERY = RETRY_INTERVAL_MAX_MS;
 
 // Quick bookkeeping: schema, listing, text repair, checks, summary.
 const QUICK: ActivityOptions = {
-  startToCloseTimeout: '10 minutes',
+  startToCloseTimeout: STEP_TIMEOUT_MS.quick,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: STEP_ATTEMPTS.quick, nonRetryableErrorTypes: NON_RETRYABLE },
 };
@@ -36,7 +36,7 @@ const quick = proxyActivities<Activities>(QUICK);
 
 // Long loads: staging and publishing can take hours on a big window; they heartbeat as they go.
 const LOADS: ActivityOptions = {
-  startToCloseTimeout: '6 hours',
+  startToCloseTimeout: STEP_TIMEOUT_MS.loads,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: STEP_ATTEMPTS.loads, nonRetryableErrorTypes: NON_RETRYABLE },
 };

@@ -48,6 +48,7 @@ const PARAMS: Record<string, SqlParam> = {
   started_at: '2018-11-30 12:00:00.000',
   finished_at: '2018-11-30 12:01:00.000',
   failed_at: '2018-11-30 12:02:00.000',
+  not_before: '2018-11-15 12:00:00.000',
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
   // Names for {{ident:…}} (sql/checks/).
   table: 'users',
