@@ -21,6 +21,12 @@ export const RUN_DEFAULTS = {
  */
 export const STEP_ATTEMPTS = { quick: 10, loads: 30 } as const;
 
+/** How long one attempt of such a step may run (its start-to-close timeout), in ms. */
+export const STEP_TIMEOUT_MS = { quick: 10 * 60_000, loads: 6 * 60 * 60_000 } as const;
+
+/** The longest wait between two attempts of a step (the retry policies' maximum interval), in ms. */
+export const RETRY_INTERVAL_MAX_MS = 20_000;
+
 /**
  * How long a worker keeps its DuckDB files open once no activity is running
  * (src/activities/idleFileRelease.ts). Longer than the pause between one run's steps (tens of
@@ -28,12 +34,6 @@ export const STEP_ATTEMPTS = { quick: 10, loads: 30 } as const;
  * run through `sparkify dev` finds the file let go (the read commands wait 3 times this for it).
  */
 export const IDLE_FILE_RELEASE_MS = 1000;
-
-/** How long one attempt of such a step may run (its start-to-close timeout), in ms. */
-export const STEP_TIMEOUT_MS = { quick: 10 * 60_000, loads: 6 * 60 * 60_000 } as const;
-
-/** The longest wait between two attempts of a step (the retry policies' maximum interval), in ms. */
-export const RETRY_INTERVAL_MAX_MS = 20_000;
 
 export const BACKFILL_DEFAULTS = {
   /** Dates running at once. */
