@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { RunSummary } from '../src/etl/types';
-import { resolveTemporalCli } from '../src/temporal/cli';
+import { provisionedTemporalCli } from './support/temporalCli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
@@ -261,8 +261,7 @@ describe('backfills and single-date starts', () => {
   });
 
   test('`temporal workflow start` as docs/operations.md shows it completes a run for the date against a worker', async () => {
-    const cli = await resolveTemporalCli();
-    expect(cli).toBeDefined();
+    const cli = await provisionedTemporalCli();
     const db = path.join(tmp, 'temporal-cli.duckdb');
     const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${db}` });
     const docs = fs.readFileSync(path.resolve(__dirname, '../docs/operations.md'), 'utf8');
@@ -272,7 +271,7 @@ describe('backfills and single-date starts', () => {
     const args = shellWords(documented!.replace(/\\\n\s*/g, ' '))
       .slice(1)
       .map((a) => (a === 'sparkify-etl' ? w.taskQueue : a));
-    const started = spawnSync(cli!.path, [...args, '--address', temporal.server.address], { encoding: 'utf8' });
+    const started = spawnSync(cli.path, [...args, '--address', temporal.server.address], { encoding: 'utf8' });
     expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
     expect(started.stdout).toMatch(/WorkflowId\s+sparkify-etl-2018-11-05/);
     const summary = await w.during(() => temporal.client.workflow.getHandle<() => Promise<RunSummary>>('sparkify-etl-2018-11-05').result());

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalCli } from '../src/temporal/cli';
+import { provisionedTemporalCli } from './support/temporalCli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import type { BackfillResult } from '../src/workflows/backfill';
@@ -44,8 +44,7 @@ function shellWords(line: string): string[] {
 }
 
 test('`temporal workflow start --type backfill` as docs/operations.md shows it loads the missing dates with the worker\'s defaults', async () => {
-  const cli = await resolveTemporalCli();
-  expect(cli).toBeDefined();
+  const cli = await provisionedTemporalCli();
   const db = path.join(tmp, 'warehouse.duckdb');
   const docs = fs.readFileSync(path.resolve(__dirname, '../docs/operations.md'), 'utf8');
   const documented = /```sh\n(temporal workflow start[^`]*?--type backfill[^`]*?)\n```/.exec(docs)?.[1];
@@ -62,7 +61,7 @@ test('`temporal workflow start --type backfill` as docs/operations.md shows it l
   const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${db}` });
   // The documented command word for word, pointed at this server and this worker's task queue.
   const args = words.slice(1).map((a) => (a === 'sparkify-etl' ? w.taskQueue : a));
-  const started = spawnSync(cli!.path, [...args, '--address', temporal.server.address], { encoding: 'utf8' });
+  const started = spawnSync(cli.path, [...args, '--address', temporal.server.address], { encoding: 'utf8' });
   expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
   expect(started.stdout).toMatch(/WorkflowId\s+sparkify-backfill-2018-11-01_2018-11-03/);
   const result = await w.during(() => temporal.client.workflow.getHandle<() => Promise<BackfillResult>>('sparkify-backfill-2018-11-01_2018-11-03').result());

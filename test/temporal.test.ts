@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { freePort } from '../src/util/ports';
 import { resolveTemporalCli, temporalCliCacheDir, TEMPORAL_CLI_VERSION, type ResolvedCli } from '../src/temporal/cli';
 import { OutputTail, PortInUseError, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { descendants, isAlive } from './support/processes';
+import { provisionedTemporalCli } from './support/temporalCli';
+import { SAMPLE_DIR } from './harness/temporal';
 
 const REPO = path.resolve(__dirname, '..');
 const originalEnv = { ...process.env };
@@ -17,10 +19,7 @@ let cli: ResolvedCli;
 let tmp: string;
 
 beforeAll(async () => {
-  // Whatever CI provisioned (`node dist/temporal/cli.js`); never build from inside the tests.
-  const found = await resolveTemporalCli({ build: false });
-  if (found === undefined) throw new Error('no Temporal CLI provisioned; run `node dist/temporal/cli.js` first');
-  cli = found;
+  cli = await provisionedTemporalCli();
 });
 
 beforeEach(() => {
@@ -111,19 +110,38 @@ describe('resolveTemporalCli', () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  test('nothing found: undefined, and a failed go build leaves no binary behind', async () => {
+  test('nothing found: the reason, and a failed go build leaves no binary behind', async () => {
     delete process.env.TEMPORAL_CLI_PATH;
     const { binDir, marker } = goThatRecordsCalls();
     const xdg = dir('xdg');
     process.env.PATH = binDir;
     process.env.XDG_CACHE_HOME = xdg;
 
-    await expect(resolveTemporalCli({ build: false })).resolves.toBeUndefined();
+    await expect(resolveTemporalCli({ build: false })).resolves.toEqual({
+      path: undefined,
+      reason: `no \`temporal\` on PATH and no cached build at ${cacheLayout(xdg)}`,
+    });
     expect(fs.existsSync(marker)).toBe(false);
 
-    await expect(resolveTemporalCli()).resolves.toBeUndefined();
+    const built = await resolveTemporalCli();
+    expect(built.path).toBeUndefined();
+    expect(built).toMatchObject({ reason: expect.stringContaining('building one there with Go failed: go install exited with code 1') });
     expect(fs.existsSync(marker)).toBe(true);
     expect(fs.readdirSync(path.dirname(cacheLayout(xdg)))).toEqual([]);
+  });
+
+  test('a cache dir that cannot be created is the reason given, before go runs', async () => {
+    delete process.env.TEMPORAL_CLI_PATH;
+    const { binDir, marker } = goThatRecordsCalls();
+    // A file where the cache's directory must be: fails for root too, as an unwritable HOME does for others.
+    const xdg = path.join(tmp, 'not-a-dir');
+    fs.writeFileSync(xdg, '');
+    process.env.PATH = binDir;
+    process.env.XDG_CACHE_HOME = xdg;
+
+    const found = await resolveTemporalCli();
+    expect(found).toMatchObject({ path: undefined, reason: expect.stringMatching(/ENOTDIR.*not-a-dir\/sparkify-etl/) });
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });
 
@@ -174,6 +192,24 @@ describe('startDevServer', () => {
     await server.stop();
     await server.stop();
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+  test('no CLI and no SDK download: `sparkify run` says why the CLI was not found and what to set', () => {
+    const { binDir } = goThatRecordsCalls();
+    const notADir = path.join(tmp, 'not-a-dir');
+    fs.writeFileSync(notADir, '');
+    const env: NodeJS.ProcessEnv = { ...originalEnv, PATH: binDir, XDG_CACHE_HOME: notADir };
+    // The SDK downloads into (or reuses a download in) the temp dir: one under a file fails, network or not.
+    env.TMPDIR = path.join(notADir, 'tmp');
+    delete env.TEMPORAL_CLI_PATH;
+    delete env.TEMPORAL_ADDRESS;
+    const args = [path.join(REPO, 'bin/sparkify.js'), 'run', '--date', '2018-11-01', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${path.join(tmp, 'w.duckdb')}`];
+    const run = spawnSync(process.execPath, args, { cwd: tmp, env, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    const said = run.stderr.split('\n').find((line) => line.startsWith('sparkify: '));
+    expect(said).toMatch(/^sparkify: could not start a Temporal dev server: no `temporal` on PATH .*ENOTDIR.*not-a-dir\/sparkify-etl/);
+    expect(said).toMatch(/the Temporal SDK's download of one failed \(.+\)/);
+    expect(said).toMatch(/To fix: set TEMPORAL_CLI_PATH to a temporal binary, .* set XDG_CACHE_HOME to a writable directory/);
   });
 
   test('with ui: true the web UI answers HTTP 200', async () => {

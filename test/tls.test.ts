@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../src/etl/types';
-import { resolveTemporalCli } from '../src/temporal/cli';
+import { provisionedTemporalCli } from './support/temporalCli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
@@ -277,10 +277,10 @@ describe('Ctrl-C while `sparkify run` waits on a workflow through mTLS and an AP
     );
 
     // The operator's own step: the key in place of its placeholder, run with no TEMPORAL_* settings of this machine.
-    const cli = await resolveTemporalCli();
+    const cli = await provisionedTemporalCli();
     const args = cancel.replace('…', API_KEY).split(' ').slice(1);
     // Asynchronously: the terminator serves from this process.
-    const cancelling = spawn(cli!.path, args, { cwd: tmp, env: childEnv({}), stdio: ['ignore', 'ignore', 'pipe'] });
+    const cancelling = spawn(cli.path, args, { cwd: tmp, env: childEnv({}), stdio: ['ignore', 'ignore', 'pipe'] });
     let cancelErrors = '';
     cancelling.stderr!.on('data', (chunk: Buffer) => (cancelErrors += chunk.toString()));
     const status = await new Promise<number | null>((resolve) => cancelling.once('close', resolve));

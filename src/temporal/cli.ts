@@ -16,6 +16,12 @@ export interface ResolvedCli {
   source: CliSource;
 }
 
+/** No binary was found: why, naming the places looked at, for the caller's error message. */
+export interface MissingCli {
+  path: undefined;
+  reason: string;
+}
+
 export interface ResolveOptions {
   log?: Logger;
   /** Build the CLI with `go install` when nothing else is found. Default true. */
@@ -29,6 +35,11 @@ export function temporalCliCacheDir(): string {
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
   return path.join(base, 'sparkify-etl', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
 }
+
+/** What the user can do when no Temporal CLI is found, for error messages. */
+export const TEMPORAL_CLI_FIXES =
+  'set TEMPORAL_CLI_PATH to a temporal binary, or put `temporal` on PATH, or have Go on PATH and set XDG_CACHE_HOME ' +
+  'to a writable directory (default ~/.cache) so it can be built there';
 
 function isExecutableFile(file: string): boolean {
   try {
@@ -55,9 +66,9 @@ function findOnPath(name: string): string | undefined {
 /**
  * Finds a Temporal CLI binary, building it with Go into the cache when none is found.
  * Order: $TEMPORAL_CLI_PATH, `temporal` on PATH, the cached build, a fresh `go install`.
- * Returns undefined when none of these works; callers then fall back to the SDK's own download.
+ * When none of these works it says why; callers then fall back to the SDK's own download.
  */
-export async function resolveTemporalCli(opts: ResolveOptions = {}): Promise<ResolvedCli | undefined> {
+export async function resolveTemporalCli(opts: ResolveOptions = {}): Promise<ResolvedCli | MissingCli> {
   const log = opts.log ?? silentLogger;
 
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
@@ -83,17 +94,18 @@ export async function resolveTemporalCli(opts: ResolveOptions = {}): Promise<Res
     return { path: cached, source: 'cache' };
   }
 
-  if (opts.build === false) return undefined;
+  const notFound = `no \`temporal\` on PATH and no cached build at ${cached}`;
+  if (opts.build === false) return { path: undefined, reason: notFound };
   const go = findOnPath('go');
   if (go === undefined) {
     log.debug('no Temporal CLI found and no Go toolchain on PATH to build one');
-    return undefined;
+    return { path: undefined, reason: `${notFound}, and no Go toolchain on PATH to build one` };
   }
   try {
     await buildIntoCache(go, cacheDir, log);
   } catch (err) {
     log.warn({ err }, 'building the Temporal CLI with Go failed');
-    return undefined;
+    return { path: undefined, reason: `${notFound}, and building one there with Go failed: ${(err as Error).message}` };
   }
   return { path: cached, source: 'built' };
 }
@@ -148,7 +160,7 @@ function runGoInstall(go: string, gobin: string): Promise<void> {
 // Exit codes are set rather than process.exit() so the logger can flush.
 async function main(): Promise<void> {
   const log = createLogger();
-  let cli: ResolvedCli | undefined;
+  let cli: ResolvedCli | MissingCli;
   try {
     cli = await resolveTemporalCli({ log });
   } catch (err) {
@@ -156,11 +168,10 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  if (cli === undefined) {
+  if (cli.path === undefined) {
     process.stderr.write(
-      `error: could not provision Temporal CLI v${TEMPORAL_CLI_VERSION}: ` +
-        'set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built ' +
-        `into ${temporalCliCacheDir()}\n`,
+      `error: could not provision Temporal CLI v${TEMPORAL_CLI_VERSION}: ${cli.reason}; ` +
+        `${TEMPORAL_CLI_FIXES}\n`,
     );
     process.exitCode = 1;
     return;

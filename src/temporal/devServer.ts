@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { silentLogger, type Logger } from '../log';
 import { freePort, waitForPort } from '../util/ports';
-import { resolveTemporalCli, type ResolvedCli } from './cli';
+import { rootMessage } from '../etl/failures';
+import { resolveTemporalCli, TEMPORAL_CLI_FIXES, type MissingCli, type ResolvedCli } from './cli';
 import { spawnWatched } from './watchdog';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
@@ -62,7 +63,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       searchAttributes: opts.searchAttributes ?? {},
       log,
     };
-    if (cli === undefined) return startWithSdk(settings);
+    if (cli.path === undefined) return startWithSdk(cli, settings);
     try {
       return await startWithCli(cli, settings);
     } catch (err) {
@@ -341,25 +342,41 @@ const SDK_SEARCH_ATTRIBUTE_TYPES = {
   KeywordList: 'KEYWORD_LIST',
 } as const;
 
-async function startWithSdk(s: Settings): Promise<DevServer> {
-  s.log.warn('no Temporal CLI could be provisioned; using the Temporal SDK download of the dev server');
+/** Neither our CLI lookup nor the SDK's download gave a dev server; says both why-s and the fixes. */
+class NoTemporalCliError extends Error {
+  constructor(missing: MissingCli, downloadError: unknown) {
+    super(
+      `could not start a Temporal dev server: ${missing.reason}; and the Temporal SDK's download of one failed ` +
+        `(${rootMessage(downloadError)}). To fix: ${TEMPORAL_CLI_FIXES}`,
+      { cause: downloadError },
+    );
+  }
+}
+
+async function startWithSdk(missing: MissingCli, s: Settings): Promise<DevServer> {
+  s.log.warn({ reason: missing.reason }, 'no Temporal CLI could be provisioned; using the Temporal SDK download of the dev server');
   // Imported lazily: @temporalio/testing loads the native core bridge, which the CLI path never needs.
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const { defineSearchAttributeKey } = await import('@temporalio/common');
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'cached-download' },
-      ip: s.ip,
-      port: s.port,
-      ui: s.uiPort !== undefined,
-      uiPort: s.uiPort,
-      dbFilename: s.dbFilename,
-      namespace: s.namespace,
-      searchAttributes: Object.entries(s.searchAttributes).map(([name, type]) =>
-        defineSearchAttributeKey(name, SDK_SEARCH_ATTRIBUTE_TYPES[type]),
-      ),
-    },
-  });
+  let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: s.ip,
+        port: s.port,
+        ui: s.uiPort !== undefined,
+        uiPort: s.uiPort,
+        dbFilename: s.dbFilename,
+        namespace: s.namespace,
+        searchAttributes: Object.entries(s.searchAttributes).map(([name, type]) =>
+          defineSearchAttributeKey(name, SDK_SEARCH_ATTRIBUTE_TYPES[type]),
+        ),
+      },
+    });
+  } catch (err) {
+    throw new NoTemporalCliError(missing, err);
+  }
   let stopping: Promise<void> | undefined;
   return {
     address: env.address,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalCli } from '../../src/temporal/cli';
+import { provisionedTemporalCli } from '../support/temporalCli';
 import { ensureSearchAttributes } from '../../src/temporal/searchAttributes';
 import type { backfill } from '../../src/workflows/backfill';
 import { ApplicationFailure } from '@temporalio/common';
@@ -48,7 +48,7 @@ async function recordDateRun(name: string, date: string): Promise<void> {
   try {
     await ensureSearchAttributes(temporal.client);
     const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'wh.duckdb')}` });
-    const cli = (await resolveTemporalCli())!;
+    const cli = (await provisionedTemporalCli());
     await w.during(async () => {
       const run = await temporal.client.workflow.start('etlRun', {
         taskQueue: w.taskQueue,
@@ -83,7 +83,7 @@ describe('recording histories from real runs', () => {
     try {
       await ensureSearchAttributes(temporal.client);
       const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'wh.duckdb')}` });
-      const cli = (await resolveTemporalCli())!;
+      const cli = (await provisionedTemporalCli());
       const save = async (name: string, workflowId: string, runId?: string) => {
         const args = ['workflow', 'show', '--address', temporal.server.address, '--workflow-id', workflowId, '--output', 'json'];
         const json = execFileSync(cli.path, runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8' });
