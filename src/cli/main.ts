@@ -35,6 +35,7 @@ import { PortInUseError } from '../temporal/devServer';
 import { flushed, ignoreClosedReader } from './flushOutput';
 import { openWarehouseToRead, requireInsightsTables } from './readWarehouse';
 import { querySingleStatement } from '../warehouse/singleStatement';
+import { oldNodeWarning } from '../util/nodeVersion';
 
 const LOCAL_DIR = '.sparkify';
 
@@ -387,6 +388,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The process entry point (bin/sparkify.js). */
 export function cli(): void {
+  const nodeWarning = oldNodeWarning();
+  if (nodeWarning !== undefined) process.stderr.write(`${nodeWarning}\n`);
   onShutdown(() => undefined);
   ignoreClosedReader(process.stdout);
   ignoreClosedReader(process.stderr);
