@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,44 @@ describe("the worker's workflow bundle, built outside the worker", () => {
     cached('unused.js', IN_USE_MS / 3600_000 + 1);
     pruneBundleCache(cacheDir, now);
     expect(fs.readdirSync(cacheDir).sort()).toEqual([...lately].sort());
+  });
+
+  describe('the default cache, in the temp dir every user shares', () => {
+    const NOBODY = 65534;
+    const uid = process.getuid!();
+
+    /** prebuiltWorkflowBundle with its default cache dir, in a process whose temp dir is `cacheDir`. */
+    function bundleWithDefaults(): { codePath?: string; error?: string } {
+      const script = `require(${JSON.stringify(path.resolve(__dirname, '../dist/temporal/workflowBundle.js'))})
+        .prebuiltWorkflowBundle(${JSON.stringify(DIST_WORKFLOWS)})
+        .then((b) => console.log(JSON.stringify({ codePath: b.codePath })), (e) => console.log(JSON.stringify({ error: e.message })));`;
+      const out = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: cacheDir }, encoding: 'utf8' });
+      return JSON.parse(out) as { codePath?: string; error?: string };
+    }
+
+    // Anyone but root is refused writing there (EACCES) and bundled in-process on every start; root
+    // is never refused, so what is checked is where the bundle goes.
+    test("is this user's own: another user's sparkify-workflow-bundles is left alone", () => {
+      const theirs = path.join(cacheDir, 'sparkify-workflow-bundles');
+      fs.mkdirSync(theirs, { mode: 0o755 });
+      fs.chownSync(theirs, NOBODY, NOBODY);
+      const { codePath } = bundleWithDefaults();
+      const dir = path.join(cacheDir, `sparkify-workflow-bundles-${uid}`);
+      expect(path.dirname(codePath!)).toBe(dir);
+      expect(fs.statSync(dir).uid).toBe(uid);
+      expect(fs.statSync(dir).mode & 0o077).toBe(0);
+      expect(fs.readdirSync(theirs)).toEqual([]);
+    });
+
+    test("one of this user's name that another user made first is refused, not read: its bundles would run in this worker", () => {
+      const planted = path.join(cacheDir, `sparkify-workflow-bundles-${uid}`);
+      fs.mkdirSync(planted);
+      fs.chownSync(planted, NOBODY, NOBODY);
+      expect(bundleWithDefaults()).toEqual({
+        error: `the workflow bundle cache ${planted} belongs to uid ${NOBODY}, not this user (uid ${uid}): remove it, or set TMPDIR to a directory of your own`,
+      });
+      expect(fs.readdirSync(planted)).toEqual([]);
+    });
   });
 
   test('TypeScript sources (a test runner) are left to in-process bundling', async () => {

@@ -17,7 +17,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-export const BUNDLE_CACHE_DIR = path.join(os.tmpdir(), 'sparkify-workflow-bundles');
+/**
+ * `$TMPDIR/sparkify-workflow-bundles-<uid>`, read at call time. One per user: a cache another user
+ * made first (the temp dir is shared) refused this one's bundles with EACCES, and every worker then
+ * bundled in-process.
+ */
+export function bundleCacheDir(): string {
+  const uid = process.getuid?.();
+  return path.join(os.tmpdir(), uid === undefined ? 'sparkify-workflow-bundles' : `sparkify-workflow-bundles-${uid}`);
+}
 /** The most recently used bundles, kept whenever they were last used. */
 export const KEPT_BUNDLES = 8;
 /**
@@ -34,7 +42,7 @@ function filesUnder(dir: string, ext: string): string[] {
 }
 
 /** Where the bundle of `workflowsPath` (a compiled .js entry under `tree`) is cached. */
-export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = BUNDLE_CACHE_DIR): string {
+export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = bundleCacheDir()): string {
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(require.resolve('@temporalio/worker/package.json')));
   hash.update(workflowsPath);
@@ -47,20 +55,33 @@ export function bundleCachePath(workflowsPath: string, tree: string, cacheDir = 
  * process when the cache has none. Undefined when the workflows are not compiled JavaScript (the
  * TypeScript sources under a test runner): the caller bundles them in-process.
  */
-export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = BUNDLE_CACHE_DIR): Promise<{ codePath: string; code: string } | undefined> {
+export async function prebuiltWorkflowBundle(workflowsPath: string, cacheDir = bundleCacheDir()): Promise<{ codePath: string; code: string } | undefined> {
   // The compiled tree the workflows are in (the package's dist/): what the bundle may import, and the bundler.
   const tree = path.dirname(path.dirname(workflowsPath));
   const bundler = path.join(tree, 'temporal', 'bundleWorkflows.js');
   if (!workflowsPath.endsWith('.js') || !fs.existsSync(bundler)) return undefined;
   const codePath = bundleCachePath(workflowsPath, tree, cacheDir);
+  requireOwnDir(cacheDir);
   const cached = readUsedBundle(codePath);
   if (cached !== undefined) return { codePath, code: cached };
-  fs.mkdirSync(cacheDir, { recursive: true });
   await promisify(execFile)(process.execPath, [bundler, workflowsPath, codePath], { maxBuffer: 4 * 1024 * 1024 });
   const code = readUsedBundle(codePath);
   if (code === undefined) throw new Error(`bundling ${workflowsPath} wrote no ${codePath}`);
   pruneBundleCache(cacheDir);
   return { codePath, code };
+}
+
+/**
+ * Creates `dir` (this user's only) unless it exists, and refuses one another user owns: the code of
+ * a bundle found there runs in this user's worker.
+ */
+function requireOwnDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const uid = process.getuid?.();
+  const owner = fs.statSync(dir).uid;
+  if (uid !== undefined && owner !== uid) {
+    throw new Error(`the workflow bundle cache ${dir} belongs to uid ${owner}, not this user (uid ${uid}): remove it, or set TMPDIR to a directory of your own`);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUNDLE_CACHE_DIR, pruneBundleCache, readUsedBundle } from '../../src/temporal/workflowBundle';
+import { bundleCacheDir, pruneBundleCache, readUsedBundle } from '../../src/temporal/workflowBundle';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Read by src/worker.ts: a worker process takes this prebuilt bundle instead of bundling dist/workflows itself. */
@@ -28,7 +28,7 @@ async function cachedBundle(workflowsPath: string, tree: string, ext: string): P
   hash.update(fs.readFileSync(require.resolve('@temporalio/worker/package.json')));
   hash.update(workflowsPath);
   for (const file of filesUnder(tree, ext)) hash.update(file).update(fs.readFileSync(file));
-  const dir = BUNDLE_CACHE_DIR;
+  const dir = bundleCacheDir();
   const codePath = path.join(dir, `${hash.digest('hex').slice(0, 32)}.js`);
   if (readUsedBundle(codePath) !== undefined) return codePath;
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
