@@ -38,7 +38,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
 }
 
 /** `sparkify run` / `sparkify worker`: the cheap checks, failing fast with the doctor's lines. */
-export async function failFastOnStartChecks(options: { source?: string; warehouse?: string; reportDir?: { dir: string; fix: string } }): Promise<void> {
+export async function failFastOnStartChecks(options: { source?: string; warehouse?: string; reportDirs?: { dir: string; fix: string }[] }): Promise<void> {
   const problems = await runStartChecks({ ...options, s3: s3SettingsFromEnv() });
   if (problems.length > 0) {
     throw new ConfigError(`start checks failed (sparkify doctor checks more):\n${problems.map(formatCheck).join('\n')}`);

@@ -96,13 +96,18 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
   const reportDirOf = (flags: { reportDir?: string }, command: Command) =>
     flags.reportDir === undefined ? undefined : resolveReportDestination(flags.reportDir, settingName(command, 'reportDir'));
   /**
-   * The worker's report directory, to check as it starts, unless its default warehouse is a DuckDB
-   * file (its runs put reports beside it): a run would meet an unwritable one only at its last step.
+   * The report directories the worker's runs will write, to check as it starts: a run would meet an
+   * unwritable one only at its last step. Runs on its default DuckDB file report beside it; runs on
+   * any other warehouse into its report directory, checked then only when set (--report-dir or
+   * SPARKIFY_REPORT_DIR): a DuckDB worker may never use .sparkify/reports in its working directory.
    */
-  const ownReportDirCheck = (warehouse: string | undefined, reportDir: string | undefined, command: Command) => {
-    const dir = reportDir ?? DEFAULT_REPORT_DIR;
-    if (warehouse && defaultReportDir(parseWarehouseUri(warehouse, settingName(command, 'warehouse')), dir) !== dir) return undefined;
-    return { dir, fix: `give the worker a directory its user can write to with --report-dir or SPARKIFY_REPORT_DIR (or s3://bucket/prefix), or fix the permissions` };
+  const workerReportDirs = (warehouse: string | undefined, reportDir: string | undefined, command: Command) => {
+    const own = { dir: reportDir ?? DEFAULT_REPORT_DIR, fix: `give the worker a directory its user can write to with --report-dir or SPARKIFY_REPORT_DIR (or s3://bucket/prefix), or fix the permissions` };
+    const config = warehouse === undefined ? undefined : parseWarehouseUri(warehouse, settingName(command, 'warehouse'));
+    const beside = config === undefined ? own.dir : defaultReportDir(config, own.dir);
+    if (beside === own.dir) return [own];
+    const duckDb = { dir: beside, fix: `runs on the worker's DuckDB warehouse write their reports beside its file: let the worker's user write ${path.resolve(beside)}, or give ${settingName(command, 'warehouse')} a DuckDB path in a directory it can write` };
+    return reportDir === undefined ? [duckDb] : [duckDb, own];
   };
   const temporalOption = () =>
     new Option('--temporal <host:port>', 'Temporal server (default: an embedded dev server for this command)').env('TEMPORAL_ADDRESS');
@@ -139,7 +144,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         await failFastOnStartChecks({
           source,
           warehouse: warehouseUri,
-          reportDir: { dir, fix: `give ${setting} a directory you can write to, or fix its permissions` },
+          reportDirs: [{ dir, fix: `give ${setting} a directory you can write to, or fix its permissions` }],
         });
       }
       const summary = await runEtl({
@@ -265,7 +270,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       checkLocations(command);
       const reportDir = reportDirOf(flags, command);
       requireServer(flags);
-      await failFastOnStartChecks({ source, warehouse, reportDir: ownReportDirCheck(warehouse, reportDir, command) });
+      await failFastOnStartChecks({ source, warehouse, reportDirs: workerReportDirs(warehouse, reportDir, command) });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
       const stack = await openStack({
         address: flags.temporal,

@@ -131,7 +131,7 @@ async function versionChecks(config: WarehouseConfig, uri: string, earlier: Chec
  * DuckDB path writable, the local report directory (if given: where runs' reports will go) writable.
  */
 export async function runStartChecks(
-  options: Pick<DoctorOptions, 'source' | 'warehouse' | 's3'> & { reportDir?: { dir: string; fix: string } },
+  options: Pick<DoctorOptions, 'source' | 'warehouse' | 's3'> & { reportDirs?: { dir: string; fix: string }[] },
 ): Promise<CheckResult[]> {
   const source = options.source ? parseSourceUri(options.source) : undefined;
   const warehouse = options.warehouse ? parseWarehouseUri(options.warehouse) : undefined;
@@ -155,7 +155,7 @@ export async function runStartChecks(
     const result = checkDuckDbPath(warehouse.path);
     if (result.status === 'problem') checks.push(result);
   }
-  if (options.reportDir && !options.reportDir.dir.startsWith('s3://')) checks.push(checkReportDir(options.reportDir.dir, options.reportDir.fix));
+  for (const { dir, fix } of options.reportDirs ?? []) if (!dir.startsWith('s3://')) checks.push(checkReportDir(dir, fix));
   return checks.filter((c) => c.status === 'problem');
 }
 

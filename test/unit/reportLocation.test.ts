@@ -149,9 +149,35 @@ describe('sparkify worker, at start', () => {
     }
   });
 
-  test('starts with a writable one, and with a DuckDB warehouse its runs report beside (so the checks above can fail)', async () => {
+  test('starts with a writable one (so the checks above can fail)', async () => {
     expect(await worker('--warehouse', 'postgres://etl@db:5432/dw', '--report-dir', path.join(tmp, 'reports'))).toEqual({ code: 1, started: true });
-    process.env.SPARKIFY_REPORT_DIR = path.join(tmp, 'not-a-directory', 'reports');
     expect(await worker('--warehouse', `duckdb:${path.join(tmp, 'w.duckdb')}`)).toEqual({ code: 1, started: true });
+  });
+
+  test("with a DuckDB warehouse, the reports directory beside its file is checked: its runs' reports go there", async () => {
+    const dir = path.join(tmp, 'dw');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'reports'), 'a file, not a directory');
+    expect(await worker('--warehouse', `duckdb:${path.join(dir, 'w.duckdb')}`)).toEqual({ code: 2, started: false });
+    expect(stderr).toContain(
+      `PROBLEM   report directory writable: ${path.join(dir, 'reports')}: ${path.join(dir, 'reports')} is not a writable directory (ENOTDIR) — fix: runs on the worker's DuckDB warehouse write their reports beside its file: let the worker's user write ${path.join(dir, 'reports')}, or give --warehouse a DuckDB path in a directory it can write`,
+    );
+  });
+
+  test('with a DuckDB warehouse, a report directory set for its runs on other warehouses is checked too; the unset default is not', async () => {
+    process.env.SPARKIFY_REPORT_DIR = path.join(tmp, 'not-a-directory', 'reports');
+    expect(await worker('--warehouse', `duckdb:${path.join(tmp, 'w.duckdb')}`)).toEqual({ code: 2, started: false });
+    expect(stderr).toContain(`report directory writable: ${path.join(tmp, 'not-a-directory', 'reports')}: ${path.join(tmp, 'not-a-directory')} is not a writable directory (ENOTDIR)`);
+
+    delete process.env.SPARKIFY_REPORT_DIR;
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    fs.mkdirSync('.sparkify', { recursive: true });
+    fs.writeFileSync('.sparkify/reports', 'a file, not a directory');
+    try {
+      expect(await worker('--warehouse', `duckdb:${path.join(tmp, 'w.duckdb')}`)).toEqual({ code: 1, started: true });
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
