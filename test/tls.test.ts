@@ -204,7 +204,7 @@ describe('connecting through TLS', () => {
     // The stale key alone is refused, and said so.
     const stale = await sparkify(['run', '--date', DAY, '--source', SAMPLE_DIR, '--warehouse', `duckdb:${warehouse}`], env);
     expect(stale.status).toBe(2);
-    expect(stale.stderr).toMatch(/^sparkify: Temporal at 127\.0\.0\.1:\d+ rejected the API key \(--api-key \/ TEMPORAL_API_KEY\)/);
+    expect(stale.stderr).toMatch(/^sparkify: Temporal at 127\.0\.0\.1:\d+ rejected the API key \(the Temporal CLI profile's api_key\)/);
   });
 
   test('a wrong CA, a missing client certificate and a bad API key each exit 2 with one line naming the setting', async () => {
@@ -213,22 +213,22 @@ describe('connecting through TLS', () => {
       {
         name: 'wrong CA',
         env: { ...base, TEMPORAL_ADDRESS: tlsOnly.address, TEMPORAL_TLS_CA: pem('other-ca.pem') },
-        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+: its certificate is not trusted by the CA in .*other-ca\.pem \(--tls-ca \/ TEMPORAL_TLS_CA\)/,
+        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+: its certificate is not trusted by the CA in .*other-ca\.pem \(TEMPORAL_TLS_CA\)/,
       },
       {
         name: 'missing client certificate',
         env: { ...base, TEMPORAL_ADDRESS: mutual.address, TEMPORAL_TLS_CA: pem('ca.pem'), TEMPORAL_API_KEY: API_KEY },
-        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+ wants a client certificate \(mTLS\): set --tls-cert and --tls-key \(TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY\)/,
+        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+ wants a client certificate \(mTLS\): set --tls-cert \(TEMPORAL_TLS_CERT\) and --tls-key \(TEMPORAL_TLS_KEY\)/,
       },
       {
         name: 'bad API key',
         env: { ...base, TEMPORAL_ADDRESS: mutual.address, TEMPORAL_TLS_CA: pem('ca.pem'), TEMPORAL_TLS_CERT: pem('client.pem'), TEMPORAL_TLS_KEY: pem('client.key'), TEMPORAL_API_KEY: 'wrong' },
-        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+ rejected the API key \(--api-key \/ TEMPORAL_API_KEY\)/,
+        message: /^sparkify: Temporal at 127\.0\.0\.1:\d+ rejected the API key \(TEMPORAL_API_KEY\)/,
       },
       {
         name: 'unreadable CA file',
         env: { ...base, TEMPORAL_ADDRESS: tlsOnly.address, TEMPORAL_TLS_CA: pem('missing.pem') },
-        message: /^sparkify: --tls-ca \(TEMPORAL_TLS_CA\): cannot read .*missing\.pem \(ENOENT\)/,
+        message: /^sparkify: TEMPORAL_TLS_CA: cannot read .*missing\.pem \(ENOENT\)/,
       },
     ];
     // Each case and command in its own process at once (its own warehouse file, so none waits on another's).

@@ -15,7 +15,7 @@ import { rootMessage } from '../etl/failures';
 import { RunFailedError } from './runEtl';
 import { dateRunInput, integerOption, print, type CliContext } from './common';
 import { following } from './followWorkflow';
-import { settingNamesOf } from './settingNames';
+import { connectionFlagsOf, settingNamesOf } from './settingNames';
 import { runSettingDifferences, startOrAttach, type SettingDifference } from './startOrAttach';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
@@ -129,14 +129,15 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         for (const line of describePlan(planned, flags)) print(line);
         return;
       }
-      const embedded = !resolveTarget({ ...flags, temporal: temporalAddress });
+      const connect = connectionFlagsOf(flags, command);
+      const embedded = !resolveTarget({ ...connect, temporal: temporalAddress });
       if (embedded && (!etl.source || !etl.warehouse)) {
         throw new ConfigError('without --temporal the backfill runs in this process: give --source and --warehouse (or set SPARKIFY_SOURCE, SPARKIFY_WAREHOUSE)');
       }
       if (embedded && !flags.wait) throw new ConfigError('--no-wait needs --temporal: an embedded server ends with the command');
       const stack = await openStack({
         address: temporalAddress,
-        connect: flags,
+        connect,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,

@@ -3,7 +3,7 @@ import { ConfigError, type EnvSettings } from '../config';
 import { DOCTOR_EXIT, formatCheck, runDoctor, runStartChecks, summaryLine } from '../doctor';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { addConnectionOptions, resolveTarget } from '../temporal/connection';
-import { checkLocations } from './settingNames';
+import { checkLocations, connectionFlagsOf } from './settingNames';
 
 const EXIT_CODES_HELP = `
 Exit codes: ${DOCTOR_EXIT.ok} every check that applies is ok, ${DOCTOR_EXIT.problems} at least one problem, ${DOCTOR_EXIT.unchecked} no problem found
@@ -24,7 +24,7 @@ export function registerDoctorCommand(program: Command, ctx: () => { env: EnvSet
       const report = await runDoctor({
         source: flags.source,
         warehouse: flags.warehouse,
-        temporal: resolveTarget({ ...flags, temporal: flags.temporal ?? env.TEMPORAL_ADDRESS, namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }),
+        temporal: resolveTarget({ ...connectionFlagsOf(flags, command), temporal: flags.temporal ?? env.TEMPORAL_ADDRESS, namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }),
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
       });

@@ -23,7 +23,7 @@ import { parseMetricsEndpoint } from '../metrics/exporter';
 import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
 import { integerOption as intOption, print } from './common';
-import { checkLocations, settingName, settingNamesOf } from './settingNames';
+import { checkLocations, connectionFlagsOf, settingName, settingNamesOf } from './settingNames';
 import { failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
@@ -153,7 +153,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
         sourceSetting: settingName(command, 'source'),
         window,
         temporalAddress: flags.temporal,
-        connect: flags,
+        connect: connectionFlagsOf(flags, command),
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         s3: s3SettingsFromEnv(),
@@ -269,12 +269,12 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       const { source, warehouse } = flags as { source?: string; warehouse?: string };
       checkLocations(command);
       const reportDir = reportDirOf(flags, command);
-      requireServer(flags);
+      requireServer(connectionFlagsOf(flags, command));
       await failFastOnStartChecks({ source, warehouse, reportDirs: workerReportDirs(warehouse, reportDir, command) });
       const metrics = flags.metricsPort ? parseMetricsEndpoint(flags.metricsPort, settingName(command, 'metricsPort')) : undefined;
       const stack = await openStack({
         address: flags.temporal,
-        connect: flags,
+        connect: connectionFlagsOf(flags, command),
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.SPARKIFY_TASK_QUEUE,
         log,

@@ -21,7 +21,7 @@ import { dateRunInput, integerOption, print, temporalAddressOption, withClient, 
 import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
 import { addConnectionOptions, type ConnectionFlags } from '../temporal/connection';
 import { scheduleErrorForUser } from './scheduleErrors';
-import { settingNamesOf } from './settingNames';
+import { connectionFlagsOf, settingNamesOf } from './settingNames';
 
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
@@ -92,7 +92,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
         etl: { ...dateRunInput(flags, settingNamesOf(command)), ...(notify ? { notify } : {}) },
       };
       validateSchedule(settings);
-      await withSchedule(ctx, flags, async (client, _env, log) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client, _env, log) => {
         // Each run carries the Sparkify search attributes: the namespace must know them.
         await ensureSearchAttributes(client, log);
         await createDailySchedule(client, settings, { paused: flags.paused, note: flags.note });
@@ -125,7 +125,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
         throw new ConfigError('schedule update: give at least one setting to change');
       }
       validateScheduleChanges(changes);
-      await withSchedule(ctx, flags, async (client) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
         const updated = await updateDailySchedule(client, flags.id, { ...changes, etl }, reset);
         const defaults = reset.length > 0 ? `; ${reset.join(' and ')}: the worker's default` : '';
         print(`Updated schedule ${flags.id}: daily at ${updated.at} ${updated.timeZone}, logical date ${updated.offsetDays} day(s), overlap ${updated.overlap}${defaults}.`);
@@ -140,8 +140,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .option('--json', 'as one JSON object')
-    .action(async (flags) => {
-      await withSchedule(ctx, flags, async (client) => {
+    .action(async (flags, command: Command) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
         const summary = summarizeSchedule(await client.schedule.getHandle(flags.id).describe());
         if (flags.json) return print(JSON.stringify(summary));
         for (const [key, value] of Object.entries(summary)) print(`${key.padEnd(20)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
@@ -153,8 +153,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .description('List the schedules of the namespace')
     .addOption(temporalAddressOption())
     .option('--json', 'as a JSON array')
-    .action(async (flags) => {
-      await withSchedule(ctx, flags, async (client) => {
+    .action(async (flags, command: Command) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
           rows.push({
@@ -180,8 +180,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       .addOption(idOption())
       .addOption(temporalAddressOption())
       .option('--note <text>', `why (default: who ${name}d it, with which command, when)`)
-      .action(async (flags) => {
-        await withSchedule(ctx, flags, async (client) => {
+      .action(async (flags, command: Command) => {
+        await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
           const note: string = flags.note ?? stateNote(name);
           await client.schedule.getHandle(flags.id)[name](note);
           print(`${verb}d schedule ${flags.id}: ${note}.`);
@@ -195,8 +195,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .addOption(idOption())
     .addOption(temporalAddressOption())
     .addOption(new Option('--overlap <policy>', "this trigger's overlap policy instead of the schedule's").choices([...OVERLAP_POLICIES] as string[]))
-    .action(async (flags) => {
-      await withSchedule(ctx, flags, async (client) => {
+    .action(async (flags, command: Command) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
         const handle = client.schedule.getHandle(flags.id);
         const described = await handle.describe();
         // The SDK's trigger defaults to ALLOW_ALL; a manual start should respect the schedule's policy.
@@ -221,8 +221,8 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .description('Delete the schedule (runs already started go on)')
     .addOption(idOption())
     .addOption(temporalAddressOption())
-    .action(async (flags) => {
-      await withSchedule(ctx, flags, async (client) => {
+    .action(async (flags, command: Command) => {
+      await withSchedule(ctx, connectionFlagsOf(flags, command), async (client) => {
         await client.schedule.getHandle(flags.id).delete();
         print(`Deleted schedule ${flags.id}.`);
       });

@@ -14,6 +14,19 @@ export function settingName(command: Command, key: string): string {
   return command.getOptionValueSource(key) === 'env' && option.envVar ? option.envVar : option.long;
 }
 
+/** How the command was given option `key`'s value (settingName), or undefined when it holds none. */
+export function givenAs(command: Command): (key: string) => string | undefined {
+  return (key) => {
+    const source = command.getOptionValueSource(key);
+    return source === 'cli' || source === 'env' ? settingName(command, key) : undefined;
+  };
+}
+
+/** The command's connection flags, with how each was given, for errors that name them. */
+export function connectionFlagsOf<T extends object>(flags: T, command: Command): T & { givenAs: (key: string) => string | undefined } {
+  return { ...flags, givenAs: givenAs(command) };
+}
+
 /** settingName for one command, as the parsers that take a name for each of their settings want it. */
 export function settingNamesOf(command: Command): (key: string) => string {
   return (key) => settingName(command, key);

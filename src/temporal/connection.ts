@@ -25,6 +25,41 @@ export interface ConnectionFlags {
   tlsCert?: string;
   tlsKey?: string;
   apiKey?: string;
+  /**
+   * How the command was given the value of a flag above: the flag, or the environment variable
+   * commander read it from; undefined when the command holds none (settingNames.ts's givenAs).
+   */
+  givenAs?: (key: string) => string | undefined;
+}
+
+/** Each connection setting's flag, environment variable, and key in a Temporal CLI profile. */
+const SETTINGS = {
+  temporal: ['--temporal', 'TEMPORAL_ADDRESS', 'address'],
+  tls: ['--tls', 'TEMPORAL_TLS', 'tls'],
+  tlsServerName: ['--tls-server-name', 'TEMPORAL_TLS_SERVER_NAME', 'tls.server_name'],
+  tlsCa: ['--tls-ca', 'TEMPORAL_TLS_CA', 'tls.server_ca_cert_path'],
+  tlsCert: ['--tls-cert', 'TEMPORAL_TLS_CERT', 'tls.client_cert_path'],
+  tlsKey: ['--tls-key', 'TEMPORAL_TLS_KEY', 'tls.client_key_path'],
+  apiKey: ['--api-key', 'TEMPORAL_API_KEY', 'api_key'],
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+/** How a setting named in advice is spelt when the user has not set it: either way. */
+function eitherName(key: Setting): string {
+  return `${SETTINGS[key][0]} (${SETTINGS[key][1]})`;
+}
+
+/**
+ * The name of a setting the user set, as they set it: the flag or variable the command was given,
+ * else (read by the Temporal CLI's loader) its environment variable or the profile; both names
+ * when the caller cannot tell.
+ */
+function setAs(flags: ConnectionFlags, key: Setting): string {
+  const [, variable, profileKey] = SETTINGS[key];
+  const given = flags.givenAs?.(key);
+  if (given !== undefined) return given;
+  if (process.env[variable]) return variable;
+  return flags.givenAs ? `the Temporal CLI profile's ${profileKey}` : eitherName(key);
 }
 
 /** A resolved server to connect to, and what was used, for error messages. */
@@ -36,6 +71,8 @@ export interface TemporalTarget {
   ca?: string;
   clientCert?: string;
   apiKey: boolean;
+  /** How the user set what errors about this target name (see setAs). */
+  named: { address: string; tls: string; ca?: string; apiKey: string };
 }
 
 /** The connection flags every client or worker command takes (beside its --temporal). */
@@ -77,11 +114,15 @@ export function resolveTarget(flags: ConnectionFlags): TemporalTarget | undefine
   const address = flags.temporal ?? profile.address;
   const anyTlsFlag = Boolean(flags.tls || flags.tlsServerName || flags.tlsCa || flags.tlsCert || flags.tlsKey);
   if (!address) {
-    if (anyTlsFlag || flags.apiKey) throw new ConfigError('--tls*/--api-key: give the server too (--temporal HOST:PORT or TEMPORAL_ADDRESS)');
+    if (anyTlsFlag || flags.apiKey) {
+      const set = (['tls', 'tlsServerName', 'tlsCa', 'tlsCert', 'tlsKey', 'apiKey'] as const).filter((key) => flags[key]).map((key) => setAs(flags, key));
+      throw new ConfigError(`${set.join(', ')}: give the server too (--temporal HOST:PORT or TEMPORAL_ADDRESS)`);
+    }
     return undefined;
   }
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) {
-    throw new ConfigError('--tls-cert (TEMPORAL_TLS_CERT) and --tls-key (TEMPORAL_TLS_KEY) go together: give both for mTLS');
+    const [given, missing]: Setting[] = flags.tlsCert ? ['tlsCert', 'tlsKey'] : ['tlsKey', 'tlsCert'];
+    throw new ConfigError(`${setAs(flags, given)} is set without ${eitherName(missing)}: they go together, give both for mTLS`);
   }
   let tls: ClientConfigTLS | undefined = profile.tls;
   if (anyTlsFlag) {
@@ -89,9 +130,9 @@ export function resolveTarget(flags: ConnectionFlags): TemporalTarget | undefine
       ...(profile.tls ?? {}),
       disabled: false,
       ...(flags.tlsServerName ? { serverName: flags.tlsServerName } : {}),
-      ...(flags.tlsCa ? { serverCACert: { path: readable(flags.tlsCa, '--tls-ca (TEMPORAL_TLS_CA)') } } : {}),
-      ...(flags.tlsCert ? { clientCert: { path: readable(flags.tlsCert, '--tls-cert (TEMPORAL_TLS_CERT)') } } : {}),
-      ...(flags.tlsKey ? { clientKey: { path: readable(flags.tlsKey, '--tls-key (TEMPORAL_TLS_KEY)') } } : {}),
+      ...(flags.tlsCa ? { serverCACert: { path: readable(flags.tlsCa, setAs(flags, 'tlsCa')) } } : {}),
+      ...(flags.tlsCert ? { clientCert: { path: readable(flags.tlsCert, setAs(flags, 'tlsCert')) } } : {}),
+      ...(flags.tlsKey ? { clientKey: { path: readable(flags.tlsKey, setAs(flags, 'tlsKey')) } } : {}),
     };
   }
   for (const [source, setting] of [
@@ -113,6 +154,12 @@ export function resolveTarget(flags: ConnectionFlags): TemporalTarget | undefine
     ca: caSource ? ('path' in caSource ? caSource.path : '(inline data)') : undefined,
     clientCert: tls?.clientCert ? ('path' in tls.clientCert ? tls.clientCert.path : '(inline data)') : undefined,
     apiKey: apiKey !== undefined && apiKey !== '',
+    named: {
+      address: setAs(flags, 'temporal'),
+      tls: setAs(flags, (['tls', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServerName', 'apiKey'] as const).find((key) => flags[key]) ?? 'tls'),
+      ca: flags.tlsCa ? setAs(flags, 'tlsCa') : caSource ? "TEMPORAL_TLS_SERVER_CA_CERT_PATH or the profile's tls.server_ca_cert_path" : undefined,
+      apiKey: setAs(flags, 'apiKey'),
+    },
   };
 }
 
@@ -131,28 +178,28 @@ export function explainConnectError(err: unknown, target: TemporalTarget): Error
   if (/unauthenticated|api key|unauthori[sz]ed|\b16\b.*auth/i.test(message)) {
     return new ConfigError(
       target.apiKey
-        ? `${at} rejected the API key (--api-key / TEMPORAL_API_KEY): ${short}`
-        : `${at} wants credentials: set an API key (--api-key / TEMPORAL_API_KEY) or a client certificate (TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY): ${short}`,
+        ? `${at} rejected the API key (${target.named.apiKey}): ${short}`
+        : `${at} wants credentials: set an API key (${eitherName('apiKey')}) or a client certificate (${eitherName('tlsCert')} and ${eitherName('tlsKey')}): ${short}`,
     );
   }
   if (target.tls) {
     if (/not ?valid ?for ?name|hostname|altnames|subject alternative name|NotValidForName/i.test(message)) {
-      return new ConfigError(`${at}: its certificate is not for that name: set --tls-server-name (TEMPORAL_TLS_SERVER_NAME) to a name it holds: ${short}`);
+      return new ConfigError(`${at}: its certificate is not for that name: set ${eitherName('tlsServerName')} to a name it holds: ${short}`);
     }
     if (/certificate required|CertificateRequired|certificate_required|peer did not return a certificate/i.test(message) || (!target.clientCert && /handshake|alert|reset|closed|broken pipe|EPIPE/i.test(message))) {
-      return new ConfigError(`${at} wants a client certificate (mTLS): set --tls-cert and --tls-key (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY): ${short}`);
+      return new ConfigError(`${at} wants a client certificate (mTLS): set ${eitherName('tlsCert')} and ${eitherName('tlsKey')}: ${short}`);
     }
     if (/certificate|UnknownIssuer|self[- ]signed|issuer|verify|CERT_|BadSignature/i.test(message)) {
       return new ConfigError(
-        `${at}: its certificate is not trusted ${target.ca ? `by the CA in ${target.ca} (--tls-ca / TEMPORAL_TLS_CA)` : 'by the system CAs: give its CA with --tls-ca (TEMPORAL_TLS_CA)'}: ${short}`,
+        `${at}: its certificate is not trusted ${target.ca ? `by the CA in ${target.ca} (${target.named.ca})` : `by the system CAs: give its CA with ${eitherName('tlsCa')}`}: ${short}`,
       );
     }
     if (/wrong version number|packet length too long|http2|protocol/i.test(message)) {
-      return new ConfigError(`${at} does not speak TLS there: drop --tls (TEMPORAL_TLS) or check the address: ${short}`);
+      return new ConfigError(`${at} does not speak TLS there: drop ${target.named.tls} or check the address (${target.named.address}): ${short}`);
     }
   }
   // The client's own words ("Failed to connect before the deadline") name no address.
-  return new Error(`${at}: ${short}. Is a Temporal server listening there? Check --temporal (TEMPORAL_ADDRESS); \`sparkify doctor\` checks it`, { cause: err });
+  return new Error(`${at}: ${short}. Is a Temporal server listening there? Check ${target.named.address}; \`sparkify doctor\` checks it`, { cause: err });
 }
 
 /** How long the diagnostic handshake may take before it gives up (it only explains a failure). */
