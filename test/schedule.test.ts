@@ -28,8 +28,8 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function sparkify(args: string[], taskQueue: string) {
-  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: taskQueue }, timeoutMs: 120_000 });
+function sparkify(args: string[], taskQueue: string, exported: Record<string, string> = {}) {
+  return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: taskQueue, ...exported }, timeoutMs: 120_000 });
 }
 
 function ok(result: ReturnType<typeof sparkify>): string {
@@ -125,6 +125,31 @@ describe('the daily schedule', () => {
     expect(await state()).toMatchObject({ paused: true, note: expect.stringMatching(byWhom('pause')) });
     ok(sparkify(['schedule', 'unpause', '--id', id, '--note', 'warehouse back after maintenance'], tq));
     expect(await state()).toMatchObject({ paused: false, note: 'warehouse back after maintenance' });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+  });
+
+  test('update changes alerting only when its command line says so: SPARKIFY_NOTIFY_URL and SPARKIFY_WEB_UI are for create', async () => {
+    const tq = `schedule-${randomUUID()}`;
+    const id = `daily-${randomUUID()}`;
+    const alerting = { SPARKIFY_NOTIFY_URL: 'https://hooks.example.com/services/T0/B0/secret', SPARKIFY_WEB_UI: 'http://localhost:8233' };
+    const notifyOf = async () => {
+      const { action } = await temporal.client.schedule.getHandle(id).describe();
+      return (action.type === 'startWorkflow' ? (action.args?.[0] as { etl: { notify?: { url: string; webUi?: string } } }).etl.notify : 'no workflow action') ?? null;
+    };
+    ok(sparkify(['schedule', 'create', '--id', id], tq));
+    expect(await notifyOf()).toBeNull();
+
+    // Typed where the worker's environment (and so its webhook) is set: the schedule keeps not alerting.
+    ok(sparkify(['schedule', 'update', '--id', id, '--at', '03:30'], tq, alerting));
+    expect(await notifyOf()).toBeNull();
+    expect(describeJson(id, tq)).toMatchObject({ at: '03:30' });
+
+    ok(sparkify(['schedule', 'update', '--id', id, '--notify-url', alerting.SPARKIFY_NOTIFY_URL, '--web-ui', alerting.SPARKIFY_WEB_UI], tq));
+    expect(await notifyOf()).toMatchObject({ url: expect.stringMatching(/^https:\/\/hooks\.example\.com\/…#sha256=/), webUi: alerting.SPARKIFY_WEB_UI });
+    ok(sparkify(['schedule', 'delete', '--id', id], tq));
+
+    ok(sparkify(['schedule', 'create', '--id', id], tq, alerting));
+    expect(await notifyOf()).toMatchObject({ webUi: alerting.SPARKIFY_WEB_UI });
     ok(sparkify(['schedule', 'delete', '--id', id], tq));
   });
 

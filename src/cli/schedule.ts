@@ -26,7 +26,8 @@ import { connectionFlagsOf, settingNamesOf } from './settingNames';
 function scheduleSettingFlags(command: Command, withDefaults: boolean): Command {
   const d = (value: string | number) => (withDefaults ? value : undefined);
   const withEnv = (option: Option, name: string) => (withDefaults ? option.env(name) : option);
-  return addNotifyOptions(command)
+  // create falls back on the environment; update changes only what it is given.
+  return addNotifyOptions(command, withDefaults)
     .option('--at <HH:MM>', 'local time of day the run starts (not one a daylight-saving change of the zone skips or repeats)', d(SCHEDULE_DEFAULTS.at) as string | undefined)
     .option('--time-zone <IANA name>', 'time zone of --at and of the logical date, e.g. Europe/Berlin', d(SCHEDULE_DEFAULTS.timeZone) as string | undefined)
     .option('--offset-days <n>', 'logical date = the scheduled local date plus n days (-1: the previous day)', integerOption('--offset-days', SCHEDULE_LIMITS.offsetDays.min, SCHEDULE_LIMITS.offsetDays.max), d(SCHEDULE_DEFAULTS.offsetDays) as number | undefined)
@@ -34,7 +35,6 @@ function scheduleSettingFlags(command: Command, withDefaults: boolean): Command 
       new Option('--overlap <policy>', 'when the previous run is still going at start time').choices([...OVERLAP_POLICIES] as string[]).default(d(SCHEDULE_DEFAULTS.overlap)),
     )
     .option('--catchup-window <duration>', 'how late a missed start may still run, e.g. 1d, 12h', d(SCHEDULE_DEFAULTS.catchupWindow) as string | undefined)
-    // create falls back on the environment; update changes only what it is given.
     .addOption(withEnv(new Option('--source <dir|s3://…>', "source for each run (default: the worker's)"), 'SPARKIFY_SOURCE'))
     .addOption(withEnv(new Option('--warehouse <uri>', "warehouse for each run (default: the worker's)"), 'SPARKIFY_WAREHOUSE'))
     .option('--fail-on-empty', 'fail a run whose day has no events (default: succeed with a warning)');

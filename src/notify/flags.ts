@@ -9,12 +9,17 @@ export interface NotifyFlags {
   webUi?: string;
 }
 
-/** --notify-url, --notify-on and --web-ui, the same on run, backfill and schedule create/update. */
-export function addNotifyOptions(command: Command): Command {
+/**
+ * --notify-url, --notify-on and --web-ui, the same on run, backfill and schedule create/update.
+ * `fromEnv` false (schedule update): flags only, so an update changes only what its command line
+ * says, never alerting because SPARKIFY_NOTIFY_URL happens to be set where it is typed.
+ */
+export function addNotifyOptions(command: Command, fromEnv = true): Command {
+  const withEnv = (option: Option, name: string) => (fromEnv ? option.env(name) : option);
   return command
-    .addOption(new Option('--notify-url <url>', 'POST a JSON alert (Slack-compatible `text`) to this webhook').env('SPARKIFY_NOTIFY_URL'))
+    .addOption(withEnv(new Option('--notify-url <url>', 'POST a JSON alert (Slack-compatible `text`) to this webhook'), 'SPARKIFY_NOTIFY_URL'))
     .addOption(new Option('--notify-on <level>', 'when to alert: failure | warning (also failed warn checks) | always (default failure)').choices([...NOTIFY_ON]))
-    .addOption(new Option('--web-ui <url>', 'Temporal Web UI base URL, for the link in alerts (e.g. http://localhost:8233)').env('SPARKIFY_WEB_UI'));
+    .addOption(withEnv(new Option('--web-ui <url>', 'Temporal Web UI base URL, for the link in alerts (e.g. http://localhost:8233)'), 'SPARKIFY_WEB_UI'));
 }
 
 /**
