@@ -27,7 +27,7 @@ const older = olderNode();
   const run = spawnSync(older!.node, [BIN, '--help'], { encoding: 'utf8' });
   expect(run.status).toBe(0);
   expect(run.stderr).toContain(`sparkify: warning: this is Node ${older!.version}; sparkify-etl wants Node ${WANTED_NODE_MAJOR} or later`);
-  expect(run.stderr).toContain('scripts/node.sh node bin/sparkify.js');
+  expect(run.stderr).toContain('npm run -s sparkify -- …');
 });
 
 test(`under Node ${WANTED_NODE_MAJOR} it says nothing of the version`, () => {

@@ -15,7 +15,7 @@ export function oldNodeWarning(version: string = process.versions.node): string 
   return (
     `sparkify: warning: this is Node ${version}; sparkify-etl wants Node ${WANTED_NODE_MAJOR} or later ` +
     `(package.json "engines") and is tested only there. Run it under Node ${WANTED_NODE_MAJOR} with ` +
-    '`scripts/node.sh node bin/sparkify.js …` from the repository (it fetches Node ' +
+    '`npm run -s sparkify -- …` from the repository (`scripts/node.sh node bin/sparkify.js …`; it fetches Node ' +
     `${WANTED_NODE_MAJOR} once into ~/.cache/sparkify-etl/, see README), or install Node ${WANTED_NODE_MAJOR} LTS.`
   );
 }

@@ -16,7 +16,7 @@ describe('the Node version sparkify wants', () => {
     const warning = oldNodeWarning('20.20.2');
     expect(warning).toContain('this is Node 20.20.2');
     expect(warning).toContain(`wants Node ${WANTED_NODE_MAJOR} or later`);
-    expect(warning).toContain('`scripts/node.sh node bin/sparkify.js …`');
+    expect(warning).toContain('`npm run -s sparkify -- …`');
   });
 
   test('the wanted Node and newer ones are not', () => {
