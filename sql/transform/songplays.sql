@@ -107,9 +107,10 @@ WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
 ANALYZE publish_copy_events;
 
 -- The plays of events staged more than once: one play per event. Which copy is kept depends only
--- on the copies' own content, the same on every engine: the smallest md5 of the fields a play is
--- made of (md5 hex sorts alike under any collation; NULL is ''; length in whole milliseconds, so
--- no engine's float formatting enters). Copies with equal content make equal plays, so file and
+-- on the copies' own content, the same on every engine: a 'paid' copy over a 'free' one, the rule
+-- users takes a user's level by (sql/transform/users.sql), so the two agree; then the smallest md5
+-- of the fields a play is made of (md5 hex sorts alike under any collation; NULL is ''; length in
+-- whole milliseconds, so no engine's float formatting enters). Copies with equal content make equal plays, so file and
 -- line only order those. The play matches strictly when any copy does. Kept apart until the plays
 -- of events staged once are written (below), since the names of both come first.
 CREATE TEMP TABLE publish_copy_plays AS
@@ -139,7 +140,8 @@ copies AS (
          MAX(e.strict_match) OVER (PARTITION BY e.songplay_id) AS any_strict_match,
          ROW_NUMBER() OVER (
            PARTITION BY e.songplay_id
-           ORDER BY md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
+           ORDER BY {{byte_order(e.level)}} DESC NULLS LAST,
+                    md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
                         COALESCE(e.song_key, '') || '|' || COALESCE(e.artist_key, '') || '|' ||
                         {{length_ms_text(e.length)}}),
                     e.source_key, e.source_line

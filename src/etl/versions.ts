@@ -22,6 +22,8 @@
  *    which lists their plays without a song. Songs and artists are picked from each song file's
  *    own versions (etl_song_file_songs, etl_song_file_artists), so a file staged again replaces
  *    what it gave; staging every song file loaded before once fills those tables.
+ *    Of an event staged twice with levels 'free' and 'paid', songplays keeps the 'paid' copy, as
+ *    users does for a user's latest event (songplays took the copy with the smaller md5).
  */
 export const RULES_VERSION = 2;
 

@@ -100,7 +100,8 @@ copies AS (
          MAX(e.strict_match) OVER (PARTITION BY e.songplay_id) AS any_strict_match,
          ROW_NUMBER() OVER (
            PARTITION BY e.songplay_id
-           ORDER BY md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
+           ORDER BY {{byte_order(e.level)}} DESC NULLS LAST,
+                    md5(COALESCE(e.level, '') || '|' || COALESCE(e.location, '') || '|' || COALESCE(e.user_agent, '') || '|' ||
                         COALESCE(e.song_key, '') || '|' || COALESCE(e.artist_key, '') || '|' ||
                         {{length_ms_text(e.length)}}),
                     e.source_key, e.source_line
