@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { publishTransform } from '../src/activities/publishActivities';
+import { publishTransform, usersDays } from '../src/activities/publishActivities';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
@@ -56,7 +56,7 @@ async function publishVariants(warehouse: Warehouse): Promise<unknown> {
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 1, '5', 1, 1, TS, 'NextSong', 'free', 'abc', 'smith', 'F'],
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 2, '5', 1, 1, TS, 'NextSong', 'free', 'ABD', 'Smith', 'F'],
   ]);
-  const params = { run_id: RUN, days: ['2018-11-01'], duration_tolerance: 2 };
+  const params = { run_id: RUN, ...usersDays(['2018-11-01']), duration_tolerance: 2 };
   for (const step of ['loadSongs', 'loadArtists', 'loadUsers'] as const) {
     await warehouse.execute(sqlStatements(publishTransform(step, warehouse.dialect), warehouse.dialect, params));
   }

@@ -9,6 +9,7 @@
  */
 import { Client } from 'pg';
 import { refreshCheckStatistics } from '../src/activities/checkActivities';
+import { usersDays } from '../src/activities/publishActivities';
 import { qualityChecks } from '../src/quality/checks';
 import { failingCountSql, failingRowsSql } from '../src/quality/runner';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
@@ -145,7 +146,7 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
     ['transform/text_repair_values', { run_id: runId, max_raw_bytes: null, after_kind: null, after_raw: null, page_rows: 20_000, page_bytes: 16 * 1024 * 1024 }],
     ['transform/songs', { run_id: runId }],
     ['transform/artists', { run_id: runId }],
-    ['transform/users', { run_id: runId }],
+    ['transform/users', { run_id: runId, ...usersDays([day]) }],
     ['transform/time', { run_id: runId, days: [day] }],
     ['transform/songplays', { run_id: runId, duration_tolerance: 2, days: [day] }],
     ['ledger/record', { run_id: runId, loaded_at: '2018-12-01 00:00:00' }],

@@ -111,3 +111,31 @@ test('a warehouse of schema version 1 (no list of plays without a song) is upgra
     expect(Number(listed)).toBeLessThanOrEqual(Number(unmatched));
   });
 }, 400_000);
+
+test('a warehouse of schema version 1 (one state per user in etl_user_state) is upgraded by the next run: its users are kept, and its logs run again replace that state', async () => {
+  const file = path.join(tmp, 'version1.duckdb');
+  expect(run(file).status).toBe(0);
+  const users = await withWarehouse(file, async (w) => {
+    // As a release of schema version 1 left it: users from etl_user_state, no state per log.
+    await w.execute([
+      'INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender) ' +
+        'SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM etl_user_logs',
+      'DROP TABLE etl_user_logs',
+      'DROP TABLE etl_user_log_dates',
+      'UPDATE etl_schema_version SET schema_version = 1',
+    ]);
+    return w.query('SELECT * FROM users ORDER BY user_id');
+  });
+  expect(users.length).toBeGreaterThan(0);
+
+  const again = run(file);
+  expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+  await withWarehouse(file, async (w) => {
+    expect(await recorded(w)).toEqual([{ schema_version: SCHEMA_VERSION }]);
+    expect(await w.query('SELECT * FROM users ORDER BY user_id')).toEqual(users);
+    // The run re-ran the only log: every user's state is per log now.
+    const count = async (sql: string) => Number((await w.query(sql))[0].n);
+    expect(await count('SELECT COUNT(*) AS n FROM etl_user_state')).toBe(0);
+    expect(await count('SELECT COUNT(DISTINCT user_id) AS n FROM etl_user_logs')).toBeGreaterThanOrEqual(users.length);
+  });
+}, 400_000);

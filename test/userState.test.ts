@@ -3,7 +3,7 @@
  * PostgreSQL): staged events published as the pipeline publishes them, loadUsers' and
  * loadSongplays' transforms for the engine, one run at a time.
  */
-import { publishTransform } from '../src/activities/publishActivities';
+import { publishTransform, usersDays } from '../src/activities/publishActivities';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -30,27 +30,30 @@ const play = (e: Event): Event => ({ page: 'NextSong', ...e });
 
 let runs = 0;
 
-/** One run over `logs` (a date's events each): staged, then its users and songplays publishes. */
-async function run(warehouse: Warehouse, logs: Record<string, Event[]>): Promise<void> {
+/**
+ * One run over `logs` (a date's events each): staged, then its users and songplays publishes.
+ * Without lineage, staged as a Redshift COPY of several logs leaves them: no file or line per row.
+ */
+async function run(warehouse: Warehouse, logs: Record<string, Event[]>, lineage = true): Promise<void> {
   const runId = `userstate-${++runs}`;
   const dates = Object.keys(logs);
   const rows = dates.flatMap((date) =>
     logs[date].map((e, line) => [
-      runId, LOG(date), line + 1, e.user ?? '42', e.first === undefined ? 'Ann' : e.first, e.last === undefined ? 'Lee' : e.last,
+      runId, lineage ? LOG(date) : null, lineage ? line + 1 : null, e.user ?? '42', e.first === undefined ? 'Ann' : e.first, e.last === undefined ? 'Lee' : e.last,
       e.gender === undefined ? 'F' : e.gender, 7, e.item ?? 0, Date.parse(e.at), e.page ?? 'Home', e.level ?? 'free',
       e.location ?? 'Reno, NV', 'Agent', e.page === 'NextSong' ? 'Song' : null, e.page === 'NextSong' ? 'Artist' : null, e.page === 'NextSong' ? 201.5 : null,
     ]),
   );
   if (rows.length > 0) await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
-  const params = { run_id: runId, days: dates, duration_tolerance: 2 };
+  const params = { run_id: runId, ...usersDays(dates), duration_tolerance: 2 };
   for (const step of ['loadUsers', 'loadSongplays'] as const) {
     await warehouse.execute(sqlStatements(publishTransform(step, warehouse.dialect), warehouse.dialect, params));
   }
 }
 
 async function clear(warehouse: Warehouse): Promise<void> {
-  const tables = ['users', 'songplays', 'etl_user_state', 'staging_events', 'etl_run_files', 'etl_cross_day_plays', 'etl_songplay_names'];
+  const tables = ['users', 'songplays', 'etl_user_logs', 'etl_user_log_dates', 'etl_user_state', 'staging_events', 'etl_run_files', 'etl_cross_day_plays', 'etl_songplay_names'];
   await warehouse.execute(tables.map((t) => `DELETE FROM ${t}`));
 }
 
@@ -66,5 +69,79 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
     await run(w, { '2018-11-02': [play({ ...copy, level: 'free' }), play({ ...copy, level: 'paid' })] });
     expect(await w.query('SELECT user_id, level FROM songplays')).toEqual([{ user_id: 42, level: 'paid' }]);
     expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Lee', gender: 'F', level: 'paid' }]);
+  });
+
+  test("a log corrected at a user's latest event gives users what a clean run over the corrected logs gives", async () => {
+    const w = warehouses[name];
+    const first = { '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', level: 'free' })] };
+    const latest = { at: '2018-11-02T10:00:00Z', item: 3 };
+    const corrected = { '2018-11-02': [play({ ...latest, level: 'free', first: 'Bea' })] };
+    await run(w, first);
+    await run(w, { '2018-11-02': [play({ ...latest, level: 'paid', first: 'Ann' })] });
+    await run(w, corrected);
+    const rerun = { users: await users(w), plays: await w.query('SELECT level FROM songplays ORDER BY start_time') };
+    await clear(w);
+    await run(w, corrected);
+    await run(w, first);
+    expect(rerun).toEqual({ users: await users(w), plays: await w.query('SELECT level FROM songplays ORDER BY start_time') });
+    expect(rerun.users).toEqual([{ user_id: 42, first_name: 'Bea', last_name: 'Lee', gender: 'F', level: 'free' }]);
+  });
+
+  test("a log that drops a user's latest event rolls users back to the latest event left; one that drops all their plays drops the user", async () => {
+    const w = warehouses[name];
+    await run(w, { '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', level: 'free' }), play({ user: '43', at: '2018-11-01T11:00:00Z' })] });
+    await run(w, { '2018-11-02': [play({ at: '2018-11-02T10:00:00Z', level: 'paid', first: 'Ann' }), play({ user: '43', at: '2018-11-02T11:00:00Z', level: 'paid' })] });
+    expect((await users(w)).map((u) => u.level)).toEqual(['paid', 'paid']);
+    // 42's latest event is gone from 2018-11-02; 43's plays are gone from both logs.
+    await run(w, { '2018-11-02': [{ user: '42', at: '2018-11-01T09:00:00Z', level: 'paid', first: 'Old' }] });
+    await run(w, { '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', level: 'free' }), { user: '43', at: '2018-11-01T11:00:00Z' }] });
+    expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Lee', gender: 'F', level: 'free' }]);
+  });
+
+  test('one run over several logs (on Redshift also without the file of each event) gives what runs of one log at a time give', async () => {
+    const w = warehouses[name];
+    const logs = {
+      '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', level: 'free' }), play({ user: '43', at: '2018-11-01T11:00:00Z', first: 'Cy' })],
+      '2018-11-02': [play({ at: '2018-11-02T10:00:00Z', level: 'paid', first: 'Ann' }), { user: '43', at: '2018-11-02T11:00:00Z', level: 'paid', first: 'Cy' }],
+    };
+    await run(w, { '2018-11-01': logs['2018-11-01'] });
+    await run(w, { '2018-11-02': logs['2018-11-02'] });
+    const oneAtATime = await users(w);
+    // Only a Redshift COPY stages rows without their file.
+    for (const lineage of name === 'redshift' ? [true, false] : [true]) {
+      await clear(w);
+      await run(w, logs, lineage);
+      expect({ lineage, users: await users(w) }).toEqual({ lineage, users: oneAtATime });
+      // The second log corrected on its own afterwards: 42's paid play gone.
+      await run(w, { '2018-11-02': [] });
+      expect({ lineage, users: (await users(w)).map((u) => u.level) }).toEqual({ lineage, users: ['free', 'free'] });
+    }
+  });
+
+  test('a warehouse upgraded from schema version 1 keeps each user until every log it loaded is re-run, then holds what runs over all logs give', async () => {
+    const w = warehouses[name];
+    // As schema version 1 left it: users and etl_user_state from the logs of 2018-11-01 and 2018-11-02.
+    await w.execute([
+      "INSERT INTO users (user_id, first_name, last_name, gender, level) VALUES (42, 'Ann', 'Lee', 'F', 'paid'), (43, 'Cy', 'Orr', 'M', 'free')",
+      'INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender) VALUES ' +
+        `(42, ${Date.parse('2018-11-02T10:00:00Z')}, 0, 'paid', 'Ann', 'Lee', 'F'), (43, ${Date.parse('2018-11-01T11:00:00Z')}, 0, 'free', 'Cy', 'Orr', 'M')`,
+      ...['2018-11-01', '2018-11-02'].map((date) => `INSERT INTO etl_run_files (run_id, kind, source_key) VALUES ('old', 'events', '${LOG(date)}')`),
+    ]);
+    const before = await users(w);
+    // 2018-11-02 re-run without 42's paid play: 2018-11-01 (not re-run yet) may hold a later one.
+    const day1 = { '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', level: 'free' }), play({ user: '43', first: 'Cy', last: 'Orr', gender: 'M', at: '2018-11-01T11:00:00Z' })] };
+    const day2 = { '2018-11-02': [{ user: '42', at: '2018-11-01T09:00:00Z', level: 'paid' }] };
+    await run(w, day2);
+    expect(await users(w)).toEqual(before);
+    expect(Number((await w.query('SELECT COUNT(*) AS n FROM etl_user_state'))[0].n)).toBe(2);
+    // Every log it loaded re-run: the state kept before goes, and users is a clean run's.
+    await run(w, day1);
+    expect(Number((await w.query('SELECT COUNT(*) AS n FROM etl_user_state'))[0].n)).toBe(0);
+    const upgraded = await users(w);
+    await clear(w);
+    await run(w, day1);
+    await run(w, day2);
+    expect(upgraded).toEqual(await users(w));
+    expect(upgraded.map((u) => u.level)).toEqual(['free', 'free']);
   });
 });

@@ -65,8 +65,32 @@ CREATE TABLE IF NOT EXISTS etl_song_keys (
   duration        DOUBLE PRECISION
 );
 
--- etl_user_state: one row per user id: the user's latest event seen so far (by ts, then item in
--- session), whatever order dates are loaded in. users is derived from it.
+-- etl_user_logs: one row per user id and event log with events of theirs (the log by the date its
+-- name holds): the user's latest event in that log (by ts, then item in session, then 'paid' over
+-- 'free') and whether the log has a play of theirs (has_play 1). A run replaces its logs' rows;
+-- users is derived from them (sql/transform/users.sql), whatever order dates are loaded in.
+CREATE TABLE IF NOT EXISTS etl_user_logs (
+  user_id    INTEGER NOT NULL,
+  log_date   {{text}} NOT NULL,
+  last_ts    BIGINT NOT NULL,
+  last_item  INTEGER,
+  level      {{text}},
+  first_name {{text}},
+  last_name  {{text}},
+  gender     {{text}},
+  has_play   INTEGER NOT NULL
+);
+
+-- etl_user_log_dates: one row per event log (by date) whose contributions etl_user_logs holds,
+-- whether or not it has user events.
+CREATE TABLE IF NOT EXISTS etl_user_log_dates (
+  log_date {{text}} NOT NULL
+);
+
+-- etl_user_state: one row per user id: the user's latest event over the logs loaded before
+-- etl_user_logs existed (schema version 1), which users was derived from then. It stands for those
+-- logs until every event log of the ledger has its rows in etl_user_logs (`backfill --only-stale`
+-- re-runs them), and then goes (sql/transform/users.sql). No run writes it any more.
 CREATE TABLE IF NOT EXISTS etl_user_state (
   user_id    INTEGER NOT NULL,
   last_ts    BIGINT NOT NULL,

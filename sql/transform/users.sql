@@ -1,56 +1,139 @@
 -- users: one row per user id with at least one NextSong event; level is the level of the user's
 -- latest event of any page (users change plan mid-month, so they appear once, never twice).
--- Sources: this run's staging_events (names repaired) and etl_user_state, each user's latest
--- event seen so far, which competes with the new events so load order never matters.
--- Latest means: greatest ts, then greatest item in session, then level 'paid' over 'free'.
--- The run's events are first reduced per userid as staged, untrimmed (latest ts, whether they
--- played): a small hash aggregate, where ranking every event meant sorting them all (spilling past
--- work_mem on PostgreSQL). The trim and the cast to an id then run once per raw userid instead of
--- once per event (twice per event before: 8M events, ~1.5 of PostgreSQL's ~8 CPU-s here); the
--- variants of one id (' 7', '7') meet per user, and publish_run_users keeps those that reach their
--- user's latest ts, analyzed: a CTE's row count is a guess, and a guess of a few rows planned the
--- next join as a nested loop. Only the events at a user's latest ts can win, so only those are
--- ranked and have names repaired: the second pass finds them on the raw userid and ts, hashing ts
--- alone: the userid compared inside a CASE is no hash key (PostgreSQL hashing every event's userid
--- text as well cost ~1.7 CPU-s more at 8M events); a user's latest ts is rarely another's.
+-- Sources: this run's staging_events (names repaired); etl_user_logs, each event log's own
+-- contribution per user (its latest event of theirs, and whether it has a play of theirs), keyed
+-- by the date the log's name holds; etl_user_state, the single latest state kept per user before
+-- etl_user_logs existed, standing for the logs of etl_run_files with no contributions there yet.
+-- The run replaces its logs' contributions, then recomputes each user whose
+-- contributions changed from all of them: a corrected log replaces what it gave, and users is what
+-- one run over all the logs gives, whatever order the logs were loaded in.
+-- Latest means: greatest ts, then greatest item in session, then level 'paid' over 'free' (as
+-- songplays keeps the 'paid' copy of an event staged twice).
+-- The run's events are first reduced per userid and log as staged, untrimmed (latest ts, whether
+-- they played): a small hash aggregate, where ranking every event meant sorting them all (spilling
+-- past work_mem on PostgreSQL). The trim and the cast to an id then run once per raw userid and log
+-- instead of once per event; the variants of one id (' 7', '7') meet per user and log, and
+-- publish_run_users keeps those that reach the latest ts, analyzed: a CTE's row count is a guess,
+-- and a guess of a few rows planned the next join as a nested loop. Only the events at a user's
+-- latest ts in a log can win, so only those are ranked and have names repaired: the second pass
+-- finds them on the raw userid, log and ts, hashing ts alone: the userid compared inside a CASE is
+-- no hash key (PostgreSQL hashing every event's userid text as well cost ~1.7 CPU-s more at 8M
+-- events); a user's latest ts is rarely another's. A Redshift COPY of several logs names no file
+-- per row (docs/redshift.md): such an event counts for the run's log of its own day (outside the
+-- run's days: its first day before them, else its last), staged_log_key says which.
+-- Kept per user and log, a run over every log (the bench's 1.6M events over 30 logs, ~18,700
+-- users) groups its events into ~180,000 (user, log) pairs instead of ~18,700 users.
 CREATE TEMP TABLE publish_raw_users AS
-SELECT userid, MAX(ts) AS last_ts, MAX(CASE WHEN page = 'NextSong' THEN 1 ELSE 0 END) AS has_play
+SELECT userid, {{staged_log_key(source_key, ts)}} AS log_key,
+       MAX(ts) AS last_ts, MAX(CASE WHEN page = 'NextSong' THEN 1 ELSE 0 END) AS has_play
 FROM staging_events
 WHERE run_id = {{run_id}}
-GROUP BY userid;
+GROUP BY userid, {{staged_log_key(source_key, ts)}};
 
 CREATE TEMP TABLE publish_run_users AS
-SELECT r.userid, u.user_id, u.last_ts, u.has_play
-FROM publish_raw_users r
-JOIN (
-  SELECT CAST(TRIM(userid) AS INTEGER) AS user_id, MAX(last_ts) AS last_ts, MAX(has_play) AS has_play
+WITH log_users AS (
+  SELECT userid, log_key, last_ts, has_play, CAST(TRIM(userid) AS INTEGER) AS user_id,
+         CASE WHEN {{event_log_date(log_key)}} IN ({{days}}) THEN {{event_log_date(log_key)}}
+              WHEN {{event_log_date(log_key)}} < {{first_day}} THEN {{first_day}}
+              ELSE {{last_day}} END AS log_date
   FROM publish_raw_users
   WHERE TRIM(userid) <> ''
-  GROUP BY CAST(TRIM(userid) AS INTEGER)
-) AS u ON u.user_id = CAST(TRIM(r.userid) AS INTEGER) AND u.last_ts = r.last_ts
-WHERE TRIM(r.userid) <> '';
+)
+SELECT r.userid, r.log_key, u.user_id, u.log_date, u.last_ts, u.has_play
+FROM log_users r
+JOIN (
+  SELECT user_id, log_date, MAX(last_ts) AS last_ts, MAX(has_play) AS has_play
+  FROM log_users
+  GROUP BY user_id, log_date
+) AS u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.last_ts = r.last_ts;
 ANALYZE publish_run_users;
 
-CREATE TEMP TABLE publish_user_state AS
+-- Each user's contribution from each of the run's logs: their latest event there.
+CREATE TEMP TABLE publish_log_users AS
 WITH staged AS (
-  SELECT u.user_id, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
+  SELECT u.user_id, u.log_date, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
          COALESCE(first_name.repaired, e.firstname) AS first_name,
          COALESCE(last_name.repaired, e.lastname) AS last_name,
          e.gender, u.has_play
   FROM staging_events e
-  JOIN publish_run_users u ON u.last_ts = e.ts AND CASE WHEN u.userid = e.userid THEN 1 ELSE 0 END = 1
+  JOIN publish_run_users u
+    ON u.last_ts = e.ts
+   AND CASE WHEN u.userid = e.userid AND u.log_key = {{staged_log_key(e.source_key, e.ts)}} THEN 1 ELSE 0 END = 1
   LEFT JOIN etl_text_repairs first_name ON first_name.run_id = e.run_id AND first_name.kind = 'text' AND first_name.raw = e.firstname
   LEFT JOIN etl_text_repairs last_name ON last_name.run_id = e.run_id AND last_name.kind = 'text' AND last_name.raw = e.lastname
   WHERE e.run_id = {{run_id}}
 ),
-candidates AS (
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play FROM staged
+ranked AS (
+  SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play,
+         ROW_NUMBER() OVER (
+           PARTITION BY user_id, log_date
+           ORDER BY last_ts DESC, last_item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST,
+                    {{byte_order(first_name)}} NULLS LAST, {{byte_order(last_name)}} NULLS LAST, {{byte_order(gender)}} NULLS LAST
+         ) AS pick
+  FROM staged
+)
+SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
+
+-- The users whose contributions change: those the run's logs gave before and give now (and, below,
+-- every user of etl_user_state once no log needs it any more).
+CREATE TEMP TABLE publish_changed_users AS
+SELECT user_id FROM etl_user_logs WHERE log_date IN ({{days}})
+UNION
+SELECT user_id FROM publish_log_users;
+
+DELETE FROM etl_user_logs WHERE log_date IN ({{days}});
+INSERT INTO etl_user_logs (user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play)
+SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play FROM publish_log_users;
+-- The run's logs, with or without user events: their contributions are in etl_user_logs now.
+DELETE FROM etl_user_log_dates WHERE log_date IN ({{days}});
+INSERT INTO etl_user_log_dates (log_date)
+SELECT DISTINCT {{event_log_date(source_key)}}
+FROM etl_run_files
+WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}});
+
+-- How many dates of event logs a run listed (this one's included: all have theirs now) have no contributions
+-- in etl_user_logs: loaded before it existed, or listed by a run not yet past its users publish.
+-- While there are any, etl_user_state stands for them: one row per user, their latest event over
+-- those logs, and a play when the user is in users. Read only while etl_user_state has rows (a
+-- warehouse upgraded from schema version 1, until `backfill --only-stale` has re-run every log).
+-- Not the ledger, which loadSongplays writes beside this publish: etl_run_files holds every log
+-- the ledger does, and more (those of failed runs), so etl_user_state stands no shorter.
+-- A set difference, not a join on the date read from the key (a nested loop on PostgreSQL).
+CREATE TEMP TABLE publish_logs_before AS
+SELECT COUNT(*) AS logs
+FROM (
+  SELECT {{event_log_date(source_key)}} AS log_date
+  FROM etl_run_files
+  WHERE kind = 'events' AND EXISTS (SELECT 1 FROM etl_user_state)
+  EXCEPT
+  SELECT log_date FROM etl_user_log_dates
+) AS unmarked;
+
+INSERT INTO publish_changed_users (user_id)
+SELECT s.user_id
+FROM etl_user_state s
+CROSS JOIN publish_logs_before b
+LEFT JOIN publish_changed_users c ON c.user_id = s.user_id
+WHERE b.logs = 0 AND c.user_id IS NULL;
+ANALYZE publish_changed_users;
+
+-- Each changed user's state from all their contributions (etl_user_state's while it stands): the
+-- latest event under the order above, and whether any log has a play of theirs.
+CREATE TEMP TABLE publish_user_state AS
+WITH candidates AS (
+  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play
+  FROM etl_user_logs
+  WHERE user_id IN (SELECT user_id FROM publish_changed_users)
   UNION ALL
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, CAST(NULL AS INTEGER)
-  FROM etl_user_state WHERE user_id IN (SELECT user_id FROM staged)
+  SELECT s.user_id, s.last_ts, s.last_item, s.level, s.first_name, s.last_name, s.gender,
+         CASE WHEN published.user_id IS NULL THEN 0 ELSE 1 END
+  FROM etl_user_state s
+  CROSS JOIN publish_logs_before b
+  LEFT JOIN users published ON published.user_id = s.user_id
+  WHERE b.logs > 0 AND s.user_id IN (SELECT user_id FROM publish_changed_users)
 ),
 ranked AS (
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender,
+  SELECT user_id, level, first_name, last_name, gender,
          MAX(has_play) OVER (PARTITION BY user_id) AS has_play,
          ROW_NUMBER() OVER (
            PARTITION BY user_id
@@ -59,32 +142,24 @@ ranked AS (
          ) AS pick
   FROM candidates
 )
-SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
+SELECT user_id, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
 
-DELETE FROM etl_user_state WHERE user_id IN (SELECT user_id FROM publish_user_state);
-INSERT INTO etl_user_state (user_id, last_ts, last_item, level, first_name, last_name, gender)
-SELECT user_id, last_ts, last_item, level, first_name, last_name, gender FROM publish_user_state;
+-- Every log of the ledger has its contributions: the state kept before them goes.
+DELETE FROM etl_user_state USING publish_logs_before b WHERE b.logs = 0;
 
--- The users this run gives a play, and those already published, whose latest state may have
--- changed. A user is never deleted here, so a run for another date that sees only their non-play
--- events cannot drop a user whose plays another run is publishing. Not songplays, which the
--- songplays publish writes while this one runs: every run publishes its playing users (here) in
--- the run that publishes their plays, so a user with plays from a completed run is in users.
--- Two branches of a UNION ALL, never IN (…) OR IN (…), which PostgreSQL can only run as a SubPlan per user.
-CREATE TEMP TABLE publish_users AS
-SELECT user_id, first_name, last_name, gender, level
-FROM publish_user_state
-WHERE has_play = 1
-UNION ALL
-SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level
-FROM publish_user_state s
-WHERE s.has_play = 0 AND s.user_id IN (SELECT user_id FROM users);
-
-DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_users);
+-- A changed user is in users exactly when a log has a play of theirs: a user whose plays all went
+-- from their logs goes too. Runs of other dates cannot drop a user whose plays another run is
+-- publishing: the users publishes of the two run one after the other (table locks on PostgreSQL,
+-- one writer on DuckDB, serializable transactions on Redshift), and that run's contribution,
+-- with the play, is in etl_user_logs from its users publish on, published in the same
+-- transaction as the user.
+DELETE FROM users WHERE user_id IN (SELECT user_id FROM publish_changed_users);
 INSERT INTO users (user_id, first_name, last_name, gender, level)
-SELECT user_id, first_name, last_name, gender, level FROM publish_users;
+SELECT user_id, first_name, last_name, gender, level FROM publish_user_state WHERE has_play = 1;
 
 DROP TABLE publish_raw_users;
 DROP TABLE publish_run_users;
+DROP TABLE publish_log_users;
+DROP TABLE publish_logs_before;
+DROP TABLE publish_changed_users;
 DROP TABLE publish_user_state;
-DROP TABLE publish_users;

@@ -147,6 +147,15 @@ async function replacedDays(warehouse: Warehouse, runId: string): Promise<string
   return [...dates];
 }
 
+/**
+ * The users publish's day parameters: the run's days, and its first and last (where an event of a
+ * log that names no file counts when its own day is not one of them).
+ */
+export function usersDays(days: readonly string[]): Record<'days' | 'first_day' | 'last_day', SqlParam> {
+  const sorted = [...days].sort();
+  return sorted.length > 0 ? { days: sorted, first_day: sorted[0], last_day: sorted[sorted.length - 1] } : { days: null, first_day: null, last_day: null };
+}
+
 export function createPublishActivities({ resources }: ActivityDeps) {
   const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
 
@@ -171,8 +180,13 @@ export function createPublishActivities({ resources }: ActivityDeps) {
       await publish(await warehouseFor(ref), 'loadArtists', { run_id: ref.runId });
     },
 
+    /**
+     * Replaces each user's contributions from the run's logs (the days loadSongplays replaces) and
+     * publishes the users whose contributions changed (sql/transform/users.sql).
+     */
     async loadUsers(ref: RunRef): Promise<void> {
-      await publish(await warehouseFor(ref), 'loadUsers', { run_id: ref.runId });
+      const warehouse = await warehouseFor(ref);
+      await publish(warehouse, 'loadUsers', { run_id: ref.runId, ...usersDays(await replacedDays(warehouse, ref.runId)) });
     },
 
     /**

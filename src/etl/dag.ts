@@ -28,6 +28,8 @@ export type Table =
   | 'etl_song_file_songs'
   | 'etl_song_file_artists'
   | 'etl_user_state'
+  | 'etl_user_logs'
+  | 'etl_user_log_dates'
   | 'etl_match_stats'
   | 'etl_play_names'
   | 'etl_songplay_names'
@@ -138,7 +140,7 @@ export const ETL_DAG = {
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs', 'etl_failed_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_user_logs', 'etl_user_log_dates', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs', 'etl_failed_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside
@@ -214,11 +216,15 @@ export const ETL_DAG = {
   },
   loadUsers: {
     sql: ['transform/users'],
-    reads: ['staging_events', 'etl_text_repairs'],
-    // Users already published are rewritten with their latest state (not songplays: it runs
-    // beside loadSongplays, and a user with plays published is in users, published by their run).
-    readsEarlierRuns: ['users', 'etl_user_state'],
-    writes: ['users', 'etl_user_state'],
+    // etl_run_files: the run's event logs, whose contributions per user it replaces, and every
+    // run's, for which etl_user_state stands until their contributions are in etl_user_logs (not
+    // etl_load_ledger, which loadSongplays writes beside it).
+    reads: ['staging_events', 'etl_text_repairs', 'etl_run_files'],
+    // Users whose contributions changed are rewritten from all logs' contributions (not songplays:
+    // it runs beside loadSongplays, and a user with plays published is in users, published by
+    // their run).
+    readsEarlierRuns: ['users', 'etl_user_logs', 'etl_user_log_dates', 'etl_user_state'],
+    writes: ['users', 'etl_user_logs', 'etl_user_log_dates', 'etl_user_state'],
   },
   loadTime: {
     sql: ['transform/time'],

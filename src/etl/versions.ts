@@ -24,6 +24,9 @@
  *    what it gave; staging every song file loaded before once fills those tables.
  *    Of an event staged twice with levels 'free' and 'paid', songplays keeps the 'paid' copy, as
  *    users does for a user's latest event (songplays took the copy with the smaller md5).
+ *    Users from each log's contribution per user (etl_user_logs), which a run of the log replaces:
+ *    a corrected log no longer keeps the state it gave before, and a user whose plays are gone from
+ *    every log leaves users.
  */
 export const RULES_VERSION = 2;
 
@@ -39,5 +42,8 @@ export const RULES_VERSION = 2;
  *    not match them. etl_song_file_songs and etl_song_file_artists (sql/schema/etl_song_files.sql),
  *    which every song publish keeps: a release before it would publish songs without replacing
  *    what it wrote.
+ *    etl_user_logs and etl_user_log_dates, each event log's contribution per user, which users is
+ *    derived from (etl_user_state, the single state per user before, stands for the logs loaded
+ *    before until they are re-run); a release of version 1 would leave them out of date.
  */
 export const SCHEMA_VERSION = 2;

@@ -89,6 +89,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     session_drops: () => '',
     // Text as a tie-break compares it: DuckDB compares bytes unless told otherwise.
     byte_order: (x) => x,
+    // The event log a staged row came from: every row names its file here.
+    staged_log_key: (a) => splitArgs(a)[0],
   },
   postgres: {
     text: () => 'TEXT',
@@ -113,6 +115,9 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // collation (en_US.UTF-8 puts "abba" before "ABBA", so DuckDB and PostgreSQL kept different
     // variants of one artist, song or user).
     byte_order: (x) => `${x} COLLATE "C"`,
+    // A plain column, not an expression: PostgreSQL estimates a GROUP BY on an expression at a
+    // group per row, and then hashed the users publish's 1.6M events in one process, spilling.
+    staged_log_key: (a) => splitArgs(a)[0],
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -132,8 +137,19 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     session_drops: () => "-- dropped with the batch's session: ",
     // Redshift's default collation (case sensitive) compares text as the other engines do here.
     byte_order: (x) => x,
+    // A COPY of several files names none per row (docs/redshift.md): such a row's log is told by
+    // the day of its ts instead, as 'YYYY-MM-DD' (which event_log_date reads as itself).
+    staged_log_key: (a) => {
+      const [sourceKey, ts] = splitArgs(a);
+      return `COALESCE(${sourceKey}, CAST(CAST((TIMESTAMP 'epoch' + (${ts}) * INTERVAL '1 millisecond') AS DATE) AS VARCHAR(10)))`;
+    },
   },
 };
+
+/** A fragment's comma-separated arguments (none of them holding a comma). */
+function splitArgs(args: string): string[] {
+  return args.split(',').map((part) => part.trim());
+}
 
 /** The most characters of one free-text value in a report (the report_text fragment). */
 export const REPORT_TEXT_CHARS = 1000;

@@ -102,7 +102,7 @@ describe('each step declares the tables its SQL names', () => {
     expect(Object.fromEntries(Object.keys(PUBLISH_TRANSFORMS).map((s) => [s, sorted(DAG[s].writes)]))).toEqual({
       loadSongs: ['etl_song_file_songs', 'etl_song_keys', 'songs'],
       loadArtists: ['artists', 'etl_song_file_artists'],
-      loadUsers: ['etl_user_state', 'users'],
+      loadUsers: ['etl_user_log_dates', 'etl_user_logs', 'etl_user_state', 'users'],
       loadTime: ['etl_cross_day_times', 'time'],
       loadSongplays: ['etl_cross_day_plays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'songplays'],
     });

@@ -3,7 +3,7 @@
  * songplays publish with the ledger's statements must fit, or it cannot run at all there.
  */
 import { recordLedgerStatements } from '../../src/activities/ledger';
-import { publishSettings, publishTransform } from '../../src/activities/publishActivities';
+import { publishSettings, publishTransform, usersDays } from '../../src/activities/publishActivities';
 import { MAX_BATCH_SQLS } from '../../src/warehouse/redshift/dataApi';
 import { sqlStatements } from '../../src/warehouse/sql';
 import type { Warehouse } from '../../src/warehouse/types';
@@ -25,4 +25,10 @@ test('the Redshift songplays publish and its ledger fit one Data API batch, its 
   const created = names(/^CREATE (?:TEMP|UNLOGGED) TABLE (publish_\w+)/m);
   expect(created.length).toBeGreaterThan(5);
   expect(names(/^DROP TABLE (publish_\w+)/m)).toEqual(created);
+});
+
+test('the Redshift users publish fits one Data API batch, with room for its fence', () => {
+  const transform = publishTransform('loadUsers', 'redshift');
+  const statements = [...publishSettings('redshift', transform), ...sqlStatements(transform, 'redshift', { run_id: 'r', ...usersDays(['2018-11-03', '2018-11-02']) })];
+  expect(statements.length).toBeLessThanOrEqual(MAX_BATCH_SQLS - 5);
 });

@@ -19,6 +19,8 @@ const PARAMS: Record<string, SqlParam> = {
   run_id: 'r1',
   duration_tolerance: 2,
   days: ['2018-11-01', '2018-11-02'],
+  first_day: '2018-11-01',
+  last_day: '2018-11-02',
   loaded_at: '2018-11-30 12:00:00',
   rules_version: 1,
   schema_version: 1,
