@@ -98,6 +98,17 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
     expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Lee', gender: 'F', level: 'free' }]);
   });
 
+  test('names and gender come from the latest event that names the user, in one log or across logs; level from the latest event', async () => {
+    const w = warehouses[name];
+    const unnamed = { first: null, last: null, gender: null, page: 'Settings' };
+    await run(w, { '2018-11-01': [play({ at: '2018-11-01T10:00:00Z', first: 'Ann', last: 'Lee', gender: 'F' }), { ...unnamed, at: '2018-11-01T11:00:00Z', level: 'paid' }] });
+    expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Lee', gender: 'F', level: 'paid' }]);
+    await run(w, { '2018-11-02': [{ ...unnamed, at: '2018-11-02T11:00:00Z', level: 'free' }] });
+    expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Lee', gender: 'F', level: 'free' }]);
+    await run(w, { '2018-11-03': [{ at: '2018-11-03T08:00:00Z', first: 'Ann', last: 'Ray', gender: 'F', level: 'free' }] });
+    expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Ray', gender: 'F', level: 'free' }]);
+  });
+
   test('one run over several logs (on Redshift also without the file of each event) gives what runs of one log at a time give', async () => {
     const w = warehouses[name];
     const logs = {

@@ -67,14 +67,17 @@ CREATE TABLE IF NOT EXISTS etl_song_keys (
 
 -- etl_user_logs: one row per user id and event log with events of theirs (the log by the date its
 -- name holds): the user's latest event in that log (by ts, then item in session, then 'paid' over
--- 'free') and whether the log has a play of theirs (has_play 1). A run replaces its logs' rows;
--- users is derived from them (sql/transform/users.sql), whatever order dates are loaded in.
+-- 'free') and its level, the latest event there that names them (name_ts NULL: none does) and its
+-- names and gender, and whether the log has a play of theirs (has_play 1). A run replaces its
+-- logs' rows; users is derived from them (sql/transform/users.sql), whatever order dates are loaded in.
 CREATE TABLE IF NOT EXISTS etl_user_logs (
   user_id    INTEGER NOT NULL,
   log_date   {{text}} NOT NULL,
   last_ts    BIGINT NOT NULL,
   last_item  INTEGER,
   level      {{text}},
+  name_ts    BIGINT,
+  name_item  INTEGER,
   first_name {{text}},
   last_name  {{text}},
   gender     {{text}},

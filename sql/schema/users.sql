@@ -1,5 +1,6 @@
 -- users (dimension): one row per user with at least one NextSong event; level is the level of
--- the user's latest event. Small: copied to every node on Redshift.
+-- the user's latest event, names and gender those of their latest event that names them. Small:
+-- copied to every node on Redshift.
 CREATE TABLE IF NOT EXISTS users (
   user_id    INTEGER NOT NULL,
   first_name {{text}},

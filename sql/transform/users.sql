@@ -1,5 +1,7 @@
 -- users: one row per user id with at least one NextSong event; level is the level of the user's
--- latest event of any page (users change plan mid-month, so they appear once, never twice).
+-- latest event of any page (users change plan mid-month, so they appear once, never twice); first
+-- and last name and gender those of the user's latest event that names them (an event of a page
+-- like Settings may carry the userId without names).
 -- Sources: this run's staging_events (names repaired); etl_user_logs, each event log's own
 -- contribution per user (its latest event of theirs, and whether it has a play of theirs), keyed
 -- by the date the log's name holds; etl_user_state, the single latest state kept per user before
@@ -25,54 +27,81 @@
 -- users) groups its events into ~180,000 (user, log) pairs instead of ~18,700 users.
 CREATE TEMP TABLE publish_raw_users AS
 SELECT userid, {{staged_log_key(source_key, ts)}} AS log_key,
-       MAX(ts) AS last_ts, MAX(CASE WHEN page = 'NextSong' THEN 1 ELSE 0 END) AS has_play
+       MAX(ts) AS last_ts, MAX(CASE WHEN firstname IS NOT NULL OR lastname IS NOT NULL THEN ts END) AS name_ts,
+       MAX(CASE WHEN page = 'NextSong' THEN 1 ELSE 0 END) AS has_play
 FROM staging_events
 WHERE run_id = {{run_id}}
 GROUP BY userid, {{staged_log_key(source_key, ts)}};
 
+-- Each variant at its user's latest ts in the log, and at their latest named ts there when that is
+-- earlier (an event without names is later): the ts of the events that can win (ts).
 CREATE TEMP TABLE publish_run_users AS
 WITH log_users AS (
-  SELECT userid, log_key, last_ts, has_play, CAST(TRIM(userid) AS INTEGER) AS user_id,
+  SELECT userid, log_key, last_ts, name_ts, has_play, CAST(TRIM(userid) AS INTEGER) AS user_id,
          CASE WHEN {{event_log_date(log_key)}} IN ({{days}}) THEN {{event_log_date(log_key)}}
               WHEN {{event_log_date(log_key)}} < {{first_day}} THEN {{first_day}}
               ELSE {{last_day}} END AS log_date
   FROM publish_raw_users
   WHERE TRIM(userid) <> ''
-)
-SELECT r.userid, r.log_key, u.user_id, u.log_date, u.last_ts, u.has_play
-FROM log_users r
-JOIN (
-  SELECT user_id, log_date, MAX(last_ts) AS last_ts, MAX(has_play) AS has_play
+),
+user_logs AS (
+  SELECT user_id, log_date, MAX(last_ts) AS last_ts, MAX(name_ts) AS name_ts, MAX(has_play) AS has_play
   FROM log_users
   GROUP BY user_id, log_date
-) AS u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.last_ts = r.last_ts;
+)
+SELECT r.userid, r.log_key, u.user_id, u.log_date, u.last_ts AS ts, u.has_play
+FROM log_users r
+JOIN user_logs u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.last_ts = r.last_ts
+UNION ALL
+SELECT r.userid, r.log_key, u.user_id, u.log_date, u.name_ts, u.has_play
+FROM log_users r
+JOIN user_logs u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.name_ts = r.name_ts
+WHERE u.name_ts < u.last_ts;
 ANALYZE publish_run_users;
 
--- Each user's contribution from each of the run's logs: their latest event there.
+-- Each user's contribution from each of the run's logs: the level of their latest event there, and
+-- the names and gender of their latest event there that names them (first or last name given).
 CREATE TEMP TABLE publish_log_users AS
 WITH staged AS (
-  SELECT u.user_id, u.log_date, e.ts AS last_ts, e.iteminsession AS last_item, e.level,
+  SELECT u.user_id, u.log_date, e.ts, e.iteminsession AS item, e.level,
+         CASE WHEN e.firstname IS NOT NULL OR e.lastname IS NOT NULL THEN 1 ELSE 0 END AS named,
          COALESCE(first_name.repaired, e.firstname) AS first_name,
          COALESCE(last_name.repaired, e.lastname) AS last_name,
          e.gender, u.has_play
   FROM staging_events e
   JOIN publish_run_users u
-    ON u.last_ts = e.ts
+    ON u.ts = e.ts
    AND CASE WHEN u.userid = e.userid AND u.log_key = {{staged_log_key(e.source_key, e.ts)}} THEN 1 ELSE 0 END = 1
   LEFT JOIN etl_text_repairs first_name ON first_name.run_id = e.run_id AND first_name.kind = 'text' AND first_name.raw = e.firstname
   LEFT JOIN etl_text_repairs last_name ON last_name.run_id = e.run_id AND last_name.kind = 'text' AND last_name.raw = e.lastname
   WHERE e.run_id = {{run_id}}
 ),
 ranked AS (
-  SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play,
+  SELECT user_id, log_date, ts, item, level, named, first_name, last_name, gender, has_play,
          ROW_NUMBER() OVER (
            PARTITION BY user_id, log_date
-           ORDER BY last_ts DESC, last_item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST,
+           ORDER BY ts DESC, item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST
+         ) AS latest,
+         ROW_NUMBER() OVER (
+           PARTITION BY user_id, log_date
+           ORDER BY named DESC, ts DESC, item DESC NULLS LAST,
                     {{byte_order(first_name)}} NULLS LAST, {{byte_order(last_name)}} NULLS LAST, {{byte_order(gender)}} NULLS LAST
-         ) AS pick
+         ) AS latest_named
   FROM staged
 )
-SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
+-- One row per user and log: each column from the one row its pick marks.
+SELECT user_id, log_date,
+       MAX(CASE WHEN latest = 1 THEN ts END) AS last_ts,
+       MAX(CASE WHEN latest = 1 THEN item END) AS last_item,
+       MAX(CASE WHEN latest = 1 THEN level END) AS level,
+       MAX(CASE WHEN latest_named = 1 AND named = 1 THEN ts END) AS name_ts,
+       MAX(CASE WHEN latest_named = 1 AND named = 1 THEN item END) AS name_item,
+       MAX(CASE WHEN latest_named = 1 AND named = 1 THEN first_name END) AS first_name,
+       MAX(CASE WHEN latest_named = 1 AND named = 1 THEN last_name END) AS last_name,
+       MAX(CASE WHEN latest_named = 1 AND named = 1 THEN gender END) AS gender,
+       MAX(has_play) AS has_play
+FROM ranked
+GROUP BY user_id, log_date;
 
 -- The users whose contributions change: those the run's logs gave before and give now (and, below,
 -- every user of etl_user_state once no log needs it any more).
@@ -82,8 +111,8 @@ UNION
 SELECT user_id FROM publish_log_users;
 
 DELETE FROM etl_user_logs WHERE log_date IN ({{days}});
-INSERT INTO etl_user_logs (user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play)
-SELECT user_id, log_date, last_ts, last_item, level, first_name, last_name, gender, has_play FROM publish_log_users;
+INSERT INTO etl_user_logs (user_id, log_date, last_ts, last_item, level, name_ts, name_item, first_name, last_name, gender, has_play)
+SELECT user_id, log_date, last_ts, last_item, level, name_ts, name_item, first_name, last_name, gender, has_play FROM publish_log_users;
 -- The run's logs, with or without user events: their contributions are in etl_user_logs now.
 DELETE FROM etl_user_log_dates WHERE log_date IN ({{days}});
 INSERT INTO etl_user_log_dates (log_date)
@@ -117,15 +146,19 @@ LEFT JOIN publish_changed_users c ON c.user_id = s.user_id
 WHERE b.logs = 0 AND c.user_id IS NULL;
 ANALYZE publish_changed_users;
 
--- Each changed user's state from all their contributions (etl_user_state's while it stands): the
--- latest event under the order above, and whether any log has a play of theirs.
+-- Each changed user's state from all their contributions (etl_user_state's while it stands, its
+-- names those of its latest event): the level of the latest event and the names of the latest
+-- named one under the orders above, and whether any log has a play of theirs.
 CREATE TEMP TABLE publish_user_state AS
 WITH candidates AS (
-  SELECT user_id, last_ts, last_item, level, first_name, last_name, gender, has_play
+  SELECT user_id, last_ts, last_item, level, name_ts, name_item, first_name, last_name, gender, has_play
   FROM etl_user_logs
   WHERE user_id IN (SELECT user_id FROM publish_changed_users)
   UNION ALL
-  SELECT s.user_id, s.last_ts, s.last_item, s.level, s.first_name, s.last_name, s.gender,
+  SELECT s.user_id, s.last_ts, s.last_item, s.level,
+         CASE WHEN s.first_name IS NOT NULL OR s.last_name IS NOT NULL THEN s.last_ts END,
+         CASE WHEN s.first_name IS NOT NULL OR s.last_name IS NOT NULL THEN s.last_item END,
+         s.first_name, s.last_name, s.gender,
          CASE WHEN published.user_id IS NULL THEN 0 ELSE 1 END
   FROM etl_user_state s
   CROSS JOIN publish_logs_before b
@@ -133,18 +166,28 @@ WITH candidates AS (
   WHERE b.logs > 0 AND s.user_id IN (SELECT user_id FROM publish_changed_users)
 ),
 ranked AS (
-  SELECT user_id, level, first_name, last_name, gender,
-         MAX(has_play) OVER (PARTITION BY user_id) AS has_play,
+  SELECT user_id, level, name_ts, first_name, last_name, gender, has_play,
          ROW_NUMBER() OVER (
            PARTITION BY user_id
-           ORDER BY last_ts DESC, last_item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST,
+           ORDER BY last_ts DESC, last_item DESC NULLS LAST, {{byte_order(level)}} DESC NULLS LAST
+         ) AS latest,
+         ROW_NUMBER() OVER (
+           PARTITION BY user_id
+           ORDER BY name_ts DESC NULLS LAST, name_item DESC NULLS LAST,
                     {{byte_order(first_name)}} NULLS LAST, {{byte_order(last_name)}} NULLS LAST, {{byte_order(gender)}} NULLS LAST
-         ) AS pick
+         ) AS latest_named
   FROM candidates
 )
-SELECT user_id, level, first_name, last_name, gender, has_play FROM ranked WHERE pick = 1;
+SELECT user_id,
+       MAX(CASE WHEN latest = 1 THEN level END) AS level,
+       MAX(CASE WHEN latest_named = 1 AND name_ts IS NOT NULL THEN first_name END) AS first_name,
+       MAX(CASE WHEN latest_named = 1 AND name_ts IS NOT NULL THEN last_name END) AS last_name,
+       MAX(CASE WHEN latest_named = 1 AND name_ts IS NOT NULL THEN gender END) AS gender,
+       MAX(has_play) AS has_play
+FROM ranked
+GROUP BY user_id;
 
--- Every log of the ledger has its contributions: the state kept before them goes.
+-- Every log a run listed has its contributions: the state kept before them goes.
 DELETE FROM etl_user_state USING publish_logs_before b WHERE b.logs = 0;
 
 -- A changed user is in users exactly when a log has a play of theirs: a user whose plays all went

@@ -27,6 +27,8 @@
  *    Users from each log's contribution per user (etl_user_logs), which a run of the log replaces:
  *    a corrected log no longer keeps the state it gave before, and a user whose plays are gone from
  *    every log leaves users.
+ *    A user's names and gender from their latest event that names them (an event without names, on
+ *    a page like Settings, made them NULL).
  */
 export const RULES_VERSION = 2;
 
