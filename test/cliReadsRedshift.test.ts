@@ -6,12 +6,11 @@
  * with Redshift's text and refuses a BEGIN inside the Data API's own transaction.
  */
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
 let pg: PgServer;
 let emulator: RedshiftEmulator;

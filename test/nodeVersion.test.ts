@@ -2,12 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WANTED_NODE_MAJOR } from '../src/util/nodeVersion';
+import { SPARKIFY_BIN as BIN } from './support/cli';
 
 /**
  * The CLI as a user with an older system Node starts it (`node bin/sparkify.js`, `npx sparkify`),
  * against the Node the tests run under (scripts/node.sh's).
  */
-const BIN = path.resolve(__dirname, '../bin/sparkify.js');
 
 /** The first `node` on PATH or in the usual system places older than the wanted one (the system Node 20 here). */
 function olderNode(): { node: string; version: string } | undefined {
