@@ -28,6 +28,12 @@ export const STEP_TIMEOUT_MS = { quick: 10 * 60_000, loads: 6 * 60 * 60_000 } as
 export const RETRY_INTERVAL_MAX_MS = 20_000;
 
 /**
+ * Attempts a failed run's record (recordFailedRun) gets: few, since the failure it follows is often
+ * the warehouse being gone, and the run reports that failure only once its record has been tried.
+ */
+export const FAILURE_RECORD_ATTEMPTS = 3;
+
+/**
  * How long a worker keeps its DuckDB files open once no activity is running
  * (src/activities/idleFileRelease.ts). Longer than the pause between one run's steps (tens of
  * milliseconds), so a run keeps its file; short enough that `sparkify sql` or `insights` after a

@@ -9,7 +9,7 @@ import { Branches } from './branches';
 import { bothListingParts } from '../etl/listedFiles';
 import { rootMessage } from '../etl/failures';
 
-import { RETRY_INTERVAL_MAX_MS, RUN_DEFAULTS, STEP_ATTEMPTS, STEP_TIMEOUT_MS } from '../defaults';
+import { FAILURE_RECORD_ATTEMPTS, RETRY_INTERVAL_MAX_MS, RUN_DEFAULTS, STEP_ATTEMPTS, STEP_TIMEOUT_MS } from '../defaults';
 import { ETL_DAG, type DagStep } from '../etl/dag';
 import { NON_RETRYABLE_ERROR_TYPES as NON_RETRYABLE } from '../errors';
 
@@ -41,6 +41,9 @@ const LOADS: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: RETRY_AT_MOST_EVERY, maximumAttempts: STEP_ATTEMPTS.loads, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const loads = proxyActivities<Activities>(LOADS);
+
+// A failed run's record (recordFailedRun): a few attempts, not the quick steps' ten.
+const failureRecord = proxyActivities<Activities>({ ...QUICK, retry: { ...QUICK.retry, maximumAttempts: FAILURE_RECORD_ATTEMPTS } });
 
 /** The activity stubs of a run: the defaults, or with the run's own heartbeat timeout. */
 function activityStubs(heartbeatTimeout: Duration | undefined): { quick: typeof quick; loads: typeof loads } {
@@ -83,9 +86,9 @@ export const FAILED_RUN_RECORDED = 'failed-run-recorded';
  * Records the run as failed, even when it was cancelled. A record that cannot be written is logged;
  * the run fails with its own error either way.
  */
-async function recordFailedRun(stubs: typeof quick, ref: RunRef): Promise<void> {
+async function recordFailedRun(ref: RunRef): Promise<void> {
   await CancellationScope.nonCancellable(() =>
-    stubs.recordFailedRun(ref).catch((err: unknown) => {
+    failureRecord.recordFailedRun(ref).catch((err: unknown) => {
       log.warn(
         "the run failed and could not be recorded as failed: its staging rows stay, and other runs' failing reference checks wait for it, until it runs again",
         { runId: ref.runId, error: rootMessage(err) },
@@ -273,7 +276,7 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
     // (src/activities/publishingRuns.ts); failed or cancelled, it writes nothing more, so it says so
     // (runs recorded before this fail without it).
     const staged = steps.stageEvents.status !== 'pending' || steps.stageSongs.status !== 'pending';
-    if (staged && patched(FAILED_RUN_RECORDED)) await recordFailedRun(quick, ref);
+    if (staged && patched(FAILED_RUN_RECORDED)) await recordFailedRun(ref);
     throw err;
   }
 }

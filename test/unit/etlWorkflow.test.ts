@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { attemptsLeft } from '../../src/activities/checkActivities';
+import { FAILURE_RECORD_ATTEMPTS, STEP_ATTEMPTS } from '../../src/defaults';
 import { ERROR_TYPES } from '../../src/errors';
 import type { EtlInput, RunProgress, RunSummary } from '../../src/etl/types';
 import { DEFAULTS, ETL_STEPS, etlRun, progressQuery } from '../../src/workflows/etl';
@@ -249,6 +250,25 @@ describe('etlRun with mocked activities', () => {
     const { result } = await run(mocks);
     expect(failureOf(result).activityType).toBe('loadTime');
     expect(mocks.count('recordFailedRun')).toBe(1);
+  });
+
+  test("a failed run's record is tried a few times, not the quick steps' ten: the run's failure is told soon after", async () => {
+    let maximumAttempts: number | undefined;
+    const mocks = new MockActivities({
+      loadTime: async () => {
+        throw ApplicationFailure.create({ type: 'SqlError', message: 'time: syntax error' });
+      },
+      recordFailedRun: async () => {
+        // A retry carries the policy (a first attempt comes without it here).
+        const { attempt, retryPolicy } = Context.current().info;
+        if (attempt === 1) throw new Error('connection reset');
+        maximumAttempts = retryPolicy?.maximumAttempts;
+      },
+    });
+    const { result } = await run(mocks);
+    expect(failureOf(result).activityType).toBe('loadTime');
+    expect(maximumAttempts).toBe(FAILURE_RECORD_ATTEMPTS);
+    expect(FAILURE_RECORD_ATTEMPTS).toBeLessThan(STEP_ATTEMPTS.quick);
   });
 
   test('a run that fails once it has staged, before any publish, records its failure (its staging rows then go with the retention)', async () => {
