@@ -26,6 +26,17 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+/** Sets each `name = value` as the default of the database `url` names (ALTER DATABASE … SET), as its owner would. */
+async function setDatabaseDefaults(url: string, ...settings: string[]): Promise<void> {
+  const admin = new Client({ connectionString: pg.url });
+  await admin.connect();
+  try {
+    for (const setting of settings) await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET ${setting}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 function sparkify(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   return runSparkify(args, { cwd: options.cwd, env: { SPARKIFY_LOG_LEVEL: 'warn', ...options.env }, timeoutMs: 120_000 });
 }
@@ -74,13 +85,7 @@ test('sql refuses several statements before running any', () => {
 
 test('sql refuses several statements the same on a database whose server speaks German', async () => {
   const german = await createTestDatabase(pg.url, 'cli_reads_de');
-  const admin = new Client({ connectionString: pg.url });
-  await admin.connect();
-  try {
-    await admin.query(`ALTER DATABASE "${new URL(german).pathname.slice(1)}" SET lc_messages = 'de_DE.UTF-8'`);
-  } finally {
-    await admin.end();
-  }
+  await setDatabaseDefaults(german, "lc_messages = 'de_DE.UTF-8'");
   const r = sparkify(['sql', '--warehouse', german, 'SELECT 1; SELECT 2']);
   expect(r.stderr).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
   expect(r.status).toBe(2);
@@ -118,13 +123,7 @@ describe('sql refuses a statement that would write, as on DuckDB, and writes not
   });
 
   test('told by its SQLSTATE on a server that speaks German', async () => {
-    const admin = new Client({ connectionString: pg.url });
-    await admin.connect();
-    try {
-      await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET lc_messages = 'de_DE.UTF-8'`);
-    } finally {
-      await admin.end();
-    }
+    await setDatabaseDefaults(url, "lc_messages = 'de_DE.UTF-8'");
     const r = sparkify(['sql', '--warehouse', url, 'TRUNCATE songplays']);
     expect(r.stderr).toBe(refusal(url));
     expect(r.status).toBe(2);
@@ -159,17 +158,8 @@ describe('sql gives timestamps, dates and intervals in the same form as on DuckD
   let dir: string;
   beforeAll(async () => {
     url = await createTestDatabase(pg.url, 'cli_reads_tz');
-    const admin = new Client({ connectionString: pg.url });
-    await admin.connect();
-    try {
-      const name = new URL(url).pathname.slice(1);
-      // Europe/Berlin: +01 in November, and +00:53:28 (its local mean time) in 1850.
-      await admin.query(`ALTER DATABASE "${name}" SET timezone = 'Europe/Berlin'`);
-      await admin.query(`ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY'`);
-      await admin.query(`ALTER DATABASE "${name}" SET IntervalStyle = 'sql_standard'`);
-    } finally {
-      await admin.end();
-    }
+    // Europe/Berlin: +01 in November, and +00:53:28 (its local mean time) in 1850.
+    await setDatabaseDefaults(url, "timezone = 'Europe/Berlin'", "DateStyle = 'SQL, DMY'", "IntervalStyle = 'sql_standard'");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-tz-'));
     const file = path.join(dir, 'wh.duckdb');
     await (await DuckDbWarehouse.open(file)).close();

@@ -3,17 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunWindow } from '../src/etl/types';
 import { workflowIdFor } from '../src/etl/workflowIds';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import type { Row, Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
-import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables, type StarDump } from './support/tables';
+import { freshWarehouse, type WorkflowEngine } from './support/freshWarehouse';
 
 /**
  * A song file that arrives after the plays naming it were published (song metadata is delivered
@@ -65,7 +61,7 @@ function writeSongs(root: string, songs: Record<string, unknown>[]): void {
   for (const s of songs) fs.writeFileSync(path.join(dir, `${String(s.song_id)}.json`), JSON.stringify(s));
 }
 
-type Engine = 'duckdb' | 'postgres' | 'redshift';
+type Engine = WorkflowEngine;
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -105,17 +101,7 @@ async function newSource(engine: Engine, songs: Record<string, unknown>[]): Prom
 }
 
 async function newWarehouse(engine: Engine): Promise<{ uri: string; open: () => Promise<Warehouse> }> {
-  if (engine === 'duckdb') {
-    const file = path.join(fs.mkdtempSync(path.join(tmp, 'duckdb-')), 'late.duckdb');
-    return { uri: `duckdb:${file}`, open: () => DuckDbWarehouse.open(file) };
-  }
-  if (engine === 'postgres') {
-    const url = await createTestDatabase(pg.url, 'late_songs');
-    return { uri: url, open: async () => new PostgresWarehouse(url) };
-  }
-  const { emulator, uri } = await startEmulatedRedshift(pg, s3, 'late_songs_rs');
-  emulators.push(emulator);
-  return { uri, open: async () => new RedshiftWarehouse(parseRedshiftUri(uri)) };
+  return freshWarehouse(engine, { pg, s3, dir: tmp, emulators }, 'late_songs');
 }
 
 /** Runs one date as every starter does, on a worker of its own (closed after: one writer per DuckDB file). */

@@ -3,20 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../src/etl/types';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
-import { startEmulatedRedshift } from './support/emulatedRedshift';
 import { readEvents, readSongs, type RawSong } from './support/expectations';
 import { writeMatchingFixture, type MatchingFixture } from './support/matchingFixture';
 import { matchKeyOf, repaired } from './support/mojibake';
 import type { RedshiftEmulator } from './support/redshift-emulator';
 import { dumpStarTables, type StarDump } from './support/tables';
+import { freshWarehouse, type WorkflowEngine } from './support/freshWarehouse';
 
 /**
  * Song matching, text repair and the artist rule, on a generated fixture where most plays match
@@ -185,7 +181,7 @@ describe('the fixture and the rules', () => {
 });
 
 describe('matching through the whole workflow', () => {
-  type Engine = 'duckdb' | 'postgres' | 'redshift';
+  type Engine = WorkflowEngine;
   let temporal: TestTemporal;
   let pg: PgServer;
   let s3: S3Server;
@@ -212,17 +208,8 @@ describe('matching through the whole workflow', () => {
 
   /** A fresh warehouse on an engine, and the source it reads (Redshift COPYs from S3 only). */
   async function target(engine: Engine): Promise<{ uri: string; source: string; open: () => Promise<Warehouse> }> {
-    if (engine === 'duckdb') {
-      const file = fs.mkdtempSync(path.join(tmp, 'duckdb-')) + '/matching.duckdb';
-      return { uri: `duckdb:${file}`, source: fixture.root, open: () => DuckDbWarehouse.open(file) };
-    }
-    if (engine === 'postgres') {
-      const url = await createTestDatabase(pg.url, 'matching');
-      return { uri: url, source: S3_SOURCE, open: async () => new PostgresWarehouse(url) };
-    }
-    const { emulator, uri } = await startEmulatedRedshift(pg, s3, 'matching_rs');
-    emulators.push(emulator);
-    return { uri, source: S3_SOURCE, open: async () => new RedshiftWarehouse(parseRedshiftUri(uri)) };
+    const warehouse = await freshWarehouse(engine, { pg, s3, dir: tmp, emulators }, 'matching');
+    return { ...warehouse, source: engine === 'duckdb' ? fixture.root : S3_SOURCE };
   }
 
   async function songplaysOf(open: () => Promise<Warehouse>) {

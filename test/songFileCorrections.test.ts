@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { RedshiftWarehouse } from '../src/warehouse/redshift';
-import { parseRedshiftUri } from '../src/warehouse/redshift/uri';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startPostgres, type PgServer } from './harness/postgres';
 import { startS3, uploadDirectory, type S3Server } from './harness/s3';
 import { startTestTemporal, type TestTemporal } from './harness/temporal';
-import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
+import { freshWarehouse, type WorkflowEngine } from './support/freshWarehouse';
 
 /**
  * A song file staged again replaces what it gave in songs, artists and the match keys, on every
@@ -64,7 +60,7 @@ const CHANGED = Object.fromEntries(Object.entries(CORRECTED).filter(([name, reco
 /** Plays of the corrected songs: they match only once the corrections are published. */
 const PLAYS = [play(0, 'AC/DC', 'Thunder', 292.9), play(1, 'Someone', 'Zulu', 100), play(2, 'Someone', 'Filed', 150)];
 
-type Engine = 'duckdb' | 'postgres' | 'redshift';
+type Engine = WorkflowEngine;
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -94,17 +90,8 @@ class Loaded {
 
   static async on(engine: Engine): Promise<Loaded> {
     const source = fs.mkdtempSync(path.join(tmp, 'source-'));
-    if (engine === 'duckdb') {
-      const file = path.join(source, '..', `${path.basename(source)}.duckdb`);
-      return new Loaded(source, `duckdb:${file}`, () => DuckDbWarehouse.open(file));
-    }
-    if (engine === 'postgres') {
-      const url = await createTestDatabase(pg.url, 'corrections');
-      return new Loaded(source, url, async () => new PostgresWarehouse(url));
-    }
-    const { emulator, uri } = await startEmulatedRedshift(pg, s3, 'corrections_rs');
-    emulators.push(emulator);
-    return new Loaded(source, uri, async () => new RedshiftWarehouse(parseRedshiftUri(uri)));
+    const { uri, open } = await freshWarehouse(engine, { pg, s3, dir: tmp, emulators }, 'corrections');
+    return new Loaded(source, uri, open);
   }
 
   writeSongs(files: Record<string, SongRecord>): void {
