@@ -19,7 +19,7 @@ import { connectionFlagsOf, settingNamesOf } from './settingNames';
 import { runSettingDifferences, startOrAttach, type SettingDifference } from './startOrAttach';
 import { openStack } from './temporalStack';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
-import { addNotifyOptions, notifyFromFlags, type NotifyFlags } from '../notify/flags';
+import { addNotifyOptions, notifyFromFlags, notifyUrlEnv, type NotifyFlags } from '../notify/flags';
 import { addConnectionOptions, resolveTarget, type ConnectionFlags } from '../temporal/connection';
 
 interface BackfillFlags extends NotifyFlags, ConnectionFlags {
@@ -121,7 +121,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       const temporalAddress = flags.temporal ?? env.TEMPORAL_ADDRESS;
       const warehouseUri = flags.warehouse;
       const etl = dateRunInput(flags, settingNamesOf(command));
-      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const notify = notifyFromFlags(flags, settingNamesOf(command), notifyUrlEnv(command));
 
       if (flags.dryRun) {
         const planned = await plannedDates(flags, warehouseUri, etl.source);

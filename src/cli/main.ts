@@ -18,7 +18,7 @@ import { buildInsights, DEFAULT_REPORT_DIR, defaultReportDir, INSIGHT_FORMATS, r
 import { createLogger, type Logger } from '../log';
 import { s3SettingsFromEnv } from '../source/s3Client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
-import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { addNotifyOptions, notifyFromFlags, notifyUrlEnv } from '../notify/flags';
 import { parseMetricsEndpoint } from '../metrics/exporter';
 import { addConnectionOptions, requireServer } from '../temporal/connection';
 import { registerBackfillCommand } from './backfill';
@@ -133,7 +133,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       // The embedded worker's report directory, as `sparkify worker` reads it (with --temporal, the
       // remote worker's own applies).
       const reportDir = reportDirOf(flags, command);
-      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const notify = notifyFromFlags(flags, settingNamesOf(command), notifyUrlEnv(command));
       const source = required(flags.source, '--source', 'SPARKIFY_SOURCE');
       const warehouseUri = required(flags.warehouse, '--warehouse', 'SPARKIFY_WAREHOUSE');
       checkLocations(command);

@@ -18,7 +18,7 @@ import {
 import { planTrigger } from '../schedules/trigger';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { dateRunInput, integerOption, print, temporalAddressOption, withClient, type CliContext } from './common';
-import { addNotifyOptions, notifyFromFlags } from '../notify/flags';
+import { addNotifyOptions, notifyFromFlags, notifyUrlEnv } from '../notify/flags';
 import { addConnectionOptions, type ConnectionFlags } from '../temporal/connection';
 import { scheduleErrorForUser } from './scheduleErrors';
 import { connectionFlagsOf, settingNamesOf } from './settingNames';
@@ -80,7 +80,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .action(async (flags, command: Command) => {
       // Every setting is checked before the server is reached: a wrong one was told only once a
       // server answered, after the search attributes had been registered on its namespace.
-      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const notify = notifyFromFlags(flags, settingNamesOf(command), notifyUrlEnv(command));
       const settings: DailySchedule = {
         scheduleId: flags.id,
         taskQueue: ctx().env.SPARKIFY_TASK_QUEUE,
@@ -109,7 +109,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     .action(async (flags, command: Command) => {
       // The given settings are checked before the server is reached; those that hold only with the
       // schedule's others (--at against its zone's clock changes) once it is read.
-      const notify = notifyFromFlags(flags, settingNamesOf(command));
+      const notify = notifyFromFlags(flags, settingNamesOf(command), notifyUrlEnv(command));
       const changes = Object.fromEntries(
         Object.entries({ at: flags.at, timeZone: flags.timeZone, offsetDays: flags.offsetDays, overlap: flags.overlap, catchupWindow: flags.catchupWindow }).filter(
           ([, v]) => v !== undefined,
