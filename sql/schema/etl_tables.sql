@@ -1,6 +1,8 @@
 -- The pipeline's own bookkeeping, beside the star schema (prefix etl_).
 
--- etl_runs: one row per run (the run id is the workflow id), with its summary as JSON text.
+-- etl_runs: one row per run (the run id is the workflow id), with its summary as JSON text, and
+-- why its insights report was not written (report_error, NULL when it was: a warehouse of an
+-- earlier release gets the column from sql/schema/etl_runs_report_error.sql).
 CREATE TABLE IF NOT EXISTS etl_runs (
   run_id        {{text}} NOT NULL,
   window_start  {{text}},
@@ -9,7 +11,8 @@ CREATE TABLE IF NOT EXISTS etl_runs (
   status        {{text}},
   started_at    TIMESTAMP,
   finished_at   TIMESTAMP,
-  summary       {{text}}
+  summary       {{text}},
+  report_error  {{text}}
 );
 
 -- etl_run_files: the source files a run listed and loads: exactly these, nothing more.

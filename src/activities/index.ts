@@ -4,7 +4,8 @@
  *   listSourceFiles (both listings in one, which runs recorded before the split replay);
  * - publish: repairText, loadSongs, loadArtists, loadUsers, loadTime, loadSongplays;
  * - checks: checkStagedData, runQualityChecks;
- * - report: summarizeRun, writeReport, and recordFailedRun (a run that fails once it has staged);
+ * - report: summarizeRun, writeReport, recordReportError (a report that was not written), and
+ *   recordFailedRun (a run that fails once it has staged);
  * - notify: sendNotification.
  * Heartbeats and cancellation for all of them are in heartbeat.ts; the types they fail under, in
  * failureTypes.ts.

@@ -56,6 +56,18 @@ export function recordRunStatements(dialect: Dialect, summary: RunSummary, start
 }
 
 /**
+ * The most of a report error etl_runs keeps: a message names the report's location and the cause
+ * in a line or two; this bounds one that quotes more (a response body, a stack).
+ */
+export const REPORT_ERROR_CHARS = 2000;
+
+/** `message` within REPORT_ERROR_CHARS characters, marked with '…' where it was cut. */
+export function cappedReportError(message: string): string {
+  const chars = Array.from(message);
+  return chars.length <= REPORT_ERROR_CHARS ? message : `${chars.slice(0, REPORT_ERROR_CHARS - 1).join('')}…`;
+}
+
+/**
  * The run's rules version (src/etl/versions.ts), recorded with its completion: the ledger counts
  * the run's files from then on, as loaded under these rules. The table is created first for a run
  * that passed createSchema and its listing under a release before it.
@@ -116,6 +128,16 @@ export function createReportActivities({ resources }: ActivityDeps) {
     async recordFailedRun(ref: RunRef): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
       await warehouse.execute([...schemaLockStatements(warehouse), ...recordFailedRunStatements(warehouse.dialect, ref.runId, new Date())], { signal: activitySignal() });
+    },
+
+    /**
+     * Records on the run's etl_runs row why its report was not written (src/workflows/etl.ts): the
+     * run stays completed, and whoever reads etl_runs sees that its report is missing.
+     */
+    async recordReportError(ref: RunRef & { reportError: string }): Promise<void> {
+      const warehouse = await resources.warehouse(ref.warehouse);
+      const statements = sqlStatements('etl/record_report_error', warehouse.dialect, { run_id: ref.runId, report_error: cappedReportError(ref.reportError) });
+      await warehouse.execute(statements, { signal: activitySignal() });
     },
 
     /**

@@ -7,6 +7,7 @@ import { redactUri } from '../config';
 import { ERROR_TYPES } from '../errors';
 import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '../etl/types';
 import { newerWarehouseProblem, recordedSchemaVersion, recordSchemaVersionStatements } from '../ledger/warehouseVersions';
+import { etlRunsUpgradeStatements } from '../ledger/etlRunsColumns';
 import { loadedDates } from '../ledger/loaded';
 import { requireUtf8Database } from '../warehouse/databaseEncoding';
 import { sqlStatements } from '../warehouse/sql';
@@ -70,7 +71,8 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       const problem = newerWarehouseProblem(await recordedSchemaVersion(warehouse, signal), redactUri(resources.resolveWarehouseUri(ref.warehouse)));
       if (problem) throw ApplicationFailure.nonRetryable(problem, ERROR_TYPES.warehouseNewer);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-      await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
+      const upgrades = await etlRunsUpgradeStatements(warehouse, signal);
+      await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...upgrades, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
     },
 
     /**

@@ -133,7 +133,7 @@ export const STAR_TABLES: readonly Table[] = ['songplays', 'users', 'songs', 'ar
 /** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
 export const ETL_DAG = {
   createSchema: {
-    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'etl/record_schema_version'],
+    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'etl/etl_runs_columns', 'etl/record_schema_version'],
     reads: [],
     // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
     readsEarlierRuns: ['etl_schema_version'],

@@ -47,5 +47,8 @@ export const RULES_VERSION = 2;
  *    etl_user_logs and etl_user_log_dates, each event log's contribution per user, which users is
  *    derived from (etl_user_state, the single state per user before, stands for the logs loaded
  *    before until they are re-run); a release of version 1 would leave them out of date.
+ *    etl_runs.report_error (why a run's report was not written) came later without a bump: it only
+ *    informs, nothing the pipeline computes reads it, and a release before it leaves it NULL on its
+ *    own runs. createSchema adds it in place (src/ledger/etlRunsColumns.ts).
  */
 export const SCHEMA_VERSION = 2;

@@ -104,6 +104,25 @@ async function recordFailedRun(ref: RunRef): Promise<void> {
  */
 export const REPORT_FAILURE_KEEPS_RUN_COMPLETED = 'report-failure-keeps-run-completed';
 
+/**
+ * patched() id: a report that cannot be written is recorded on the run's etl_runs row
+ * (recordReportError, report_error), so that what reads etl_runs does not show a plain completed
+ * run (runs recorded before return the reason in their summary only).
+ */
+export const REPORT_ERROR_RECORDED = 'report-error-recorded';
+
+/**
+ * Records why the run's report was not written. A record that cannot be written is logged: the run
+ * completes all the same, the reason in its summary.
+ */
+async function recordReportError(ref: RunRef, reportError: string): Promise<void> {
+  await CancellationScope.nonCancellable(() =>
+    failureRecord.recordReportError({ ...ref, reportError }).catch((err: unknown) => {
+      log.warn('the report was not written, and etl_runs could not record it: only the run summary says so', { runId: ref.runId, reportError, error: rootMessage(err) });
+    }),
+  );
+}
+
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 /**
@@ -268,7 +287,9 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       // summarizeRun has recorded the run completed, its tables published and checked: a failed
       // report is told in the summary (and alerted as a warning), not by failing the run.
       if (isCancellation(err) || !patched(REPORT_FAILURE_KEEPS_RUN_COMPLETED)) throw err;
-      written = { reportError: rootMessage(err) };
+      const reportError = rootMessage(err);
+      written = { reportError };
+      if (patched(REPORT_ERROR_RECORDED)) await recordReportError(ref, reportError);
     }
     return { ...summary, ...written, steps: { ...summary.steps, writeReport: steps.writeReport } };
   } catch (err) {

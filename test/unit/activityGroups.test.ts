@@ -21,10 +21,10 @@ const groups = {
   notify: createNotifyActivities(deps),
 };
 
-test("every ETL step, the staged-data checks, the failed run's record, the ledger lookup and the alert are registered", () => {
+test("every ETL step, the staged-data checks, the failed run's record, the report error's record, the ledger lookup and the alert are registered", () => {
   const names = Object.keys(createActivities(deps)).sort();
   // listSourceFiles: the listing of runs recorded before it ran in two parts (src/workflows/etl.ts).
-  expect(names).toEqual([...ETL_STEPS, 'checkStagedData', 'listSourceFiles', 'loadedDates', 'recordFailedRun', 'sendNotification'].sort());
+  expect(names).toEqual([...ETL_STEPS, 'checkStagedData', 'listSourceFiles', 'loadedDates', 'recordFailedRun', 'recordReportError', 'sendNotification'].sort());
 });
 
 test('each activity comes from one group only (a second one would silently replace it)', () => {
@@ -53,6 +53,7 @@ test('each activity comes from one group only (a second one would silently repla
     queryLevelChanges: 'report',
     writeReport: 'report',
     recordFailedRun: 'report',
+    recordReportError: 'report',
     sendNotification: 'notify',
   });
 });

@@ -313,6 +313,42 @@ describe('etlRun with mocked activities', () => {
     expect(alert.input.event).toMatchObject({ outcome: 'warning', warnings: [`report not written: ${refused}`] });
   });
 
+  test("a report that cannot be written is recorded on the run's etl_runs row (recordReportError), after writeReport and before the alert", async () => {
+    const refused = "cannot write the run's report to /reports: ENOSPC";
+    const mocks = new MockActivities({
+      writeReport: async () => {
+        throw ApplicationFailure.create({ type: ERROR_TYPES.storage, message: refused, nonRetryable: true });
+      },
+    });
+    const { result } = await run(mocks, { ...INPUT, notify: { url: 'https://hooks.example/x', on: 'warning' } });
+    expect((result as RunSummary).reportError).toBe(refused);
+    const recorded = mocks.calls.filter((c) => c.name === 'recordReportError');
+    expect(recorded.map((c) => c.input)).toEqual([expect.objectContaining({ runId: (result as RunSummary).runId, reportError: refused })]);
+    expect(mocks.indexOf('fail:writeReport')).toBeLessThan(mocks.indexOf('start:recordReportError'));
+    expect(mocks.indexOf('start:recordReportError')).toBeLessThan(mocks.indexOf('start:sendNotification'));
+  });
+
+  test('a report error that etl_runs cannot record leaves the run completed, the reason in its summary', async () => {
+    const mocks = new MockActivities({
+      writeReport: async () => {
+        throw ApplicationFailure.create({ type: ERROR_TYPES.storage, message: 'ENOSPC', nonRetryable: true });
+      },
+      recordReportError: async () => {
+        throw ApplicationFailure.create({ message: 'warehouse gone', nonRetryable: true });
+      },
+    });
+    const { result } = await run(mocks);
+    expect(result).toMatchObject({ status: 'completed', reportError: 'ENOSPC' });
+    expect(mocks.count('recordReportError')).toBe(1);
+  });
+
+  test('a report that is written records no report error', async () => {
+    const mocks = new MockActivities();
+    const { result } = await run(mocks);
+    expect((result as RunSummary).report).toBeDefined();
+    expect(mocks.started('recordReportError')).toBe(false);
+  });
+
   test('a transient error is retried and the run completes', async () => {
     const mocks = new MockActivities({
       repairText: async () => {

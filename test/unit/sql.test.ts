@@ -17,6 +17,7 @@ const SQL_FILES = (fs.readdirSync(SQL_DIR, { recursive: true }) as string[])
 /** A sample value for every parameter the files use; a file with a new one fails below, naming it. */
 const PARAMS: Record<string, SqlParam> = {
   run_id: 'r1',
+  report_error: 'report not written: no space left on device',
   duration_tolerance: 2,
   days: ['2018-11-01', '2018-11-02'],
   first_day: '2018-11-01',

@@ -48,6 +48,7 @@ export const UNSUPPORTED_CONSTRUCTS: Array<[RegExp, string]> = [
   [/^SELECT (ALL |DISTINCT )?TOP\b/, 'SELECT TOP is not supported by the Redshift emulator (use LIMIT)'],
   [/\bON CONFLICT\b/, 'INSERT ... ON CONFLICT is PostgreSQL, not Redshift SQL (Redshift has no ON CONFLICT; use MERGE or delete + insert)'],
   [/\bRETURNING\b/, 'RETURNING is PostgreSQL, not Redshift SQL'],
+  [/^ALTER TABLE .* ADD (COLUMN )?IF NOT EXISTS\b/, 'ADD COLUMN IF NOT EXISTS is PostgreSQL, not Redshift SQL (read the catalog first)'],
 ];
 
 /**
@@ -64,6 +65,8 @@ export const ALLOWED_STATEMENTS: RegExp[] = [
   /^MERGE INTO\b/,
   /^CREATE (LOCAL )?(TEMP |TEMPORARY )?TABLE\b/,
   /^DROP TABLE\b/,
+  // a column a later release added to a bookkeeping table (sql/schema/etl_runs_report_error.sql)
+  /^ALTER TABLE \S+ ADD COLUMN\b/,
   /^DROP VIEW\b/,
   /^TRUNCATE\b/,
   /^LOCK\b/,

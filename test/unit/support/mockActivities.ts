@@ -42,6 +42,7 @@ const DEFAULTS: Record<ActivityName, Impl> = {
   queryLevelChanges: async () => [{ day: '2018-11-01', levelUpgrades: 1, levelDowngrades: 0, submitUpgrades: 1, submitDowngrades: 0 }],
   loadedDates: async () => [],
   recordFailedRun: async () => undefined,
+  recordReportError: async () => undefined,
   summarizeRun: async (input) => summaryFrom(input),
   writeReport: async (input) => `/reports/${String(input.workflowId)}.html`,
   sendNotification: async () => ({ status: 200 }),

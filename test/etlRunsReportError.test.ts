@@ -1,0 +1,76 @@
+/**
+ * etl_runs.report_error: why a completed run's insights report was not written. A run whose report
+ * failed completed with the reason in its result only, and etl_runs showed a plain completed run.
+ * The column is added in place by createSchema to a warehouse release 2 built (no schema version
+ * bump: it is informative, see docs/operations.md), on each engine: DuckDB, PostgreSQL and
+ * Redshift (the emulator).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities } from '../src/activities';
+import { REPORT_ERROR_CHARS } from '../src/activities/reportActivities';
+import { Resources } from '../src/activities/resources';
+import { SCHEMA_VERSION } from '../src/etl/versions';
+import { silentLogger } from '../src/log';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { startS3, type S3Server } from './harness/s3';
+import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+
+/** etl_runs as release 2 created it (sql/schema/etl_tables.sql before report_error). */
+const RELEASE_2_ETL_RUNS = (text: string) =>
+  `CREATE TABLE etl_runs (run_id ${text} NOT NULL, window_start ${text}, window_end ${text}, source ${text}, status ${text}, ` +
+  `started_at TIMESTAMP, finished_at TIMESTAMP, summary ${text})`;
+
+const EARLIER_RUN =
+  "INSERT INTO etl_runs (run_id, window_start, window_end, source, status, started_at, finished_at, summary) VALUES ('run-before', '2018-11-01', '2018-11-01', 'src', 'completed', CAST('2026-12-01 02:00:00' AS TIMESTAMP), CAST('2026-12-01 02:05:00' AS TIMESTAMP), '{}')";
+
+let tmp: string;
+let pg: PgServer;
+let s3: S3Server;
+let emulator: RedshiftEmulator;
+const uris: Record<string, string> = {};
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'emulator';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'emulator';
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-report-error-'));
+  [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+  emulator = await startRedshiftEmulator({ pgUrl: await createTestDatabase(pg.url, 'report_error_rs'), s3: s3.settings });
+  uris.duckdb = `duckdb:${path.join(tmp, 'w.duckdb')}`;
+  uris.postgres = await createTestDatabase(pg.url, 'report_error_pg');
+  uris.redshift = `redshift-data://workgroup/etl/dev?region=us-east-1&endpoint=${emulator.endpoint}`;
+}, 120_000);
+
+afterAll(async () => {
+  await emulator?.stop();
+  await Promise.all([pg?.stop(), s3?.stop()]);
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const TEXT = { duckdb: 'VARCHAR', postgres: 'TEXT', redshift: 'VARCHAR(65535)' } as const;
+
+describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => {
+  test('createSchema adds report_error to the etl_runs of a release-2 warehouse, keeping its runs; a report error is recorded on its run, capped', async () => {
+    const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uris[engine] });
+    try {
+      const activities = createActivities({ resources, log: silentLogger });
+      const warehouse = await resources.warehouse('');
+      // As release 2 left it: its etl_runs, a run recorded, schema version 2.
+      await warehouse.execute([RELEASE_2_ETL_RUNS(TEXT[engine]), EARLIER_RUN]);
+      await activities.createSchema({ warehouse: '' });
+      expect(await warehouse.query('SELECT schema_version FROM etl_schema_version')).toEqual([{ schema_version: SCHEMA_VERSION }]);
+      expect(await warehouse.query('SELECT run_id, status, report_error FROM etl_runs')).toEqual([{ run_id: 'run-before', status: 'completed', report_error: null }]);
+
+      // The next run's createSchema finds the column there and adds nothing.
+      await activities.createSchema({ warehouse: '' });
+      const long = `cannot write the run's report to /reports: ${'x'.repeat(3 * REPORT_ERROR_CHARS)}`;
+      await activities.recordReportError({ runId: 'run-before', source: '', warehouse: '', reportError: long });
+      const [{ report_error: recorded }] = await warehouse.query("SELECT report_error FROM etl_runs WHERE run_id = 'run-before'");
+      expect(Array.from(String(recorded))).toHaveLength(REPORT_ERROR_CHARS);
+      expect(String(recorded)).toBe(`${long.slice(0, REPORT_ERROR_CHARS - 1)}…`);
+    } finally {
+      await resources.close();
+    }
+  }, 120_000);
+});
