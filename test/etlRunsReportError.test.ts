@@ -1,6 +1,7 @@
 /**
  * etl_runs.report_error: why a completed run's insights report was not written. A run whose report
- * failed completed with the reason in its result only, and etl_runs showed a plain completed run.
+ * failed completed with the reason in its result only, and etl_runs (and the next report's
+ * Operations section, which reads it) showed a plain completed run.
  * The column is added in place by createSchema to a warehouse release 2 built (no schema version
  * bump: it is informative, see docs/operations.md), on each engine: DuckDB, PostgreSQL and
  * Redshift (the emulator).
@@ -12,6 +13,7 @@ import { createActivities } from '../src/activities';
 import { REPORT_ERROR_CHARS } from '../src/activities/reportActivities';
 import { Resources } from '../src/activities/resources';
 import { SCHEMA_VERSION } from '../src/etl/versions';
+import { buildInsights, renderHtml } from '../src/insights';
 import { silentLogger } from '../src/log';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, type S3Server } from './harness/s3';
@@ -69,6 +71,13 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
       const [{ report_error: recorded }] = await warehouse.query("SELECT report_error FROM etl_runs WHERE run_id = 'run-before'");
       expect(Array.from(String(recorded))).toHaveLength(REPORT_ERROR_CHARS);
       expect(String(recorded)).toBe(`${long.slice(0, REPORT_ERROR_CHARS - 1)}…`);
+
+      // The next report's Operations section says so, in the Runs table and the takeaway.
+      const report = await buildInsights(warehouse, null);
+      expect(report.data.operations.runs).toEqual([expect.objectContaining({ runId: 'run-before', reportError: recorded })]);
+      const html = renderHtml(report);
+      expect(html).toContain('NOT written: cannot write the run&#39;s report to /reports: xxx');
+      expect(html).toContain('Reports not written: 1 run (the Runs table says why).');
     } finally {
       await resources.close();
     }

@@ -162,6 +162,7 @@ describe('insights on the real sample', () => {
           songsStaged: run.staging.songs.recordsStaged,
           plays: run.matches.plays,
           rejected: 0,
+          reportError: null,
         },
       ]);
       expect(ops.rejected).toEqual([]);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, parseWarehouseUri, warehouseIdentity } from '../config';
 import { IDLE_FILE_RELEASE_MS } from '../defaults';
 import { STAR_TABLES } from '../etl/dag';
+import { etlRunsColumns } from '../ledger/etlRunsColumns';
 import { openWarehouse, type Warehouse } from '../warehouse';
 import { DUCKDB_LOCK_CONFLICT } from '../warehouse/duckdbFile';
 import { sqlStatement } from '../warehouse/sql';
@@ -55,8 +56,8 @@ const tablesNamed = (missing: string[]) => `no ${missing.join(', ')} table${miss
 
 /**
  * Throws, naming what is missing, unless the warehouse has every star table and the bookkeeping
- * tables insights reads. A warehouse an earlier release loaded can lack the latter (there is no
- * migration: a load creates them), and insights failed on a query's missing table.
+ * tables and columns insights reads. A warehouse an earlier release loaded can lack the latter (a
+ * load creates or adds them), and insights failed on a query's missing table or column.
  */
 export async function requireInsightsTables(warehouse: Warehouse): Promise<void> {
   const tables = [...STAR_TABLES, ...INSIGHTS_ETL_TABLES];
@@ -67,10 +68,14 @@ export async function requireInsightsTables(warehouse: Warehouse): Promise<void>
     throw new ConfigError(`${warehouse.description} has not been loaded yet (${tablesNamed(missingStar)}): ${loadFirst(warehouse.description)}`);
   }
   const missingEtl = INSIGHTS_ETL_TABLES.filter((table) => !present.has(table));
-  if (missingEtl.length > 0) {
-    throw new ConfigError(
-      `${warehouse.description} was loaded by an earlier release of sparkify-etl (${tablesNamed(missingEtl)}): run one load with this release ` +
-        `first (it creates the tables this release keeps), e.g. sparkify run --date YYYY-MM-DD --source DIR --warehouse ${warehouse.description}`,
-    );
-  }
+  if (missingEtl.length > 0) throw earlierRelease(warehouse, tablesNamed(missingEtl));
+  // A column a later release added, which the next run adds in place (src/ledger/etlRunsColumns.ts).
+  if (!(await etlRunsColumns(warehouse)).has('report_error')) throw earlierRelease(warehouse, 'no etl_runs.report_error column');
+}
+
+function earlierRelease(warehouse: Warehouse, missing: string): ConfigError {
+  return new ConfigError(
+    `${warehouse.description} was loaded by an earlier release of sparkify-etl (${missing}): run one load with this release ` +
+      `first (it creates the tables this release keeps), e.g. sparkify run --date YYYY-MM-DD --source DIR --warehouse ${warehouse.description}`,
+  );
 }

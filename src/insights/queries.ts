@@ -49,7 +49,17 @@ export interface InsightData {
     browsers: AgentShare[];
   };
   operations: {
-    runs: { runId: string; window: string; startedAt: string | null; eventsStaged: number; songsStaged: number; plays: number; rejected: number }[];
+    runs: {
+      runId: string;
+      window: string;
+      startedAt: string | null;
+      eventsStaged: number;
+      songsStaged: number;
+      plays: number;
+      rejected: number;
+      /** Why the run's report was not written; null when it was (or the run is older than the record). */
+      reportError: string | null;
+    }[];
     rejected: { runId: string; kind: string; records: number; startedAt: string | null }[];
     quality: { runId: string; startedAt: string | null; passed: number; warned: number; failed: number }[];
   };
@@ -280,6 +290,7 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
           songsStaged: summary.staging?.songs?.recordsStaged ?? 0,
           plays: summary.matches?.plays ?? 0,
           rejected: summary.rejected?.count ?? 0,
+          reportError: strOrNull(r.report_error),
         };
       }),
       rejected: rows.operations_rejected.map((r) => ({

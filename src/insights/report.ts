@@ -406,6 +406,7 @@ function operations(data: InsightData): Section {
   for (const r of o.rejected) rejectedByRun.set(r.runId, (rejectedByRun.get(r.runId) ?? 0) + r.records);
   const rejectedTotal = [...rejectedByRun.values()].reduce((s, n) => s + n, 0);
   const last = o.runs[o.runs.length - 1];
+  const withoutReport = o.runs.filter((r) => r.reportError !== null).length;
   const failedChecks = o.quality.reduce((s, q) => s + q.failed, 0);
   const warnedChecks = o.quality.reduce((s, q) => s + q.warned, 0);
   const charts: Chart[] = [
@@ -424,7 +425,8 @@ function operations(data: InsightData): Section {
       takeaway:
         o.runs.length === 0
           ? 'No completed run is recorded in etl_runs yet.'
-          : `${plural(o.runs.length, 'completed run')}; the latest (${last.window}) staged ${plural(last.eventsStaged, 'event')} and ${plural(last.songsStaged, 'song')} and published ${plural(last.plays, 'play')}.`,
+          : `${plural(o.runs.length, 'completed run')}; the latest (${last.window}) staged ${plural(last.eventsStaged, 'event')} and ${plural(last.songsStaged, 'song')} and published ${plural(last.plays, 'play')}.` +
+            (withoutReport === 0 ? '' : ` Reports not written: ${plural(withoutReport, 'run')} (the Runs table says why).`),
     },
     {
       id: 'rejected-per-run',
@@ -465,8 +467,16 @@ function operations(data: InsightData): Section {
     tables: [
       {
         title: 'Runs',
-        columns: ['started (UTC)', 'window', 'events', 'songs', 'plays', 'rejected'],
-        rows: o.runs.map((r) => [runLabel(r.startedAt, r.runId), r.window, r.eventsStaged, r.songsStaged, r.plays, rejectedByRun.get(r.runId) ?? r.rejected]),
+        columns: ['started (UTC)', 'window', 'events', 'songs', 'plays', 'rejected', 'report'],
+        rows: o.runs.map((r) => [
+          runLabel(r.startedAt, r.runId),
+          r.window,
+          r.eventsStaged,
+          r.songsStaged,
+          r.plays,
+          rejectedByRun.get(r.runId) ?? r.rejected,
+          r.reportError === null ? 'written' : `NOT written: ${r.reportError}`,
+        ]),
       },
     ],
   };
