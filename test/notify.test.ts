@@ -193,6 +193,22 @@ describe('failure alerts to a webhook', () => {
     expect(webhook.received[0].text).toContain(`${clean.matches.plays} plays`);
   });
 
+  test('a run whose report was not written alerts under the default --notify-on failure, saying the report is missing and why', async () => {
+    // A file where the report's directory should be: the report cannot be written, the run completes.
+    const blocker = path.join(tmp, `not-a-directory-${randomUUID()}`);
+    fs.writeFileSync(blocker, '');
+    const w = await temporal.worker();
+    const summary = await w.run(input({ reportTo: path.join(blocker, 'reports'), notify: { url: webhook.url, on: 'failure', webUi: WEB_UI } }));
+    expect(summary.status).toBe('completed');
+    expect(summary.reportError).toEqual(expect.stringContaining(blocker));
+    expect(webhook.received).toHaveLength(1);
+    const [alert] = webhook.received;
+    expect(alert).toMatchObject({ kind: 'run', outcome: 'report-missing', dates: DAY, runId: summary.runId, failedStep: null });
+    expect(alert.warnings).toContain(`report not written: ${summary.reportError}`);
+    expect(alert.text.split('\n')[0]).toBe(`Sparkify ETL run for ${DAY} completed, but its insights report was NOT written.`);
+    expect(alert.text).toContain(`Warning: report not written: ${summary.reportError}`);
+  });
+
   test('a backfill alerts once at its end, naming each failed date and its cause (its dates send none)', async () => {
     const w = await temporal.worker();
     const workflowId = `notify-backfill-${randomUUID()}`;

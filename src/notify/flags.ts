@@ -21,7 +21,7 @@ export function addNotifyOptions(command: Command, fromEnv = true): Command {
   const withEnv = (option: Option, name: string) => (fromEnv ? option.env(name) : option);
   return command
     .addOption(withEnv(new Option('--notify-url <url>', 'POST a JSON alert (Slack-compatible `text`) to this webhook'), NOTIFY_URL_ENV))
-    .addOption(new Option('--notify-on <level>', 'when to alert: failure | warning (also failed warn checks) | always (default failure)').choices([...NOTIFY_ON]))
+    .addOption(new Option('--notify-on <level>', 'when to alert: failure (also a report not written) | warning (also failed warn checks) | always (default failure)').choices([...NOTIFY_ON]))
     .addOption(withEnv(new Option('--web-ui <url>', 'Temporal Web UI base URL, for the link in alerts (e.g. http://localhost:8233)'), 'SPARKIFY_WEB_UI'));
 }
 

@@ -24,6 +24,7 @@ export function webUiLink(base: string | undefined, namespace: string, workflowI
 
 const HEADLINES: Record<NotifyEvent['outcome'], string> = {
   failed: 'FAILED',
+  'report-missing': 'completed, but its insights report was NOT written',
   warning: 'finished with warnings',
   completed: 'completed',
 };

@@ -2,7 +2,7 @@ import type { NotifyOn, NotifyOutcome } from './types';
 
 /** Whether an outcome is worth a message at the chosen level (pure: the workflows call it). */
 export function shouldNotify(on: NotifyOn, outcome: NotifyOutcome): boolean {
-  if (outcome === 'failed') return true;
+  if (outcome === 'failed' || outcome === 'report-missing') return true;
   if (outcome === 'warning') return on === 'warning' || on === 'always';
   return on === 'always';
 }

@@ -1,7 +1,11 @@
 /** Failure alerts: plain data shared by the CLI, the workflows and the notify activity. */
 
 export const NOTIFY_ON = ['failure', 'warning', 'always'] as const;
-/** failure: only failed runs; warning: also runs that finished with failed warn-level checks; always: every run. */
+/**
+ * failure: failed runs, and runs whose insights report was not written (what the analysts read each
+ * morning is missing though the tables are loaded); warning: also runs that finished with failed
+ * warn-level checks; always: every run.
+ */
 export type NotifyOn = (typeof NOTIFY_ON)[number];
 
 export interface NotifySettings {
@@ -16,7 +20,8 @@ export interface NotifySettings {
   webUi?: string;
 }
 
-export type NotifyOutcome = 'failed' | 'warning' | 'completed';
+/** report-missing: the run completed, its tables published and checked, but its report was not written. */
+export type NotifyOutcome = 'failed' | 'report-missing' | 'warning' | 'completed';
 
 /** What happened, as the workflow knows it; the activity turns it into the message. */
 export interface NotifyEvent {

@@ -20,6 +20,13 @@ function originOnly(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)(?:[^/?#@]*@)?([^/?#]*)[^#]*/i, '$1$2/…');
 }
 
+/**
+ * patched() id: a run whose report was not written alerts as 'report-missing', which every
+ * --notify-on level sends, the default 'failure' too (runs recorded before sent it as a 'warning',
+ * which 'failure' does not).
+ */
+export const REPORT_MISSING_ALERTS = 'report-missing-alerts';
+
 type EventFacts = Omit<NotifyEvent, 'workflowId' | 'runId' | 'namespace'>;
 
 /** Sends the alert when the settings ask for this outcome; swallows (and logs) a failure to send. */
@@ -57,7 +64,9 @@ export async function withRunAlerts(settings: NotifySettings | undefined, window
     throw err;
   }
   const warnings = runWarnings(summary);
+  // A report not written alerts at every level (runs recorded before sent it as a warning, if at all).
+  const outcome = summary.reportError && patched(REPORT_MISSING_ALERTS) ? 'report-missing' : warnings.length > 0 ? 'warning' : 'completed';
   const figures = `${summary.matches.plays} plays, ${(summary.matches.matchRate * 100).toFixed(1)}% matched to a song, ${summary.rejected.count} records rejected.`;
-  await notifyQuietly(settings, { kind: 'run', outcome: warnings.length > 0 ? 'warning' : 'completed', dates, warnings, figures });
+  await notifyQuietly(settings, { kind: 'run', outcome, dates, warnings, figures });
   return summary;
 }

@@ -285,7 +285,8 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       written = { report };
     } catch (err) {
       // summarizeRun has recorded the run completed, its tables published and checked: a failed
-      // report is told in the summary (and alerted as a warning), not by failing the run.
+      // report is told in the summary and etl_runs (and alerted, src/notify/workflow.ts), not by
+      // failing the run.
       if (isCancellation(err) || !patched(REPORT_FAILURE_KEEPS_RUN_COMPLETED)) throw err;
       const reportError = rootMessage(err);
       written = { reportError };

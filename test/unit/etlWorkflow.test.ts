@@ -293,7 +293,7 @@ describe('etlRun with mocked activities', () => {
     expect(mocks.started('recordFailedRun')).toBe(false);
   });
 
-  test('a report that cannot be written leaves the run completed (as etl_runs records it), the reason in its summary and its warning alert', async () => {
+  test('a report that cannot be written leaves the run completed (as etl_runs records it), the reason in its summary and its alert', async () => {
     const refused = "cannot write the run's report to /reports (chosen by the run's --report-to): EACCES; the run's tables are published; run it again to write the report";
     const mocks = new MockActivities({
       writeReport: async () => {
@@ -307,10 +307,10 @@ describe('etlRun with mocked activities', () => {
     expect(summary.reportError).toBe(refused);
     expect(summary.steps.writeReport.status).toBe('failed');
     expect(mocks.count('writeReport')).toBe(1);
-    // Completed, so nothing to record as failed; the alert is a warning that names the report.
+    // Completed, so nothing to record as failed; the alert says the report is missing and why.
     expect(mocks.started('recordFailedRun')).toBe(false);
     const [alert] = mocks.calls.filter((c) => c.name === 'sendNotification');
-    expect(alert.input.event).toMatchObject({ outcome: 'warning', warnings: [`report not written: ${refused}`] });
+    expect(alert.input.event).toMatchObject({ outcome: 'report-missing', warnings: [`report not written: ${refused}`] });
   });
 
   test("a report that cannot be written is recorded on the run's etl_runs row (recordReportError), after writeReport and before the alert", async () => {
