@@ -114,7 +114,14 @@ function localOwner(dir: string, tag: string): string {
   }
 }
 
-/** localOwner under an S3 prefix (a conditional put: the first writer's tag stands). */
+/**
+ * localOwner under an S3 prefix: a conditional put (the first writer's tag stands), then the owner
+ * file read back. S3 refuses the second of two first puts (412), but an S3-compatible server that
+ * ignores IfNoneMatch takes both, and both writers believed they owned the plain names: the one
+ * whose tag the read finds owns them, and the other writes tagged names. Reads after a write see it
+ * (S3's strong consistency); on such a server, a put that lands after the other writer has read
+ * back still makes two owners, a window of one request instead of the whole put.
+ */
 async function s3Owner(client: S3Client, bucket: string, prefix: string, tag: string): Promise<string> {
   const Key = prefix + REPORT_DIR_OWNER;
   const read = async (): Promise<string | undefined> => {
@@ -130,12 +137,11 @@ async function s3Owner(client: S3Client, bucket: string, prefix: string, tag: st
   if (owner !== undefined) return owner;
   try {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: `${tag}\n`, ContentType: 'text/plain; charset=utf-8', IfNoneMatch: '*' }));
-    return tag;
   } catch (err) {
     // Another warehouse's first report got there first.
     if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw err;
-    return (await read()) ?? tag;
   }
+  return (await read()) ?? tag;
 }
 
 /**
