@@ -53,6 +53,19 @@ afterAll(async () => {
 const TEXT = { duckdb: 'VARCHAR', postgres: 'TEXT', redshift: 'VARCHAR(65535)' } as const;
 
 describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => {
+  test("recordReportError adds the column itself when the run's createSchema ran under release 2 (a worker upgraded mid-run)", async () => {
+    const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uris[engine].replace(/\.duckdb$/, '-midrun.duckdb') });
+    try {
+      const warehouse = await resources.warehouse('');
+      await warehouse.execute([RELEASE_2_ETL_RUNS(TEXT[engine]), EARLIER_RUN]);
+      await createActivities({ resources, log: silentLogger }).recordReportError({ runId: 'run-before', source: '', warehouse: '', reportError: 'ENOSPC' });
+      expect(await warehouse.query('SELECT run_id, report_error FROM etl_runs')).toEqual([{ run_id: 'run-before', report_error: 'ENOSPC' }]);
+      await warehouse.execute(['DROP TABLE etl_runs']);
+    } finally {
+      await resources.close();
+    }
+  }, 120_000);
+
   test('createSchema adds report_error to the etl_runs of a release-2 warehouse, keeping its runs; a report error is recorded on its run, capped', async () => {
     const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uris[engine] });
     try {

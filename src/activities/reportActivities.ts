@@ -15,6 +15,7 @@ import {
   writeHtmlReport,
   type LevelChange,
 } from '../insights';
+import { etlRunsUpgradeStatements } from '../ledger/etlRunsColumns';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
@@ -132,12 +133,16 @@ export function createReportActivities({ resources }: ActivityDeps) {
 
     /**
      * Records on the run's etl_runs row why its report was not written (src/workflows/etl.ts): the
-     * run stays completed, and whoever reads etl_runs sees that its report is missing.
+     * run stays completed, and whoever reads etl_runs sees that its report is missing. The column is
+     * added first where the run's createSchema ran under a release before it (a worker upgraded
+     * mid-run).
      */
     async recordReportError(ref: RunRef & { reportError: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
-      const statements = sqlStatements('etl/record_report_error', warehouse.dialect, { run_id: ref.runId, report_error: cappedReportError(ref.reportError) });
-      await warehouse.execute(statements, { signal: activitySignal() });
+      const signal = activitySignal();
+      const upgrades = await etlRunsUpgradeStatements(warehouse, signal);
+      const record = sqlStatements('etl/record_report_error', warehouse.dialect, { run_id: ref.runId, report_error: cappedReportError(ref.reportError) });
+      await warehouse.execute([...(upgrades.length > 0 ? [...schemaLockStatements(warehouse), ...upgrades] : []), ...record], { signal });
     },
 
     /**
