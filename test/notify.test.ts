@@ -193,14 +193,18 @@ describe('failure alerts to a webhook', () => {
     expect(webhook.received[0].text).toContain(`${clean.matches.plays} plays`);
   });
 
-  test('a run whose report was not written alerts under the default --notify-on failure, saying the report is missing and why', async () => {
+  test('a run whose report was not written alerts under the default --notify-on failure, saying the report is missing and why; etl_runs records why', async () => {
     // A file where the report's directory should be: the report cannot be written, the run completes.
     const blocker = path.join(tmp, `not-a-directory-${randomUUID()}`);
     fs.writeFileSync(blocker, '');
     const w = await temporal.worker();
-    const summary = await w.run(input({ reportTo: path.join(blocker, 'reports'), notify: { url: webhook.url, on: 'failure', webUi: WEB_UI } }));
+    const runInput = input({ reportTo: path.join(blocker, 'reports'), notify: { url: webhook.url, on: 'failure', webUi: WEB_UI } });
+    const summary = await w.run(runInput);
     expect(summary.status).toBe('completed');
     expect(summary.reportError).toEqual(expect.stringContaining(blocker));
+    // etl_runs says so too (report_error), not only the run's result.
+    const warehouse = await w.resources.warehouse(runInput.warehouse!);
+    expect(await warehouse.query(`SELECT status, report_error FROM etl_runs WHERE run_id = '${summary.runId}'`)).toEqual([{ status: 'completed', report_error: summary.reportError }]);
     expect(webhook.received).toHaveLength(1);
     const [alert] = webhook.received;
     expect(alert).toMatchObject({ kind: 'run', outcome: 'report-missing', dates: DAY, runId: summary.runId, failedStep: null });
