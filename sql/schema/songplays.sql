@@ -1,6 +1,7 @@
 -- songplays (fact): one row per NextSong event.
--- Key: songplay_id, md5 of the event's identity (user, session, item in session, ts), so loading
--- the same event twice gives the same id. Sorted by start_time, the column every report filters on.
+-- Key: songplay_id, md5 of the event's identity (user as its whole number, session, item in session,
+-- ts), so loading the same event twice gives the same id. Sorted by start_time, the column every
+-- report filters on.
 CREATE TABLE IF NOT EXISTS songplays (
   songplay_id VARCHAR(32) NOT NULL,
   start_time  TIMESTAMP NOT NULL,

@@ -68,18 +68,19 @@ WHERE run_id = {{run_id}} AND repaired || '|' <> raw || '|';
 
 ANALYZE publish_text_changes;
 
--- The run's events staged more than once (e.g. present in two files): usually none. Grouped by the
--- columns songplay_id is made of (userid is a whole number, so equal columns <=> equal ids), not by
--- the id itself, which would cost an md5 per event. PostgreSQL groups them by sorting, ts first
+-- The run's events staged more than once (e.g. present in two files, or with userId '007' in one and
+-- '7' in the other): usually none. Grouped by the columns songplay_id is made of, the user as the
+-- whole number it hashes (so equal columns <=> equal ids), not by the id itself, which would cost an
+-- md5 per event. PostgreSQL groups them by sorting, ts first
 -- (nearly unique, so most comparisons end at one integer), each worker its share: hashing kept a
 -- group per event in one process (188 MB at 1.6M events, spilled to disk at 8M) and cost about
 -- twice the CPU. The setting holds for this statement only.
 {{postgres_setting(enable_hashagg = off)}};
 CREATE {{publish_lookup_table}} publish_play_copies AS
-SELECT TRIM(userid) AS userid, sessionid, iteminsession, ts
+SELECT CAST(TRIM(userid) AS INTEGER) AS user_id, sessionid, iteminsession, ts
 FROM staging_events
 WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
-GROUP BY ts, sessionid, iteminsession, TRIM(userid)
+GROUP BY ts, sessionid, iteminsession, CAST(TRIM(userid) AS INTEGER)
 HAVING COUNT(*) > 1;
 {{postgres_setting(enable_hashagg = on)}};
 
@@ -98,7 +99,7 @@ SELECT e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts
        m.triple_id, m.song_id, m.artist_id, m.strict_match, m.song_key, m.artist_key
 FROM staging_events e
 JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 JOIN publish_play_songs m
   ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
  AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
@@ -261,9 +262,9 @@ LEFT JOIN publish_play_triples m
   ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
  AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
 LEFT JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL
+  AND c.user_id IS NULL
 {{primary_key_order(songplay_id)}};
 
 -- The copies' plays after the others, so the primary key's B-tree below still fills at its right edge.

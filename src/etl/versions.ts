@@ -29,8 +29,11 @@
  *    every log leaves users.
  *    A user's names and gender from their latest event that names them (an event without names, on
  *    a page like Settings, made them NULL).
+ * 3: a play's id (songplay_id) hashes its user as the whole number users has: userId "007" and "7" of
+ *    one event are one play of user 7 (they were two, the id hashing the trimmed text), and a
+ *    zero-padded userId's play has the id of the unpadded one.
  */
-export const RULES_VERSION = 2;
+export const RULES_VERSION = 3;
 
 /**
  * The warehouse's tables (sql/schema/). Bump it when a release adds or changes one in a way an older

@@ -184,9 +184,10 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // the milliseconds overflow a BIGINT, which failed the publish: such a length is its sign only.
   length_ms_text: (x) =>
     `CASE WHEN ${x} IS NULL THEN '' WHEN ABS(${x}) < 9000000000000000 THEN CAST(CAST(ROUND(${x} * 1000) AS BIGINT) AS VARCHAR) WHEN ${x} > 0 THEN 'huge' ELSE '-huge' END`,
-  // An event's identity: the same event always hashes to the same songplay_id.
+  // An event's identity: the same event always hashes to the same songplay_id. The user is the
+  // whole number users has (' 7', '7' and '007' are user 7), written without leading zeros.
   songplay_id: (e) =>
-    `md5(TRIM(${e}.userid) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,
+    `md5(CAST(CAST(TRIM(${e}.userid) AS INTEGER) AS VARCHAR) || '|' || CAST(${e}.sessionid AS VARCHAR) || '|' || CAST(${e}.iteminsession AS VARCHAR) || '|' || CAST(${e}.ts AS VARCHAR))`,
 };
 
 /** A plain lowercase name: quoted, it means the same as unquoted on every engine. */

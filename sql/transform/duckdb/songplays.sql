@@ -50,12 +50,13 @@ SELECT kind, raw, repaired
 FROM etl_text_repairs
 WHERE run_id = {{run_id}} AND repaired || '|' <> raw || '|';
 
--- The run's events staged more than once (usually none).
+-- The run's events staged more than once (usually none), by the user's whole number (as in
+-- sql/transform/songplays.sql).
 CREATE TEMP TABLE publish_play_copies AS
-SELECT TRIM(userid) AS userid, sessionid, iteminsession, ts
+SELECT CAST(TRIM(userid) AS INTEGER) AS user_id, sessionid, iteminsession, ts
 FROM staging_events
 WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
-GROUP BY ts, sessionid, iteminsession, TRIM(userid)
+GROUP BY ts, sessionid, iteminsession, CAST(TRIM(userid) AS INTEGER)
 HAVING COUNT(*) > 1;
 
 -- The staged copies of those events, each with its triple (as in sql/transform/songplays.sql).
@@ -65,7 +66,7 @@ SELECT e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts
        m.triple_id, m.song_id, m.artist_id, m.strict_match, m.song_key, m.artist_key
 FROM staging_events e
 JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 JOIN publish_play_songs m
   ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
  AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
@@ -186,9 +187,9 @@ LEFT JOIN publish_play_songs m
   ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
  AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
 LEFT JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL;
+  AND c.user_id IS NULL;
 
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
@@ -248,9 +249,9 @@ JOIN publish_play_songs m
  AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
 JOIN publish_play_name_ids n ON n.triple_id = m.triple_id
 LEFT JOIN publish_play_copies c
-  ON c.userid = TRIM(e.userid) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND c.userid IS NULL;
+  AND c.user_id IS NULL;
 
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
 SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS NULL THEN 0 ELSE 1 END
