@@ -6,6 +6,9 @@
 -- variant (name, location and coordinates stay together), preferring in turn: coordinates known,
 -- a non-empty location, the shortest name (other variants are mostly "X featuring Y"), then the
 -- smallest name, location, latitude and longitude.
+-- No location is NULL, on purpose: a file's "" and spaces (staged as given, as Redshift's COPY keeps
+-- them without EMPTYASNULL; repaired to '') and its null or missing field are all NULL in artists,
+-- so "no location" has one form for analysts (location IS NULL, COUNT(location)).
 CREATE TEMP TABLE song_file_artists_staged AS
 WITH staged AS (
   SELECT s.source_key, s.artist_id,

@@ -100,7 +100,7 @@ const DIGESTS: Record<string, string> = {
   'sql/staging/reject_song_files_without_records.sql': '88e982414aba1ccd',
   'sql/staging/song_files_without_records.sql': 'd99eba63f4e11bc8',
   'sql/staging/staged_counts.sql': 'b329214733ed3c35',
-  'sql/transform/artists.sql': 'b91395bbf703a108',
+  'sql/transform/artists.sql': 'b4dc13a71eff09b7',
   'sql/transform/duckdb/songplays.sql': '93a803121c8f7999',
   'sql/transform/duckdb/text_repair_values.sql': 'adb542e1f8acb51d',
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
