@@ -7,9 +7,9 @@
  * order; that a transaction which read the keys before B's songs were in commits before B's
  * re-match reads the list is the locks' part (docs/operations.md, "A run per date").
  */
-import { publishTransform } from '../src/activities/publishActivities';
+import { publishTransform, usersDays } from '../src/activities/publishActivities';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
-import { sqlStatements, type SqlName } from '../src/warehouse/sql';
+import { sqlStatements, type SqlName, type SqlParam } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
@@ -24,12 +24,15 @@ const TS = Date.parse(`${DAY}T10:00:00Z`);
 
 let runs = 0;
 
-/** Run A (a day's plays: one the late song fits, one it does not) and run B (the late song), staged. */
-async function stagedRuns(warehouse: Warehouse) {
+/**
+ * Run A (a day's plays: one the late song fits, one it does not) and run B (the late song), staged.
+ * `secondPlayAt`: when A's second play is (by default on A's day; after its midnight, a cross-day play).
+ */
+async function stagedRuns(warehouse: Warehouse, secondPlayAt = TS + 60_000) {
   const [a, b] = [`late-a-${++runs}`, `late-b-${runs}`];
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, [
     [a, LOG, 1, '7', 1, 0, TS, 'NextSong', 'free', 'Late Song', 'Late Artist', 200],
-    [a, LOG, 2, '7', 1, 1, TS + 60_000, 'NextSong', 'free', 'Late Song', 'Late Artist', 260],
+    [a, LOG, 2, '7', 1, 1, secondPlayAt, 'NextSong', 'free', 'Late Song', 'Late Artist', 260],
   ]);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], [[a, 'events', LOG, 'etag', 1]]);
   await warehouse.appendRows('staging_songs', SONG_COLUMNS, [[b, 'song_data/A/B/C/SOLATE.json', 1, 1, 'ARLATE', 'Late Artist', 'SOLATE', 'Late Song', 201, 2000]]);
@@ -38,9 +41,9 @@ async function stagedRuns(warehouse: Warehouse) {
     [run, 'text', 'Late Artist', 'Late Artist', 'late artist'],
   ];
   await warehouse.appendRows('etl_text_repairs', REPAIR_COLUMNS, [...repairs(a), ...repairs(b)]);
-  const transaction = (name: SqlName, params: Record<string, string | number | string[] | null>) => () => warehouse.execute(sqlStatements(name, warehouse.dialect, params));
-  const aParams = { run_id: a, days: [DAY], duration_tolerance: 2 };
-  const bParams = { run_id: b, days: null, duration_tolerance: 2 };
+  const transaction = (name: SqlName, params: Record<string, SqlParam>) => () => warehouse.execute(sqlStatements(name, warehouse.dialect, params));
+  const aParams = { run_id: a, ...usersDays([DAY]), duration_tolerance: 2 };
+  const bParams = { run_id: b, ...usersDays([]), duration_tolerance: 2 };
   return {
     aPublish: transaction(publishTransform('loadSongplays', warehouse.dialect), aParams),
     aLateMatch: transaction('transform/unmatched_plays', aParams),
@@ -83,5 +86,16 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
       ends.push({ order: order.join(' '), ...(await ending(warehouse)) });
     }
     expect(ends).toEqual(ORDERS.map((order) => ({ order: order.join(' '), songs: ['SOLATE', null], matched: [1, 0], listed: 1 })));
+  });
+
+  test("a run's play timed after its log's midnight is listed by that run and gets a later run's song", async () => {
+    const warehouse = warehouses[name];
+    await clear(warehouse);
+    // A's first play fits the late song; its second (fitted, 200 s) is a play of the next day.
+    const nextDay = Date.parse(`${DAY}T00:00:00Z`) + 86_400_000 + 600_000;
+    const transactions = await stagedRuns(warehouse, nextDay);
+    await warehouse.execute(["UPDATE staging_events SET length = 200 WHERE source_line = 2"]);
+    for (const step of ['aPublish', 'aLateMatch', 'bSongs', 'bLateMatch'] as const) await transactions[step]();
+    expect(await ending(warehouse)).toEqual({ songs: ['SOLATE', 'SOLATE'], matched: [1, 1], listed: 0 });
   });
 });

@@ -23,6 +23,13 @@ CREATE TABLE IF NOT EXISTS etl_songplay_names (
   matched     SMALLINT NOT NULL
 ) {{table_attributes(DISTSTYLE KEY DISTKEY(user_id) SORTKEY(start_time))}};
 
+-- By start time, on PostgreSQL: sql/transform/unmatched_plays.sql reads a run's days' plays, and
+-- marks the plays it matches late, by start time, not a pass over every day's plays. A block range
+-- index (BRIN): a few pages, next to nothing to keep up as a publish inserts its plays, and a run's
+-- plays are inserted together, so a day's plays lie in few ranges. Not a table a run keeps, so no
+-- schema version: PostgreSQL keeps it itself, and createSchema builds it where it is missing.
+{{postgres_index(etl_songplay_names_time ON etl_songplay_names USING brin (start_time) WITH (pages_per_range = 16, autosummarize = on))}};
+
 -- etl_unmatched_plays: one row per play of songplays left without a song that could match one (its
 -- title, artist and length all given), with what song matching compares: its title's and artist's
 -- match keys (etl_text_repairs) and its length. Listed after each songplays publish for the run's
@@ -36,3 +43,7 @@ CREATE TABLE IF NOT EXISTS etl_unmatched_plays (
   artist_key  {{text}} NOT NULL,
   length      DOUBLE PRECISION NOT NULL
 );
+
+-- By start time, on PostgreSQL, as etl_songplay_names_time above: a run replaces its days' rows and
+-- removes the plays it matched late by start time.
+{{postgres_index(etl_unmatched_plays_time ON etl_unmatched_plays USING brin (start_time) WITH (pages_per_range = 16, autosummarize = on))}};

@@ -7,14 +7,41 @@
 -- Runs after the songplays publish, in a transaction of its own that locks what it writes first (on
 -- Redshift the publish's batch is full): docs/operations.md says why overlapping runs leave no play behind.
 
--- The run's plays its publish left without a song, found among its staged plays by user and start
--- time.
+-- The run's logs' cross-day plays outside its days (etl_cross_day_plays, as its publish just wrote
+-- them; usually a few), whose listing is replaced below.
+CREATE TEMP TABLE rematch_outside_plays AS
+SELECT DISTINCT songplay_id, start_time
+FROM etl_cross_day_plays
+WHERE log_date IN ({{days}}) AND CAST(start_time AS DATE) NOT IN ({{days}});
+
+ANALYZE rematch_outside_plays;
+
+-- The run's plays its publish left without a song (matched = 0) on its days, each with its staged
+-- event, found by user and start time (kept plays of other days' logs are on those days too: they
+-- find no staged event). Only the run's days are read, not every earlier day's: the days' bounds let
+-- PostgreSQL read them by the index etl_songplay_names_time (and Redshift and DuckDB skip blocks by
+-- start_time). No temp table in it: PostgreSQL's parallel workers read the run's staging for it, and
+-- cannot read a temp table.
 CREATE TEMP TABLE rematch_run_events AS
 SELECT n.songplay_id, n.start_time, e.userid, e.sessionid, e.iteminsession, e.ts, e.song, e.artist, e.length
 FROM etl_songplay_names n
 JOIN staging_events e
   ON CAST(TRIM(e.userid) AS INTEGER) = n.user_id AND {{epoch_ms_to_timestamp(e.ts)}} = n.start_time
-WHERE n.matched = 0
+WHERE n.matched = 0 AND CAST(n.start_time AS DATE) IN ({{days}})
+  AND n.start_time >= CAST({{first_day}} AS TIMESTAMP) AND n.start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day'
+  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
+-- And its cross-day plays outside its days, by key from songplays (song_id IS NULL there is
+-- matched = 0). Not in the statement above: a UNION ALL there made PostgreSQL sort every staged
+-- play for a merge join. When the run has none, PostgreSQL ends the join before it reads staging.
+-- A Redshift run of several dates lists no cross-day plays (docs/operations.md), so its plays
+-- outside its days are not listed either.
+INSERT INTO rematch_run_events (songplay_id, start_time, userid, sessionid, iteminsession, ts, song, artist, length)
+SELECT s.songplay_id, s.start_time, e.userid, e.sessionid, e.iteminsession, e.ts, e.song, e.artist, e.length
+FROM etl_cross_day_plays x
+JOIN songplays s ON s.songplay_id = x.songplay_id
+JOIN staging_events e
+  ON CAST(TRIM(e.userid) AS INTEGER) = s.user_id AND {{epoch_ms_to_timestamp(e.ts)}} = s.start_time
+WHERE x.log_date IN ({{days}}) AND CAST(x.start_time AS DATE) NOT IN ({{days}}) AND s.song_id IS NULL
   AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
 
 -- Each of them by id (an md5 for these only: in the statement above, DuckDB made the md5 its join
@@ -28,35 +55,57 @@ JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'te
 WHERE song.match_key IS NOT NULL AND artist.match_key IS NOT NULL AND e.length IS NOT NULL
   AND {{songplay_id(e)}} = e.songplay_id;
 
--- The run's days are listed anew: their rows whose play has a song now or is gone go, and the run's
--- plays are listed again (a re-run log may name another song for the same event).
+ANALYZE rematch_run_plays;
+
+-- The run's days are listed anew, all but the kept plays of other days' logs (the publish kept them,
+-- so their listing stays; a kept play the run stages itself is the run's now, and left
+-- etl_cross_day_plays); so are its cross-day plays outside them, by start time and key. Then the
+-- run's plays are listed (a re-run log may name another song for the same event). Both by start
+-- time, so PostgreSQL reads those rows by the index etl_unmatched_plays_time, not the whole list.
 DELETE FROM etl_unmatched_plays
 WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND songplay_id NOT IN (SELECT songplay_id FROM etl_songplay_names WHERE matched = 0 AND CAST(start_time AS DATE) IN ({{days}}));
-DELETE FROM etl_unmatched_plays WHERE songplay_id IN (SELECT songplay_id FROM rematch_run_plays);
+  AND start_time >= CAST({{first_day}} AS TIMESTAMP) AND start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day'
+  AND NOT EXISTS (
+    SELECT 1 FROM etl_cross_day_plays x
+    WHERE x.songplay_id = etl_unmatched_plays.songplay_id AND x.log_date NOT IN ({{days}})
+  );
+DELETE FROM etl_unmatched_plays
+USING rematch_outside_plays o
+WHERE etl_unmatched_plays.start_time = o.start_time AND etl_unmatched_plays.songplay_id = o.songplay_id;
 INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
 SELECT songplay_id, start_time, song_key, artist_key, length FROM rematch_run_plays;
 
--- The keys that may match listed plays now: those of the songs the run staged, as etl_song_keys holds
--- them, and those of the plays the run just listed (a run that published songs after this run's
--- songplays publish read the keys found no listing of these plays yet).
+-- The keys of the songs the run staged, as etl_song_keys holds them: usually none on a day without
+-- song files.
 CREATE TEMP TABLE rematch_keys AS
-SELECT title_key AS song_key, artist_key
+SELECT DISTINCT title_key AS song_key, artist_key
 FROM etl_song_keys
-WHERE song_id IN (SELECT song_id FROM staging_songs WHERE run_id = {{run_id}})
-UNION
-SELECT song_key, artist_key FROM rematch_run_plays;
+WHERE song_id IN (SELECT song_id FROM staging_songs WHERE run_id = {{run_id}});
 
--- Each listed play naming one of those keys, with the song it matches now.
+ANALYZE rematch_keys;
+
+-- Each listed play that may match a song now, with the song it matches: the listed plays of any day
+-- naming a key of the run's songs (one pass over the list, none when the run staged no song: the
+-- join ends at its first row), and the plays the run just listed, against every song (a run that
+-- published songs after this run's songplays publish read the keys found no listing of these plays
+-- yet). A play in both has each candidate twice: the same pick.
 CREATE TEMP TABLE rematch_plays AS
 WITH candidates AS (
-  SELECT u.songplay_id, k.song_id, k.artist_id,
-         ROW_NUMBER() OVER (PARTITION BY u.songplay_id ORDER BY ABS(k.duration - u.length), {{byte_order(k.song_id)}}) AS pick
+  SELECT u.songplay_id, u.start_time, k.song_id, k.artist_id, ABS(k.duration - u.length) AS distance
   FROM etl_unmatched_plays u
   JOIN rematch_keys r ON r.song_key = u.song_key AND r.artist_key = u.artist_key
   JOIN etl_song_keys k ON k.title_key = u.song_key AND k.artist_key = u.artist_key AND ABS(k.duration - u.length) <= {{duration_tolerance}}
+  UNION ALL
+  SELECT p.songplay_id, p.start_time, k.song_id, k.artist_id, ABS(k.duration - p.length) AS distance
+  FROM rematch_run_plays p
+  JOIN etl_song_keys k ON k.title_key = p.song_key AND k.artist_key = p.artist_key AND ABS(k.duration - p.length) <= {{duration_tolerance}}
+),
+ranked AS (
+  SELECT songplay_id, start_time, song_id, artist_id,
+         ROW_NUMBER() OVER (PARTITION BY songplay_id ORDER BY distance, {{byte_order(song_id)}}) AS pick
+  FROM candidates
 )
-SELECT songplay_id, song_id, artist_id FROM candidates WHERE pick = 1;
+SELECT songplay_id, start_time, song_id, artist_id FROM ranked WHERE pick = 1;
 
 -- With statistics: usually empty, and then PostgreSQL reads songplays by its key for none.
 ANALYZE rematch_plays;
@@ -65,11 +114,17 @@ ANALYZE rematch_plays;
 UPDATE songplays SET song_id = m.song_id, artist_id = m.artist_id
 FROM rematch_plays m
 WHERE songplays.songplay_id = m.songplay_id AND songplays.song_id IS NULL;
+-- By start time and key, so PostgreSQL finds them by the indexes on start_time, not by a pass over
+-- every day.
 UPDATE etl_songplay_names SET matched = 1
-WHERE matched = 0 AND songplay_id IN (SELECT songplay_id FROM rematch_plays);
-DELETE FROM etl_unmatched_plays WHERE songplay_id IN (SELECT songplay_id FROM rematch_plays);
+FROM rematch_plays m
+WHERE etl_songplay_names.matched = 0 AND etl_songplay_names.start_time = m.start_time AND etl_songplay_names.songplay_id = m.songplay_id;
+DELETE FROM etl_unmatched_plays
+USING rematch_plays m
+WHERE etl_unmatched_plays.start_time = m.start_time AND etl_unmatched_plays.songplay_id = m.songplay_id;
 
 {{session_drops}}DROP TABLE rematch_plays;
 {{session_drops}}DROP TABLE rematch_keys;
 {{session_drops}}DROP TABLE rematch_run_plays;
 {{session_drops}}DROP TABLE rematch_run_events;
+{{session_drops}}DROP TABLE rematch_outside_plays;

@@ -148,8 +148,9 @@ async function replacedDays(warehouse: Warehouse, runId: string): Promise<string
 }
 
 /**
- * The users publish's day parameters: the run's days, and its first and last (where an event of a
- * log that names no file counts when its own day is not one of them).
+ * The day parameters of the users publish and of the late matches: the run's days, and its first and
+ * last (for users, where an event of a log that names no file counts when its own day is not one of
+ * them; for the late matches, the bounds of their reads by start time).
  */
 export function usersDays(days: readonly string[]): Record<'days' | 'first_day' | 'last_day', SqlParam> {
   const sorted = [...days].sort();
@@ -224,7 +225,7 @@ export function createPublishActivities({ resources }: ActivityDeps) {
           },
         );
       });
-      await matchLatePlays(warehouse, params);
+      await matchLatePlays(warehouse, { ...params, ...usersDays(days) });
       const signal = activitySignal();
       const [stats] = await warehouse.query(sqlStatement('stats/match_stats', warehouse.dialect, { run_id: ref.runId }), { signal });
       const [anonymous] = await warehouse.query(sqlStatement('stats/plays_without_user', warehouse.dialect, { run_id: ref.runId }), { signal });

@@ -244,7 +244,9 @@ export const ETL_DAG = {
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and
     // loadTime, after loadSongs (it matches the song keys loadSongs publishes).
     // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
-    readsOwnRows: ['etl_match_stats'],
+    // songplays: the run's cross-day plays outside its days, just published, which the late matches
+    // list when they have no song.
+    readsOwnRows: ['etl_match_stats', 'songplays'],
     // etl_play_names / etl_songplay_names: what each play names, for the report; the name dictionary
     // is read as earlier runs left it (only new names are added).
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and

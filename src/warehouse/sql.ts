@@ -85,6 +85,9 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // A publish's small intermediate that every play is joined to: kept in memory as before.
     publish_lookup_table: () => 'TEMP TABLE',
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
+    // An index of a bookkeeping table, so that a run finds its own rows without reading every earlier
+    // run's. DuckDB scans the columns instead (an ART index would slow every insert and stay in memory).
+    postgres_index: (definition) => `-- PostgreSQL only: CREATE INDEX IF NOT EXISTS ${definition}`,
     // Written before the DROP of a publish's intermediate: nothing here, and on PostgreSQL.
     session_drops: () => '',
     // Text as a tie-break compares it: DuckDB compares bytes unless told otherwise.
@@ -110,6 +113,13 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // A planner setting for the statements that follow, inside the transaction: a statement of its
     // own here, a comment (dropped) on the other engines.
     postgres_setting: (setting) => `SET LOCAL ${setting}`,
+    // Kept up to date by PostgreSQL itself, so a release that does not know it still keeps it right.
+    // Created only when missing, checked first: CREATE INDEX IF NOT EXISTS takes its table's SHARE
+    // lock before it looks, so every run's createSchema would wait for any publish writing it.
+    postgres_index: (definition) => {
+      const name = definition.split(/\s+/)[0];
+      return `DO $$ BEGIN IF to_regclass('${name}') IS NULL THEN CREATE INDEX ${definition}; END IF; END $$`;
+    },
     session_drops: () => '',
     // Text as a tie-break compares it: by bytes, as on the other engines, not by the database's
     // collation (en_US.UTF-8 puts "abba" before "ABBA", so DuckDB and PostgreSQL kept different
@@ -131,6 +141,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     publish_table: () => 'TEMP TABLE',
     publish_lookup_table: () => 'TEMP TABLE',
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
+    // No indexes on Redshift: its sort keys and zone maps bound a scan.
+    postgres_index: (definition) => `-- PostgreSQL only: CREATE INDEX IF NOT EXISTS ${definition}`,
     // The Data API runs each batch in a session of its own, which drops its TEMP tables as it ends:
     // the DROP would only take one of the batch's 40 statements (MAX_BATCH_SQLS), which the songplays
     // publish and the ledger's share. It becomes a comment, which is not sent.

@@ -111,7 +111,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
   'sql/transform/time.sql': 'a851c983729a7d4c',
-  'sql/transform/unmatched_plays.sql': '8e46bcbc4a043cc6',
+  'sql/transform/unmatched_plays.sql': '93cb4a5e314f772e',
   'sql/transform/users.sql': '578aabe917bb34d7',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
   'src/activities/songFilesWithoutRecords.ts': '45d0f9eeb17fa9b0',
@@ -122,7 +122,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '4d719c87786fc0d5',
+  'src/warehouse/sql.ts': 'af7ea14eec242f4a',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 
