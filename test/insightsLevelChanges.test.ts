@@ -4,7 +4,7 @@
  * plain definition gives — every distinct event in order, LAG of its level — on events built to
  * hit the edge cases: levels interleaving within a day, equal timestamps on two levels, NULL
  * levels, items and sessions, events staged twice (also Submit events), blank users, events
- * before and after the window. On DuckDB and PostgreSQL, all data and a window.
+ * before and after the window, copies whose user id is spaced or zero-padded. On DuckDB and PostgreSQL, all data and a window.
  */
 import { renderSql, sqlStatement, sqlStatements } from '../src/warehouse/sql';
 import type { Row, Warehouse } from '../src/warehouse/types';
@@ -18,7 +18,7 @@ import { duckDbAndPostgres } from './support/duckDbAndPostgres';
  */
 const DEFINITION = `
 WITH events AS (
-  SELECT DISTINCT TRIM(userid) AS user_id, ts, iteminsession, sessionid, level, page
+  SELECT DISTINCT CAST(TRIM(userid) AS INTEGER) AS user_id, ts, iteminsession, sessionid, level, page
   FROM staging_events
   WHERE TRIM(userid) <> '' AND ts IS NOT NULL AND ts < {{to_ms}}
 ),
@@ -58,7 +58,7 @@ type Event = [userid: string, ts: number | null, item: number | null, session: n
 /**
  * Users on a level per day (now and then none), some events on another level (so a day's levels
  * interleave), on 8 days; 40 minutes per day, so equal timestamps happen; every 15th event staged
- * again from another file (every other time with its user id spaced differently).
+ * again from another file (two times in three with its user id spaced differently or zero-padded).
  */
 function events(seed: number, count: number): Event[] {
   const next = random(seed);
@@ -76,8 +76,9 @@ function events(seed: number, count: number): Event[] {
     const page = pick(['NextSong', 'NextSong', 'Home', 'Submit Upgrade', 'Submit Downgrade']);
     const event: Event = [user, ts, item, session, level, page];
     out.push(event);
-    // Every other copy with its user id spaced differently: still the same user's same event.
-    if (i % 15 === 0) out.push(i % 30 === 0 ? [...event] : [` ${user}`, ...event.slice(1)] as Event);
+    // A copy with its user id spaced differently or zero-padded: still the same user's same event.
+    const copyId = [user, ` ${user}`, user.trim() === '' ? user : `00${user.trim()}`][(i / 15) % 3];
+    if (i % 15 === 0) out.push([copyId, ...event.slice(1)] as Event);
   }
   return out;
 }
@@ -118,7 +119,7 @@ describe.each(ENGINES)('revenue_level_changes on %s', (_engine, open) => {
       expect(want.reduce((s, r) => s + Number(r.submit_upgrades), 0)).toBeGreaterThan(20);
       expect(want.length).toBe(window ? 3 : 8);
       const days = await warehouse.query(
-        `SELECT COUNT(DISTINCT level) AS levels, COUNT(*) AS user_days FROM (SELECT TRIM(userid) AS u, FLOOR(ts / ${DAY_MS}.0) AS d, level FROM staging_events WHERE ts IS NOT NULL GROUP BY 1, 2, 3) x GROUP BY u, d`,
+        `SELECT COUNT(DISTINCT level) AS levels, COUNT(*) AS user_days FROM (SELECT CAST(TRIM(userid) AS INTEGER) AS u, FLOOR(ts / ${DAY_MS}.0) AS d, level FROM staging_events WHERE ts IS NOT NULL AND TRIM(userid) <> '' GROUP BY 1, 2, 3) x GROUP BY u, d`,
       );
       expect(days.some((r) => Number(r.levels) > 1)).toBe(true);
       expect(days.some((r) => Number(r.levels) === 1)).toBe(true);

@@ -11,7 +11,8 @@ WITH raw_groups AS (
   -- The one pass over the events: per user id as staged, day and level; a Submit event also by
   -- its identity (page, ts, item, session as one text; '' for NULL, which a number never prints
   -- as), so each distinct one is a group of its own, as the DISTINCT counted them. The id is
-  -- trimmed per group below, not per event.
+  -- read as the whole number users has per group below, not per event: '7', ' 7' and '007' are
+  -- one user, as in users and songplays.
   SELECT userid AS raw_userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
          CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
               THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
@@ -25,7 +26,7 @@ WITH raw_groups AS (
            END
 ),
 event_groups AS (
-  SELECT TRIM(raw_userid) AS user_id, raw_userid, day, level, submit_event, first_ts, last_ts
+  SELECT CAST(TRIM(raw_userid) AS INTEGER) AS user_id, raw_userid, day, level, submit_event, first_ts, last_ts
   FROM raw_groups
   WHERE TRIM(raw_userid) <> ''
 ),
@@ -54,9 +55,9 @@ items AS (
   UNION ALL
   SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
   FROM staging_events e
-  JOIN tangled t ON t.user_id = TRIM(e.userid) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
+  JOIN tangled t ON t.user_id = CAST(TRIM(e.userid) AS INTEGER) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
   -- (the IN first picks those users' events by a hash of the few ids as staged, so the join above
-  -- is of a few rows and no other event is trimmed; without it PostgreSQL sorted every event to
+  -- is of a few rows and no other event is cast; without it PostgreSQL sorted every event to
   -- merge-join them)
   WHERE e.userid IN (SELECT g.raw_userid FROM event_groups g JOIN tangled u ON u.user_id = g.user_id)
     AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
