@@ -4,12 +4,13 @@
  * (still running, or terminated mid-staging) keeps its rows, which no other run reads (they filter
  * by run_id). Failed runs' rows stayed forever: only completed runs' were cleared.
  */
+import { abandonedRunStatements, unrecordedRuns } from '../src/activities/abandonedRuns';
 import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
-const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts'];
+const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts', 'etl_failed_runs'];
 const NOW = new Date('2018-12-01T00:00:00.000Z');
 
 const warehouses = threeWarehousesInFile({ label: 'clear', schema: SCHEMA });
@@ -41,6 +42,37 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: completed and failed runs pas
   await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
   expect(await runsWithStaging(warehouse)).toEqual(['killed']);
   expect(await warehouse.query('SELECT run_id FROM etl_file_counts')).toEqual([{ run_id: 'killed' }]);
+});
+
+test.each(['duckdb', 'postgres', 'redshift'])('%s: a run found closed without a record is recorded failed as of its close: its mark goes, its staging rows with the retention', async (name) => {
+  const warehouse = warehouses[name];
+  await warehouse.execute(['DELETE FROM staging_events', 'DELETE FROM staging_songs', 'DELETE FROM etl_file_counts', 'DELETE FROM etl_runs', 'DELETE FROM etl_failed_runs', 'DELETE FROM etl_run_files']);
+  // terminated: listed, staged, marked, closed by Temporal; going: the same, still running; done: completed.
+  for (const run of ['terminated', 'going', 'done']) {
+    await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key'], [[run, 'events', 'log_data/2018/11/2018-11-01-events.json']]);
+    await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [[run, 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
+  }
+  await warehouse.execute([
+    "INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('terminated', CAST('2018-11-30 12:00:00' AS TIMESTAMP)), ('going', CAST('2018-11-30 12:00:00' AS TIMESTAMP))",
+    "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('done', 'completed', CAST('2018-11-30 12:00:00' AS TIMESTAMP))",
+  ]);
+  expect(await unrecordedRuns(warehouse, 'going')).toEqual(['terminated']);
+  expect(await unrecordedRuns(warehouse, 'me')).toEqual(['going', 'terminated']);
+
+  const closedAt = new Date('2018-11-30T23:00:00.000Z');
+  const run = { runId: 'terminated', workflowId: 'sparkify-etl-2018-11-01', status: 'terminated', closedAt };
+  await warehouse.execute(abandonedRunStatements(warehouse, run, 'me', NOW));
+  expect(await unrecordedRuns(warehouse, 'me')).toEqual(['going']);
+  expect(await warehouse.query('SELECT run_id FROM etl_publishing_runs')).toEqual([{ run_id: 'going' }]);
+  expect(await warehouse.query('SELECT run_id, workflow_id, status, found_by FROM etl_abandoned_runs')).toEqual([
+    { run_id: 'terminated', workflow_id: 'sparkify-etl-2018-11-01', status: 'terminated', found_by: 'me' },
+  ]);
+  // Closed an hour before NOW: kept with a day's retention (as the run completed 12 hours before),
+  // gone with none; the running one stays.
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 1));
+  expect(await runsWithStaging(warehouse)).toEqual(['done', 'going', 'terminated']);
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
+  expect(await runsWithStaging(warehouse)).toEqual(['going']);
 });
 
 test('the retention comes from SPARKIFY_STAGING_RETENTION_DAYS, checked', () => {

@@ -23,9 +23,12 @@ import { rejectEventsWithBadLevel } from './eventLevels';
 import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
+import type { Warehouse } from '../warehouse/types';
+import { recordAbandonedRuns } from './abandonedRuns';
+import { workerClient } from './workerClient';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files', 'etl_failed_runs'];
+export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files', 'etl_failed_runs', 'etl_abandoned_runs'];
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
@@ -47,6 +50,16 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     return result;
   }
 
+  /** recordAbandonedRuns for the run `runId`, through the worker's client; its failure is logged, not the run's. */
+  async function recordAbandonedRunsBeside(warehouse: Warehouse, runId: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await recordAbandonedRuns({ warehouse, client: workerClient(), foundBy: runId, log, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      log.warn({ runId, error: (err as Error).message }, 'could not record the runs that closed without recording their outcome; the next run tries again');
+    }
+  }
+
   async function listPart(ref: RunRef & { window: RunWindow | null }, part: ListingPart): Promise<ListedFiles> {
     const source = resources.source(ref.source);
     const warehouse = await resources.warehouse(ref.warehouse);
@@ -64,7 +77,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
      * newer release built, are refused first, before anything is written (src/etl/versions.ts); an
      * older warehouse is upgraded in place.
      */
-    async createSchema(ref: { warehouse: string }): Promise<void> {
+    async createSchema(ref: { warehouse: string; runId?: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
       const signal = activitySignal();
       await requireUtf8Database(warehouse, signal);
@@ -73,6 +86,8 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
       const upgrades = await etlRunsUpgradeStatements(warehouse, signal);
       await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...upgrades, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
+      // A run's first step: the runs before it that closed without saying so are recorded now.
+      if (ref.runId) await recordAbandonedRunsBeside(warehouse, ref.runId, signal);
     },
 
     /**

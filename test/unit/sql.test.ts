@@ -52,6 +52,12 @@ const PARAMS: Record<string, SqlParam> = {
   finished_at: '2018-11-30 12:01:00.000',
   failed_at: '2018-11-30 12:02:00.000',
   not_before: '2018-11-15 12:00:00.000',
+  // A run found closed without its record (sql/etl/record_abandoned_run.sql).
+  workflow_id: 'sparkify-etl-2018-11-01',
+  status: 'terminated',
+  closed_at: '2018-11-30 12:03:00.000',
+  found_at: '2018-11-30 12:04:00.000',
+  found_by: 'r2',
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
   // Names for {{ident:…}} (sql/checks/).
   table: 'users',

@@ -1,0 +1,147 @@
+/**
+ * Runs whose workflow closed without recording its outcome: terminated (`temporal workflow
+ * terminate` runs no workflow code), timed out, or failed or cancelled without their record
+ * (recordFailedRun could not write it). Such a run writes nothing more, but nothing said so: its
+ * publishing mark counted for days (publishingRuns.ts) and its staging rows stayed until deleted by
+ * hand. Each run's createSchema asks Temporal about the runs that have a file list or a mark and no
+ * recorded outcome, and records those it reports closed as failed, as of
+ * their close (their mark goes now, their staging rows with the retention: clear_staging_expired.sql),
+ * and in etl_abandoned_runs with Temporal's status. A run Temporal reports running (or retrying) is
+ * never touched, nor one it does not know: a run closed longer ago than the namespace's retention,
+ * or one of another namespace.
+ */
+import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
+import type { Logger } from '../log';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import { utcTimestampText } from '../warehouse/values';
+import { recordFailedRunStatements } from './clearStaging';
+import { schemaLockStatements } from './publishLock';
+
+/** The statuses of a closed run that did not complete: its outcome was never recorded by itself. */
+const ABANDONED_STATUSES: readonly WorkflowExecutionStatusName[] = ['TERMINATED', 'TIMED_OUT', 'FAILED', 'CANCELLED'];
+
+/** How long the questions to Temporal may take in all: an unreachable server leaves the runs as they are. */
+export const TEMPORAL_QUESTION_MS = 10_000;
+
+/** Run ids asked about in one visibility query. */
+const RUN_IDS_PER_QUERY = 50;
+
+/** Temporal's run ids are UUIDs; an id that could not be put in a list query as it is is not asked about. */
+const PLAIN_RUN_ID = /^[A-Za-z0-9._:-]+$/;
+
+export interface AbandonedRun {
+  runId: string;
+  workflowId: string;
+  /** Temporal's status, lower case with spaces: 'terminated', 'timed out', 'failed', 'cancelled'. */
+  status: string;
+  /** When the workflow closed, UTC. */
+  closedAt: Date;
+}
+
+export interface AbandonedRunsOutcome {
+  /** The runs recorded failed now. */
+  recorded: AbandonedRun[];
+  /** Runs with no recorded outcome that Temporal reports running. */
+  running: string[];
+  /** Runs with no recorded outcome that Temporal does not know (past its retention, another namespace). */
+  unknown: string[];
+  /** Why Temporal was not asked, or could not answer: nothing was recorded. */
+  notAsked?: string;
+}
+
+/** The runs other than `exceptRunId` with a file list or a publishing mark and no recorded outcome. */
+export async function unrecordedRuns(warehouse: Warehouse, exceptRunId: string, signal?: AbortSignal): Promise<string[]> {
+  const rows = await warehouse.query(sqlStatement('etl/unrecorded_runs', warehouse.dialect, { run_id: exceptRunId }), { signal });
+  return rows.map((row) => String(row.run_id));
+}
+
+/** Temporal's view of each of `runIds` it knows: its workflow id (from visibility), then its status (described). */
+async function closedRuns(client: Client, runIds: readonly string[]): Promise<{ abandoned: AbandonedRun[]; running: string[]; known: Set<string> }> {
+  const abandoned: AbandonedRun[] = [];
+  const running: string[] = [];
+  const known = new Set<string>();
+  const askable = runIds.filter((id) => PLAIN_RUN_ID.test(id));
+  for (let i = 0; i < askable.length; i += RUN_IDS_PER_QUERY) {
+    const ids = askable.slice(i, i + RUN_IDS_PER_QUERY);
+    const query = `RunId IN (${ids.map((id) => `'${id}'`).join(', ')})`;
+    for await (const listed of client.workflow.list({ query })) {
+      known.add(listed.runId);
+      // Visibility lags the server: the status is read from the execution itself.
+      const described = await client.workflow.getHandle(listed.workflowId, listed.runId).describe();
+      if (ABANDONED_STATUSES.includes(described.status.name) && described.closeTime) {
+        abandoned.push({ runId: listed.runId, workflowId: listed.workflowId, status: described.status.name.toLowerCase().replace('_', ' '), closedAt: described.closeTime });
+      } else if (described.status.name === 'RUNNING') {
+        running.push(listed.runId);
+      }
+    }
+  }
+  return { abandoned, running, known };
+}
+
+/** Records the run failed as of its close, clears its publishing mark, and says what Temporal reported. */
+export function abandonedRunStatements(warehouse: Warehouse, run: AbandonedRun, foundBy: string, now: Date): string[] {
+  const d = warehouse.dialect;
+  return [
+    ...recordFailedRunStatements(d, run.runId, run.closedAt),
+    ...sqlStatements('schema/etl_abandoned_runs', d),
+    ...sqlStatements('etl/record_abandoned_run', d, {
+      run_id: run.runId,
+      workflow_id: run.workflowId,
+      status: run.status,
+      closed_at: utcTimestampText(run.closedAt),
+      found_at: utcTimestampText(now),
+      found_by: foundBy,
+    }),
+  ];
+}
+
+/**
+ * Finds the runs of `warehouse` other than `foundBy`'s that closed without recording their outcome,
+ * asking `client` (none: nothing is asked or recorded), and records them (abandonedRunStatements).
+ * Temporal unreachable, or not answering within TEMPORAL_QUESTION_MS: nothing is recorded, and the
+ * outcome says why.
+ */
+export async function recordAbandonedRuns(options: {
+  warehouse: Warehouse;
+  client: Client | undefined;
+  foundBy: string;
+  log: Logger;
+  signal?: AbortSignal;
+  now?: () => Date;
+}): Promise<AbandonedRunsOutcome> {
+  const { warehouse, client, foundBy, log, signal } = options;
+  const outcome: AbandonedRunsOutcome = { recorded: [], running: [], unknown: [] };
+  if (!client) return { ...outcome, notAsked: 'no Temporal client here' };
+  const candidates = await unrecordedRuns(warehouse, foundBy, signal);
+  if (candidates.length === 0) return outcome;
+  let asked: Awaited<ReturnType<typeof closedRuns>>;
+  try {
+    asked = await client.withDeadline(Date.now() + TEMPORAL_QUESTION_MS, () => closedRuns(client, candidates));
+  } catch (err) {
+    outcome.notAsked = `Temporal did not answer: ${(err as Error).message}`;
+    log.warn(
+      { runs: candidates.length, error: (err as Error).message },
+      'could not ask Temporal whether the runs with no recorded outcome are still going: they are left as they are, and the next run asks again',
+    );
+    return outcome;
+  }
+  outcome.running = asked.running;
+  outcome.unknown = candidates.filter((id) => !asked.known.has(id));
+  for (const run of asked.abandoned) {
+    const now = options.now?.() ?? new Date();
+    await warehouse.execute([...schemaLockStatements(warehouse), ...abandonedRunStatements(warehouse, run, foundBy, now)], { signal });
+    outcome.recorded.push(run);
+    log.warn(
+      { runId: run.runId, workflowId: run.workflowId, status: run.status, closedAt: run.closedAt.toISOString() },
+      `run ${run.runId} (workflow ${run.workflowId}) was ${run.status} without recording its outcome: recorded failed, its publishing mark cleared, its staging rows go with the retention`,
+    );
+  }
+  if (outcome.unknown.length > 0) {
+    log.info(
+      { runs: outcome.unknown },
+      'runs with no recorded outcome that Temporal does not know (closed longer ago than its retention, or of another namespace): left as they are; see docs/operations.md to clear them by hand',
+    );
+  }
+  return outcome;
+}

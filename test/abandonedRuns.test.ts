@@ -1,0 +1,143 @@
+/**
+ * A run terminated mid-publish (`temporal workflow terminate` runs no workflow code) recorded
+ * nothing: its publishing mark counted for about 15 days and its staging rows stayed until deleted
+ * by hand. Now the next run asks Temporal about the runs with no recorded outcome, and records the
+ * terminated one failed, with Temporal's status: its mark goes, and its staging rows with the
+ * retention (0 days here). A run still going beside it keeps its mark and rows. On DuckDB and
+ * PostgreSQL, with a real Temporal dev server and in-process workers.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { recordAbandonedRuns } from '../src/activities/abandonedRuns';
+import { silentLogger } from '../src/log';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { sqlStatements } from '../src/warehouse/sql';
+import type { Warehouse } from '../src/warehouse/types';
+import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+
+const HELD_STEP = 'loadSongplays';
+
+let temporal: TestTemporal;
+let pg: PgServer;
+let dir: string;
+const retentionBefore = process.env.SPARKIFY_STAGING_RETENTION_DAYS;
+
+beforeAll(async () => {
+  [temporal, pg] = await Promise.all([startTestTemporal(), startPostgres()]);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-abandoned-'));
+  // The completing run's summary clears expired staging rows: at once, here.
+  process.env.SPARKIFY_STAGING_RETENTION_DAYS = '0';
+});
+
+afterAll(async () => {
+  if (retentionBefore === undefined) delete process.env.SPARKIFY_STAGING_RETENTION_DAYS;
+  else process.env.SPARKIFY_STAGING_RETENTION_DAYS = retentionBefore;
+  await temporal?.stop();
+  await pg?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Holds HELD_STEP of the workflows whose id starts with `held-` (after their first publishes, which
+ * mark them) until released or cancelled; `reached` resolves once a workflow's step is held.
+ */
+function publishHold(): { interceptor: ActivityInterceptorsFactory; reached(workflowId: string): Promise<void>; release(): void } {
+  const reached = new Map<string, () => void>();
+  const reachedPromises = new Map<string, Promise<void>>();
+  const promiseFor = (id: string) => {
+    if (!reachedPromises.has(id)) reachedPromises.set(id, new Promise<void>((resolve) => reached.set(id, resolve)));
+    return reachedPromises.get(id)!;
+  };
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const interceptor: ActivityInterceptorsFactory = (ctx) => {
+    const inbound: ActivityInboundCallsInterceptor = {
+      async execute(input, next) {
+        const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
+        if (ctx.info.activityType === HELD_STEP && workflowId.startsWith('held-')) {
+          void promiseFor(workflowId);
+          reached.get(workflowId)!();
+          await Promise.race([released, ctx.cancelled]);
+        }
+        return next(input);
+      },
+    };
+    return { inbound };
+  };
+  return { interceptor, reached: promiseFor, release };
+}
+
+const WAREHOUSES: Array<[string, (label: string) => Promise<string>]> = [
+  ['DuckDB', async (label) => `duckdb:${path.join(dir, `${label}.duckdb`)}`],
+  ['PostgreSQL', async (label) => createTestDatabase(pg.url, label)],
+];
+
+describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+  test('the next run records a terminated run failed, clears its mark and staging rows, and leaves a running one alone', async () => {
+    const uri = await newWarehouse('abandoned');
+    const hold = publishHold();
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+    const opened: Warehouse = await w.resources.warehouse(uri);
+    const rows = async (sql: string) => opened.query(sql);
+    const count = async (table: string, runId: string) => Number((await rows(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = '${runId}'`))[0].n);
+
+    await w.during(async () => {
+      const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `held-terminated-${Date.now()}`);
+      const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `held-running-${Date.now()}`);
+      await Promise.all([hold.reached(terminated.workflowId), hold.reached(running.workflowId)]);
+      const [terminatedRun, runningRun] = [(await terminated.describe()).runId, (await running.describe()).runId];
+      for (const runId of [terminatedRun, runningRun]) {
+        expect(await count('etl_publishing_runs', runId)).toBe(1);
+        expect(await count('staging_events', runId)).toBeGreaterThan(0);
+      }
+
+      await terminated.terminate('operator stopped it');
+      await expect(terminated.result()).rejects.toThrow('operator stopped it');
+
+      const next = await (await w.start({ window: { from: '2018-11-03', to: '2018-11-03' } })).result();
+      expect(next.status).toBe('completed');
+
+      // The terminated run: recorded failed as of its close, with Temporal's status; mark and staging gone.
+      const closeTime = (await terminated.describe()).closeTime!;
+      expect(await rows(`SELECT run_id, CAST(failed_at AS VARCHAR) AS failed_at FROM etl_failed_runs`)).toEqual([
+        { run_id: terminatedRun, failed_at: expect.stringMatching(new RegExp(`^${closeTime.toISOString().slice(0, 19).replace('T', ' ')}`)) },
+      ]);
+      expect(await rows(`SELECT run_id, workflow_id, status, found_by FROM etl_abandoned_runs`)).toEqual([
+        { run_id: terminatedRun, workflow_id: terminated.workflowId, status: 'terminated', found_by: next.runId },
+      ]);
+      for (const table of ['etl_publishing_runs', 'staging_events', 'staging_songs']) expect(await count(table, terminatedRun)).toBe(0);
+
+      // The run still going: untouched.
+      expect(await count('etl_publishing_runs', runningRun)).toBe(1);
+      expect(await count('staging_events', runningRun)).toBeGreaterThan(0);
+      expect(await count('etl_failed_runs', runningRun)).toBe(0);
+
+      hold.release();
+      expect((await running.result()).status).toBe('completed');
+      expect(await count('etl_failed_runs', runningRun)).toBe(0);
+      expect(await count('etl_abandoned_runs', runningRun)).toBe(0);
+    });
+  }, 240_000);
+});
+
+test('a run that cannot reach Temporal from its activity leaves the unrecorded runs as they are', async () => {
+  const warehouse = await DuckDbWarehouse.open(':memory:');
+  for (const name of ['etl_tables', 'etl_failed_runs'] as const) await warehouse.execute(sqlStatements(`schema/${name}`, 'duckdb'));
+  await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('gone', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
+  // Nothing listens on port 1: every call of this client fails (at once: no gRPC retries).
+  const connection = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
+  try {
+    const outcome = await recordAbandonedRuns({ warehouse, client: new Client({ connection }), foundBy: 'me', log: silentLogger });
+    expect(outcome.recorded).toEqual([]);
+    expect(outcome.notAsked).toMatch(/^Temporal did not answer: /);
+    expect(await warehouse.query('SELECT run_id FROM etl_publishing_runs')).toEqual([{ run_id: 'gone' }]);
+    expect(await warehouse.query('SELECT run_id FROM etl_failed_runs')).toEqual([]);
+  } finally {
+    await connection.close().catch(() => undefined);
+    await warehouse.close();
+  }
+}, 60_000);
