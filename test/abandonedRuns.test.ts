@@ -11,13 +11,14 @@ import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } fro
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordAbandonedRuns } from '../src/activities/abandonedRuns';
+import { recordAbandonedRuns } from '../src/ledger/abandonedRuns';
 import { silentLogger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { runSparkify } from './support/cli';
 
 const HELD_STEP = 'loadSongplays';
 
@@ -71,9 +72,11 @@ function publishHold(): { interceptor: ActivityInterceptorsFactory; reached(work
   return { interceptor, reached: promiseFor, release };
 }
 
+const newPostgresWarehouse = (label: string) => createTestDatabase(pg.url, label);
+
 const WAREHOUSES: Array<[string, (label: string) => Promise<string>]> = [
   ['DuckDB', async (label) => `duckdb:${path.join(dir, `${label}.duckdb`)}`],
-  ['PostgreSQL', async (label) => createTestDatabase(pg.url, label)],
+  ['PostgreSQL', newPostgresWarehouse],
 ];
 
 describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
@@ -123,6 +126,44 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
     });
   }, 240_000);
 });
+
+test('sparkify runs cleanup records a terminated run failed on demand, says so, and leaves a running one alone', async () => {
+  const uri = await newPostgresWarehouse('abandoned_cli');
+  const hold = publishHold();
+  const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+  const opened: Warehouse = await w.resources.warehouse(uri);
+  const count = async (table: string, runId: string) => Number((await opened.query(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = '${runId}'`))[0].n);
+  const cleanup = () =>
+    runSparkify(['runs', 'cleanup', '--temporal', temporal.server.address, '--warehouse', uri], {
+      unset: ['SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'],
+      env: { TEMPORAL_NAMESPACE: temporal.server.namespace },
+    });
+
+  await w.during(async () => {
+    const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `held-terminated-${Date.now()}`);
+    const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `held-running-${Date.now()}`);
+    await Promise.all([hold.reached(terminated.workflowId), hold.reached(running.workflowId)]);
+    const [terminatedRun, runningRun] = [(await terminated.describe()).runId, (await running.describe()).runId];
+    await terminated.terminate('operator stopped it');
+    await expect(terminated.result()).rejects.toThrow('operator stopped it');
+
+    const done = cleanup();
+    expect({ status: done.status, stderr: done.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(done.stdout).toContain(`Recorded run ${terminatedRun} (workflow ${terminated.workflowId}) failed: terminated at `);
+    expect(done.stdout).toContain(`Left 1 run(s) Temporal reports running: ${runningRun}.`);
+    expect(await opened.query('SELECT run_id, status, found_by FROM etl_abandoned_runs')).toEqual([{ run_id: terminatedRun, status: 'terminated', found_by: 'sparkify runs cleanup' }]);
+    expect(await count('etl_failed_runs', terminatedRun)).toBe(1);
+    expect(await count('etl_publishing_runs', terminatedRun)).toBe(0);
+    expect(await count('etl_publishing_runs', runningRun)).toBe(1);
+
+    hold.release();
+    expect((await running.result()).status).toBe('completed');
+  });
+  // Nothing left to do: said so.
+  const again = cleanup();
+  expect(again.status).toBe(0);
+  expect(again.stdout).toMatch(/^No run of .* is without a recorded outcome: nothing to do\.\n$/);
+}, 240_000);
 
 test('a run that cannot reach Temporal from its activity leaves the unrecorded runs as they are', async () => {
   const warehouse = await DuckDbWarehouse.open(':memory:');

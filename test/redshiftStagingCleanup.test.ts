@@ -4,7 +4,7 @@
  * (still running, or terminated mid-staging) keeps its rows, which no other run reads (they filter
  * by run_id). Failed runs' rows stayed forever: only completed runs' were cleared.
  */
-import { abandonedRunStatements, unrecordedRuns } from '../src/activities/abandonedRuns';
+import { abandonedRunStatements, unrecordedRuns } from '../src/ledger/abandonedRuns';
 import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
 import type { Warehouse } from '../src/warehouse/types';

@@ -136,7 +136,7 @@ CREATE TABLE IF NOT EXISTS etl_load_ledger (
 -- and whose check step has not started (which removes it): its star tables may be half published,
 -- its plays before its users and times. A run that fails or is cancelled in between removes its row
 -- as it fails (recordFailedRun, src/activities/clearStaging.ts); a terminated or timed-out one's
--- row is removed by the next run (src/activities/abandonedRuns.ts), and ignored past its lifetime. Read by the reference checks of the other runs
+-- row is removed by the next run (src/ledger/abandonedRuns.ts), and ignored past its lifetime. Read by the reference checks of the other runs
 -- (src/activities/publishingRuns.ts).
 CREATE TABLE IF NOT EXISTS etl_publishing_runs (
   run_id     {{text}} NOT NULL,

@@ -24,7 +24,7 @@ import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
 import type { Warehouse } from '../warehouse/types';
-import { recordAbandonedRuns } from './abandonedRuns';
+import { recordAbandonedRuns } from '../ledger/abandonedRuns';
 import { workerClient } from './workerClient';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */

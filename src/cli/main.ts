@@ -28,6 +28,7 @@ import { failFastOnStartChecks, registerDoctorCommand } from './doctor';
 import { registerInfraCommands } from './infra';
 import { formatSummary, textTable } from './format';
 import { RunFailedError, runEtl } from './runEtl';
+import { registerRunsCommands } from './runs';
 import { registerScheduleCommands } from './schedule';
 import { runCleanups, onShutdown, exitCodeAfter, isStopping } from '../util/shutdown';
 import { openStack } from './temporalStack';
@@ -349,6 +350,7 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
   registerScheduleCommands(program, ctx);
   registerBackfillCommand(program, ctx);
   registerDoctorCommand(program, ctx, setExitCode);
+  registerRunsCommands(program, ctx);
   registerInfraCommands(program);
   return program;
 }

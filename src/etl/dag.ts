@@ -138,7 +138,7 @@ export const ETL_DAG = {
     reads: [],
     // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
     // The earlier runs with no recorded outcome: those Temporal reports closed are recorded failed
-    // (src/activities/abandonedRuns.ts).
+    // (src/ledger/abandonedRuns.ts).
     readsEarlierRuns: ['etl_schema_version', 'etl_run_files', 'etl_publishing_runs', 'etl_runs', 'etl_failed_runs'],
     writes: [
       ...(['staging_events', 'staging_songs'] as const),

@@ -1,22 +1,21 @@
 /**
  * Runs whose workflow closed without recording its outcome: terminated (`temporal workflow
  * terminate` runs no workflow code), timed out, or failed or cancelled without their record
- * (recordFailedRun could not write it). Such a run writes nothing more, but nothing said so: its
- * publishing mark counted for days (publishingRuns.ts) and its staging rows stayed until deleted by
- * hand. Each run's createSchema asks Temporal about the runs that have a file list or a mark and no
- * recorded outcome, and records those it reports closed as failed, as of
- * their close (their mark goes now, their staging rows with the retention: clear_staging_expired.sql),
- * and in etl_abandoned_runs with Temporal's status. A run Temporal reports running (or retrying) is
- * never touched, nor one it does not know: a run closed longer ago than the namespace's retention,
- * or one of another namespace.
+ * (recordFailedRun in src/workflows/etl.ts could not write it). Such a run writes nothing more, but
+ * nothing said so: its publishing mark counted for days (src/activities/publishingRuns.ts) and its
+ * staging rows stayed until deleted by hand. Each run's createSchema, and `sparkify runs cleanup`,
+ * ask Temporal about the runs that have a file list or a mark and no recorded outcome, and record
+ * those it reports closed as failed, as of their close (their mark goes now, their staging rows
+ * with the retention: sql/etl/clear_staging_expired.sql), and in etl_abandoned_runs with Temporal's
+ * status. A run Temporal reports running (or retrying a step) is never touched, nor one it does not
+ * know: a run closed longer ago than the namespace's retention, or one of another namespace.
  */
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import type { Logger } from '../log';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
-import { recordFailedRunStatements } from './clearStaging';
-import { schemaLockStatements } from './publishLock';
+import { hasWriteLocking, type Warehouse } from '../warehouse/types';
+import { recordFailedRunStatements } from './failedRuns';
 
 /** The statuses of a closed run that did not complete: its outcome was never recorded by itself. */
 const ABANDONED_STATUSES: readonly WorkflowExecutionStatusName[] = ['TERMINATED', 'TIMED_OUT', 'FAILED', 'CANCELLED'];
@@ -130,7 +129,9 @@ export async function recordAbandonedRuns(options: {
   outcome.unknown = candidates.filter((id) => !asked.known.has(id));
   for (const run of asked.abandoned) {
     const now = options.now?.() ?? new Date();
-    await warehouse.execute([...schemaLockStatements(warehouse), ...abandonedRunStatements(warehouse, run, foundBy, now)], { signal });
+    // Under the schema lock, as recordFailedRun (src/activities/publishLock.ts): the statements create tables.
+    const schemaLock = hasWriteLocking(warehouse) ? warehouse.schemaLockStatements() : [];
+    await warehouse.execute([...schemaLock, ...abandonedRunStatements(warehouse, run, foundBy, now)], { signal });
     outcome.recorded.push(run);
     log.warn(
       { runId: run.runId, workflowId: run.workflowId, status: run.status, closedAt: run.closedAt.toISOString() },

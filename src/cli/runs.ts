@@ -1,0 +1,73 @@
+/**
+ * `sparkify runs cleanup`: what each run does as it starts (src/ledger/abandonedRuns.ts), on
+ * demand, saying what it did: the runs with no recorded outcome whose workflow Temporal reports
+ * terminated, timed out, failed or cancelled are recorded failed, their publishing marks cleared.
+ */
+import { Option, type Command } from 'commander';
+import { ConfigError, parseWarehouseUri } from '../config';
+import { recordAbandonedRuns, type AbandonedRunsOutcome } from '../ledger/abandonedRuns';
+import { silentLogger } from '../log';
+import { addConnectionOptions } from '../temporal/connection';
+import { openWarehouse } from '../warehouse';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import { print, temporalAddressOption, withClient, type CliContext } from './common';
+import { checkLocations, connectionFlagsOf, settingName } from './settingNames';
+
+/** The name a cleanup by this command leaves in etl_abandoned_runs.found_by. */
+export const FOUND_BY_CLI = 'sparkify runs cleanup';
+
+/** The tables a warehouse needs before it can hold a run without a recorded outcome. */
+const RUN_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs'];
+
+export function registerRunsCommands(program: Command, ctx: CliContext): void {
+  const runs = program.command('runs').description("The warehouse's runs as Temporal sees them");
+  addConnectionOptions(runs.command('cleanup'))
+    .description('Record as failed the runs whose workflow was terminated or timed out without recording its outcome (each run does this as it starts)')
+    .addOption(new Option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://…').env('SPARKIFY_WAREHOUSE'))
+    .addOption(temporalAddressOption())
+    .option('--json', 'print what was done as one JSON object')
+    .action(async (flags, command: Command) => {
+      if (!flags.warehouse) throw new ConfigError('--warehouse is required (or set SPARKIFY_WAREHOUSE)');
+      checkLocations(command);
+      const config = parseWarehouseUri(flags.warehouse, settingName(command, 'warehouse'));
+      await withClient(ctx, connectionFlagsOf(flags, command), async (client) => {
+        const warehouse = await openWarehouse(config);
+        try {
+          // What the worker would log, this command prints.
+          const outcome = (await hasRunTables(warehouse)) ? await recordAbandonedRuns({ warehouse, client, foundBy: FOUND_BY_CLI, log: silentLogger }) : nothingFound();
+          if (outcome.notAsked) throw new Error(`${outcome.notAsked}: nothing was recorded. Check --temporal and the connection flags (sparkify doctor checks them), then run this again.`);
+          print(flags.json ? JSON.stringify(outcome) : describeOutcome(outcome, warehouse.description));
+        } finally {
+          await warehouse.close();
+        }
+      });
+    });
+}
+
+const nothingFound = (): AbandonedRunsOutcome => ({ recorded: [], running: [], unknown: [] });
+
+async function hasRunTables(warehouse: Warehouse): Promise<boolean> {
+  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: RUN_TABLES }));
+  if (present.length < RUN_TABLES.length) return false;
+  // A warehouse a release before the record of failed runs loaded has none yet.
+  await warehouse.execute(sqlStatements('schema/etl_failed_runs', warehouse.dialect));
+  return true;
+}
+
+/** The lines the command prints: what it recorded, what it left and why. */
+export function describeOutcome(outcome: AbandonedRunsOutcome, warehouse: string): string {
+  const lines: string[] = [];
+  for (const run of outcome.recorded) {
+    lines.push(`Recorded run ${run.runId} (workflow ${run.workflowId}) failed: ${run.status} at ${run.closedAt.toISOString()}; its publishing mark is cleared, its staging rows go with the retention.`);
+  }
+  if (outcome.running.length > 0) lines.push(`Left ${outcome.running.length} run(s) Temporal reports running: ${outcome.running.join(', ')}.`);
+  if (outcome.unknown.length > 0) {
+    lines.push(
+      `Left ${outcome.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${outcome.unknown.join(', ')}. ` +
+        'Once you know one is gone, delete its rows by hand (docs/operations.md, "Runs closed without a record").',
+    );
+  }
+  if (lines.length === 0) lines.push(`No run of ${warehouse} is without a recorded outcome: nothing to do.`);
+  return lines.join('\n');
+}
