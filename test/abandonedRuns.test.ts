@@ -1,10 +1,11 @@
 /**
- * A run terminated mid-publish (`temporal workflow terminate` runs no workflow code) recorded
- * nothing: its publishing mark counted for about 15 days and its staging rows stayed until deleted
- * by hand. Now the next run asks Temporal about the runs with no recorded outcome, and records the
- * terminated one failed, with Temporal's status: its mark goes, and its staging rows with the
- * retention (0 days here). A run still going beside it keeps its mark and rows. On DuckDB and
- * PostgreSQL, with a real Temporal dev server and in-process workers.
+ * A run terminated mid-publish (`temporal workflow terminate` runs no workflow code), or closed by
+ * its workflow execution timeout, recorded nothing: its publishing mark counted for about 15 days
+ * and its staging rows stayed until deleted by hand. Now the next run (or `sparkify runs cleanup`)
+ * asks Temporal about the runs with no recorded outcome, and records such a run failed, with
+ * Temporal's status: its mark goes, and its staging rows with the retention (0 days here). A run
+ * still going beside it keeps its mark and rows. On DuckDB and PostgreSQL, with a real Temporal dev
+ * server and in-process workers.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -16,6 +17,7 @@ import { silentLogger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
+import type { etlRun } from '../src/workflows/etl';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { runSparkify } from './support/cli';
@@ -126,6 +128,33 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
     });
   }, 240_000);
 });
+
+test('a run that hit its workflow execution timeout is recorded failed as timed out by the next run', async () => {
+  const uri = await newPostgresWarehouse('abandoned_timeout');
+  const hold = publishHold();
+  const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+  const opened: Warehouse = await w.resources.warehouse(uri);
+  await w.during(async () => {
+    // Held in its songplays publish until Temporal closes it; the timeout is the server's, not an assertion.
+    const timedOut = await temporal.client.workflow.start<typeof etlRun>('etlRun', {
+      taskQueue: w.taskQueue,
+      workflowId: `held-timed-out-${Date.now()}`,
+      args: [{ window: { from: '2018-11-01', to: '2018-11-01' } }],
+      workflowExecutionTimeout: '20 seconds',
+    });
+    await hold.reached(timedOut.workflowId);
+    const runId = (await timedOut.describe()).runId;
+    await expect(timedOut.result()).rejects.toThrow(/timed out/i);
+    expect((await timedOut.describe()).status.name).toBe('TIMED_OUT');
+
+    const next = await (await w.start({ window: { from: '2018-11-03', to: '2018-11-03' } })).result();
+    expect(await opened.query('SELECT run_id, workflow_id, status, found_by FROM etl_abandoned_runs')).toEqual([
+      { run_id: runId, workflow_id: timedOut.workflowId, status: 'timed out', found_by: next.runId },
+    ]);
+    expect(await opened.query(`SELECT run_id FROM etl_publishing_runs`)).toEqual([]);
+    expect(Number((await opened.query(`SELECT COUNT(*) AS n FROM staging_events WHERE run_id = '${runId}'`))[0].n)).toBe(0);
+  });
+}, 240_000);
 
 test('sparkify runs cleanup records a terminated run failed on demand, says so, and leaves a running one alone', async () => {
   const uri = await newPostgresWarehouse('abandoned_cli');
