@@ -156,7 +156,7 @@ test('a run that hit its workflow execution timeout is recorded failed as timed 
   });
 }, 240_000);
 
-test('sparkify runs cleanup records a terminated run failed on demand, says so, and leaves a running one alone', async () => {
+test('sparkify doctor reports a terminated run; sparkify runs cleanup records it failed on demand, says so, and leaves a running one alone', async () => {
   const uri = await newPostgresWarehouse('abandoned_cli');
   const hold = publishHold();
   const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
@@ -176,6 +176,19 @@ test('sparkify runs cleanup records a terminated run failed on demand, says so, 
     await terminated.terminate('operator stopped it');
     await expect(terminated.result()).rejects.toThrow('operator stopped it');
 
+    // The doctor reports it (and records nothing).
+    const abandonedCheck = () => {
+      const doctor = runSparkify(['doctor', '--temporal', temporal.server.address, '--warehouse', uri, '--json'], {
+        unset: ['SPARKIFY_WAREHOUSE', 'SPARKIFY_SOURCE', 'TEMPORAL_ADDRESS'],
+        env: { TEMPORAL_NAMESPACE: temporal.server.namespace, SPARKIFY_TASK_QUEUE: w.taskQueue },
+      });
+      return (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.id === 'warehouse.abandonedRuns');
+    };
+    const before = abandonedCheck();
+    expect(before).toMatchObject({ status: 'warning', fix: expect.stringContaining('sparkify runs cleanup --temporal') });
+    expect(before!.detail).toContain(`1 run(s) closed without recording their outcome: ${terminatedRun} (workflow ${terminated.workflowId}, terminated at `);
+    expect(await count('etl_abandoned_runs', terminatedRun)).toBe(0);
+
     const done = cleanup();
     expect({ status: done.status, stderr: done.stderr }).toEqual({ status: 0, stderr: '' });
     expect(done.stdout).toContain(`Recorded run ${terminatedRun} (workflow ${terminated.workflowId}) failed: terminated at `);
@@ -184,6 +197,7 @@ test('sparkify runs cleanup records a terminated run failed on demand, says so, 
     expect(await count('etl_failed_runs', terminatedRun)).toBe(1);
     expect(await count('etl_publishing_runs', terminatedRun)).toBe(0);
     expect(await count('etl_publishing_runs', runningRun)).toBe(1);
+    expect(abandonedCheck()).toMatchObject({ status: 'ok', detail: 'none; 1 run(s) going' });
 
     hold.release();
     expect((await running.result()).status).toBe('completed');

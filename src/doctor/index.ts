@@ -3,6 +3,7 @@ import { parseSourceUri, parseWarehouseUri, redactUri, type SourceConfig, type W
 import { openWarehouse } from '../warehouse';
 import type { Warehouse } from '../warehouse/types';
 import { checkWarehouseVersions } from './versions';
+import { checkAbandonedRuns } from './abandonedRuns';
 import { SCHEMA_VERSION } from '../etl/versions';
 import { createS3Client, type S3Settings } from '../source/s3Client';
 import { checkAwsCredentials, resolveAwsRegion } from './aws';
@@ -99,7 +100,28 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   // 7. The warehouse's schema and rules versions, where it answered.
   if (warehouse && options.warehouse) checks.push(...(await versionChecks(warehouse, options.warehouse, checks)));
 
+  // 8. Runs that closed without recording their outcome, where both the warehouse and Temporal answered.
+  if (warehouse && options.warehouse && options.temporal) checks.push(await abandonedRunsCheck(warehouse, options.warehouse, options.temporal, checks));
+
   return summarize(checks);
+}
+
+/** checkAbandonedRuns, once the checks before found the warehouse's versions and Temporal answering. */
+async function abandonedRunsCheck(config: WarehouseConfig, uri: string, target: TemporalTarget, earlier: CheckResult[]): Promise<CheckResult> {
+  const title = 'runs closed without a record';
+  const answered = (id: string) => earlier.some((c) => c.id === id && c.status === 'ok');
+  if (!answered('warehouse.schemaVersion')) return skipped('warehouse.abandonedRuns', title, 'the warehouse holds no runs, or was not read (see above)');
+  if (!answered('temporal.namespace')) return skipped('warehouse.abandonedRuns', title, 'Temporal was not reached (see above)');
+  const name = redactUri(uri);
+  let opened: Warehouse | undefined;
+  try {
+    opened = await openWarehouse(config);
+    return await checkAbandonedRuns(opened, name, target);
+  } catch (err) {
+    return unchecked('warehouse.abandonedRuns', title, `${name}: ${(err as Error).message.split('\n')[0]}`, 'check the warehouse connection, then run `sparkify doctor` again');
+  } finally {
+    await opened?.close().catch(() => undefined);
+  }
 }
 
 /** checkWarehouseVersions on a warehouse the checks before found reachable (a DuckDB file that exists). */

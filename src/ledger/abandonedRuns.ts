@@ -95,6 +95,26 @@ export function abandonedRunStatements(warehouse: Warehouse, run: AbandonedRun, 
   ];
 }
 
+/** What Temporal says of the runs of a warehouse with no recorded outcome. */
+export interface FoundRuns {
+  /** Closed without recording their outcome. */
+  abandoned: AbandonedRun[];
+  /** Reported running. */
+  running: string[];
+  /** Not known to Temporal (past its retention, another namespace). */
+  unknown: string[];
+}
+
+/**
+ * What `client` reports of `runIds` (runs with no recorded outcome: unrecordedRuns). Throws when
+ * Temporal does not answer within TEMPORAL_QUESTION_MS.
+ */
+export async function askTemporal(client: Client, runIds: readonly string[]): Promise<FoundRuns> {
+  if (runIds.length === 0) return { abandoned: [], running: [], unknown: [] };
+  const asked = await client.withDeadline(Date.now() + TEMPORAL_QUESTION_MS, () => closedRuns(client, runIds));
+  return { abandoned: asked.abandoned, running: asked.running, unknown: runIds.filter((id) => !asked.known.has(id)) };
+}
+
 /**
  * Finds the runs of `warehouse` other than `foundBy`'s that closed without recording their outcome,
  * asking `client` (none: nothing is asked or recorded), and records them (abandonedRunStatements).
@@ -114,9 +134,9 @@ export async function recordAbandonedRuns(options: {
   if (!client) return { ...outcome, notAsked: 'no Temporal client here' };
   const candidates = await unrecordedRuns(warehouse, foundBy, signal);
   if (candidates.length === 0) return outcome;
-  let asked: Awaited<ReturnType<typeof closedRuns>>;
+  let found: FoundRuns;
   try {
-    asked = await client.withDeadline(Date.now() + TEMPORAL_QUESTION_MS, () => closedRuns(client, candidates));
+    found = await askTemporal(client, candidates);
   } catch (err) {
     outcome.notAsked = `Temporal did not answer: ${(err as Error).message}`;
     log.warn(
@@ -125,9 +145,9 @@ export async function recordAbandonedRuns(options: {
     );
     return outcome;
   }
-  outcome.running = asked.running;
-  outcome.unknown = candidates.filter((id) => !asked.known.has(id));
-  for (const run of asked.abandoned) {
+  outcome.running = found.running;
+  outcome.unknown = found.unknown;
+  for (const run of found.abandoned) {
     const now = options.now?.() ?? new Date();
     // Under the schema lock, as recordFailedRun (src/activities/publishLock.ts): the statements create tables.
     const schemaLock = hasWriteLocking(warehouse) ? warehouse.schemaLockStatements() : [];

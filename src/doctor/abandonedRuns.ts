@@ -1,0 +1,49 @@
+/**
+ * `sparkify doctor`: the warehouse's runs that closed without recording their outcome (terminated,
+ * timed out), as Temporal reports them (src/ledger/abandonedRuns.ts). Read only: the next run, or
+ * `sparkify runs cleanup`, records them.
+ */
+import { Client } from '@temporalio/client';
+import { askTemporal, unrecordedRuns } from '../ledger/abandonedRuns';
+import { connectClient, type TemporalTarget } from '../temporal/connection';
+import { sqlStatement } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
+import { ok, unchecked, warning, type CheckResult } from './types';
+
+const ID = 'warehouse.abandonedRuns';
+const TITLE = 'runs closed without a record';
+
+/** The tables the question needs: a warehouse without one has no run of this release to ask about. */
+const RUN_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs'];
+
+export async function checkAbandonedRuns(warehouse: Warehouse, name: string, target: TemporalTarget): Promise<CheckResult> {
+  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: RUN_TABLES }));
+  if (present.length < RUN_TABLES.length) return ok(ID, TITLE, `${name} has no run recorded by this release yet`);
+  const candidates = await unrecordedRuns(warehouse, '');
+  if (candidates.length === 0) return ok(ID, TITLE, 'every run listed in the warehouse has recorded its outcome');
+  let found;
+  try {
+    const connection = await connectClient(target);
+    try {
+      found = await askTemporal(new Client({ connection, namespace: target.namespace }), candidates);
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    return unchecked(ID, TITLE, `${candidates.length} run(s) have no recorded outcome, and Temporal did not say whether they are going: ${(err as Error).message.split('\n')[0]}`, 'check the Temporal settings (above), then run `sparkify doctor` again');
+  }
+  const cleanup = `sparkify runs cleanup --temporal ${target.address} --warehouse ${name} (or let the next run do it)`;
+  if (found.abandoned.length > 0) {
+    const runs = found.abandoned.map((r) => `${r.runId} (workflow ${r.workflowId}, ${r.status} at ${r.closedAt.toISOString()})`).join(', ');
+    return warning(ID, TITLE, `${found.abandoned.length} run(s) closed without recording their outcome: ${runs}; their publishing marks and staging rows stay until recorded`, cleanup);
+  }
+  if (found.unknown.length > 0) {
+    return warning(
+      ID,
+      TITLE,
+      `${found.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${found.unknown.join(', ')}`,
+      'once you know one is gone, delete its rows by hand (docs/operations.md, "Runs closed without a record")',
+    );
+  }
+  return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);
+}
