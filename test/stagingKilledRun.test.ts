@@ -1,7 +1,8 @@
 /**
- * Two runs over the same files, the first killed mid-staging (issue 12): the dead attempt's
- * staging rows are never seen or counted by the second run, and once the second run completes
- * (SPARKIFY_STAGING_RETENTION_DAYS=0 on its worker) staging holds no rows of any completed run.
+ * Two runs over the same files, the first killed mid-staging (issue 12) and then terminated: the
+ * dead attempt's staging rows are never seen or counted by the second run, which records the
+ * terminated one failed as it starts, and once the second run completes
+ * (SPARKIFY_STAGING_RETENTION_DAYS=0 on its worker) staging holds no rows of either.
  * On the Redshift emulator and on PostgreSQL, with real components: worker child processes
  * (bin/sparkify.js), the Data API emulator, a throwaway PostgreSQL, loopback S3 and a Temporal
  * dev server.
@@ -301,9 +302,6 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
       }
 
       // After B's cleanup: B is recorded completed, and no completed run has staging rows left.
-      // Only rows of A can remain: a run never recorded keeps its rows, which no other run reads.
-      // (Client-side staging also clears an earlier run's rows for the same files by source_key;
-      // a multi-file COPY's rows carry no key, so on Redshift A's rows stay.)
       expect(await warehouse.query(`SELECT status FROM etl_runs WHERE run_id = '${summaryB.runId}'`)).toEqual([{ status: 'completed' }]);
       expect(
         await warehouse.query(
@@ -311,9 +309,11 @@ describe.each(Object.keys(TARGETS))('%s: a run killed mid-staging, then a re-run
             "UNION SELECT run_id FROM staging_songs WHERE run_id IN (SELECT run_id FROM etl_runs WHERE status = 'completed')",
         ),
       ).toEqual([]);
-      const after = await stagingByRun(warehouse);
-      expect(Object.keys(after).filter((runId) => runId !== runAId)).toEqual([]);
-      if (engine === 'redshift') expect(after).toEqual({ [runAId]: leftByA });
+      // A, terminated, recorded nothing itself: B's first step asked Temporal and recorded it failed
+      // (src/ledger/abandonedRuns.ts), so its rows went with B's cleanup too (on Redshift they
+      // stayed: a multi-file COPY's rows carry no key for B's staging to replace them by).
+      expect(await warehouse.query(`SELECT status FROM etl_abandoned_runs WHERE run_id = '${runAId}'`)).toEqual([{ status: 'terminated' }]);
+      expect(await stagingByRun(warehouse)).toEqual({});
     } finally {
       await warehouse.close();
     }
