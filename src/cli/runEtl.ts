@@ -12,6 +12,7 @@ import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { resolveTarget, type ConnectionFlags } from '../temporal/connection';
 import { etlRun } from '../workflows/etl';
 import { tell } from './common';
+import { cancelOnStop } from './embeddedStop';
 import { following } from './followWorkflow';
 import { runSettingDifferences, startOrAttach } from './startOrAttach';
 import { openStack, type Stack } from './temporalStack';
@@ -123,6 +124,7 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
     );
     options.onStarted?.(workflowId);
     if (!attached) options.log.info({ workflowId, address: stack.address, taskQueue: options.taskQueue }, 'run started');
+    const keepCancelOnStop = stack.server && stack.worker ? cancelOnStop(handle) : () => undefined;
     try {
       return await following(stack, workflowId, async () => {
         if (!stack.worker) await warnIfNoWorker(stack, options);
@@ -135,6 +137,8 @@ export async function runEtl(options: RunEtlOptions): Promise<RunSummary> {
         throw new RunFailedError(`run ${workflowId} failed${step ? ` at step ${step}` : ''}: ${rootMessage(err)}`, workflowId);
       }
       throw err;
+    } finally {
+      keepCancelOnStop();
     }
   } finally {
     await stack.close();
