@@ -59,9 +59,14 @@ export interface StackOptions {
 export async function openStack(options: StackOptions): Promise<Stack> {
   installRuntime(options.sdkLogLevel, options.metrics);
   const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    while (closers.length > 0) await closers.pop()!().catch(() => undefined);
-  };
+  // One closing, however many ask: the command's own end and a Ctrl-C's cleanup can both close the
+  // stack (an embedded run cancelled on Ctrl-C ends by itself: src/cli/embeddedStop.ts), and each
+  // must wait until everything is closed, not only for the closers it took.
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      while (closers.length > 0) await closers.pop()!().catch(() => undefined);
+    })());
   const unregister = onShutdown(close);
   try {
     // The server the flags, env and Temporal CLI profile name; none: an embedded dev server.
