@@ -11,6 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * non-interactive sh starts with INT ignored), and exits as the server did: the same code, or
  * killed by the same signal. The server's pid is written once to fd 3. Before it exits it reaps
  * the lifeline reader, so a caller that waits for the watchdog finds nothing of it left.
+ *
+ * The lifeline is forked before the watchdog traps TERM: sh (dash) drops a trapped signal that
+ * reaches a forked subshell before it has reset the traps it inherited, so a server that exited at
+ * once could leave the lifeline waiting for our exit and the watchdog waiting for the lifeline.
+ * Forked with TERM at its default, the lifeline is ended by the kernel however early TERM comes.
  */
 const LIFELINE_GRACE_SECONDS = 10;
 
@@ -20,7 +25,6 @@ exec 4<&0
 server=$!
 echo "$server" >&3
 exec 3>&-
-trap 'kill -TERM "$server" 2>/dev/null' TERM INT
 {
   while read -r _; do :; done
   kill -TERM "$server" 2>/dev/null
@@ -32,6 +36,7 @@ trap 'kill -TERM "$server" 2>/dev/null' TERM INT
   kill -KILL "$server" 2>/dev/null
 } <&4 &
 lifeline=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT
 exec 4<&- 0</dev/null
 while :; do
   wait "$server"
