@@ -362,6 +362,31 @@ describe('start-up failures', () => {
     }
   });
 
+  test('a server that dies at start-up leaves nothing behind to keep the caller alive', async () => {
+    // In a child process, whose only other resources are its stdio: what is left once
+    // startDevServer has thrown keeps it from exiting (it kept Jest waiting after this file).
+    const devServerModule = path.join(REPO, 'dist/temporal/devServer.js');
+    const notAFile = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-db-dir-'));
+    const script = `
+      const { startDevServer } = require(${JSON.stringify(devServerModule)});
+      startDevServer({ cli: ${JSON.stringify(cli)}, dbFilename: ${JSON.stringify(notAFile)} }).then(
+        () => process.exit(2),
+        // A turn of the event loop later, so handles closed at the rejection are gone.
+        () => setImmediate(() => setImmediate(() => process.stdout.write(JSON.stringify(process.getActiveResourcesInfo())))),
+      );
+    `;
+    try {
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code).toBe(0);
+      expect((JSON.parse(stdout) as string[]).filter((kind) => kind !== 'PipeWrap' && kind !== 'TTYWrap')).toEqual([]);
+    } finally {
+      fs.rmSync(notAFile, { recursive: true, force: true });
+    }
+  });
+
   test("Go's panic header is kept in the error text even when the stack pushes it out of the tail", () => {
     const tail = new OutputTail(pino({ level: 'silent' }));
     tail.push(Buffer.from('panic: listen tcp 127.0.0.1:7234: bind: address already in use\n\ngoroutine 1 [running]:\n'));

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { silentLogger, type Logger } from '../log';
 import { freePort, waitForPort } from '../util/ports';
@@ -212,7 +213,7 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   const abort = new AbortController();
   const ready = waitUntilReady(s, address, () => tail.sawStartedBanner, abort.signal);
   const diedEarly = exited.then(async (why): Promise<never> => {
-    await Promise.race([closed, sleep(500)]);
+    await atMost(closed, 500);
     throw new EarlyExitError(`Temporal dev server ${why} before it was ready. Last output:\n${tail.text()}`);
   });
   // Whichever loses the race below rejects later; nobody needs to hear about it.
@@ -238,8 +239,11 @@ async function startWithCli(cli: ResolvedCli, s: Settings): Promise<DevServer> {
   return { address, namespace: s.namespace, uiUrl, pid: await serverPid, stop };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for done, or ms at most; the timer does not outlive done. */
+async function atMost(done: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function isRunning(child: ChildProcess): boolean {
@@ -304,25 +308,34 @@ async function waitUntilReady(
         throw new Error(`Temporal dev server at ${address} was not ready within ${READY_TIMEOUT_MS} ms: ${why}`);
       }
       if (connection === undefined) {
-        // Connection.connect would leak the channel when it fails; lazy + ensureConnected is the
-        // same sequence but leaves us a handle to close.
-        const connectTimeout = Math.min(5_000, Math.max(deadline - Date.now(), 1));
-        const attempt = Connection.lazy({ address, connectTimeout });
+        // Connection.connect would leak the channel when it fails, so a lazy one we can close. Not
+        // ensureConnected either: its wait for the channel (gRPC waitForReady) keeps a timer for
+        // the whole connect timeout even once the channel is closed, which kept a caller whose
+        // server died at start-up alive for 5 s. Calls with a deadline end when the channel closes.
+        const callTimeout = Math.min(5_000, Math.max(deadline - Date.now(), 1));
+        // No gRPC retries: this loop is the retry, and a retry on a closed channel throws.
+        const attempt = Connection.lazy({ address, interceptors: [] });
+        // Closed when the server died or the caller gave up, so no call waits out its deadline.
+        const closeOnAbort = () => void attempt.close();
+        abort.addEventListener('abort', closeOnAbort);
         try {
-          await attempt.ensureConnected();
-          await attempt.workflowService.getSystemInfo({});
-          await attempt.workflowService.describeNamespace({ namespace: s.namespace });
+          await attempt.withDeadline(Date.now() + callTimeout, async () => {
+            await attempt.workflowService.getSystemInfo({});
+            await attempt.workflowService.describeNamespace({ namespace: s.namespace });
+          });
           connection = attempt;
           firstAnswerAt = Date.now();
         } catch (err) {
           lastError = err;
           await attempt.close();
+        } finally {
+          abort.removeEventListener('abort', closeOnAbort);
         }
       }
       if (connection !== undefined && firstAnswerAt !== undefined) {
         if (started() || Date.now() - firstAnswerAt > BANNERLESS_GRACE_MS) break;
       }
-      await sleep(connection === undefined ? 200 : 50);
+      await delay(connection === undefined ? 200 : 50, undefined, { signal: abort });
     }
     if (s.uiPort !== undefined) await waitForPort(s.ip, s.uiPort, Math.max(deadline - Date.now(), 1_000));
     return connection;
