@@ -1,7 +1,6 @@
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { keepaliveInterceptor } from './activities/heartbeat';
-import { idleFileReleaseInterceptor } from './activities/idleFileRelease';
 import { memoryTraceInterceptor } from './activities/memoryTrace';
 import type { Resources } from './activities/resources';
 import type { Logger } from './log';
@@ -34,7 +33,7 @@ export async function createEtlWorker(settings: EtlWorkerSettings): Promise<Work
     interceptors: {
       activity: [
         keepaliveInterceptor(),
-        idleFileReleaseInterceptor(() => resources.releaseFiles()),
+        resources.idleFiles.interceptor(),
         ...optional(memoryTraceInterceptor()),
         ...(settings.activityInterceptors ?? []),
       ],

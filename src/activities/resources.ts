@@ -15,6 +15,7 @@ import { openSource, type Source } from '../source';
 import type { S3Settings } from '../source/s3Client';
 import { openWarehouse } from '../warehouse';
 import type { Warehouse } from '../warehouse/types';
+import { IdleFileRelease } from './idleFileRelease';
 
 /**
  * The worker's long-lived connections, opened on first use and shared by every activity.
@@ -25,6 +26,8 @@ export class Resources {
   private readonly warehouses = new Map<string, Promise<Warehouse>>();
   private readonly sources = new Map<string, Source>();
   private readonly credentials = new Map<string, string>();
+  /** A worker's activities hold the warehouses they open; the worker installs its interceptor. */
+  readonly idleFiles: IdleFileRelease;
 
   constructor(
     readonly options: {
@@ -36,8 +39,11 @@ export class Resources {
       reportDir?: string;
       /** What this worker serves (default: from SPARKIFY_ALLOWED_* in the environment; unset, anything). */
       allow?: AllowList;
+      /** How long a DuckDB file no activity holds stays open (default IDLE_FILE_RELEASE_MS). */
+      idleFileReleaseMs?: number;
     },
   ) {
+    this.idleFiles = new IdleFileRelease((uri) => this.releaseFile(uri), options.idleFileReleaseMs);
     if (options.defaultWarehouse) this.rememberCredentials(options.defaultWarehouse);
     this.allow = options.allow ?? allowListFromEnv();
     // Checked here, as the worker starts: a misspelt entry stops it, naming the variable.
@@ -99,6 +105,7 @@ export class Resources {
 
   warehouse(uri: string | undefined): Promise<Warehouse> {
     const full = this.resolveWarehouseUri(uri);
+    this.idleFiles.hold(full);
     let warehouse = this.warehouses.get(full);
     if (!warehouse) {
       warehouse = openWarehouse(parseWarehouseUri(full, 'warehouse'));
@@ -119,19 +126,15 @@ export class Resources {
   }
 
   /**
-   * Closes the warehouses this worker holds that other processes wait for (DuckDB files), so another process can open them;
-   * the next activity that names one opens it again. Connection pools of server warehouses stay.
+   * Closes the warehouse if other processes wait for it (a DuckDB file), so another process can open
+   * it; the next activity that names it opens it again. Connection pools of server warehouses stay.
    */
-  async releaseFiles(): Promise<void> {
-    const open = [...this.warehouses];
-    await Promise.all(
-      open.map(async ([uri, opening]) => {
-        const warehouse = await opening.catch(() => undefined);
-        if (!warehouse?.heldByThisProcess || this.warehouses.get(uri) !== opening) return;
-        this.warehouses.delete(uri);
-        await warehouse.close();
-      }),
-    );
+  async releaseFile(uri: string): Promise<void> {
+    const opening = this.warehouses.get(uri);
+    const warehouse = await opening?.catch(() => undefined);
+    if (!warehouse?.heldByThisProcess || this.warehouses.get(uri) !== opening) return;
+    this.warehouses.delete(uri);
+    await warehouse.close();
   }
 
   async close(): Promise<void> {
