@@ -71,3 +71,19 @@ test('insights reads through the same read-only transactions: a warehouse withou
   expect(r.stderr).toMatch(/^sparkify: redshift-data:\/\/workgroup\/etl\/dev has not been loaded yet \(no users, songs, artists, time tables\)/);
   expect(r.status).toBe(2);
 });
+
+describe('sql with several statements', () => {
+  // The Data API ran them, or refused them with its own words after the call; refused before it now.
+  test('is refused before the call, saying to give one statement at a time, and runs none', async () => {
+    const r = await sparkify(['sql', '--warehouse', warehouse, "SELECT 1; DELETE FROM songplays WHERE songplay_id = 'a'"]);
+    expect(r.stderr).toBe('sparkify: the query holds more than one statement: sparkify sql runs one at a time, so give each on its own\n');
+    expect(r.status).toBe(2);
+    expect((await rowsLeft()).stdout).toBe('[{"n":2}]\n');
+  });
+
+  test('one statement with semicolons in a literal, a quoted name and comments runs', async () => {
+    const r = await sparkify(['sql', '--warehouse', warehouse, '--json', `SELECT ';' AS "a;b" /* ; */ -- ;\n;`]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('[{"a;b":";"}]\n');
+  });
+});

@@ -30,7 +30,7 @@ export interface SingleStatementQuery {
   querySingleStatement(sql: string): Promise<Row[]>;
 }
 
-/** The warehouse's single-statement query where it has one (DuckDB, PostgreSQL); else (Redshift) its plain query. */
+/** The warehouse's single-statement query where it has one (DuckDB, PostgreSQL, Redshift); else its plain query. */
 export function querySingleStatement(warehouse: Warehouse & Partial<SingleStatementQuery>, sql: string): Promise<Row[]> {
   return warehouse.querySingleStatement ? warehouse.querySingleStatement(sql) : warehouse.query(sql);
 }

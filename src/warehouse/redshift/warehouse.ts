@@ -13,12 +13,13 @@ import type {
   Warehouse,
   WarehouseAccess,
 } from '../types';
-import { WriteRefusedError } from '../singleStatement';
+import { SeveralStatementsError, type SingleStatementQuery, WriteRefusedError } from '../singleStatement';
 import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError, type FinishedStatement } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
 import { isReadOnlyRefusal, READ_ONLY_STATEMENT_AT, readOnlyBatch } from './readOnly';
+import { statementCount } from './statementCount';
 import { describeRedshiftTarget, type RedshiftSettings } from './uri';
 
 /** Session tables the pipeline's statements read after a COPY (see ServerStagingSql). */
@@ -43,7 +44,7 @@ async function onlyKey(files: ServerStagingRequest['files']): Promise<string> {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit, SingleStatementQuery {
   readonly dialect = 'redshift' as const;
   readonly heldByThisProcess = false;
   readonly reattachesRetriedStatements = true as const;
@@ -88,6 +89,16 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {
     const statement = await this.runQuery(sql, options);
     return statement.hasResultSet ? this.api.rows(statement.id, options?.signal) : [];
+  }
+
+  /**
+   * SingleStatementQuery: several statements are refused here, before the call; the Data API takes
+   * one per SQL text and would refuse them with its own words ("cannot insert multiple commands
+   * into a prepared statement").
+   */
+  async querySingleStatement(sql: string): Promise<Row[]> {
+    if (statementCount(sql) > 1) throw new SeveralStatementsError();
+    return this.query(sql);
   }
 
   /**
