@@ -12,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
+import { PostgresWarehouse } from '../src/warehouse/postgres';
+import { postgresTimeouts } from '../src/config';
+import { sqlStatements } from '../src/warehouse/sql';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { runSparkify } from './support/cli';
 
@@ -187,7 +190,7 @@ describe('sql refuses a write even where the session settings fail to apply', ()
   // The read-only session default rides on the settings each pooled connection runs as it connects,
   // without waiting, in one query: here its first statement (the JIT setting, which reads
   // pg_settings) is refused, the rest never runs, and a DELETE went through. Now the statement
-  // runs in a read-only transaction begun and awaited first.
+  // runs in a read-only transaction begun and awaited first, and so do insights' queries.
   let url: string;
   beforeAll(async () => {
     const owner = await createTestDatabase(pg.url, 'cli_reads_unset');
@@ -205,6 +208,18 @@ describe('sql refuses a write even where the session settings fail to apply', ()
     asReader.username = 'cli_unset_reader';
     asReader.password = '';
     url = asReader.toString();
+  });
+
+  test("insights' queries (setup, then the query, in one transaction) run read-only too, and a write among them is refused", async () => {
+    const reader = new PostgresWarehouse(url, postgresTimeouts(), 'read-only');
+    try {
+      const settings = sqlStatements('postgres/report_settings', 'postgres');
+      expect(await reader.queryInTransaction(settings, "SELECT current_setting('transaction_read_only') AS read_only")).toEqual([{ read_only: 'on' }]);
+      await expect(reader.queryInTransaction(settings, 'DELETE FROM songplays')).rejects.toThrow(/read-only transaction/);
+      expect(await reader.query('SELECT COUNT(*)::int AS n FROM songplays')).toEqual([{ n: 2 }]);
+    } finally {
+      await reader.close();
+    }
   });
 
   test.each([

@@ -337,18 +337,30 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     }
   }
 
-  /** QueryInTransaction (src/warehouse/queryInTransaction.ts): `setup`, then `sql`, in one transaction. */
+  /**
+   * QueryInTransaction (src/warehouse/queryInTransaction.ts): `setup`, then `sql`, in one
+   * transaction. On a warehouse opened read-only (insights' queries) a read-only one, begun and
+   * awaited as sparkify sql's is, and rolled back: not only the session default, which the pool
+   * sets without waiting.
+   */
   async queryInTransaction(setup: readonly string[], sql: string, options?: StatementOptions): Promise<Row[]> {
-    return this.withClient(options, (c) =>
-      inTransaction((s) => c.query(s), async () => {
-        for (const statement of setup) {
-          options?.signal?.throwIfAborted();
-          await c.query(statement);
-        }
+    const work = async (c: pg.PoolClient) => {
+      for (const statement of setup) {
         options?.signal?.throwIfAborted();
-        return (await c.query(sql)).rows as Row[];
-      }, options?.signal),
-    );
+        await c.query(statement);
+      }
+      options?.signal?.throwIfAborted();
+      return (await c.query(sql)).rows as Row[];
+    };
+    if (this.access === 'read-write') return this.withClient(options, (c) => inTransaction((s) => c.query(s), () => work(c), options?.signal));
+    return this.withClient(options, async (c) => {
+      await c.query(READ_ONLY_BEGIN);
+      try {
+        return await work(c);
+      } finally {
+        await c.query(READ_ONLY_ROLLBACK).catch(() => undefined);
+      }
+    });
   }
 
   async appendRows(
