@@ -12,7 +12,8 @@ WITH raw_groups AS (
   -- its identity (page, ts, item, session as one text; '' for NULL, which a number never prints
   -- as), so each distinct one is a group of its own, as the DISTINCT counted them. The id is
   -- read as the whole number users has per group below, not per event: '7', ' 7' and '007' are
-  -- one user, as in users and songplays.
+  -- one user, as in users and songplays. A blank id is NULL before the cast: PostgreSQL may cast
+  -- before it filters blank ids out.
   SELECT userid AS raw_userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
          CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
               THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
@@ -26,7 +27,7 @@ WITH raw_groups AS (
            END
 ),
 event_groups AS (
-  SELECT CAST(TRIM(raw_userid) AS INTEGER) AS user_id, raw_userid, day, level, submit_event, first_ts, last_ts
+  SELECT CAST(NULLIF(TRIM(raw_userid), '') AS INTEGER) AS user_id, raw_userid, day, level, submit_event, first_ts, last_ts
   FROM raw_groups
   WHERE TRIM(raw_userid) <> ''
 ),
@@ -55,7 +56,7 @@ items AS (
   UNION ALL
   SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
   FROM staging_events e
-  JOIN tangled t ON t.user_id = CAST(TRIM(e.userid) AS INTEGER) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
+  JOIN tangled t ON t.user_id = CAST(NULLIF(TRIM(e.userid), '') AS INTEGER) AND t.day = CAST({{epoch_ms_to_timestamp(e.ts)}} AS DATE)
   -- (the IN first picks those users' events by a hash of the few ids as staged, so the join above
   -- is of a few rows and no other event is cast; without it PostgreSQL sorted every event to
   -- merge-join them)
