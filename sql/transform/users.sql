@@ -14,17 +14,20 @@
 -- The run's events are first reduced per userid and log as staged, untrimmed (latest ts, whether
 -- they played): a small hash aggregate, where ranking every event meant sorting them all (spilling
 -- past work_mem on PostgreSQL). The trim and the cast to an id then run once per raw userid and log
--- instead of once per event; the variants of one id (' 7', '7') meet per user and log, and
--- publish_run_users keeps those that reach the latest ts, analyzed: a CTE's row count is a guess,
--- and a guess of a few rows planned the next join as a nested loop. Only the events at a user's
--- latest ts in a log can win, so only those are ranked and have names repaired: the second pass
--- finds them on the raw userid, log and ts, hashing ts alone: the userid compared inside a CASE is
--- no hash key (PostgreSQL hashing every event's userid text as well cost ~1.7 CPU-s more at 8M
--- events); a user's latest ts is rarely another's. A Redshift COPY of several logs names no file
--- per row (docs/redshift.md): such an event counts for the run's log of its own day (outside the
--- run's days: its first day before them, else its last), staged_log_key says which.
+-- instead of once per event. publish_run_users keeps each raw userid's candidate ts per log, analyzed:
+-- a CTE's row count is a guess, and a guess of a few rows planned the next join as a nested loop.
+-- The variants of one id (' 7', '7') meet only in the ranking: a user's winner is at the latest
+-- ts of the variant that has it, and a join of every variant to its user's latest ts cost more
+-- than ranking the few extra candidates (PostgreSQL at 1.6M events sorted every pair twice for
+-- it). Only the events at a raw userid's latest ts in a log can win, so only those are ranked and
+-- have names repaired: the second pass finds them on the raw userid, log and ts, hashing ts
+-- alone: the userid compared inside a CASE is no hash key (PostgreSQL hashing every event's
+-- userid text as well cost ~1.7 CPU-s more at 8M events); a user's latest ts is rarely another's.
+-- A Redshift COPY of several logs names no file per row (docs/redshift.md): such an event counts
+-- for the run's log of its own day (outside the run's days: its first day before them, else its
+-- last), staged_log_key says which.
 -- Kept per user and log, a run over every log (the bench's 1.6M events over 30 logs, ~18,700
--- users) groups its events into ~180,000 (user, log) pairs instead of ~18,700 users.
+-- users) groups its events into ~133,000 (user, log) pairs instead of ~18,700 users.
 CREATE TEMP TABLE publish_raw_users AS
 SELECT userid, {{staged_log_key(source_key, ts)}} AS log_key,
        MAX(ts) AS last_ts, MAX(CASE WHEN firstname IS NOT NULL OR lastname IS NOT NULL THEN ts END) AS name_ts,
@@ -33,8 +36,9 @@ FROM staging_events
 WHERE run_id = {{run_id}}
 GROUP BY userid, {{staged_log_key(source_key, ts)}};
 
--- Each variant at its user's latest ts in the log, and at their latest named ts there when that is
--- earlier (an event without names is later): the ts of the events that can win (ts).
+-- Each raw userid's events in a log that can win there (ts): those at its latest ts, and those at
+-- its latest named ts when that is earlier (an event without names is later). The variants of one
+-- id (' 7', '7') meet in the ranking below, which sees the winners among their candidates.
 CREATE TEMP TABLE publish_run_users AS
 WITH log_users AS (
   SELECT userid, log_key, last_ts, name_ts, has_play, CAST(TRIM(userid) AS INTEGER) AS user_id,
@@ -43,20 +47,10 @@ WITH log_users AS (
               ELSE {{last_day}} END AS log_date
   FROM publish_raw_users
   WHERE TRIM(userid) <> ''
-),
-user_logs AS (
-  SELECT user_id, log_date, MAX(last_ts) AS last_ts, MAX(name_ts) AS name_ts, MAX(has_play) AS has_play
-  FROM log_users
-  GROUP BY user_id, log_date
 )
-SELECT r.userid, r.log_key, u.user_id, u.log_date, u.last_ts AS ts, u.has_play
-FROM log_users r
-JOIN user_logs u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.last_ts = r.last_ts
+SELECT userid, log_key, user_id, log_date, last_ts AS ts, has_play FROM log_users
 UNION ALL
-SELECT r.userid, r.log_key, u.user_id, u.log_date, u.name_ts, u.has_play
-FROM log_users r
-JOIN user_logs u ON u.user_id = r.user_id AND u.log_date = r.log_date AND u.name_ts = r.name_ts
-WHERE u.name_ts < u.last_ts;
+SELECT userid, log_key, user_id, log_date, name_ts, has_play FROM log_users WHERE name_ts < last_ts;
 ANALYZE publish_run_users;
 
 -- Each user's contribution from each of the run's logs: the level of their latest event there, and

@@ -112,7 +112,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
   'sql/transform/time.sql': 'a851c983729a7d4c',
   'sql/transform/unmatched_plays.sql': '93cb4a5e314f772e',
-  'sql/transform/users.sql': '578aabe917bb34d7',
+  'sql/transform/users.sql': '0fb0dd9d2ef5c975',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
   'src/activities/songFilesWithoutRecords.ts': '45d0f9eeb17fa9b0',
   'src/activities/textRepairRows.ts': 'ef4a32f753f2e6a0',
