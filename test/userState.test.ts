@@ -109,6 +109,27 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
     expect(await users(w)).toEqual([{ user_id: 42, first_name: 'Ann', last_name: 'Ray', gender: 'F', level: 'free' }]);
   });
 
+  // The users publish ranks each raw userid's latest (named) events in a log, and the variants of an
+  // id meet only in that ranking: each pick may come from a different variant, and from events
+  // that are not that variant's latest.
+  test("variants of one id in one log ('7', ' 7', '07'): level from the latest of all, names from the latest that names, a play from any", async () => {
+    const w = warehouses[name];
+    const unnamed = { first: null, last: null, gender: null };
+    await run(w, {
+      '2018-11-01': [
+        { user: '7', at: '2018-11-01T09:00:00Z', first: 'Ann', last: 'Lee', gender: 'F', level: 'free' },
+        { ...unnamed, user: '7', at: '2018-11-01T12:00:00Z', level: 'paid' },
+        play({ user: ' 7', at: '2018-11-01T08:00:00Z', first: 'Bea', last: 'Ray', gender: 'F', level: 'free' }),
+        { user: ' 7', at: '2018-11-01T10:00:00Z', first: 'Cy', last: 'Poe', gender: 'M', level: 'free' },
+        { ...unnamed, user: ' 7', at: '2018-11-01T11:00:00Z', level: 'free' },
+        { ...unnamed, user: '07', at: '2018-11-01T12:00:00Z', item: 1, level: 'free' },
+      ],
+    });
+    expect(await users(w)).toEqual([{ user_id: 7, first_name: 'Cy', last_name: 'Poe', gender: 'M', level: 'free' }]);
+    const [contribution] = await w.query('SELECT user_id, last_ts, last_item, name_ts, has_play FROM etl_user_logs');
+    expect(contribution).toEqual({ user_id: 7, last_ts: Date.parse('2018-11-01T12:00:00Z'), last_item: 1, name_ts: Date.parse('2018-11-01T10:00:00Z'), has_play: 1 });
+  });
+
   test('one run over several logs (on Redshift also without the file of each event) gives what runs of one log at a time give', async () => {
     const w = warehouses[name];
     const logs = {
