@@ -6,6 +6,7 @@
  * bump: it is informative, see docs/operations.md), on each engine: DuckDB, PostgreSQL and
  * Redshift (the emulator).
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,10 +14,11 @@ import { createActivities } from '../src/activities';
 import { REPORT_ERROR_CHARS } from '../src/activities/reportActivities';
 import { Resources } from '../src/activities/resources';
 import { SCHEMA_VERSION } from '../src/etl/versions';
-import { buildInsights, renderHtml } from '../src/insights';
+import { buildInsights, renderHtml, type InsightData } from '../src/insights';
 import { silentLogger } from '../src/log';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, type S3Server } from './harness/s3';
+import { SPARKIFY_BIN } from './support/cli';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
 
 /** etl_runs as release 2 created it (sql/schema/etl_tables.sql before report_error). */
@@ -51,6 +53,16 @@ afterAll(async () => {
 });
 
 const TEXT = { duckdb: 'VARCHAR', postgres: 'TEXT', redshift: 'VARCHAR(65535)' } as const;
+
+/** The built CLI, run asynchronously (the Redshift emulator answers from this process). */
+function sparkify(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SPARKIFY_BIN, ...args], { encoding: 'utf8', timeout: 120_000, env }, (err, stdout, stderr) => {
+      resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
 
 describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => {
   test("recordReportError adds the column itself when the run's createSchema ran under release 2 (a worker upgraded mid-run)", async () => {
@@ -94,5 +106,33 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
     } finally {
       await resources.close();
     }
+  }, 120_000);
+
+  // Insights only reads, so it cannot add the column: it refused such a warehouse ("run one load
+  // with this release first") although every other number in the report was there.
+  test("insights on a release-2 warehouse before this release's first run reads its runs, their report shown as not recorded", async () => {
+    const uri = engine === 'duckdb' ? uris.duckdb.replace(/\.duckdb$/, '-before-run.duckdb') : uris[engine];
+    const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uri });
+    try {
+      await createActivities({ resources, log: silentLogger }).createSchema({ warehouse: '' });
+      const warehouse = await resources.warehouse('');
+      await warehouse.execute(['DROP TABLE etl_runs', RELEASE_2_ETL_RUNS(TEXT[engine]), EARLIER_RUN]);
+    } finally {
+      await resources.close();
+    }
+
+    const json = await sparkify(['insights', '--warehouse', uri, '--format', 'json']);
+    expect(json.stderr).toBe('');
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout) as { data: InsightData; sections: { id: string; charts: { takeaway: string }[]; tables: { rows: unknown[][] }[] }[] };
+    expect(report.data.operations.runs).toEqual([expect.objectContaining({ runId: 'run-before', reportError: null, reportRecorded: false })]);
+    const operations = report.sections.find((section) => section.id === 'operations');
+    expect(operations?.tables[0].rows).toEqual([[expect.any(String), '2018-11-01', 0, 0, 0, 0, 'not recorded']]);
+    expect(operations?.charts[0].takeaway).toContain(
+      'Whether their reports were written is not recorded for 1 run: etl_runs gets its report_error column from the next run of this release.',
+    );
+    // Read-only: the column is still missing, for the next run to add.
+    const table = await sparkify(['sql', '--warehouse', uri, '--json', "SELECT column_name FROM information_schema.columns WHERE table_name = 'etl_runs' AND column_name = 'report_error'"]);
+    expect(table.stdout).toBe('[]\n');
   }, 120_000);
 });

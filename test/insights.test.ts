@@ -163,6 +163,7 @@ describe('insights on the real sample', () => {
           plays: run.matches.plays,
           rejected: 0,
           reportError: null,
+          reportRecorded: true,
         },
       ]);
       expect(ops.rejected).toEqual([]);

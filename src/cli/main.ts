@@ -181,8 +181,8 @@ function buildProgram(ctx: () => Context, setExitCode: (code: number) => void): 
       checkLocations(command);
       const warehouse = await openWarehouseToRead(uri);
       try {
-        await requireInsightsTables(warehouse);
-        const text = renderReport(await buildInsights(warehouse, window, { limit: flags.top }), flags.format as InsightFormat);
+        const { reportErrorColumn } = await requireInsightsTables(warehouse);
+        const text = renderReport(await buildInsights(warehouse, window, { limit: flags.top, reportErrorColumn }), flags.format as InsightFormat);
         if (flags.out) {
           fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
           fs.writeFileSync(flags.out, text.endsWith('\n') ? text : `${text}\n`);

@@ -56,10 +56,12 @@ const tablesNamed = (missing: string[]) => `no ${missing.join(', ')} table${miss
 
 /**
  * Throws, naming what is missing, unless the warehouse has every star table and the bookkeeping
- * tables and columns insights reads. A warehouse an earlier release loaded can lack the latter (a
- * load creates or adds them), and insights failed on a query's missing table or column.
+ * tables insights reads. A warehouse an earlier release loaded can lack the latter (a load creates
+ * them), and insights failed on a query's missing table. Says whether etl_runs has report_error,
+ * which the next run adds in place (src/ledger/etlRunsColumns.ts): insights reads the runs without
+ * it until then (it only informs), rather than asking for a load first.
  */
-export async function requireInsightsTables(warehouse: Warehouse): Promise<void> {
+export async function requireInsightsTables(warehouse: Warehouse): Promise<{ reportErrorColumn: boolean }> {
   const tables = [...STAR_TABLES, ...INSIGHTS_ETL_TABLES];
   const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables }));
   const present = new Set(rows.map((row) => String(row.table_name)));
@@ -69,8 +71,7 @@ export async function requireInsightsTables(warehouse: Warehouse): Promise<void>
   }
   const missingEtl = INSIGHTS_ETL_TABLES.filter((table) => !present.has(table));
   if (missingEtl.length > 0) throw earlierRelease(warehouse, tablesNamed(missingEtl));
-  // A column a later release added, which the next run adds in place (src/ledger/etlRunsColumns.ts).
-  if (!(await etlRunsColumns(warehouse)).has('report_error')) throw earlierRelease(warehouse, 'no etl_runs.report_error column');
+  return { reportErrorColumn: (await etlRunsColumns(warehouse)).has('report_error') };
 }
 
 function earlierRelease(warehouse: Warehouse, missing: string): ConfigError {

@@ -19,9 +19,9 @@ export const INSIGHT_FORMATS: readonly InsightFormat[] = ['table', 'json', 'html
 export async function buildInsights(
   warehouse: Warehouse,
   window: RunWindow | null,
-  options: { limit?: number; levelChanges?: LevelChange[]; signal?: AbortSignal } = {},
+  options: { limit?: number; levelChanges?: LevelChange[]; signal?: AbortSignal; reportErrorColumn?: boolean } = {},
 ): Promise<InsightReport> {
-  const data = await queryInsights(warehouse, { window, limit: options.limit, levelChanges: options.levelChanges, signal: options.signal });
+  const data = await queryInsights(warehouse, { window, ...options });
   return buildReport(data, { warehouse: warehouse.description, window });
 }
 

@@ -59,6 +59,11 @@ export interface InsightData {
       rejected: number;
       /** Why the run's report was not written; null when it was (or the run is older than the record). */
       reportError: string | null;
+      /**
+       * Whether etl_runs records if the run's report was written: false on an etl_runs an earlier
+       * release created, before a run of this release adds report_error (reportError is then null).
+       */
+      reportRecorded: boolean;
     }[];
     rejected: { runId: string; kind: string; records: number; startedAt: string | null }[];
     quality: { runId: string; startedAt: string | null; passed: number; warned: number; failed: number }[];
@@ -73,6 +78,11 @@ export interface InsightOptions {
   levelChanges?: LevelChange[];
   /** Cancels the queries (an activity's cancellation). */
   signal?: AbortSignal;
+  /**
+   * False when etl_runs has no report_error column (an earlier release created it and no run of
+   * this one has added it yet): the runs are read without it. Default true.
+   */
+  reportErrorColumn?: boolean;
 }
 
 /** Upgrades and downgrades on one UTC day. */
@@ -175,7 +185,9 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  * grouping of the plays share one pass (see each file's header).
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
-  const run = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal });
+  const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal });
+  const reportRecorded = options.reportErrorColumn ?? true;
+  const run = (name: string) => runQuery(name === 'operations_runs' && !reportRecorded ? 'operations_runs_before_report_error' : name);
   const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;
   // Without revenue_level_changes when the level changes are given (read below only when not).
   const rows = await runConcurrently(names, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
@@ -290,7 +302,8 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
           songsStaged: summary.staging?.songs?.recordsStaged ?? 0,
           plays: summary.matches?.plays ?? 0,
           rejected: summary.rejected?.count ?? 0,
-          reportError: strOrNull(r.report_error),
+          reportError: reportRecorded ? strOrNull(r.report_error) : null,
+          reportRecorded,
         };
       }),
       rejected: rows.operations_rejected.map((r) => ({

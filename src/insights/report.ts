@@ -407,6 +407,7 @@ function operations(data: InsightData): Section {
   const rejectedTotal = [...rejectedByRun.values()].reduce((s, n) => s + n, 0);
   const last = o.runs[o.runs.length - 1];
   const withoutReport = o.runs.filter((r) => r.reportError !== null).length;
+  const reportUnrecorded = o.runs.filter((r) => !r.reportRecorded).length;
   const failedChecks = o.quality.reduce((s, q) => s + q.failed, 0);
   const warnedChecks = o.quality.reduce((s, q) => s + q.warned, 0);
   const charts: Chart[] = [
@@ -426,7 +427,10 @@ function operations(data: InsightData): Section {
         o.runs.length === 0
           ? 'No completed run is recorded in etl_runs yet.'
           : `${plural(o.runs.length, 'completed run')}; the latest (${last.window}) staged ${plural(last.eventsStaged, 'event')} and ${plural(last.songsStaged, 'song')} and published ${plural(last.plays, 'play')}.` +
-            (withoutReport === 0 ? '' : ` Reports not written: ${plural(withoutReport, 'run')} (the Runs table says why).`),
+            (withoutReport === 0 ? '' : ` Reports not written: ${plural(withoutReport, 'run')} (the Runs table says why).`) +
+            (reportUnrecorded === 0
+              ? ''
+              : ` Whether their reports were written is not recorded for ${plural(reportUnrecorded, 'run')}: etl_runs gets its report_error column from the next run of this release.`),
     },
     {
       id: 'rejected-per-run',
@@ -475,7 +479,7 @@ function operations(data: InsightData): Section {
           r.songsStaged,
           r.plays,
           rejectedByRun.get(r.runId) ?? r.rejected,
-          r.reportError === null ? 'written' : `NOT written: ${r.reportError}`,
+          !r.reportRecorded ? 'not recorded' : r.reportError === null ? 'written' : `NOT written: ${r.reportError}`,
         ]),
       },
     ],

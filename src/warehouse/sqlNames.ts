@@ -56,6 +56,7 @@ export const SQL_NAMES = [
   'insights/operations_quality',
   'insights/operations_rejected',
   'insights/operations_runs',
+  'insights/operations_runs_before_report_error',
   'insights/revenue_level_changes',
   'ledger/event_rules_versions',
   'ledger/exists',
