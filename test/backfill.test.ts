@@ -214,6 +214,21 @@ describe('backfills and single-date starts', () => {
     expect(bad.stderr).toBe('sparkify: --from 2018-11-06 is after --to 2018-11-04\n');
   });
 
+  // It counted failed dates only: dates loaded without their report read as a clean backfill.
+  test("sparkify backfill names the dates whose report was not written, and why", () => {
+    const dir = path.join(tmp, 'reports-blocked');
+    fs.mkdirSync(dir);
+    // A file where the reports beside the DuckDB file go: each date's report cannot be written.
+    fs.writeFileSync(path.join(dir, 'reports'), '');
+    const run = sparkify(['backfill', '--from', '2018-11-04', '--to', '2018-11-05', '--source', SAMPLE_DIR, '--warehouse', `duckdb:${path.join(dir, 'w.duckdb')}`]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const [done, missing, ...rest] = run.stdout.split('\n');
+    expect(done).toBe('Backfill 2018-11-04 … 2018-11-05: 2 date(s) loaded, 0 skipped as already loaded, 0 failed (1 workflow run(s)).');
+    expect(missing).toMatch(/^2 of them loaded, but their insights report NOT written: 2018-11-0[45], 2018-11-0[45] \(2018-11-0[45]: .*reports/);
+    expect(missing).toContain('Fix the report location and run those dates again, or write a report with sparkify insights (docs/operations.md).');
+    expect(rest).toEqual(['']);
+  });
+
   test('backfill --only-missing runs a date whose log changed since it was loaded, and skips the unchanged ones', () => {
     const source = path.join(tmp, 'changed-source');
     fs.cpSync(SAMPLE_DIR, source, { recursive: true });

@@ -230,6 +230,38 @@ describe('failure alerts to a webhook', () => {
     expect(message.text).toContain('• 2018-11-14: ');
   });
 
+  // Its alert counted failed dates only: a backfill whose dates completed without their report sent
+  // nothing under the default 'failure' (a 'warning' at most), though each date's own run alerts.
+  test("a backfill whose dates' reports were not written alerts under the default --notify-on failure, naming each date and why", async () => {
+    const blocker = path.join(tmp, `not-a-directory-${randomUUID()}`);
+    fs.writeFileSync(blocker, '');
+    const w = await temporal.worker();
+    const workflowId = `notify-backfill-report-${randomUUID()}`;
+    const handle = await temporal.client.workflow.start<typeof backfill>('backfill', {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [
+        {
+          from: '2018-11-14',
+          to: '2018-11-15',
+          concurrency: 2,
+          etl: { source: SAMPLE_DIR, warehouse: `duckdb:${path.join(tmp, 'backfill-report.duckdb')}`, reportTo: path.join(blocker, 'reports') },
+          notify: { url: webhook.url, on: 'failure', webUi: WEB_UI },
+        },
+      ],
+    });
+    const result = await w.during(() => handle.result());
+    expect(result).toMatchObject({ completed: 2, failed: [] });
+    expect(result.reportMissing?.map((m) => m.date).sort()).toEqual(['2018-11-14', '2018-11-15']);
+    for (const m of result.reportMissing ?? []) expect(m.error).toContain(blocker);
+    expect(webhook.received).toHaveLength(1);
+    const [message] = webhook.received;
+    expect(message).toMatchObject({ kind: 'backfill', outcome: 'report-missing', workflowId, rootCause: '2 of 2 dates loaded without their insights report', failedDates: [] });
+    expect(message.text.split('\n')[0]).toBe("Sparkify backfill 2018-11-14 … 2018-11-15 completed, but some of its dates' insights reports were NOT written.");
+    for (const m of result.reportMissing ?? []) expect(message.warnings).toContain(`report not written for ${m.date}: ${m.error}`);
+    expect(message.text).toContain('2 dates loaded (0 without events, 2 without their report), 0 skipped as already loaded, 0 failed.');
+  });
+
   test('a schedule made with --notify-url hands the settings to each run, and a scheduled run alerts', async () => {
     const bin = path.resolve(__dirname, '../bin/sparkify.js');
     const env: NodeJS.ProcessEnv = { ...process.env, SPARKIFY_LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: temporal.server.address, SPARKIFY_TASK_QUEUE: `sched-${randomUUID()}` };

@@ -87,12 +87,21 @@ function backfillSettingDifferences(running: BackfillInput, asked: BackfillInput
   return differences;
 }
 
+/** At most ten dates, then how many more. */
+const someDates = (dates: string[]) => (dates.length > 10 ? `${dates.slice(0, 10).join(', ')} and ${dates.length - 10} more` : dates.join(', '));
+
 function describeResult(r: BackfillResult): string {
-  const done = `Backfill ${r.from} … ${r.to}: ${r.completed} date(s) loaded, ${r.skipped} skipped as already loaded, ${r.failed.length} failed (${r.runs} workflow run(s)).`;
+  const lines = [`Backfill ${r.from} … ${r.to}: ${r.completed} date(s) loaded, ${r.skipped} skipped as already loaded, ${r.failed.length} failed (${r.runs} workflow run(s)).`];
   const empty = r.withoutEvents ?? [];
-  if (empty.length === 0) return done;
-  const shown = empty.length > 10 ? `${empty.slice(0, 10).join(', ')} and ${empty.length - 10} more` : empty.join(', ');
-  return `${done}\n${empty.length} of them without events (no log: the date keeps its published plays; or a log without events): ${shown}.`;
+  if (empty.length > 0) lines.push(`${empty.length} of them without events (no log: the date keeps its published plays; or a log without events): ${someDates(empty)}.`);
+  const reportMissing = r.reportMissing ?? [];
+  if (reportMissing.length > 0) {
+    lines.push(
+      `${reportMissing.length} of them loaded, but their insights report NOT written: ${someDates(reportMissing.map((m) => m.date))} (${reportMissing[0].date}: ${reportMissing[0].error}). ` +
+        'Fix the report location and run those dates again, or write a report with sparkify insights (docs/operations.md).',
+    );
+  }
+  return lines.join('\n');
 }
 
 /** `sparkify backfill --from D --to D [--concurrency N] [--only-missing|--only-stale] [--dry-run]` */

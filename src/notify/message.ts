@@ -33,7 +33,9 @@ const HEADLINES: Record<NotifyEvent['outcome'], string> = {
 export function buildMessage(event: NotifyEvent, settings: Pick<NotifySettings, 'webUi'>): NotifyMessage {
   const link = webUiLink(settings.webUi, event.namespace, event.workflowId, event.runId);
   const what = event.kind === 'run' ? `Sparkify ETL run for ${event.dates}` : `Sparkify backfill ${event.dates}`;
-  const lines = [`${what} ${HEADLINES[event.outcome]}.`];
+  // A backfill's report-missing is some of its dates' reports: each date writes its own.
+  const headline = event.kind === 'backfill' && event.outcome === 'report-missing' ? "completed, but some of its dates' insights reports were NOT written" : HEADLINES[event.outcome];
+  const lines = [`${what} ${headline}.`];
   if (event.outcome === 'failed' && event.kind === 'run') {
     lines.push(`Failed step: ${event.failedStep ?? '(not an activity: see the history)'}`);
   }

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BACKFILL_DEFAULTS } from '../defaults';
 import { datesBetween } from '../etl/dates';
@@ -9,7 +9,7 @@ import { HEARTBEAT_TIMEOUT } from './etl';
 import { rootMessage } from '../etl/failures';
 import { backfillInputShape, checkWorkflowInput } from './inputs';
 import { notifyQuietly, runWarnings } from '../notify/workflow';
-import type { NotifySettings } from '../notify/types';
+import type { NotifyOutcome, NotifySettings } from '../notify/types';
 
 export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
@@ -42,6 +42,8 @@ export interface BackfillCounts {
   failed: { date: string; error: string }[];
   /** Completed dates whose run staged no event: no log (the date keeps its plays) or a log without events. */
   withoutEvents?: string[];
+  /** Completed dates whose insights report was not written, each with the reason (its run's reportError). */
+  reportMissing?: { date: string; error: string }[];
 }
 
 export interface BackfillProgress extends BackfillCounts {
@@ -58,6 +60,20 @@ export interface BackfillProgress extends BackfillCounts {
 export type BackfillResult = Omit<BackfillProgress, 'running' | 'pending'>;
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
+
+/**
+ * patched() id: a backfill with dates whose report was not written (and none failed) alerts as
+ * 'report-missing', which every --notify-on level sends, the default 'failure' too, as a date's own
+ * run does (src/notify/workflow.ts). Backfills recorded before alerted it as a 'warning', if at all.
+ */
+export const BACKFILL_REPORT_MISSING_ALERTS = 'backfill-report-missing-alerts';
+
+/** The alert's outcome: failed dates first, then dates without their report, then warnings. */
+function alertOutcome(counts: BackfillCounts, warnedDates: string[]): NotifyOutcome {
+  if (counts.failed.length > 0) return 'failed';
+  if (counts.reportMissing!.length > 0 && patched(BACKFILL_REPORT_MISSING_ALERTS)) return 'report-missing';
+  return warnedDates.length > 0 ? 'warning' : 'completed';
+}
 
 const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -80,7 +96,13 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const concurrency = Math.max(1, input.concurrency ?? BACKFILL_DEFAULTS.concurrency);
   const perRun = Math.max(1, input.datesPerRun ?? BACKFILL_DEFAULTS.datesPerRun);
   const carried = input.carried ?? { cursor: 0, runs: 0, completed: 0, skipped: 0, failed: [] };
-  const counts: BackfillCounts = { completed: carried.completed, skipped: carried.skipped, failed: [...carried.failed], withoutEvents: [...(carried.withoutEvents ?? [])] };
+  const counts: BackfillCounts = {
+    completed: carried.completed,
+    skipped: carried.skipped,
+    failed: [...carried.failed],
+    withoutEvents: [...(carried.withoutEvents ?? [])],
+    reportMissing: [...(carried.reportMissing ?? [])],
+  };
   const runs = carried.runs + 1;
   const warnedDates = [...(carried.warnedDates ?? [])];
   const running = new Set<string>();
@@ -114,6 +136,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
         const summary = await runDate(date, etl);
         counts.completed++;
         if (summary.staging.events.recordsStaged === 0) counts.withoutEvents!.push(date);
+        if (summary.reportError) counts.reportMissing!.push({ date, error: summary.reportError });
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
         counts.failed.push({ date, error: rootMessage(err) });
@@ -131,13 +154,25 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     await continueAsNew<typeof backfill>({ ...input, carried: { ...counts, cursor: chunkEnd, runs, ...(input.notify ? { warnedDates } : {}) } });
   }
   const result: BackfillResult = { from: input.from, to: input.to, total: ordered.length, ...counts, runs };
+  const reportMissing = counts.reportMissing!;
+  const warnings = [
+    ...(warnedDates.length > 0 ? [`dates that finished with warnings: ${warnedDates.join(', ')}`] : []),
+    ...reportMissing.map((r) => `report not written for ${r.date}: ${r.error}`),
+  ];
+  const rootCauses = [
+    ...(counts.failed.length > 0 ? [`${counts.failed.length} of ${ordered.length} dates failed`] : []),
+    ...(reportMissing.length > 0 ? [`${reportMissing.length} of ${ordered.length} dates loaded without their insights report`] : []),
+  ];
   await notifyQuietly(input.notify, {
     kind: 'backfill',
-    outcome: counts.failed.length > 0 ? 'failed' : warnedDates.length > 0 ? 'warning' : 'completed',
+    outcome: alertOutcome(counts, warnedDates),
     dates: `${input.from} … ${input.to}`,
-    ...(counts.failed.length > 0 ? { rootCause: `${counts.failed.length} of ${ordered.length} dates failed`, failedDates: counts.failed } : {}),
-    ...(warnedDates.length > 0 ? { warnings: [`dates that finished with warnings: ${warnedDates.join(', ')}`] } : {}),
-    figures: `${counts.completed} dates loaded (${counts.withoutEvents!.length} without events), ${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
+    ...(rootCauses.length > 0 ? { rootCause: rootCauses.join('; ') } : {}),
+    ...(counts.failed.length > 0 ? { failedDates: counts.failed } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    figures:
+      `${counts.completed} dates loaded (${counts.withoutEvents!.length} without events, ${reportMissing.length} without their report), ` +
+      `${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
   });
   if (counts.failed.length > 0) {
     const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');

@@ -37,7 +37,7 @@ describe('backfill with mocked activities', () => {
   test('runs one etlRun child per date under the date id, the first date alone, the rest side by side', async () => {
     const mocks = new MockActivities();
     const result = (await runBackfill(mocks, { from: '2018-01-01', to: '2018-01-03', concurrency: 2 })) as BackfillResult;
-    expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], withoutEvents: [], runs: 1 });
+    expect(result).toEqual({ from: '2018-01-01', to: '2018-01-03', total: 3, completed: 3, skipped: 0, failed: [], withoutEvents: [], reportMissing: [], runs: 1 });
     expect(datesRun(mocks).sort()).toEqual(['2018-01-01', '2018-01-02', '2018-01-03']);
     // Each child loaded its own date.
     const listing = mocks.calls.filter((c) => c.name === 'listEventFiles');
@@ -96,13 +96,32 @@ describe('backfill with mocked activities', () => {
       },
     });
     const result = (await runBackfill(mocks, { from: '2018-07-01', to: '2018-07-04', datesPerRun: 2 })) as BackfillResult;
-    expect(result).toEqual({ from: '2018-07-01', to: '2018-07-04', total: 4, completed: 4, skipped: 0, failed: [], withoutEvents: ['2018-07-02', '2018-07-03'], runs: 2 });
+    expect(result).toEqual({ from: '2018-07-01', to: '2018-07-04', total: 4, completed: 4, skipped: 0, failed: [], withoutEvents: ['2018-07-02', '2018-07-03'], reportMissing: [], runs: 2 });
+  });
+
+  test('lists the dates whose report was not written, with the reason, across continue-as-new; alerts them under --notify-on failure', async () => {
+    const mocks = new MockActivities({
+      writeReport: async () => {
+        const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+        if (/2018-08-0[13]$/.test(workflowId)) throw ApplicationFailure.nonRetryable('reports/ is not a directory', 'ReportNotWritten');
+        return `/reports/${workflowId}.html`;
+      },
+    });
+    const result = (await runBackfill(mocks, { from: '2018-08-01', to: '2018-08-03', datesPerRun: 2, notify: { url: 'https://hooks.example/x', on: 'failure' } })) as BackfillResult;
+    expect(result).toMatchObject({ completed: 3, failed: [], runs: 2 });
+    expect(result.reportMissing).toEqual([
+      { date: '2018-08-01', error: expect.stringContaining('reports/ is not a directory') },
+      { date: '2018-08-03', error: expect.stringContaining('reports/ is not a directory') },
+    ]);
+    // One alert (the dates send none), at the end: 'failure' sends report-missing.
+    const alerts = mocks.calls.filter((c) => c.name === 'sendNotification');
+    expect(alerts.map((c) => (c.input.event as { kind: string; outcome: string }).outcome)).toEqual(['report-missing']);
   });
 
   test('continues as new every datesPerRun dates and carries its counts and progress across', async () => {
     const mocks = new MockActivities();
     const result = (await runBackfill(mocks, { from: '2018-05-01', to: '2018-05-02', datesPerRun: 1 })) as BackfillResult;
-    expect(result).toEqual({ from: '2018-05-01', to: '2018-05-02', total: 2, completed: 2, skipped: 0, failed: [], withoutEvents: [], runs: 2 });
+    expect(result).toEqual({ from: '2018-05-01', to: '2018-05-02', total: 2, completed: 2, skipped: 0, failed: [], withoutEvents: [], reportMissing: [], runs: 2 });
     expect(datesRun(mocks).sort()).toEqual(['2018-05-01', '2018-05-02']);
   });
 
