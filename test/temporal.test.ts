@@ -326,6 +326,49 @@ describe('startDevServer', () => {
       for (const pid of below.filter(isAlive)) process.kill(pid, 'SIGKILL');
     }
   });
+
+  test('a parent that exits before it has read the server\'s pid leaves the stopping to the watchdog, which outlives the server and its lifeline', async () => {
+    // The exit hook knows the server's pid only once the watchdog's report of it has been read. A
+    // parent that exits before (here: in the turn that started the server, once the watchdog has
+    // forked the server and its lifeline) SIGKILLed the watchdog: its lifeline, orphaned, stopped
+    // the server and then waited out its grace period; had the watchdog been killed before it forked
+    // the lifeline, nothing would have stopped the server.
+    const devServerModule = path.join(REPO, 'dist/temporal/devServer.js');
+    const script = `
+      const fs = require('node:fs');
+      const { startDevServer } = require(${JSON.stringify(devServerModule)});
+      const children = (pid) => fs.readFileSync('/proc/' + pid + '/task/' + pid + '/children', 'utf8').split(' ').filter(Boolean).map(Number);
+      // A given port and CLI: the watchdog is spawned before startDevServer's first await.
+      startDevServer({ cli: ${JSON.stringify(cli)}, port: ${await freePort()} }).catch(() => undefined);
+      // Without yielding to the event loop, so the pid report stays unread.
+      let watchdog;
+      while (watchdog === undefined) {
+        const [first] = children(process.pid);
+        if (first !== undefined && children(first).length >= 2) watchdog = first;
+      }
+      process.stdout.write(JSON.stringify({ watchdog, below: children(watchdog) }) + '\\n');
+      process.exit(0);
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    expect(await new Promise<number | null>((resolve) => child.once('close', resolve))).toBe(0);
+    const { watchdog, below } = JSON.parse(stdout) as { watchdog: number; below: number[] };
+    expect(below).toHaveLength(2); // the server and the lifeline
+    const orphans: number[][] = [];
+    try {
+      // Generous: the server gets SIGTERM first and a grace period before SIGKILL.
+      const deadline = Date.now() + 30_000;
+      while ([watchdog, ...below].some(isAlive) && Date.now() < deadline) {
+        // Neither the server nor the lifeline is ever left without the watchdog that stops and reaps them.
+        if (!isAlive(watchdog) && below.some(isAlive)) orphans.push(below.filter(isAlive));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect({ left: [watchdog, ...below].filter(isAlive), orphans: orphans.slice(0, 1) }).toEqual({ left: [], orphans: [] });
+    } finally {
+      for (const pid of [watchdog, ...below].filter(isAlive)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('start-up failures', () => {

@@ -251,12 +251,16 @@ function isRunning(child: ChildProcess): boolean {
 }
 
 /**
- * SIGKILL to the server; the watchdog then exits as it did. A SIGKILLed watchdog could not take
- * the server with it, so the watchdog itself is killed only when the server's pid is unknown.
+ * SIGKILL to the server; the watchdog then exits as it did. When the server's pid is unknown (not
+ * read yet from the watchdog's report, as in an exit hook that runs in the turn that started it),
+ * this closes the watchdog's lifeline instead: the watchdog then stops the server (TERM, KILL after
+ * its grace period), reaps the lifeline and exits. It is never killed itself: a SIGKILLed watchdog
+ * left its lifeline and the server orphaned (the server unstopped when it had not forked the
+ * lifeline yet).
  */
 function killServer(child: ChildProcess, serverPid: number | undefined): void {
   if (serverPid === undefined) {
-    child.kill('SIGKILL');
+    child.stdin?.destroy();
     return;
   }
   try {
