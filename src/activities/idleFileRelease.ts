@@ -31,6 +31,11 @@ export class IdleFileRelease {
     this.timers.delete(warehouse);
   }
 
+  /** The warehouses the running activity holds (none outside activities). */
+  heldByActivity(): ReadonlySet<string> {
+    return this.activity.getStore() ?? new Set();
+  }
+
   interceptor(): ActivityInterceptorsFactory {
     return () => ({
       inbound: {
