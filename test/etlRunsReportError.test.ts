@@ -87,7 +87,14 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
       await warehouse.execute([RELEASE_2_ETL_RUNS(TEXT[engine]), EARLIER_RUN]);
       await activities.createSchema({ warehouse: '' });
       expect(await warehouse.query('SELECT schema_version FROM etl_schema_version')).toEqual([{ schema_version: SCHEMA_VERSION }]);
-      expect(await warehouse.query('SELECT run_id, status, report_error FROM etl_runs')).toEqual([{ run_id: 'run-before', status: 'completed', report_error: null }]);
+      // The run already there is marked not recorded ('' , not NULL: NULL reads as written).
+      expect(await warehouse.query('SELECT run_id, status, report_error FROM etl_runs')).toEqual([{ run_id: 'run-before', status: 'completed', report_error: '' }]);
+      await warehouse.execute([EARLIER_RUN.replace("'run-before'", "'run-after'").replace(/2026-12-01 02:0/g, '2026-12-02 02:0')]);
+      const beforeRecording = (await buildInsights(warehouse, null)).data.operations.runs;
+      expect(beforeRecording).toEqual([
+        expect.objectContaining({ runId: 'run-before', reportError: null, reportRecorded: false }),
+        expect.objectContaining({ runId: 'run-after', reportError: null, reportRecorded: true }),
+      ]);
 
       // The next run's createSchema finds the column there and adds nothing.
       await activities.createSchema({ warehouse: '' });
@@ -99,7 +106,10 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
 
       // The next report's Operations section says so, in the Runs table and the takeaway.
       const report = await buildInsights(warehouse, null);
-      expect(report.data.operations.runs).toEqual([expect.objectContaining({ runId: 'run-before', reportError: recorded })]);
+      expect(report.data.operations.runs).toEqual([
+        expect.objectContaining({ runId: 'run-before', reportError: recorded, reportRecorded: true }),
+        expect.objectContaining({ runId: 'run-after', reportError: null, reportRecorded: true }),
+      ]);
       const html = renderHtml(report);
       expect(html).toContain('NOT written: cannot write the run&#39;s report to /reports: xxx');
       expect(html).toContain('Reports not written: 1 run (the Runs table says why).');
@@ -129,7 +139,7 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
     const operations = report.sections.find((section) => section.id === 'operations');
     expect(operations?.tables[0].rows).toEqual([[expect.any(String), '2018-11-01', 0, 0, 0, 0, 'not recorded']]);
     expect(operations?.charts[0].takeaway).toContain(
-      'Whether their reports were written is not recorded for 1 run: etl_runs gets its report_error column from the next run of this release.',
+      'Whether their reports were written is not recorded for 1 run, recorded before etl_runs had its report_error column (the next run of this release adds it where it is missing).',
     );
     // Read-only: the column is still missing, for the next run to add.
     const table = await sparkify(['sql', '--warehouse', uri, '--json', "SELECT column_name FROM information_schema.columns WHERE table_name = 'etl_runs' AND column_name = 'report_error'"]);

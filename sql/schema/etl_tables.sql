@@ -1,8 +1,9 @@
 -- The pipeline's own bookkeeping, beside the star schema (prefix etl_).
 
 -- etl_runs: one row per run (the run id is the workflow id), with its summary as JSON text, and
--- why its insights report was not written (report_error, NULL when it was: a warehouse of an
--- earlier release gets the column from sql/schema/etl_runs_report_error.sql).
+-- why its insights report was not written (report_error, NULL when it was; '' when not recorded: the
+-- runs of a warehouse of an earlier release, which gets the column from
+-- sql/schema/etl_runs_report_error.sql).
 CREATE TABLE IF NOT EXISTS etl_runs (
   run_id        {{text}} NOT NULL,
   window_start  {{text}},

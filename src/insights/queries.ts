@@ -57,11 +57,12 @@ export interface InsightData {
       songsStaged: number;
       plays: number;
       rejected: number;
-      /** Why the run's report was not written; null when it was (or the run is older than the record). */
+      /** Why the run's report was not written; null when it was, or when that is not recorded. */
       reportError: string | null;
       /**
-       * Whether etl_runs records if the run's report was written: false on an etl_runs an earlier
-       * release created, before a run of this release adds report_error (reportError is then null).
+       * Whether etl_runs records if the run's report was written: false for the runs an earlier
+       * release recorded, before report_error (on an etl_runs without the column, until a run of
+       * this release adds it, and for the runs that were there when it was added).
        */
       reportRecorded: boolean;
     }[];
@@ -186,8 +187,8 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
   const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal });
-  const reportRecorded = options.reportErrorColumn ?? true;
-  const run = (name: string) => runQuery(name === 'operations_runs' && !reportRecorded ? 'operations_runs_before_report_error' : name);
+  const reportErrorColumn = options.reportErrorColumn ?? true;
+  const run = (name: string) => runQuery(name === 'operations_runs' && !reportErrorColumn ? 'operations_runs_before_report_error' : name);
   const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;
   // Without revenue_level_changes when the level changes are given (read below only when not).
   const rows = await runConcurrently(names, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
@@ -294,6 +295,8 @@ export async function queryInsights(warehouse: Warehouse, options: InsightOption
       runs: rows.operations_runs.map((r) => {
         const summary = parseSummary(r.summary);
         const window = r.window_start === null ? 'all files' : r.window_start === r.window_end ? str(r.window_start) : `${str(r.window_start)} … ${str(r.window_end)}`;
+        // '' marks the runs that were there when the column was added (sql/schema/etl_runs_report_error.sql).
+        const reportRecorded = reportErrorColumn && r.report_error !== '';
         return {
           runId: str(r.run_id),
           window,

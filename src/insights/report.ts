@@ -430,7 +430,7 @@ function operations(data: InsightData): Section {
             (withoutReport === 0 ? '' : ` Reports not written: ${plural(withoutReport, 'run')} (the Runs table says why).`) +
             (reportUnrecorded === 0
               ? ''
-              : ` Whether their reports were written is not recorded for ${plural(reportUnrecorded, 'run')}: etl_runs gets its report_error column from the next run of this release.`),
+              : ` Whether their reports were written is not recorded for ${plural(reportUnrecorded, 'run')}, recorded before etl_runs had its report_error column (the next run of this release adds it where it is missing).`),
     },
     {
       id: 'rejected-per-run',
