@@ -9,11 +9,14 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { recordAbandonedRuns } from '../src/ledger/abandonedRuns';
-import { silentLogger } from '../src/log';
+import { silentLogger, type Logger } from '../src/log';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -129,6 +132,79 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
   }, 240_000);
 });
 
+/** `sparkify runs cleanup` of `uri` through the test server, with `args` after it. */
+const runsCleanup = (uri: string, ...args: string[]) =>
+  runSparkify(['runs', 'cleanup', '--temporal', temporal.server.address, '--warehouse', uri, ...args], {
+    unset: ['SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'],
+    env: { TEMPORAL_NAMESPACE: temporal.server.namespace },
+  });
+
+/** `sparkify doctor`'s check warehouse.abandonedRuns of `uri`. */
+function doctorAbandonedRunsCheck(uri: string, taskQueue: string) {
+  const doctor = runSparkify(['doctor', '--temporal', temporal.server.address, '--warehouse', uri, '--json'], {
+    unset: ['SPARKIFY_WAREHOUSE', 'SPARKIFY_SOURCE', 'TEMPORAL_ADDRESS'],
+    env: { TEMPORAL_NAMESPACE: temporal.server.namespace, SPARKIFY_TASK_QUEUE: taskQueue },
+  });
+  return (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.id === 'warehouse.abandonedRuns');
+}
+
+/** A logger whose lines are kept, parsed: what a worker would log. */
+function capturingLogger(): { log: Logger; lines: { level: number; msg: string }[] } {
+  const lines: { level: number; msg: string }[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+  test('a run Temporal does not know is left as it is, counted by every run, and logged only by the one that found it first', async () => {
+    const uri = await newWarehouse('unknown');
+    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri });
+    const opened: Warehouse = await w.resources.warehouse(uri);
+    await w.during(async () => {
+      expect((await (await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } })).result()).status).toBe('completed');
+      // What a run of another server, killed mid-publish, leaves: a file list and a mark, no outcome.
+      const unknownRun = randomUUID();
+      await opened.execute([
+        `INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('${unknownRun}', 'events', 'log_data/2018/11/2018-11-02-events.json', 'e', 1)`,
+        `INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('${unknownRun}', CAST('2018-11-30 12:00:00' AS TIMESTAMP))`,
+      ]);
+      const kept = () => opened.query(`SELECT run_id, first_found_by, times_found FROM etl_unknown_runs`);
+
+      const first = capturingLogger();
+      const outcome = await recordAbandonedRuns({ warehouse: opened, client: temporal.client, foundBy: 'first', log: first.log });
+      expect(outcome).toMatchObject({ recorded: [], running: [], unknown: [unknownRun], unknownFound: [{ runId: unknownRun, firstFoundBy: 'first', timesFound: 1 }] });
+      expect(first.lines.filter((l) => l.level >= 30).map((l) => l.msg)).toEqual([expect.stringMatching(new RegExp(`^run ${unknownRun} has no recorded outcome and Temporal does not know it `))]);
+      expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 1 }]);
+
+      // The next run counts it in its createSchema.
+      expect((await (await w.start({ window: { from: '2018-11-03', to: '2018-11-03' } })).result()).status).toBe('completed');
+      expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 2 }]);
+
+      const later = capturingLogger();
+      await recordAbandonedRuns({ warehouse: opened, client: temporal.client, foundBy: 'later', log: later.log });
+      expect(later.lines.filter((l) => l.level >= 30)).toEqual([]);
+      expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 3 }]);
+
+      // Nothing recorded of it: its mark and file list stay.
+      expect(await opened.query(`SELECT run_id FROM etl_failed_runs WHERE run_id = '${unknownRun}'`)).toEqual([]);
+      expect(await opened.query(`SELECT run_id FROM etl_publishing_runs`)).toEqual([{ run_id: unknownRun }]);
+
+      // What is kept of it, shown where the operator looks (the CLI opens PostgreSQL beside the worker).
+      if (!uri.startsWith('postgres')) return;
+      const since = `${unknownRun} (found unknown first at ${outcome.unknownFound![0].firstFoundAt} by first, `;
+      const cleanup = runsCleanup(uri);
+      expect({ status: cleanup.status, stderr: cleanup.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(cleanup.stdout).toContain(`Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${since}4 time(s) in all).`);
+      expect(doctorAbandonedRunsCheck(uri, w.taskQueue)).toMatchObject({ status: 'warning', detail: expect.stringContaining(`${since}4 time(s) in all)`) });
+    });
+  }, 240_000);
+});
+
 test('a run that hit its workflow execution timeout is recorded failed as timed out by the next run', async () => {
   const uri = await newPostgresWarehouse('abandoned_timeout');
   const hold = publishHold();
@@ -162,11 +238,7 @@ test('sparkify doctor reports a terminated run; sparkify runs cleanup records it
   const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
   const opened: Warehouse = await w.resources.warehouse(uri);
   const count = async (table: string, runId: string) => Number((await opened.query(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = '${runId}'`))[0].n);
-  const cleanup = () =>
-    runSparkify(['runs', 'cleanup', '--temporal', temporal.server.address, '--warehouse', uri], {
-      unset: ['SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'],
-      env: { TEMPORAL_NAMESPACE: temporal.server.namespace },
-    });
+  const cleanup = () => runsCleanup(uri);
 
   await w.during(async () => {
     const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `held-terminated-${Date.now()}`);
@@ -177,13 +249,7 @@ test('sparkify doctor reports a terminated run; sparkify runs cleanup records it
     await expect(terminated.result()).rejects.toThrow('operator stopped it');
 
     // The doctor reports it (and records nothing).
-    const abandonedCheck = () => {
-      const doctor = runSparkify(['doctor', '--temporal', temporal.server.address, '--warehouse', uri, '--json'], {
-        unset: ['SPARKIFY_WAREHOUSE', 'SPARKIFY_SOURCE', 'TEMPORAL_ADDRESS'],
-        env: { TEMPORAL_NAMESPACE: temporal.server.namespace, SPARKIFY_TASK_QUEUE: w.taskQueue },
-      });
-      return (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.id === 'warehouse.abandonedRuns');
-    };
+    const abandonedCheck = () => doctorAbandonedRunsCheck(uri, w.taskQueue);
     const before = abandonedCheck();
     expect(before).toMatchObject({ status: 'warning', fix: expect.stringContaining('sparkify runs cleanup --temporal') });
     expect(before!.detail).toContain(`1 run(s) closed without recording their outcome: ${terminatedRun} (workflow ${terminated.workflowId}, terminated at `);

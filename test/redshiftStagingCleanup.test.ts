@@ -7,6 +7,7 @@
 import { abandonedRunStatements, unrecordedRuns } from '../src/ledger/abandonedRuns';
 import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
+import { recordUnknownRuns } from '../src/ledger/unknownRuns';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
@@ -73,6 +74,29 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: a run found closed without a 
   expect(await runsWithStaging(warehouse)).toEqual(['done', 'going', 'terminated']);
   await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
   expect(await runsWithStaging(warehouse)).toEqual(['going']);
+});
+
+test.each(['duckdb', 'postgres', 'redshift'])('%s: runs Temporal did not know are counted, each kept once with the run that found it first', async (name) => {
+  const warehouse = warehouses[name];
+  await warehouse.execute(['DELETE FROM etl_run_files', 'DELETE FROM etl_publishing_runs', 'DROP TABLE IF EXISTS etl_unknown_runs']);
+  // lost: listed and marked; listedOnly: listed, never marked.
+  await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key'], [['lost', 'events', 'a.json'], ['lost', 'events', 'b.json'], ['listedOnly', 'events', 'a.json']]);
+  await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('lost', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
+
+  // The table is created where an older release left none.
+  const first = await recordUnknownRuns(warehouse, ['lost'], 'r1', NOW);
+  expect(first.foundFirst.map((r) => r.runId)).toEqual(['lost']);
+  const second = await recordUnknownRuns(warehouse, ['lost', 'listedOnly'], 'r2', new Date('2018-12-01T01:00:00.000Z'));
+  expect(second.foundFirst.map((r) => r.runId)).toEqual(['listedOnly']);
+  expect(second.runs).toEqual([
+    { runId: 'lost', firstFoundAt: '2018-12-01T00:00:00.000Z', firstFoundBy: 'r1', lastFoundAt: '2018-12-01T01:00:00.000Z', timesFound: 2 },
+    { runId: 'listedOnly', firstFoundAt: '2018-12-01T01:00:00.000Z', firstFoundBy: 'r2', lastFoundAt: '2018-12-01T01:00:00.000Z', timesFound: 1 },
+  ]);
+  expect((await recordUnknownRuns(warehouse, ['lost'], 'r3', NOW)).foundFirst).toEqual([]);
+  expect(await warehouse.query('SELECT run_id, times_found FROM etl_unknown_runs ORDER BY run_id')).toEqual([
+    { run_id: 'listedOnly', times_found: 1 },
+    { run_id: 'lost', times_found: 3 },
+  ]);
 });
 
 test('the retention comes from SPARKIFY_STAGING_RETENTION_DAYS, checked', () => {

@@ -78,10 +78,10 @@ test('a run records the schema version; a warehouse recording a newer one is ref
   });
 }, 400_000);
 
-test('a warehouse an older release built (no version tables, no record of failed or abandoned runs) is upgraded in place by the next run', async () => {
+test('a warehouse an older release built (no version tables, no record of failed, abandoned or unknown runs) is upgraded in place by the next run', async () => {
   const file = path.join(tmp, 'older.duckdb');
   expect(run(file).status).toBe(0);
-  await withWarehouse(file, (w) => w.execute(['DROP TABLE etl_schema_version', 'DROP TABLE etl_run_rules', 'DROP TABLE etl_failed_runs', 'DROP TABLE etl_abandoned_runs']));
+  await withWarehouse(file, (w) => w.execute(['DROP TABLE etl_schema_version', 'DROP TABLE etl_run_rules', 'DROP TABLE etl_failed_runs', 'DROP TABLE etl_abandoned_runs', 'DROP TABLE etl_unknown_runs']));
 
   const again = run(file);
   expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
@@ -90,6 +90,7 @@ test('a warehouse an older release built (no version tables, no record of failed
     expect((await w.query('SELECT COUNT(*) AS n FROM etl_run_rules'))[0].n).toBeGreaterThan(0);
     expect(await w.query('SELECT COUNT(*) AS n FROM etl_failed_runs')).toEqual([{ n: 0 }]);
     expect(await w.query('SELECT COUNT(*) AS n FROM etl_abandoned_runs')).toEqual([{ n: 0 }]);
+    expect(await w.query('SELECT COUNT(*) AS n FROM etl_unknown_runs')).toEqual([{ n: 0 }]);
   });
 }, 400_000);
 

@@ -28,7 +28,7 @@ import { recordAbandonedRuns } from '../ledger/abandonedRuns';
 import { workerClient } from './workerClient';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
-export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files', 'etl_failed_runs', 'etl_abandoned_runs'];
+export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'];
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {

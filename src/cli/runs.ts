@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError, parseWarehouseUri } from '../config';
 import { recordAbandonedRuns, type AbandonedRunsOutcome } from '../ledger/abandonedRuns';
+import { describeUnknownRun } from '../ledger/unknownRuns';
 import { silentLogger } from '../log';
 import { addConnectionOptions } from '../temporal/connection';
 import { openWarehouse } from '../warehouse';
@@ -63,8 +64,9 @@ export function describeOutcome(outcome: AbandonedRunsOutcome, warehouse: string
   }
   if (outcome.running.length > 0) lines.push(`Left ${outcome.running.length} run(s) Temporal reports running: ${outcome.running.join(', ')}.`);
   if (outcome.unknown.length > 0) {
+    const runs = outcome.unknown.map((id) => describeUnknownRun(id, outcome.unknownFound ?? [])).join(', ');
     lines.push(
-      `Left ${outcome.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${outcome.unknown.join(', ')}. ` +
+      `Left ${outcome.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${runs}. ` +
         'Once you know one is gone, delete its rows by hand (docs/operations.md, "Runs closed without a record").',
     );
   }

@@ -5,6 +5,7 @@
  */
 import { Client } from '@temporalio/client';
 import { askTemporal, unrecordedRuns } from '../ledger/abandonedRuns';
+import { describeUnknownRun, readUnknownRuns, type UnknownRun } from '../ledger/unknownRuns';
 import { connectClient, type TemporalTarget } from '../temporal/connection';
 import { sqlStatement } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
@@ -38,12 +39,19 @@ export async function checkAbandonedRuns(warehouse: Warehouse, name: string, tar
     return warning(ID, TITLE, `${found.abandoned.length} run(s) closed without recording their outcome: ${runs}; their publishing marks and staging rows stay until recorded`, cleanup);
   }
   if (found.unknown.length > 0) {
+    const kept = await unknownRunsKept(warehouse, found.unknown);
     return warning(
       ID,
       TITLE,
-      `${found.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${found.unknown.join(', ')}`,
+      `${found.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${found.unknown.map((id) => describeUnknownRun(id, kept)).join(', ')}`,
       'once you know one is gone, delete its rows by hand (docs/operations.md, "Runs closed without a record")',
     );
   }
   return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);
+}
+
+/** What the runs have counted of `runIds` (etl_unknown_runs): none on a warehouse no run of this release has loaded. */
+async function unknownRunsKept(warehouse: Warehouse, runIds: string[]): Promise<UnknownRun[]> {
+  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: ['etl_unknown_runs'] }));
+  return present.length === 0 ? [] : readUnknownRuns(warehouse, runIds);
 }

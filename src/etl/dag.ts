@@ -40,6 +40,7 @@ export type Table =
   | 'etl_publishing_runs'
   | 'etl_failed_runs'
   | 'etl_abandoned_runs'
+  | 'etl_unknown_runs'
   | 'etl_attempt_fence';
 
 export interface StepTables {
@@ -134,16 +135,16 @@ export const STAR_TABLES: readonly Table[] = ['songplays', 'users', 'songs', 'ar
 /** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
 export const ETL_DAG = {
   createSchema: {
-    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'etl/etl_runs_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run'],
+    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'etl/etl_runs_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run', 'etl/unknown_runs', 'etl/count_unknown_runs', 'etl/record_unknown_runs'],
     reads: [],
     // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
     // The earlier runs with no recorded outcome: those Temporal reports closed are recorded failed
-    // (src/ledger/abandonedRuns.ts).
-    readsEarlierRuns: ['etl_schema_version', 'etl_run_files', 'etl_publishing_runs', 'etl_runs', 'etl_failed_runs'],
+    // (src/ledger/abandonedRuns.ts); those it does not know are counted (src/ledger/unknownRuns.ts).
+    readsEarlierRuns: ['etl_schema_version', 'etl_run_files', 'etl_publishing_runs', 'etl_runs', 'etl_failed_runs', 'etl_unknown_runs'],
     writes: [
       ...(['staging_events', 'staging_songs'] as const),
       ...STAR_TABLES,
-      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_user_logs', 'etl_user_log_dates', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs'] as const),
+      ...(['etl_runs', 'etl_run_files', 'etl_load_ledger', 'etl_rejected_records', 'etl_file_counts', 'etl_text_repairs', 'etl_song_keys', 'etl_song_file_songs', 'etl_song_file_artists', 'etl_user_state', 'etl_user_logs', 'etl_user_log_dates', 'etl_match_stats', 'etl_quality_results', 'etl_play_names', 'etl_songplay_names', 'etl_unmatched_plays', 'etl_cross_day_plays', 'etl_cross_day_times', 'etl_skipped_files', 'etl_run_rules', 'etl_schema_version', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] as const),
     ],
   },
   // The listing in two parts (src/activities/listing.ts): the event logs, then stageEvents, beside

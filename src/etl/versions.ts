@@ -53,5 +53,8 @@ export const RULES_VERSION = 3;
  *    etl_runs.report_error (why a run's report was not written) came later without a bump: it only
  *    informs, nothing the pipeline computes reads it, and a release before it leaves it NULL on its
  *    own runs. createSchema adds it in place (src/ledger/etlRunsColumns.ts).
+ *    etl_unknown_runs (the runs Temporal did not know, counted by each run) came later without a
+ *    bump: it only informs (the log, `sparkify runs cleanup`, doctor); a release before it does not
+ *    count, which leaves a count low, never a table wrong. createSchema creates it in place.
  */
 export const SCHEMA_VERSION = 2;

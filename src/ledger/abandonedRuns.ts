@@ -8,7 +8,8 @@
  * those it reports closed as failed, as of their close (their mark goes now, their staging rows
  * with the retention: sql/etl/clear_staging_expired.sql), and in etl_abandoned_runs with Temporal's
  * status. A run Temporal reports running (or retrying a step) is never touched, nor one it does not
- * know: a run closed longer ago than the namespace's retention, or one of another namespace.
+ * know: a run closed longer ago than the namespace's retention, or one of another namespace; that
+ * one is counted in etl_unknown_runs (src/ledger/unknownRuns.ts).
  */
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import type { Logger } from '../log';
@@ -16,6 +17,7 @@ import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { utcTimestampText } from '../warehouse/values';
 import { hasWriteLocking, type Warehouse } from '../warehouse/types';
 import { recordFailedRunStatements } from './failedRuns';
+import { recordUnknownRuns, type UnknownRun } from './unknownRuns';
 
 /** The statuses of a closed run that did not complete: its outcome was never recorded by itself. */
 const ABANDONED_STATUSES: readonly WorkflowExecutionStatusName[] = ['TERMINATED', 'TIMED_OUT', 'FAILED', 'CANCELLED'];
@@ -45,6 +47,8 @@ export interface AbandonedRunsOutcome {
   running: string[];
   /** Runs with no recorded outcome that Temporal does not know (past its retention, another namespace). */
   unknown: string[];
+  /** What etl_unknown_runs keeps of `unknown`: since when, how many times. */
+  unknownFound?: UnknownRun[];
   /** Why Temporal was not asked, or could not answer: nothing was recorded. */
   notAsked?: string;
 }
@@ -159,10 +163,17 @@ export async function recordAbandonedRuns(options: {
     );
   }
   if (outcome.unknown.length > 0) {
-    log.info(
-      { runs: outcome.unknown },
-      'runs with no recorded outcome that Temporal does not know (closed longer ago than its retention, or of another namespace): left as they are; see docs/operations.md to clear them by hand',
-    );
+    const counted = await recordUnknownRuns(warehouse, outcome.unknown, foundBy, options.now?.() ?? new Date(), signal);
+    outcome.unknownFound = counted.runs;
+    // Logged by the run that finds it first; the later ones count it (etl_unknown_runs), and doctor shows it.
+    for (const run of counted.foundFirst) {
+      log.info(
+        { runId: run.runId },
+        `run ${run.runId} has no recorded outcome and Temporal does not know it (closed longer ago than the namespace's retention, run on another server or namespace, or an embedded run killed): left as it is, and not logged again; see docs/operations.md to clear it by hand once you know it is gone`,
+      );
+    }
+    const again = counted.runs.filter((r) => !counted.foundFirst.includes(r));
+    if (again.length > 0) log.debug({ runs: again.map((r) => ({ runId: r.runId, timesFound: r.timesFound })) }, 'runs Temporal does not know, found again');
   }
   return outcome;
 }

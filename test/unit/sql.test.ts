@@ -58,6 +58,8 @@ const PARAMS: Record<string, SqlParam> = {
   closed_at: '2018-11-30 12:03:00.000',
   found_at: '2018-11-30 12:04:00.000',
   found_by: 'r2',
+  // Runs Temporal did not know (sql/etl/*unknown_runs.sql).
+  run_ids: ['r3', 'r4'],
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
   // Names for {{ident:…}} (sql/checks/).
   table: 'users',

@@ -1,0 +1,78 @@
+/**
+ * Runs with no recorded outcome that Temporal does not know: closed longer ago than the namespace's
+ * retention, run on another server or namespace, or an embedded run whose process was killed. Such
+ * a run cannot be told from one still going on another server, so no run records it by itself: an
+ * operator who knows it is gone says so (`sparkify runs cleanup --abandon`). Until then each run
+ * that finds it unknown counts it in etl_unknown_runs (first found when and by which run, last
+ * found, how many times), so that only the run that finds it first logs it, and `sparkify runs
+ * cleanup` and `sparkify doctor` can say since when it waits. Each run still asks about it, in the
+ * visibility query it makes for the other runs anyway (a run Temporal does not list costs no
+ * describe): the answer can change, as when a worker pointed at the wrong namespace is pointed back.
+ */
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { hasWriteLocking, type Warehouse } from '../warehouse/types';
+import { timestampTextToIso, utcTimestampText } from '../warehouse/values';
+
+export interface UnknownRun {
+  runId: string;
+  /** When a run first found Temporal did not know it, ISO-8601 UTC. */
+  firstFoundAt: string;
+  /** The run that found it first (its run id), or `sparkify runs cleanup`. */
+  firstFoundBy: string;
+  lastFoundAt: string;
+  /** How many runs (and cleanups) found it unknown. */
+  timesFound: number;
+}
+
+/** What etl_unknown_runs keeps of `runIds` (those it has no row for are left out). */
+export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly string[], signal?: AbortSignal): Promise<UnknownRun[]> {
+  if (runIds.length === 0) return [];
+  const rows = await warehouse.query(sqlStatement('etl/unknown_runs', warehouse.dialect, { run_ids: runIds }), { signal });
+  return rows.map((row) => ({
+    runId: String(row.run_id),
+    firstFoundAt: timestampTextToIso(String(row.first_found_at)),
+    firstFoundBy: String(row.first_found_by),
+    lastFoundAt: timestampTextToIso(String(row.last_found_at)),
+    timesFound: Number(row.times_found),
+  }));
+}
+
+/**
+ * Counts `runIds` (runs Temporal did not know just now) as found unknown by `foundBy` at `now`, and
+ * says which `foundBy` found first. Costs two reads and an update of etl_unknown_runs (a row per
+ * such run), and, only in the run that finds one first, an insert that reads the run's file list.
+ */
+export async function recordUnknownRuns(
+  warehouse: Warehouse,
+  runIds: readonly string[],
+  foundBy: string,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<{ runs: UnknownRun[]; foundFirst: UnknownRun[] }> {
+  if (runIds.length === 0) return { runs: [], foundFirst: [] };
+  const d = warehouse.dialect;
+  // Under the schema lock, as the abandoned runs' records: two runs finding a run at once add one row.
+  const schemaLock = hasWriteLocking(warehouse) ? warehouse.schemaLockStatements() : [];
+  // createSchema made it; `sparkify runs cleanup` may meet a warehouse an older release built.
+  await warehouse.execute([...schemaLock, ...sqlStatements('schema/etl_unknown_runs', d)], { signal });
+  const known = new Set((await readUnknownRuns(warehouse, runIds, signal)).map((r) => r.runId));
+  const newIds = runIds.filter((id) => !known.has(id));
+  const foundAt = utcTimestampText(now);
+  await warehouse.execute(
+    [
+      ...schemaLock,
+      ...sqlStatements('etl/count_unknown_runs', d, { run_ids: runIds, found_at: foundAt }),
+      ...(newIds.length > 0 ? sqlStatements('etl/record_unknown_runs', d, { run_ids: newIds, found_at: foundAt, found_by: foundBy }) : []),
+    ],
+    { signal },
+  );
+  const runs = await readUnknownRuns(warehouse, runIds, signal);
+  return { runs, foundFirst: runs.filter((r) => newIds.includes(r.runId) && r.firstFoundBy === foundBy) };
+}
+
+/** `<run id> (unknown to Temporal since <first found>, found by <run>; <n> time(s))`, for messages. */
+export function describeUnknownRun(runId: string, kept: readonly UnknownRun[]): string {
+  const run = kept.find((r) => r.runId === runId);
+  if (!run) return runId;
+  return `${runId} (found unknown first at ${run.firstFoundAt} by ${run.firstFoundBy}, ${run.timesFound} time(s) in all)`;
+}
