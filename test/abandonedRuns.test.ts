@@ -15,8 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { SCHEMA_FILES } from '../src/activities/stagingActivities';
+import { clearStagingStatements } from '../src/activities/clearStaging';
+import { parseWarehouseUri } from '../src/config';
 import { recordAbandonedRuns } from '../src/ledger/abandonedRuns';
 import { silentLogger, type Logger } from '../src/log';
+import { openWarehouse } from '../src/warehouse';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
@@ -178,7 +182,9 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       const first = capturingLogger();
       const outcome = await recordAbandonedRuns({ warehouse: opened, client: temporal.client, foundBy: 'first', log: first.log });
       expect(outcome).toMatchObject({ recorded: [], running: [], unknown: [unknownRun], unknownFound: [{ runId: unknownRun, firstFoundBy: 'first', timesFound: 1 }] });
-      expect(first.lines.filter((l) => l.level >= 30).map((l) => l.msg)).toEqual([expect.stringMatching(new RegExp(`^run ${unknownRun} has no recorded outcome and Temporal does not know it `))]);
+      expect(first.lines.filter((l) => l.level >= 30).map((l) => l.msg)).toEqual([
+        expect.stringMatching(new RegExp(`^run ${unknownRun} has no recorded outcome and Temporal does not know it .*Once you know it is gone: sparkify runs cleanup --abandon ${unknownRun} --reason`)),
+      ]);
       expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 1 }]);
 
       // The next run counts it in its createSchema.
@@ -200,9 +206,68 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       const cleanup = runsCleanup(uri);
       expect({ status: cleanup.status, stderr: cleanup.stderr }).toEqual({ status: 0, stderr: '' });
       expect(cleanup.stdout).toContain(`Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${since}4 time(s) in all).`);
-      expect(doctorAbandonedRunsCheck(uri, w.taskQueue)).toMatchObject({ status: 'warning', detail: expect.stringContaining(`${since}4 time(s) in all)`) });
+      expect(doctorAbandonedRunsCheck(uri, w.taskQueue)).toMatchObject({
+        status: 'warning',
+        detail: expect.stringContaining(`${since}4 time(s) in all)`),
+        fix: `once you know one is gone: sparkify runs cleanup --temporal ${temporal.server.address} --warehouse ${uri} --abandon ${unknownRun} --reason '…'`,
+      });
     });
   }, 240_000);
+});
+
+describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+  test("sparkify runs cleanup --abandon records a run Temporal does not know failed, with the operator's reason; refuses one with an outcome, or none listed", async () => {
+    const uri = await newWarehouse('abandon_by_hand');
+    const unknownRun = randomUUID();
+    const warehouse = await openWarehouse(parseWarehouseUri(uri, 'test'));
+    try {
+      await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+      // A run of another server, killed mid-publish, and one that completed.
+      await warehouse.execute([
+        `INSERT INTO etl_run_files (run_id, kind, source_key) VALUES ('${unknownRun}', 'events', 'log_data/2018/11/2018-11-02-events.json'), ('done', 'events', 'log_data/2018/11/2018-11-01-events.json')`,
+        `INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('${unknownRun}', CAST('2018-11-30 12:00:00' AS TIMESTAMP))`,
+        `INSERT INTO staging_events (run_id, source_key, source_line, userid) VALUES ('${unknownRun}', 'log_data/2018/11/2018-11-02-events.json', 1, '7')`,
+        "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('done', 'completed', CAST('2018-11-30 12:00:00' AS TIMESTAMP))",
+      ]);
+      expect((await recordAbandonedRuns({ warehouse, client: temporal.client, foundBy: 'r1', log: silentLogger })).unknown).toEqual([unknownRun]);
+    } finally {
+      await warehouse.close();
+    }
+
+    const withOutcome = runsCleanup(uri, '--abandon', 'done');
+    expect({ status: withOutcome.status, stdout: withOutcome.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(withOutcome.stderr).toBe('sparkify: run done already has an outcome (completed at 2018-11-30T12:00:00.000Z, in etl_runs): there is nothing to abandon. Nothing was recorded.\n');
+    const notListed = runsCleanup(uri, '--abandon', 'no-such-run');
+    expect(notListed.status).toBe(1);
+    expect(notListed.stderr).toContain('lists no run no-such-run (no file list, no publishing mark): check the run id');
+    const reasonAlone = runsCleanup(uri, '--reason', 'gone');
+    expect(reasonAlone).toMatchObject({ status: 2, stderr: 'sparkify: --reason goes with --abandon RUN_ID: give the run you state is gone\n' });
+
+    const done = runsCleanup(uri, '--abandon', unknownRun, '--reason', "its server's disk was wiped");
+    expect({ status: done.status, stderr: done.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(done.stdout).toBe(
+      `Recorded run ${unknownRun} failed as you stated it gone (Temporal does not know it); its publishing mark is cleared, its staging rows go with the retention.\n`,
+    );
+
+    const after = await openWarehouse(parseWarehouseUri(uri, 'test'));
+    try {
+      expect(await after.query('SELECT run_id, workflow_id, status, closed_at, found_by, reason FROM etl_abandoned_runs')).toEqual([
+        { run_id: unknownRun, workflow_id: '', status: 'abandoned', closed_at: null, found_by: 'sparkify runs cleanup --abandon', reason: "its server's disk was wiped" },
+      ]);
+      expect(await after.query('SELECT run_id FROM etl_failed_runs')).toEqual([{ run_id: unknownRun }]);
+      expect(await after.query('SELECT run_id FROM etl_publishing_runs')).toEqual([]);
+      expect(await after.query('SELECT run_id FROM etl_unknown_runs')).toEqual([]);
+      // Its staging rows go with the retention, as any failed run's.
+      await after.execute(clearStagingStatements(after.dialect, new Date(), 0));
+      expect(await after.query('SELECT run_id FROM staging_events')).toEqual([]);
+    } finally {
+      await after.close();
+    }
+
+    const again = runsCleanup(uri, '--abandon', unknownRun);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`^sparkify: run ${unknownRun} already has an outcome \\(failed at .*, in etl_failed_runs\\)`));
+  }, 120_000);
 });
 
 test('a run that hit its workflow execution timeout is recorded failed as timed out by the next run', async () => {
@@ -264,6 +329,14 @@ test('sparkify doctor reports a terminated run; sparkify runs cleanup records it
     expect(await count('etl_publishing_runs', terminatedRun)).toBe(0);
     expect(await count('etl_publishing_runs', runningRun)).toBe(1);
     expect(abandonedCheck()).toMatchObject({ status: 'ok', detail: 'none; 1 run(s) going' });
+
+    // A run Temporal reports running is never abandoned by hand.
+    const refused = runsCleanup(uri, '--abandon', runningRun, '--reason', 'looks stuck');
+    expect({ status: refused.status, stdout: refused.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(refused.stderr).toContain(`sparkify: Temporal reports run ${runningRun} running: it is left as it is.`);
+    expect(refused.stderr).toContain('Nothing was recorded.');
+    expect(await count('etl_failed_runs', runningRun)).toBe(0);
+    expect(await count('etl_publishing_runs', runningRun)).toBe(1);
 
     hold.release();
     expect((await running.result()).status).toBe('completed');

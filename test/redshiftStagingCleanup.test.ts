@@ -8,6 +8,7 @@ import { abandonedRunStatements, unrecordedRuns } from '../src/ledger/abandonedR
 import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
 import { recordUnknownRuns } from '../src/ledger/unknownRuns';
+import { abandonedRunsUpgradeStatements } from '../src/ledger/abandonedRunsColumns';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
@@ -97,6 +98,34 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: runs Temporal did not know ar
     { run_id: 'listedOnly', times_found: 1 },
     { run_id: 'lost', times_found: 3 },
   ]);
+});
+
+test.each(['duckdb', 'postgres', 'redshift'])('%s: a run an operator states gone is recorded failed as of then, with their reason; an earlier etl_abandoned_runs gets the column', async (name) => {
+  const warehouse = warehouses[name];
+  // As release 2 left it: no reason column.
+  await warehouse.execute([
+    'DROP TABLE IF EXISTS etl_abandoned_runs',
+    'CREATE TABLE etl_abandoned_runs (run_id VARCHAR(64) NOT NULL, workflow_id VARCHAR(256) NOT NULL, status VARCHAR(64) NOT NULL, closed_at TIMESTAMP, found_at TIMESTAMP, found_by VARCHAR(256))',
+    "INSERT INTO etl_abandoned_runs (run_id, workflow_id, status, found_by) VALUES ('earlier', 'wf', 'terminated', 'r1')",
+  ]);
+  await warehouse.execute(await abandonedRunsUpgradeStatements(warehouse));
+  expect(await abandonedRunsUpgradeStatements(warehouse)).toEqual([]);
+
+  await warehouse.execute(['DELETE FROM etl_failed_runs', 'DELETE FROM etl_publishing_runs', 'DELETE FROM staging_events']);
+  await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('lost', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
+  await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [['lost', 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
+  expect((await recordUnknownRuns(warehouse, ['lost'], 'r1', NOW)).runs.map((r) => r.runId)).toEqual(['lost']);
+  const run = { runId: 'lost', workflowId: '', status: 'abandoned', closedAt: null };
+  await warehouse.execute(abandonedRunStatements(warehouse, run, 'sparkify runs cleanup --abandon', NOW, "its server's disk was wiped"));
+  expect(await warehouse.query('SELECT run_id, workflow_id, status, closed_at, found_by, reason FROM etl_abandoned_runs ORDER BY run_id')).toEqual([
+    { run_id: 'earlier', workflow_id: 'wf', status: 'terminated', closed_at: null, found_by: 'r1', reason: null },
+    { run_id: 'lost', workflow_id: '', status: 'abandoned', closed_at: null, found_by: 'sparkify runs cleanup --abandon', reason: "its server's disk was wiped" },
+  ]);
+  expect(await warehouse.query('SELECT run_id, CAST(failed_at AS VARCHAR) AS failed_at FROM etl_failed_runs')).toEqual([{ run_id: 'lost', failed_at: expect.stringMatching(/^2018-12-01 00:00:00/) }]);
+  expect(await warehouse.query('SELECT run_id FROM etl_publishing_runs')).toEqual([]);
+  expect(await warehouse.query("SELECT run_id FROM etl_unknown_runs WHERE run_id = 'lost'")).toEqual([]);
+  await warehouse.execute(clearStagingStatements(warehouse.dialect, NOW, 0));
+  expect(await runsWithStaging(warehouse)).toEqual([]);
 });
 
 test('the retention comes from SPARKIFY_STAGING_RETENTION_DAYS, checked', () => {

@@ -94,6 +94,26 @@ test('a warehouse an older release built (no version tables, no record of failed
   });
 }, 400_000);
 
+test("a warehouse of schema version 2 whose etl_abandoned_runs has no reason column gets it from the next run, its rows kept", async () => {
+  const file = path.join(tmp, 'version2-abandoned.duckdb');
+  expect(run(file).status).toBe(0);
+  // As release 2 left it: etl_abandoned_runs without reason, a row Temporal reported.
+  await withWarehouse(file, (w) =>
+    w.execute([
+      'DROP TABLE etl_abandoned_runs',
+      'CREATE TABLE etl_abandoned_runs (run_id VARCHAR NOT NULL, workflow_id VARCHAR NOT NULL, status VARCHAR NOT NULL, closed_at TIMESTAMP, found_at TIMESTAMP, found_by VARCHAR)',
+      "INSERT INTO etl_abandoned_runs VALUES ('gone', 'wf', 'terminated', NULL, NULL, 'r1')",
+    ]),
+  );
+
+  const again = run(file);
+  expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+  await withWarehouse(file, async (w) => {
+    expect(await recorded(w)).toEqual([{ schema_version: SCHEMA_VERSION }]);
+    expect(await w.query('SELECT run_id, status, reason FROM etl_abandoned_runs')).toEqual([{ run_id: 'gone', status: 'terminated', reason: null }]);
+  });
+}, 400_000);
+
 test('a warehouse of schema version 1 (no list of plays without a song) is upgraded by the next run, which lists its plays without a song', async () => {
   const file = path.join(tmp, 'version1.duckdb');
   expect(run(file).status).toBe(0);

@@ -1,6 +1,7 @@
 /**
  * `sparkify doctor`: the warehouse's runs that closed without recording their outcome (terminated,
- * timed out), as Temporal reports them (src/ledger/abandonedRuns.ts). Read only: the next run, or
+ * timed out), as Temporal reports them (src/ledger/abandonedRuns.ts), and those it does not know,
+ * which an operator records (`sparkify runs cleanup --abandon`). Read only: the next run, or
  * `sparkify runs cleanup`, records them.
  */
 import { Client } from '@temporalio/client';
@@ -44,7 +45,7 @@ export async function checkAbandonedRuns(warehouse: Warehouse, name: string, tar
       ID,
       TITLE,
       `${found.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${found.unknown.map((id) => describeUnknownRun(id, kept)).join(', ')}`,
-      'once you know one is gone, delete its rows by hand (docs/operations.md, "Runs closed without a record")',
+      `once you know one is gone: sparkify runs cleanup --temporal ${target.address} --warehouse ${name} --abandon ${found.unknown.length === 1 ? found.unknown[0] : 'RUN_ID'} --reason '…'`,
     );
   }
   return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);

@@ -56,5 +56,8 @@ export const RULES_VERSION = 3;
  *    etl_unknown_runs (the runs Temporal did not know, counted by each run) came later without a
  *    bump: it only informs (the log, `sparkify runs cleanup`, doctor); a release before it does not
  *    count, which leaves a count low, never a table wrong. createSchema creates it in place.
+ *    etl_abandoned_runs.reason (an operator's, `sparkify runs cleanup --abandon`) came later without
+ *    a bump: it only informs, and a release before it leaves it NULL on the rows it writes, which
+ *    Temporal reported. createSchema adds it in place (src/ledger/abandonedRunsColumns.ts).
  */
 export const SCHEMA_VERSION = 2;

@@ -82,19 +82,30 @@ async function closedRuns(client: Client, runIds: readonly string[]): Promise<{ 
   return { abandoned, running, known };
 }
 
-/** Records the run failed as of its close, clears its publishing mark, and says what Temporal reported. */
-export function abandonedRunStatements(warehouse: Warehouse, run: AbandonedRun, foundBy: string, now: Date): string[] {
+/**
+ * Records the run failed as of its close (unknown, `closedAt` null: as of `now`), clears its
+ * publishing mark, and says what Temporal reported, or the operator who stated it gone (`reason`).
+ */
+export function abandonedRunStatements(
+  warehouse: Warehouse,
+  run: Omit<AbandonedRun, 'closedAt'> & { closedAt: Date | null },
+  foundBy: string,
+  now: Date,
+  reason: string | null = null,
+): string[] {
   const d = warehouse.dialect;
   return [
-    ...recordFailedRunStatements(d, run.runId, run.closedAt),
+    ...recordFailedRunStatements(d, run.runId, run.closedAt ?? now),
     ...sqlStatements('schema/etl_abandoned_runs', d),
+    ...sqlStatements('schema/etl_unknown_runs', d),
     ...sqlStatements('etl/record_abandoned_run', d, {
       run_id: run.runId,
       workflow_id: run.workflowId,
       status: run.status,
-      closed_at: utcTimestampText(run.closedAt),
+      closed_at: run.closedAt && utcTimestampText(run.closedAt),
       found_at: utcTimestampText(now),
       found_by: foundBy,
+      reason,
     }),
   ];
 }
@@ -169,7 +180,7 @@ export async function recordAbandonedRuns(options: {
     for (const run of counted.foundFirst) {
       log.info(
         { runId: run.runId },
-        `run ${run.runId} has no recorded outcome and Temporal does not know it (closed longer ago than the namespace's retention, run on another server or namespace, or an embedded run killed): left as it is, and not logged again; see docs/operations.md to clear it by hand once you know it is gone`,
+        `run ${run.runId} has no recorded outcome and Temporal does not know it (closed longer ago than the namespace's retention, run on another server or namespace, or an embedded run killed): left as it is, and not logged again. Once you know it is gone: sparkify runs cleanup --abandon ${run.runId} --reason '…' (with this worker's --temporal and --warehouse)`,
       );
     }
     const again = counted.runs.filter((r) => !counted.foundFirst.includes(r));
