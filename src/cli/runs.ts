@@ -9,21 +9,18 @@ import { Option, type Command } from 'commander';
 import { ConfigError, parseWarehouseUri } from '../config';
 import { abandonRun, type AbandonedByOperator } from '../ledger/abandonRun';
 import { abandonedRunsUpgradeStatements } from '../ledger/abandonedRunsColumns';
-import { recordAbandonedRuns, type AbandonedRunsOutcome } from '../ledger/abandonedRuns';
+import { FAILED_RUNS_TABLE, recordAbandonedRuns, runTablesPresent, type AbandonedRunsOutcome } from '../ledger/abandonedRuns';
 import { describeUnknownRun } from '../ledger/unknownRuns';
 import { silentLogger } from '../log';
 import { addConnectionOptions } from '../temporal/connection';
 import { openWarehouse } from '../warehouse';
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { print, temporalAddressOption, withClient, type CliContext } from './common';
 import { checkLocations, connectionFlagsOf, settingName } from './settingNames';
 
 /** The name a cleanup by this command leaves in etl_abandoned_runs.found_by. */
 export const FOUND_BY_CLI = 'sparkify runs cleanup';
-
-/** The tables a warehouse needs before it can hold a run without a recorded outcome. */
-const RUN_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs'];
 
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
   const runs = program.command('runs').description("The warehouse's runs as Temporal sees them");
@@ -61,11 +58,13 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
 
 const nothingFound = (): AbandonedRunsOutcome => ({ recorded: [], running: [], unknown: [] });
 
+/** Whether `warehouse` holds runs of this release; the tables a cleanup writes that it lacks are added. */
 async function hasRunTables(warehouse: Warehouse): Promise<boolean> {
-  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: RUN_TABLES }));
-  if (present.length < RUN_TABLES.length) return false;
+  const present = await runTablesPresent(warehouse);
+  if (!present.runs) return false;
   // A warehouse a release before the record of failed runs loaded has none yet, or no reason column.
-  await warehouse.execute([...sqlStatements('schema/etl_failed_runs', warehouse.dialect), ...(await abandonedRunsUpgradeStatements(warehouse))]);
+  const missing = [...(present.failedRuns ? [] : sqlStatements(`schema/${FAILED_RUNS_TABLE}`, warehouse.dialect)), ...(await abandonedRunsUpgradeStatements(warehouse))];
+  if (missing.length > 0) await warehouse.execute(missing);
   return true;
 }
 

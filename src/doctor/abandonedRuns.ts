@@ -5,7 +5,7 @@
  * `sparkify runs cleanup`, records them.
  */
 import { Client } from '@temporalio/client';
-import { askTemporal, unrecordedRuns } from '../ledger/abandonedRuns';
+import { askTemporal, runTablesPresent, unrecordedRuns } from '../ledger/abandonedRuns';
 import { describeUnknownRun, readUnknownRuns, type UnknownRun } from '../ledger/unknownRuns';
 import { connectClient, type TemporalTarget } from '../temporal/connection';
 import { sqlStatement } from '../warehouse/sql';
@@ -15,12 +15,10 @@ import { ok, unchecked, warning, type CheckResult } from './types';
 const ID = 'warehouse.abandonedRuns';
 const TITLE = 'runs closed without a record';
 
-/** The tables the question needs: a warehouse without one has no run of this release to ask about. */
-const RUN_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs'];
-
 export async function checkAbandonedRuns(warehouse: Warehouse, name: string, target: TemporalTarget): Promise<CheckResult> {
-  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: RUN_TABLES }));
-  if (present.length < RUN_TABLES.length) return ok(ID, TITLE, `${name} has no run recorded by this release yet`);
+  // Read only: without the record of failed runs (an earlier release), there is nothing to ask.
+  const present = await runTablesPresent(warehouse);
+  if (!present.runs || !present.failedRuns) return ok(ID, TITLE, `${name} has no run recorded by this release yet`);
   const candidates = await unrecordedRuns(warehouse, '');
   if (candidates.length === 0) return ok(ID, TITLE, 'every run listed in the warehouse has recorded its outcome');
   let found;

@@ -53,6 +53,23 @@ export interface AbandonedRunsOutcome {
   notAsked?: string;
 }
 
+/**
+ * The tables sql/etl/unrecorded_runs.sql reads, in two parts on purpose. A warehouse without one of
+ * RUN_TABLES holds no run of this release to ask about. FAILED_RUNS_TABLE came with a later release:
+ * `sparkify runs cleanup` creates it where it is missing (no run has been recorded failed there),
+ * while doctor, read only, cannot, and has nothing to check.
+ */
+export const RUN_TABLES: readonly string[] = ['etl_runs', 'etl_run_files', 'etl_publishing_runs'];
+export const FAILED_RUNS_TABLE = 'etl_failed_runs';
+
+/** Whether `warehouse` has every one of RUN_TABLES, and FAILED_RUNS_TABLE. */
+export async function runTablesPresent(warehouse: Warehouse, signal?: AbortSignal): Promise<{ runs: boolean; failedRuns: boolean }> {
+  const tables = [...RUN_TABLES, FAILED_RUNS_TABLE];
+  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables }), { signal });
+  const present = new Set(rows.map((row) => String(row.table_name).toLowerCase()));
+  return { runs: RUN_TABLES.every((t) => present.has(t)), failedRuns: present.has(FAILED_RUNS_TABLE) };
+}
+
 /** The runs other than `exceptRunId` with a file list or a publishing mark and no recorded outcome. */
 export async function unrecordedRuns(warehouse: Warehouse, exceptRunId: string, signal?: AbortSignal): Promise<string[]> {
   const rows = await warehouse.query(sqlStatement('etl/unrecorded_runs', warehouse.dialect, { run_id: exceptRunId }), { signal });
