@@ -77,7 +77,7 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: a run found closed without a 
   expect(await runsWithStaging(warehouse)).toEqual(['going']);
 });
 
-test.each(['duckdb', 'postgres', 'redshift'])('%s: runs Temporal did not know are counted, each kept once with the run that found it first', async (name) => {
+test.each(['duckdb', 'postgres', 'redshift'])('%s: runs Temporal did not know are counted, each kept once with the run that found it first, until it has an outcome', async (name) => {
   const warehouse = warehouses[name];
   await warehouse.execute(['DELETE FROM etl_run_files', 'DELETE FROM etl_publishing_runs', 'DROP TABLE IF EXISTS etl_unknown_runs']);
   // lost: listed and marked; listedOnly: listed, never marked.
@@ -98,6 +98,10 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: runs Temporal did not know ar
     { run_id: 'listedOnly', times_found: 1 },
     { run_id: 'lost', times_found: 3 },
   ]);
+  // listedOnly went on elsewhere and recorded itself: it is no longer waiting for an operator.
+  await warehouse.execute(["INSERT INTO etl_runs (run_id, status) VALUES ('listedOnly', 'completed')"]);
+  await recordUnknownRuns(warehouse, ['lost'], 'r4', NOW);
+  expect(await warehouse.query('SELECT run_id, times_found FROM etl_unknown_runs ORDER BY run_id')).toEqual([{ run_id: 'lost', times_found: 4 }]);
 });
 
 test.each(['duckdb', 'postgres', 'redshift'])('%s: a run an operator states gone is recorded failed as of then, with their reason; an earlier etl_abandoned_runs gets the column', async (name) => {

@@ -39,8 +39,10 @@ export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly str
 
 /**
  * Counts `runIds` (runs Temporal did not know just now) as found unknown by `foundBy` at `now`, and
- * says which `foundBy` found first. Costs two reads and an update of etl_unknown_runs (a row per
- * such run), and, only in the run that finds one first, an insert that reads the run's file list.
+ * says which `foundBy` found first; the rows of runs found unknown before that have an outcome now
+ * go. Costs two reads, an update and a delete of etl_unknown_runs (a row per such run; the delete
+ * reads the records of runs), and, only in the run that finds one first, an insert that reads its
+ * file list.
  */
 export async function recordUnknownRuns(
   warehouse: Warehouse,
@@ -61,6 +63,7 @@ export async function recordUnknownRuns(
   await warehouse.execute(
     [
       ...schemaLock,
+      ...sqlStatements('etl/forget_recorded_unknown_runs', d),
       ...sqlStatements('etl/count_unknown_runs', d, { run_ids: runIds, found_at: foundAt }),
       ...(newIds.length > 0 ? sqlStatements('etl/record_unknown_runs', d, { run_ids: newIds, found_at: foundAt, found_by: foundBy }) : []),
     ],

@@ -38,6 +38,7 @@ export const SQL_NAMES = [
   'etl/etl_runs_columns',
   'etl/fence_check',
   'etl/fence_claim',
+  'etl/forget_recorded_unknown_runs',
   'etl/list_forget_run_files',
   'etl/mark_publishing',
   'etl/publishing_runs',
