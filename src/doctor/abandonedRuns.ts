@@ -5,7 +5,7 @@
  * `sparkify runs cleanup`, records them.
  */
 import { Client } from '@temporalio/client';
-import { askTemporal, runTablesPresent, unrecordedRuns } from '../ledger/abandonedRuns';
+import { askTemporal, runTablesPresent, unrecordedRuns, type FoundRuns } from '../ledger/abandonedRuns';
 import { describeUnknownRun, readUnknownRuns, type UnknownRun } from '../ledger/unknownRuns';
 import { connectClient, type TemporalTarget } from '../temporal/connection';
 import { sqlStatement } from '../warehouse/sql';
@@ -32,21 +32,32 @@ export async function checkAbandonedRuns(warehouse: Warehouse, name: string, tar
   } catch (err) {
     return unchecked(ID, TITLE, `${candidates.length} run(s) have no recorded outcome, and Temporal did not say whether they are going: ${(err as Error).message.split('\n')[0]}`, 'check the Temporal settings (above), then run `sparkify doctor` again');
   }
-  const cleanup = `sparkify runs cleanup --temporal ${target.address} --warehouse ${name} (or let the next run do it)`;
+  const kept = found.unknown.length > 0 ? await unknownRunsKept(warehouse, found.unknown) : [];
+  return abandonedRunsResult(found, kept, name, target.address);
+}
+
+/**
+ * The check's result from what Temporal said (`found`) and what the runs counted of those it does
+ * not know (`kept`): both kinds named, each with its command, the closed ones first (the plain
+ * cleanup, which the next run also does).
+ */
+export function abandonedRunsResult(found: FoundRuns, kept: readonly UnknownRun[], name: string, temporalAddress: string): CheckResult {
+  const details: string[] = [];
+  const fixes: string[] = [];
   if (found.abandoned.length > 0) {
     const runs = found.abandoned.map((r) => `${r.runId} (workflow ${r.workflowId}, ${r.status} at ${r.closedAt.toISOString()})`).join(', ');
-    return warning(ID, TITLE, `${found.abandoned.length} run(s) closed without recording their outcome: ${runs}; their publishing marks and staging rows stay until recorded`, cleanup);
+    details.push(`${found.abandoned.length} run(s) closed without recording their outcome: ${runs}; their publishing marks and staging rows stay until recorded`);
+    fixes.push(`sparkify runs cleanup --temporal ${temporalAddress} --warehouse ${name} (or let the next run do it)`);
   }
   if (found.unknown.length > 0) {
-    const kept = await unknownRunsKept(warehouse, found.unknown);
-    return warning(
-      ID,
-      TITLE,
+    details.push(
       `${found.unknown.length} run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): ${found.unknown.map((id) => describeUnknownRun(id, kept)).join(', ')}`,
-      `once you know one is gone: sparkify runs cleanup --temporal ${target.address} --warehouse ${name} --abandon ${found.unknown.length === 1 ? found.unknown[0] : 'RUN_ID'} --reason '…'`,
     );
+    const runId = found.unknown.length === 1 ? found.unknown[0] : 'RUN_ID';
+    fixes.push(`once you know one is gone: sparkify runs cleanup --temporal ${temporalAddress} --warehouse ${name} --abandon ${runId} --reason '…'`);
   }
-  return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);
+  if (details.length === 0) return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);
+  return warning(ID, TITLE, details.join('; '), fixes.join('; and for the runs Temporal does not know, '));
 }
 
 /** What the runs have counted of `runIds` (etl_unknown_runs): none on a warehouse no run of this release has loaded. */
