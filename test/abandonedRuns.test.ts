@@ -222,14 +222,14 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
     const warehouse = await openWarehouse(parseWarehouseUri(uri, 'test'));
     try {
       await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
-      // A run of another server, killed mid-publish, and one that completed.
+      // A run of another server, killed mid-publish, one killed as it listed, and one that completed.
       await warehouse.execute([
-        `INSERT INTO etl_run_files (run_id, kind, source_key) VALUES ('${unknownRun}', 'events', 'log_data/2018/11/2018-11-02-events.json'), ('done', 'events', 'log_data/2018/11/2018-11-01-events.json')`,
+        `INSERT INTO etl_run_files (run_id, kind, source_key) VALUES ('${unknownRun}', 'events', 'log_data/2018/11/2018-11-02-events.json'), ('done', 'events', 'log_data/2018/11/2018-11-01-events.json'), ('zz-listed-only', 'events', 'log_data/2018/11/2018-11-04-events.json')`,
         `INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('${unknownRun}', CAST('2018-11-30 12:00:00' AS TIMESTAMP))`,
         `INSERT INTO staging_events (run_id, source_key, source_line, userid) VALUES ('${unknownRun}', 'log_data/2018/11/2018-11-02-events.json', 1, '7')`,
         "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('done', 'completed', CAST('2018-11-30 12:00:00' AS TIMESTAMP))",
       ]);
-      expect((await recordAbandonedRuns({ warehouse, client: temporal.client, foundBy: 'r1', log: silentLogger })).unknown).toEqual([unknownRun]);
+      expect((await recordAbandonedRuns({ warehouse, client: temporal.client, foundBy: 'r1', log: silentLogger })).unknown).toEqual([unknownRun, 'zz-listed-only']);
     } finally {
       await warehouse.close();
     }
@@ -256,12 +256,24 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       ]);
       expect(await after.query('SELECT run_id FROM etl_failed_runs')).toEqual([{ run_id: unknownRun }]);
       expect(await after.query('SELECT run_id FROM etl_publishing_runs')).toEqual([]);
-      expect(await after.query('SELECT run_id FROM etl_unknown_runs')).toEqual([]);
+      expect(await after.query('SELECT run_id FROM etl_unknown_runs')).toEqual([{ run_id: 'zz-listed-only' }]);
       // Its staging rows go with the retention, as any failed run's.
       await after.execute(clearStagingStatements(after.dialect, new Date(), 0));
       expect(await after.query('SELECT run_id FROM staging_events')).toEqual([]);
     } finally {
       await after.close();
+    }
+
+    // Without a reason, as JSON.
+    const json = runsCleanup(uri, '--abandon', 'zz-listed-only', '--json');
+    expect({ status: json.status, stderr: json.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({ abandoned: { runId: 'zz-listed-only', workflowId: '', status: 'abandoned', closedAt: null, reason: null } });
+    const last = await openWarehouse(parseWarehouseUri(uri, 'test'));
+    try {
+      expect(await last.query("SELECT status, reason FROM etl_abandoned_runs WHERE run_id = 'zz-listed-only'")).toEqual([{ status: 'abandoned', reason: null }]);
+      expect(await last.query('SELECT run_id FROM etl_unknown_runs')).toEqual([]);
+    } finally {
+      await last.close();
     }
 
     const again = runsCleanup(uri, '--abandon', unknownRun);
