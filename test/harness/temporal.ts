@@ -1,7 +1,5 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { keepaliveInterceptor } from '../../src/activities/heartbeat';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +33,7 @@ export interface TestWorkerOptions {
   source?: string;
   /**
    * Activity interceptors run inside the production ones (e.g. a fault injected into one attempt);
-   * the worker is then built here with the production worker's settings plus these.
+   * the worker is the production one (createEtlWorker) with these added.
    */
   activityInterceptors?: ActivityInterceptorsFactory[];
 }
@@ -84,24 +82,15 @@ export async function startTestTemporal(): Promise<TestTemporal> {
         reportDir,
       });
       resourcesToClose.push(resources);
-      const worker = options.activityInterceptors
-        ? await Worker.create({
-            connection: nativeConnection,
-            namespace: server.namespace,
-            taskQueue,
-            workflowBundle,
-            activities: createActivities({ resources, log: silentLogger }),
-            interceptors: { activity: [keepaliveInterceptor(), ...options.activityInterceptors] },
-            maxConcurrentActivityTaskExecutions: 8,
-          })
-        : await createEtlWorker({
-            connection: nativeConnection,
-            namespace: server.namespace,
-            taskQueue,
-            resources,
-            log: silentLogger,
-            workflowBundle,
-          });
+      const worker = await createEtlWorker({
+        connection: nativeConnection,
+        namespace: server.namespace,
+        taskQueue,
+        resources,
+        log: silentLogger,
+        workflowBundle,
+        activityInterceptors: options.activityInterceptors,
+      });
       workersCreated.push(worker);
       const start = (input: EtlInput, workflowId = `etl-${randomUUID()}`) =>
         client.workflow.start<typeof etlRun>('etlRun', { taskQueue, workflowId, args: [input] });
