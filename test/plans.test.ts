@@ -41,6 +41,9 @@ interface PlanNode {
   'Actual Loops'?: number;
   'Join Filter'?: string;
   Strategy?: string;
+  'Relation Name'?: string;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
   Plans?: PlanNode[];
 }
 
@@ -282,6 +285,88 @@ test("the time publish reads each log's name once, not once per play, and sorts 
     expect(ordering.map((n) => `${n['Node Type']} ${n.Strategy ?? ''}`.trim())).toEqual(['Sort']);
     const { rows } = await client.query('SELECT COUNT(*) AS times FROM time');
     expect(Number(rows[0].times)).toBeGreaterThan(1_000);
+  } finally {
+    await client.end();
+  }
+});
+
+// The tables a run replaces its days' rows of, which hold every earlier day's too.
+const HISTORY_TABLES = ['songplays', 'etl_songplay_names', 'etl_unmatched_plays', 'time'];
+const HISTORY_DAYS = Array.from({ length: 30 }, (_, i) => `2018-10-${String(i + 1).padStart(2, '0')}`);
+const HISTORY_PLAYS_PER_DAY = 2_000;
+/** The run's day's rows (at most its 2,000 staged events), and the index ranges they share with the days beside them (16 pages each). */
+const DAY_READS_ALLOWED = 2_000 + 2 * 16 * 120;
+
+/** An earlier day's plays (all without a song, all listed) and their times, loaded as a nightly run loads them. */
+function historyDay(day: string): string[] {
+  const plays = `SELECT md5('${day}|' || i) AS songplay_id, TIMESTAMP '${day}' + i * INTERVAL '40 seconds' AS start_time, 1000 + i % 50 AS user_id
+    FROM generate_series(1, ${HISTORY_PLAYS_PER_DAY}) AS i`;
+  return [
+    `INSERT INTO songplays (songplay_id, start_time, user_id, level, session_id) SELECT songplay_id, start_time, user_id, 'free', 1 FROM (${plays}) p ORDER BY songplay_id`,
+    `INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched) SELECT songplay_id, start_time, user_id, 1, 0 FROM (${plays}) p`,
+    `INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length) SELECT songplay_id, start_time, 'old song', 'old artist', 200 FROM (${plays}) p`,
+    `INSERT INTO time (start_time, hour, day, week, month, year, weekday) SELECT start_time, 0, 0, 0, 0, 0, 0 FROM (${plays}) p ORDER BY start_time`,
+  ];
+}
+
+/** Rows each scan of a history table read: returned, or dropped by its filter or its index's recheck. */
+function historyRowsRead(node: PlanNode, reads: Record<string, number> = {}): Record<string, number> {
+  const table = node['Relation Name'];
+  if (table !== undefined && HISTORY_TABLES.includes(table)) {
+    const rows = (node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0);
+    reads[table] = (reads[table] ?? 0) + rows * (node['Actual Loops'] ?? 1);
+  }
+  for (const child of node.Plans ?? []) historyRowsRead(child, reads);
+  return reads;
+}
+
+// A run replaces its days' rows of songplays, etl_songplay_names, etl_unmatched_plays and time. Their
+// day predicate (CAST(start_time AS DATE) IN (…)) can use no index: on PostgreSQL each delete read
+// every earlier day's rows, so its cost grew with the warehouse's history, not with the run. With a
+// start-time range beside it, PostgreSQL reads the days' rows by an index on start_time (songplays'
+// songplays_time, built by createSchema on a warehouse the release before built, which has none).
+test("a run's day deletes read its days' rows, not a month of earlier days' (2,000 events staged)", async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const createSchema = async () => {
+      for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    };
+    await createSchema();
+    await client.query('DROP INDEX songplays_time');
+    await createSchema();
+    for (const day of HISTORY_DAYS) for (const statement of historyDay(day)) await client.query(statement);
+    // The run's day was published before, so its deletes have rows to replace.
+    await stageRun(client, 'run-1', 2_000, 1);
+    for (const [name, params] of publishFiles('run-1', DAYS[1])) {
+      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
+    }
+    await client.query('VACUUM ANALYZE');
+    const before = (await client.query(`SELECT COUNT(*) AS plays FROM songplays WHERE start_time >= '${DAYS[1]}'`)).rows[0].plays;
+
+    await stageRun(client, 'run-2', 2_000, 1);
+    const reads: Array<{ statement: string } & Record<string, number | string>> = [];
+    for (const [name, params] of publishFiles('run-2', DAYS[1])) {
+      if (!['transform/time', 'transform/songplays', 'transform/unmatched_plays'].includes(name)) {
+        for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
+        continue;
+      }
+      for (const { statement, plan } of await explainedStatements(client, name, params)) {
+        reads.push({ statement: `sql/${name}.sql: ${statement}`, ...historyRowsRead(plan) });
+      }
+    }
+    const deletes = reads.filter((r) => /\.sql: DELETE FROM /.test(r.statement));
+    const readsOf = (r: (typeof reads)[number]) => HISTORY_TABLES.map((table) => Number(r[table] ?? 0));
+    expect(deletes.filter((r) => readsOf(r).some((n) => n > DAY_READS_ALLOWED))).toEqual([]);
+    // Not vacuous: the deletes read the run's day, and replaced it; the earlier days are as they were.
+    expect(Math.max(...deletes.flatMap(readsOf))).toBeGreaterThanOrEqual(Number(before));
+    const { rows } = await client.query(
+      `SELECT COUNT(*) FILTER (WHERE start_time < '${DAYS[0]}') AS earlier, COUNT(*) FILTER (WHERE start_time >= '${DAYS[1]}') AS day FROM songplays`,
+    );
+    expect(Number(rows[0].earlier)).toBe(HISTORY_DAYS.length * HISTORY_PLAYS_PER_DAY);
+    expect(Number(rows[0].day)).toBe(Number(before));
+    expect(Number(before)).toBeGreaterThan(1_000);
   } finally {
     await client.end();
   }

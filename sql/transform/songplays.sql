@@ -299,8 +299,13 @@ JOIN publish_songplays p ON p.songplay_id = x.songplay_id
 WHERE x.log_date NOT IN ({{days}});
 -- A kept play that the run stages itself is replaced by the run's.
 DELETE FROM publish_kept_plays USING publish_taken_plays t WHERE t.songplay_id = publish_kept_plays.songplay_id;
+-- The days' plays are also bounded by a start-time range, from the first of the days to the end of
+-- the last (LEAST and GREATEST of the days' 'YYYY-MM-DD' texts, which sort as the dates do): no index
+-- serves the day predicate, so PostgreSQL read every day's plays for it; the range it reads by
+-- songplays_time (sql/schema/songplays.sql), and Redshift and DuckDB skip blocks by start_time.
 DELETE FROM songplays
 WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = songplays.songplay_id);
 DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
 -- In publish_songplays' order: on PostgreSQL the key order it was written in, then the plays of
@@ -322,8 +327,10 @@ FROM (
   SELECT 1, strict_match, song_id FROM publish_copy_plays
 ) AS plays;
 
+-- By the same range as songplays, which PostgreSQL reads by etl_songplay_names_time (sql/schema/etl_play_names.sql).
 DELETE FROM etl_songplay_names
 WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
 DELETE FROM etl_songplay_names WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)

@@ -32,9 +32,11 @@ SELECT start_time, log_date FROM publish_cross_day_times;
 -- there (the songplays publish deletes every other play of those days and inserts the run's), so
 -- their times that neither has go. One anti-join with time outside, against both kinds of time (a
 -- second NOT EXISTS for the few listed ones plans as a loop over time's rows): where time has no
--- rows of those days, nothing else is read.
+-- rows of those days, nothing else is read. Bounded by a start-time range as well (from the first
+-- of the days to the end of the last), which PostgreSQL reads by time's primary key, not every day's rows.
 DELETE FROM time
 WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
   AND NOT EXISTS (
     SELECT 1
     FROM (
