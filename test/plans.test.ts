@@ -329,7 +329,9 @@ function historyRowsRead(node: PlanNode, reads: Record<string, number> = {}): Re
 // every earlier day's rows, so its cost grew with the warehouse's history, not with the run. With a
 // start-time range beside it, PostgreSQL reads the days' rows by an index on start_time (songplays'
 // songplays_time, built by createSchema on a warehouse the release before built, which has none).
-// The late matches (sql/transform/unmatched_plays.sql) read the run's days' rows the same way.
+// The late matches (sql/transform/unmatched_plays.sql) read the run's days' rows the same way. The
+// deletes by key of the plays outside the days (here the run's log's earlier cross-day plays) read
+// etl_songplay_names, which has no index on songplay_id, within those plays' start times.
 test("a run's day deletes and late-match listing read its days' rows, not a month of earlier days' (2,000 events staged)", async () => {
   const url = await createTestDatabase(pg.url, 'plans');
   const client = new Client({ connectionString: url });
@@ -342,8 +344,10 @@ test("a run's day deletes and late-match listing read its days' rows, not a mont
     await client.query('DROP INDEX songplays_time');
     await createSchema();
     for (const day of HISTORY_DAYS) for (const statement of historyDay(day)) await client.query(statement);
-    // The run's day was published before, so its deletes have rows to replace.
+    // The run's day was published before, so its deletes have rows to replace: with a few events of
+    // its log timed after its midnight then, listed as cross-day plays that the run replaces by key.
     await stageRun(client, 'run-1', 2_000, 1);
+    await client.query(`UPDATE staging_events SET ts = ts + 86400000 WHERE run_id = 'run-1' AND source_line % 500 = 1`);
     for (const [name, params] of publishFiles('run-1', DAYS[1])) {
       for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
     }

@@ -332,7 +332,12 @@ DELETE FROM etl_songplay_names
 WHERE CAST(start_time AS DATE) IN ({{days}})
   AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
-DELETE FROM etl_songplay_names WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
+-- By key, within the outside plays' start times: etl_songplay_names has no index on songplay_id, and
+-- PostgreSQL read every day's rows for a few plays; the range it reads by etl_songplay_names_time.
+DELETE FROM etl_songplay_names
+WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays)
+  AND start_time >= (SELECT MIN(start_time) FROM publish_outside_plays)
+  AND start_time <= (SELECT MAX(start_time) FROM publish_outside_plays);
 INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched)
 SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays;
