@@ -15,3 +15,7 @@ CREATE TABLE IF NOT EXISTS staging_songs (
   duration         DOUBLE PRECISION,
   year             INTEGER
 ) {{table_attributes(DISTSTYLE EVEN)}};
+
+-- By run, on PostgreSQL, as staging_events_run (sql/schema/staging_events.sql): a run's statements
+-- read its own staged songs, not every retained run's.
+{{postgres_index(staging_songs_run ON staging_songs (run_id))}};
