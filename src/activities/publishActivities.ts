@@ -59,13 +59,16 @@ async function publish(warehouse: Warehouse, step: PublishStep, params: Record<s
 
 /**
  * Where the songplays publish's serial part begins in its statements: the statement after the
- * one that writes publish_songplays (sql/transform/songplays.sql), from which on PostgreSQL every
- * statement is an insert, delete or drop that runs in one backend. -1 when there is no such table
- * (DuckDB's own file).
+ * one that writes publish_songplays (sql/transform/songplays.sql) and the settings put back after it,
+ * from which on PostgreSQL every statement is an insert, delete or drop that runs in one backend. -1
+ * when there is no such table (DuckDB's own file).
  */
 export function songplaysSerialPartStart(statements: readonly string[]): number {
   const written = statements.findIndex((sql) => /\bpublish_songplays\s+AS\b/i.test(sql));
-  return written < 0 ? -1 : written + 1;
+  if (written < 0) return -1;
+  let start = written + 1;
+  while (start < statements.length && /^SET\b/i.test(statements[start].replace(/^\s*(?:--[^\n]*\n\s*)*/, ''))) start++;
+  return start;
 }
 
 /**
