@@ -10,6 +10,7 @@ import { rootMessage } from '../etl/failures';
 import { backfillInputShape, checkWorkflowInput } from './inputs';
 import { notifyQuietly, runWarnings } from '../notify/workflow';
 import type { NotifyOutcome, NotifySettings } from '../notify/types';
+import { bounded, describeReasons, withReason, type DatedReason } from './carriedReasons';
 
 export interface BackfillInput {
   /** First and last logical date, inclusive (YYYY-MM-DD). */
@@ -39,11 +40,12 @@ export interface BackfillInput {
 export interface BackfillCounts {
   completed: number;
   skipped: number;
-  failed: { date: string; error: string }[];
+  /** Every failed date; the first few with their reason, shortened (./carriedReasons.ts). */
+  failed: DatedReason[];
   /** Completed dates whose run staged no event: no log (the date keeps its plays) or a log without events. */
   withoutEvents?: string[];
-  /** Completed dates whose insights report was not written, each with the reason (its run's reportError). */
-  reportMissing?: { date: string; error: string }[];
+  /** Completed dates whose insights report was not written; the first few with the reason (its run's reportError), shortened. */
+  reportMissing?: DatedReason[];
 }
 
 export interface BackfillProgress extends BackfillCounts {
@@ -99,9 +101,9 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const counts: BackfillCounts = {
     completed: carried.completed,
     skipped: carried.skipped,
-    failed: [...carried.failed],
+    failed: bounded(carried.failed),
     withoutEvents: [...(carried.withoutEvents ?? [])],
-    reportMissing: [...(carried.reportMissing ?? [])],
+    reportMissing: bounded(carried.reportMissing ?? []),
   };
   const runs = carried.runs + 1;
   const warnedDates = [...(carried.warnedDates ?? [])];
@@ -136,10 +138,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
         const summary = await runDate(date, etl);
         counts.completed++;
         if (summary.staging.events.recordsStaged === 0) counts.withoutEvents!.push(date);
-        if (summary.reportError) counts.reportMissing!.push({ date, error: summary.reportError });
+        if (summary.reportError) counts.reportMissing = withReason(counts.reportMissing!, { date, error: summary.reportError });
         if (input.notify && runWarnings(summary).length > 0) warnedDates.push(date);
       } catch (err) {
-        counts.failed.push({ date, error: rootMessage(err) });
+        counts.failed = withReason(counts.failed, { date, error: rootMessage(err) });
       } finally {
         running.delete(date);
       }
@@ -175,7 +177,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       `${counts.skipped} skipped as already loaded, ${counts.failed.length} failed.`,
   });
   if (counts.failed.length > 0) {
-    const list = counts.failed.map((f) => `${f.date}: ${f.error}`).join('; ');
+    const list = describeReasons(counts.failed);
     throw ApplicationFailure.nonRetryable(
       `backfill ${workflowInfo().workflowId}: ${counts.failed.length} of ${ordered.length} dates failed (${list})`,
       ERROR_TYPES.backfillFailed,

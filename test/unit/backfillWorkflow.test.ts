@@ -118,6 +118,34 @@ describe('backfill with mocked activities', () => {
     expect(alerts.map((c) => (c.input.event as { kind: string; outcome: string }).outcome)).toEqual(['report-missing']);
   });
 
+  test('a backfill whose every date fails with a long reason carries every date, its counts exact, under a bounded input', async () => {
+    const longReason = 'x'.repeat(20_000);
+    const mocks = new MockActivities({
+      loadSongplays: async () => {
+        throw ApplicationFailure.nonRetryable(`songplays: ${longReason}`, 'SqlError');
+      },
+    });
+    const workflowId = `unit-backfill-${randomUUID()}`;
+    const error = await env.withWorker(mocks.activities(), (taskQueue) =>
+      env.client.workflow
+        .execute(backfill, { taskQueue, workflowId, args: [{ from: '2018-09-01', to: '2018-09-30', datesPerRun: 10, concurrency: 4, etl: ETL }] })
+        .catch((err: unknown) => err),
+    );
+    const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+    const result = failure.details?.[0] as BackfillResult;
+    const dates = Array.from({ length: 30 }, (_, i) => `2018-09-${String(i + 1).padStart(2, '0')}`);
+    expect(result).toMatchObject({ total: 30, completed: 0, runs: 3 });
+    expect(result.failed.map((f) => f.date).sort()).toEqual(dates);
+    expect(failure.message).toMatch(/30 of 30 dates failed/);
+    for (const date of dates) expect(failure.message).toContain(date);
+    // The last run's input carried the 20 dates of the runs before it: uncapped, 20 reasons of 20 KB.
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const carriedInput = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!;
+    expect(carriedInput.length).toBeLessThan(32_000);
+    expect(JSON.stringify(result).length).toBeLessThan(32_000);
+    expect(failure.message.length).toBeLessThan(32_000);
+  });
+
   test('continues as new every datesPerRun dates and carries its counts and progress across', async () => {
     const mocks = new MockActivities();
     const result = (await runBackfill(mocks, { from: '2018-05-01', to: '2018-05-02', datesPerRun: 1 })) as BackfillResult;
