@@ -17,6 +17,7 @@ import { openWarehouse } from '../warehouse';
 import { sqlStatements } from '../warehouse/sql';
 import type { Warehouse } from '../warehouse/types';
 import { print, temporalAddressOption, withClient, type CliContext } from './common';
+import { registerRunsListCommand } from './runsList';
 import { checkLocations, connectionFlagsOf, settingName } from './settingNames';
 
 /** The name a cleanup by this command leaves in etl_abandoned_runs.found_by. */
@@ -24,6 +25,7 @@ export const FOUND_BY_CLI = 'sparkify runs cleanup';
 
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
   const runs = program.command('runs').description("The warehouse's runs as Temporal sees them");
+  registerRunsListCommand(runs, ctx);
   addConnectionOptions(runs.command('cleanup'))
     .description('Record as failed the runs whose workflow was terminated or timed out without recording its outcome (each run does this as it starts); with --abandon, the one run you state is gone that Temporal does not know')
     .addOption(new Option('--warehouse <uri>', 'duckdb:PATH | postgres://… | redshift-data://…').env('SPARKIFY_WAREHOUSE'))
@@ -89,5 +91,6 @@ export function describeOutcome(outcome: AbandonedRunsOutcome, warehouse: string
     );
   }
   if (lines.length === 0) lines.push(`No run of ${warehouse} is without a recorded outcome: nothing to do.`);
+  else if (outcome.running.length + outcome.unknown.length > 0) lines.push('To see them beside the latest recorded runs, writing nothing: sparkify runs list (same --temporal and --warehouse).');
   return lines.join('\n');
 }

@@ -57,6 +57,7 @@ export function abandonedRunsResult(found: FoundRuns, kept: readonly UnknownRun[
     fixes.push(`once you know one is gone: sparkify runs cleanup --temporal ${temporalAddress} --warehouse ${name} --abandon ${runId} --reason '…'`);
   }
   if (details.length === 0) return ok(ID, TITLE, `none; ${found.running.length} run(s) going`);
+  details.push(`sparkify runs list --temporal ${temporalAddress} --warehouse ${name} lists them beside the latest recorded runs, writing nothing`);
   return warning(ID, TITLE, details.join('; '), fixes.join('; and for the runs Temporal does not know, '));
 }
 

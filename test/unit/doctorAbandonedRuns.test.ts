@@ -18,7 +18,8 @@ test('runs closed without a record and runs Temporal does not know are both name
     status: 'warning',
     detail:
       '1 run(s) closed without recording their outcome: r-terminated (workflow wf-1, terminated at 2018-11-30T23:00:00.000Z); their publishing marks and staging rows stay until recorded; ' +
-      "1 run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): r-lost (found unknown first at 2018-11-29T00:00:00.000Z by r-7, 3 time(s) in all)",
+      "1 run(s) with no recorded outcome that Temporal does not know (closed longer ago than the namespace's retention, or of another namespace): r-lost (found unknown first at 2018-11-29T00:00:00.000Z by r-7, 3 time(s) in all); " +
+      'sparkify runs list --temporal 127.0.0.1:7233 --warehouse duckdb:/w.duckdb lists them beside the latest recorded runs, writing nothing',
     fix: `${CLEANUP} (or let the next run do it); and for the runs Temporal does not know, once you know one is gone: ${CLEANUP} --abandon r-lost --reason '…'`,
   });
 });

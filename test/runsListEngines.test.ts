@@ -1,0 +1,65 @@
+/**
+ * `sparkify runs list` reads the runs' bookkeeping only (src/ledger/runListing.ts): the same
+ * listing from the same rows on DuckDB, PostgreSQL and Redshift (the emulator), each state shown.
+ * Temporal's part is test/runsList.test.ts's.
+ */
+import { abandonedRunStatements } from '../src/ledger/abandonedRuns';
+import { recordFailedRunStatements } from '../src/ledger/failedRuns';
+import { listRuns } from '../src/ledger/runListing';
+import { recordUnknownRuns } from '../src/ledger/unknownRuns';
+import { threeWarehousesInFile } from './support/threeWarehouses';
+
+const warehouses = threeWarehousesInFile({ label: 'runslist', schema: ['etl_tables', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] });
+
+const LOG = (date: string) => `log_data/${date.slice(0, 4)}/${date.slice(5, 7)}/${date}-events.json`;
+
+test.each(['duckdb', 'postgres', 'redshift'])('%s: completed, failed and abandoned runs newest first, then the runs with no outcome, each with its dates', async (name) => {
+  const warehouse = warehouses[name];
+  const d = warehouse.dialect;
+  await warehouse.execute([
+    "INSERT INTO etl_runs (run_id, window_start, window_end, status, started_at, finished_at) VALUES ('done-old', '2018-11-01', '2018-11-01', 'completed', CAST('2018-11-30 10:00:00' AS TIMESTAMP), CAST('2018-11-30 10:05:00' AS TIMESTAMP))",
+    "INSERT INTO etl_runs (run_id, window_start, window_end, status, started_at, finished_at) VALUES ('done-new', '2018-11-02', '2018-11-03', 'completed', CAST('2018-11-30 14:00:00' AS TIMESTAMP), CAST('2018-11-30 14:05:00' AS TIMESTAMP))",
+  ]);
+  for (const [run, date] of [['failed-own', '2018-11-04'], ['going', '2018-11-05'], ['listed-only', '2018-11-06'], ['unknown', '2018-11-07']]) {
+    await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key'], [[run, 'events', LOG(date)]]);
+  }
+  await warehouse.execute([
+    ...recordFailedRunStatements(d, 'failed-own', new Date('2018-11-30T11:00:00.000Z')),
+    ...abandonedRunStatements(warehouse, { runId: 'terminated', workflowId: 'sparkify-etl-2018-11-08', status: 'terminated', closedAt: new Date('2018-11-30T12:00:00.000Z') }, 'done-new', new Date('2018-11-30T14:00:00.000Z')),
+    ...abandonedRunStatements(warehouse, { runId: 'gone', workflowId: '', status: 'abandoned', closedAt: null }, 'sparkify runs cleanup --abandon', new Date('2018-11-30T13:00:00.000Z'), 'disk wiped'),
+    "INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('going', CAST('2018-11-30 15:00:00' AS TIMESTAMP)), ('unknown', CAST('2018-11-29 15:00:00' AS TIMESTAMP))",
+  ]);
+  await recordUnknownRuns(warehouse, ['unknown'], 'done-new', new Date('2018-11-30T14:00:00.000Z'));
+
+  const listing = await listRuns(warehouse, { limit: 20 });
+  expect(listing).toEqual({
+    warehouse: warehouse.description,
+    recorded: [
+      { runId: 'done-new', outcome: 'completed', window: { from: '2018-11-02', to: '2018-11-03' }, startedAt: '2018-11-30T14:00:00.000Z', finishedAt: '2018-11-30T14:05:00.000Z' },
+      { runId: 'gone', outcome: 'abandoned', window: null, startedAt: null, finishedAt: '2018-11-30T13:00:00.000Z', workflowId: '', status: 'abandoned', reason: 'disk wiped', foundBy: 'sparkify runs cleanup --abandon', foundAt: '2018-11-30T13:00:00.000Z' },
+      { runId: 'terminated', outcome: 'abandoned', window: { from: '2018-11-08', to: '2018-11-08' }, startedAt: null, finishedAt: '2018-11-30T12:00:00.000Z', workflowId: 'sparkify-etl-2018-11-08', status: 'terminated', reason: null, foundBy: 'done-new', foundAt: '2018-11-30T14:00:00.000Z' },
+      { runId: 'failed-own', outcome: 'failed', window: { from: '2018-11-04', to: '2018-11-04' }, startedAt: null, finishedAt: '2018-11-30T11:00:00.000Z' },
+      { runId: 'done-old', outcome: 'completed', window: { from: '2018-11-01', to: '2018-11-01' }, startedAt: '2018-11-30T10:00:00.000Z', finishedAt: '2018-11-30T10:05:00.000Z' },
+    ],
+    unrecorded: [
+      { runId: 'going', window: { from: '2018-11-05', to: '2018-11-05' }, publishingSince: '2018-11-30T15:00:00.000Z', temporal: 'not asked' },
+      { runId: 'listed-only', window: { from: '2018-11-06', to: '2018-11-06' }, publishingSince: null, temporal: 'not asked' },
+      {
+        runId: 'unknown',
+        window: { from: '2018-11-07', to: '2018-11-07' },
+        publishingSince: '2018-11-29T15:00:00.000Z',
+        temporal: 'not asked',
+        foundUnknown: { firstFoundAt: '2018-11-30T14:00:00.000Z', firstFoundBy: 'done-new', lastFoundAt: '2018-11-30T14:00:00.000Z', timesFound: 1 },
+      },
+    ],
+    unrecordedTotal: 3,
+    temporalAsked: false,
+    notes: [],
+  });
+
+  // --limit: the newest with an outcome, and as many without one, their total said.
+  const two = await listRuns(warehouse, { limit: 2 });
+  expect(two.recorded.map((r) => r.runId)).toEqual(['done-new', 'gone']);
+  expect(two.unrecorded.map((r) => r.runId)).toEqual(['going', 'listed-only']);
+  expect(two.unrecordedTotal).toBe(3);
+});
