@@ -3,11 +3,11 @@
  * The warehouse is opened to read (src/cli/readWarehouse.ts); Temporal is asked only with
  * --temporal, and only asked: recording what it says is `sparkify runs cleanup`'s.
  */
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config';
 import { listRuns, type RecordedRun, type RunListing, type RunWindow, type UnrecordedRun } from '../ledger/runListing';
-import { addConnectionOptions, connectClient, resolveTarget } from '../temporal/connection';
+import { addConnectionOptions, resolveTarget } from '../temporal/connection';
 import { integerOption, print, type CliContext } from './common';
 import { openWarehouseToRead } from './readWarehouse';
 import { checkLocations, connectionFlagsOf } from './settingNames';
@@ -28,10 +28,12 @@ export function registerRunsListCommand(runs: Command, ctx: CliContext): void {
       const target = flags.temporal ? resolveTarget({ ...connectionFlagsOf(flags, command), namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE }) : undefined;
       const warehouse = await openWarehouseToRead(flags.warehouse);
       try {
-        const connection = target && (await connectClient(target));
+        // Lazy: an unreachable server fails the questions (src/ledger/runListing.ts says so), not the listing.
+        const connection = target && Connection.lazy({ address: target.options.address, tls: target.options.tls, apiKey: target.options.apiKey, metadata: target.options.metadata });
         try {
           const client = connection && new Client({ connection, namespace: target.namespace });
           const listing = await listRuns(warehouse, { limit: flags.limit, client });
+          if (listing.temporalError) listing.temporalError = `${target!.options.address}: ${listing.temporalError}`;
           print(flags.json ? JSON.stringify(listing) : describeListing(listing, flags.limit));
         } finally {
           await connection?.close();
@@ -69,7 +71,9 @@ export function describeListing(listing: RunListing, limit: number): string {
     const more = listing.unrecordedTotal > listing.unrecorded.length ? ` (the first ${listing.unrecorded.length})` : '';
     lines.push(`${listing.unrecordedTotal} run(s) with no recorded outcome${more}:`);
     for (const run of listing.unrecorded) lines.push(unrecordedLine(run));
-    if (!listing.temporalAsked) {
+    if (listing.temporalError) {
+      lines.push(`Temporal did not answer whether they are going, closed or unknown to it (${listing.temporalError}): check --temporal and the connection flags (sparkify doctor checks them), then list again.`);
+    } else if (!listing.temporalAsked) {
       lines.push('Temporal was not asked whether they are going, closed or unknown to it: give --temporal HOST:PORT (it only asks).');
     }
     if (listing.unrecorded.some((r) => r.temporal === 'closed without a record')) {

@@ -8,6 +8,7 @@
  * lack some of these tables or columns: what it lacks is not listed, and the listing says so.
  */
 import type { Client } from '@temporalio/client';
+import { rootMessage } from '../etl/failures';
 import { sqlStatement } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
@@ -62,6 +63,8 @@ export interface RunListing {
   unrecorded: UnrecordedRun[];
   unrecordedTotal: number;
   temporalAsked: boolean;
+  /** Why Temporal, given, did not answer (within TEMPORAL_QUESTION_MS): the runs with no outcome were not asked about. */
+  temporalError?: string;
   /** What could not be listed, and why (a warehouse an earlier release built). */
   notes: string[];
 }
@@ -147,7 +150,13 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
     };
   });
   if (options.client) {
-    const found = await askTemporal(options.client, shown);
+    let found;
+    try {
+      found = await askTemporal(options.client, shown);
+    } catch (err) {
+      listing.temporalError = rootMessage(err).split('\n')[0];
+      return listing;
+    }
     listing.temporalAsked = true;
     for (const run of listing.unrecorded) {
       const closed = found.abandoned.find((a) => a.runId === run.runId);
