@@ -44,11 +44,13 @@ export function registerRunsListCommand(runs: Command, ctx: CliContext): void {
     });
 }
 
-const windowText = (w: RunWindow | null) => (w === null ? 'dates not recorded' : w.from === w.to ? w.from : `${w.from} … ${w.to}`);
+/** A completed run without a window is a `run --all` (etl_runs records none); of the others, no log listed them. */
+const windowText = (w: RunWindow | null, completed = false) =>
+  w === null ? (completed ? 'all files' : 'dates not recorded') : w.from === w.to ? w.from : `${w.from} … ${w.to}`;
 
 function recordedLine(run: RecordedRun): string {
   const times = [run.startedAt && `started ${run.startedAt}`, run.finishedAt && `${run.outcome === 'completed' ? 'finished' : 'recorded failed as of'} ${run.finishedAt}`].filter(Boolean).join(', ');
-  const head = `  ${run.outcome.padEnd(9)} ${run.runId}  ${windowText(run.window)}${times ? `  ${times}` : ''}`;
+  const head = `  ${run.outcome.padEnd(9)} ${run.runId}  ${windowText(run.window, run.outcome === 'completed')}${times ? `  ${times}` : ''}`;
   if (run.outcome !== 'abandoned') return head;
   const why = run.status === 'abandoned' ? `an operator stated it gone${run.reason ? `: ${run.reason}` : ''}` : `Temporal reported it ${run.status}${run.workflowId ? ` (workflow ${run.workflowId})` : ''}`;
   return `${head}; ${why}, found by ${run.foundBy}${run.foundAt ? ` at ${run.foundAt}` : ''}`;
