@@ -6,7 +6,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config';
-import { listRuns, type RecordedRun, type RunListing, type RunWindow, type UnrecordedRun } from '../ledger/runListing';
+import type { RunWindow } from '../etl/types';
+import { listRuns, type RecordedRun, type RunListing, type UnrecordedRun } from '../ledger/runListing';
 import { addConnectionOptions, resolveTarget } from '../temporal/connection';
 import { integerOption, print, type CliContext } from './common';
 import { openWarehouseToRead } from './readWarehouse';

@@ -9,6 +9,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { rootMessage } from '../etl/failures';
+import type { RunWindow } from '../etl/types';
+import { windowOfWorkflowId } from '../etl/workflowIds';
 import { sqlStatement } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
@@ -17,11 +19,6 @@ import { readUnknownRuns } from './unknownRuns';
 
 const LISTING_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] as const;
 type ListingTable = (typeof LISTING_TABLES)[number];
-
-export interface RunWindow {
-  from: string;
-  to: string;
-}
 
 export interface RecordedRun {
   runId: string;
@@ -72,19 +69,12 @@ export interface RunListing {
 const iso = (value: unknown): string | null => (value === null || value === undefined ? null : timestampTextToIso(String(value)));
 
 const DATE_IN_KEY = /\d{4}-\d{2}-\d{2}/;
-const DATES_IN_WORKFLOW_ID = /^sparkify-etl-(\d{4}-\d{2}-\d{2})(?:_(\d{4}-\d{2}-\d{2}))?$/;
 
 /** The dates of a run's listed event logs (their names hold their date: log_data/2018/11/2018-11-01-events.json). */
 function windowOfLogs(row: Row | undefined): RunWindow | null {
   const from = DATE_IN_KEY.exec(String(row?.first_key ?? ''))?.[0];
   const to = DATE_IN_KEY.exec(String(row?.last_key ?? ''))?.[0];
   return from && to ? { from, to } : null;
-}
-
-/** The window a run's workflow id names (src/etl/workflowIds.ts). */
-function windowOfWorkflowId(workflowId: string | undefined): RunWindow | null {
-  const m = DATES_IN_WORKFLOW_ID.exec(workflowId ?? '');
-  return m ? { from: m[1], to: m[2] ?? m[1] } : null;
 }
 
 export async function listRuns(warehouse: Warehouse, options: { limit: number; client?: Client }): Promise<RunListing> {
