@@ -110,7 +110,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
-  'sql/transform/time.sql': '5b2aa1425c2f3792',
+  'sql/transform/time.sql': 'e75ecf91985d45bc',
   'sql/transform/unmatched_plays.sql': '93cb4a5e314f772e',
   'sql/transform/users.sql': '0fb0dd9d2ef5c975',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
