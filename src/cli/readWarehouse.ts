@@ -9,8 +9,8 @@ import { IDLE_FILE_RELEASE_MS } from '../defaults';
 import { STAR_TABLES } from '../etl/dag';
 import { etlRunsColumns } from '../ledger/etlRunsColumns';
 import { openWarehouse, type Warehouse } from '../warehouse';
+import { tablesPresent } from '../warehouse/catalog';
 import { DUCKDB_LOCK_CONFLICT } from '../warehouse/duckdbFile';
-import { sqlStatement } from '../warehouse/sql';
 
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
 
@@ -62,9 +62,7 @@ const tablesNamed = (missing: string[]) => `no ${missing.join(', ')} table${miss
  * it until then (it only informs), rather than asking for a load first.
  */
 export async function requireInsightsTables(warehouse: Warehouse): Promise<{ reportErrorColumn: boolean }> {
-  const tables = [...STAR_TABLES, ...INSIGHTS_ETL_TABLES];
-  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables }));
-  const present = new Set(rows.map((row) => String(row.table_name)));
+  const present = await tablesPresent(warehouse, [...STAR_TABLES, ...INSIGHTS_ETL_TABLES]);
   const missingStar = STAR_TABLES.filter((table) => !present.has(table));
   if (missingStar.length > 0) {
     throw new ConfigError(`${warehouse.description} has not been loaded yet (${tablesNamed(missingStar)}): ${loadFirst(warehouse.description)}`);

@@ -8,7 +8,7 @@ import { Client } from '@temporalio/client';
 import { askTemporal, runTablesPresent, unrecordedRuns, type FoundRuns } from '../ledger/abandonedRuns';
 import { describeUnknownRun, readUnknownRuns, type UnknownRun } from '../ledger/unknownRuns';
 import { connectClient, type TemporalTarget } from '../temporal/connection';
-import { sqlStatement } from '../warehouse/sql';
+import { tablesPresent } from '../warehouse/catalog';
 import type { Warehouse } from '../warehouse/types';
 import { ok, unchecked, warning, type CheckResult } from './types';
 
@@ -63,6 +63,5 @@ export function abandonedRunsResult(found: FoundRuns, kept: readonly UnknownRun[
 
 /** What the runs have counted of `runIds` (etl_unknown_runs): none on a warehouse no run of this release has loaded. */
 async function unknownRunsKept(warehouse: Warehouse, runIds: string[]): Promise<UnknownRun[]> {
-  const present = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables: ['etl_unknown_runs'] }));
-  return present.length === 0 ? [] : readUnknownRuns(warehouse, runIds);
+  return (await tablesPresent(warehouse, ['etl_unknown_runs'])).has('etl_unknown_runs') ? readUnknownRuns(warehouse, runIds) : [];
 }

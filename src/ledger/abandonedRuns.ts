@@ -13,6 +13,7 @@
  */
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import type { Logger } from '../log';
+import { tablesPresent } from '../warehouse/catalog';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { utcTimestampText } from '../warehouse/values';
 import { hasWriteLocking, type Warehouse } from '../warehouse/types';
@@ -64,9 +65,7 @@ export const FAILED_RUNS_TABLE = 'etl_failed_runs';
 
 /** Whether `warehouse` has every one of RUN_TABLES, and FAILED_RUNS_TABLE. */
 export async function runTablesPresent(warehouse: Warehouse, signal?: AbortSignal): Promise<{ runs: boolean; failedRuns: boolean }> {
-  const tables = [...RUN_TABLES, FAILED_RUNS_TABLE];
-  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', warehouse.dialect, { tables }), { signal });
-  const present = new Set(rows.map((row) => String(row.table_name).toLowerCase()));
+  const present = await tablesPresent(warehouse, [...RUN_TABLES, FAILED_RUNS_TABLE], signal);
   return { runs: RUN_TABLES.every((t) => present.has(t)), failedRuns: present.has(FAILED_RUNS_TABLE) };
 }
 

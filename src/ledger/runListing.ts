@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { windowOfWorkflowId } from '../etl/workflowIds';
+import { tablesPresent } from '../warehouse/catalog';
 import { sqlStatement } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
@@ -79,8 +80,7 @@ function windowOfLogs(row: Row | undefined): RunWindow | null {
 
 export async function listRuns(warehouse: Warehouse, options: { limit: number; client?: Client }): Promise<RunListing> {
   const d = warehouse.dialect;
-  const rows = await warehouse.query(sqlStatement('cli/star_tables_present', d, { tables: [...LISTING_TABLES] }));
-  const present = new Set(rows.map((row) => String(row.table_name).toLowerCase()));
+  const present = await tablesPresent(warehouse, LISTING_TABLES);
   const has = (table: ListingTable) => present.has(table);
   const listing: RunListing = { warehouse: warehouse.description, recorded: [], unrecorded: [], unrecordedTotal: 0, temporalAsked: false, notes: [] };
   if (!has('etl_runs')) {

@@ -68,7 +68,7 @@ const PARAMS: Record<string, SqlParam> = {
   ref_table: 'users',
   ref_column: 'user_id',
   values: ['free', 'paid'],
-  // The star tables looked for (sql/cli/star_tables_present.sql).
+  // The tables asked about (sql/catalog/).
   tables: ['songplays', 'users'],
   // A database of the throwaway cluster (sql/bench/postgres_*_database.sql).
   database: 'bench_run_0a1b2c',

@@ -94,7 +94,7 @@ export const ALLOWED_FUNCTIONS = new Set([
   'abs', 'round', 'ceil', 'ceiling', 'floor', 'mod', 'power', 'sqrt', 'ln', 'log', 'exp', 'trunc', 'sign', 'random',
   // dates and times
   'extract', 'date_part', 'date_trunc', 'dateadd', 'datediff', 'getdate', 'convert_timezone', 'add_months', 'last_day',
-  // system information (sql/cli/star_tables_present.sql)
+  // system information (sql/catalog/)
   'current_schema',
   // leader-node only on Redshift, used by tests on their own
   'generate_series', 'pg_last_copy_id',
