@@ -118,6 +118,39 @@ describe.each(['duckdb', 'postgres', 'redshift'] as const)('on %s', (engine) => 
     }
   }, 120_000);
 
+  test("createSchema asks the catalog once for the columns of every table a later release added one to, and adds each missing one (release 2's etl_runs and etl_abandoned_runs)", async () => {
+    const uri = engine === 'duckdb' ? uris.duckdb.replace(/\.duckdb$/, '-added-columns.duckdb') : uris[engine];
+    const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uri });
+    try {
+      const activities = createActivities({ resources, log: silentLogger });
+      const warehouse = await resources.warehouse('');
+      await warehouse.execute([
+        'DROP TABLE IF EXISTS etl_runs',
+        'DROP TABLE IF EXISTS etl_abandoned_runs',
+        RELEASE_2_ETL_RUNS(TEXT[engine]),
+        EARLIER_RUN,
+        `CREATE TABLE etl_abandoned_runs (run_id ${TEXT[engine]} NOT NULL, workflow_id ${TEXT[engine]} NOT NULL, status ${TEXT[engine]} NOT NULL, closed_at TIMESTAMP, found_at TIMESTAMP, found_by ${TEXT[engine]})`,
+        "INSERT INTO etl_abandoned_runs (run_id, workflow_id, status, found_by) VALUES ('gone', 'wf', 'terminated', 'r1')",
+      ]);
+      const query = jest.spyOn(warehouse, 'query');
+      const columnQuestions = () => query.mock.calls.filter(([sql]) => /information_schema\.columns/i.test(sql)).length;
+      try {
+        await activities.createSchema({ warehouse: '' });
+        // One question for both tables: there was one per table before.
+        expect(columnQuestions()).toBe(1);
+        expect(await warehouse.query('SELECT run_id, report_error FROM etl_runs')).toEqual([{ run_id: 'run-before', report_error: '' }]);
+        expect(await warehouse.query('SELECT run_id, reason FROM etl_abandoned_runs')).toEqual([{ run_id: 'gone', reason: null }]);
+        // The next createSchema finds both columns there, asking once again.
+        await activities.createSchema({ warehouse: '' });
+        expect(columnQuestions()).toBe(2);
+      } finally {
+        query.mockRestore();
+      }
+    } finally {
+      await resources.close();
+    }
+  }, 120_000);
+
   // Insights only reads, so it cannot add the column: it refused such a warehouse ("run one load
   // with this release first") although every other number in the report was there.
   test("insights on a release-2 warehouse before this release's first run reads its runs, their report shown as not recorded", async () => {

@@ -8,7 +8,7 @@ import { abandonedRunStatements, unrecordedRuns } from '../src/ledger/abandonedR
 import { clearStagingStatements, recordFailedRunStatements } from '../src/activities/clearStaging';
 import { stagingRetentionDays } from '../src/config';
 import { recordUnknownRuns } from '../src/ledger/unknownRuns';
-import { abandonedRunsUpgradeStatements } from '../src/ledger/abandonedRunsColumns';
+import { addedColumnStatements } from '../src/ledger/addedColumns';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
@@ -112,8 +112,8 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: a run an operator states gone
     'CREATE TABLE etl_abandoned_runs (run_id VARCHAR(64) NOT NULL, workflow_id VARCHAR(256) NOT NULL, status VARCHAR(64) NOT NULL, closed_at TIMESTAMP, found_at TIMESTAMP, found_by VARCHAR(256))',
     "INSERT INTO etl_abandoned_runs (run_id, workflow_id, status, found_by) VALUES ('earlier', 'wf', 'terminated', 'r1')",
   ]);
-  await warehouse.execute(await abandonedRunsUpgradeStatements(warehouse));
-  expect(await abandonedRunsUpgradeStatements(warehouse)).toEqual([]);
+  await warehouse.execute(await addedColumnStatements(warehouse, ['etl_abandoned_runs']));
+  expect(await addedColumnStatements(warehouse, ['etl_abandoned_runs'])).toEqual([]);
 
   await warehouse.execute(['DELETE FROM etl_failed_runs', 'DELETE FROM etl_publishing_runs', 'DELETE FROM staging_events']);
   await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('lost', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);

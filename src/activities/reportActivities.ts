@@ -15,7 +15,7 @@ import {
   writeHtmlReport,
   type LevelChange,
 } from '../insights';
-import { etlRunsUpgradeStatements } from '../ledger/etlRunsColumns';
+import { addedColumnStatements } from '../ledger/addedColumns';
 import { recordRunMetrics } from '../metrics/pipeline';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
@@ -140,7 +140,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
     async recordReportError(ref: RunRef & { reportError: string }): Promise<void> {
       const warehouse = await resources.warehouse(ref.warehouse);
       const signal = activitySignal();
-      const upgrades = await etlRunsUpgradeStatements(warehouse, signal);
+      const upgrades = await addedColumnStatements(warehouse, ['etl_runs'], signal);
       const record = sqlStatements('etl/record_report_error', warehouse.dialect, { run_id: ref.runId, report_error: cappedReportError(ref.reportError) });
       await warehouse.execute([...(upgrades.length > 0 ? [...schemaLockStatements(warehouse), ...upgrades] : []), ...record], { signal });
     },

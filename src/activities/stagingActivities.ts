@@ -7,8 +7,7 @@ import { redactUri } from '../config';
 import { ERROR_TYPES } from '../errors';
 import type { ListedFiles, RecordKind, RunRef, RunWindow, StageResult } from '../etl/types';
 import { newerWarehouseProblem, recordedSchemaVersion, recordSchemaVersionStatements } from '../ledger/warehouseVersions';
-import { abandonedRunsUpgradeStatements } from '../ledger/abandonedRunsColumns';
-import { etlRunsUpgradeStatements } from '../ledger/etlRunsColumns';
+import { addedColumnStatements, TABLES_WITH_ADDED_COLUMNS } from '../ledger/addedColumns';
 import { loadedDates } from '../ledger/loaded';
 import { requireUtf8Database } from '../warehouse/databaseEncoding';
 import { sqlStatements } from '../warehouse/sql';
@@ -85,7 +84,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       const problem = newerWarehouseProblem(await recordedSchemaVersion(warehouse, signal), redactUri(resources.resolveWarehouseUri(ref.warehouse)));
       if (problem) throw ApplicationFailure.nonRetryable(problem, ERROR_TYPES.warehouseNewer);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
-      const upgrades = [...(await etlRunsUpgradeStatements(warehouse, signal)), ...(await abandonedRunsUpgradeStatements(warehouse, signal))];
+      const upgrades = await addedColumnStatements(warehouse, TABLES_WITH_ADDED_COLUMNS, signal);
       await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...upgrades, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
       // A run's first step: the runs before it that closed without saying so are recorded now.
       if (ref.runId) await recordAbandonedRunsBeside(warehouse, ref.runId, signal);

@@ -7,9 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, parseWarehouseUri, warehouseIdentity } from '../config';
 import { IDLE_FILE_RELEASE_MS } from '../defaults';
 import { STAR_TABLES } from '../etl/dag';
-import { etlRunsColumns } from '../ledger/etlRunsColumns';
 import { openWarehouse, type Warehouse } from '../warehouse';
-import { tablesPresent } from '../warehouse/catalog';
+import { tableColumns, tablesPresent } from '../warehouse/catalog';
 import { DUCKDB_LOCK_CONFLICT } from '../warehouse/duckdbFile';
 
 const loadFirst = (identity: string) => `run a load first: sparkify run --source DIR --warehouse ${identity}`;
@@ -58,7 +57,7 @@ const tablesNamed = (missing: string[]) => `no ${missing.join(', ')} table${miss
  * Throws, naming what is missing, unless the warehouse has every star table and the bookkeeping
  * tables insights reads. A warehouse an earlier release loaded can lack the latter (a load creates
  * them), and insights failed on a query's missing table. Says whether etl_runs has report_error,
- * which the next run adds in place (src/ledger/etlRunsColumns.ts): insights reads the runs without
+ * which the next run adds in place (src/ledger/addedColumns.ts): insights reads the runs without
  * it until then (it only informs), rather than asking for a load first.
  */
 export async function requireInsightsTables(warehouse: Warehouse): Promise<{ reportErrorColumn: boolean }> {
@@ -69,7 +68,7 @@ export async function requireInsightsTables(warehouse: Warehouse): Promise<{ rep
   }
   const missingEtl = INSIGHTS_ETL_TABLES.filter((table) => !present.has(table));
   if (missingEtl.length > 0) throw earlierRelease(warehouse, tablesNamed(missingEtl));
-  return { reportErrorColumn: (await etlRunsColumns(warehouse)).has('report_error') };
+  return { reportErrorColumn: (await tableColumns(warehouse, ['etl_runs'])).get('etl_runs')?.has('report_error') === true };
 }
 
 function earlierRelease(warehouse: Warehouse, missing: string): ConfigError {

@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError, parseWarehouseUri } from '../config';
 import { abandonRun, type AbandonedByOperator } from '../ledger/abandonRun';
-import { abandonedRunsUpgradeStatements } from '../ledger/abandonedRunsColumns';
+import { addedColumnStatements } from '../ledger/addedColumns';
 import { FAILED_RUNS_TABLE, recordAbandonedRuns, runTablesPresent, type AbandonedRunsOutcome } from '../ledger/abandonedRuns';
 import { describeUnknownRun } from '../ledger/unknownRuns';
 import { silentLogger } from '../log';
@@ -65,7 +65,7 @@ async function hasRunTables(warehouse: Warehouse): Promise<boolean> {
   const present = await runTablesPresent(warehouse);
   if (!present.runs) return false;
   // A warehouse a release before the record of failed runs loaded has none yet, or no reason column.
-  const missing = [...(present.failedRuns ? [] : sqlStatements(`schema/${FAILED_RUNS_TABLE}`, warehouse.dialect)), ...(await abandonedRunsUpgradeStatements(warehouse))];
+  const missing = [...(present.failedRuns ? [] : sqlStatements(`schema/${FAILED_RUNS_TABLE}`, warehouse.dialect)), ...(await addedColumnStatements(warehouse, ['etl_abandoned_runs']))];
   if (missing.length > 0) await warehouse.execute(missing);
   return true;
 }

@@ -135,7 +135,7 @@ export const STAR_TABLES: readonly Table[] = ['songplays', 'users', 'songs', 'ar
 /** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
 export const ETL_DAG = {
   createSchema: {
-    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'etl/etl_runs_columns', 'etl/abandoned_runs_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run', 'etl/unknown_runs', 'etl/forget_recorded_unknown_runs', 'etl/count_unknown_runs', 'etl/record_unknown_runs'],
+    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'catalog/table_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run', 'etl/unknown_runs', 'etl/forget_recorded_unknown_runs', 'etl/count_unknown_runs', 'etl/record_unknown_runs'],
     reads: [],
     // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
     // The earlier runs with no recorded outcome: those Temporal reports closed are recorded failed

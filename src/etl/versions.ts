@@ -52,12 +52,12 @@ export const RULES_VERSION = 3;
  *    before until they are re-run); a release of version 1 would leave them out of date.
  *    etl_runs.report_error (why a run's report was not written) came later without a bump: it only
  *    informs, nothing the pipeline computes reads it, and a release before it leaves it NULL on its
- *    own runs. createSchema adds it in place (src/ledger/etlRunsColumns.ts).
+ *    own runs. createSchema adds it in place (src/ledger/addedColumns.ts).
  *    etl_unknown_runs (the runs Temporal did not know, counted by each run) came later without a
  *    bump: it only informs (the log, `sparkify runs cleanup`, doctor); a release before it does not
  *    count, which leaves a count low, never a table wrong. createSchema creates it in place.
  *    etl_abandoned_runs.reason (an operator's, `sparkify runs cleanup --abandon`) came later without
  *    a bump: it only informs, and a release before it leaves it NULL on the rows it writes, which
- *    Temporal reported. createSchema adds it in place (src/ledger/abandonedRunsColumns.ts).
+ *    Temporal reported. createSchema adds it in place (src/ledger/addedColumns.ts).
  */
 export const SCHEMA_VERSION = 2;

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { windowOfWorkflowId } from '../etl/workflowIds';
-import { tablesPresent } from '../warehouse/catalog';
+import { tableColumns, tablesPresent } from '../warehouse/catalog';
 import { sqlStatement } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
@@ -164,8 +164,7 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
 
 /** The abandoned runs' rows among `runIds`, on an etl_abandoned_runs with or without reason (an earlier release's). */
 async function readAbandoned(warehouse: Warehouse, runIds: string[]): Promise<Map<string, Row>> {
-  const columns = await warehouse.query(sqlStatement('etl/abandoned_runs_columns', warehouse.dialect));
-  const withReason = columns.some((c) => String(c.column_name).toLowerCase() === 'reason');
+  const withReason = (await tableColumns(warehouse, ['etl_abandoned_runs'])).get('etl_abandoned_runs')?.has('reason') === true;
   const rows = await warehouse.query(sqlStatement(withReason ? 'cli/runs_abandoned' : 'cli/runs_abandoned_before_reason', warehouse.dialect, { run_ids: runIds }));
   return new Map(rows.map((r) => [String(r.run_id), r]));
 }

@@ -23,7 +23,7 @@ const STEPS = Object.keys(DAG);
 const FENCE_FILE = /^etl\/(?:postgres\/)?fence_/;
 const FENCE_TABLE = 'etl_attempt_fence';
 
-/** The engine's catalog, which createSchema reads (sql/etl/etl_runs_columns.sql): no step writes it. */
+/** The engine's catalog, which createSchema reads (sql/catalog/table_columns.sql): no step writes it. */
 const CATALOG = 'information_schema';
 
 /** sql/ files no step of etlRun runs, and who does. */
