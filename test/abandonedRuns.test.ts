@@ -7,12 +7,7 @@
  * still going beside it keeps its mark and rows. On DuckDB and PostgreSQL, with a real Temporal dev
  * server and in-process workers.
  */
-import { Client, Connection } from '@temporalio/client';
-import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
@@ -21,85 +16,37 @@ import { parseWarehouseUri } from '../src/config';
 import { recordAbandonedRuns } from '../src/ledger/abandonedRuns';
 import { silentLogger, type Logger } from '../src/log';
 import { openWarehouse } from '../src/warehouse';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import type { etlRun } from '../src/workflows/etl';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
-import { runSparkify } from './support/cli';
+import { SAMPLE_DIR } from './harness/temporal';
+import { HELD, publishHold, runsTestServersInFile, withUnreachableTemporal } from './support/runsWithoutOutcome';
 
-const HELD_STEP = 'loadSongplays';
-
-let temporal: TestTemporal;
-let pg: PgServer;
-let dir: string;
+const servers = runsTestServersInFile('abandoned');
 const retentionBefore = process.env.SPARKIFY_STAGING_RETENTION_DAYS;
 
-beforeAll(async () => {
-  [temporal, pg] = await Promise.all([startTestTemporal(), startPostgres()]);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-abandoned-'));
+beforeAll(() => {
   // The completing run's summary clears expired staging rows: at once, here.
   process.env.SPARKIFY_STAGING_RETENTION_DAYS = '0';
 });
 
-afterAll(async () => {
+afterAll(() => {
   if (retentionBefore === undefined) delete process.env.SPARKIFY_STAGING_RETENTION_DAYS;
   else process.env.SPARKIFY_STAGING_RETENTION_DAYS = retentionBefore;
-  await temporal?.stop();
-  await pg?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Holds HELD_STEP of the workflows whose id starts with `held-` (after their first publishes, which
- * mark them) until released or cancelled; `reached` resolves once a workflow's step is held.
- */
-function publishHold(): { interceptor: ActivityInterceptorsFactory; reached(workflowId: string): Promise<void>; release(): void } {
-  const reached = new Map<string, () => void>();
-  const reachedPromises = new Map<string, Promise<void>>();
-  const promiseFor = (id: string) => {
-    if (!reachedPromises.has(id)) reachedPromises.set(id, new Promise<void>((resolve) => reached.set(id, resolve)));
-    return reachedPromises.get(id)!;
-  };
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const interceptor: ActivityInterceptorsFactory = (ctx) => {
-    const inbound: ActivityInboundCallsInterceptor = {
-      async execute(input, next) {
-        const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
-        if (ctx.info.activityType === HELD_STEP && workflowId.startsWith('held-')) {
-          void promiseFor(workflowId);
-          reached.get(workflowId)!();
-          await Promise.race([released, ctx.cancelled]);
-        }
-        return next(input);
-      },
-    };
-    return { inbound };
-  };
-  return { interceptor, reached: promiseFor, release };
-}
-
-const newPostgresWarehouse = (label: string) => createTestDatabase(pg.url, label);
-
-const WAREHOUSES: Array<[string, (label: string) => Promise<string>]> = [
-  ['DuckDB', async (label) => `duckdb:${path.join(dir, `${label}.duckdb`)}`],
-  ['PostgreSQL', newPostgresWarehouse],
-];
-
-describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+describe.each(servers.warehouses)('%s', (_name, newWarehouse) => {
   test('the next run records a terminated run failed, clears its mark and staging rows, and leaves a running one alone', async () => {
     const uri = await newWarehouse('abandoned');
     const hold = publishHold();
-    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+    const w = await servers.temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
     const opened: Warehouse = await w.resources.warehouse(uri);
     const rows = async (sql: string) => opened.query(sql);
     const count = async (table: string, runId: string) => Number((await rows(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = '${runId}'`))[0].n);
 
     await w.during(async () => {
-      const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `held-terminated-${Date.now()}`);
-      const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `held-running-${Date.now()}`);
+      const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `${HELD}terminated-${Date.now()}`);
+      const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `${HELD}running-${Date.now()}`);
       await Promise.all([hold.reached(terminated.workflowId), hold.reached(running.workflowId)]);
       const [terminatedRun, runningRun] = [(await terminated.describe()).runId, (await running.describe()).runId];
       for (const runId of [terminatedRun, runningRun]) {
@@ -137,18 +84,11 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
 });
 
 /** `sparkify runs cleanup` of `uri` through the test server, with `args` after it. */
-const runsCleanup = (uri: string, ...args: string[]) =>
-  runSparkify(['runs', 'cleanup', '--temporal', temporal.server.address, '--warehouse', uri, ...args], {
-    unset: ['SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'],
-    env: { TEMPORAL_NAMESPACE: temporal.server.namespace },
-  });
+const runsCleanup = (uri: string, ...args: string[]) => servers.sparkify(['runs', 'cleanup', '--temporal', servers.temporal.server.address, '--warehouse', uri, ...args]);
 
 /** `sparkify doctor`'s check warehouse.abandonedRuns of `uri`. */
 function doctorAbandonedRunsCheck(uri: string, taskQueue: string) {
-  const doctor = runSparkify(['doctor', '--temporal', temporal.server.address, '--warehouse', uri, '--json'], {
-    unset: ['SPARKIFY_WAREHOUSE', 'SPARKIFY_SOURCE', 'TEMPORAL_ADDRESS'],
-    env: { TEMPORAL_NAMESPACE: temporal.server.namespace, SPARKIFY_TASK_QUEUE: taskQueue },
-  });
+  const doctor = servers.sparkify(['doctor', '--temporal', servers.temporal.server.address, '--warehouse', uri, '--json'], { SPARKIFY_TASK_QUEUE: taskQueue });
   return (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.id === 'warehouse.abandonedRuns');
 }
 
@@ -164,10 +104,10 @@ function capturingLogger(): { log: Logger; lines: { level: number; msg: string }
   return { log: pino({ level: 'debug' }, stream), lines };
 }
 
-describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+describe.each(servers.warehouses)('%s', (_name, newWarehouse) => {
   test('a run Temporal does not know is left as it is, counted by every run, and logged only by the one that found it first', async () => {
     const uri = await newWarehouse('unknown');
-    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri });
+    const w = await servers.temporal.worker({ source: SAMPLE_DIR, warehouse: uri });
     const opened: Warehouse = await w.resources.warehouse(uri);
     await w.during(async () => {
       expect((await (await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } })).result()).status).toBe('completed');
@@ -180,7 +120,7 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       const kept = () => opened.query(`SELECT run_id, first_found_by, times_found FROM etl_unknown_runs`);
 
       const first = capturingLogger();
-      const outcome = await recordAbandonedRuns({ warehouse: opened, client: temporal.client, foundBy: 'first', log: first.log });
+      const outcome = await recordAbandonedRuns({ warehouse: opened, client: servers.temporal.client, foundBy: 'first', log: first.log });
       expect(outcome).toMatchObject({ recorded: [], running: [], unknown: [unknownRun], unknownFound: [{ runId: unknownRun, firstFoundBy: 'first', timesFound: 1 }] });
       expect(first.lines.filter((l) => l.level >= 30).map((l) => l.msg)).toEqual([
         expect.stringMatching(new RegExp(`^run ${unknownRun} has no recorded outcome and Temporal does not know it .*Once you know it is gone: sparkify runs cleanup --abandon ${unknownRun} --reason`)),
@@ -192,7 +132,7 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 2 }]);
 
       const later = capturingLogger();
-      await recordAbandonedRuns({ warehouse: opened, client: temporal.client, foundBy: 'later', log: later.log });
+      await recordAbandonedRuns({ warehouse: opened, client: servers.temporal.client, foundBy: 'later', log: later.log });
       expect(later.lines.filter((l) => l.level >= 30)).toEqual([]);
       expect(await kept()).toEqual([{ run_id: unknownRun, first_found_by: 'first', times_found: 3 }]);
 
@@ -209,13 +149,13 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
       expect(doctorAbandonedRunsCheck(uri, w.taskQueue)).toMatchObject({
         status: 'warning',
         detail: expect.stringContaining(`${since}4 time(s) in all)`),
-        fix: `once you know one is gone: sparkify runs cleanup --temporal ${temporal.server.address} --warehouse ${uri} --abandon ${unknownRun} --reason '…'`,
+        fix: `once you know one is gone: sparkify runs cleanup --temporal ${servers.temporal.server.address} --warehouse ${uri} --abandon ${unknownRun} --reason '…'`,
       });
     });
   }, 240_000);
 });
 
-describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
+describe.each(servers.warehouses)('%s', (_name, newWarehouse) => {
   test("sparkify runs cleanup --abandon records a run Temporal does not know failed, with the operator's reason; refuses one with an outcome, or none listed", async () => {
     const uri = await newWarehouse('abandon_by_hand');
     const unknownRun = randomUUID();
@@ -229,7 +169,7 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
         `INSERT INTO staging_events (run_id, source_key, source_line, userid) VALUES ('${unknownRun}', 'log_data/2018/11/2018-11-02-events.json', 1, '7')`,
         "INSERT INTO etl_runs (run_id, status, finished_at) VALUES ('done', 'completed', CAST('2018-11-30 12:00:00' AS TIMESTAMP))",
       ]);
-      expect((await recordAbandonedRuns({ warehouse, client: temporal.client, foundBy: 'r1', log: silentLogger })).unknown).toEqual([unknownRun, 'zz-listed-only']);
+      expect((await recordAbandonedRuns({ warehouse, client: servers.temporal.client, foundBy: 'r1', log: silentLogger })).unknown).toEqual([unknownRun, 'zz-listed-only']);
     } finally {
       await warehouse.close();
     }
@@ -283,15 +223,15 @@ describe.each(WAREHOUSES)('%s', (_name, newWarehouse) => {
 });
 
 test('a run that hit its workflow execution timeout is recorded failed as timed out by the next run', async () => {
-  const uri = await newPostgresWarehouse('abandoned_timeout');
+  const uri = await servers.newPostgresWarehouse('abandoned_timeout');
   const hold = publishHold();
-  const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+  const w = await servers.temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
   const opened: Warehouse = await w.resources.warehouse(uri);
   await w.during(async () => {
     // Held in its songplays publish until Temporal closes it; the timeout is the server's, not an assertion.
-    const timedOut = await temporal.client.workflow.start<typeof etlRun>('etlRun', {
+    const timedOut = await servers.temporal.client.workflow.start<typeof etlRun>('etlRun', {
       taskQueue: w.taskQueue,
-      workflowId: `held-timed-out-${Date.now()}`,
+      workflowId: `${HELD}timed-out-${Date.now()}`,
       args: [{ window: { from: '2018-11-01', to: '2018-11-01' } }],
       workflowExecutionTimeout: '20 seconds',
     });
@@ -310,16 +250,16 @@ test('a run that hit its workflow execution timeout is recorded failed as timed 
 }, 240_000);
 
 test('sparkify doctor reports a terminated run; sparkify runs cleanup records it failed on demand, says so, and leaves a running one alone', async () => {
-  const uri = await newPostgresWarehouse('abandoned_cli');
+  const uri = await servers.newPostgresWarehouse('abandoned_cli');
   const hold = publishHold();
-  const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+  const w = await servers.temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
   const opened: Warehouse = await w.resources.warehouse(uri);
   const count = async (table: string, runId: string) => Number((await opened.query(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = '${runId}'`))[0].n);
   const cleanup = () => runsCleanup(uri);
 
   await w.during(async () => {
-    const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `held-terminated-${Date.now()}`);
-    const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `held-running-${Date.now()}`);
+    const terminated = await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } }, `${HELD}terminated-${Date.now()}`);
+    const running = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `${HELD}running-${Date.now()}`);
     await Promise.all([hold.reached(terminated.workflowId), hold.reached(running.workflowId)]);
     const [terminatedRun, runningRun] = [(await terminated.describe()).runId, (await running.describe()).runId];
     await terminated.terminate('operator stopped it');
@@ -360,19 +300,11 @@ test('sparkify doctor reports a terminated run; sparkify runs cleanup records it
 }, 240_000);
 
 test('a run that cannot reach Temporal from its activity leaves the unrecorded runs as they are', async () => {
-  const warehouse = await DuckDbWarehouse.open(':memory:');
-  for (const name of ['etl_tables', 'etl_failed_runs'] as const) await warehouse.execute(sqlStatements(`schema/${name}`, 'duckdb'));
-  await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('gone', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
-  // Nothing listens on port 1: every call of this client fails (at once: no gRPC retries).
-  const connection = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
-  try {
-    const outcome = await recordAbandonedRuns({ warehouse, client: new Client({ connection }), foundBy: 'me', log: silentLogger });
+  await withUnreachableTemporal(async (warehouse, client) => {
+    const outcome = await recordAbandonedRuns({ warehouse, client, foundBy: 'me', log: silentLogger });
     expect(outcome.recorded).toEqual([]);
     expect(outcome.notAsked).toMatch(/^Temporal did not answer: /);
     expect(await warehouse.query('SELECT run_id FROM etl_publishing_runs')).toEqual([{ run_id: 'gone' }]);
     expect(await warehouse.query('SELECT run_id FROM etl_failed_runs')).toEqual([]);
-  } finally {
-    await connection.close().catch(() => undefined);
-    await warehouse.close();
-  }
+  });
 }, 60_000);

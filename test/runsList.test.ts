@@ -5,77 +5,24 @@
  * nothing, so the next run or `sparkify runs cleanup` still finds them. And a warehouse an earlier
  * release built, its missing tables said, none created.
  */
-import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { listRuns, type RunListing } from '../src/ledger/runListing';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
-import { runSparkify } from './support/cli';
+import { SAMPLE_DIR } from './harness/temporal';
+import { HELD, publishHold, runsTestServersInFile } from './support/runsWithoutOutcome';
 
-let temporal: TestTemporal;
-let pg: PgServer;
-let dir: string;
+const servers = runsTestServersInFile('runs-list');
 
-beforeAll(async () => {
-  [temporal, pg] = await Promise.all([startTestTemporal(), startPostgres()]);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-runs-list-'));
-});
+const runsList = (uri: string, ...args: string[]) => servers.sparkify(['runs', 'list', '--warehouse', uri, ...args]);
 
-afterAll(async () => {
-  await temporal?.stop();
-  await pg?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Holds loadSongplays (after the first publishes, which mark the run) of the workflows whose id starts with `held-`, until released. */
-function publishHold(): { interceptor: ActivityInterceptorsFactory; reached(workflowId: string): Promise<void>; release(): void } {
-  const reached = new Map<string, () => void>();
-  const promises = new Map<string, Promise<void>>();
-  const promiseFor = (id: string) => {
-    if (!promises.has(id)) promises.set(id, new Promise<void>((resolve) => reached.set(id, resolve)));
-    return promises.get(id)!;
-  };
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const interceptor: ActivityInterceptorsFactory = (ctx) => {
-    const inbound: ActivityInboundCallsInterceptor = {
-      async execute(input, next) {
-        const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
-        if (ctx.info.activityType === 'loadSongplays' && workflowId.startsWith('held-')) {
-          void promiseFor(workflowId);
-          reached.get(workflowId)!();
-          await Promise.race([released, ctx.cancelled]);
-        }
-        return next(input);
-      },
-    };
-    return { inbound };
-  };
-  return { interceptor, reached: promiseFor, release };
-}
-
-const runsList = (uri: string, ...args: string[]) =>
-  runSparkify(['runs', 'list', '--warehouse', uri, ...args], {
-    unset: ['SPARKIFY_WAREHOUSE', 'TEMPORAL_ADDRESS'],
-    env: { TEMPORAL_NAMESPACE: temporal.server.namespace },
-  });
-
-const WAREHOUSES: Array<[string, (label: string) => Promise<string>]> = [
-  ['DuckDB', async (label) => `duckdb:${path.join(dir, `${label}.duckdb`)}`],
-  ['PostgreSQL', (label) => createTestDatabase(pg.url, label)],
-];
-
-describe.each(WAREHOUSES)('%s', (name, newWarehouse) => {
+describe.each(servers.warehouses)('%s', (name, newWarehouse) => {
   test('lists a completed run, and asked, a running one, one closed without a record and one Temporal does not know; records none of them', async () => {
     const uri = await newWarehouse('runs_list');
     const hold = publishHold();
-    const w = await temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
+    const w = await servers.temporal.worker({ source: SAMPLE_DIR, warehouse: uri, activityInterceptors: [hold.interceptor] });
     const opened: Warehouse = await w.resources.warehouse(uri);
     const bookkeeping = async () => ({
       failed: await opened.query('SELECT run_id FROM etl_failed_runs ORDER BY run_id'),
@@ -86,8 +33,8 @@ describe.each(WAREHOUSES)('%s', (name, newWarehouse) => {
 
     await w.during(async () => {
       const completed = await (await w.start({ window: { from: '2018-11-01', to: '2018-11-01' } })).result();
-      const terminated = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `held-terminated-${Date.now()}`);
-      const running = await w.start({ window: { from: '2018-11-03', to: '2018-11-03' } }, `held-running-${Date.now()}`);
+      const terminated = await w.start({ window: { from: '2018-11-02', to: '2018-11-02' } }, `${HELD}terminated-${Date.now()}`);
+      const running = await w.start({ window: { from: '2018-11-03', to: '2018-11-03' } }, `${HELD}running-${Date.now()}`);
       await Promise.all([hold.reached(terminated.workflowId), hold.reached(running.workflowId)]);
       const [terminatedRun, runningRun] = [(await terminated.describe()).runId, (await running.describe()).runId];
       await terminated.terminate('operator stopped it');
@@ -113,12 +60,12 @@ describe.each(WAREHOUSES)('%s', (name, newWarehouse) => {
         notes: [],
       };
       // In this process: the worker holds a DuckDB file; PostgreSQL is read beside it by the CLI too.
-      expect(await listRuns(opened, { limit: 20, client: temporal.client })).toMatchObject(expected);
+      expect(await listRuns(opened, { limit: 20, client: servers.temporal.client })).toMatchObject(expected);
       if (name === 'PostgreSQL') {
-        const json = runsList(uri, '--temporal', temporal.server.address, '--json');
+        const json = runsList(uri, '--temporal', servers.temporal.server.address, '--json');
         expect({ status: json.status, stderr: json.stderr }).toEqual({ status: 0, stderr: '' });
         expect(JSON.parse(json.stdout)).toMatchObject(expected);
-        const text = runsList(uri, '--temporal', temporal.server.address);
+        const text = runsList(uri, '--temporal', servers.temporal.server.address);
         expect(text.status).toBe(0);
         expect(text.stdout).toContain(`  completed ${completed.runId}  2018-11-01  started `);
         expect(text.stdout).toContain(`3 run(s) with no recorded outcome:\n`);
@@ -144,7 +91,7 @@ describe.each(WAREHOUSES)('%s', (name, newWarehouse) => {
 });
 
 test('a warehouse an earlier release built: lists what it has, says what it lacks, creates nothing (the DuckDB file opened read-only)', async () => {
-  const file = path.join(dir, 'earlier.duckdb');
+  const file = path.join(servers.dir, 'earlier.duckdb');
   const built = await DuckDbWarehouse.open(file);
   try {
     await built.execute([

@@ -3,13 +3,11 @@
  * listing from the same rows on DuckDB, PostgreSQL and Redshift (the emulator), each state shown.
  * Temporal's part is test/runsList.test.ts's.
  */
-import { Client, Connection } from '@temporalio/client';
 import { abandonedRunStatements } from '../src/ledger/abandonedRuns';
 import { recordFailedRunStatements } from '../src/ledger/failedRuns';
 import { listRuns } from '../src/ledger/runListing';
 import { recordUnknownRuns } from '../src/ledger/unknownRuns';
-import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { sqlStatements } from '../src/warehouse/sql';
+import { withUnreachableTemporal } from './support/runsWithoutOutcome';
 import { threeWarehousesInFile } from './support/threeWarehouses';
 
 const warehouses = threeWarehousesInFile({ label: 'runslist', schema: ['etl_tables', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] });
@@ -68,17 +66,9 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: completed, failed and abandon
 });
 
 test('Temporal given but not answering: the runs with no outcome are listed as not asked, and why', async () => {
-  const warehouse = await DuckDbWarehouse.open(':memory:');
-  for (const name of ['etl_tables', 'etl_failed_runs'] as const) await warehouse.execute(sqlStatements(`schema/${name}`, 'duckdb'));
-  await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('gone', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
-  // Nothing listens on port 1: every call of this client fails.
-  const connection = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
-  try {
-    const listing = await listRuns(warehouse, { limit: 20, client: new Client({ connection }) });
+  await withUnreachableTemporal(async (warehouse, client) => {
+    const listing = await listRuns(warehouse, { limit: 20, client });
     expect(listing).toMatchObject({ unrecordedTotal: 1, temporalAsked: false, temporalError: expect.any(String) });
     expect(listing.unrecorded).toEqual([{ runId: 'gone', window: null, publishingSince: '2018-11-30T12:00:00.000Z', temporal: 'not asked' }]);
-  } finally {
-    await connection.close().catch(() => undefined);
-    await warehouse.close();
-  }
+  });
 }, 60_000);
