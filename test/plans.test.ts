@@ -66,7 +66,9 @@ function quadraticNodes(node: PlanNode, path: string[] = []): string[] {
     const outer = node.Plans?.find((p) => p['Parent Relationship'] === 'Outer');
     const inner = node.Plans?.find((p) => p['Parent Relationship'] === 'Inner');
     const probe = inner && /^Index( Only)? Scan$/.test(inner['Node Type']) && inner['Index Cond'] !== undefined;
-    const once = outer !== undefined && outer['Plan Rows'] <= 1;
+    // Planned for one outer row and given one: a guess of one that met many (statistics of an
+    // emptied table, say) rescans the inner side per row like any other.
+    const once = outer !== undefined && outer['Plan Rows'] <= 1 && (outer['Actual Rows'] ?? 0) * (outer['Actual Loops'] ?? 1) <= 1;
     if (!probe && !once) found.push(`${here.join(' > ')} rescans ${inner?.['Node Type'] ?? 'its inner side'} per outer row`);
     // Probes are fine when the planner knew how many there would be; not when it guessed a few and got many.
     const probes = outer ? (outer['Actual Rows'] ?? 0) * (outer['Actual Loops'] ?? 1) : 0;
@@ -232,6 +234,35 @@ test.each([
     const { rows } = await client.query('SELECT (SELECT COUNT(*) FROM songplays) AS plays, (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM etl_unmatched_plays) AS listed');
     expect(Number(rows[0].plays)).toBeGreaterThan(events);
     expect(Number(rows[0].users)).toBeGreaterThan(0);
+    expect(Number(rows[0].listed)).toBeGreaterThan(0);
+  } finally {
+    await client.end();
+  }
+});
+
+// Statistics of an emptied list: late matches can empty etl_unmatched_plays (every listed play found
+// its song), and an ANALYZE before VACUUM gives its pages back then records it as holding no rows on
+// them. PostgreSQL then plans every read of the list for one row, whatever the next run inserted: a
+// list of 275,600 plays at 1.6M events was rescanned per play, for minutes.
+test("the late matches plan from the list the run wrote, not from an emptied list's statistics (2,000 events staged)", async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    await stageRun(client, 'run-1', 2_000, 0);
+    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
+      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
+    }
+    await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
+    await client.query('ANALYZE');
+    await client.query('DELETE FROM etl_unmatched_plays');
+    await client.query('ANALYZE etl_unmatched_plays');
+    const { rows: stats } = await client.query(`SELECT reltuples, relpages FROM pg_class WHERE relname = 'etl_unmatched_plays'`);
+    expect([Number(stats[0].reltuples), Number(stats[0].relpages) > 0]).toEqual([0, true]);
+    await stageRun(client, 'run-2', 2_000, 1);
+    expect(await quadraticPlans(client, 'run-2', DAYS[1])).toEqual([]);
+    const { rows } = await client.query('SELECT COUNT(*) AS listed FROM etl_unmatched_plays');
     expect(Number(rows[0].listed)).toBeGreaterThan(0);
   } finally {
     await client.end();

@@ -111,7 +111,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
   'sql/transform/time.sql': 'e75ecf91985d45bc',
-  'sql/transform/unmatched_plays.sql': '1ae808b53f5f809c',
+  'sql/transform/unmatched_plays.sql': '3ffa97712b694470',
   'sql/transform/users.sql': '0fb0dd9d2ef5c975',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
   'src/activities/songFilesWithoutRecords.ts': '45d0f9eeb17fa9b0',
