@@ -23,9 +23,10 @@ export const TABLES_WITH_ADDED_COLUMNS: readonly TableWithAddedColumn[] = [...ne
 
 /**
  * What adds the columns of ADDED_COLUMNS that `tables` lack, as an earlier release created them;
- * none to a new warehouse, or to one without the table: its CREATE TABLE has every column. Read before the locked statements that run it: two runs starting at once on a
- * warehouse that lacks a column both add it, and the second's statements fail on the column they
- * find and are retried, when this sees the column.
+ * none to a new warehouse, or to one without the table: its CREATE TABLE has every column. Read
+ * before the locked statements that run it: two runs starting at once on a warehouse that lacks a
+ * column both add it, and the second's statements fail on the column they find and are retried,
+ * when this sees the column.
  */
 export async function addedColumnStatements(warehouse: Warehouse, tables: readonly TableWithAddedColumn[], signal?: AbortSignal): Promise<string[]> {
   // A table not asked about has no entry here, as one the warehouse lacks: nothing is added to it.
