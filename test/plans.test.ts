@@ -171,6 +171,24 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
   ];
 }
 
+/** A fresh database with the schema a run creates (SCHEMA), connected for `body`, then closed. */
+async function withSchemaDatabase(body: (client: Client) => Promise<void>): Promise<void> {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    await body(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs each file's statements in order, as the pipeline's steps do (publishFiles' entries). */
+async function runFiles(client: Client, files: Array<[string, Record<string, SqlParam>]>): Promise<void> {
+  for (const [name, params] of files) for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
+}
+
 // A table made from a query (CREATE … AS), not one declared by its columns, which has no plan.
 const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE (?:TEMP|UNLOGGED) TABLE \w+ AS\b)/i;
 
@@ -214,16 +232,10 @@ test.each([
   ['2,000 events', 2_000],
   ['20,000 events', 20_000],
 ])('no transform, stats, ledger, check or insights statement plans a SubPlan or Nested Loop (%s staged)', async (_label, events) => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     // A first run fills the star tables, so the second one's publish competes with existing rows.
     await stageRun(client, 'run-1', events, 0);
-    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[0]));
     await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
     // Between two daily runs autovacuum has gathered statistics of what the first one wrote.
     await client.query('ANALYZE');
@@ -235,9 +247,7 @@ test.each([
     expect(Number(rows[0].plays)).toBeGreaterThan(events);
     expect(Number(rows[0].users)).toBeGreaterThan(0);
     expect(Number(rows[0].listed)).toBeGreaterThan(0);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 // Statistics of an emptied list: late matches can empty etl_unmatched_plays (every listed play found
@@ -245,15 +255,9 @@ test.each([
 // them. PostgreSQL then plans every read of the list for one row, whatever the next run inserted: a
 // list of 275,600 plays at 1.6M events was rescanned per play, for minutes.
 test("the late matches plan from the list the run wrote, not from an emptied list's statistics (2,000 events staged)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     await stageRun(client, 'run-1', 2_000, 0);
-    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[0]));
     await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
     await client.query('ANALYZE');
     await client.query('DELETE FROM etl_unmatched_plays');
@@ -264,9 +268,7 @@ test("the late matches plan from the list the run wrote, not from an emptied lis
     expect(await quadraticPlans(client, 'run-2', DAYS[1])).toEqual([]);
     const { rows } = await client.query('SELECT COUNT(*) AS listed FROM etl_unmatched_plays');
     expect(Number(rows[0].listed)).toBeGreaterThan(0);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 /** Every node of a plan, depth first. */
@@ -296,11 +298,7 @@ async function explainedStatements(client: Client, name: string, params: Record<
 // join; 1.1 s of CPU, 0.5 s once per log), and its insert hashed the run's play times and then sorted
 // what the hash gave (2.0-2.1 s of CPU, 1.5-1.7 s by one sort that leaves them in key order).
 test("the time publish reads each log's name once, not once per play, and sorts the run's play times once (20,000 events)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     await stageRun(client, 'run-1', 20_000, 0);
     // Several plays at each time, as users' plays fall on the same second (964,143 times of 1,258,765
     // plays at 1.6M events): the distinct times are then fewer than the plays, and PostgreSQL hashed them.
@@ -321,9 +319,7 @@ test("the time publish reads each log's name once, not once per play, and sorts 
     expect(ordering.map((n) => `${n['Node Type']} ${n.Strategy ?? ''}`.trim())).toEqual(['Sort']);
     const { rows } = await client.query('SELECT COUNT(*) AS times FROM time');
     expect(Number(rows[0].times)).toBeGreaterThan(1_000);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 // The tables a run replaces its days' rows of, which hold every earlier day's too.
@@ -380,9 +376,7 @@ test("a run's day deletes and late-match listing read its days' rows, not a mont
     // its log timed after its midnight then, listed as cross-day plays that the run replaces by key.
     await stageRun(client, 'run-1', 2_000, 1);
     await client.query(`UPDATE staging_events SET ts = ts + 86400000 WHERE run_id = 'run-1' AND source_line % 500 = 1`);
-    for (const [name, params] of publishFiles('run-1', DAYS[1])) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[1]));
     await client.query('VACUUM ANALYZE');
     const before = (await client.query(`SELECT COUNT(*) AS plays FROM songplays WHERE start_time >= '${DAYS[1]}'`)).rows[0].plays;
 
@@ -425,11 +419,7 @@ test("a run's day deletes and late-match listing read its days' rows, not a mont
 // them. Here the day has a quarter as many times as the history: at this size the planner hashed the
 // history as it did at 1/150 there.
 test("a day's time publish does not hash every earlier day's times to find the day's (20,000 events, a month of history)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     for (const day of HISTORY_DAYS) for (const statement of historyDay(day)) await client.query(statement);
     await client.query('VACUUM ANALYZE');
     await stageRun(client, 'run-1', 20_000, 1);
@@ -445,9 +435,7 @@ test("a day's time publish does not hash every earlier day's times to find the d
     const { rows } = await client.query(`SELECT COUNT(*) FILTER (WHERE start_time < '${DAYS[0]}') AS earlier, COUNT(*) FILTER (WHERE start_time >= '${DAYS[1]}') AS day FROM time`);
     expect(Number(rows[0].earlier)).toBe(HISTORY_DAYS.length * HISTORY_PLAYS_PER_DAY);
     expect(Number(rows[0].day)).toBeGreaterThan(10_000);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 /** Rows the scans of `tables` read (returned, or dropped by a filter), over all loops. */
@@ -464,11 +452,7 @@ function rowsReadOf(node: PlanNode, tables: readonly string[]): number {
 // with each song once: rematch_plays joins rematch_run_plays to rematch_other_songs, the songs of
 // other keys that its plays name by title, none here as when a run stages every song).
 test("the late matches key the listing's staging join by start time alone and read the run's listed plays once (20,000 events)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     // Every play names a song the run stages (every 13th 5 s too long for it: listed, matched by none).
     await stageRun(client, 'run-1', 20_000, 0);
     const files = publishFiles('run-1', DAYS[0]);
@@ -491,9 +475,7 @@ test("the late matches key the listing's staging join by start time alone and re
     expect(listed).toBeGreaterThan(1_000);
     // The list (the run's listed plays, of the run's keys) once; rematch_run_plays at most its first row.
     expect(rowsReadOf(rematch!.plan, ['etl_unmatched_plays', 'rematch_run_plays'])).toBeLessThanOrEqual(listed + 1);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 // A nightly run of one day's log and no song files, over a warehouse that holds songs: the re-match
@@ -502,15 +484,9 @@ test("the late matches key the listing's staging join by start time alone and re
 // (1,014,200 songs: 0.67-0.71 CPU-s on PostgreSQL to copy and analyze); it holds the songs whose
 // title the run's plays name now (0.12-0.13 CPU-s, 8,103 songs for a day's 9,095 listed plays).
 test("a nightly run's late matches copy the songs its plays name, not every song (no song files, 2,000 songs)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     await stageRun(client, 'run-1', 20_000, 0);
-    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[0]));
     await client.query('ANALYZE');
     // The next day's log alone: its plays name songs of run-1 (every 13th too long for its song).
     await stageRun(client, 'run-2', 2_000, 1);
@@ -546,9 +522,7 @@ test("a nightly run's late matches copy the songs its plays name, not every song
     expect(tables.map((t) => t.table)).toEqual(expect.arrayContaining(['rematch_other_songs', 'rematch_plays']));
     // No temp table of the late matches holds a row per song of the warehouse.
     expect(tables.filter((t) => t.rows >= songs)).toEqual([]);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 const STAGING_TABLES = ['staging_events', 'staging_songs'];
@@ -587,9 +561,7 @@ test("a run's publish and check statements read its own staging rows, not every 
     await createSchema();
     for (const runId of RETAINED_RUNS) {
       await stageRun(client, runId, 2_000, 0);
-      for (const [name, params] of publishFiles(runId, DAYS[0])) {
-        for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-      }
+      await runFiles(client, publishFiles(runId, DAYS[0]));
       await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ($1, 'completed')`, [runId]);
     }
     await client.query('VACUUM ANALYZE');
@@ -657,9 +629,7 @@ test('the quality checks read each table once right after a first publish (stati
     for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
     for (const table of ['songplays', 'users', 'songs', 'artists', 'time']) await client.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
     await stageRun(client, 'run-1', 20_000, 0);
-    for (const [name, params] of publishFiles('run-1', DAYS[0])) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[0]));
     await refreshCheckStatistics(warehouse);
     const found: string[] = [];
     for (const { name, rule } of qualityChecks()) {
@@ -704,11 +674,7 @@ function joinsAndOrderings(node: PlanNode, path: string[] = []): string[] {
 // CPU-s). The variants of a user id meet in the ranking after the second pass now; the candidates
 // are read off the first pass's groups as they are.
 test("the users publish's candidates are read off the first pass, neither joined nor sorted (20,000 events)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     await stageRun(client, 'run-1', 20_000, 0);
     let candidates: string[] | undefined;
     await client.query('BEGIN');
@@ -724,9 +690,7 @@ test("the users publish's candidates are read off the first pass, neither joined
     expect(candidates).toEqual([]);
     const { rows } = await client.query('SELECT COUNT(*) AS users FROM users');
     expect(Number(rows[0].users)).toBeGreaterThan(100);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 // The report's level changes (sql/insights/revenue_level_changes.sql) sorted every staged event of
@@ -807,11 +771,7 @@ test('a report query runs with the report settings, and the pooled session keeps
 // sorting the plays by the triple's texts for a merge join; at 1.6M events that sort was the largest
 // part of the pass (7.5-9.0 CPU-s, 4.7-5.3 with the hash join). The setting holds for that statement only.
 test("the songplays publish hashes the triples for its pass over every play, and sorts the plays only by key (20,000 events)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await withSchemaDatabase(async (client) => {
     await stageRun(client, 'run-1', 20_000, 0);
     // As the real plays are: a popular title, artist and length each in many triples (at 1.6M events
     // a title in 400 of 68,821 triples, an artist in 989, a length in 17). From that skew PostgreSQL
@@ -828,9 +788,7 @@ test("the songplays publish hashes the triples for its pass over every play, and
     await repairCandidates(client, 'run-1');
     for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
     await client.query('ANALYZE etl_text_repairs');
-    for (const [name, params] of publishFiles('run-1', DAYS[0]).filter(([name]) => ['transform/songs', 'transform/artists'].includes(name))) {
-      for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
-    }
+    await runFiles(client, publishFiles('run-1', DAYS[0]).filter(([name]) => ['transform/songs', 'transform/artists'].includes(name)));
     await client.query('BEGIN');
     for (const statement of publishSettings('postgres', 'transform/songplays')) await client.query(statement);
     const plans = await explainedStatements(client, 'transform/songplays', { run_id: 'run-1', duration_tolerance: 2, days: [DAYS[0]] });
@@ -846,7 +804,5 @@ test("the songplays publish hashes the triples for its pass over every play, and
     const { rows } = await client.query('SELECT COUNT(*) AS plays, COUNT(song_id) AS matched FROM songplays');
     expect(Number(rows[0].plays)).toBeGreaterThan(10_000);
     expect(Number(rows[0].matched)).toBeGreaterThan(1_000);
-  } finally {
-    await client.end();
-  }
+  });
 });
