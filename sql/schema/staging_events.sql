@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS staging_events (
 -- nightly runs by default: docs/operations.md), so without it each statement read every retained
 -- run's rows. A B-tree, not a block range index: Temporal's run ids are time-ordered (UUIDv7), but
 -- the space a cleared run leaves is filled by later runs, so a block range's min and max would soon
--- span most retained runs. One key per run, deduplicated: 10.6 MB for 1.6M rows, and 0.5-1.1 s of CPU more in a
--- COPY of 1.6M events (a day's 55K: some 30 ms). A run that is all of the table (a first run) is
--- still read by a sequential scan. PostgreSQL keeps it itself, so a release that does not know it
--- still keeps it right: no schema version; createSchema builds it where it is missing.
+-- span most retained runs. One key per run, deduplicated: 10.6 MB for 1.6M rows, and 0.5-1.1 s of
+-- CPU more in a COPY of 1.6M events (a day's 55K: some 30 ms). A run that is all of the table (a
+-- first run) is still read by a sequential scan. PostgreSQL keeps it itself, so a release that does
+-- not know it still keeps it right: no schema version; createSchema builds it where it is missing.
 {{postgres_index(staging_events_run ON staging_events (run_id))}};

@@ -51,7 +51,7 @@ const DIGESTS: Record<string, string> = {
   'sql/schema/etl_song_files.sql': '7b8d342a43ccdf74',
   'sql/schema/songplays.sql': 'c868b353a5b18ea6',
   'sql/schema/songs.sql': 'cdf2e9dc6cb8f02e',
-  'sql/schema/staging_events.sql': '2855b03eb1c0c618',
+  'sql/schema/staging_events.sql': '9a29d747022316e7',
   'sql/schema/staging_songs.sql': '2efd459e9e652390',
   'sql/schema/time.sql': '83362a255b57789d',
   'sql/schema/users.sql': '4978b7147788e026',
