@@ -186,8 +186,8 @@ describe.each(ENGINES.map(([engine]) => engine))('%s', (engine) => {
       status: 1,
       stdout: '',
       stderr:
-        `sparkify: Temporal knows run ${completed.runId} but reports it neither running nor closed without its record ` +
-        `(\`temporal workflow list --query "RunId = '${completed.runId}'"\` shows its status): it is left as it is. Nothing was recorded.\n`,
+        `sparkify: Temporal knows run ${completed.runId} but reports it completed, neither running nor closed without its record ` +
+        `(\`temporal workflow list --query "RunId = '${completed.runId}'"\` shows it): it is left as it is. Nothing was recorded.\n`,
     });
     expect(await onWarehouse(uri, bookkeeping)).toEqual(before);
 

@@ -49,7 +49,9 @@ function temporalRefusal(found: FoundRuns, runId: string): string | undefined {
     return `Temporal reports run ${runId} running: it is left as it is. Cancel or terminate its workflow if it must stop; the next run (or \`sparkify runs cleanup\`) then records it`;
   }
   if (!found.unknown.includes(runId) && !found.abandoned.some((r) => r.runId === runId)) {
-    return `Temporal knows run ${runId} but reports it neither running nor closed without its record (\`temporal workflow list --query "RunId = '${runId}'"\` shows its status): it is left as it is`;
+    const status = found.statuses?.get(runId);
+    const reported = status ? `reports it ${status}, neither running nor closed without its record` : 'reports it neither running nor closed without its record';
+    return `Temporal knows run ${runId} but ${reported} (\`temporal workflow list --query "RunId = '${runId}'"\` shows it): it is left as it is`;
   }
   return undefined;
 }

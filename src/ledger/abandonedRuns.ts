@@ -75,21 +75,26 @@ export async function unrecordedRuns(warehouse: Warehouse, exceptRunId: string, 
   return rows.map((row) => String(row.run_id));
 }
 
+/** A workflow status as people read it: TIMED_OUT is 'timed out'. */
+function statusText(name: string): string {
+  return name.toLowerCase().replace(/_/g, ' ');
+}
+
 /** Temporal's view of each of `runIds` it knows: its workflow id (from visibility), then its status (described). */
-async function closedRuns(client: Client, runIds: readonly string[]): Promise<{ abandoned: AbandonedRun[]; running: string[]; known: Set<string> }> {
+async function closedRuns(client: Client, runIds: readonly string[]): Promise<{ abandoned: AbandonedRun[]; running: string[]; known: Map<string, string> }> {
   const abandoned: AbandonedRun[] = [];
   const running: string[] = [];
-  const known = new Set<string>();
+  const known = new Map<string, string>();
   const askable = runIds.filter((id) => PLAIN_RUN_ID.test(id));
   for (let i = 0; i < askable.length; i += RUN_IDS_PER_QUERY) {
     const ids = askable.slice(i, i + RUN_IDS_PER_QUERY);
     const query = `RunId IN (${ids.map((id) => `'${id}'`).join(', ')})`;
     for await (const listed of client.workflow.list({ query })) {
-      known.add(listed.runId);
       // Visibility lags the server: the status is read from the execution itself.
       const described = await client.workflow.getHandle(listed.workflowId, listed.runId).describe();
+      known.set(listed.runId, statusText(described.status.name));
       if (ABANDONED_STATUSES.includes(described.status.name) && described.closeTime) {
-        abandoned.push({ runId: listed.runId, workflowId: listed.workflowId, status: described.status.name.toLowerCase().replace('_', ' '), closedAt: described.closeTime });
+        abandoned.push({ runId: listed.runId, workflowId: listed.workflowId, status: statusText(described.status.name), closedAt: described.closeTime });
       } else if (described.status.name === 'RUNNING') {
         running.push(listed.runId);
       }
@@ -134,6 +139,8 @@ export interface FoundRuns {
   running: string[];
   /** Not known to Temporal (past its retention, another namespace). */
   unknown: string[];
+  /** Each known run's status as Temporal reported it ('running', 'completed', 'timed out', …). */
+  statuses?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -143,7 +150,7 @@ export interface FoundRuns {
 export async function askTemporal(client: Client, runIds: readonly string[]): Promise<FoundRuns> {
   if (runIds.length === 0) return { abandoned: [], running: [], unknown: [] };
   const asked = await client.withDeadline(Date.now() + TEMPORAL_QUESTION_MS, () => closedRuns(client, runIds));
-  return { abandoned: asked.abandoned, running: asked.running, unknown: runIds.filter((id) => !asked.known.has(id)) };
+  return { abandoned: asked.abandoned, running: asked.running, unknown: runIds.filter((id) => !asked.known.has(id)), statuses: asked.known };
 }
 
 /**
