@@ -171,13 +171,18 @@ function publishFiles(runId: string, day: string): Array<[string, Record<string,
   ];
 }
 
+/** The schema as createSchema creates it (SCHEMA): again on a warehouse that has it, what it adds. */
+async function createSchema(client: Client): Promise<void> {
+  for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+}
+
 /** A fresh database with the schema a run creates (SCHEMA), connected for `body`, then closed. */
 async function withSchemaDatabase(body: (client: Client) => Promise<void>): Promise<void> {
   const url = await createTestDatabase(pg.url, 'plans');
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    await createSchema(client);
     await body(client);
   } finally {
     await client.end();
@@ -361,16 +366,9 @@ function historyRowsRead(node: PlanNode, reads: Record<string, number> = {}): Re
 // deletes by key of the plays outside the days (here the run's log's earlier cross-day plays) read
 // etl_songplay_names, which has no index on songplay_id, within those plays' start times.
 test("a run's day deletes and late-match listing read its days' rows, not a month of earlier days' (2,000 events staged)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const createSchema = async () => {
-      for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
-    };
-    await createSchema();
+  await withSchemaDatabase(async (client) => {
     await client.query('DROP INDEX songplays_time');
-    await createSchema();
+    await createSchema(client);
     for (const day of HISTORY_DAYS) for (const statement of historyDay(day)) await client.query(statement);
     // The run's day was published before, so its deletes have rows to replace: with a few events of
     // its log timed after its midnight then, listed as cross-day plays that the run replaces by key.
@@ -407,9 +405,7 @@ test("a run's day deletes and late-match listing read its days' rows, not a mont
     expect(Number(rows[0].earlier)).toBe(HISTORY_DAYS.length * HISTORY_PLAYS_PER_DAY);
     expect(Number(rows[0].day)).toBe(Number(before));
     expect(Number(before)).toBeGreaterThan(1_000);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 // The time publish's anti-join to time (sql/transform/time.sql) on a nightly run: PostgreSQL hashed
@@ -548,17 +544,10 @@ const NEW_RUN = '5e10a1b2-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
 // their cost grew with the retention, not with the run. staging_events_run and staging_songs_run
 // (sql/schema/staging_*.sql) let them read the run's rows alone.
 test("a run's publish and check statements read its own staging rows, not every retained run's (6 runs retained, 2,000 events each)", async () => {
-  const url = await createTestDatabase(pg.url, 'plans');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const createSchema = async () => {
-      for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
-    };
+  await withSchemaDatabase(async (client) => {
     // A warehouse the release before built has neither index: createSchema builds them.
-    await createSchema();
     await client.query('DROP INDEX staging_events_run, staging_songs_run');
-    await createSchema();
+    await createSchema(client);
     for (const runId of RETAINED_RUNS) {
       await stageRun(client, runId, 2_000, 0);
       await runFiles(client, publishFiles(runId, DAYS[0]));
@@ -597,9 +586,7 @@ test("a run's publish and check statements read its own staging rows, not every 
     expect(Math.max(...scans.filter((s) => s.table === 'staging_events').map((s) => s.rows))).toBe(ownRows.staging_events);
     expect(scans.filter((s) => s.table === 'staging_songs').length).toBeGreaterThan(0);
     expect(Number((await client.query('SELECT COUNT(*) AS plays FROM songplays WHERE start_time >= $1', [DAYS[1]])).rows[0].plays)).toBeGreaterThan(1_000);
-  } finally {
-    await client.end();
-  }
+  });
 });
 
 /** Nested Loops of a plan that probed their inner side more than PROBES_ALLOWED times, planned or not. */
@@ -626,7 +613,7 @@ test('the quality checks read each table once right after a first publish (stati
   await client.connect();
   try {
     // No autovacuum between the publish and the checks, as when the checks follow at once.
-    for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+    await createSchema(client);
     for (const table of ['songplays', 'users', 'songs', 'artists', 'time']) await client.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
     await stageRun(client, 'run-1', 20_000, 0);
     await runFiles(client, publishFiles('run-1', DAYS[0]));
