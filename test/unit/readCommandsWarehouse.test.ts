@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { INSIGHTS_ETL_TABLES, requireInsightsTables } from '../../src/cli/readWarehouse';
+import { STAR_TABLES } from '../../src/etl/dag';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { capturedOutput } from './support/capturedOutput';
 
@@ -124,4 +126,19 @@ test('in one process, a file open read-only is not opened to write beside it (Du
     await reader.close();
   }
   await (await DuckDbWarehouse.open(file)).close();
+});
+
+test("insights asks the catalog once for the tables it reads and etl_runs' report_error column", async () => {
+  const file = path.join(dir, 'catalog-once.duckdb');
+  const warehouse = await DuckDbWarehouse.open(file);
+  try {
+    for (const table of [...STAR_TABLES, ...INSIGHTS_ETL_TABLES]) await warehouse.execute(`CREATE TABLE ${table} (x INTEGER)`);
+    const query = jest.spyOn(warehouse, 'query');
+    expect(await requireInsightsTables(warehouse)).toEqual({ reportErrorColumn: false });
+    await warehouse.execute('ALTER TABLE etl_runs ADD COLUMN report_error VARCHAR');
+    expect(await requireInsightsTables(warehouse)).toEqual({ reportErrorColumn: true });
+    expect(query).toHaveBeenCalledTimes(2);
+  } finally {
+    await warehouse.close();
+  }
 });
