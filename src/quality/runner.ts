@@ -1,8 +1,9 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
 import { EVENT_LOG_LAYOUT } from '../source/layout';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
-import { sqlStatement, type SqlParam } from '../warehouse/sql';
-import type { Dialect, Warehouse } from '../warehouse/types';
+import { canQueryInTransaction } from '../warehouse/queryInTransaction';
+import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
+import type { Dialect, Row, Warehouse } from '../warehouse/types';
 import { runInLanes } from '../util/lanes';
 import { TABLE_KEYS, type CheckDefinition, type CheckRule } from './checks';
 
@@ -76,6 +77,18 @@ export async function uniqueEnforcedByIndex(warehouse: Warehouse, rule: Extract<
   return Number(rows[0]?.enforcing ?? 0) > 0;
 }
 
+/** The statements a check's statement runs after, in its transaction (PostgreSQL's: sql/postgres/check_settings.sql). */
+export function checkSettings(dialect: Dialect): string[] {
+  return engineTraits(dialect).checkSettings.flatMap((name) => sqlStatements(name, dialect));
+}
+
+/** Runs one check statement, after the engine's check settings where it has any. */
+async function queryCheck(warehouse: Warehouse, sql: string, signal?: AbortSignal): Promise<Row[]> {
+  const settings = checkSettings(warehouse.dialect);
+  if (settings.length > 0 && canQueryInTransaction(warehouse)) return warehouse.queryInTransaction(settings, sql, { signal });
+  return warehouse.query(sql, { signal });
+}
+
 /** Runs one check; `signal` (the activity's cancellation) cancels its queries. */
 export async function runCheck(warehouse: Warehouse, check: CheckDefinition, facts: RunFacts, signal?: AbortSignal): Promise<CheckResult> {
   const rule = check.rule;
@@ -86,15 +99,15 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
     case 'accepted_values': {
       if (rule.kind === 'unique' && (await uniqueEnforcedByIndex(warehouse, rule, signal))) return result(check, 0);
       if (rule.kind === 'references') {
-        const counted = await warehouse.query(failingCountSql(rule, warehouse.dialect), { signal });
+        const counted = await queryCheck(warehouse, failingCountSql(rule, warehouse.dialect), signal);
         if (Number(counted[0]?.failing ?? 0) === 0) return result(check, 0);
       }
-      const rows = await warehouse.query(failingRowsSql(rule, warehouse.dialect), { signal });
+      const rows = await queryCheck(warehouse, failingRowsSql(rule, warehouse.dialect), signal);
       return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
     }
     case 'staging_reconciliation': {
       const stage = rule.table === 'staging_events' ? facts.staging.events : facts.staging.songs;
-      const rows = await warehouse.query(sqlStatement('checks/staging_reconciliation', warehouse.dialect, { table: rule.table, run_id: facts.runId }), { signal });
+      const rows = await queryCheck(warehouse, sqlStatement('checks/staging_reconciliation', warehouse.dialect, { table: rule.table, run_id: facts.runId }), signal);
       const staged = Number(rows[0].n);
       const expected = stage.recordsRead - stage.recordsRejected;
       return result(check, Math.abs(staged - expected), staged === expected ? [] : [`staged ${staged}, expected ${expected}`]);
@@ -109,7 +122,7 @@ export async function runCheck(warehouse: Warehouse, check: CheckDefinition, fac
       return result(check, empty ? 1 : 0, empty ? [noEventsReason(facts.staging.events)] : []);
     }
     case 'pages_like_next_song': {
-      const rows = await warehouse.query(sqlStatement('checks/pages_like_next_song', warehouse.dialect, { run_id: facts.runId, samples: SAMPLE_SIZE }), { signal });
+      const rows = await queryCheck(warehouse, sqlStatement('checks/pages_like_next_song', warehouse.dialect, { run_id: facts.runId, samples: SAMPLE_SIZE }), signal);
       return result(check, rows.length === 0 ? 0 : Number(rows[0].failing), rows.map((r) => String(r.sample_key)));
     }
   }

@@ -23,6 +23,8 @@ export interface EngineTraits {
   oneCoreSettings: SqlName[];
   /** Quality checks run at once on one warehouse. */
   checkLanes: number;
+  /** Settings run in each quality check statement's transaction. */
+  checkSettings: SqlName[];
   /**
    * Where a valid unique index on a column proves its unique check: the query that finds one
    * (its row's `enforcing` above 0). Null where the engine keeps no such index.
@@ -51,11 +53,12 @@ export interface EngineTraits {
 }
 
 /** An engine that runs with its own defaults: no session settings, no statistics to refresh. */
-const OWN_DEFAULTS: Pick<EngineTraits, 'publishSettings' | 'songplaysPublishSettings' | 'reportSettings' | 'oneCoreSettings' | 'statisticsRefresh'> = {
+const OWN_DEFAULTS: Pick<EngineTraits, 'publishSettings' | 'songplaysPublishSettings' | 'reportSettings' | 'oneCoreSettings' | 'checkSettings' | 'statisticsRefresh'> = {
   publishSettings: [],
   songplaysPublishSettings: [],
   reportSettings: [],
   oneCoreSettings: [],
+  checkSettings: [],
   statisticsRefresh: null,
 };
 
@@ -91,6 +94,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     oneCoreSettings: ['postgres/one_backend'],
     // Each check on a session of its own, so one check's single-process parts run beside another's.
     checkLanes: 2,
+    // Small hashes in batches, on no parallel workers (the file says why).
+    checkSettings: ['postgres/check_settings'],
     // Every star table's primary key is such an index.
     uniqueIndexQuery: 'postgres/unique_index',
     // CREATE DATABASE takes any encoding (SQL_ASCII, LATIN1, …) from its template or its ENCODING.

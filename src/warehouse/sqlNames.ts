@@ -79,6 +79,7 @@ export const SQL_NAMES = [
   'ledger/rules_exist',
   'postgres/analyze_star',
   'postgres/cancel_backend',
+  'postgres/check_settings',
   'postgres/copy_timeout_back',
   'postgres/copy_timeout_off',
   'postgres/creation_schema',

@@ -3,9 +3,10 @@
  * in-process DuckDB with known bad rows, each reports exactly the failing rows it should.
  */
 import type { CheckDefinition, CheckRule } from '../../src/quality/checks';
-import { runCheck, type RunFacts } from '../../src/quality/runner';
+import { checkSettings, runCheck, type RunFacts } from '../../src/quality/runner';
 import { sqlStatements } from '../../src/warehouse/sql';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+import type { Warehouse } from '../../src/warehouse/types';
 
 let warehouse: DuckDbWarehouse;
 
@@ -57,4 +58,38 @@ test.each<[string, CheckRule, number, string[]]>([
 test('a passing column check reports no rows', async () => {
   const result = await runCheck(warehouse, check({ kind: 'not_null', table: 'users', column: 'user_id' }), facts);
   expect(result).toMatchObject({ status: 'pass', failingCount: 0, sampleKeys: [] });
+});
+
+// On PostgreSQL each check statement runs in a transaction of its own after the check settings
+// (sql/postgres/check_settings.sql: small hash batches, no parallel workers), so they hold for it alone.
+test('on PostgreSQL, each check statement runs after the check settings, in its own transaction', async () => {
+  const calls: Array<{ setup: readonly string[] | null; sql: string }> = [];
+  const answer = (sql: string) => (/COUNT\(\*\) AS failing/.test(sql) && !/OVER/.test(sql) ? [{ failing: 0 }] : /AS n FROM/.test(sql) ? [{ n: 3 }] : []);
+  const postgres = {
+    dialect: 'postgres',
+    description: 'a recording PostgreSQL',
+    query: async (sql: string) => (calls.push({ setup: null, sql }), answer(sql)),
+    queryInTransaction: async (setup: readonly string[], sql: string) => (calls.push({ setup, sql }), answer(sql)),
+  } as unknown as Warehouse;
+  const settings = checkSettings('postgres');
+  expect(settings.join('\n')).toMatch(/SET LOCAL work_mem = '1MB'[\s\S]*SET LOCAL max_parallel_workers_per_gather = 0/);
+  for (const rule of [
+    { kind: 'references', table: 'songplays', column: 'start_time', refTable: 'time', refColumn: 'start_time' },
+    { kind: 'accepted_values', table: 'songplays', column: 'level', values: ['free', 'paid'] },
+    { kind: 'not_null', table: 'users', column: 'user_id' },
+    { kind: 'staging_reconciliation', table: 'staging_events' },
+    { kind: 'pages_like_next_song' },
+  ] as CheckRule[]) {
+    await runCheck(postgres, check(rule), facts);
+  }
+  expect(calls.map((c) => [c.setup, c.sql.match(/Quality check [a-z_]+(, first step)?/)?.[0]])).toEqual([
+    [settings, 'Quality check references, first step'],
+    [settings, 'Quality check accepted_values'],
+    [settings, 'Quality check not_null'],
+    [settings, 'Quality check staging_reconciliation'],
+    [settings, 'Quality check pages_like_next_song'],
+  ]);
+  // Elsewhere nothing is set.
+  expect(checkSettings('duckdb')).toEqual([]);
+  expect(checkSettings('redshift')).toEqual([]);
 });
