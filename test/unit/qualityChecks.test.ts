@@ -2,8 +2,8 @@
  * The column checks and the staging reconciliation run their sql/checks/*.sql files: on an
  * in-process DuckDB with known bad rows, each reports exactly the failing rows it should.
  */
-import type { CheckDefinition, CheckRule } from '../../src/quality/checks';
-import { checkSettings, runCheck, type RunFacts } from '../../src/quality/runner';
+import { qualityChecks, type CheckDefinition, type CheckRule } from '../../src/quality/checks';
+import { checkSettings, runCheck, runChecks, type RunFacts } from '../../src/quality/runner';
 import { sqlStatements } from '../../src/warehouse/sql';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { Warehouse } from '../../src/warehouse/types';
@@ -92,4 +92,24 @@ test('on PostgreSQL, each check statement runs after the check settings, in its 
   // Elsewhere nothing is set.
   expect(checkSettings('duckdb')).toEqual([]);
   expect(checkSettings('redshift')).toEqual([]);
+});
+
+// The checks that read the most rows (the references, the run's staged pages) start first, so that
+// on PostgreSQL's two lanes the last one started is a short one; the results keep the declared order.
+test('runChecks starts the references and pages checks first, and returns results in the declared order', async () => {
+  const started: string[] = [];
+  const record = async (sql: string) => {
+    started.push(sql.match(/Quality check ([a-z_]+)/)?.[1] ?? sql.slice(0, 40));
+    return /COUNT\(\*\) AS failing/.test(sql) && !/OVER/.test(sql) ? [{ failing: 0 }] : [];
+  };
+  const postgres = {
+    dialect: 'postgres',
+    description: 'a recording PostgreSQL',
+    query: record,
+    queryInTransaction: async (_setup: readonly string[], sql: string) => record(sql),
+  } as unknown as Warehouse;
+  const checks = qualityChecks().filter((c) => c.rule.kind !== 'staging_reconciliation');
+  const results = await runChecks(postgres, checks, facts);
+  expect(results.map((r) => r.name)).toEqual(checks.map((c) => c.name));
+  expect(started.slice(0, 3)).toEqual(['references', 'references', 'pages_like_next_song']);
 });
