@@ -129,8 +129,10 @@ function insightQueryRunner(
   const params = { ...windowParams(window), limit };
   // The engine's report settings (PostgreSQL's: sql/postgres/report_settings.sql), if it has any.
   const traits = engineTraits(warehouse.dialect);
-  const settings = [...traits.reportSettings, ...(oneBackend ? traits.oneCoreSettings : [])].flatMap((name) => sqlStatements(name, warehouse.dialect));
+  const shared = [...traits.reportSettings, ...(oneBackend ? traits.oneCoreSettings : [])];
   return async (name) => {
+    // And the query's own, if it has any (PostgreSQL's activity_engagement: sql/postgres/report_partitioned_groups.sql).
+    const settings = [...shared, ...(traits.reportQuerySettings[name] ?? [])].flatMap((file) => sqlStatements(file, warehouse.dialect));
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
       return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql, { signal }) : warehouse.query(sql, { signal }));

@@ -19,6 +19,8 @@ export interface EngineTraits {
   songplaysPublishSettings: SqlName[];
   /** Settings run in each insights query's transaction. */
   reportSettings: SqlName[];
+  /** Settings run after reportSettings for one insights query (by its name under sql/insights/). */
+  reportQuerySettings: Partial<Record<string, SqlName[]>>;
   /** Added to reportSettings for a query that is to take one core, not all. */
   oneCoreSettings: SqlName[];
   /** Quality checks run at once on one warehouse. */
@@ -53,10 +55,11 @@ export interface EngineTraits {
 }
 
 /** An engine that runs with its own defaults: no session settings, no statistics to refresh. */
-const OWN_DEFAULTS: Pick<EngineTraits, 'publishSettings' | 'songplaysPublishSettings' | 'reportSettings' | 'oneCoreSettings' | 'checkSettings' | 'statisticsRefresh'> = {
+const OWN_DEFAULTS: Pick<EngineTraits, 'publishSettings' | 'songplaysPublishSettings' | 'reportSettings' | 'reportQuerySettings' | 'oneCoreSettings' | 'checkSettings' | 'statisticsRefresh'> = {
   publishSettings: [],
   songplaysPublishSettings: [],
   reportSettings: [],
+  reportQuerySettings: {},
   oneCoreSettings: [],
   checkSettings: [],
   statisticsRefresh: null,
@@ -91,6 +94,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Its passes over every play on parallel workers.
     songplaysPublishSettings: ['postgres/publish_parallel'],
     reportSettings: ['postgres/report_settings'],
+    // The engagement query's grouping of every play in cache-sized partitions (the file says why).
+    reportQuerySettings: { activity_engagement: ['postgres/report_partitioned_groups'] },
     oneCoreSettings: ['postgres/one_backend'],
     // Each check on a session of its own, so one check's single-process parts run beside another's.
     checkLanes: 2,

@@ -92,6 +92,7 @@ export const SQL_NAMES = [
   'postgres/read_only_begin',
   'postgres/read_only_rollback',
   'postgres/read_only_session',
+  'postgres/report_partitioned_groups',
   'postgres/report_settings',
   'postgres/schema_lock',
   'postgres/session_settings',
