@@ -1,4 +1,5 @@
--- PostgreSQL: what each quality check's statement runs after, in its own transaction.
+-- PostgreSQL: what each quality check's statement runs after, in its own transaction (not the
+-- staging reconciliations' counts: src/quality/runner.ts says why).
 -- The references counts hash the referenced table whole (sql/checks/references_count.sql): for
 -- `songplays.start_time in time` every start time (964k at 1.6M events). Held in the 8MB of the
 -- default 4MB work_mem, that hash was probed once per play at random across the whole table, a
