@@ -106,7 +106,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
   'sql/transform/redshift/text_repair_long_values.sql': '7d06a63dd725486b',
   'sql/transform/redshift/text_repair_value_piece.sql': 'bde0280ac2ad209a',
-  'sql/transform/songplays.sql': 'bbc5920207967d07',
+  'sql/transform/songplays.sql': '8b489946b9c44a10',
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
@@ -122,7 +122,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': 'af7ea14eec242f4a',
+  'src/warehouse/sql.ts': '437e287da33deed1',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 
