@@ -3,12 +3,13 @@
  * the publish's passes over every play run on parallel workers, but its last statements (the
  * inserts into songplays and etl_songplay_names, the ledger) run in one backend, as PostgreSQL runs
  * no INSERT on parallel workers: at 8M events about 35 s with one of two cores idle. The run's
- * level-changes query (queryLevelChanges, which reads staging only) waits for that part instead of
- * sharing the cores with the parallel passes (docs/performance-log.md, "The level changes in the
- * songplays publish's serial part").
+ * level-changes query (queryLevelChanges, which reads staging only) and its time publish (loadTime,
+ * which writes none of the tables the songplays publish reads or writes) wait for that part instead
+ * of sharing the cores with the parallel passes (docs/performance-log.md, "The level changes in the
+ * songplays publish's serial part", "The time publish in the songplays publish's serial part").
  *
- * Process state, keyed by run id: a query whose publish runs in another worker process, or has not
- * started, or has ended, does not wait.
+ * Process state, keyed by run id: a step whose publish runs in another worker process, or has
+ * ended, does not wait; nor one whose publish has not started (the time publish gives it a moment).
  */
 
 interface Gate {
@@ -17,6 +18,8 @@ interface Gate {
 }
 
 const gates = new Map<string, Gate>();
+/** Those waiting for a run's publish to start in this process (songplaysSerialPartOnceStarted). */
+const awaitingStart = new Map<string, Set<() => void>>();
 
 /**
  * Runs `publish` for `runId`, which calls `reached` when its serial part begins; queries waiting
@@ -26,6 +29,7 @@ export async function withSongplaysSerialPart<T>(runId: string, publish: (reache
   let open!: () => void;
   const gate: Gate = { promise: new Promise<void>((resolve) => (open = resolve)), open };
   gates.set(runId, gate);
+  for (const started of awaitingStart.get(runId) ?? []) started();
   const release = () => {
     gate.open();
     if (gates.get(runId) === gate) gates.delete(runId);
@@ -52,4 +56,28 @@ export async function songplaysSerialPart(runId: string, maxWaitMs = Infinity): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * As songplaysSerialPart, for a step the workflow starts together with the songplays publish (the
+ * time publish): the publish may not have begun in this process yet, so a run without one waits
+ * up to `startWithinMs` for it to begin, and then does not wait for it.
+ */
+export async function songplaysSerialPartOnceStarted(runId: string, startWithinMs: number, maxWaitMs = Infinity): Promise<void> {
+  const waitStarted = Date.now();
+  if (!gates.has(runId)) {
+    let started!: () => void;
+    const start = new Promise<void>((resolve) => (started = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = awaitingStart.get(runId) ?? new Set();
+    awaitingStart.set(runId, waiting.add(started));
+    try {
+      await Promise.race([start, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, startWithinMs))))]);
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(started);
+      if (waiting.size === 0 && awaitingStart.get(runId) === waiting) awaitingStart.delete(runId);
+    }
+  }
+  await songplaysSerialPart(runId, maxWaitMs - (Date.now() - waitStarted));
 }

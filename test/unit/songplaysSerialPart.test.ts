@@ -1,13 +1,12 @@
 import { songplaysSerialPartStart } from '../../src/activities/publishActivities';
-import { songplaysSerialPart, withSongplaysSerialPart } from '../../src/activities/songplaysSerialPart';
+import { songplaysSerialPart, songplaysSerialPartOnceStarted, withSongplaysSerialPart } from '../../src/activities/songplaysSerialPart';
 import { sqlStatements } from '../../src/warehouse/sql';
 
 const settled = async (p: Promise<void>): Promise<boolean> => {
   let done = false;
   void p.then(() => (done = true));
-  // Two turns of the microtask queue: a resolved gate's waiter has run by then.
-  await Promise.resolve();
-  await Promise.resolve();
+  // A turn of the event loop: every microtask has run by then (a resolved gate's waiter too), no timer.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   return done;
 };
 
@@ -51,6 +50,43 @@ describe("the songplays publish's serial part, as a gate", () => {
     await expect(publishing).rejects.toThrow('publish failed');
     expect(await settled(waiting)).toBe(true);
     expect(await settled(songplaysSerialPart('run-c'))).toBe(true);
+  });
+});
+
+describe('waiting for a publish started at the same time (the time publish)', () => {
+  test('waits for the publish to begin in this process, then for its serial part', async () => {
+    const waiting = songplaysSerialPartOnceStarted('run-e', 60_000);
+    expect(await settled(waiting)).toBe(false);
+    let reach!: () => void;
+    let finish!: () => void;
+    const publishing = withSongplaysSerialPart('run-e', (reached) => {
+      reach = reached;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    expect(await settled(waiting)).toBe(false);
+    reach();
+    expect(await settled(waiting)).toBe(true);
+    finish();
+    await publishing;
+  });
+
+  test('waits for a publish begun before it as songplaysSerialPart does', async () => {
+    let reach!: () => void;
+    let finish!: () => void;
+    const publishing = withSongplaysSerialPart('run-f', (reached) => {
+      reach = reached;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const waiting = songplaysSerialPartOnceStarted('run-f', 0);
+    expect(await settled(waiting)).toBe(false);
+    reach();
+    expect(await settled(waiting)).toBe(true);
+    finish();
+    await publishing;
+  });
+
+  test('does not wait for a publish that has not begun within its moment (it runs in another process)', async () => {
+    await expect(songplaysSerialPartOnceStarted('run-g', 20)).resolves.toBeUndefined();
   });
 });
 
