@@ -10,7 +10,8 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { SAMPLE_DIR } from './harness/temporal';
 
 // On PostgreSQL the run's level-changes query waits for its songplays publish's serial part (the
-// inserts that run in one backend) and then runs on no parallel workers (src/activities/songplaysSerialPart.ts).
+// inserts that run in one backend) and then runs on no parallel workers; its time publish waits for
+// that part too, the publish begun with it or a moment later (src/activities/songplaysSerialPart.ts).
 let pg: PgServer;
 beforeAll(async () => {
   pg = await startPostgres();
@@ -53,7 +54,7 @@ test("PostgreSQL's execute calls beforeStatement with each statement's index, be
   }
 });
 
-describe('the level changes in the songplays publish of the sample, on PostgreSQL', () => {
+describe("the level changes and the time publish in the songplays publish's serial part, over the sample on PostgreSQL", () => {
   let resources: Resources;
   let activities: ReturnType<typeof createActivities>;
   const ref = { runId: 'run-serial-part', source: '', warehouse: '' };
@@ -129,5 +130,29 @@ describe('the level changes in the songplays publish of the sample, on PostgreSQ
     expect(seen.settings).toEqual([[...sqlStatements('postgres/report_settings', 'postgres'), ...sqlStatements('postgres/one_backend', 'postgres')]]);
     finish();
     await publishing;
+  }, 60_000);
+
+  test('loadTime, started a moment before its run\'s publish begins, publishes once that publish reaches its serial part', async () => {
+    let published = false;
+    const publishingTime = activities.loadTime(ref).then(() => (published = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let reach!: () => void;
+    let finish!: () => void;
+    const publishing = withSongplaysSerialPart(ref.runId, (reached) => {
+      reach = reached;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    // Over the sample the time publish takes milliseconds: held by the gate, it has not run.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(published).toBe(false);
+    reach();
+    await publishingTime;
+    expect(published).toBe(true);
+    finish();
+    await publishing;
+  }, 60_000);
+
+  test('loadTime whose publish has not begun in this process goes on alone', async () => {
+    await expect(activities.loadTime(ref)).resolves.toBeUndefined();
   }, 60_000);
 });

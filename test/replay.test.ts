@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromCliJson } from './histories/load';
 import { scheduledInput } from './harness/activityHistory';
-import { EVENTS_STAGED_WHILE_SONGS_LISTED, LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS } from '../src/workflows/etl';
+import { EVENTS_STAGED_WHILE_SONGS_LISTED, LEVEL_CHANGES_BESIDE_SONGPLAYS, SONGPLAYS_BESIDE_DIMENSIONS, TIME_WITH_SONGPLAYS } from '../src/workflows/etl';
 
 /**
  * Recorded histories of real runs, replayed through the current workflow code: a change to a
@@ -39,7 +39,7 @@ const outcomes = (results: Awaited<ReturnType<typeof replay>>) => results.map((r
 describe('replaying recorded histories', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
-  test('the recordings cover a date run (before and after songplays were published beside the dimensions, after the level changes were queried beside songplays, and after the listing ran in two parts), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
+  test('the recordings cover a date run (before and after songplays were published beside the dimensions, after the level changes were queried beside songplays, after the listing ran in two parts, and after the time publish started with songplays), a failed quality check, a retried activity, a continued and a completed backfill, a scheduled run', () => {
     const all = recorded();
     expect(all.map((h) => [h.file, h.workflowType])).toEqual([
       ['backfill-completed.json', 'backfill'],
@@ -50,6 +50,7 @@ describe('replaying recorded histories', () => {
       ['etlRun-levelChangesBesideSongplays.json', 'etlRun'],
       ['etlRun-retriedActivity.json', 'etlRun'],
       ['etlRun-songplaysBesideDimensions.json', 'etlRun'],
+      ['etlRun-timeWithSongplays.json', 'etlRun'],
       ['scheduledEtlRun.json', 'scheduledEtlRun'],
     ]);
     const events = (id: string) => all.find((h) => h.workflowId === id)!.history.events ?? [];
@@ -94,6 +95,15 @@ describe('replaying recorded histories', () => {
     expect(completedAt(parts, 'listSongFiles')).toBeLessThan(scheduledAt(parts, 'stageSongs'));
     for (const id of ['etlRun-date', 'etlRun-failedCheck', 'etlRun-retriedActivity', 'etlRun-songplaysBesideDimensions', levels]) {
       expect({ id, parts: patches(id).includes(EVENTS_STAGED_WHILE_SONGS_LISTED), listed: scheduledAt(id, 'listSourceFiles') >= 0 }).toEqual({ id, parts: false, listed: true });
+    }
+
+    // The run recorded after patched('time-with-songplays') scheduled loadTime once loadSongs
+    // completed, with loadSongplays; the earlier ones scheduled it beside loadSongs.
+    const time = 'etlRun-timeWithSongplays';
+    expect(patches(time)).toEqual(expect.arrayContaining([SONGPLAYS_BESIDE_DIMENSIONS, LEVEL_CHANGES_BESIDE_SONGPLAYS, EVENTS_STAGED_WHILE_SONGS_LISTED, TIME_WITH_SONGPLAYS]));
+    expect(completedAt(time, 'loadSongs')).toBeLessThan(scheduledAt(time, 'loadTime'));
+    for (const id of ['etlRun-songplaysBesideDimensions', levels, parts]) {
+      expect({ id, withSongplays: patches(id).includes(TIME_WITH_SONGPLAYS), beforeSongs: scheduledAt(id, 'loadTime') < completedAt(id, 'loadSongs') }).toEqual({ id, withSongplays: false, beforeSongs: true });
     }
 
     // The failed check: the run ends failed, at runQualityChecks, on the check's error.

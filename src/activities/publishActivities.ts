@@ -13,11 +13,11 @@ import { SqlError } from '../warehouse/errors';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
-import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
+import { activityAttemptTimeoutMs, activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
 import { markPublishingStatements } from './publishingRuns';
-import { withSongplaysSerialPart } from './songplaysSerialPart';
+import { songplaysSerialPartOnceStarted, withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
 type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
@@ -109,6 +109,12 @@ function asSqlFailure(err: unknown, name: string): unknown {
   return err;
 }
 
+/**
+ * How long the time publish waits for the songplays publish the workflow started with it to begin
+ * in this process (both are scheduled at once; one may reach the worker a moment before the other).
+ */
+export const SONGPLAYS_START_WITHIN_MS = 1000;
+
 /** The tables matchLatePlays writes: the late matches, and the listing of plays without a song. */
 export const LATE_MATCH_WRITES = ['songplays', 'etl_songplay_names', 'etl_unmatched_plays'] as const;
 
@@ -199,6 +205,13 @@ export function createPublishActivities({ resources }: ActivityDeps) {
      */
     async loadTime(ref: RunRef): Promise<void> {
       const warehouse = await warehouseFor(ref);
+      if (engineTraits(warehouse.dialect).timePublishWaitsFor === 'songplays serial part') {
+        // Started with the songplays publish (src/workflows/etl.ts): its INSERT takes the core the
+        // publish's serial part leaves, not one of its parallel passes' (songplaysSerialPart.ts).
+        // At most half the attempt's timeout: the other half is the publish's.
+        const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
+        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPartOnceStarted(ref.runId, SONGPLAYS_START_WITHIN_MS, maxWaitMs));
+      }
       const days = await replacedDays(warehouse, ref.runId);
       await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null });
     },

@@ -52,6 +52,11 @@ export interface EngineTraits {
    * runs on one core, beside it), or the whole publish, like a write of the same tables.
    */
   levelChangesWaitFor: 'songplays serial part' | 'songplays publish';
+  /**
+   * What the time publish, started with the songplays publish, waits for: the latter's serial part
+   * (and then takes the core it leaves), or nothing where the engine runs the two as it will.
+   */
+  timePublishWaitsFor: 'songplays serial part' | null;
 }
 
 /** An engine that runs with its own defaults: no session settings, no statistics to refresh. */
@@ -86,6 +91,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     textCandidateStream: 'transform/duckdb/text_repair_values',
     // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
     levelChangesWaitFor: 'songplays publish',
+    // Its publishes take turns (SerializedWrites) whatever the order.
+    timePublishWaitsFor: null,
   },
   postgres: {
     // The candidates gathered on several cores (the file says how).
@@ -112,6 +119,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     textCandidateStream: null,
     // The publish's serial part keeps one core busy; its parallel passes had both.
     levelChangesWaitFor: 'songplays serial part',
+    // Beside the publish's parallel passes it took a core from them (an INSERT runs in one backend).
+    timePublishWaitsFor: 'songplays serial part',
   },
   redshift: {
     ...OWN_DEFAULTS,
@@ -126,6 +135,7 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Pages by key, long values in pieces (a Data API result row is limited).
     textCandidateStream: null,
     levelChangesWaitFor: 'songplays publish',
+    timePublishWaitsFor: null,
   },
 };
 

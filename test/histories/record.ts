@@ -77,6 +77,11 @@ describe('recording histories from real runs', () => {
     await recordDateRun('etlRun-eventsWhileSongsListed', '2018-11-13');
   });
 
+  // Recorded on its own too (`npm run record-histories -- -t 'time publish started with songplays'`).
+  test('etlRun with the time publish started with songplays', async () => {
+    await recordDateRun('etlRun-timeWithSongplays', '2018-11-14');
+  });
+
   test('etlRun for a date, songplays beside the dimensions, a failed check, a retried activity, a backfill (two runs: continued as new, then completed), a scheduled run', async () => {
     const temporal = await startTestTemporal();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-record-'));

@@ -196,6 +196,8 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
     // The recorded order is a real one: the parallel branches did run at once.
     expect(order('loadSongs', 'loadArtists') || order('loadArtists', 'loadSongs')).toBe(false);
     expect(order('loadSongs', 'loadSongplays')).toBe(true);
+    // The time publish starts with the songplays publish (on PostgreSQL it waits for the latter's serial part).
+    expect(order('loadSongs', 'loadTime')).toBe(true);
     for (const step of [...BESIDE_SONGPLAYS.filter((s) => s !== 'loadSongplays'), 'queryLevelChanges']) {
       expect({ step, beforeSongplays: order(step, 'loadSongplays'), afterSongplays: order('loadSongplays', step) }).toEqual({ step, beforeSongplays: false, afterSongplays: false });
     }
