@@ -113,7 +113,7 @@ function asSqlFailure(err: unknown, name: string): unknown {
  * How long the time publish waits for the songplays publish the workflow started with it to begin
  * in this process (both are scheduled at once; one may reach the worker a moment before the other).
  */
-export const SONGPLAYS_START_WITHIN_MS = 1000;
+const SONGPLAYS_START_WITHIN_MS = 1000;
 
 /** The tables matchLatePlays writes: the late matches, and the listing of plays without a song. */
 export const LATE_MATCH_WRITES = ['songplays', 'etl_songplay_names', 'etl_unmatched_plays'] as const;
