@@ -100,7 +100,10 @@ describe('where the serial part begins in the songplays publish', () => {
     const written = statements.findIndex((sql) => /CREATE UNLOGGED TABLE publish_songplays AS/.test(sql));
     expect(written).toBeGreaterThan(0);
     // Between them only the settings that statement had, put back (postgres_setting).
-    expect(statements.slice(written + 1, start)).toEqual([expect.stringMatching(/^SET LOCAL enable_mergejoin = on$/)]);
+    expect(statements.slice(written + 1, start)).toEqual([
+      expect.stringMatching(/^SET LOCAL enable_mergejoin = on$/),
+      expect.stringMatching(/^SET LOCAL min_parallel_table_scan_size = DEFAULT$/),
+    ]);
     const verbs = statements.slice(start).map((sql) => sql.split('\n').find((line) => !line.startsWith('--'))!.split(' ')[0]);
     expect(verbs.length).toBeGreaterThan(3);
     for (const verb of verbs) expect(['INSERT', 'DELETE', 'DROP']).toContain(verb);
