@@ -1,6 +1,6 @@
 import type { RunWindow } from '../etl/types';
 import { engineTraits } from '../warehouse/engineTraits';
-import { canQueryInTransaction } from '../warehouse/queryInTransaction';
+import { queryAfterSetup } from '../warehouse/queryInTransaction';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { fillBuckets, PLAYS_PER_SESSION_BUCKETS, SESSION_LENGTH_BUCKETS, SESSIONS_PER_USER_BUCKETS } from './buckets';
@@ -135,7 +135,7 @@ function insightQueryRunner(
     const settings = [...shared, ...(traits.reportQuerySettings[name] ?? [])].flatMap((file) => sqlStatements(file, warehouse.dialect));
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
-      return await (settings.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(settings, sql, { signal }) : warehouse.query(sql, { signal }));
+      return await queryAfterSetup(warehouse, settings, sql, { signal });
     } catch (err) {
       throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
     }

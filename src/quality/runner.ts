@@ -1,7 +1,7 @@
 import type { CheckResult, MatchStats, StageResult } from '../etl/types';
 import { EVENT_LOG_LAYOUT } from '../source/layout';
 import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
-import { canQueryInTransaction } from '../warehouse/queryInTransaction';
+import { queryAfterSetup } from '../warehouse/queryInTransaction';
 import { sqlStatement, sqlStatements, type SqlParam } from '../warehouse/sql';
 import type { Dialect, Row, Warehouse } from '../warehouse/types';
 import { runInLanes } from '../util/lanes';
@@ -83,10 +83,8 @@ export function checkSettings(dialect: Dialect): string[] {
 }
 
 /** Runs one check statement, after the engine's check settings where it has any. */
-async function queryCheck(warehouse: Warehouse, sql: string, signal?: AbortSignal): Promise<Row[]> {
-  const settings = checkSettings(warehouse.dialect);
-  if (settings.length > 0 && canQueryInTransaction(warehouse)) return warehouse.queryInTransaction(settings, sql, { signal });
-  return warehouse.query(sql, { signal });
+function queryCheck(warehouse: Warehouse, sql: string, signal?: AbortSignal): Promise<Row[]> {
+  return queryAfterSetup(warehouse, checkSettings(warehouse.dialect), sql, { signal });
 }
 
 /** Runs one check; `signal` (the activity's cancellation) cancels its queries. */

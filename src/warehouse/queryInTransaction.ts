@@ -12,3 +12,11 @@ export interface QueryInTransaction {
 export function canQueryInTransaction(warehouse: Warehouse): warehouse is Warehouse & QueryInTransaction {
   return typeof (warehouse as Partial<QueryInTransaction>).queryInTransaction === 'function';
 }
+
+/**
+ * Runs `sql` after `setup` in a transaction of its own where there is setup and the warehouse can
+ * (PostgreSQL); otherwise as a plain query.
+ */
+export function queryAfterSetup(warehouse: Warehouse, setup: readonly string[], sql: string, options?: StatementOptions): Promise<Row[]> {
+  return setup.length > 0 && canQueryInTransaction(warehouse) ? warehouse.queryInTransaction(setup, sql, options) : warehouse.query(sql, options);
+}
