@@ -13,11 +13,11 @@ import { SqlError } from '../warehouse/errors';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
-import { activityAttemptTimeoutMs, activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
+import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, serializedPublish } from './publishLock';
 import { markPublishingStatements } from './publishingRuns';
-import { songplaysSerialPartOnceStarted, withSongplaysSerialPart } from './songplaysSerialPart';
+import { awaitSongplaysSerialPart, withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
 
 type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
@@ -208,9 +208,7 @@ export function createPublishActivities({ resources }: ActivityDeps) {
       if (engineTraits(warehouse.dialect).timePublishWaitsFor === 'songplays serial part') {
         // Started with the songplays publish (src/workflows/etl.ts): its INSERT takes the core the
         // publish's serial part leaves, not one of its parallel passes' (songplaysSerialPart.ts).
-        // At most half the attempt's timeout: the other half is the publish's.
-        const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
-        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPartOnceStarted(ref.runId, SONGPLAYS_START_WITHIN_MS, maxWaitMs));
+        await awaitSongplaysSerialPart(ref.runId, SONGPLAYS_START_WITHIN_MS);
       }
       const days = await replacedDays(warehouse, ref.runId);
       await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null });

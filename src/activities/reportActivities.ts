@@ -23,9 +23,9 @@ import type { Dialect, Warehouse } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
 import { clearStagingStatements, recordFailedRunStatements } from './clearStaging';
 import type { ActivityDeps } from './deps';
-import { activityAttemptTimeoutMs, activitySignal, whileHeartbeating } from './heartbeat';
+import { activitySignal } from './heartbeat';
 import { schemaLockStatements, serializedPublish } from './publishLock';
-import { songplaysSerialPart } from './songplaysSerialPart';
+import { awaitSongplaysSerialPart } from './songplaysSerialPart';
 
 /**
  * The run's rows in each staging table, when both reconciliation checks passed: each check counted
@@ -155,9 +155,7 @@ export function createReportActivities({ resources }: ActivityDeps) {
       if (engineTraits(warehouse.dialect).levelChangesWaitFor === 'songplays serial part') {
         // Beside the publish's inserts, which keep one core busy, on the other core only: not
         // beside its parallel passes over every play, which had the two cores (songplaysSerialPart.ts).
-        // At most half the attempt's timeout: the other half is the query's.
-        const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
-        await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () => songplaysSerialPart(ref.runId, maxWaitMs));
+        await awaitSongplaysSerialPart(ref.runId);
         return queryLevelChanges(warehouse, ref.window, { oneBackend: true, signal: activitySignal() });
       }
       // Queued behind the songplays publish, as a write of the same tables would be where the

@@ -11,6 +11,7 @@
  * Process state, keyed by run id: a step whose publish runs in another worker process, or has
  * ended, does not wait; nor one whose publish has not started (the time publish gives it a moment).
  */
+import { activityAttemptTimeoutMs, whileHeartbeating } from './heartbeat';
 
 interface Gate {
   promise: Promise<void>;
@@ -80,4 +81,16 @@ export async function songplaysSerialPartOnceStarted(runId: string, startWithinM
     }
   }
   await songplaysSerialPart(runId, maxWaitMs - (Date.now() - waitStarted));
+}
+
+/**
+ * An activity's wait for its run's serial part, heartbeating: at most half the attempt's timeout
+ * (the other half is the step's own work). `startWithinMs`: the step was started together with
+ * the publish (songplaysSerialPartOnceStarted); otherwise after it (songplaysSerialPart).
+ */
+export function awaitSongplaysSerialPart(runId: string, startWithinMs?: number): Promise<void> {
+  const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
+  return whileHeartbeating({ waiting: 'songplays publish: serial part' }, () =>
+    startWithinMs === undefined ? songplaysSerialPart(runId, maxWaitMs) : songplaysSerialPartOnceStarted(runId, startWithinMs, maxWaitMs),
+  );
 }
