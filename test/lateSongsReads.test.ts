@@ -2,7 +2,7 @@
  * The late matches (sql/transform/unmatched_plays.sql) read the run's plays, not every earlier
  * day's: on PostgreSQL, with a month of earlier days' plays without a song in etl_songplay_names
  * and etl_unmatched_plays, a run of one more day that stages no song reads its day's rows of those
- * two tables (and a few index ranges beside them), and leaves the earlier days' listing as it was.
+ * two tables (and a few index ranges beside them), and leaves the listing as it was.
  * Rows read are counted from EXPLAIN ANALYZE (rows returned, and rows a filter or an index recheck
  * dropped), not timed. The indexes that make it so are built by createSchema on a warehouse that has
  * none, as the release before left it. A run that stages songs makes one pass over the list (docs/operations.md):
@@ -41,7 +41,10 @@ function earlierDay(day: string): string[] {
   ];
 }
 
-/** The run's day: its staged plays, published without a song (etl_songplay_names, songplays), as its publish leaves them. */
+/**
+ * The run's day: its staged plays, published without a song (etl_songplay_names, songplays) and
+ * listed (etl_unmatched_plays), as its publish leaves them.
+ */
 function runDay(): string[] {
   const ts = Date.parse(`${DAY}T00:00:00Z`);
   return [
@@ -56,6 +59,7 @@ function runDay(): string[] {
       'postgres',
     ),
     `INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, matched) SELECT songplay_id, start_time, user_id, 2, 0 FROM songplays`,
+    `INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length) SELECT songplay_id, start_time, 'late song', 'late artist', 200 FROM songplays`,
   ];
 }
 
@@ -112,14 +116,14 @@ test("a run's late matches read its day's plays without a song, not every earlie
 
     const counts = (r: (typeof reads)[number]) => [r.etl_songplay_names ?? 0, r.etl_unmatched_plays ?? 0];
     expect(reads.filter((r) => counts(r).some((n) => n > READS_ALLOWED))).toEqual([]);
-    // Not vacuous: the listing did read the run's plays.
+    // Not vacuous: the late matches did read the run's listed plays.
     expect(Math.max(...reads.flatMap(counts))).toBeGreaterThanOrEqual(RUN_PLAYS);
 
-    // The run's plays are listed; the earlier days' listing is as it was.
+    // The run's plays stay listed (it staged no song); the earlier days' listing is as it was.
     const listed = await client.query(`SELECT COUNT(*)::int AS n FROM etl_unmatched_plays WHERE CAST(start_time AS DATE) = '${DAY}'`);
     expect(listed.rows[0].n).toBe(RUN_PLAYS);
-    const earlier = await client.query(`SELECT songplay_id, start_time, song_key FROM etl_unmatched_plays WHERE CAST(start_time AS DATE) <> '${DAY}' ORDER BY songplay_id`);
-    expect(earlier.rows).toEqual(listedBefore.rows);
+    const after = await client.query('SELECT songplay_id, start_time, song_key FROM etl_unmatched_plays ORDER BY songplay_id');
+    expect(after.rows).toEqual(listedBefore.rows);
   } finally {
     await client.end();
   }

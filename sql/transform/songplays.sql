@@ -201,7 +201,7 @@ ANALYZE publish_play_name_ids;
 -- below), narrower than publish_play_songs (no texts but those it is joined on), and no second join
 -- for the name.
 CREATE {{publish_lookup_table}} publish_play_triples AS
-SELECT m.song_k, m.artist_k, m.length_k, m.nulls, m.song_id, m.artist_id, m.strict_match, n.name_id
+SELECT m.song_k, m.artist_k, m.length_k, m.nulls, m.song_id, m.artist_id, m.strict_match, n.name_id, m.triple_id
 FROM publish_play_songs m
 LEFT JOIN publish_play_name_ids n ON n.triple_id = m.triple_id;
 
@@ -215,9 +215,6 @@ CREATE TEMP TABLE publish_kept_plays AS
 SELECT DISTINCT songplay_id
 FROM etl_cross_day_plays
 WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
--- Those of other days' logs, on any day, that the run stages itself (filled once publish_songplays
--- is written, in the publish's serial part: an insert, as every statement there).
-CREATE TEMP TABLE publish_taken_plays (songplay_id VARCHAR(32) NOT NULL);
 
 -- The run's event logs (log_data/…/YYYY-MM-DD-events.json, whose dates are the run's days), each with
 -- its day's first epoch millisecond: an event of one is a cross-day play of that log when its ts
@@ -267,7 +264,8 @@ SELECT {{songplay_id(e)}} AS songplay_id,
        COALESCE(location.repaired, e.location) AS location,
        COALESCE(user_agent.repaired, e.useragent) AS user_agent,
        COALESCE(m.strict_match, 0) AS strict_match,
-       m.name_id
+       m.name_id,
+       CASE WHEN m.song_id IS NULL THEN m.triple_id END AS unmatched_triple_id
 FROM staging_events e
 LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
 LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
@@ -283,8 +281,9 @@ WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
 {{postgres_setting(min_parallel_table_scan_size = DEFAULT)}};
 
 -- The copies' plays after the others, so the primary key's B-tree below still fills at its right edge.
-INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, name_id)
-SELECT p.songplay_id, p.start_time, p.user_id, p.level, p.song_id, p.artist_id, p.session_id, p.location, p.user_agent, p.strict_match, n.name_id
+INSERT INTO publish_songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, strict_match, name_id, unmatched_triple_id)
+SELECT p.songplay_id, p.start_time, p.user_id, p.level, p.song_id, p.artist_id, p.session_id, p.location, p.user_agent, p.strict_match, n.name_id,
+       CASE WHEN p.song_id IS NULL THEN p.triple_id END
 FROM publish_copy_plays p
 LEFT JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
@@ -296,24 +295,20 @@ LEFT JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 -- so it fixes its day: the first delete took every play of the run's days, and by key only plays
 -- outside them are left to replace; publish_outside_plays holds those, so PostgreSQL does not probe
 -- songplays' index once per play (the temp table has no statistics).
+-- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play):
+-- the second part, in the same statement (a Redshift publish is one batch of at most 40 SQLs).
 INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
 SELECT p.songplay_id, p.start_time, only_log.log_date
 FROM publish_songplays p
 CROSS JOIN (SELECT CASE WHEN COUNT(*) = 1 THEN MIN(log_date) END AS log_date FROM publish_run_logs) AS only_log
-WHERE CASE WHEN CAST(p.start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1;
--- The run's logs' earlier cross-day plays go by key too (an event gone from its log takes its play).
-INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
+WHERE CASE WHEN CAST(p.start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
+UNION ALL
 SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
 -- A listed play of another day's log that the run stages itself is the run's now (its event moved
--- to one of the run's logs, or is in both): its listing goes below, or a later run of that log
--- would delete it by key, as a play its log no longer has. Usually none are listed.
-INSERT INTO publish_taken_plays (songplay_id)
-SELECT DISTINCT x.songplay_id
-FROM etl_cross_day_plays x
-JOIN publish_songplays p ON p.songplay_id = x.songplay_id
-WHERE x.log_date NOT IN ({{days}});
--- A kept play that the run stages itself is replaced by the run's.
-DELETE FROM publish_kept_plays USING publish_taken_plays t WHERE t.songplay_id = publish_kept_plays.songplay_id;
+-- to one of the run's logs, or is in both): a kept play is replaced by the run's, and its listing
+-- goes below, or a later run of that log would delete it by key, as a play its log no longer has.
+-- Usually none are listed, and then the join ends before it reads publish_songplays.
+DELETE FROM publish_kept_plays USING publish_songplays p WHERE p.songplay_id = publish_kept_plays.songplay_id;
 -- The days' plays are also bounded by a start-time range, from the first of the days to the end of
 -- the last (LEAST and GREATEST of the days' 'YYYY-MM-DD' texts, which sort as the dates do): no index
 -- serves the day predicate, so PostgreSQL read every day's plays for it; the range it reads by
@@ -357,10 +352,30 @@ INSERT INTO etl_songplay_names (songplay_id, start_time, user_id, name_id, match
 SELECT songplay_id, start_time, user_id, name_id, CASE WHEN song_id IS NULL THEN 0 ELSE 1 END
 FROM publish_songplays;
 
+-- The plays without a song that one could match (sql/schema/etl_play_names.sql), replaced as
+-- etl_songplay_names is: the run's days but the kept plays, then by key. The run's plays without a
+-- song are listed with their triple's match keys and length, in the publish that writes them, so
+-- the late matches (sql/transform/unmatched_plays.sql) find them without another pass over staging
+-- to learn what each names. A play with a part missing matches no song and is not listed (nulls < 4:
+-- its length is given).
+DELETE FROM etl_unmatched_plays
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_unmatched_plays.songplay_id);
+DELETE FROM etl_unmatched_plays
+WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays)
+  AND start_time >= (SELECT MIN(start_time) FROM publish_outside_plays)
+  AND start_time <= (SELECT MAX(start_time) FROM publish_outside_plays);
+INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
+SELECT p.songplay_id, p.start_time, t.song_key, t.artist_key, t.length_k
+FROM publish_songplays p
+JOIN publish_play_songs t ON t.triple_id = p.unmatched_triple_id
+WHERE t.song_key IS NOT NULL AND t.artist_key IS NOT NULL AND t.nulls < 4;
+
 -- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays), and
 -- other logs' listings of plays the run took.
 DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
-DELETE FROM etl_cross_day_plays WHERE songplay_id IN (SELECT songplay_id FROM publish_taken_plays);
+DELETE FROM etl_cross_day_plays USING publish_songplays p WHERE p.songplay_id = etl_cross_day_plays.songplay_id;
 INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
 SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_plays WHERE cross_day_log IS NOT NULL;
 
@@ -376,6 +391,5 @@ SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_play
 {{session_drops}}DROP TABLE publish_copy_events;
 {{session_drops}}DROP TABLE publish_songplays;
 {{session_drops}}DROP TABLE publish_kept_plays;
-{{session_drops}}DROP TABLE publish_taken_plays;
 {{session_drops}}DROP TABLE publish_run_logs;
 {{session_drops}}DROP TABLE publish_outside_plays;

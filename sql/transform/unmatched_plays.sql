@@ -1,88 +1,38 @@
 -- Plays matched late: a song published after the plays that name it were published matches them.
--- The run's plays that its songplays publish left without a song are listed in etl_unmatched_plays
--- (sql/schema/etl_play_names.sql) with what they name; then every listed play, of any day, that names
--- a song the run staged (or that the run just listed) gets the song a publish would give it now: the
+-- Each songplays publish lists its plays without a song in etl_unmatched_plays
+-- (sql/schema/etl_play_names.sql) with what they name; here every listed play, of any day, that names
+-- a song the run staged (or that the run listed) gets the song a publish would give it now: the
 -- keys, tolerance and tie-breaks of sql/transform/songplays.sql (closest duration, then the smallest
 -- song_id). Only listed plays are read, never all of songplays.
 -- Runs after the songplays publish, in a transaction of its own that locks what it writes first (on
 -- Redshift the publish's batch is full): docs/operations.md says why overlapping runs leave no play behind.
 
--- The run's logs' cross-day plays outside its days (etl_cross_day_plays, as its publish just wrote
--- them; usually a few), whose listing is replaced below.
-CREATE TEMP TABLE rematch_outside_plays AS
-SELECT DISTINCT songplay_id, start_time
-FROM etl_cross_day_plays
-WHERE log_date IN ({{days}}) AND CAST(start_time AS DATE) NOT IN ({{days}});
-
-ANALYZE rematch_outside_plays;
-
--- The run's plays its publish left without a song (matched = 0) on its days, each with its staged
--- event, found by user and start time (kept plays of other days' logs are on those days too: they
--- find no staged event). Only the run's days are read, not every earlier day's: the days' bounds let
--- PostgreSQL read them by the index etl_songplay_names_time (and Redshift and DuckDB skip blocks by
--- start_time). No temp table in it: PostgreSQL's parallel workers read the run's staging for it, and
--- cannot read a temp table. Joined by start time alone, the user compared on the pairs that share
--- one (COALESCE(… = …, FALSE): an expression no engine takes as a join key): with the user in the
--- key PostgreSQL parsed every staged play's userid for its hash (1.26M at 1.6M events, not the
--- 275,600 pairs) and hashed two columns (1.49-1.79 CPU-s; 1.40-1.63 now).
-CREATE TEMP TABLE rematch_run_events AS
-SELECT n.songplay_id, n.start_time, e.userid, e.sessionid, e.iteminsession, e.ts, e.song, e.artist, e.length
-FROM etl_songplay_names n
-JOIN staging_events e ON {{epoch_ms_to_timestamp(e.ts)}} = n.start_time
-WHERE n.matched = 0 AND CAST(n.start_time AS DATE) IN ({{days}})
-  AND n.start_time >= CAST({{first_day}} AS TIMESTAMP) AND n.start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day'
-  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
-  AND COALESCE(CAST(TRIM(e.userid) AS INTEGER) = n.user_id, FALSE);
--- And its cross-day plays outside its days, by key from songplays (song_id IS NULL there is
--- matched = 0). Not in the statement above: a UNION ALL there made PostgreSQL sort every staged
--- play for a merge join. When the run has none, PostgreSQL ends the join before it reads staging.
--- A Redshift run of several dates lists no cross-day plays (docs/operations.md), so its plays
--- outside its days are not listed either.
-INSERT INTO rematch_run_events (songplay_id, start_time, userid, sessionid, iteminsession, ts, song, artist, length)
-SELECT s.songplay_id, s.start_time, e.userid, e.sessionid, e.iteminsession, e.ts, e.song, e.artist, e.length
-FROM etl_cross_day_plays x
-JOIN songplays s ON s.songplay_id = x.songplay_id
-JOIN staging_events e
-  ON CAST(TRIM(e.userid) AS INTEGER) = s.user_id AND {{epoch_ms_to_timestamp(e.ts)}} = s.start_time
-WHERE x.log_date IN ({{days}}) AND CAST(x.start_time AS DATE) NOT IN ({{days}}) AND s.song_id IS NULL
-  AND e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
-
--- Each of them by id (an md5 for these only: in the statement above, DuckDB made the md5 its join
--- key and hashed every staged event), with its title's and artist's match keys and its length. A
--- play with a part missing matches no song and is not listed.
-CREATE TEMP TABLE rematch_run_plays AS
-SELECT DISTINCT e.songplay_id, e.start_time, song.match_key AS song_key, artist.match_key AS artist_key, e.length
-FROM rematch_run_events e
-JOIN etl_text_repairs song ON song.run_id = {{run_id}} AND song.kind = 'text' AND song.raw = e.song
-JOIN etl_text_repairs artist ON artist.run_id = {{run_id}} AND artist.kind = 'text' AND artist.raw = e.artist
-WHERE song.match_key IS NOT NULL AND artist.match_key IS NOT NULL AND e.length IS NOT NULL
-  AND {{songplay_id(e)}} = e.songplay_id;
-
-ANALYZE rematch_run_plays;
-
--- The run's days are listed anew, all but the kept plays of other days' logs (the publish kept them,
--- so their listing stays; a kept play the run stages itself is the run's now, and left
--- etl_cross_day_plays); so are its cross-day plays outside them, by start time and key. Then the
--- run's plays are listed (a re-run log may name another song for the same event). Both by start
--- time, so PostgreSQL reads those rows by the index etl_unmatched_plays_time, not the whole list.
-DELETE FROM etl_unmatched_plays
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND start_time >= CAST({{first_day}} AS TIMESTAMP) AND start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day'
-  AND NOT EXISTS (
-    SELECT 1 FROM etl_cross_day_plays x
-    WHERE x.songplay_id = etl_unmatched_plays.songplay_id AND x.log_date NOT IN ({{days}})
-  );
-DELETE FROM etl_unmatched_plays
-USING rematch_outside_plays o
-WHERE etl_unmatched_plays.start_time = o.start_time AND etl_unmatched_plays.songplay_id = o.songplay_id;
-INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
-SELECT songplay_id, start_time, song_key, artist_key, length FROM rematch_run_plays;
-
--- The statements below read the list as the run left it, planned from its statistics: where late
+-- The statements below read the list as the run's publish left it, planned from its statistics: where late
 -- matches had emptied it and an ANALYZE ran before VACUUM gave its pages back, those said no rows on
 -- its pages, and PostgreSQL planned every read of it for one row whatever the run inserted (a
 -- list of 275,600 plays at 1.6M events rescanned per row). ANALYZE samples a bounded number of rows.
 ANALYZE etl_unmatched_plays;
+
+-- The plays the run listed (its songplays publish lists its plays without a song, in its own
+-- transaction: sql/transform/songplays.sql), with what they name: the list's rows of the run's days
+-- (read by their start time; a kept play of another day's log there, listed by its own run, is
+-- compared too, and gets a song only where a publish would give it one), and of its logs' cross-day
+-- plays outside them, by start time and key.
+CREATE TEMP TABLE rematch_run_plays AS
+SELECT u.songplay_id, u.start_time, u.song_key, u.artist_key, u.length
+FROM etl_unmatched_plays u
+WHERE CAST(u.start_time AS DATE) IN ({{days}})
+  AND u.start_time >= CAST({{first_day}} AS TIMESTAMP) AND u.start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day';
+INSERT INTO rematch_run_plays (songplay_id, start_time, song_key, artist_key, length)
+SELECT u.songplay_id, u.start_time, u.song_key, u.artist_key, u.length
+FROM etl_unmatched_plays u
+JOIN (
+  SELECT DISTINCT songplay_id, start_time
+  FROM etl_cross_day_plays
+  WHERE log_date IN ({{days}}) AND CAST(start_time AS DATE) NOT IN ({{days}})
+) AS o ON o.start_time = u.start_time AND o.songplay_id = u.songplay_id;
+
+ANALYZE rematch_run_plays;
 
 -- The keys of the songs the run staged, as etl_song_keys holds them: usually none on a day without
 -- song files.
@@ -94,7 +44,7 @@ WHERE song_id IN (SELECT song_id FROM staging_songs WHERE run_id = {{run_id}});
 ANALYZE rematch_keys;
 
 -- The songs of the other keys whose title a play the run listed names (none when the run staged
--- every song): the plays the run lists below are compared with these, and are in the list by then,
+-- every song): the plays the run listed are compared with these, and are in the list,
 -- so the pass over the list compares them with the songs of the run's keys. A table, with
 -- statistics, so that PostgreSQL hashes it before it reads the run's plays: when it is empty, the
 -- join ends at the first of them (as a join of the three tables, PostgreSQL could join the run's
@@ -113,9 +63,8 @@ ANALYZE rematch_other_songs;
 
 -- Each listed play that may match a song now, with the song it matches: the listed plays of any day
 -- naming a key of the run's songs (one pass over the list, none when the run staged no song: the
--- join ends at its first row), and the plays the run just listed against the songs of the other
--- keys (a run that published songs after this run's songplays publish read the keys found no
--- listing of these plays yet). Together every song for the run's plays, each once: against every
+-- join ends at its first row), and the plays the run listed against the songs of the other
+-- keys (songs another run published after this run's songplays publish read the keys). Together every song for the run's plays, each once: against every
 -- song, the second part compared them again with the songs of the run's keys (at 1.6M events, where
 -- the run stages every song, 0.50-0.73 CPU-s on PostgreSQL; 0.17-0.37 now). A play
 -- listed under two triples may have candidates in both parts: the pick is among all of them.
@@ -157,5 +106,3 @@ WHERE etl_unmatched_plays.start_time = m.start_time AND etl_unmatched_plays.song
 {{session_drops}}DROP TABLE rematch_other_songs;
 {{session_drops}}DROP TABLE rematch_keys;
 {{session_drops}}DROP TABLE rematch_run_plays;
-{{session_drops}}DROP TABLE rematch_run_events;
-{{session_drops}}DROP TABLE rematch_outside_plays;

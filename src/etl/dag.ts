@@ -248,17 +248,15 @@ export const ETL_DAG = {
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and
     // loadTime, after loadSongs (it matches the song keys loadSongs publishes).
     // etl_match_stats: the run's match counts, written by the publish and read back by stats/match_stats.
-    // songplays: the run's cross-day plays outside its days, just published, which the late matches
-    // list when they have no song.
-    readsOwnRows: ['etl_match_stats', 'songplays'],
+    readsOwnRows: ['etl_match_stats'],
     // etl_play_names / etl_songplay_names: what each play names, for the report; the name dictionary
     // is read as earlier runs left it (only new names are added).
     // etl_cross_day_plays: the plays other days' logs put on the run's days, which it keeps, and
     // its own logs' earlier ones, which it replaces.
-    // etl_unmatched_plays: after the publish, the plays of any run left without a song, listed
-    // there, get a song this run's songs bring (sql/transform/unmatched_plays.sql): earlier runs'
-    // plays in songplays and etl_songplay_names are updated then.
-    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays', 'etl_unmatched_plays', 'etl_songplay_names'],
+    // etl_unmatched_plays: the plays without a song, which the publish lists; after it, the listed
+    // plays of any run get a song this run's songs bring (sql/transform/unmatched_plays.sql): earlier
+    // runs' plays in songplays and etl_songplay_names are updated then, by key.
+    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays', 'etl_unmatched_plays'],
     writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_unmatched_plays'],
   },
   queryLevelChanges: {

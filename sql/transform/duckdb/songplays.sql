@@ -258,6 +258,33 @@ SELECT p.songplay_id, p.start_time, p.user_id, n.name_id, CASE WHEN p.song_id IS
 FROM publish_copy_plays p
 JOIN publish_play_name_ids n ON n.triple_id = p.triple_id;
 
+-- The plays without a song that one could match, replaced and listed as in
+-- sql/transform/songplays.sql: by a pass over staging joined to the triples without a song whose
+-- three parts are given (a small table; ids are hashed only for their plays), then the copies' plays.
+DELETE FROM etl_unmatched_plays
+WHERE CAST(start_time AS DATE) IN ({{days}})
+  AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_unmatched_plays.songplay_id);
+DELETE FROM etl_unmatched_plays WHERE songplay_id IN (SELECT songplay_id FROM publish_replaced_plays);
+CREATE TEMP TABLE publish_unmatched_triples AS
+SELECT triple_id, song_k, artist_k, length_k, nulls, song_key, artist_key
+FROM publish_play_songs
+WHERE song_id IS NULL AND song_key IS NOT NULL AND artist_key IS NOT NULL AND nulls < 4;
+INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
+SELECT {{songplay_id(e)}}, {{epoch_ms_to_timestamp(e.ts)}}, m.song_key, m.artist_key, m.length_k
+FROM staging_events e
+JOIN publish_unmatched_triples m
+  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
+ AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+LEFT JOIN publish_play_copies c
+  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
+  AND c.user_id IS NULL;
+INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
+SELECT p.songplay_id, p.start_time, m.song_key, m.artist_key, m.length_k
+FROM publish_copy_plays p
+JOIN publish_unmatched_triples m ON m.triple_id = p.triple_id
+WHERE p.song_id IS NULL;
+
 -- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays), and
 -- other logs' listings of plays the run took.
 DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
@@ -265,6 +292,7 @@ DELETE FROM etl_cross_day_plays WHERE songplay_id IN (SELECT songplay_id FROM pu
 INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
 SELECT songplay_id, start_time, cross_day_log FROM publish_replaced_plays WHERE cross_day_log IS NOT NULL;
 
+DROP TABLE publish_unmatched_triples;
 DROP TABLE publish_replaced_plays;
 DROP TABLE publish_kept_plays;
 DROP TABLE publish_taken_plays;
