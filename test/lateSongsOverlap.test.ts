@@ -98,4 +98,19 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
     for (const step of ['aPublish', 'aLateMatch', 'bSongs', 'bLateMatch'] as const) await transactions[step]();
     expect(await ending(warehouse)).toEqual({ songs: ['SOLATE', 'SOLATE'], matched: [1, 1], listed: 0 });
   });
+
+  test('a play of an event staged twice is listed as the copy it keeps, so a late song gives it what a publish after that song does', async () => {
+    const warehouse = warehouses[name];
+    const ends = [];
+    for (const order of [ORDERS[0], ORDERS[5]]) {
+      await clear(warehouse);
+      const transactions = await stagedRuns(warehouse);
+      // A copy of A's first event: its play keeps the 'paid' copy (users' level rule), whose length
+      // (260 s) no song fits; the 'free' copy's (200 s) fits the late song.
+      await warehouse.appendRows('staging_events', EVENT_COLUMNS, [[`late-a-${runs}`, LOG, 3, '7', 1, 0, TS, 'NextSong', 'paid', 'Late Song', 'Late Artist', 260]]);
+      for (const step of order) await transactions[step]();
+      ends.push({ order: order.join(' '), ...(await ending(warehouse)) });
+    }
+    expect(ends).toEqual([ORDERS[0], ORDERS[5]].map((order) => ({ order: order.join(' '), songs: [null, null], matched: [0, 0], listed: 2 })));
+  });
 });
