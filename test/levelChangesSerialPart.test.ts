@@ -7,6 +7,7 @@ import { sqlStatements } from '../src/warehouse/sql';
 import type { StatementOptions, Warehouse } from '../src/warehouse/types';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { publishedBeforeSongplays } from './support/publishedBeforeSongplays';
 import { SAMPLE_DIR } from './harness/temporal';
 
 // On PostgreSQL the run's level-changes query waits for its songplays publish's serial part (the
@@ -68,14 +69,7 @@ describe("the level changes and the time publish in the songplays publish's seri
   beforeAll(async () => {
     resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: await createTestDatabase(pg.url, 'serial_part'), defaultSource: SAMPLE_DIR });
     activities = createActivities({ resources, log: silentLogger });
-    await activities.createSchema(ref);
-    await activities.listEventFiles({ ...ref, window: null });
-    await activities.listSongFiles({ ...ref, window: null });
-    const events = await activities.stageEvents({ ...ref, maxRejectRate: 1 });
-    const songs = await activities.stageSongs({ ...ref, maxRejectRate: 1 });
-    await activities.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: false });
-    await activities.repairText(ref);
-    await Promise.all([activities.loadSongs(ref), activities.loadArtists(ref), activities.loadUsers(ref), activities.loadTime(ref)]);
+    await publishedBeforeSongplays(activities, ref);
     watch(await resources.warehouse(''), {
       beforeStatement: (statements, index) => {
         seen.statementIndex = index;

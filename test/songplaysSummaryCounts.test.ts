@@ -3,6 +3,7 @@ import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
 import type { StatementOptions } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { publishedBeforeSongplays } from './support/publishedBeforeSongplays';
 import { SAMPLE_DIR } from './harness/temporal';
 
 // loadSongplays asks for its summary's counts (the run's match statistics, its plays without a
@@ -22,14 +23,7 @@ test("loadSongplays asks for its summary's counts while its late matches run, an
   resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: await createTestDatabase(pg.url, 'summary_counts'), defaultSource: SAMPLE_DIR });
   const activities = createActivities({ resources, log: silentLogger });
   const ref = { runId: 'run-summary-counts', source: '', warehouse: '' };
-  await activities.createSchema(ref);
-  await activities.listEventFiles({ ...ref, window: null });
-  await activities.listSongFiles({ ...ref, window: null });
-  const events = await activities.stageEvents({ ...ref, maxRejectRate: 1 });
-  const songs = await activities.stageSongs({ ...ref, maxRejectRate: 1 });
-  await activities.checkStagedData({ ...ref, staging: { events, songs }, failOnEmpty: false });
-  await activities.repairText(ref);
-  await Promise.all([activities.loadSongs(ref), activities.loadArtists(ref), activities.loadUsers(ref), activities.loadTime(ref)]);
+  await publishedBeforeSongplays(activities, ref);
 
   const warehouse = await resources.warehouse('');
   const countsAskedAt: number[] = [];
