@@ -307,7 +307,7 @@ SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN 
 -- A listed play of another day's log that the run stages itself is the run's now (its event moved
 -- to one of the run's logs, or is in both): a kept play is replaced by the run's, and its listing
 -- goes below, or a later run of that log would delete it by key, as a play its log no longer has.
--- Usually none are listed, and then the join ends before it reads publish_songplays.
+-- Usually none are listed.
 DELETE FROM publish_kept_plays USING publish_songplays p WHERE p.songplay_id = publish_kept_plays.songplay_id;
 -- The days' plays are also bounded by a start-time range, from the first of the days to the end of
 -- the last (LEAST and GREATEST of the days' 'YYYY-MM-DD' texts, which sort as the dates do): no index
