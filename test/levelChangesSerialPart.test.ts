@@ -1,12 +1,13 @@
 import { createActivities } from '../src/activities';
 import { songplaysSerialPartStart } from '../src/activities/publishActivities';
 import { Resources } from '../src/activities/resources';
-import { songplaysSerialPart, withSongplaysSerialPart } from '../src/activities/songplaysSerialPart';
+import { songplaysSerialPart } from '../src/activities/songplaysSerialPart';
 import { silentLogger } from '../src/log';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { StatementOptions, Warehouse } from '../src/warehouse/types';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { heldSongplaysPublish } from './support/heldSongplaysPublish';
 import { publishedBeforeSongplays } from './support/publishedBeforeSongplays';
 import { SAMPLE_DIR } from './harness/temporal';
 
@@ -103,12 +104,7 @@ describe("the level changes and the time publish in the songplays publish's seri
   test("queryLevelChanges waits for its run's publish to reach that part, then runs on no parallel workers", async () => {
     const alone = await activities.queryLevelChanges({ ...ref, window: null });
     expect(alone.length).toBeGreaterThan(0);
-    let reach!: () => void;
-    let finish!: () => void;
-    const publishing = withSongplaysSerialPart(ref.runId, (reached) => {
-      reach = reached;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const { reach, finish, publishing } = heldSongplaysPublish(ref.runId);
     seen.settings.length = 0;
     let queried = false;
     const query = activities.queryLevelChanges({ ...ref, window: null }).then((rows) => {
@@ -130,12 +126,7 @@ describe("the level changes and the time publish in the songplays publish's seri
     let published = false;
     const publishingTime = activities.loadTime(ref).then(() => (published = true));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    let reach!: () => void;
-    let finish!: () => void;
-    const publishing = withSongplaysSerialPart(ref.runId, (reached) => {
-      reach = reached;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const { reach, finish, publishing } = heldSongplaysPublish(ref.runId);
     // Over the sample the time publish takes milliseconds: held by the gate, it has not run.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(published).toBe(false);

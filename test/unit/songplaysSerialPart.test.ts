@@ -1,6 +1,7 @@
 import { songplaysSerialPartStart } from '../../src/activities/publishActivities';
 import { songplaysSerialPart, songplaysSerialPartOnceStarted, withSongplaysSerialPart } from '../../src/activities/songplaysSerialPart';
 import { sqlStatements } from '../../src/warehouse/sql';
+import { heldSongplaysPublish } from '../support/heldSongplaysPublish';
 
 const settled = async (p: Promise<void>): Promise<boolean> => {
   let done = false;
@@ -16,12 +17,7 @@ describe("the songplays publish's serial part, as a gate", () => {
   });
 
   test("holds the run's waiters until the publish reaches its serial part, and only that run's", async () => {
-    let reach!: () => void;
-    let finish!: () => void;
-    const publishing = withSongplaysSerialPart('run-a', (reached) => {
-      reach = reached;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const { reach, finish, publishing } = heldSongplaysPublish('run-a');
     const waiting = songplaysSerialPart('run-a');
     expect(await settled(waiting)).toBe(false);
     expect(await settled(songplaysSerialPart('run-b'))).toBe(true);
@@ -57,12 +53,7 @@ describe('waiting for a publish started at the same time (the time publish)', ()
   test('waits for the publish to begin in this process, then for its serial part', async () => {
     const waiting = songplaysSerialPartOnceStarted('run-e', 60_000);
     expect(await settled(waiting)).toBe(false);
-    let reach!: () => void;
-    let finish!: () => void;
-    const publishing = withSongplaysSerialPart('run-e', (reached) => {
-      reach = reached;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const { reach, finish, publishing } = heldSongplaysPublish('run-e');
     expect(await settled(waiting)).toBe(false);
     reach();
     expect(await settled(waiting)).toBe(true);
@@ -71,12 +62,7 @@ describe('waiting for a publish started at the same time (the time publish)', ()
   });
 
   test('waits for a publish begun before it as songplaysSerialPart does', async () => {
-    let reach!: () => void;
-    let finish!: () => void;
-    const publishing = withSongplaysSerialPart('run-f', (reached) => {
-      reach = reached;
-      return new Promise<void>((resolve) => (finish = resolve));
-    });
+    const { reach, finish, publishing } = heldSongplaysPublish('run-f');
     const waiting = songplaysSerialPartOnceStarted('run-f', 0);
     expect(await settled(waiting)).toBe(false);
     reach();
