@@ -41,7 +41,7 @@ strict_keys AS (
 -- triple_id numbers the triples for this publish only (the play's name goes by it, below).
 SELECT ROW_NUMBER() OVER () AS triple_id,
        COALESCE(t.song, '') AS song_k, COALESCE(t.artist, '') AS artist_k, COALESCE(t.length, 0) AS length_k,
-       CASE WHEN t.song IS NULL THEN 1 ELSE 0 END + CASE WHEN t.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN t.length IS NULL THEN 4 ELSE 0 END AS nulls,
+       {{triple_nulls(t)}} AS nulls,
        m.song_id, m.artist_id,
        CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
        t.song_key, t.artist_key,
@@ -102,10 +102,9 @@ SELECT e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts
        m.triple_id, m.song_id, m.artist_id, m.strict_match, m.song_key, m.artist_key
 FROM staging_events e
 JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
 
 ANALYZE publish_copy_events;
@@ -270,10 +269,9 @@ FROM staging_events e
 LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
 LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
 LEFT JOIN publish_play_triples m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 LEFT JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND c.user_id IS NULL
 {{primary_key_order(songplay_id)}};

@@ -176,6 +176,10 @@ const EVENT_LOG_NAME_TAIL = 'YYYY-MM-DD-events.json'.length;
 const DAY_MS = 86_400_000;
 
 /** Fragments that are the same text on every engine, kept here so each is written once. */
+function tripleNulls(x: string): string {
+  return `CASE WHEN ${x}.song IS NULL THEN 1 ELSE 0 END + CASE WHEN ${x}.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN ${x}.length IS NULL THEN 4 ELSE 0 END`;
+}
+
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // The date an event log's key names, as 'YYYY-MM-DD' text: every listed event log is named
   // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/source/index.ts).
@@ -201,6 +205,21 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // the milliseconds overflow a BIGINT, which failed the publish: such a length is its sign only.
   length_ms_text: (x) =>
     `CASE WHEN ${x} IS NULL THEN '' WHEN ABS(${x}) < 9000000000000000 THEN CAST(CAST(ROUND(${x} * 1000) AS BIGINT) AS VARCHAR) WHEN ${x} > 0 THEN 'huge' ELSE '-huge' END`,
+  // Which of a play's raw title, artist and length are NULL, as one number (1 + 2 + 4): with those
+  // parts made '' or 0 it keys a play's triple (sql/transform/songplays.sql), so a play with a NULL
+  // part still finds its triple by one hash join.
+  triple_nulls: (x) => tripleNulls(x),
+  // A play (staging_events row e) matched to its triple m, by the key triple_nulls is part of.
+  play_triple_match: (a) => {
+    const [m, e] = splitArgs(a);
+    return `${m}.song_k = COALESCE(${e}.song, '') AND ${m}.artist_k = COALESCE(${e}.artist, '') AND ${m}.length_k = COALESCE(${e}.length, 0)\n AND ${m}.nulls = ${tripleNulls(e)}`;
+  },
+  // A play (staging_events row e) matched to its event's row c among the events staged more than
+  // once, by the columns songplay_id is made of (the user as its whole number).
+  play_copy_match: (a) => {
+    const [c, e] = splitArgs(a);
+    return `${c}.user_id = CAST(TRIM(${e}.userid) AS INTEGER) AND ${c}.sessionid = ${e}.sessionid AND ${c}.iteminsession = ${e}.iteminsession AND ${c}.ts = ${e}.ts`;
+  },
   // An event's identity: the same event always hashes to the same songplay_id. The user is the
   // whole number users has (' 7', '7' and '007' are user 7), written without leading zeros.
   songplay_id: (e) =>

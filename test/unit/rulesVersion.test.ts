@@ -101,12 +101,12 @@ const DIGESTS: Record<string, string> = {
   'sql/staging/song_files_without_records.sql': 'd99eba63f4e11bc8',
   'sql/staging/staged_counts.sql': 'b329214733ed3c35',
   'sql/transform/artists.sql': 'b4dc13a71eff09b7',
-  'sql/transform/duckdb/songplays.sql': 'a74f1dbe16fd4517',
+  'sql/transform/duckdb/songplays.sql': '774d08a16f79074b',
   'sql/transform/duckdb/text_repair_values.sql': 'adb542e1f8acb51d',
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
   'sql/transform/redshift/text_repair_long_values.sql': '7d06a63dd725486b',
   'sql/transform/redshift/text_repair_value_piece.sql': 'bde0280ac2ad209a',
-  'sql/transform/songplays.sql': '7a1741e8c473ce03',
+  'sql/transform/songplays.sql': '4f91978982cdd3cf',
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
@@ -122,7 +122,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '437e287da33deed1',
+  'src/warehouse/sql.ts': '937e5386ffa65764',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 

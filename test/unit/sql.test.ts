@@ -155,6 +155,24 @@ describe('SQL templates', () => {
     expect(renderSql(template, 'redshift')).toBe('CREATE TABLE t (a VARCHAR(65535), PRIMARY KEY (a)) DISTSTYLE KEY DISTKEY(a) SORTKEY(a)');
   });
 
+  // The songplays publishes (sql/transform/songplays.sql, sql/transform/duckdb/songplays.sql) join a
+  // play to its triple and to its event's copies in several statements: each join is written once.
+  test.each(DIALECTS)("a play's joins to its triple and to its copies render from one definition (%s)", (dialect) => {
+    expect(renderSql('ON {{play_triple_match(m, e)}}', dialect)).toBe(
+      "ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)\n" +
+        ' AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END',
+    );
+    expect(renderSql('{{triple_nulls(t)}} AS nulls', dialect)).toBe(
+      'CASE WHEN t.song IS NULL THEN 1 ELSE 0 END + CASE WHEN t.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN t.length IS NULL THEN 4 ELSE 0 END AS nulls',
+    );
+    expect(renderSql('ON {{play_copy_match(c, e)}}', dialect)).toBe(
+      'ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts',
+    );
+    for (const name of ['transform/songplays', 'transform/duckdb/songplays']) {
+      expect(readSqlFile(name)).not.toMatch(/\.nulls = CASE|\.user_id = CAST\(TRIM/);
+    }
+  });
+
   test('parameters become literals, quotes doubled', () => {
     expect(renderSql('WHERE run_id = {{run_id}} AND n <= {{n}}', 'postgres', { run_id: "it's", n: 2 })).toBe(
       "WHERE run_id = 'it''s' AND n <= 2",

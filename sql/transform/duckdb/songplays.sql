@@ -33,7 +33,7 @@ strict_keys AS (
 )
 SELECT ROW_NUMBER() OVER () AS triple_id,
        COALESCE(t.song, '') AS song_k, COALESCE(t.artist, '') AS artist_k, COALESCE(t.length, 0) AS length_k,
-       CASE WHEN t.song IS NULL THEN 1 ELSE 0 END + CASE WHEN t.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN t.length IS NULL THEN 4 ELSE 0 END AS nulls,
+       {{triple_nulls(t)}} AS nulls,
        m.song_id, m.artist_id,
        CASE WHEN strict.title_raw IS NULL THEN 0 ELSE 1 END AS strict_match,
        t.song_key, t.artist_key,
@@ -66,10 +66,9 @@ SELECT e.source_key, e.source_line, e.userid, e.sessionid, e.iteminsession, e.ts
        m.triple_id, m.song_id, m.artist_id, m.strict_match, m.song_key, m.artist_key
 FROM staging_events e
 JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> '';
 
 -- The plays of events staged more than once, one per event, the copy kept by the same rule as
@@ -184,10 +183,9 @@ FROM staging_events e
 LEFT JOIN publish_text_changes location ON location.kind = 'text' AND location.raw = e.location
 LEFT JOIN publish_text_changes user_agent ON user_agent.kind = 'user_agent' AND user_agent.raw = e.useragent
 LEFT JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 LEFT JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND c.user_id IS NULL;
 
@@ -245,11 +243,10 @@ SELECT {{songplay_id(e)}},
        CASE WHEN m.song_id IS NULL THEN 0 ELSE 1 END
 FROM staging_events e
 JOIN publish_play_songs m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 JOIN publish_play_name_ids n ON n.triple_id = m.triple_id
 LEFT JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND c.user_id IS NULL;
 
@@ -273,10 +270,9 @@ INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, 
 SELECT {{songplay_id(e)}}, {{epoch_ms_to_timestamp(e.ts)}}, m.song_key, m.artist_key, m.length_k
 FROM staging_events e
 JOIN publish_unmatched_triples m
-  ON m.song_k = COALESCE(e.song, '') AND m.artist_k = COALESCE(e.artist, '') AND m.length_k = COALESCE(e.length, 0)
- AND m.nulls = CASE WHEN e.song IS NULL THEN 1 ELSE 0 END + CASE WHEN e.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN e.length IS NULL THEN 4 ELSE 0 END
+  ON {{play_triple_match(m, e)}}
 LEFT JOIN publish_play_copies c
-  ON c.user_id = CAST(TRIM(e.userid) AS INTEGER) AND c.sessionid = e.sessionid AND c.iteminsession = e.iteminsession AND c.ts = e.ts
+  ON {{play_copy_match(c, e)}}
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND c.user_id IS NULL;
 INSERT INTO etl_unmatched_plays (songplay_id, start_time, song_key, artist_key, length)
