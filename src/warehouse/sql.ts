@@ -175,11 +175,12 @@ export const REPORT_TEXT_CHARS = 1000;
 const EVENT_LOG_NAME_TAIL = 'YYYY-MM-DD-events.json'.length;
 const DAY_MS = 86_400_000;
 
-/** Fragments that are the same text on every engine, kept here so each is written once. */
+/** Which of row x's raw song, artist and length are NULL, as one number (triple_nulls, below). */
 function tripleNulls(x: string): string {
   return `CASE WHEN ${x}.song IS NULL THEN 1 ELSE 0 END + CASE WHEN ${x}.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN ${x}.length IS NULL THEN 4 ELSE 0 END`;
 }
 
+/** Fragments that are the same text on every engine, kept here so each is written once. */
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // The date an event log's key names, as 'YYYY-MM-DD' text: every listed event log is named
   // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/source/index.ts).
