@@ -312,8 +312,7 @@ DELETE FROM publish_kept_plays USING publish_songplays p WHERE p.songplay_id = p
 -- serves the day predicate, so PostgreSQL read every day's plays for it; the range it reads by
 -- songplays_time (sql/schema/songplays.sql), and Redshift and DuckDB skip blocks by start_time.
 DELETE FROM songplays
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
+WHERE {{in_days(start_time)}}
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = songplays.songplay_id);
 DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays);
 -- In publish_songplays' order: on PostgreSQL the key order it was written in, then the plays of
@@ -337,8 +336,7 @@ FROM (
 
 -- By the same range as songplays, which PostgreSQL reads by etl_songplay_names_time (sql/schema/etl_play_names.sql).
 DELETE FROM etl_songplay_names
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
+WHERE {{in_days(start_time)}}
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
 -- By key, within the outside plays' start times: etl_songplay_names has no index on songplay_id, and
 -- PostgreSQL read every day's rows for a few plays; the range it reads by etl_songplay_names_time.
@@ -357,8 +355,7 @@ FROM publish_songplays;
 -- to learn what each names. A play with a part missing matches no song and is not listed (nulls < 4:
 -- its length is given).
 DELETE FROM etl_unmatched_plays
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
+WHERE {{in_days(start_time)}}
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_unmatched_plays.songplay_id);
 DELETE FROM etl_unmatched_plays
 WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays)

@@ -35,8 +35,7 @@ SELECT start_time, log_date FROM publish_cross_day_times;
 -- rows of those days, nothing else is read. Bounded by a start-time range as well (from the first
 -- of the days to the end of the last), which PostgreSQL reads by time's primary key, not every day's rows.
 DELETE FROM time
-WHERE CAST(start_time AS DATE) IN ({{days}})
-  AND start_time >= CAST(LEAST({{days}}) AS TIMESTAMP) AND start_time < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'
+WHERE {{in_days(start_time)}}
   AND NOT EXISTS (
     SELECT 1
     FROM (

@@ -106,11 +106,11 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
   'sql/transform/redshift/text_repair_long_values.sql': '7d06a63dd725486b',
   'sql/transform/redshift/text_repair_value_piece.sql': 'bde0280ac2ad209a',
-  'sql/transform/songplays.sql': '4f91978982cdd3cf',
+  'sql/transform/songplays.sql': 'c66c9ba7ebaebeb6',
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
-  'sql/transform/time.sql': 'e75ecf91985d45bc',
+  'sql/transform/time.sql': 'b614a8dfdb6a1803',
   'sql/transform/unmatched_plays.sql': '0f1fab5a0a2630eb',
   'sql/transform/users.sql': '0fb0dd9d2ef5c975',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
@@ -122,7 +122,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '6c20ef8f123aeaeb',
+  'src/warehouse/sql.ts': '3fca67fe07c23969',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 

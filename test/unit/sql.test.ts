@@ -173,6 +173,17 @@ describe('SQL templates', () => {
     }
   });
 
+  // The publishes that replace the run's days (songplays with its listings, time) bound them alike;
+  // the fragment renders the days parameter it names.
+  test.each(DIALECTS)("a start time on the run's days renders from one definition, with the days given (%s)", (dialect) => {
+    expect(renderSql('WHERE {{in_days(start_time)}}', dialect, { days: ['2018-11-01', '2018-11-03'] })).toBe(
+      "WHERE CAST(start_time AS DATE) IN ('2018-11-01', '2018-11-03')\n" +
+        "  AND start_time >= CAST(LEAST('2018-11-01', '2018-11-03') AS TIMESTAMP) AND start_time < CAST(GREATEST('2018-11-01', '2018-11-03') AS TIMESTAMP) + INTERVAL '1 day'",
+    );
+    expect(() => renderSql('WHERE {{in_days(start_time)}}', dialect)).toThrow(/\{\{days\}\}/);
+    for (const name of ['transform/songplays', 'transform/time']) expect(readSqlFile(name)).not.toMatch(/LEAST\(\{\{days\}\}\)/);
+  });
+
   test('parameters become literals, quotes doubled', () => {
     expect(renderSql('WHERE run_id = {{run_id}} AND n <= {{n}}', 'postgres', { run_id: "it's", n: 2 })).toBe(
       "WHERE run_id = 'it''s' AND n <= 2",
