@@ -21,6 +21,7 @@ import type { Warehouse } from '../src/warehouse/types';
 import type { etlRun } from '../src/workflows/etl';
 import { SAMPLE_DIR } from './harness/temporal';
 import { HELD, publishHold, runsTestServersInFile, withUnreachableTemporal } from './support/runsWithoutOutcome';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const servers = runsTestServersInFile('abandoned');
 const retentionBefore = process.env.SPARKIFY_STAGING_RETENTION_DAYS;
@@ -162,6 +163,7 @@ describe.each(servers.warehouses)('%s', (_name, newWarehouse) => {
     const warehouse = await openWarehouse(parseWarehouseUri(uri, 'test'));
     try {
       await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+      await attachStagingPartitions(warehouse, unknownRun);
       // A run of another server, killed mid-publish, one killed as it listed, and one that completed.
       await warehouse.execute([
         `INSERT INTO etl_run_files (run_id, kind, source_key) VALUES ('${unknownRun}', 'events', 'log_data/2018/11/2018-11-02-events.json'), ('done', 'events', 'log_data/2018/11/2018-11-01-events.json'), ('zz-listed-only', 'events', 'log_data/2018/11/2018-11-04-events.json')`,

@@ -6,6 +6,7 @@ import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 /**
  * The dimension publishes break ties between variants of one song, artist or user by comparing
@@ -52,6 +53,7 @@ async function publishVariants(warehouse: Warehouse): Promise<unknown> {
     [RUN, 'song_data/Z/Z/Z/TRZZZ1.json', 1, 'ARCASE', 'Stockholm', 'abba', 'SOCASE', 'thunder', 200.5, 1980],
     [RUN, 'song_data/Z/Z/Z/TRZZZ2.json', 1, 'ARCASE', 'Stockholm', 'ABBA', 'SOCASE', 'Thunder', 200.5, 1980],
   ]);
+  await attachStagingPartitions(warehouse, RUN);
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, [
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 1, '5', 1, 1, TS, 'NextSong', 'free', 'abc', 'smith', 'F'],
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 2, '5', 1, 1, TS, 'NextSong', 'free', 'ABD', 'Smith', 'F'],

@@ -9,6 +9,7 @@ import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const warehouses = threeWarehousesInFile({ label: 'crossday', schema: SCHEMA_FILES });
 
@@ -43,6 +44,7 @@ async function stagedRun(warehouse: Warehouse, dates: string[], logs: Record<str
   const rows = dates.flatMap((date) =>
     logs[date].map((e, line) => [runId, LOG(date), line + 1, '42', e.session, e.item, Date.parse(e.at), 'NextSong', 'free', 'Song', 'Artist', 200]),
   );
+  await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
   const params = { run_id: runId, days: dates, duration_tolerance: 2 };

@@ -10,6 +10,7 @@ import { renderSql, sqlStatement, sqlStatements } from '../src/warehouse/sql';
 import type { Row, Warehouse } from '../src/warehouse/types';
 import { windowParams } from '../src/insights/window';
 import { duckDbAndPostgres } from './support/duckDbAndPostgres';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 /**
  * The definition: the distinct events (up to the window's end) in order per user — ts, item in
@@ -87,6 +88,7 @@ const literal = (v: string | number | null) => (v === null ? 'NULL' : typeof v =
 
 async function load(warehouse: Warehouse, rows: Event[]): Promise<void> {
   await warehouse.execute(sqlStatements('schema/staging_events', warehouse.dialect));
+  await attachStagingPartitions(warehouse, 'run-1');
   const values = rows.map(
     ([userid, ts, item, session, level, page], i) =>
       `('run-1', 'log_data/${i % 2}.json', ${i + 1}, ${literal(userid)}, ${literal(ts)}, ${literal(item)}, ${literal(session)}, ${literal(level)}, ${literal(page)})`,

@@ -12,6 +12,7 @@ import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { sqlStatements, type SqlName, type SqlParam } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const warehouses = threeWarehousesInFile({ label: 'latematch', schema: SCHEMA_FILES });
 
@@ -30,6 +31,7 @@ let runs = 0;
  */
 async function stagedRuns(warehouse: Warehouse, secondPlayAt = TS + 60_000) {
   const [a, b] = [`late-a-${++runs}`, `late-b-${runs}`];
+  await attachStagingPartitions(warehouse, a, b);
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, [
     [a, LOG, 1, '7', 1, 0, TS, 'NextSong', 'free', 'Late Song', 'Late Artist', 200],
     [a, LOG, 2, '7', 1, 1, secondPlayAt, 'NextSong', 'free', 'Late Song', 'Late Artist', 260],
@@ -107,6 +109,7 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (name) => {
       const transactions = await stagedRuns(warehouse);
       // A copy of A's first event: its play keeps the 'paid' copy (users' level rule), whose length
       // (260 s) no song fits; the 'free' copy's (200 s) fits the late song.
+      await attachStagingPartitions(warehouse, `late-a-${runs}`);
       await warehouse.appendRows('staging_events', EVENT_COLUMNS, [[`late-a-${runs}`, LOG, 3, '7', 1, 0, TS, 'NextSong', 'paid', 'Late Song', 'Late Artist', 260]]);
       for (const step of order) await transactions[step]();
       ends.push({ order: order.join(' '), ...(await ending(warehouse)) });

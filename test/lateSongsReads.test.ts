@@ -13,6 +13,7 @@ import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { usersDays } from '../src/activities/publishActivities';
 import { renderSql, sqlStatements } from '../src/warehouse/sql';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { attachStagingPartitionsOn } from './support/stagingPartitions';
 
 let pg: PgServer;
 
@@ -96,6 +97,7 @@ test("a run's late matches read its day's plays without a song, not every earlie
     await client.query('DROP INDEX etl_unmatched_plays_time');
     await createSchema();
     for (const day of EARLIER_DAYS) for (const statement of earlierDay(day)) await client.query(statement);
+    await attachStagingPartitionsOn(client, RUN);
     for (const statement of runDay()) await client.query(statement);
     await client.query('VACUUM ANALYZE');
     const listedBefore = await client.query('SELECT songplay_id, start_time, song_key FROM etl_unmatched_plays ORDER BY songplay_id');

@@ -6,6 +6,7 @@
 import { sqlStatement } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const SCHEMA = ['staging_events', 'etl_tables', 'etl_file_counts'];
 const LOG = (day: string) => `log_data/2018/11/2018-11-${day}-events.json`;
@@ -27,6 +28,7 @@ async function logsWithoutStagedEvents(warehouse: Warehouse, runId: string) {
 test('names each log with rejects and nothing staged, by staging rows or by per-file counts, on every engine', async () => {
   for (const [engine, warehouse] of Object.entries(warehouses)) {
     const run = `run-${engine}`;
+    await attachStagingPartitions(warehouse, run);
     await warehouse.execute([
       `INSERT INTO etl_run_files (run_id, kind, source_key, size) VALUES
          ('${run}', 'events', '${LOG('01')}', 100), ('${run}', 'events', '${LOG('02')}', 2000), ('${run}', 'events', '${LOG('03')}', 300),

@@ -1,6 +1,7 @@
 import { qualityChecks } from '../src/quality/checks';
 import { runCheck, type RunFacts } from '../src/quality/runner';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 /**
  * An event whose page reads NextSong but for case or spaces is staged and is no play (a play's page
@@ -25,6 +26,7 @@ const check = qualityChecks().find((c) => c.rule.kind === 'pages_like_next_song'
 
 test.each(['duckdb', 'postgres', 'redshift'])('on %s: the events named by file and line, counted; none where there are none', async (name) => {
   const warehouse = warehouses[name];
+  await attachStagingPartitions(warehouse, 'spelled', 'clean');
   await warehouse.appendRows('staging_events', COLUMNS, PAGES.map((page, i) => ['spelled', LOG, i + 1, '7', 1, i, 1541030400000 + i, page]));
   await warehouse.appendRows('staging_events', COLUMNS, [['clean', LOG, 1, '7', 1, 0, 1541030400000, 'NextSong']]);
   expect(check.severity).toBe('warn');

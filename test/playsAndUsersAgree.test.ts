@@ -11,6 +11,7 @@ import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const warehouses = threeWarehousesInFile({ label: 'agree', schema: SCHEMA_FILES });
 
@@ -41,6 +42,7 @@ async function run(warehouse: Warehouse, logs: Record<string, Event[]>): Promise
       'Ann', 'Lee', 'F', 'Song', 'Artist', 200,
     ]),
   );
+  await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
   const params = { run_id: runId, ...usersDays(dates), duration_tolerance: 2 };

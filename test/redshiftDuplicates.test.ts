@@ -7,6 +7,7 @@ import { publishTransform } from '../src/activities/publishActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_play_names', 'etl_cross_day_plays'];
 const COLUMNS = ['run_id', 'source_key', 'source_line', 'userid', 'sessionid', 'iteminsession', 'ts', 'page', 'level', 'location', 'useragent', 'song', 'artist', 'length'];
@@ -26,6 +27,7 @@ function stagingRows(runId: string, order: number[], withLineage: boolean): (str
 }
 
 async function keptCopy(warehouse: Warehouse, runId: string, order: number[], withLineage: boolean): Promise<unknown> {
+  await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, stagingRows(runId, order, withLineage));
   await warehouse.execute(sqlStatements('transform/songplays', warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null }));
   const rows = await warehouse.query(`SELECT level, location, user_agent FROM songplays WHERE session_id = 7`);
@@ -64,6 +66,7 @@ test("a duplicated event whose length is past a BIGINT's milliseconds publishes 
   for (const [name, warehouse] of Object.entries(warehouses)) {
     const runId = `${name}-huge`;
     const rows = huge.map(([level, location, agent, length], n) => [runId, `log_data/2018/11/2018-11-0${n + 1}-events.json`, 1, '42', 8, 3, 1541106106796, 'NextSong', level, location, agent, 'Song', 'Artist', length]);
+    await attachStagingPartitions(warehouse, runId);
     await warehouse.appendRows('staging_events', COLUMNS, rows);
     await warehouse.execute(sqlStatements(publishTransform('loadSongplays', warehouse.dialect), warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null }));
     const plays = await warehouse.query('SELECT level, location, user_agent FROM songplays WHERE session_id = 8');

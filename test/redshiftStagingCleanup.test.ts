@@ -11,6 +11,7 @@ import { recordUnknownRuns } from '../src/ledger/unknownRuns';
 import { addedColumnStatements } from '../src/ledger/addedColumns';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts', 'etl_failed_runs'];
 const NOW = new Date('2018-12-01T00:00:00.000Z');
@@ -25,6 +26,7 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: completed and failed runs pas
   // old: completed 10 days ago; recent: completed just now; killed: staged, never recorded;
   // failedOld: recorded failed 10 days ago; failedRecent: recorded failed just now.
   for (const run of ['old', 'recent', 'killed', 'failedOld', 'failedRecent']) {
+    await attachStagingPartitions(warehouse, run);
     await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [[run, 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
     await warehouse.appendRows('staging_songs', ['run_id', 'source_key', 'source_line', 'song_id'], [[run, 'song_data/A/A/A/x.json', 1, 'S1']]);
     await warehouse.appendRows('etl_file_counts', ['run_id', 'kind', 'source_key', 'records'], [[run, 'events', 'log_data/2018/11/2018-11-01-events.json', 1]]);
@@ -52,6 +54,7 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: a run found closed without a 
   // terminated: listed, staged, marked, closed by Temporal; going: the same, still running; done: completed.
   for (const run of ['terminated', 'going', 'done']) {
     await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key'], [[run, 'events', 'log_data/2018/11/2018-11-01-events.json']]);
+    await attachStagingPartitions(warehouse, run);
     await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [[run, 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
   }
   await warehouse.execute([
@@ -117,6 +120,7 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: a run an operator states gone
 
   await warehouse.execute(['DELETE FROM etl_failed_runs', 'DELETE FROM etl_publishing_runs', 'DELETE FROM staging_events']);
   await warehouse.execute(["INSERT INTO etl_publishing_runs (run_id, started_at) VALUES ('lost', CAST('2018-11-30 12:00:00' AS TIMESTAMP))"]);
+  await attachStagingPartitions(warehouse, 'lost');
   await warehouse.appendRows('staging_events', ['run_id', 'source_key', 'source_line', 'userid'], [['lost', 'log_data/2018/11/2018-11-01-events.json', 1, '7']]);
   expect((await recordUnknownRuns(warehouse, ['lost'], 'r1', NOW)).runs.map((r) => r.runId)).toEqual(['lost']);
   const run = { runId: 'lost', workflowId: '', status: 'abandoned', closedAt: null };

@@ -29,6 +29,7 @@ import { startTestTemporal, type TestTemporal } from './harness/temporal';
 import { SPARKIFY_BIN } from './support/cli';
 import { pollUntil } from './support/poll';
 import { startRedshiftEmulator, type RedshiftEmulator } from './support/redshift-emulator';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 /** A run as Temporal closed it. */
 interface ClosedRun {
@@ -175,6 +176,7 @@ describe.each(ENGINES.map(([engine]) => engine))('%s', (engine) => {
     const { terminated, completed } = closed;
     await onWarehouse(uri, async (warehouse) => {
       await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+      await attachStagingPartitions(warehouse, terminated.runId, completed.runId);
       await warehouse.execute([...leftMidPublish(terminated.runId, '2018-11-01'), ...leftMidPublish(completed.runId, '2018-11-02')]);
       // Counted unknown before (a worker pointed at another namespace, say): the row goes with the record.
       await recordUnknownRuns(warehouse, [terminated.runId], 'earlier-run', new Date('2018-11-30T13:00:00.000Z'));
@@ -224,6 +226,7 @@ test.each(['timed out', 'failed', 'cancelled'] as const)('postgres: --abandon of
   const uri = await newWarehouse('postgres', `abandon_${status.replace(' ', '_')}`);
   await onWarehouse(uri, async (warehouse) => {
     await warehouse.execute(SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect)));
+    await attachStagingPartitions(warehouse, run.runId);
     await warehouse.execute(leftMidPublish(run.runId, '2018-11-01'));
   });
   const done = await runsCleanup(uri, '--abandon', run.runId, '--json');

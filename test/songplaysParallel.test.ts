@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { publishSettings } from '../src/activities/publishActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { attachStagingPartitionsOn } from './support/stagingPartitions';
 
 let pg: PgServer;
 
@@ -41,6 +42,7 @@ async function stagedDatabase(): Promise<Client> {
   const client = new Client({ connectionString: await createTestDatabase(pg.url, 'songplays_parallel') });
   await client.connect();
   for (const name of SCHEMA) for (const statement of sqlStatements(`schema/${name}`, 'postgres')) await client.query(statement);
+  await attachStagingPartitionsOn(client, RUN);
   // Plays of SONGS songs (every 9th with a length no song has), a few users, locations with a
   // trailing blank (so text repair changes them), every 40th event logged-out or not a play.
   await client.query(
@@ -113,7 +115,8 @@ const joinsIn = (node: PlanNode): string[] => [
 /** Node types on the way from the plan's root to every scan of `relation`. */
 function pathsTo(node: PlanNode, relation: string, above: string[] = []): string[][] {
   const here = [...above, node['Node Type']];
-  const found = node['Relation Name'] === relation ? [here] : [];
+  // A run's partition of staging_events (src/warehouse/stagingPartitions.ts) is staging_events here.
+  const found = node['Relation Name']?.replace(/^staging_events_[0-9a-f]{32}$/, 'staging_events') === relation ? [here] : [];
   for (const child of node.Plans ?? []) found.push(...pathsTo(child, relation, here));
   return found;
 }

@@ -9,6 +9,7 @@ import { matchKey, repairText, repairUserAgent } from '../src/etl/textRepair';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
 const EVENT_COLUMNS = ['run_id', 'source_key', 'source_line', 'artist', 'song', 'firstname', 'lastname', 'location', 'useragent'];
@@ -67,6 +68,7 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
   test.each([1, 2, 7, 1000])('pages of %i: one repaired row per distinct value, each page at most that long, reruns change nothing', async (pageRows) => {
     const warehouse = warehouses[engine];
     const runId = `run-${pageRows}`;
+    await attachStagingPartitions(warehouse, runId);
     await warehouse.appendRows('staging_events', EVENT_COLUMNS, stagedEvents(runId));
     const gather = () => warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
     await gather();
@@ -100,6 +102,7 @@ describe.each(['duckdb', 'postgres', 'redshift'])('%s', (engine) => {
       ...Array.from({ length: 24 }, (_, i) => `${String.fromCharCode(65 + i)}${"é'\\".repeat(5_000)}${'x'.repeat(i % 10)}`),
       ...['a', 'b', 'c'].map((c) => `Z${c}${"é'\\".repeat(15_000)}`),
     ];
+    await attachStagingPartitions(warehouse, runId);
     await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
     await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
 
@@ -139,6 +142,7 @@ test('duckdb: a streamed row carries no more than the bound, and every value is 
     ...Array.from({ length: 6 }, (_, i) => `${String.fromCharCode(66 + 2 * i)} short ${i}`),
     `Z${'\u{1F600}'.repeat(15_000)}`,
   ];
+  await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
   await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
 
@@ -158,6 +162,7 @@ test('duckdb: many long values of the same length are read in the one streamed q
   const warehouse = warehouses.duckdb;
   const runId = 'run-same-length';
   const agents = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, '0')}${'y'.repeat(5_996)}`);
+  await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', EVENT_COLUMNS, agents.map((agent, i) => [runId, 'log_data/2018/11/2018-11-01-events.json', i + 1, null, null, null, null, null, agent]));
   await warehouse.execute(sqlStatements('transform/text_candidates', warehouse.dialect, { run_id: runId }));
 

@@ -8,6 +8,7 @@ import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { sqlStatements } from '../src/warehouse/sql';
 import type { Warehouse } from '../src/warehouse/types';
 import { threeWarehousesInFile } from './support/threeWarehouses';
+import { attachStagingPartitions } from './support/stagingPartitions';
 
 const warehouses = threeWarehousesInFile({ label: 'userstate', schema: SCHEMA_FILES });
 
@@ -44,6 +45,7 @@ async function run(warehouse: Warehouse, logs: Record<string, Event[]>, lineage 
       e.location ?? 'Reno, NV', 'Agent', e.page === 'NextSong' ? 'Song' : null, e.page === 'NextSong' ? 'Artist' : null, e.page === 'NextSong' ? 201.5 : null,
     ]),
   );
+  await attachStagingPartitions(warehouse, runId);
   if (rows.length > 0) await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
   const params = { run_id: runId, ...usersDays(dates), duration_tolerance: 2 };

@@ -21,7 +21,8 @@ import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { Dialect, Warehouse } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
-import { clearStagingStatements, recordFailedRunStatements } from './clearStaging';
+import { clearStagingStatements, recordFailedRunStatements, retentionCutoff } from './clearStaging';
+import { dropExpiredStagingPartitions } from '../warehouse/stagingPartitions';
 import type { ActivityDeps } from './deps';
 import { activitySignal } from './heartbeat';
 import { schemaLockStatements, serializedPublish } from './publishLock';
@@ -78,7 +79,23 @@ function runRulesStatements(warehouse: Warehouse, runId: string): string[] {
   return [...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_versions', d), ...sqlStatements('etl/record_run_rules', d, { run_id: runId, rules_version: RULES_VERSION })];
 }
 
-export function createReportActivities({ resources }: ActivityDeps) {
+export function createReportActivities({ resources, log }: ActivityDeps) {
+  /**
+   * The expired runs' staging partitions, emptied in the record's transaction, dropped after it
+   * (src/warehouse/stagingPartitions.ts). What cannot go now is logged and left to a later run's
+   * record: the run is recorded, and an empty partition holds nothing any statement reads.
+   */
+  async function dropExpiredPartitions(warehouse: Warehouse, runId: string, cutoff: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      const drops = await dropExpiredStagingPartitions(warehouse, cutoff, signal);
+      if (drops.dropped.length > 0) log.info({ runId, partitions: drops.dropped }, 'dropped the staging partitions of runs past the retention');
+      for (const left of drops.left) log.warn({ runId, partition: left.partition, reason: left.reason }, "left an expired run's emptied staging partition for a later run to drop");
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      log.warn({ runId, error: (err as Error).message }, "could not list the expired runs' staging partitions to drop; a later run drops them");
+    }
+  }
+
   return {
     /** Counts the tables, records the run in etl_runs and returns its summary. */
     async summarizeRun(
@@ -108,14 +125,16 @@ export function createReportActivities({ resources }: ActivityDeps) {
         steps: ref.steps,
         durationMs: ref.durationMs,
       };
+      const ended = new Date(ref.startedAt + ref.durationMs);
       await warehouse.execute(
         [
           ...runRulesStatements(warehouse, ref.runId),
           ...recordRunStatements(warehouse.dialect, summary, ref.startedAt),
-          ...clearStagingStatements(warehouse.dialect, new Date(ref.startedAt + ref.durationMs), stagingRetentionDays()),
+          ...clearStagingStatements(warehouse.dialect, ended, stagingRetentionDays()),
         ],
         { signal },
       );
+      await dropExpiredPartitions(warehouse, ref.runId, retentionCutoff(ended, stagingRetentionDays()), signal);
       recordRunMetrics(summary);
       return summary;
     },

@@ -11,6 +11,7 @@ import { addedColumnStatements, TABLES_WITH_ADDED_COLUMNS } from '../ledger/adde
 import { loadedDates } from '../ledger/loaded';
 import { requireUtf8Database } from '../warehouse/databaseEncoding';
 import { sqlStatements } from '../warehouse/sql';
+import { stagingUpgradeStatements } from '../warehouse/stagingPartitions';
 import type { ActivityDeps } from './deps';
 import { listedKeys } from './ledger';
 import { activitySignal } from './heartbeat';
@@ -85,7 +86,12 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
       if (problem) throw ApplicationFailure.nonRetryable(problem, ERROR_TYPES.warehouseNewer);
       const statements = SCHEMA_FILES.flatMap((name) => sqlStatements(`schema/${name}`, warehouse.dialect));
       const upgrades = await addedColumnStatements(warehouse, TABLES_WITH_ADDED_COLUMNS, signal);
-      await warehouse.execute([...schemaLockStatements(warehouse), ...statements, ...upgrades, ...recordSchemaVersionStatements(warehouse, new Date())], { signal });
+      // A staging_events of one table (schema version 2) becomes one partitioned by run (src/warehouse/stagingPartitions.ts).
+      const staging = stagingUpgradeStatements(warehouse.dialect);
+      await warehouse.execute(
+        [...schemaLockStatements(warehouse), ...staging.before, ...statements, ...staging.after, ...upgrades, ...recordSchemaVersionStatements(warehouse, new Date())],
+        { signal },
+      );
       // A run's first step: the runs before it that closed without saying so are recorded now.
       if (ref.runId) await recordAbandonedRunsBeside(warehouse, ref.runId, signal);
     },

@@ -135,7 +135,7 @@ export const STAR_TABLES: readonly Table[] = ['songplays', 'users', 'songs', 'ar
 /** Every activity of etlRun, in the order the workflow runs them; `∥` groups run at once there. */
 export const ETL_DAG = {
   createSchema: {
-    sql: ['postgres/database_encoding', 'schema/*', 'etl/schema_version', 'catalog/table_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run', 'etl/unknown_runs', 'etl/forget_recorded_unknown_runs', 'etl/count_unknown_runs', 'etl/record_unknown_runs'],
+    sql: ['postgres/database_encoding', 'postgres/unpartitioned_staging_aside', 'schema/*', 'postgres/unpartitioned_staging_moved', 'etl/schema_version', 'catalog/table_columns', 'etl/record_schema_version', 'etl/unrecorded_runs', 'etl/record_failed_run', 'etl/clear_publishing', 'etl/record_abandoned_run', 'etl/unknown_runs', 'etl/forget_recorded_unknown_runs', 'etl/count_unknown_runs', 'etl/record_unknown_runs'],
     reads: [],
     // The schema version an earlier release recorded: a newer one is refused (src/etl/versions.ts).
     // The earlier runs with no recorded outcome: those Temporal reports closed are recorded failed
@@ -167,14 +167,16 @@ export const ETL_DAG = {
   stageEvents: {
     // A log with rejects and nothing staged is weighed by its bytes (src/activities/unreadableLogs.ts).
     // Then events of a user with a level outside (free, paid) are rejected (src/activities/eventLevels.ts).
-    sql: [...STAGING_SQL('events'), 'staging/logs_without_staged_events', 'staging/events_with_bad_level', 'staging/reject_events_with_bad_level'],
+    // Its partition of staging_events first, on PostgreSQL (src/warehouse/stagingPartitions.ts).
+    sql: ['postgres/key_lock', 'postgres/attach_staging_partition', ...STAGING_SQL('events'), 'staging/logs_without_staged_events', 'staging/events_with_bad_level', 'staging/reject_events_with_bad_level'],
     reads: ['etl_run_files'],
     // A run's staging clears other runs' rows of its files only where they completed (sql/staging/clear_staged.sql).
     readsEarlierRuns: ['etl_runs'],
     readsOwnRows: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
+    // partition: the run's partition of staging_events, named for the run by the adapter code.
+    idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], partition: 'adapter', ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
     kind: 'events',
   },
@@ -275,9 +277,13 @@ export const ETL_DAG = {
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
-    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'schema/etl_versions', 'schema/etl_failed_runs'],
+    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'etl/clear_staged_events_expired', 'schema/etl_versions', 'schema/etl_failed_runs',
+      // On PostgreSQL the expired runs' partitions of staging_events, truncated, then detached and dropped (src/warehouse/stagingPartitions.ts).
+      'postgres/truncate_expired_staging', 'postgres/expired_staging_partitions', 'postgres/staging_lock_timeout', 'postgres/detach_staging_partition', 'postgres/finalize_staging_partition', 'postgres/drop_staging_partition'],
     reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
     // Staging rows of completed and failed runs past the retention go (sql/etl/clear_staging_expired.sql).
+    // partition: an expired run's partition of staging_events, named by the adapter code.
+    idents: { partition: 'adapter' },
     readsEarlierRuns: ['etl_runs', 'etl_failed_runs'],
     // etl_run_rules: the rules version of the run's files, with its completion (created here too
     // for a run whose earlier steps ran under a release before it: src/etl/versions.ts), as is

@@ -59,5 +59,10 @@ export const RULES_VERSION = 3;
  *    etl_abandoned_runs.reason (an operator's, `sparkify runs cleanup --abandon`) came later without
  *    a bump: it only informs, and a release before it leaves it NULL on the rows it writes, which
  *    Temporal reported. createSchema adds it in place (src/ledger/addedColumns.ts).
+ * 3: on PostgreSQL, staging_events is partitioned by run (sql/schema/staging_events.sql): a run
+ *    stages into a partition of its own, which it attaches first (src/warehouse/stagingPartitions.ts).
+ *    A release before it would COPY into staging_events with no partition for its run, and fail;
+ *    createSchema moves a version 2 warehouse's staged rows into a partition per run. DuckDB and
+ *    Redshift tables are unchanged.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;

@@ -2,6 +2,7 @@ import type { RecordKind, StageResult } from '../etl/types';
 import type { Source } from '../source';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatements } from '../warehouse/sql';
+import { attachStagingPartitionStatements } from '../warehouse/stagingPartitions';
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
@@ -105,6 +106,10 @@ async function* parsedRows(kind: RecordKind, lines: AsyncIterable<RawLine[]>): A
  */
 export async function stageInWarehouse(options: WarehouseStagingOptions): Promise<StageResult> {
   const { runId, kind, keys, source, warehouse, heartbeat } = options;
+  // The run's own partition of staging_events first, in a short transaction of its own
+  // (src/warehouse/stagingPartitions.ts): its lock is then not held through the staging.
+  const attach = kind === 'events' ? attachStagingPartitionStatements(warehouse, runId) : [];
+  if (attach.length > 0) await warehouse.execute(attach, options.statementOptions);
   // DuckDB reads a local source's event logs itself (stageDirect.ts), unless one is too large to read
   // whole. Song files are staged by the worker: DuckDB's reading of thousands of small files alone
   // costs more CPU than the worker's whole song staging (read, split, parse, CSV; measured in docs/staging.md).

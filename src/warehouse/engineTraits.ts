@@ -43,6 +43,12 @@ export interface EngineTraits {
   /** Whether a staging ends with an ANALYZE of the table it staged into (sql/staging/analyze_<kind>.sql). */
   analyzesStaging: boolean;
   /**
+   * Whether staging_events has a partition per run (src/warehouse/stagingPartitions.ts), which a run
+   * attaches before it stages and the retention truncates and drops, instead of one table whose
+   * rows each run deletes.
+   */
+  partitionsStagingByRun: boolean;
+  /**
    * How text repair reads the run's candidates: this engine's one streamed query of them, read a
    * chunk at a time; or, where null, the shared file's pages by key (transform/text_repair_values).
    */
@@ -88,6 +94,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // DuckDB keeps a table's statistics as rows are appended; its ANALYZE would read the whole
     // table again (all runs' rows) after the last part: 1.6 CPU-s at 1.6M events, measured.
     analyzesStaging: false,
+    // Its row groups' min/max already skip other runs' rows; it has no partitions to attach.
+    partitionsStagingByRun: false,
     textCandidateStream: 'transform/duckdb/text_repair_values',
     // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
     levelChangesWaitFor: 'songplays publish',
@@ -115,6 +123,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // The publishes leave the star tables' statistics stale, or on a first run empty.
     statisticsRefresh: 'postgres/analyze_star',
     analyzesStaging: true,
+    // No index on run_id for a COPY to keep up, and a run's rows go by TRUNCATE and DROP (the schema file says why).
+    partitionsStagingByRun: true,
     // Pages by key: the streamed query is DuckDB's own SQL.
     textCandidateStream: null,
     // The publish's serial part keeps one core busy; its parallel passes had both.
@@ -132,6 +142,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Redshift keeps every database in UTF-8.
     encodingQuery: null,
     analyzesStaging: true,
+    // Redshift has no partitions; each COPY writes a run's rows to blocks of their own.
+    partitionsStagingByRun: false,
     // Pages by key, long values in pieces (a Data API result row is limited).
     textCandidateStream: null,
     levelChangesWaitFor: 'songplays publish',

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatement, sqlStatements } from './sql';
-import type { ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WarehouseAccess, WriteLocking } from './types';
+import type { AutocommitStatements, ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WarehouseAccess, WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresConnectError, classifyPostgresError } from './errors';
@@ -133,7 +133,7 @@ function connectionPool(url: string, timeouts: PostgresTimeouts, settings: reado
 }
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery, AutocommitStatements {
   readonly dialect = 'postgres' as const;
   readonly heldByThisProcess = false;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
@@ -276,6 +276,22 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         }
       }, options?.signal),
     );
+  }
+
+  /** AutocommitStatements: on a session of its own, dropped afterwards rather than pooled with its settings. */
+  async executeEachCommitted(statements: readonly string[], options?: StatementOptions): Promise<void> {
+    const checkout = await this.checkout(options);
+    try {
+      for (const sql of statements) {
+        options?.signal?.throwIfAborted();
+        await checkout.client.query(sql);
+      }
+    } catch (err) {
+      throw classifyPostgresError(err, this.description);
+    } finally {
+      checkout.failed(true);
+      checkout.release();
+    }
   }
 
   async query(sql: string, options?: StatementOptions): Promise<Row[]> {

@@ -88,6 +88,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // An index of a bookkeeping table, so that a run finds its own rows without reading every earlier
     // run's. DuckDB scans the columns instead (an ART index would slow every insert and stay in memory).
     postgres_index: (definition) => `-- PostgreSQL only: CREATE INDEX IF NOT EXISTS ${definition}`,
+    postgres_partition_by: () => '',
     postgres_analyze_columns: () => '',
     // Written before the DROP of a publish's intermediate: nothing here, and on PostgreSQL.
     session_drops: () => '',
@@ -121,6 +122,8 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
       const name = definition.split(/\s+/)[0];
       return `DO $$ BEGIN IF to_regclass('${name}') IS NULL THEN CREATE INDEX ${definition}; END IF; END $$`;
     },
+    // A table partitioned by a key (staging_events by run: sql/schema/staging_events.sql).
+    postgres_partition_by: (key) => `PARTITION BY ${key}`,
     // The columns an ANALYZE gathers statistics of, where the others are never joined or filtered
     // on (written after the table's name). All of them on the other engines.
     postgres_analyze_columns: (cols) => ` (${cols})`,
@@ -147,6 +150,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     postgres_setting: (setting) => `-- PostgreSQL only: SET LOCAL ${setting}`,
     // No indexes on Redshift: its sort keys and zone maps bound a scan.
     postgres_index: (definition) => `-- PostgreSQL only: CREATE INDEX IF NOT EXISTS ${definition}`,
+    postgres_partition_by: () => '',
     postgres_analyze_columns: () => '',
     // The Data API runs each batch in a session of its own, which drops its TEMP tables as it ends:
     // the DROP would only take one of the batch's 40 statements (MAX_BATCH_SQLS), which the songplays

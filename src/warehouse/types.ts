@@ -214,6 +214,19 @@ export function hasWriteLocking(warehouse: Warehouse): warehouse is Warehouse & 
 }
 
 /**
+ * A warehouse that runs statements outside any transaction block (PostgreSQL: DETACH PARTITION …
+ * CONCURRENTLY runs only so). Each statement commits as it ends.
+ */
+export interface AutocommitStatements {
+  /** `statements` in order on one session of its own, which is closed afterwards, so a SET in them ends with it. */
+  executeEachCommitted(statements: readonly string[], options?: StatementOptions): Promise<void>;
+}
+
+export function hasAutocommitStatements(warehouse: Warehouse): warehouse is Warehouse & AutocommitStatements {
+  return typeof (warehouse as Partial<AutocommitStatements>).executeEachCommitted === 'function';
+}
+
+/**
  * A warehouse whose publishes to one database must not overlap within this process (DuckDB: one
  * writer process per file, and two transactions upserting the same rows conflict instead of
  * queueing). `serializedWrite` runs `work` after every earlier one on the same database that writes

@@ -51,11 +51,11 @@ const DIGESTS: Record<string, string> = {
   'sql/schema/etl_song_files.sql': '7b8d342a43ccdf74',
   'sql/schema/songplays.sql': 'c868b353a5b18ea6',
   'sql/schema/songs.sql': 'cdf2e9dc6cb8f02e',
-  'sql/schema/staging_events.sql': '9a29d747022316e7',
+  'sql/schema/staging_events.sql': '172df5f35271d067',
   'sql/schema/staging_songs.sql': '2efd459e9e652390',
   'sql/schema/time.sql': '83362a255b57789d',
   'sql/schema/users.sql': '4978b7147788e026',
-  'sql/staging/analyze_events.sql': 'de294dd279faf240',
+  'sql/staging/analyze_events.sql': '86696ee672c9f895',
   'sql/staging/analyze_songs.sql': 'd2bc24d1bc6dd919',
   'sql/staging/clear_rejected.sql': '72ef3f431d5f4f1a',
   'sql/staging/clear_staged.sql': 'a6d3337341c8dab8',
@@ -122,7 +122,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '3fca67fe07c23969',
+  'src/warehouse/sql.ts': 'c00edba2dbf32050',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 

@@ -41,6 +41,8 @@ const PARAMS: Record<string, SqlParam> = {
   events_csv: '/tmp/events.csv',
   songs_csv: '/tmp/songs.csv',
   copy_table: 'staging_events',
+  partition: 'staging_events_0cc175b9c0f1b6a831c399e269772661',
+  lock_timeout_ms: 5000,
   copy_file: '/tmp/part-0.csv',
   max_line_size: 4194304,
   buffer_size: 8388608,
