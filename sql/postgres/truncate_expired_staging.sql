@@ -3,8 +3,9 @@
 -- emptied in the run record's transaction, so a reader of all staging (the report's level
 -- changes) sees the expired runs' rows go at once, as the delete made them go. TRUNCATE writes no
 -- row to the WAL and leaves nothing for VACUUM; it locks that partition only, which no other run
--- reads by its own rows. The emptied partitions are detached and dropped after the commit
--- (src/warehouse/stagingPartitions.ts).
+-- reads by its own rows (a statement over every partition, as another run's staging delete
+-- (staging/clear_staged.sql) or report's level changes, holds it up until its transaction ends).
+-- The emptied partitions are detached and dropped after the commit (src/warehouse/stagingPartitions.ts).
 -- Inside the block no semicolon ends a line: the file is split into statements at those that do.
 DO $truncate$ DECLARE expired regclass; BEGIN
   FOR expired IN

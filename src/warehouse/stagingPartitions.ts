@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { engineTraits } from './engineTraits';
-import { sqlStatements } from './sql';
+import { sqlStatement, sqlStatements } from './sql';
 import { hasAutocommitStatements, hasWriteLocking, type Dialect, type Warehouse } from './types';
 
 /** How long dropping an expired run's partition waits for the transactions still reading staging. */
@@ -70,15 +70,22 @@ export interface PartitionDrops {
  * retention (ended at or before `cutoff`) are detached, without a lock that other runs' statements
  * wait for, and dropped: each on a session of its own that waits at most
  * PARTITION_DROP_LOCK_TIMEOUT_MS for the transactions that still read staging_events. One that
- * cannot go now is left, empty, for a later run's record: listed in `left`, never an error.
+ * cannot go now is left, empty, for a later run's record: listed in `left`, never an error. The
+ * ones after it are left untried: what held it up (another run's transaction) would hold each of
+ * them up as long, and the record waits for this.
  */
 export async function dropExpiredStagingPartitions(warehouse: Warehouse, cutoff: string, signal?: AbortSignal): Promise<PartitionDrops> {
   const d = warehouse.dialect;
   const drops: PartitionDrops = { dropped: [], left: [] };
   if (!engineTraits(d).partitionsStagingByRun || !hasAutocommitStatements(warehouse)) return drops;
-  const expired = await warehouse.query(sqlStatements('postgres/expired_staging_partitions', d, { cutoff })[0], { signal });
+  const expired = await warehouse.query(sqlStatement('postgres/expired_staging_partitions', d, { cutoff }), { signal });
   for (const row of expired) {
     const partition = String(row.partition);
+    const held = drops.left[0];
+    if (held) {
+      drops.left.push({ partition, reason: `not tried: dropping ${held.partition} did not succeed first` });
+      continue;
+    }
     const detach = row.state === 'attached' ? 'postgres/detach_staging_partition' : row.state === 'detaching' ? 'postgres/finalize_staging_partition' : null;
     try {
       await warehouse.executeEachCommitted(
