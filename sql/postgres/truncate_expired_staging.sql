@@ -12,7 +12,7 @@ DO $truncate$ DECLARE expired regclass; BEGIN
     SELECT i.inhrelid::regclass
     FROM (SELECT run_id FROM etl_runs WHERE status = 'completed' AND finished_at <= CAST({{cutoff}} AS TIMESTAMP)
           UNION SELECT run_id FROM etl_failed_runs WHERE failed_at <= CAST({{cutoff}} AS TIMESTAMP)) AS runs
-    JOIN pg_inherits i ON i.inhparent = to_regclass('staging_events') AND i.inhrelid = to_regclass('staging_events_' || md5(runs.run_id))
+    JOIN pg_inherits i ON i.inhparent = to_regclass('staging_events') AND i.inhrelid = to_regclass({{staging_partition_name(runs.run_id)}})
     ORDER BY 1
   LOOP EXECUTE format('TRUNCATE %s', expired); END LOOP; END
 $truncate$;

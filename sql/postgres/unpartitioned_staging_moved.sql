@@ -7,7 +7,7 @@
 DO $moved$ DECLARE staged_run text; BEGIN
   IF to_regclass('staging_events_unpartitioned') IS NOT NULL THEN
     FOR staged_run IN SELECT DISTINCT run_id FROM staging_events_unpartitioned ORDER BY 1 LOOP
-      EXECUTE format('CREATE TABLE %I (LIKE staging_events)', 'staging_events_' || md5(staged_run)); EXECUTE format('ALTER TABLE staging_events ATTACH PARTITION %I FOR VALUES IN (%L)', 'staging_events_' || md5(staged_run), staged_run); END LOOP; INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname, length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
+      EXECUTE format('CREATE TABLE %I (LIKE staging_events)', {{staging_partition_name(staged_run)}}); EXECUTE format('ALTER TABLE staging_events ATTACH PARTITION %I FOR VALUES IN (%L)', {{staging_partition_name(staged_run)}}, staged_run); END LOOP; INSERT INTO staging_events (run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname, length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
     SELECT run_id, source_key, source_line, artist, auth, firstname, gender, iteminsession, lastname, length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid
     FROM staging_events_unpartitioned; DROP TABLE staging_events_unpartitioned; END IF; END
 $moved$;

@@ -231,6 +231,9 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // the start time, and Redshift and DuckDB skip blocks by it.
   in_days: (col) =>
     `CAST(${col} AS DATE) IN ({{days}})\n  AND ${col} >= CAST(LEAST({{days}}) AS TIMESTAMP) AND ${col} < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'`,
+  // The name of a run's partition of staging_events on PostgreSQL, from its run id: the same as
+  // stagingEventsPartition (src/warehouse/stagingPartitions.ts) gives.
+  staging_partition_name: (runId) => `('staging_events_' || md5(${runId}))`,
   // An event's identity: the same event always hashes to the same songplay_id. The user is the
   // whole number users has (' 7', '7' and '007' are user 7), written without leading zeros.
   songplay_id: (e) =>

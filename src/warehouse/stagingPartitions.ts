@@ -15,9 +15,8 @@ export const PARTITION_DROP_LOCK_TIMEOUT_MS = 5_000;
 
 /**
  * A run's partition of staging_events: 'staging_events_' and the md5 of the run id, a plain
- * lowercase name of 47 characters whatever the run id holds. The SQL that finds partitions by run
- * (postgres/expired_staging_partitions.sql, truncate_expired_staging.sql,
- * unpartitioned_staging_moved.sql) names them the same way.
+ * lowercase name of 47 characters whatever the run id holds. SQL that finds partitions by run
+ * names them by the staging_partition_name fragment (src/warehouse/sql.ts), the same way.
  */
 export function stagingEventsPartition(runId: string): string {
   return `staging_events_${createHash('md5').update(runId, 'utf8').digest('hex')}`;
