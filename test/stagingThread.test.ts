@@ -23,7 +23,7 @@ import { listedKeysOf } from '../src/staging/listedKeys';
  */
 const SAMPLE = path.resolve(__dirname, '../../shared/data/udacity-sample');
 const RAW_CAP = 65_536;
-const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables'];
+const SCHEMA = ['staging_events', 'staging_songs', 'etl_tables', 'etl_file_counts'];
 
 let corpusDir: string;
 let pg: PgServer;
@@ -181,6 +181,42 @@ describe('on PostgreSQL', () => {
     const again = await stageInWarehouse({ runId: 'threaded', kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
     expect(again).toEqual(threaded);
     expect(await staged(kind, 'threaded')).toEqual(b);
+  });
+
+  /** The run's per-file counts as staging wrote them, and as its staging rows say. */
+  async function fileCounts(kind: RecordKind, runId: string) {
+    const written = await warehouse.query(`SELECT source_key, records::int AS n FROM etl_file_counts WHERE run_id = '${runId}' AND kind = '${kind}' ORDER BY source_key`);
+    const grouped = await warehouse.query(`SELECT source_key, count(*)::int AS n FROM staging_${kind} WHERE run_id = '${runId}' GROUP BY source_key ORDER BY source_key`);
+    return { written, grouped };
+  }
+
+  test.each([
+    ['events', 'the real sample', () => SAMPLE],
+    ['events', 'the bad-input corpus', () => corpusDir],
+    ['songs', 'the real sample', () => SAMPLE],
+    ['songs', 'the bad-input corpus', () => corpusDir],
+  ] as const)('%s of %s: each file\'s staged rows counted in etl_file_counts as staged, with and without the thread; a retry replaces them', async (kind, _name, root) => {
+    const source = new LocalSource(root());
+    const keys = await keysOf(source, kind);
+    const previous = process.env.SPARKIFY_STAGING_THREAD;
+    try {
+      for (const thread of ['0', '1']) {
+        process.env.SPARKIFY_STAGING_THREAD = thread;
+        const runId = `counted-${kind}-${thread}-${root() === SAMPLE ? 'sample' : 'corpus'}`;
+        const result = await stageInWarehouse({ runId, kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
+        const { written, grouped } = await fileCounts(kind, runId);
+        expect(written.length).toBeGreaterThan(0);
+        expect(written).toEqual(grouped);
+        expect(written.reduce((n, r) => n + Number(r.n), 0)).toBe(result.recordsStaged);
+        // A file with nothing staged has no count (the ledger gives it 0).
+        if (root() === corpusDir) expect(written.length).toBeLessThan(keys.length);
+        await stageInWarehouse({ runId, kind, keys: listedKeysOf(keys), source, warehouse, heartbeat: () => undefined });
+        expect(await fileCounts(kind, runId)).toEqual({ written, grouped });
+      }
+    } finally {
+      if (previous === undefined) delete process.env.SPARKIFY_STAGING_THREAD;
+      else process.env.SPARKIFY_STAGING_THREAD = previous;
+    }
   });
 
   test('a local event log that is not a regular file fails the call, naming it, without waiting on it', async () => {

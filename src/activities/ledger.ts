@@ -6,11 +6,12 @@ import type { RecordKind } from '../etl/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { StatementOptions, Warehouse } from '../warehouse/types';
 import { utcTimestampText } from '../warehouse/values';
+import { engineSqlName } from '../warehouse/engineTraits';
 import type { ListedKeys } from '../staging/listedKeys';
 
 /** The statements that record a run's files in etl_load_ledger (part of the songplays publish). */
 export function recordLedgerStatements(warehouse: Warehouse, runId: string, now: Date): string[] {
-  return sqlStatements('ledger/record', warehouse.dialect, { run_id: runId, loaded_at: utcTimestampText(now) });
+  return sqlStatements(engineSqlName('ledger/record', warehouse.dialect), warehouse.dialect, { run_id: runId, loaded_at: utcTimestampText(now) });
 }
 
 /**

@@ -87,6 +87,7 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'etl/run_file_totals',
   'staging/clear_staged',
   'staging/clear_rejected',
+  'staging/clear_file_counts',
   `staging/parsed_${kind}`,
   `staging/insert_parsed_${kind}`,
   `staging/analyze_${kind}`,
@@ -173,10 +174,11 @@ export const ETL_DAG = {
     // A run's staging clears other runs' rows of its files only where they completed (sql/staging/clear_staged.sql).
     readsEarlierRuns: ['etl_runs'],
     readsOwnRows: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
-    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    // etl_file_counts: each file's records, counted by the worker's COPY staging (PostgreSQL) or
+    // by Redshift's COPY (sql/staging/redshift/).
     writes: ['staging_events', 'etl_rejected_records', 'etl_file_counts'],
     // partition: the run's partition of staging_events, named for the run by the adapter code.
-    idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records'], partition: 'adapter', ...COPY_IDENTS, ...RAW_LINE_IDENTS },
+    idents: { table: ['staging_events'], copy_table: ['staging_events', 'etl_rejected_records', 'etl_file_counts'], partition: 'adapter', ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_songs: "staging/staged_counts.sql reads it for kind 'songs' only" },
     kind: 'events',
   },
@@ -186,9 +188,9 @@ export const ETL_DAG = {
     reads: ['etl_run_files'],
     readsEarlierRuns: ['etl_runs'],
     readsOwnRows: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
-    // etl_file_counts: Redshift's COPY counts each file's records there (sql/staging/redshift/).
+    // etl_file_counts: as for stageEvents.
     writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
-    idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
+    idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
     kind: 'songs',
   },
@@ -244,7 +246,7 @@ export const ETL_DAG = {
     writes: ['time', 'etl_cross_day_times'],
   },
   loadSongplays: {
-    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'stats/match_stats', 'stats/plays_without_user'],
+    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'ledger/postgres/record', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and

@@ -21,6 +21,8 @@ export interface EncodeThreadSetup {
   failOnKey?: string;
   /** Event lines go out raw for the warehouse to parse (rawLineCopy.ts), all but the few it can't take. */
   rawLines?: boolean;
+  /** Each file's staged rows counted into etl_file_counts (copyStaging.ts stagingCopySegments). */
+  countFiles?: boolean;
   /**
    * Segments are written to part files in this folder by the thread itself (DuckDB: loaded by its
    * CSV reader), announced with 'part' messages, instead of sent to the main thread as chunks.

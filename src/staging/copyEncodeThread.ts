@@ -210,7 +210,7 @@ async function run(): Promise<void> {
   const segments = setup.rawLines
     ? // No regions in raw-line mode: the splitter gives them to rawEncoder's region taker.
       rawLineCopySegments(setup.runId, setup.kind, lines() as AsyncIterable<RawLine[]>, setup.rawCap, setup.rejectFlushBytes, rawEncoder)
-    : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour);
+    : stagingCopySegments(setup.runId, setup.kind, lines(), setup.rawCap, setup.rejectFlushBytes, setup.flavour, setup.countFiles);
   for await (const segment of segments) {
     post({ t: 'segment', table: segment.table, columns: segment.columns });
     if (setup.spool) await spoolSegment(segment.data, setup.spool);

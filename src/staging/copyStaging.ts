@@ -23,6 +23,9 @@ import { STAGING_TABLE } from './stagingSql';
 /** The columns of etl_rejected_records a reject fills. */
 export const REJECT_COLUMNS = ['run_id', 'kind', 'source_key', 'source_line', 'reason', 'raw'] as const;
 
+/** The columns of etl_file_counts a file's count fills. */
+export const FILE_COUNT_COLUMNS = ['run_id', 'kind', 'source_key', 'records'] as const;
+
 /** Rejects are held up to about this many bytes of COPY text, then copied between two staging segments. */
 export const REJECT_FLUSH_BYTES = 4 * 1024 * 1024;
 
@@ -42,6 +45,13 @@ const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
 export class StagingCopyEncoder {
   readonly staged: RowBytes;
   readonly rejects: CopyTextWriter;
+  /**
+   * With countFiles: an etl_file_counts row (run, kind, file key, rows staged) for each file once
+   * its last row is written, so that the ledger counts no staging rows (sql/ledger/postgres/record.sql).
+   */
+  readonly fileCounts: CopyTextWriter;
+  /** Rows staged from the file being encoded. */
+  private fileRows = 0;
   private readonly fields: readonly FieldSpec[];
   private readonly runId: string;
   private readonly kindText: string;
@@ -51,7 +61,8 @@ export class StagingCopyEncoder {
   private prefixBytes = Buffer.alloc(0);
   private readonly fromBytes: JsonRowBytes;
   private readonly nativeConfig: Uint8Array;
-  private readonly nativeCursor = new Int32Array(4);
+  /** [start, lineNo, outAt, room, rows]: native/rows/src/lib.rs. */
+  private readonly nativeCursor = new Int32Array(5);
 
   constructor(
     runId: string,
@@ -60,9 +71,12 @@ export class StagingCopyEncoder {
     private readonly flavour: CopyFlavour = 'text',
     /** Writes regions' rows in compiled code (nativeRows.ts); null: in JavaScript. */
     private readonly native: NativeRows | null = defaultNativeRows(),
+    /** Count each file's staged rows into fileCounts. */
+    private readonly countFiles = false,
   ) {
     this.staged = new RowBytes();
     this.rejects = new CopyTextWriter(undefined, flavour);
+    this.fileCounts = new CopyTextWriter(undefined, flavour);
     this.fields = FIELDS_BY_KIND[kind];
     const userIdIndex = kind === 'events' ? EVENT_USER_ID_INDEX : -1;
     this.fromBytes = new JsonRowBytes(this.fields, flavour, userIdIndex);
@@ -73,9 +87,36 @@ export class StagingCopyEncoder {
 
   private startFile(sourceKey: string): void {
     if (sourceKey === this.sourceKey) return;
+    this.endFileCount();
     this.sourceKey = sourceKey;
     this.prefix = `${this.runId}\t${copyTextValue(sourceKey, this.flavour)}\t`;
     this.prefixBytes = Buffer.from(this.prefix, 'utf8');
+  }
+
+  /**
+   * The count of the file being encoded, as a row of fileCounts (none without countFiles, or before
+   * the first file's first staged row). Called when the next file starts, and once after the last.
+   */
+  endFileCount(): void {
+    if (!this.countFiles || this.sourceKey === undefined || this.fileRows === 0) return;
+    const key = copyTextValue(this.sourceKey, this.flavour);
+    const count = String(this.fileRows);
+    const w = this.fileCounts;
+    w.reserve(maxEscapedBytes(this.runId.length + this.kindText.length + key.length) + count.length + 4 + FILE_COUNT_COLUMNS.length * QUOTE_BYTES);
+    this.runKindKey(w, key);
+    w.ascii(count);
+    w.endRow();
+    this.fileRows = 0;
+  }
+
+  /** The run, kind and file key that begin a reject's or a count's row, each followed by a tab (room reserved). */
+  private runKindKey(w: CopyTextWriter, key: string): void {
+    w.text(this.runId, false);
+    w.tab();
+    w.text(this.kindText, false);
+    w.tab();
+    w.text(key, false);
+    w.tab();
   }
 
   /**
@@ -103,6 +144,7 @@ export class StagingCopyEncoder {
         w.natural(lineNo);
         this.fromBytes.write(src, w);
         w.buf[w.at++] = NEWLINE;
+        this.fileRows++;
       } else if (!isBlankBytes(src, start, end)) {
         this.encodeRegionLine(region, lineNo, start, end);
       }
@@ -121,8 +163,12 @@ export class StagingCopyEncoder {
     cursor[1] = region.firstLine;
     for (;;) {
       cursor[2] = w.at;
+      // Left at -1 by a module built before it counted rows: its counts would be wrong.
+      cursor[4] = -1;
       const status = native.encodeLines(this.nativeConfig, src, this.prefixBytes, w.buf, cursor);
       w.at = cursor[2];
+      if (cursor[4] < 0) throw new Error('the native row encoder predates row counts: rebuild it (scripts/native.sh)');
+      this.fileRows += cursor[4];
       if (status === NEED_ROOM) {
         w.reserve(cursor[3]);
         continue;
@@ -170,6 +216,7 @@ export class StagingCopyEncoder {
     const w = this.staged;
     w.reserve(maxEscapedBytes(row.length));
     w.text(row);
+    this.fileRows++;
   }
 
   private reject(line: RawLine, reason: string): void {
@@ -177,12 +224,7 @@ export class StagingCopyEncoder {
     const key = copyTextValue(line.sourceKey, this.flavour);
     const w = this.rejects;
     w.reserve(maxEscapedBytes(this.runId.length + this.kindText.length + key.length + reason.length + raw.length) + MAX_LINE_NUMBER_BYTES + 8 + REJECT_COLUMNS.length * QUOTE_BYTES);
-    w.text(this.runId, false);
-    w.tab();
-    w.text(this.kindText, false);
-    w.tab();
-    w.text(key, false);
-    w.tab();
+    this.runKindKey(w, key);
     w.ascii(String(line.line));
     w.tab();
     w.text(reason);
@@ -205,7 +247,8 @@ function defaultNativeRows(): NativeRows | null {
 /**
  * The COPY segments that stage `lines`: checked rows straight into `staging_<kind>`; rejects
  * gathered (up to REJECT_FLUSH_BYTES) and copied into etl_rejected_records between two staging
- * segments. Memory stays bounded by a batch of lines and the reject buffer.
+ * segments; with `countFiles`, each file's count of staged rows likewise into etl_file_counts.
+ * Memory stays bounded by a batch of lines and the reject and count buffers.
  */
 export async function* stagingCopySegments(
   runId: string,
@@ -214,15 +257,17 @@ export async function* stagingCopySegments(
   rawCap: number,
   rejectFlushBytes = REJECT_FLUSH_BYTES,
   flavour: CopyFlavour = 'text',
+  countFiles = false,
 ): AsyncGenerator<CopySegment> {
-  const encoder = new StagingCopyEncoder(runId, kind, rawCap, flavour);
+  const encoder = new StagingCopyEncoder(runId, kind, rawCap, flavour, undefined, countFiles);
   const batches = lines[Symbol.asyncIterator]();
   let done = false;
   async function* stagedRows(): AsyncGenerator<Buffer> {
-    while (!done && encoder.rejects.size < rejectFlushBytes) {
+    while (!done && encoder.rejects.size < rejectFlushBytes && encoder.fileCounts.size < rejectFlushBytes) {
       const next = await batches.next();
       if (next.done) {
         done = true;
+        encoder.endFileCount();
         break;
       }
       for (const item of next.value) {
@@ -237,6 +282,7 @@ export async function* stagingCopySegments(
     while (!done) {
       yield { table: STAGING_TABLE[kind], columns, data: stagedRows() };
       if (encoder.rejects.size > 0) yield { table: 'etl_rejected_records', columns: REJECT_COLUMNS, data: encoder.rejects.take() };
+      if (encoder.fileCounts.size > 0) yield { table: 'etl_file_counts', columns: FILE_COUNT_COLUMNS, data: encoder.fileCounts.take() };
     }
   } finally {
     // A failed COPY stops here: the file being read is closed now, not when it is collected.

@@ -3,7 +3,7 @@ import type { Source } from '../source';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatements } from '../warehouse/sql';
 import { attachStagingPartitionStatements } from '../warehouse/stagingPartitions';
-import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
+import { clearFileCountsStatement, clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { gatherKeys, type ListedKeys } from './listedKeys';
@@ -129,8 +129,11 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       // With SPARKIFY_DUCKDB_RAW_LINES=1, DuckDB parses event lines itself, on all its threads (rawLineStaging.ts).
       const rawLines = kind === 'events' && stagesRawEventLines(warehouse);
       const raw = rawLines ? rawLineAround() : { before: [], after: [] };
+      // Each file's staged rows counted as they are written, for the ledger (engineTraits.ts).
+      const countFiles = engineTraits(d).countsStagedFiles && !rawLines;
+      const clearCounts = countFiles ? [clearFileCountsStatement(d, runId, kind)] : [];
       const around = {
-        before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...raw.before],
+        before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...clearCounts, ...raw.before],
         after: [...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
         partLoads: rawLines ? rawLinePartLoads(runId) : undefined,
       };
@@ -140,10 +143,10 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const lines = () => rawLinesOf(kind, keys.read(), source, progress, onProgress);
       const segments =
         kind === 'events' && process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
-          ? threadedCopySegments({ runId, kind, keys: keys.read(), source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey, rawLines })
+          ? threadedCopySegments({ runId, kind, keys: keys.read(), source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey, rawLines, countFiles })
           : rawLines
             ? rawLineCopySegments(runId, kind, lines(), MAX_RAW_KEPT)
-            : stagingCopySegments(runId, kind, lines(), MAX_RAW_KEPT, undefined, flavour);
+            : stagingCopySegments(runId, kind, lines(), MAX_RAW_KEPT, undefined, flavour, countFiles);
       const rows = await warehouse.stageCopySegments(segments, around, options.statementOptions);
       if (rows) copied = { staged: rows[STAGING_TABLE[kind]] ?? 0, rejected: rows.etl_rejected_records ?? 0 };
     } else {

@@ -19,7 +19,12 @@ export function clearRejectedStatement(dialect: Dialect, runId: string, kind: Re
   return sqlStatement('staging/clear_rejected', dialect, { run_id: runId, kind });
 }
 
-/** Before a kind is staged again, in the staging transaction: both of the above. */
+/** Drops the run's earlier per-file counts of a kind (sql/staging/clear_file_counts.sql). */
+export function clearFileCountsStatement(dialect: Dialect, runId: string, kind: RecordKind): string {
+  return sqlStatement('staging/clear_file_counts', dialect, { run_id: runId, kind });
+}
+
+/** Before a kind is staged again, in the staging transaction: the staged rows and the rejects above. */
 export function clearStagingStatements(dialect: Dialect, runId: string, kind: RecordKind): string[] {
   return [clearStagedStatement(dialect, runId, kind), clearRejectedStatement(dialect, runId, kind)];
 }

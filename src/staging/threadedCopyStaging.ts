@@ -63,6 +63,8 @@ export interface ThreadedCopyOptions {
   failOnKey?: string;
   /** Event lines raw, for the warehouse to parse (rawLineCopy.ts). */
   rawLines?: boolean;
+  /** Each file's staged rows counted into etl_file_counts (not with rawLines). */
+  countFiles?: boolean;
 }
 
 /**
@@ -129,6 +131,7 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
     outputWindow: OUTPUT_WINDOW,
     failOnKey: options.failOnKey,
     rawLines: options.rawLines,
+    countFiles: options.countFiles,
     spool: target.spool,
   };
   const worker = new Worker(script, { workerData: setup });

@@ -3,8 +3,9 @@
 //!   encodeLines(config: Uint8Array, region: Uint8Array, prefix: Uint8Array, out: Uint8Array,
 //!               cursor: Int32Array): 0 | 1 | 2
 //!
-//! cursor is [start, lineNo, outAt, room]: where the next line begins in region, its number and
-//! where its row goes in out, read and moved on; room is set when the call returns 2. Returns 0
+//! cursor is [start, lineNo, outAt, room, rows]: where the next line begins in region, its number and
+//! where its row goes in out, read and moved on; room is set when the call returns 2, rows to the
+//! rows this call wrote (a cursor of 4 has no rows: the call writes the same bytes). Returns 0
 //! when the region is done, 1 when the line at cursor's start needs the general path, 2 when the
 //! next row needs `room` bytes free in out.
 
@@ -73,11 +74,15 @@ unsafe fn encode_lines_call(env: napi_env, info: napi_callback_info) -> Result<i
         start: cursor[0] as usize,
         line_no: cursor[1] as u32,
         out_at: cursor[2] as usize,
+        rows: 0,
     };
     let stop = encode_lines(&mut parser, region, prefix, out, &mut at);
     cursor[0] = at.start as i32;
     cursor[1] = at.line_no as i32;
     cursor[2] = at.out_at as i32;
+    if cursor.len() > 4 {
+        cursor[4] = at.rows as i32;
+    }
     Ok(match stop {
         Stop::Done => 0,
         Stop::GeneralPath => 1,

@@ -125,6 +125,8 @@ pub struct Cursor {
     pub line_no: u32,
     /// Where the next byte of `out` goes.
     pub out_at: usize,
+    /// Rows written: a staging counts each file's rows (etl_file_counts) as it writes them.
+    pub rows: u32,
 }
 
 const fn is_whitespace(b: u8) -> bool {
@@ -750,6 +752,7 @@ pub fn encode_lines(parser: &mut LineParser, region: &[u8], prefix: &[u8], out: 
             at = parser.write(line, out, at);
             out[at] = NEWLINE;
             cursor.out_at = at + 1;
+            cursor.rows += 1;
         } else if !is_blank(line) {
             return Stop::GeneralPath;
         }
