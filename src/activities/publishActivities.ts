@@ -41,6 +41,8 @@ export function publishTransform(step: PublishStep, dialect: Dialect): SqlName {
 
 /** What a publish runs besides its transform, and who watches its statements. */
 interface PublishExtras {
+  /** Statements before the transform, after the locks and settings, in its transaction. */
+  before?: string[];
   /** Statements after the transform, in its transaction (the ledger's). */
   after?: string[];
   /** Called before each statement runs, with all of them and the index of the next. */
@@ -80,11 +82,11 @@ async function runPublishSql(
   warehouse: Warehouse,
   name: SqlName,
   params: Record<string, SqlParam>,
-  { locks = [], after = [], writes, beforeStatement }: PublishExtras & { locks?: string[]; writes?: readonly string[] } = {},
+  { locks = [], before = [], after = [], writes, beforeStatement }: PublishExtras & { locks?: string[]; writes?: readonly string[] } = {},
 ): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
-    const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...sqlStatements(name, warehouse.dialect, params), ...after];
+    const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...before, ...sqlStatements(name, warehouse.dialect, params), ...after];
     const options = { ...activityStatementOptions(), key: `sql/${name}`, ...(beforeStatement ? { beforeStatement: (index: number) => beforeStatement(statements, index) } : {}) };
     await whileHeartbeating({ sql: name }, () => serializedPublish(warehouse, () => warehouse.execute(statements, options), writes));
   } catch (err) {
@@ -107,6 +109,19 @@ function asSqlFailure(err: unknown, name: string): unknown {
   if (isFencedOut(err)) return fencedOutFailure(err);
   if (err instanceof SqlError) return ApplicationFailure.nonRetryable(`sql/${name}.sql failed: ${err.message}`, ERROR_TYPES.sql);
   return err;
+}
+
+/**
+ * Where the engine builds songplays' key after a first load's rows (engineTraits.ts) and songplays
+ * holds no row: the statements the songplays publish runs first (the key dropped) and last (built
+ * again). Null otherwise: the plays are written into the keyed table, in key order.
+ */
+export async function songplaysFirstLoad(warehouse: Warehouse): Promise<{ before: string[]; after: string[] } | null> {
+  const sql = engineTraits(warehouse.dialect).songplaysKeyAfterFirstLoad;
+  if (sql === null) return null;
+  const [row] = await warehouse.query(sqlStatement(sql.empty, warehouse.dialect), { signal: activitySignal() });
+  if (row?.empty !== true) return null;
+  return { before: sqlStatements(sql.drop, warehouse.dialect), after: sqlStatements(sql.build, warehouse.dialect) };
 }
 
 /**
@@ -222,7 +237,8 @@ export function createPublishActivities({ resources }: ActivityDeps) {
     async loadSongplays(ref: RunRef & { durationTolerance: number }): Promise<MatchStats> {
       const warehouse = await warehouseFor(ref);
       const days = await replacedDays(warehouse, ref.runId);
-      const params = { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null };
+      const firstLoad = await songplaysFirstLoad(warehouse);
+      const params = { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null, key_built_after: firstLoad !== null };
       // The run's level-changes query waits for the publish's serial part (songplaysSerialPart.ts).
       await withSongplaysSerialPart(ref.runId, (reached) => {
         let serialStart: number | undefined;
@@ -231,7 +247,8 @@ export function createPublishActivities({ resources }: ActivityDeps) {
           'loadSongplays',
           params,
           {
-            after: recordLedgerStatements(warehouse, ref.runId, new Date()),
+            before: firstLoad?.before ?? [],
+            after: [...(firstLoad?.after ?? []), ...recordLedgerStatements(warehouse, ref.runId, new Date())],
             beforeStatement: (statements, index) => {
               serialStart ??= songplaysSerialPartStart(statements);
               if (index === serialStart) reached();

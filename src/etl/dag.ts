@@ -246,7 +246,8 @@ export const ETL_DAG = {
     writes: ['time', 'etl_cross_day_times'],
   },
   loadSongplays: {
-    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'ledger/postgres/record', 'stats/match_stats', 'stats/plays_without_user'],
+    // postgres/songplays_*: a first load's key, built after its rows (engineTraits.ts).
+    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'ledger/postgres/record', 'postgres/songplays_empty', 'postgres/songplays_key_drop', 'postgres/songplays_key_build', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and
@@ -260,7 +261,8 @@ export const ETL_DAG = {
     // etl_unmatched_plays: the plays without a song, which the publish lists; after it, the listed
     // plays of any run get a song this run's songs bring (sql/transform/unmatched_plays.sql): earlier
     // runs' plays in songplays and etl_songplay_names are updated then, by key.
-    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays', 'etl_unmatched_plays'],
+    // songplays: whether it holds any row (postgres/songplays_empty.sql), before the publish.
+    readsEarlierRuns: ['etl_play_names', 'etl_cross_day_plays', 'etl_unmatched_plays', 'songplays'],
     writes: ['songplays', 'etl_load_ledger', 'etl_match_stats', 'etl_play_names', 'etl_songplay_names', 'etl_cross_day_plays', 'etl_unmatched_plays'],
   },
   queryLevelChanges: {

@@ -55,6 +55,12 @@ export interface EngineTraits {
    */
   countsStagedFiles: boolean;
   /**
+   * Where a songplays publish into an empty songplays (a first load) writes its plays without the
+   * primary key and builds the key after them: the query that says songplays is empty, and the
+   * statements run first and last in the publish. Null where the engine keeps no such key.
+   */
+  songplaysKeyAfterFirstLoad: { empty: SqlName; drop: SqlName; build: SqlName } | null;
+  /**
    * How text repair reads the run's candidates: this engine's one streamed query of them, read a
    * chunk at a time; or, where null, the shared file's pages by key (transform/text_repair_values).
    */
@@ -105,6 +111,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Its event logs are mostly read by DuckDB itself (src/staging/stageDirect.ts), and its grouping
     // of staging rows by file runs on all its threads.
     countsStagedFiles: false,
+    // DuckDB renders no primary key (src/warehouse/sql.ts).
+    songplaysKeyAfterFirstLoad: null,
     textCandidateStream: 'transform/duckdb/text_repair_values',
     // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
     levelChangesWaitFor: 'songplays publish',
@@ -140,6 +148,9 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     partitionsStagingByRun: true,
     // In the songplays publish's serial part, grouping the run's staging rows by file cost 2.3 s at 8M events.
     countsStagedFiles: true,
+    // Kept through the insert, the key needs the plays sorted: at 8M events one process merged the
+    // workers' sorts and wrote every play, about 12 s (docs/performance-log.md).
+    songplaysKeyAfterFirstLoad: { empty: 'postgres/songplays_empty', drop: 'postgres/songplays_key_drop', build: 'postgres/songplays_key_build' },
     // Pages by key: the streamed query is DuckDB's own SQL.
     textCandidateStream: null,
     // The publish's serial part keeps one core busy; its parallel passes had both.
@@ -162,6 +173,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Its COPY stages server-side; where the rows cannot name their file, the COPY's load records
     // give the counts (sql/staging/redshift/copy_file_counts.sql), which the shared ledger reads.
     countsStagedFiles: false,
+    // Its keys are informational: nothing to build.
+    songplaysKeyAfterFirstLoad: null,
     // Pages by key, long values in pieces (a Data API result row is limited).
     textCandidateStream: null,
     levelChangesWaitFor: 'songplays publish',

@@ -103,8 +103,10 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     primary_key: (cols) => `, PRIMARY KEY (${cols})`,
     table_attributes: () => '',
     // Rows inserted in key order fill the primary-key B-tree at its right edge instead of at a
-    // random leaf per row, which misses shared_buffers once the index outgrows it.
-    primary_key_order: (cols) => `ORDER BY ${cols}`,
+    // random leaf per row, which misses shared_buffers once the index outgrows it. Not sorted where
+    // the key is built after the rows (parameter key_built_after: engineTraits.ts
+    // songplaysKeyAfterFirstLoad): the CASE folds to a constant, and PostgreSQL plans no sort.
+    primary_key_order: (cols) => `ORDER BY CASE WHEN {{key_built_after}} THEN NULL ELSE ${cols} END`,
     // A publish's intermediates (every play of the run, and the small tables every play is joined
     // to): a TEMP table lives in one backend's local buffers, which parallel workers cannot read,
     // so any statement touching one ran in a single process. UNLOGGED: no WAL, in shared buffers,

@@ -107,7 +107,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
   'sql/transform/redshift/text_repair_long_values.sql': '7d06a63dd725486b',
   'sql/transform/redshift/text_repair_value_piece.sql': 'bde0280ac2ad209a',
-  'sql/transform/songplays.sql': 'a20041c5944878e1',
+  'sql/transform/songplays.sql': 'cc623f9de3d5e918',
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
@@ -123,7 +123,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '571512b4098bc7cc',
+  'src/warehouse/sql.ts': '897d0535eca034df',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 

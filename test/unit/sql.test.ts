@@ -19,6 +19,7 @@ const PARAMS: Record<string, SqlParam> = {
   run_id: 'r1',
   report_error: 'report not written: no space left on device',
   duration_tolerance: 2,
+  key_built_after: false,
   days: ['2018-11-01', '2018-11-02'],
   first_day: '2018-11-01',
   last_day: '2018-11-02',
