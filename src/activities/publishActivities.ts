@@ -15,7 +15,7 @@ import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
 import { listedKeys, recordLedgerStatements } from './ledger';
-import { lockStatements, serializedPublish } from './publishLock';
+import { lockStatements, publishQueueTables, serializedPublish } from './publishLock';
 import { markPublishingStatements } from './publishingRuns';
 import { awaitSongplaysSerialPart, withSongplaysSerialPart } from './songplaysSerialPart';
 import { storeRepairedText } from './textRepairRows';
@@ -76,7 +76,8 @@ export function songplaysSerialPartStart(statements: readonly string[]): number 
 /**
  * One SQL file in one transaction behind the attempt's fence (a superseded attempt cannot commit:
  * fence.ts), after `locks` and the publish settings, after the earlier publishes that write one of
- * `writes` where the engine needs it (none given: after every earlier publish).
+ * `writes` where the engine needs it (none given, or an engine whose publishes take turns: after
+ * every earlier publish).
  */
 async function runPublishSql(
   warehouse: Warehouse,
@@ -88,7 +89,7 @@ async function runPublishSql(
     const fence = await fenceCurrentAttempt(warehouse);
     const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...before, ...sqlStatements(name, warehouse.dialect, params), ...after];
     const options = { ...activityStatementOptions(), key: `sql/${name}`, ...(beforeStatement ? { beforeStatement: (index: number) => beforeStatement(statements, index) } : {}) };
-    await whileHeartbeating({ sql: name }, () => serializedPublish(warehouse, () => warehouse.execute(statements, options), writes));
+    await whileHeartbeating({ sql: name }, () => serializedPublish(warehouse, () => warehouse.execute(statements, options), publishQueueTables(warehouse, writes)));
   } catch (err) {
     throw asSqlFailure(err, name);
   }

@@ -1,3 +1,4 @@
+import { engineTraits } from '../warehouse/engineTraits';
 import { hasSerializedWrites, hasWriteLocking, type Warehouse } from '../warehouse/types';
 
 /**
@@ -21,9 +22,19 @@ export function schemaLockStatements(warehouse: Warehouse): string[] {
 /**
  * Runs `work` after every earlier publish to the same database in this process that writes one of
  * `tables` (none given: every earlier publish), where the warehouse needs it (SerializedWrites:
- * DuckDB). The four publishes a run starts together write different tables: each waits only for
- * its own work, not for whichever of the others reached DuckDB first.
+ * DuckDB). The four publishes a run starts together write different tables: given them, each
+ * waits only for its own work, not for whichever of the others reached DuckDB first; the ETL's
+ * publishes give them only where the engine runs such publishes at once (publishQueueTables).
  */
 export async function serializedPublish<T>(warehouse: Warehouse, work: () => Promise<T>, tables?: readonly string[]): Promise<T> {
   return hasSerializedWrites(warehouse) ? warehouse.serializedWrite(work, tables) : work();
+}
+
+/**
+ * The tables a publish that writes `writes` queues by in serializedPublish: those, where the
+ * engine runs publishes of different tables at once; none (after every earlier publish) where it
+ * does not (engineTraits.ts publishesOverlap).
+ */
+export function publishQueueTables(warehouse: Warehouse, writes: readonly string[] | undefined): readonly string[] | undefined {
+  return engineTraits(warehouse.dialect).publishesOverlap ? writes : undefined;
 }

@@ -75,6 +75,12 @@ export interface EngineTraits {
    * (and then takes the core it leaves), or nothing where the engine runs the two as it will.
    */
   timePublishWaitsFor: 'songplays serial part' | null;
+  /**
+   * Whether a run's publishes of different tables run at once in the worker, where its writes are
+   * serialized in process (SerializedWrites: DuckDB). Where not, each publish waits for every
+   * earlier one (publishQueueTables, src/activities/publishLock.ts).
+   */
+  publishesOverlap: boolean;
 }
 
 /** An engine that runs with its own defaults: no session settings, no statistics to refresh. */
@@ -118,6 +124,10 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     levelChangesWaitFor: 'songplays publish',
     // Its publishes take turns (SerializedWrites) whatever the order.
     timePublishWaitsFor: null,
+    // Each of its statements runs on all its threads, and side by side they share the worker's
+    // pool: at 8M events the songplays, users, time and artists publishes beside each other ran out
+    // of its 128 MiB, and were retried (docs/performance-log.md).
+    publishesOverlap: false,
   },
   postgres: {
     // The candidates gathered on several cores (the file says how).
@@ -157,6 +167,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     levelChangesWaitFor: 'songplays serial part',
     // Beside the publish's parallel passes it took a core from them (an INSERT runs in one backend).
     timePublishWaitsFor: 'songplays serial part',
+    // Its table locks order the publishes that write the same table; the others run at once.
+    publishesOverlap: true,
   },
   redshift: {
     ...OWN_DEFAULTS,
@@ -179,6 +191,7 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     textCandidateStream: null,
     levelChangesWaitFor: 'songplays publish',
     timePublishWaitsFor: null,
+    publishesOverlap: true,
   },
 };
 

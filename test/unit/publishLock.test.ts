@@ -2,7 +2,7 @@
  * Publish and schema locks are a capability of the warehouse (WriteLocking), not a dialect check in
  * the activities: PostgreSQL locks each publish step's tables in one global order; DuckDB needs none.
  */
-import { lockStatements, schemaLockStatements, serializedPublish } from '../../src/activities/publishLock';
+import { lockStatements, publishQueueTables, schemaLockStatements, serializedPublish } from '../../src/activities/publishLock';
 import { ETL_DAG } from '../../src/etl/dag';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../../src/warehouse/postgres';
@@ -117,4 +117,24 @@ test('DuckDB publishes of different tables overlap; one that shares a table, or 
   users.release();
   await Promise.all([songsDone, usersDone, songs2Done, allDone]);
   expect(log.slice(-3)).toEqual(['users end', 'every table start', 'every table end']);
+});
+
+// The ETL's publishes queue by publishQueueTables: on DuckDB, side by side at 8M events they ran out
+// of the worker's 128 MiB pool, so there each waits for every earlier one.
+test("a run's publishes on DuckDB take turns whatever tables they write; PostgreSQL's name their tables", async () => {
+  expect(publishQueueTables(postgres, ETL_DAG.loadUsers.writes)).toEqual(ETL_DAG.loadUsers.writes);
+  expect(publishQueueTables(duckdb, ETL_DAG.loadUsers.writes)).toBeUndefined();
+  const log: string[] = [];
+  const songplays = heldWork(log, 'songplays');
+  const users = heldWork(log, 'users');
+  const songplaysDone = serializedPublish(duckdb, songplays.work, publishQueueTables(duckdb, ETL_DAG.loadSongplays.writes));
+  const usersDone = serializedPublish(duckdb, users.work, publishQueueTables(duckdb, ETL_DAG.loadUsers.writes));
+  await songplays.running;
+  // users writes none of songplays' tables, and still waits.
+  users.release();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(log).toEqual(['songplays start']);
+  songplays.release();
+  await Promise.all([songplaysDone, usersDone]);
+  expect(log).toEqual(['songplays start', 'songplays end', 'users start', 'users end']);
 });
