@@ -35,6 +35,8 @@ export interface WorkflowResult {
   longestStartWait?: StartWait;
   /** Activities that completed on a later attempt than the first (the history keeps the last attempt's start only). */
   retried?: RetriedStep[];
+  /** Each activity's last attempt, in seconds from the run's start, in the order they started: the run's critical path. */
+  timeline?: TimelineEntry[];
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
@@ -119,10 +121,17 @@ export interface StartWait {
   activity: string;
 }
 
+/** One activity's last attempt: started and completed, in seconds from the run's start. */
+export interface TimelineEntry {
+  activity: string;
+  start: number;
+  end: number;
+}
+
 /** Activity times, the run's wall time, and where its orchestration overhead is, from its history. */
 export function timesFromHistory(
   history: temporal.api.history.v1.IHistory,
-): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait' | 'retried'> {
+): Pick<WorkflowResult, 'wallSeconds' | 'activities' | 'activeSeconds' | 'overheadSeconds' | 'longestGap' | 'longestStartWait' | 'retried' | 'timeline'> {
   const events = history.events ?? [];
   /** Each scheduled activity's name and time, by the scheduled event's id. */
   const scheduled = new Map<string, { name: string; at: number }>();
@@ -179,6 +188,8 @@ export function timesFromHistory(
   }
   gap(ended, null);
   const wallSeconds = (ended - began) / 1000;
+  const origin = began;
+  const since = (t: number) => Math.round(t - origin) / 1000;
   return {
     wallSeconds,
     activities,
@@ -187,6 +198,7 @@ export function timesFromHistory(
     longestGap,
     ...(longestStartWait ? { longestStartWait } : {}),
     retried,
+    timeline: intervals.map(({ start, end, name }) => ({ activity: name, start: since(start), end: since(end) })),
   };
 }
 

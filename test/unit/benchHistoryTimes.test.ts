@@ -54,6 +54,15 @@ describe('timesFromHistory', () => {
     expect(timesFromHistory(history([['createSchema', 0.0, 0.1, 0.5]], 0.6)).retried).toEqual([]);
   });
 
+  test("the timeline holds each activity's last attempt, from the run's start, in the order they started", () => {
+    expect(timesFromHistory(run).timeline).toEqual([
+      { activity: 'listSourceFiles', start: 0.2, end: 2.0 },
+      { activity: 'stageEvents', start: 2.2, end: 4.0 },
+      { activity: 'stageSongs', start: 3.5, end: 5.0 },
+      { activity: 'loadSongplays', start: 8.0, end: 9.0 },
+    ]);
+  });
+
   test('a gap at the start or the end of the run is named by the run', () => {
     const late = timesFromHistory(history([['createSchema', 1.0, 2.5, 3.0]], 3.1));
     expect(late.longestGap).toEqual({ seconds: expect.closeTo(2.5, 6), after: null, before: 'createSchema' });
