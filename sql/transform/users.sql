@@ -53,22 +53,40 @@ UNION ALL
 SELECT userid, log_key, user_id, log_date, name_ts, has_play FROM log_users WHERE name_ts < last_ts;
 ANALYZE publish_run_users;
 
+-- The run's staged events that can win their user's contribution from their log: those at a
+-- candidate ts of their raw userid and log. Kept apart from the repairs below: in one statement
+-- with them, DuckDB held the hash tables of the candidates and of the repaired texts in its pool
+-- while every event streamed past, spilled out of the worker's 128 MiB, and took 9 s at 8M events
+-- (0.4 s at 1.6M); in two, 1.8 s (docs/performance-log.md).
+CREATE TEMP TABLE publish_user_events AS
+SELECT u.user_id, u.log_date, e.ts, e.iteminsession AS item, e.level, e.firstname, e.lastname, e.gender, u.has_play
+FROM staging_events e
+JOIN publish_run_users u
+  ON u.ts = e.ts
+ AND CASE WHEN u.userid = e.userid AND u.log_key = {{staged_log_key(e.source_key, e.ts)}} THEN 1 ELSE 0 END = 1
+WHERE e.run_id = {{run_id}};
+
+-- The run's repairs that change a text (as in sql/transform/songplays.sql, and compared the same
+-- way): a candidate's names are these repaired forms, or as staged. About half the run's texts,
+-- and of kind 'text' only: a smaller hash table than every repair of the run.
+CREATE TEMP TABLE publish_name_changes AS
+SELECT raw, repaired
+FROM etl_text_repairs
+WHERE run_id = {{run_id}} AND kind = 'text' AND repaired || '|' <> raw || '|';
+ANALYZE publish_name_changes;
+
 -- Each user's contribution from each of the run's logs: the level of their latest event there, and
 -- the names and gender of their latest event there that names them (first or last name given).
 CREATE TEMP TABLE publish_log_users AS
 WITH staged AS (
-  SELECT u.user_id, u.log_date, e.ts, e.iteminsession AS item, e.level,
-         CASE WHEN e.firstname IS NOT NULL OR e.lastname IS NOT NULL THEN 1 ELSE 0 END AS named,
-         COALESCE(first_name.repaired, e.firstname) AS first_name,
-         COALESCE(last_name.repaired, e.lastname) AS last_name,
-         e.gender, u.has_play
-  FROM staging_events e
-  JOIN publish_run_users u
-    ON u.ts = e.ts
-   AND CASE WHEN u.userid = e.userid AND u.log_key = {{staged_log_key(e.source_key, e.ts)}} THEN 1 ELSE 0 END = 1
-  LEFT JOIN etl_text_repairs first_name ON first_name.run_id = e.run_id AND first_name.kind = 'text' AND first_name.raw = e.firstname
-  LEFT JOIN etl_text_repairs last_name ON last_name.run_id = e.run_id AND last_name.kind = 'text' AND last_name.raw = e.lastname
-  WHERE e.run_id = {{run_id}}
+  SELECT c.user_id, c.log_date, c.ts, c.item, c.level,
+         CASE WHEN c.firstname IS NOT NULL OR c.lastname IS NOT NULL THEN 1 ELSE 0 END AS named,
+         COALESCE(first_name.repaired, c.firstname) AS first_name,
+         COALESCE(last_name.repaired, c.lastname) AS last_name,
+         c.gender, c.has_play
+  FROM publish_user_events c
+  LEFT JOIN publish_name_changes first_name ON first_name.raw = c.firstname
+  LEFT JOIN publish_name_changes last_name ON last_name.raw = c.lastname
 ),
 ranked AS (
   SELECT user_id, log_date, ts, item, level, named, first_name, last_name, gender, has_play,
@@ -197,6 +215,8 @@ SELECT user_id, first_name, last_name, gender, level FROM publish_user_state WHE
 DROP TABLE publish_raw_users;
 DROP TABLE publish_run_users;
 DROP TABLE publish_log_users;
+DROP TABLE publish_user_events;
+DROP TABLE publish_name_changes;
 DROP TABLE publish_logs_before;
 DROP TABLE publish_changed_users;
 DROP TABLE publish_user_state;

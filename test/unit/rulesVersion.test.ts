@@ -113,7 +113,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
   'sql/transform/time.sql': 'b614a8dfdb6a1803',
   'sql/transform/unmatched_plays.sql': '0f1fab5a0a2630eb',
-  'sql/transform/users.sql': '0fb0dd9d2ef5c975',
+  'sql/transform/users.sql': '95d4bcd1ea57c081',
   'src/activities/eventLevels.ts': '5d54659ddcb7d4f0',
   'src/activities/songFilesWithoutRecords.ts': '45d0f9eeb17fa9b0',
   'src/activities/textRepairRows.ts': 'ef4a32f753f2e6a0',
