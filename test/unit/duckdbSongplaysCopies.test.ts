@@ -1,5 +1,7 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlStatements } from '../../src/warehouse/sql';
+import { inMemoryDuckDb, type InMemoryDuckDb } from '../support/duckdbInMemory';
+import { hashedTables, type DuckDbPlanNode } from '../support/duckdbPlans';
 
 /**
  * The songplays publish's dedup path (events staged more than once) on DuckDB. With no copies,
@@ -35,37 +37,17 @@ const SONG_KEYS = `INSERT INTO etl_song_keys (song_id, artist_id, title_raw, art
 // size inside the transaction), as the main publish does.
 const NOT_HASHED = ['etl_text_repairs', 'etl_song_keys', 'publish_songplays'];
 
-interface PlanNode {
-  name: string;
-  children: PlanNode[];
-  extra_info?: Record<string, unknown>;
-}
-
-const scans = (node: PlanNode): string[] => [
-  ...(node.name === 'SEQ_SCAN' ? [String(node.extra_info?.Table ?? '')] : []),
-  ...node.children.flatMap(scans),
-];
-/** The tables each hash join of a plan builds its hash table from (its second child). */
-const hashedTables = (node: PlanNode): string[] => [
-  ...(node.name === 'HASH_JOIN' && node.children.length === 2 ? scans(node.children[1]) : []),
-  ...node.children.flatMap(hashedTables),
-];
-
 describe('DuckDB songplays publish: the dedup path', () => {
-  let instance: DuckDBInstance;
+  let duck: InMemoryDuckDb;
   let db: DuckDBConnection;
-  const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson();
+  const rows = (sql: string) => duck.rows(sql);
   beforeEach(async () => {
-    instance = await DuckDBInstance.create(':memory:');
-    db = await instance.connect();
-    for (const s of SCHEMA.flatMap((name) => sqlStatements(name, 'duckdb'))) await db.run(s);
+    duck = await inMemoryDuckDb(SCHEMA);
+    db = duck.db;
     await db.run(REPAIRS);
     await db.run(SONG_KEYS);
   });
-  afterEach(() => {
-    db.closeSync();
-    instance.closeSync();
-  });
+  afterEach(() => duck.close());
 
   // The shared file (as DuckDB renders it) and DuckDB's own (sql/transform/duckdb/songplays.sql, the one loadSongplays runs there).
   const FILES = [
@@ -90,7 +72,7 @@ describe('DuckDB songplays publish: the dedup path', () => {
     for (const s of statements.slice(0, statements.indexOf(copyPath[0]))) await db.run(s);
     for (const s of copyPath) {
       const [plan] = await rows(`EXPLAIN (FORMAT JSON) ${s}`);
-      const hashed = (JSON.parse(String(plan.explain_value)) as PlanNode[]).flatMap(hashedTables);
+      const hashed = (JSON.parse(String(plan.explain_value)) as DuckDbPlanNode[]).flatMap(hashedTables);
       expect(hashed.filter((table) => NOT_HASHED.some((name) => table.endsWith(`.${name}`)))).toEqual([]);
       await db.run(s);
     }

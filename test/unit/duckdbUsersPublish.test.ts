@@ -1,6 +1,8 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { usersDays } from '../../src/activities/publishActivities';
 import { sqlStatements } from '../../src/warehouse/sql';
+import { inMemoryDuckDb, type InMemoryDuckDb } from '../support/duckdbInMemory';
+import { hashedTables, scannedTables, type DuckDbPlanNode } from '../support/duckdbPlans';
 
 /**
  * The users publish (sql/transform/users.sql) on DuckDB. Its second pass over staging once joined
@@ -19,37 +21,18 @@ const COLUMNS = '(run_id, source_key, source_line, userid, firstname, lastname, 
 const T0 = Date.UTC(2018, 10, 1);
 const TEXTS = ['etl_text_repairs', 'publish_name_changes'];
 
-interface PlanNode {
-  name: string;
-  children: PlanNode[];
-  extra_info?: Record<string, unknown>;
-}
-
-const scans = (node: PlanNode): string[] => [
-  ...(node.name === 'SEQ_SCAN' ? [String(node.extra_info?.Table ?? '')] : []),
-  ...node.children.flatMap(scans),
-];
-/** The tables each hash join of a plan builds its hash table from (its second child). */
-const hashedTables = (node: PlanNode): string[] => [
-  ...(node.name === 'HASH_JOIN' && node.children.length === 2 ? scans(node.children[1]) : []),
-  ...node.children.flatMap(hashedTables),
-];
 const named = (tables: string[], names: readonly string[]) => tables.filter((t) => names.some((name) => t === name || t.endsWith(`.${name}`)));
 
 describe('DuckDB users publish', () => {
-  let instance: DuckDBInstance;
+  let duck: InMemoryDuckDb;
   let db: DuckDBConnection;
-  const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson();
+  const rows = (sql: string) => duck.rows(sql);
   beforeEach(async () => {
-    instance = await DuckDBInstance.create(':memory:');
-    db = await instance.connect();
-    for (const s of SCHEMA.flatMap((name) => sqlStatements(name, 'duckdb'))) await db.run(s);
+    duck = await inMemoryDuckDb(SCHEMA);
+    db = duck.db;
     await db.run(`INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('${RUN}', 'events', '${LOG}', 'e', 1)`);
   });
-  afterEach(() => {
-    db.closeSync();
-    instance.closeSync();
-  });
+  afterEach(() => duck.close());
 
   test('the pass over staging hashes the candidates alone; no statement hashes them with the texts', async () => {
     // 20,000 events of 2,000 users, 10 each, and 10,000 repaired texts of which every other one
@@ -66,9 +49,9 @@ describe('DuckDB users publish', () => {
     for (const s of sqlStatements('transform/users', 'duckdb', PARAMS)) {
       if (/^(CREATE|INSERT)\b/m.test(s)) {
         const [plan] = await rows(`EXPLAIN (FORMAT JSON) ${s}`);
-        const nodes = JSON.parse(String(plan.explain_value)) as PlanNode[];
+        const nodes = JSON.parse(String(plan.explain_value)) as DuckDbPlanNode[];
         const hashed = nodes.flatMap(hashedTables);
-        const read = nodes.flatMap(scans);
+        const read = nodes.flatMap(scannedTables);
         if (named(read, ['staging_events']).length > 0 && named(hashed, ['publish_run_users']).length > 0) {
           passes += 1;
           expect(named(hashed, TEXTS)).toEqual([]);
