@@ -35,7 +35,7 @@ export interface WorkflowResult {
   longestStartWait?: StartWait;
   /** Activities that completed on a later attempt than the first (the history keeps the last attempt's start only). */
   retried?: RetriedStep[];
-  /** Each activity's last attempt, in seconds from the run's start, in the order they started: the run's critical path. */
+  /** Each activity's last attempt, in seconds from the run's start, in the order they started: shows the run's critical path and its waits. */
   timeline?: TimelineEntry[];
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;

@@ -52,11 +52,10 @@ describe('DuckDB users publish', () => {
         const nodes = JSON.parse(String(plan.explain_value)) as DuckDbPlanNode[];
         const hashed = nodes.flatMap(hashedTables);
         const read = nodes.flatMap(scannedTables);
-        if (named(read, ['staging_events']).length > 0 && named(hashed, ['publish_run_users']).length > 0) {
-          passes += 1;
+        if (named(hashed, ['publish_run_users']).length > 0) {
           expect(named(hashed, TEXTS)).toEqual([]);
+          if (named(read, ['staging_events']).length > 0) passes += 1;
         }
-        if (named(hashed, ['publish_run_users']).length > 0) expect(named(hashed, TEXTS)).toEqual([]);
       }
       await db.run(s);
     }
