@@ -1,6 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlStatements } from '../../src/warehouse/sql';
-import { inMemoryDuckDb, type InMemoryDuckDb } from '../support/duckdbInMemory';
+import { inMemoryDuckDbPerTest } from '../support/duckdbInMemory';
 import { hashedTables, type DuckDbPlanNode } from '../support/duckdbPlans';
 
 /**
@@ -38,16 +37,11 @@ const SONG_KEYS = `INSERT INTO etl_song_keys (song_id, artist_id, title_raw, art
 const NOT_HASHED = ['etl_text_repairs', 'etl_song_keys', 'publish_songplays'];
 
 describe('DuckDB songplays publish: the dedup path', () => {
-  let duck: InMemoryDuckDb;
-  let db: DuckDBConnection;
-  const rows = (sql: string) => duck.rows(sql);
-  beforeEach(async () => {
-    duck = await inMemoryDuckDb(SCHEMA);
-    db = duck.db;
-    await db.run(REPAIRS);
-    await db.run(SONG_KEYS);
+  const db = inMemoryDuckDbPerTest(SCHEMA, async (fresh) => {
+    await fresh.run(REPAIRS);
+    await fresh.run(SONG_KEYS);
   });
-  afterEach(() => duck.close());
+  const { rows } = db;
 
   // The shared file (as DuckDB renders it) and DuckDB's own (sql/transform/duckdb/songplays.sql, the one loadSongplays runs there).
   const FILES = [

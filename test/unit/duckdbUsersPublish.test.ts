@@ -1,7 +1,6 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { usersDays } from '../../src/activities/publishActivities';
 import { sqlStatements } from '../../src/warehouse/sql';
-import { inMemoryDuckDb, type InMemoryDuckDb } from '../support/duckdbInMemory';
+import { inMemoryDuckDbPerTest } from '../support/duckdbInMemory';
 import { hashedTables, scannedTables, type DuckDbPlanNode } from '../support/duckdbPlans';
 
 /**
@@ -24,15 +23,10 @@ const TEXTS = ['etl_text_repairs', 'publish_name_changes'];
 const named = (tables: string[], names: readonly string[]) => tables.filter((t) => names.some((name) => t === name || t.endsWith(`.${name}`)));
 
 describe('DuckDB users publish', () => {
-  let duck: InMemoryDuckDb;
-  let db: DuckDBConnection;
-  const rows = (sql: string) => duck.rows(sql);
-  beforeEach(async () => {
-    duck = await inMemoryDuckDb(SCHEMA);
-    db = duck.db;
-    await db.run(`INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('${RUN}', 'events', '${LOG}', 'e', 1)`);
-  });
-  afterEach(() => duck.close());
+  const db = inMemoryDuckDbPerTest(SCHEMA, (fresh) =>
+    fresh.run(`INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ('${RUN}', 'events', '${LOG}', 'e', 1)`),
+  );
+  const { rows } = db;
 
   test('the pass over staging hashes the candidates alone; no statement hashes them with the texts', async () => {
     // 20,000 events of 2,000 users, 10 each, and 10,000 repaired texts of which every other one

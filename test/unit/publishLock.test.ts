@@ -62,23 +62,36 @@ function heldWork(log: string[], name: string) {
   return { work, running, release };
 }
 
+type Publish = [name: string, tables: readonly string[] | undefined];
+
+/**
+ * Two held publishes on DuckDB, the second started after the first, each queued by its tables; the
+ * second is released first. The log once the first runs and the second had its chance to start,
+ * and the log at the end.
+ */
+async function releasedOutOfOrder([firstName, firstTables]: Publish, [secondName, secondTables]: Publish): Promise<{ whileFirstHeld: string[]; done: string[] }> {
+  const log: string[] = [];
+  const first = heldWork(log, firstName);
+  const second = heldWork(log, secondName);
+  const firstDone = serializedPublish(duckdb, first.work, firstTables);
+  const secondDone = serializedPublish(duckdb, second.work, secondTables);
+  await first.running;
+  second.release();
+  await new Promise((resolve) => setImmediate(resolve));
+  const whileFirstHeld = [...log];
+  first.release();
+  await Promise.all([firstDone, secondDone]);
+  return { whileFirstHeld, done: log };
+}
+
 test('publishes to one DuckDB database run one after another (SerializedWrites); PostgreSQL ones overlap', async () => {
   expect(hasSerializedWrites(duckdb)).toBe(true);
   expect(hasSerializedWrites(postgres)).toBe(false);
 
-  const log: string[] = [];
-  const a = heldWork(log, 'a');
-  const b = heldWork(log, 'b');
-  const first = serializedPublish(duckdb, a.work);
-  const second = serializedPublish(duckdb, b.work);
-  await a.running;
   // b is queued behind a: releasing b first must not let it start.
-  b.release();
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(log).toEqual(['a start']);
-  a.release();
-  await Promise.all([first, second]);
-  expect(log).toEqual(['a start', 'a end', 'b start', 'b end']);
+  const { whileFirstHeld, done } = await releasedOutOfOrder(['a', undefined], ['b', undefined]);
+  expect(whileFirstHeld).toEqual(['a start']);
+  expect(done).toEqual(['a start', 'a end', 'b start', 'b end']);
 
   const overlap: string[] = [];
   const c = heldWork(overlap, 'c');
@@ -124,17 +137,11 @@ test('DuckDB publishes of different tables overlap; one that shares a table, or 
 test("a run's publishes on DuckDB take turns whatever tables they write; PostgreSQL's name their tables", async () => {
   expect(publishQueueTables(postgres, ETL_DAG.loadUsers.writes)).toEqual(ETL_DAG.loadUsers.writes);
   expect(publishQueueTables(duckdb, ETL_DAG.loadUsers.writes)).toBeUndefined();
-  const log: string[] = [];
-  const songplays = heldWork(log, 'songplays');
-  const users = heldWork(log, 'users');
-  const songplaysDone = serializedPublish(duckdb, songplays.work, publishQueueTables(duckdb, ETL_DAG.loadSongplays.writes));
-  const usersDone = serializedPublish(duckdb, users.work, publishQueueTables(duckdb, ETL_DAG.loadUsers.writes));
-  await songplays.running;
   // users writes none of songplays' tables, and still waits.
-  users.release();
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(log).toEqual(['songplays start']);
-  songplays.release();
-  await Promise.all([songplaysDone, usersDone]);
-  expect(log).toEqual(['songplays start', 'songplays end', 'users start', 'users end']);
+  const { whileFirstHeld, done } = await releasedOutOfOrder(
+    ['songplays', publishQueueTables(duckdb, ETL_DAG.loadSongplays.writes)],
+    ['users', publishQueueTables(duckdb, ETL_DAG.loadUsers.writes)],
+  );
+  expect(whileFirstHeld).toEqual(['songplays start']);
+  expect(done).toEqual(['songplays start', 'songplays end', 'users start', 'users end']);
 });
