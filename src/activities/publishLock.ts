@@ -1,5 +1,6 @@
 import { engineTraits } from '../warehouse/engineTraits';
 import { hasSerializedWrites, hasWriteLocking, type Warehouse } from '../warehouse/types';
+import { recordTurnWait } from './turnWaits';
 
 /**
  * Runs for different dates may publish at once; each publish transaction first locks the tables its
@@ -27,7 +28,12 @@ export function schemaLockStatements(warehouse: Warehouse): string[] {
  * publishes give them only where the engine runs such publishes at once (publishQueueTables).
  */
 export async function serializedPublish<T>(warehouse: Warehouse, work: () => Promise<T>, tables?: readonly string[]): Promise<T> {
-  return hasSerializedWrites(warehouse) ? warehouse.serializedWrite(work, tables) : work();
+  if (!hasSerializedWrites(warehouse)) return work();
+  const queued = performance.now();
+  return warehouse.serializedWrite(() => {
+    recordTurnWait('its turn among the publishes (DuckDB)', queued);
+    return work();
+  }, tables);
 }
 
 /**

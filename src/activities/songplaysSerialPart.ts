@@ -12,6 +12,7 @@
  * ended, does not wait; nor one whose publish has not started (the time publish gives it a moment).
  */
 import { activityAttemptTimeoutMs, whileHeartbeating } from './heartbeat';
+import { recordTurnWait } from './turnWaits';
 
 interface Gate {
   promise: Promise<void>;
@@ -88,9 +89,11 @@ export async function songplaysSerialPartOnceStarted(runId: string, startWithinM
  * (the other half is the step's own work). `startWithinMs`: the step was started together with
  * the publish (songplaysSerialPartOnceStarted); otherwise after it (songplaysSerialPart).
  */
-export function awaitSongplaysSerialPart(runId: string, startWithinMs?: number): Promise<void> {
+export async function awaitSongplaysSerialPart(runId: string, startWithinMs?: number): Promise<void> {
   const maxWaitMs = (activityAttemptTimeoutMs() || Infinity) / 2;
-  return whileHeartbeating({ waiting: 'songplays publish: serial part' }, () =>
+  const since = performance.now();
+  await whileHeartbeating({ waiting: 'songplays publish: serial part' }, () =>
     startWithinMs === undefined ? songplaysSerialPart(runId, maxWaitMs) : songplaysSerialPartOnceStarted(runId, startWithinMs, maxWaitMs),
   );
+  recordTurnWait("the songplays publish's serial part", since);
 }
