@@ -14,6 +14,7 @@ import type { etlRun } from '../workflows/etl';
 import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 import { procStatusBytes } from '../util/procStatus';
 import { onShutdown } from '../util/shutdown';
+import { TURN_TRACE_ENV, turnWaitsOf } from '../activities/turnWaits';
 import { cpuUseBetween, readMachineCpu, type CpuUse } from './machineCpu';
 
 const BIN = path.resolve(__dirname, '../../bin/sparkify.js');
@@ -37,6 +38,13 @@ export interface WorkflowResult {
   retried?: RetriedStep[];
   /** Each activity's last attempt, in seconds from the run's start, in the order they started: shows the run's critical path and its waits. */
   timeline?: TimelineEntry[];
+  /**
+   * Of each activity's time, the seconds it waited for another step of the run before its own work
+   * (src/activities/turnWaits.ts), by activity name: those that waited for a turn, however short (on
+   * DuckDB every publish takes one). Absent in results
+   * written before it was measured.
+   */
+  turnWaits?: Record<string, number>;
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
   peakRssBytes: number;
   readyRssBytes: number;
@@ -50,11 +58,11 @@ interface WorkerProcess {
   stderr: () => string;
 }
 
-function startWorker(address: string, taskQueue: string, cwd: string): WorkerProcess {
+function startWorker(address: string, taskQueue: string, cwd: string, turnTrace: string): WorkerProcess {
   const lines: string[] = [];
   const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, BIN, 'worker', '--temporal', address], {
     cwd,
-    env: { ...process.env, ...WORKER_MALLOC_ENV, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...WORKER_MALLOC_ENV, SPARKIFY_TASK_QUEUE: taskQueue, SPARKIFY_LOG_LEVEL: 'warn', [TURN_TRACE_ENV]: turnTrace },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.setEncoding('utf8');
@@ -225,7 +233,9 @@ export interface WorkflowRunOptions {
 export async function runWorkflow(options: WorkflowRunOptions): Promise<WorkflowResult> {
   const { client } = options;
   fs.mkdirSync(options.workDir, { recursive: true });
-  const worker = startWorker(options.address, options.taskQueue, options.workDir);
+  const turnTrace = path.join(options.workDir, `turn-waits-${options.taskQueue}.jsonl`);
+  fs.rmSync(turnTrace, { force: true });
+  const worker = startWorker(options.address, options.taskQueue, options.workDir, turnTrace);
   const forgetOnSignal = onShutdown(() => stopWorker(worker));
   try {
     await waitForPoller(client, options.taskQueue, worker);
@@ -250,7 +260,8 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     const cpu = cpuUseBetween(cpuBefore, readMachineCpu());
     const peakRssBytes = procStatusBytes(pid, 'VmHWM');
     const times = timesFromHistory(await handle.fetchHistory());
-    return { ...times, peakRssBytes, readyRssBytes, ...(cpu ? { cpu } : {}), summary };
+    const turnWaits = turnWaitsOf(fs.existsSync(turnTrace) ? fs.readFileSync(turnTrace, 'utf8').split('\n') : [], options.workflowId);
+    return { ...times, turnWaits, peakRssBytes, readyRssBytes, ...(cpu ? { cpu } : {}), summary };
   } finally {
     forgetOnSignal();
     await stopWorker(worker);

@@ -86,6 +86,28 @@ describe('repeated workflow runs in the benchmark', () => {
     expect(verdict([failed], 'duckdb 1.6M: workflow')?.detail).toContain('run 1: workflow timed out');
   });
 
+  it("judge a step's growth on its own time, its waits for its turn shown and named but not counted", () => {
+    const withWaits = (w: WorkflowResult, turnWaits: Record<string, number>): WorkflowResult => ({ ...w, turnWaits });
+    const small = sizeResult('1.6M', 1_600_000, engine([withWaits(run(14, 400, 0.2, { loadTime: 1.6, loadSongplays: 6 }), { loadTime: 1.3, loadSongplays: 1.6 })], [floor(7)]));
+    // loadTime: 29 s, 27.7 of them behind the songplays publish: 1.3 s of its own against 0.3 s (4.3×).
+    const large = sizeResult('8M', 8_000_000, engine([withWaits(run(70, 500, 0.2, { loadTime: 29, loadSongplays: 30 }), { loadTime: 27.7, loadSongplays: 4.6 })], [floor(40)]));
+    expect(verdict([small, large], 'duckdb 1.6M→8M: every step')).toMatchObject({
+      met: true,
+      detail: '5.0× events, limit 6.0×; 2 steps ≥ 0.5 s within; with its waits for its turn: loadTime 18.1×',
+    });
+    const text = formatSizeTable(large, ['duckdb']);
+    expect(line(text, '  loadTime')).toBe('29.0 s (27.7 s)');
+    expect(line(text, '  loadSongplays')).toBe('30.0 s (4.60 s)');
+
+    // The same step over the limit in its own time is over, whatever it waited.
+    const slower = sizeResult('8M', 8_000_000, engine([withWaits(run(70, 500, 0.2, { loadTime: 29, loadSongplays: 30 }), { loadTime: 26, loadSongplays: 4.6 })], [floor(40)]));
+    expect(verdict([small, slower], 'duckdb 1.6M→8M: every step')).toMatchObject({ met: false, detail: '5.0× events, limit 6.0×; over: loadTime 10.0×' });
+    // Results written before waits were measured: the whole time, as before.
+    const older = sizeResult('8M', 8_000_000, engine([run(70, 500, 0.2, { loadTime: 29, loadSongplays: 30 })], [floor(40)]));
+    const olderSmall = sizeResult('1.6M', 1_600_000, engine([run(14, 400, 0.2, { loadTime: 1.6, loadSongplays: 6 })], [floor(7)]));
+    expect(verdict([olderSmall, older], 'duckdb 1.6M→8M: every step')).toMatchObject({ met: false, detail: '5.0× events, limit 6.0×; over: loadTime 18.1×' });
+  });
+
   it('show no first-run ratio when the workflow ran once', () => {
     const text = formatSizeTable(sizeResult('1.6M', 1_600_000, engine([run(12, 400)], [floor(10)])), ['duckdb']);
     expect(line(text, '  (fastest of: each run)')).toBe('12.0 s');
