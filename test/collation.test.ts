@@ -58,7 +58,7 @@ async function publishVariants(warehouse: Warehouse): Promise<unknown> {
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 1, '5', 1, 1, TS, 'NextSong', 'free', 'abc', 'smith', 'F'],
     [RUN, 'log_data/2018/11/2018-11-01-events.json', 2, '5', 1, 1, TS, 'NextSong', 'free', 'ABD', 'Smith', 'F'],
   ]);
-  const params = { run_id: RUN, ...usersDays(['2018-11-01']), duration_tolerance: 2, key_built_after: false };
+  const params = { run_id: RUN, ...usersDays(['2018-11-01']), duration_tolerance: 2, key_built_after: false, copies_counted: true };
   for (const step of ['loadSongs', 'loadArtists', 'loadUsers'] as const) {
     await warehouse.execute(sqlStatements(publishTransform(step, warehouse.dialect), warehouse.dialect, params));
   }

@@ -47,7 +47,7 @@ async function stagedRun(warehouse: Warehouse, dates: string[], logs: Record<str
   await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
-  const params = { run_id: runId, days: dates, duration_tolerance: 2, key_built_after: false };
+  const params = { run_id: runId, days: dates, duration_tolerance: 2, key_built_after: false, copies_counted: true };
   const publish = (step: 'loadTime' | 'loadSongplays') => () => warehouse.execute(sqlStatements(publishTransform(step, warehouse.dialect), warehouse.dialect, params));
   return { time: publish('loadTime'), songplays: publish('loadSongplays') };
 }

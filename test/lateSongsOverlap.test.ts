@@ -44,8 +44,8 @@ async function stagedRuns(warehouse: Warehouse, secondPlayAt = TS + 60_000) {
   ];
   await warehouse.appendRows('etl_text_repairs', REPAIR_COLUMNS, [...repairs(a), ...repairs(b)]);
   const transaction = (name: SqlName, params: Record<string, SqlParam>) => () => warehouse.execute(sqlStatements(name, warehouse.dialect, params));
-  const aParams = { run_id: a, ...usersDays([DAY]), duration_tolerance: 2, key_built_after: false };
-  const bParams = { run_id: b, ...usersDays([]), duration_tolerance: 2, key_built_after: false };
+  const aParams = { run_id: a, ...usersDays([DAY]), duration_tolerance: 2, key_built_after: false, copies_counted: true };
+  const bParams = { run_id: b, ...usersDays([]), duration_tolerance: 2, key_built_after: false, copies_counted: true };
   return {
     aPublish: transaction(publishTransform('loadSongplays', warehouse.dialect), aParams),
     aLateMatch: transaction('transform/unmatched_plays', aParams),

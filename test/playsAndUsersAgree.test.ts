@@ -45,7 +45,7 @@ async function run(warehouse: Warehouse, logs: Record<string, Event[]>): Promise
   await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, rows);
   await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key', 'etag', 'size'], dates.map((date) => [runId, 'events', LOG(date), 'etag', 1]));
-  const params = { run_id: runId, ...usersDays(dates), duration_tolerance: 2, key_built_after: false };
+  const params = { run_id: runId, ...usersDays(dates), duration_tolerance: 2, key_built_after: false, copies_counted: true };
   for (const step of ['loadUsers', 'loadTime', 'loadSongplays'] as const) {
     await warehouse.execute(sqlStatements(publishTransform(step, warehouse.dialect), warehouse.dialect, params));
   }

@@ -29,7 +29,7 @@ function stagingRows(runId: string, order: number[], withLineage: boolean): (str
 async function keptCopy(warehouse: Warehouse, runId: string, order: number[], withLineage: boolean): Promise<unknown> {
   await attachStagingPartitions(warehouse, runId);
   await warehouse.appendRows('staging_events', COLUMNS, stagingRows(runId, order, withLineage));
-  await warehouse.execute(sqlStatements('transform/songplays', warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null, key_built_after: false }));
+  await warehouse.execute(sqlStatements('transform/songplays', warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null, key_built_after: false, copies_counted: true }));
   const rows = await warehouse.query(`SELECT level, location, user_agent FROM songplays WHERE session_id = 7`);
   expect(rows).toHaveLength(1);
   await warehouse.execute('DELETE FROM songplays');
@@ -68,7 +68,7 @@ test("a duplicated event whose length is past a BIGINT's milliseconds publishes 
     const rows = huge.map(([level, location, agent, length], n) => [runId, `log_data/2018/11/2018-11-0${n + 1}-events.json`, 1, '42', 8, 3, 1541106106796, 'NextSong', level, location, agent, 'Song', 'Artist', length]);
     await attachStagingPartitions(warehouse, runId);
     await warehouse.appendRows('staging_events', COLUMNS, rows);
-    await warehouse.execute(sqlStatements(publishTransform('loadSongplays', warehouse.dialect), warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null, key_built_after: false }));
+    await warehouse.execute(sqlStatements(publishTransform('loadSongplays', warehouse.dialect), warehouse.dialect, { run_id: runId, duration_tolerance: 2, days: null, key_built_after: false, copies_counted: true }));
     const plays = await warehouse.query('SELECT level, location, user_agent FROM songplays WHERE session_id = 8');
     expect(plays).toHaveLength(1);
     kept.push(plays[0]);

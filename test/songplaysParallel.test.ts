@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const RUN = 'run-parallel';
 const DAY = '2018-11-01';
-const PARAMS = { run_id: RUN, duration_tolerance: 2, days: [DAY], key_built_after: false };
+const PARAMS = { run_id: RUN, duration_tolerance: 2, days: [DAY], key_built_after: false, copies_counted: true };
 const SCHEMA = ['staging_events', 'staging_songs', 'songplays', 'songs', 'etl_tables', 'etl_play_names', 'etl_cross_day_plays', 'etl_song_files'];
 const EVENTS = 3_000;
 const SONGS = 120;

@@ -80,12 +80,15 @@ ANALYZE publish_text_changes;
 -- md5 per event. PostgreSQL groups them by sorting, ts first
 -- (nearly unique, so most comparisons end at one integer), each worker its share: hashing kept a
 -- group per event in one process (188 MB at 1.6M events, spilled to disk at 8M) and cost about
--- twice the CPU. The setting holds for this statement only.
+-- twice the CPU. The setting holds for this statement only. Where songplays' primary key refuses a
+-- play id given twice (PostgreSQL), the publish first runs with copies_counted FALSE: this table is
+-- empty without reading a row, and only if the key then refuses a play does the publish run again,
+-- with the copies counted (engineTraits.ts copiesFoundByKey).
 {{postgres_setting(enable_hashagg = off)}};
 CREATE {{publish_lookup_table}} publish_play_copies AS
 SELECT CAST(TRIM(userid) AS INTEGER) AS user_id, sessionid, iteminsession, ts
 FROM staging_events
-WHERE run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
+WHERE {{copies_counted}} AND run_id = {{run_id}} AND page = 'NextSong' AND TRIM(userid) <> ''
 GROUP BY ts, sessionid, iteminsession, CAST(TRIM(userid) AS INTEGER)
 HAVING COUNT(*) > 1;
 {{postgres_setting(enable_hashagg = on)}};

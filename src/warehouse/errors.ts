@@ -14,6 +14,19 @@ export class SqlError extends Error {
   }
 }
 
+/**
+ * Whether `err` (or an error it was made from) is PostgreSQL refusing a second row with the same
+ * value of a unique key of `table` (SQLSTATE 23505, unique_violation): from an insert into the
+ * table, or from building the key over rows that hold a value twice.
+ */
+export function isUniqueViolation(err: unknown, table: string): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const fields = e as Error & { code?: unknown; table?: unknown };
+    if (fields.code === '23505' && fields.table === table) return true;
+  }
+  return false;
+}
+
 // SQLSTATE classes that retrying cannot fix: data exception, integrity violation, syntax or
 // access rule violation, feature not supported, invalid transaction/schema names.
 const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '0A', '3D', '3F', '2B']);

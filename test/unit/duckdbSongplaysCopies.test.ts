@@ -11,7 +11,7 @@ import { hashedTables, type DuckDbPlanNode } from '../support/duckdbPlans';
  * NULL parts included.
  */
 const RUN = 'r1';
-const PARAMS = { run_id: RUN, duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false };
+const PARAMS = { run_id: RUN, duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false, copies_counted: true };
 const SCHEMA = ['schema/staging_events', 'schema/songplays', 'schema/time', 'schema/etl_tables', 'schema/etl_play_names', 'schema/etl_cross_day_plays'] as const;
 
 const row = (line: number, song: string | null, artist: string | null, length: number | null, level: string, item: number, ts: number, file = 'a.json') =>

@@ -58,7 +58,7 @@ const EARLIER = [
   `INSERT INTO etl_songplay_names SELECT songplay_id, start_time, user_id, 2, 0 FROM songplays`,
 ];
 // Only the first two days are replaced: the third day's plays of this run replace theirs by key.
-const PARAMS = { run_id: RUN, duration_tolerance: 2, days: ['2018-11-01', '2018-11-02'] };
+const PARAMS = { run_id: RUN, duration_tolerance: 2, days: ['2018-11-01', '2018-11-02'], copies_counted: true };
 const TABLES = ['songplays', 'etl_songplay_names', 'etl_play_names', 'etl_match_stats'];
 
 async function warehouseWith(): Promise<{ instance: DuckDBInstance; db: DuckDBConnection }> {

@@ -7,7 +7,7 @@ import { sqlStatements } from '../../src/warehouse/sql';
  * which has no such table (test/unit/duckdbSongplaysDirect.test.ts); rendered for DuckDB, the shared
  * file serves only as that test's reference.
  */
-const PARAMS = { run_id: 'r1', duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false };
+const PARAMS = { run_id: 'r1', duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false, copies_counted: true };
 
 describe('shared songplays publish: the kind of table that holds its plays', () => {
   test('renders a TEMP table on Redshift and an UNLOGGED one on PostgreSQL (test/songplaysParallel.test.ts) only', () => {

@@ -77,7 +77,7 @@ describe('waiting for a publish started at the same time (the time publish)', ()
 });
 
 describe('where the serial part begins in the songplays publish', () => {
-  const params = { run_id: 'r', duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false };
+  const params = { run_id: 'r', duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false, copies_counted: true };
 
   test('on PostgreSQL: after publish_songplays is written, and every statement from there is an insert, delete or drop', () => {
     const statements = sqlStatements('transform/songplays', 'postgres', params);

@@ -20,6 +20,7 @@ const PARAMS: Record<string, SqlParam> = {
   report_error: 'report not written: no space left on device',
   duration_tolerance: 2,
   key_built_after: false,
+  copies_counted: false,
   days: ['2018-11-01', '2018-11-02'],
   first_day: '2018-11-01',
   last_day: '2018-11-02',
