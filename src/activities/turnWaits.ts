@@ -3,8 +3,8 @@
  * its own work, and for how long. On DuckDB a run's publishes take turns (publishLock.ts), and the
  * level changes queue behind the songplays publish; on PostgreSQL the time publish and the level
  * changes wait for the songplays publish's serial part (songplaysSerialPart.ts). Such a wait is the
- * other step's time, not this one's work: at 8M events DuckDB's time publish took 29 s from start
- * to end, of which about 1.3 s its own (docs/performance.md, "Figures").
+ * other step's time, not this one's work: at 8M events DuckDB's time publish took 22.8 s from
+ * start to end, of which 1.0 s its own (docs/performance.md, "Figures").
  *
  * With SPARKIFY_TURN_TRACE=<file>, each wait is appended to the file as one JSON line (TurnWait).
  * The benchmark sets it for its worker and takes the waits off each step's time before it judges

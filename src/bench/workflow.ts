@@ -41,8 +41,7 @@ export interface WorkflowResult {
   /**
    * Of each activity's time, the seconds it waited for another step of the run before its own work
    * (src/activities/turnWaits.ts), by activity name: those that waited for a turn, however short (on
-   * DuckDB every publish takes one). Absent in results
-   * written before it was measured.
+   * DuckDB every publish takes one). Absent in results written before it was measured.
    */
   turnWaits?: Record<string, number>;
   /** The worker process's peak resident memory (VmHWM) and its resident memory when it was ready. */
