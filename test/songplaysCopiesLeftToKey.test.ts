@@ -14,8 +14,8 @@ import { Resources } from '../src/activities/resources';
 import { silentLogger } from '../src/log';
 import type { StatementOptions, Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
-import { SAMPLE_DIR } from './harness/temporal';
 import { publishedBeforeSongplays } from './support/publishedBeforeSongplays';
+import { copySampleDays } from './support/sampleDays';
 
 const DAYS = ['2018-11-05', '2018-11-06'];
 const COPIED_DAY = DAYS[0];
@@ -34,18 +34,14 @@ afterAll(async () => {
 /** Two days of the sample and every song file; with `copies`, three plays of the first day logged twice more, as other copies. */
 function source(name: string, copies: boolean): string {
   const root = path.join(dir, name);
-  fs.cpSync(path.join(SAMPLE_DIR, 'song_data'), path.join(root, 'song_data'), { recursive: true });
-  for (const day of DAYS) {
-    const key = path.join('log_data', '2018', '11', `${day}-events.json`);
-    fs.mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
-    let text = fs.readFileSync(path.join(SAMPLE_DIR, key), 'utf8');
-    if (copies && day === COPIED_DAY) {
-      const plays = text.split('\n').filter((line) => line.includes('"page":"NextSong"')).slice(0, 3);
-      // The same event (user, session, item, time): once as logged, once on another level and place.
-      const others = plays.map((line) => line.replace('"level":"free"', '"level":"paid"').replace('"location":"', '"location":"Elsewhere, '));
-      text = `${text.trimEnd()}\n${[...plays, ...others].join('\n')}\n`;
-    }
-    fs.writeFileSync(path.join(root, key), text);
+  copySampleDays(root, DAYS);
+  if (copies) {
+    const log = path.join(root, 'log_data', '2018', '11', `${COPIED_DAY}-events.json`);
+    const text = fs.readFileSync(log, 'utf8');
+    const plays = text.split('\n').filter((line) => line.includes('"page":"NextSong"')).slice(0, 3);
+    // The same event (user, session, item, time): once as logged, once on another level and place.
+    const others = plays.map((line) => line.replace('"level":"free"', '"level":"paid"').replace('"location":"', '"location":"Elsewhere, '));
+    fs.writeFileSync(log, `${text.trimEnd()}\n${[...plays, ...others].join('\n')}\n`);
   }
   return root;
 }
