@@ -37,7 +37,17 @@ afterEach(() => {
 });
 
 const traced = (): TurnWait[] => (fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TurnWait) : []);
-const held = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Holds for at least `ms` on performance.now(), the clock the waits are measured with. A timer alone
+ * can fire a fraction of a millisecond early against it (Node arms timers from the event loop's
+ * cached, whole-millisecond time): 59.7 ms for a 60 ms timer, seen in CI.
+ */
+async function held(ms: number): Promise<void> {
+  const from = performance.now();
+  for (let left = ms; left > 0; left = ms - (performance.now() - from)) {
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(left)));
+  }
+}
 
 describe('waits for a turn', () => {
   it('are traced with the activity, its attempt and its run, and not outside an activity or without a file', async () => {
