@@ -245,6 +245,8 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
       const warehouse = await warehouseFor(ref);
       const days = await replacedDays(warehouse, ref.runId);
       const firstLoad = await songplaysFirstLoad(warehouse);
+      const summaries = engineTraits(warehouse.dialect).playTimeSummaries;
+      const before = [...(summaries === null ? [] : sqlStatements(summaries, warehouse.dialect)), ...(firstLoad?.before ?? [])];
       const params = { run_id: ref.runId, duration_tolerance: ref.durationTolerance, days: days.length > 0 ? days : null, key_built_after: firstLoad !== null };
       // The run's level-changes query waits for the publish's serial part (songplaysSerialPart.ts).
       const publishPlays = (copiesCounted: boolean) =>
@@ -255,7 +257,7 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
             'loadSongplays',
             { ...params, copies_counted: copiesCounted },
             {
-              before: firstLoad?.before ?? [],
+              before,
               after: [...(firstLoad?.after ?? []), ...recordLedgerStatements(warehouse, ref.runId, new Date())],
               beforeStatement: (statements, index) => {
                 serialStart ??= songplaysSerialPartStart(statements);

@@ -246,8 +246,9 @@ export const ETL_DAG = {
     writes: ['time', 'etl_cross_day_times'],
   },
   loadSongplays: {
-    // postgres/songplays_*: a first load's key, built after its rows (engineTraits.ts).
-    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'ledger/postgres/record', 'postgres/songplays_empty', 'postgres/songplays_key_drop', 'postgres/songplays_key_build', 'stats/match_stats', 'stats/plays_without_user'],
+    // postgres/songplays_*: a first load's key, built after its rows (engineTraits.ts);
+    // postgres/summarize_play_time_ranges: the start-time ranges the runs before left unsummarized.
+    sql: ['transform/songplays', 'transform/duckdb/songplays', 'transform/unmatched_plays', 'ledger/record', 'ledger/postgres/record', 'postgres/songplays_empty', 'postgres/songplays_key_drop', 'postgres/songplays_key_build', 'postgres/summarize_play_time_ranges', 'stats/match_stats', 'stats/plays_without_user'],
     reads: ['staging_events', 'staging_songs', 'etl_text_repairs', 'etl_song_keys', 'etl_run_files', 'etl_rejected_records', 'etl_file_counts'],
     // Plays of the replaced days go: deletes (writes) of the days' plays and of the run's own
     // plays by key, so no earlier run's rows are read. Runs beside loadArtists, loadUsers and

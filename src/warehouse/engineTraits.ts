@@ -61,6 +61,13 @@ export interface EngineTraits {
    */
   songplaysKeyAfterFirstLoad: { empty: SqlName; drop: SqlName; build: SqlName } | null;
   /**
+   * Where the plays' start-time indexes keep a summary per block range that the server fills in
+   * later (PostgreSQL's BRIN): the statement the songplays publish runs first to summarize the
+   * ranges the runs before it left without one. Null where the engine keeps its blocks' min/max as
+   * it writes them.
+   */
+  playTimeSummaries: SqlName | null;
+  /**
    * Whether the songplays publish leaves out its pass for the run's events staged more than once
    * (usually none) and lets songplays' primary key find them, where the key is there
    * (uniqueIndexQuery): the key refuses a play id given twice, the publish rolls back, and only then
@@ -127,6 +134,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     countsStagedFiles: false,
     // DuckDB renders no primary key (src/warehouse/sql.ts).
     songplaysKeyAfterFirstLoad: null,
+    // Each row group's min/max is kept as it is written.
+    playTimeSummaries: null,
     copiesFoundByKey: false,
     textCandidateStream: 'transform/duckdb/text_repair_values',
     // Beside the publish, at 8M events one of the two ran out of the worker's 128 MiB pool.
@@ -170,6 +179,9 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Kept through the insert, the key needs the plays sorted: at 8M events one process merged the
     // workers' sorts and wrote every play, about 12 s (docs/performance-log.md).
     songplaysKeyAfterFirstLoad: { empty: 'postgres/songplays_empty', drop: 'postgres/songplays_key_drop', build: 'postgres/songplays_key_build' },
+    // Left to autovacuum, a run's ranges mostly waited for the table's next VACUUM: a day's rerun
+    // right after the 8M-event first load read every play in its deletes (the file says more).
+    playTimeSummaries: 'postgres/summarize_play_time_ranges',
     // The pass groups every play by the four columns of its id: 4.8-6.6 s of three processes at 8M
     // events, beside the users publish, for copies there usually are none of (docs/performance-log.md).
     copiesFoundByKey: true,
@@ -199,6 +211,8 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     countsStagedFiles: false,
     // Its keys are informational: nothing to build.
     songplaysKeyAfterFirstLoad: null,
+    // Its zone maps (each block's min/max) are written with the block.
+    playTimeSummaries: null,
     // Its keys are informational: a play id given twice is not refused.
     copiesFoundByKey: false,
     // Pages by key, long values in pieces (a Data API result row is limited).

@@ -108,6 +108,7 @@ export const SQL_NAMES = [
   'postgres/songplays_key_drop',
   'postgres/staging_lock_timeout',
   'postgres/stream_settings',
+  'postgres/summarize_play_time_ranges',
   'postgres/truncate_expired_staging',
   'postgres/unique_index',
   'postgres/unpartitioned_staging_aside',
