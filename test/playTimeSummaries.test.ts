@@ -25,27 +25,28 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-/** Runs every file of the sample through the songplays publish as run `runId`. */
-async function publishPlays(warehouseUri: string, runId: string): Promise<void> {
+/** `work` with the resources of a worker whose default warehouse is `warehouseUri` and source the sample, closed after. */
+async function withResources<T>(warehouseUri: string, work: (resources: Resources) => Promise<T>): Promise<T> {
   const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: warehouseUri, defaultSource: SAMPLE_DIR });
   try {
-    const activities = createActivities({ resources, log: silentLogger });
-    const ref = { runId, source: '', warehouse: '' };
-    await publishedBeforeSongplays(activities, ref);
-    await activities.loadSongplays({ ...ref, durationTolerance: 2 });
+    return await work(resources);
   } finally {
     await resources.close();
   }
 }
 
-async function withWarehouse<T>(warehouseUri: string, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: warehouseUri, defaultSource: SAMPLE_DIR });
-  try {
-    return await work(await resources.warehouse(''));
-  } finally {
-    await resources.close();
-  }
+/** Runs every file of the sample through the songplays publish as run `runId`. */
+async function publishPlays(warehouseUri: string, runId: string): Promise<void> {
+  await withResources(warehouseUri, async (resources) => {
+    const activities = createActivities({ resources, log: silentLogger });
+    const ref = { runId, source: '', warehouse: '' };
+    await publishedBeforeSongplays(activities, ref);
+    await activities.loadSongplays({ ...ref, durationTolerance: 2 });
+  });
 }
+
+const withWarehouse = <T>(warehouseUri: string, work: (warehouse: Warehouse) => Promise<T>): Promise<T> =>
+  withResources(warehouseUri, async (resources) => work(await resources.warehouse('')));
 
 /**
  * Pages of each indexed table; and, for each index, whether its second block range (pages 16-31)
