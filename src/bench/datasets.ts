@@ -65,3 +65,17 @@ export async function ensureDataset(cacheDir: string, size: DatasetSize, log: (l
   fs.writeFileSync(marker, JSON.stringify({ size, result }, null, 2));
   return { size, dir, result, generateSeconds };
 }
+
+const EVENT_LOG_NAME = /^(\d{4}-\d{2}-\d{2})-events\.json$/;
+
+/** The latest date of the data set's event logs (log_data/YYYY/MM/YYYY-MM-DD-events.json): the day the nightly run loads again. */
+export function lastLogDate(dir: string): string {
+  const root = path.join(dir, 'log_data');
+  let last: string | undefined;
+  for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const date = EVENT_LOG_NAME.exec(path.basename(entry))?.[1];
+    if (date !== undefined && (last === undefined || date > last)) last = date;
+  }
+  if (last === undefined) throw new Error(`no event log under ${root}`);
+  return last;
+}

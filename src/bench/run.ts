@@ -4,7 +4,7 @@
  * whether each target is met, and writes every figure to a JSON file.
  *
  *   npm run bench -- [--sizes 160k,1.6M,8M] [--engines duckdb,postgres] [--cache DIR] [--work DIR]
- *                    [--out FILE] [--timeout-minutes 20] [--workflow-runs 1] [--keep]
+ *                    [--out FILE] [--timeout-minutes 20] [--workflow-runs 1] [--skip-nightly] [--keep]
  *
  * Data sets are generated once into --cache (default .sparkify/bench/data) and reused. PostgreSQL
  * is a throwaway cluster started here; Temporal is the embedded dev server.
@@ -16,13 +16,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import type { RunWindow } from '../etl/types';
 import { rowEncoderName } from '../staging/nativeRows';
 import { startDevServer, type DevServer } from '../temporal/devServer';
 import { isStopping, onShutdown } from '../util/shutdown';
-import { ensureDataset, sizeByName, SIZES, type Dataset } from './datasets';
+import { ensureDataset, lastLogDate, sizeByName, SIZES, type Dataset } from './datasets';
 import { duckdbFloor, fastestFloor, postgresFloor, type FloorResult } from './floor';
 import { createDatabase, dropDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
-import { fastestWorkflow, formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type SizeResult } from './report';
+import { fastestWorkflow, formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type NightlyResult, type SizeResult } from './report';
 import { runWorkflow, type WorkflowResult } from './workflow';
 
 interface BenchOptions {
@@ -35,6 +36,8 @@ interface BenchOptions {
   timeoutMs: number;
   /** Workflow runs per size and engine, back to back between the floor's two runs. */
   workflowRuns: number;
+  /** Leave out the nightly runs (report.ts, NightlyResult): the data set's last day again into the loaded warehouse, and alone. */
+  skipNightly: boolean;
   keep: boolean;
 }
 
@@ -48,6 +51,7 @@ function options(): BenchOptions {
       out: { type: 'string' },
       'timeout-minutes': { type: 'string', default: '20' },
       'workflow-runs': { type: 'string', default: '1' },
+      'skip-nightly': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -67,6 +71,7 @@ function options(): BenchOptions {
     outFile: path.resolve(values.out ?? path.join('.sparkify', 'bench', `results-${stamp}.json`)),
     timeoutMs: timeout * 60_000,
     workflowRuns,
+    skipNightly: values['skip-nightly'],
     keep: values.keep,
   };
 }
@@ -148,30 +153,68 @@ async function benchSize(
       // The workflow runs back to back between the floor's two runs, each into a fresh warehouse,
       // and the ratio is taken from the fastest, as against the fastest floor.
       const workflowRuns: WorkflowResult[] = [];
-      for (let run = 1; run <= opts.workflowRuns; run++) {
-        const warehouse = engine === 'duckdb' ? `duckdb:${path.join(workDir, 'workflow.duckdb')}` : await createDatabase(stack.pg!.url, 'bench_run');
-        log(`${size.name}: ${engine} workflow (run ${run} of ${opts.workflowRuns}) …`);
+      const freshWarehouse = (name: string) => (engine === 'duckdb' ? `duckdb:${path.join(workDir, `${name}.duckdb`)}` : createDatabase(stack.pg!.url, `bench_${name}`));
+      // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the next run.
+      const removeWarehouse = async (warehouse: string) => {
+        if (engine === 'duckdb') fs.rmSync(warehouse.slice('duckdb:'.length), { force: true });
+        else await dropDatabase(stack.pg!.url, warehouse);
+      };
+      const measure = (warehouse: string, label: string, window?: RunWindow) =>
+        runWorkflow({
+          client: stack.client,
+          address: stack.address,
+          taskQueue: `sparkify-bench-${size.name}-${engine}-${label}`,
+          workflowId: `bench-${size.name}-${engine}-${label}-${Date.now()}`,
+          source: dataset.dir,
+          warehouse,
+          workDir: path.join(workDir, engine),
+          timeoutMs: opts.timeoutMs,
+          ...(window ? { window } : {}),
+        });
+      // The last day again into the warehouse the last run loaded, then alone into an empty one.
+      const nightly = async (loaded: WorkflowResult | undefined, warehouse: string): Promise<NightlyResult> => {
+        const date = lastLogDate(dataset.dir);
+        const night: NightlyResult = { date };
+        const errors: string[] = [];
+        if (loaded) {
+          night.loadedTables = loaded.summary.tables;
+          log(`${size.name}: ${engine} nightly: ${date} again after the load …`);
+          try {
+            night.rerun = await measure(warehouse, 'rerun', { from: date, to: date });
+          } catch (err) {
+            errors.push(`the rerun: ${message(err)}`);
+          }
+        }
+        if (isStopping()) return night;
+        log(`${size.name}: ${engine} nightly: ${date} alone …`);
+        const alone = await freshWarehouse('night');
         try {
-          workflowRuns.push(
-            await runWorkflow({
-              client: stack.client,
-              address: stack.address,
-              taskQueue: `sparkify-bench-${size.name}-${engine}-${run}`,
-              workflowId: `bench-${size.name}-${engine}-${run}-${Date.now()}`,
-              source: dataset.dir,
-              warehouse,
-              workDir: path.join(workDir, engine),
-              timeoutMs: opts.timeoutMs,
-            }),
-          );
+          night.alone = await measure(alone, 'alone', { from: date, to: date });
+        } catch (err) {
+          errors.push(`the day alone: ${message(err)}`);
+        } finally {
+          await removeWarehouse(alone);
+        }
+        if (errors.length > 0) night.error = errors.join('; ');
+        return night;
+      };
+      for (let run = 1; run <= opts.workflowRuns; run++) {
+        const warehouse = await freshWarehouse('run');
+        log(`${size.name}: ${engine} workflow (run ${run} of ${opts.workflowRuns}) …`);
+        let loaded: WorkflowResult | undefined;
+        try {
+          loaded = await measure(warehouse, String(run));
+          workflowRuns.push(loaded);
         } catch (err) {
           result.workflowError ??= `run ${run}: ${message(err)}`;
         }
         // After Ctrl-C or SIGTERM nothing more is measured: the servers are being stopped.
         if (isStopping()) throw new Error(`${size.name}: stopped during the ${engine} workflow`);
-        // The workflow's DuckDB file or database (GBs at 8M) is not kept beside the next run.
-        if (engine === 'duckdb') fs.rmSync(path.join(workDir, 'workflow.duckdb'), { force: true });
-        else await dropDatabase(stack.pg!.url, warehouse);
+        if (run === opts.workflowRuns && !opts.skipNightly) {
+          result.nightly = await nightly(loaded, warehouse);
+          if (isStopping()) throw new Error(`${size.name}: stopped during the ${engine} nightly runs`);
+        }
+        await removeWarehouse(warehouse);
       }
       result.workflowRuns = workflowRuns;
       result.workflow = fastestWorkflow(workflowRuns);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { EtlInput, RunSummary } from '../etl/types';
+import type { EtlInput, RunSummary, RunWindow } from '../etl/types';
 import type { etlRun } from '../workflows/etl';
 import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../util/workerNodeFlags';
 import { procStatusBytes } from '../util/procStatus';
@@ -226,9 +226,11 @@ export interface WorkflowRunOptions {
   /** The worker's working directory; the run's HTML report goes in reports/ under it. */
   workDir: string;
   timeoutMs: number;
+  /** The dates to run; absent: every file of the source. */
+  window?: RunWindow;
 }
 
-/** Starts a worker, runs etlRun over every file of the source, measures, stops the worker. */
+/** Starts a worker, runs etlRun over the source (every file, or the window's), measures, stops the worker. */
 export async function runWorkflow(options: WorkflowRunOptions): Promise<WorkflowResult> {
   const { client } = options;
   fs.mkdirSync(options.workDir, { recursive: true });
@@ -240,7 +242,7 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     await waitForPoller(client, options.taskQueue, worker);
     const pid = worker.child.pid!;
     const readyRssBytes = procStatusBytes(pid, 'VmRSS');
-    const input: EtlInput = { source: options.source, warehouse: options.warehouse, window: null, reportTo: path.join(options.workDir, 'reports') };
+    const input: EtlInput = { source: options.source, warehouse: options.warehouse, window: options.window ?? null, reportTo: path.join(options.workDir, 'reports') };
     const cpuBefore = readMachineCpu();
     const handle = await client.workflow.start<typeof etlRun>('etlRun', { taskQueue: options.taskQueue, workflowId: options.workflowId, args: [input] });
     let timer: NodeJS.Timeout | undefined;
