@@ -29,12 +29,15 @@ export interface EngineResult {
 /**
  * The everyday shape, which a first load does not show: the data set's last day run again into the
  * warehouse the last workflow run loaded (one more night into a warehouse that holds its history),
- * and the same day into an empty warehouse. A step much slower in the rerun reads the history, not
- * the night's input. Figures only: the issue sets no target for it.
+ * and the same day run again into a warehouse that holds only that day (the same work on one day of
+ * history: no song file changed for either). A step much slower in the rerun after the load reads
+ * the history, not the night's input. Figures only: the issue sets no target for it.
  */
 export interface NightlyResult {
   date: string;
+  /** The day again after the full load. */
   rerun?: WorkflowResult;
+  /** The day again after itself alone. */
   alone?: WorkflowResult;
   /** The star tables' rows after the full load, which the rerun of a day it holds must leave as they were. */
   loadedTables?: Record<string, number>;
@@ -176,7 +179,7 @@ function nightlyRows(result: SizeResult, engines: readonly Engine[]): string[][]
   const events = (n: NightlyResult) => n.alone?.summary.staging?.events.recordsStaged;
   const rows: string[][] = [];
   rows.push([`nightly: ${date} again after the load`, ...per((n) => (n.rerun ? secs(n.rerun.wallSeconds) : 'failed'))]);
-  rows.push(['  the same day alone, empty warehouse', ...per((n) => (n.alone ? `${secs(n.alone.wallSeconds)} (${num(events(n) ?? 0)} events)` : 'failed'))]);
+  rows.push(['  the same day again after itself alone', ...per((n) => (n.alone ? `${secs(n.alone.wallSeconds)} (${num(events(n) ?? 0)} events)` : 'failed'))]);
   rows.push(['  rerun to the day alone', ...per((n) => (n.rerun && n.alone ? `${(n.rerun.wallSeconds / n.alone.wallSeconds).toFixed(2)}×` : '–'))]);
   rows.push([
     '  star tables after the rerun',
