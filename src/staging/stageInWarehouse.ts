@@ -3,7 +3,7 @@ import type { Source } from '../source';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatements } from '../warehouse/sql';
 import { attachStagingPartitionStatements } from '../warehouse/stagingPartitions';
-import { clearFileCountsStatement, clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
+import { clearFileCountsStatement, clearStagingStatements, clearStagingStatementsOn, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
 import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
 import { gatherKeys, type ListedKeys } from './listedKeys';
@@ -132,8 +132,9 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       // Each file's staged rows counted as they are written, for the ledger (engineTraits.ts).
       const countFiles = engineTraits(d).countsStagedFiles && !rawLines;
       const clearCounts = countFiles ? [clearFileCountsStatement(d, runId, kind)] : [];
+      const clear = await clearStagingStatementsOn(warehouse, runId, kind, options.statementOptions?.signal);
       const around = {
-        before: [...(options.fence ?? []), ...clearStagingStatements(d, runId, kind), ...clearCounts, ...raw.before],
+        before: [...(options.fence ?? []), ...clear, ...clearCounts, ...raw.before],
         after: [...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
         partLoads: rawLines ? rawLinePartLoads(runId) : undefined,
       };

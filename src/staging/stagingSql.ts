@@ -1,7 +1,8 @@
 import type { RecordKind } from '../etl/types';
+import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { MAX_RAW_KEPT } from './stagedResult';
-import type { Dialect } from '../warehouse/types';
+import type { Dialect, Warehouse } from '../warehouse/types';
 
 /** Each kind's staging table (fixed names). */
 export const STAGING_TABLE: Record<RecordKind, 'staging_events' | 'staging_songs'> = {
@@ -27,6 +28,19 @@ export function clearFileCountsStatement(dialect: Dialect, runId: string, kind: 
 /** Before a kind is staged again, in the staging transaction: the staged rows and the rejects above. */
 export function clearStagingStatements(dialect: Dialect, runId: string, kind: RecordKind): string[] {
   return [clearStagedStatement(dialect, runId, kind), clearRejectedStatement(dialect, runId, kind)];
+}
+
+/**
+ * clearStagingStatements for `warehouse`: where staging_events has a partition per run, the
+ * staging-delete rule names the runs whose rows it can delete, listed by a query first
+ * (sql/staging/postgres/clear_staged_in_runs.sql says why), so it reads their partitions only.
+ */
+export async function clearStagingStatementsOn(warehouse: Warehouse, runId: string, kind: RecordKind, signal?: AbortSignal): Promise<string[]> {
+  const d = warehouse.dialect;
+  if (!engineTraits(d).partitionsStagingByRun) return clearStagingStatements(d, runId, kind);
+  const listed = await warehouse.query(sqlStatement('staging/postgres/runs_listing_same_files', d, { run_id: runId, kind }), { signal });
+  const runs = [runId, ...listed.map((r) => String(r.run_id))];
+  return [sqlStatement('staging/postgres/clear_staged_in_runs', d, { table: STAGING_TABLE[kind], run_id: runId, kind, runs }), clearRejectedStatement(d, runId, kind)];
 }
 
 /**

@@ -176,6 +176,8 @@ export const SQL_NAMES = [
   'staging/logs_without_staged_events',
   'staging/parsed_events',
   'staging/parsed_songs',
+  'staging/postgres/clear_staged_in_runs',
+  'staging/postgres/runs_listing_same_files',
   'staging/redshift/copy_file_counts',
   'staging/redshift/copy_keep_events',
   'staging/redshift/copy_keep_load_errors',

@@ -92,6 +92,8 @@ const DIGESTS: Record<string, string> = {
   'sql/staging/logs_without_staged_events.sql': 'e9e23e086a91ec90',
   'sql/staging/parsed_events.sql': 'ffd5eef9d6dea534',
   'sql/staging/parsed_songs.sql': 'bd72af986c92049c',
+  'sql/staging/postgres/clear_staged_in_runs.sql': 'b38021716fce5286',
+  'sql/staging/postgres/runs_listing_same_files.sql': '880321859bc2b6cc',
   'sql/staging/redshift/copy_file_counts.sql': '0b4d93460eba6a5a',
   'sql/staging/redshift/copy_keep_events.sql': '77ac794fedd3b2df',
   'sql/staging/redshift/copy_keep_load_errors.sql': '1eec0c1700f45ce0',

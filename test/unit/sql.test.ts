@@ -64,6 +64,7 @@ const PARAMS: Record<string, SqlParam> = {
   found_by: 'r2',
   // Runs Temporal did not know (sql/etl/*unknown_runs.sql).
   run_ids: ['r3', 'r4'],
+  runs: ['r1', 'r5'],
   summary: '{"runId":"r1","note":"a \\\\ backslash"}',
   // Names for {{ident:…}} (sql/checks/).
   table: 'users',
