@@ -1,9 +1,10 @@
 /**
  * On PostgreSQL, staging_events has a partition per run and no index finds a file's rows, so the
  * staging-delete rule (sql/staging/clear_staged.sql) read every retained run's partition, whatever
- * files it held. Now it names the runs whose partitions can hold its rows: the run's own and the
- * completed runs that listed the same files (sql/staging/postgres/clear_staged_in_runs.sql). The
- * same rows go as by the shared rule, and the plan names no other run's partition.
+ * files it held. Now, for event logs, it names the runs whose partitions can hold its rows: the
+ * run's own and the completed runs that listed the same logs
+ * (sql/staging/postgres/clear_staged_in_runs.sql). The same rows go as by the shared rule, and the
+ * plan names no other run's partition. Song files keep the shared rule (staging_songs is one table).
  */
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
@@ -63,6 +64,7 @@ test("the staging delete reads only the partitions of the run and of the complet
   const shared = await warehouseWithRuns('delete_shared');
   try {
     const statements = await clearStagingStatementsOn(named, 'night', 'events');
+    expect(await clearStagingStatementsOn(named, 'night', 'songs')).toEqual(clearStagingStatements('postgres', 'night', 'songs'));
     // The shared rule reads every run's partition; this one the run's own and the load's.
     expect(await partitionsPlanned(shared, clearStagingStatements('postgres', 'night', 'events')[0])).toEqual(['load', 'other', 'failed', 'night']);
     expect(await partitionsPlanned(named, statements[0])).toEqual(['load', 'night']);

@@ -32,15 +32,16 @@ export function clearStagingStatements(dialect: Dialect, runId: string, kind: Re
 
 /**
  * clearStagingStatements for `warehouse`: where staging_events has a partition per run, the
- * staging-delete rule names the runs whose rows it can delete, listed by a query first
- * (sql/staging/postgres/clear_staged_in_runs.sql says why), so it reads their partitions only.
+ * staging-delete rule for event logs names the runs whose rows it can delete, listed by a query
+ * first (sql/staging/postgres/clear_staged_in_runs.sql says why), so it reads their partitions
+ * only. staging_songs is one table, found by its index on run_id.
  */
 export async function clearStagingStatementsOn(warehouse: Warehouse, runId: string, kind: RecordKind, signal?: AbortSignal): Promise<string[]> {
   const d = warehouse.dialect;
-  if (!engineTraits(d).partitionsStagingByRun) return clearStagingStatements(d, runId, kind);
-  const listed = await warehouse.query(sqlStatement('staging/postgres/runs_listing_same_files', d, { run_id: runId, kind }), { signal });
+  if (kind !== 'events' || !engineTraits(d).partitionsStagingByRun) return clearStagingStatements(d, runId, kind);
+  const listed = await warehouse.query(sqlStatement('staging/postgres/runs_listing_same_event_logs', d, { run_id: runId }), { signal });
   const runs = [runId, ...listed.map((r) => String(r.run_id))];
-  return [sqlStatement('staging/postgres/clear_staged_in_runs', d, { table: STAGING_TABLE[kind], run_id: runId, kind, runs }), clearRejectedStatement(d, runId, kind)];
+  return [sqlStatement('staging/postgres/clear_staged_in_runs', d, { run_id: runId, runs }), clearRejectedStatement(d, runId, kind)];
 }
 
 /**

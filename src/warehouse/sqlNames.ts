@@ -177,7 +177,7 @@ export const SQL_NAMES = [
   'staging/parsed_events',
   'staging/parsed_songs',
   'staging/postgres/clear_staged_in_runs',
-  'staging/postgres/runs_listing_same_files',
+  'staging/postgres/runs_listing_same_event_logs',
   'staging/redshift/copy_file_counts',
   'staging/redshift/copy_keep_events',
   'staging/redshift/copy_keep_load_errors',
