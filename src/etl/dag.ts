@@ -86,9 +86,8 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'etl/run_file_keys',
   'etl/run_file_totals',
   'staging/clear_staged',
-  // On PostgreSQL the same rule, named by the runs whose partitions can hold its rows.
-  'staging/postgres/runs_listing_same_event_logs',
-  'staging/postgres/clear_staged_in_runs',
+  // For event logs on PostgreSQL the same rule, named by the runs whose partitions can hold its rows.
+  ...(kind === 'events' ? ['staging/postgres/runs_listing_same_event_logs', 'staging/postgres/clear_staged_in_runs'] : []),
   'staging/clear_rejected',
   'staging/clear_file_counts',
   `staging/parsed_${kind}`,
