@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateDataset, type GenerateResult } from '../generate';
+import { EVENT_LOG_ROOT, eventLogDate } from '../source/layout';
 
 export interface DatasetSize {
   name: string;
@@ -66,14 +67,12 @@ export async function ensureDataset(cacheDir: string, size: DatasetSize, log: (l
   return { size, dir, result, generateSeconds };
 }
 
-const EVENT_LOG_NAME = /^(\d{4}-\d{2}-\d{2})-events\.json$/;
-
 /** The latest date of the data set's event logs (log_data/YYYY/MM/YYYY-MM-DD-events.json): the day the nightly run loads again. */
 export function lastLogDate(dir: string): string {
   const root = path.join(dir, 'log_data');
   let last: string | undefined;
   for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
-    const date = EVENT_LOG_NAME.exec(path.basename(entry))?.[1];
+    const date = eventLogDate(`${EVENT_LOG_ROOT}${entry}`);
     if (date !== undefined && (last === undefined || date > last)) last = date;
   }
   if (last === undefined) throw new Error(`no event log under ${root}`);
