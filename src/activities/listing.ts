@@ -8,6 +8,7 @@ import { dateProblem, datesBetween } from '../etl/dates';
 import type { RunWindow, SkippedFile } from '../etl/types';
 import { EVENT_LOG_LAYOUT, EVENT_LOG_ROOT, eventLogMonthPrefix, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 import { mapConcurrent } from '../source/concurrent';
+import { compressedContentReason, MAGIC_BYTES, unreadableCode } from '../source/unreadable';
 
 // Song files are named by track id in the real data (TR….json); the name is not checked, the layout is.
 export const SONG_FILE_LAYOUT = 'song_data/A/B/C/NAME.json';
@@ -15,17 +16,6 @@ export const SONG_FILE_LAYOUT = 'song_data/A/B/C/NAME.json';
 const EVENT_LOG_KEY = /^log_data\/(\d{4})\/(\d{2})\/((\d{4})-(\d{2})-\d{2})-events\.json$/;
 const SONG_FILE_KEY = /^song_data\/[A-Za-z0-9]\/[A-Za-z0-9]\/[A-Za-z0-9]\/[^/]+\.json$/;
 const COMPRESSED = /\.(gz|gzip|bz2|zip|zst|xz|lz4|snappy|br)$/i;
-// Magic bytes of compressed content, whatever the name says.
-const COMPRESSED_MAGIC: [string, number[]][] = [
-  ['gzip', [0x1f, 0x8b]],
-  ['bzip2', [0x42, 0x5a, 0x68]],
-  ['zip', [0x50, 0x4b, 0x03, 0x04]],
-  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
-  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-];
-/** How many first bytes a probe reads: enough for the longest magic. */
-const MAGIC_BYTES = Math.max(...COMPRESSED_MAGIC.map(([, magic]) => magic.length));
-
 /** Longest source key kept: keys are stored and shown; a longer name is skipped, not truncated. */
 export const MAX_KEY_LENGTH = 1024;
 
@@ -59,16 +49,6 @@ export function classifyKey(key: string, size: number): Classified {
   return classified;
 }
 
-/** Error codes that say an object cannot be read at all (retrying will not help). */
-const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTREG', 'ENOENT', 'ELOOP', 'ENAMETOOLONG', 'AccessDenied', 'Forbidden', 'InvalidObjectState', 'NoSuchKey', 'NotFound']);
-
-function errorCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e?.$metadata?.httpStatusCode === 403) return 'AccessDenied';
-  for (const value of [e?.code, e?.Code, e?.name]) if (typeof value === 'string' && UNREADABLE.has(value)) return value;
-  return undefined;
-}
-
 /**
  * Reads the first bytes of an object: a reason to skip it (unreadable, empty, compressed content),
  * or null when it can be staged. Errors that may pass (network, throttling) are thrown, so the
@@ -79,15 +59,12 @@ export async function probeObject(source: Source, key: string): Promise<string |
   try {
     head = await source.readHead(key, MAGIC_BYTES);
   } catch (err) {
-    const code = errorCode(err);
+    const code = unreadableCode(err);
     if (code) return `unreadable (${code})`;
     throw err;
   }
   if (head.length === 0) return 'empty file (0 bytes)';
-  for (const [format, magic] of COMPRESSED_MAGIC) {
-    if (magic.every((byte, i) => head[i] === byte)) return `${format}-compressed content in a .json file: the pipeline reads plain JSON only`;
-  }
-  return null;
+  return compressedContentReason(head);
 }
 
 /**
