@@ -1,5 +1,5 @@
 import type { CopyFlavour } from '../staging/copyText';
-import type { StatementOptions, Warehouse } from './types';
+import type { StatementOptions, StatementsAfter, Warehouse } from './types';
 
 /** One `COPY table (columns) FROM STDIN` of rows already encoded in COPY text format. */
 export interface CopySegment {
@@ -52,7 +52,7 @@ export interface CopyTextStaging {
   readonly copyFlavour?: CopyFlavour;
   stageCopySegments(
     segments: AsyncIterable<CopySegment>,
-    around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
+    around: { before: readonly string[]; after: StatementsAfter; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
   ): Promise<CopiedRows | void>;
 }

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import type { ChunkLoad, ChunkedStaging, FileLoad, FileStaging, Row, SerializedWrites, StatementOptions, Warehouse, WarehouseAccess } from './types';
+import { statementsAfter, type ChunkLoad, type ChunkedStaging, type FileLoad, type FileStaging, type Row, type SerializedWrites, type StatementOptions, type StatementsAfter, type Warehouse, type WarehouseAccess } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError, SqlError } from './errors';
 import { ConfigError } from '../errors';
@@ -366,7 +366,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
           count += inChunk;
           if (inChunk > 0) for (const sql of load.eachChunk) await c.run(sql);
         }
-        for (const sql of load.after) await c.run(sql);
+        for (const sql of statementsAfter(load.after)) await c.run(sql);
         return count;
       }, options?.signal),
     );
@@ -431,7 +431,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
    */
   async stageCopySegments(
     segments: SpoolingSegments,
-    around: { before: readonly string[]; after: readonly string[]; partLoads?: Readonly<Record<string, PartLoad>> },
+    around: { before: readonly string[]; after: StatementsAfter; partLoads?: Readonly<Record<string, PartLoad>> },
     options?: StatementOptions,
   ): Promise<void> {
     const parent = this.file === ':memory:' ? os.tmpdir() : `${this.file}.tmp`;
@@ -466,7 +466,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
             if (segment.parts) for await (const file of segment.parts) await load(file);
             else await spoolAndLoad(segment, this.copyPartBytes, () => path.join(dir, `part-${part++}.csv`), load);
           }
-          for (const sql of around.after) await c.run(sql);
+          for (const sql of statementsAfter(around.after)) await c.run(sql);
         }, options?.signal)),
       );
     } finally {

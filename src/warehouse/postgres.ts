@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatement, sqlStatements } from './sql';
-import type { AutocommitStatements, ChunkedStaging, ChunkLoad, Row, StatementOptions, Warehouse, WarehouseAccess, WriteLocking } from './types';
+import { statementsAfter, type AutocommitStatements, type ChunkedStaging, type ChunkLoad, type Row, type StatementOptions, type StatementsAfter, type Warehouse, type WarehouseAccess, type WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresConnectError, classifyPostgresError } from './errors';
@@ -436,7 +436,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
           });
           if (count > before) for (const sql of load.eachChunk) await c.query(sql);
         }
-        for (const sql of load.after) await c.query(sql);
+        for (const sql of statementsAfter(load.after)) await c.query(sql);
         return count;
       }, options?.signal),
     );
@@ -444,7 +444,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
 
   async stageCopySegments(
     segments: AsyncIterable<CopySegment>,
-    around: { before: readonly string[]; after: readonly string[] },
+    around: { before: readonly string[]; after: StatementsAfter },
     options?: StatementOptions,
   ): Promise<CopiedRows> {
     return this.withClient(options, (c) =>
@@ -462,7 +462,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
           });
           copied[segment.table] = (copied[segment.table] ?? 0) + rows;
         }
-        for (const sql of around.after) await c.query(sql);
+        for (const sql of statementsAfter(around.after)) await c.query(sql);
         return copied;
       }, options?.signal),
     );

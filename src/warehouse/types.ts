@@ -111,6 +111,17 @@ export function hasServerSideStaging(warehouse: Warehouse): warehouse is Warehou
   return typeof (warehouse as Partial<ServerSideStaging>).stageFromS3 === 'function';
 }
 
+/**
+ * The statements that end a staging transaction once its rows are in: given up front, or decided
+ * by what the rows held (a function, called once they are all in).
+ */
+export type StatementsAfter = readonly string[] | (() => readonly string[]);
+
+/** The statements `after` stands for, once the rows are in. */
+export function statementsAfter(after: StatementsAfter): readonly string[] {
+  return typeof after === 'function' ? after() : after;
+}
+
 /** How a ChunkedStaging call loads its session table and what runs around it. */
 export interface ChunkLoad {
   /** A temporary table `before` creates; rows give every one of its columns, in its order. */
@@ -118,7 +129,7 @@ export interface ChunkLoad {
   before: readonly string[];
   /** Run after each chunk of rows is in the table; they must leave it empty for the next. */
   eachChunk: readonly string[];
-  after: readonly string[];
+  after: StatementsAfter;
   /** Rows per chunk: what the warehouse holds at once. */
   chunkRows: number;
   /**
