@@ -35,6 +35,8 @@ const BAD_FILES: { key: string; content: Buffer | string; reason: RegExp }[] = [
   { key: 'log_data/2018/11/2018-11-31-events.json', content: '{}\n', reason: /^date in the name is not a real calendar date$/ },
   { key: 'song_data/A/B/C/readme.md', content: '# songs', reason: /^not a \.json file$/ },
   { key: 'song_data/A/B/C/TRBADZIP0001.json.gz', content: gzipSync('{}'), reason: /^compressed file \(\.gz\)/ },
+  // Skipped by the listing's probe on Redshift, by staging where the worker reads the song files (src/staging/skippedSongFiles.ts).
+  { key: 'song_data/A/B/C/TRGZIPPED001.json', content: gzipSync('{"song_id":"SOGZ"}'), reason: /^gzip-compressed content in a \.json file/ },
   { key: 'song_data/A/B/song.json', content: '{}', reason: /^name does not fit song_data\/A\/B\/C\/NAME\.json$/ },
   { key: 'song_data/TRTOPLEVEL0001.json', content: '{}', reason: /^name does not fit song_data/ },
   { key: 'song_data/A/B/C/TREMPTY00001.json', content: '', reason: /^empty file \(0 bytes\)$/ },

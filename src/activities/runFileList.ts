@@ -1,9 +1,10 @@
 /**
  * The listing step's body: lists the source in batches (listing.ts), asks the load ledger about
- * each batch's song files, probes the files to stage, and appends each batch to the run's file
- * list (etl_run_files) and skipped files (etl_skipped_files) before listing the next. Memory is
- * one batch, whatever the source holds; what later steps and the workflow get is counts and the
- * first few skipped files, and the file list itself stays in the warehouse.
+ * each batch's song files, probes the files to stage (song files only where staging does not
+ * probe them itself), and appends each batch to the run's file list (etl_run_files) and skipped
+ * files (etl_skipped_files) before listing the next. Memory is one batch, whatever the source
+ * holds; what later steps and the workflow get is counts and the first few skipped files, and the
+ * file list itself stays in the warehouse.
  */
 import type { ListedFiles, RunWindow, SkippedFile } from '../etl/types';
 import { hasLoadedSongs, songFilesToLoad } from '../ledger/loaded';
@@ -44,6 +45,12 @@ export interface RunFileListOptions {
   batchFiles?: number;
   /** Called with each batch's size as it is recorded: tests check that no batch is larger. */
   onBatch?: (files: number) => void;
+  /**
+   * Whether song files are probed here (the default). Not where staging reads each one whole and
+   * skips those it cannot stage itself (src/staging/skippedSongFiles.ts): a probe would fetch every
+   * song file twice, on S3 a round trip each.
+   */
+  probeSongFiles?: boolean;
 }
 
 /**
@@ -95,8 +102,8 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
     const probed = (n: number) => probedProgress(probedBefore + n);
     const events = await dropUnreadable(source, batch.events, skipped, probed);
     probedBefore += batch.events.length;
-    const songs = await dropUnreadable(source, songsToLoad, skipped, probed);
-    probedBefore += songsToLoad.length;
+    const songs = options.probeSongFiles === false ? songsToLoad : await dropUnreadable(source, songsToLoad, skipped, probed);
+    if (options.probeSongFiles !== false) probedBefore += songsToLoad.length;
     const files = [...events.map((o) => ['events', o] as const), ...songs.map((o) => ['songs', o] as const)];
     await whileHeartbeating({ step: 'recording the file list' }, async () => {
       if (files.length > 0) await append('etl_run_files', RUN_FILE_COLUMNS, files.map(([kind, o]) => [runId, kind, o.key, o.etag, o.size]));

@@ -24,12 +24,22 @@ import { rejectEventsWithBadLevel } from './eventLevels';
 import { rejectSongFilesWithoutRecords } from './songFilesWithoutRecords';
 import { checkLogsStaged } from './unreadableLogs';
 import { collectGarbage } from '../util/heapRelease';
-import type { Warehouse } from '../warehouse/types';
+import { hasChunkedStaging, type Warehouse } from '../warehouse/types';
+import type { Source } from '../source';
 import { recordAbandonedRuns } from '../ledger/abandonedRuns';
 import { workerClient } from './workerClient';
 
 /** Schema files in dependency order: `sql/schema/<name>.sql`. */
 export const SCHEMA_FILES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time', 'etl_tables', 'etl_skipped_files', 'etl_attempt_fence', 'etl_file_counts', 'etl_play_names', 'etl_cross_day_plays', 'etl_versions', 'etl_song_files', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'];
+
+/**
+ * Whether staging reads each song file whole and skips those it cannot stage itself (the worker's
+ * staging into DuckDB or PostgreSQL, src/staging/skippedSongFiles.ts), so the listing need not probe
+ * them. Redshift's staging does not: its COPY reads the files.
+ */
+export function songFilesProbedByStaging(warehouse: Warehouse, source: Source): boolean {
+  return !serverStaging(warehouse, source) && hasChunkedStaging(warehouse);
+}
 
 export function createStagingActivities({ resources, log }: ActivityDeps) {
   async function stage(ref: RunRef & { maxRejectRate: number }, kind: RecordKind): Promise<StageResult> {
@@ -65,7 +75,7 @@ export function createStagingActivities({ resources, log }: ActivityDeps) {
     const source = resources.source(ref.source);
     const warehouse = await resources.warehouse(ref.warehouse);
     // In batches, each recorded before the next is listed (runFileList.ts): memory is one batch.
-    const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window, part });
+    const listed = await listRunFiles({ source, warehouse, runId: ref.runId, window: ref.window, part, probeSongFiles: !songFilesProbedByStaging(warehouse, source) });
     for (const file of listed.skippedSamples ?? []) log.warn({ runId: ref.runId, sourceKey: file.sourceKey }, `skipped: ${file.reason}`);
     collectGarbage();
     return listed;

@@ -186,12 +186,15 @@ export const ETL_DAG = {
   },
   stageSongs: {
     // A song file that gave no record is kept as a reject (src/activities/songFilesWithoutRecords.ts).
-    sql: [...STAGING_SQL('songs'), 'staging/reject_song_files_without_records', 'staging/song_files_without_records'],
+    // A song file that cannot be read, or holds compressed bytes, goes from the run's file list to
+    // its skipped files: staging reads each song file once, the listing does not probe them
+    // (sql/staging/skip_song_files_found_unreadable.sql).
+    sql: [...STAGING_SQL('songs'), 'staging/skip_song_files_found_unreadable', 'staging/skipped_song_files', 'staging/reject_song_files_without_records', 'staging/song_files_without_records'],
     reads: ['etl_run_files'],
     readsEarlierRuns: ['etl_runs'],
-    readsOwnRows: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
+    readsOwnRows: ['staging_songs', 'etl_rejected_records', 'etl_file_counts', 'etl_skipped_files'],
     // etl_file_counts: as for stageEvents.
-    writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'],
+    writes: ['staging_songs', 'etl_rejected_records', 'etl_file_counts', 'etl_run_files', 'etl_skipped_files'],
     idents: { table: ['staging_songs'], copy_table: ['staging_songs', 'etl_rejected_records', 'etl_file_counts'], ...COPY_IDENTS, ...RAW_LINE_IDENTS },
     notRead: { staging_events: "staging/staged_counts.sql reads it for kind 'events' only" },
     kind: 'songs',

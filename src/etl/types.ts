@@ -82,6 +82,12 @@ export interface StageResult {
   recordsStaged: number;
   recordsRejected: number;
   rejectSamples: RejectSample[];
+  /**
+   * Song files staging skipped, with the reason (unreadable, compressed bytes): listed, not
+   * probed by the listing, and found so when staging read them (all in etl_skipped_files; they are
+   * not in `files`). Absent when none.
+   */
+  skipped?: { count: number; samples: SkippedFile[] };
 }
 
 export interface RepairResult {

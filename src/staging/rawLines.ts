@@ -6,6 +6,8 @@ import { hasWholeReads } from '../source/types';
 import { readLines } from '../etl/lineReader';
 import type { FileKeys } from './listedKeys';
 import { splitSongFile } from './songFile';
+import { compressedContentReason, unreadableAtStagingReason } from '../source/unreadable';
+import { SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
 
 // Raw lines are never parsed in this module.
 export type { RawLine };
@@ -24,6 +26,10 @@ export const SONG_BATCH = 512;
 
 export interface ReadProgress {
   filesDone: number;
+  /** Song files found unreadable or compressed as they were read (SKIPPED_FILE_LINE), when staging skips them. */
+  filesSkipped?: number;
+  /** The first SKIPPED_SAMPLE_LIMIT of them. */
+  skippedKeys?: string[];
   bytes: number;
   lines: number;
   /** The file being read and how far. */
@@ -32,9 +38,20 @@ export interface ReadProgress {
 }
 
 /**
+ * The line of the one raw line that stands for a song file staging skips (`skipsUnreadable`): no
+ * record has line 0. It is written as a reject with the reason, and the staging transaction moves
+ * it to etl_skipped_files, taking the file off the run's file list
+ * (sql/staging/skip_song_files_found_unreadable.sql).
+ */
+export const SKIPPED_FILE_LINE = 0;
+
+/**
  * The raw lines (event logs) or raw records (song files) of the listed files, in key order, in
  * batches, with bounded memory: an event log is never held whole, a song file at most up to
  * MAX_SONG_FILE_BYTES. `progress` is updated as it goes and `onProgress` called after each batch.
+ * With `skipsUnreadable`, a song file that cannot be read or whose bytes are compressed is one raw
+ * line at SKIPPED_FILE_LINE with the reason (the listing did not probe it: each song file is then
+ * fetched once, here).
  */
 export async function* rawLinesOf(
   kind: RecordKind,
@@ -42,13 +59,30 @@ export async function* rawLinesOf(
   source: Source,
   progress: ReadProgress,
   onProgress: () => void,
+  options: { skipsUnreadable?: boolean } = {},
 ): AsyncGenerator<RawLine[]> {
   if (kind === 'songs') {
     let batch: RawLine[] = [];
-    for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
-      progress.bytes += file.bytes;
+    const read = (k: string): Promise<CappedFile | { skip: string }> => {
+      const file = readCapped(source, k, MAX_SONG_FILE_BYTES);
+      if (!options.skipsUnreadable) return file;
+      return file.catch((err: unknown) => {
+        const skip = unreadableAtStagingReason(err);
+        if (skip === undefined) throw err;
+        return { skip };
+      });
+    };
+    for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, read)) {
       progress.file = key;
-      for (const record of songRecords(key, file)) batch.push(record);
+      const skip = 'skip' in file ? file.skip : options.skipsUnreadable ? compressedContentReason(file.content) : null;
+      if (skip !== null) {
+        batch.push({ sourceKey: key, line: SKIPPED_FILE_LINE, text: '', problem: skip });
+        progress.filesSkipped = (progress.filesSkipped ?? 0) + 1;
+        if ((progress.skippedKeys ??= []).length < SKIPPED_SAMPLE_LIMIT) progress.skippedKeys.push(key);
+      } else if (!('skip' in file)) {
+        progress.bytes += file.bytes;
+        for (const record of songRecords(key, file)) batch.push(record);
+      }
       progress.filesDone++;
       if (batch.length >= SONG_BATCH) {
         progress.lines += batch.length;

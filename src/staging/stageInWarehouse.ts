@@ -5,7 +5,7 @@ import { sqlStatements } from '../warehouse/sql';
 import { attachStagingPartitionStatements } from '../warehouse/stagingPartitions';
 import { clearFileCountsStatement, clearStagingStatements, clearStagingStatementsOn, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { FIELDS_BY_KIND, parseLine, STAGING_EVENT_COLUMNS, STAGING_SONG_COLUMNS, type CellValue } from '../etl/records';
-import type { ChunkedStaging, ChunkLoad, StatementOptions, Warehouse } from '../warehouse/types';
+import { statementsAfter, type ChunkedStaging, type ChunkLoad, type StatementOptions, type Warehouse } from '../warehouse/types';
 import { gatherKeys, type ListedKeys } from './listedKeys';
 import { rawLinesOf, type RawLine } from './rawLines';
 import { ProgressBeats } from './progressBeats';
@@ -17,6 +17,7 @@ import { hasLocalFiles } from '../source';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 import { rawLineCopySegments } from './rawLineCopy';
 import { rawLineAround, rawLinePartLoads, stagesRawEventLines } from './rawLineStaging';
+import { skipFoundUnreadableStatements, skipsUnreadableFiles, withSkippedSongFiles } from './skippedSongFiles';
 
 export interface WarehouseStagingOptions {
   runId: string;
@@ -121,6 +122,9 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
   const { progress, onProgress } = beats;
   beats.beat();
   let copied: { staged: number; rejected: number } | undefined;
+  // Song files are read whole once, here: those that cannot be staged end the transaction skipped (skippedSongFiles.ts).
+  const skipsUnreadable = skipsUnreadableFiles(kind);
+  const skipped = () => ((progress.filesSkipped ?? 0) > 0 ? skipFoundUnreadableStatements(warehouse.dialect, runId, kind) : []);
   // After the last line the warehouse parses and checks on its own: the keepalive says so.
   await beats.keptAlive(async () => {
     if (warehouse.recordParsing === 'worker' && hasCopyTextStaging(warehouse)) {
@@ -135,13 +139,13 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const clear = await clearStagingStatementsOn(warehouse, runId, kind, options.statementOptions?.signal);
       const around = {
         before: [...(options.fence ?? []), ...clear, ...clearCounts, ...raw.before],
-        after: [...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
+        after: () => [...skipped(), ...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
         partLoads: rawLines ? rawLinePartLoads(runId) : undefined,
       };
       const flavour = warehouse.copyFlavour ?? 'text';
       // Event logs on a thread of its own unless SPARKIFY_STAGING_THREAD=0 (threadedCopyStaging.ts);
       // song files are read, not parsed, for most of their time: measured slower on a thread.
-      const lines = () => rawLinesOf(kind, keys.read(), source, progress, onProgress);
+      const lines = () => rawLinesOf(kind, keys.read(), source, progress, onProgress, { skipsUnreadable });
       const segments =
         kind === 'events' && process.env.SPARKIFY_STAGING_THREAD !== '0' && encodeThreadScript() !== undefined
           ? threadedCopySegments({ runId, kind, keys: keys.read(), source, rawCap: MAX_RAW_KEPT, flavour, progress, onProgress, failOnKey: options.failOnKey, rawLines, countFiles })
@@ -149,16 +153,20 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
             ? rawLineCopySegments(runId, kind, lines(), MAX_RAW_KEPT)
             : stagingCopySegments(runId, kind, lines(), MAX_RAW_KEPT, undefined, flavour, countFiles);
       const rows = await warehouse.stageCopySegments(segments, around, options.statementOptions);
-      if (rows) copied = { staged: rows[STAGING_TABLE[kind]] ?? 0, rejected: rows.etl_rejected_records ?? 0 };
+      // Each skipped file's one reject was moved to etl_skipped_files in the transaction.
+      if (rows) copied = { staged: rows[STAGING_TABLE[kind]] ?? 0, rejected: (rows.etl_rejected_records ?? 0) - (progress.filesSkipped ?? 0) };
     } else {
-      const lines = rawLinesOf(kind, keys.read(), source, progress, onProgress);
+      const lines = rawLinesOf(kind, keys.read(), source, progress, onProgress, { skipsUnreadable });
       const rows = warehouse.recordParsing === 'worker' ? parsedRows(kind, lines) : rawLineRows(lines);
       const load = stagingLoad(warehouse, runId, kind);
       load.before = [...(options.fence ?? []), ...load.before];
+      const after = load.after;
+      load.after = () => [...skipped(), ...statementsAfter(after)];
       await warehouse.stageChunks(rows, load, options.statementOptions);
     }
   }, () => ({ parsing: progress.filesDone === keys.count }));
   beats.beat();
 
-  return readStagedResult(warehouse, { runId, kind, files: keys.count, bytes: progress.bytes }, options.statementOptions, copied);
+  const staged = await readStagedResult(warehouse, { runId, kind, files: keys.count, bytes: progress.bytes }, options.statementOptions, copied);
+  return withSkippedSongFiles(warehouse, runId, staged, progress, options.statementOptions);
 }

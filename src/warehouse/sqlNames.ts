@@ -185,6 +185,8 @@ export const SQL_NAMES = [
   'staging/reject_events_with_bad_level',
   'staging/reject_samples',
   'staging/reject_song_files_without_records',
+  'staging/skip_song_files_found_unreadable',
+  'staging/skipped_song_files',
   'staging/song_files_without_records',
   'staging/staged_counts',
   'stats/match_stats',

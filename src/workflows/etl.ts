@@ -6,7 +6,7 @@ import type { CheckResult, EtlInput, ListedFiles, RunProgress, RunRef, RunSummar
 import type { LevelChange } from '../insights/queries';
 import { withRunAlerts } from '../notify/workflow';
 import { Branches } from './branches';
-import { bothListingParts } from '../etl/listedFiles';
+import { bothListingParts, withFilesSkippedInStaging } from '../etl/listedFiles';
 import { rootMessage } from '../etl/failures';
 
 import { FAILURE_RECORD_ATTEMPTS, RETRY_INTERVAL_MAX_MS, RUN_DEFAULTS, STEP_ATTEMPTS, STEP_TIMEOUT_MS } from '../defaults';
@@ -257,6 +257,8 @@ async function etlSteps(input: EtlInput): Promise<RunSummary> {
       matches = await publishSongplays();
     }
     const staging = { events, songs };
+    // Song files staging found it cannot read are skipped files, not loaded ones (src/staging/skippedSongFiles.ts).
+    files = withFilesSkippedInStaging(files, songs);
     const checks = await step('runQualityChecks', () =>
       quick.runQualityChecks({
         ...ref,

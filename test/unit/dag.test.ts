@@ -280,6 +280,7 @@ describe('the order etlRun runs its steps in keeps the declared dependencies', (
     expect(dependencyProblems(kindless, ranBefore).sort()).toEqual([
       'stageEvents reads etl_run_files while listSongFiles writes it',
       'stageEvents reads etl_run_files, which listSongFiles writes, and listSongFiles does not run before it',
+      'stageEvents reads etl_run_files, which stageSongs writes, and stageSongs does not run before it',
     ]);
 
     const besideOwnListing = eventsFirst([['listEventFiles', 'listSongFiles', 'stageEvents'], ['stageSongs']]);

@@ -101,6 +101,8 @@ const DIGESTS: Record<string, string> = {
   'sql/staging/reject_events_with_bad_level.sql': '90290b68d911b09a',
   'sql/staging/reject_samples.sql': 'dc99fce2d617ad37',
   'sql/staging/reject_song_files_without_records.sql': '88e982414aba1ccd',
+  'sql/staging/skip_song_files_found_unreadable.sql': 'ef44d1ff58ea4950',
+  'sql/staging/skipped_song_files.sql': '1809f5d51d234da8',
   'sql/staging/song_files_without_records.sql': 'd99eba63f4e11bc8',
   'sql/staging/staged_counts.sql': 'b329214733ed3c35',
   'sql/transform/artists.sql': 'b4dc13a71eff09b7',
