@@ -3,7 +3,8 @@
  * listing no longer probes its first bytes (on S3 a ranged GET, a round trip per file, before
  * staging's GET of the whole file). Staging finds what the probe found, as it reads each file, and
  * skips it the same way: the file leaves the run's file list for etl_skipped_files with the reason,
- * in the staging transaction (src/staging/skippedSongFiles.ts).
+ * in the staging transaction (src/staging/skippedSongFiles.ts). The run summary counts what
+ * etl_skipped_files holds, also when the workflow got the result of a retried staging without them.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import { songFilesProbedByStaging } from '../src/activities/stagingActivities';
 import { silentLogger } from '../src/log';
 import { LocalSource, S3Source, type Source } from '../src/source';
 import { listedKeysOf } from '../src/staging/listedKeys';
+import { withFilesSkippedInStaging } from '../src/etl/listedFiles';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import type { Warehouse } from '../src/warehouse/types';
@@ -89,12 +91,12 @@ async function withSchema(uri: string, open: () => Promise<Warehouse>): Promise<
 
 const rows = async (w: Warehouse, sql: string) => (await w.query(sql)).map((r) => Object.values(r).map(String).join(' '));
 
-const cases: [string, () => Promise<Warehouse>, () => Source][] = [
+const cases: [string, () => Promise<{ w: Warehouse; uri: string }>, () => Source][] = [
   [
     'DuckDB, song files from S3',
     async () => {
       const file = path.join(dir, `once-${Date.now()}.duckdb`);
-      return withSchema(`duckdb:${file}`, () => DuckDbWarehouse.open(file));
+      return { w: await withSchema(`duckdb:${file}`, () => DuckDbWarehouse.open(file)), uri: `duckdb:${file}` };
     },
     () => new S3Source(s3.client(), 'songs', ''),
   ],
@@ -102,7 +104,7 @@ const cases: [string, () => Promise<Warehouse>, () => Source][] = [
     'PostgreSQL, song files from a local directory',
     async () => {
       const url = await createTestDatabase(pg.url, `once_${Date.now()}`);
-      return withSchema(url, async () => new PostgresWarehouse(url));
+      return { w: await withSchema(url, async () => new PostgresWarehouse(url)), uri: url };
     },
     () => new LocalSource(path.join(dir, 'src')),
   ],
@@ -110,7 +112,7 @@ const cases: [string, () => Promise<Warehouse>, () => Source][] = [
 
 describe.each(cases)('%s', (_name, openWarehouse, openSource) => {
   test('each song file is read once; the compressed and the unreadable ones are skipped with reasons, off the run file list', async () => {
-    const w = await openWarehouse();
+    const { w, uri } = await openWarehouse();
     try {
       const source = countingSource(openSource(), key('TRDENIED'));
       expect(songFilesProbedByStaging(w, source)).toBe(true);
@@ -146,13 +148,28 @@ describe.each(cases)('%s', (_name, openWarehouse, openSource) => {
       const again = await stageFromClient({ runId: 'r1', kind: 'songs', keys: listedKeysOf(await rows(w, runFiles)), source, warehouse: w });
       expect([again.files, again.recordsStaged, again.skipped]).toEqual([3, 3, undefined]);
       await expectTables();
+
+      // The workflow got the retry's result, without the two: the summary counts what etl_skipped_files holds.
+      const files = withFilesSkippedInStaging(listed, again);
+      expect(files.skippedFiles).toBe(0);
+      const summary = await createActivities({ resources: new Resources({ s3: {}, log: silentLogger }), log: silentLogger }).summarizeRun({
+        workflowId: 'w', runId: 'r1', source: path.join(dir, 'src'), warehouse: uri, window: null, startedAt: Date.now(), durationMs: 1,
+        files: { events: 0, songs: files.songFiles, bytes: 0 },
+        staging: { events: { ...again, kind: 'events', files: 0, recordsRead: 0, recordsStaged: 0 }, songs: again },
+        rejected: { count: 0, samples: [] },
+        skipped: { count: files.skippedFiles ?? 0, samples: files.skippedSamples ?? [] },
+        matches: { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 },
+        checks: [],
+        steps: {},
+      });
+      expect(summary.skipped?.count).toBe(2);
     } finally {
       await w.close();
     }
   });
 
   test('a read error that may pass fails the staging (to be retried) and skips nothing', async () => {
-    const w = await openWarehouse();
+    const { w } = await openWarehouse();
     try {
       const source = countingSource(openSource(), key('TRDENIED'), key('TRGOOD2'));
       await listRunFiles({ source, warehouse: w, runId: 'r2', window: null, part: 'songs', probeSongFiles: false });

@@ -107,6 +107,9 @@ export function createReportActivities({ resources, log }: ActivityDeps) {
       const count = async (name: 'stats/staging_run_counts' | 'stats/star_counts') =>
         Object.fromEntries((await warehouse.query(sqlStatement(name, warehouse.dialect, { run_id: ref.runId }), { signal })).map((r) => [String(r.table_name), Number(r.row_count)]));
       const tables = { ...(staged ?? (await count('stats/staging_run_counts'))), ...(await count('stats/star_counts')) };
+      // The count etl_skipped_files holds: a retried song staging's result lacks the files an
+      // earlier attempt skipped and committed (src/staging/skippedSongFiles.ts).
+      const [skippedFiles] = await warehouse.query(sqlStatement('stats/skipped_file_count', warehouse.dialect, { run_id: ref.runId }), { signal });
       const summary: RunSummary = {
         workflowId: ref.workflowId,
         runId: ref.runId,
@@ -118,7 +121,7 @@ export function createReportActivities({ resources, log }: ActivityDeps) {
         files: ref.files,
         staging: ref.staging,
         rejected: ref.rejected,
-        ...(ref.skipped ? { skipped: ref.skipped } : {}),
+        ...(ref.skipped ? { skipped: { ...ref.skipped, count: Number(skippedFiles.files) } } : {}),
         ...(ref.datesWithoutLog && ref.datesWithoutLog.count > 0 ? { datesWithoutLog: ref.datesWithoutLog } : {}),
         matches: ref.matches,
         checks: ref.checks,

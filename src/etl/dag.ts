@@ -287,10 +287,10 @@ export const ETL_DAG = {
     idents: { table: CHECKED_TABLES, ref_table: REFERENCED_TABLES },
   },
   summarizeRun: {
-    sql: ['stats/staging_run_counts', 'stats/star_counts', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'etl/clear_staged_events_expired', 'schema/etl_versions', 'schema/etl_failed_runs',
+    sql: ['stats/staging_run_counts', 'stats/star_counts', 'stats/skipped_file_count', 'etl/record_run', 'etl/record_run_rules', 'etl/clear_staging_expired', 'etl/clear_staged_events_expired', 'schema/etl_versions', 'schema/etl_failed_runs',
       // On PostgreSQL the expired runs' partitions of staging_events, truncated, then detached and dropped (src/warehouse/stagingPartitions.ts).
       'postgres/truncate_expired_staging', 'postgres/expired_staging_partitions', 'postgres/staging_lock_timeout', 'postgres/detach_staging_partition', 'postgres/finalize_staging_partition', 'postgres/drop_staging_partition'],
-    reads: [...STAR_TABLES, 'staging_events', 'staging_songs'],
+    reads: [...STAR_TABLES, 'staging_events', 'staging_songs', 'etl_skipped_files'],
     // Staging rows of completed and failed runs past the retention go (sql/etl/clear_staging_expired.sql).
     // partition: an expired run's partition of staging_events, named by the adapter code.
     idents: { partition: 'adapter' },

@@ -191,6 +191,7 @@ export const SQL_NAMES = [
   'staging/staged_counts',
   'stats/match_stats',
   'stats/plays_without_user',
+  'stats/skipped_file_count',
   'stats/staging_run_counts',
   'stats/star_counts',
   'transform/artists',
