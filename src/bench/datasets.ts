@@ -67,14 +67,18 @@ export async function ensureDataset(cacheDir: string, size: DatasetSize, log: (l
   return { size, dir, result, generateSeconds };
 }
 
-/** The latest date of the data set's event logs (log_data/YYYY/MM/YYYY-MM-DD-events.json): the day the nightly run loads again. */
-export function lastLogDate(dir: string): string {
+/**
+ * The first and the latest date of the data set's event logs (log_data/YYYY/MM/YYYY-MM-DD-events.json):
+ * the nightly runs load the latest day again, and as a new night after the days from the first.
+ */
+export function logDateRange(dir: string): { first: string; last: string } {
   const root = path.join(dir, 'log_data');
-  let last: string | undefined;
+  let range: { first: string; last: string } | undefined;
   for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) {
     const date = eventLogDate(`${EVENT_LOG_ROOT}${entry}`);
-    if (date !== undefined && (last === undefined || date > last)) last = date;
+    if (date === undefined) continue;
+    range = range ? { first: date < range.first ? date : range.first, last: date > range.last ? date : range.last } : { first: date, last: date };
   }
-  if (last === undefined) throw new Error(`no event log under ${root}`);
-  return last;
+  if (range === undefined) throw new Error(`no event log under ${root}`);
+  return range;
 }

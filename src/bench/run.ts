@@ -16,11 +16,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SPARKIFY_SEARCH_ATTRIBUTES } from '../etl/searchAttributes';
+import { addDays } from '../etl/dates';
 import type { RunWindow } from '../etl/types';
 import { rowEncoderName } from '../staging/nativeRows';
 import { startDevServer, type DevServer } from '../temporal/devServer';
 import { isStopping, onShutdown } from '../util/shutdown';
-import { ensureDataset, lastLogDate, sizeByName, SIZES, type Dataset } from './datasets';
+import { ensureDataset, logDateRange, sizeByName, SIZES, type Dataset } from './datasets';
 import { duckdbFloor, fastestFloor, postgresFloor, type FloorResult } from './floor';
 import { createDatabase, dropDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from './postgresServer';
 import { fastestWorkflow, formatSizeTable, formatTargets, judgeTargets, type Engine, type EngineResult, type NightlyResult, type SizeResult } from './report';
@@ -171,9 +172,10 @@ async function benchSize(
           timeoutMs: opts.timeoutMs,
           ...(window ? { window } : {}),
         });
-      // The last day again into the warehouse the last run loaded, then again into one that holds only that day.
+      // The last day again into the warehouse the last run loaded, then as a new night after the days
+      // before it, then again into one that holds only that day.
       const nightly = async (loaded: WorkflowResult | undefined, warehouse: string): Promise<NightlyResult> => {
-        const date = lastLogDate(dataset.dir);
+        const { first, last: date } = logDateRange(dataset.dir);
         const night: NightlyResult = { date };
         const errors: string[] = [];
         if (loaded) {
@@ -183,6 +185,20 @@ async function benchSize(
             night.rerun = await measure(warehouse, 'rerun', { from: date, to: date });
           } catch (err) {
             errors.push(`the rerun: ${message(err)}`);
+          }
+        }
+        if (isStopping()) return night;
+        // The days before it loaded apart (not measured), then the day: the night a schedule runs.
+        if (first < date) {
+          log(`${size.name}: ${engine} nightly: ${first} to ${addDays(date, -1)}, then ${date} new …`);
+          const before = await freshWarehouse('before');
+          try {
+            await measure(before, 'days-before', { from: first, to: addDays(date, -1) });
+            if (!isStopping()) night.newNight = await measure(before, 'new', { from: date, to: date });
+          } catch (err) {
+            errors.push(`the new night: ${message(err)}`);
+          } finally {
+            await removeWarehouse(before);
           }
         }
         if (isStopping()) return night;
