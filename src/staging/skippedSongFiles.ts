@@ -8,7 +8,6 @@
 import type { RecordKind, StageResult } from '../etl/types';
 import type { Dialect, StatementOptions, Warehouse } from '../warehouse/types';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
-
 import type { ReadProgress } from './rawLines';
 
 /** Whether staging of `kind` reads its files whole and skips the unreadable ones itself: song files. */
