@@ -63,23 +63,27 @@ export async function* rawLinesOf(
 ): AsyncGenerator<RawLine[]> {
   if (kind === 'songs') {
     let batch: RawLine[] = [];
-    const read = (k: string): Promise<CappedFile | { skip: string }> => {
-      const file = readCapped(source, k, MAX_SONG_FILE_BYTES);
-      if (!options.skipsUnreadable) return file;
-      return file.catch((err: unknown) => {
+    // A song file, or why staging skips it: it cannot be read, or its bytes are compressed.
+    const read = async (k: string): Promise<CappedFile | { skip: string }> => {
+      if (!options.skipsUnreadable) return readCapped(source, k, MAX_SONG_FILE_BYTES);
+      let file: CappedFile;
+      try {
+        file = await readCapped(source, k, MAX_SONG_FILE_BYTES);
+      } catch (err) {
         const skip = unreadableAtStagingReason(err);
         if (skip === undefined) throw err;
         return { skip };
-      });
+      }
+      const compressed = compressedContentReason(file.content);
+      return compressed === null ? file : { skip: compressed };
     };
     for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, read)) {
       progress.file = key;
-      const skip = 'skip' in file ? file.skip : options.skipsUnreadable ? compressedContentReason(file.content) : null;
-      if (skip !== null) {
-        batch.push({ sourceKey: key, line: SKIPPED_FILE_LINE, text: '', problem: skip });
+      if ('skip' in file) {
+        batch.push({ sourceKey: key, line: SKIPPED_FILE_LINE, text: '', problem: file.skip });
         progress.filesSkipped = (progress.filesSkipped ?? 0) + 1;
         if ((progress.skippedKeys ??= []).length < SKIPPED_SAMPLE_LIMIT) progress.skippedKeys.push(key);
-      } else if (!('skip' in file)) {
+      } else {
         progress.bytes += file.bytes;
         for (const record of songRecords(key, file)) batch.push(record);
       }
