@@ -117,7 +117,9 @@ describe("the level changes and the time publish in the songplays publish's seri
     expect(seen.settings).toEqual([]);
     reach();
     await expect(query).resolves.toEqual(alone);
-    expect(seen.settings).toEqual([[...sqlStatements('postgres/report_settings', 'postgres'), ...sqlStatements('postgres/one_backend', 'postgres')]]);
+    expect(seen.settings).toEqual([
+      [...sqlStatements('postgres/report_settings', 'postgres'), ...sqlStatements('postgres/one_backend', 'postgres'), ...sqlStatements('postgres/level_changes_settings', 'postgres')],
+    ]);
     finish();
     await publishing;
   }, 60_000);

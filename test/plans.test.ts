@@ -914,6 +914,59 @@ test('the level-change report query orders spans of events, not every staged eve
   }
 });
 
+// A night's level changes (one day after the retained days before it) ordered the spans of every
+// retained day; of the days before the window only each user's last level counts now, so what is
+// ordered is the window's spans and one item per user (and the events at a ts two levels share).
+test('the level changes of one day after 26 others order that day\'s spans and one last level per user, not every day\'s spans', async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
+    await attachStagingPartitionsOn(client, 'run-1');
+    const events = 40_000;
+    const day0 = Date.UTC(2018, 10, 1);
+    await client.query(
+      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
+       SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
+         CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
+         CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
+       FROM generate_series(1, $1::int) AS i`,
+      [events, day0],
+    );
+    // Ten users' last events before the window, again on the other level at the same ts: tied.
+    const from = day0 + 26 * 86_400_000;
+    await client.query(
+      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
+       SELECT 'run-1', 'log_data/events.json', 100000 + ROW_NUMBER() OVER (), userid, ts, iteminsession + 1, sessionid,
+              CASE WHEN level = 'paid' THEN 'free' ELSE 'paid' END, 'Home'
+       FROM (SELECT userid, ts, iteminsession, sessionid, level, ROW_NUMBER() OVER (PARTITION BY userid ORDER BY ts DESC) AS latest
+             FROM staging_events WHERE ts < $1 AND CAST(userid AS INTEGER) < 10) e
+       WHERE latest = 1`,
+      [from],
+    );
+    for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
+    const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams({ from: '2018-11-27', to: '2018-11-27' }), limit: 10 });
+    // With the settings the workflow's queryLevelChanges runs it with (src/insights/queries.ts).
+    await client.query('BEGIN');
+    for (const file of ['postgres/report_settings', 'postgres/one_backend', 'postgres/level_changes_settings'] as const) {
+      for (const statement of sqlStatements(file, 'postgres')) await client.query(statement);
+    }
+    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+    await client.query('ROLLBACK');
+    expect(quadraticNodes(json[0].Plan)).toEqual([]);
+    const ordering = orderingNodes(json[0].Plan);
+    expect(ordering.length).toBeGreaterThan(0);
+    // The window's day holds 1,440 events of 200 users; the 26 days before it about 7,000 spans.
+    expect(ordering.filter((n) => n.rows > 2_000)).toEqual([]);
+    const { rows } = await client.query(sql);
+    expect(rows.map((r) => r.day)).toEqual(['2018-11-27']);
+    expect(Number(rows[0].level_upgrades) + Number(rows[0].level_downgrades)).toBeGreaterThan(5);
+  } finally {
+    await client.end();
+  }
+});
+
 // Every pooled connection runs sql/postgres/session_settings.sql first (JIT off: compiling the
 // plans cost more CPU than it saved), whatever the server's default; the test server's is on.
 test('every pooled connection runs with JIT off, where the server default is on', async () => {

@@ -3,26 +3,34 @@
 -- session, session, then level), and the app's own 'Submit Upgrade' / 'Submit Downgrade' events.
 -- Reads the raw events (every page, not only plays); an event staged from two files counts once.
 -- A change is dated by the first event on the new level. Events after the window cannot precede
--- one in it, so they are left out. Nothing sorts every event: one pass groups a user's events of
--- one day on one level into a span (first and last ts), and only spans are put in order, except
--- on the rare days where one level's span overlaps another's (the levels interleave): those days'
--- events are read again and ordered one by one. A repeated event or level changes nothing there.
+-- one in it, so they are left out; of the events before it only each user's last one counts (the
+-- level a user's first event in the window changes from). Nothing sorts every event: one pass
+-- groups a user's events of one day in the window on one level into a span (first and last ts),
+-- and the events before the window by user and level; only spans are put in order, except on the
+-- rare days where one level's span overlaps another's (the levels interleave): those days' events
+-- are read again and ordered one by one, as are a user's last events before the window when two
+-- levels share its ts. A repeated event or level changes nothing there.
 WITH raw_groups AS (
-  -- The one pass over the events: per user id as staged, day and level; a Submit event also by
-  -- its identity (page, ts, item, session as one text; '' for NULL, which a number never prints
-  -- as), so each distinct one is a group of its own, as the DISTINCT counted them. The id is
-  -- read as the whole number users has per group below, not per event: '7', ' 7' and '007' are
-  -- one user, as in users and songplays. A blank id is NULL before the cast: PostgreSQL may cast
-  -- before it filters blank ids out.
-  SELECT userid AS raw_userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) AS day, level,
-         CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
+  -- The one pass over the events: per user id as staged, level and, in the window, day; a Submit
+  -- event in the window also by its identity (page, ts, item, session as one text; '' for NULL,
+  -- which a number never prints as), so each distinct one is a group of its own, as the DISTINCT
+  -- counted them. Before the window, day is NULL: a user's groups there are one per level. The
+  -- id is read as the whole number users has per group below, not per event: '7', ' 7' and '007'
+  -- are one user, as in users and songplays. A blank id is NULL before the cast: PostgreSQL may
+  -- cast before it filters blank ids out.
+  SELECT userid AS raw_userid,
+         CASE WHEN ts >= {{from_ms}} THEN CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) END AS day,
+         level,
+         CASE WHEN ts >= {{from_ms}} AND page IN ('Submit Upgrade', 'Submit Downgrade')
               THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
          END AS submit_event,
          MIN(ts) AS first_ts, MAX(ts) AS last_ts
   FROM staging_events
   WHERE ts IS NOT NULL AND ts < {{to_ms}}
-  GROUP BY userid, CAST({{epoch_ms_to_timestamp(ts)}} AS DATE), level,
-           CASE WHEN page IN ('Submit Upgrade', 'Submit Downgrade')
+  GROUP BY userid,
+           CASE WHEN ts >= {{from_ms}} THEN CAST({{epoch_ms_to_timestamp(ts)}} AS DATE) END,
+           level,
+           CASE WHEN ts >= {{from_ms}} AND page IN ('Submit Upgrade', 'Submit Downgrade')
                 THEN page || '|' || CAST(ts AS VARCHAR) || '|' || COALESCE(CAST(iteminsession AS VARCHAR), '') || '|' || COALESCE(CAST(sessionid AS VARCHAR), '')
            END
 ),
@@ -34,6 +42,7 @@ event_groups AS (
 level_spans AS (
   SELECT user_id, day, level, MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts
   FROM event_groups
+  WHERE day IS NOT NULL
   GROUP BY user_id, day, level
 ),
 -- Spans of one day overlap (or touch: equal ts are ordered by item and session) exactly when some
@@ -46,12 +55,39 @@ tangled AS (
   ) s
   WHERE previous_last_ts >= first_ts
 ),
--- Each user's timeline: a span stands for its events on days that are not tangled; on tangled
--- days each event is an item of its own.
+-- Each user's last event before the window, by its level: the level whose latest ts there is the
+-- user's latest. Where two levels share that ts (tied), the events at it are read again below.
+earlier_latest AS (
+  SELECT user_id, level, last_ts
+  FROM (
+    SELECT user_id, level, last_ts, MAX(last_ts) OVER (PARTITION BY user_id) AS latest_ts
+    FROM (
+      SELECT user_id, level, MAX(last_ts) AS last_ts
+      FROM event_groups
+      WHERE day IS NULL
+      GROUP BY user_id, level
+    ) l
+  ) l
+  WHERE last_ts = latest_ts
+),
+tied AS (
+  SELECT user_id, MAX(last_ts) AS ts
+  FROM earlier_latest
+  GROUP BY user_id
+  HAVING COUNT(*) > 1
+),
+-- Each user's timeline: a span stands for its events on days that are not tangled, and the last
+-- level before the window for those events; on tangled days, and at a tied ts, each event is an
+-- item of its own.
 items AS (
   SELECT s.user_id, s.day, s.level, s.first_ts AS ts, CAST(NULL AS INTEGER) AS iteminsession, CAST(NULL AS BIGINT) AS sessionid
   FROM level_spans s
   LEFT JOIN tangled t ON t.user_id = s.user_id AND t.day = s.day
+  WHERE t.user_id IS NULL
+  UNION ALL
+  SELECT l.user_id, CAST(NULL AS DATE), l.level, l.last_ts, CAST(NULL AS INTEGER), CAST(NULL AS BIGINT)
+  FROM earlier_latest l
+  LEFT JOIN tied t ON t.user_id = l.user_id
   WHERE t.user_id IS NULL
   UNION ALL
   SELECT t.user_id, t.day, e.level, e.ts, e.iteminsession, e.sessionid
@@ -61,7 +97,14 @@ items AS (
   -- is of a few rows and no other event is cast; without it PostgreSQL sorted every event to
   -- merge-join them)
   WHERE e.userid IN (SELECT g.raw_userid FROM event_groups g JOIN tangled u ON u.user_id = g.user_id)
-    AND e.ts IS NOT NULL AND e.ts < {{to_ms}}
+    AND e.ts >= {{from_ms}} AND e.ts < {{to_ms}}
+  UNION ALL
+  -- (by the ids as staged and the ts, so no event is cast, and none read when nothing is tied)
+  SELECT r.user_id, CAST(NULL AS DATE), e.level, e.ts, e.iteminsession, e.sessionid
+  FROM staging_events e
+  JOIN (SELECT DISTINCT g.raw_userid, t.user_id, t.ts FROM event_groups g JOIN tied t ON t.user_id = g.user_id) r
+    ON r.raw_userid = e.userid AND r.ts = e.ts
+  WHERE e.ts IN (SELECT ts FROM tied)
 ),
 changes AS (
   SELECT day,

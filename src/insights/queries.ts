@@ -131,7 +131,7 @@ function insightQueryRunner(
   const traits = engineTraits(warehouse.dialect);
   const shared = [...traits.reportSettings, ...(oneBackend ? traits.oneCoreSettings : [])];
   return async (name) => {
-    // And the query's own, if it has any (PostgreSQL's activity_engagement: sql/postgres/report_partitioned_groups.sql).
+    // And the query's own, if it has any (PostgreSQL's: engineTraits' reportQuerySettings).
     const settings = [...shared, ...(traits.reportQuerySettings[name] ?? [])].flatMap((file) => sqlStatements(file, warehouse.dialect));
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);

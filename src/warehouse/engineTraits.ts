@@ -158,8 +158,12 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // Its passes over every play on parallel workers.
     songplaysPublishSettings: ['postgres/publish_parallel'],
     reportSettings: ['postgres/report_settings'],
-    // The engagement query's grouping of every play in cache-sized partitions (the file says why).
-    reportQuerySettings: { activity_engagement: ['postgres/report_partitioned_groups'] },
+    // The engagement query's grouping of every play in cache-sized partitions, and the level
+    // changes' joins hashed (the files say why).
+    reportQuerySettings: {
+      activity_engagement: ['postgres/report_partitioned_groups'],
+      revenue_level_changes: ['postgres/level_changes_settings'],
+    },
     oneCoreSettings: ['postgres/one_backend'],
     // Each check on a session of its own, so one check's single-process parts run beside another's.
     checkLanes: 2,

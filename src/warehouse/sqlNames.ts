@@ -92,6 +92,7 @@ export const SQL_NAMES = [
   'postgres/expired_staging_partitions',
   'postgres/finalize_staging_partition',
   'postgres/key_lock',
+  'postgres/level_changes_settings',
   'postgres/lock_table',
   'postgres/one_backend',
   'postgres/publish_parallel',
