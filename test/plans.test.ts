@@ -879,35 +879,55 @@ test("the users publish's candidates are read off the first pass, neither joined
   });
 });
 
+// Users staged as they are: on one level for days, changing now and then, a few events of a day
+// on the other level; one event a minute from 1 November 2018 (about 28 days for 40,000).
+const LEVELS_DAY0 = Date.UTC(2018, 10, 1);
+
+async function stageUsersOnLevels(client: Client, events: number): Promise<void> {
+  for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
+  await attachStagingPartitionsOn(client, 'run-1');
+  await client.query(
+    `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
+     SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
+       CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
+       CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
+     FROM generate_series(1, $1::int) AS i`,
+    [events, LEVELS_DAY0],
+  );
+}
+
+/** The level-change query's plan and rows for the window, with the settings queryLevelChanges runs it with (src/insights/queries.ts). */
+async function levelChangesPlan(client: Client, window: { from: string; to: string } | null): Promise<{ plan: PlanNode; rows: Array<Record<string, unknown>> }> {
+  const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams(window), limit: 10 });
+  await client.query('BEGIN');
+  try {
+    for (const file of ['postgres/report_settings', 'postgres/one_backend', 'postgres/level_changes_settings'] as const) {
+      for (const statement of sqlStatements(file, 'postgres')) await client.query(statement);
+    }
+    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
+    return { plan: json[0].Plan, rows: (await client.query(sql)).rows };
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
 // The report's level changes (sql/insights/revenue_level_changes.sql) sorted every staged event of
 // all history for its LAG (at 8M events, 680 MB spilled to disk); it orders a user's day-level
-// spans now, and events one by one only on days whose levels interleave. Staged here as users are:
-// on one level for days, changing now and then, a few events of a day on the other level.
+// spans now, and events one by one only on days whose levels interleave.
 test('the level-change report query orders spans of events, not every staged event (40,000 events)', async () => {
   const url = await createTestDatabase(pg.url, 'plans');
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
-    await attachStagingPartitionsOn(client, 'run-1');
     const events = 40_000;
-    await client.query(
-      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
-       SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
-         CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
-         CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
-       FROM generate_series(1, $1::int) AS i`,
-      [events, Date.UTC(2018, 10, 1)],
-    );
+    await stageUsersOnLevels(client, events);
     for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
-    const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams(null), limit: 10 });
-    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
-    const ordering = orderingNodes(json[0].Plan);
-    expect(quadraticNodes(json[0].Plan)).toEqual([]);
+    const { plan, rows } = await levelChangesPlan(client, null);
+    const ordering = orderingNodes(plan);
+    expect(quadraticNodes(plan)).toEqual([]);
     expect(ordering.length).toBeGreaterThan(0);
     expect(ordering.filter((n) => n.rows > events / 4)).toEqual([]);
     // The fixture has level changes and interleaved days, so both paths ran.
-    const { rows } = await client.query(sql);
     expect(rows.reduce((s, r) => s + Number(r.level_upgrades) + Number(r.level_downgrades), 0)).toBeGreaterThan(10);
   } finally {
     await client.end();
@@ -922,20 +942,8 @@ test('the level changes of one day after 26 others order that day\'s spans and o
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    for (const statement of sqlStatements('schema/staging_events', 'postgres')) await client.query(statement);
-    await attachStagingPartitionsOn(client, 'run-1');
-    const events = 40_000;
-    const day0 = Date.UTC(2018, 10, 1);
-    await client.query(
-      `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
-       SELECT 'run-1', 'log_data/events.json', i, CAST(i % 200 AS TEXT), $2::bigint + CAST(i AS BIGINT) * 60000, i % 40, i / 40,
-         CASE WHEN i % 997 = 0 OR ((i % 200) + (i / 8000)) % 3 = 0 THEN 'paid' ELSE 'free' END,
-         CASE WHEN i % 50 = 0 THEN 'Submit Upgrade' WHEN i % 4 = 0 THEN 'Home' ELSE 'NextSong' END
-       FROM generate_series(1, $1::int) AS i`,
-      [events, day0],
-    );
+    await stageUsersOnLevels(client, 40_000);
     // Ten users' last events before the window, again on the other level at the same ts: tied.
-    const from = day0 + 26 * 86_400_000;
     await client.query(
       `INSERT INTO staging_events (run_id, source_key, source_line, userid, ts, iteminsession, sessionid, level, page)
        SELECT 'run-1', 'log_data/events.json', 100000 + ROW_NUMBER() OVER (), userid, ts, iteminsession + 1, sessionid,
@@ -943,23 +951,15 @@ test('the level changes of one day after 26 others order that day\'s spans and o
        FROM (SELECT userid, ts, iteminsession, sessionid, level, ROW_NUMBER() OVER (PARTITION BY userid ORDER BY ts DESC) AS latest
              FROM staging_events WHERE ts < $1 AND CAST(userid AS INTEGER) < 10) e
        WHERE latest = 1`,
-      [from],
+      [LEVELS_DAY0 + 26 * 86_400_000],
     );
     for (const statement of sqlStatements('staging/analyze_events', 'postgres')) await client.query(statement);
-    const sql = sqlStatement('insights/revenue_level_changes', 'postgres', { ...windowParams({ from: '2018-11-27', to: '2018-11-27' }), limit: 10 });
-    // With the settings the workflow's queryLevelChanges runs it with (src/insights/queries.ts).
-    await client.query('BEGIN');
-    for (const file of ['postgres/report_settings', 'postgres/one_backend', 'postgres/level_changes_settings'] as const) {
-      for (const statement of sqlStatements(file, 'postgres')) await client.query(statement);
-    }
-    const json = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>;
-    await client.query('ROLLBACK');
-    expect(quadraticNodes(json[0].Plan)).toEqual([]);
-    const ordering = orderingNodes(json[0].Plan);
+    const { plan, rows } = await levelChangesPlan(client, { from: '2018-11-27', to: '2018-11-27' });
+    expect(quadraticNodes(plan)).toEqual([]);
+    const ordering = orderingNodes(plan);
     expect(ordering.length).toBeGreaterThan(0);
-    // The window's day holds 1,440 events of 200 users; the 26 days before it about 7,000 spans.
+    // The window's day holds 1,440 events of 200 users; the 26 days before it about 6,000 spans.
     expect(ordering.filter((n) => n.rows > 2_000)).toEqual([]);
-    const { rows } = await client.query(sql);
     expect(rows.map((r) => r.day)).toEqual(['2018-11-27']);
     expect(Number(rows[0].level_upgrades) + Number(rows[0].level_downgrades)).toBeGreaterThan(5);
   } finally {
