@@ -19,6 +19,8 @@ import { queryInsights } from '../src/insights/queries';
 import { windowParams } from '../src/insights/window';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { attachStagingPartitionsOn } from './support/stagingPartitions';
+import { eventsAnalyzeStatements, wholeStagingStatisticsOf } from '../src/staging/stagingStatistics';
+import { stagingEventsPartition } from '../src/warehouse/stagingPartitions';
 
 let pg: PgServer;
 
@@ -140,10 +142,13 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
   );
   for (const statement of sqlStatements('transform/postgres/text_candidates', 'postgres', { run_id: runId })) await client.query(statement);
   await repairCandidates(client, runId);
-  // As the pipeline does: staging ANALYZEs what it staged, appendRows the run's file list and repairs.
-  for (const kind of ['events', 'songs']) {
-    for (const statement of sqlStatements(`staging/analyze_${kind}`, 'postgres')) await client.query(statement);
-  }
+  // As the pipeline does: staging ANALYZEs what it staged (the events' partition alone, or the
+  // whole table when its statistics are due: src/staging/stagingStatistics.ts), appendRows the
+  // run's file list and repairs.
+  const [statistics] = (await client.query(sqlStatement('staging/postgres/whole_staging_statistics', 'postgres', { partition: stagingEventsPartition(runId) }))).rows;
+  const [staged] = (await client.query('SELECT COUNT(*)::int AS n FROM staging_events WHERE run_id = $1', [runId])).rows;
+  for (const statement of eventsAnalyzeStatements('postgres', runId, wholeStagingStatisticsOf(statistics), staged.n)) await client.query(statement);
+  for (const statement of sqlStatements('staging/analyze_songs', 'postgres')) await client.query(statement);
   await client.query('ANALYZE etl_text_repairs');
   await client.query('ANALYZE etl_run_files');
 }
@@ -604,6 +609,10 @@ test("a run's publish and check statements read its own staging rows, not every 
     expect(scans.filter((s) => s.rows > 1.1 * ownRows[s.table])).toEqual([]);
     // Not vacuous: staging holds the retained runs' rows, and the statements read the run's.
     expect(Number(own.all_events)).toBeGreaterThan(6 * ownRows.staging_events);
+    // Planned as a night is: with the whole table's statistics of before the run (its staging
+    // analyzed its partition alone).
+    const [whole] = (await client.query(`SELECT reltuples FROM pg_class WHERE oid = to_regclass('staging_events')`)).rows;
+    expect(Number(whole.reltuples)).toBe(Number(own.all_events) - ownRows.staging_events);
     expect(Math.max(...scans.filter((s) => s.table === 'staging_events').map((s) => s.rows))).toBe(ownRows.staging_events);
     expect(scans.filter((s) => s.table === 'staging_songs').length).toBeGreaterThan(0);
     expect(Number((await client.query('SELECT COUNT(*) AS plays FROM songplays WHERE start_time >= $1', [DAYS[1]])).rows[0].plays)).toBeGreaterThan(1_000);

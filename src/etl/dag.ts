@@ -88,6 +88,8 @@ const STAGING_SQL = (kind: 'events' | 'songs'): string[] => [
   'staging/clear_staged',
   // For event logs on PostgreSQL the same rule, named by the runs whose partitions can hold its rows.
   ...(kind === 'events' ? ['staging/postgres/runs_listing_same_event_logs', 'staging/postgres/clear_staged_in_runs'] : []),
+  // And on PostgreSQL its ANALYZE of the run's partition, or of the whole table when due (src/staging/stagingStatistics.ts).
+  ...(kind === 'events' ? ['staging/postgres/whole_staging_statistics', 'staging/postgres/analyze_run_events'] : []),
   'staging/clear_rejected',
   'staging/clear_file_counts',
   `staging/parsed_${kind}`,

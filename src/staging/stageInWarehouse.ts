@@ -18,6 +18,7 @@ import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
 import { rawLineCopySegments } from './rawLineCopy';
 import { rawLineAround, rawLinePartLoads, stagesRawEventLines } from './rawLineStaging';
 import { skipFoundUnreadableStatements, skipsUnreadableFiles, withSkippedSongFiles } from './skippedSongFiles';
+import { analyzeAfterStaging } from './stagingStatistics';
 
 export interface WarehouseStagingOptions {
   runId: string;
@@ -137,9 +138,11 @@ export async function stageInWarehouse(options: WarehouseStagingOptions): Promis
       const countFiles = engineTraits(d).countsStagedFiles && !rawLines;
       const clearCounts = countFiles ? [clearFileCountsStatement(d, runId, kind)] : [];
       const clear = await clearStagingStatementsOn(warehouse, runId, kind, options.statementOptions?.signal);
+      // Statistics of the run's rows, and on PostgreSQL of the whole table when they are due (stagingStatistics.ts).
+      const analyze = await analyzeAfterStaging(warehouse, runId, kind, options.statementOptions?.signal);
       const around = {
         before: [...(options.fence ?? []), ...clear, ...clearCounts, ...raw.before],
-        after: () => [...skipped(), ...(engineTraits(d).analyzesStaging ? sqlStatements(`staging/analyze_${kind}`, d) : []), ...raw.after],
+        after: () => [...skipped(), ...analyze(progress.lines), ...raw.after],
         partLoads: rawLines ? rawLinePartLoads(runId) : undefined,
       };
       const flavour = warehouse.copyFlavour ?? 'text';

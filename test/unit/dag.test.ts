@@ -25,9 +25,10 @@ const FENCE_TABLE = 'etl_attempt_fence';
 
 /**
  * The engine's catalog, which createSchema reads (sql/catalog/table_columns.sql), and on PostgreSQL
- * the partitions of staging_events are looked up in (sql/postgres/*_staging*.sql): no step writes it.
+ * the partitions of staging_events are looked up in (sql/postgres/*_staging*.sql), and the whole
+ * table's statistics (sql/staging/postgres/whole_staging_statistics.sql): no step writes it.
  */
-const CATALOG = ['information_schema', 'pg_class', 'pg_inherits'];
+const CATALOG = ['information_schema', 'pg_class', 'pg_inherits', 'pg_stat_all_tables', 'pg_statistic'];
 /**
  * The staging_events a release before schema version 3 built, set aside and dropped by createSchema
  * in one transaction (sql/postgres/unpartitioned_staging_*.sql): staging_events under another name.
