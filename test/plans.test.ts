@@ -100,7 +100,7 @@ const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
  * publishing. Every 13th play is 5 s longer than its song, so it gets none and the late matches
  * (sql/transform/unmatched_plays.sql) list it. Plain test fixture SQL: the shapes matter here, not the values.
  */
-async function stageRun(client: Client, runId: string, events: number, dayOffset: number): Promise<void> {
+async function stageRun(client: Client, runId: string, events: number, dayOffset: number, newTitlesEvery = 0): Promise<void> {
   const users = Math.max(10, Math.floor(events / 100));
   const songs = Math.max(10, Math.floor(events / 10));
   const day0 = Date.UTC(2018, 10, 1);
@@ -110,10 +110,11 @@ async function stageRun(client: Client, runId: string, events: number, dayOffset
        length, level, location, method, page, registration, sessionid, song, status, ts, useragent, userid)
      SELECT $1, 'log_data/2018/11/' || $5 || '-events.json', i, 'Artist ' || (i % $4), 'Logged In', 'First ' || (i % $3), 'F',
        i % 40, 'Last ' || (i % $3), 100 + (i % $4) + CASE WHEN i % 13 = 0 THEN 5 ELSE 0 END, CASE WHEN i % 7 = 0 THEN 'paid' ELSE 'free' END, 'Town ' || (i % 50), 'PUT',
-       CASE WHEN i % 5 = 0 THEN 'Home' ELSE 'NextSong' END, 1540000000000, i / 20, 'Song ' || (i % $4), 200,
+       CASE WHEN i % 5 = 0 THEN 'Home' ELSE 'NextSong' END, 1540000000000, i / 20,
+       'Song ' || (i % $4) || CASE WHEN $7::int > 0 AND i % $7::int = 0 THEN ' (' || $5 || ')' ELSE '' END, 200,
        $6::bigint + i * 1000, '"Mozilla/5.0"', CASE WHEN i % 97 = 0 THEN '' ELSE CAST(i % $3 AS TEXT) END
      FROM generate_series(1, $2::int) AS i`,
-    [runId, events, users, songs, DAYS[dayOffset], day0 + dayOffset * 86_400_000],
+    [runId, events, users, songs, DAYS[dayOffset], day0 + dayOffset * 86_400_000, newTitlesEvery],
   );
   // Every 50th event staged a second time (another file, another level), so that the songplays
   // publish's dedup of copies (sql/transform/songplays.sql) is planned at both sizes too.
@@ -261,6 +262,25 @@ test.each([
     expect(Number(rows[0].plays)).toBeGreaterThan(events);
     expect(Number(rows[0].users)).toBeGreaterThan(0);
     expect(Number(rows[0].listed)).toBeGreaterThan(0);
+  });
+});
+
+// A run whose plays name titles no earlier run's did numbers them after the largest name_id. Taken
+// as a join to the largest name_id, PostgreSQL planned it as a Nested Loop that read all of
+// etl_play_names again for each new name (a night at 8M events: 220 new names, 183,220 known, 2.1 s).
+test("a run's new names are numbered with one read of the names, not one per new name (20,000 events, a seventh of the titles new)", async () => {
+  await withSchemaDatabase(async (client) => {
+    await stageRun(client, 'run-1', 20_000, 0);
+    await runFiles(client, publishFiles('run-1', DAYS[0]));
+    await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
+    await client.query('ANALYZE');
+    const [before] = (await client.query('SELECT COUNT(*)::int AS names, MAX(name_id) AS last FROM etl_play_names')).rows;
+    await stageRun(client, 'run-2', 20_000, 1, 7);
+    expect(await quadraticPlans(client, 'run-2', DAYS[1])).toEqual([]);
+    // The new names were there to number, after the largest name_id, each once.
+    const [after] = (await client.query('SELECT COUNT(*)::int AS names, COUNT(DISTINCT name_id)::int AS ids, MIN(name_id) FILTER (WHERE name_id > $1) AS first FROM etl_play_names', [before.last])).rows;
+    expect(after.names - before.names).toBeGreaterThan(100);
+    expect([after.ids, after.first]).toEqual([after.names, before.last + 1]);
   });
 });
 

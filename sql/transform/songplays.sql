@@ -190,10 +190,11 @@ JOIN (
   SELECT triple_id FROM publish_copy_plays
 ) used ON used.triple_id = t.triple_id;
 
+-- The largest name_id as a scalar subquery, which PostgreSQL computes once: as a join to the new
+-- names it was planned as a Nested Loop that read etl_play_names again per new name (test/plans.test.ts).
 INSERT INTO etl_play_names (name_id, title, artist_name)
-SELECT last.name_id + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
+SELECT (SELECT COALESCE(MAX(name_id), 0) FROM etl_play_names) + ROW_NUMBER() OVER (ORDER BY md5(n.title || '|' || n.artist_name), n.title, n.artist_name), n.title, n.artist_name
 FROM (SELECT DISTINCT title, artist_name FROM publish_play_names) n
-CROSS JOIN (SELECT COALESCE(MAX(name_id), 0) AS name_id FROM etl_play_names) last
 LEFT JOIN etl_play_names known ON known.title = n.title AND known.artist_name = n.artist_name
 WHERE known.name_id IS NULL;
 
