@@ -98,7 +98,8 @@ const DAYS = ['2018-11-01', '2018-11-02', '2018-11-03'];
  * Stages `events` events (about one user per 100 events, one song per 10) for a run, lists its
  * files, and fills etl_text_repairs from the run's text candidates, as the pipeline does before
  * publishing. Every 13th play is 5 s longer than its song, so it gets none and the late matches
- * (sql/transform/unmatched_plays.sql) list it. Plain test fixture SQL: the shapes matter here, not the values.
+ * (sql/transform/unmatched_plays.sql) list it. With `newTitlesEvery` n, every n-th event's title
+ * carries its day, a name no other day's run gives. Plain test fixture SQL: the shapes matter here, not the values.
  */
 async function stageRun(client: Client, runId: string, events: number, dayOffset: number, newTitlesEvery = 0): Promise<void> {
   const users = Math.max(10, Math.floor(events / 100));
