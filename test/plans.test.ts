@@ -205,6 +205,17 @@ async function runFiles(client: Client, files: Array<[string, Record<string, Sql
   for (const [name, params] of files) for (const statement of sqlStatements(name, 'postgres', params)) await client.query(statement);
 }
 
+/**
+ * A first run of `events` events on the first day, staged, published and recorded completed, then
+ * the statistics autovacuum gathers between two daily runs of what it wrote.
+ */
+async function publishFirstRun(client: Client, events: number): Promise<void> {
+  await stageRun(client, 'run-1', events, 0);
+  await runFiles(client, publishFiles('run-1', DAYS[0]));
+  await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
+  await client.query('ANALYZE');
+}
+
 // A table made from a query (CREATE … AS), not one declared by its columns, which has no plan.
 const EXPLAINABLE = /^\s*(?:--[^\n]*\n\s*)*(SELECT|WITH|INSERT|DELETE|UPDATE|CREATE (?:TEMP|UNLOGGED) TABLE \w+ AS\b)/i;
 
@@ -250,11 +261,7 @@ test.each([
 ])('no transform, stats, ledger, check or insights statement plans a SubPlan or Nested Loop (%s staged)', async (_label, events) => {
   await withSchemaDatabase(async (client) => {
     // A first run fills the star tables, so the second one's publish competes with existing rows.
-    await stageRun(client, 'run-1', events, 0);
-    await runFiles(client, publishFiles('run-1', DAYS[0]));
-    await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
-    // Between two daily runs autovacuum has gathered statistics of what the first one wrote.
-    await client.query('ANALYZE');
+    await publishFirstRun(client, events);
     await stageRun(client, 'run-2', events, 1);
     const found = await quadraticPlans(client, 'run-2', DAYS[1]);
     expect(found).toEqual([]);
@@ -271,10 +278,7 @@ test.each([
 // etl_play_names again for each new name (a night at 8M events: 220 new names, 183,220 known, 2.1 s).
 test("a run's new names are numbered with one read of the names, not one per new name (20,000 events, a seventh of the titles new)", async () => {
   await withSchemaDatabase(async (client) => {
-    await stageRun(client, 'run-1', 20_000, 0);
-    await runFiles(client, publishFiles('run-1', DAYS[0]));
-    await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
-    await client.query('ANALYZE');
+    await publishFirstRun(client, 20_000);
     const [before] = (await client.query('SELECT COUNT(*)::int AS names, MAX(name_id) AS last FROM etl_play_names')).rows;
     await stageRun(client, 'run-2', 20_000, 1, 7);
     expect(await quadraticPlans(client, 'run-2', DAYS[1])).toEqual([]);
@@ -291,10 +295,7 @@ test("a run's new names are numbered with one read of the names, not one per new
 // list of 275,600 plays at 1.6M events was rescanned per play, for minutes.
 test("the late matches plan from the list the run wrote, not from an emptied list's statistics (2,000 events staged)", async () => {
   await withSchemaDatabase(async (client) => {
-    await stageRun(client, 'run-1', 2_000, 0);
-    await runFiles(client, publishFiles('run-1', DAYS[0]));
-    await client.query(`INSERT INTO etl_runs (run_id, status) VALUES ('run-1', 'completed')`);
-    await client.query('ANALYZE');
+    await publishFirstRun(client, 2_000);
     await client.query('DELETE FROM etl_unmatched_plays');
     await client.query('ANALYZE etl_unmatched_plays');
     const { rows: stats } = await client.query(`SELECT reltuples, relpages FROM pg_class WHERE relname = 'etl_unmatched_plays'`);
