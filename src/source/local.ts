@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConfigError } from '../errors';
 import { ListedFileGone } from './listedFileGone';
-import type { CappedContent, LocalFiles, Source, SourceObject, WholeReads } from './types';
+import { kindOf, notRegular, readRegularFileUpTo } from './localRead';
+import { readLocalFilesAhead } from './localReaders';
+import type { AheadReads, CappedContent, FileRead, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
 /*
  * Listing and probing make one small call per file (a stat, a first-bytes read): tens of
@@ -30,7 +32,7 @@ async function endOfSlice(): Promise<void> {
  * broken or looping link, a link to a directory) as an object with a `skip` reason. Nothing is
  * ever opened to list it, and `open` refuses what is not a regular file without blocking on it.
  */
-export class LocalSource implements Source, LocalFiles, WholeReads {
+export class LocalSource implements Source, LocalFiles, WholeReads, AheadReads {
   constructor(private readonly root: string) {}
 
   /** The absolute path of `key`'s file (LocalFiles): DuckDB reads local files itself by it. */
@@ -97,23 +99,24 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   }
 
   /**
-   * Synchronous calls in slices, as readHead: tens of thousands of song files are read this way,
-   * and an asynchronous open, stat, read and close cost four thread-pool round trips per file,
-   * about 7× the CPU of the calls themselves (docs/staging.md).
+   * One file, with synchronous calls in slices, as readHead: an asynchronous open, stat, read and
+   * close cost four thread-pool round trips, about 7× the CPU of the calls themselves
+   * (docs/staging.md). Staging reads its many song files through readAheadUpTo instead.
    */
   async readUpTo(key: string, cap: number): Promise<CappedContent> {
-    return goneAsListedFileGone(this.filePath(key), () => this.withRegularFile(key, (fd, stat) => {
-      // One byte past the cap tells an over-long file; the file may have grown since stat.
-      const buffer = Buffer.allocUnsafe(Math.min(stat.size, cap) + 1);
-      let filled = 0;
-      while (filled < buffer.length) {
-        const read = fsSync.readSync(fd, buffer, filled, buffer.length - filled, filled);
-        if (read === 0) break;
-        filled += read;
-      }
-      const overCap = filled > cap;
-      return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(stat.size, filled), overCap };
-    }));
+    const file = this.filePath(key);
+    return goneAsListedFileGone(file, async () => {
+      await endOfSlice();
+      return readRegularFileUpTo(file, key, cap);
+    });
+  }
+
+  /**
+   * Many files, each as readUpTo reads it, on reader threads a few batches ahead (localReaders.ts):
+   * where the files are not in the page cache, the reads' waits on the disk overlap.
+   */
+  readAheadUpTo(keys: Iterable<string> | AsyncIterable<string>, cap: number): AsyncGenerator<[string, FileRead]> {
+    return readLocalFilesAhead(mapKeys(keys, (key) => ({ key, path: this.filePath(key) })), cap);
   }
 
   /** Opens a regular file for reading; anything else is refused without blocking on it. */
@@ -132,6 +135,11 @@ export class LocalSource implements Source, LocalFiles, WholeReads {
   }
 }
 
+/** Each key of `keys` as `as` gives it, read from `keys` as it is read. */
+async function* mapKeys<T>(keys: Iterable<string> | AsyncIterable<string>, as: (key: string) => T): AsyncGenerator<T> {
+  for await (const key of keys) yield as(key);
+}
+
 /** A staging read of a file that was listed and is gone since (the listing's probe skips such files instead). */
 async function goneAsListedFileGone<T>(file: string, read: () => Promise<T>): Promise<T> {
   try {
@@ -140,21 +148,6 @@ async function goneAsListedFileGone<T>(file: string, read: () => Promise<T>): Pr
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ListedFileGone(file, 'ENOENT');
     throw err;
   }
-}
-
-/** The error for opening what is not a regular file, with a code that says it cannot be read. */
-function notRegular(key: string, stat: Stats): Error {
-  const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
-  return Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });
-}
-
-/** What a non-regular file is, in words. */
-function kindOf(stat: Stats): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a named pipe (FIFO)';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a regular file';
 }
 
 function describeEntry(abs: string, key: string): SourceObject {

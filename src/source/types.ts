@@ -61,6 +61,21 @@ export function hasWholeReads(source: Source): source is Source & WholeReads {
   return typeof (source as Partial<WholeReads>).readUpTo === 'function';
 }
 
+/** A file's content up to a cap, or the error reading it gave (as WholeReads.readUpTo throws it). */
+export type FileRead = { file: CappedContent } | { error: Error };
+
+/**
+ * A source that reads many small objects itself, several at once, and gives them back in order
+ * (a local directory: on reader threads, so that reads waiting on the disk overlap).
+ */
+export interface AheadReads {
+  readAheadUpTo(keys: Iterable<string> | AsyncIterable<string>, cap: number): AsyncGenerator<[string, FileRead]>;
+}
+
+export function hasAheadReads(source: Source): source is Source & AheadReads {
+  return typeof (source as Partial<AheadReads>).readAheadUpTo === 'function';
+}
+
 /**
  * A source whose objects are files on this machine, so a warehouse in this process (DuckDB) can
  * read them itself by path instead of the worker streaming their lines.

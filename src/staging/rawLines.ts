@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { RawLine } from '../etl/records';
 import type { RecordKind } from '../etl/types';
 import type { Source } from '../source';
-import { hasWholeReads } from '../source/types';
+import { hasAheadReads, hasWholeReads, type FileRead } from '../source/types';
 import { readLines } from '../etl/lineReader';
 import type { FileKeys } from './listedKeys';
 import { splitSongFile } from './songFile';
@@ -18,7 +18,8 @@ export const MAX_LINE_BYTES = 1024 * 1024;
  * Largest song file staged; a larger one is read no further and rejected. Real ones are < 1 KiB.
  * At most `Source.smallReadConcurrency` song files are held at once (read or being read), so
  * song staging never holds more than that many times this (on S3, 48 × 4 MiB) even if every song
- * file were that large.
+ * file were that large; from a local directory, a few reader threads' replies of about 1 MiB and
+ * one file each (src/source/localReaders.ts).
  */
 export const MAX_SONG_FILE_BYTES = 4 * 1024 * 1024;
 /** Song records are handed on in batches of about this many. */
@@ -64,20 +65,18 @@ export async function* rawLinesOf(
   if (kind === 'songs') {
     let batch: RawLine[] = [];
     // A song file, or why staging skips it: it cannot be read, or its bytes are compressed.
-    const read = async (k: string): Promise<CappedFile | { skip: string }> => {
-      if (!options.skipsUnreadable) return readCapped(source, k, MAX_SONG_FILE_BYTES);
-      let file: CappedFile;
-      try {
-        file = await readCapped(source, k, MAX_SONG_FILE_BYTES);
-      } catch (err) {
-        const skip = unreadableAtStagingReason(err);
-        if (skip === undefined) throw err;
+    const fileOrSkip = (read: FileRead): CappedFile | { skip: string } => {
+      if ('error' in read) {
+        const skip = options.skipsUnreadable ? unreadableAtStagingReason(read.error) : undefined;
+        if (skip === undefined) throw read.error;
         return { skip };
       }
-      const compressed = compressedContentReason(file.content);
-      return compressed === null ? file : { skip: compressed };
+      if (!options.skipsUnreadable) return read.file;
+      const compressed = compressedContentReason(read.file.content);
+      return compressed === null ? read.file : { skip: compressed };
     };
-    for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, read)) {
+    for await (const [key, read] of readFilesAhead(source, keys, MAX_SONG_FILE_BYTES)) {
+      const file = fileOrSkip(read);
       progress.file = key;
       if ('skip' in file) {
         batch.push({ sourceKey: key, line: SKIPPED_FILE_LINE, text: '', problem: file.skip });
@@ -123,6 +122,21 @@ export interface CappedFile {
   /** Bytes the file has: more than content.length when it was cut at the cap. */
   bytes: number;
   overCap: boolean;
+}
+
+/**
+ * Each of `keys` read up to `cap` bytes (readCapped), in key order, with what reading it gave: by
+ * the source itself where it reads ahead (a local directory, on reader threads), else with
+ * `source.smallReadConcurrency` reads in flight.
+ */
+export function readFilesAhead(source: Source, keys: FileKeys, cap: number): AsyncIterable<[string, FileRead]> {
+  if (hasAheadReads(source)) return source.readAheadUpTo(keys, cap);
+  const read = (key: string): Promise<FileRead> =>
+    readCapped(source, key, cap).then(
+      (file) => ({ file }),
+      (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  return inOrderAhead(keys, source.smallReadConcurrency, read);
 }
 
 /** Reads a file up to `cap` bytes; past that it stops reading (the rest is never fetched whole). */

@@ -9,7 +9,7 @@ import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from '.
 import type { CopyFlavour } from './copyText';
 import { REJECT_FLUSH_BYTES } from './copyStaging';
 import { gatherKeys, type FileKeys } from './listedKeys';
-import { inOrderAhead, MAX_SONG_FILE_BYTES, readCapped, type ReadProgress } from './rawLines';
+import { MAX_SONG_FILE_BYTES, readFilesAhead, type ReadProgress } from './rawLines';
 
 /** Bytes of source files handed to the thread and not yet taken by it. */
 const INPUT_WINDOW = 4 * 1024 * 1024;
@@ -258,8 +258,10 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
         bytes = 0;
         return true;
       };
-      for await (const [key, file] of inOrderAhead(keys, source.smallReadConcurrency, (k) => readCapped(source, k, MAX_SONG_FILE_BYTES))) {
+      for await (const [key, read] of readFilesAhead(source, keys, MAX_SONG_FILE_BYTES)) {
         if (stopped || failure !== undefined) return;
+        if ('error' in read) throw read.error;
+        const file = read.file;
         progress.bytes += file.bytes;
         // A copy of its own, moved to the thread: a small Buffer shares Node's pool, which would be cloned whole.
         files.push({ key, content: new Uint8Array(file.content), bytes: file.bytes, overCap: file.overCap });

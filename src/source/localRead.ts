@@ -1,0 +1,43 @@
+import fs, { constants, type Stats } from 'node:fs';
+import type { CappedContent } from './types';
+
+/**
+ * One local file read whole up to `cap` bytes with synchronous calls (open, fstat, read, close),
+ * refusing anything but a regular file by `key`. The worker's main thread reads this way in slices
+ * (local.ts), and so do the reader threads (localReadThread.ts).
+ */
+export function readRegularFileUpTo(file: string, key: string, cap: number): CappedContent {
+  // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
+  const fd = fs.openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw notRegular(key, stat);
+    // One byte past the cap tells an over-long file; the file may have grown since stat.
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size, cap) + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const read = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    const overCap = filled > cap;
+    return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(stat.size, filled), overCap };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The error for opening what is not a regular file, with a code that says it cannot be read. */
+export function notRegular(key: string, stat: Stats): Error {
+  const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
+  return Object.assign(new Error(`${key} is ${kindOf(stat)}, not a regular file`), { code });
+}
+
+/** What a non-regular file is, in words. */
+export function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
