@@ -25,14 +25,16 @@ export interface LocalReaderOptions {
 }
 
 /**
- * Up to four threads: where the files are not in the page cache each read waits on the device, and
- * four at once read 71,000 song files in 2.3-2.6 s where one took 5.9-6.3 s. Cached, a file takes
- * about 8 µs and one thread reads far ahead of staging: the others would only cost their start, so
- * they start only once reads take over 40 µs a file (docs/performance-log.md). Batches of 256 files:
- * one message each way per batch, not per file. A reply carries at most 1 MiB and one file more (a
- * song file is at most MAX_SONG_FILE_BYTES), so the pool holds at most 2 × readers replies' bytes.
+ * Up to two threads: where the files are not in the page cache each read waits on the device, and
+ * two at once read 71,000 song files in 3.9 s where one took 6.3 s (four: 2.3-2.6 s, but each
+ * thread is an isolate of about 11 MiB, and more while it reads: the worker's peak memory at 8M
+ * events grew by 64 MiB with four). Cached, a file takes about 8 µs and one thread reads far ahead
+ * of staging, so the second starts only once reads take over 40 µs a file (docs/performance-log.md).
+ * Batches of 64 files: one message each way per batch, not per file. A reply carries at most 1 MiB
+ * and one file more (a song file is at most MAX_SONG_FILE_BYTES), so the pool holds at most
+ * 2 × readers replies' bytes.
  */
-export const LOCAL_READERS: LocalReaderOptions = { readers: 4, slowFileMs: 0.04, batchFiles: 256, batchBytes: 1024 * 1024 };
+export const LOCAL_READERS: LocalReaderOptions = { readers: 2, slowFileMs: 0.04, batchFiles: 64, batchBytes: 1024 * 1024 };
 
 /**
  * The compiled thread script. Under ts-jest this module runs from src/, where there is none: the
