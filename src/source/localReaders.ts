@@ -30,9 +30,9 @@ export interface LocalReaderOptions {
  * thread is an isolate of about 11 MiB, and more while it reads: the worker's peak memory at 8M
  * events grew by 64 MiB with four). Cached, a file takes about 8 µs and one thread reads far ahead
  * of staging, so the second starts only once reads take over 40 µs a file (docs/performance-log.md).
- * Batches of 64 files: one message each way per batch, not per file. A reply carries at most 1 MiB
- * and one file more (a song file is at most MAX_SONG_FILE_BYTES), so the pool holds at most
- * 2 × readers replies' bytes.
+ * Batches of 64 files: one message each way per batch, not per file. A reply carries about 1 MiB
+ * at most and one file more (a song file is at most MAX_SONG_FILE_BYTES), and the reads staging has
+ * not taken yet are held to about 2 × readers × 1 MiB (readLocalFilesAhead).
  */
 export const LOCAL_READERS: LocalReaderOptions = { readers: 2, slowFileMs: 0.04, batchFiles: 64, batchBytes: 1024 * 1024 };
 

@@ -263,7 +263,8 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
         if ('error' in read) throw read.error;
         const file = read.file;
         progress.bytes += file.bytes;
-        // A copy of its own, moved to the thread: a small Buffer shares Node's pool, which would be cloned whole.
+        // A copy of its own, moved to the thread: a read shares its buffer (Node's pool, or a local
+        // reader's reply with other files), which would be cloned whole.
         files.push({ key, content: new Uint8Array(file.content), bytes: file.bytes, overCap: file.overCap });
         bytes += file.content.length;
         if ((files.length >= SONG_MESSAGE_FILES || bytes >= SONG_MESSAGE_BYTES) && !(await flush())) return;
