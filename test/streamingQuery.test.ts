@@ -10,6 +10,8 @@ import path from 'node:path';
 import { listedKeys } from '../src/activities/ledger';
 import { SCHEMA_FILES } from '../src/activities/stagingActivities';
 import { LocalSource } from '../src/source';
+import { LOCAL_READERS } from '../src/source/localReaders';
+import type { FileRead } from '../src/source/types';
 import { gatherKeys } from '../src/staging/listedKeys';
 import { stageInWarehouse } from '../src/staging/stageInWarehouse';
 import { sqlStatements } from '../src/warehouse/sql';
@@ -99,16 +101,20 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
         yield chunk;
       }
     };
-    // How far the keys fetched from the warehouse run ahead of the song files read.
+    // How far the keys fetched from the warehouse run ahead of the song files read (by the local
+    // reader pool, which takes its keys a few batches ahead: src/source/localReaders.ts).
     const local = new LocalSource(songDir);
     const source = Object.create(local) as LocalSource;
     let reads = 0;
     let mostAhead = 0;
-    source.readUpTo = (key: string, cap: number) => {
-      mostAhead = Math.max(mostAhead, keysFetched - reads);
-      reads++;
-      return local.readUpTo(key, cap);
-    };
+    source.readAheadUpTo = (files, cap) =>
+      (async function* () {
+        for await (const entry of local.readAheadUpTo(files, cap)) {
+          mostAhead = Math.max(mostAhead, keysFetched - reads);
+          reads++;
+          yield entry;
+        }
+      })();
 
     const keys = await listedKeys(observed, 'run-a', 'songs');
     expect(keys.count).toBe(ROWS);
@@ -116,7 +122,7 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
     expect(result).toMatchObject({ files: ROWS, recordsStaged: ROWS, recordsRejected: 0 });
     expect(reads).toBe(ROWS);
     expect(keysFetched).toBe(ROWS);
-    expect(mostAhead).toBeLessThanOrEqual(CHUNK_ROWS + local.smallReadConcurrency);
+    expect(mostAhead).toBeLessThanOrEqual(CHUNK_ROWS + 2 * LOCAL_READERS.readers * LOCAL_READERS.batchFiles);
     expect(wholeReads.filter((sql) => sql.includes('SELECT source_key FROM etl_run_files'))).toEqual([]);
     const [staged] = await warehouse.query("SELECT COUNT(DISTINCT source_key) AS files FROM staging_songs WHERE run_id = 'run-a'");
     expect(Number(staged.files)).toBe(ROWS);
@@ -130,7 +136,10 @@ describe.each(duckDbAndPostgres('streaming'))('%s', (_name, open) => {
     const local = new LocalSource(songDir);
     const failing = Object.create(local) as LocalSource;
     const badKey = `song_data/A/B/C/TR${String(CHUNK_ROWS + 500).padStart(6, '0')}.json`;
-    failing.readUpTo = (key: string, cap: number) => (key === badKey ? Promise.reject(new Error(`cannot read ${key}`)) : local.readUpTo(key, cap));
+    failing.readAheadUpTo = (files, cap) =>
+      (async function* (): AsyncGenerator<[string, FileRead]> {
+        for await (const [key, read] of local.readAheadUpTo(files, cap)) yield [key, key === badKey ? { error: new Error(`cannot read ${key}`) } : read];
+      })();
     for (let i = 0; i < 12; i++) {
       const keys = await listedKeys(warehouse, 'run-a', 'songs');
       await expect(stageInWarehouse({ runId: 'run-a', kind: 'songs', keys, source: failing, warehouse, heartbeat: () => undefined })).rejects.toThrow(
