@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConfigError } from '../errors';
 import { ListedFileGone } from './listedFileGone';
-import { kindOf, notRegular, readRegularFileUpTo } from './localRead';
+import { kindOf, notRegular, readRegularFileUpTo, withRegularFile } from './localRead';
 import { readLocalFilesAhead } from './localReaders';
 import type { AheadReads, CappedContent, FileRead, LocalFiles, Source, SourceObject, WholeReads } from './types';
 
@@ -71,15 +71,7 @@ export class LocalSource implements Source, LocalFiles, WholeReads, AheadReads {
    */
   private async withRegularFile<T>(key: string, use: (fd: number, stat: Stats) => T): Promise<T> {
     await endOfSlice();
-    // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
-    const fd = fsSync.openSync(this.filePath(key), constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const stat = fsSync.fstatSync(fd);
-      if (!stat.isFile()) throw notRegular(key, stat);
-      return use(fd, stat);
-    } finally {
-      fsSync.closeSync(fd);
-    }
+    return withRegularFile(this.filePath(key), key, use);
   }
 
   async readHead(key: string, bytes: number): Promise<Buffer> {

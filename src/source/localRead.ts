@@ -2,16 +2,27 @@ import fs, { constants, type Stats } from 'node:fs';
 import type { CappedContent } from './types';
 
 /**
- * One local file read whole up to `cap` bytes with synchronous calls (open, fstat, read, close),
- * refusing anything but a regular file by `key`. The worker's main thread reads this way in slices
- * (local.ts), and so do the reader threads (localReadThread.ts).
+ * Opens `file` with synchronous calls, refuses anything but a regular file naming `key`, and closes
+ * it after `use`.
  */
-export function readRegularFileUpTo(file: string, key: string, cap: number): CappedContent {
+export function withRegularFile<T>(file: string, key: string, use: (fd: number, stat: Stats) => T): T {
   // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
   const fd = fs.openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw notRegular(key, stat);
+    return use(fd, stat);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * One local file read whole up to `cap` bytes with synchronous calls. The worker's main thread
+ * reads this way in slices (local.ts), and so do the reader threads (localReadThread.ts).
+ */
+export function readRegularFileUpTo(file: string, key: string, cap: number): CappedContent {
+  return withRegularFile(file, key, (fd, stat) => {
     // One byte past the cap tells an over-long file; the file may have grown since stat.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, cap) + 1);
     let filled = 0;
@@ -22,9 +33,7 @@ export function readRegularFileUpTo(file: string, key: string, cap: number): Cap
     }
     const overCap = filled > cap;
     return { content: buffer.subarray(0, Math.min(filled, cap)), bytes: Math.max(stat.size, filled), overCap };
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 /** The error for opening what is not a regular file, with a code that says it cannot be read. */

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compiledThreadScript } from '../util/threadScript';
 import { ListedFileGone } from './listedFileGone';
 import type { ReadOutcome, ReadReply, ReadRequest } from './localReadProtocol';
 import type { FileRead } from './types';
@@ -36,16 +35,11 @@ export interface LocalReaderOptions {
  */
 export const LOCAL_READERS: LocalReaderOptions = { readers: 2, slowFileMs: 0.04, batchFiles: 64, batchBytes: 1024 * 1024 };
 
-/**
- * The compiled thread script. Under ts-jest this module runs from src/, where there is none: the
- * build's copy in dist/ is used (the integration tests build dist/ first).
- */
+/** The compiled reader thread script (compiledThreadScript); an error where it is not built. */
 function readThreadScript(): string {
-  const beside = path.join(__dirname, 'localReadThread.js');
-  if (fs.existsSync(beside)) return beside;
-  const built = path.resolve(__dirname, '../../dist/source/localReadThread.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error('the local reader thread script (localReadThread.js) is not built: run `npm run build`');
+  const script = compiledThreadScript(__dirname, 'source', 'localReadThread.js');
+  if (script === undefined) throw new Error('the local reader thread script (localReadThread.js) is not built: run `npm run build`');
+  return script;
 }
 
 interface Batch {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordKind } from '../etl/types';
 import { hasLocalFiles, type Source } from '../source';
 import { isNoRoom } from '../util/storageFaults';
+import { compiledThreadScript } from '../util/threadScript';
 import type { CopySegment, PartSpool, SpoolingSegments } from '../warehouse/copyTextStaging';
 import type { EncodeThreadSetup, FromEncoder, SongFileBytes, ToEncoder } from './copyEncodeProtocol';
 import type { CopyFlavour } from './copyText';
@@ -67,15 +67,9 @@ export interface ThreadedCopyOptions {
   countFiles?: boolean;
 }
 
-/**
- * The compiled thread script. Under ts-jest this module runs from src/, where there is none: the
- * build's copy in dist/ is used (the integration tests build dist/ first).
- */
+/** The compiled encoding thread script (compiledThreadScript), if it is built. */
 export function encodeThreadScript(): string | undefined {
-  const beside = path.join(__dirname, 'copyEncodeThread.js');
-  if (fs.existsSync(beside)) return beside;
-  const built = path.resolve(__dirname, '../../dist/staging/copyEncodeThread.js');
-  return fs.existsSync(built) ? built : undefined;
+  return compiledThreadScript(__dirname, 'staging', 'copyEncodeThread.js');
 }
 
 /**
