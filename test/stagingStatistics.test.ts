@@ -3,14 +3,18 @@
  * and of the whole table only when the table's statistics no longer stand for it
  * (src/staging/stagingStatistics.ts): an ANALYZE of the partitioned table samples every retained
  * partition again. Seen in pg_class: the whole table's reltuples are its rows at its last whole
- * ANALYZE, a partition's its rows at its last own one.
+ * ANALYZE, a partition's its rows at its last own one. The listing's file lists, appended in
+ * batches, are analyzed once, after the last.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { listRunFiles } from '../src/activities/runFileList';
 import { stageFromClient } from '../src/activities/staging';
 import { silentLogger } from '../src/log';
-import { LocalSource } from '../src/source';
+import { LocalSource, type Source, type SourceObject } from '../src/source';
 import { listedKeysOf } from '../src/staging/listedKeys';
 import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { stagingEventsPartition } from '../src/warehouse/stagingPartitions';
@@ -62,5 +66,43 @@ test('a run adding a few percent of the rows analyzes its partition only; one th
     expect(await reltuples(stagingEventsPartition('r-rest'))).toBe(rest);
   } finally {
     await w.close();
+  }
+}, 120_000);
+
+test('a listing in batches gathers the file lists\' statistics once, after its last batch, not after each', async () => {
+  const url = await createTestDatabase(pg.url, 'listing_statistics');
+  await createActivities({ resources: new Resources({ s3: {}, log: silentLogger, defaultWarehouse: url, defaultSource: SAMPLE_DIR }), log: silentLogger }).createSchema({ warehouse: url });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparkify-listing-statistics-'));
+  const SONGS = 120;
+  const BATCH = 50;
+  for (let i = 0; i < SONGS; i++) {
+    const file = path.join(root, 'song_data', 'A', 'B', String.fromCharCode(65 + (i % 3)), `TR${String(i).padStart(4, '0')}.json`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '{}');
+  }
+  const w = new PostgresWarehouse(url);
+  const reltuples = async (): Promise<number> => Number((await w.query(`SELECT reltuples FROM pg_class WHERE oid = to_regclass('etl_run_files')`))[0].reltuples);
+  try {
+    const before = await reltuples();
+    // Each batch is recorded before the next file is listed: what pg_class says as each later batch starts.
+    const seenBetweenBatches: number[] = [];
+    const local = new LocalSource(root);
+    const source: Source = Object.assign(Object.create(local) as Source, {
+      async *list(prefix: string): AsyncIterable<SourceObject> {
+        let listed = 0;
+        for await (const obj of local.list(prefix)) {
+          if (listed > 0 && listed % BATCH === 0) seenBetweenBatches.push(await reltuples());
+          listed++;
+          yield obj;
+        }
+      },
+    });
+    const listed = await listRunFiles({ source, warehouse: w, runId: 'r-listed', window: null, part: 'songs', batchFiles: BATCH });
+    expect(listed.songFiles).toBe(SONGS);
+    expect(seenBetweenBatches).toEqual([before, before]);
+    expect(await reltuples()).toBe(SONGS);
+  } finally {
+    await w.close();
+    fs.rmSync(root, { recursive: true, force: true });
   }
 }, 120_000);

@@ -11,7 +11,7 @@ import { hasLoadedSongs, songFilesToLoad } from '../ledger/loaded';
 import { EVENT_LOG_ROOT, eventLogDate, SONG_DATA_ROOT, type Source, type SourceObject } from '../source';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import type { CellValue } from '../etl/records';
-import type { Warehouse } from '../warehouse/types';
+import { hasTableStatistics, type Warehouse } from '../warehouse/types';
 import { appendRowsBehindFence, fenceCurrentAttempt } from './fence';
 import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
 import { DATES_WITHOUT_LOG_SAMPLE_LIMIT, SKIPPED_SAMPLE_LIMIT } from '../etl/listedFiles';
@@ -71,8 +71,9 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
   // Likewise etl_run_rules, which the song files' ledger lookup reads and the run summary writes.
   if (part !== 'events') await warehouse.execute([...schemaLockStatements(warehouse), ...sqlStatements('schema/etl_versions', d)], { signal: activitySignal() });
   const fence = await fenceCurrentAttempt(warehouse);
+  // The lists' statistics are gathered once, after the last batch (AppendRowsOptions.analyze).
   const append = (table: string, columns: readonly string[], rows: CellValue[][], deleteFirst?: string) =>
-    appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst });
+    appendRowsBehindFence(warehouse, fence, table, columns, rows, { deleteFirst, analyze: false });
   await whileHeartbeating({ step: 'forgetting an earlier file list' }, async () => {
     await append('etl_run_files', RUN_FILE_COLUMNS, [], sqlStatement('etl/list_forget_run_files', d, { run_id: runId, kinds: kinds.runFiles }));
     await append('etl_skipped_files', SKIPPED_COLUMNS, [], sqlStatement('ledger/forget_skipped_files', d, { run_id: runId, kinds: kinds.skipped }));
@@ -123,6 +124,7 @@ export async function listRunFiles(options: RunFileListOptions): Promise<ListedF
     totals.skippedFiles += skipped.length;
     for (const file of skipped) if (totals.skippedSamples.length < SKIPPED_SAMPLE_LIMIT) totals.skippedSamples.push(file);
   }
+  if (hasTableStatistics(warehouse)) await warehouse.analyzeTables(['etl_run_files', 'etl_skipped_files'], { signal: activitySignal() });
   if (window && part !== 'songs') {
     const without = datesBetween(window.from, window.to).filter((d) => !loggedDates.has(d));
     totals.datesWithoutLog = { count: without.length, samples: without.slice(0, DATES_WITHOUT_LOG_SAMPLE_LIMIT) };

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CellValue } from '../etl/records';
-import { statementsAfter, type ChunkLoad, type ChunkedStaging, type FileLoad, type FileStaging, type Row, type SerializedWrites, type StatementOptions, type StatementsAfter, type Warehouse, type WarehouseAccess } from './types';
+import { statementsAfter, type AppendRowsOptions, type ChunkLoad, type ChunkedStaging, type FileLoad, type FileStaging, type Row, type SerializedWrites, type StatementOptions, type StatementsAfter, type Warehouse, type WarehouseAccess } from './types';
 import { inTransaction, statementList } from './transaction';
 import { classifyDuckDbError, SqlError } from './errors';
 import { ConfigError } from '../errors';
@@ -266,7 +266,7 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
+    options?: AppendRowsOptions,
   ): Promise<number> {
     return this.withConnection(options, async (c) => {
       const layout = await c.runAndReadAll(

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { postgresTimeouts, redactUri, type PostgresTimeouts } from '../config';
 import type { CellValue } from '../etl/records';
 import { sqlStatement, sqlStatements } from './sql';
-import { statementsAfter, type AutocommitStatements, type ChunkedStaging, type ChunkLoad, type Row, type StatementOptions, type StatementsAfter, type Warehouse, type WarehouseAccess, type WriteLocking } from './types';
+import { statementsAfter, type AppendRowsOptions, type AutocommitStatements, type ChunkedStaging, type ChunkLoad, type Row, type StatementOptions, type StatementsAfter, type TableStatistics, type Warehouse, type WarehouseAccess, type WriteLocking } from './types';
 import type { CopiedRows, CopySegment, CopyTextStaging } from './copyTextStaging';
 import { inTransaction, statementList } from './transaction';
 import { classifyPostgresConnectError, classifyPostgresError } from './errors';
@@ -133,7 +133,7 @@ function connectionPool(url: string, timeouts: PostgresTimeouts, settings: reado
 }
 
 /** PostgreSQL over a real connection pool; bulk loads stream through COPY … FROM STDIN. */
-export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery, AutocommitStatements {
+export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextStaging, WriteLocking, SingleStatementQuery, AutocommitStatements, TableStatistics {
   readonly dialect = 'postgres' as const;
   readonly heldByThisProcess = false;
   /** Measured: PostgreSQL takes rows the worker parsed (its JSON functions are slower; docs/staging.md). */
@@ -383,7 +383,7 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
+    options?: AppendRowsOptions,
   ): Promise<number> {
     return this.withClient(options, (c) =>
       inTransaction((sql) => c.query(sql), async () => {
@@ -395,12 +395,15 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
           await pipeline(Readable.from(copyTextPieces(rows, () => count++)), copy);
           if (!copy.writableFinished) await once(copy, 'finish');
         });
-        // A table just bulk-loaded has no planner statistics until autovacuum gets to it, which
-        // is after the next statements need them: without them the joins on it go nested-loop.
-        await c.query(`ANALYZE ${quoteIdent(table)}`);
+        if (options?.analyze !== false) await c.query(sqlStatement('postgres/analyze_table', this.dialect, { table }));
         return count;
       }, options?.signal),
     );
+  }
+
+  /** TableStatistics: for appends made with `analyze: false`. */
+  async analyzeTables(tables: readonly string[], options?: StatementOptions): Promise<void> {
+    await this.execute(tables.flatMap((table) => sqlStatements('postgres/analyze_table', this.dialect, { table })), options);
   }
 
   async stageChunks(rows: AsyncIterable<readonly (readonly CellValue[])[]>, load: ChunkLoad, options?: StatementOptions): Promise<number> {

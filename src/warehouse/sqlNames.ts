@@ -80,6 +80,7 @@ export const SQL_NAMES = [
   'ledger/postgres/record',
   'ledger/rules_exist',
   'postgres/analyze_star',
+  'postgres/analyze_table',
   'postgres/attach_staging_partition',
   'postgres/cancel_backend',
   'postgres/check_settings',

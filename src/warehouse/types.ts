@@ -251,6 +251,28 @@ export function hasSerializedWrites(warehouse: Warehouse): warehouse is Warehous
   return typeof (warehouse as Partial<SerializedWrites>).serializedWrite === 'function';
 }
 
+export interface AppendRowsOptions extends StatementOptions {
+  /** Runs before the rows go in, inside the same transaction: it makes a retried append idempotent. */
+  deleteFirst?: string;
+  /** Runs first of all in that transaction (an attempt fence). */
+  before?: readonly string[];
+  /**
+   * false: the table's planner statistics are not gathered after the rows, where the engine would
+   * (PostgreSQL, TableStatistics). A caller appending in batches gathers them once, after the last:
+   * each ANALYZE samples the table again, so one per batch costs more the more batches there are.
+   */
+  analyze?: boolean;
+}
+
+/** A warehouse whose planner needs statistics gathered after a bulk load (PostgreSQL's ANALYZE). */
+export interface TableStatistics {
+  analyzeTables(tables: readonly string[], options?: StatementOptions): Promise<void>;
+}
+
+export function hasTableStatistics(warehouse: Warehouse): warehouse is Warehouse & TableStatistics {
+  return typeof (warehouse as Partial<TableStatistics>).analyzeTables === 'function';
+}
+
 /**
  * One interface over DuckDB, PostgreSQL and Redshift. It assumes nothing that holds for only one
  * engine: statements may run asynchronously on the server (Redshift), and bulk loading is a
@@ -278,14 +300,13 @@ export interface Warehouse {
   queryChunks(sql: string, options?: StatementOptions): AsyncGenerator<Row[]>;
   /**
    * Appends rows to a table in one transaction, streaming them so memory stays flat; returns the
-   * count. `deleteFirst` runs before the rows go in, inside the same transaction, which makes a
-   * retried append idempotent. `before` runs first of all in that transaction (an attempt fence).
+   * count (AppendRowsOptions).
    */
   appendRows(
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
+    options?: AppendRowsOptions,
   ): Promise<number>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { CellValue } from '../../etl/records';
 import type { RejectSample } from '../../etl/types';
 import type {
   AppendRowLimits,
+  AppendRowsOptions,
   ReattachingStatements,
   ResultRowLimit,
   Row,
@@ -129,7 +130,7 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
     table: string,
     columns: readonly string[],
     rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
-    options?: StatementOptions & { deleteFirst?: string; before?: readonly string[] },
+    options?: AppendRowsOptions,
   ): Promise<number> {
     this.refuseIfReadOnly();
     const lists = insertLists(table, columns, rows);
