@@ -226,7 +226,7 @@ describe('on PostgreSQL', () => {
       execFileSync('mkfifo', [path.join(dir, 'log_data', 'pipe.json')]);
       const source = new LocalSource(dir);
       await expect(stageInWarehouse({ runId: 'fifo', kind: 'events', keys: listedKeysOf(['log_data/pipe.json']), source, warehouse, heartbeat: () => undefined })).rejects.toThrow(
-        'log_data/pipe.json is not a regular file',
+        'log_data/pipe.json is a named pipe (FIFO), not a regular file',
       );
       expect(await warehouse.query("SELECT count(*)::int AS n FROM staging_events WHERE run_id = 'fifo'")).toEqual([{ n: 0 }]);
     } finally {

@@ -2,15 +2,26 @@ import fs, { constants, type Stats } from 'node:fs';
 import type { CappedContent } from './types';
 
 /**
- * Opens `file` with synchronous calls, refuses anything but a regular file naming `key`, and closes
- * it after `use`.
+ * Opens `file` with synchronous calls and refuses anything but a regular file, naming `key` (the
+ * file is closed then); the caller closes the descriptor it gets.
  */
-export function withRegularFile<T>(file: string, key: string, use: (fd: number, stat: Stats) => T): T {
+export function openRegularFile(file: string, key: string): { fd: number; stat: Stats } {
   // O_NONBLOCK: opening a named pipe with no writer would otherwise wait forever.
   const fd = fs.openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw notRegular(key, stat);
+    return { fd, stat };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/** openRegularFile, and the file closed after `use`. */
+export function withRegularFile<T>(file: string, key: string, use: (fd: number, stat: Stats) => T): T {
+  const { fd, stat } = openRegularFile(file, key);
+  try {
     return use(fd, stat);
   } finally {
     fs.closeSync(fd);

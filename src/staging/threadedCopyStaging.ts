@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { RecordKind } from '../etl/types';
 import { hasLocalFiles, type Source } from '../source';
+import { openRegularFile } from '../source/localRead';
 import { isNoRoom } from '../util/storageFaults';
 import { compiledThreadScript } from '../util/threadScript';
 import type { CopySegment, PartSpool, SpoolingSegments } from '../warehouse/copyTextStaging';
@@ -17,22 +18,6 @@ const INPUT_WINDOW = 4 * 1024 * 1024;
 const OUTPUT_WINDOW = 8 * 1024 * 1024;
 /** Local event logs open at once: the one the thread reads and the next. */
 const FILES_OPEN_AHEAD = 2;
-
-/**
- * A local file opened for reading: a regular file, or an error naming the key (O_NONBLOCK: a
- * named pipe with no writer would otherwise wait forever), as LocalSource opens files.
- */
-function openRegularFile(key: string, file: string): number {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw Object.assign(new Error(`${key} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREG' });
-    return fd;
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-}
 
 /** Song files go to the thread in messages of up to this many files or bytes. */
 const SONG_MESSAGE_FILES = 256;
@@ -164,7 +149,7 @@ async function* threadedSegments(options: ThreadedCopyOptions, target: { spool?:
       closeFilesBefore(filesDone);
       while (!stopped && failure === undefined && nextToOpen < localKeys.length && nextToOpen < filesDone + FILES_OPEN_AHEAD) {
         const index = nextToOpen++;
-        const fd = openRegularFile(localKeys[index], local.filePath(localKeys[index]));
+        const { fd } = openRegularFile(local.filePath(localKeys[index]), localKeys[index]);
         openFiles.set(index, fd);
         send({ t: 'read', key: localKeys[index], fd });
       }
