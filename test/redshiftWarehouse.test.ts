@@ -1,7 +1,7 @@
 import { ConfigError, parseWarehouseUri } from '../src/config';
 import { listedKeys, recordLedgerStatements } from '../src/activities/ledger';
 import { RULES_VERSION, SCHEMA_VERSION } from '../src/etl/versions';
-import { ledgerDates, songFilesToLoad } from '../src/ledger/loaded';
+import { ledgerDates, ledgerKeyParts, songFilesToLoad } from '../src/ledger/loaded';
 import { recordedSchemaVersion, recordSchemaVersionStatements } from '../src/ledger/warehouseVersions';
 import { storeRepairedText } from '../src/activities/textRepairRows';
 import { repairedForms } from '../src/etl/textRepair';
@@ -127,6 +127,26 @@ describe('the Redshift warehouse against the Data API emulator', () => {
     await warehouse.execute(['UPDATE etl_run_rules SET rules_version = 0']);
     expect(await songFilesToLoad(warehouse, [song])).toEqual([song]);
     expect(await ledgerDates(warehouse, ['2018-11-01'])).toEqual({ loaded: ['2018-11-01'], stale: [{ date: '2018-11-01', rulesVersion: 0 }] });
+  });
+
+  test("the ledger is asked about long song keys in parts that each fit the Data API's 100 KB", async () => {
+    await warehouse.execute(['etl_tables', 'etl_versions'].flatMap((f) => sqlStatements(`schema/${f}`, 'redshift')));
+    // 1,200 keys of 215 characters: over 250 KB of literals, which one statement (or 1,000 keys) cannot hold.
+    const songs = Array.from({ length: 1200 }, (_, i) => ({ key: `song_data/A/B/C/TR${'L'.repeat(190)}${String(i).padStart(4, '0')}.json`, etag: 'e1', size: 10 }));
+    const loaded = [songs[7], songs[1100]];
+    await warehouse.execute([
+      "INSERT INTO etl_runs (run_id, status) VALUES ('long-keys', 'completed')",
+      `INSERT INTO etl_run_files (run_id, kind, source_key, etag, size) VALUES ${loaded.map((o) => `('long-keys', 'songs', '${o.key}', 'e1', 10)`).join(', ')}`,
+      ...recordLedgerStatements(warehouse, 'long-keys', new Date()),
+      ...sqlStatements('etl/record_run_rules', 'redshift', { run_id: 'long-keys', rules_version: RULES_VERSION }),
+    ]);
+    const parts = ledgerKeyParts(warehouse, songs);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(parts.flat()).toEqual(songs);
+    const toLoad = await songFilesToLoad(warehouse, songs);
+    expect(toLoad).toHaveLength(songs.length - loaded.length);
+    expect(toLoad).not.toContainEqual(loaded[0]);
+    expect(toLoad).not.toContainEqual(loaded[1]);
   });
 
   test("a streamed query comes a result page at a time; the run's file list is read that way", async () => {

@@ -6,23 +6,51 @@
  */
 import { eventLogMonthPrefix, eventLogPrefixForDate, type Source, type SourceObject } from '../source';
 import { RULES_VERSION } from '../etl/versions';
-import { sqlStatement } from '../warehouse/sql';
-import type { Warehouse } from '../warehouse/types';
+import { sqlLiteral, sqlStatement } from '../warehouse/sql';
+import { hasStatementSizeLimit, type Warehouse } from '../warehouse/types';
 
-/** Keys asked about per ledger query: a statement stays well under 100 KB (Redshift's Data API limit). */
-export const LEDGER_KEYS_PER_QUERY = 1000;
+/**
+ * Most keys asked about per ledger query; fewer where their literals would take a statement past the
+ * warehouse's size limit (ledgerKeyParts). Per 1,000 keys, 71,000 song files took 71 queries: 0.6 s
+ * on PostgreSQL and 0.9 s on DuckDB, against 0.2 s and 0.55 s per 10,000 (a night's listing).
+ */
+export const LEDGER_KEYS_PER_QUERY = 10_000;
+
+/**
+ * `listed` in parts of at most LEDGER_KEYS_PER_QUERY keys, each part's query within the warehouse's
+ * statement size (StatementSizeLimit: Redshift's Data API refuses a statement over 100 KB, which
+ * 1,000 keys of 100 characters reach; a key may have up to 1,024).
+ */
+export function ledgerKeyParts(warehouse: Warehouse, listed: readonly SourceObject[]): SourceObject[][] {
+  const parts: SourceObject[][] = [];
+  const room = hasStatementSizeLimit(warehouse) ? warehouse.maxStatementBytes - Buffer.byteLength(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: [''] })) : Infinity;
+  let part: SourceObject[] = [];
+  let bytes = 0;
+  for (const obj of listed) {
+    // The key's literal and the ", " before it.
+    const keyBytes = Buffer.byteLength(sqlLiteral(obj.key, warehouse.dialect)) + 2;
+    if (part.length > 0 && (part.length === LEDGER_KEYS_PER_QUERY || bytes + keyBytes > room)) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(obj);
+    bytes += keyBytes;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
 
 /**
  * The song files to stage: those the ledger does not hold with the same ETag from a run that
  * completed (as for event logs, a run that failed after publishing does not count), and those it
  * holds as loaded under older rules than this release's (RULES_VERSION): a rules fix reaches every
- * song file loaded before it. Asks about the given files only, LEDGER_KEYS_PER_QUERY at a time, so
+ * song file loaded before it. Asks about the given files only, a part at a time (ledgerKeyParts), so
  * memory follows `listed` (one batch of a listing), not the ledger.
  */
 export async function songFilesToLoad(warehouse: Warehouse, listed: readonly SourceObject[], signal?: AbortSignal): Promise<SourceObject[]> {
   const toLoad: SourceObject[] = [];
-  for (let at = 0; at < listed.length; at += LEDGER_KEYS_PER_QUERY) {
-    const part = listed.slice(at, at + LEDGER_KEYS_PER_QUERY);
+  for (const part of ledgerKeyParts(warehouse, listed)) {
     const rows = await warehouse.query(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: part.map((o) => o.key) }), { signal });
     const current = rows.filter((r) => Number(r.rules_version) >= RULES_VERSION);
     const loaded = new Map(current.map((r) => [String(r.source_key), r.etag === null ? null : String(r.etag)]));

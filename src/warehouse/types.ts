@@ -342,6 +342,19 @@ export function hasAppendRowLimits(warehouse: Warehouse): warehouse is Warehouse
 }
 
 /**
+ * A warehouse that refuses a statement longer than `maxStatementBytes` of SQL (Redshift's Data API
+ * takes at most 100 KB). A statement that lists values given to it (keys in an IN list) asks about
+ * them in parts that fit there.
+ */
+export interface StatementSizeLimit {
+  readonly maxStatementBytes: number;
+}
+
+export function hasStatementSizeLimit(warehouse: Warehouse): warehouse is Warehouse & StatementSizeLimit {
+  return typeof (warehouse as Partial<StatementSizeLimit>).maxStatementBytes === 'number';
+}
+
+/**
  * A warehouse that returns at most `maxResultRowBytes` per row of a query's result (Redshift's
  * Data API: 64 KB, and a longer row fails the statement). A query that may return a value as long
  * as a column holds reads it in pieces there.

@@ -3,7 +3,7 @@
  * cancelled while it asks the ledger stops asking, and a cancelled "is there a ledger?" is not
  * taken for "nothing is loaded yet" (which would load every date again).
  */
-import { hasLedger, hasLoadedSongs, ledgerDates, loadedDates, songFilesToLoad } from '../../src/ledger/loaded';
+import { hasLedger, hasLoadedSongs, ledgerDates, ledgerKeyParts, loadedDates, songFilesToLoad } from '../../src/ledger/loaded';
 import { RULES_VERSION } from '../../src/etl/versions';
 import type { Source } from '../../src/source';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
@@ -29,6 +29,13 @@ test('with a live signal the lookups answer as without one', async () => {
   expect(await hasLoadedSongs(warehouse, live)).toBe(false);
   expect(await loadedDates(warehouse, ['2018-11-01'], live)).toEqual([]);
   expect(await songFilesToLoad(warehouse, [song], live)).toEqual([song]);
+});
+
+test('song files are asked about 10,000 at a time where statements have no size limit (a night lists every one)', async () => {
+  const songs = Array.from({ length: 25_000 }, (_, i) => ({ key: `song_data/A/A/A/TR${i}.json`, etag: 'e1', size: 300 }));
+  expect(ledgerKeyParts(warehouse, songs).map((part) => part.length)).toEqual([10_000, 10_000, 5_000]);
+  expect(ledgerKeyParts(warehouse, songs).flat()).toEqual(songs);
+  expect(await songFilesToLoad(warehouse, songs)).toHaveLength(songs.length);
 });
 
 test('a cancelled lookup fails instead of answering', async () => {

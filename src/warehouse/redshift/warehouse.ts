@@ -11,11 +11,12 @@ import type {
   ServerStagingRequest,
   ServerStagingResult,
   StatementOptions,
+  StatementSizeLimit,
   Warehouse,
   WarehouseAccess,
 } from '../types';
 import { SeveralStatementsError, type SingleStatementQuery, WriteRefusedError } from '../singleStatement';
-import { appendRowProblem, insertLists, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
+import { appendRowProblem, insertLists, MAX_STATEMENT_BYTES, MAX_TEXT_BYTES, quoteIdent, wideRowStatements } from './append';
 import { COPY_TEMP_TABLE, copyStatements, fileRecordsQuery, loadErrorsQuery, manifestPieces, sessionTable, type LoadErrorView } from './copy';
 import { DataApi, MAX_BATCH_SQLS, StatementFailedError, type FinishedStatement } from './dataApi';
 import { describeLoadErrors } from './loadErrors';
@@ -45,7 +46,7 @@ async function onlyKey(files: ServerStagingRequest['files']): Promise<string> {
  * Redshift through the Data API: every call is an asynchronous statement (a batch when it must be
  * one transaction); staging is a server-side COPY from S3 through a manifest.
  */
-export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit, SingleStatementQuery {
+export class RedshiftWarehouse implements Warehouse, ServerSideStaging, ReattachingStatements, AppendRowLimits, ResultRowLimit, SingleStatementQuery, StatementSizeLimit {
   readonly dialect = 'redshift' as const;
   readonly heldByThisProcess = false;
   readonly reattachesRetriedStatements = true as const;
@@ -112,6 +113,9 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
   }
 
   readonly maxTextBytes = MAX_TEXT_BYTES;
+
+  /** StatementSizeLimit: the Data API's 100 KB, less room to spare. */
+  readonly maxStatementBytes = MAX_STATEMENT_BYTES;
 
   /** "Packet for query is too large" past this (Troubleshooting issues for Amazon Redshift Data API). */
   readonly maxResultRowBytes = 64 * 1024;
