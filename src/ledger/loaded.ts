@@ -6,6 +6,7 @@
  */
 import { eventLogMonthPrefix, eventLogPrefixForDate, type Source, type SourceObject } from '../source';
 import { RULES_VERSION } from '../etl/versions';
+import { boundedBatches } from '../util/boundedBatches';
 import { sqlLiteral, sqlStatement } from '../warehouse/sql';
 import { hasStatementSizeLimit, type Warehouse } from '../warehouse/types';
 
@@ -22,23 +23,9 @@ export const LEDGER_KEYS_PER_QUERY = 10_000;
  * 1,000 keys of 100 characters reach; a key may have up to 1,024).
  */
 export function ledgerKeyParts(warehouse: Warehouse, listed: readonly SourceObject[]): SourceObject[][] {
-  const parts: SourceObject[][] = [];
   const room = hasStatementSizeLimit(warehouse) ? warehouse.maxStatementBytes - Buffer.byteLength(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: [''] })) : Infinity;
-  let part: SourceObject[] = [];
-  let bytes = 0;
-  for (const obj of listed) {
-    // The key's literal and the ", " before it.
-    const keyBytes = Buffer.byteLength(sqlLiteral(obj.key, warehouse.dialect)) + 2;
-    if (part.length > 0 && (part.length === LEDGER_KEYS_PER_QUERY || bytes + keyBytes > room)) {
-      parts.push(part);
-      part = [];
-      bytes = 0;
-    }
-    part.push(obj);
-    bytes += keyBytes;
-  }
-  if (part.length > 0) parts.push(part);
-  return parts;
+  // Each key's literal and the ", " before it.
+  return boundedBatches(listed, { count: LEDGER_KEYS_PER_QUERY, bytes: room }, (obj) => Buffer.byteLength(sqlLiteral(obj.key, warehouse.dialect)) + 2);
 }
 
 /**

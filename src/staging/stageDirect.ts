@@ -8,6 +8,7 @@ import { MAX_LINE_BYTES, MAX_SONG_FILE_BYTES, rawLinesOf, type ReadProgress } fr
 import { clearStagingStatements, rawLineStatements, STAGING_TABLE } from './stagingSql';
 import { Beats } from './progressBeats';
 import { MAX_RAW_KEPT, readStagedResult } from './stagedResult';
+import { boundedBatches } from '../util/boundedBatches';
 
 /** Runs one statement in the staging transaction (FileBatch.read's runner). */
 type StatementRunner = Parameters<FileBatch['read']>[1];
@@ -67,21 +68,7 @@ export function canStageDirect(warehouse: Warehouse, source: Source): warehouse 
 
 /** The listed keys in batches of at most `limit` files and bytes (a bigger file is a batch of its own). */
 export function batchesOf(keys: readonly string[], sizes: ReadonlyMap<string, number> | undefined, limit: { files: number; bytes: number }): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const key of keys) {
-    const size = sizes?.get(key) ?? 0;
-    if (current.length > 0 && (current.length >= limit.files || bytes + size > limit.bytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(key);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return boundedBatches(keys, { count: limit.files, bytes: limit.bytes }, (key) => sizes?.get(key) ?? 0);
 }
 
 /**
