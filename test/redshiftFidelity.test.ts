@@ -8,6 +8,7 @@ import { RedshiftWarehouse } from '../src/warehouse/redshift';
 import { DataApi } from '../src/warehouse/redshift/dataApi';
 import { parseRedshiftUri, type RedshiftSettings } from '../src/warehouse/redshift/uri';
 import { sqlLiteral } from '../src/warehouse/sql';
+import { SqlError } from '../src/warehouse/errors';
 import type { StatementTracker } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { startS3, type S3Server } from './harness/s3';
@@ -127,9 +128,12 @@ describe('statements the emulator does not know are refused (allow-list)', () =>
 });
 
 describe('the Data API statement size limit (Considerations when calling the Data API)', () => {
-  test('a SQL text over 100 KB is refused at submission', async () => {
+  test('a SQL text over 100 KB is refused at submission, as an error not worth retrying', async () => {
     const big = `SELECT '${'x'.repeat(100 * 1024)}' AS v`;
-    await expect(warehouse.query(big)).rejects.toMatchObject({ name: 'ValidationException', message: /larger than 100kB/ });
+    const refused = await warehouse.query(big).then(() => undefined, (err: unknown) => err as Error);
+    // A SqlError: Temporal does not retry it (NON_RETRYABLE_ERROR_TYPES); the Data API's answer is its cause.
+    expect(refused).toBeInstanceOf(SqlError);
+    expect(refused).toMatchObject({ message: /ValidationException\): Cannot process query string larger than 100kB/, cause: { name: 'ValidationException' } });
     const fits = `SELECT LEN('${'x'.repeat(90_000)}') AS v`; // its result, not its text, fits a 64 KB row
     expect((await warehouse.query(fits))[0].v).toBe(90_000);
   });

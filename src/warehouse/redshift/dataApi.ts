@@ -47,6 +47,17 @@ const BUSY_ERRORS = new Set(['ThrottlingException', 'ActiveStatementsExceededExc
 // A FAILED statement whose cause is another transaction or the connection: running it again can work.
 const TRANSIENT_FAILURE = /serializable isolation violation|could not serialize|deadlock|connection (reset|lost|closed)|terminating connection/i;
 
+/**
+ * A submission the Data API refused for what it holds (ValidationException: a SQL text over 100 KB,
+ * more than 40 SQLs, a parameter no SQL uses): sent again it is refused again, so a SqlError, which
+ * Temporal does not retry. It was a plain error, and a publish over too many days to fit was retried
+ * for all of its attempts. Any other error as it came.
+ */
+function refusedRequest(err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'ValidationException') return err;
+  return new SqlError(`the Redshift Data API refused the statement (ValidationException): ${err.message}`, { cause: err });
+}
+
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -127,7 +138,15 @@ export class DataApi {
     }
   }
 
-  private submit(sqls: readonly string[], parameters: SqlParameter[] | undefined, executionMode: ExecutionMode, signal?: AbortSignal): Promise<string> {
+  private async submit(sqls: readonly string[], parameters: SqlParameter[] | undefined, executionMode: ExecutionMode, signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.send(sqls, parameters, executionMode, signal);
+    } catch (err) {
+      throw refusedRequest(err);
+    }
+  }
+
+  private send(sqls: readonly string[], parameters: SqlParameter[] | undefined, executionMode: ExecutionMode, signal?: AbortSignal): Promise<string> {
     return this.call(async () => {
       const batchMode = executionMode === 'TRANSACTION' ? {} : { ExecutionMode: executionMode };
       const out =
