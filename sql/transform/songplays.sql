@@ -224,7 +224,7 @@ ANALYZE publish_play_triples{{postgres_analyze_columns(song_k, artist_k, length_
 CREATE TEMP TABLE publish_kept_plays AS
 SELECT DISTINCT songplay_id
 FROM etl_cross_day_plays
-WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
+WHERE {{day_in(CAST(start_time AS DATE))}} AND {{day_not_in(log_date)}};
 
 -- The run's event logs (log_data/…/YYYY-MM-DD-events.json, whose dates are the run's days), each with
 -- its day's first epoch millisecond: an event of one is a cross-day play of that log when its ts
@@ -232,7 +232,7 @@ WHERE CAST(start_time AS DATE) IN ({{days}}) AND log_date NOT IN ({{days}});
 CREATE {{publish_lookup_table}} publish_run_logs AS
 SELECT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
 FROM etl_run_files
-WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}});
+WHERE run_id = {{run_id}} AND kind = 'events' AND {{log_day_in(source_key)}};
 
 -- The run's plays that the deletes below replace by key, and its cross-day plays with their log's
 -- date. A run of one log (a day's run) needs no pass over staging: its cross-day plays are its plays
@@ -314,9 +314,9 @@ INSERT INTO publish_outside_plays (songplay_id, start_time, cross_day_log)
 SELECT p.songplay_id, p.start_time, only_log.log_date
 FROM publish_songplays p
 CROSS JOIN (SELECT CASE WHEN COUNT(*) = 1 THEN MIN(log_date) END AS log_date FROM publish_run_logs) AS only_log
-WHERE CASE WHEN CAST(p.start_time AS DATE) IN ({{days}}) THEN 0 ELSE 1 END = 1
+WHERE CASE WHEN {{day_in(CAST(p.start_time AS DATE))}} THEN 0 ELSE 1 END = 1
 UNION ALL
-SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+SELECT songplay_id, start_time, NULL FROM etl_cross_day_plays WHERE {{day_in(log_date)}};
 -- A listed play of another day's log that the run stages itself is the run's now (its event moved
 -- to one of the run's logs, or is in both): a kept play is replaced by the run's, and its listing
 -- goes below, or a later run of that log would delete it by key, as a play its log no longer has.
@@ -384,7 +384,7 @@ WHERE t.song_key IS NOT NULL AND t.artist_key IS NOT NULL AND t.nulls < 4;
 
 -- The run's logs' cross-day plays, replaced (read above by the deletes of their earlier plays), and
 -- other logs' listings of plays the run took.
-DELETE FROM etl_cross_day_plays WHERE log_date IN ({{days}});
+DELETE FROM etl_cross_day_plays WHERE {{day_in(log_date)}};
 DELETE FROM etl_cross_day_plays USING publish_songplays p WHERE p.songplay_id = etl_cross_day_plays.songplay_id;
 INSERT INTO etl_cross_day_plays (songplay_id, start_time, log_date)
 SELECT DISTINCT songplay_id, start_time, cross_day_log FROM publish_outside_plays WHERE cross_day_log IS NOT NULL;

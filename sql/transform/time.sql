@@ -1,5 +1,5 @@
 -- time: one row per distinct start time of this run's plays that is not there yet, and none left
--- on the run's replaced days ({{days}}) that no play of the run or cross-day play of another day's
+-- on the run's replaced days (parameter days) that no play of the run or cross-day play of another day's
 -- log has: time holds the start times of songplays, whose publish replaces the same days. Key: start_time.
 -- Source: staging_events (NextSong events with a user, as songplays), never songplays itself,
 -- which the songplays publish writes while this one runs.
@@ -19,11 +19,11 @@ FROM staging_events e
 JOIN (
   SELECT DISTINCT source_key, {{event_log_date(source_key)}} AS log_date, {{event_log_day_start(source_key)}} AS day_start
   FROM etl_run_files
-  WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}})
+  WHERE run_id = {{run_id}} AND kind = 'events' AND {{log_day_in(source_key)}}
 ) AS l ON l.source_key = e.source_key
 WHERE e.run_id = {{run_id}} AND e.page = 'NextSong' AND TRIM(e.userid) <> ''
   AND {{outside_log_day(e.ts, l.day_start)}};
-DELETE FROM etl_cross_day_times WHERE log_date IN ({{days}});
+DELETE FROM etl_cross_day_times WHERE {{day_in(log_date)}};
 INSERT INTO etl_cross_day_times (start_time, log_date)
 SELECT start_time, log_date FROM publish_cross_day_times;
 {{session_drops}}DROP TABLE publish_cross_day_times;
@@ -45,7 +45,7 @@ WHERE {{in_days(start_time)}}
       UNION ALL
       SELECT x.start_time
       FROM etl_cross_day_times x
-      WHERE x.log_date NOT IN ({{days}})
+      WHERE {{day_not_in(x.log_date)}}
     ) AS kept
     WHERE kept.start_time = time.start_time
   );

@@ -21,7 +21,7 @@ ANALYZE etl_unmatched_plays;
 CREATE TEMP TABLE rematch_run_plays AS
 SELECT u.songplay_id, u.start_time, u.song_key, u.artist_key, u.length
 FROM etl_unmatched_plays u
-WHERE CAST(u.start_time AS DATE) IN ({{days}})
+WHERE {{day_in(CAST(u.start_time AS DATE))}}
   AND u.start_time >= CAST({{first_day}} AS TIMESTAMP) AND u.start_time < CAST({{last_day}} AS TIMESTAMP) + INTERVAL '1 day';
 INSERT INTO rematch_run_plays (songplay_id, start_time, song_key, artist_key, length)
 SELECT u.songplay_id, u.start_time, u.song_key, u.artist_key, u.length
@@ -29,7 +29,7 @@ FROM etl_unmatched_plays u
 JOIN (
   SELECT DISTINCT songplay_id, start_time
   FROM etl_cross_day_plays
-  WHERE log_date IN ({{days}}) AND CAST(start_time AS DATE) NOT IN ({{days}})
+  WHERE {{day_in(log_date)}} AND {{day_not_in(CAST(start_time AS DATE))}}
 ) AS o ON o.start_time = u.start_time AND o.songplay_id = u.songplay_id;
 
 ANALYZE rematch_run_plays;

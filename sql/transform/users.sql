@@ -42,7 +42,7 @@ GROUP BY userid, {{staged_log_key(source_key, ts)}};
 CREATE TEMP TABLE publish_run_users AS
 WITH log_users AS (
   SELECT userid, log_key, last_ts, name_ts, has_play, CAST(TRIM(userid) AS INTEGER) AS user_id,
-         CASE WHEN {{event_log_date(log_key)}} IN ({{days}}) THEN {{event_log_date(log_key)}}
+         CASE WHEN {{log_day_in(log_key)}} THEN {{event_log_date(log_key)}}
               WHEN {{event_log_date(log_key)}} < {{first_day}} THEN {{first_day}}
               ELSE {{last_day}} END AS log_date
   FROM publish_raw_users
@@ -118,19 +118,19 @@ GROUP BY user_id, log_date;
 -- The users whose contributions change: those the run's logs gave before and give now (and, below,
 -- every user of etl_user_state once no log needs it any more).
 CREATE TEMP TABLE publish_changed_users AS
-SELECT user_id FROM etl_user_logs WHERE log_date IN ({{days}})
+SELECT user_id FROM etl_user_logs WHERE {{day_in(log_date)}}
 UNION
 SELECT user_id FROM publish_log_users;
 
-DELETE FROM etl_user_logs WHERE log_date IN ({{days}});
+DELETE FROM etl_user_logs WHERE {{day_in(log_date)}};
 INSERT INTO etl_user_logs (user_id, log_date, last_ts, last_item, level, name_ts, name_item, first_name, last_name, gender, has_play)
 SELECT user_id, log_date, last_ts, last_item, level, name_ts, name_item, first_name, last_name, gender, has_play FROM publish_log_users;
 -- The run's logs, with or without user events: their contributions are in etl_user_logs now.
-DELETE FROM etl_user_log_dates WHERE log_date IN ({{days}});
+DELETE FROM etl_user_log_dates WHERE {{day_in(log_date)}};
 INSERT INTO etl_user_log_dates (log_date)
 SELECT DISTINCT {{event_log_date(source_key)}}
 FROM etl_run_files
-WHERE run_id = {{run_id}} AND kind = 'events' AND {{event_log_date(source_key)}} IN ({{days}});
+WHERE run_id = {{run_id}} AND kind = 'events' AND {{log_day_in(source_key)}};
 
 -- How many dates of event logs a run listed (this one's included: all have theirs now) have no contributions
 -- in etl_user_logs: loaded before it existed, or listed by a run not yet past its users publish.

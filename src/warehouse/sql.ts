@@ -60,8 +60,22 @@ export function sqlLiteral(value: SqlParam, dialect?: Dialect): string {
   return `(${text.split('\\').map(quoted).join(' || CHR(92) || ')})`;
 }
 
-/** A fragment gets the text between its parentheses as written (it may hold parentheses too). */
-type Fragment = (args: string) => string;
+/**
+ * A fragment gets the text between its parentheses as written (it may hold parentheses too), and
+ * the template's parameters.
+ */
+type Fragment = (args: string, params: Record<string, SqlParam>) => string;
+
+/**
+ * Whether x is one of the run's days (parameter days, 'YYYY-MM-DD' texts), and its first and last
+ * day, as a list of them: on the engines without a limit on a statement's size.
+ */
+const LISTED_DAYS: Record<string, Fragment> = {
+  day_in: (x) => `${x} IN ({{days}})`,
+  day_not_in: (x) => `${x} NOT IN ({{days}})`,
+  days_first: () => 'LEAST({{days}})',
+  days_last: () => 'GREATEST({{days}})',
+};
 
 /**
  * The few places where the engines differ. Everything else in `sql/` is shared text.
@@ -96,6 +110,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     byte_order: (x) => x,
     // The event log a staged row came from: every row names its file here.
     staged_log_key: (a) => splitArgs(a)[0],
+    ...LISTED_DAYS,
   },
   postgres: {
     text: () => 'TEXT',
@@ -137,6 +152,7 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
     // A plain column, not an expression: PostgreSQL estimates a GROUP BY on an expression at a
     // group per row, and then hashed the users publish's 1.6M events in one process, spilling.
     staged_log_key: (a) => splitArgs(a)[0],
+    ...LISTED_DAYS,
   },
   redshift: {
     // Redshift's VARCHAR counts bytes and defaults to 256; user agents and raw records are longer.
@@ -166,8 +182,50 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
       const [sourceKey, ts] = splitArgs(a);
       return `COALESCE(${sourceKey}, CAST(CAST((TIMESTAMP 'epoch' + (${ts}) * INTERVAL '1 millisecond') AS DATE) AS VARCHAR(10)))`;
     },
+    // The run's days as ranges where they follow each other (redshiftDayIn), and its first and last
+    // day as literals: the Data API refuses a statement over 100 KB.
+    day_in: (x, params) => redshiftDayIn(x, params.days),
+    day_not_in: (x, params) => (realDays(params.days) ? `NOT (${redshiftDayIn(x, params.days)})` : `${x} NOT IN ({{days}})`),
+    days_first: (_, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort()[0], 'redshift') : 'LEAST({{days}})'),
+    days_last: (_, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort().pop()!, 'redshift') : 'GREATEST({{days}})'),
   },
 };
+
+/** Consecutive days this many or more are one range in a day predicate on Redshift (redshiftDayIn). */
+const DAY_RANGE_MIN = 3;
+
+/** Days given as 'YYYY-MM-DD' texts of real calendar dates, at least one. */
+function realDays(days: SqlParam | undefined): days is string[] {
+  return (
+    Array.isArray(days) &&
+    days.length > 0 &&
+    days.every((d) => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d)
+  );
+}
+
+/**
+ * Whether x is one of the run's days, on Redshift: each run of DAY_RANGE_MIN or more consecutive
+ * days as one BETWEEN, the other days as a list. The Data API refuses a statement over 100 KB, and
+ * the time and songplays publishes name the days up to four times in one: listed one by one, a run
+ * over about 1,760 days of logs (five years of daily logs) did not fit. Real dates as 'YYYY-MM-DD'
+ * sort as the dates do, so a range holds the same days whether x is a DATE or such a text (every
+ * listed event log's name has a real date: src/source/layout.ts). Days of any other form are listed.
+ */
+function redshiftDayIn(x: string, days: SqlParam | undefined): string {
+  if (!realDays(days)) return `${x} IN ({{days}})`;
+  const runs: string[][] = [];
+  for (const day of [...new Set(days)].sort()) {
+    const run = runs[runs.length - 1];
+    if (run && Date.parse(day) - Date.parse(run[run.length - 1]) === DAY_MS) run.push(day);
+    else runs.push([day]);
+  }
+  const listed = runs.filter((run) => run.length < DAY_RANGE_MIN).flat();
+  const parts = [
+    ...runs.filter((run) => run.length >= DAY_RANGE_MIN).map((run) => `${x} BETWEEN ${sqlLiteral(run[0], 'redshift')} AND ${sqlLiteral(run[run.length - 1], 'redshift')}`),
+    ...(listed.length > 0 ? [`${x} IN (${sqlLiteral(listed, 'redshift')})`] : []),
+  ];
+  return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
+}
 
 /** A fragment's comma-separated arguments (none of them holding a comma). */
 function splitArgs(args: string): string[] {
@@ -181,6 +239,11 @@ export const REPORT_TEXT_CHARS = 1000;
 const EVENT_LOG_NAME_TAIL = 'YYYY-MM-DD-events.json'.length;
 const DAY_MS = 86_400_000;
 
+/** The date an event log's key names, as 'YYYY-MM-DD' text (event_log_date, below). */
+function eventLogDateOf(key: string): string {
+  return `LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10)`;
+}
+
 /** Which of row x's raw song, artist and length are NULL, as one number (triple_nulls, below). */
 function tripleNulls(x: string): string {
   return `CASE WHEN ${x}.song IS NULL THEN 1 ELSE 0 END + CASE WHEN ${x}.artist IS NULL THEN 2 ELSE 0 END + CASE WHEN ${x}.length IS NULL THEN 4 ELSE 0 END`;
@@ -190,9 +253,9 @@ function tripleNulls(x: string): string {
 const SHARED_FRAGMENTS: Record<string, Fragment> = {
   // The date an event log's key names, as 'YYYY-MM-DD' text: every listed event log is named
   // log_data/YYYY/MM/YYYY-MM-DD-events.json (EVENT_LOG_LAYOUT, src/source/index.ts).
-  event_log_date: (key) => `LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10)`,
+  event_log_date: (key) => eventLogDateOf(key),
   // The first epoch millisecond of the day an event log's key names.
-  event_log_day_start: (key) => `CAST(CAST(LEFT(RIGHT(${key}, ${EVENT_LOG_NAME_TAIL}), 10) AS DATE) - DATE '1970-01-01' AS BIGINT) * ${DAY_MS}`,
+  event_log_day_start: (key) => `CAST(CAST(${eventLogDateOf(key)} AS DATE) - DATE '1970-01-01' AS BIGINT) * ${DAY_MS}`,
   // Whether an event time (epoch ms) falls outside the day its log names, given that day's start
   // (event_log_day_start): the event is then a cross-day play of that log.
   outside_log_day: (a) => {
@@ -228,11 +291,13 @@ const SHARED_FRAGMENTS: Record<string, Fragment> = {
     return `${c}.user_id = CAST(TRIM(${e}.userid) AS INTEGER) AND ${c}.sessionid = ${e}.sessionid AND ${c}.iteminsession = ${e}.iteminsession AND ${c}.ts = ${e}.ts`;
   },
   // A start time on one of the run's days (parameter days, 'YYYY-MM-DD' texts), and within the range
-  // from the first of them to the end of the last (LEAST and GREATEST of the texts, which sort as
-  // the dates do): no index serves the day predicate, but PostgreSQL reads the range by an index on
+  // from the first of them to the end of the last (days_first and days_last: the texts sort as the
+  // dates do): no index serves the day predicate, but PostgreSQL reads the range by an index on
   // the start time, and Redshift and DuckDB skip blocks by it.
   in_days: (col) =>
-    `CAST(${col} AS DATE) IN ({{days}})\n  AND ${col} >= CAST(LEAST({{days}}) AS TIMESTAMP) AND ${col} < CAST(GREATEST({{days}}) AS TIMESTAMP) + INTERVAL '1 day'`,
+    `{{day_in(CAST(${col} AS DATE))}}\n  AND ${col} >= CAST({{days_first}} AS TIMESTAMP) AND ${col} < CAST({{days_last}} AS TIMESTAMP) + INTERVAL '1 day'`,
+  // An event log's key naming one of the run's days.
+  log_day_in: (key) => `{{day_in(${eventLogDateOf(key)})}}`,
   // The name of a run's partition of staging_events on PostgreSQL, from its run id: the same as
   // stagingEventsPartition (src/warehouse/stagingPartitions.ts) gives.
   staging_partition_name: (runId) => `('staging_events_' || md5(${runId}))`,
@@ -273,7 +338,7 @@ export function renderSql(template: string, dialect: Dialect, params: Record<str
     }
     const fragment = FRAGMENTS[dialect][name] ?? STAGING_FRAGMENTS[dialect][name] ?? SHARED_FRAGMENTS[name];
     // A fragment may use the template's parameters itself ({{in_days(…)}}: the days given).
-    if (fragment) return renderSql(fragment((args ?? '').trim()), dialect, params);
+    if (fragment) return renderSql(fragment((args ?? '').trim(), params), dialect, params);
     if (args === undefined && given) return sqlLiteral(params[name], dialect);
     throw new Error(`SQL template uses {{${name}}}, which is neither a ${dialect} fragment nor a given parameter`);
   });
