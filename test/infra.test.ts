@@ -104,13 +104,18 @@ describe.each(['serverless', 'provisioned'] as const)('%s stack', (mode) => {
   });
 });
 
+// Ids of AWS's form: CloudFormation's validation warns of any other at synth.
+const VPC = 'vpc-0a1b2c3d4e5f60718';
+const SUBNETS = ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60722', 'subnet-0a1b2c3d4e5f60733'];
+const SECURITY_GROUP = 'sg-0a1b2c3d4e5f60744';
+
 test('a reused network: no VPC is created, the given subnets and security group are used', () => {
-  const { stacks } = buildApp({ ...DEFAULT_INFRA_SETTINGS, network: { vpcId: 'vpc-0abc', subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'], securityGroupId: 'sg-0abc' } });
+  const { stacks } = buildApp({ ...DEFAULT_INFRA_SETTINGS, network: { vpcId: VPC, subnetIds: SUBNETS, securityGroupId: SECURITY_GROUP } });
   const t = Template.fromStack(stacks.serverless);
   t.resourceCountIs('AWS::EC2::VPC', 0);
   t.resourceCountIs('AWS::EC2::SecurityGroup', 0);
-  t.hasResourceProperties('AWS::RedshiftServerless::Workgroup', { SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'], SecurityGroupIds: ['sg-0abc'] });
-  Template.fromStack(stacks.provisioned).hasResourceProperties('AWS::Redshift::ClusterSubnetGroup', { SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'] });
+  t.hasResourceProperties('AWS::RedshiftServerless::Workgroup', { SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
+  Template.fromStack(stacks.provisioned).hasResourceProperties('AWS::Redshift::ClusterSubnetGroup', { SubnetIds: SUBNETS });
 });
 
 describe('docs/redshift.md shows the policies of infra/policies.ts', () => {
@@ -157,6 +162,13 @@ describe('sparkify infra (built CLI)', () => {
     const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', path.join(tmp, 'x'), '--base-capacity', '5'], { cwd: tmp, encoding: 'utf8', timeout: 170_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--base-capacity');
+  });
+
+  test('synth refuses a network id that is not an AWS id, naming the flag and the id', () => {
+    const network = ['--vpc-id', VPC, '--subnet-ids', `${SUBNETS[0]},subnet-b,${SUBNETS[2]}`];
+    const r = spawnSync(process.execPath, [BIN, 'infra', 'synth', '--out', path.join(tmp, 'y'), ...network], { cwd: tmp, encoding: 'utf8', timeout: 170_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--subnet-ids: "subnet-b" is not an AWS subnet id');
   });
 
   const outputs = {

@@ -195,9 +195,19 @@ function settingsFrom(app: InfraApp, flags: InfraFlags): InfraSettings {
     if (!flags.vpcId || !flags.subnetIds) throw new ConfigError('--vpc-id and --subnet-ids go together (add --security-group-id to reuse a security group too)');
     const subnetIds = flags.subnetIds.split(',').map((s) => s.trim()).filter(Boolean);
     if (subnetIds.length < 3) throw new ConfigError(`--subnet-ids: give at least three subnets in different availability zones (Redshift Serverless needs three), got ${subnetIds.length}`);
+    // AWS's ids, as CloudFormation checks them: a name or a typo got through synth with a warning
+    // only, and failed the deploy.
+    awsIdOption('--vpc-id', 'vpc', flags.vpcId);
+    for (const id of subnetIds) awsIdOption('--subnet-ids', 'subnet', id);
+    if (flags.securityGroupId !== undefined) awsIdOption('--security-group-id', 'sg', flags.securityGroupId);
     settings.network = { vpcId: flags.vpcId, subnetIds, securityGroupId: flags.securityGroupId };
   }
   return settings;
+}
+
+/** An id AWS gives (`vpc-0123abcd`, `subnet-…`, `sg-…`: the kind, a hyphen, 8 or more hex digits), or a ConfigError naming the flag. */
+function awsIdOption(flag: string, kind: string, id: string): void {
+  if (!new RegExp(`^${kind}-[0-9a-fA-F]{8,}$`).test(id)) throw new ConfigError(`${flag}: "${id}" is not an AWS ${kind} id (${kind}- and 8 or more hexadecimal digits, as ${kind}-0123456789abcdef0)`);
 }
 
 function synth(app: InfraApp, flags: InfraFlags): { directory: string; templates: Record<string, string>; settings: InfraSettings } {
