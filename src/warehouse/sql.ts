@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { addDays, dateProblem } from '../etl/dates';
 import { EVENT_TIME_RANGE } from '../etl/records';
 import { isSqlName, type SqlName, type SqlNameArg } from './sqlNames';
 import { STAGING_FRAGMENTS } from './stagingFragments';
@@ -194,13 +195,9 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
 /** Consecutive days this many or more are one range in a day predicate on Redshift (redshiftDayIn). */
 const DAY_RANGE_MIN = 3;
 
-/** Days given as 'YYYY-MM-DD' texts of real calendar dates, at least one. */
+/** Days given as 'YYYY-MM-DD' texts of real calendar dates (the dates this pipeline accepts), at least one. */
 function realDays(days: SqlParam | undefined): days is string[] {
-  return (
-    Array.isArray(days) &&
-    days.length > 0 &&
-    days.every((d) => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d)
-  );
+  return Array.isArray(days) && days.length > 0 && days.every((d) => dateProblem(d) === null);
 }
 
 /**
@@ -216,7 +213,7 @@ function redshiftDayIn(x: string, days: SqlParam | undefined): string {
   const runs: string[][] = [];
   for (const day of [...new Set(days)].sort()) {
     const run = runs[runs.length - 1];
-    if (run && Date.parse(day) - Date.parse(run[run.length - 1]) === DAY_MS) run.push(day);
+    if (run && addDays(run[run.length - 1], 1) === day) run.push(day);
     else runs.push([day]);
   }
   const listed = runs.filter((run) => run.length < DAY_RANGE_MIN).flat();

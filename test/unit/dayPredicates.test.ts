@@ -65,6 +65,7 @@ test('on Redshift, three or more days in a row are one range, fewer are listed',
 
 test('on Redshift, days that are not real dates, and no days, are listed as given', () => {
   expect(renderSql('{{day_in(d)}}', 'redshift', { days: ['2016-02-30', '2016-03-01', '2016-03-02'] })).toBe("d IN ('2016-02-30', '2016-03-01', '2016-03-02')");
+  expect(renderSql('{{day_in(d)}}', 'redshift', { days: ['2016-13-01', '2016-03-01', '2016-03-02'] })).toBe("d IN ('2016-13-01', '2016-03-01', '2016-03-02')");
   expect(renderSql('{{day_not_in(d)}} AND d < {{days_last}}', 'redshift', { days: null })).toBe('d NOT IN (NULL) AND d < GREATEST(NULL)');
 });
 
