@@ -184,11 +184,12 @@ const FRAGMENTS: Record<Dialect, Record<string, Fragment>> = {
       return `COALESCE(${sourceKey}, CAST(CAST((TIMESTAMP 'epoch' + (${ts}) * INTERVAL '1 millisecond') AS DATE) AS VARCHAR(10)))`;
     },
     // The run's days as ranges where they follow each other (redshiftDayIn), and its first and last
-    // day as literals: the Data API refuses a statement over 100 KB.
-    day_in: (x, params) => redshiftDayIn(x, params.days),
-    day_not_in: (x, params) => (realDays(params.days) ? `NOT (${redshiftDayIn(x, params.days)})` : `${x} NOT IN ({{days}})`),
-    days_first: (_, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort()[0], 'redshift') : 'LEAST({{days}})'),
-    days_last: (_, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort().pop()!, 'redshift') : 'GREATEST({{days}})'),
+    // day as literals: the Data API refuses a statement over 100 KB. Days of any other form (or
+    // none) are listed, as on the other engines.
+    day_in: (x, params) => (realDays(params.days) ? redshiftDayIn(x, params.days) : LISTED_DAYS.day_in(x, params)),
+    day_not_in: (x, params) => (realDays(params.days) ? `NOT (${redshiftDayIn(x, params.days)})` : LISTED_DAYS.day_not_in(x, params)),
+    days_first: (x, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort()[0], 'redshift') : LISTED_DAYS.days_first(x, params)),
+    days_last: (x, params) => (realDays(params.days) ? sqlLiteral([...params.days].sort().pop()!, 'redshift') : LISTED_DAYS.days_last(x, params)),
   },
 };
 
@@ -206,10 +207,9 @@ function realDays(days: SqlParam | undefined): days is string[] {
  * the time and songplays publishes name the days up to four times in one: listed one by one, a run
  * over about 1,760 days of logs (five years of daily logs) did not fit. Real dates as 'YYYY-MM-DD'
  * sort as the dates do, so a range holds the same days whether x is a DATE or such a text (every
- * listed event log's name has a real date: src/source/layout.ts). Days of any other form are listed.
+ * listed event log's name has a real date: src/source/layout.ts).
  */
-function redshiftDayIn(x: string, days: SqlParam | undefined): string {
-  if (!realDays(days)) return `${x} IN ({{days}})`;
+function redshiftDayIn(x: string, days: readonly string[]): string {
   const runs: string[][] = [];
   for (const day of [...new Set(days)].sort()) {
     const run = runs[runs.length - 1];

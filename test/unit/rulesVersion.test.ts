@@ -129,7 +129,7 @@ const DIGESTS: Record<string, string> = {
   'src/staging/chunkLines.ts': '1e77132ce7a972d0',
   'src/staging/songFile.ts': 'bf7ad665a5bc6956',
   'src/warehouse/duckdbTextDecoding.ts': 'f029db4e05d84f1a',
-  'src/warehouse/sql.ts': '5dc4fdf9633e8f0f',
+  'src/warehouse/sql.ts': '842384a134f83468',
   'src/warehouse/stagingFragments.ts': '74e12b3108f0b450',
 };
 
