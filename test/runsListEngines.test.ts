@@ -72,3 +72,45 @@ test('Temporal given but not answering: the runs with no outcome are listed as n
     expect(listing.unrecorded).toEqual([{ runId: 'gone', window: null, publishingSince: '2018-11-30T12:00:00.000Z', temporal: 'not asked' }]);
   });
 }, 60_000);
+
+// A run id as Temporal makes them: 36 characters, 40 bytes a time its statements name it.
+const runIdOf = (kind: string, i: number) => `${kind === 'failed' ? 'f' : 'u'}1b2c3d4-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+test.each(['duckdb', 'postgres', 'redshift'])(
+  '%s: thousands of runs are counted and listed, each with its dates (on Redshift in statements that fit its 100 KB)',
+  async (name) => {
+    const warehouse = warehouses[name];
+    await warehouse.execute(['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'].map((t) => `DELETE FROM ${t}`));
+    const dateOf = (i: number) => `2018-11-${String((i % 30) + 1).padStart(2, '0')}`;
+    const unrecorded = Array.from({ length: 2_600 }, (_, i) => runIdOf('unrecorded', i));
+    const failed = Array.from({ length: 1_200 }, (_, i) => runIdOf('failed', i));
+    await warehouse.appendRows(
+      'etl_run_files',
+      ['run_id', 'kind', 'source_key'],
+      [...unrecorded, ...failed].map((id, i) => [id, 'events', LOG(dateOf(i))]),
+    );
+    await warehouse.execute(["INSERT INTO etl_failed_runs (run_id, failed_at) SELECT run_id, CAST('2018-11-30 11:00:00' AS TIMESTAMP) FROM etl_run_files WHERE run_id LIKE 'f%'"]);
+
+    // Each run of these statements would name thousands of run ids, up to three times (2,600 × 40 × 3 bytes).
+    const counted = await recordUnknownRuns(warehouse, unrecorded, 'finder', new Date('2018-11-30T14:00:00.000Z'));
+    expect(counted.runs).toHaveLength(unrecorded.length);
+    expect(counted.foundFirst).toHaveLength(unrecorded.length);
+    const again = await recordUnknownRuns(warehouse, unrecorded, 'later', new Date('2018-11-30T15:00:00.000Z'));
+    expect(again.foundFirst).toEqual([]);
+    expect(new Set(again.runs.map((r) => r.timesFound))).toEqual(new Set([2]));
+
+    const listing = await listRuns(warehouse, { limit: 5_000 });
+    expect(listing.recorded.map((r) => r.runId).sort()).toEqual([...failed].sort());
+    expect(listing.recorded.find((r) => r.runId === failed[5])).toEqual({ runId: failed[5], outcome: 'failed', window: { from: dateOf(unrecorded.length + 5), to: dateOf(unrecorded.length + 5) }, startedAt: null, finishedAt: '2018-11-30T11:00:00.000Z' });
+    expect(listing.unrecordedTotal).toBe(unrecorded.length);
+    expect(listing.unrecorded.map((r) => r.runId)).toEqual(unrecorded);
+    expect(listing.unrecorded[2_599]).toEqual({
+      runId: unrecorded[2_599],
+      window: { from: dateOf(2_599), to: dateOf(2_599) },
+      publishingSince: null,
+      temporal: 'not asked',
+      foundUnknown: { firstFoundAt: '2018-11-30T14:00:00.000Z', firstFoundBy: 'finder', lastFoundAt: '2018-11-30T15:00:00.000Z', timesFound: 2 },
+    });
+  },
+  180_000,
+);

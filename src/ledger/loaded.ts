@@ -6,9 +6,9 @@
  */
 import { eventLogMonthPrefix, eventLogPrefixForDate, type Source, type SourceObject } from '../source';
 import { RULES_VERSION } from '../etl/versions';
-import { boundedBatches } from '../util/boundedBatches';
-import { sqlLiteral, sqlStatement } from '../warehouse/sql';
-import { hasStatementSizeLimit, type Warehouse } from '../warehouse/types';
+import { listParts } from '../warehouse/listParts';
+import { sqlStatement } from '../warehouse/sql';
+import type { Warehouse } from '../warehouse/types';
 
 /**
  * Most keys asked about per ledger query; fewer where their literals would take a statement past the
@@ -19,13 +19,11 @@ export const LEDGER_KEYS_PER_QUERY = 10_000;
 
 /**
  * `listed` in parts of at most LEDGER_KEYS_PER_QUERY keys, each part's query within the warehouse's
- * statement size (StatementSizeLimit: Redshift's Data API refuses a statement over 100 KB, which
- * 1,000 keys of 100 characters reach; a key may have up to 1,024).
+ * statement size (listParts: Redshift's Data API refuses a statement over 100 KB, which 1,000 keys
+ * of 100 characters reach; a key may have up to 1,024).
  */
 export function ledgerKeyParts(warehouse: Warehouse, listed: readonly SourceObject[]): SourceObject[][] {
-  const room = hasStatementSizeLimit(warehouse) ? warehouse.maxStatementBytes - Buffer.byteLength(sqlStatement('ledger/loaded_songs', warehouse.dialect, { keys: [''] })) : Infinity;
-  // Each key's literal and the ", " before it.
-  return boundedBatches(listed, { count: LEDGER_KEYS_PER_QUERY, bytes: room }, (obj) => Buffer.byteLength(sqlLiteral(obj.key, warehouse.dialect)) + 2);
+  return listParts(warehouse, 'ledger/loaded_songs', listed, { param: 'keys', count: LEDGER_KEYS_PER_QUERY, value: (obj) => obj.key });
 }
 
 /**

@@ -12,11 +12,12 @@ import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { windowOfWorkflowId } from '../etl/workflowIds';
 import { tableColumns, tablesPresent } from '../warehouse/catalog';
-import { sqlStatement } from '../warehouse/sql';
+import { listPartStatements } from '../warehouse/listParts';
+import { sqlStatement, type SqlNameArg } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
 import { askTemporal, unrecordedRuns } from './abandonedRuns';
-import { readUnknownRuns } from './unknownRuns';
+import { readUnknownRuns, RUN_IDS_PER_STATEMENT } from './unknownRuns';
 
 const LISTING_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] as const;
 type ListingTable = (typeof LISTING_TABLES)[number];
@@ -87,8 +88,7 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
     listing.notes.push(`${warehouse.description} has no etl_runs table: no run has loaded it`);
     return listing;
   }
-  const listedLogs = async (runIds: string[]) =>
-    has('etl_run_files') && runIds.length > 0 ? new Map((await warehouse.query(sqlStatement('cli/runs_listed_logs', d, { run_ids: runIds }))).map((r) => [String(r.run_id), r])) : new Map<string, Row>();
+  const listedLogs = async (runIds: string[]) => (has('etl_run_files') ? byRunId(await queryByRunIds(warehouse, 'cli/runs_listed_logs', runIds)) : new Map<string, Row>());
 
   for (const row of await warehouse.query(sqlStatement('cli/runs_completed', d, { limit: options.limit }))) {
     listing.recorded.push({
@@ -127,7 +127,7 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
   const shown = unrecordedIds.slice(0, options.limit);
   if (shown.length === 0) return listing;
   const logs = await listedLogs(shown);
-  const publishing = new Map((await warehouse.query(sqlStatement('cli/runs_publishing', d, { run_ids: shown }))).map((r) => [String(r.run_id), iso(r.started_at)]));
+  const publishing = new Map((await queryByRunIds(warehouse, 'cli/runs_publishing', shown)).map((r) => [String(r.run_id), iso(r.started_at)]));
   const unknownKept = has('etl_unknown_runs') ? new Map((await readUnknownRuns(warehouse, shown)).map((r) => [r.runId, r])) : new Map();
   listing.unrecorded = shown.map((runId) => {
     const kept = unknownKept.get(runId);
@@ -165,6 +165,14 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
 /** The abandoned runs' rows among `runIds`, on an etl_abandoned_runs with or without reason (an earlier release's). */
 async function readAbandoned(warehouse: Warehouse, runIds: string[]): Promise<Map<string, Row>> {
   const withReason = (await tableColumns(warehouse, ['etl_abandoned_runs'])).get('etl_abandoned_runs')?.has('reason') === true;
-  const rows = await warehouse.query(sqlStatement(withReason ? 'cli/runs_abandoned' : 'cli/runs_abandoned_before_reason', warehouse.dialect, { run_ids: runIds }));
-  return new Map(rows.map((r) => [String(r.run_id), r]));
+  return byRunId(await queryByRunIds(warehouse, withReason ? 'cli/runs_abandoned' : 'cli/runs_abandoned_before_reason', runIds));
 }
+
+/** The rows of `sql/<name>.sql` for `runIds`, asked about in parts that fit the warehouse (listPartStatements). */
+async function queryByRunIds<N extends string>(warehouse: Warehouse, name: SqlNameArg<N>, runIds: readonly string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const statement of listPartStatements(warehouse, name, runIds, { param: 'run_ids', count: RUN_IDS_PER_STATEMENT })) rows.push(...(await warehouse.query(statement)));
+  return rows;
+}
+
+const byRunId = (rows: readonly Row[]): Map<string, Row> => new Map(rows.map((r) => [String(r.run_id), r]));

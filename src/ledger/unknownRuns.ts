@@ -9,9 +9,16 @@
  * visibility query it makes for the other runs anyway (a run Temporal does not list costs no
  * describe): the answer can change, as when a worker pointed at the wrong namespace is pointed back.
  */
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
-import { hasWriteLocking, type Warehouse } from '../warehouse/types';
+import { listPartStatements } from '../warehouse/listParts';
+import { sqlStatements } from '../warehouse/sql';
+import { hasWriteLocking, type Row, type Warehouse } from '../warehouse/types';
 import { timestampTextToIso, utcTimestampText } from '../warehouse/values';
+
+/**
+ * Most run ids one statement names, whatever the warehouse; fewer on Redshift, where a statement
+ * fits in 100 KB (listParts): a listing of thousands of runs asks about them in parts.
+ */
+export const RUN_IDS_PER_STATEMENT = 10_000;
 
 export interface UnknownRun {
   runId: string;
@@ -26,15 +33,17 @@ export interface UnknownRun {
 
 /** What etl_unknown_runs keeps of `runIds` (those it has no row for are left out). */
 export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly string[], signal?: AbortSignal): Promise<UnknownRun[]> {
-  if (runIds.length === 0) return [];
-  const rows = await warehouse.query(sqlStatement('etl/unknown_runs', warehouse.dialect, { run_ids: runIds }), { signal });
+  const rows: Row[] = [];
+  for (const statement of listPartStatements(warehouse, 'etl/unknown_runs', runIds, { param: 'run_ids', count: RUN_IDS_PER_STATEMENT })) {
+    rows.push(...(await warehouse.query(statement, { signal })));
+  }
   return rows.map((row) => ({
     runId: String(row.run_id),
     firstFoundAt: timestampTextToIso(String(row.first_found_at)),
     firstFoundBy: String(row.first_found_by),
     lastFoundAt: timestampTextToIso(String(row.last_found_at)),
     timesFound: Number(row.times_found),
-  }));
+  })).sort((a, b) => a.firstFoundAt.localeCompare(b.firstFoundAt) || a.runId.localeCompare(b.runId));
 }
 
 /**
@@ -64,8 +73,8 @@ export async function recordUnknownRuns(
     [
       ...schemaLock,
       ...sqlStatements('etl/forget_recorded_unknown_runs', d),
-      ...sqlStatements('etl/count_unknown_runs', d, { run_ids: runIds, found_at: foundAt }),
-      ...(newIds.length > 0 ? sqlStatements('etl/record_unknown_runs', d, { run_ids: newIds, found_at: foundAt, found_by: foundBy }) : []),
+      ...listPartStatements(warehouse, 'etl/count_unknown_runs', runIds, { param: 'run_ids', params: { found_at: foundAt }, count: RUN_IDS_PER_STATEMENT }),
+      ...listPartStatements(warehouse, 'etl/record_unknown_runs', newIds, { param: 'run_ids', params: { found_at: foundAt, found_by: foundBy }, count: RUN_IDS_PER_STATEMENT }),
     ],
     { signal },
   );
