@@ -198,9 +198,11 @@ export class DuckDbWarehouse implements Warehouse, ChunkedStaging, FileStaging, 
     const list = statementList(statements);
     await this.withConnection(options, (c) =>
       inTransaction((sql) => c.run(sql), async () => {
-        for (const sql of list) {
+        for (const [index, sql] of list.entries()) {
           options?.signal?.throwIfAborted();
+          const started = performance.now();
           await c.run(sql);
+          options?.statementDone?.(index, performance.now() - started);
         }
       }, options?.signal),
     );

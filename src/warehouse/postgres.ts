@@ -272,7 +272,9 @@ export class PostgresWarehouse implements Warehouse, ChunkedStaging, CopyTextSta
         for (const [index, sql] of list.entries()) {
           options?.beforeStatement?.(index);
           options?.signal?.throwIfAborted();
+          const started = performance.now();
           await c.query(sql);
+          options?.statementDone?.(index, performance.now() - started);
         }
       }, options?.signal),
     );

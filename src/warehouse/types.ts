@@ -28,6 +28,12 @@ export interface StatementOptions {
    * the engine sends them one by one from this process (PostgreSQL); other engines do not call it.
    */
   beforeStatement?: (index: number) => void;
+  /**
+   * Called with each statement's index in `execute`'s list and how long it ran (ms), once it has
+   * run: DuckDB and PostgreSQL time each statement as they send it, Redshift reports each of a
+   * batch's statements as the Data API timed it.
+   */
+  statementDone?: (index: number, ms: number) => void;
 }
 
 /**

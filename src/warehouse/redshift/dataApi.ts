@@ -29,7 +29,8 @@ export const MAX_BATCH_SQLS = 40;
 /** What a finished statement (or batch) reports: per SQL, the rows it returned, changed or loaded. */
 export interface FinishedStatement {
   id: string;
-  subs: { id: string; resultRows: number; queryId: number; hasResultSet: boolean }[];
+  /** Each statement of the batch (one, for a lone statement), as the Data API describes it once finished; its run time in ms. */
+  subs: { id: string; resultRows: number; queryId: number; hasResultSet: boolean; durationMs: number }[];
 }
 
 /** A statement the warehouse refused; `statement` is its last description (batch sub-statements included). */
@@ -229,6 +230,8 @@ export class DataApi {
               resultRows: Number(s.ResultRows ?? 0),
               queryId: Number(s.RedshiftQueryId ?? 0),
               hasResultSet: s.HasResultSet ?? false,
+              // The Data API's Duration is in nanoseconds.
+              durationMs: Number(s.Duration ?? 0) / 1e6,
             })),
           };
         case 'FAILED': {

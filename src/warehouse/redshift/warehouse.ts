@@ -73,7 +73,8 @@ export class RedshiftWarehouse implements Warehouse, ServerSideStaging, Reattach
     this.refuseIfReadOnly();
     const list = typeof statements === 'string' ? [statements] : statements;
     if (list.length === 0) return;
-    await this.api.run(list, options);
+    const finished = await this.api.run(list, options);
+    if (options?.statementDone) for (const [index, sub] of finished.subs.entries()) options.statementDone(index, sub.durationMs);
   }
 
   /** Runs one query: as it is, or on a read-only warehouse inside its read-only transaction. The statement whose rows it returned. */
