@@ -292,6 +292,21 @@ export function stagingRetentionDays(env: NodeJS.ProcessEnv = process.env): numb
   return parseEnv(z.object({ SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting }), env).SPARKIFY_STAGING_RETENTION_DAYS;
 }
 
+/** Seconds a publish statement may run before the worker logs it as slow (src/activities/slowStatements.ts). */
+export const DEFAULT_SLOW_STATEMENT_SECONDS = 10;
+
+// A number of seconds, whole or not; 0 logs every statement. Empty or unset: the default.
+const slowStatementSecondsSetting = z
+  .string()
+  .regex(/^\s*(\d+(\.\d*)?|\.\d+)?\s*$/, 'must be a number of seconds, such as 10 or 0.5')
+  .optional()
+  .transform((raw) => (raw === undefined || raw.trim() === '' ? DEFAULT_SLOW_STATEMENT_SECONDS : Number(raw)));
+
+/** SPARKIFY_SLOW_STATEMENT_SECONDS, read by the publishes; readEnv checks it at start. */
+export function slowStatementSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return parseEnv(z.object({ SPARKIFY_SLOW_STATEMENT_SECONDS: slowStatementSecondsSetting }), env).SPARKIFY_SLOW_STATEMENT_SECONDS;
+}
+
 /** An opt-in or opt-out switch: 1 or 0 (empty: unset). */
 const onOffSwitch = z.string().regex(/^[01]?$/, 'must be 1 or 0').optional();
 
@@ -316,6 +331,7 @@ const envSchema = z.object({
   SPARKIFY_NATIVE_ROWS: onOffSwitch,
   // Read when a run is recorded, after it has published: checked here so a typo stops the start instead.
   SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting,
+  SPARKIFY_SLOW_STATEMENT_SECONDS: slowStatementSecondsSetting,
   // Read where a warehouse or S3 client is made, in the worker too: checked here for the same reason.
   ...postgresTimeoutsSchema.shape,
   ...s3TimeoutsSchema.shape,

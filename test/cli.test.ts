@@ -100,10 +100,17 @@ describe('bad flags and settings', () => {
 describe('sparkify run and sql', () => {
   test('run --json ends with the run summary as one JSON object; sql --json returns the rows', () => {
     const warehouse = `duckdb:${path.join(tmp, 'run.duckdb')}`;
-    const run = sparkify(['run', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--date', '2018-11-05', '--json']);
+    // With every publish statement logged as slow (a threshold of 0 s), at info.
+    const run = sparkify(['run', '--source', SAMPLE_DIR, '--warehouse', warehouse, '--date', '2018-11-05', '--json'], { SPARKIFY_LOG_LEVEL: 'info', SPARKIFY_SLOW_STATEMENT_SECONDS: '0' });
     expect(run.status).toBe(0);
     // Warnings (the sample's low match rate) may be logged; errors may not.
     expect(run.stderr).not.toMatch(/"level":(50|60)/);
+    const logged = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; sql?: string; runId?: string });
+    const slow = logged.filter((l) => / in the transaction of sql\/\S+\.sql ran \d+(\.\d+)? s: /.test(l.msg));
+    expect(new Set(slow.map((l) => l.sql))).toEqual(
+      new Set(['sql/transform/text_candidates.sql', 'sql/transform/songs.sql', 'sql/transform/artists.sql', 'sql/transform/users.sql', 'sql/transform/time.sql', 'sql/transform/duckdb/songplays.sql', 'sql/transform/unmatched_plays.sql']),
+    );
+    expect(slow.find((l) => /INSERT INTO songplays/.test(l.msg))).toMatchObject({ sql: 'sql/transform/duckdb/songplays.sql', runId: expect.any(String) });
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ workflowId: 'sparkify-etl-2018-11-05', status: 'completed', window: { from: '2018-11-05', to: '2018-11-05' } });
     expect(Object.keys(summary.tables).sort()).toEqual(['artists', 'songplays', 'songs', 'staging_events', 'staging_songs', 'time', 'users']);

@@ -12,6 +12,8 @@ import { engineSqlName, engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements, type SqlName, type SqlParam } from '../warehouse/sql';
 import { isUniqueViolation, SqlError } from '../warehouse/errors';
 import type { Dialect, Warehouse } from '../warehouse/types';
+import { slowStatementSeconds } from '../config';
+import type { Logger } from '../log';
 import type { ActivityDeps } from './deps';
 import { fencedOutFailure, fenceCurrentAttempt, isFencedOut } from './fence';
 import { activitySignal, activityStatementOptions, whileHeartbeating } from './heartbeat';
@@ -19,6 +21,7 @@ import { listedKeys, recordLedgerStatements } from './ledger';
 import { lockStatements, publishQueueTables, serializedPublish } from './publishLock';
 import { markPublishingStatements } from './publishingRuns';
 import { awaitSongplaysSerialPart, withSongplaysSerialPart } from './songplaysSerialPart';
+import { statementTimeLog } from './slowStatements';
 import { storeRepairedText } from './textRepairRows';
 
 type PublishStep = 'loadSongs' | 'loadArtists' | 'loadUsers' | 'loadTime' | 'loadSongplays';
@@ -50,6 +53,8 @@ interface PublishExtras {
   beforeStatement?: (statements: readonly string[], index: number) => void;
   /** The warehouse's error as it came, for a caller that acts on it; otherwise the step's failure naming the file. */
   rawErrors?: boolean;
+  /** Where its slow statements are logged (slowStatements.ts), with the run. */
+  log?: { logger: Logger; runId: string };
 }
 
 /**
@@ -86,12 +91,17 @@ async function runPublishSql(
   warehouse: Warehouse,
   name: SqlName,
   params: Record<string, SqlParam>,
-  { locks = [], before = [], after = [], writes, beforeStatement, rawErrors = false }: PublishExtras & { locks?: string[]; writes?: readonly string[] } = {},
+  { locks = [], before = [], after = [], writes, beforeStatement, rawErrors = false, log }: PublishExtras & { locks?: string[]; writes?: readonly string[] } = {},
 ): Promise<void> {
   try {
     const fence = await fenceCurrentAttempt(warehouse);
     const statements = [...fence, ...locks, ...publishSettings(warehouse.dialect, name), ...before, ...sqlStatements(name, warehouse.dialect, params), ...after];
-    const options = { ...activityStatementOptions(), key: `sql/${name}`, ...(beforeStatement ? { beforeStatement: (index: number) => beforeStatement(statements, index) } : {}) };
+    const options = {
+      ...activityStatementOptions(),
+      key: `sql/${name}`,
+      ...(beforeStatement ? { beforeStatement: (index: number) => beforeStatement(statements, index) } : {}),
+      ...(log ? { statementDone: statementTimeLog(log.logger, `sql/${name}.sql`, statements, slowStatementSeconds(), { runId: log.runId }) } : {}),
+    };
     await whileHeartbeating({ sql: name }, () => serializedPublish(warehouse, () => warehouse.execute(statements, options), publishQueueTables(warehouse, writes)));
   } catch (err) {
     throw rawErrors ? err : asSqlFailure(err, name);
@@ -145,8 +155,8 @@ export const LATE_MATCH_WRITES = ['songplays', 'etl_songplay_names', 'etl_unmatc
  * tables before it reads the song keys, so this waits for any publish that read them before this
  * run's songs were in, and then finds its plays listed.
  */
-async function matchLatePlays(warehouse: Warehouse, params: Record<string, SqlParam>): Promise<void> {
-  await runPublishSql(warehouse, 'transform/unmatched_plays', params, { locks: lockStatements(warehouse, LATE_MATCH_WRITES), writes: LATE_MATCH_WRITES });
+async function matchLatePlays(warehouse: Warehouse, params: Record<string, SqlParam>, log: PublishExtras['log']): Promise<void> {
+  await runPublishSql(warehouse, 'transform/unmatched_plays', params, { locks: lockStatements(warehouse, LATE_MATCH_WRITES), writes: LATE_MATCH_WRITES, log });
 }
 
 /**
@@ -155,9 +165,9 @@ async function matchLatePlays(warehouse: Warehouse, params: Record<string, SqlPa
  * run's first publish step: the same transaction marks the run as publishing (publishingRuns.ts),
  * for the other runs' reference checks.
  */
-async function gatherTextCandidates(warehouse: Warehouse, runId: string): Promise<void> {
+async function gatherTextCandidates(warehouse: Warehouse, runId: string, log: PublishExtras['log']): Promise<void> {
   // PostgreSQL gathers them on several cores (sql/transform/postgres/text_candidates.sql says how).
-  await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId }, { after: markPublishingStatements(warehouse, runId, new Date()) });
+  await runPublishSql(warehouse, engineSqlName('transform/text_candidates', warehouse.dialect), { run_id: runId }, { after: markPublishingStatements(warehouse, runId, new Date()), log });
 }
 
 /**
@@ -190,6 +200,7 @@ const SONGPLAYS_KEY = { kind: 'unique', table: 'songplays', column: 'songplay_id
 
 export function createPublishActivities({ resources, log }: ActivityDeps) {
   const warehouseFor = (ref: { warehouse: string }) => resources.warehouse(ref.warehouse);
+  const slowLog = (ref: RunRef) => ({ logger: log, runId: ref.runId });
 
   return {
     /**
@@ -200,16 +211,16 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
      */
     async repairText(ref: RunRef): Promise<RepairResult> {
       const warehouse = await warehouseFor(ref);
-      await gatherTextCandidates(warehouse, ref.runId);
+      await gatherTextCandidates(warehouse, ref.runId, slowLog(ref));
       return storeRepairedText(warehouse, ref.runId);
     },
 
     async loadSongs(ref: RunRef): Promise<void> {
-      await publish(await warehouseFor(ref), 'loadSongs', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadSongs', { run_id: ref.runId }, { log: slowLog(ref) });
     },
 
     async loadArtists(ref: RunRef): Promise<void> {
-      await publish(await warehouseFor(ref), 'loadArtists', { run_id: ref.runId });
+      await publish(await warehouseFor(ref), 'loadArtists', { run_id: ref.runId }, { log: slowLog(ref) });
     },
 
     /**
@@ -218,7 +229,7 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
      */
     async loadUsers(ref: RunRef): Promise<void> {
       const warehouse = await warehouseFor(ref);
-      await publish(warehouse, 'loadUsers', { run_id: ref.runId, ...usersDays(await replacedDays(warehouse, ref.runId)) });
+      await publish(warehouse, 'loadUsers', { run_id: ref.runId, ...usersDays(await replacedDays(warehouse, ref.runId)) }, { log: slowLog(ref) });
     },
 
     /**
@@ -233,7 +244,7 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
         await awaitSongplaysSerialPart(ref.runId, SONGPLAYS_START_WITHIN_MS);
       }
       const days = await replacedDays(warehouse, ref.runId);
-      await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null });
+      await publish(warehouse, 'loadTime', { run_id: ref.runId, days: days.length > 0 ? days : null }, { log: slowLog(ref) });
     },
 
     /**
@@ -264,6 +275,7 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
                 if (index === serialStart) reached();
               },
               rawErrors: true,
+              log: slowLog(ref),
             },
           );
         });
@@ -287,7 +299,7 @@ export function createPublishActivities({ resources, log }: ActivityDeps) {
       // the run's staging, 1.2 s at 8M events on PostgreSQL, in a backend of its own).
       const signal = activitySignal();
       const count = (name: SqlName) => warehouse.query(sqlStatement(name, warehouse.dialect, { run_id: ref.runId }), { signal });
-      const [[stats], [anonymous]] = await Promise.all([count('stats/match_stats'), count('stats/plays_without_user'), matchLatePlays(warehouse, { ...params, ...usersDays(days) })]);
+      const [[stats], [anonymous]] = await Promise.all([count('stats/match_stats'), count('stats/plays_without_user'), matchLatePlays(warehouse, { ...params, ...usersDays(days) }, slowLog(ref))]);
       const plays = Number(stats.plays);
       const repairedMatches = Number(stats.repaired_matches);
       return {

@@ -4,7 +4,7 @@
  * variable's name and status 2 instead of silently meaning the default.
  */
 import { main } from '../../src/cli/main';
-import { ConfigError, DEFAULT_STAGING_RETENTION_DAYS, postgresTimeouts, readEnv, s3Timeouts, stagingRetentionDays } from '../../src/config';
+import { ConfigError, DEFAULT_SLOW_STATEMENT_SECONDS, DEFAULT_STAGING_RETENTION_DAYS, postgresTimeouts, readEnv, s3Timeouts, slowStatementSeconds, stagingRetentionDays } from '../../src/config';
 
 const SWITCHES = ['SPARKIFY_DUCKDB_READ_FILES', 'SPARKIFY_DUCKDB_RAW_LINES', 'SPARKIFY_DUCKDB_THREAD_PARTS', 'SPARKIFY_STAGING_THREAD', 'SPARKIFY_NATIVE_ROWS'];
 
@@ -45,6 +45,22 @@ describe('SPARKIFY_STAGING_RETENTION_DAYS', () => {
     const message = `SPARKIFY_STAGING_RETENTION_DAYS: must be a whole number of days (got "${value}")`;
     expect(() => readEnv({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
     expect(() => stagingRetentionDays({ SPARKIFY_STAGING_RETENTION_DAYS: value })).toThrow(message);
+  });
+});
+
+describe('SPARKIFY_SLOW_STATEMENT_SECONDS', () => {
+  test('takes seconds, whole or not, empty or unset meaning the default, through the one parser the publishes read', () => {
+    expect(readEnv({}).SPARKIFY_SLOW_STATEMENT_SECONDS).toBe(DEFAULT_SLOW_STATEMENT_SECONDS);
+    expect(slowStatementSeconds({ SPARKIFY_SLOW_STATEMENT_SECONDS: ' ' })).toBe(DEFAULT_SLOW_STATEMENT_SECONDS);
+    expect(slowStatementSeconds({ SPARKIFY_SLOW_STATEMENT_SECONDS: '0' })).toBe(0);
+    expect(slowStatementSeconds({ SPARKIFY_SLOW_STATEMENT_SECONDS: '2.5' })).toBe(2.5);
+    expect(slowStatementSeconds({ SPARKIFY_SLOW_STATEMENT_SECONDS: '.5' })).toBe(0.5);
+  });
+
+  test.each(['abc', '-1', '10s', '1e3'])('%j is refused at start, by name', (value) => {
+    const message = `SPARKIFY_SLOW_STATEMENT_SECONDS: must be a number of seconds, such as 10 or 0.5 (got "${value}")`;
+    expect(() => readEnv({ SPARKIFY_SLOW_STATEMENT_SECONDS: value })).toThrow(message);
+    expect(() => slowStatementSeconds({ SPARKIFY_SLOW_STATEMENT_SECONDS: value })).toThrow(message);
   });
 });
 

@@ -1,0 +1,41 @@
+/**
+ * Which statements of a publish took its time, in the worker's log. A step's time is in the run's
+ * summary, but a publish is one transaction of up to some sixty statements (the songplays publish),
+ * and at scale one or two of them take most of it. Each statement that ran at least
+ * SPARKIFY_SLOW_STATEMENT_SECONDS (default 10) is logged at info, naming its SQL file, its place in
+ * the transaction and its first line of SQL; at debug, every statement is.
+ */
+import type { Logger } from '../log';
+
+/** A statement's first line of SQL (its header comments left out), at most `max` characters. */
+export function statementHead(sql: string, max = 120): string {
+  const line = sql
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('--'));
+  const head = line ?? '';
+  return head.length > max ? `${head.slice(0, max - 1)}…` : head;
+}
+
+/**
+ * StatementOptions.statementDone for a transaction running `statements` (fence, locks and settings
+ * included) for `sqlFile`: logs each statement that ran `slowSeconds` or longer at info, and every
+ * statement at debug, with `fields` (the run, the step).
+ */
+export function statementTimeLog(
+  log: Logger,
+  sqlFile: string,
+  statements: readonly string[],
+  slowSeconds: number,
+  fields: Record<string, unknown> = {},
+): (index: number, ms: number) => void {
+  return (index, ms) => {
+    const slow = ms >= slowSeconds * 1000;
+    if (!slow && !log.isLevelEnabled('debug')) return;
+    const seconds = Math.round(ms / 10) / 100;
+    const entry = { ...fields, sql: sqlFile, statement: index + 1, statements: statements.length, seconds };
+    const message = `statement ${index + 1} of ${statements.length} in the transaction of ${sqlFile} ran ${seconds} s: ${statementHead(statements[index] ?? '')}`;
+    if (slow) log.info(entry, message);
+    else log.debug(entry, message);
+  };
+}
