@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { slowStatementSeconds } from '../config';
 import { STEP_ATTEMPTS } from '../defaults';
 import { ERROR_TYPES } from '../errors';
 import type { CheckDefinition, CheckResult, MatchStats, RunRef, StageResult } from '../etl/types';
@@ -18,6 +19,7 @@ import type { ActivityDeps } from './deps';
 import { fencedAppendRows } from './fence';
 import { activitySignal, heartbeat, whileHeartbeating } from './heartbeat';
 import { clearPublishing, otherPublishingRuns, type PublishingRun } from './publishingRuns';
+import { queryTimeLog } from './slowStatements';
 import { stagedDataChecks } from './stagedChecks';
 
 /** Stores a run's check results, replacing what an earlier attempt stored. */
@@ -64,7 +66,7 @@ export async function runChecksReusing(
   checks: readonly CheckDefinition[],
   reusable: Map<string, CheckResult>,
   facts: Parameters<typeof runChecks>[2],
-  onResult: (done: number) => void,
+  onResult: Parameters<typeof runChecks>[3],
   signal?: AbortSignal,
 ): Promise<CheckResult[]> {
   const isReused = (check: CheckDefinition) => check.rule.kind === 'staging_reconciliation' && reusable.has(check.name);
@@ -152,7 +154,18 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       await refreshCheckStatistics(warehouse, signal);
       const facts = { runId: ref.runId, staging: ref.staging, matches: ref.matches };
       const reusable = reusableStagedResults(checks, ref.stagedChecks);
-      const results = await runChecksReusing(warehouse, checks, reusable, facts, (checked) => heartbeat({ checked }), signal);
+      const timed = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
+      const results = await runChecksReusing(
+        warehouse,
+        checks,
+        reusable,
+        facts,
+        (checked, check) => {
+          heartbeat({ checked });
+          timed(`quality check ${check.name}`, check.ms);
+        },
+        signal,
+      );
       const failed = results.filter((r) => r.severity === 'error' && r.status === 'fail');
       const publishing = failed.length > 0 ? await otherPublishingRuns(warehouse, ref.runId) : [];
       const failure = failed.length > 0 ? checksFailure(failed, checks, publishing, attemptsLeft(), results) : undefined;

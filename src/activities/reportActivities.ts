@@ -1,5 +1,5 @@
 /** The closing steps: the run's summary (recorded in etl_runs) and the HTML insights report. */
-import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, stagingRetentionDays, warehouseIdentity } from '../config';
+import { describeSource, parseSourceUri, parseWarehouseUri, redactUri, slowStatementSeconds, stagingRetentionDays, warehouseIdentity } from '../config';
 import { ETL_DAG } from '../etl/dag';
 import { recordedSummary } from '../etl/recordedSummary';
 import { RULES_VERSION } from '../etl/versions';
@@ -26,6 +26,7 @@ import { dropExpiredStagingPartitions } from '../warehouse/stagingPartitions';
 import type { ActivityDeps } from './deps';
 import { activitySignal } from './heartbeat';
 import { schemaLockStatements, serializedPublish } from './publishLock';
+import { queryTimeLog } from './slowStatements';
 import { awaitSongplaysSerialPart } from './songplaysSerialPart';
 
 /**
@@ -174,16 +175,17 @@ export function createReportActivities({ resources, log }: ActivityDeps) {
      */
     async queryLevelChanges(ref: RunRef & { window: RunWindow | null }): Promise<LevelChange[]> {
       const warehouse = await resources.warehouse(ref.warehouse);
+      const queryDone = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
       if (engineTraits(warehouse.dialect).levelChangesWaitFor === 'songplays serial part') {
         // Beside the publish's inserts, which keep one core busy, on the other core only: not
         // beside its parallel passes over every play, which had the two cores (songplaysSerialPart.ts).
         await awaitSongplaysSerialPart(ref.runId);
-        return queryLevelChanges(warehouse, ref.window, { oneBackend: true, signal: activitySignal() });
+        return queryLevelChanges(warehouse, ref.window, { oneBackend: true, signal: activitySignal(), queryDone });
       }
       // Queued behind the songplays publish, as a write of the same tables would be where the
       // engine serializes them (SerializedWrites): on DuckDB, beside it at 8M events, one of the
       // two ran out of the worker's 128 MiB pool in most runs and was retried (docs/performance-log.md).
-      return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window, { signal: activitySignal() }), ETL_DAG.loadSongplays.writes);
+      return serializedPublish(warehouse, () => queryLevelChanges(warehouse, ref.window, { signal: activitySignal(), queryDone }), ETL_DAG.loadSongplays.writes);
     },
 
     /**
@@ -191,7 +193,8 @@ export function createReportActivities({ resources, log }: ActivityDeps) {
      * level changes are queried here only when not given (runs recorded before queryLevelChanges).
      */
     async writeReport(ref: RunRef & { workflowId: string; window: RunWindow | null; reportTo?: string; levelChanges?: LevelChange[] }): Promise<string> {
-      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges, signal: activitySignal() });
+      const queryDone = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
+      const report = await buildInsights(await resources.warehouse(ref.warehouse), ref.window, { levelChanges: ref.levelChanges, signal: activitySignal(), queryDone });
       const uri = resources.resolveWarehouseUri(ref.warehouse);
       const warehouse = parseWarehouseUri(uri);
       const to = resources.resolveReportLocation(ref.reportTo, () => defaultReportDir(warehouse, resources.options.reportDir));

@@ -1,9 +1,10 @@
 /**
- * Which statements of a publish took its time, in the worker's log. A step's time is in the run's
- * summary, but a publish is one transaction of up to some sixty statements (the songplays publish),
- * and at scale one or two of them take most of it. Each statement that ran at least
- * SPARKIFY_SLOW_STATEMENT_SECONDS (default 10) is logged at info, naming its SQL file, its place in
- * the transaction and its first line of SQL; at debug, every statement is.
+ * Which statements took a step's time, in the worker's log. A step's time is in the run's summary,
+ * but a publish is one transaction of up to some seventy statements (the songplays publish), the
+ * checks and the report are a query each, and at scale one or two of them take most of it. Each
+ * that ran at least SPARKIFY_SLOW_STATEMENT_SECONDS (default 10) is logged at info, naming its SQL
+ * file (a publish statement also its place in the transaction and its first line of SQL) or its
+ * check; at debug, every one is.
  */
 import type { Logger } from '../log';
 
@@ -37,5 +38,21 @@ export function statementTimeLog(
     const message = `statement ${index + 1} of ${statements.length} in the transaction of ${sqlFile} ran ${seconds} s: ${statementHead(statements[index] ?? '')}`;
     if (slow) log.info(entry, message);
     else log.debug(entry, message);
+  };
+}
+
+/**
+ * For the steps that run a query at a time (the quality checks, the report's queries): logs each
+ * query (`what`: a check, an insights file) that ran `slowSeconds` or longer at info, every one at
+ * debug, with `fields`.
+ */
+export function queryTimeLog(log: Logger, slowSeconds: number, fields: Record<string, unknown> = {}): (what: string, ms: number) => void {
+  return (what, ms) => {
+    const slow = ms >= slowSeconds * 1000;
+    if (!slow && !log.isLevelEnabled('debug')) return;
+    const seconds = Math.round(ms / 10) / 100;
+    const message = `${what} ran ${seconds} s`;
+    if (slow) log.info({ ...fields, query: what, seconds }, message);
+    else log.debug({ ...fields, query: what, seconds }, message);
   };
 }

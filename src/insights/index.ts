@@ -2,7 +2,7 @@ import type { RunWindow } from '../etl/types';
 import type { Warehouse } from '../warehouse/types';
 import { renderHtml } from './html';
 import type { InsightReport } from './model';
-import { queryInsights, type LevelChange } from './queries';
+import { queryInsights, type LevelChange, type QueryDone } from './queries';
 import { buildReport } from './report';
 import { renderTerminal } from './terminal';
 
@@ -19,7 +19,7 @@ export const INSIGHT_FORMATS: readonly InsightFormat[] = ['table', 'json', 'html
 export async function buildInsights(
   warehouse: Warehouse,
   window: RunWindow | null,
-  options: { limit?: number; levelChanges?: LevelChange[]; signal?: AbortSignal; reportErrorColumn?: boolean } = {},
+  options: { limit?: number; levelChanges?: LevelChange[]; signal?: AbortSignal; reportErrorColumn?: boolean; queryDone?: QueryDone } = {},
 ): Promise<InsightReport> {
   const data = await queryInsights(warehouse, { window, ...options });
   return buildReport(data, { warehouse: warehouse.description, window });

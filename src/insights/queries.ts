@@ -84,7 +84,12 @@ export interface InsightOptions {
    * this one has added it yet): the runs are read without it. Default true.
    */
   reportErrorColumn?: boolean;
+  /** Hears of each query done: its SQL file and how long it ran. */
+  queryDone?: QueryDone;
 }
+
+/** Called with each insights query's SQL file (sql/insights/….sql) and how long it ran (ms). */
+export type QueryDone = (sqlFile: string, ms: number) => void;
 
 /** Upgrades and downgrades on one UTC day. */
 export type LevelChange = InsightData['revenue']['levelChanges'][number];
@@ -124,7 +129,7 @@ function insightQueryRunner(
   warehouse: Warehouse,
   window: RunWindow | null,
   limit: number,
-  { oneBackend = false, signal }: { oneBackend?: boolean; signal?: AbortSignal } = {},
+  { oneBackend = false, signal, queryDone }: { oneBackend?: boolean; signal?: AbortSignal; queryDone?: QueryDone } = {},
 ): (name: string) => Promise<Row[]> {
   const params = { ...windowParams(window), limit };
   // The engine's report settings (PostgreSQL's: sql/postgres/report_settings.sql), if it has any.
@@ -135,7 +140,10 @@ function insightQueryRunner(
     const settings = [...shared, ...(traits.reportQuerySettings[name] ?? [])].flatMap((file) => sqlStatements(file, warehouse.dialect));
     try {
       const sql = sqlStatement(`insights/${name}`, warehouse.dialect, params);
-      return await queryAfterSetup(warehouse, settings, sql, { signal });
+      const began = performance.now();
+      const rows = await queryAfterSetup(warehouse, settings, sql, { signal });
+      queryDone?.(`sql/insights/${name}.sql`, performance.now() - began);
+      return rows;
     } catch (err) {
       throw new Error(`sql/insights/${name}.sql failed on ${warehouse.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -158,7 +166,11 @@ function levelChangesOf(rows: Row[]): LevelChange[] {
  * (SPARKIFY_STAGING_RETENTION_DAYS), and passes the result to the report. `oneBackend`: on
  * PostgreSQL, on no parallel workers (sql/postgres/one_backend.sql).
  */
-export async function queryLevelChanges(warehouse: Warehouse, window: RunWindow | null, options: { oneBackend?: boolean; signal?: AbortSignal } = {}): Promise<LevelChange[]> {
+export async function queryLevelChanges(
+  warehouse: Warehouse,
+  window: RunWindow | null,
+  options: { oneBackend?: boolean; signal?: AbortSignal; queryDone?: QueryDone } = {},
+): Promise<LevelChange[]> {
   return levelChangesOf(await insightQueryRunner(warehouse, window, 10, options)('revenue_level_changes'));
 }
 
@@ -188,7 +200,7 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  * grouping of the plays share one pass (see each file's header).
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
-  const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal });
+  const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal, queryDone: options.queryDone });
   const reportErrorColumn = options.reportErrorColumn ?? true;
   const run = (name: string) => runQuery(name === 'operations_runs' && !reportErrorColumn ? 'operations_runs_before_report_error' : name);
   const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;

@@ -154,19 +154,21 @@ export function startOrder(checks: readonly CheckDefinition[]): CheckDefinition[
 /**
  * Runs `checks`, `checkLanes` at a time (in startOrder), and returns their results in the order of
  * `checks`; a failure stops the checks not yet started (the step fails, and is retried, as a whole).
+ * `onResult` hears of each check done: how many are, its name and how long it ran.
  */
 export async function runChecks(
   warehouse: Warehouse,
   checks: readonly CheckDefinition[],
   facts: RunFacts,
-  onResult: (done: number) => void = () => {},
+  onResult: (done: number, check: { name: string; ms: number }) => void = () => {},
   signal?: AbortSignal,
 ): Promise<CheckResult[]> {
   let done = 0;
   const started = startOrder(checks);
   const results = await runInLanes(started, checkLanes(warehouse), async (check) => {
+    const began = performance.now();
     const checked = await runCheck(warehouse, check, facts, signal);
-    onResult(++done);
+    onResult(++done, { name: check.name, ms: performance.now() - began });
     return checked;
   });
   return checks.map((check) => results[started.indexOf(check)]);

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { statementHead, statementTimeLog } from '../../src/activities/slowStatements';
+import { queryTimeLog, statementHead, statementTimeLog } from '../../src/activities/slowStatements';
 
 function capturingLogger(level: string) {
   const lines: Record<string, unknown>[] = [];
@@ -56,4 +56,20 @@ test('at debug, every statement; a threshold of 0 puts every statement at info',
   await new Promise((resolve) => setImmediate(resolve));
   expect(debug.lines.map((l) => [l.level, l.statement])).toEqual([[20, 1], [30, 2], [20, 3]]);
   expect(every.lines.map((l) => [l.level, l.statement, l.seconds])).toEqual([[30, 1, 0], [30, 2, 0], [30, 3, 0]]);
+});
+
+test('a query at a time (a check, an insights file): at info when slow, at debug otherwise', async () => {
+  const info = capturingLogger('info');
+  const debug = capturingLogger('debug');
+  for (const { log } of [info, debug]) {
+    const done = queryTimeLog(log, 2, { runId: 'run-1' });
+    done('sql/insights/content_top.sql', 6_930);
+    done('quality check songplays.user_id in users', 120);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(info.lines).toEqual([expect.objectContaining({ level: 30, runId: 'run-1', query: 'sql/insights/content_top.sql', seconds: 6.93, msg: 'sql/insights/content_top.sql ran 6.93 s' })]);
+  expect(debug.lines.map((l) => [l.level, l.msg])).toEqual([
+    [30, 'sql/insights/content_top.sql ran 6.93 s'],
+    [20, 'quality check songplays.user_id in users ran 0.12 s'],
+  ]);
 });
