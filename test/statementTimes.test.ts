@@ -21,9 +21,10 @@ test.each(['duckdb', 'postgres', 'redshift'])('%s: each statement of a transacti
   }
 });
 
-// PostgreSQL only: Redshift documents PG_SLEEP as unsupported (the emulator, on PostgreSQL, would run it).
-test('postgres: a statement that sleeps is reported with its sleep, the others without it', async () => {
-  const warehouse = warehouses.postgres;
+// On Redshift, through the emulator's pg_sleep (a test helper it allows: Redshift has no PG_SLEEP),
+// the time is the Data API's Duration of that statement of the batch.
+test.each(['postgres', 'redshift'])('%s: a statement that sleeps is reported with its sleep, the others without it', async (name) => {
+  const warehouse = warehouses[name];
   const done: number[] = [];
   await warehouse.execute(['SELECT 1', 'SELECT pg_sleep(0.4)', 'SELECT 2'], { statementDone: (_index, ms) => done.push(ms) });
   expect(done).toHaveLength(3);
