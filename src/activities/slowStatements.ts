@@ -30,15 +30,11 @@ export function statementTimeLog(
   slowSeconds: number,
   fields: Record<string, unknown> = {},
 ): (index: number, ms: number) => void {
-  return (index, ms) => {
-    const slow = ms >= slowSeconds * 1000;
-    if (!slow && !log.isLevelEnabled('debug')) return;
-    const seconds = Math.round(ms / 10) / 100;
-    const entry = { ...fields, sql: sqlFile, statement: index + 1, statements: statements.length, seconds };
-    const message = `statement ${index + 1} of ${statements.length} in the transaction of ${sqlFile} ran ${seconds} s: ${statementHead(statements[index] ?? '')}`;
-    if (slow) log.info(entry, message);
-    else log.debug(entry, message);
-  };
+  return (index, ms) =>
+    logTime(log, slowSeconds, ms, (seconds) => [
+      { ...fields, sql: sqlFile, statement: index + 1, statements: statements.length, seconds },
+      `statement ${index + 1} of ${statements.length} in the transaction of ${sqlFile} ran ${seconds} s: ${statementHead(statements[index] ?? '')}`,
+    ]);
 }
 
 /**
@@ -47,12 +43,14 @@ export function statementTimeLog(
  * debug, with `fields`.
  */
 export function queryTimeLog(log: Logger, slowSeconds: number, fields: Record<string, unknown> = {}): (what: string, ms: number) => void {
-  return (what, ms) => {
-    const slow = ms >= slowSeconds * 1000;
-    if (!slow && !log.isLevelEnabled('debug')) return;
-    const seconds = Math.round(ms / 10) / 100;
-    const message = `${what} ran ${seconds} s`;
-    if (slow) log.info({ ...fields, query: what, seconds }, message);
-    else log.debug({ ...fields, query: what, seconds }, message);
-  };
+  return (what, ms) => logTime(log, slowSeconds, ms, (seconds) => [{ ...fields, query: what, seconds }, `${what} ran ${seconds} s`]);
+}
+
+/** At info when `ms` is `slowSeconds` or more, else at debug (built only when debug is on): the entry and message `describe` makes of the seconds. */
+function logTime(log: Logger, slowSeconds: number, ms: number, describe: (seconds: number) => [Record<string, unknown>, string]): void {
+  const slow = ms >= slowSeconds * 1000;
+  if (!slow && !log.isLevelEnabled('debug')) return;
+  const [entry, message] = describe(Math.round(ms / 10) / 100);
+  if (slow) log.info(entry, message);
+  else log.debug(entry, message);
 }
