@@ -292,17 +292,17 @@ export function stagingRetentionDays(env: NodeJS.ProcessEnv = process.env): numb
   return parseEnv(z.object({ SPARKIFY_STAGING_RETENTION_DAYS: stagingRetentionDaysSetting }), env).SPARKIFY_STAGING_RETENTION_DAYS;
 }
 
-/** Seconds a publish statement may run before the worker logs it as slow (src/activities/slowStatements.ts). */
+/** Seconds a publish statement, quality check or report query may run before the worker logs it as slow (src/activities/slowStatements.ts). */
 export const DEFAULT_SLOW_STATEMENT_SECONDS = 10;
 
-// A number of seconds, whole or not; 0 logs every statement. Empty or unset: the default.
+// A number of seconds, whole or not; 0 logs every one. Empty or unset: the default.
 const slowStatementSecondsSetting = z
   .string()
   .regex(/^\s*(\d+(\.\d*)?|\.\d+)?\s*$/, 'must be a number of seconds, such as 10 or 0.5')
   .optional()
   .transform((raw) => (raw === undefined || raw.trim() === '' ? DEFAULT_SLOW_STATEMENT_SECONDS : Number(raw)));
 
-/** SPARKIFY_SLOW_STATEMENT_SECONDS, read by the publishes; readEnv checks it at start. */
+/** SPARKIFY_SLOW_STATEMENT_SECONDS, read by the publish, check and report steps; readEnv checks it at start. */
 export function slowStatementSeconds(env: NodeJS.ProcessEnv = process.env): number {
   return parseEnv(z.object({ SPARKIFY_SLOW_STATEMENT_SECONDS: slowStatementSecondsSetting }), env).SPARKIFY_SLOW_STATEMENT_SECONDS;
 }
