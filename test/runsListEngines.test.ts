@@ -114,3 +114,24 @@ test.each(['duckdb', 'postgres', 'redshift'])(
   },
   180_000,
 );
+
+test(
+  "redshift: 18,000 runs Temporal does not know are counted in transactions that each fit one of the Data API's batches (40 statements)",
+  async () => {
+    const warehouse = warehouses.redshift;
+    await warehouse.execute(['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'].map((t) => `DELETE FROM ${t}`));
+    const unrecorded = Array.from({ length: 18_000 }, (_, i) => runIdOf('unrecorded', i));
+    await warehouse.appendRows('etl_run_files', ['run_id', 'kind', 'source_key'], unrecorded.map((id) => [id, 'events', LOG('2018-11-30')]));
+    // Some of them found before: counted again, and the rest added, in the same parts.
+    await recordUnknownRuns(warehouse, unrecorded.slice(0, 1_000), 'earlier', new Date('2018-11-30T13:00:00.000Z'));
+
+    const counted = await recordUnknownRuns(warehouse, unrecorded, 'finder', new Date('2018-11-30T14:00:00.000Z'));
+    expect(counted.runs).toHaveLength(unrecorded.length);
+    expect(counted.foundFirst.map((r) => r.runId).sort()).toEqual(unrecorded.slice(1_000).sort());
+    const byRun = new Map(counted.runs.map((r) => [r.runId, r]));
+    expect(byRun.get(unrecorded[999])).toEqual({ runId: unrecorded[999], firstFoundAt: '2018-11-30T13:00:00.000Z', firstFoundBy: 'earlier', lastFoundAt: '2018-11-30T14:00:00.000Z', timesFound: 2 });
+    expect(byRun.get(unrecorded[17_999])).toEqual({ runId: unrecorded[17_999], firstFoundAt: '2018-11-30T14:00:00.000Z', firstFoundBy: 'finder', lastFoundAt: '2018-11-30T14:00:00.000Z', timesFound: 1 });
+    expect(counted.runs.filter((r) => r.timesFound === 2)).toHaveLength(1_000);
+  },
+  300_000,
+);

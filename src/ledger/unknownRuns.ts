@@ -9,8 +9,8 @@
  * visibility query it makes for the other runs anyway (a run Temporal does not list costs no
  * describe): the answer can change, as when a worker pointed at the wrong namespace is pointed back.
  */
-import { listPartStatements } from '../warehouse/listParts';
-import { sqlStatements } from '../warehouse/sql';
+import { listPartStatements, listParts } from '../warehouse/listParts';
+import { sqlStatement, sqlStatements } from '../warehouse/sql';
 import { hasWriteLocking, type Row, type Warehouse } from '../warehouse/types';
 import { timestampTextToIso, utcTimestampText } from '../warehouse/values';
 
@@ -51,7 +51,10 @@ export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly str
  * says which `foundBy` found first; the rows of runs found unknown before that have an outcome now
  * go. Costs two reads, an update and a delete of etl_unknown_runs (a row per such run; the delete
  * reads the records of runs), and, only in the run that finds one first, an insert that reads its
- * file list.
+ * file list. The runs are counted and added a part at a time (listParts), each part in a
+ * transaction of its own: on Redshift a part holds some 800 run ids and a batch of the Data API (a
+ * transaction) at most 40 statements, so some 15,000 runs did not fit one. A run's count and
+ * its first finding are in the same transaction.
  */
 export async function recordUnknownRuns(
   warehouse: Warehouse,
@@ -67,19 +70,23 @@ export async function recordUnknownRuns(
   // createSchema made it; `sparkify runs cleanup` may meet a warehouse an older release built.
   await warehouse.execute([...schemaLock, ...sqlStatements('schema/etl_unknown_runs', d)], { signal });
   const known = new Set((await readUnknownRuns(warehouse, runIds, signal)).map((r) => r.runId));
-  const newIds = runIds.filter((id) => !known.has(id));
-  const foundAt = utcTimestampText(now);
-  await warehouse.execute(
-    [
-      ...schemaLock,
-      ...sqlStatements('etl/forget_recorded_unknown_runs', d),
-      ...listPartStatements(warehouse, 'etl/count_unknown_runs', runIds, { param: 'run_ids', params: { found_at: foundAt }, count: RUN_IDS_PER_STATEMENT }),
-      ...listPartStatements(warehouse, 'etl/record_unknown_runs', newIds, { param: 'run_ids', params: { found_at: foundAt, found_by: foundBy }, count: RUN_IDS_PER_STATEMENT }),
-    ],
-    { signal },
-  );
+  const found = { found_at: utcTimestampText(now), found_by: foundBy };
+  // Parts by the insert, which names its runs more often than the count does: both fit the size limit.
+  const parts = listParts(warehouse, 'etl/record_unknown_runs', runIds, { param: 'run_ids', params: found, count: RUN_IDS_PER_STATEMENT });
+  for (const [index, part] of parts.entries()) {
+    const partNew = part.filter((id) => !known.has(id));
+    await warehouse.execute(
+      [
+        ...schemaLock,
+        ...(index === 0 ? sqlStatements('etl/forget_recorded_unknown_runs', d) : []),
+        sqlStatement('etl/count_unknown_runs', d, { found_at: found.found_at, run_ids: part }),
+        ...(partNew.length > 0 ? [sqlStatement('etl/record_unknown_runs', d, { ...found, run_ids: partNew })] : []),
+      ],
+      { signal },
+    );
+  }
   const runs = await readUnknownRuns(warehouse, runIds, signal);
-  return { runs, foundFirst: runs.filter((r) => newIds.includes(r.runId) && r.firstFoundBy === foundBy) };
+  return { runs, foundFirst: runs.filter((r) => !known.has(r.runId) && r.firstFoundBy === foundBy) };
 }
 
 /** `<run id> (unknown to Temporal since <first found>, found by <run>; <n> time(s))`, for messages. */
