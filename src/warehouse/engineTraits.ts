@@ -155,8 +155,9 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
       'ledger/record': 'ledger/postgres/record',
     },
     publishSettings: ['postgres/publish_work_mem'],
-    // Its passes over every play on parallel workers.
-    songplaysPublishSettings: ['postgres/publish_parallel'],
+    // Its passes over every play on parallel workers, and its plays written in the order staging
+    // has them (so by start time: the plays' start-time indexes serve a day's deletes and reports).
+    songplaysPublishSettings: ['postgres/publish_parallel', 'postgres/publish_scan_from_start'],
     reportSettings: ['postgres/report_settings'],
     // The engagement query's grouping of every play in cache-sized partitions, and the level
     // changes' joins hashed (the files say why).

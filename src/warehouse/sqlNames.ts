@@ -97,6 +97,7 @@ export const SQL_NAMES = [
   'postgres/lock_table',
   'postgres/one_backend',
   'postgres/publish_parallel',
+  'postgres/publish_scan_from_start',
   'postgres/publish_work_mem',
   'postgres/read_only_begin',
   'postgres/read_only_rollback',

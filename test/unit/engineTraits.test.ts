@@ -73,6 +73,6 @@ test("a file runs as the engine's own form where there is one, else as itself", 
 test("a publish runs its engine's settings first, the songplays publish also its own", () => {
   const rendered = (names: SqlName[]) => names.flatMap((name) => sqlStatements(name, 'postgres'));
   expect(publishSettings('postgres', publishTransform('loadUsers', 'postgres'))).toEqual(rendered(['postgres/publish_work_mem']));
-  expect(publishSettings('postgres', publishTransform('loadSongplays', 'postgres'))).toEqual(rendered(['postgres/publish_work_mem', 'postgres/publish_parallel']));
+  expect(publishSettings('postgres', publishTransform('loadSongplays', 'postgres'))).toEqual(rendered(['postgres/publish_work_mem', 'postgres/publish_parallel', 'postgres/publish_scan_from_start']));
   for (const dialect of ['duckdb', 'redshift'] as const) expect(publishSettings(dialect, publishTransform('loadSongplays', dialect))).toEqual([]);
 });
