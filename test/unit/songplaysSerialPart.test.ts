@@ -79,7 +79,7 @@ describe('waiting for a publish started at the same time (the time publish)', ()
 describe('where the serial part begins in the songplays publish', () => {
   const params = { run_id: 'r', duration_tolerance: 2, days: ['2018-11-01'], key_built_after: false, copies_counted: true };
 
-  test('on PostgreSQL: after publish_songplays is written, and every statement from there is an insert, delete or drop', () => {
+  test('on PostgreSQL: after publish_songplays is written, and every statement from there is an insert, delete or drop (or a setting for the deletes)', () => {
     const statements = sqlStatements('transform/songplays', 'postgres', params);
     const start = songplaysSerialPartStart(statements);
     expect(start).toBeGreaterThan(0);
@@ -92,7 +92,9 @@ describe('where the serial part begins in the songplays publish', () => {
     ]);
     const verbs = statements.slice(start).map((sql) => sql.split('\n').find((line) => !line.startsWith('--'))!.split(' ')[0]);
     expect(verbs.length).toBeGreaterThan(3);
-    for (const verb of verbs) expect(['INSERT', 'DELETE', 'DROP']).toContain(verb);
+    for (const verb of verbs) expect(['INSERT', 'DELETE', 'DROP', 'SET']).toContain(verb);
+    const settings = statements.slice(start).map((sql) => sql.replace(/^(--[^\n]*\n)+/, '')).filter((sql) => sql.startsWith('SET '));
+    expect(new Set(settings)).toEqual(new Set(['SET LOCAL enable_seqscan = off', 'SET LOCAL enable_seqscan = on']));
     expect(verbs[0]).toBe('INSERT');
   });
 
