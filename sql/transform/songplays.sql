@@ -364,8 +364,8 @@ WHERE {{in_days(start_time)}}
   AND NOT EXISTS (SELECT 1 FROM publish_kept_plays k WHERE k.songplay_id = etl_songplay_names.songplay_id);
 -- By key, within the outside plays' start times: etl_songplay_names has no index on songplay_id, and
 -- PostgreSQL read every day's rows for a few plays; the range it reads by etl_songplay_names_time.
--- Nothing at all without outside plays (usually): their times are then NULL, which the index scan
--- of PostgreSQL took as every range.
+-- Nothing at all without outside plays (usually): their times are then NULL, which PostgreSQL's
+-- index scan, with sequential scans off, took as every range.
 DELETE FROM etl_songplay_names
 WHERE songplay_id IN (SELECT songplay_id FROM publish_outside_plays)
   AND start_time >= (SELECT MIN(start_time) FROM publish_outside_plays)

@@ -113,7 +113,7 @@ const DIGESTS: Record<string, string> = {
   'sql/transform/postgres/text_candidates.sql': '5faac990b64e19f9',
   'sql/transform/redshift/text_repair_long_values.sql': '7d06a63dd725486b',
   'sql/transform/redshift/text_repair_value_piece.sql': 'bde0280ac2ad209a',
-  'sql/transform/songplays.sql': '26cee55849902d17',
+  'sql/transform/songplays.sql': '4e57d756097390e6',
   'sql/transform/songs.sql': 'c5d5f9abc451fedc',
   'sql/transform/text_candidates.sql': '0dee2728347d39b9',
   'sql/transform/text_repair_values.sql': 'fbed20df3da4f655',
