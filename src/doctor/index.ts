@@ -3,6 +3,7 @@ import { parseSourceUri, parseWarehouseUri, redactUri, type SourceConfig, type W
 import { openWarehouse } from '../warehouse';
 import type { Warehouse } from '../warehouse/types';
 import { checkWarehouseVersions } from './versions';
+import { checkPlayTimeOrder } from './playTimeOrder';
 import { checkAbandonedRuns } from './abandonedRuns';
 import { SCHEMA_VERSION } from '../etl/versions';
 import { createS3Client, type S3Settings } from '../source/s3Client';
@@ -136,7 +137,10 @@ async function versionChecks(config: WarehouseConfig, uri: string, earlier: Chec
   let opened: Warehouse | undefined;
   try {
     opened = await openWarehouse(config);
-    return await checkWarehouseVersions(opened, name);
+    const versions = await checkWarehouseVersions(opened, name);
+    // Where the warehouse has its tables: whether its plays lie in start-time order (PostgreSQL).
+    const order = versions.some((c) => c.id === 'warehouse.schemaVersion') ? await checkPlayTimeOrder(opened, name) : [];
+    return [...versions, ...order];
   } catch (err) {
     const message = (err as Error).message;
     // A worker running on the file holds DuckDB's lock: nothing wrong, and nothing to read now.

@@ -96,6 +96,7 @@ export const SQL_NAMES = [
   'postgres/level_changes_settings',
   'postgres/lock_table',
   'postgres/one_backend',
+  'postgres/play_time_order',
   'postgres/publish_parallel',
   'postgres/publish_scan_from_start',
   'postgres/publish_work_mem',
