@@ -8,9 +8,8 @@ import type { RunSummary } from '../src/etl/types';
 import { provisionedTemporalCli } from './support/temporalCli';
 import { ensureSearchAttributes } from '../src/temporal/searchAttributes';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
 import { backfillProgressQuery, type backfill, type BackfillProgress } from '../src/workflows/backfill';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { createTestDatabase, startPostgres, withPostgresWarehouse, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
 import { dumpStarTables } from './support/tables';
 import { activitiesInFlight, activityOutcome, pendingActivitiesLine } from './harness/activityHistory';
@@ -86,7 +85,7 @@ describe('backfills and single-date starts', () => {
   test('a worker SIGKILLed mid-backfill and a new one started complete the backfill with correct star tables', async () => {
     const reference = await createTestDatabase(pg.url, 'allfiles');
     await (await temporal.worker()).run({ source: SAMPLE_DIR, warehouse: reference });
-    const want = await withPg(reference, dumpStarTables);
+    const want = await withPostgresWarehouse(reference, dumpStarTables);
 
     const warehouse = await createTestDatabase(pg.url, 'killed');
     const taskQueue = `kill-${randomUUID()}`;
@@ -155,7 +154,7 @@ describe('backfills and single-date starts', () => {
     const outcome = await activityOutcome(temporal.client.workflow.getHandle(interrupted.workflowId, interrupted.runId), interrupted.activityId);
     expect(outcome).toEqual({ activityType: 'stageEvents', lastAttempt: expect.any(Number), scheduled: 1, completed: true });
     expect(outcome.lastAttempt).toBeGreaterThan(interrupted.attempt);
-    expect(await withPg(warehouse, dumpStarTables)).toEqual(want);
+    expect(await withPostgresWarehouse(warehouse, dumpStarTables)).toEqual(want);
 
     // The CLI's dry run plans from the same ledger: with --only-missing only the unloaded dates remain.
     const planned = sparkify(['backfill', '--from', '2018-11-28', '--to', '2018-12-02', '--only-missing', '--dry-run', '--warehouse', warehouse]);
@@ -306,15 +305,6 @@ describe('backfills and single-date starts', () => {
 
 function sparkify(args: string[]) {
   return runSparkify(args, { cwd: tmp, env: { SPARKIFY_LOG_LEVEL: 'error', SPARKIFY_TASK_QUEUE: `cli-${randomUUID()}` }, unset: ['TEMPORAL_ADDRESS'] });
-}
-
-async function withPg<T>(url: string, fn: (w: PostgresWarehouse) => Promise<T>): Promise<T> {
-  const w = new PostgresWarehouse(url);
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
 }
 
 /** Splits a POSIX shell command line (single and double quotes, no expansions). */

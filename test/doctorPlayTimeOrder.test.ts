@@ -8,17 +8,10 @@ import { createActivities } from '../src/activities';
 import { Resources } from '../src/activities/resources';
 import { checkPlayTimeOrder, PLAY_ORDER_MIN_ROWS } from '../src/doctor/playTimeOrder';
 import { silentLogger } from '../src/log';
-import { PostgresWarehouse } from '../src/warehouse/postgres';
-import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
+import { createTestDatabase, usePostgresServer, withPostgresWarehouse } from './harness/postgres';
 import { runSparkify } from './support/cli';
 
-let pg: PgServer;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = usePostgresServer();
 
 const PLAYS = 150_000;
 
@@ -31,26 +24,20 @@ function wrappedPlays(plays: number): string {
 
 /** A warehouse as a run leaves it (every table, its versions recorded), with `plays` plays wrapped around. */
 async function warehouseWithWrappedPlays(plays: number): Promise<string> {
-  const uri = await createTestDatabase(pg.url, 'doctor_play_order');
+  const uri = await createTestDatabase(pg().url, 'doctor_play_order');
   const resources = new Resources({ s3: {}, log: silentLogger, defaultWarehouse: uri, defaultSource: '' });
   try {
-    await createActivities({ resources, log: silentLogger }).createSchema({ runId: 'run-schema', source: '', warehouse: '' });
+    await createActivities({ resources, log: silentLogger }).createSchema({ runId: 'run-schema', warehouse: '' });
   } finally {
     await resources.close();
   }
-  const warehouse = new PostgresWarehouse(uri);
-  try {
-    await warehouse.execute([wrappedPlays(plays), 'ANALYZE songplays']);
-  } finally {
-    await warehouse.close();
-  }
+  await withPostgresWarehouse(uri, (warehouse) => warehouse.execute([wrappedPlays(plays), 'ANALYZE songplays']));
   return uri;
 }
 
 test('warns about plays wrapped around, with commands that put them in order; fine after them', async () => {
   const uri = await warehouseWithWrappedPlays(PLAYS);
-  const warehouse = new PostgresWarehouse(uri);
-  try {
+  await withPostgresWarehouse(uri, async (warehouse) => {
     const [wrapped] = await checkPlayTimeOrder(warehouse, 'the warehouse');
     expect(wrapped).toMatchObject({ id: 'warehouse.playTimeOrder', status: 'warning' });
     expect(wrapped.detail).toMatch(/^the warehouse: songplays \(150,000 rows, correlation -0\.\d\d\): their rows do not follow start_time/);
@@ -61,21 +48,14 @@ test('warns about plays wrapped around, with commands that put them in order; fi
     expect(await checkPlayTimeOrder(warehouse, 'the warehouse')).toEqual([
       { id: 'warehouse.playTimeOrder', title: 'plays in start-time order', status: 'ok', detail: 'the warehouse: songplays (150,000 rows, correlation 1.00)' },
     ]);
-  } finally {
-    await warehouse.close();
-  }
+  });
 }, 240_000);
 
 test('says nothing of a few plays out of order', async () => {
   const uri = await warehouseWithWrappedPlays(PLAY_ORDER_MIN_ROWS / 10);
-  const warehouse = new PostgresWarehouse(uri);
-  try {
-    expect(await checkPlayTimeOrder(warehouse, 'w')).toEqual([
-      { id: 'warehouse.playTimeOrder', title: 'plays in start-time order', status: 'ok', detail: 'w: fewer than 100,000 plays, or no statistics yet' },
-    ]);
-  } finally {
-    await warehouse.close();
-  }
+  expect(await withPostgresWarehouse(uri, (warehouse) => checkPlayTimeOrder(warehouse, 'w'))).toEqual([
+    { id: 'warehouse.playTimeOrder', title: 'plays in start-time order', status: 'ok', detail: 'w: fewer than 100,000 plays, or no statistics yet' },
+  ]);
 }, 240_000);
 
 test('sparkify doctor shows the warning after the warehouse versions, and exits 0', async () => {

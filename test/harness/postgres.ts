@@ -1,4 +1,5 @@
 import { createDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from '../../src/bench/postgresServer';
+import { PostgresWarehouse } from '../../src/warehouse/postgres';
 
 export { pgBinDir, type PgServer };
 
@@ -16,3 +17,31 @@ export async function startPostgres(): Promise<PgServer> {
 
 /** Creates `<prefix>_<random hex>` on the server and returns a URL pointing at it. */
 export const createTestDatabase = createDatabase;
+
+/**
+ * startPostgres for a whole test file: started before its first test, stopped after its last.
+ * Call it at the file's top level; the function it returns gives the server inside a test.
+ */
+export function usePostgresServer(): () => PgServer {
+  let pg: PgServer | undefined;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.stop();
+  });
+  return () => {
+    if (!pg) throw new Error('the PostgreSQL server is asked for outside a test (usePostgresServer)');
+    return pg;
+  };
+}
+
+/** `work` with a PostgresWarehouse on `url`, closed after it. */
+export async function withPostgresWarehouse<T>(url: string, work: (warehouse: PostgresWarehouse) => Promise<T>): Promise<T> {
+  const warehouse = new PostgresWarehouse(url);
+  try {
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
