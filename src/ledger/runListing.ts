@@ -12,12 +12,11 @@ import { rootMessage } from '../etl/failures';
 import type { RunWindow } from '../etl/types';
 import { windowOfWorkflowId } from '../etl/workflowIds';
 import { tableColumns, tablesPresent } from '../warehouse/catalog';
-import { listPartStatements } from '../warehouse/listParts';
-import { sqlStatement, type SqlNameArg } from '../warehouse/sql';
+import { sqlStatement } from '../warehouse/sql';
 import type { Row, Warehouse } from '../warehouse/types';
 import { timestampTextToIso } from '../warehouse/values';
 import { askTemporal, unrecordedRuns } from './abandonedRuns';
-import { readUnknownRuns, RUN_IDS_PER_STATEMENT } from './unknownRuns';
+import { queryByRunIds, readUnknownRuns } from './unknownRuns';
 
 const LISTING_TABLES = ['etl_runs', 'etl_run_files', 'etl_publishing_runs', 'etl_failed_runs', 'etl_abandoned_runs', 'etl_unknown_runs'] as const;
 type ListingTable = (typeof LISTING_TABLES)[number];
@@ -166,13 +165,6 @@ export async function listRuns(warehouse: Warehouse, options: { limit: number; c
 async function readAbandoned(warehouse: Warehouse, runIds: string[]): Promise<Map<string, Row>> {
   const withReason = (await tableColumns(warehouse, ['etl_abandoned_runs'])).get('etl_abandoned_runs')?.has('reason') === true;
   return byRunId(await queryByRunIds(warehouse, withReason ? 'cli/runs_abandoned' : 'cli/runs_abandoned_before_reason', runIds));
-}
-
-/** The rows of `sql/<name>.sql` for `runIds`, asked about in parts that fit the warehouse (listPartStatements). */
-async function queryByRunIds<N extends string>(warehouse: Warehouse, name: SqlNameArg<N>, runIds: readonly string[]): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const statement of listPartStatements(warehouse, name, runIds, { param: 'run_ids', count: RUN_IDS_PER_STATEMENT })) rows.push(...(await warehouse.query(statement)));
-  return rows;
 }
 
 const byRunId = (rows: readonly Row[]): Map<string, Row> => new Map(rows.map((r) => [String(r.run_id), r]));

@@ -10,7 +10,7 @@
  * describe): the answer can change, as when a worker pointed at the wrong namespace is pointed back.
  */
 import { listPartStatements, listParts } from '../warehouse/listParts';
-import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import { sqlStatement, sqlStatements, type SqlNameArg } from '../warehouse/sql';
 import { hasWriteLocking, type Row, type Warehouse } from '../warehouse/types';
 import { timestampTextToIso, utcTimestampText } from '../warehouse/values';
 
@@ -31,12 +31,18 @@ export interface UnknownRun {
   timesFound: number;
 }
 
-/** What etl_unknown_runs keeps of `runIds` (those it has no row for are left out). */
-export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly string[], signal?: AbortSignal): Promise<UnknownRun[]> {
+/** The rows of `sql/<name>.sql` for `runIds`, asked about in parts that fit the warehouse (listPartStatements). */
+export async function queryByRunIds<N extends string>(warehouse: Warehouse, name: SqlNameArg<N>, runIds: readonly string[], signal?: AbortSignal): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const statement of listPartStatements(warehouse, 'etl/unknown_runs', runIds, { param: 'run_ids', count: RUN_IDS_PER_STATEMENT })) {
+  for (const statement of listPartStatements(warehouse, name, runIds, { param: 'run_ids', count: RUN_IDS_PER_STATEMENT })) {
     rows.push(...(await warehouse.query(statement, { signal })));
   }
+  return rows;
+}
+
+/** What etl_unknown_runs keeps of `runIds` (those it has no row for are left out). */
+export async function readUnknownRuns(warehouse: Warehouse, runIds: readonly string[], signal?: AbortSignal): Promise<UnknownRun[]> {
+  const rows = await queryByRunIds(warehouse, 'etl/unknown_runs', runIds, signal);
   return rows.map((row) => ({
     runId: String(row.run_id),
     firstFoundAt: timestampTextToIso(String(row.first_found_at)),
