@@ -857,6 +857,55 @@ test('the engagement report query groups the plays in partitions, as queryInsigh
   expect(grouping[0]['HashAgg Batches']).toBeGreaterThan(1);
 });
 
+// The report runs two queries at once on PostgreSQL, one a core (src/insights/queries.ts). Their
+// parallel workers only contended for the core the other query had: at 8M events the report took
+// 10.3-11.0 s with them and 9.3-9.9 s without (docs/performance-log.md).
+test('the report runs each query in its backend alone, on no parallel workers, as queryInsights runs them', async () => {
+  const url = await createTestDatabase(pg.url, 'plans');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  // Workers planned wherever PostgreSQL may use them, as it plans them for millions of plays.
+  await client.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET parallel_setup_cost = 0', current_database());
+    EXECUTE format('ALTER DATABASE %I SET parallel_tuple_cost = 0', current_database());
+    EXECUTE format('ALTER DATABASE %I SET min_parallel_table_scan_size = 0', current_database()); END $$`);
+  const warehouse = new PostgresWarehouse(url);
+  const plans: Array<{ query: string; plan: PlanNode }> = [];
+  const plannedAlone: PlanNode[] = [];
+  try {
+    await createSchema(client);
+    await client.query(
+      `INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
+       SELECT md5(CAST(i AS TEXT)), TIMESTAMP '2018-11-01 00:00:00' + i * INTERVAL '1 second', (i / 3) % 1000, 'free',
+              'SO' || (i % 5000), 'AR' || (i % 700), i / 3, 'Town ' || (i % 90), 'Mozilla/5.0 ' || (i % 40)
+       FROM generate_series(1, 20000) AS i`,
+    );
+    await client.query('ANALYZE songplays');
+    const explain = async (setup: readonly string[], sql: string): Promise<PlanNode> => {
+      const rows = await warehouse.queryInTransaction(setup, `EXPLAIN (FORMAT JSON) ${sql}`);
+      const plan = rows[0]['QUERY PLAN'];
+      return (JSON.parse(typeof plan === 'string' ? plan : JSON.stringify(plan)) as Array<{ Plan: PlanNode }>)[0].Plan;
+    };
+    const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
+      queryInTransaction: async (setup: readonly string[], sql: string) => {
+        plans.push({ query: sql.split('\n')[0], plan: await explain(setup, sql) });
+        return [];
+      },
+    });
+    await queryInsights(explaining, { window: null, levelChanges: [] });
+    // The same queries with the report's settings alone do plan workers.
+    for (const name of ['activity_engagement', 'content_top', 'audience_levels', 'activity_by_hour_weekday']) {
+      plannedAlone.push(await explain(sqlStatements('postgres/report_settings', 'postgres'), sqlStatement(`insights/${name}`, 'postgres', { ...windowParams(null), limit: 10 })));
+    }
+  } finally {
+    await client.end();
+    await warehouse.close();
+  }
+  const gathers = (plan: PlanNode) => planNodes(plan).filter((n) => /^Gather/.test(n['Node Type'])).length;
+  expect(plannedAlone.map((plan) => gathers(plan) > 0)).toEqual([true, true, true, true]);
+  expect(plans).toHaveLength(8);
+  expect(plans.filter((p) => gathers(p.plan) > 0).map((p) => p.query)).toEqual([]);
+});
+
 /** Sort, Unique and WindowAgg nodes of a plan with the rows each processed (all loops and workers). */
 function orderingNodes(node: PlanNode & { Workers?: Array<{ 'Actual Rows'?: number }> }, path: string[] = []): Array<{ at: string; rows: number }> {
   const here = [...path, node['Node Type']];

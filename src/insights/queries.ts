@@ -188,9 +188,11 @@ const INSIGHT_QUERIES = [
 ] as const;
 
 /**
- * How many report queries run at once. PostgreSQL runs each on one backend (one core) and its
- * pool has a connection for each; two keep a 2-core server busy. DuckDB already spreads one query
- * over its threads; Redshift queues them anyway.
+ * How many report queries run at once. PostgreSQL runs two, each on a pooled connection of its own;
+ * two keep a 2-core server busy. Where more than one runs at once, each runs in its backend alone
+ * (sql/postgres/one_backend.sql), as the quality checks do: the parallel workers it planned only
+ * contended for the cores the other query had. DuckDB already spreads one query over its threads;
+ * Redshift queues them anyway.
  */
 export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { postgres: 2, duckdb: 1, redshift: 1 };
 
@@ -200,12 +202,17 @@ export const REPORT_QUERY_CONCURRENCY: Record<Warehouse['dialect'], number> = { 
  * grouping of the plays share one pass (see each file's header).
  */
 export async function queryInsights(warehouse: Warehouse, options: InsightOptions): Promise<InsightData> {
-  const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, { signal: options.signal, queryDone: options.queryDone });
+  const concurrency = REPORT_QUERY_CONCURRENCY[warehouse.dialect];
+  const runQuery = insightQueryRunner(warehouse, options.window, options.limit ?? 10, {
+    oneBackend: concurrency > 1,
+    signal: options.signal,
+    queryDone: options.queryDone,
+  });
   const reportErrorColumn = options.reportErrorColumn ?? true;
   const run = (name: string) => runQuery(name === 'operations_runs' && !reportErrorColumn ? 'operations_runs_before_report_error' : name);
   const names = options.levelChanges ? INSIGHT_QUERIES.filter((n) => n !== 'revenue_level_changes') : INSIGHT_QUERIES;
   // Without revenue_level_changes when the level changes are given (read below only when not).
-  const rows = await runConcurrently(names, REPORT_QUERY_CONCURRENCY[warehouse.dialect], run);
+  const rows = await runConcurrently(names, concurrency, run);
   const daily = rows.activity_engagement.filter((r) => r.part === 'day');
   const hourWeekday = rows.activity_by_hour_weekday;
   const engagement = rows.activity_engagement;
