@@ -111,9 +111,16 @@ describe('sparkify run and sql', () => {
       new Set(['sql/transform/text_candidates.sql', 'sql/transform/songs.sql', 'sql/transform/artists.sql', 'sql/transform/users.sql', 'sql/transform/time.sql', 'sql/transform/duckdb/songplays.sql', 'sql/transform/unmatched_plays.sql']),
     );
     expect(slow.find((l) => /INSERT INTO songplays/.test(l.msg))).toMatchObject({ sql: 'sql/transform/duckdb/songplays.sql', runId: expect.any(String) });
-    // And each quality check and report query, a line each.
+    // And each quality check (those on the staged data before the publish too) and report query, a line each.
     const queries = logged.filter((l) => / ran \d+(\.\d+)? s$/.test(l.msg)).map((l) => l.msg.replace(/ ran .*/, ''));
-    expect(queries).toEqual(expect.arrayContaining(['sql/insights/revenue_level_changes.sql', 'sql/insights/content_top.sql', 'quality check songplays.user_id in users']));
+    expect(queries).toEqual(
+      expect.arrayContaining([
+        'sql/insights/revenue_level_changes.sql',
+        'sql/insights/content_top.sql',
+        'quality check songplays.user_id in users',
+        'quality check staging_events reconciles with source',
+      ]),
+    );
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ workflowId: 'sparkify-etl-2018-11-05', status: 'completed', window: { from: '2018-11-05', to: '2018-11-05' } });
     expect(Object.keys(summary.tables).sort()).toEqual(['artists', 'songplays', 'songs', 'staging_events', 'staging_songs', 'time', 'users']);

@@ -185,10 +185,14 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const warehouse = await resources.warehouse(ref.warehouse);
       const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       const results: CheckResult[] = [];
+      // Logged as the check step logs its checks (the step reuses these results, it does not run them again).
+      const timed = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
       for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
+        const began = performance.now();
         results.push(
           await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }, activitySignal()), 1000),
         );
+        timed(`quality check ${check.name}`, performance.now() - began);
       }
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {
