@@ -859,7 +859,7 @@ test('the engagement report query groups the plays in partitions, as queryInsigh
 
 // The report runs two queries at once on PostgreSQL, one a core (src/insights/queries.ts). Their
 // parallel workers only contended for the core the other query had: at 8M events the report took
-// 10.3-11.0 s with them and 9.3-9.9 s without (docs/performance-log.md).
+// 10.3-11.0 s with them and 9.3-10.0 s without (docs/performance-log.md).
 test('the report runs each query in its backend alone, on no parallel workers, as queryInsights runs them', async () => {
   const url = await createTestDatabase(pg.url, 'plans');
   const client = new Client({ connectionString: url });
