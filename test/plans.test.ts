@@ -838,9 +838,7 @@ test('the engagement report query groups the plays in partitions, as queryInsigh
     const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
       queryInTransaction: async (setup: readonly string[], sql: string) => {
         if (!/^-- Activity and engagement/.test(sql)) return [];
-        const rows = await warehouse.queryInTransaction(setup, `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
-        const plan = rows[0]['QUERY PLAN'];
-        plans.push({ setup, plan: (JSON.parse(typeof plan === 'string' ? plan : JSON.stringify(plan)) as Array<{ Plan: PlanNode }>)[0].Plan });
+        plans.push({ setup, plan: await explainedPlan(warehouse, setup, sql, { analyze: true }) });
         return [];
       },
     });
@@ -880,21 +878,17 @@ test('the report runs each query in its backend alone, on no parallel workers, a
        FROM generate_series(1, 20000) AS i`,
     );
     await client.query('ANALYZE songplays');
-    const explain = async (setup: readonly string[], sql: string): Promise<PlanNode> => {
-      const rows = await warehouse.queryInTransaction(setup, `EXPLAIN (FORMAT JSON) ${sql}`);
-      const plan = rows[0]['QUERY PLAN'];
-      return (JSON.parse(typeof plan === 'string' ? plan : JSON.stringify(plan)) as Array<{ Plan: PlanNode }>)[0].Plan;
-    };
     const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
       queryInTransaction: async (setup: readonly string[], sql: string) => {
-        plans.push({ query: sql.split('\n')[0], plan: await explain(setup, sql) });
+        plans.push({ query: sql.split('\n')[0], plan: await explainedPlan(warehouse, setup, sql) });
         return [];
       },
     });
     await queryInsights(explaining, { window: null, levelChanges: [] });
     // The same queries with the report's settings alone do plan workers.
     for (const name of ['activity_engagement', 'content_top', 'audience_levels', 'activity_by_hour_weekday']) {
-      plannedAlone.push(await explain(sqlStatements('postgres/report_settings', 'postgres'), sqlStatement(`insights/${name}`, 'postgres', { ...windowParams(null), limit: 10 })));
+      const sql = sqlStatement(`insights/${name}`, 'postgres', { ...windowParams(null), limit: 10 });
+      plannedAlone.push(await explainedPlan(warehouse, sqlStatements('postgres/report_settings', 'postgres'), sql));
     }
   } finally {
     await client.end();
@@ -905,6 +899,13 @@ test('the report runs each query in its backend alone, on no parallel workers, a
   expect(plans).toHaveLength(8);
   expect(plans.filter((p) => gathers(p.plan) > 0).map((p) => p.query)).toEqual([]);
 });
+
+/** The plan of `sql` after `setup` in one transaction, as the report runs a query; `analyze` runs it too. */
+async function explainedPlan(warehouse: PostgresWarehouse, setup: readonly string[], sql: string, { analyze = false } = {}): Promise<PlanNode> {
+  const rows = await warehouse.queryInTransaction(setup, `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`);
+  const plan = rows[0]['QUERY PLAN'];
+  return (JSON.parse(typeof plan === 'string' ? plan : JSON.stringify(plan)) as Array<{ Plan: PlanNode }>)[0].Plan;
+}
 
 /** Sort, Unique and WindowAgg nodes of a plan with the rows each processed (all loops and workers). */
 function orderingNodes(node: PlanNode & { Workers?: Array<{ 'Actual Rows'?: number }> }, path: string[] = []): Array<{ at: string; rows: number }> {
