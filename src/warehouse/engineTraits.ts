@@ -159,10 +159,12 @@ export const ENGINE_TRAITS: Readonly<Record<Dialect, Readonly<EngineTraits>>> = 
     // has them (so by start time: the plays' start-time indexes serve a day's deletes and reports).
     songplaysPublishSettings: ['postgres/publish_parallel', 'postgres/publish_scan_from_start'],
     reportSettings: ['postgres/report_settings'],
-    // The engagement query's grouping of every play in cache-sized partitions, and the level
-    // changes' joins hashed (the files say why).
+    // The groupings of every play in cache-sized partitions (engagement, and the two content
+    // queries), and the level changes' joins hashed (the files say why).
     reportQuerySettings: {
       activity_engagement: ['postgres/report_partitioned_groups'],
+      content_top: ['postgres/report_partitioned_groups'],
+      content_played: ['postgres/report_partitioned_groups'],
       revenue_level_changes: ['postgres/level_changes_settings'],
     },
     oneCoreSettings: ['postgres/one_backend'],
