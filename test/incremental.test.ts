@@ -20,6 +20,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
 import { dumpStarTables, type StarDump } from './support/tables';
 import { pollUntil } from './support/poll';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -56,14 +57,7 @@ async function newWarehouse(kind: 'duckdb' | 'postgres'): Promise<TestWarehouse>
   return { uri: url, open: async () => new PostgresWarehouse(url) };
 }
 
-async function withWarehouse<T>(wh: TestWarehouse, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const w = await wh.open();
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
-}
+const withWarehouse = <T>(wh: TestWarehouse, fn: (w: Warehouse) => Promise<T>): Promise<T> => withOpenedWarehouse(() => wh.open(), fn);
 
 /** Runs one date the way every starter does: under the date's workflow id. */
 function runDate(w: TestWorker, date: string, input: Omit<EtlInput, 'window'>) {

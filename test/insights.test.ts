@@ -18,6 +18,7 @@ import { expectTopN } from './support/ranking';
 import { startEmulatedRedshift } from './support/emulatedRedshift';
 import type { RedshiftEmulator } from './support/redshift-emulator';
 import { runSparkify } from './support/cli';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -87,14 +88,11 @@ function expectedInsights(root: string, window: { from: string; to: string } | n
 type Engine = 'duckdb' | 'postgres' | 'redshift';
 const ENGINES: Engine[] = ['duckdb', 'postgres', 'redshift'];
 
-async function withWarehouse<T>(kind: Engine, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const warehouse =
-    kind === 'duckdb' ? await DuckDbWarehouse.open(duckFile) : kind === 'postgres' ? new PostgresWarehouse(pgUrl) : new RedshiftWarehouse(parseRedshiftUri(redshiftUri));
-  try {
-    return await fn(warehouse);
-  } finally {
-    await warehouse.close();
-  }
+function withWarehouse<T>(kind: Engine, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  return withOpenedWarehouse<Warehouse, T>(
+    () => (kind === 'duckdb' ? DuckDbWarehouse.open(duckFile) : kind === 'postgres' ? new PostgresWarehouse(pgUrl) : new RedshiftWarehouse(parseRedshiftUri(redshiftUri))),
+    fn,
+  );
 }
 
 /** The report's headline numbers, in order (plays first). */

@@ -20,6 +20,7 @@ import type { Warehouse } from '../src/warehouse/types';
 import { createTestDatabase, startPostgres, type PgServer } from './harness/postgres';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal, type TestWorker } from './harness/temporal';
 import { fixText, readEvents } from './support/expectations';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 let temporal: TestTemporal;
 let pg: PgServer;
@@ -41,14 +42,6 @@ function runDate(w: TestWorker, date: string, source: string, warehouse: string)
   return w.run({ source, warehouse, window }, workflowIdFor(window));
 }
 
-async function withWarehouse<T>(open: () => Promise<Warehouse>, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const w = await open();
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
-}
 
 /** Rows of songplays and etl_songplay_names that do not pair up one to one (same id, start time, user, match). */
 async function unpairedPlays(w: Warehouse): Promise<number> {
@@ -114,7 +107,7 @@ describe('etl_songplay_names', () => {
     await w1.resources.close();
 
     const expected = rawNames(data);
-    const before = await withWarehouse(open, async (w) => {
+    const before = await withOpenedWarehouse(open, async (w) => {
       expect(await unpairedPlays(w)).toBe(0);
       const names = await playNames(w);
       expect(names.size).toBe(expected.size);
@@ -136,7 +129,7 @@ describe('etl_songplay_names', () => {
       const w = await temporal.worker();
       await runDate(w, date, data, uri);
       await w.resources.close();
-      await withWarehouse(open, async (wh) => {
+      await withOpenedWarehouse(open, async (wh) => {
         expect(await unpairedPlays(wh)).toBe(0);
         // The date's run staged only its own copy, so the play is named as that copy now.
         const kept = (await playNames(wh)).get(twiceId)!;
@@ -157,7 +150,7 @@ describe('etl_songplay_names', () => {
       if (retention === undefined) delete process.env.SPARKIFY_STAGING_RETENTION_DAYS;
       else process.env.SPARKIFY_STAGING_RETENTION_DAYS = retention;
     }
-    await withWarehouse(open, async (w) => {
+    await withOpenedWarehouse(open, async (w) => {
       expect(Number((await w.query('SELECT COUNT(*) AS n FROM staging_events'))[0].n)).toBe(0);
       expect(await unpairedPlays(w)).toBe(0);
       expect(await played(w)).toEqual(before);
@@ -167,7 +160,7 @@ describe('etl_songplay_names', () => {
     // counts them and says which command brings them back; re-running the day does.
     const unnamedNote = (report: Awaited<ReturnType<typeof buildInsights>>) =>
       report.sections.find((s) => s.id === 'content')!.notes.filter((n) => n.includes('published before play names were kept'));
-    const dayPlays = await withWarehouse(open, async (w) => {
+    const dayPlays = await withOpenedWarehouse(open, async (w) => {
       const [row] = await w.query("SELECT COUNT(*) AS n FROM etl_songplay_names WHERE CAST(start_time AS DATE) = DATE '2018-11-05'");
       await w.execute("DELETE FROM etl_songplay_names WHERE CAST(start_time AS DATE) = DATE '2018-11-05'");
       const report = await buildInsights(w, null);
@@ -180,7 +173,7 @@ describe('etl_songplay_names', () => {
     const again = await temporal.worker();
     await runDate(again, '2018-11-05', data, uri);
     await again.resources.close();
-    await withWarehouse(open, async (w) => {
+    await withOpenedWarehouse(open, async (w) => {
       const report = await buildInsights(w, null);
       expect(report.data.content.namedPlays).toBe(report.data.content.plays);
       expect(unnamedNote(report)).toEqual([]);
@@ -208,7 +201,7 @@ describe('etl_songplay_names', () => {
     const fresh = await createTestDatabase(pg.url, 'play_names_fresh');
     await (await temporal.worker()).run({ source: data, warehouse: fresh }, `play-names-${randomUUID()}`);
     const expected = rawNames(data);
-    const rerun = await withWarehouse(open, async (w) => {
+    const rerun = await withOpenedWarehouse(open, async (w) => {
       expect(await unpairedPlays(w)).toBe(0);
       const names = await playNames(w);
       expect(names.size).toBe(expected.size);
@@ -216,6 +209,6 @@ describe('etl_songplay_names', () => {
       expect([...names.values()].filter((n) => n.title === 'A Renamed Song')).toHaveLength(1);
       return played(w);
     });
-    expect(rerun).toEqual(await withWarehouse(async () => new PostgresWarehouse(fresh), played));
+    expect(rerun).toEqual(await withOpenedWarehouse(async () => new PostgresWarehouse(fresh), played));
   });
 });

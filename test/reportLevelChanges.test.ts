@@ -12,6 +12,7 @@ import { buildInsights, queryLevelChanges, type LevelChange } from '../src/insig
 import { DuckDbWarehouse } from '../src/warehouse/duckdb';
 import { scheduledInput } from './harness/activityHistory';
 import { SAMPLE_DIR, startTestTemporal, type TestTemporal } from './harness/temporal';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 let temporal: TestTemporal;
 let tmp: string;
@@ -26,14 +27,7 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function withWarehouse<T>(file: string, fn: (w: DuckDbWarehouse) => Promise<T>): Promise<T> {
-  const w = await DuckDbWarehouse.open(file);
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
-}
+const withWarehouse = <T>(file: string, fn: (w: DuckDbWarehouse) => Promise<T>): Promise<T> => withOpenedWarehouse(() => DuckDbWarehouse.open(file), fn);
 
 /** The sample, all files, into a fresh DuckDB file; returns the file and what writeReport was given. */
 async function runSample(retentionDays: string | undefined): Promise<{ file: string; reportInput: { levelChanges?: LevelChange[] } }> {

@@ -10,6 +10,7 @@ import { createTestDatabase, startPostgres, type PgServer } from './harness/post
 import { copySampleDays } from './support/sampleDays';
 import { dumpStarTables, type StarDump } from './support/tables';
 import { runSparkify } from './support/cli';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 /**
  * The rules version the ledger records with every file it loads (src/etl/versions.ts), on
@@ -54,14 +55,6 @@ const engines: Array<[string, () => Promise<string>, (uri: string) => Promise<Wa
   ['PostgreSQL', () => createTestDatabase(pg.url, 'rules'), async (uri) => new PostgresWarehouse(uri)],
 ];
 
-async function withWarehouse<T>(open: () => Promise<Warehouse>, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const w = await open();
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
-}
 
 describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
   let clean: StarDump;
@@ -69,7 +62,7 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
   beforeAll(async () => {
     const uri = await newWarehouse();
     runAll(uri);
-    clean = await withWarehouse(() => open(uri), dumpStarTables);
+    clean = await withOpenedWarehouse(() => open(uri), dumpStarTables);
     expect(clean.songs.length).toBe(71);
   }, 200_000);
 
@@ -80,12 +73,12 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
     const uri = await newWarehouse();
     runAll(uri);
     const song = JSON.parse(fs.readFileSync(path.join(source, SONG_FILE), 'utf8')) as { song_id: string };
-    await withWarehouse(() => open(uri), async (w) => {
+    await withOpenedWarehouse(() => open(uri), async (w) => {
       await w.execute([age, `DELETE FROM songs WHERE song_id = '${song.song_id}'`, `DELETE FROM etl_song_keys WHERE song_id = '${song.song_id}'`]);
     });
 
     runAll(uri);
-    await withWarehouse(() => open(uri), async (w) => {
+    await withOpenedWarehouse(() => open(uri), async (w) => {
       expect(await dumpStarTables(w)).toEqual(clean);
       const [rules] = await w.query(
         'SELECT COUNT(*) AS files, COUNT(v.rules_version) AS recorded, MIN(v.rules_version) AS oldest FROM etl_load_ledger l LEFT JOIN etl_run_rules v ON v.run_id = l.run_id',
@@ -105,7 +98,7 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
     fs.writeFileSync(songFile, JSON.stringify({ ...song, title: song.title.slice(0, -1), duration: 218.9, artist_location: 'California' }));
     runAll(uri, ownSource);
     // As schema version 1 (rules version 1) left it: no song files' versions.
-    await withWarehouse(() => open(uri), (w) =>
+    await withOpenedWarehouse(() => open(uri), (w) =>
       w.execute([
         'DROP TABLE etl_song_file_songs',
         'DROP TABLE etl_song_file_artists',
@@ -120,7 +113,7 @@ describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
     expect(summaryOf(upgrade.stdout).files.songs).toBe(71);
     const next = sparkify(['run', '--all', '--source', ownSource, '--warehouse', uri, '--json']);
     expect(summaryOf(next.stdout).files.songs).toBe(0);
-    await withWarehouse(() => open(uri), async (w) => {
+    await withOpenedWarehouse(() => open(uri), async (w) => {
       expect(await dumpStarTables(w)).toEqual(clean);
       expect(await w.query('SELECT schema_version FROM etl_schema_version')).toEqual([{ schema_version: SCHEMA_VERSION }]);
       const [given] = await w.query('SELECT COUNT(DISTINCT source_key) AS files, COUNT(*) AS versions FROM etl_song_file_songs');
@@ -138,7 +131,7 @@ test('backfill --dry-run lists the dates whose logs older rules loaded apart; --
   const loaded = backfill();
   expect({ status: loaded.status, stderr: loaded.stderr }).toEqual({ status: 0, stderr: '' });
   // The run of the 2nd as older rules would have left it.
-  await withWarehouse(() => DuckDbWarehouse.open(file), (w) =>
+  await withOpenedWarehouse(() => DuckDbWarehouse.open(file), (w) =>
     w.execute([
       `UPDATE etl_run_rules SET rules_version = ${RULES_VERSION - 1} ` +
         "WHERE run_id IN (SELECT run_id FROM etl_load_ledger WHERE source_key = 'log_data/2018/11/2018-11-02-events.json')",

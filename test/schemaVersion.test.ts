@@ -8,6 +8,7 @@ import type { Warehouse } from '../src/warehouse/types';
 import { copySampleDays } from './support/sampleDays';
 import { dumpStarTables } from './support/tables';
 import { runSparkify } from './support/cli';
+import { withOpenedWarehouse } from './harness/openedWarehouse';
 
 /**
  * The schema version a warehouse records (etl_schema_version, src/etl/versions.ts), through the
@@ -38,14 +39,7 @@ function run(file: string) {
   });
 }
 
-async function withWarehouse<T>(file: string, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-  const w = await DuckDbWarehouse.open(file);
-  try {
-    return await fn(w);
-  } finally {
-    await w.close();
-  }
-}
+const withWarehouse = <T>(file: string, fn: (w: Warehouse) => Promise<T>): Promise<T> => withOpenedWarehouse(() => DuckDbWarehouse.open(file), fn);
 
 /** The star tables and the bookkeeping a run writes: what a refused run must leave as it was. */
 async function contents(w: Warehouse) {

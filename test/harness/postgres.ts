@@ -1,5 +1,6 @@
 import { createDatabase, pgBinDir, startThrowawayPostgres, type PgServer } from '../../src/bench/postgresServer';
 import { PostgresWarehouse } from '../../src/warehouse/postgres';
+import { withOpenedWarehouse } from './openedWarehouse';
 
 export { pgBinDir, type PgServer };
 
@@ -37,11 +38,6 @@ export function usePostgresServer(): () => PgServer {
 }
 
 /** `work` with a PostgresWarehouse on `url`, closed after it. */
-export async function withPostgresWarehouse<T>(url: string, work: (warehouse: PostgresWarehouse) => Promise<T>): Promise<T> {
-  const warehouse = new PostgresWarehouse(url);
-  try {
-    return await work(warehouse);
-  } finally {
-    await warehouse.close();
-  }
+export function withPostgresWarehouse<T>(url: string, work: (warehouse: PostgresWarehouse) => Promise<T>): Promise<T> {
+  return withOpenedWarehouse(() => new PostgresWarehouse(url), work);
 }
