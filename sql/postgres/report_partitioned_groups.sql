@@ -5,10 +5,11 @@
 -- that stays in the core's cache: at 1.6M events 1.35-1.47 CPU-s for the query against 1.67-2.08,
 -- the same rows (docs/performance-log.md). content_top.sql and content_played.sql run after it too:
 -- their groupings of every play (per song and artist id; per name, 183k names at 8M events) grew
--- faster than the plays as their tables outgrew the cache. Alone at 8M events, 7.27-7.55 s against
--- 6.33-6.64 s with it, and 5.79-5.99 s against 4.67-4.95 s, the same rows (the same or less at 1.6M).
--- The other report queries gain nothing from it (audience_levels then sorts, and slows by a third);
--- they keep 256MB.
+-- faster than the plays (their tables outgrowing the cache, we read). Alone at 8M events,
+-- 7.27-7.55 s against 6.33-6.64 s with it, and 5.79-5.99 s against 4.67-4.95 s, the same rows (the
+-- same or less at 1.6M); the whole report, two queries at a time, 12.62-14.35 s against
+-- 11.30-13.27 s. The other report queries gain nothing from it (audience_levels then sorts, and
+-- slows by a third); they keep 256MB.
 SET LOCAL work_mem = '2MB';
 -- Hashed, not sorted: at that memory PostgreSQL may plan the groupings as sorts of every play on
 -- disk instead (it did at 150,000 plays; at 1.6M events 1.83-1.85 CPU-s). The sorts the query
