@@ -42,7 +42,6 @@ function runDate(w: TestWorker, date: string, source: string, warehouse: string)
   return w.run({ source, warehouse, window }, workflowIdFor(window));
 }
 
-
 /** Rows of songplays and etl_songplay_names that do not pair up one to one (same id, start time, user, match). */
 async function unpairedPlays(w: Warehouse): Promise<number> {
   const [row] = await w.query(`

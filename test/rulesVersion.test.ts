@@ -55,7 +55,6 @@ const engines: Array<[string, () => Promise<string>, (uri: string) => Promise<Wa
   ['PostgreSQL', () => createTestDatabase(pg.url, 'rules'), async (uri) => new PostgresWarehouse(uri)],
 ];
 
-
 describe.each(engines)('on %s', (_engine, newWarehouse, open) => {
   let clean: StarDump;
 
