@@ -12,6 +12,7 @@ import { qualityChecks } from '../quality/checks';
 import { describeFailure, runCheck, runChecks } from '../quality/runner';
 import { engineTraits } from '../warehouse/engineTraits';
 import { sqlStatement, sqlStatements } from '../warehouse/sql';
+import type { Logger } from '../log';
 import type { Warehouse } from '../warehouse/types';
 import { checkDefinitionShape, describeShapeIssue } from '../workflows/inputs';
 import { array, issuesWith } from '../workflows/shape';
@@ -93,6 +94,12 @@ export function attemptsLeft(otherwise: number = STEP_ATTEMPTS.quick): boolean {
   return info.attempt < (max !== undefined && max > 0 ? max : otherwise);
 }
 
+/** The slow-statement log of one run's quality checks, each entry named `quality check <name>` (both check steps log so). */
+function checkTimeLog(log: Logger, runId: string): (checkName: string, ms: number) => void {
+  const timed = queryTimeLog(log, slowStatementSeconds(), { runId });
+  return (checkName, ms) => timed(`quality check ${checkName}`, ms);
+}
+
 function describePublishingRuns(runs: readonly PublishingRun[]): string {
   return runs.map((r) => `${r.runId} (publishing since ${r.startedAt} UTC)`).join(', ');
 }
@@ -154,7 +161,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       await refreshCheckStatistics(warehouse, signal);
       const facts = { runId: ref.runId, staging: ref.staging, matches: ref.matches };
       const reusable = reusableStagedResults(checks, ref.stagedChecks);
-      const timed = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
+      const timed = checkTimeLog(log, ref.runId);
       const results = await runChecksReusing(
         warehouse,
         checks,
@@ -162,7 +169,7 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
         facts,
         (checked, check) => {
           heartbeat({ checked });
-          timed(`quality check ${check.name}`, check.ms);
+          timed(check.name, check.ms);
         },
         signal,
       );
@@ -186,13 +193,13 @@ export function createCheckActivities({ resources, log }: ActivityDeps) {
       const noMatches: MatchStats = { plays: 0, strictMatches: 0, repairedMatches: 0, matchRate: 0, playsWithoutUser: 0 };
       const results: CheckResult[] = [];
       // Logged as the check step logs its checks (the step reuses these results, it does not run them again).
-      const timed = queryTimeLog(log, slowStatementSeconds(), { runId: ref.runId });
+      const timed = checkTimeLog(log, ref.runId);
       for (const check of stagedDataChecks({ failOnEmpty: ref.failOnEmpty })) {
         const began = performance.now();
         results.push(
           await whileHeartbeating({ check: check.name }, () => runCheck(warehouse, check, { runId: ref.runId, staging: ref.staging, matches: noMatches }, activitySignal()), 1000),
         );
-        timed(`quality check ${check.name}`, performance.now() - began);
+        timed(check.name, performance.now() - began);
       }
       const failed = results.filter((r) => r.status === 'fail');
       if (failed.length > 0) {
