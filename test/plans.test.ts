@@ -827,7 +827,7 @@ test('the engagement and content report queries group the plays in partitions, a
   const client = new Client({ connectionString: url });
   const warehouse = new PostgresWarehouse(url);
   await client.connect();
-  const plans = new Map<string, PlanNode>();
+  let plans: ReportPlan[];
   const partitioned = {
     engagement: { firstLine: '-- Activity and engagement', table: 'songplays' },
     catalogue: { firstLine: '-- Content: the most played songs and artists of the catalogue', table: 'songplays' },
@@ -849,16 +849,8 @@ test('the engagement and content report queries group the plays in partitions, a
     await client.query(`INSERT INTO etl_play_names (name_id, title, artist_name) SELECT i, 'Title ' || i, 'Artist ' || (i % 3000) FROM generate_series(0, 99999) AS i`);
     await client.query(`INSERT INTO songs (song_id, title, artist_id) SELECT 'SO' || i, 'Title ' || i, 'AR' || i FROM generate_series(0, 99999) AS i`);
     await client.query('ANALYZE songplays, etl_songplay_names, etl_play_names, songs');
-    // queryInsights as the report step runs it; the three queries explained (and run) with the
-    // settings each was given, the others left out.
-    const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
-      queryInTransaction: async (setup: readonly string[], sql: string) => {
-        const query = Object.entries(partitioned).find(([, q]) => sql.startsWith(q.firstLine));
-        if (query) plans.set(query[0], await explainedPlan(warehouse, setup, sql, { analyze: true }));
-        return [];
-      },
-    });
-    await queryInsights(explaining, { window: null, levelChanges: [] });
+    // The three queries explained (and run), the others left out.
+    plans = await reportPlans(warehouse, { analyze: true, only: (sql) => Object.values(partitioned).some((q) => sql.startsWith(q.firstLine)) });
   } finally {
     await client.end();
     await warehouse.close();
@@ -867,7 +859,7 @@ test('the engagement and content report queries group the plays in partitions, a
   const groupings = Object.fromEntries(
     Object.entries(partitioned).map(([name, q]) => [
       name,
-      (planNodes(plans.get(name)!).filter(
+      (planNodes(plans.find((p) => p.sql.startsWith(q.firstLine))!.plan).filter(
         (n) => /Aggregate/.test(n['Node Type']) && (n.Plans ?? []).some((c) => c['Relation Name'] === q.table),
       ) as Array<PlanNode & { 'HashAgg Batches'?: number }>).map((n) => [n.Strategy, n['Actual Rows'], (n['HashAgg Batches'] ?? 1) > 1]),
     ]),
@@ -891,7 +883,7 @@ test('the report runs each query in its backend alone, on no parallel workers, a
     EXECUTE format('ALTER DATABASE %I SET parallel_tuple_cost = 0', current_database());
     EXECUTE format('ALTER DATABASE %I SET min_parallel_table_scan_size = 0', current_database()); END $$`);
   const warehouse = new PostgresWarehouse(url);
-  const plans: Array<{ query: string; plan: PlanNode }> = [];
+  let plans: ReportPlan[];
   const plannedAlone: PlanNode[] = [];
   try {
     await createSchema(client);
@@ -902,13 +894,7 @@ test('the report runs each query in its backend alone, on no parallel workers, a
        FROM generate_series(1, 20000) AS i`,
     );
     await client.query('ANALYZE songplays');
-    const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
-      queryInTransaction: async (setup: readonly string[], sql: string) => {
-        plans.push({ query: sql.split('\n')[0], plan: await explainedPlan(warehouse, setup, sql) });
-        return [];
-      },
-    });
-    await queryInsights(explaining, { window: null, levelChanges: [] });
+    plans = await reportPlans(warehouse);
     // The same queries with the report's settings alone do plan workers.
     for (const name of ['activity_engagement', 'content_top', 'audience_levels', 'activity_by_hour_weekday']) {
       const sql = sqlStatement(`insights/${name}`, 'postgres', { ...windowParams(null), limit: 10 });
@@ -921,7 +907,7 @@ test('the report runs each query in its backend alone, on no parallel workers, a
   const gathers = (plan: PlanNode) => planNodes(plan).filter((n) => /^Gather/.test(n['Node Type'])).length;
   expect(plannedAlone.map((plan) => gathers(plan) > 0)).toEqual([true, true, true, true]);
   expect(plans).toHaveLength(8);
-  expect(plans.filter((p) => gathers(p.plan) > 0).map((p) => p.query)).toEqual([]);
+  expect(plans.filter((p) => gathers(p.plan) > 0).map((p) => p.sql.split('\n')[0])).toEqual([]);
 });
 
 /** The plan of `sql` after `setup` in one transaction, as the report runs a query; `analyze` runs it too. */
@@ -929,6 +915,30 @@ async function explainedPlan(warehouse: PostgresWarehouse, setup: readonly strin
   const rows = await warehouse.queryInTransaction(setup, `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`);
   const plan = rows[0]['QUERY PLAN'];
   return (JSON.parse(typeof plan === 'string' ? plan : JSON.stringify(plan)) as Array<{ Plan: PlanNode }>)[0].Plan;
+}
+
+interface ReportPlan {
+  sql: string;
+  plan: PlanNode;
+}
+
+/**
+ * The report's queries as queryInsights runs them (the whole window, the level changes given), each
+ * explained after the settings it was given (with `analyze`, run too); `only` picks the queries kept.
+ */
+async function reportPlans(
+  warehouse: PostgresWarehouse,
+  { analyze = false, only = () => true }: { analyze?: boolean; only?: (sql: string) => boolean } = {},
+): Promise<ReportPlan[]> {
+  const plans: ReportPlan[] = [];
+  const explaining = Object.assign(Object.create(warehouse) as PostgresWarehouse, {
+    queryInTransaction: async (setup: readonly string[], sql: string) => {
+      if (only(sql)) plans.push({ sql, plan: await explainedPlan(warehouse, setup, sql, { analyze }) });
+      return [];
+    },
+  });
+  await queryInsights(explaining, { window: null, levelChanges: [] });
+  return plans;
 }
 
 /** Sort, Unique and WindowAgg nodes of a plan with the rows each processed (all loops and workers). */
